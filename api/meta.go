@@ -1,0 +1,33 @@
+package api
+
+// Label is one value of an enumeration with its names.
+type Label struct {
+	Value string `json:"value" example:"wind"`
+	ZH    string `json:"zh" example:"风电"`
+	EN    string `json:"en" example:"Wind power"`
+}
+
+// Department is a county department.
+type Department struct {
+	Code    string `json:"code" example:"energy"`
+	Name    string `json:"name" example:"能源局"`
+	NameEN  string `json:"name_en" example:"Energy Bureau"`
+	Version int    `json:"version" example:"1"`
+}
+
+// DepartmentList lists departments.
+type DepartmentList struct {
+	Items []Department `json:"items"`
+}
+
+// Meta lists every enumeration of the API with its labels.
+type Meta struct {
+	Stages         []Label      `json:"stages"`
+	Categories     []Label      `json:"categories"`
+	BuildTypes     []Label      `json:"build_types"`
+	KeyLevels      []Label      `json:"key_levels"`
+	FundingSources []Label      `json:"funding_sources"`
+	Healths        []Label      `json:"healths"`
+	Roles          []Label      `json:"roles"`
+	Departments    []Department `json:"departments"`
+}

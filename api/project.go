@@ -1,0 +1,101 @@
+package api
+
+// Funding is one source of a project's money.
+type Funding struct {
+	Source       string `json:"source" enums:"central_budget,special_bond,provincial_subsidy,municipal_subsidy,county_fund,enterprise,bank_loan,other"`
+	PlannedYuan  int64  `json:"planned_yuan" minimum:"0"`
+	ReceivedYuan int64  `json:"received_yuan" minimum:"0"`
+}
+
+// ProjectWrite holds the writable fields of a project. In a PATCH body (JSON
+// merge patch) every field is optional and null clears an optional field.
+type ProjectWrite struct {
+	// National investment project code, unique when present.
+	Code     *string `json:"code" extensions:"x-nullable" example:"2021-140223-44-01-000001"`
+	Name     string  `json:"name" example:"晨风50兆瓦风电项目" minLength:"1" maxLength:"200"`
+	Category string  `json:"category" example:"wind" enums:"wind,solar_pv,solar_thermal,energy_storage,hybrid_energy,materials,manufacturing,chemicals,building_materials,agriculture,livestock,food_processing,logistics,tourism,digital,infrastructure,urban,social,environment,other"`
+	// Owning department's code; a department caller's own by default.
+	Department   string   `json:"department" example:"energy"`
+	Leader       string   `json:"leader" example:""`
+	Company      string   `json:"company" example:""`
+	Township     string   `json:"township" example:""`
+	Capacity     *float64 `json:"capacity" extensions:"x-nullable" example:"50"`
+	CapacityUnit string   `json:"capacity_unit" example:"MW"`
+	// Total planned investment in yuan.
+	TotalInvestmentYuan      *int64    `json:"total_investment_yuan" extensions:"x-nullable" minimum:"0" example:"3400000000"`
+	ExpectedAnnualOutputYuan *int64    `json:"expected_annual_output_yuan" extensions:"x-nullable" minimum:"0"`
+	BuildType                string    `json:"build_type" enums:"new,continuing" example:"new"`
+	KeyLevel                 string    `json:"key_level" enums:"none,county,city,province,national" example:"none"`
+	Funding                  []Funding `json:"funding"`
+	PlannedSignDate          *string   `json:"planned_sign_date" extensions:"x-nullable" format:"date" example:"2021-03-31"`
+	PlannedStartDate         *string   `json:"planned_start_date" extensions:"x-nullable" format:"date" example:"2021-05-01"`
+	PlannedCompletionDate    *string   `json:"planned_completion_date" extensions:"x-nullable" format:"date"`
+	PlannedProductionDate    *string   `json:"planned_production_date" extensions:"x-nullable" format:"date"`
+}
+
+// ActualDates are the days on which a project reached each stage.
+type ActualDates struct {
+	SignedOn     *string `json:"signed_on" extensions:"x-nullable" format:"date"`
+	LandedOn     *string `json:"landed_on" extensions:"x-nullable" format:"date"`
+	StartedOn    *string `json:"started_on" extensions:"x-nullable" format:"date"`
+	CompletedOn  *string `json:"completed_on" extensions:"x-nullable" format:"date"`
+	ProductionOn *string `json:"production_on" extensions:"x-nullable" format:"date"`
+	AtCapacityOn *string `json:"at_capacity_on" extensions:"x-nullable" format:"date"`
+}
+
+// ProjectCreate creates a project. A project entered at a later stage may
+// carry the actual dates of the stages it has reached.
+type ProjectCreate struct {
+	ProjectWrite
+	Stage string `json:"stage" example:"planning" enums:"planning,negotiating,signed,landed,started,completed,in_production,at_capacity,suspended,cancelled"`
+	ActualDates
+}
+
+// Project is a project of the register.
+type Project struct {
+	ID string `json:"id" format:"uuid"`
+	ProjectWrite
+	Stage string `json:"stage" enums:"planning,negotiating,signed,landed,started,completed,in_production,at_capacity,suspended,cancelled"`
+	ActualDates
+	Health        string   `json:"health" enums:"green,yellow,red"`
+	HealthReasons []string `json:"health_reasons"`
+	// Set when the project is archived.
+	ArchivedAt *string `json:"archived_at" extensions:"x-nullable" format:"date-time"`
+	Version    int     `json:"version" example:"1"`
+	CreatedAt  string  `json:"created_at" format:"date-time"`
+	UpdatedAt  string  `json:"updated_at" format:"date-time"`
+}
+
+// ProjectList is a page of projects.
+type ProjectList struct {
+	Items []Project `json:"items"`
+	// Opaque cursor of the next page; null on the last page.
+	NextCursor *string `json:"next_cursor" extensions:"x-nullable"`
+	// Number of matching projects, only when the request says count=true.
+	Total *int64 `json:"total,omitempty"`
+}
+
+// Transition is one entry of a project's stage history.
+type Transition struct {
+	ID         string     `json:"id" format:"uuid"`
+	From       *string    `json:"from" extensions:"x-nullable"`
+	To         string     `json:"to"`
+	OccurredOn string     `json:"occurred_on" format:"date"`
+	Note       string     `json:"note"`
+	Evidence   []Evidence `json:"evidence"`
+	Kind       string     `json:"kind" enums:"move,resumption,correction,import"`
+	Actor      string     `json:"actor"`
+	Department string     `json:"department"`
+	RecordedAt string     `json:"recorded_at" format:"date-time"`
+}
+
+// Evidence backs a stage move.
+type Evidence struct {
+	Kind string `json:"kind" enums:"contract,land,permit,acceptance,photo,document,other"`
+	Ref  string `json:"ref"`
+}
+
+// TransitionList is a project's whole history, oldest first.
+type TransitionList struct {
+	Items []Transition `json:"items"`
+}

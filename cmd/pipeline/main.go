@@ -1,0 +1,259 @@
+// Command pipeline serves the major-project register of the Guangling County
+// Development and Reform Bureau over a JSON API.
+//
+//	@title						pipeline: major-project register API
+//	@version					1.0
+//	@description				The register of the county's major investment projects and their way through 在谈 → 签约 → 落地 → 开工 → 竣工 → 投产 → 达效. Errors are RFC 9457 problem details (application/problem+json) with a stable code; send Accept-Language: en for English text.
+//	@BasePath					/
+//	@securityDefinitions.apikey	BearerAuth
+//	@in							header
+//	@name						Authorization
+//	@description				"Bearer " followed by an access token from POST /api/v1/auth/login.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/auth/authdb"
+	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/httpapi"
+	"github.com/guangling/pipeline/internal/idempotency"
+	"github.com/guangling/pipeline/internal/platform/database"
+	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/project/projectdb"
+	"github.com/guangling/pipeline/internal/seed"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "pipeline:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: pipeline [command]
+
+commands:
+  serve         serve the API (the default)
+  migrate       apply the database migrations and exit
+  seed --demo   load the demo data set (the report's projects and one account per role)
+
+Settings come from PIPELINE_* environment variables; see README.md.
+`
+
+// run is the whole program, with its environment passed in so that tests
+// can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log, stdout, nil)
+	case "migrate":
+		db, err := openDB(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		applied, err := db.Migrate(ctx)
+		fmt.Fprintf(stdout, "applied %d migration(s) %v\n", len(applied), applied)
+		return err
+	case "seed":
+		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		demo := fs.Bool("demo", false, "load the demo data set")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if !*demo {
+			return errors.New("seed: say --demo to load the demo data set")
+		}
+		return seedDemo(ctx, cfg, log, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*database.DB, error) {
+	return database.Open(ctx, database.Options{
+		URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(),
+		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns, ConnLifetime: cfg.DBConnLifetime,
+		QueryTimeout: cfg.QueryTimeout, Logger: log,
+	})
+}
+
+// app is the wired service.
+type app struct {
+	db       *database.DB
+	keys     *auth.KeySet
+	tokens   *auth.Tokens
+	auth     *auth.Service
+	projects *project.Service
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*app, error) {
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+		if len(applied) > 0 {
+			log.Info("migrations applied", slog.Any("versions", applied))
+		}
+	}
+	keys, err := auth.LoadKeys(cfg.KeyDir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	tokens, err := auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL, time.Now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{
+		db: db, keys: keys, tokens: tokens,
+		auth:     auth.NewService(authdb.New(db), tokens, time.Now, newID),
+		projects: project.NewService(projectdb.New(db), time.Now, newID),
+	}, nil
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, ready func(net.Addr)) error {
+	log.Info("starting", slog.Any("config", cfg))
+	a, err := wire(ctx, cfg, log, cfg.MigrateOnStart)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	if current, err := a.db.MigrationsCurrent(ctx); err != nil || !current {
+		return fmt.Errorf("the database schema is not current: run 'pipeline migrate' (%v)", err)
+	}
+	signIn, err := bootstrap(ctx, cfg, log, a)
+	if err != nil {
+		return err
+	}
+	h, err := httpapi.New(httpapi.Deps{
+		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
+		Idempotency: idempotency.New(a.db), Now: time.Now,
+	})
+	if err != nil {
+		return err
+	}
+	return httpapi.Serve(ctx, cfg, h, log, func(addr net.Addr) {
+		base := "http://" + hostPort(cfg.Addr, addr)
+		log.Info("serving", slog.String("url", base))
+		fmt.Fprintf(stdout, "\npipeline serves on %s\n  Swagger UI: %s/swagger/index.html\n%s\n", base, base, signIn(base))
+		if ready != nil {
+			ready(addr)
+		}
+	})
+}
+
+// bootstrap creates the first admin on an empty database and, in demo mode,
+// the demo data. It returns the sign-in help to print.
+func bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, a *app) (func(base string) string, error) {
+	credFile := filepath.Join(cfg.DataDir, "demo-credentials.txt")
+	adminPW, err := a.auth.Bootstrap(ctx, cfg.AdminPassword)
+	if err != nil {
+		return nil, fmt.Errorf("create the first admin: %w", err)
+	}
+	var creds string
+	if adminPW != "" {
+		log.Info("created the first admin user", slog.String("username", "admin"))
+		if cfg.AdminPassword == "" {
+			creds = "  admin / " + adminPW + "   (role admin)\n"
+		}
+		if cfg.Demo {
+			demoPW := auth.GeneratePassword()
+			n, err := seed.Demo(ctx, a.projects, a.auth, demoPW)
+			if err != nil {
+				return nil, err
+			}
+			log.Info("loaded the demo data set", slog.Int("projects", n))
+			for _, acc := range seed.Accounts {
+				creds += fmt.Sprintf("  %s / %s   (role %s %s)\n", acc.Username, demoPW, acc.Role, acc.Department)
+			}
+		}
+		if creds != "" && cfg.Embedded() {
+			if err := os.WriteFile(credFile, []byte("Sign-in accounts created at first start:\n"+creds), 0o600); err != nil {
+				return nil, err
+			}
+		}
+	} else if b, err := os.ReadFile(credFile); err == nil && cfg.Embedded() {
+		creds = strings.TrimPrefix(string(b), "Sign-in accounts created at first start:\n")
+	}
+	return func(base string) string {
+		user, pw := "admin", "$PIPELINE_ADMIN_PASSWORD"
+		if creds == "" {
+			return fmt.Sprintf("  Sign in: curl -s -X POST %s/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"username\":\"%s\",\"password\":\"%s\"}'\n", base, user, pw)
+		}
+		first := strings.Fields(creds)
+		user, pw = first[0], first[2]
+		s := "  Accounts (username / password):\n" + creds
+		if cfg.Embedded() {
+			s += "  (kept in " + credFile + ")\n"
+		}
+		return s + fmt.Sprintf("  Sign in: curl -s -X POST %s/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"username\":\"%s\",\"password\":\"%s\"}'\n", base, user, pw)
+	}, nil
+}
+
+func hostPort(configured string, actual net.Addr) string {
+	host, _, _ := net.SplitHostPort(configured)
+	_, port, _ := net.SplitHostPort(actual.String())
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	a, err := wire(ctx, cfg, log, cfg.MigrateOnStart)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	pw := auth.GeneratePassword()
+	n, err := seed.Demo(ctx, a.projects, a.auth, pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "loaded %d demo projects\n", n)
+	fmt.Fprintf(stdout, "demo accounts created now (existing ones keep their password), password %s:\n", pw)
+	for _, acc := range seed.Accounts {
+		fmt.Fprintf(stdout, "  %s (role %s %s)\n", acc.Username, acc.Role, acc.Department)
+	}
+	return nil
+}

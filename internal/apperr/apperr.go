@@ -1,0 +1,165 @@
+// Package apperr defines the closed set of error kinds the service speaks in.
+//
+// Domain packages and stores return errors that carry a Kind; the HTTP layer
+// maps each kind to one status and problem code through a single table. An
+// error without a kind is internal: its text is logged, never shown.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error for callers; each kind has one stable wire code.
+type Kind int
+
+// The kinds. Internal is the zero value so that an unclassified error is never
+// mistaken for a client error.
+const (
+	Internal Kind = iota
+	Invalid
+	MalformedJSON
+	UnknownField
+	Unauthenticated
+	Forbidden
+	NotFound
+	Conflict
+	VersionConflict
+	PreconditionRequired
+	IllegalTransition
+	TooLarge
+	UnsupportedMediaType
+	RateLimited
+	IdempotencyKeyReused
+	MethodNotAllowed
+)
+
+var codes = [...]string{
+	Internal:             "internal",
+	Invalid:              "validation_failed",
+	MalformedJSON:        "malformed_json",
+	UnknownField:         "unknown_field",
+	Unauthenticated:      "unauthorized",
+	Forbidden:            "forbidden",
+	NotFound:             "not_found",
+	Conflict:             "conflict",
+	VersionConflict:      "version_conflict",
+	PreconditionRequired: "precondition_required",
+	IllegalTransition:    "illegal_transition",
+	TooLarge:             "payload_too_large",
+	UnsupportedMediaType: "unsupported_media_type",
+	RateLimited:          "rate_limited",
+	IdempotencyKeyReused: "idempotency_key_reused",
+	MethodNotAllowed:     "method_not_allowed",
+}
+
+// Code is the stable snake_case machine code of the kind.
+func (k Kind) Code() string {
+	if int(k) < 0 || int(k) >= len(codes) {
+		return codes[Internal]
+	}
+	return codes[k]
+}
+
+// Kinds lists every kind, for tables that must cover them all.
+func Kinds() []Kind {
+	ks := make([]Kind, len(codes))
+	for i := range codes {
+		ks[i] = Kind(i)
+	}
+	return ks
+}
+
+// Text is a human message in the service's two languages.
+type Text struct {
+	ZH string
+	EN string
+}
+
+// FieldError names one field of the input and what is wrong with it. Code is a
+// stable machine code (required, too_long, invalid_format, invalid_value,
+// out_of_range, date_order, read_only, unknown_field, not_unique); Param carries
+// the limit, the allowed values or the other field the message refers to.
+type FieldError struct {
+	Field string
+	Code  string
+	Param string
+}
+
+// Error is an error with a kind, an optional human detail and field errors.
+type Error struct {
+	Kind   Kind
+	Detail Text
+	Fields []FieldError
+	// Allowed lists permitted alternatives, e.g. the stages a project may move to.
+	Allowed []string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	msg := e.Kind.Code()
+	if e.Detail.EN != "" {
+		msg += ": " + e.Detail.EN
+	}
+	for _, f := range e.Fields {
+		msg += fmt.Sprintf("; %s %s", f.Field, f.Code)
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes errors.Is match any *Error of the same kind against a sentinel
+// without fields, so that callers can test errors.Is(err, apperr.ErrNotFound).
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Kind == e.Kind && t.Detail == (Text{}) && t.Fields == nil && t.Err == nil
+}
+
+// Sentinels for the kinds most often tested with errors.Is.
+var (
+	ErrNotFound        = &Error{Kind: NotFound}
+	ErrConflict        = &Error{Kind: Conflict}
+	ErrVersionConflict = &Error{Kind: VersionConflict}
+	ErrForbidden       = &Error{Kind: Forbidden}
+	ErrUnauthenticated = &Error{Kind: Unauthenticated}
+)
+
+// New returns an error of kind k with a detail in both languages.
+func New(k Kind, zh, en string) *Error {
+	return &Error{Kind: k, Detail: Text{ZH: zh, EN: en}}
+}
+
+// Wrap returns an error of kind k that keeps err as its cause.
+func Wrap(k Kind, err error) *Error {
+	return &Error{Kind: k, Err: err}
+}
+
+// Fields returns an Invalid error listing field errors, or nil when there are none.
+func Fields(fs []FieldError) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	return &Error{Kind: Invalid, Fields: fs}
+}
+
+// KindOf returns the kind carried by err, Internal when it carries none.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Internal
+}
+
+// As returns the *Error in err's chain, or one of kind Internal wrapping err.
+func As(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Kind: Internal, Err: err}
+}

@@ -1,0 +1,240 @@
+// Package config loads the service's settings from PIPELINE_* environment
+// variables once at start, validates them and documents their defaults.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of the service. The zero value is not usable:
+// build it with Load.
+type Config struct {
+	Addr           string        // PIPELINE_ADDR, listen address
+	DatabaseURL    string        // PIPELINE_DATABASE_URL, postgres://…; empty means embedded SQLite
+	DataDir        string        // PIPELINE_DATA_DIR, folder of the embedded database and keys
+	MigrateOnStart bool          // PIPELINE_MIGRATE_ON_START, apply migrations when serving
+	Demo           bool          // PIPELINE_DEMO, load the demo data set into an empty database
+	AdminPassword  string        // PIPELINE_ADMIN_PASSWORD, password of the bootstrap admin
+	JWTIssuer      string        // PIPELINE_JWT_ISSUER
+	JWTAudience    string        // PIPELINE_JWT_AUDIENCE
+	KeyDir         string        // PIPELINE_KEY_DIR, folder of the token signing keys
+	AccessTokenTTL time.Duration // PIPELINE_ACCESS_TOKEN_TTL, at most 15m
+
+	BodyLimit       int64 // PIPELINE_BODY_LIMIT, bytes of a JSON request body
+	ImportBodyLimit int64 // PIPELINE_IMPORT_BODY_LIMIT, bytes of an import upload
+
+	ReadHeaderTimeout time.Duration // PIPELINE_READ_HEADER_TIMEOUT
+	ReadTimeout       time.Duration // PIPELINE_READ_TIMEOUT
+	WriteTimeout      time.Duration // PIPELINE_WRITE_TIMEOUT
+	IdleTimeout       time.Duration // PIPELINE_IDLE_TIMEOUT
+	ShutdownTimeout   time.Duration // PIPELINE_SHUTDOWN_TIMEOUT
+	MaxHeaderBytes    int           // PIPELINE_MAX_HEADER_BYTES
+	TrustedProxies    []string      // PIPELINE_TRUSTED_PROXIES, comma-separated CIDRs; empty trusts none
+
+	QueryTimeout   time.Duration // PIPELINE_QUERY_TIMEOUT, deadline of each database call
+	DBMaxOpenConns int           // PIPELINE_DB_MAX_OPEN_CONNS (PostgreSQL; SQLite always uses one)
+	DBMaxIdleConns int           // PIPELINE_DB_MAX_IDLE_CONNS
+	DBConnLifetime time.Duration // PIPELINE_DB_CONN_MAX_LIFETIME
+	LogLevel       slog.Level    // PIPELINE_LOG_LEVEL: debug, info, warn, error
+}
+
+// MaxAccessTokenTTL is the longest lifetime an access token may have.
+const MaxAccessTokenTTL = 15 * time.Minute
+
+// Embedded reports whether the service runs on the embedded SQLite database.
+func (c Config) Embedded() bool { return c.DatabaseURL == "" }
+
+// SQLitePath is the file of the embedded database.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "pipeline.db") }
+
+// Load reads the configuration through getenv, applies defaults and validates
+// every value. It reports all problems at once.
+func Load(getenv func(string) string) (Config, error) {
+	l := loader{getenv: getenv}
+	c := Config{
+		Addr:           l.str("PIPELINE_ADDR", ":8080"),
+		DatabaseURL:    l.str("PIPELINE_DATABASE_URL", ""),
+		DataDir:        l.str("PIPELINE_DATA_DIR", "data"),
+		MigrateOnStart: l.boolean("PIPELINE_MIGRATE_ON_START", true),
+		AdminPassword:  l.str("PIPELINE_ADMIN_PASSWORD", ""),
+		JWTIssuer:      l.str("PIPELINE_JWT_ISSUER", "urn:guangling:pipeline"),
+		JWTAudience:    l.str("PIPELINE_JWT_AUDIENCE", "urn:guangling:pipeline:api"),
+		AccessTokenTTL: l.duration("PIPELINE_ACCESS_TOKEN_TTL", 15*time.Minute),
+
+		BodyLimit:       l.int64("PIPELINE_BODY_LIMIT", 1<<20),
+		ImportBodyLimit: l.int64("PIPELINE_IMPORT_BODY_LIMIT", 20<<20),
+
+		ReadHeaderTimeout: l.duration("PIPELINE_READ_HEADER_TIMEOUT", 5*time.Second),
+		ReadTimeout:       l.duration("PIPELINE_READ_TIMEOUT", 30*time.Second),
+		WriteTimeout:      l.duration("PIPELINE_WRITE_TIMEOUT", 60*time.Second),
+		IdleTimeout:       l.duration("PIPELINE_IDLE_TIMEOUT", 120*time.Second),
+		ShutdownTimeout:   l.duration("PIPELINE_SHUTDOWN_TIMEOUT", 20*time.Second),
+		MaxHeaderBytes:    int(l.int64("PIPELINE_MAX_HEADER_BYTES", 64<<10)),
+		TrustedProxies:    l.list("PIPELINE_TRUSTED_PROXIES"),
+
+		QueryTimeout:   l.duration("PIPELINE_QUERY_TIMEOUT", 10*time.Second),
+		DBMaxOpenConns: int(l.int64("PIPELINE_DB_MAX_OPEN_CONNS", 20)),
+		DBMaxIdleConns: int(l.int64("PIPELINE_DB_MAX_IDLE_CONNS", 10)),
+		DBConnLifetime: l.duration("PIPELINE_DB_CONN_MAX_LIFETIME", 30*time.Minute),
+	}
+	c.KeyDir = l.str("PIPELINE_KEY_DIR", filepath.Join(c.DataDir, "keys"))
+	// The demo data is for the zero-setup run; on PostgreSQL it is asked for.
+	c.Demo = l.boolean("PIPELINE_DEMO", c.Embedded())
+	switch lv := strings.ToLower(l.str("PIPELINE_LOG_LEVEL", "info")); lv {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		l.fail("PIPELINE_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			l.fail("PIPELINE_DATABASE_URL", "must be a postgres:// URL")
+		}
+	}
+	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > MaxAccessTokenTTL {
+		l.fail("PIPELINE_ACCESS_TOKEN_TTL", "must be between 1s and 15m")
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
+		l.fail("PIPELINE_ADMIN_PASSWORD", "must have at least 12 characters")
+	}
+	for name, v := range map[string]int64{
+		"PIPELINE_BODY_LIMIT":          c.BodyLimit,
+		"PIPELINE_IMPORT_BODY_LIMIT":   c.ImportBodyLimit,
+		"PIPELINE_MAX_HEADER_BYTES":    int64(c.MaxHeaderBytes),
+		"PIPELINE_DB_MAX_OPEN_CONNS":   int64(c.DBMaxOpenConns),
+		"PIPELINE_QUERY_TIMEOUT":       int64(c.QueryTimeout),
+		"PIPELINE_READ_HEADER_TIMEOUT": int64(c.ReadHeaderTimeout),
+		"PIPELINE_SHUTDOWN_TIMEOUT":    int64(c.ShutdownTimeout),
+	} {
+		if v <= 0 {
+			l.fail(name, "must be positive")
+		}
+	}
+	if c.DBMaxIdleConns < 0 || c.DBMaxIdleConns > c.DBMaxOpenConns {
+		l.fail("PIPELINE_DB_MAX_IDLE_CONNS", "must be between 0 and PIPELINE_DB_MAX_OPEN_CONNS")
+	}
+	if c.JWTIssuer == "" || c.JWTAudience == "" {
+		l.fail("PIPELINE_JWT_ISSUER", "issuer and audience must not be empty")
+	}
+	return c, errors.Join(l.errs...)
+}
+
+// LogValue masks secrets so that the configuration can be logged at start.
+func (c Config) LogValue() slog.Value {
+	db := "embedded sqlite " + c.SQLitePath()
+	if c.DatabaseURL != "" {
+		db = maskURL(c.DatabaseURL)
+	}
+	admin := "unset"
+	if c.AdminPassword != "" {
+		admin = "set"
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("database", db),
+		slog.Bool("migrate_on_start", c.MigrateOnStart),
+		slog.Bool("demo", c.Demo),
+		slog.String("admin_password", admin),
+		slog.String("jwt_issuer", c.JWTIssuer),
+		slog.String("jwt_audience", c.JWTAudience),
+		slog.String("key_dir", c.KeyDir),
+		slog.Duration("access_token_ttl", c.AccessTokenTTL),
+		slog.Int64("body_limit", c.BodyLimit),
+		slog.Int64("import_body_limit", c.ImportBodyLimit),
+		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.Duration("query_timeout", c.QueryTimeout),
+		slog.Int("db_max_open_conns", c.DBMaxOpenConns),
+		slog.String("log_level", c.LogLevel.String()),
+	)
+}
+
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "postgres://(unparseable)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+type loader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (l *loader) fail(name, msg string) { l.errs = append(l.errs, fmt.Errorf("%s %s", name, msg)) }
+
+func (l *loader) str(name, def string) string {
+	if v := strings.TrimSpace(l.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (l *loader) list(name string) []string {
+	var out []string
+	for _, p := range strings.Split(l.getenv(name), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (l *loader) boolean(name string, def bool) bool {
+	v := l.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		l.fail(name, "must be true or false")
+	}
+	return b
+}
+
+func (l *loader) int64(name string, def int64) int64 {
+	v := l.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		l.fail(name, "must be an integer")
+	}
+	return n
+}
+
+func (l *loader) duration(name string, def time.Duration) time.Duration {
+	v := l.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		l.fail(name, "must be a duration such as 30s or 15m")
+	}
+	return d
+}

@@ -1,0 +1,153 @@
+package httpapi
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/text/language"
+
+	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/apperr"
+)
+
+// kinds is the one table from error kind to HTTP status and title.
+var kinds = map[apperr.Kind]struct {
+	status int
+	title  apperr.Text
+}{
+	apperr.Internal:             {http.StatusInternalServerError, apperr.Text{ZH: "服务器内部错误", EN: "Internal server error"}},
+	apperr.Invalid:              {http.StatusBadRequest, apperr.Text{ZH: "请求参数无效", EN: "The request is invalid"}},
+	apperr.MalformedJSON:        {http.StatusBadRequest, apperr.Text{ZH: "请求体不是有效的 JSON", EN: "The request body is not valid JSON"}},
+	apperr.UnknownField:         {http.StatusBadRequest, apperr.Text{ZH: "请求体含有未知字段", EN: "The request body has an unknown field"}},
+	apperr.Unauthenticated:      {http.StatusUnauthorized, apperr.Text{ZH: "需要登录", EN: "Authentication required"}},
+	apperr.Forbidden:            {http.StatusForbidden, apperr.Text{ZH: "无权执行此操作", EN: "Not allowed"}},
+	apperr.NotFound:             {http.StatusNotFound, apperr.Text{ZH: "资源不存在", EN: "Not found"}},
+	apperr.Conflict:             {http.StatusConflict, apperr.Text{ZH: "与当前状态冲突", EN: "Conflict with the current state"}},
+	apperr.VersionConflict:      {http.StatusPreconditionFailed, apperr.Text{ZH: "资源已被修改，请刷新后重试", EN: "The resource has changed; reload and retry"}},
+	apperr.PreconditionRequired: {http.StatusPreconditionRequired, apperr.Text{ZH: "缺少 If-Match 请求头", EN: "If-Match is required"}},
+	apperr.IllegalTransition:    {http.StatusUnprocessableEntity, apperr.Text{ZH: "不允许的阶段变更", EN: "Illegal stage transition"}},
+	apperr.TooLarge:             {http.StatusRequestEntityTooLarge, apperr.Text{ZH: "请求体过大", EN: "The request body is too large"}},
+	apperr.UnsupportedMediaType: {http.StatusUnsupportedMediaType, apperr.Text{ZH: "不支持的内容类型", EN: "Unsupported content type"}},
+	apperr.RateLimited:          {http.StatusTooManyRequests, apperr.Text{ZH: "请求过于频繁", EN: "Too many requests"}},
+	apperr.IdempotencyKeyReused: {http.StatusUnprocessableEntity, apperr.Text{ZH: "幂等键已用于另一个请求", EN: "The Idempotency-Key was used for another request"}},
+	apperr.MethodNotAllowed:     {http.StatusMethodNotAllowed, apperr.Text{ZH: "不支持该请求方法", EN: "Method not allowed"}},
+}
+
+// fieldMessages renders field error codes; %s is the error's Param.
+var fieldMessages = map[string]apperr.Text{
+	"required":          {ZH: "必填", EN: "is required"},
+	"too_long":          {ZH: "过长，最多 %s", EN: "is too long (at most %s)"},
+	"too_short":         {ZH: "过短，至少 %s 个字符", EN: "is too short (at least %s characters)"},
+	"invalid_format":    {ZH: "格式无效，应为 %s", EN: "has an invalid format (expected %s)"},
+	"invalid_value":     {ZH: "取值无效，可选值：%s", EN: "is not one of: %s"},
+	"invalid_type":      {ZH: "类型错误，应为 %s", EN: "has the wrong type (expected %s)"},
+	"out_of_range":      {ZH: "超出范围 %s", EN: "is out of range %s"},
+	"date_order":        {ZH: "不能早于 %s", EN: "must not be before %s"},
+	"not_reached":       {ZH: "项目尚未到达该阶段（阶段：%s）", EN: "belongs to a stage the project has not reached (stage %s)"},
+	"in_future":         {ZH: "不能晚于今天（%s）", EN: "must not be after today (%s)"},
+	"read_only":         {ZH: "只读字段，不能修改", EN: "is read-only"},
+	"unknown_field":     {ZH: "未知字段", EN: "is not a known field"},
+	"unknown_parameter": {ZH: "未知参数，可用参数：%s", EN: "is not a known parameter (known: %s)"},
+	"repeated":          {ZH: "参数重复", EN: "is given more than once"},
+	"not_unique":        {ZH: "已被使用", EN: "is already taken"},
+	"not_allowed":       {ZH: "部门用户只能使用本部门（%s）", EN: "a department user may use only its own department (%s)"},
+	"unknown":           {ZH: "不存在", EN: "does not exist"},
+}
+
+var matcher = language.NewMatcher([]language.Tag{language.SimplifiedChinese, language.English})
+
+// english reports whether the client prefers English over Chinese.
+func english(c *gin.Context) bool {
+	h := c.GetHeader("Accept-Language")
+	if h == "" {
+		return false
+	}
+	tags, _, err := language.ParseAcceptLanguage(h)
+	if err != nil {
+		return false
+	}
+	_, i, _ := matcher.Match(tags...)
+	return i == 1
+}
+
+func pick(t apperr.Text, en bool) string {
+	if en && t.EN != "" {
+		return t.EN
+	}
+	if t.ZH == "" {
+		return t.EN
+	}
+	return t.ZH
+}
+
+func fieldMessage(f apperr.FieldError, en bool) string {
+	t, ok := fieldMessages[f.Code]
+	if !ok {
+		return f.Code
+	}
+	msg := pick(t, en)
+	if strings.Contains(msg, "%s") {
+		msg = fmt.Sprintf(msg, f.Param)
+		msg = strings.TrimSuffix(strings.TrimSuffix(msg, "（应为 ）"), " (expected )")
+	}
+	return msg
+}
+
+// fail answers a request with the problem details of err. An internal error
+// is logged with the request ID; its text never reaches the client.
+func (h *handlers) fail(c *gin.Context, err error) {
+	e := apperr.As(err)
+	k, ok := kinds[e.Kind]
+	if !ok {
+		k = kinds[apperr.Internal]
+	}
+	rid := requestID(c)
+	if k.status >= 500 {
+		h.log.ErrorContext(c.Request.Context(), "request failed", slog.String("request_id", rid),
+			slog.String("route", c.FullPath()), slog.Any("error", err))
+		e = &apperr.Error{Kind: apperr.Internal}
+	}
+	en := english(c)
+	p := api.Problem{
+		Type:      "urn:guangling:pipeline:problem:" + e.Kind.Code(),
+		Title:     pick(k.title, en),
+		Status:    k.status,
+		Code:      e.Kind.Code(),
+		Errors:    make([]api.FieldError, len(e.Fields)),
+		Allowed:   e.Allowed,
+		RequestID: rid,
+	}
+	var details []string
+	if d := pick(e.Detail, en); d != "" {
+		details = append(details, d)
+	}
+	for i, f := range e.Fields {
+		msg := fieldMessage(f, en)
+		p.Errors[i] = api.FieldError{Field: f.Field, Code: f.Code, Message: msg}
+		details = append(details, f.Field+": "+msg)
+	}
+	if len(details) == 0 {
+		details = append(details, p.Title)
+	}
+	sep := "；"
+	if en {
+		sep = "; "
+	}
+	p.Detail = strings.Join(details, sep)
+	if e.Kind == apperr.Unauthenticated {
+		c.Header("WWW-Authenticate", `Bearer realm="pipeline"`)
+		if c.GetHeader("Authorization") != "" {
+			c.Header("WWW-Authenticate", `Bearer realm="pipeline", error="invalid_token"`)
+		}
+	}
+	if en {
+		c.Header("Content-Language", "en")
+	} else {
+		c.Header("Content-Language", "zh-CN")
+	}
+	writeJSON(c, k.status, "application/problem+json", p)
+	c.Abort()
+}

@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/idempotency"
+)
+
+// created is the answer of a creating request.
+type created struct {
+	location string
+	etag     string
+	body     any
+}
+
+var saneKey = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
+
+// idempotent runs a creating request. With an Idempotency-Key it runs in one
+// transaction with the record of its answer, so that a retry replays the first
+// answer and never creates twice, even when the retry races the original.
+func (h *handlers) idempotent(c *gin.Context, p auth.Principal, body []byte, create func(context.Context) (created, error)) {
+	key := c.GetHeader("Idempotency-Key")
+	if key == "" {
+		out, err := create(c.Request.Context())
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		writeCreated(c, out.location, out.etag, out.body)
+		return
+	}
+	if !saneKey.MatchString(key) {
+		h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "Idempotency-Key", Code: "invalid_format", Param: "1..255 printable ASCII characters"}}))
+		return
+	}
+	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
+	hash := hex.EncodeToString(sum[:])
+	var rec idempotency.Record
+	var fresh *created
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		fresh = nil
+		err = h.db.InTx(c.Request.Context(), func(ctx context.Context) error {
+			var gerr error
+			rec, gerr = h.idem.Get(ctx, p.Subject, key, h.now())
+			if gerr == nil {
+				return nil
+			}
+			if apperr.KindOf(gerr) != apperr.NotFound {
+				return gerr
+			}
+			out, err := create(ctx)
+			if err != nil {
+				return err
+			}
+			b, err := json.Marshal(out.body)
+			if err != nil {
+				return err
+			}
+			rec = idempotency.Record{
+				Principal: p.Subject, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path,
+				RequestHash: hash, Status: http.StatusCreated, Location: out.location, Body: b, CreatedAt: h.now(),
+			}
+			fresh = &out
+			return h.idem.Put(ctx, rec)
+		})
+		if !errors.Is(err, idempotency.ErrTaken) {
+			break
+		}
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if fresh != nil {
+		writeCreated(c, fresh.location, fresh.etag, fresh.body)
+		return
+	}
+	if rec.RequestHash != hash {
+		h.fail(c, apperr.New(apperr.IdempotencyKeyReused, "该幂等键已用于内容不同的请求", "this Idempotency-Key was used with a different request"))
+		return
+	}
+	if rec.Location != "" {
+		c.Header("Location", rec.Location)
+	}
+	c.Header("Idempotent-Replayed", "true")
+	c.Data(rec.Status, "application/json; charset=utf-8", rec.Body)
+}
+
+func writeCreated(c *gin.Context, location, etag string, body any) {
+	c.Header("Location", location)
+	if etag != "" {
+		c.Header("ETag", etag)
+	}
+	ok(c, http.StatusCreated, body)
+}

@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/auth"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// requestID takes the client's X-Request-ID when it is sane, otherwise makes
+// one, and carries it in the response, the context and every log line.
+func requestIDMiddleware(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !saneRequestID.MatchString(id) {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Header("X-Request-ID", id)
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+	c.Next()
+}
+
+func requestID(c *gin.Context) string {
+	id, _ := c.Request.Context().Value(requestIDKey).(string)
+	return id
+}
+
+// RequestIDFrom returns the request ID carried by ctx.
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// accessLog writes one structured line per request.
+func (h *handlers) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	attrs := []slog.Attr{
+		slog.String("method", c.Request.Method),
+		slog.String("route", route),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", c.Writer.Status()),
+		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
+		slog.Int("bytes", c.Writer.Size()),
+		slog.String("request_id", requestID(c)),
+		slog.String("client_ip", c.ClientIP()),
+	}
+	if p, ok := auth.PrincipalFrom(c.Request.Context()); ok {
+		attrs = append(attrs, slog.String("principal", p.Name), slog.String("subject", p.Subject))
+	}
+	level := slog.LevelInfo
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelError
+	}
+	h.log.LogAttrs(c.Request.Context(), level, "request", attrs...)
+}
+
+// recoverer turns a panic into a logged problem-details 500.
+func (h *handlers) recoverer(c *gin.Context) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if err, ok := r.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+			panic(r)
+		}
+		h.log.ErrorContext(c.Request.Context(), "panic", slog.String("request_id", requestID(c)),
+			slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+		if !c.Writer.Written() {
+			h.fail(c, apperr.New(apperr.Internal, "", "panic"))
+		}
+		c.Abort()
+	}()
+	c.Next()
+}
+
+// metrics counts requests by route and status and times them.
+func (h *handlers) metrics(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	h.m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
+	h.m.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
+}
+
+var errNoToken = apperr.New(apperr.Unauthenticated, "缺少访问令牌（Authorization: Bearer …）", "an access token is required (Authorization: Bearer …)")
+
+// authenticate requires a valid bearer token and puts its principal in the
+// request context.
+func (h *handlers) authenticate(c *gin.Context) {
+	header := c.GetHeader("Authorization")
+	if header == "" {
+		h.fail(c, errNoToken)
+		return
+	}
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		h.fail(c, errNoToken)
+		return
+	}
+	p, err := h.tokens.Verify(strings.TrimSpace(token))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
+	c.Next()
+}
+
+// principal returns the caller. Routes behind authenticate always have one;
+// a missing one is a wiring bug and answered as such, never a panic.
+func (h *handlers) principal(c *gin.Context) (auth.Principal, bool) {
+	p, ok := auth.PrincipalFrom(c.Request.Context())
+	if !ok {
+		h.fail(c, errors.New("httpapi: route without principal"))
+	}
+	return p, ok
+}

@@ -1,0 +1,396 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/project"
+)
+
+func etag(version int) string { return `"` + strconv.Itoa(version) + `"` }
+
+// ifMatch reads the version named by If-Match. It is required on PATCH and
+// DELETE so that no change is made over one the caller has not seen; a value
+// that names no version can match none and answers 412.
+func ifMatch(c *gin.Context) (int, error) {
+	h := strings.TrimSpace(c.GetHeader("If-Match"))
+	if h == "" {
+		return 0, apperr.New(apperr.PreconditionRequired, "修改和删除须带 If-Match 请求头（资源的 ETag）", "send If-Match with the resource's ETag")
+	}
+	for _, tag := range strings.Split(h, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if n, err := strconv.Atoi(strings.Trim(tag, `"`)); err == nil && n > 0 && strings.HasPrefix(tag, `"`) {
+			return n, nil
+		}
+	}
+	return -1, nil
+}
+
+func writeProject(c *gin.Context, status int, p project.Project) {
+	c.Header("ETag", etag(p.Version))
+	ok(c, status, toProjectResponse(p))
+}
+
+// listProjects lists the projects the caller may read.
+//
+//	@Summary		List projects
+//	@Description	Filters combine with AND; each enum filter takes a comma-separated list. Pages by an opaque keyset cursor. Archived projects are listed only with archived=true (bureau, admin).
+//	@ID				listProjects
+//	@Tags			projects
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			stage				query		string	false	"stages, comma-separated"
+//	@Param			category			query		string	false	"categories, comma-separated"
+//	@Param			department			query		string	false	"department codes, comma-separated"
+//	@Param			build_type			query		string	false	"new, continuing"
+//	@Param			key_level			query		string	false	"key levels, comma-separated"
+//	@Param			health				query		string	false	"green, yellow, red"
+//	@Param			township			query		string	false	"township, exact"
+//	@Param			leader				query		string	false	"responsible leader, exact"
+//	@Param			q					query		string	false	"substring of name, company or code"
+//	@Param			min_investment_yuan	query		integer	false	"minimum total investment"
+//	@Param			max_investment_yuan	query		integer	false	"maximum total investment"
+//	@Param			planned_start_from	query		string	false	"planned start on or after (YYYY-MM-DD)"
+//	@Param			planned_start_to	query		string	false	"planned start on or before (YYYY-MM-DD)"
+//	@Param			updated_since		query		string	false	"changed at or after (RFC 3339)"
+//	@Param			archived			query		boolean	false	"list archived projects instead"
+//	@Param			sort				query		string	false	"name, total_investment_yuan, planned_start_date, updated_at, created_at; prefix - for descending"
+//	@Param			limit				query		integer	false	"1..200, default 50"
+//	@Param			cursor				query		string	false	"next_cursor of the previous page"
+//	@Param			count				query		boolean	false	"also answer the total"
+//	@Success		200					{object}	api.ProjectList
+//	@Failure		400					{object}	api.Problem
+//	@Failure		401					{object}	api.Problem
+//	@Failure		403					{object}	api.Problem
+//	@Router			/api/v1/projects [get]
+func (h *handlers) listProjects(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	q, err := project.ParseListQuery(c.Request.URL.Query())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	page, err := h.projects.List(c.Request.Context(), p, q)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := api.ProjectList{Items: make([]api.Project, len(page.Items)), Total: page.Total}
+	for i, pr := range page.Items {
+		out.Items[i] = toProjectResponse(pr)
+	}
+	if page.Next != nil {
+		s := project.EncodeCursor(*page.Next)
+		out.NextCursor = &s
+	}
+	ok(c, http.StatusOK, out)
+}
+
+// createProject adds a project to the register.
+//
+//	@Summary		Create a project
+//	@Description	Creates a project, at planning or, to enter the existing register, at a later stage with the actual dates it reached (recorded as an import in its history). A department caller's project belongs to its department. With an Idempotency-Key, a repeated request within 24 h replays the first answer.
+//	@ID				createProject
+//	@Tags			projects
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			Idempotency-Key	header		string				false	"unique key of this request"
+//	@Param			project			body		api.ProjectCreate	true	"the project"
+//	@Success		201				{object}	api.Project
+//	@Header			201				{string}	Location	"URL of the new project"
+//	@Header			201				{string}	ETag		"version of the project"
+//	@Failure		400				{object}	api.Problem
+//	@Failure		401				{object}	api.Problem
+//	@Failure		403				{object}	api.Problem
+//	@Failure		409				{object}	api.Problem
+//	@Failure		413				{object}	api.Problem
+//	@Failure		415				{object}	api.Problem
+//	@Failure		422				{object}	api.Problem
+//	@Router			/api/v1/projects [post]
+func (h *handlers) createProject(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	body, err := readBody(c, h.cfg.BodyLimit, false)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.idempotent(c, p, body, func(ctx context.Context) (created, error) {
+		var in api.ProjectCreate
+		if err := decodeStrict(body, &in); err != nil {
+			return created{}, err
+		}
+		e, err := toEntry(in)
+		if err != nil {
+			return created{}, err
+		}
+		pr, err := h.projects.Create(ctx, p, e)
+		if err != nil {
+			return created{}, err
+		}
+		return created{location: "/api/v1/projects/" + pr.ID, etag: etag(pr.Version), body: toProjectResponse(pr)}, nil
+	})
+}
+
+// getProject returns one project.
+//
+//	@Summary		Get a project
+//	@Description	Returns the project, archived or not, with its version in ETag.
+//	@ID				getProject
+//	@Tags			projects
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			id	path		string	true	"project ID"	format(uuid)
+//	@Success		200	{object}	api.Project
+//	@Header			200	{string}	ETag	"version of the project"
+//	@Failure		401	{object}	api.Problem
+//	@Failure		403	{object}	api.Problem
+//	@Failure		404	{object}	api.Problem
+//	@Router			/api/v1/projects/{id} [get]
+func (h *handlers) getProject(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	pr, err := h.projects.Get(c.Request.Context(), p, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	writeProject(c, http.StatusOK, pr)
+}
+
+// readOnlyFields are fields of a project that no PATCH may name.
+var readOnlyFields = map[string]bool{
+	"id": true, "stage": true, "signed_on": true, "landed_on": true, "started_on": true, "completed_on": true,
+	"production_on": true, "at_capacity_on": true, "health": true, "health_reasons": true, "archived_at": true,
+	"version": true, "created_at": true, "updated_at": true,
+}
+
+// writableFields are the members of api.ProjectWrite.
+var writableFields = func() map[string]bool {
+	b, _ := json.Marshal(api.ProjectWrite{})
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	out := map[string]bool{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}()
+
+// patchProject changes a project's writable fields.
+//
+//	@Summary		Update a project
+//	@Description	Applies a JSON merge patch (RFC 7396) to the writable fields: a member replaces the field, null clears it, and absent fields stay. Stage and actual dates change only through transitions. If-Match with the ETag is required.
+//	@ID				patchProject
+//	@Tags			projects
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			id			path		string				true	"project ID"	format(uuid)
+//	@Param			If-Match	header		string				true	"ETag of the version being changed"
+//	@Param			patch		body		api.ProjectWrite	true	"merge patch; every member optional"
+//	@Success		200			{object}	api.Project
+//	@Header			200			{string}	ETag	"new version of the project"
+//	@Failure		400			{object}	api.Problem
+//	@Failure		401			{object}	api.Problem
+//	@Failure		403			{object}	api.Problem
+//	@Failure		404			{object}	api.Problem
+//	@Failure		409			{object}	api.Problem
+//	@Failure		412			{object}	api.Problem
+//	@Failure		413			{object}	api.Problem
+//	@Failure		415			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
+//	@Router			/api/v1/projects/{id} [patch]
+func (h *handlers) patchProject(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	body, err := readBody(c, h.cfg.BodyLimit, true)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var patch map[string]json.RawMessage
+	if err := decodeStrict(body, &patch); err != nil {
+		h.fail(c, err)
+		return
+	}
+	var fs []apperr.FieldError
+	for k := range patch {
+		switch {
+		case readOnlyFields[k]:
+			fs = append(fs, apperr.FieldError{Field: k, Code: "read_only"})
+		case !writableFields[k]:
+			h.fail(c, &apperr.Error{Kind: apperr.UnknownField, Fields: []apperr.FieldError{{Field: k, Code: "unknown_field"}}})
+			return
+		}
+	}
+	if err := apperr.Fields(fs); err != nil {
+		h.fail(c, err)
+		return
+	}
+	pr, err := h.projects.Update(c.Request.Context(), p, c.Param("id"), version, func(cur project.Fields) (project.Fields, error) {
+		doc, _ := json.Marshal(toProjectWrite(cur))
+		merged, err := mergePatch(doc, body)
+		if err != nil {
+			return cur, err
+		}
+		var w api.ProjectWrite
+		if err := decodeStrict(merged, &w); err != nil {
+			return cur, err
+		}
+		var d dates
+		f := toFields(w, &d)
+		return f, apperr.Fields(d.errs)
+	})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	writeProject(c, http.StatusOK, pr)
+}
+
+// mergePatch applies an RFC 7396 merge patch to a JSON document.
+func mergePatch(doc, patch []byte) ([]byte, error) {
+	var d, p any
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(patch, &p); err != nil {
+		return nil, jsonError(err)
+	}
+	return json.Marshal(merge(d, p))
+}
+
+func merge(target, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	tm, ok := target.(map[string]any)
+	if !ok {
+		tm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(tm, k)
+		} else {
+			tm[k] = merge(tm[k], v)
+		}
+	}
+	return tm
+}
+
+// archiveProject takes a project out of the register's lists and statistics.
+//
+//	@Summary		Archive a project
+//	@Description	Archives the project (bureau, admin): it leaves lists and statistics, its history stays, and restore brings it back. If-Match with the ETag is required.
+//	@ID				archiveProject
+//	@Tags			projects
+//	@Security		BearerAuth
+//	@Produce		application/problem+json
+//	@Param			id			path	string	true	"project ID"	format(uuid)
+//	@Param			If-Match	header	string	true	"ETag of the version being archived"
+//	@Success		204
+//	@Failure		401	{object}	api.Problem
+//	@Failure		403	{object}	api.Problem
+//	@Failure		404	{object}	api.Problem
+//	@Failure		412	{object}	api.Problem
+//	@Failure		428	{object}	api.Problem
+//	@Router			/api/v1/projects/{id} [delete]
+func (h *handlers) archiveProject(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if err := h.projects.Archive(c.Request.Context(), p, c.Param("id"), version); err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// restoreProject brings an archived project back.
+//
+//	@Summary		Restore a project
+//	@Description	Brings an archived project back into lists and statistics (bureau, admin).
+//	@ID				restoreProject
+//	@Tags			projects
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			id	path		string	true	"project ID"	format(uuid)
+//	@Success		200	{object}	api.Project
+//	@Failure		401	{object}	api.Problem
+//	@Failure		403	{object}	api.Problem
+//	@Failure		404	{object}	api.Problem
+//	@Failure		409	{object}	api.Problem
+//	@Router			/api/v1/projects/{id}/restore [post]
+func (h *handlers) restoreProject(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	pr, err := h.projects.Restore(c.Request.Context(), p, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	writeProject(c, http.StatusOK, pr)
+}
+
+// listTransitions returns a project's stage history.
+//
+//	@Summary		A project's stage history
+//	@Description	Every stage change of the project, oldest first, including the import entry of a project entered at a later stage.
+//	@ID				listTransitions
+//	@Tags			projects
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			id	path		string	true	"project ID"	format(uuid)
+//	@Success		200	{object}	api.TransitionList
+//	@Failure		401	{object}	api.Problem
+//	@Failure		403	{object}	api.Problem
+//	@Failure		404	{object}	api.Problem
+//	@Router			/api/v1/projects/{id}/transitions [get]
+func (h *handlers) listTransitions(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	ts, err := h.projects.Transitions(c.Request.Context(), p, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := api.TransitionList{Items: make([]api.Transition, len(ts))}
+	for i, t := range ts {
+		out.Items[i] = toTransitionResponse(t)
+	}
+	ok(c, http.StatusOK, out)
+}

@@ -1,0 +1,83 @@
+// Package httpapi is the HTTP surface of the service, the only package that
+// knows gin: routes, middleware, problem details and the handlers that turn
+// requests into service calls and results into the wire types of package api.
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/gin-gonic/gin"
+	swaggerFiles "github.com/swaggo/files"
+	ginSwagger "github.com/swaggo/gin-swagger"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/auth"
+)
+
+// policy is who may call a route. Every route declares one; a test fails for
+// a route registered without.
+type policy struct {
+	public bool
+	roles  []auth.Role // empty: any signed-in principal
+}
+
+var (
+	public   = policy{public: true}
+	signedIn = policy{}
+	writers  = policy{roles: []auth.Role{auth.RoleAdmin, auth.RoleBureau, auth.RoleDeptEditor}}
+	bureau   = policy{roles: []auth.Role{auth.RoleAdmin, auth.RoleBureau}}
+)
+
+// routes lists the whole surface.
+func (h *handlers) routes(r *gin.Engine) {
+	h.handle(r, http.MethodGet, "/healthz", public, h.healthz)
+	h.handle(r, http.MethodGet, "/readyz", public, h.readyz)
+	h.handle(r, http.MethodGet, "/metrics", public, gin.WrapH(h.m.handler))
+	h.handle(r, http.MethodGet, "/swagger/*any", public, ginSwagger.WrapHandler(swaggerFiles.Handler))
+	h.handle(r, http.MethodGet, "/.well-known/jwks.json", public, h.jwks)
+
+	h.handle(r, http.MethodPost, "/api/v1/auth/login", public, h.login)
+	h.handle(r, http.MethodGet, "/api/v1/meta", signedIn, h.meta)
+	h.handle(r, http.MethodGet, "/api/v1/departments", signedIn, h.listDepartments)
+
+	h.handle(r, http.MethodGet, "/api/v1/projects", signedIn, h.listProjects)
+	h.handle(r, http.MethodPost, "/api/v1/projects", writers, h.createProject)
+	h.handle(r, http.MethodGet, "/api/v1/projects/:id", signedIn, h.getProject)
+	h.handle(r, http.MethodPatch, "/api/v1/projects/:id", writers, h.patchProject)
+	h.handle(r, http.MethodDelete, "/api/v1/projects/:id", bureau, h.archiveProject)
+	h.handle(r, http.MethodPost, "/api/v1/projects/:id/restore", bureau, h.restoreProject)
+	h.handle(r, http.MethodGet, "/api/v1/projects/:id/transitions", signedIn, h.listTransitions)
+
+	r.NoRoute(func(c *gin.Context) { h.fail(c, apperr.New(apperr.NotFound, "没有这个地址", "no such endpoint")) })
+	r.NoMethod(func(c *gin.Context) { h.fail(c, &apperr.Error{Kind: apperr.MethodNotAllowed}) })
+}
+
+// handle registers a route behind its policy.
+func (h *handlers) handle(r *gin.Engine, method, path string, p policy, fn gin.HandlerFunc) {
+	chain := []gin.HandlerFunc{}
+	if !p.public {
+		chain = append(chain, h.authenticate)
+		if len(p.roles) > 0 {
+			chain = append(chain, h.requireRole(p.roles))
+		}
+	}
+	h.policies[method+" "+path] = p
+	r.Handle(method, path, append(chain, fn)...)
+}
+
+var errRole = apperr.New(apperr.Forbidden, "当前角色无权执行此操作", "the caller's role may not do this")
+
+func (h *handlers) requireRole(roles []auth.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, found := h.principal(c)
+		if !found {
+			return
+		}
+		if !slices.Contains(roles, p.Role) {
+			h.fail(c, errRole)
+			return
+		}
+		c.Next()
+	}
+}

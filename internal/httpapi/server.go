@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	_ "github.com/guangling/pipeline/docs" // registers the Swagger document served at /swagger
+	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/idempotency"
+	"github.com/guangling/pipeline/internal/platform/database"
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// Deps are what the HTTP surface serves from.
+type Deps struct {
+	Config      config.Config
+	Log         *slog.Logger
+	DB          *database.DB
+	Projects    *project.Service
+	Auth        *auth.Service
+	Tokens      *auth.Tokens
+	Keys        *auth.KeySet
+	Idempotency *idempotency.Store
+	Now         func() time.Time
+}
+
+type handlers struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *database.DB
+	projects *project.Service
+	auth     *auth.Service
+	tokens   *auth.Tokens
+	keys     *auth.KeySet
+	idem     *idempotency.Store
+	now      func() time.Time
+	m        metrics
+	policies map[string]policy
+}
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	handler  http.Handler
+}
+
+func newMetrics(db *database.DB) metrics {
+	reg := prometheus.NewRegistry()
+	m := metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pipeline_http_requests_total", Help: "HTTP requests by method, route and status.",
+		}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "pipeline_http_request_duration_seconds", Help: "HTTP request latency by method and route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route"}),
+	}
+	reg.MustRegister(m.requests, m.latency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.SQL(), db.Dialect()))
+	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return m
+}
+
+// New returns the service's HTTP handler.
+func New(d Deps) (http.Handler, error) {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	h := &handlers{
+		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
+		idem: d.Idempotency, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	// The client address comes only from proxies the operator names.
+	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
+		return nil, err
+	}
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(requestIDMiddleware, h.accessLog, h.metrics, h.recoverer)
+	h.routes(r)
+	return r, nil
+}
+
+// Serve runs the HTTP server until ctx ends, then stops taking connections
+// and waits up to the shutdown timeout for requests in flight.
+func Serve(ctx context.Context, cfg config.Config, handler http.Handler, log *slog.Logger, ready func(addr net.Addr)) error {
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           handler,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

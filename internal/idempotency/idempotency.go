@@ -1,0 +1,83 @@
+// Package idempotency records the responses of creating requests sent with
+// an Idempotency-Key, so that a retried request replays the first answer
+// instead of creating twice. Records are written in the same transaction as
+// what the request created.
+package idempotency
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/platform/database"
+)
+
+// TTL is how long a key is remembered.
+const TTL = 24 * time.Hour
+
+// Record is the first response to a keyed request.
+type Record struct {
+	Principal   string
+	Key         string
+	Method      string
+	Path        string
+	RequestHash string
+	Status      int
+	Location    string
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// Store keeps records.
+type Store struct{ db *database.DB }
+
+// New returns a Store over db.
+func New(db *database.DB) *Store { return &Store{db: db} }
+
+type recordRow struct {
+	Principal   string `gorm:"primaryKey"`
+	Key         string `gorm:"primaryKey"`
+	Method      string
+	Path        string
+	RequestHash string
+	Status      int
+	Location    string
+	Body        []byte
+	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (recordRow) TableName() string { return "idempotency_keys" }
+
+// ErrTaken is returned by Put when another request stored the key first.
+var ErrTaken = apperr.New(apperr.Conflict, "相同的幂等键正在处理中", "a request with the same Idempotency-Key is in progress")
+
+// Get returns the live record of a principal's key, NotFound when there is none.
+func (s *Store) Get(ctx context.Context, principal, key string, now time.Time) (Record, error) {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var r recordRow
+	err := q.Where("principal = ? AND key = ? AND created_at > ?", principal, key, now.Add(-TTL)).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Record{}, apperr.ErrNotFound
+	}
+	return Record(r), err
+}
+
+// Put stores a record, replacing an expired one with the same key.
+func (s *Store) Put(ctx context.Context, rec Record) error {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	if err := q.Where("principal = ? AND key = ? AND created_at <= ?", rec.Principal, rec.Key, rec.CreatedAt.Add(-TTL)).
+		Delete(&recordRow{}).Error; err != nil {
+		return err
+	}
+	r := recordRow(rec)
+	err := q.Create(&r).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return ErrTaken
+	}
+	return err
+}

@@ -1,0 +1,200 @@
+// Package database opens the service's database, PostgreSQL or the embedded
+// SQLite file, applies the versioned migrations embedded in the binary, and
+// runs transactions whose handle travels in the context so that every store
+// taking part in one change writes in the same transaction.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialects.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Options say which database to open and how.
+type Options struct {
+	URL          string // postgres://…; empty opens SQLitePath
+	SQLitePath   string
+	MaxOpenConns int
+	MaxIdleConns int
+	ConnLifetime time.Duration
+	QueryTimeout time.Duration
+	Logger       *slog.Logger
+}
+
+// DB is an open database.
+type DB struct {
+	gorm         *gorm.DB
+	sql          *sql.DB
+	dialect      string
+	queryTimeout time.Duration
+	migrator     *goose.Provider
+}
+
+// Open connects to the database and checks that it answers. It does not
+// migrate: call Migrate.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg := &gorm.Config{
+		TranslateError: true,
+		Logger: logger.NewSlogLogger(log, logger.Config{
+			SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true,
+		}),
+		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
+	db := &DB{queryTimeout: o.QueryTimeout}
+	if db.queryTimeout <= 0 {
+		db.queryTimeout = 10 * time.Second
+	}
+	var dialector gorm.Dialector
+	if o.URL != "" {
+		db.dialect = Postgres
+		dialector = postgres.Open(o.URL)
+	} else {
+		db.dialect = SQLite
+		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+		dialector = sqlite.Open("file:" + o.SQLitePath +
+			"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	}
+	g, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", db.dialect, err)
+	}
+	db.gorm = g
+	if db.sql, err = g.DB(); err != nil {
+		return nil, err
+	}
+	if db.dialect == SQLite {
+		// One connection: SQLite has one writer, and a second connection would
+		// only wait on the file lock.
+		db.sql.SetMaxOpenConns(1)
+	} else {
+		db.sql.SetMaxOpenConns(o.MaxOpenConns)
+		db.sql.SetMaxIdleConns(o.MaxIdleConns)
+		db.sql.SetConnMaxLifetime(o.ConnLifetime)
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("reach %s database: %w", db.dialect, err)
+	}
+	if db.migrator, err = db.newMigrator(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) newMigrator() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+db.dialect)
+	if err != nil {
+		return nil, err
+	}
+	dialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if db.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		// Replicas starting together take turns at the migrations.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(dialect, db.sql, sub, opts...)
+}
+
+// Dialect is Postgres or SQLite.
+func (db *DB) Dialect() string { return db.dialect }
+
+// SQL is the underlying pool, for metrics.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
+	defer cancel()
+	return db.sql.PingContext(ctx)
+}
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Migrate applies every pending migration and returns the versions applied.
+func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
+	res, err := db.migrator.Up(ctx)
+	var applied []int64
+	for _, r := range res {
+		applied = append(applied, r.Source.Version)
+	}
+	return applied, err
+}
+
+// MigrationsCurrent reports whether every embedded migration is applied.
+func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
+	defer cancel()
+	pending, err := db.migrator.HasPending(ctx)
+	return !pending, err
+}
+
+type txKey struct{}
+
+// InTx runs fn in one transaction, committed when fn returns nil. A call
+// inside another InTx joins the outer transaction. The whole transaction runs
+// under the query deadline.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
+	defer cancel()
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// Conn returns the handle a store queries through: the transaction carried by
+// ctx, or the pool under the query deadline. Call done when finished.
+func (db *DB) Conn(ctx context.Context) (g *gorm.DB, done func()) {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx, func() {}
+	}
+	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
+	return db.gorm.WithContext(ctx), cancel
+}
+
+// IsDuplicate reports a unique-constraint violation.
+func IsDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// IsForeignKey reports a foreign-key violation.
+func IsForeignKey(err error) bool { return errors.Is(err, gorm.ErrForeignKeyViolated) }
+
+// IsNotFound reports that no row matched.
+func IsNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }

@@ -1,0 +1,283 @@
+// Package project is the domain of the register: projects, their stages and
+// the rules that keep them valid. It knows nothing of HTTP or SQL; the Store
+// interface is implemented in projectdb.
+package project
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/guangling/pipeline/internal/apperr"
+)
+
+// Department is a county department that owns projects.
+type Department struct {
+	Code    string
+	Name    string
+	NameEN  string
+	Version int
+}
+
+// Funding is one source of a project's money, in yuan.
+type Funding struct {
+	Source       string
+	PlannedYuan  int64
+	ReceivedYuan int64
+}
+
+// Fields are the writable fields of a project.
+type Fields struct {
+	Code                     *string
+	Name                     string
+	Category                 Category
+	Department               string
+	Leader                   string
+	Company                  string
+	Township                 string
+	Capacity                 *float64
+	CapacityUnit             string
+	TotalInvestmentYuan      *int64
+	ExpectedAnnualOutputYuan *int64
+	BuildType                BuildType
+	KeyLevel                 KeyLevel
+	Funding                  []Funding
+	PlannedSignDate          *time.Time
+	PlannedStartDate         *time.Time
+	PlannedCompletionDate    *time.Time
+	PlannedProductionDate    *time.Time
+}
+
+// Actual holds the dates on which a project reached each stage.
+type Actual struct {
+	SignedOn     *time.Time
+	LandedOn     *time.Time
+	StartedOn    *time.Time
+	CompletedOn  *time.Time
+	ProductionOn *time.Time
+	AtCapacityOn *time.Time
+}
+
+// Project is one entry of the register.
+type Project struct {
+	ID string
+	Fields
+	Stage         Stage
+	Actual        Actual
+	Health        Health
+	HealthReasons []string
+	Version       int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ArchivedAt    *time.Time
+}
+
+// Transition is one entry of a project's stage history.
+type Transition struct {
+	ID         string
+	ProjectID  string
+	From       *Stage
+	To         Stage
+	OccurredOn time.Time
+	Note       string
+	Kind       string
+	Actor      string
+	Department string
+	RecordedAt time.Time
+}
+
+// Transition kinds.
+const (
+	KindMove       = "move"
+	KindResumption = "resumption"
+	KindCorrection = "correction"
+	KindImport     = "import"
+)
+
+// Limits of the text fields, in characters.
+const (
+	MaxName     = 200
+	MaxLeader   = 100
+	MaxCompany  = 200
+	MaxTownship = 100
+	MaxUnit     = 20
+	// MaxYuan bounds money so that sums over 200,000 projects stay in int64.
+	MaxYuan = int64(1e13)
+)
+
+var codePattern = regexp.MustCompile(`^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$`)
+
+type checker struct{ errs []apperr.FieldError }
+
+func (c *checker) add(field, code, param string) {
+	c.errs = append(c.errs, apperr.FieldError{Field: field, Code: code, Param: param})
+}
+
+func (c *checker) text(field, v string, max int, required bool) {
+	switch n := utf8.RuneCountInString(v); {
+	case required && strings.TrimSpace(v) == "":
+		c.add(field, "required", "")
+	case n > max:
+		c.add(field, "too_long", strconv.Itoa(max))
+	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' }):
+		c.add(field, "invalid_format", "")
+	}
+}
+
+func (c *checker) enum(field, v string, ls []Label) {
+	if !valid(ls, v) {
+		c.add(field, "invalid_value", strings.Join(Values(ls), ","))
+	}
+}
+
+func (c *checker) yuan(field string, v *int64) {
+	if v != nil && (*v < 0 || *v > MaxYuan) {
+		c.add(field, "out_of_range", "0.."+strconv.FormatInt(MaxYuan, 10))
+	}
+}
+
+// order reports a date_order error when both dates are set and a is after b.
+func (c *checker) order(aField string, a *time.Time, bField string, b *time.Time) {
+	if a != nil && b != nil && a.After(*b) {
+		c.add(bField, "date_order", aField)
+	}
+}
+
+// Normalize trims text fields and fills defaults, before validation.
+func (f *Fields) Normalize() {
+	for _, s := range []*string{&f.Name, &f.Leader, &f.Company, &f.Township, &f.CapacityUnit, &f.Department} {
+		*s = strings.TrimSpace(*s)
+	}
+	if f.Code != nil {
+		if c := strings.TrimSpace(*f.Code); c == "" {
+			f.Code = nil
+		} else {
+			f.Code = &c
+		}
+	}
+	if f.BuildType == "" {
+		f.BuildType = New
+	}
+	if f.KeyLevel == "" {
+		f.KeyLevel = "none"
+	}
+	if f.Funding == nil {
+		f.Funding = []Funding{}
+	}
+}
+
+// Validate checks the writable fields and returns every problem at once.
+func (f Fields) Validate() error {
+	var c checker
+	if f.Code != nil && !codePattern.MatchString(*f.Code) {
+		c.add("code", "invalid_format", "YYYY-RRRRRR-DD-TT-NNNNNN")
+	}
+	c.text("name", f.Name, MaxName, true)
+	c.enum("category", string(f.Category), Categories)
+	if f.Department == "" {
+		c.add("department", "required", "")
+	} else if !ValidDepartmentCode.MatchString(f.Department) {
+		c.add("department", "invalid_format", ValidDepartmentCode.String())
+	}
+	c.text("leader", f.Leader, MaxLeader, false)
+	c.text("company", f.Company, MaxCompany, false)
+	c.text("township", f.Township, MaxTownship, false)
+	c.text("capacity_unit", f.CapacityUnit, MaxUnit, false)
+	if f.Capacity != nil {
+		if v := *f.Capacity; math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > 1e12 {
+			c.add("capacity", "out_of_range", "0..1e12")
+		}
+		if f.CapacityUnit == "" {
+			c.add("capacity_unit", "required", "")
+		}
+	}
+	c.yuan("total_investment_yuan", f.TotalInvestmentYuan)
+	c.yuan("expected_annual_output_yuan", f.ExpectedAnnualOutputYuan)
+	c.enum("build_type", string(f.BuildType), BuildTypes)
+	c.enum("key_level", string(f.KeyLevel), KeyLevels)
+	seen := map[string]bool{}
+	for i, fu := range f.Funding {
+		p := "funding[" + strconv.Itoa(i) + "]."
+		c.enum(p+"source", fu.Source, FundingSources)
+		if seen[fu.Source] {
+			c.add(p+"source", "not_unique", "")
+		}
+		seen[fu.Source] = true
+		c.yuan(p+"planned_yuan", &fu.PlannedYuan)
+		c.yuan(p+"received_yuan", &fu.ReceivedYuan)
+	}
+	if len(f.Funding) > len(FundingSources) {
+		c.add("funding", "too_long", strconv.Itoa(len(FundingSources)))
+	}
+	c.order("planned_sign_date", f.PlannedSignDate, "planned_start_date", f.PlannedStartDate)
+	c.order("planned_start_date", f.PlannedStartDate, "planned_completion_date", f.PlannedCompletionDate)
+	c.order("planned_completion_date", f.PlannedCompletionDate, "planned_production_date", f.PlannedProductionDate)
+	return apperr.Fields(c.errs)
+}
+
+// dates pairs each actual date with its wire name and the stage it marks.
+func (a *Actual) dates() []struct {
+	field string
+	stage Stage
+	date  **time.Time
+} {
+	return []struct {
+		field string
+		stage Stage
+		date  **time.Time
+	}{
+		{"signed_on", Signed, &a.SignedOn},
+		{"landed_on", Landed, &a.LandedOn},
+		{"started_on", Started, &a.StartedOn},
+		{"completed_on", Completed, &a.CompletedOn},
+		{"production_on", InProduction, &a.ProductionOn},
+		{"at_capacity_on", AtCapacity, &a.AtCapacityOn},
+	}
+}
+
+// Latest returns the latest actual date, or nil when none is set.
+func (a Actual) Latest() *time.Time {
+	var latest *time.Time
+	for _, d := range a.dates() {
+		if *d.date != nil && (latest == nil || (*d.date).After(*latest)) {
+			latest = *d.date
+		}
+	}
+	return latest
+}
+
+// ValidateEntry checks the stage and actual dates of a project entered into
+// the register: a date only for a stage the project has reached, dates in
+// stage order, none in the future. Dates are optional, since an old register
+// entry often lacks them.
+func ValidateEntry(stage Stage, a Actual, today time.Time) error {
+	var c checker
+	c.enum("stage", string(stage), Stages)
+	if len(c.errs) > 0 {
+		return apperr.Fields(c.errs)
+	}
+	var prevField string
+	var prev *time.Time
+	for _, d := range a.dates() {
+		v := *d.date
+		if v == nil {
+			continue
+		}
+		switch {
+		case d.stage.rank() > stage.rank():
+			c.add(d.field, "not_reached", string(stage))
+		case v.After(today):
+			c.add(d.field, "in_future", today.Format(time.DateOnly))
+		case prev != nil && v.Before(*prev):
+			c.add(d.field, "date_order", prevField)
+		}
+		prevField, prev = d.field, v
+	}
+	return apperr.Fields(c.errs)
+}
+
+// ValidDepartmentCode matches the codes of departments.
+var ValidDepartmentCode = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)

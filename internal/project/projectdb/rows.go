@@ -1,0 +1,199 @@
+package projectdb
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// jsonValue stores a value as JSON text (jsonb on PostgreSQL).
+type jsonValue[T any] struct{ V T }
+
+func (j jsonValue[T]) Value() (driver.Value, error) {
+	b, err := json.Marshal(j.V)
+	return string(b), err
+}
+
+func (j *jsonValue[T]) Scan(src any) error {
+	switch s := src.(type) {
+	case string:
+		return json.Unmarshal([]byte(s), &j.V)
+	case []byte:
+		return json.Unmarshal(s, &j.V)
+	case nil:
+		var zero T
+		j.V = zero
+		return nil
+	}
+	return fmt.Errorf("projectdb: cannot scan %T as JSON", src)
+}
+
+type fundingRow struct {
+	Source       string `json:"source"`
+	PlannedYuan  int64  `json:"planned_yuan"`
+	ReceivedYuan int64  `json:"received_yuan"`
+}
+
+type projectRow struct {
+	ID                       string `gorm:"primaryKey"`
+	Code                     *string
+	Name                     string
+	Category                 string
+	Department               string
+	Leader                   string
+	Company                  string
+	Township                 string
+	Capacity                 *float64
+	CapacityUnit             string
+	TotalInvestmentYuan      *int64
+	ExpectedAnnualOutputYuan *int64
+	BuildType                string
+	KeyLevel                 string
+	Funding                  jsonValue[[]fundingRow]
+	PlannedSignDate          *time.Time
+	PlannedStartDate         *time.Time
+	PlannedCompletionDate    *time.Time
+	PlannedProductionDate    *time.Time
+	Stage                    string
+	SignedOn                 *time.Time
+	LandedOn                 *time.Time
+	StartedOn                *time.Time
+	CompletedOn              *time.Time
+	ProductionOn             *time.Time
+	AtCapacityOn             *time.Time
+	Health                   string
+	HealthReasons            jsonValue[[]string]
+	Version                  int
+	CreatedAt                time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt                time.Time `gorm:"autoUpdateTime:false"`
+	ArchivedAt               *time.Time
+}
+
+func (projectRow) TableName() string { return "projects" }
+
+type transitionRow struct {
+	ID         string `gorm:"primaryKey"`
+	ProjectID  string
+	FromStage  *string
+	ToStage    string
+	OccurredOn time.Time
+	Note       string
+	Evidence   jsonValue[[]map[string]string]
+	Kind       string
+	Actor      string
+	Department string
+	RecordedAt time.Time
+}
+
+func (transitionRow) TableName() string { return "project_transitions" }
+
+type departmentRow struct {
+	Code    string `gorm:"primaryKey"`
+	Name    string
+	NameEn  string
+	Version int
+}
+
+func (departmentRow) TableName() string { return "departments" }
+
+// date normalises a stored date to midnight UTC, whatever zone the driver
+// read it in.
+func date(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	y, m, d := t.Date()
+	u := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return &u
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func toRow(p project.Project) projectRow {
+	funding := make([]fundingRow, len(p.Funding))
+	for i, f := range p.Funding {
+		funding[i] = fundingRow(f)
+	}
+	reasons := p.HealthReasons
+	if reasons == nil {
+		reasons = []string{}
+	}
+	return projectRow{
+		ID: p.ID, Code: p.Code, Name: p.Name, Category: string(p.Category), Department: p.Department,
+		Leader: p.Leader, Company: p.Company, Township: p.Township,
+		Capacity: p.Capacity, CapacityUnit: p.CapacityUnit,
+		TotalInvestmentYuan: p.TotalInvestmentYuan, ExpectedAnnualOutputYuan: p.ExpectedAnnualOutputYuan,
+		BuildType: string(p.BuildType), KeyLevel: string(p.KeyLevel), Funding: jsonValue[[]fundingRow]{funding},
+		PlannedSignDate: p.PlannedSignDate, PlannedStartDate: p.PlannedStartDate,
+		PlannedCompletionDate: p.PlannedCompletionDate, PlannedProductionDate: p.PlannedProductionDate,
+		Stage:    string(p.Stage),
+		SignedOn: p.Actual.SignedOn, LandedOn: p.Actual.LandedOn, StartedOn: p.Actual.StartedOn,
+		CompletedOn: p.Actual.CompletedOn, ProductionOn: p.Actual.ProductionOn, AtCapacityOn: p.Actual.AtCapacityOn,
+		Health: string(p.Health), HealthReasons: jsonValue[[]string]{reasons},
+		Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ArchivedAt: p.ArchivedAt,
+	}
+}
+
+func toProject(r projectRow) project.Project {
+	funding := make([]project.Funding, len(r.Funding.V))
+	for i, f := range r.Funding.V {
+		funding[i] = project.Funding(f)
+	}
+	reasons := r.HealthReasons.V
+	if reasons == nil {
+		reasons = []string{}
+	}
+	return project.Project{
+		ID: r.ID,
+		Fields: project.Fields{
+			Code: r.Code, Name: r.Name, Category: project.Category(r.Category), Department: r.Department,
+			Leader: r.Leader, Company: r.Company, Township: r.Township,
+			Capacity: r.Capacity, CapacityUnit: r.CapacityUnit,
+			TotalInvestmentYuan: r.TotalInvestmentYuan, ExpectedAnnualOutputYuan: r.ExpectedAnnualOutputYuan,
+			BuildType: project.BuildType(r.BuildType), KeyLevel: project.KeyLevel(r.KeyLevel), Funding: funding,
+			PlannedSignDate: date(r.PlannedSignDate), PlannedStartDate: date(r.PlannedStartDate),
+			PlannedCompletionDate: date(r.PlannedCompletionDate), PlannedProductionDate: date(r.PlannedProductionDate),
+		},
+		Stage: project.Stage(r.Stage),
+		Actual: project.Actual{
+			SignedOn: date(r.SignedOn), LandedOn: date(r.LandedOn), StartedOn: date(r.StartedOn),
+			CompletedOn: date(r.CompletedOn), ProductionOn: date(r.ProductionOn), AtCapacityOn: date(r.AtCapacityOn),
+		},
+		Health: project.Health(r.Health), HealthReasons: reasons,
+		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ArchivedAt: utc(r.ArchivedAt),
+	}
+}
+
+func toTransitionRow(t project.Transition) transitionRow {
+	var from *string
+	if t.From != nil {
+		s := string(*t.From)
+		from = &s
+	}
+	return transitionRow{
+		ID: t.ID, ProjectID: t.ProjectID, FromStage: from, ToStage: string(t.To), OccurredOn: t.OccurredOn,
+		Note: t.Note, Evidence: jsonValue[[]map[string]string]{[]map[string]string{}},
+		Kind: t.Kind, Actor: t.Actor, Department: t.Department, RecordedAt: t.RecordedAt,
+	}
+}
+
+func toTransition(r transitionRow) project.Transition {
+	var from *project.Stage
+	if r.FromStage != nil {
+		s := project.Stage(*r.FromStage)
+		from = &s
+	}
+	return project.Transition{
+		ID: r.ID, ProjectID: r.ProjectID, From: from, To: project.Stage(r.ToStage), OccurredOn: *date(&r.OccurredOn),
+		Note: r.Note, Kind: r.Kind, Actor: r.Actor, Department: r.Department, RecordedAt: r.RecordedAt.UTC(),
+	}
+}

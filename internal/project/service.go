@@ -1,0 +1,263 @@
+package project
+
+import (
+	"context"
+	"time"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/auth"
+)
+
+// Scope limits what a principal may see. The store turns it into a condition
+// on every query, so that nothing outside it is ever read or written.
+type Scope struct {
+	// Department, when set, limits reads and writes to that department's
+	// projects; empty means every project.
+	Department string
+}
+
+// ScopeOf returns the data scope of a principal.
+func ScopeOf(p auth.Principal) Scope {
+	if p.Role.DepartmentBound() {
+		return Scope{Department: p.Department}
+	}
+	return Scope{}
+}
+
+// Store keeps projects and departments. Implementations translate their
+// driver errors into apperr kinds: NotFound for a missing or out-of-scope
+// project, Conflict for a duplicate code, Invalid (field department) for an
+// unknown department.
+type Store interface {
+	// Create inserts p, and an import transition when t is not nil.
+	Create(ctx context.Context, p Project, t *Transition) error
+	Get(ctx context.Context, s Scope, id string) (Project, error)
+	List(ctx context.Context, s Scope, q ListQuery) (Page, error)
+	// Update loads the project in scope, calls change on it and saves the
+	// result, all in one transaction; change returning an error aborts it.
+	Update(ctx context.Context, s Scope, id string, change func(*Project) error) (Project, error)
+	Transitions(ctx context.Context, s Scope, id string) ([]Transition, error)
+
+	Departments(ctx context.Context) ([]Department, error)
+}
+
+// Service applies the register's rules on top of a Store.
+type Service struct {
+	store Store
+	now   func() time.Time
+	newID func() string
+}
+
+// NewService returns a Service. now is the clock (Asia/Shanghai calendar days
+// are taken from it); newID makes project and transition IDs.
+func NewService(store Store, now func() time.Time, newID func() string) *Service {
+	return &Service{store: store, now: now, newID: newID}
+}
+
+// shanghai is the county's calendar; a fixed offset so that no tz database is
+// needed in a minimal container image.
+var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
+
+// Today is the current calendar day in Asia/Shanghai, as midnight UTC.
+func Today(now time.Time) time.Time {
+	y, m, d := now.In(shanghai).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+var (
+	errReadOnly = apperr.New(apperr.Forbidden, "当前身份无权修改项目", "this identity may not change projects")
+	errNoRead   = apperr.New(apperr.Forbidden, "当前身份无权读取项目", "this identity may not read projects")
+	errArchiver = apperr.New(apperr.Forbidden, "只有发改局或管理员可以归档和恢复项目", "only the bureau or an administrator may archive and restore projects")
+	errArchived = apperr.New(apperr.Conflict, "项目已归档，请先恢复", "the project is archived; restore it first")
+)
+
+func canRead(p auth.Principal) error {
+	if !p.HasScope(auth.ScopeProjectsRead) {
+		return errNoRead
+	}
+	return nil
+}
+
+func canWrite(p auth.Principal) error {
+	if !p.Is(auth.RoleAdmin, auth.RoleBureau, auth.RoleDeptEditor) || !p.HasScope(auth.ScopeProjectsWrite) {
+		return errReadOnly
+	}
+	return nil
+}
+
+// Entry is what creating a project takes: its fields and, for a project
+// entered at a later stage, the stage and the dates it reached.
+type Entry struct {
+	Fields
+	Stage  Stage
+	Actual Actual
+}
+
+// Create validates and stores a new project. A department principal's project
+// is its own department's; a project entered past planning gets an import
+// entry in its history, dated by its latest actual date.
+func (s *Service) Create(ctx context.Context, p auth.Principal, e Entry) (Project, error) {
+	if err := canWrite(p); err != nil {
+		return Project{}, err
+	}
+	e.Fields.Normalize()
+	if p.Role.DepartmentBound() {
+		if e.Department != "" && e.Department != p.Department {
+			return Project{}, apperr.Fields([]apperr.FieldError{{Field: "department", Code: "not_allowed", Param: p.Department}})
+		}
+		e.Department = p.Department
+	}
+	if e.Stage == "" {
+		e.Stage = Planning
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	today := Today(now)
+	if err := joinInvalid(e.Fields.Validate(), ValidateEntry(e.Stage, e.Actual, today)); err != nil {
+		return Project{}, err
+	}
+	pr := Project{
+		ID: s.newID(), Fields: e.Fields, Stage: e.Stage, Actual: e.Actual,
+		Health: Green, HealthReasons: []string{}, Version: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	var t *Transition
+	if e.Stage != Planning {
+		on := today
+		if l := e.Actual.Latest(); l != nil {
+			on = *l
+		}
+		t = &Transition{
+			ID: s.newID(), ProjectID: pr.ID, To: e.Stage, OccurredOn: on, Kind: KindImport,
+			Actor: p.Name, Department: p.Department, RecordedAt: now,
+		}
+	}
+	if err := s.store.Create(ctx, pr, t); err != nil {
+		return Project{}, err
+	}
+	return pr, nil
+}
+
+// joinInvalid merges validation errors so that a client sees every problem
+// of its request in one answer.
+func joinInvalid(errs ...error) error {
+	var fs []apperr.FieldError
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		e := apperr.As(err)
+		if e.Kind != apperr.Invalid {
+			return err
+		}
+		fs = append(fs, e.Fields...)
+	}
+	return apperr.Fields(fs)
+}
+
+// Get returns one project within the principal's scope, archived or not.
+func (s *Service) Get(ctx context.Context, p auth.Principal, id string) (Project, error) {
+	if err := canRead(p); err != nil {
+		return Project{}, err
+	}
+	return s.store.Get(ctx, ScopeOf(p), id)
+}
+
+// List returns a page of the projects within the principal's scope.
+func (s *Service) List(ctx context.Context, p auth.Principal, q ListQuery) (Page, error) {
+	if err := canRead(p); err != nil {
+		return Page{}, err
+	}
+	if q.Filter.Archived && !p.Is(auth.RoleAdmin, auth.RoleBureau) {
+		return Page{}, errArchiver
+	}
+	return s.store.List(ctx, ScopeOf(p), q)
+}
+
+// Update changes a project's writable fields. ifMatch is the version the
+// caller last saw; change receives the current fields and returns the new
+// ones (the HTTP layer applies a merge patch there).
+func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ifMatch int, change func(Fields) (Fields, error)) (Project, error) {
+	if err := canWrite(p); err != nil {
+		return Project{}, err
+	}
+	return s.store.Update(ctx, ScopeOf(p), id, func(pr *Project) error {
+		if pr.Version != ifMatch {
+			return apperr.ErrVersionConflict
+		}
+		if pr.ArchivedAt != nil {
+			return errArchived
+		}
+		f, err := change(pr.Fields)
+		if err != nil {
+			return err
+		}
+		f.Normalize()
+		if err := f.Validate(); err != nil {
+			return err
+		}
+		if f.Department != pr.Department && p.Role.DepartmentBound() {
+			return apperr.Fields([]apperr.FieldError{{Field: "department", Code: "not_allowed", Param: p.Department}})
+		}
+		pr.Fields = f
+		s.touch(pr)
+		return nil
+	})
+}
+
+func (s *Service) touch(pr *Project) {
+	pr.Version++
+	pr.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+}
+
+// Archive takes a project out of lists and statistics; its history stays.
+func (s *Service) Archive(ctx context.Context, p auth.Principal, id string, ifMatch int) error {
+	return s.setArchived(ctx, p, id, &ifMatch, true)
+}
+
+// Restore brings an archived project back.
+func (s *Service) Restore(ctx context.Context, p auth.Principal, id string) (Project, error) {
+	var pr Project
+	err := s.setArchived(ctx, p, id, nil, false)
+	if err == nil {
+		pr, err = s.store.Get(ctx, ScopeOf(p), id)
+	}
+	return pr, err
+}
+
+func (s *Service) setArchived(ctx context.Context, p auth.Principal, id string, ifMatch *int, archived bool) error {
+	if !p.Is(auth.RoleAdmin, auth.RoleBureau) || !p.HasScope(auth.ScopeProjectsWrite) {
+		return errArchiver
+	}
+	_, err := s.store.Update(ctx, ScopeOf(p), id, func(pr *Project) error {
+		if ifMatch != nil && pr.Version != *ifMatch {
+			return apperr.ErrVersionConflict
+		}
+		if (pr.ArchivedAt != nil) == archived {
+			if archived {
+				return apperr.ErrNotFound // archiving twice: it has already left the register
+			}
+			return apperr.New(apperr.Conflict, "项目未归档", "the project is not archived")
+		}
+		s.touch(pr)
+		if archived {
+			t := pr.UpdatedAt
+			pr.ArchivedAt = &t
+		} else {
+			pr.ArchivedAt = nil
+		}
+		return nil
+	})
+	return err
+}
+
+// Transitions returns a project's stage history, oldest first.
+func (s *Service) Transitions(ctx context.Context, p auth.Principal, id string) ([]Transition, error) {
+	if err := canRead(p); err != nil {
+		return nil, err
+	}
+	return s.store.Transitions(ctx, ScopeOf(p), id)
+}
+
+// Departments lists every department.
+func (s *Service) Departments(ctx context.Context) ([]Department, error) {
+	return s.store.Departments(ctx)
+}

@@ -1,0 +1,112 @@
+// Package seed loads the demo data set: the major projects named in the
+// county's report on the 2020 plan and the 2021 draft plan, and one account
+// for each role so that a newcomer can see department scope at work.
+package seed
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// demoProjects holds the report's projects. Each entry quotes the report in
+// "report"; a figure the report does not give is absent, never guessed.
+//
+//go:embed demo_projects.json
+var demoProjects []byte
+
+type demoProject struct {
+	Name                  string   `json:"name"`
+	Category              string   `json:"category"`
+	Department            string   `json:"department"`
+	Company               string   `json:"company"`
+	Township              string   `json:"township"`
+	Capacity              *float64 `json:"capacity"`
+	CapacityUnit          string   `json:"capacity_unit"`
+	TotalInvestmentYuan   *int64   `json:"total_investment_yuan"`
+	BuildType             string   `json:"build_type"`
+	KeyLevel              string   `json:"key_level"`
+	Stage                 string   `json:"stage"`
+	PlannedCompletionDate string   `json:"planned_completion_date"`
+	Report                string   `json:"report"`
+}
+
+// Projects returns the demo projects as register entries.
+func Projects() ([]project.Entry, error) {
+	d := json.NewDecoder(bytes.NewReader(demoProjects))
+	d.DisallowUnknownFields()
+	var ps []demoProject
+	if err := d.Decode(&ps); err != nil {
+		return nil, fmt.Errorf("demo projects: %w", err)
+	}
+	out := make([]project.Entry, len(ps))
+	for i, p := range ps {
+		e := project.Entry{
+			Fields: project.Fields{
+				Name: p.Name, Category: project.Category(p.Category), Department: p.Department,
+				Company: p.Company, Township: p.Township, Capacity: p.Capacity, CapacityUnit: p.CapacityUnit,
+				TotalInvestmentYuan: p.TotalInvestmentYuan, BuildType: project.BuildType(p.BuildType),
+				KeyLevel: project.KeyLevel(p.KeyLevel),
+			},
+			Stage: project.Stage(p.Stage),
+		}
+		if p.PlannedCompletionDate != "" {
+			t, err := project.ParseDate(p.PlannedCompletionDate)
+			if err != nil {
+				return nil, fmt.Errorf("demo project %q: %w", p.Name, err)
+			}
+			e.PlannedCompletionDate = &t
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+// Account is a demo sign-in.
+type Account struct {
+	Username   string
+	Role       auth.Role
+	Department string
+}
+
+// Accounts are the demo users, one per role, two departments bound.
+var Accounts = []Account{
+	{"bureau", auth.RoleBureau, ""},
+	{"leader", auth.RoleLeader, ""},
+	{"energy_editor", auth.RoleDeptEditor, "energy"},
+	{"industry_editor", auth.RoleDeptEditor, "industry"},
+	{"tourism_viewer", auth.RoleDeptViewer, "tourism"},
+}
+
+// Demo loads the demo projects, when the register has none, and creates the
+// demo accounts that do not exist yet, all with the given password. It
+// reports how many projects it loaded.
+func Demo(ctx context.Context, projects *project.Service, users *auth.Service, password string) (int, error) {
+	for _, a := range Accounts {
+		_, err := users.CreateUser(ctx, a.Username, password, a.Role, a.Department)
+		if err != nil && apperr.KindOf(err) != apperr.Conflict {
+			return 0, fmt.Errorf("demo account %s: %w", a.Username, err)
+		}
+	}
+	loader := auth.Principal{Subject: "seed", Name: "seed", Role: auth.RoleAdmin}
+	page, err := projects.List(ctx, loader, project.ListQuery{Limit: 1, Sort: project.Sort{Key: project.SortCreated}})
+	if err != nil || len(page.Items) > 0 {
+		return 0, err
+	}
+	entries, err := Projects()
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		if _, err := projects.Create(ctx, loader, e); err != nil {
+			return 0, fmt.Errorf("demo project %q: %w", e.Name, err)
+		}
+	}
+	return len(entries), nil
+}
