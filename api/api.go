@@ -6,7 +6,7 @@ package api
 // Problem is an RFC 9457 problem details body, the answer to every failed
 // request (Content-Type application/problem+json).
 type Problem struct {
-	Type   string `json:"type" example:"https://pipeline.guangling.gov.cn/problems/validation_failed"`
+	Type   string `json:"type" example:"urn:guangling:pipeline:problem:validation_failed"`
 	Title  string `json:"title" example:"请求参数无效"`
 	Status int    `json:"status" example:"400"`
 	Detail string `json:"detail" example:"name: 必填"`
@@ -16,7 +16,7 @@ type Problem struct {
 	Code      string       `json:"code" example:"validation_failed"`
 	Errors    []FieldError `json:"errors"`
 	Allowed   []string     `json:"allowed,omitempty"`
-	RequestID string       `json:"request_id" example:"01JD3W0R8J7Y7H1Q4Z6M2N5K9P"`
+	RequestID string       `json:"request_id" example:"4f9c2a7e1b3d5f60718293a4b5c6d7e8"`
 }
 
 // FieldError is one problem with one field of a request.

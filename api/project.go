@@ -33,6 +33,33 @@ type ProjectWrite struct {
 	PlannedProductionDate    *string   `json:"planned_production_date" extensions:"x-nullable" format:"date"`
 }
 
+// ProjectPatch documents the body of a project PATCH: a JSON merge patch
+// (RFC 7396) over the members of ProjectWrite. Every member is optional; a
+// member replaces the field, and null clears an optional one (text becomes
+// empty, build_type and key_level return to new and none, funding to no
+// source). name, category and department cannot be cleared. Members left nil
+// here are omitted, so a Go client sends only what it sets.
+type ProjectPatch struct {
+	Code                     *string   `json:"code,omitempty" extensions:"x-nullable" example:"2021-140223-44-01-000001"`
+	Name                     *string   `json:"name,omitempty" example:"晨风50兆瓦风电项目" minLength:"1" maxLength:"200"`
+	Category                 *string   `json:"category,omitempty" example:"wind" enums:"wind,solar_pv,solar_thermal,energy_storage,hybrid_energy,materials,manufacturing,chemicals,building_materials,agriculture,livestock,food_processing,logistics,tourism,digital,infrastructure,urban,social,environment,other"`
+	Department               *string   `json:"department,omitempty" example:"energy"`
+	Leader                   *string   `json:"leader,omitempty" extensions:"x-nullable"`
+	Company                  *string   `json:"company,omitempty" extensions:"x-nullable"`
+	Township                 *string   `json:"township,omitempty" extensions:"x-nullable"`
+	Capacity                 *float64  `json:"capacity,omitempty" extensions:"x-nullable" example:"50"`
+	CapacityUnit             *string   `json:"capacity_unit,omitempty" extensions:"x-nullable" example:"MW"`
+	TotalInvestmentYuan      *int64    `json:"total_investment_yuan,omitempty" extensions:"x-nullable" minimum:"0" example:"3400000000"`
+	ExpectedAnnualOutputYuan *int64    `json:"expected_annual_output_yuan,omitempty" extensions:"x-nullable" minimum:"0"`
+	BuildType                *string   `json:"build_type,omitempty" extensions:"x-nullable" enums:"new,continuing" example:"new"`
+	KeyLevel                 *string   `json:"key_level,omitempty" extensions:"x-nullable" enums:"none,county,city,province,national" example:"none"`
+	Funding                  []Funding `json:"funding,omitempty" extensions:"x-nullable"`
+	PlannedSignDate          *string   `json:"planned_sign_date,omitempty" extensions:"x-nullable" format:"date" example:"2021-03-31"`
+	PlannedStartDate         *string   `json:"planned_start_date,omitempty" extensions:"x-nullable" format:"date" example:"2021-05-01"`
+	PlannedCompletionDate    *string   `json:"planned_completion_date,omitempty" extensions:"x-nullable" format:"date"`
+	PlannedProductionDate    *string   `json:"planned_production_date,omitempty" extensions:"x-nullable" format:"date"`
+}
+
 // ActualDates are the days on which a project reached each stage.
 type ActualDates struct {
 	SignedOn     *string `json:"signed_on" extensions:"x-nullable" format:"date"`

@@ -236,12 +236,14 @@ const docTemplate = `{
                         "in": "query"
                     },
                     {
+                        "minimum": 0,
                         "type": "integer",
                         "description": "minimum total investment",
                         "name": "min_investment_yuan",
                         "in": "query"
                     },
                     {
+                        "minimum": 0,
                         "type": "integer",
                         "description": "maximum total investment",
                         "name": "max_investment_yuan",
@@ -249,18 +251,21 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
+                        "format": "date",
                         "description": "planned start on or after (YYYY-MM-DD)",
                         "name": "planned_start_from",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "format": "date",
                         "description": "planned start on or before (YYYY-MM-DD)",
                         "name": "planned_start_to",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "format": "date-time",
                         "description": "changed at or after (RFC 3339)",
                         "name": "updated_since",
                         "in": "query"
@@ -272,14 +277,29 @@ const docTemplate = `{
                         "in": "query"
                     },
                     {
+                        "enum": [
+                            "name",
+                            "-name",
+                            "total_investment_yuan",
+                            "-total_investment_yuan",
+                            "planned_start_date",
+                            "-planned_start_date",
+                            "updated_at",
+                            "-updated_at",
+                            "created_at",
+                            "-created_at"
+                        ],
                         "type": "string",
-                        "description": "name, total_investment_yuan, planned_start_date, updated_at, created_at; prefix - for descending",
+                        "description": "sort key, prefix - for descending; default created_at",
                         "name": "sort",
                         "in": "query"
                     },
                     {
+                        "maximum": 200,
+                        "minimum": 1,
                         "type": "integer",
-                        "description": "1..200, default 50",
+                        "default": 50,
+                        "description": "page size",
                         "name": "limit",
                         "in": "query"
                     },
@@ -535,6 +555,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/api.Problem"
                         }
                     },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
                     "412": {
                         "description": "Precondition Failed",
                         "schema": {
@@ -557,7 +583,8 @@ const docTemplate = `{
                 ],
                 "description": "Applies a JSON merge patch (RFC 7396) to the writable fields: a member replaces the field, null clears it, and absent fields stay. Stage and actual dates change only through transitions. If-Match with the ETag is required.",
                 "consumes": [
-                    "application/json"
+                    "application/json",
+                    "application/merge-patch+json"
                 ],
                 "produces": [
                     "application/json",
@@ -585,12 +612,12 @@ const docTemplate = `{
                         "required": true
                     },
                     {
-                        "description": "merge patch; every member optional",
+                        "description": "merge patch; every member optional, null clears",
                         "name": "patch",
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "$ref": "#/definitions/api.ProjectWrite"
+                            "$ref": "#/definitions/api.ProjectPatch"
                         }
                     }
                 ],
@@ -1089,7 +1116,7 @@ const docTemplate = `{
                 },
                 "request_id": {
                     "type": "string",
-                    "example": "01JD3W0R8J7Y7H1Q4Z6M2N5K9P"
+                    "example": "4f9c2a7e1b3d5f60718293a4b5c6d7e8"
                 },
                 "status": {
                     "type": "integer",
@@ -1101,7 +1128,7 @@ const docTemplate = `{
                 },
                 "type": {
                     "type": "string",
-                    "example": "https://pipeline.guangling.gov.cn/problems/validation_failed"
+                    "example": "urn:guangling:pipeline:problem:validation_failed"
                 }
             }
         },
@@ -1508,7 +1535,7 @@ const docTemplate = `{
                 }
             }
         },
-        "api.ProjectWrite": {
+        "api.ProjectPatch": {
             "type": "object",
             "properties": {
                 "build_type": {
@@ -1517,6 +1544,7 @@ const docTemplate = `{
                         "new",
                         "continuing"
                     ],
+                    "x-nullable": true,
                     "example": "new"
                 },
                 "capacity": {
@@ -1526,6 +1554,7 @@ const docTemplate = `{
                 },
                 "capacity_unit": {
                     "type": "string",
+                    "x-nullable": true,
                     "example": "MW"
                 },
                 "category": {
@@ -1555,17 +1584,15 @@ const docTemplate = `{
                     "example": "wind"
                 },
                 "code": {
-                    "description": "National investment project code, unique when present.",
                     "type": "string",
                     "x-nullable": true,
                     "example": "2021-140223-44-01-000001"
                 },
                 "company": {
                     "type": "string",
-                    "example": ""
+                    "x-nullable": true
                 },
                 "department": {
-                    "description": "Owning department's code; a department caller's own by default.",
                     "type": "string",
                     "example": "energy"
                 },
@@ -1578,7 +1605,8 @@ const docTemplate = `{
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/api.Funding"
-                    }
+                    },
+                    "x-nullable": true
                 },
                 "key_level": {
                     "type": "string",
@@ -1589,11 +1617,12 @@ const docTemplate = `{
                         "province",
                         "national"
                     ],
+                    "x-nullable": true,
                     "example": "none"
                 },
                 "leader": {
                     "type": "string",
-                    "example": ""
+                    "x-nullable": true
                 },
                 "name": {
                     "type": "string",
@@ -1624,7 +1653,6 @@ const docTemplate = `{
                     "example": "2021-05-01"
                 },
                 "total_investment_yuan": {
-                    "description": "Total planned investment in yuan.",
                     "type": "integer",
                     "minimum": 0,
                     "x-nullable": true,
@@ -1632,7 +1660,7 @@ const docTemplate = `{
                 },
                 "township": {
                     "type": "string",
-                    "example": ""
+                    "x-nullable": true
                 }
             }
         },

@@ -245,6 +245,15 @@ func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 		return err
 	}
 	defer a.db.Close()
+	// The first admin comes first: the demo accounts must not make the user
+	// table look initialised without one.
+	adminPW, err := a.auth.Bootstrap(ctx, cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if adminPW != "" && cfg.AdminPassword == "" {
+		fmt.Fprintf(stdout, "created the first admin: admin / %s\n", adminPW)
+	}
 	pw := auth.GeneratePassword()
 	n, err := seed.Demo(ctx, a.projects, a.auth, pw)
 	if err != nil {

@@ -136,6 +136,9 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (string, error
 		password = GeneratePassword()
 	}
 	if _, err := s.CreateUser(ctx, "admin", password, RoleAdmin, ""); err != nil {
+		if apperr.KindOf(err) == apperr.Conflict {
+			return "", nil // another replica starting at the same time created it
+		}
 		return "", err
 	}
 	return password, nil

@@ -153,11 +153,11 @@ func (c Config) LogValue() slog.Value {
 		slog.String("jwt_issuer", c.JWTIssuer),
 		slog.String("jwt_audience", c.JWTAudience),
 		slog.String("key_dir", c.KeyDir),
-		slog.Duration("access_token_ttl", c.AccessTokenTTL),
+		slog.String("access_token_ttl", c.AccessTokenTTL.String()),
 		slog.Int64("body_limit", c.BodyLimit),
 		slog.Int64("import_body_limit", c.ImportBodyLimit),
 		slog.Any("trusted_proxies", c.TrustedProxies),
-		slog.Duration("query_timeout", c.QueryTimeout),
+		slog.String("query_timeout", c.QueryTimeout.String()),
 		slog.Int("db_max_open_conns", c.DBMaxOpenConns),
 		slog.String("log_level", c.LogLevel.String()),
 	)

@@ -5,9 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -31,9 +37,21 @@ func readBody(c *gin.Context, limit int64, mergePatch bool) ([]byte, error) {
 	return b, err
 }
 
-// decodeStrict decodes one JSON value into dst, rejecting unknown fields,
+var errNotObject = apperr.New(apperr.MalformedJSON, "请求体须为 JSON 对象", "the request body must be a JSON object")
+
+// decodeStrict decodes one JSON object into dst, rejecting unknown fields,
 // wrong types and trailing data with a problem that names the field.
 func decodeStrict(b []byte, dst any) error {
+	// Every body is an object: null would decode into a zero value (and, as a
+	// merge patch, replace the whole resource), so it is refused as such.
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		return errNotObject
+	}
+	// JSON text is UTF-8 (RFC 8259); encoding/json would quietly turn bad
+	// bytes into U+FFFD and store the damage.
+	if !utf8.Valid(b) {
+		return apperr.New(apperr.MalformedJSON, "请求体不是有效的 UTF-8 文本", "the request body is not valid UTF-8")
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(dst); err != nil {
@@ -42,7 +60,68 @@ func decodeStrict(b []byte, dst any) error {
 	if _, err := d.Token(); !errors.Is(err, io.EOF) {
 		return apperr.New(apperr.MalformedJSON, "JSON 值之后还有多余内容", "unexpected data after the JSON value")
 	}
+	if name, found := misspelt(b, reflect.TypeOf(dst)); found {
+		return &apperr.Error{Kind: apperr.UnknownField, Fields: []apperr.FieldError{{Field: name, Code: "unknown_field"}}}
+	}
 	return nil
+}
+
+// misspelt returns the first member name in b, at any depth, that is not
+// spelt exactly as a field of t. encoding/json matches names regardless of
+// case, so without this {"NAME": …} would pass for name, and of
+// {"name": …, "Name": …} the last would silently win.
+func misspelt(b []byte, t reflect.Type) (string, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(b, &members) != nil {
+			return "", false
+		}
+		fields := jsonFields(t)
+		for _, k := range slices.Sorted(maps.Keys(members)) {
+			ft, known := fields[k]
+			if !known {
+				return k, true
+			}
+			if name, found := misspelt(members[k], ft); found {
+				return name, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(b, &items) != nil {
+			return "", false
+		}
+		for _, it := range items {
+			if name, found := misspelt(it, t.Elem()); found {
+				return name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// jsonFields maps the JSON names of a struct's fields, embedded structs
+// flattened, to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case tag == "-" || (!f.IsExported() && !f.Anonymous):
+		case f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct:
+			maps.Copy(out, jsonFields(f.Type))
+		case tag != "":
+			out[tag] = f.Type
+		default:
+			out[f.Name] = f.Type
+		}
+	}
+	return out
 }
 
 func jsonError(err error) error {
@@ -52,16 +131,37 @@ func jsonError(err error) error {
 	case errors.As(err, &syn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return &apperr.Error{Kind: apperr.MalformedJSON, Err: err}
 	case errors.As(err, &typ):
-		field := typ.Field
+		field := wireField(typ.Field)
 		if field == "" {
-			return apperr.New(apperr.MalformedJSON, "请求体须为 JSON 对象", "the request body must be a JSON object")
+			return errNotObject
 		}
 		return apperr.Fields([]apperr.FieldError{{Field: field, Code: "invalid_type", Param: jsonType(typ.Type.String())}})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		// The name is quoted with %q; unquote it so that a name with quotes or
+		// escapes is reported as the client wrote it.
+		quoted := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		name, uerr := strconv.Unquote(quoted)
+		if uerr != nil {
+			name = strings.Trim(quoted, `"`)
+		}
 		return &apperr.Error{Kind: apperr.UnknownField, Fields: []apperr.FieldError{{Field: name, Code: "unknown_field"}}}
 	}
 	return &apperr.Error{Kind: apperr.MalformedJSON, Err: err}
+}
+
+// wireField turns the path encoding/json reports for a type error into the
+// member's wire name. The path names embedded Go structs by their type
+// ("ProjectWrite.total_investment_yuan"); wire members are snake_case, so a
+// segment that starts with an upper-case letter is such a name and dropped.
+func wireField(path string) string {
+	var out []string
+	for _, seg := range strings.Split(path, ".") {
+		if seg == "" || unicode.IsUpper([]rune(seg)[0]) {
+			continue
+		}
+		out = append(out, seg)
+	}
+	return strings.Join(out, ".")
 }
 
 // jsonType names a Go type the way a JSON client thinks of it.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"regexp"
 
@@ -74,7 +73,12 @@ func (h *handlers) idempotent(c *gin.Context, p auth.Principal, body []byte, cre
 			fresh = &out
 			return h.idem.Put(ctx, rec)
 		})
-		if !errors.Is(err, idempotency.ErrTaken) {
+		// A twin request that committed first makes this attempt fail on
+		// the key (idempotency.ErrTaken) or, earlier, on a unique column of
+		// what it creates (a project code): either is a conflict, and the
+		// second attempt finds the twin's record and replays it. A genuine
+		// conflict fails the second attempt the same way.
+		if apperr.KindOf(err) != apperr.Conflict {
 			break
 		}
 	}
@@ -92,6 +96,14 @@ func (h *handlers) idempotent(c *gin.Context, p auth.Principal, body []byte, cre
 	}
 	if rec.Location != "" {
 		c.Header("Location", rec.Location)
+	}
+	// The record keeps no headers but the location; the ETag of what was
+	// created is its version, which the recorded body carries.
+	var v struct {
+		Version int `json:"version"`
+	}
+	if json.Unmarshal(rec.Body, &v) == nil && v.Version > 0 {
+		c.Header("ETag", etag(v.Version))
 	}
 	c.Header("Idempotent-Replayed", "true")
 	c.Data(rec.Status, "application/json; charset=utf-8", rec.Body)

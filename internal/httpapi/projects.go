@@ -55,14 +55,14 @@ func writeProject(c *gin.Context, status int, p project.Project) {
 //	@Param			township			query		string	false	"township, exact"
 //	@Param			leader				query		string	false	"responsible leader, exact"
 //	@Param			q					query		string	false	"substring of name, company or code"
-//	@Param			min_investment_yuan	query		integer	false	"minimum total investment"
-//	@Param			max_investment_yuan	query		integer	false	"maximum total investment"
-//	@Param			planned_start_from	query		string	false	"planned start on or after (YYYY-MM-DD)"
-//	@Param			planned_start_to	query		string	false	"planned start on or before (YYYY-MM-DD)"
-//	@Param			updated_since		query		string	false	"changed at or after (RFC 3339)"
+//	@Param			min_investment_yuan	query		integer	false	"minimum total investment"					minimum(0)
+//	@Param			max_investment_yuan	query		integer	false	"maximum total investment"					minimum(0)
+//	@Param			planned_start_from	query		string	false	"planned start on or after (YYYY-MM-DD)"	format(date)
+//	@Param			planned_start_to	query		string	false	"planned start on or before (YYYY-MM-DD)"	format(date)
+//	@Param			updated_since		query		string	false	"changed at or after (RFC 3339)"			format(date-time)
 //	@Param			archived			query		boolean	false	"list archived projects instead"
-//	@Param			sort				query		string	false	"name, total_investment_yuan, planned_start_date, updated_at, created_at; prefix - for descending"
-//	@Param			limit				query		integer	false	"1..200, default 50"
+//	@Param			sort				query		string	false	"sort key, prefix - for descending; default created_at"	Enums(name,-name,total_investment_yuan,-total_investment_yuan,planned_start_date,-planned_start_date,updated_at,-updated_at,created_at,-created_at)
+//	@Param			limit				query		integer	false	"page size"												minimum(1)	maximum(200)	default(50)
 //	@Param			cursor				query		string	false	"next_cursor of the previous page"
 //	@Param			count				query		boolean	false	"also answer the total"
 //	@Success		200					{object}	api.ProjectList
@@ -199,11 +199,11 @@ var writableFields = func() map[string]bool {
 //	@ID				patchProject
 //	@Tags			projects
 //	@Security		BearerAuth
-//	@Accept			json
+//	@Accept			json,application/merge-patch+json
 //	@Produce		json,application/problem+json
 //	@Param			id			path		string				true	"project ID"	format(uuid)
 //	@Param			If-Match	header		string				true	"ETag of the version being changed"
-//	@Param			patch		body		api.ProjectWrite	true	"merge patch; every member optional"
+//	@Param			patch		body		api.ProjectPatch	true	"merge patch; every member optional, null clears"
 //	@Success		200			{object}	api.Project
 //	@Header			200			{string}	ETag	"new version of the project"
 //	@Failure		400			{object}	api.Problem
@@ -316,6 +316,7 @@ func merge(target, patch any) any {
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
+//	@Failure		409	{object}	api.Problem
 //	@Failure		412	{object}	api.Problem
 //	@Failure		428	{object}	api.Problem
 //	@Router			/api/v1/projects/{id} [delete]

@@ -34,7 +34,10 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/healthz", public, h.healthz)
 	h.handle(r, http.MethodGet, "/readyz", public, h.readyz)
 	h.handle(r, http.MethodGet, "/metrics", public, gin.WrapH(h.m.handler))
-	h.handle(r, http.MethodGet, "/swagger/*any", public, ginSwagger.WrapHandler(swaggerFiles.Handler))
+	// A handler of its own: gin-swagger sets the file handler's Prefix on first
+	// use, and the package-level swaggerFiles.Handler is shared by every engine
+	// in the process (a data race as soon as there are two).
+	h.handle(r, http.MethodGet, "/swagger/*any", public, ginSwagger.WrapHandler(swaggerFiles.NewHandler()))
 	h.handle(r, http.MethodGet, "/.well-known/jwks.json", public, h.jwks)
 
 	h.handle(r, http.MethodPost, "/api/v1/auth/login", public, h.login)

@@ -54,15 +54,19 @@ func (recordRow) TableName() string { return "idempotency_keys" }
 // ErrTaken is returned by Put when another request stored the key first.
 var ErrTaken = apperr.New(apperr.Conflict, "相同的幂等键正在处理中", "a request with the same Idempotency-Key is in progress")
 
+// Times are written and compared in UTC: SQLite compares them as text, so an
+// instant written in another zone would be taken for another age.
+
 // Get returns the live record of a principal's key, NotFound when there is none.
 func (s *Store) Get(ctx context.Context, principal, key string, now time.Time) (Record, error) {
 	q, done := s.db.Conn(ctx)
 	defer done()
 	var r recordRow
-	err := q.Where("principal = ? AND key = ? AND created_at > ?", principal, key, now.Add(-TTL)).Take(&r).Error
+	err := q.Where("principal = ? AND key = ? AND created_at > ?", principal, key, now.UTC().Add(-TTL)).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Record{}, apperr.ErrNotFound
 	}
+	r.CreatedAt = r.CreatedAt.UTC()
 	return Record(r), err
 }
 
@@ -70,6 +74,7 @@ func (s *Store) Get(ctx context.Context, principal, key string, now time.Time) (
 func (s *Store) Put(ctx context.Context, rec Record) error {
 	q, done := s.db.Conn(ctx)
 	defer done()
+	rec.CreatedAt = rec.CreatedAt.UTC()
 	if err := q.Where("principal = ? AND key = ? AND created_at <= ?", rec.Principal, rec.Key, rec.CreatedAt.Add(-TTL)).
 		Delete(&recordRow{}).Error; err != nil {
 		return err

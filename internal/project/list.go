@@ -3,6 +3,7 @@ package project
 import (
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -43,8 +44,7 @@ const (
 var sortKeys = []string{SortName, SortInvestment, SortStart, SortUpdated, SortCreated}
 
 // Sort orders a list by one key, ties broken by ID in the same direction.
-// Empty values sort after every value in ascending order (before in
-// descending), so that one index serves both directions.
+// Empty values sort after every value in both directions.
 type Sort struct {
 	Key  string
 	Desc bool
@@ -166,7 +166,9 @@ var listParams = []string{
 func ParseListQuery(v url.Values) (ListQuery, error) {
 	var c checker
 	q := ListQuery{Limit: DefaultLimit, Sort: Sort{Key: SortCreated}}
-	for k, vs := range v {
+	keys := slices.Sorted(maps.Keys(v))
+	for _, k := range keys {
+		vs := v[k]
 		if !slices.Contains(listParams, k) {
 			c.add(k, "unknown_parameter", strings.Join(listParams, ","))
 		} else if len(vs) > 1 {

@@ -118,6 +118,9 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
+// toRow converts a project for storage. Times are stored in UTC and dates as
+// midnight UTC: SQLite compares them as text, so one instant written in two
+// zones would sort and filter wrongly.
 func toRow(p project.Project) projectRow {
 	funding := make([]fundingRow, len(p.Funding))
 	for i, f := range p.Funding {
@@ -133,13 +136,13 @@ func toRow(p project.Project) projectRow {
 		Capacity: p.Capacity, CapacityUnit: p.CapacityUnit,
 		TotalInvestmentYuan: p.TotalInvestmentYuan, ExpectedAnnualOutputYuan: p.ExpectedAnnualOutputYuan,
 		BuildType: string(p.BuildType), KeyLevel: string(p.KeyLevel), Funding: jsonValue[[]fundingRow]{funding},
-		PlannedSignDate: p.PlannedSignDate, PlannedStartDate: p.PlannedStartDate,
-		PlannedCompletionDate: p.PlannedCompletionDate, PlannedProductionDate: p.PlannedProductionDate,
+		PlannedSignDate: date(p.PlannedSignDate), PlannedStartDate: date(p.PlannedStartDate),
+		PlannedCompletionDate: date(p.PlannedCompletionDate), PlannedProductionDate: date(p.PlannedProductionDate),
 		Stage:    string(p.Stage),
-		SignedOn: p.Actual.SignedOn, LandedOn: p.Actual.LandedOn, StartedOn: p.Actual.StartedOn,
-		CompletedOn: p.Actual.CompletedOn, ProductionOn: p.Actual.ProductionOn, AtCapacityOn: p.Actual.AtCapacityOn,
+		SignedOn: date(p.Actual.SignedOn), LandedOn: date(p.Actual.LandedOn), StartedOn: date(p.Actual.StartedOn),
+		CompletedOn: date(p.Actual.CompletedOn), ProductionOn: date(p.Actual.ProductionOn), AtCapacityOn: date(p.Actual.AtCapacityOn),
 		Health: string(p.Health), HealthReasons: jsonValue[[]string]{reasons},
-		Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ArchivedAt: p.ArchivedAt,
+		Version: p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), ArchivedAt: utc(p.ArchivedAt),
 	}
 }
 
@@ -180,9 +183,9 @@ func toTransitionRow(t project.Transition) transitionRow {
 		from = &s
 	}
 	return transitionRow{
-		ID: t.ID, ProjectID: t.ProjectID, FromStage: from, ToStage: string(t.To), OccurredOn: t.OccurredOn,
+		ID: t.ID, ProjectID: t.ProjectID, FromStage: from, ToStage: string(t.To), OccurredOn: *date(&t.OccurredOn),
 		Note: t.Note, Evidence: jsonValue[[]map[string]string]{[]map[string]string{}},
-		Kind: t.Kind, Actor: t.Actor, Department: t.Department, RecordedAt: t.RecordedAt,
+		Kind: t.Kind, Actor: t.Actor, Department: t.Department, RecordedAt: t.RecordedAt.UTC(),
 	}
 }
 

@@ -5,7 +5,9 @@ package projectdb
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"time"
 
@@ -52,6 +54,15 @@ func translate(err error) error {
 	return err
 }
 
+// validID reports whether id is a UUID in its canonical form, the only form
+// the store hands out. Anything else is simply not found: PostgreSQL would
+// otherwise accept some other spellings of a UUID (upper case, braces, no
+// hyphens) and reject others with an error, and SQLite would match none.
+func validID(id string) bool {
+	u, err := uuid.Parse(id)
+	return err == nil && u.String() == id
+}
+
 // scoped limits q to the projects the scope may see. The condition is a
 // string so that an empty department can never silently drop it.
 func scoped(q *gorm.DB, s project.Scope) *gorm.DB {
@@ -80,7 +91,7 @@ func (s *Store) Create(ctx context.Context, p project.Project, t *project.Transi
 
 // Get returns one project in scope.
 func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (project.Project, error) {
-	if uuid.Validate(id) != nil {
+	if !validID(id) {
 		return project.Project{}, apperr.ErrNotFound
 	}
 	q, done := s.db.Conn(ctx)
@@ -96,7 +107,7 @@ func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (project.P
 // locked on PostgreSQL; on both databases the save is conditional on the
 // version read, so a concurrent change is a conflict, never a lost update.
 func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change func(*project.Project) error) (project.Project, error) {
-	if uuid.Validate(id) != nil {
+	if !validID(id) {
 		return project.Project{}, apperr.ErrNotFound
 	}
 	var out project.Project
@@ -181,41 +192,22 @@ var sortColumns = map[string]struct {
 func (s *Store) List(ctx context.Context, sc project.Scope, lq project.ListQuery) (project.Page, error) {
 	q, done := s.db.Conn(ctx)
 	defer done()
-	q = s.filter(scoped(q.Model(&projectRow{}), sc), lq.Filter)
+	plan, err := s.planList(q, sc, lq)
+	if err != nil {
+		return project.Page{}, err
+	}
+	lq = plan.lq
 
 	var page project.Page
 	if lq.Count {
 		var n int64
-		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
+		if err := plan.count.Count(&n).Error; err != nil {
 			return page, translate(err)
 		}
 		page.Total = &n
 	}
-
-	sc2 := sortColumns[lq.Sort.Key]
-	col := sc2.col
-	dir, nulls, cmp := "ASC", "NULLS LAST", ">"
-	if lq.Sort.Desc {
-		dir, nulls, cmp = "DESC", "NULLS FIRST", "<"
-	}
-	if c := lq.After; c != nil {
-		v := cursorValue(lq.Sort.Key, c.Value)
-		switch {
-		case !sc2.nullable:
-			q = q.Where("("+col+", id) "+cmp+" (?, ?)", v, c.ID)
-		case v == nil && !lq.Sort.Desc:
-			q = q.Where(col+" IS NULL AND id > ?", c.ID)
-		case v == nil:
-			q = q.Where("("+col+" IS NOT NULL OR id < ?)", c.ID)
-		case !lq.Sort.Desc:
-			q = q.Where("("+col+" > ? OR "+col+" IS NULL OR ("+col+" = ? AND id > ?))", v, v, c.ID)
-		default:
-			q = q.Where("("+col+" < ? OR ("+col+" = ? AND id < ?))", v, v, c.ID)
-		}
-	}
 	var rows []projectRow
-	err := q.Order(col + " " + dir + " " + nulls + ", id " + dir).Limit(lq.Limit + 1).Find(&rows).Error
-	if err != nil {
+	if err := plan.page.Find(&rows).Error; err != nil {
 		return page, translate(err)
 	}
 	if len(rows) > lq.Limit {
@@ -230,13 +222,111 @@ func (s *Store) List(ctx context.Context, sc project.Scope, lq project.ListQuery
 	return page, nil
 }
 
-// cursorValue turns a cursor's JSON value into a query parameter.
-func cursorValue(key string, v any) any {
-	if s, ok := v.(string); ok && key != project.SortName {
-		t, _ := time.Parse(time.RFC3339Nano, s) // checked when the cursor was parsed
-		return t
+// listPlan is what List runs for one query.
+type listPlan struct {
+	lq    project.ListQuery // the query with its defaults filled in
+	page  *gorm.DB          // the rows of the page and one more, to tell whether another follows
+	count *gorm.DB          // every row the scope and filter admit
+}
+
+// planList checks lq, fills in its defaults (a zero query lists the first
+// page by creation) and builds the statements of List on q. A sort key or
+// cursor List cannot use is Invalid, never a database error.
+func (s *Store) planList(q *gorm.DB, sc project.Scope, lq project.ListQuery) (listPlan, error) {
+	if lq.Sort.Key == "" {
+		lq.Sort = project.Sort{Key: project.SortCreated, Desc: lq.Sort.Desc}
 	}
-	return v
+	sortCol, ok := sortColumns[lq.Sort.Key]
+	if !ok {
+		return listPlan{}, apperr.Fields([]apperr.FieldError{{Field: "sort", Code: "invalid_value"}})
+	}
+	if lq.Limit <= 0 {
+		lq.Limit = project.DefaultLimit
+	}
+	var after any
+	if c := lq.After; c != nil {
+		if after, ok = keysetValue(lq.Sort.Key, c.Value); !ok || !validID(c.ID) {
+			return listPlan{}, apperr.Fields([]apperr.FieldError{{Field: "cursor", Code: "invalid_value"}})
+		}
+	}
+	plan := listPlan{lq: lq, count: s.filter(scoped(q.Model(&projectRow{}), sc), lq.Filter)}
+
+	pq := s.filter(scoped(q.Model(&projectRow{}), sc), lq.Filter)
+	// Empty values of the nullable keys come last in both directions: whoever
+	// sorts by investment wants the largest known figure first.
+	col := sortCol.col
+	dir, cmp := "ASC", ">"
+	if lq.Sort.Desc {
+		dir, cmp = "DESC", "<"
+	}
+	if c := lq.After; c != nil {
+		switch {
+		case !sortCol.nullable:
+			pq = pq.Where("("+col+", id) "+cmp+" (?, ?)", after, c.ID)
+		case after == nil:
+			pq = pq.Where(col+" IS NULL AND id "+cmp+" ?", c.ID)
+		default:
+			pq = pq.Where("("+col+" "+cmp+" ? OR "+col+" IS NULL OR ("+col+" = ? AND id "+cmp+" ?))", after, after, c.ID)
+		}
+	}
+	order := col + " " + dir
+	if sortCol.nullable {
+		// Only where empties exist: on a NOT NULL column the plain order
+		// lets PostgreSQL scan the ascending index backwards.
+		order += " NULLS LAST"
+	}
+	plan.page = pq.Order(order + ", id " + dir).Limit(lq.Limit + 1)
+	return plan, nil
+}
+
+// keysetValue turns a cursor's value into a query parameter of the sort
+// key's column type, reporting false when it cannot be one. Cursors come
+// from clients, so their values are checked here too and not only by
+// ParseListQuery: a value of the wrong type would be a database error.
+func keysetValue(key string, v any) (any, bool) {
+	nullable := sortColumns[key].nullable
+	switch key {
+	case project.SortName:
+		s, ok := v.(string)
+		return s, ok
+	case project.SortInvestment:
+		switch n := v.(type) {
+		case nil:
+			return nil, nullable
+		case int64:
+			return n, true
+		case int:
+			return int64(n), true
+		case json.Number:
+			i, err := n.Int64()
+			return i, err == nil
+		case float64:
+			if n != math.Trunc(n) || math.Abs(n) > 1<<53 {
+				return nil, false
+			}
+			return int64(n), true
+		}
+		return nil, false
+	}
+	var t time.Time
+	switch x := v.(type) {
+	case nil:
+		return nil, nullable
+	case time.Time:
+		t = x
+	case string:
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, x); err != nil {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	t = t.UTC()
+	if key == project.SortStart {
+		return *date(&t), true
+	}
+	return t, true
 }
 
 func (s *Store) filter(q *gorm.DB, f project.Filter) *gorm.DB {
@@ -264,11 +354,13 @@ func (s *Store) filter(q *gorm.DB, f project.Filter) *gorm.DB {
 	}
 	if f.Q != "" {
 		pattern := "%" + escapeLike(f.Q) + "%"
-		const expr = "(name || ' ' || company || ' ' || coalesce(code, ''))"
+		// One expression over the three fields, joined by a control character
+		// that q can never hold, so a match never spans two fields. On
+		// PostgreSQL it is the expression of the trigram index.
 		if s.db.Dialect() == database.Postgres {
-			q = q.Where(expr+" ILIKE ?", pattern)
+			q = q.Where("(name || chr(31) || company || chr(31) || coalesce(code, '')) ILIKE ?", pattern)
 		} else {
-			q = q.Where(expr+` LIKE ? ESCAPE '\'`, pattern)
+			q = q.Where(`(name || char(31) || company || char(31) || coalesce(code, '')) LIKE ? ESCAPE '\'`, pattern)
 		}
 	}
 	if f.MinInvest != nil {
@@ -277,14 +369,15 @@ func (s *Store) filter(q *gorm.DB, f project.Filter) *gorm.DB {
 	if f.MaxInvest != nil {
 		q = q.Where("total_investment_yuan <= ?", *f.MaxInvest)
 	}
+	// Times go to the database in UTC: SQLite compares them as text.
 	if f.StartFrom != nil {
-		q = q.Where("planned_start_date >= ?", *f.StartFrom)
+		q = q.Where("planned_start_date >= ?", *date(f.StartFrom))
 	}
 	if f.StartTo != nil {
-		q = q.Where("planned_start_date <= ?", *f.StartTo)
+		q = q.Where("planned_start_date <= ?", *date(f.StartTo))
 	}
 	if f.UpdatedSince != nil {
-		q = q.Where("updated_at >= ?", *f.UpdatedSince)
+		q = q.Where("updated_at >= ?", f.UpdatedSince.UTC())
 	}
 	return q
 }

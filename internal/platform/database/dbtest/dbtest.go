@@ -34,6 +34,13 @@ func SQLite(t testing.TB) *database.DB {
 // skips t when no test server is configured.
 func Postgres(t testing.TB) *database.DB {
 	t.Helper()
+	return open(t, database.Options{URL: PostgresURL(t), MaxOpenConns: 10, MaxIdleConns: 5})
+}
+
+// PostgresURL creates an empty schema of t's own and returns the URL that
+// opens it, or skips t when no test server is configured.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
 	base := os.Getenv(EnvURL)
 	if base == "" {
 		t.Skip(EnvURL + " is not set: PostgreSQL tests skipped")
@@ -72,7 +79,7 @@ func Postgres(t testing.TB) *database.DB {
 	q := u.Query()
 	q.Set("search_path", schema+",public")
 	u.RawQuery = q.Encode()
-	return open(t, database.Options{URL: u.String(), MaxOpenConns: 10, MaxIdleConns: 5})
+	return u.String()
 }
 
 func open(t testing.TB, o database.Options) *database.DB {

@@ -81,8 +81,11 @@ CREATE TABLE projects (
 CREATE INDEX projects_created_idx ON projects (created_at, id) WHERE archived_at IS NULL;
 CREATE INDEX projects_updated_idx ON projects (updated_at, id) WHERE archived_at IS NULL;
 CREATE INDEX projects_name_idx ON projects (name, id) WHERE archived_at IS NULL;
+-- Empty values sort last both ways, so the nullable keys need an index per direction.
 CREATE INDEX projects_investment_idx ON projects (total_investment_yuan, id) WHERE archived_at IS NULL;
+CREATE INDEX projects_investment_desc_idx ON projects (total_investment_yuan DESC NULLS LAST, id DESC) WHERE archived_at IS NULL;
 CREATE INDEX projects_planned_start_idx ON projects (planned_start_date, id) WHERE archived_at IS NULL;
+CREATE INDEX projects_planned_start_desc_idx ON projects (planned_start_date DESC NULLS LAST, id DESC) WHERE archived_at IS NULL;
 -- The filters; stage and department also lead the default order.
 CREATE INDEX projects_stage_idx ON projects (stage, created_at, id) WHERE archived_at IS NULL;
 CREATE INDEX projects_department_idx ON projects (department, created_at, id) WHERE archived_at IS NULL;
@@ -93,9 +96,10 @@ CREATE INDEX projects_health_idx ON projects (health) WHERE archived_at IS NULL;
 CREATE INDEX projects_township_idx ON projects (township) WHERE archived_at IS NULL;
 CREATE INDEX projects_leader_idx ON projects (leader) WHERE archived_at IS NULL;
 CREATE INDEX projects_archived_idx ON projects (archived_at, id) WHERE archived_at IS NOT NULL;
--- Substring search over name, company and code (q).
+-- Substring search over name, company and code (q), joined by a character
+-- that a search can never hold so that no match spans two fields.
 CREATE INDEX projects_search_idx ON projects
-    USING gin ((name || ' ' || company || ' ' || coalesce(code, '')) gin_trgm_ops);
+    USING gin ((name || chr(31) || company || chr(31) || coalesce(code, '')) gin_trgm_ops);
 
 CREATE TABLE project_transitions (
     id          uuid PRIMARY KEY,

@@ -84,6 +84,11 @@ CREATE INDEX projects_planned_start_idx ON projects (planned_start_date, id) WHE
 CREATE INDEX projects_stage_idx ON projects (stage, created_at, id) WHERE archived_at IS NULL;
 CREATE INDEX projects_department_idx ON projects (department, created_at, id) WHERE archived_at IS NULL;
 CREATE INDEX projects_category_idx ON projects (category) WHERE archived_at IS NULL;
+CREATE INDEX projects_build_type_idx ON projects (build_type) WHERE archived_at IS NULL;
+CREATE INDEX projects_key_level_idx ON projects (key_level) WHERE archived_at IS NULL;
+CREATE INDEX projects_health_idx ON projects (health) WHERE archived_at IS NULL;
+CREATE INDEX projects_township_idx ON projects (township) WHERE archived_at IS NULL;
+CREATE INDEX projects_leader_idx ON projects (leader) WHERE archived_at IS NULL;
 CREATE INDEX projects_archived_idx ON projects (archived_at, id) WHERE archived_at IS NOT NULL;
 
 CREATE TABLE project_transitions (

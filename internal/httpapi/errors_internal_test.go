@@ -1,0 +1,68 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/apperr"
+)
+
+// TestInternalErrorsLeakNothing: a panic and an error without a kind both
+// answer a generic 500 problem; their text reaches the log, never the client.
+func TestInternalErrorsLeakNothing(t *testing.T) {
+	var logs strings.Builder
+	h := &handlers{log: slog.New(slog.NewTextHandler(&logs, nil))}
+	r := gin.New()
+	r.Use(requestIDMiddleware, h.recoverer)
+	r.GET("/panic", func(*gin.Context) { panic("secret panic value") })
+	r.GET("/error", func(c *gin.Context) {
+		h.fail(c, errors.New(`pq: relation "secret_table" does not exist`))
+	})
+	r.GET("/wrapped", func(c *gin.Context) {
+		h.fail(c, &apperr.Error{Kind: apperr.Internal, Detail: apperr.Text{ZH: "秘密", EN: "secret detail"}})
+	})
+	for _, path := range []string{"/panic", "/error", "/wrapped"} {
+		for _, lang := range []string{"", "en"} {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Header.Set("Accept-Language", lang)
+			r.ServeHTTP(rec, req)
+			require.Equal(t, http.StatusInternalServerError, rec.Code, path)
+			assert.True(t, strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json"))
+			body := rec.Body.String()
+			assert.NotContains(t, body, "secret", path)
+			assert.NotContains(t, body, "秘密", path)
+			var p api.Problem
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p))
+			assert.Equal(t, "internal", p.Code)
+			assert.Equal(t, 500, p.Status)
+			assert.NotEmpty(t, p.Detail)
+			assert.Equal(t, rec.Header().Get("X-Request-ID"), p.RequestID)
+			assert.Contains(t, logs.String(), p.RequestID, "the log carries the request ID")
+		}
+	}
+	assert.Contains(t, logs.String(), "secret panic value")
+	assert.Contains(t, logs.String(), "secret_table")
+}
+
+// TestEveryKindHasAStatus: the kind table covers every kind, so that no
+// error of a known kind is answered as internal.
+func TestEveryKindHasAStatus(t *testing.T) {
+	for _, k := range apperr.Kinds() {
+		st, found := kinds[k]
+		if assert.True(t, found, "kind %s has no status", k.Code()) {
+			assert.NotEmpty(t, st.title.ZH, k.Code())
+			assert.NotEmpty(t, st.title.EN, k.Code())
+		}
+	}
+}

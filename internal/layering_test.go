@@ -1,0 +1,87 @@
+package internal_test
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const module = "github.com/guangling/pipeline"
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+	Standard   bool
+}
+
+func listPackages(t *testing.T) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json", module+"/...")
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	var ps []pkg
+	d := json.NewDecoder(out)
+	for {
+		var p pkg
+		if err := d.Decode(&p); err == io.EOF {
+			break
+		} else {
+			require.NoError(t, err)
+		}
+		ps = append(ps, p)
+	}
+	require.NoError(t, cmd.Wait())
+	require.NotEmpty(t, ps)
+	return ps
+}
+
+func hasPrefix(list []string, prefixes ...string) []string {
+	var hits []string
+	for _, s := range list {
+		for _, p := range prefixes {
+			if s == p || strings.HasPrefix(s, p+"/") {
+				hits = append(hits, s)
+			}
+		}
+	}
+	return hits
+}
+
+// TestLayering holds the direction of imports that STYLE.md sets: the wire
+// types know only the standard library, the domain knows neither HTTP nor
+// SQL, only stores touch GORM and only httpapi touches gin.
+func TestLayering(t *testing.T) {
+	t.Parallel()
+	stores := []string{
+		module + "/internal/platform/database", module + "/internal/project/projectdb",
+		module + "/internal/auth/authdb", module + "/internal/idempotency",
+	}
+	domain := []string{
+		module + "/internal/apperr", module + "/internal/config", module + "/internal/auth",
+		module + "/internal/project", module + "/internal/seed",
+	}
+	isStore := func(p string) bool { return len(hasPrefix([]string{p}, stores...)) > 0 }
+	for _, p := range listPackages(t) {
+		switch {
+		case p.ImportPath == module+"/api":
+			for _, imp := range p.Imports {
+				require.NotContains(t, imp, ".", "api must import only the standard library, imports %s", imp)
+			}
+		case len(hasPrefix([]string{p.ImportPath}, domain...)) > 0 && !isStore(p.ImportPath):
+			require.Empty(t, hasPrefix(p.Deps, "github.com/gin-gonic/gin", "gorm.io/gorm", "net/http", module+"/api"),
+				"domain package %s must know neither HTTP, SQL nor the wire types", p.ImportPath)
+		}
+		if !isStore(p.ImportPath) {
+			require.Empty(t, hasPrefix(p.Imports, "gorm.io"), "only stores import GORM; %s does", p.ImportPath)
+		}
+		if p.ImportPath != module+"/internal/httpapi" {
+			require.Empty(t, hasPrefix(p.Imports, "github.com/gin-gonic/gin"), "only httpapi imports gin; %s does", p.ImportPath)
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package project
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseListQuery(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		query string
+		want  []string // field:code of the errors; nil for success
+		check func(t *testing.T, q ListQuery)
+	}{
+		{"defaults", "", nil, func(t *testing.T, q ListQuery) {
+			assert.Equal(t, DefaultLimit, q.Limit)
+			assert.Equal(t, Sort{Key: SortCreated}, q.Sort)
+			assert.False(t, q.Count)
+		}},
+		{"lists", "stage=started,signed&category=wind&department=energy,industry&build_type=new&key_level=city&health=red,yellow", nil,
+			func(t *testing.T, q ListQuery) {
+				assert.Equal(t, []Stage{Started, Signed}, q.Filter.Stages)
+				assert.Equal(t, []Category{"wind"}, q.Filter.Categories)
+				assert.Equal(t, []string{"energy", "industry"}, q.Filter.Departments)
+				assert.Equal(t, []BuildType{New}, q.Filter.BuildTypes)
+				assert.Equal(t, []KeyLevel{"city"}, q.Filter.KeyLevels)
+				assert.Equal(t, []Health{Red, Yellow}, q.Filter.Healths)
+			}},
+		{"text", "q=风电&township=南村镇&leader=张三", nil, func(t *testing.T, q ListQuery) {
+			assert.Equal(t, "风电", q.Filter.Q)
+			assert.Equal(t, "南村镇", q.Filter.Township)
+			assert.Equal(t, "张三", q.Filter.Leader)
+		}},
+		{"ranges", "min_investment_yuan=0&max_investment_yuan=100000000&planned_start_from=2021-01-01&planned_start_to=2021-06-30&updated_since=2021-04-01T00:00:00%2B08:00", nil,
+			func(t *testing.T, q ListQuery) {
+				assert.Equal(t, int64(100000000), *q.Filter.MaxInvest)
+				assert.Equal(t, "2021-01-01", q.Filter.StartFrom.Format("2006-01-02"))
+				assert.Equal(t, "2021-03-31T16:00:00Z", q.Filter.UpdatedSince.Format("2006-01-02T15:04:05Z07:00"))
+			}},
+		{"sort desc", "sort=-total_investment_yuan&limit=200&count=true", nil, func(t *testing.T, q ListQuery) {
+			assert.Equal(t, Sort{Key: SortInvestment, Desc: true}, q.Sort)
+			assert.Equal(t, 200, q.Limit)
+			assert.True(t, q.Count)
+		}},
+		{"unknown parameter", "colour=red", []string{"colour:unknown_parameter"}, nil},
+		{"repeated parameter", "stage=started&stage=signed", []string{"stage:repeated"}, nil},
+		{"unknown stage", "stage=started,built", []string{"stage:invalid_value"}, nil},
+		{"unknown sort", "sort=colour", []string{"sort:invalid_value"}, nil},
+		{"limit 0", "limit=0", []string{"limit:out_of_range"}, nil},
+		{"limit 201", "limit=201", []string{"limit:out_of_range"}, nil},
+		{"limit text", "limit=ten", []string{"limit:out_of_range"}, nil},
+		{"negative money", "min_investment_yuan=-1", []string{"min_investment_yuan:out_of_range"}, nil},
+		{"bad date", "planned_start_from=2021-13-01", []string{"planned_start_from:invalid_format"}, nil},
+		{"bad timestamp", "updated_since=yesterday", []string{"updated_since:invalid_format"}, nil},
+		{"bad bool", "count=yes", []string{"count:invalid_value"}, nil},
+		{"bad department", "department=Energy", []string{"department:invalid_format"}, nil},
+		{"bad cursor", "cursor=not-a-cursor", []string{"cursor:invalid_value"}, nil},
+		{"cursor of another sort", "sort=name&cursor=" + EncodeCursor(Cursor{Sort: "created_at", Value: "2021-01-01T00:00:00Z", ID: "x"}),
+			[]string{"cursor:invalid_value"}, nil},
+		{"cursor with a wrong value type", "sort=total_investment_yuan&cursor=" + EncodeCursor(Cursor{Sort: "total_investment_yuan", Value: "many", ID: "x"}),
+			[]string{"cursor:invalid_value"}, nil},
+		{"null cursor on a required key", "cursor=" + EncodeCursor(Cursor{Sort: "created_at", ID: "x"}), []string{"cursor:invalid_value"}, nil},
+		{"every problem at once", "limit=0&sort=x", []string{"limit:out_of_range", "sort:invalid_value"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v, err := url.ParseQuery(tc.query)
+			require.NoError(t, err)
+			q, err := ParseListQuery(v)
+			if tc.want != nil {
+				assert.ElementsMatch(t, tc.want, fieldCodes(t, err))
+				return
+			}
+			require.NoError(t, err)
+			tc.check(t, q)
+		})
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	t.Parallel()
+	p := Project{ID: "0192f0e0-0000-7000-8000-000000000001", Fields: Fields{Name: "水神堂", TotalInvestmentYuan: ptr(int64(3_400_000_000)), PlannedStartDate: day("2021-05-01")}}
+	for _, key := range sortKeys {
+		for _, desc := range []bool{false, true} {
+			s := Sort{Key: key, Desc: desc}
+			name := key
+			if desc {
+				name = "-" + key
+			}
+			q, err := ParseListQuery(url.Values{"sort": {name}, "cursor": {EncodeCursor(CursorAfter(p, s))}})
+			require.NoError(t, err, name)
+			require.NotNil(t, q.After)
+			assert.Equal(t, p.ID, q.After.ID)
+		}
+	}
+	// An empty nullable value is a valid position.
+	q, err := ParseListQuery(url.Values{"sort": {"planned_start_date"}, "cursor": {EncodeCursor(CursorAfter(Project{ID: "a"}, Sort{Key: SortStart}))}})
+	require.NoError(t, err)
+	assert.Nil(t, q.After.Value)
+}
+
+// FuzzParseListQuery holds that no query string makes the parser panic, and
+// that a query it accepts has a limit and sort within the contract.
+func FuzzParseListQuery(f *testing.F) {
+	for _, s := range []string{
+		"", "stage=started", "sort=-name&limit=5", "q=%E9%A3%8E", "cursor=eyJzIjoiY3JlYXRlZF9hdCJ9",
+		"min_investment_yuan=99999999999999999999", "updated_since=2021-01-01T00:00:00Z", "stage=,,,", "limit=-1",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		q, err := ParseListQuery(v)
+		if err != nil {
+			return
+		}
+		if q.Limit < 1 || q.Limit > MaxLimit {
+			t.Fatalf("limit %d accepted", q.Limit)
+		}
+		if _, ok := sortColumnsKnown[q.Sort.Key]; !ok {
+			t.Fatalf("sort %q accepted", q.Sort.Key)
+		}
+	})
+}
+
+var sortColumnsKnown = map[string]bool{SortName: true, SortInvestment: true, SortStart: true, SortUpdated: true, SortCreated: true}
