@@ -61,10 +61,12 @@ func TestLayering(t *testing.T) {
 	stores := []string{
 		module + "/internal/platform/database", module + "/internal/project/projectdb",
 		module + "/internal/auth/authdb", module + "/internal/idempotency",
+		module + "/internal/audit/auditdb",
 	}
 	domain := []string{
 		module + "/internal/apperr", module + "/internal/config", module + "/internal/auth",
 		module + "/internal/project", module + "/internal/seed",
+		module + "/internal/audit",
 	}
 	isStore := func(p string) bool { return len(hasPrefix([]string{p}, stores...)) > 0 }
 	for _, p := range listPackages(t) {

@@ -28,6 +28,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/audit/auditdb"
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/config"
@@ -54,6 +56,8 @@ commands:
   serve         serve the API (the default)
   migrate       apply the database migrations and exit
   seed --demo   load the demo data set (the report's projects and one account per role)
+  audit verify  check the audit trail's hash chain; exits non-zero when it is broken
+  keys rotate   add a new token signing key to PIPELINE_KEY_DIR
 
 Settings come from PIPELINE_* environment variables; see README.md.
 `
@@ -93,6 +97,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("seed: say --demo to load the demo data set")
 		}
 		return seedDemo(ctx, cfg, log, stdout)
+	case "keys":
+		if len(args) != 1 || args[0] != "rotate" {
+			return errors.New("keys: say 'keys rotate' to add a new signing key")
+		}
+		name, err := auth.AddKey(cfg.KeyDir, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added %s: it signs new tokens once the service restarts; keep the older keys for at least %s so that the tokens they signed still verify\n",
+			name, cfg.AccessTokenTTL)
+		return nil
+	case "audit":
+		if len(args) != 1 || args[0] != "verify" {
+			return errors.New("audit: say 'audit verify' to check the audit trail")
+		}
+		return auditVerify(ctx, cfg, log, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -115,6 +135,7 @@ type app struct {
 	tokens   *auth.Tokens
 	auth     *auth.Service
 	projects *project.Service
+	audit    *audit.Service
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -144,10 +165,16 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		db.Close()
 		return nil, err
 	}
+	auditor := audit.NewService(auditdb.New(db), time.Now)
+	// Package auth cannot import audit (audit names auth's principals), so
+	// it takes a function.
+	auditAuth := func(ctx context.Context, p auth.Principal, action, kind, id string, before, after any) error {
+		return auditor.Append(ctx, p, audit.Record{Action: action, ResourceType: kind, ResourceID: id, Before: before, After: after})
+	}
 	return &app{
-		db: db, keys: keys, tokens: tokens,
-		auth:     auth.NewService(authdb.New(db), tokens, time.Now, newID),
-		projects: project.NewService(projectdb.New(db), time.Now, newID),
+		db: db, keys: keys, tokens: tokens, audit: auditor,
+		auth:     auth.NewService(authdb.New(db), db, tokens, auditAuth, time.Now, newID),
+		projects: project.NewService(projectdb.New(db), db, auditor, time.Now, newID),
 	}, nil
 }
 
@@ -167,7 +194,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	h, err := httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
-		Idempotency: idempotency.New(a.db), Now: time.Now,
+		Idempotency: idempotency.New(a.db), Audit: a.audit, Now: time.Now,
 	})
 	if err != nil {
 		return err
@@ -264,5 +291,26 @@ func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 	for _, acc := range seed.Accounts {
 		fmt.Fprintf(stdout, "  %s (role %s %s)\n", acc.Username, acc.Role, acc.Department)
 	}
+	return nil
+}
+
+// auditVerify checks the audit trail's hash chain as an operator with access
+// to the database, and fails when the chain is broken.
+func auditVerify(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	operator := auth.Principal{Subject: "cli", Name: "cli", Role: auth.RoleAdmin}
+	res, err := audit.NewService(auditdb.New(db), time.Now).Verify(ctx, operator)
+	if err != nil {
+		return fmt.Errorf("audit verify: %w", err)
+	}
+	if !res.OK {
+		fmt.Fprintf(stdout, "audit trail BROKEN: %d entries, first broken entry %d\n", res.Entries, *res.FirstBroken)
+		return fmt.Errorf("audit trail broken at entry %d", *res.FirstBroken)
+	}
+	fmt.Fprintf(stdout, "audit trail intact: %d entries\n", res.Entries)
 	return nil
 }

@@ -135,7 +135,10 @@ func TestMigrateAndSeedPostgres(t *testing.T) {
 	}
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"migrate"}, envOf(env), &out, io.Discard))
-	assert.Contains(t, out.String(), "applied 1 migration")
+	assert.NotContains(t, out.String(), "applied 0 migration")
+	out.Reset()
+	require.NoError(t, run(context.Background(), []string{"migrate"}, envOf(env), &out, io.Discard))
+	assert.Contains(t, out.String(), "applied 0 migration", "migrating twice changes nothing")
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"seed", "--demo"}, envOf(env), &out, io.Discard))
 	assert.Contains(t, out.String(), "loaded 54 demo projects")
@@ -158,6 +161,18 @@ func TestUnknownCommand(t *testing.T) {
 	assert.Contains(t, err.Error(), "unknown command")
 	require.NoError(t, run(context.Background(), []string{"help"}, envOf(map[string]string{}), &out, io.Discard))
 	assert.Contains(t, out.String(), "migrate")
+}
+
+func TestKeysRotate(t *testing.T) {
+	dir := t.TempDir()
+	env := envOf(map[string]string{"PIPELINE_KEY_DIR": dir})
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"keys", "rotate"}, env, &out, io.Discard))
+	require.NoError(t, run(context.Background(), []string{"keys", "rotate"}, env, &out, io.Discard))
+	names, err := filepath.Glob(filepath.Join(dir, "*.pem"))
+	require.NoError(t, err)
+	assert.Len(t, names, 2)
+	require.Error(t, run(context.Background(), []string{"keys"}, env, &out, io.Discard))
 }
 
 func TestBadConfiguration(t *testing.T) {

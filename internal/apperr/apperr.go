@@ -8,6 +8,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error for callers; each kind has one stable wire code.
@@ -93,7 +94,9 @@ type Error struct {
 	Fields []FieldError
 	// Allowed lists permitted alternatives, e.g. the stages a project may move to.
 	Allowed []string
-	Err     error
+	// RetryAfter tells a rate-limited client when to try again.
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *Error) Error() string {

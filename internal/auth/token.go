@@ -2,9 +2,11 @@ package auth
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -33,7 +35,25 @@ type Tokens struct {
 	ttl      time.Duration
 	now      func() time.Time
 	parser   *jwt.Parser
+	seen     verified
 }
+
+// verified remembers tokens whose signature and claims checked out, until
+// they expire, so that a client sending the same token on every request pays
+// for one signature check, not one per request.
+type verified struct {
+	mu      sync.Mutex
+	entries map[[32]byte]verifiedEntry
+}
+
+type verifiedEntry struct {
+	p   Principal
+	exp time.Time
+	nbf time.Time
+}
+
+// maxVerified bounds the cache; when full it starts again empty.
+const maxVerified = 50_000
 
 // NewTokens returns a Tokens over keys. now is the clock.
 func NewTokens(keys *KeySet, issuer, audience string, ttl time.Duration, now func() time.Time) (*Tokens, error) {
@@ -49,6 +69,7 @@ func NewTokens(keys *KeySet, issuer, audience string, ttl time.Duration, now fun
 			jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
 			jwt.WithLeeway(30*time.Second), jwt.WithTimeFunc(now),
 		),
+		seen: verified{entries: map[[32]byte]verifiedEntry{}},
 	}, nil
 }
 
@@ -85,6 +106,30 @@ func (t *Tokens) Verify(raw string) (Principal, error) {
 	if len(raw) > MaxTokenBytes || strings.Count(raw, ".") != 2 {
 		return Principal{}, errBadToken
 	}
+	key := sha256.Sum256([]byte(raw))
+	now := t.now()
+	t.seen.mu.Lock()
+	e, hit := t.seen.entries[key]
+	t.seen.mu.Unlock()
+	if hit && now.Before(e.exp) && !now.Before(e.nbf) {
+		return e.p, nil
+	}
+	p, exp, nbf, err := t.verify(raw)
+	if err != nil {
+		return Principal{}, err
+	}
+	t.seen.mu.Lock()
+	if len(t.seen.entries) >= maxVerified {
+		clear(t.seen.entries)
+	}
+	t.seen.entries[key] = verifiedEntry{p: p, exp: exp, nbf: nbf}
+	t.seen.mu.Unlock()
+	return p, nil
+}
+
+// verify checks a token fully: signature, algorithm, header and claims. It
+// returns the principal and the window in which the token is valid.
+func (t *Tokens) verify(raw string) (Principal, time.Time, time.Time, error) {
 	var c claims
 	_, err := t.parser.ParseWithClaims(raw, &c, func(tok *jwt.Token) (any, error) {
 		// Only our own header fields count; jku, x5u and jwk are never read.
@@ -99,17 +144,24 @@ func (t *Tokens) Verify(raw string) (Principal, error) {
 		return pub, nil
 	})
 	if err != nil {
-		return Principal{}, &apperr.Error{Kind: apperr.Unauthenticated, Detail: errBadToken.Detail, Err: err}
+		return Principal{}, time.Time{}, time.Time{}, &apperr.Error{Kind: apperr.Unauthenticated, Detail: errBadToken.Detail, Err: err}
 	}
 	if c.Subject == "" || !c.Role.Valid() || c.IssuedAt == nil || c.ExpiresAt.Sub(c.IssuedAt.Time) > 15*time.Minute {
-		return Principal{}, errBadToken
+		return Principal{}, time.Time{}, time.Time{}, errBadToken
 	}
 	if c.Role.DepartmentBound() && c.Dept == "" {
-		return Principal{}, errBadToken
+		return Principal{}, time.Time{}, time.Time{}, errBadToken
 	}
 	var scopes []string
 	if c.Scope != "" {
 		scopes = strings.Fields(c.Scope)
 	}
-	return Principal{Subject: c.Subject, Name: c.Name, Role: c.Role, Department: c.Dept, ClientID: c.ClientID, Scopes: scopes}, nil
+	// The cache honours the same leeway as the parser.
+	exp := c.ExpiresAt.Add(30 * time.Second)
+	nbf := c.IssuedAt.Add(-30 * time.Second)
+	if c.NotBefore != nil {
+		nbf = c.NotBefore.Add(-30 * time.Second)
+	}
+	p := Principal{Subject: c.Subject, Name: c.Name, Role: c.Role, Department: c.Dept, ClientID: c.ClientID, Scopes: scopes}
+	return p, exp, nbf, nil
 }

@@ -174,3 +174,31 @@ func TestLoadKeys(t *testing.T) {
 	assert.Equal(t, rotated.Signing().ID, jwks[0].Kid)
 	assert.Equal(t, "OKP", jwks[0].Kty)
 }
+
+// TestVerifyCacheExpires holds that a token verified once and cached is
+// still refused after it expires, and that the cache never admits a token
+// that failed.
+func TestVerifyCacheExpires(t *testing.T) {
+	t.Parallel()
+	ks, err := GenerateKeySet()
+	require.NoError(t, err)
+	now := t0
+	tk, err := NewTokens(ks, "iss", "aud", 15*time.Minute, func() time.Time { return now })
+	require.NoError(t, err)
+	raw, err := tk.Issue(Principal{Subject: "u1", Role: RoleBureau})
+	require.NoError(t, err)
+	for range 3 {
+		_, err = tk.Verify(raw)
+		require.NoError(t, err)
+	}
+	now = t0.Add(15*time.Minute + 31*time.Second)
+	_, err = tk.Verify(raw)
+	require.Error(t, err, "a cached token must still expire")
+	assert.Equal(t, apperr.Unauthenticated, apperr.KindOf(err))
+
+	tampered := raw[:len(raw)-2] + "AA"
+	for range 2 {
+		_, err = tk.Verify(tampered)
+		require.Error(t, err)
+	}
+}

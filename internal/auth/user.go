@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -55,33 +57,59 @@ func GeneratePassword() string {
 
 // Token is what signing in answers.
 type Token struct {
-	AccessToken string
-	ExpiresIn   time.Duration
+	AccessToken  string
+	ExpiresIn    time.Duration
+	RefreshToken string // users only
 }
 
-// Service signs users in.
+// Service signs users and clients in and administers them.
 type Service struct {
-	users  UserStore
+	store  Store
+	tx     Transactor
 	tokens *Tokens
+	audit  AuditFunc
 	now    func() time.Time
 	newID  func() string
+	active activeCache
 	// dummy is compared against when the user is unknown, so that a wrong
 	// username costs the same time as a wrong password.
 	dummy []byte
 }
 
-// NewService returns a Service.
-func NewService(users UserStore, tokens *Tokens, now func() time.Time, newID func() string) *Service {
+// NewService returns a Service. audit may be nil when nothing is audited.
+func NewService(store Store, tx Transactor, tokens *Tokens, audit AuditFunc, now func() time.Time, newID func() string) *Service {
 	dummy, _ := bcrypt.GenerateFromPassword([]byte(GeneratePassword()), bcrypt.DefaultCost)
-	return &Service{users: users, tokens: tokens, now: now, newID: newID, dummy: dummy}
+	if audit == nil {
+		audit = func(context.Context, Principal, string, string, string, any, any) error { return nil }
+	}
+	return &Service{store: store, tx: tx, tokens: tokens, audit: audit, now: now, newID: newID,
+		active: activeCache{entries: map[string]activeEntry{}}, dummy: dummy}
 }
 
 var errBadLogin = apperr.New(apperr.Unauthenticated, "用户名或密码错误", "wrong username or password")
 
-// Login checks a username and password and issues an access token. Unknown
-// users, wrong passwords and disabled accounts answer alike.
-func (s *Service) Login(ctx context.Context, username, password string) (Token, Principal, error) {
-	u, err := s.users.ByUsername(ctx, username)
+// Login checks a username and password and issues an access token and a
+// refresh token. Unknown users, wrong passwords and disabled accounts answer
+// alike and take the same time; repeated failures per username and per
+// client address are refused for a while (RateLimited).
+func (s *Service) Login(ctx context.Context, username, password, addr string) (Token, Principal, error) {
+	now := s.now().UTC()
+	userKey, addrKey := "user:"+strings.ToLower(username), "addr:"+addr
+	keys := []string{userKey, addrKey}
+	// The attempt is counted before its password is checked, so that guesses
+	// sent in parallel cannot all pass a limit that none of them has reached
+	// yet; an attempt that turns out to be no failure is given back.
+	ws, err := s.store.RecordFailure(ctx, keys, now, now.Add(-LoginWindow))
+	if err != nil {
+		return Token{}, Principal{}, err
+	}
+	if err := overLimit(ws, userKey, addrKey, now); err != nil {
+		if rerr := s.store.ReleaseFailure(ctx, keys); rerr != nil {
+			return Token{}, Principal{}, rerr
+		}
+		return Token{}, Principal{}, err
+	}
+	u, err := s.store.ByUsername(ctx, username)
 	if err != nil && apperr.KindOf(err) != apperr.NotFound {
 		return Token{}, Principal{}, err
 	}
@@ -92,27 +120,52 @@ func (s *Service) Login(ctx context.Context, username, password string) (Token, 
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || u.Disabled {
 		return Token{}, Principal{}, errBadLogin
 	}
-	p := Principal{Subject: u.ID, Name: u.Username, Role: u.Role, Department: u.Department}
-	at, err := s.tokens.Issue(p)
-	if err != nil {
-		return Token{}, Principal{}, err
-	}
-	return Token{AccessToken: at, ExpiresIn: s.tokens.TTL()}, p, nil
+	p := principalOf(u)
+	var tok Token
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.ClearFailures(ctx, userKey); err != nil {
+			return err
+		}
+		if err := s.store.ReleaseFailure(ctx, []string{addrKey}); err != nil {
+			return err
+		}
+		var err error
+		if tok, err = s.issue(ctx, p, ""); err != nil {
+			return err
+		}
+		return s.audit(ctx, p, "auth.login", "user", u.ID, nil, nil)
+	})
+	return tok, p, err
 }
 
-// CreateUser adds a user with a password.
-func (s *Service) CreateUser(ctx context.Context, username, password string, role Role, dept string) (User, error) {
+var errAdmin = apperr.New(apperr.Forbidden, "只有管理员可以管理用户和客户端", "only an administrator may manage users and clients")
+
+// userView is what the audit trail keeps of a user: never the password hash.
+func userView(u User) map[string]any {
+	return map[string]any{"id": u.ID, "username": u.Username, "role": u.Role, "department": u.Department,
+		"disabled": u.Disabled, "version": u.Version}
+}
+
+func validateUser(username string, role Role, dept string) error {
 	var fs []apperr.FieldError
 	if !role.Valid() {
-		fs = append(fs, apperr.FieldError{Field: "role", Code: "invalid_value"})
+		fs = append(fs, apperr.FieldError{Field: "role", Code: "invalid_value", Param: "admin,bureau,leader,dept_editor,dept_viewer"})
 	}
 	if role.DepartmentBound() && dept == "" {
 		fs = append(fs, apperr.FieldError{Field: "department", Code: "required"})
 	}
-	if l := len(username); l < 2 || l > 64 {
-		fs = append(fs, apperr.FieldError{Field: "username", Code: "invalid_format", Param: "2..64"})
+	if l := len(username); l < 2 || l > 64 || strings.ContainsFunc(username, func(r rune) bool { return r <= ' ' }) {
+		fs = append(fs, apperr.FieldError{Field: "username", Code: "invalid_format", Param: "2..64, no spaces"})
 	}
-	if err := apperr.Fields(fs); err != nil {
+	return apperr.Fields(fs)
+}
+
+// CreateUser adds a user with a password (admin).
+func (s *Service) CreateUser(ctx context.Context, p Principal, username, password string, role Role, dept string) (User, error) {
+	if !p.Is(RoleAdmin) {
+		return User{}, errAdmin
+	}
+	if err := validateUser(username, role, dept); err != nil {
 		return User{}, err
 	}
 	hash, err := HashPassword(password)
@@ -121,21 +174,226 @@ func (s *Service) CreateUser(ctx context.Context, username, password string, rol
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	u := User{ID: s.newID(), Username: username, PasswordHash: hash, Role: role, Department: dept, Version: 1, CreatedAt: now, UpdatedAt: now}
-	return u, s.users.Create(ctx, u)
+	return u, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.Create(ctx, u); err != nil {
+			return err
+		}
+		return s.audit(ctx, p, "user.create", "user", u.ID, nil, userView(u))
+	})
 }
+
+// UserChange is a partial update of a user; nil fields stay.
+type UserChange struct {
+	Role       *Role
+	Department *string
+	Disabled   *bool
+	Password   *string
+}
+
+// ListUsers lists every user (admin).
+func (s *Service) ListUsers(ctx context.Context, p Principal) ([]User, error) {
+	if !p.Is(RoleAdmin) {
+		return nil, errAdmin
+	}
+	return s.store.ListUsers(ctx)
+}
+
+// UpdateUser changes a user's role, department, state or password (admin).
+// Disabling stops the user's access tokens within 30 seconds; disabling or a
+// new password revokes every refresh token of the user at once.
+func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, ifMatch int, ch UserChange) (User, error) {
+	if !p.Is(RoleAdmin) {
+		return User{}, errAdmin
+	}
+	var hash string
+	if ch.Password != nil {
+		var err error
+		if hash, err = HashPassword(*ch.Password); err != nil {
+			return User{}, err
+		}
+	}
+	var out User
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var before map[string]any
+		u, err := s.store.UpdateUser(ctx, id, func(u *User) error {
+			if u.Version != ifMatch {
+				return apperr.ErrVersionConflict
+			}
+			before = userView(*u)
+			if ch.Role != nil {
+				if u.ID == p.Subject && *ch.Role != RoleAdmin {
+					return apperr.New(apperr.Conflict, "管理员不能取消自己的管理员角色", "an administrator cannot give up their own admin role")
+				}
+				u.Role = *ch.Role
+			}
+			if ch.Department != nil {
+				u.Department = *ch.Department
+			}
+			if !u.Role.DepartmentBound() && ch.Department == nil {
+				u.Department = ""
+			}
+			if ch.Disabled != nil {
+				if *ch.Disabled && u.ID == p.Subject {
+					return apperr.New(apperr.Conflict, "不能停用自己的账号", "an administrator cannot disable their own account")
+				}
+				u.Disabled = *ch.Disabled
+			}
+			if hash != "" {
+				u.PasswordHash = hash
+			}
+			if err := validateUser(u.Username, u.Role, u.Department); err != nil {
+				return err
+			}
+			u.Version++
+			u.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		out = u
+		after := userView(u)
+		if hash != "" || u.Disabled {
+			// A new password or a disabled account ends every session.
+			if err := s.store.RevokeUser(ctx, u.ID, s.now()); err != nil {
+				return err
+			}
+		}
+		if hash != "" {
+			after["password_changed"] = true
+		}
+		return s.audit(ctx, p, "user.update", "user", u.ID, before, after)
+	})
+	s.forget(id)
+	return out, err
+}
+
+// clientView is what the audit trail keeps of a client: never the secret.
+func clientView(c Client) map[string]any {
+	return map[string]any{"id": c.ID, "client_id": c.ClientID, "name": c.Name, "department": c.Department,
+		"scopes": c.Scopes, "disabled": c.Disabled, "version": c.Version}
+}
+
+func validateScopes(scopes []string) error {
+	for _, sc := range scopes {
+		if !slices.Contains(ClientScopes, sc) {
+			return apperr.Fields([]apperr.FieldError{{Field: "scopes", Code: "invalid_value", Param: strings.Join(ClientScopes, ",")}})
+		}
+	}
+	return nil
+}
+
+// CreateClient registers a department system and returns it with its secret,
+// which is shown this once and stored only as a hash (admin).
+func (s *Service) CreateClient(ctx context.Context, p Principal, name, dept string, scopes []string) (Client, string, error) {
+	if !p.Is(RoleAdmin) {
+		return Client{}, "", errAdmin
+	}
+	var fs []apperr.FieldError
+	if n := len([]rune(strings.TrimSpace(name))); n == 0 || n > 100 {
+		fs = append(fs, apperr.FieldError{Field: "name", Code: "required"})
+	}
+	if dept == "" {
+		fs = append(fs, apperr.FieldError{Field: "department", Code: "required"})
+	}
+	if err := apperr.Fields(fs); err != nil {
+		return Client{}, "", err
+	}
+	if err := validateScopes(scopes); err != nil {
+		return Client{}, "", err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	secret := randomToken("pcs_", 32)
+	c := Client{ID: s.newID(), ClientID: randomToken("pc_", 12), Name: strings.TrimSpace(name), Department: dept,
+		Scopes: slices.Compact(slices.Sorted(slices.Values(scopes))), SecretHash: hashSecret(secret), Version: 1, CreatedAt: now, UpdatedAt: now}
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateClient(ctx, c); err != nil {
+			return err
+		}
+		return s.audit(ctx, p, "client.create", "client", c.ID, nil, clientView(c))
+	})
+	return c, secret, err
+}
+
+// ListClients lists every client (admin).
+func (s *Service) ListClients(ctx context.Context, p Principal) ([]Client, error) {
+	if !p.Is(RoleAdmin) {
+		return nil, errAdmin
+	}
+	return s.store.ListClients(ctx)
+}
+
+// ClientChange is a partial update of a client; nil fields stay. A new
+// secret is made when RotateSecret is set.
+type ClientChange struct {
+	Disabled     *bool
+	Scopes       *[]string
+	RotateSecret bool
+}
+
+// UpdateClient changes a client and, when asked, gives it a new secret,
+// returned this once (admin). ifMatch 0 skips the version check (rotation).
+func (s *Service) UpdateClient(ctx context.Context, p Principal, id string, ifMatch int, ch ClientChange) (Client, string, error) {
+	if !p.Is(RoleAdmin) {
+		return Client{}, "", errAdmin
+	}
+	if ch.Scopes != nil {
+		if err := validateScopes(*ch.Scopes); err != nil {
+			return Client{}, "", err
+		}
+	}
+	var secret string
+	var out Client
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var before map[string]any
+		c, err := s.store.UpdateClient(ctx, id, func(c *Client) error {
+			if ifMatch != 0 && c.Version != ifMatch {
+				return apperr.ErrVersionConflict
+			}
+			before = clientView(*c)
+			if ch.Disabled != nil {
+				c.Disabled = *ch.Disabled
+			}
+			if ch.Scopes != nil {
+				c.Scopes = slices.Compact(slices.Sorted(slices.Values(*ch.Scopes)))
+			}
+			if ch.RotateSecret {
+				secret = randomToken("pcs_", 32)
+				c.SecretHash = hashSecret(secret)
+			}
+			c.Version++
+			c.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		out = c
+		action := "client.update"
+		if ch.RotateSecret {
+			action = "client.rotate_secret"
+		}
+		return s.audit(ctx, p, action, "client", c.ID, before, clientView(c))
+	})
+	s.forget(id)
+	return out, secret, err
+}
+
+// system is the principal of the service's own bootstrap work.
+var system = Principal{Subject: "system", Name: "system", Role: RoleAdmin}
 
 // Bootstrap creates the admin user when there is no user at all, with the
 // given password, or a generated one when it is empty. It reports the
 // password it set, or "" when users already existed.
 func (s *Service) Bootstrap(ctx context.Context, password string) (string, error) {
-	n, err := s.users.Count(ctx)
+	n, err := s.store.Count(ctx)
 	if err != nil || n > 0 {
 		return "", err
 	}
 	if password == "" {
 		password = GeneratePassword()
 	}
-	if _, err := s.CreateUser(ctx, "admin", password, RoleAdmin, ""); err != nil {
+	if _, err := s.CreateUser(ctx, system, "admin", password, RoleAdmin, ""); err != nil {
 		if apperr.KindOf(err) == apperr.Conflict {
 			return "", nil // another replica starting at the same time created it
 		}

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -142,6 +144,9 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		if c.GetHeader("Authorization") != "" {
 			c.Header("WWW-Authenticate", `Bearer realm="pipeline", error="invalid_token"`)
 		}
+	}
+	if e.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
 	if en {
 		c.Header("Content-Language", "en")

@@ -37,6 +37,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/audit/auditdb"
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/config"
@@ -140,6 +142,21 @@ func (e *env) setClock(t testing.TB, at time.Time) {
 	}
 }
 
+// registerPrincipal stores the user or client behind a minted token, since
+// the service refuses tokens of accounts it does not know (or has disabled).
+func registerPrincipal(t testing.TB, db *database.DB, p auth.Principal) {
+	t.Helper()
+	store := authdb.New(db)
+	ctx := context.Background()
+	if p.ClientID != "" {
+		require.NoError(t, store.CreateClient(ctx, auth.Client{ID: p.Subject, ClientID: p.ClientID, Name: p.Name,
+			Department: p.Department, Scopes: p.Scopes, SecretHash: "unused", Version: 1, CreatedAt: now, UpdatedAt: now}))
+		return
+	}
+	require.NoError(t, store.Create(ctx, auth.User{ID: p.Subject, Username: p.Name, PasswordHash: "unused",
+		Role: p.Role, Department: p.Department, Version: 1, CreatedAt: now, UpdatedAt: now}))
+}
+
 // newEnv wires the service as cmd/pipeline does, with the harness clock.
 func newEnv(t testing.TB, db *database.DB) *env {
 	t.Helper()
@@ -152,14 +169,17 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	require.NoError(t, err)
 	tokens, err := auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL, clk.now)
 	require.NoError(t, err)
-	authSvc := auth.NewService(authdb.New(db), tokens, clk.now, newID)
-	projects := project.NewService(projectdb.New(db), clk.now, newID)
+	auditSvc := audit.NewService(auditdb.New(db), clk.now)
+	authSvc := auth.NewService(authdb.New(db), db, tokens, func(ctx context.Context, p auth.Principal, action, kind, id string, before, after any) error {
+		return auditSvc.Append(ctx, p, audit.Record{Action: action, ResourceType: kind, ResourceID: id, Before: before, After: after})
+	}, clk.now, newID)
+	projects := project.NewService(projectdb.New(db), db, auditSvc, clk.now, newID)
 
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	h, err := httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Projects: projects, Auth: authSvc, Tokens: tokens, Keys: keys,
-		Idempotency: idempotency.New(db), Now: clk.now,
+		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now,
 	})
 	require.NoError(t, err)
 	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk,
@@ -185,8 +205,12 @@ func newEnv(t testing.TB, db *database.DB) *env {
 			Scopes: []string{auth.ScopeEventsRead}},
 	} {
 		p.Subject, p.Name = newID(), name
+		if p.ClientID != "" {
+			p.ClientID = name
+		}
 		e.principals[name] = p
 		e.authz[name] = "Bearer " + issue(t, tokens, p)
+		registerPrincipal(t, db, p)
 	}
 
 	victim := e.principals[asBureau]

@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/auth"
 )
 
@@ -35,7 +36,7 @@ func requestIDMiddleware(c *gin.Context) {
 		id = hex.EncodeToString(b)
 	}
 	c.Header("X-Request-ID", id)
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+	c.Request = c.Request.WithContext(audit.WithRequestID(context.WithValue(c.Request.Context(), requestIDKey, id), id))
 	c.Next()
 }
 
@@ -110,6 +111,8 @@ func (h *handlers) metrics(c *gin.Context) {
 	h.m.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
 }
 
+var errInactive = apperr.New(apperr.Unauthenticated, "账号或客户端已停用", "the account or client is disabled")
+
 var errNoToken = apperr.New(apperr.Unauthenticated, "缺少访问令牌（Authorization: Bearer …）", "an access token is required (Authorization: Bearer …)")
 
 // authenticate requires a valid bearer token and puts its principal in the
@@ -127,6 +130,14 @@ func (h *handlers) authenticate(c *gin.Context) {
 	}
 	p, err := h.tokens.Verify(strings.TrimSpace(token))
 	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	// A disabled user or client loses its tokens within the cache's life.
+	if active, err := h.auth.Active(c.Request.Context(), p); err != nil || !active {
+		if err == nil {
+			err = errInactive
+		}
 		h.fail(c, err)
 		return
 	}

@@ -27,6 +27,7 @@ var (
 	signedIn = policy{}
 	writers  = policy{roles: []auth.Role{auth.RoleAdmin, auth.RoleBureau, auth.RoleDeptEditor}}
 	bureau   = policy{roles: []auth.Role{auth.RoleAdmin, auth.RoleBureau}}
+	admin    = policy{roles: []auth.Role{auth.RoleAdmin}}
 )
 
 // routes lists the whole surface.
@@ -41,6 +42,17 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/.well-known/jwks.json", public, h.jwks)
 
 	h.handle(r, http.MethodPost, "/api/v1/auth/login", public, h.login)
+	h.handle(r, http.MethodPost, "/api/v1/auth/refresh", public, h.refresh)
+	h.handle(r, http.MethodPost, "/api/v1/auth/logout", public, h.logout)
+	h.handle(r, http.MethodPost, "/api/v1/auth/token", public, h.token)
+
+	h.handle(r, http.MethodGet, "/api/v1/users", admin, h.listUsers)
+	h.handle(r, http.MethodPost, "/api/v1/users", admin, h.createUser)
+	h.handle(r, http.MethodPatch, "/api/v1/users/:id", admin, h.patchUser)
+	h.handle(r, http.MethodGet, "/api/v1/clients", admin, h.listClients)
+	h.handle(r, http.MethodPost, "/api/v1/clients", admin, h.createClient)
+	h.handle(r, http.MethodPatch, "/api/v1/clients/:id", admin, h.patchClient)
+	h.handle(r, http.MethodPost, "/api/v1/clients/:id/rotate-secret", admin, h.rotateClientSecret)
 	h.handle(r, http.MethodGet, "/api/v1/meta", signedIn, h.meta)
 	h.handle(r, http.MethodGet, "/api/v1/departments", signedIn, h.listDepartments)
 
@@ -51,6 +63,9 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.handle(r, http.MethodDelete, "/api/v1/projects/:id", bureau, h.archiveProject)
 	h.handle(r, http.MethodPost, "/api/v1/projects/:id/restore", bureau, h.restoreProject)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id/transitions", signedIn, h.listTransitions)
+
+	h.handle(r, http.MethodGet, "/api/v1/audit", bureau, h.listAudit)
+	h.handle(r, http.MethodGet, "/api/v1/audit/verify", bureau, h.verifyAudit)
 
 	r.NoRoute(func(c *gin.Context) { h.fail(c, apperr.New(apperr.NotFound, "没有这个地址", "no such endpoint")) })
 	r.NoMethod(func(c *gin.Context) { h.fail(c, &apperr.Error{Kind: apperr.MethodNotAllowed}) })

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	_ "github.com/guangling/pipeline/docs" // registers the Swagger document served at /swagger
+	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/idempotency"
@@ -31,6 +32,7 @@ type Deps struct {
 	Tokens      *auth.Tokens
 	Keys        *auth.KeySet
 	Idempotency *idempotency.Store
+	Audit       *audit.Service
 	Now         func() time.Time
 }
 
@@ -43,6 +45,7 @@ type handlers struct {
 	tokens   *auth.Tokens
 	keys     *auth.KeySet
 	idem     *idempotency.Store
+	audit    *audit.Service
 	now      func() time.Time
 	m        metrics
 	policies map[string]policy
@@ -74,6 +77,10 @@ func newMetrics(db *database.DB) metrics {
 
 // New returns the service's HTTP handler.
 func New(d Deps) (http.Handler, error) {
+	return newHandlers(d).engine()
+}
+
+func newHandlers(d Deps) *handlers {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
@@ -82,12 +89,17 @@ func New(d Deps) (http.Handler, error) {
 	}
 	h := &handlers{
 		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
-		idem: d.Idempotency, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
+		idem: d.Idempotency, audit: d.Audit, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
 	}
+	return h
+}
+
+// engine builds the gin engine with every route and middleware.
+func (h *handlers) engine() (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	// The client address comes only from proxies the operator names.
-	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
+	if err := r.SetTrustedProxies(h.cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
 	r.HandleMethodNotAllowed = true
@@ -125,7 +137,7 @@ func Serve(ctx context.Context, cfg config.Config, handler http.Handler, log *sl
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
+	log.Info("shutting down", slog.String("timeout", cfg.ShutdownTimeout.String()))
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

@@ -22,11 +22,12 @@ type Department struct {
 	Version int
 }
 
-// Funding is one source of a project's money, in yuan.
+// Funding is one source of a project's money, in yuan. Its JSON form is the
+// API's, for audit snapshots.
 type Funding struct {
-	Source       string
-	PlannedYuan  int64
-	ReceivedYuan int64
+	Source       string `json:"source"`
+	PlannedYuan  int64  `json:"planned_yuan"`
+	ReceivedYuan int64  `json:"received_yuan"`
 }
 
 // Fields are the writable fields of a project.

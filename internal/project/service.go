@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/auth"
 )
 
@@ -41,17 +42,41 @@ type Store interface {
 	Departments(ctx context.Context) ([]Department, error)
 }
 
-// Service applies the register's rules on top of a Store.
-type Service struct {
-	store Store
-	now   func() time.Time
-	newID func() string
+// Transactor runs fn in one transaction, carried by the context it passes
+// fn; a call inside another joins the outer transaction.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(context.Context) error) error
 }
 
-// NewService returns a Service. now is the clock (Asia/Shanghai calendar days
-// are taken from it); newID makes project and transition IDs.
-func NewService(store Store, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, now: now, newID: newID}
+// Auditor records a change in the audit trail, in the transaction carried by
+// ctx, so that the entry commits with the change or not at all.
+type Auditor interface {
+	Append(ctx context.Context, p auth.Principal, r audit.Record) error
+}
+
+// Audit actions and the resource type of projects.
+const (
+	ResourceType  = "project"
+	ActionCreate  = "project.create"
+	ActionUpdate  = "project.update"
+	ActionArchive = "project.archive"
+	ActionRestore = "project.restore"
+)
+
+// Service applies the register's rules on top of a Store.
+type Service struct {
+	store   Store
+	tx      Transactor
+	auditor Auditor
+	now     func() time.Time
+	newID   func() string
+}
+
+// NewService returns a Service. tx runs each change and its audit entry in
+// one transaction that store and auditor join; now is the clock (Asia/Shanghai
+// calendar days are taken from it); newID makes project and transition IDs.
+func NewService(store Store, tx Transactor, auditor Auditor, now func() time.Time, newID func() string) *Service {
+	return &Service{store: store, tx: tx, auditor: auditor, now: now, newID: newID}
 }
 
 // shanghai is the county's calendar; a fixed offset so that no tz database is
@@ -130,7 +155,13 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, e Entry) (Projec
 			Actor: p.Name, Department: p.Department, RecordedAt: now,
 		}
 	}
-	if err := s.store.Create(ctx, pr, t); err != nil {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.Create(ctx, pr, t); err != nil {
+			return err
+		}
+		return s.auditor.Append(ctx, p, audit.Record{Action: ActionCreate, ResourceType: ResourceType, ResourceID: pr.ID, After: snapshot(pr)})
+	})
+	if err != nil {
 		return Project{}, err
 	}
 	return pr, nil
@@ -179,7 +210,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ifMat
 	if err := canWrite(p); err != nil {
 		return Project{}, err
 	}
-	return s.store.Update(ctx, ScopeOf(p), id, func(pr *Project) error {
+	return s.change(ctx, p, id, ActionUpdate, func(pr *Project) error {
 		if pr.Version != ifMatch {
 			return apperr.ErrVersionConflict
 		}
@@ -203,6 +234,30 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ifMat
 	})
 }
 
+// change runs store.Update and records the change, before and after, in one
+// transaction.
+func (s *Service) change(ctx context.Context, p auth.Principal, id, action string, fn func(*Project) error) (Project, error) {
+	var out Project
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var before Project
+		pr, err := s.store.Update(ctx, ScopeOf(p), id, func(pr *Project) error {
+			before = *pr
+			return fn(pr)
+		})
+		if err != nil {
+			return err
+		}
+		out = pr
+		return s.auditor.Append(ctx, p, audit.Record{
+			Action: action, ResourceType: ResourceType, ResourceID: id, Before: snapshot(before), After: snapshot(pr),
+		})
+	})
+	if err != nil {
+		return Project{}, err
+	}
+	return out, nil
+}
+
 func (s *Service) touch(pr *Project) {
 	pr.Version++
 	pr.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
@@ -210,24 +265,24 @@ func (s *Service) touch(pr *Project) {
 
 // Archive takes a project out of lists and statistics; its history stays.
 func (s *Service) Archive(ctx context.Context, p auth.Principal, id string, ifMatch int) error {
-	return s.setArchived(ctx, p, id, &ifMatch, true)
+	_, err := s.setArchived(ctx, p, id, &ifMatch, true)
+	return err
 }
 
 // Restore brings an archived project back.
 func (s *Service) Restore(ctx context.Context, p auth.Principal, id string) (Project, error) {
-	var pr Project
-	err := s.setArchived(ctx, p, id, nil, false)
-	if err == nil {
-		pr, err = s.store.Get(ctx, ScopeOf(p), id)
-	}
-	return pr, err
+	return s.setArchived(ctx, p, id, nil, false)
 }
 
-func (s *Service) setArchived(ctx context.Context, p auth.Principal, id string, ifMatch *int, archived bool) error {
+func (s *Service) setArchived(ctx context.Context, p auth.Principal, id string, ifMatch *int, archived bool) (Project, error) {
 	if !p.Is(auth.RoleAdmin, auth.RoleBureau) || !p.HasScope(auth.ScopeProjectsWrite) {
-		return errArchiver
+		return Project{}, errArchiver
 	}
-	_, err := s.store.Update(ctx, ScopeOf(p), id, func(pr *Project) error {
+	action := ActionRestore
+	if archived {
+		action = ActionArchive
+	}
+	return s.change(ctx, p, id, action, func(pr *Project) error {
 		if ifMatch != nil && pr.Version != *ifMatch {
 			return apperr.ErrVersionConflict
 		}
@@ -246,7 +301,6 @@ func (s *Service) setArchived(ctx context.Context, p auth.Principal, id string, 
 		}
 		return nil
 	})
-	return err
 }
 
 // Transitions returns a project's stage history, oldest first.

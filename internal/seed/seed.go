@@ -88,13 +88,13 @@ var Accounts = []Account{
 // demo accounts that do not exist yet, all with the given password. It
 // reports how many projects it loaded.
 func Demo(ctx context.Context, projects *project.Service, users *auth.Service, password string) (int, error) {
+	loader := auth.Principal{Subject: "seed", Name: "seed", Role: auth.RoleAdmin}
 	for _, a := range Accounts {
-		_, err := users.CreateUser(ctx, a.Username, password, a.Role, a.Department)
+		_, err := users.CreateUser(ctx, loader, a.Username, password, a.Role, a.Department)
 		if err != nil && apperr.KindOf(err) != apperr.Conflict {
 			return 0, fmt.Errorf("demo account %s: %w", a.Username, err)
 		}
 	}
-	loader := auth.Principal{Subject: "seed", Name: "seed", Role: auth.RoleAdmin}
 	page, err := projects.List(ctx, loader, project.ListQuery{Limit: 1, Sort: project.Sort{Key: project.SortCreated}})
 	if err != nil || len(page.Items) > 0 {
 		return 0, err

@@ -4,20 +4,25 @@ package authdb
 
 import (
 	"context"
+	"database/sql/driver"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/platform/database"
 )
 
-// Store implements auth.UserStore.
+// Store implements auth.Store.
 type Store struct{ db *database.DB }
 
-var _ auth.UserStore = (*Store)(nil)
+var _ auth.Store = (*Store)(nil)
 
 // New returns a Store over db.
 func New(db *database.DB) *Store { return &Store{db: db} }
@@ -51,31 +56,112 @@ func translate(err error) error {
 	return err
 }
 
-// ByUsername returns the user with that name.
-func (s *Store) ByUsername(ctx context.Context, username string) (auth.User, error) {
-	q, done := s.db.Conn(ctx)
-	defer done()
-	var r userRow
-	if err := q.Where("username = ?", username).Take(&r).Error; err != nil {
-		return auth.User{}, translate(err)
-	}
+func toUser(r userRow) auth.User {
 	u := auth.User{ID: r.ID, Username: r.Username, PasswordHash: r.PasswordHash, Role: auth.Role(r.Role),
 		Disabled: r.Disabled, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.Department != nil {
 		u.Department = *r.Department
 	}
-	return u, nil
+	return u
+}
+
+func toUserRow(u auth.User) userRow {
+	r := userRow{ID: u.ID, Username: u.Username, PasswordHash: u.PasswordHash, Role: string(u.Role),
+		Disabled: u.Disabled, Version: u.Version, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+	if u.Department != "" {
+		r.Department = &u.Department
+	}
+	return r
+}
+
+// ByUsername returns the user with that name.
+func (s *Store) ByUsername(ctx context.Context, username string) (auth.User, error) {
+	return s.user(ctx, "username = ?", username)
+}
+
+// UserByID returns the user with that ID.
+func (s *Store) UserByID(ctx context.Context, id string) (auth.User, error) {
+	if !validID(id) {
+		return auth.User{}, apperr.ErrNotFound
+	}
+	return s.user(ctx, "id = ?", id)
+}
+
+func (s *Store) user(ctx context.Context, cond string, arg any) (auth.User, error) {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var r userRow
+	if err := q.Where(cond, arg).Take(&r).Error; err != nil {
+		return auth.User{}, translate(err)
+	}
+	return toUser(r), nil
+}
+
+// ListUsers returns every user by username.
+func (s *Store) ListUsers(ctx context.Context) ([]auth.User, error) {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var rows []userRow
+	if err := q.Order("username").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]auth.User, len(rows))
+	for i, r := range rows {
+		out[i] = toUser(r)
+	}
+	return out, nil
+}
+
+// UpdateUser loads, changes and saves a user in one transaction.
+func (s *Store) UpdateUser(ctx context.Context, id string, change func(*auth.User) error) (auth.User, error) {
+	if !validID(id) {
+		return auth.User{}, apperr.ErrNotFound
+	}
+	var out auth.User
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		q, done := s.db.Conn(ctx)
+		defer done()
+		var r userRow
+		if err := s.locked(q).Where("id = ?", id).Take(&r).Error; err != nil {
+			return translate(err)
+		}
+		u := toUser(r)
+		old := u.Version
+		if err := change(&u); err != nil {
+			return err
+		}
+		nr := toUserRow(u)
+		res := q.Model(&userRow{}).Where("id = ? AND version = ?", id, old).Select("*").Omit("id", "created_at").Updates(&nr)
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return apperr.ErrVersionConflict
+		}
+		out = u
+		return nil
+	})
+	return out, translate(err)
+}
+
+// locked adds FOR UPDATE on PostgreSQL; SQLite has one writer anyway.
+func (s *Store) locked(q *gorm.DB) *gorm.DB {
+	if s.db.Dialect() == database.Postgres {
+		return q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return q
+}
+
+func validID(id string) bool {
+	u, err := uuid.Parse(id)
+	return err == nil && u.String() == id
 }
 
 // Create inserts a user.
 func (s *Store) Create(ctx context.Context, u auth.User) error {
 	q, done := s.db.Conn(ctx)
 	defer done()
-	r := userRow{ID: u.ID, Username: u.Username, PasswordHash: u.PasswordHash, Role: string(u.Role),
-		Disabled: u.Disabled, Version: u.Version, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
-	if u.Department != "" {
-		r.Department = &u.Department
-	}
+	r := toUserRow(u)
 	return translate(q.Create(&r).Error)
 }
 
@@ -85,4 +171,28 @@ func (s *Store) Count(ctx context.Context) (int64, error) {
 	defer done()
 	var n int64
 	return n, translate(q.Model(&userRow{}).Count(&n).Error)
+}
+
+// jsonList stores a list of strings as JSON (jsonb on PostgreSQL).
+type jsonList []string
+
+func (l jsonList) Value() (driver.Value, error) {
+	if l == nil {
+		l = jsonList{}
+	}
+	b, err := json.Marshal([]string(l))
+	return string(b), err
+}
+
+func (l *jsonList) Scan(src any) error {
+	switch s := src.(type) {
+	case string:
+		return json.Unmarshal([]byte(s), (*[]string)(l))
+	case []byte:
+		return json.Unmarshal(s, (*[]string)(l))
+	case nil:
+		*l = jsonList{}
+		return nil
+	}
+	return fmt.Errorf("authdb: cannot scan %T as a JSON list", src)
 }

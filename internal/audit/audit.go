@@ -1,0 +1,202 @@
+// Package audit keeps the audit trail of CONTRACT §7: one entry per change,
+// written in the same transaction as the change, each sealed with a SHA-256
+// hash over the previous entry's hash and its own content, so that altering,
+// inserting or removing an entry breaks the chain where it happened. It knows
+// nothing of HTTP or SQL; the Store is implemented in auditdb. docs/audit.md
+// describes the hash so that an auditor can recompute it.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/auth"
+)
+
+// Record is what a change says about itself. Before and After are snapshots
+// of the resource, marshalled to JSON (nil is null: nothing before a
+// creation).
+type Record struct {
+	Action       string // e.g. project.update
+	ResourceType string // e.g. project
+	ResourceID   string
+	Before       any
+	After        any
+}
+
+// Entry is one link of the chain. Before and After hold canonical JSON
+// (RFC 8785); Hash is Seal(PrevHash, entry).
+type Entry struct {
+	ID           int64
+	At           time.Time
+	Actor        string // the principal's name
+	ActorID      string // the principal's subject: user or client ID
+	Dept         string // the principal's department, if any
+	Action       string
+	ResourceType string
+	ResourceID   string
+	Before       json.RawMessage
+	After        json.RawMessage
+	RequestID    string
+	PrevHash     string // the previous entry's hash; empty for the first
+	Hash         string
+}
+
+// Store keeps the chain. Implementations translate their driver errors into
+// apperr kinds.
+type Store interface {
+	// Append makes e the chain's next entry, in the transaction carried by
+	// ctx (or one of its own): under a lock that serialises appends it reads
+	// the last entry, gives e the next ID and the last hash as PrevHash, seals
+	// it with Seal and inserts it. It returns the stored entry.
+	Append(ctx context.Context, e Entry) (Entry, error)
+	// List returns the entries that q admits, in ID order, one page.
+	List(ctx context.Context, q Query) (Page, error)
+	// Walk returns up to limit entries with an ID above after, in ID order.
+	Walk(ctx context.Context, after int64, limit int) ([]Entry, error)
+}
+
+// Result is the outcome of verifying the chain.
+type Result struct {
+	OK      bool
+	Entries int64
+	// FirstBroken is the ID of the first entry whose hash does not match its
+	// content or whose PrevHash does not match the entry before it.
+	FirstBroken *int64
+}
+
+// Service writes and reads the audit trail.
+type Service struct {
+	store Store
+	now   func() time.Time
+	batch int // entries per read while verifying
+}
+
+// NewService returns a Service over store; now is the clock of entries.
+func NewService(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: now, batch: 500}
+}
+
+var errAuditor = apperr.New(apperr.Forbidden, "只有发改局或管理员可以查看审计日志", "only the bureau or an administrator may read the audit trail")
+
+func canRead(p auth.Principal) error {
+	if !p.Is(auth.RoleAdmin, auth.RoleBureau) {
+		return errAuditor
+	}
+	return nil
+}
+
+// Append records a change made by p. It joins the transaction carried by ctx,
+// so that the entry commits or rolls back with the change; call it last in
+// that transaction, since on PostgreSQL it holds the chain's lock until the
+// commit. The request ID comes from ctx (WithRequestID).
+func (s *Service) Append(ctx context.Context, p auth.Principal, r Record) error {
+	if r.Action == "" || r.ResourceType == "" || r.ResourceID == "" {
+		return errors.New("audit: a record needs an action, a resource type and a resource ID")
+	}
+	before, err := snapshot(r.Before)
+	if err != nil {
+		return err
+	}
+	after, err := snapshot(r.After)
+	if err != nil {
+		return err
+	}
+	_, err = s.store.Append(ctx, Entry{
+		At:    s.now().UTC().Truncate(time.Microsecond),
+		Actor: p.Name, ActorID: p.Subject, Dept: p.Department,
+		Action: r.Action, ResourceType: r.ResourceType, ResourceID: r.ResourceID,
+		Before: before, After: after, RequestID: RequestIDFrom(ctx),
+	})
+	return err
+}
+
+// snapshot marshals v to canonical JSON.
+func snapshot(v any) (json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return canonical(b)
+}
+
+// List returns one page of entries, oldest first.
+func (s *Service) List(ctx context.Context, p auth.Principal, q Query) (Page, error) {
+	if err := canRead(p); err != nil {
+		return Page{}, err
+	}
+	if q.Limit <= 0 {
+		q.Limit = DefaultLimit
+	}
+	q.Limit = min(q.Limit, MaxLimit)
+	page, err := s.store.List(ctx, q)
+	if err != nil {
+		return Page{}, err
+	}
+	// The database may render JSON its own way (jsonb does); callers see
+	// what was sealed.
+	for i, e := range page.Items {
+		page.Items[i].Before, page.Items[i].After = recanonical(e.Before), recanonical(e.After)
+	}
+	return page, nil
+}
+
+// Verify walks the whole chain in ID order, a batch at a time, recomputing
+// each hash and checking each link.
+func (s *Service) Verify(ctx context.Context, p auth.Principal) (Result, error) {
+	if err := canRead(p); err != nil {
+		return Result{}, err
+	}
+	var c checker
+	var after int64
+	for {
+		batch, err := s.store.Walk(ctx, after, s.batch)
+		if err != nil {
+			return Result{}, err
+		}
+		for _, e := range batch {
+			c.check(e)
+			after = e.ID
+		}
+		if len(batch) < s.batch {
+			return c.result(), nil
+		}
+	}
+}
+
+// checker verifies entries handed to it in ID order.
+type checker struct {
+	prev    string
+	entries int64
+	broken  *int64
+}
+
+func (c *checker) check(e Entry) {
+	c.entries++
+	if c.broken == nil && (e.PrevHash != c.prev || Seal(e.PrevHash, e) != e.Hash) {
+		id := e.ID
+		c.broken = &id
+	}
+	c.prev = e.Hash
+}
+
+func (c *checker) result() Result {
+	return Result{OK: c.broken == nil, Entries: c.entries, FirstBroken: c.broken}
+}
+
+type requestIDKey struct{}
+
+// WithRequestID returns a context that carries the ID of the request being
+// served, for the entries appended while serving it.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestIDFrom returns the request ID carried by ctx, or "".
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

@@ -1,0 +1,206 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/auth"
+)
+
+// chain returns n correctly sealed entries with IDs 1..n.
+func chain(n int) []Entry {
+	out := make([]Entry, n)
+	prev := ""
+	for i := range out {
+		e := Entry{
+			ID: int64(i + 1), At: at.Add(time.Duration(i) * time.Second), Actor: "bureau", ActorID: "u1",
+			Action: "project.update", ResourceType: "project", ResourceID: "p" + strconv.Itoa(i%3),
+			Before: json.RawMessage(`{"version":` + strconv.Itoa(i) + `}`), After: json.RawMessage(`{"version":` + strconv.Itoa(i+1) + `}`),
+			RequestID: "r" + strconv.Itoa(i), PrevHash: prev,
+		}
+		e.Hash = Seal(prev, e)
+		prev = e.Hash
+		out[i] = e
+	}
+	return out
+}
+
+// walker serves a fixed chain to Verify; it stands for no database, only
+// for the order in which a store hands entries out.
+type walker struct {
+	entries []Entry
+	calls   int
+}
+
+func (w *walker) Append(context.Context, Entry) (Entry, error) { panic("not used") }
+func (w *walker) List(context.Context, Query) (Page, error)    { panic("not used") }
+func (w *walker) Walk(_ context.Context, after int64, limit int) ([]Entry, error) {
+	w.calls++
+	var out []Entry
+	for _, e := range w.entries {
+		if e.ID > after && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+var bureau = auth.Principal{Subject: "u1", Name: "bureau", Role: auth.RoleBureau}
+
+// TestVerify walks chains with one kind of damage each, in batches smaller
+// than the chain so that damage at a batch boundary is seen too.
+func TestVerify(t *testing.T) {
+	t.Parallel()
+	id := func(n int64) *int64 { return &n }
+	cases := []struct {
+		name    string
+		damage  func([]Entry) []Entry
+		entries int64
+		broken  *int64
+	}{
+		{name: "empty chain", damage: func([]Entry) []Entry { return nil }, entries: 0},
+		{name: "intact", damage: func(es []Entry) []Entry { return es }, entries: 7},
+		{name: "after changed", damage: func(es []Entry) []Entry {
+			es[3].After = json.RawMessage(`{"version":99}`)
+			return es
+		}, entries: 7, broken: id(4)},
+		{name: "actor changed in the first entry", damage: func(es []Entry) []Entry {
+			es[0].Actor = "admin"
+			return es
+		}, entries: 7, broken: id(1)},
+		{name: "content changed and resealed: the next link breaks", damage: func(es []Entry) []Entry {
+			es[2].Dept = "energy"
+			es[2].Hash = Seal(es[2].PrevHash, es[2])
+			return es
+		}, entries: 7, broken: id(4)},
+		{name: "entry removed in the middle", damage: func(es []Entry) []Entry {
+			return append(es[:2:2], es[3:]...)
+		}, entries: 6, broken: id(4)},
+		{name: "entry removed at a batch boundary", damage: func(es []Entry) []Entry {
+			return append(es[:3:3], es[4:]...)
+		}, entries: 6, broken: id(5)},
+		{name: "first entry removed", damage: func(es []Entry) []Entry { return es[1:] }, entries: 6, broken: id(2)},
+		{name: "last entry removed: the chain itself cannot tell", damage: func(es []Entry) []Entry { return es[:6] }, entries: 6},
+		{name: "two entries swapped", damage: func(es []Entry) []Entry {
+			es[4].ID, es[5].ID = es[5].ID, es[4].ID
+			es[4], es[5] = es[5], es[4]
+			return es
+		}, entries: 7, broken: id(5)},
+		{name: "forged entry inserted", damage: func(es []Entry) []Entry {
+			f := es[2]
+			f.ID, f.Action = 100, "project.archive"
+			f.Hash = Seal(f.PrevHash, f)
+			return append(es, f)
+		}, entries: 8, broken: id(100)},
+		{name: "two breaks: the first is named", damage: func(es []Entry) []Entry {
+			es[1].RequestID, es[5].RequestID = "x", "y"
+			return es
+		}, entries: 7, broken: id(2)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			w := &walker{entries: c.damage(chain(7))}
+			s := NewService(w, time.Now)
+			s.batch = 2
+			res, err := s.Verify(context.Background(), bureau)
+			require.NoError(t, err)
+			assert.Equal(t, Result{OK: c.broken == nil, Entries: c.entries, FirstBroken: c.broken}, res)
+			assert.Equal(t, int(c.entries)/2+1, w.calls, "reads the chain in batches, to its end")
+		})
+	}
+}
+
+func TestOnlyTheBureauReadsTheTrail(t *testing.T) {
+	t.Parallel()
+	s := NewService(&walker{}, time.Now)
+	for _, r := range auth.Roles {
+		p := auth.Principal{Subject: "x", Name: "x", Role: r}
+		_, verifyErr := s.Verify(context.Background(), p)
+		if r == auth.RoleAdmin || r == auth.RoleBureau {
+			assert.NoError(t, verifyErr, r)
+			continue
+		}
+		_, listErr := s.List(context.Background(), p, Query{})
+		assert.Equal(t, apperr.Forbidden, apperr.KindOf(listErr), r)
+		assert.Equal(t, apperr.Forbidden, apperr.KindOf(verifyErr), r)
+	}
+}
+
+func TestAppendRejectsAnIncompleteRecord(t *testing.T) {
+	t.Parallel()
+	s := NewService(&walker{}, time.Now)
+	for _, r := range []Record{
+		{ResourceType: "project", ResourceID: "p"},
+		{Action: "project.create", ResourceID: "p"},
+		{Action: "project.create", ResourceType: "project"},
+		{Action: "project.create", ResourceType: "project", ResourceID: "p", After: map[string]any{"n": int64(1)<<60 + 1}},
+		{Action: "project.create", ResourceType: "project", ResourceID: "p", After: func() {}},
+	} {
+		assert.Error(t, s.Append(context.Background(), bureau, r), "%+v", r)
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	t.Parallel()
+	assert.Empty(t, RequestIDFrom(context.Background()))
+	assert.Equal(t, "abc", RequestIDFrom(WithRequestID(context.Background(), "abc")))
+}
+
+func TestParseQuery(t *testing.T) {
+	t.Parallel()
+	since := time.Date(2021, 6, 15, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		query  string
+		want   Query
+		fields []string // "field:code" of the expected errors
+	}{
+		{name: "empty", query: "", want: Query{Limit: DefaultLimit}},
+		{name: "every filter", query: "resource_type=project&resource_id=p1&actor=bureau&since=2021-06-15T08:00:00%2B08:00&limit=200&cursor=" + EncodeCursor(42),
+			want: Query{ResourceType: "project", ResourceID: "p1", Actor: "bureau", Since: &since, Limit: 200, After: 42}},
+		{name: "limit 1", query: "limit=1", want: Query{Limit: 1}},
+		{name: "unknown parameter", query: "colour=red", fields: []string{"colour:unknown_parameter"}},
+		{name: "repeated", query: "actor=a&actor=b", fields: []string{"actor:repeated"}},
+		{name: "limit 0", query: "limit=0", fields: []string{"limit:out_of_range"}},
+		{name: "limit 201", query: "limit=201", fields: []string{"limit:out_of_range"}},
+		{name: "limit not a number", query: "limit=ten", fields: []string{"limit:out_of_range"}},
+		{name: "since not a time", query: "since=yesterday", fields: []string{"since:invalid_format"}},
+		{name: "since a date only", query: "since=2021-06-15", fields: []string{"since:invalid_format"}},
+		{name: "resource type in capitals", query: "resource_type=Project", fields: []string{"resource_type:invalid_format"}},
+		{name: "resource id too long", query: "resource_id=" + strings.Repeat("x", 129), fields: []string{"resource_id:too_long"}},
+		{name: "garbage cursor", query: "cursor=not-a-cursor!", fields: []string{"cursor:invalid_value"}},
+		{name: "cursor of another list", query: "cursor=eyJzIjoiY3JlYXRlZF9hdCJ9", fields: []string{"cursor:invalid_value"}},
+		{name: "cursor at zero", query: "cursor=" + EncodeCursor(0), fields: []string{"cursor:invalid_value"}},
+		{name: "several problems", query: "limit=0&since=x&colour=red", fields: []string{"colour:unknown_parameter", "limit:out_of_range", "since:invalid_format"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			v, err := url.ParseQuery(c.query)
+			require.NoError(t, err)
+			q, err := ParseQuery(v)
+			if len(c.fields) == 0 {
+				require.NoError(t, err)
+				assert.Equal(t, c.want, q)
+				return
+			}
+			e := apperr.As(err)
+			require.Equal(t, apperr.Invalid, e.Kind, "%v", err)
+			var got []string
+			for _, f := range e.Fields {
+				got = append(got, f.Field+":"+f.Code)
+			}
+			assert.ElementsMatch(t, c.fields, got)
+		})
+	}
+}

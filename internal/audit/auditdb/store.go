@@ -1,0 +1,171 @@
+// Package auditdb keeps the audit trail in PostgreSQL or SQLite through GORM.
+// It serialises appends so that the chain never forks and translates driver
+// errors into apperr kinds, so that no GORM error leaves it.
+package auditdb
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/platform/database"
+)
+
+// ChainLock is the PostgreSQL advisory lock ("auditcha" in ASCII) that an
+// append holds from reading the chain's last entry until its transaction
+// ends, so that concurrent appends take turns.
+const ChainLock int64 = 0x6175646974636861
+
+// Store implements audit.Store.
+type Store struct {
+	db *database.DB
+}
+
+var _ audit.Store = (*Store)(nil)
+
+// New returns a Store over db.
+func New(db *database.DB) *Store { return &Store{db: db} }
+
+type entryRow struct {
+	ID           int64 `gorm:"primaryKey;autoIncrement:false"`
+	At           time.Time
+	Actor        string
+	ActorID      string
+	Dept         string
+	Action       string
+	ResourceType string
+	ResourceID   string
+	Before       string
+	After        string
+	RequestID    string
+	PrevHash     string
+	Hash         string
+}
+
+func (entryRow) TableName() string { return "audit_entries" }
+
+func toRow(e audit.Entry) entryRow {
+	return entryRow{
+		ID: e.ID, At: e.At.UTC(), Actor: e.Actor, ActorID: e.ActorID, Dept: e.Dept, Action: e.Action,
+		ResourceType: e.ResourceType, ResourceID: e.ResourceID, Before: string(e.Before), After: string(e.After),
+		RequestID: e.RequestID, PrevHash: e.PrevHash, Hash: e.Hash,
+	}
+}
+
+func toEntry(r entryRow) audit.Entry {
+	return audit.Entry{
+		ID: r.ID, At: r.At.UTC(), Actor: r.Actor, ActorID: r.ActorID, Dept: r.Dept, Action: r.Action,
+		ResourceType: r.ResourceType, ResourceID: r.ResourceID,
+		Before: json.RawMessage(r.Before), After: json.RawMessage(r.After),
+		RequestID: r.RequestID, PrevHash: r.PrevHash, Hash: r.Hash,
+	}
+}
+
+// translate turns driver errors into apperr kinds; errors that already carry
+// a kind pass unchanged, and the rest are internal, their text kept for the
+// log.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case apperr.KindOf(err) != apperr.Internal:
+		return err
+	case database.IsNotFound(err):
+		return apperr.ErrNotFound
+	case database.IsDuplicate(err):
+		// Only a second writer outside the lock can get here.
+		return apperr.New(apperr.Conflict, "审计日志同时被写入，请重试", "the audit trail was written concurrently; try again")
+	}
+	return fmt.Errorf("auditdb: %v", err)
+}
+
+// Append seals e as the chain's next entry and inserts it, in the
+// transaction carried by ctx or one of its own. On PostgreSQL the advisory
+// lock serialises appends until that transaction ends; SQLite has a single
+// connection, which does the same.
+func (s *Store) Append(ctx context.Context, e audit.Entry) (audit.Entry, error) {
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		q, done := s.db.Conn(ctx)
+		defer done()
+		if s.db.Dialect() == database.Postgres {
+			if err := q.Exec("SELECT pg_advisory_xact_lock(?)", ChainLock).Error; err != nil {
+				return err
+			}
+		}
+		var last []entryRow
+		if err := q.Select("id", "hash").Order("id DESC").Limit(1).Find(&last).Error; err != nil {
+			return err
+		}
+		e.ID, e.PrevHash = 1, ""
+		if len(last) == 1 {
+			e.ID, e.PrevHash = last[0].ID+1, last[0].Hash
+		}
+		e.Hash = audit.Seal(e.PrevHash, e)
+		row := toRow(e)
+		return q.Create(&row).Error
+	})
+	if err != nil {
+		return audit.Entry{}, translate(err)
+	}
+	return e, nil
+}
+
+// List returns one page in ID order. It pages by keyset (the last ID), so
+// pages stay stable while entries are appended.
+func (s *Store) List(ctx context.Context, lq audit.Query) (audit.Page, error) {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	if lq.Limit <= 0 {
+		lq.Limit = audit.DefaultLimit
+	}
+	sel := q.Model(&entryRow{})
+	if lq.ResourceType != "" {
+		sel = sel.Where("resource_type = ?", lq.ResourceType)
+	}
+	if lq.ResourceID != "" {
+		sel = sel.Where("resource_id = ?", lq.ResourceID)
+	}
+	if lq.Actor != "" {
+		sel = sel.Where("actor = ?", lq.Actor)
+	}
+	if lq.Since != nil {
+		// In UTC: SQLite compares times as text.
+		sel = sel.Where("at >= ?", lq.Since.UTC())
+	}
+	if lq.After > 0 {
+		sel = sel.Where("id > ?", lq.After)
+	}
+	var rows []entryRow
+	if err := sel.Order("id").Limit(lq.Limit + 1).Find(&rows).Error; err != nil {
+		return audit.Page{}, translate(err)
+	}
+	var page audit.Page
+	if len(rows) > lq.Limit {
+		rows = rows[:lq.Limit]
+		next := rows[len(rows)-1].ID
+		page.Next = &next
+	}
+	page.Items = make([]audit.Entry, len(rows))
+	for i, r := range rows {
+		page.Items[i] = toEntry(r)
+	}
+	return page, nil
+}
+
+// Walk returns up to limit entries after the given ID, in ID order.
+func (s *Store) Walk(ctx context.Context, after int64, limit int) ([]audit.Entry, error) {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var rows []entryRow
+	if err := q.Where("id > ?", after).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]audit.Entry, len(rows))
+	for i, r := range rows {
+		out[i] = toEntry(r)
+	}
+	return out, nil
+}

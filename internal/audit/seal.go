@@ -1,0 +1,213 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+)
+
+// sealVersion opens every sealed message, so that a later formula can be
+// told apart from this one.
+const sealVersion = "pipeline.audit.v1"
+
+// Seal returns e's hash: the hex SHA-256 of a sequence of netstrings
+// ("<length in bytes>:<bytes>,"), one for each of sealVersion, prev, and every
+// field of e but PrevHash (prev stands in its place) and Hash, in this order:
+// id (decimal), at (UTC, 2006-01-02T15:04:05.000000Z), actor, actor_id, dept,
+// action, resource_type, resource_id, before, after (each as RFC 8785
+// canonical JSON, empty as null), request_id. Length prefixes make the
+// encoding unambiguous; canonical JSON makes the hash independent of how a
+// database renders stored JSON.
+func Seal(prev string, e Entry) string {
+	h := sha256.New()
+	for _, f := range []string{
+		sealVersion, prev, strconv.FormatInt(e.ID, 10), e.At.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		e.Actor, e.ActorID, e.Dept, e.Action, e.ResourceType, e.ResourceID,
+		string(recanonical(e.Before)), string(recanonical(e.After)), e.RequestID,
+	} {
+		fmt.Fprintf(h, "%d:%s,", len(f), f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// recanonical returns b in canonical form; JSON that cannot be read is left
+// as it is (its hash then matches no sealed entry).
+func recanonical(b json.RawMessage) json.RawMessage {
+	if len(b) == 0 {
+		return json.RawMessage("null")
+	}
+	if c, err := canonical(b); err == nil {
+		return c
+	}
+	return b
+}
+
+// canonical returns the JSON text b in the canonical form of RFC 8785 (JSON
+// Canonicalization Scheme): object members sorted by the UTF-16 code units of
+// their names, no whitespace, minimal string escapes, numbers as ECMAScript
+// prints IEEE doubles.
+func canonical(b []byte) (json.RawMessage, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, errors.New("audit: trailing data after JSON value")
+	}
+	var buf bytes.Buffer
+	if err := writeCanonical(&buf, v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func writeCanonical(w *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case nil:
+		w.WriteString("null")
+	case bool:
+		w.WriteString(strconv.FormatBool(x))
+	case string:
+		writeString(w, x)
+	case json.Number:
+		f, err := strconv.ParseFloat(x.String(), 64)
+		if err != nil || math.IsInf(f, 0) {
+			return fmt.Errorf("audit: number %s is not an IEEE double", x)
+		}
+		if !strings.ContainsAny(x.String(), ".eE") && !exactInteger(x.String(), f) {
+			return fmt.Errorf("audit: integer %s is not an IEEE double and cannot be sealed exactly", x)
+		}
+		w.WriteString(es6Number(f))
+	case []any:
+		w.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			if err := writeCanonical(w, e); err != nil {
+				return err
+			}
+		}
+		w.WriteByte(']')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b string) int {
+			return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
+		})
+		w.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			writeString(w, k)
+			w.WriteByte(':')
+			if err := writeCanonical(w, x[k]); err != nil {
+				return err
+			}
+		}
+		w.WriteByte('}')
+	default:
+		return fmt.Errorf("audit: unexpected JSON value %T", v)
+	}
+	return nil
+}
+
+// exactInteger reports whether the integer literal s has exactly the value
+// f. RFC 8785 reads numbers as IEEE doubles, so an integer that is not one
+// (most beyond 2^53) would be sealed as another number.
+func exactInteger(s string, f float64) bool {
+	n, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		return false
+	}
+	exact, _ := new(big.Float).SetFloat64(f).Int(nil)
+	return n.Cmp(exact) == 0
+}
+
+// writeString escapes only what RFC 8785 requires: the quote, the backslash
+// and control characters.
+func writeString(w *bytes.Buffer, s string) {
+	w.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			w.WriteString(`\"`)
+		case '\\':
+			w.WriteString(`\\`)
+		case '\b':
+			w.WriteString(`\b`)
+		case '\f':
+			w.WriteString(`\f`)
+		case '\n':
+			w.WriteString(`\n`)
+		case '\r':
+			w.WriteString(`\r`)
+		case '\t':
+			w.WriteString(`\t`)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(w, `\u%04x`, r)
+			} else {
+				w.WriteRune(r)
+			}
+		}
+	}
+	w.WriteByte('"')
+}
+
+// es6Number prints f as ECMAScript's Number.prototype.toString does: the
+// shortest digits that read back as f, in plain notation for magnitudes from
+// 1e-6 up to 1e21 and in exponent notation otherwise.
+func es6Number(f float64) string {
+	if f == 0 {
+		return "0" // and -0
+	}
+	s := strconv.FormatFloat(f, 'e', -1, 64) // -d.ddde±xx
+	sign := ""
+	if s[0] == '-' {
+		sign, s = "-", s[1:]
+	}
+	mant, exp, _ := strings.Cut(s, "e")
+	digits := strings.Replace(mant, ".", "", 1)
+	e, _ := strconv.Atoi(exp)
+	k, n := len(digits), e+1 // f = 0.digits × 10^n
+	switch {
+	case k <= n && n <= 21:
+		return sign + digits + strings.Repeat("0", n-k)
+	case 0 < n && n <= 21:
+		return sign + digits[:n] + "." + digits[n:]
+	case -6 < n && n <= 0:
+		return sign + "0." + strings.Repeat("0", -n) + digits
+	}
+	m := digits[:1]
+	if k > 1 {
+		m += "." + digits[1:]
+	}
+	es := "+"
+	if n-1 < 0 {
+		es = "-"
+	}
+	return sign + m + "e" + es + strconv.Itoa(abs(n-1))
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

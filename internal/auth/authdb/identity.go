@@ -1,0 +1,236 @@
+package authdb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/auth"
+)
+
+type refreshRow struct {
+	ID        string `gorm:"primaryKey"`
+	FamilyID  string
+	UserID    string
+	TokenHash string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	RevokedAt *time.Time
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (refreshRow) TableName() string { return "refresh_tokens" }
+
+func toRefresh(r refreshRow) auth.RefreshToken {
+	return auth.RefreshToken{ID: r.ID, FamilyID: r.FamilyID, UserID: r.UserID, Hash: r.TokenHash,
+		ExpiresAt: r.ExpiresAt.UTC(), UsedAt: utc(r.UsedAt), RevokedAt: utc(r.RevokedAt), CreatedAt: r.CreatedAt.UTC()}
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// CreateRefresh stores a refresh token (its hash only).
+func (s *Store) CreateRefresh(ctx context.Context, t auth.RefreshToken) error {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	r := refreshRow{ID: t.ID, FamilyID: t.FamilyID, UserID: t.UserID, TokenHash: t.Hash,
+		ExpiresAt: t.ExpiresAt.UTC(), CreatedAt: t.CreatedAt.UTC()}
+	return translate(q.Create(&r).Error)
+}
+
+// UseRefresh marks a live token used with one conditional update, so that of
+// two concurrent refreshes with the same token exactly one succeeds.
+func (s *Store) UseRefresh(ctx context.Context, hash string, now time.Time) (auth.RefreshToken, bool, error) {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	now = now.UTC()
+	res := q.Model(&refreshRow{}).
+		Where("token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?", hash, now).
+		Update("used_at", now)
+	if res.Error != nil {
+		return auth.RefreshToken{}, false, translate(res.Error)
+	}
+	var r refreshRow
+	if err := q.Where("token_hash = ?", hash).Take(&r).Error; err != nil {
+		return auth.RefreshToken{}, false, translate(err)
+	}
+	return toRefresh(r), res.RowsAffected == 1, nil
+}
+
+// RevokeFamily revokes every live token of a family.
+func (s *Store) RevokeFamily(ctx context.Context, familyID string, now time.Time) error {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	return translate(q.Model(&refreshRow{}).Where("family_id = ? AND revoked_at IS NULL", familyID).
+		Update("revoked_at", now.UTC()).Error)
+}
+
+// RevokeUser revokes every live token of a user.
+func (s *Store) RevokeUser(ctx context.Context, userID string, now time.Time) error {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	return translate(q.Model(&refreshRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).
+		Update("revoked_at", now.UTC()).Error)
+}
+
+type clientRow struct {
+	ID         string `gorm:"primaryKey"`
+	ClientID   string
+	Name       string
+	Department string
+	Scopes     jsonList
+	SecretHash string
+	Disabled   bool
+	Version    int
+	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt  time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (clientRow) TableName() string { return "clients" }
+
+func toClient(r clientRow) auth.Client {
+	return auth.Client{ID: r.ID, ClientID: r.ClientID, Name: r.Name, Department: r.Department, Scopes: []string(r.Scopes),
+		SecretHash: r.SecretHash, Disabled: r.Disabled, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+func toClientRow(c auth.Client) clientRow {
+	return clientRow{ID: c.ID, ClientID: c.ClientID, Name: c.Name, Department: c.Department, Scopes: jsonList(c.Scopes),
+		SecretHash: c.SecretHash, Disabled: c.Disabled, Version: c.Version, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
+}
+
+// CreateClient inserts a client.
+func (s *Store) CreateClient(ctx context.Context, c auth.Client) error {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	r := toClientRow(c)
+	return translate(q.Create(&r).Error)
+}
+
+// ClientByID returns a client by its row ID.
+func (s *Store) ClientByID(ctx context.Context, id string) (auth.Client, error) {
+	if !validID(id) {
+		return auth.Client{}, apperr.ErrNotFound
+	}
+	return s.client(ctx, "id = ?", id)
+}
+
+// ClientByClientID returns a client by the ID it signs in with.
+func (s *Store) ClientByClientID(ctx context.Context, clientID string) (auth.Client, error) {
+	return s.client(ctx, "client_id = ?", clientID)
+}
+
+func (s *Store) client(ctx context.Context, cond string, arg any) (auth.Client, error) {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var r clientRow
+	if err := q.Where(cond, arg).Take(&r).Error; err != nil {
+		return auth.Client{}, translate(err)
+	}
+	return toClient(r), nil
+}
+
+// ListClients returns every client by name.
+func (s *Store) ListClients(ctx context.Context) ([]auth.Client, error) {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var rows []clientRow
+	if err := q.Order("name, id").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]auth.Client, len(rows))
+	for i, r := range rows {
+		out[i] = toClient(r)
+	}
+	return out, nil
+}
+
+// UpdateClient loads, changes and saves a client in one transaction.
+func (s *Store) UpdateClient(ctx context.Context, id string, change func(*auth.Client) error) (auth.Client, error) {
+	if !validID(id) {
+		return auth.Client{}, apperr.ErrNotFound
+	}
+	var out auth.Client
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		q, done := s.db.Conn(ctx)
+		defer done()
+		var r clientRow
+		if err := s.locked(q).Where("id = ?", id).Take(&r).Error; err != nil {
+			return translate(err)
+		}
+		c := toClient(r)
+		old := c.Version
+		if err := change(&c); err != nil {
+			return err
+		}
+		nr := toClientRow(c)
+		res := q.Model(&clientRow{}).Where("id = ? AND version = ?", id, old).Select("*").Omit("id", "created_at").Updates(&nr)
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return apperr.ErrVersionConflict
+		}
+		out = c
+		return nil
+	})
+	return out, translate(err)
+}
+
+type failureRow struct {
+	Key         string `gorm:"primaryKey"`
+	WindowStart time.Time
+	Count       int
+}
+
+func (failureRow) TableName() string { return "login_failures" }
+
+// RecordFailure counts one attempt for each key, starting a new window for a
+// key whose window began at or before since, and returns the windows with
+// the attempt counted. One upsert per key, so that concurrent attempts on
+// several replicas each get a count of their own.
+func (s *Store) RecordFailure(ctx context.Context, keys []string, now, since time.Time) (map[string]auth.Window, error) {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	now, since = now.UTC(), since.UTC()
+	out := make(map[string]auth.Window, len(keys))
+	for _, k := range keys {
+		var rows []failureRow
+		err := q.Raw(`INSERT INTO login_failures (key, window_start, count) VALUES (?, ?, 1)
+ON CONFLICT (key) DO UPDATE SET
+  count = CASE WHEN login_failures.window_start <= ? THEN 1 ELSE login_failures.count + 1 END,
+  window_start = CASE WHEN login_failures.window_start <= ? THEN excluded.window_start ELSE login_failures.window_start END
+RETURNING key, window_start, count`,
+			k, now, since, since).Scan(&rows).Error
+		if err != nil {
+			return nil, translate(err)
+		}
+		if len(rows) != 1 {
+			return nil, fmt.Errorf("authdb: counting a sign-in attempt answered %d rows", len(rows))
+		}
+		out[k] = auth.Window{Start: rows[0].WindowStart.UTC(), Count: rows[0].Count}
+	}
+	return out, nil
+}
+
+// ReleaseFailure takes one attempt back from each key's count.
+func (s *Store) ReleaseFailure(ctx context.Context, keys []string) error {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	return translate(q.Model(&failureRow{}).Where("key IN ? AND count > 0", keys).
+		Update("count", gorm.Expr("count - 1")).Error)
+}
+
+// ClearFailures forgets a key's failures, after a successful sign-in.
+func (s *Store) ClearFailures(ctx context.Context, key string) error {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	return translate(q.Where("key = ?", key).Delete(&failureRow{}).Error)
+}

@@ -1,0 +1,163 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/auth"
+)
+
+func toClientResponse(cl auth.Client, secret string) api.Client {
+	scopes := cl.Scopes
+	if scopes == nil {
+		scopes = []string{}
+	}
+	return api.Client{ID: cl.ID, ClientID: cl.ClientID, Name: cl.Name, Department: cl.Department, Scopes: scopes,
+		Disabled: cl.Disabled, Version: cl.Version, CreatedAt: timestamp(cl.CreatedAt), UpdatedAt: timestamp(cl.UpdatedAt),
+		ClientSecret: secret}
+}
+
+func writeClient(c *gin.Context, status int, cl auth.Client, secret string) {
+	c.Header("ETag", etag(cl.Version))
+	if secret != "" {
+		c.Header("Cache-Control", "no-store")
+	}
+	ok(c, status, toClientResponse(cl, secret))
+}
+
+// listClients lists the department systems.
+//
+//	@Summary		List clients
+//	@Description	Every OAuth client of the department systems, without secrets (admin).
+//	@ID				listClients
+//	@Tags			admin
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Success		200	{object}	api.ClientList
+//	@Failure		401	{object}	api.Problem
+//	@Failure		403	{object}	api.Problem
+//	@Router			/api/v1/clients [get]
+func (h *handlers) listClients(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	cs, err := h.auth.ListClients(c.Request.Context(), p)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := api.ClientList{Items: make([]api.Client, len(cs))}
+	for i, cl := range cs {
+		out.Items[i] = toClientResponse(cl, "")
+	}
+	ok(c, http.StatusOK, out)
+}
+
+// createClient registers a department system.
+//
+//	@Summary		Create a client
+//	@Description	Registers a department system bound to one department with scopes out of projects:read projects:write progress:write issues:write events:read (admin). The answer carries client_secret this once; only its hash is kept.
+//	@ID				createClient
+//	@Tags			admin
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			client	body		api.ClientCreate	true	"the client"
+//	@Success		201		{object}	api.Client
+//	@Header			201		{string}	Location	"URL of the new client"
+//	@Failure		400		{object}	api.Problem
+//	@Failure		401		{object}	api.Problem
+//	@Failure		403		{object}	api.Problem
+//	@Failure		413		{object}	api.Problem
+//	@Failure		415		{object}	api.Problem
+//	@Router			/api/v1/clients [post]
+func (h *handlers) createClient(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	var in api.ClientCreate
+	if !h.bind(c, &in) {
+		return
+	}
+	cl, secret, err := h.auth.CreateClient(c.Request.Context(), p, in.Name, in.Department, in.Scopes)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/clients/"+cl.ID)
+	writeClient(c, http.StatusCreated, cl, secret)
+}
+
+// patchClient changes a client.
+//
+//	@Summary		Update a client
+//	@Description	Disables or enables a client or changes its scopes (admin). A disabled client's tokens stop working within 30 seconds. If-Match with the ETag is required.
+//	@ID				patchClient
+//	@Tags			admin
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			id			path		string			true	"client ID"	format(uuid)
+//	@Param			If-Match	header		string			true	"ETag of the version being changed"
+//	@Param			patch		body		api.ClientPatch	true	"the changes"
+//	@Success		200			{object}	api.Client
+//	@Failure		400			{object}	api.Problem
+//	@Failure		401			{object}	api.Problem
+//	@Failure		403			{object}	api.Problem
+//	@Failure		404			{object}	api.Problem
+//	@Failure		412			{object}	api.Problem
+//	@Failure		415			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
+//	@Router			/api/v1/clients/{id} [patch]
+func (h *handlers) patchClient(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var in api.ClientPatch
+	if !h.bind(c, &in) {
+		return
+	}
+	cl, _, err := h.auth.UpdateClient(c.Request.Context(), p, c.Param("id"), version, auth.ClientChange{Disabled: in.Disabled, Scopes: in.Scopes})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	writeClient(c, http.StatusOK, cl, "")
+}
+
+// rotateClientSecret gives a client a new secret.
+//
+//	@Summary		Rotate a client's secret
+//	@Description	Replaces the client's secret; the answer carries the new one this once, and the old one stops working at once (admin).
+//	@ID				rotateClientSecret
+//	@Tags			admin
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			id	path		string	true	"client ID"	format(uuid)
+//	@Success		200	{object}	api.Client
+//	@Failure		401	{object}	api.Problem
+//	@Failure		403	{object}	api.Problem
+//	@Failure		404	{object}	api.Problem
+//	@Router			/api/v1/clients/{id}/rotate-secret [post]
+func (h *handlers) rotateClientSecret(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	cl, secret, err := h.auth.UpdateClient(c.Request.Context(), p, c.Param("id"), 0, auth.ClientChange{RotateSecret: true})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	writeClient(c, http.StatusOK, cl, secret)
+}

@@ -1,0 +1,484 @@
+package httpapi_test
+
+// The authorization matrix: every route gin serves, every kind of caller,
+// against a project of the caller's department and one of another where the
+// route names a project. The table states CONTRACT §2's rule for each route;
+// a route registered without a row fails the test, so a new route must say
+// who may call it.
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/platform/database"
+	"github.com/guangling/pipeline/internal/platform/database/dbtest"
+)
+
+// who is a caller of the matrix.
+type who struct {
+	name   string    // its key in env.authz
+	role   auth.Role // empty for a credential the service must refuse
+	dept   string
+	client bool     // a department system, limited by its token's scopes
+	scopes []string // a client's scopes
+}
+
+func (w who) signedIn() bool             { return w.role != "" }
+func (w who) is(roles ...auth.Role) bool { return slices.Contains(roles, w.role) }
+func (w who) hasScope(scope string) bool { return !w.client || slices.Contains(w.scopes, scope) }
+
+// owns reports whether p is of the caller's department, or the caller is not
+// bound to one, or there is no project.
+func (w who) owns(p *api.Project) bool {
+	return p == nil || !w.role.DepartmentBound() || p.Department == w.dept
+}
+
+func (w who) label(p *api.Project) string {
+	name := w.name
+	if name == asNone {
+		name = "no token"
+	}
+	if p == nil {
+		return name
+	}
+	return name + " on the " + p.Department + " project"
+}
+
+// rule is the status a route answers a caller, own telling whether the
+// project named is of the caller's department (always true without one).
+type rule func(w who, own bool) int
+
+// anyone: a public route.
+func anyone(status int) rule { return func(who, bool) int { return status } }
+
+// signedInRule: any valid token.
+func signedInRule(status int) rule {
+	return func(w who, _ bool) int {
+		if !w.signedIn() {
+			return http.StatusUnauthorized
+		}
+		return status
+	}
+}
+
+// rolesRule: only these roles; every other caller 403.
+func rolesRule(status int, roles ...auth.Role) rule {
+	return func(w who, _ bool) int {
+		switch {
+		case !w.signedIn():
+			return http.StatusUnauthorized
+		case !w.is(roles...):
+			return http.StatusForbidden
+		}
+		return status
+	}
+}
+
+// readRule: every signed-in caller with projects:read; a department caller
+// finds no project of another department (404).
+func readRule(status int) rule {
+	return func(w who, own bool) int {
+		switch {
+		case !w.signedIn():
+			return http.StatusUnauthorized
+		case !w.hasScope(auth.ScopeProjectsRead):
+			return http.StatusForbidden
+		case !own:
+			return http.StatusNotFound
+		}
+		return status
+	}
+}
+
+// writeRule: bureau, admin and department editors with projects:write; the
+// leader and viewers 403; a department caller finds no project of another
+// department (404).
+func writeRule(status int) rule {
+	return func(w who, own bool) int {
+		switch {
+		case !w.signedIn():
+			return http.StatusUnauthorized
+		case !w.is(auth.RoleAdmin, auth.RoleBureau, auth.RoleDeptEditor), !w.hasScope(auth.ScopeProjectsWrite):
+			return http.StatusForbidden
+		case !own:
+			return http.StatusNotFound
+		}
+		return status
+	}
+}
+
+// matrixRow is one route of the matrix.
+type matrixRow struct {
+	rule rule
+	// project: the route's :id is a project, tried with the energy and the
+	// industry project.
+	project bool
+	// req builds the request (its principal is set by the matrix); it may
+	// prepare the state through m.admin.
+	req func(t *testing.T, m *matrix, w who, p *api.Project) request
+	// after, when set, checks a success and puts the state back.
+	after func(t *testing.T, m *matrix, w who, p *api.Project, res response)
+}
+
+// matrix is the state the rows work on.
+type matrix struct {
+	e                *env
+	energy, industry api.Project
+	loginUser        string
+	targetUser       string // the user PATCH /users/{id} changes
+	targetClient     string // the client PATCH /clients/{id} and rotate-secret change
+	tokenClient      api.Client
+	refresh          string // the live refresh token of a chain of refreshes
+	seq              int
+	state            *matrixState // what an administrator sees; nil when stale
+}
+
+// matrixState is everything an administrator can list: a denied request
+// must leave it as it was.
+type matrixState struct {
+	Projects map[string]string // ID → version, and whether archived
+	Users    map[string]int    // ID → version
+	Clients  map[string]int    // ID → version
+}
+
+func (m *matrix) next() int { m.seq++; return m.seq }
+
+// admin sends a request as the administrator, to prepare or restore state.
+func (m *matrix) admin(t *testing.T, r request) response {
+	t.Helper()
+	r.principal = asAdmin
+	res := m.e.do(t, r)
+	require.Less(t, res.status, 300, "%s %s as admin: %s", r.method, r.path, res)
+	if r.method != http.MethodGet {
+		m.state = nil
+	}
+	return res
+}
+
+// version returns a project's version as the administrator sees it.
+func (m *matrix) version(t *testing.T, id string) (int, bool) {
+	t.Helper()
+	var p api.Project
+	m.admin(t, request{method: http.MethodGet, path: "/api/v1/projects/" + id}).decode(t, &p)
+	return p.Version, p.ArchivedAt != nil
+}
+
+func quoted(v int) string { return strconv.Quote(strconv.Itoa(v)) }
+
+func (m *matrix) snapshot(t *testing.T) *matrixState {
+	t.Helper()
+	s := &matrixState{Projects: map[string]string{}, Users: map[string]int{}, Clients: map[string]int{}}
+	for _, archived := range []bool{false, true} {
+		var l api.ProjectList
+		m.admin(t, request{method: http.MethodGet, path: "/api/v1/projects?limit=200&archived=" + strconv.FormatBool(archived)}).decode(t, &l)
+		require.Nil(t, l.NextCursor, "the matrix's projects fit one page")
+		for _, p := range l.Items {
+			s.Projects[p.ID] = fmt.Sprintf("version %d archived %t", p.Version, archived)
+		}
+	}
+	var ul api.UserList
+	m.admin(t, request{method: http.MethodGet, path: usersPath}).decode(t, &ul)
+	for _, u := range ul.Items {
+		s.Users[u.ID] = u.Version
+	}
+	var cl api.ClientList
+	m.admin(t, request{method: http.MethodGet, path: clientsPath}).decode(t, &cl)
+	for _, c := range cl.Items {
+		s.Clients[c.ID] = c.Version
+	}
+	return s
+}
+
+// projectPath is a row's path with the project's ID.
+func projectPath(p *api.Project, suffix string) string { return "/api/v1/projects/" + p.ID + suffix }
+
+// matrixRows is the table: CONTRACT §2 route by route.
+func matrixRows() map[string]matrixRow {
+	get := func(path string) func(*testing.T, *matrix, who, *api.Project) request {
+		return func(*testing.T, *matrix, who, *api.Project) request {
+			return request{method: http.MethodGet, path: path}
+		}
+	}
+	getProject := func(suffix string) func(*testing.T, *matrix, who, *api.Project) request {
+		return func(_ *testing.T, _ *matrix, _ who, p *api.Project) request {
+			return request{method: http.MethodGet, path: projectPath(p, suffix)}
+		}
+	}
+	return map[string]matrixRow{
+		// Operations and sign-in: open to anyone, whatever credential comes along.
+		"GET /healthz":               {rule: anyone(http.StatusOK), req: get("/healthz")},
+		"GET /readyz":                {rule: anyone(http.StatusOK), req: get("/readyz")},
+		"GET /metrics":               {rule: anyone(http.StatusOK), req: get("/metrics")},
+		"GET /swagger/*any":          {rule: anyone(http.StatusOK), req: get("/swagger/doc.json")},
+		"GET /.well-known/jwks.json": {rule: anyone(http.StatusOK), req: get("/.well-known/jwks.json")},
+		"POST /api/v1/auth/login": {rule: anyone(http.StatusOK), req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
+			return request{method: http.MethodPost, path: loginPath, body: api.LoginRequest{Username: m.loginUser, Password: userPassword}}
+		}},
+		"POST /api/v1/auth/refresh": {rule: anyone(http.StatusOK),
+			req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
+				return request{method: http.MethodPost, path: refreshPath, body: api.RefreshRequest{RefreshToken: m.refresh}}
+			},
+			after: func(t *testing.T, m *matrix, _ who, _ *api.Project, res response) {
+				if res.status != http.StatusOK {
+					return
+				}
+				var tr api.TokenResponse
+				res.decode(t, &tr)
+				require.NotEmpty(t, tr.RefreshToken)
+				m.refresh = tr.RefreshToken
+			}},
+		"POST /api/v1/auth/logout": {rule: anyone(http.StatusNoContent), req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
+			rt := m.e.signIn(t, m.loginUser, userPassword).RefreshToken
+			return request{method: http.MethodPost, path: logoutPath, body: api.RefreshRequest{RefreshToken: rt}}
+		}},
+		"POST /api/v1/auth/token": {rule: anyone(http.StatusOK), req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
+			return request{method: http.MethodPost, path: tokenPath,
+				headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+				body:    clientForm(m.tokenClient.ClientID, m.tokenClient.ClientSecret, "").Encode()}
+		}},
+
+		// Administration: the administrator only.
+		"GET /api/v1/users": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: get(usersPath)},
+		"POST /api/v1/users": {rule: rolesRule(http.StatusCreated, auth.RoleAdmin), req: func(_ *testing.T, m *matrix, w who, _ *api.Project) request {
+			return request{method: http.MethodPost, path: usersPath,
+				body: api.UserCreate{Username: fmt.Sprintf("new.%s.%d", w.name, m.next()), Password: userPassword, Role: "admin"}}
+		}},
+		"PATCH /api/v1/users/:id": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
+			return request{method: http.MethodPatch, path: usersPath + "/" + m.targetUser, body: api.UserPatch{Role: ptr("admin")},
+				headers: map[string]string{"If-Match": quoted(m.e.userVersion(t, m.targetUser))}}
+		}},
+		"GET /api/v1/clients": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: get(clientsPath)},
+		"POST /api/v1/clients": {rule: rolesRule(http.StatusCreated, auth.RoleAdmin), req: func(_ *testing.T, m *matrix, w who, _ *api.Project) request {
+			return request{method: http.MethodPost, path: clientsPath,
+				body: api.ClientCreate{Name: fmt.Sprintf("system %s %d", w.name, m.next()), Department: "industry", Scopes: auth.ClientScopes}}
+		}},
+		"PATCH /api/v1/clients/:id": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
+			var l api.ClientList
+			m.admin(t, request{method: http.MethodGet, path: clientsPath}).decode(t, &l)
+			i := slices.IndexFunc(l.Items, func(c api.Client) bool { return c.ID == m.targetClient })
+			require.GreaterOrEqual(t, i, 0)
+			return request{method: http.MethodPatch, path: clientsPath + "/" + m.targetClient,
+				body: api.ClientPatch{Scopes: &auth.ClientScopes}, headers: map[string]string{"If-Match": quoted(l.Items[i].Version)}}
+		}},
+		"POST /api/v1/clients/:id/rotate-secret": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
+			return request{method: http.MethodPost, path: clientsPath + "/" + m.targetClient + "/rotate-secret"}
+		}},
+
+		// Reference data: any signed-in caller.
+		"GET /api/v1/meta":        {rule: signedInRule(http.StatusOK), req: get("/api/v1/meta")},
+		"GET /api/v1/departments": {rule: signedInRule(http.StatusOK), req: get("/api/v1/departments")},
+
+		// Projects: reads by scope and department, writes by role, scope and
+		// department, archiving by the bureau and the administrator.
+		"GET /api/v1/projects": {rule: readRule(http.StatusOK), req: get("/api/v1/projects?limit=200"),
+			after: func(t *testing.T, _ *matrix, w who, _ *api.Project, res response) {
+				if res.status != http.StatusOK {
+					return
+				}
+				var l api.ProjectList
+				res.decode(t, &l)
+				var depts []string
+				for _, p := range l.Items {
+					depts = append(depts, p.Department)
+				}
+				if w.role.DepartmentBound() {
+					assert.Contains(t, depts, w.dept, "%s lists its department's projects", w)
+					for _, d := range depts {
+						assert.Equal(t, w.dept, d, "%s lists only its department's projects", w)
+					}
+				} else {
+					assert.Subset(t, depts, []string{"energy", "industry"}, "%s lists every department's projects", w)
+				}
+			}},
+		"POST /api/v1/projects": {rule: writeRule(http.StatusCreated), req: func(_ *testing.T, m *matrix, w who, _ *api.Project) request {
+			body := projectBody(fmt.Sprintf("matrix %s %d", w.name, m.next()))
+			if w.role.DepartmentBound() {
+				body = with(body, "department", nil)
+			}
+			return request{method: http.MethodPost, path: "/api/v1/projects", body: body}
+		}, after: func(t *testing.T, _ *matrix, w who, _ *api.Project, res response) {
+			if res.status == http.StatusCreated && w.role.DepartmentBound() {
+				assert.Equal(t, w.dept, res.project(t).Department, "%s creates its department's project", w)
+			}
+		}},
+		"GET /api/v1/projects/:id":             {rule: readRule(http.StatusOK), project: true, req: getProject("")},
+		"GET /api/v1/projects/:id/transitions": {rule: readRule(http.StatusOK), project: true, req: getProject("/transitions")},
+		"PATCH /api/v1/projects/:id": {rule: writeRule(http.StatusOK), project: true, req: func(t *testing.T, m *matrix, w who, p *api.Project) request {
+			v, _ := m.version(t, p.ID)
+			return request{method: http.MethodPatch, path: projectPath(p, ""), body: map[string]any{"leader": "changed by " + w.name},
+				headers: map[string]string{"If-Match": quoted(v)}}
+		}},
+		"DELETE /api/v1/projects/:id": {rule: rolesRule(http.StatusNoContent, auth.RoleAdmin, auth.RoleBureau), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				v, _ := m.version(t, p.ID)
+				return request{method: http.MethodDelete, path: projectPath(p, ""), headers: map[string]string{"If-Match": quoted(v)}}
+			},
+			after: func(t *testing.T, m *matrix, _ who, p *api.Project, res response) {
+				if res.status != http.StatusNoContent {
+					return
+				}
+				_, archived := m.version(t, p.ID)
+				require.True(t, archived)
+				m.admin(t, request{method: http.MethodPost, path: projectPath(p, "/restore")})
+			}},
+		"POST /api/v1/projects/:id/restore": {rule: rolesRule(http.StatusOK, auth.RoleAdmin, auth.RoleBureau), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				// Restore needs an archived project; a denied restore must leave it archived.
+				v, _ := m.version(t, p.ID)
+				m.admin(t, request{method: http.MethodDelete, path: projectPath(p, ""), headers: map[string]string{"If-Match": quoted(v)}})
+				return request{method: http.MethodPost, path: projectPath(p, "/restore")}
+			},
+			after: func(t *testing.T, m *matrix, _ who, p *api.Project, res response) {
+				if res.status < 300 {
+					assert.Nil(t, res.project(t).ArchivedAt)
+					return
+				}
+				_, archived := m.version(t, p.ID)
+				require.True(t, archived, "a denied restore leaves the project archived")
+				m.admin(t, request{method: http.MethodPost, path: projectPath(p, "/restore")})
+			}},
+
+		// The audit trail: the bureau and the administrator.
+		"GET /api/v1/audit":        {rule: rolesRule(http.StatusOK, auth.RoleAdmin, auth.RoleBureau), req: get("/api/v1/audit")},
+		"GET /api/v1/audit/verify": {rule: rolesRule(http.StatusOK, auth.RoleAdmin, auth.RoleBureau), req: get("/api/v1/audit/verify")},
+	}
+}
+
+// wantCode is the problem code of a denial.
+var wantCode = map[int]string{
+	http.StatusUnauthorized: "unauthorized",
+	http.StatusForbidden:    "forbidden",
+	http.StatusNotFound:     "not_found",
+}
+
+// TestAuthorizationMatrix runs every route as every kind of caller.
+func TestAuthorizationMatrix(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		engine, isGin := e.h.(*gin.Engine)
+		require.True(t, isGin, "httpapi.New returns a *gin.Engine")
+
+		m := &matrix{e: e}
+		m.energy = e.create(t, asBureau, projectBody("matrix energy wind"))
+		m.industry = e.create(t, asBureau, with(projectBody("matrix industry zinc"), "department", "industry", "category", "materials"))
+		m.loginUser = e.newUser(t, "matrix.login", "leader", "").Username
+		m.refresh = e.signIn(t, m.loginUser, userPassword).RefreshToken
+		m.targetUser = e.newUser(t, "matrix.target", "dept_viewer", "energy").ID
+		m.targetClient = e.newClient(t, "matrix target system", "industry", auth.ScopeProjectsRead).ID
+
+		// Real department systems, signed in through the token endpoint.
+		reader := e.newClient(t, "energy reader", "energy", auth.ScopeProjectsRead)
+		writer := e.newClient(t, "energy writer", "energy", auth.ScopeProjectsRead, auth.ScopeProjectsWrite)
+		m.tokenClient = reader
+		e.authz["system_read"] = "Bearer " + e.clientToken(t, reader, "").AccessToken
+		e.authz["system_write"] = "Bearer " + e.clientToken(t, writer, "").AccessToken
+		// A user who signed in and was then disabled.
+		disabled := e.newUser(t, "matrix.disabled", "bureau", "")
+		e.authz["disabled_user"] = "Bearer " + e.signIn(t, disabled.Username, userPassword).AccessToken
+		res := e.patchUserAnswer(t, disabled.ID, api.UserPatch{Disabled: ptr(true)})
+		require.Equal(t, http.StatusOK, res.status, "%s", res)
+
+		read, write := auth.ScopeProjectsRead, auth.ScopeProjectsWrite
+		callers := []who{
+			{name: asAdmin, role: auth.RoleAdmin},
+			{name: asBureau, role: auth.RoleBureau},
+			{name: asLeader, role: auth.RoleLeader},
+			{name: asEnergyEditor, role: auth.RoleDeptEditor, dept: "energy"},
+			{name: asEnergyViewer, role: auth.RoleDeptViewer, dept: "energy"},
+			{name: asIndustryEditor, role: auth.RoleDeptEditor, dept: "industry"},
+			{name: "system_read", role: auth.RoleDeptViewer, dept: "energy", client: true, scopes: []string{read}},
+			{name: "system_write", role: auth.RoleDeptEditor, dept: "energy", client: true, scopes: []string{read, write}},
+			// The harness's clients carry the editor role whatever their
+			// scopes: the scope alone must hold them back.
+			{name: asEnergyClientRead, role: auth.RoleDeptEditor, dept: "energy", client: true, scopes: []string{read}},
+			{name: asEnergyClientNone, role: auth.RoleDeptEditor, dept: "energy", client: true, scopes: []string{auth.ScopeEventsRead}},
+			{name: "disabled_user"},
+			{name: asExpired},
+			{name: asNone},
+		}
+
+		// The callers' roles are what their tokens say.
+		for _, w := range callers {
+			if a := e.authz[w.name]; w.signedIn() && w.name != "" {
+				assert.Equal(t, string(w.role), claimsOf(t, strings.TrimPrefix(a, "Bearer "))["role"], "%s's role", w.name)
+			}
+		}
+
+		rows := matrixRows()
+		registered := map[string]bool{}
+		var routes []gin.RouteInfo
+		for _, rt := range engine.Routes() {
+			key := rt.Method + " " + rt.Path
+			registered[key] = true
+			if _, found := rows[key]; !found {
+				t.Errorf("route %s has no row in the authorization matrix (matrix_test.go): add one that states who may call it", key)
+				continue
+			}
+			routes = append(routes, rt)
+		}
+		for key := range rows {
+			assert.True(t, registered[key], "the matrix has a row for %s, which is not registered", key)
+		}
+		slices.SortFunc(routes, func(a, b gin.RouteInfo) int { return strings.Compare(a.Path+a.Method, b.Path+b.Method) })
+
+		for _, rt := range routes {
+			key := rt.Method + " " + rt.Path
+			row := rows[key]
+			targets := []*api.Project{nil}
+			if row.project {
+				targets = []*api.Project{&m.energy, &m.industry}
+			}
+			t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
+				for _, w := range callers {
+					for _, p := range targets {
+						t.Run(w.label(p), func(t *testing.T) { m.cell(t, row, w, p) })
+					}
+				}
+			})
+		}
+
+		t.Run("the projects are as they were made, but for the changes allowed", func(t *testing.T) {
+			for _, p := range []api.Project{m.energy, m.industry} {
+				got, _ := e.get(t, asAdmin, p.ID)
+				assert.Nil(t, got.ArchivedAt)
+				assert.Equal(t, p.Department, got.Department)
+			}
+		})
+	})
+}
+
+// cell sends one route's request as one caller and holds the answer to the
+// row's rule; a denial must leave everything as it was.
+func (m *matrix) cell(t *testing.T, row matrixRow, w who, p *api.Project) {
+	want := row.rule(w, w.owns(p))
+	r := row.req(t, m, w, p)
+	r.principal = w.name
+	if m.state == nil {
+		m.state = m.snapshot(t)
+	}
+	res := m.e.do(t, r)
+	require.Equal(t, want, res.status, "%s %s as %s: %s", r.method, r.path, w.label(p), res)
+	if res.status >= 400 {
+		if code, found := wantCode[res.status]; found {
+			assert.Equal(t, code, res.problem(t).Code, "%s", res)
+		}
+		after := m.snapshot(t)
+		assert.Equal(t, m.state, after, "a denied %s %s as %s changed nothing", r.method, r.path, w.label(p))
+		m.state = after
+	} else if r.method != http.MethodGet {
+		m.state = nil
+	}
+	if row.after != nil {
+		row.after(t, m, w, p, res)
+	}
+}

@@ -1,0 +1,148 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/auth"
+)
+
+func toUserResponse(u auth.User) api.User {
+	return api.User{ID: u.ID, Username: u.Username, Role: string(u.Role), Department: u.Department, Disabled: u.Disabled,
+		Version: u.Version, CreatedAt: timestamp(u.CreatedAt), UpdatedAt: timestamp(u.UpdatedAt)}
+}
+
+func writeUser(c *gin.Context, status int, u auth.User) {
+	c.Header("ETag", etag(u.Version))
+	ok(c, status, toUserResponse(u))
+}
+
+// listUsers lists the users.
+//
+//	@Summary		List users
+//	@Description	Every user, by username (admin).
+//	@ID				listUsers
+//	@Tags			admin
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Success		200	{object}	api.UserList
+//	@Failure		401	{object}	api.Problem
+//	@Failure		403	{object}	api.Problem
+//	@Router			/api/v1/users [get]
+func (h *handlers) listUsers(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	us, err := h.auth.ListUsers(c.Request.Context(), p)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := api.UserList{Items: make([]api.User, len(us))}
+	for i, u := range us {
+		out.Items[i] = toUserResponse(u)
+	}
+	ok(c, http.StatusOK, out)
+}
+
+// createUser adds a user.
+//
+//	@Summary		Create a user
+//	@Description	Adds a user with a password of at least 12 characters (admin). Department roles need a department.
+//	@ID				createUser
+//	@Tags			admin
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			user	body		api.UserCreate	true	"the user"
+//	@Success		201		{object}	api.User
+//	@Header			201		{string}	Location	"URL of the new user"
+//	@Failure		400		{object}	api.Problem
+//	@Failure		401		{object}	api.Problem
+//	@Failure		403		{object}	api.Problem
+//	@Failure		409		{object}	api.Problem
+//	@Failure		413		{object}	api.Problem
+//	@Failure		415		{object}	api.Problem
+//	@Router			/api/v1/users [post]
+func (h *handlers) createUser(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	var in api.UserCreate
+	if !h.bind(c, &in) {
+		return
+	}
+	u, err := h.auth.CreateUser(c.Request.Context(), p, in.Username, in.Password, auth.Role(in.Role), in.Department)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/users/"+u.ID)
+	writeUser(c, http.StatusCreated, u)
+}
+
+// patchUser changes a user.
+//
+//	@Summary		Update a user
+//	@Description	Changes a user's role, department, state or password (admin). A disabled user's access tokens stop working within 30 seconds and its refresh tokens at once. If-Match with the ETag is required.
+//	@ID				patchUser
+//	@Tags			admin
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			id			path		string			true	"user ID"	format(uuid)
+//	@Param			If-Match	header		string			true	"ETag of the version being changed"
+//	@Param			patch		body		api.UserPatch	true	"the changes"
+//	@Success		200			{object}	api.User
+//	@Failure		400			{object}	api.Problem
+//	@Failure		401			{object}	api.Problem
+//	@Failure		403			{object}	api.Problem
+//	@Failure		404			{object}	api.Problem
+//	@Failure		409			{object}	api.Problem
+//	@Failure		412			{object}	api.Problem
+//	@Failure		415			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
+//	@Router			/api/v1/users/{id} [patch]
+func (h *handlers) patchUser(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var in api.UserPatch
+	if !h.bind(c, &in) {
+		return
+	}
+	ch := auth.UserChange{Department: in.Department, Disabled: in.Disabled, Password: in.Password}
+	if in.Role != nil {
+		r := auth.Role(*in.Role)
+		ch.Role = &r
+	}
+	u, err := h.auth.UpdateUser(c.Request.Context(), p, c.Param("id"), version, ch)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	writeUser(c, http.StatusOK, u)
+}
+
+// bind reads a JSON body into dst, answering the problem itself on failure.
+func (h *handlers) bind(c *gin.Context, dst any) bool {
+	body, err := readBody(c, h.cfg.BodyLimit, false)
+	if err == nil {
+		err = decodeStrict(body, dst)
+	}
+	if err != nil {
+		h.fail(c, err)
+		return false
+	}
+	return true
+}
