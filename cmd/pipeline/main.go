@@ -58,6 +58,12 @@ commands:
   seed --demo   load the demo data set (the report's projects and one account per role)
   audit verify  check the audit trail's hash chain; exits non-zero when it is broken
   keys rotate   add a new token signing key to PIPELINE_KEY_DIR
+  user create USERNAME ROLE [DEPARTMENT]
+                create a user; the password is PIPELINE_NEW_PASSWORD or a generated one, printed
+  user password USERNAME
+                set a user's password the same way (e.g. a lost admin password)
+  client create NAME DEPARTMENT SCOPE[,SCOPE…]
+                register a department system; prints its client_id and client_secret
 
 Settings come from PIPELINE_* environment variables; see README.md.
 `
@@ -97,6 +103,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("seed: say --demo to load the demo data set")
 		}
 		return seedDemo(ctx, cfg, log, stdout)
+	case "user", "client":
+		return admin(ctx, cfg, log, stdout, getenv, cmd, args)
 	case "keys":
 		if len(args) != 1 || args[0] != "rotate" {
 			return errors.New("keys: say 'keys rotate' to add a new signing key")
@@ -312,5 +320,57 @@ func auditVerify(ctx context.Context, cfg config.Config, log *slog.Logger, stdou
 		return fmt.Errorf("audit trail broken at entry %d", *res.FirstBroken)
 	}
 	fmt.Fprintf(stdout, "audit trail intact: %d entries\n", res.Entries)
+	return nil
+}
+
+// operatorPrincipal is who the operator commands act as; the audit trail
+// records their changes under this name.
+var operatorPrincipal = auth.Principal{Subject: "operator", Name: "operator (command line)", Role: auth.RoleAdmin}
+
+// admin runs the user and client commands of an operator at the console.
+func admin(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, getenv func(string) string, cmd string, args []string) error {
+	a, err := wire(ctx, cfg, log, cfg.MigrateOnStart)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	password := getenv("PIPELINE_NEW_PASSWORD")
+	generated := password == ""
+	if generated {
+		password = auth.GeneratePassword()
+	}
+	switch {
+	case cmd == "user" && len(args) >= 3 && len(args) <= 4 && args[0] == "create":
+		dept := ""
+		if len(args) == 4 {
+			dept = args[3]
+		}
+		u, err := a.auth.CreateUser(ctx, operatorPrincipal, args[1], password, auth.Role(args[2]), dept)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created user %s (%s, id %s)\n", u.Username, u.Role, u.ID)
+	case cmd == "user" && len(args) == 2 && args[0] == "password":
+		u, err := a.auth.UserByUsername(ctx, operatorPrincipal, args[1])
+		if err != nil {
+			return err
+		}
+		if _, err := a.auth.UpdateUser(ctx, operatorPrincipal, u.ID, u.Version, auth.UserChange{Password: &password}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "set the password of %s; its sessions are signed out\n", u.Username)
+	case cmd == "client" && len(args) == 4 && args[0] == "create":
+		c, secret, err := a.auth.CreateClient(ctx, operatorPrincipal, args[1], args[2], strings.Split(args[3], ","))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "client_id=%s\nclient_secret=%s\n(the secret is shown this once)\n", c.ClientID, secret)
+		return nil
+	default:
+		return fmt.Errorf("%s: see 'pipeline help'", cmd)
+	}
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n", password)
+	}
 	return nil
 }

@@ -175,6 +175,36 @@ func TestKeysRotate(t *testing.T) {
 	require.Error(t, run(context.Background(), []string{"keys"}, env, &out, io.Discard))
 }
 
+// TestOperatorCommands creates a user, resets its password and registers a
+// client from the command line, then signs in with what they printed.
+func TestOperatorCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"PIPELINE_DATA_DIR": dir, "PIPELINE_DEMO": "false", "PIPELINE_ADMIN_PASSWORD": "admin-password-for-tests"}
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"user", "create", "wang.energy", "dept_editor", "energy"}, envOf(env), &out, io.Discard))
+	m := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(out.String())
+	require.NotNil(t, m, out.String())
+	first := m[1]
+	out.Reset()
+	env["PIPELINE_NEW_PASSWORD"] = "a-chosen-password-123"
+	require.NoError(t, run(context.Background(), []string{"user", "password", "wang.energy"}, envOf(env), &out, io.Discard))
+	assert.NotContains(t, out.String(), "password:", "a chosen password is not printed")
+	delete(env, "PIPELINE_NEW_PASSWORD")
+	out.Reset()
+	require.NoError(t, run(context.Background(), []string{"client", "create", "能源局项目系统", "energy", "projects:read"}, envOf(env), &out, io.Discard))
+	assert.Contains(t, out.String(), "client_secret=pcs_")
+	require.Error(t, run(context.Background(), []string{"user", "create", "x", "emperor"}, envOf(env), io.Discard, io.Discard))
+
+	base, _, stop := start(t, env)
+	login(t, base, "wang.energy", "a-chosen-password-123")
+	body, _ := json.Marshal(map[string]string{"username": "wang.energy", "password": first})
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the old password no longer works")
+	require.NoError(t, stop())
+}
+
 func TestBadConfiguration(t *testing.T) {
 	err := run(context.Background(), nil, envOf(map[string]string{"PIPELINE_ACCESS_TOKEN_TTL": "2h"}), io.Discard, io.Discard)
 	require.Error(t, err)

@@ -190,6 +190,14 @@ type UserChange struct {
 	Password   *string
 }
 
+// UserByUsername returns one user (admin).
+func (s *Service) UserByUsername(ctx context.Context, p Principal, username string) (User, error) {
+	if !p.Is(RoleAdmin) {
+		return User{}, errAdmin
+	}
+	return s.store.ByUsername(ctx, username)
+}
+
 // ListUsers lists every user (admin).
 func (s *Service) ListUsers(ctx context.Context, p Principal) ([]User, error) {
 	if !p.Is(RoleAdmin) {
