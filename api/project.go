@@ -126,3 +126,22 @@ type Evidence struct {
 type TransitionList struct {
 	Items []Transition `json:"items"`
 }
+
+// TransitionCreate moves a project to another stage.
+type TransitionCreate struct {
+	To string `json:"to" example:"signed" enums:"planning,negotiating,signed,landed,started,completed,in_production,at_capacity,suspended,cancelled"`
+	// The day it happened; not in the future, not before the previous move.
+	OccurredOn string `json:"occurred_on" format:"date" example:"2021-04-20"`
+	// Required to suspend, to cancel and for a correction.
+	Note string `json:"note" example:""`
+	// Moving to signed needs a contract, to started a permit, to completed an acceptance.
+	Evidence []Evidence `json:"evidence,omitempty"`
+	// A move back to an earlier stage (bureau, admin), with a note.
+	Correction bool `json:"correction"`
+}
+
+// TransitionResult is a recorded move and the project after it.
+type TransitionResult struct {
+	Transition Transition `json:"transition"`
+	Project    Project    `json:"project"`
+}

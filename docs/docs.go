@@ -449,6 +449,12 @@ const docTemplate = `{
                 "operationId": "createClient",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "unique key of this request",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
                         "description": "the client",
                         "name": "client",
                         "in": "body",
@@ -1365,6 +1371,125 @@ const docTemplate = `{
                         }
                     }
                 }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Records a stage move (CONTRACT §4): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "projects"
+                ],
+                "summary": "Move a project to another stage",
+                "operationId": "moveProject",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version being moved",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
+                        "description": "unique key of this request",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the move",
+                        "name": "move",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.TransitionCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/api.TransitionResult"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the project's history"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
             }
         },
         "/api/v1/users": {
@@ -1411,7 +1536,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Adds a user with a password of at least 12 characters (admin). Department roles need a department.",
+                "description": "Adds a user with a password of at least 12 characters (admin). Department roles need a department; other roles carry none. With an Idempotency-Key, a repeated request replays the first answer.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1425,6 +1550,12 @@ const docTemplate = `{
                 "summary": "Create a user",
                 "operationId": "createUser",
                 "parameters": [
+                    {
+                        "type": "string",
+                        "description": "unique key of this request",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
                     {
                         "description": "the user",
                         "name": "user",
@@ -2743,6 +2874,49 @@ const docTemplate = `{
                 }
             }
         },
+        "api.TransitionCreate": {
+            "type": "object",
+            "properties": {
+                "correction": {
+                    "description": "A move back to an earlier stage (bureau, admin), with a note.",
+                    "type": "boolean"
+                },
+                "evidence": {
+                    "description": "Moving to signed needs a contract, to started a permit, to completed an acceptance.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Evidence"
+                    }
+                },
+                "note": {
+                    "description": "Required to suspend, to cancel and for a correction.",
+                    "type": "string",
+                    "example": ""
+                },
+                "occurred_on": {
+                    "description": "The day it happened; not in the future, not before the previous move.",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2021-04-20"
+                },
+                "to": {
+                    "type": "string",
+                    "enum": [
+                        "planning",
+                        "negotiating",
+                        "signed",
+                        "landed",
+                        "started",
+                        "completed",
+                        "in_production",
+                        "at_capacity",
+                        "suspended",
+                        "cancelled"
+                    ],
+                    "example": "signed"
+                }
+            }
+        },
         "api.TransitionList": {
             "type": "object",
             "properties": {
@@ -2751,6 +2925,17 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/api.Transition"
                     }
+                }
+            }
+        },
+        "api.TransitionResult": {
+            "type": "object",
+            "properties": {
+                "project": {
+                    "$ref": "#/definitions/api.Project"
+                },
+                "transition": {
+                    "$ref": "#/definitions/api.Transition"
                 }
             }
         },

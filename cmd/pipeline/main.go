@@ -193,8 +193,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	defer a.db.Close()
-	if current, err := a.db.MigrationsCurrent(ctx); err != nil || !current {
-		return fmt.Errorf("the database schema is not current: run 'pipeline migrate' (%v)", err)
+	if current, err := a.db.MigrationsCurrent(ctx); err != nil {
+		return fmt.Errorf("check the database schema: %w", err)
+	} else if !current {
+		return errors.New("the database schema is not current: run 'pipeline migrate'")
 	}
 	signIn, err := bootstrap(ctx, cfg, log, a)
 	if err != nil {
@@ -239,7 +241,7 @@ func bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, a *app)
 			}
 			log.Info("loaded the demo data set", slog.Int("projects", n))
 			for _, acc := range seed.Accounts {
-				creds += fmt.Sprintf("  %s / %s   (role %s %s)\n", acc.Username, demoPW, acc.Role, acc.Department)
+				creds += fmt.Sprintf("  %s / %s   (role %s)\n", acc.Username, demoPW, strings.TrimSpace(string(acc.Role)+" "+acc.Department))
 			}
 		}
 		if creds != "" && cfg.Embedded() {
@@ -255,8 +257,9 @@ func bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, a *app)
 		if creds == "" {
 			return fmt.Sprintf("  Sign in: curl -s -X POST %s/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"username\":\"%s\",\"password\":\"%s\"}'\n", base, user, pw)
 		}
-		first := strings.Fields(creds)
-		user, pw = first[0], first[2]
+		if first := strings.Fields(creds); len(first) >= 3 && first[1] == "/" {
+			user, pw = first[0], first[2]
+		}
 		s := "  Accounts (username / password):\n" + creds
 		if cfg.Embedded() {
 			s += "  (kept in " + credFile + ")\n"

@@ -79,8 +79,11 @@ func ParseQuery(v url.Values) (Query, error) {
 		add("resource_type", "invalid_format", validTypePattern.String())
 	}
 	for _, f := range []struct{ name, value string }{{"resource_id", q.ResourceID}, {"actor", q.Actor}} {
-		if utf8.RuneCountInString(f.value) > maxText {
+		switch {
+		case utf8.RuneCountInString(f.value) > maxText:
 			add(f.name, "too_long", strconv.Itoa(maxText))
+		case !utf8.ValidString(f.value) || strings.ContainsFunc(f.value, func(r rune) bool { return r < ' ' }):
+			add(f.name, "invalid_format", "")
 		}
 	}
 	if s := get("since"); s != "" {

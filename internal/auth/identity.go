@@ -176,22 +176,15 @@ var errLimited = apperr.New(apperr.RateLimited, "登录失败次数过多，请�
 // windows with the attempt counted.
 func overLimit(ws map[string]Window, userKey, addrKey string, now time.Time) error {
 	var wait time.Duration
-	for key, max := range map[string]int{userKey: MaxFailuresPerUser, addrKey: MaxFailuresPerAddr} {
-		if w, ok := ws[key]; ok && w.Count > max {
-			wait = max2(wait, max2(w.Start.Add(LoginWindow).Sub(now), time.Second))
+	for key, limit := range map[string]int{userKey: MaxFailuresPerUser, addrKey: MaxFailuresPerAddr} {
+		if w, ok := ws[key]; ok && w.Count > limit {
+			wait = max(wait, max(w.Start.Add(LoginWindow).Sub(now), time.Second))
 		}
 	}
 	if wait > 0 {
 		return &apperr.Error{Kind: apperr.RateLimited, Detail: errLimited.Detail, RetryAfter: wait}
 	}
 	return nil
-}
-
-func max2(a, b time.Duration) time.Duration {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // issue makes an access token and, for users, the first refresh token of a
@@ -282,7 +275,11 @@ func (s *Service) Logout(ctx context.Context, raw string) error {
 		if err := s.store.RevokeFamily(ctx, t.FamilyID, now); err != nil {
 			return err
 		}
-		return s.audit(ctx, Principal{Subject: t.UserID, Name: t.UserID}, "auth.logout", "user", t.UserID, nil, nil)
+		actor := Principal{Subject: t.UserID, Name: t.UserID}
+		if u, err := s.store.UserByID(ctx, t.UserID); err == nil {
+			actor = principalOf(u)
+		}
+		return s.audit(ctx, actor, "auth.logout", "user", t.UserID, nil, nil)
 	})
 }
 
@@ -297,6 +294,9 @@ func (e *OAuthError) Error() string { return e.Code + ": " + e.Description }
 // ClientCredentials authenticates a client and issues an access token for the
 // requested scopes (all granted scopes when scope is empty).
 func (s *Service) ClientCredentials(ctx context.Context, clientID, secret, scope string) (Token, []string, error) {
+	if !plausibleName(clientID) {
+		return Token{}, nil, &OAuthError{Code: "invalid_client", Description: "client authentication failed"}
+	}
 	c, err := s.store.ClientByClientID(ctx, clientID)
 	if err != nil && apperr.KindOf(err) != apperr.NotFound {
 		return Token{}, nil, err

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -88,12 +89,24 @@ func NewService(store Store, tx Transactor, tokens *Tokens, audit AuditFunc, now
 
 var errBadLogin = apperr.New(apperr.Unauthenticated, "用户名或密码错误", "wrong username or password")
 
+// plausibleName reports whether a username or client ID can exist at all:
+// valid UTF-8, at most 64 bytes, no spaces or control characters. Anything
+// else is refused before it reaches the database.
+func plausibleName(s string) bool {
+	return len(s) <= 64 && utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f })
+}
+
 // Login checks a username and password and issues an access token and a
 // refresh token. Unknown users, wrong passwords and disabled accounts answer
 // alike and take the same time; repeated failures per username and per
 // client address are refused for a while (RateLimited).
 func (s *Service) Login(ctx context.Context, username, password, addr string) (Token, Principal, error) {
 	now := s.now().UTC()
+	if !plausibleName(username) {
+		// No such user can exist, so answering at once reveals nothing, and
+		// nothing unbounded reaches the failure counters.
+		return Token{}, Principal{}, errBadLogin
+	}
 	userKey, addrKey := "user:"+strings.ToLower(username), "addr:"+addr
 	keys := []string{userKey, addrKey}
 	// The attempt is counted before its password is checked, so that guesses
@@ -154,7 +167,7 @@ func validateUser(username string, role Role, dept string) error {
 	if role.DepartmentBound() && dept == "" {
 		fs = append(fs, apperr.FieldError{Field: "department", Code: "required"})
 	}
-	if l := len(username); l < 2 || l > 64 || strings.ContainsFunc(username, func(r rune) bool { return r <= ' ' }) {
+	if !plausibleName(username) || len(username) < 2 {
 		fs = append(fs, apperr.FieldError{Field: "username", Code: "invalid_format", Param: "2..64, no spaces"})
 	}
 	return apperr.Fields(fs)
@@ -164,6 +177,9 @@ func validateUser(username string, role Role, dept string) error {
 func (s *Service) CreateUser(ctx context.Context, p Principal, username, password string, role Role, dept string) (User, error) {
 	if !p.Is(RoleAdmin) {
 		return User{}, errAdmin
+	}
+	if !role.DepartmentBound() {
+		dept = "" // the dept claim is for department roles only
 	}
 	if err := validateUser(username, role, dept); err != nil {
 		return User{}, err
@@ -237,7 +253,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, ifMatc
 			if ch.Department != nil {
 				u.Department = *ch.Department
 			}
-			if !u.Role.DepartmentBound() && ch.Department == nil {
+			if !u.Role.DepartmentBound() {
 				u.Department = ""
 			}
 			if ch.Disabled != nil {
@@ -298,7 +314,8 @@ func (s *Service) CreateClient(ctx context.Context, p Principal, name, dept stri
 		return Client{}, "", errAdmin
 	}
 	var fs []apperr.FieldError
-	if n := len([]rune(strings.TrimSpace(name))); n == 0 || n > 100 {
+	if n := len([]rune(strings.TrimSpace(name))); n == 0 || n > 100 || !utf8.ValidString(name) ||
+		strings.ContainsFunc(name, func(r rune) bool { return r < ' ' }) {
 		fs = append(fs, apperr.FieldError{Field: "name", Code: "required"})
 	}
 	if dept == "" {

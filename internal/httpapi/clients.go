@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -65,31 +66,41 @@ func (h *handlers) listClients(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Accept			json
 //	@Produce		json,application/problem+json
-//	@Param			client	body		api.ClientCreate	true	"the client"
-//	@Success		201		{object}	api.Client
-//	@Header			201		{string}	Location	"URL of the new client"
-//	@Failure		400		{object}	api.Problem
-//	@Failure		401		{object}	api.Problem
-//	@Failure		403		{object}	api.Problem
-//	@Failure		413		{object}	api.Problem
-//	@Failure		415		{object}	api.Problem
+//	@Param			Idempotency-Key	header		string				false	"unique key of this request"
+//	@Param			client			body		api.ClientCreate	true	"the client"
+//	@Success		201				{object}	api.Client
+//	@Header			201				{string}	Location	"URL of the new client"
+//	@Failure		400				{object}	api.Problem
+//	@Failure		401				{object}	api.Problem
+//	@Failure		403				{object}	api.Problem
+//	@Failure		413				{object}	api.Problem
+//	@Failure		415				{object}	api.Problem
 //	@Router			/api/v1/clients [post]
 func (h *handlers) createClient(c *gin.Context) {
 	p, found := h.principal(c)
 	if !found {
 		return
 	}
-	var in api.ClientCreate
-	if !h.bind(c, &in) {
-		return
-	}
-	cl, secret, err := h.auth.CreateClient(c.Request.Context(), p, in.Name, in.Department, in.Scopes)
+	body, err := readBody(c, h.cfg.BodyLimit, false)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	c.Header("Location", "/api/v1/clients/"+cl.ID)
-	writeClient(c, http.StatusCreated, cl, secret)
+	c.Header("Cache-Control", "no-store")
+	// A replay answers the secret again, to the same caller with the same key
+	// within 24 hours: a client that lost the first answer must not be left
+	// with a registered system it cannot sign in as.
+	h.idempotent(c, p, body, func(ctx context.Context) (created, error) {
+		var in api.ClientCreate
+		if err := decodeStrict(body, &in); err != nil {
+			return created{}, err
+		}
+		cl, secret, err := h.auth.CreateClient(ctx, p, in.Name, in.Department, in.Scopes)
+		if err != nil {
+			return created{}, err
+		}
+		return created{location: "/api/v1/clients/" + cl.ID, etag: etag(cl.Version), body: toClientResponse(cl, secret)}, nil
+	})
 }
 
 // patchClient changes a client.

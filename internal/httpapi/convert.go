@@ -105,7 +105,7 @@ func toTransitionResponse(t project.Transition) api.Transition {
 	}
 	return api.Transition{
 		ID: t.ID, From: from, To: string(t.To), OccurredOn: t.OccurredOn.Format(time.DateOnly), Note: t.Note,
-		Evidence: []api.Evidence{}, Kind: t.Kind, Actor: t.Actor, Department: t.Department, RecordedAt: timestamp(t.RecordedAt),
+		Evidence: toEvidence(t.Evidence), Kind: t.Kind, Actor: t.Actor, Department: t.Department, RecordedAt: timestamp(t.RecordedAt),
 	}
 }
 
@@ -113,6 +113,14 @@ func toLabels(ls []project.Label) []api.Label {
 	out := make([]api.Label, len(ls))
 	for i, l := range ls {
 		out[i] = api.Label{Value: l.Value, ZH: l.ZH, EN: l.EN}
+	}
+	return out
+}
+
+func toEvidence(es []project.Evidence) []api.Evidence {
+	out := make([]api.Evidence, len(es))
+	for i, e := range es {
+		out[i] = api.Evidence(e)
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 
@@ -21,6 +22,9 @@ type created struct {
 	etag     string
 	body     any
 }
+
+// errRetryFound ends a retry that found no twin to replay.
+var errRetryFound = errors.New("httpapi: no idempotency record to replay")
 
 var saneKey = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 
@@ -46,7 +50,7 @@ func (h *handlers) idempotent(c *gin.Context, p auth.Principal, body []byte, cre
 	hash := hex.EncodeToString(sum[:])
 	var rec idempotency.Record
 	var fresh *created
-	var err error
+	var err, first error
 	for attempt := 0; attempt < 2; attempt++ {
 		fresh = nil
 		err = h.db.InTx(c.Request.Context(), func(ctx context.Context) error {
@@ -57,6 +61,11 @@ func (h *handlers) idempotent(c *gin.Context, p auth.Principal, body []byte, cre
 			}
 			if apperr.KindOf(gerr) != apperr.NotFound {
 				return gerr
+			}
+			if attempt > 0 {
+				// The retry only replays a twin's answer; it never runs
+				// the request again, which could apply it twice.
+				return errRetryFound
 			}
 			out, err := create(ctx)
 			if err != nil {
@@ -81,6 +90,10 @@ func (h *handlers) idempotent(c *gin.Context, p auth.Principal, body []byte, cre
 		if apperr.KindOf(err) != apperr.Conflict {
 			break
 		}
+		first = err
+	}
+	if errors.Is(err, errRetryFound) {
+		err = first
 	}
 	if err != nil {
 		h.fail(c, err)

@@ -313,6 +313,19 @@ func matrixRows() map[string]matrixRow {
 		}},
 		"GET /api/v1/projects/:id":             {rule: readRule(http.StatusOK), project: true, req: getProject("")},
 		"GET /api/v1/projects/:id/transitions": {rule: readRule(http.StatusOK), project: true, req: getProject("/transitions")},
+		"POST /api/v1/projects/:id/transitions": {rule: writeRule(http.StatusCreated), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				// Always a legal move from where the project stands, so that
+				// only the caller decides the answer: start it, then stop
+				// and resume it in turn.
+				cur, _ := m.e.get(t, asAdmin, p.ID)
+				move := api.TransitionCreate{To: "started", OccurredOn: "2021-06-15",
+					Evidence: []api.Evidence{{Kind: "permit", Ref: "施工许可 140223-2021-001"}}}
+				if cur.Stage == "started" {
+					move = api.TransitionCreate{To: "suspended", OccurredOn: "2021-06-15", Note: "冬季停工"}
+				}
+				return request{method: http.MethodPost, path: projectPath(p, "/transitions"), body: move}
+			}},
 		"PATCH /api/v1/projects/:id": {rule: writeRule(http.StatusOK), project: true, req: func(t *testing.T, m *matrix, w who, p *api.Project) request {
 			v, _ := m.version(t, p.ID)
 			return request{method: http.MethodPatch, path: projectPath(p, ""), body: map[string]any{"leader": "changed by " + w.name},

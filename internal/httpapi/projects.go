@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -273,11 +274,15 @@ func (h *handlers) patchProject(c *gin.Context) {
 
 // mergePatch applies an RFC 7396 merge patch to a JSON document.
 func mergePatch(doc, patch []byte) ([]byte, error) {
+	// Numbers stay as written, so that 1.0e2 reaches the strict decoder as
+	// a fraction of a yuan would, and is refused there.
 	var d, p any
 	if err := json.Unmarshal(doc, &d); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(patch, &p); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(patch))
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil {
 		return nil, jsonError(err)
 	}
 	return json.Marshal(merge(d, p))
@@ -394,4 +399,70 @@ func (h *handlers) listTransitions(c *gin.Context) {
 		out.Items[i] = toTransitionResponse(t)
 	}
 	ok(c, http.StatusOK, out)
+}
+
+// moveProject changes a project's stage.
+//
+//	@Summary		Move a project to another stage
+//	@Description	Records a stage move (CONTRACT §4): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+//	@ID				moveProject
+//	@Tags			projects
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			id				path		string					true	"project ID"	format(uuid)
+//	@Param			If-Match		header		string					false	"ETag of the version being moved"
+//	@Param			Idempotency-Key	header		string					false	"unique key of this request"
+//	@Param			move			body		api.TransitionCreate	true	"the move"
+//	@Success		201				{object}	api.TransitionResult
+//	@Header			201				{string}	Location	"URL of the project's history"
+//	@Failure		400				{object}	api.Problem
+//	@Failure		401				{object}	api.Problem
+//	@Failure		403				{object}	api.Problem
+//	@Failure		404				{object}	api.Problem
+//	@Failure		409				{object}	api.Problem
+//	@Failure		412				{object}	api.Problem
+//	@Failure		413				{object}	api.Problem
+//	@Failure		415				{object}	api.Problem
+//	@Failure		422				{object}	api.Problem
+//	@Router			/api/v1/projects/{id}/transitions [post]
+func (h *handlers) moveProject(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	version := 0
+	if c.GetHeader("If-Match") != "" {
+		version, _ = ifMatch(c)
+	}
+	body, err := readBody(c, h.cfg.BodyLimit, false)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	id := c.Param("id")
+	h.idempotent(c, p, body, func(ctx context.Context) (created, error) {
+		var in api.TransitionCreate
+		if err := decodeStrict(body, &in); err != nil {
+			return created{}, err
+		}
+		if in.OccurredOn == "" {
+			return created{}, apperr.Fields([]apperr.FieldError{{Field: "occurred_on", Code: "required"}})
+		}
+		var d dates
+		on := d.parse("occurred_on", &in.OccurredOn)
+		if err := apperr.Fields(d.errs); err != nil {
+			return created{}, err
+		}
+		m := project.Move{To: project.Stage(in.To), OccurredOn: *on, Note: in.Note, Correction: in.Correction}
+		for _, e := range in.Evidence {
+			m.Evidence = append(m.Evidence, project.Evidence(e))
+		}
+		pr, tr, err := h.projects.Move(ctx, p, id, version, m)
+		if err != nil {
+			return created{}, err
+		}
+		return created{location: "/api/v1/projects/" + id + "/transitions", etag: etag(pr.Version),
+			body: api.TransitionResult{Transition: toTransitionResponse(tr), Project: toProjectResponse(pr)}}, nil
+	})
 }

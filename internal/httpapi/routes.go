@@ -63,6 +63,7 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.handle(r, http.MethodDelete, "/api/v1/projects/:id", bureau, h.archiveProject)
 	h.handle(r, http.MethodPost, "/api/v1/projects/:id/restore", bureau, h.restoreProject)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id/transitions", signedIn, h.listTransitions)
+	h.handle(r, http.MethodPost, "/api/v1/projects/:id/transitions", writers, h.moveProject)
 
 	h.handle(r, http.MethodGet, "/api/v1/audit", bureau, h.listAudit)
 	h.handle(r, http.MethodGet, "/api/v1/audit/verify", bureau, h.verifyAudit)

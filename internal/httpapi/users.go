@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -51,38 +52,44 @@ func (h *handlers) listUsers(c *gin.Context) {
 // createUser adds a user.
 //
 //	@Summary		Create a user
-//	@Description	Adds a user with a password of at least 12 characters (admin). Department roles need a department.
+//	@Description	Adds a user with a password of at least 12 characters (admin). Department roles need a department; other roles carry none. With an Idempotency-Key, a repeated request replays the first answer.
 //	@ID				createUser
 //	@Tags			admin
 //	@Security		BearerAuth
 //	@Accept			json
 //	@Produce		json,application/problem+json
-//	@Param			user	body		api.UserCreate	true	"the user"
-//	@Success		201		{object}	api.User
-//	@Header			201		{string}	Location	"URL of the new user"
-//	@Failure		400		{object}	api.Problem
-//	@Failure		401		{object}	api.Problem
-//	@Failure		403		{object}	api.Problem
-//	@Failure		409		{object}	api.Problem
-//	@Failure		413		{object}	api.Problem
-//	@Failure		415		{object}	api.Problem
+//	@Param			Idempotency-Key	header		string			false	"unique key of this request"
+//	@Param			user			body		api.UserCreate	true	"the user"
+//	@Success		201				{object}	api.User
+//	@Header			201				{string}	Location	"URL of the new user"
+//	@Failure		400				{object}	api.Problem
+//	@Failure		401				{object}	api.Problem
+//	@Failure		403				{object}	api.Problem
+//	@Failure		409				{object}	api.Problem
+//	@Failure		413				{object}	api.Problem
+//	@Failure		415				{object}	api.Problem
 //	@Router			/api/v1/users [post]
 func (h *handlers) createUser(c *gin.Context) {
 	p, found := h.principal(c)
 	if !found {
 		return
 	}
-	var in api.UserCreate
-	if !h.bind(c, &in) {
-		return
-	}
-	u, err := h.auth.CreateUser(c.Request.Context(), p, in.Username, in.Password, auth.Role(in.Role), in.Department)
+	body, err := readBody(c, h.cfg.BodyLimit, false)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	c.Header("Location", "/api/v1/users/"+u.ID)
-	writeUser(c, http.StatusCreated, u)
+	h.idempotent(c, p, body, func(ctx context.Context) (created, error) {
+		var in api.UserCreate
+		if err := decodeStrict(body, &in); err != nil {
+			return created{}, err
+		}
+		u, err := h.auth.CreateUser(ctx, p, in.Username, in.Password, auth.Role(in.Role), in.Department)
+		if err != nil {
+			return created{}, err
+		}
+		return created{location: "/api/v1/users/" + u.ID, etag: etag(u.Version), body: toUserResponse(u)}, nil
+	})
 }
 
 // patchUser changes a user.

@@ -84,6 +84,7 @@ type Transition struct {
 	To         Stage
 	OccurredOn time.Time
 	Note       string
+	Evidence   []Evidence
 	Kind       string
 	Actor      string
 	Department string
@@ -123,7 +124,7 @@ func (c *checker) text(field, v string, max int, required bool) {
 		c.add(field, "required", "")
 	case n > max:
 		c.add(field, "too_long", strconv.Itoa(max))
-	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' }):
+	case !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' }):
 		c.add(field, "invalid_format", "")
 	}
 }

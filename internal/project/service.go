@@ -2,6 +2,8 @@ package project
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
@@ -12,8 +14,9 @@ import (
 // Scope limits what a principal may see. The store turns it into a condition
 // on every query, so that nothing outside it is ever read or written.
 type Scope struct {
-	// Department, when set, limits reads and writes to that department's
-	// projects; empty means every project.
+	// All admits every project; otherwise only Department's (and none when
+	// Department is empty), so that a missing department fails closed.
+	All        bool
 	Department string
 }
 
@@ -22,7 +25,7 @@ func ScopeOf(p auth.Principal) Scope {
 	if p.Role.DepartmentBound() {
 		return Scope{Department: p.Department}
 	}
-	return Scope{}
+	return Scope{All: true}
 }
 
 // Store keeps projects and departments. Implementations translate their
@@ -38,6 +41,11 @@ type Store interface {
 	// result, all in one transaction; change returning an error aborts it.
 	Update(ctx context.Context, s Scope, id string, change func(*Project) error) (Project, error)
 	Transitions(ctx context.Context, s Scope, id string) ([]Transition, error)
+	// AddTransition appends an entry to a project's history.
+	AddTransition(ctx context.Context, t Transition) error
+	// LastMoveOn is the date of the project's latest move, import entries
+	// aside, or nil when it has none.
+	LastMoveOn(ctx context.Context, id string) (*time.Time, error)
 
 	Departments(ctx context.Context) ([]Department, error)
 }
@@ -61,6 +69,7 @@ const (
 	ActionUpdate  = "project.update"
 	ActionArchive = "project.archive"
 	ActionRestore = "project.restore"
+	ActionMove    = "project.stage_changed"
 )
 
 // Service applies the register's rules on top of a Store.
@@ -210,7 +219,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ifMat
 	if err := canWrite(p); err != nil {
 		return Project{}, err
 	}
-	return s.change(ctx, p, id, ActionUpdate, func(pr *Project) error {
+	pr, err := s.change(ctx, p, id, ActionUpdate, func(pr *Project) error {
 		if pr.Version != ifMatch {
 			return apperr.ErrVersionConflict
 		}
@@ -228,10 +237,76 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ifMat
 		if f.Department != pr.Department && p.Role.DepartmentBound() {
 			return apperr.Fields([]apperr.FieldError{{Field: "department", Code: "not_allowed", Param: p.Department}})
 		}
+		if reflect.DeepEqual(f, pr.Fields) {
+			return errUnchanged
+		}
 		pr.Fields = f
 		s.touch(pr)
 		return nil
 	})
+	if errors.Is(err, errUnchanged) {
+		// Nothing to write: no new version, no audit entry, no sync churn.
+		return s.store.Get(ctx, ScopeOf(p), id)
+	}
+	return pr, err
+}
+
+// errUnchanged ends an update that would change nothing.
+var errUnchanged = errors.New("project: unchanged")
+
+var errConcurrentMove = apperr.New(apperr.Conflict, "项目阶段同时被他人变更，请刷新后重试", "the project was changed at the same time; reload and retry")
+
+// Move changes a project's stage by the rules of Apply, appends the move to
+// its history and records it in the audit trail, in one transaction. Of two
+// moves of one project sent at the same time exactly one wins: each acts on
+// the version it read first, and the row lock makes the other see a newer
+// one (Conflict). ifMatch, when not 0, must name the current version.
+func (s *Service) Move(ctx context.Context, p auth.Principal, id string, ifMatch int, m Move) (Project, Transition, error) {
+	if err := canWrite(p); err != nil {
+		return Project{}, Transition{}, err
+	}
+	seen, err := s.store.Get(ctx, ScopeOf(p), id)
+	if err != nil {
+		return Project{}, Transition{}, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	var out Project
+	var tr Transition
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		var before Project
+		pr, err := s.store.Update(ctx, ScopeOf(p), id, func(pr *Project) error {
+			switch {
+			case ifMatch != 0 && pr.Version != ifMatch:
+				return apperr.ErrVersionConflict
+			case pr.Version != seen.Version:
+				return errConcurrentMove
+			case pr.ArchivedAt != nil:
+				return errArchived
+			}
+			last, err := s.store.LastMoveOn(ctx, id)
+			if err != nil {
+				return err
+			}
+			before = *pr
+			if tr, err = Apply(pr, m, p, last, Today(now)); err != nil {
+				return err
+			}
+			tr.ID, tr.ProjectID, tr.RecordedAt = s.newID(), id, now
+			s.touch(pr)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.store.AddTransition(ctx, tr); err != nil {
+			return err
+		}
+		out = pr
+		return s.auditor.Append(ctx, p, audit.Record{
+			Action: ActionMove, ResourceType: ResourceType, ResourceID: id, Before: snapshot(before), After: snapshot(pr),
+		})
+	})
+	return out, tr, err
 }
 
 // change runs store.Update and records the change, before and after, in one

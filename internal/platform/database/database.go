@@ -64,6 +64,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		TranslateError: true,
 		Logger: logger.NewSlogLogger(log, logger.Config{
 			SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true,
+			ParameterizedQueries: true, // never a password hash or token hash in a log line
 		}),
 		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
@@ -81,7 +82,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
 		dialector = sqlite.Open("file:" + o.SQLitePath +
-			"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+			"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
 	}
 	g, err := gorm.Open(dialector, cfg)
 	if err != nil {

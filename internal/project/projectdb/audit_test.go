@@ -59,10 +59,10 @@ func TestChangesRollBackWithoutTheirAuditEntry(t *testing.T) {
 		require.ErrorIs(t, err, boom)
 		close(ids)
 		for id := range ids { // the project's and its import transition's
-			_, err := st.Get(ctx, project.Scope{}, id)
+			_, err := st.Get(ctx, project.Scope{All: true}, id)
 			requireKind(t, apperr.NotFound, err)
 		}
-		page, err := st.List(ctx, project.Scope{}, project.ListQuery{Count: true})
+		page, err := st.List(ctx, project.Scope{All: true}, project.ListQuery{Count: true})
 		require.NoError(t, err)
 		assert.EqualValues(t, 1, *page.Total, "only the live project is listed")
 
@@ -75,14 +75,14 @@ func TestChangesRollBackWithoutTheirAuditEntry(t *testing.T) {
 		_, err = broken.Restore(ctx, bureau, archived.ID)
 		require.ErrorIs(t, err, boom)
 
-		got, err := st.Get(ctx, project.Scope{}, live.ID)
+		got, err := st.Get(ctx, project.Scope{All: true}, live.ID)
 		require.NoError(t, err)
 		assert.Equal(t, live, got, "neither the update nor the archive happened")
-		got, err = st.Get(ctx, project.Scope{}, archived.ID)
+		got, err = st.Get(ctx, project.Scope{All: true}, archived.ID)
 		require.NoError(t, err)
 		assert.NotNil(t, got.ArchivedAt, "the restore did not happen")
 		assert.Equal(t, 2, got.Version)
-		ts, err := st.Transitions(ctx, project.Scope{}, live.ID)
+		ts, err := st.Transitions(ctx, project.Scope{All: true}, live.ID)
 		require.NoError(t, err)
 		assert.Len(t, ts, 1)
 

@@ -30,25 +30,25 @@ func explainCases() []explainCase {
 	at := clock.Format(time.RFC3339Nano)
 	filter := func(f project.Filter) project.ListQuery { return project.ListQuery{Filter: f} }
 	cases := []explainCase{
-		{"default order", project.Scope{}, project.ListQuery{}, false},
-		{"stage", project.Scope{}, filter(project.Filter{Stages: []project.Stage{project.Started}}), true},
-		{"stages", project.Scope{}, filter(project.Filter{Stages: []project.Stage{project.Started, project.Signed}}), true},
-		{"stage, next page", project.Scope{}, project.ListQuery{Filter: project.Filter{Stages: []project.Stage{project.Started}},
+		{"default order", project.Scope{All: true}, project.ListQuery{}, false},
+		{"stage", project.Scope{All: true}, filter(project.Filter{Stages: []project.Stage{project.Started}}), true},
+		{"stages", project.Scope{All: true}, filter(project.Filter{Stages: []project.Stage{project.Started, project.Signed}}), true},
+		{"stage, next page", project.Scope{All: true}, project.ListQuery{Filter: project.Filter{Stages: []project.Stage{project.Started}},
 			After: &project.Cursor{Sort: "created_at", Value: at, ID: id}}, true},
-		{"department filter", project.Scope{}, filter(project.Filter{Departments: []string{"energy"}}), true},
+		{"department filter", project.Scope{All: true}, filter(project.Filter{Departments: []string{"energy"}}), true},
 		{"department scope", project.Scope{Department: "energy"}, project.ListQuery{}, true},
 		{"department scope, next page", project.Scope{Department: "energy"}, project.ListQuery{
 			After: &project.Cursor{Sort: "created_at", Value: at, ID: id}}, true},
-		{"q", project.Scope{}, filter(project.Filter{Q: "光伏电站"}), true},
-		{"q ascii", project.Scope{}, filter(project.Filter{Q: "acme"}), true},
-		{"q code", project.Scope{}, filter(project.Filter{Q: "140223-44"}), true},
-		{"township", project.Scope{}, filter(project.Filter{Township: "壶泉镇"}), true},
-		{"leader", project.Scope{}, filter(project.Filter{Leader: "李四"}), true},
-		{"archived", project.Scope{}, filter(project.Filter{Archived: true}), true},
+		{"q", project.Scope{All: true}, filter(project.Filter{Q: "光伏电站"}), true},
+		{"q ascii", project.Scope{All: true}, filter(project.Filter{Q: "acme"}), true},
+		{"q code", project.Scope{All: true}, filter(project.Filter{Q: "140223-44"}), true},
+		{"township", project.Scope{All: true}, filter(project.Filter{Township: "壶泉镇"}), true},
+		{"leader", project.Scope{All: true}, filter(project.Filter{Leader: "李四"}), true},
+		{"archived", project.Scope{All: true}, filter(project.Filter{Archived: true}), true},
 	}
 	for _, s := range sorts {
 		name := "sort " + sortParam(s)
-		cases = append(cases, explainCase{name, project.Scope{}, project.ListQuery{Sort: s}, false})
+		cases = append(cases, explainCase{name, project.Scope{All: true}, project.ListQuery{Sort: s}, false})
 		values := map[string][]any{
 			project.SortName:       {"风电"},
 			project.SortInvestment: {int64(100_000_000), nil},
@@ -61,7 +61,7 @@ func explainCases() []explainCase {
 			if v == nil {
 				n += " from an empty value"
 			}
-			cases = append(cases, explainCase{n, project.Scope{},
+			cases = append(cases, explainCase{n, project.Scope{All: true},
 				project.ListQuery{Sort: s, After: &project.Cursor{Sort: sortParam(s), Value: v, ID: id}}, false})
 		}
 	}
@@ -122,7 +122,7 @@ func TestListUsesIndexes(t *testing.T) {
 		// Not so a search of fewer than three characters (光伏, 风电): it has
 		// no trigram, and PostgreSQL reads the whole table for it.
 		for _, q := range []string{"光伏电站", "新能源", "acme", "140223-44", "100%_"} {
-			page, count, err := projectdb.ListStatements(ctx, st, project.Scope{},
+			page, count, err := projectdb.ListStatements(ctx, st, project.Scope{All: true},
 				project.ListQuery{Filter: project.Filter{Q: q}, Limit: 20})
 			require.NoError(t, err, q)
 			for _, stmt := range []projectdb.Statement{page, count} {

@@ -81,7 +81,7 @@ type transitionRow struct {
 	ToStage    string
 	OccurredOn time.Time
 	Note       string
-	Evidence   jsonValue[[]map[string]string]
+	Evidence   jsonValue[[]project.Evidence]
 	Kind       string
 	Actor      string
 	Department string
@@ -184,7 +184,7 @@ func toTransitionRow(t project.Transition) transitionRow {
 	}
 	return transitionRow{
 		ID: t.ID, ProjectID: t.ProjectID, FromStage: from, ToStage: string(t.To), OccurredOn: *date(&t.OccurredOn),
-		Note: t.Note, Evidence: jsonValue[[]map[string]string]{[]map[string]string{}},
+		Note: t.Note, Evidence: jsonValue[[]project.Evidence]{evidence(t.Evidence)},
 		Kind: t.Kind, Actor: t.Actor, Department: t.Department, RecordedAt: t.RecordedAt.UTC(),
 	}
 }
@@ -197,6 +197,14 @@ func toTransition(r transitionRow) project.Transition {
 	}
 	return project.Transition{
 		ID: r.ID, ProjectID: r.ProjectID, From: from, To: project.Stage(r.ToStage), OccurredOn: *date(&r.OccurredOn),
-		Note: r.Note, Kind: r.Kind, Actor: r.Actor, Department: r.Department, RecordedAt: r.RecordedAt.UTC(),
+		Note: r.Note, Evidence: evidence(r.Evidence.V), Kind: r.Kind, Actor: r.Actor, Department: r.Department,
+		RecordedAt: r.RecordedAt.UTC(),
 	}
+}
+
+func evidence(e []project.Evidence) []project.Evidence {
+	if e == nil {
+		return []project.Evidence{}
+	}
+	return e
 }

@@ -66,7 +66,7 @@ func validID(id string) bool {
 // scoped limits q to the projects the scope may see. The condition is a
 // string so that an empty department can never silently drop it.
 func scoped(q *gorm.DB, s project.Scope) *gorm.DB {
-	if s.Department != "" {
+	if !s.All {
 		q = q.Where("projects.department = ?", s.Department)
 	}
 	return q
@@ -82,11 +82,32 @@ func (s *Store) Create(ctx context.Context, p project.Project, t *project.Transi
 			return translate(err)
 		}
 		if t != nil {
-			tr := toTransitionRow(*t)
-			return q.Create(&tr).Error
+			return s.AddTransition(ctx, *t)
 		}
 		return nil
 	}))
+}
+
+// AddTransition appends an entry to a project's history.
+func (s *Store) AddTransition(ctx context.Context, t project.Transition) error {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	tr := toTransitionRow(t)
+	return translate(q.Create(&tr).Error)
+}
+
+// LastMoveOn is the latest occurred_on of the project's moves, import
+// entries aside.
+func (s *Store) LastMoveOn(ctx context.Context, id string) (*time.Time, error) {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var rows []transitionRow
+	err := q.Where("project_id = ? AND kind <> ?", id, project.KindImport).
+		Order("occurred_on DESC").Limit(1).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, translate(err)
+	}
+	return date(&rows[0].OccurredOn), nil
 }
 
 // Get returns one project in scope.

@@ -96,6 +96,7 @@ func fullProject() (project.Project, *project.Transition) {
 	tr := &project.Transition{
 		ID: uuid.NewString(), ProjectID: p.ID, To: project.InProduction, OccurredOn: *day("2021-03-05"),
 		Kind: project.KindImport, Actor: "bureau1", Department: "drc", RecordedAt: clock.Add(-48*time.Hour + 7*time.Microsecond),
+		Evidence: []project.Evidence{},
 	}
 	return p, tr
 }
@@ -160,7 +161,7 @@ func TestCreateGetRoundTrip(t *testing.T) {
 				if tc.want != nil {
 					want = tc.want(tc.p)
 				}
-				got, err := st.Get(ctx, project.Scope{}, tc.p.ID)
+				got, err := st.Get(ctx, project.Scope{All: true}, tc.p.ID)
 				require.NoError(t, err)
 				assert.Equal(t, want, got)
 				if tc.p.Code == nil {
@@ -190,13 +191,13 @@ func TestCreateErrors(t *testing.T) {
 			tr := &project.Transition{ID: uuid.NewString(), ProjectID: dup.ID, To: project.Signed,
 				OccurredOn: *day("2021-01-01"), Kind: project.KindImport, Actor: "a", RecordedAt: clock}
 			requireFieldError(t, apperr.Conflict, "code", "not_unique", st.Create(ctx, dup, tr))
-			_, err := st.Get(ctx, project.Scope{}, dup.ID)
+			_, err := st.Get(ctx, project.Scope{All: true}, dup.ID)
 			requireKind(t, apperr.NotFound, err)
 		})
 		t.Run("unknown department", func(t *testing.T) {
 			p := newProject(func(p *project.Project) { p.Department = "no_such_dept" })
 			requireFieldError(t, apperr.Invalid, "department", "unknown", st.Create(ctx, p, nil))
-			_, err := st.Get(ctx, project.Scope{}, p.ID)
+			_, err := st.Get(ctx, project.Scope{All: true}, p.ID)
 			requireKind(t, apperr.NotFound, err)
 		})
 		t.Run("two projects without a code", func(t *testing.T) {
@@ -233,13 +234,13 @@ func TestMalformedIDs(t *testing.T) {
 		for _, tc := range ids {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				_, err := st.Get(ctx, project.Scope{}, tc.id)
+				_, err := st.Get(ctx, project.Scope{All: true}, tc.id)
 				requireKind(t, apperr.NotFound, err)
 				called := false
-				_, err = st.Update(ctx, project.Scope{}, tc.id, func(*project.Project) error { called = true; return nil })
+				_, err = st.Update(ctx, project.Scope{All: true}, tc.id, func(*project.Project) error { called = true; return nil })
 				requireKind(t, apperr.NotFound, err)
 				assert.False(t, called, "change called for a missing project")
-				_, err = st.Transitions(ctx, project.Scope{}, tc.id)
+				_, err = st.Transitions(ctx, project.Scope{All: true}, tc.id)
 				requireKind(t, apperr.NotFound, err)
 			})
 		}
@@ -290,7 +291,7 @@ func TestScope(t *testing.T) {
 			})
 			requireKind(t, apperr.NotFound, err)
 			assert.False(t, called)
-			got, err := st.Get(ctx, project.Scope{}, other.ID)
+			got, err := st.Get(ctx, project.Scope{All: true}, other.ID)
 			require.NoError(t, err)
 			assert.Equal(t, other.Name, got.Name)
 			assert.Equal(t, other.Version, got.Version)
@@ -315,7 +316,7 @@ func TestScope(t *testing.T) {
 				{"energy asking for industry", energy, project.Filter{Departments: []string{"industry"}}, nil},
 				{"energy asking for both", energy, project.Filter{Departments: []string{"industry", "energy"}}, mine},
 				{"industry", project.Scope{Department: "industry"}, project.Filter{}, []string{other.ID}},
-				{"unscoped", project.Scope{}, project.Filter{}, append(slices.Clone(mine), other.ID)},
+				{"unscoped", project.Scope{All: true}, project.Filter{}, append(slices.Clone(mine), other.ID)},
 				{"department without projects", project.Scope{Department: "tourism"}, project.Filter{}, nil},
 			}
 			for _, tc := range cases {
@@ -365,7 +366,7 @@ func TestUpdate(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		st := projectdb.New(db)
 		ctx := context.Background()
-		all := project.Scope{}
+		all := project.Scope{All: true}
 
 		t.Run("change sees the stored project and its result is saved", func(t *testing.T) {
 			t.Parallel()
@@ -579,7 +580,7 @@ func TestTransitions(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		st := projectdb.New(db)
 		ctx := context.Background()
-		all := project.Scope{}
+		all := project.Scope{All: true}
 
 		t.Run("planning project has none", func(t *testing.T) {
 			t.Parallel()
@@ -603,7 +604,8 @@ func TestTransitions(t *testing.T) {
 			t.Parallel()
 			p := newProject(func(p *project.Project) { p.Stage = project.Signed })
 			imp := project.Transition{ID: uuid.NewString(), ProjectID: p.ID, To: project.Signed,
-				OccurredOn: *day("2021-01-05"), Kind: project.KindImport, Actor: "bureau1", Department: "drc", RecordedAt: clock}
+				OccurredOn: *day("2021-01-05"), Kind: project.KindImport, Actor: "bureau1", Department: "drc", RecordedAt: clock,
+				Evidence: []project.Evidence{}}
 			require.NoError(t, st.Create(ctx, p, &imp))
 			from := func(s project.Stage) *project.Stage { return &s }
 			// Inserted out of order, one in another zone, two recorded at the
@@ -611,13 +613,13 @@ func TestTransitions(t *testing.T) {
 			later := []project.Transition{
 				{ID: "ffffffff-0000-4000-8000-000000000000", ProjectID: p.ID, From: from(project.Landed), To: project.Started,
 					OccurredOn: *day("2021-03-01"), Note: "开工", Kind: project.KindMove, Actor: "energy1", Department: "energy",
-					RecordedAt: clock.Add(2 * time.Hour)},
+					RecordedAt: clock.Add(2 * time.Hour), Evidence: []project.Evidence{{Kind: "permit", Ref: "施工许可 140223-2021-001"}}},
 				{ID: "00000000-0000-4000-8000-000000000000", ProjectID: p.ID, From: from(project.Signed), To: project.Landed,
 					OccurredOn: *day("2021-02-01"), Kind: project.KindMove, Actor: "energy1", Department: "energy",
-					RecordedAt: clock.Add(time.Hour).In(shanghai)},
+					RecordedAt: clock.Add(time.Hour).In(shanghai), Evidence: []project.Evidence{}},
 				{ID: "ffffffff-ffff-4fff-bfff-ffffffffffff", ProjectID: p.ID, From: from(project.Started), To: project.Suspended,
 					OccurredOn: *day("2021-03-02"), Note: "停工", Kind: project.KindMove, Actor: "energy1", Department: "energy",
-					RecordedAt: clock.Add(2 * time.Hour)},
+					RecordedAt: clock.Add(2 * time.Hour), Evidence: []project.Evidence{}},
 			}
 			for _, tr := range later {
 				require.NoError(t, projectdb.InsertTransition(ctx, db, tr))

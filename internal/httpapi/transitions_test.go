@@ -1,0 +1,182 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/platform/database"
+	"github.com/guangling/pipeline/internal/platform/database/dbtest"
+)
+
+func (e *env) move(t testing.TB, as, id string, m api.TransitionCreate) response {
+	t.Helper()
+	// An empty or impossible date is outside the spec (format: date).
+	_, err := time.Parse(time.DateOnly, m.OccurredOn)
+	return e.do(t, request{principal: as, method: http.MethodPost, path: "/api/v1/projects/" + id + "/transitions", body: m,
+		invalid: err != nil})
+}
+
+func (e *env) history(t testing.TB, as, id string) []api.Transition {
+	t.Helper()
+	res := e.do(t, request{principal: as, method: http.MethodGet, path: "/api/v1/projects/" + id + "/transitions"})
+	require.Equal(t, http.StatusOK, res.status, "%s", res)
+	var l api.TransitionList
+	res.decode(t, &l)
+	return l.Items
+}
+
+var permit = []api.Evidence{{Kind: "permit", Ref: "施工许可 140223-2021-007"}}
+
+// TestMoves walks a project along the pipeline over HTTP and checks each
+// answer, the history and the refusals of CONTRACT §4.
+func TestMoves(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		p := e.create(t, asEnergyEditor, map[string]any{"name": "天宏阳光100兆瓦光伏项目", "category": "solar_pv"})
+
+		res := e.move(t, asEnergyEditor, p.ID, api.TransitionCreate{To: "signed", OccurredOn: "2021-03-01",
+			Evidence: []api.Evidence{{Kind: "contract", Ref: "投资协议 2021-03"}}})
+		require.Equal(t, http.StatusCreated, res.status, "%s", res)
+		var r api.TransitionResult
+		res.decode(t, &r)
+		assert.Equal(t, "signed", r.Project.Stage)
+		assert.Equal(t, "2021-03-01", *r.Project.SignedOn)
+		assert.Equal(t, 2, r.Project.Version)
+		assert.Equal(t, `"2"`, res.header.Get("ETag"))
+		assert.Equal(t, "move", r.Transition.Kind)
+		assert.Equal(t, "planning", *r.Transition.From)
+		assert.Equal(t, asEnergyEditor, r.Transition.Actor)
+
+		cases := []struct {
+			name   string
+			as     string
+			move   api.TransitionCreate
+			status int
+			code   string
+		}{
+			{"start without a permit", asEnergyEditor, api.TransitionCreate{To: "started", OccurredOn: "2021-04-01"}, 400, "validation_failed"},
+			{"before the previous move", asEnergyEditor, api.TransitionCreate{To: "started", OccurredOn: "2021-02-01", Evidence: permit}, 400, "validation_failed"},
+			{"in the future", asEnergyEditor, api.TransitionCreate{To: "started", OccurredOn: "2021-06-16", Evidence: permit}, 400, "validation_failed"},
+			{"no date", asEnergyEditor, api.TransitionCreate{To: "started", Evidence: permit}, 400, "validation_failed"},
+			{"impossible date", asEnergyEditor, api.TransitionCreate{To: "started", OccurredOn: "2021-02-30", Evidence: permit}, 400, "validation_failed"},
+			{"suspend before starting", asEnergyEditor, api.TransitionCreate{To: "suspended", OccurredOn: "2021-04-01", Note: "冬季"}, 422, "illegal_transition"},
+			{"backwards without correction", asBureau, api.TransitionCreate{To: "negotiating", OccurredOn: "2021-04-01"}, 422, "illegal_transition"},
+			{"correction by a department", asEnergyEditor, api.TransitionCreate{To: "negotiating", OccurredOn: "2021-04-01", Note: "误报", Correction: true}, 403, "forbidden"},
+			{"leader cannot move", asLeader, api.TransitionCreate{To: "landed", OccurredOn: "2021-04-01"}, 403, "forbidden"},
+			{"another department", asIndustryEditor, api.TransitionCreate{To: "landed", OccurredOn: "2021-04-01"}, 404, "not_found"},
+		}
+		for _, tc := range cases {
+			res := e.move(t, tc.as, p.ID, tc.move)
+			assert.Equal(t, tc.status, res.status, "%s: %s", tc.name, res)
+			assert.Equal(t, tc.code, res.problem(t).Code, tc.name)
+		}
+		res = e.move(t, asEnergyEditor, p.ID, api.TransitionCreate{To: "suspended", OccurredOn: "2021-04-01", Note: "x"})
+		assert.Equal(t, []string{"landed", "started", "completed", "in_production", "at_capacity", "cancelled"}, res.problem(t).Allowed,
+			"an illegal move names the allowed targets")
+		got, _ := e.get(t, asAdmin, p.ID)
+		assert.Equal(t, "signed", got.Stage, "refused moves change nothing")
+		assert.Len(t, e.history(t, asAdmin, p.ID), 1)
+
+		for _, m := range []api.TransitionCreate{
+			{To: "started", OccurredOn: "2021-04-10", Evidence: permit},
+			{To: "suspended", OccurredOn: "2021-05-01", Note: "用地调整"},
+			{To: "started", OccurredOn: "2021-05-20"},
+		} {
+			res := e.move(t, asEnergyEditor, p.ID, m)
+			require.Equal(t, http.StatusCreated, res.status, "%s", res)
+		}
+		res = e.move(t, asBureau, p.ID, api.TransitionCreate{To: "landed", OccurredOn: "2021-06-01", Note: "开工日期有误，退回落地", Correction: true})
+		require.Equal(t, http.StatusCreated, res.status, "%s", res)
+		res.decode(t, &r)
+		assert.Nil(t, r.Project.StartedOn, "a correction clears the dates after its target")
+		assert.Equal(t, "2021-03-01", *r.Project.SignedOn)
+
+		h := e.history(t, asEnergyViewer, p.ID)
+		kinds := make([]string, len(h))
+		for i, tr := range h {
+			kinds[i] = tr.Kind
+		}
+		assert.Equal(t, []string{"move", "move", "move", "resumption", "correction"}, kinds)
+		assert.Equal(t, "用地调整", h[2].Note)
+		assert.Equal(t, permit, h[1].Evidence)
+
+		// The audit trail has every move.
+		n := 0
+		for _, en := range e.auditList(t, asBureau, nil) {
+			if en.Action == "project.stage_changed" {
+				n++
+			}
+		}
+		assert.Equal(t, 5, n)
+
+		// An archived project does not move.
+		_, tag := e.get(t, asAdmin, p.ID)
+		require.Equal(t, http.StatusNoContent, e.do(t, request{principal: asBureau, method: http.MethodDelete,
+			path: "/api/v1/projects/" + p.ID, headers: map[string]string{"If-Match": tag}}).status)
+		res = e.move(t, asBureau, p.ID, api.TransitionCreate{To: "started", OccurredOn: "2021-06-02", Evidence: permit})
+		assert.Equal(t, http.StatusConflict, res.status, "%s", res)
+	})
+}
+
+// TestConcurrentMoves fires many identical moves of one project at once:
+// exactly one wins; the others answer 409 when they raced it, or 422 when
+// they came after it and found the project already moved; the history has
+// one entry. On PostgreSQL the test holds the row lock while the requests
+// start, so that they all overlap and the race is certain.
+func TestConcurrentMoves(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		p := e.create(t, asBureau, map[string]any{"name": "道威200兆瓦共享储能电站项目", "category": "energy_storage", "department": "energy"})
+		var release func()
+		if db.Dialect() == database.Postgres {
+			tx, err := db.SQL().Begin()
+			require.NoError(t, err)
+			_, err = tx.Exec("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE", p.ID)
+			require.NoError(t, err)
+			release = func() { require.NoError(t, tx.Commit()) }
+		}
+		const n = 32
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Half carry an Idempotency-Key: a keyed loser must not be
+				// run again on top of the winner.
+				var hs map[string]string
+				if i%2 == 1 {
+					hs = map[string]string{"Idempotency-Key": "move-" + strconv.Itoa(i)}
+				}
+				statuses[i] = e.do(t, request{principal: asBureau, method: http.MethodPost, path: "/api/v1/projects/" + p.ID + "/transitions",
+					headers: hs, body: api.TransitionCreate{To: "landed", OccurredOn: "2021-06-01"}}).status
+			}()
+		}
+		if release != nil {
+			time.Sleep(500 * time.Millisecond) // let the requests reach the lock
+			release()
+		}
+		wg.Wait()
+		count := map[int]int{}
+		for _, s := range statuses {
+			count[s]++
+		}
+		assert.Equal(t, 1, count[http.StatusCreated], "exactly one winner: %v", count)
+		assert.Equal(t, n-1, count[http.StatusConflict]+count[http.StatusUnprocessableEntity], "the rest lose: %v", count)
+		if db.Dialect() == database.Postgres {
+			assert.Positive(t, count[http.StatusConflict], "racing moves answer 409: %v", count)
+		}
+		h := e.history(t, asAdmin, p.ID)
+		got, _ := e.get(t, asAdmin, p.ID)
+		assert.Len(t, h, 1, "one history entry")
+		assert.Equal(t, 2, got.Version)
+		assert.Equal(t, "landed", got.Stage)
+	})
+}

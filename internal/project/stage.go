@@ -1,0 +1,177 @@
+package project
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/auth"
+)
+
+// Evidence backs a stage move: a contract, a land certificate, a permit …
+type Evidence struct {
+	Kind string `json:"kind"`
+	Ref  string `json:"ref"`
+}
+
+// EvidenceKinds lists the kinds of evidence.
+var EvidenceKinds = []Label{
+	{"contract", "投资协议/合同", "Contract"},
+	{"land", "用地手续", "Land"},
+	{"permit", "施工许可", "Construction permit"},
+	{"acceptance", "竣工验收", "Acceptance"},
+	{"photo", "现场照片", "Photo"},
+	{"document", "文件", "Document"},
+	{"other", "其他", "Other"},
+}
+
+// Move is a request to change a project's stage.
+type Move struct {
+	To         Stage
+	OccurredOn time.Time
+	Note       string
+	Evidence   []Evidence
+	Correction bool
+}
+
+// Terminal reports whether no move leaves the stage (corrections aside).
+func (s Stage) Terminal() bool { return s == AtCapacity || s == Cancelled }
+
+// moves is the one table of the stage machine: the stages a project may move
+// forward to from each stage. Forward moves may skip stages; suspended is
+// reached only from started and left only back to started (a resumption) or
+// to cancelled; cancelled is open from every stage that is not terminal.
+var moves = func() map[Stage][]Stage {
+	m := map[Stage][]Stage{}
+	for i, from := range mainLine[:len(mainLine)-1] {
+		m[from] = append(slices.Clone(mainLine[i+1:]), Cancelled)
+	}
+	m[Started] = append(m[Started], Suspended)
+	m[Suspended] = []Stage{Started, Cancelled}
+	return m
+}()
+
+// Targets returns the stages a project at from may move forward to.
+func Targets(from Stage) []Stage { return slices.Clone(moves[from]) }
+
+// correctionTargets are the earlier main-line stages a correction may set
+// a project back to. A cancelled project goes back at most to the furthest
+// stage it had reached, as its actual dates tell (negotiating without any).
+func correctionTargets(from Stage, a Actual) []Stage {
+	r := from.rank()
+	switch from {
+	case Suspended:
+		r++ // a suspended project may be set back to started itself
+	case Cancelled:
+		r = Negotiating.rank() + 1
+		for _, d := range a.dates() {
+			if *d.date != nil {
+				r = max(r, d.stage.rank()+1)
+			}
+		}
+	}
+	return slices.Clone(mainLine[:min(r, len(mainLine))])
+}
+
+// evidenceFor names the evidence a forward move to a stage needs.
+var evidenceFor = map[Stage]string{Signed: "contract", Started: "permit", Completed: "acceptance"}
+
+func stageNames(ss []Stage) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// Apply moves p to m.To if the rules allow it and returns the history entry
+// of the move. It is the only way a project's stage changes. lastMove is the
+// date of the previous move, if any (an import entry is not a move); today is
+// the county's current day.
+func Apply(p *Project, m Move, actor auth.Principal, lastMove *time.Time, today time.Time) (Transition, error) {
+	var c checker
+	c.enum("to", string(m.To), Stages)
+	c.text("note", m.Note, 2000, false)
+	for i, e := range m.Evidence {
+		c.enum("evidence["+strconv.Itoa(i)+"].kind", e.Kind, EvidenceKinds)
+		c.text("evidence["+strconv.Itoa(i)+"].ref", e.Ref, 500, true)
+	}
+	if m.OccurredOn.After(today) {
+		c.add("occurred_on", "in_future", today.Format(time.DateOnly))
+	}
+	if lastMove != nil && m.OccurredOn.Before(*lastMove) {
+		c.add("occurred_on", "date_order", lastMove.Format(time.DateOnly))
+	} else if l := p.Actual.Latest(); l != nil && !m.Correction && m.OccurredOn.Before(*l) {
+		// A project entered with its dates has no earlier move, but a move
+		// must not go back before what it already reached.
+		c.add("occurred_on", "date_order", l.Format(time.DateOnly))
+	}
+	if err := apperr.Fields(c.errs); err != nil {
+		return Transition{}, err
+	}
+
+	from := p.Stage
+	kind := KindMove
+	if m.Correction {
+		if !actor.Is(auth.RoleAdmin, auth.RoleBureau) {
+			return Transition{}, apperr.New(apperr.Forbidden, "只有发改局或管理员可以更正阶段", "only the bureau or an administrator may correct a stage")
+		}
+		allowed := correctionTargets(from, p.Actual)
+		if !slices.Contains(allowed, m.To) {
+			return Transition{}, &apperr.Error{Kind: apperr.IllegalTransition, Allowed: stageNames(allowed),
+				Detail: apperr.Text{ZH: "更正只能退回到更早的阶段", EN: "a correction sets a project back to an earlier stage"}}
+		}
+		if strings.TrimSpace(m.Note) == "" {
+			return Transition{}, apperr.Fields([]apperr.FieldError{{Field: "note", Code: "required"}})
+		}
+		kind = KindCorrection
+		// Dates after the target are cleared; the history keeps them.
+		for _, d := range p.Actual.dates() {
+			if d.stage.rank() > m.To.rank() {
+				*d.date = nil
+			}
+		}
+	} else {
+		allowed := moves[from]
+		if !slices.Contains(allowed, m.To) {
+			return Transition{}, &apperr.Error{Kind: apperr.IllegalTransition, Allowed: stageNames(allowed),
+				Detail: apperr.Text{ZH: "不允许从“" + label(from) + "”变更为“" + label(m.To) + "”",
+					EN: "a project at " + string(from) + " cannot move to " + string(m.To)}}
+		}
+		resumption := from == Suspended && m.To == Started
+		if need, ok := evidenceFor[m.To]; ok && !resumption && !slices.ContainsFunc(m.Evidence, func(e Evidence) bool { return e.Kind == need }) {
+			return Transition{}, apperr.Fields([]apperr.FieldError{{Field: "evidence", Code: "required", Param: need}})
+		}
+		if (m.To == Suspended || m.To == Cancelled) && strings.TrimSpace(m.Note) == "" {
+			return Transition{}, apperr.Fields([]apperr.FieldError{{Field: "note", Code: "required"}})
+		}
+		if resumption {
+			kind = KindResumption
+		}
+		on := m.OccurredOn
+		for _, d := range p.Actual.dates() {
+			// started_on is the first start: a resumption leaves it.
+			if d.stage == m.To && !(d.stage == Started && *d.date != nil) {
+				*d.date = &on
+			}
+		}
+	}
+	p.Stage = m.To
+	ev := m.Evidence
+	if ev == nil {
+		ev = []Evidence{}
+	}
+	return Transition{From: &from, To: m.To, OccurredOn: m.OccurredOn, Note: strings.TrimSpace(m.Note), Evidence: ev,
+		Kind: kind, Actor: actor.Name, Department: actor.Department}, nil
+}
+
+func label(s Stage) string {
+	for _, l := range Stages {
+		if l.Value == string(s) {
+			return l.ZH
+		}
+	}
+	return string(s)
+}
