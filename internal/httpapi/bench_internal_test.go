@@ -40,26 +40,41 @@ func BenchmarkAuthOverhead(b *testing.B) {
 	}
 }
 
-func benchAuthOverhead(b *testing.B, db *database.DB) {
-	ctx := context.Background()
+// wired is the service's handlers over db, wired as cmd/pipeline wires
+// them, for the tests inside the package.
+type wired struct {
+	h        *handlers
+	tokens   *auth.Tokens
+	projects *project.Service
+	newID    func() string
+}
+
+func wire(tb testing.TB, db *database.DB) wired {
+	tb.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	newID := func() string { return uuid.Must(uuid.NewV7()).String() }
 	keys, err := auth.GenerateKeySet()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	tokens, err := auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL, time.Now)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	auditSvc := audit.NewService(auditdb.New(db), time.Now)
-	authSvc := auth.NewService(authdb.New(db), db, tokens, nil, time.Now, newID)
 	projects := project.NewService(projectdb.New(db), db, auditSvc, time.Now, newID)
-	h := newHandlers(Deps{Config: cfg, DB: db, Projects: projects, Auth: authSvc, Tokens: tokens, Keys: keys,
-		Idempotency: idempotency.New(db), Audit: auditSvc})
+	h := newHandlers(Deps{Config: cfg, DB: db, Projects: projects, Auth: auth.NewService(authdb.New(db), db, tokens, nil, time.Now, newID),
+		Tokens: tokens, Keys: keys, Idempotency: idempotency.New(db), Audit: auditSvc})
+	return wired{h: h, tokens: tokens, projects: projects, newID: newID}
+}
+
+func benchAuthOverhead(b *testing.B, db *database.DB) {
+	ctx := context.Background()
+	w := wire(b, db)
+	h, tokens, projects, newID := w.h, w.tokens, w.projects, w.newID
 
 	p := auth.Principal{Subject: newID(), Name: "bench", Role: auth.RoleBureau}
 	now := time.Now().UTC()
