@@ -6,10 +6,12 @@ package httpapi
 import (
 	"net/http"
 	"slices"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 	swaggerFiles "github.com/swaggo/files"
 	ginSwagger "github.com/swaggo/gin-swagger"
+	"github.com/swaggo/swag"
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
@@ -38,7 +40,14 @@ func (h *handlers) routes(r *gin.Engine) {
 	// A handler of its own: gin-swagger sets the file handler's Prefix on first
 	// use, and the package-level swaggerFiles.Handler is shared by every engine
 	// in the process (a data race as soon as there are two).
-	h.handle(r, http.MethodGet, "/swagger/*any", public, ginSwagger.WrapHandler(swaggerFiles.NewHandler()))
+	ui := ginSwagger.WrapHandler(swaggerFiles.NewHandler())
+	h.handle(r, http.MethodGet, "/swagger/*any", public, func(c *gin.Context) {
+		if c.Param("any") == "/doc.json" {
+			c.Data(http.StatusOK, "application/json; charset=utf-8", []byte(swaggerDoc()))
+			return
+		}
+		ui(c)
+	})
 	h.handle(r, http.MethodGet, "/.well-known/jwks.json", public, h.jwks)
 
 	h.handle(r, http.MethodPost, "/api/v1/auth/login", public, h.login)
@@ -71,6 +80,17 @@ func (h *handlers) routes(r *gin.Engine) {
 	r.NoRoute(func(c *gin.Context) { h.fail(c, apperr.New(apperr.NotFound, "没有这个地址", "no such endpoint")) })
 	r.NoMethod(func(c *gin.Context) { h.fail(c, &apperr.Error{Kind: apperr.MethodNotAllowed}) })
 }
+
+// swaggerDoc renders the registered Swagger document once. swag renders it
+// anew on every call and writes to the shared document while doing so, a
+// data race under concurrent requests for doc.json.
+var swaggerDoc = sync.OnceValue(func() string {
+	doc, err := swag.ReadDoc()
+	if err != nil {
+		return "{}"
+	}
+	return doc
+})
 
 // handle registers a route behind its policy.
 func (h *handlers) handle(r *gin.Engine, method, path string, p policy, fn gin.HandlerFunc) {
