@@ -31,14 +31,8 @@ import (
 //	@Failure		429			{object}	api.Problem
 //	@Router			/api/v1/auth/login [post]
 func (h *handlers) login(c *gin.Context) {
-	body, err := readBody(c, h.cfg.BodyLimit, false)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
 	var in api.LoginRequest
-	if err := decodeStrict(body, &in); err != nil {
-		h.fail(c, err)
+	if !h.bind(c, &in) {
 		return
 	}
 	tok, _, err := h.auth.Login(c.Request.Context(), in.Username, in.Password, c.ClientIP())
@@ -56,14 +50,8 @@ func writeToken(c *gin.Context, tok auth.Token, scope string) {
 }
 
 func (h *handlers) refreshBody(c *gin.Context) (string, bool) {
-	body, err := readBody(c, h.cfg.BodyLimit, false)
-	if err != nil {
-		h.fail(c, err)
-		return "", false
-	}
 	var in api.RefreshRequest
-	if err := decodeStrict(body, &in); err != nil {
-		h.fail(c, err)
+	if !h.bind(c, &in) {
 		return "", false
 	}
 	if in.RefreshToken == "" {

@@ -81,16 +81,11 @@ func (h *handlers) createClient(c *gin.Context) {
 	if !found {
 		return
 	}
-	body, err := readBody(c, h.cfg.BodyLimit, false)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
 	c.Header("Cache-Control", "no-store")
 	// A replay answers the secret again, to the same caller with the same key
 	// within 24 hours: a client that lost the first answer must not be left
 	// with a registered system it cannot sign in as.
-	h.idempotent(c, p, body, func(ctx context.Context) (created, error) {
+	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.ClientCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err

@@ -28,13 +28,19 @@ var errRetryFound = errors.New("httpapi: no idempotency record to replay")
 
 var saneKey = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 
-// idempotent runs a creating request. With an Idempotency-Key it runs in one
-// transaction with the record of its answer, so that a retry replays the first
-// answer and never creates twice, even when the retry races the original.
-func (h *handlers) idempotent(c *gin.Context, p auth.Principal, body []byte, create func(context.Context) (created, error)) {
+// idempotent reads the JSON body of a creating request and runs it. With an
+// Idempotency-Key it runs in one transaction with the record of its answer,
+// so that a retry replays the first answer and never creates twice, even
+// when the retry races the original.
+func (h *handlers) idempotent(c *gin.Context, p auth.Principal, create func(ctx context.Context, body []byte) (created, error)) {
+	body, err := readBody(c, h.cfg.BodyLimit, false)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	key := c.GetHeader("Idempotency-Key")
 	if key == "" {
-		out, err := create(c.Request.Context())
+		out, err := create(c.Request.Context(), body)
 		if err != nil {
 			h.fail(c, err)
 			return
@@ -50,7 +56,7 @@ func (h *handlers) idempotent(c *gin.Context, p auth.Principal, body []byte, cre
 	hash := hex.EncodeToString(sum[:])
 	var rec idempotency.Record
 	var fresh *created
-	var err, first error
+	var first error
 	for attempt := 0; attempt < 2; attempt++ {
 		fresh = nil
 		err = h.db.InTx(c.Request.Context(), func(ctx context.Context) error {
@@ -67,7 +73,7 @@ func (h *handlers) idempotent(c *gin.Context, p auth.Principal, body []byte, cre
 				// the request again, which could apply it twice.
 				return errRetryFound
 			}
-			out, err := create(ctx)
+			out, err := create(ctx, body)
 			if err != nil {
 				return err
 			}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -20,10 +19,6 @@ import (
 	"github.com/guangling/pipeline/internal/auth"
 )
 
-type ctxKey int
-
-const requestIDKey ctxKey = iota
-
 var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
 // requestID takes the client's X-Request-ID when it is sane, otherwise makes
@@ -36,19 +31,12 @@ func requestIDMiddleware(c *gin.Context) {
 		id = hex.EncodeToString(b)
 	}
 	c.Header("X-Request-ID", id)
-	c.Request = c.Request.WithContext(audit.WithRequestID(context.WithValue(c.Request.Context(), requestIDKey, id), id))
+	c.Request = c.Request.WithContext(audit.WithRequestID(c.Request.Context(), id))
 	c.Next()
 }
 
 func requestID(c *gin.Context) string {
-	id, _ := c.Request.Context().Value(requestIDKey).(string)
-	return id
-}
-
-// RequestIDFrom returns the request ID carried by ctx.
-func RequestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	return audit.RequestIDFrom(c.Request.Context())
 }
 
 // accessLog writes one structured line per request.

@@ -124,12 +124,7 @@ func (h *handlers) createProject(c *gin.Context) {
 	if !found {
 		return
 	}
-	body, err := readBody(c, h.cfg.BodyLimit, false)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	h.idempotent(c, p, body, func(ctx context.Context) (created, error) {
+	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.ProjectCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err
@@ -435,13 +430,8 @@ func (h *handlers) moveProject(c *gin.Context) {
 	if c.GetHeader("If-Match") != "" {
 		version, _ = ifMatch(c)
 	}
-	body, err := readBody(c, h.cfg.BodyLimit, false)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
 	id := c.Param("id")
-	h.idempotent(c, p, body, func(ctx context.Context) (created, error) {
+	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.TransitionCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err

@@ -74,12 +74,7 @@ func (h *handlers) createUser(c *gin.Context) {
 	if !found {
 		return
 	}
-	body, err := readBody(c, h.cfg.BodyLimit, false)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	h.idempotent(c, p, body, func(ctx context.Context) (created, error) {
+	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.UserCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/platform/database"
 )
 
 type refreshRow struct {
@@ -116,7 +117,7 @@ func (s *Store) CreateClient(ctx context.Context, c auth.Client) error {
 
 // ClientByID returns a client by its row ID.
 func (s *Store) ClientByID(ctx context.Context, id string) (auth.Client, error) {
-	if !validID(id) {
+	if !database.ValidID(id) {
 		return auth.Client{}, apperr.ErrNotFound
 	}
 	return s.client(ctx, "id = ?", id)
@@ -154,7 +155,7 @@ func (s *Store) ListClients(ctx context.Context) ([]auth.Client, error) {
 
 // UpdateClient loads, changes and saves a client in one transaction.
 func (s *Store) UpdateClient(ctx context.Context, id string, change func(*auth.Client) error) (auth.Client, error) {
-	if !validID(id) {
+	if !database.ValidID(id) {
 		return auth.Client{}, apperr.ErrNotFound
 	}
 	var out auth.Client

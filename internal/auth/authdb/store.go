@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -81,7 +80,7 @@ func (s *Store) ByUsername(ctx context.Context, username string) (auth.User, err
 
 // UserByID returns the user with that ID.
 func (s *Store) UserByID(ctx context.Context, id string) (auth.User, error) {
-	if !validID(id) {
+	if !database.ValidID(id) {
 		return auth.User{}, apperr.ErrNotFound
 	}
 	return s.user(ctx, "id = ?", id)
@@ -114,7 +113,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]auth.User, error) {
 
 // UpdateUser loads, changes and saves a user in one transaction.
 func (s *Store) UpdateUser(ctx context.Context, id string, change func(*auth.User) error) (auth.User, error) {
-	if !validID(id) {
+	if !database.ValidID(id) {
 		return auth.User{}, apperr.ErrNotFound
 	}
 	var out auth.User
@@ -150,11 +149,6 @@ func (s *Store) locked(q *gorm.DB) *gorm.DB {
 		return q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	return q
-}
-
-func validID(id string) bool {
-	u, err := uuid.Parse(id)
-	return err == nil && u.String() == id
 }
 
 // Create inserts a user.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/google/uuid"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -194,8 +195,14 @@ func (db *DB) Conn(ctx context.Context) (g *gorm.DB, done func()) {
 // IsDuplicate reports a unique-constraint violation.
 func IsDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
 
-// IsForeignKey reports a foreign-key violation.
-func IsForeignKey(err error) bool { return errors.Is(err, gorm.ErrForeignKeyViolated) }
-
 // IsNotFound reports that no row matched.
 func IsNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
+
+// ValidID reports whether id is a UUID in its canonical form, the only form
+// the stores hand out. Stores answer anything else as not found before it
+// reaches the database: PostgreSQL would accept some other spellings of a
+// UUID and refuse others with an error, and SQLite would match none.
+func ValidID(id string) bool {
+	u, err := uuid.Parse(id)
+	return err == nil && u.String() == id
+}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -52,15 +51,6 @@ func translate(err error) error {
 		return apperr.Fields([]apperr.FieldError{{Field: "department", Code: "unknown"}})
 	}
 	return err
-}
-
-// validID reports whether id is a UUID in its canonical form, the only form
-// the store hands out. Anything else is simply not found: PostgreSQL would
-// otherwise accept some other spellings of a UUID (upper case, braces, no
-// hyphens) and reject others with an error, and SQLite would match none.
-func validID(id string) bool {
-	u, err := uuid.Parse(id)
-	return err == nil && u.String() == id
 }
 
 // scoped limits q to the projects the scope may see. The condition is a
@@ -112,7 +102,7 @@ func (s *Store) LastMoveOn(ctx context.Context, id string) (*time.Time, error) {
 
 // Get returns one project in scope.
 func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (project.Project, error) {
-	if !validID(id) {
+	if !database.ValidID(id) {
 		return project.Project{}, apperr.ErrNotFound
 	}
 	q, done := s.db.Conn(ctx)
@@ -128,7 +118,7 @@ func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (project.P
 // locked on PostgreSQL; on both databases the save is conditional on the
 // version read, so a concurrent change is a conflict, never a lost update.
 func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change func(*project.Project) error) (project.Project, error) {
-	if !validID(id) {
+	if !database.ValidID(id) {
 		return project.Project{}, apperr.ErrNotFound
 	}
 	var out project.Project
@@ -266,7 +256,7 @@ func (s *Store) planList(q *gorm.DB, sc project.Scope, lq project.ListQuery) (li
 	}
 	var after any
 	if c := lq.After; c != nil {
-		if after, ok = keysetValue(lq.Sort.Key, c.Value); !ok || !validID(c.ID) {
+		if after, ok = keysetValue(lq.Sort.Key, c.Value); !ok || !database.ValidID(c.ID) {
 			return listPlan{}, apperr.Fields([]apperr.FieldError{{Field: "cursor", Code: "invalid_value"}})
 		}
 	}
