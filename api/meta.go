@@ -31,3 +31,17 @@ type Meta struct {
 	Roles          []Label      `json:"roles"`
 	Departments    []Department `json:"departments"`
 }
+
+// DepartmentCreate adds a department.
+type DepartmentCreate struct {
+	// Stable code: a lower-case English word, ^[a-z][a-z0-9_]{1,31}$.
+	Code   string `json:"code" example:"culture"`
+	Name   string `json:"name" example:"文化和旅游局"`
+	NameEN string `json:"name_en" example:"Culture and Tourism Bureau"`
+}
+
+// DepartmentPatch renames a department; absent fields stay. The code never changes.
+type DepartmentPatch struct {
+	Name   *string `json:"name,omitempty"`
+	NameEN *string `json:"name_en,omitempty"`
+}

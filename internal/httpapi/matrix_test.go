@@ -277,6 +277,22 @@ func matrixRows() map[string]matrixRow {
 		// Reference data: any signed-in caller.
 		"GET /api/v1/meta":        {rule: signedInRule(http.StatusOK), req: get("/api/v1/meta")},
 		"GET /api/v1/departments": {rule: signedInRule(http.StatusOK), req: get("/api/v1/departments")},
+		"POST /api/v1/departments": {rule: rolesRule(http.StatusCreated, auth.RoleAdmin), req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
+			return request{method: http.MethodPost, path: "/api/v1/departments",
+				body: api.DepartmentCreate{Code: fmt.Sprintf("dept_%d", m.next()), Name: "新设部门"}}
+		}},
+		"PATCH /api/v1/departments/:code": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: func(t *testing.T, m *matrix, w who, _ *api.Project) request {
+			var l api.DepartmentList
+			m.admin(t, request{method: http.MethodGet, path: "/api/v1/departments"}).decode(t, &l)
+			version := 0
+			for _, d := range l.Items {
+				if d.Code == "water" {
+					version = d.Version
+				}
+			}
+			return request{method: http.MethodPatch, path: "/api/v1/departments/water", body: api.DepartmentPatch{NameEN: ptr("Water Bureau, " + w.name)},
+				headers: map[string]string{"If-Match": quoted(version)}}
+		}},
 
 		// Projects: reads by scope and department, writes by role, scope and
 		// department, archiving by the bureau and the administrator.

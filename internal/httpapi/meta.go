@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -25,7 +26,7 @@ func (h *handlers) departmentList(c *gin.Context) ([]api.Department, bool) {
 	}
 	out := make([]api.Department, len(ds))
 	for i, d := range ds {
-		out[i] = api.Department{Code: d.Code, Name: d.Name, NameEN: d.NameEN, Version: d.Version}
+		out[i] = toDepartmentResponse(d)
 	}
 	return out, true
 }
@@ -71,4 +72,91 @@ func (h *handlers) listDepartments(c *gin.Context) {
 		return
 	}
 	ok(c, http.StatusOK, api.DepartmentList{Items: ds})
+}
+
+func toDepartmentResponse(d project.Department) api.Department {
+	return api.Department{Code: d.Code, Name: d.Name, NameEN: d.NameEN, Version: d.Version}
+}
+
+// createDepartment adds a department.
+//
+//	@Summary		Create a department
+//	@Description	Adds a department with a stable code (admin). With an Idempotency-Key, a repeated request replays the first answer.
+//	@ID				createDepartment
+//	@Tags			admin
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			Idempotency-Key	header		string					false	"unique key of this request"
+//	@Param			department		body		api.DepartmentCreate	true	"the department"
+//	@Success		201				{object}	api.Department
+//	@Header			201				{string}	Location	"URL of the departments"
+//	@Failure		400				{object}	api.Problem
+//	@Failure		401				{object}	api.Problem
+//	@Failure		403				{object}	api.Problem
+//	@Failure		409				{object}	api.Problem
+//	@Failure		413				{object}	api.Problem
+//	@Failure		415				{object}	api.Problem
+//	@Router			/api/v1/departments [post]
+func (h *handlers) createDepartment(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
+		var in api.DepartmentCreate
+		if err := decodeStrict(body, &in); err != nil {
+			return created{}, err
+		}
+		d, err := h.projects.CreateDepartment(ctx, p, project.Department{Code: in.Code, Name: in.Name, NameEN: in.NameEN})
+		if err != nil {
+			return created{}, err
+		}
+		return created{location: "/api/v1/departments/" + d.Code, etag: etag(d.Version), body: toDepartmentResponse(d)}, nil
+	})
+}
+
+// patchDepartment renames a department.
+//
+//	@Summary		Update a department
+//	@Description	Changes a department's names (admin); its code stays. If-Match with the ETag is required.
+//	@ID				patchDepartment
+//	@Tags			admin
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			code		path		string				true	"department code"
+//	@Param			If-Match	header		string				true	"ETag of the version being changed"
+//	@Param			patch		body		api.DepartmentPatch	true	"the changes"
+//	@Success		200			{object}	api.Department
+//	@Failure		400			{object}	api.Problem
+//	@Failure		401			{object}	api.Problem
+//	@Failure		403			{object}	api.Problem
+//	@Failure		404			{object}	api.Problem
+//	@Failure		412			{object}	api.Problem
+//	@Failure		415			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
+//	@Router			/api/v1/departments/{code} [patch]
+func (h *handlers) patchDepartment(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var in api.DepartmentPatch
+	if !h.bind(c, &in) {
+		return
+	}
+	d, err := h.projects.UpdateDepartment(c.Request.Context(), p, c.Param("code"), version,
+		project.DepartmentChange{Name: in.Name, NameEN: in.NameEN})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("ETag", etag(d.Version))
+	ok(c, http.StatusOK, toDepartmentResponse(d))
 }

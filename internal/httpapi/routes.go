@@ -64,6 +64,8 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.handle(r, http.MethodPost, "/api/v1/clients/:id/rotate-secret", admin, h.rotateClientSecret)
 	h.handle(r, http.MethodGet, "/api/v1/meta", signedIn, h.meta)
 	h.handle(r, http.MethodGet, "/api/v1/departments", signedIn, h.listDepartments)
+	h.handle(r, http.MethodPost, "/api/v1/departments", admin, h.createDepartment)
+	h.handle(r, http.MethodPatch, "/api/v1/departments/:code", admin, h.patchDepartment)
 
 	h.handle(r, http.MethodGet, "/api/v1/projects", signedIn, h.listProjects)
 	h.handle(r, http.MethodPost, "/api/v1/projects", writers, h.createProject)

@@ -48,6 +48,11 @@ type Store interface {
 	LastMoveOn(ctx context.Context, id string) (*time.Time, error)
 
 	Departments(ctx context.Context) ([]Department, error)
+	// CreateDepartment inserts a department; a taken code is Conflict.
+	CreateDepartment(ctx context.Context, d Department, now time.Time) error
+	// UpdateDepartment loads, changes and saves a department in one
+	// transaction; an unknown code is NotFound.
+	UpdateDepartment(ctx context.Context, code string, now time.Time, change func(*Department) error) (Department, error)
 }
 
 // Transactor runs fn in one transaction, carried by the context it passes

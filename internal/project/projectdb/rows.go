@@ -91,10 +91,16 @@ type transitionRow struct {
 func (transitionRow) TableName() string { return "project_transitions" }
 
 type departmentRow struct {
-	Code    string `gorm:"primaryKey"`
-	Name    string
-	NameEn  string
-	Version int
+	Code      string `gorm:"primaryKey"`
+	Name      string
+	NameEn    string
+	Version   int
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func toDepartment(r departmentRow) project.Department {
+	return project.Department{Code: r.Code, Name: r.Name, NameEN: r.NameEn, Version: r.Version}
 }
 
 func (departmentRow) TableName() string { return "departments" }
