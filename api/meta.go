@@ -28,6 +28,10 @@ type Meta struct {
 	KeyLevels      []Label      `json:"key_levels"`
 	FundingSources []Label      `json:"funding_sources"`
 	Healths        []Label      `json:"healths"`
+	HealthRules    []Label      `json:"health_rules"`
+	EvidenceKinds  []Label      `json:"evidence_kinds"`
+	IssueKinds     []Label      `json:"issue_kinds"`
+	IssueStatuses  []Label      `json:"issue_statuses"`
 	Roles          []Label      `json:"roles"`
 	Departments    []Department `json:"departments"`
 }

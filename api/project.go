@@ -84,8 +84,8 @@ type Project struct {
 	ProjectWrite
 	Stage string `json:"stage" enums:"planning,negotiating,signed,landed,started,completed,in_production,at_capacity,suspended,cancelled"`
 	ActualDates
-	Health        string   `json:"health" enums:"green,yellow,red"`
-	HealthReasons []string `json:"health_reasons"`
+	Health        string         `json:"health" enums:"green,yellow,red"`
+	HealthReasons []HealthReason `json:"health_reasons"`
 	// Set when the project is archived.
 	ArchivedAt *string `json:"archived_at" extensions:"x-nullable" format:"date-time"`
 	Version    int     `json:"version" example:"1"`

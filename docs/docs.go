@@ -880,6 +880,287 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/issues": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The blockers of live projects the caller may read and those its department is responsible for, the earliest due first. department filters the responsible department; overdue=true keeps unresolved blockers past their due date.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "issues"
+                ],
+                "summary": "List blockers",
+                "operationId": "listIssues",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "statuses, comma-separated: open, in_progress, resolved",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "kinds, comma-separated",
+                        "name": "kind",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "responsible departments, comma-separated",
+                        "name": "department",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "one project's blockers",
+                        "name": "project_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "unresolved past the due date (true) or not (false)",
+                        "name": "overdue",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 200,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 50,
+                        "description": "page size",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "also answer the total",
+                        "name": "count",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.IssueList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/issues/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A blocker of a project the caller may read, or one its department is responsible for, with its version in ETag.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "issues"
+                ],
+                "summary": "Get a blocker",
+                "operationId": "getIssue",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "blocker ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Issue"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "version of the blocker"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Applies a JSON merge patch (RFC 7396). Status goes open → in_progress → resolved (or open → resolved), and resolving needs a resolution; a resolved blocker is closed. The project's owner may change every field; the responsible department, only status and resolution. If-Match with the ETag is required.",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "issues"
+                ],
+                "summary": "Update a blocker",
+                "operationId": "patchIssue",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "blocker ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version being changed",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "merge patch",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.IssuePatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Issue"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "new version of the blocker"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/meta": {
             "get": {
                 "security": [
@@ -1434,6 +1715,540 @@ const docTemplate = `{
                     },
                     "428": {
                         "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/projects/{id}/health": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Computes the traffic light (CONTRACT §6) for a day, past or future, from what the register holds now: the plans, the actual dates and the blockers as they stood that day. The project's stored health is this for today.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "projects"
+                ],
+                "summary": "A project's health on a day",
+                "operationId": "getHealth",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "description": "day, YYYY-MM-DD; default today",
+                        "name": "on",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.ProjectHealth"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/projects/{id}/issues": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Records a problem holding the project back (问题清单), assigned to the department that must clear it, with a due date. While it is unresolved, that department may read the project and update the blocker's status. With an Idempotency-Key, a repeated request replays the first answer.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "issues"
+                ],
+                "summary": "Open a blocker",
+                "operationId": "openIssue",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "unique key of this request",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the blocker",
+                        "name": "issue",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.IssueCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/api.Issue"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the blocker"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/projects/{id}/plans": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The planned investment of every year set, by year.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "progress"
+                ],
+                "summary": "A project's yearly plans",
+                "operationId": "listPlans",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.PlanList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/projects/{id}/plans/{year}": {
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Sets the project's planned investment for the year (CONTRACT §5), creating the plan or replacing it; the audit trail keeps the old figure. If-Match is optional and names the plan's version.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "progress"
+                ],
+                "summary": "Set a year's planned investment",
+                "operationId": "putPlan",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the plan being replaced",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the plan",
+                        "name": "plan",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.PlanWrite"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Plan"
+                        }
+                    },
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/api.Plan"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/projects/{id}/progress": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The year's plan and every month reported, in order, with their sum.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "progress"
+                ],
+                "summary": "A project's investment in a year",
+                "operationId": "getProgress",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "maximum": 2999,
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year; default the current one",
+                        "name": "year",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.YearProgress"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/projects/{id}/progress/{period}": {
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Records the investment completed in the month (YYYY-MM, not in the future). Reporting a month again is a correction: the new figure replaces the old, which the audit trail keeps. If-Match is optional and names the report's version.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "progress"
+                ],
+                "summary": "Report a month's completed investment",
+                "operationId": "putProgress",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "month, YYYY-MM",
+                        "name": "period",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the report being corrected",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the month's figure",
+                        "name": "progress",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.ProgressWrite"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.ProgressMonth"
+                        }
+                    },
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/api.ProgressMonth"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/api.Problem"
                         }
@@ -2293,6 +3108,215 @@ const docTemplate = `{
                 }
             }
         },
+        "api.HealthReason": {
+            "type": "object",
+            "properties": {
+                "level": {
+                    "type": "string",
+                    "enum": [
+                        "yellow",
+                        "red"
+                    ],
+                    "example": "yellow"
+                },
+                "ref": {
+                    "description": "What fired it: a blocker's ID, a funding source, or \"\u003cyear\u003e: \u003cpoints behind\u003e\".",
+                    "type": "string"
+                },
+                "rule": {
+                    "type": "string",
+                    "enum": [
+                        "planned_start_missed",
+                        "planned_completion_missed",
+                        "planned_production_missed",
+                        "investment_behind",
+                        "blocker_overdue",
+                        "funding_over_plan"
+                    ],
+                    "example": "planned_start_missed"
+                },
+                "since": {
+                    "description": "The first day the rule fired, for the rules of dates.",
+                    "type": "string",
+                    "format": "date"
+                }
+            }
+        },
+        "api.Issue": {
+            "type": "object",
+            "properties": {
+                "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "created_by": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "due_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "land",
+                        "funding",
+                        "approval",
+                        "grid",
+                        "construction",
+                        "environment",
+                        "other"
+                    ]
+                },
+                "overdue": {
+                    "description": "Unresolved past its due date, today.",
+                    "type": "boolean"
+                },
+                "project_department": {
+                    "type": "string",
+                    "example": "energy"
+                },
+                "project_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "resolution": {
+                    "type": "string"
+                },
+                "resolved_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "responsible_department": {
+                    "type": "string",
+                    "example": "natural_resources"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "open",
+                        "in_progress",
+                        "resolved"
+                    ]
+                },
+                "title": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "api.IssueCreate": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "example": ""
+                },
+                "due_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2021-06-30"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "land",
+                        "funding",
+                        "approval",
+                        "grid",
+                        "construction",
+                        "environment",
+                        "other"
+                    ],
+                    "example": "land"
+                },
+                "responsible_department": {
+                    "description": "The department that must clear it.",
+                    "type": "string",
+                    "example": "natural_resources"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "风机基础用地未获批"
+                }
+            }
+        },
+        "api.IssueList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Issue"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "total": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.IssuePatch": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string"
+                },
+                "due_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "land",
+                        "funding",
+                        "approval",
+                        "grid",
+                        "construction",
+                        "environment",
+                        "other"
+                    ]
+                },
+                "resolution": {
+                    "description": "Required to resolve.",
+                    "type": "string"
+                },
+                "responsible_department": {
+                    "type": "string"
+                },
+                "status": {
+                    "description": "open → in_progress → resolved (open → resolved too); resolved is final.",
+                    "type": "string",
+                    "enum": [
+                        "open",
+                        "in_progress",
+                        "resolved"
+                    ]
+                },
+                "title": {
+                    "type": "string"
+                }
+            }
+        },
         "api.JWK": {
             "type": "object",
             "properties": {
@@ -2382,13 +3406,37 @@ const docTemplate = `{
                         "$ref": "#/definitions/api.Department"
                     }
                 },
+                "evidence_kinds": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
                 "funding_sources": {
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/api.Label"
                     }
                 },
+                "health_rules": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
                 "healths": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
+                "issue_kinds": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
+                "issue_statuses": {
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/api.Label"
@@ -2432,6 +3480,51 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Plan": {
+            "type": "object",
+            "properties": {
+                "planned_investment_yuan": {
+                    "type": "integer",
+                    "example": 120000000
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "updated_by": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2021
+                }
+            }
+        },
+        "api.PlanList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Plan"
+                    }
+                }
+            }
+        },
+        "api.PlanWrite": {
+            "type": "object",
+            "properties": {
+                "planned_investment_yuan": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "example": 120000000
+                }
+            }
+        },
         "api.Problem": {
             "type": "object",
             "properties": {
@@ -2471,6 +3564,47 @@ const docTemplate = `{
                 "type": {
                     "type": "string",
                     "example": "urn:guangling:pipeline:problem:validation_failed"
+                }
+            }
+        },
+        "api.ProgressMonth": {
+            "type": "object",
+            "properties": {
+                "completed_yuan": {
+                    "type": "integer",
+                    "example": 8000000
+                },
+                "note": {
+                    "type": "string"
+                },
+                "period": {
+                    "type": "string",
+                    "example": "2021-03"
+                },
+                "reported_by": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "api.ProgressWrite": {
+            "type": "object",
+            "properties": {
+                "completed_yuan": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "example": 8000000
+                },
+                "note": {
+                    "type": "string",
+                    "example": ""
                 }
             }
         },
@@ -2577,7 +3711,7 @@ const docTemplate = `{
                 "health_reasons": {
                     "type": "array",
                     "items": {
-                        "type": "string"
+                        "$ref": "#/definitions/api.HealthReason"
                     }
                 },
                 "id": {
@@ -2854,6 +3988,29 @@ const docTemplate = `{
                 "township": {
                     "type": "string",
                     "example": ""
+                }
+            }
+        },
+        "api.ProjectHealth": {
+            "type": "object",
+            "properties": {
+                "health": {
+                    "type": "string",
+                    "enum": [
+                        "green",
+                        "yellow",
+                        "red"
+                    ]
+                },
+                "health_reasons": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.HealthReason"
+                    }
+                },
+                "on": {
+                    "type": "string",
+                    "format": "date"
                 }
             }
         },
@@ -3256,6 +4413,34 @@ const docTemplate = `{
                         "dept_editor",
                         "dept_viewer"
                     ]
+                }
+            }
+        },
+        "api.YearProgress": {
+            "type": "object",
+            "properties": {
+                "completed_yuan": {
+                    "description": "The sum of the months.",
+                    "type": "integer"
+                },
+                "months": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.ProgressMonth"
+                    }
+                },
+                "planned_investment_yuan": {
+                    "description": "The year's plan; null when none is set.",
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "project_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2021
                 }
             }
         }

@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -179,11 +180,32 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	auditAuth := func(ctx context.Context, p auth.Principal, action, kind, id string, before, after any) error {
 		return auditor.Append(ctx, p, audit.Record{Action: action, ResourceType: kind, ResourceID: id, Before: before, After: after})
 	}
+	projects := project.NewService(projectdb.New(db), db, auditor, time.Now, newID)
+	projects.SetHealthRules(cfg.HealthRules())
 	return &app{
-		db: db, keys: keys, tokens: tokens, audit: auditor,
-		auth:     auth.NewService(authdb.New(db), db, tokens, auditAuth, time.Now, newID),
-		projects: project.NewService(projectdb.New(db), db, auditor, time.Now, newID),
+		db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects,
+		auth: auth.NewService(authdb.New(db), db, tokens, auditAuth, time.Now, newID),
 	}, nil
+}
+
+// keepHealth brings the stored health of projects up to date now and then
+// at every interval, until ctx ends: health turns yellow and red with the
+// passing of days, when nobody writes anything.
+func keepHealth(ctx context.Context, projects *project.Service, every time.Duration, log *slog.Logger) {
+	for {
+		n, err := projects.RefreshHealth(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("refresh project health", slog.Any("error", err))
+		case n > 0:
+			log.Info("project health refreshed", slog.Int("projects", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, ready func(net.Addr)) error {
@@ -209,6 +231,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return err
 	}
+	// Background work: the audit sealer and the health refresher. They stop
+	// before the database closes.
+	ctx, stop := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	background.Go(func() {
+		a.audit.Run(ctx, func(err error) { log.Error("seal audit entries", slog.Any("error", err)) })
+	})
+	background.Go(func() { keepHealth(ctx, a.projects, cfg.HealthRefreshInterval, log) })
+	defer func() { stop(); background.Wait() }()
 	return httpapi.Serve(ctx, cfg, h, log, func(addr net.Addr) {
 		base := "http://" + hostPort(cfg.Addr, addr)
 		log.Info("serving", slog.String("url", base))

@@ -7,6 +7,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,11 +49,15 @@ type Entry struct {
 // Store keeps the chain. Implementations translate their driver errors into
 // apperr kinds.
 type Store interface {
-	// Append makes e the chain's next entry, in the transaction carried by
-	// ctx (or one of its own): under a lock that serialises appends it reads
-	// the last entry, gives e the next ID and the last hash as PrevHash, seals
-	// it with Seal and inserts it. It returns the stored entry.
-	Append(ctx context.Context, e Entry) (Entry, error)
+	// Append stages e in the transaction carried by ctx (or one of its own),
+	// to be sealed into the chain once it commits.
+	Append(ctx context.Context, e Entry) error
+	// SealPending moves up to limit committed staged entries into the chain,
+	// in the order they were staged: under a lock that admits one sealer at
+	// a time it reads the last entry and gives each the next ID and the last
+	// hash as PrevHash, seals it with Seal and inserts it. It reports how
+	// many it sealed.
+	SealPending(ctx context.Context, limit int) (int, error)
 	// List returns the entries that q admits, in ID order, one page.
 	List(ctx context.Context, q Query) (Page, error)
 	// Walk returns up to limit entries with an ID above after, in ID order.
@@ -70,14 +75,15 @@ type Result struct {
 
 // Service writes and reads the audit trail.
 type Service struct {
-	store Store
-	now   func() time.Time
-	batch int // entries per read while verifying
+	store  Store
+	now    func() time.Time
+	batch  int           // entries per read while verifying, and per seal
+	staged chan struct{} // a signal to the sealer that entries were staged
 }
 
 // NewService returns a Service over store; now is the clock of entries.
 func NewService(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now, batch: 500}
+	return &Service{store: store, now: now, batch: 500, staged: make(chan struct{}, 1)}
 }
 
 var errAuditor = apperr.New(apperr.Forbidden, "只有发改局或管理员可以查看审计日志", "only the bureau or an administrator may read the audit trail")
@@ -90,9 +96,10 @@ func canRead(p auth.Principal) error {
 }
 
 // Append records a change made by p. It joins the transaction carried by ctx,
-// so that the entry commits or rolls back with the change; call it last in
-// that transaction, since on PostgreSQL it holds the chain's lock until the
-// commit. The request ID comes from ctx (WithRequestID).
+// so that the entry commits or rolls back with the change. The entry is
+// staged there and sealed into the chain after the commit (Flush, Run), so
+// that concurrent changes do not queue on the chain. The request ID comes
+// from ctx (WithRequestID).
 func (s *Service) Append(ctx context.Context, p auth.Principal, r Record) error {
 	if r.Action == "" || r.ResourceType == "" || r.ResourceID == "" {
 		return errors.New("audit: a record needs an action, a resource type and a resource ID")
@@ -105,22 +112,58 @@ func (s *Service) Append(ctx context.Context, p auth.Principal, r Record) error 
 	if err != nil {
 		return err
 	}
-	_, err = s.store.Append(ctx, Entry{
+	err = s.store.Append(ctx, Entry{
 		At:    s.now().UTC().Truncate(time.Microsecond),
 		Actor: p.Name, ActorID: p.Subject, Dept: p.Department,
 		Action: r.Action, ResourceType: r.ResourceType, ResourceID: r.ResourceID,
 		Before: before, After: after, RequestID: RequestIDFrom(ctx),
 	})
+	if err == nil {
+		select {
+		case s.staged <- struct{}{}:
+		default:
+		}
+	}
 	return err
+}
+
+// Flush seals every committed staged entry into the chain.
+func (s *Service) Flush(ctx context.Context) error {
+	for {
+		n, err := s.store.SealPending(ctx, s.batch)
+		if err != nil || n < s.batch {
+			return err
+		}
+	}
+}
+
+// Run seals staged entries as they come, until ctx ends: shortly after an
+// append (its transaction has then usually committed, and the entries of a
+// burst are sealed together), and every second for those that committed
+// later. Readers of the trail flush first, so what they see is sealed.
+func (s *Service) Run(ctx context.Context, log func(error)) {
+	const settle, every = 20 * time.Millisecond, time.Second
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.staged:
+			time.Sleep(settle)
+		case <-time.After(every):
+		}
+		if err := s.Flush(ctx); err != nil && ctx.Err() == nil {
+			log(err)
+		}
+	}
 }
 
 // snapshot marshals v to canonical JSON.
 func snapshot(v any) (json.RawMessage, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := writeValue(&buf, v); err != nil {
 		return nil, err
 	}
-	return canonical(b)
+	return buf.Bytes(), nil
 }
 
 // List returns one page of entries, oldest first.
@@ -132,6 +175,9 @@ func (s *Service) List(ctx context.Context, p auth.Principal, q Query) (Page, er
 		q.Limit = DefaultLimit
 	}
 	q.Limit = min(q.Limit, MaxLimit)
+	if err := s.Flush(ctx); err != nil {
+		return Page{}, err
+	}
 	page, err := s.store.List(ctx, q)
 	if err != nil {
 		return Page{}, err
@@ -148,6 +194,9 @@ func (s *Service) List(ctx context.Context, p auth.Principal, q Query) (Page, er
 // each hash and checking each link.
 func (s *Service) Verify(ctx context.Context, p auth.Principal) (Result, error) {
 	if err := canRead(p); err != nil {
+		return Result{}, err
+	}
+	if err := s.Flush(ctx); err != nil {
 		return Result{}, err
 	}
 	var c checker

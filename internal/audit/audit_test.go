@@ -41,8 +41,9 @@ type walker struct {
 	calls   int
 }
 
-func (w *walker) Append(context.Context, Entry) (Entry, error) { panic("not used") }
-func (w *walker) List(context.Context, Query) (Page, error)    { panic("not used") }
+func (w *walker) Append(context.Context, Entry) error           { panic("not used") }
+func (w *walker) SealPending(context.Context, int) (int, error) { return 0, nil }
+func (w *walker) List(context.Context, Query) (Page, error)     { panic("not used") }
 func (w *walker) Walk(_ context.Context, after int64, limit int) ([]Entry, error) {
 	w.calls++
 	var out []Entry

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,10 +11,13 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // sealVersion opens every sealed message, so that a later formula can be
@@ -102,29 +106,110 @@ func writeCanonical(w *bytes.Buffer, v any) error {
 		}
 		w.WriteByte(']')
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b string) int {
-			return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
-		})
-		w.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				w.WriteByte(',')
-			}
-			writeString(w, k)
-			w.WriteByte(':')
-			if err := writeCanonical(w, x[k]); err != nil {
-				return err
-			}
-		}
-		w.WriteByte('}')
+		return writeObject(w, x, writeCanonical)
 	default:
 		return fmt.Errorf("audit: unexpected JSON value %T", v)
 	}
 	return nil
+}
+
+// writeValue writes a Go value as canonical JSON without the round trip
+// through encoding/json that canonical takes: directly for what snapshots
+// are made of (maps of strings, numbers, pointers and times), through
+// json.Marshal and canonical for the rest (structs, their slices).
+func writeValue(w *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case nil:
+		w.WriteString("null")
+		return nil
+	case time.Time:
+		writeString(w, x.Format(time.RFC3339Nano))
+		return nil
+	case json.Marshaler:
+	case map[string]any:
+		return writeObject(w, x, writeValue)
+	default:
+		rv := reflect.ValueOf(v)
+		switch rv.Kind() {
+		case reflect.Pointer:
+			if rv.IsNil() {
+				w.WriteString("null")
+				return nil
+			}
+			return writeValue(w, rv.Elem().Interface())
+		case reflect.String:
+			writeString(w, rv.String())
+			return nil
+		case reflect.Bool:
+			w.WriteString(strconv.FormatBool(rv.Bool()))
+			return nil
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			return writeCanonical(w, json.Number(strconv.FormatInt(rv.Int(), 10)))
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			return writeCanonical(w, json.Number(strconv.FormatUint(rv.Uint(), 10)))
+		case reflect.Float32, reflect.Float64:
+			f := rv.Float()
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("audit: %v is not a JSON number", f)
+			}
+			w.WriteString(es6Number(f))
+			return nil
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	c, err := canonical(b)
+	w.Write(c)
+	return err
+}
+
+// writeObject writes m with its members in canonical order, each value by
+// write.
+func writeObject(w *bytes.Buffer, m map[string]any, write func(*bytes.Buffer, any) error) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, compareUTF16)
+	w.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		writeString(w, k)
+		w.WriteByte(':')
+		if err := write(w, m[k]); err != nil {
+			return err
+		}
+	}
+	w.WriteByte('}')
+	return nil
+}
+
+// compareUTF16 orders strings by their UTF-16 code units, as RFC 8785 sorts
+// member names, without encoding them.
+func compareUTF16(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			return cmp.Compare(utf16Unit(ra), utf16Unit(rb))
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// utf16Unit is the first UTF-16 code unit of r: r itself in the basic
+// plane, its high surrogate beyond it.
+func utf16Unit(r rune) rune {
+	if r >= 0x10000 {
+		hi, _ := utf16.EncodeRune(r)
+		return hi
+	}
+	return r
 }
 
 // exactInteger reports whether the integer literal s has exactly the value
@@ -143,6 +228,11 @@ func exactInteger(s string, f float64) bool {
 // and control characters.
 func writeString(w *bytes.Buffer, s string) {
 	w.WriteByte('"')
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == '"' || r == '\\' }) {
+		w.WriteString(s)
+		w.WriteByte('"')
+		return
+	}
 	for _, r := range s {
 		switch r {
 		case '"':

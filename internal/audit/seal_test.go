@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -133,4 +134,29 @@ func TestES6Number(t *testing.T) {
 	for f, want := range cases {
 		assert.Equal(t, want, es6Number(f), "%v", f)
 	}
+}
+
+// TestWriteValueIsCanonical: snapshots written straight from Go values equal
+// what encoding/json and canonical make of them, key order included where
+// UTF-8 and UTF-16 orders differ.
+func TestWriteValueIsCanonical(t *testing.T) {
+	type stage string
+	name, n, f := "晨风\"风电\"\n", int64(3_400_000_000), 50.5
+
+	v := map[string]any{
+		"name": name, "code": (*string)(nil), "total_investment_yuan": &n, "capacity": &f, "stage": stage("started"),
+		"version": 3, "archived": false, "created_at": at, "planned_start_date": &at, "ratio": 1e-7, "big": 1e21,
+		"funding": []struct {
+			Source string `json:"source"`
+			Yuan   int64  `json:"planned_yuan"`
+		}{{"enterprise", 1}}, "nested": map[string]any{"\ue000": 1, "😀": 2, "é": 3, "z": nil},
+	}
+	var got bytes.Buffer
+	require.NoError(t, writeValue(&got, v))
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	want, err := canonical(b)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), got.String())
+	assert.Error(t, writeValue(&got, map[string]any{"x": math.NaN()}))
 }

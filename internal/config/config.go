@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/guangling/pipeline/internal/project"
 )
 
 // Config holds every setting of the service. The zero value is not usable:
@@ -43,6 +46,21 @@ type Config struct {
 	DBMaxIdleConns int           // PIPELINE_DB_MAX_IDLE_CONNS
 	DBConnLifetime time.Duration // PIPELINE_DB_CONN_MAX_LIFETIME
 	LogLevel       slog.Level    // PIPELINE_LOG_LEVEL: debug, info, warn, error
+
+	// Health rules (CONTRACT §6).
+	HealthDateRedDays     int           // PIPELINE_HEALTH_DATE_RED_DAYS, days a missed planned date stays yellow
+	HealthInvestYellowPts float64       // PIPELINE_HEALTH_INVEST_YELLOW_POINTS, points behind 序时进度 that turn yellow
+	HealthInvestRedPts    float64       // PIPELINE_HEALTH_INVEST_RED_POINTS, points behind beyond which it is red
+	HealthBlockerRedDays  int           // PIPELINE_HEALTH_BLOCKER_RED_DAYS, days an overdue blocker stays yellow
+	HealthRefreshInterval time.Duration // PIPELINE_HEALTH_REFRESH_INTERVAL, how often stored health is brought up to date
+}
+
+// HealthRules are the configured thresholds of the health rules.
+func (c Config) HealthRules() project.HealthRules {
+	return project.HealthRules{
+		DateRedDays: c.HealthDateRedDays, InvestYellowPoints: c.HealthInvestYellowPts,
+		InvestRedPoints: c.HealthInvestRedPts, BlockerRedDays: c.HealthBlockerRedDays,
+	}
 }
 
 // MaxAccessTokenTTL is the longest lifetime an access token may have.
@@ -83,6 +101,12 @@ func Load(getenv func(string) string) (Config, error) {
 		DBMaxOpenConns: int(l.int64("PIPELINE_DB_MAX_OPEN_CONNS", 20)),
 		DBMaxIdleConns: int(l.int64("PIPELINE_DB_MAX_IDLE_CONNS", 10)),
 		DBConnLifetime: l.duration("PIPELINE_DB_CONN_MAX_LIFETIME", 30*time.Minute),
+
+		HealthDateRedDays:     int(l.int64("PIPELINE_HEALTH_DATE_RED_DAYS", 90)),
+		HealthInvestYellowPts: l.float("PIPELINE_HEALTH_INVEST_YELLOW_POINTS", 10),
+		HealthInvestRedPts:    l.float("PIPELINE_HEALTH_INVEST_RED_POINTS", 30),
+		HealthBlockerRedDays:  int(l.int64("PIPELINE_HEALTH_BLOCKER_RED_DAYS", 30)),
+		HealthRefreshInterval: l.duration("PIPELINE_HEALTH_REFRESH_INTERVAL", 5*time.Minute),
 	}
 	c.KeyDir = l.str("PIPELINE_KEY_DIR", filepath.Join(c.DataDir, "keys"))
 	// The demo data is for the zero-setup run; on PostgreSQL it is asked for.
@@ -128,6 +152,18 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.DBMaxIdleConns < 0 || c.DBMaxIdleConns > c.DBMaxOpenConns {
 		l.fail("PIPELINE_DB_MAX_IDLE_CONNS", "must be between 0 and PIPELINE_DB_MAX_OPEN_CONNS")
 	}
+	if c.HealthDateRedDays < 0 || c.HealthDateRedDays > 3650 {
+		l.fail("PIPELINE_HEALTH_DATE_RED_DAYS", "must be between 0 and 3650")
+	}
+	if c.HealthBlockerRedDays < 0 || c.HealthBlockerRedDays > 3650 {
+		l.fail("PIPELINE_HEALTH_BLOCKER_RED_DAYS", "must be between 0 and 3650")
+	}
+	if !(c.HealthInvestYellowPts > 0 && c.HealthInvestYellowPts <= c.HealthInvestRedPts && c.HealthInvestRedPts <= 100) {
+		l.fail("PIPELINE_HEALTH_INVEST_YELLOW_POINTS", "and PIPELINE_HEALTH_INVEST_RED_POINTS must satisfy 0 < yellow ≤ red ≤ 100")
+	}
+	if c.HealthRefreshInterval < time.Second {
+		l.fail("PIPELINE_HEALTH_REFRESH_INTERVAL", "must be at least 1s")
+	}
 	if c.JWTIssuer == "" || c.JWTAudience == "" {
 		l.fail("PIPELINE_JWT_ISSUER", "issuer and audience must not be empty")
 	}
@@ -160,6 +196,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("query_timeout", c.QueryTimeout.String()),
 		slog.Int("db_max_open_conns", c.DBMaxOpenConns),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.String("health_rules", c.HealthRules().Fingerprint()),
 	)
 }
 
@@ -225,6 +262,18 @@ func (l *loader) int64(name string, def int64) int64 {
 		l.fail(name, "must be an integer")
 	}
 	return n
+}
+
+func (l *loader) float(name string, def float64) float64 {
+	v := l.str(name, "")
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		l.fail(name, "must be a number")
+	}
+	return f
 }
 
 func (l *loader) duration(name string, def time.Duration) time.Duration {

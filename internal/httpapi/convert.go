@@ -92,7 +92,7 @@ func toProjectResponse(p project.Project) api.Project {
 			StartedOn: dateString(p.Actual.StartedOn), CompletedOn: dateString(p.Actual.CompletedOn),
 			ProductionOn: dateString(p.Actual.ProductionOn), AtCapacityOn: dateString(p.Actual.AtCapacityOn),
 		},
-		Health: string(p.Health), HealthReasons: p.HealthReasons, ArchivedAt: archived,
+		Health: string(p.Health), HealthReasons: toReasons(p.HealthReasons), ArchivedAt: archived,
 		Version: p.Version, CreatedAt: timestamp(p.CreatedAt), UpdatedAt: timestamp(p.UpdatedAt),
 	}
 }
@@ -121,6 +121,14 @@ func toEvidence(es []project.Evidence) []api.Evidence {
 	out := make([]api.Evidence, len(es))
 	for i, e := range es {
 		out[i] = api.Evidence(e)
+	}
+	return out
+}
+
+func toReasons(rs []project.HealthReason) []api.HealthReason {
+	out := make([]api.HealthReason, len(rs))
+	for i, r := range rs {
+		out[i] = api.HealthReason{Rule: r.Rule, Level: string(r.Level), Since: dateString(r.Since), Ref: r.Ref}
 	}
 	return out
 }

@@ -57,6 +57,8 @@ var fieldMessages = map[string]apperr.Text{
 	"not_unique":        {ZH: "已被使用", EN: "is already taken"},
 	"not_allowed":       {ZH: "部门用户只能使用本部门（%s）", EN: "a department user may use only its own department (%s)"},
 	"unknown":           {ZH: "不存在", EN: "does not exist"},
+	"owner_only":        {ZH: "只有项目所属部门可以修改；责任部门只能修改 %s", EN: "only the project's owner may change it; the responsible department may change %s"},
+	"only_when":         {ZH: "仅在状态为 %s 时填写", EN: "is set only when the status is %s"},
 }
 
 var matcher = language.NewMatcher([]language.Tag{language.SimplifiedChinese, language.English})

@@ -70,8 +70,11 @@ func TestListFiltersSortAndPages(t *testing.T) {
 				{"department=industry,transport", []string{"charlie zinc", "echo road"}},
 				{"build_type=continuing", []string{"charlie zinc", "echo road"}},
 				{"key_level=province,national", []string{"bravo solar", "golf wind"}},
-				{"health=green", []string{"alpha wind 风电", "bravo solar", "charlie zinc", "delta storage", "echo road", "foxtrot tourism 100%", "golf wind"}},
-				{"health=red,yellow", nil},
+				// On the clock's day, 2021-06-15: bravo's planned start is 106
+				// days past (red), alpha's and foxtrot's 45 (yellow).
+				{"health=green", []string{"charlie zinc", "delta storage", "echo road", "golf wind"}},
+				{"health=red,yellow", []string{"alpha wind 风电", "bravo solar", "foxtrot tourism 100%"}},
+				{"health=red", []string{"bravo solar"}},
 				{"township=zuotuan", []string{"alpha wind 风电", "bravo solar", "golf wind"}},
 				{"leader=zhang", []string{"alpha wind 风电", "charlie zinc"}},
 				{"q=" + url.QueryEscape("风电"), []string{"alpha wind 风电"}},

@@ -103,12 +103,15 @@ func readRule(status int) rule {
 // writeRule: bureau, admin and department editors with projects:write; the
 // leader and viewers 403; a department caller finds no project of another
 // department (404).
-func writeRule(status int) rule {
+func writeRule(status int) rule { return scopedWriteRule(status, auth.ScopeProjectsWrite) }
+
+// scopedWriteRule: as writeRule, with the scope a department system needs.
+func scopedWriteRule(status int, scope string) rule {
 	return func(w who, own bool) int {
 		switch {
 		case !w.signedIn():
 			return http.StatusUnauthorized
-		case !w.is(auth.RoleAdmin, auth.RoleBureau, auth.RoleDeptEditor), !w.hasScope(auth.ScopeProjectsWrite):
+		case !w.is(auth.RoleAdmin, auth.RoleBureau, auth.RoleDeptEditor), !w.hasScope(scope):
 			return http.StatusForbidden
 		case !own:
 			return http.StatusNotFound
@@ -140,7 +143,8 @@ type matrix struct {
 	tokenClient      api.Client
 	refresh          string // the live refresh token of a chain of refreshes
 	seq              int
-	state            *matrixState // what an administrator sees; nil when stale
+	state            *matrixState      // what an administrator sees; nil when stale
+	issues           map[string]string // project ID → the ID of a blocker of it
 }
 
 // matrixState is everything an administrator can list: a denied request
@@ -149,6 +153,9 @@ type matrixState struct {
 	Projects map[string]string // ID → version, and whether archived
 	Users    map[string]int    // ID → version
 	Clients  map[string]int    // ID → version
+	Issues   map[string]int    // ID → version
+	Plans    map[string]string // project ID → its plans
+	Progress map[string]string // project ID → its year's progress
 }
 
 func (m *matrix) next() int { m.seq++; return m.seq }
@@ -177,7 +184,8 @@ func quoted(v int) string { return strconv.Quote(strconv.Itoa(v)) }
 
 func (m *matrix) snapshot(t *testing.T) *matrixState {
 	t.Helper()
-	s := &matrixState{Projects: map[string]string{}, Users: map[string]int{}, Clients: map[string]int{}}
+	s := &matrixState{Projects: map[string]string{}, Users: map[string]int{}, Clients: map[string]int{},
+		Issues: map[string]int{}, Plans: map[string]string{}, Progress: map[string]string{}}
 	for _, archived := range []bool{false, true} {
 		var l api.ProjectList
 		m.admin(t, request{method: http.MethodGet, path: "/api/v1/projects?limit=200&archived=" + strconv.FormatBool(archived)}).decode(t, &l)
@@ -196,7 +204,32 @@ func (m *matrix) snapshot(t *testing.T) *matrixState {
 	for _, c := range cl.Items {
 		s.Clients[c.ID] = c.Version
 	}
+	var il api.IssueList
+	m.admin(t, request{method: http.MethodGet, path: "/api/v1/issues?limit=200"}).decode(t, &il)
+	for _, i := range il.Items {
+		s.Issues[i.ID] = i.Version
+	}
+	for _, p := range []api.Project{m.energy, m.industry} {
+		s.Plans[p.ID] = m.admin(t, request{method: http.MethodGet, path: projectPath(&p, "/plans")}).String()
+		s.Progress[p.ID] = m.admin(t, request{method: http.MethodGet, path: projectPath(&p, "/progress?year=2021")}).String()
+	}
 	return s
+}
+
+// issue returns a blocker of p, opened by the administrator the first time,
+// that none of the matrix's callers is responsible for.
+func (m *matrix) issue(t *testing.T, p *api.Project) api.Issue {
+	t.Helper()
+	if m.issues[p.ID] == "" {
+		var is api.Issue
+		m.admin(t, request{method: http.MethodPost, path: projectPath(p, "/issues"), body: api.IssueCreate{
+			Title: "用地手续未办结", Kind: "land", ResponsibleDepartment: "natural_resources", DueOn: "2021-07-01",
+		}}).decode(t, &is)
+		m.issues[p.ID] = is.ID
+	}
+	var is api.Issue
+	m.admin(t, request{method: http.MethodGet, path: "/api/v1/issues/" + m.issues[p.ID]}).decode(t, &is)
+	return is
 }
 
 // projectPath is a row's path with the project's ID.
@@ -377,6 +410,41 @@ func matrixRows() map[string]matrixRow {
 				m.admin(t, request{method: http.MethodPost, path: projectPath(p, "/restore")})
 			}},
 
+		// Plans, progress and health: read like the project; plans written
+		// like it, progress with progress:write.
+		"GET /api/v1/projects/:id/health":   {rule: readRule(http.StatusOK), project: true, req: getProject("/health?on=2021-06-01")},
+		"GET /api/v1/projects/:id/plans":    {rule: readRule(http.StatusOK), project: true, req: getProject("/plans")},
+		"GET /api/v1/projects/:id/progress": {rule: readRule(http.StatusOK), project: true, req: getProject("/progress?year=2021")},
+		"PUT /api/v1/projects/:id/plans/:year": {rule: writeRule(http.StatusOK), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				// The plan exists, so that a change answers 200 whoever sends it.
+				m.admin(t, request{method: http.MethodPut, path: projectPath(p, "/plans/2021"), body: api.PlanWrite{PlannedInvestmentYuan: ptr(int64(1))}})
+				return request{method: http.MethodPut, path: projectPath(p, "/plans/2021"), body: api.PlanWrite{PlannedInvestmentYuan: ptr(int64(m.next() + 1))}}
+			}},
+		"PUT /api/v1/projects/:id/progress/:period": {rule: scopedWriteRule(http.StatusOK, auth.ScopeProgressWrite), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				m.admin(t, request{method: http.MethodPut, path: projectPath(p, "/progress/2021-05"), body: api.ProgressWrite{CompletedYuan: ptr(int64(1))}})
+				return request{method: http.MethodPut, path: projectPath(p, "/progress/2021-05"), body: api.ProgressWrite{CompletedYuan: ptr(int64(m.next() + 1))}}
+			}},
+
+		// Blockers: opened and changed by whoever may change the project,
+		// with issues:write; read like it.
+		"POST /api/v1/projects/:id/issues": {rule: scopedWriteRule(http.StatusCreated, auth.ScopeIssuesWrite), project: true,
+			req: func(_ *testing.T, m *matrix, w who, p *api.Project) request {
+				return request{method: http.MethodPost, path: projectPath(p, "/issues"), body: api.IssueCreate{
+					Title: fmt.Sprintf("并网接入 %s %d", w.name, m.next()), Kind: "grid", ResponsibleDepartment: "natural_resources", DueOn: "2021-08-01"}}
+			}},
+		"GET /api/v1/issues": {rule: readRule(http.StatusOK), req: get("/api/v1/issues?limit=200")},
+		"GET /api/v1/issues/:id": {rule: readRule(http.StatusOK), project: true, req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+			return request{method: http.MethodGet, path: "/api/v1/issues/" + m.issue(t, p).ID}
+		}},
+		"PATCH /api/v1/issues/:id": {rule: scopedWriteRule(http.StatusOK, auth.ScopeIssuesWrite), project: true,
+			req: func(t *testing.T, m *matrix, w who, p *api.Project) request {
+				is := m.issue(t, p)
+				return request{method: http.MethodPatch, path: "/api/v1/issues/" + is.ID, body: map[string]any{"description": fmt.Sprintf("%s %d", w.name, m.next())},
+					headers: map[string]string{"If-Match": quoted(is.Version)}}
+			}},
+
 		// The audit trail: the bureau and the administrator.
 		"GET /api/v1/audit":        {rule: rolesRule(http.StatusOK, auth.RoleAdmin, auth.RoleBureau), req: get("/api/v1/audit")},
 		"GET /api/v1/audit/verify": {rule: rolesRule(http.StatusOK, auth.RoleAdmin, auth.RoleBureau), req: get("/api/v1/audit/verify")},
@@ -397,7 +465,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		engine, isGin := e.h.(*gin.Engine)
 		require.True(t, isGin, "httpapi.New returns a *gin.Engine")
 
-		m := &matrix{e: e}
+		m := &matrix{e: e, issues: map[string]string{}}
 		m.energy = e.create(t, asBureau, projectBody("matrix energy wind"))
 		m.industry = e.create(t, asBureau, with(projectBody("matrix industry zinc"), "department", "industry", "category", "materials"))
 		m.loginUser = e.newUser(t, "matrix.login", "leader", "").Username

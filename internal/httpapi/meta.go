@@ -51,6 +51,8 @@ func (h *handlers) meta(c *gin.Context) {
 		Stages: toLabels(project.Stages), Categories: toLabels(project.Categories),
 		BuildTypes: toLabels(project.BuildTypes), KeyLevels: toLabels(project.KeyLevels),
 		FundingSources: toLabels(project.FundingSources), Healths: toLabels(project.Healths),
+		HealthRules: toLabels(project.HealthRuleLabels), EvidenceKinds: toLabels(project.EvidenceKinds),
+		IssueKinds: toLabels(project.IssueKinds), IssueStatuses: toLabels(project.IssueStatuses),
 		Roles: toLabels(roleLabels), Departments: ds,
 	})
 }

@@ -63,8 +63,10 @@ func TestProjectLifecycle(t *testing.T) {
 					PlannedSignDate: ptr("2021-03-31"), PlannedStartDate: ptr("2021-05-01"),
 					PlannedCompletionDate: ptr("2022-06-30"), PlannedProductionDate: ptr("2022-09-30"),
 				},
-				Stage: "planning", Health: "green", HealthReasons: []string{}, Version: 1,
-				CreatedAt: now.Format(time.RFC3339), UpdatedAt: now.Format(time.RFC3339),
+				// Planned to start on 2021-05-01, not started on the clock's 2021-06-15.
+				Stage: "planning", Health: "yellow", Version: 1,
+				HealthReasons: []api.HealthReason{{Rule: "planned_start_missed", Level: "yellow", Since: ptr("2021-05-02")}},
+				CreatedAt:     now.Format(time.RFC3339), UpdatedAt: now.Format(time.RFC3339),
 			}
 			assert.Equal(t, want, p)
 		})

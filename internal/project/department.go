@@ -3,7 +3,6 @@ package project
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
@@ -42,7 +41,7 @@ func (s *Service) CreateDepartment(ctx context.Context, p auth.Principal, d Depa
 	if err := d.validate(); err != nil {
 		return Department{}, err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.clock()
 	return d, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateDepartment(ctx, d, now); err != nil {
 			return err
@@ -58,7 +57,7 @@ func (s *Service) UpdateDepartment(ctx context.Context, p auth.Principal, code s
 	if !p.Is(auth.RoleAdmin) {
 		return Department{}, errAdminOnly
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.clock()
 	var out Department
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		var before Department

@@ -69,11 +69,19 @@ type Project struct {
 	Stage         Stage
 	Actual        Actual
 	Health        Health
-	HealthReasons []string
-	Version       int
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	ArchivedAt    *time.Time
+	HealthReasons []HealthReason
+	// HealthDueOn is the day the stored health is to be computed again,
+	// when the passing of time alone may change it.
+	HealthDueOn *time.Time
+	// Facts are the plans, progress and blockers health is computed from.
+	Facts Facts
+	// LastMoveOn is the day of the latest move, import entries aside, which
+	// the next move may not precede.
+	LastMoveOn *time.Time
+	Version    int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ArchivedAt *time.Time
 }
 
 // Transition is one entry of a project's stage history.

@@ -18,15 +18,30 @@ type Scope struct {
 	// Department is empty), so that a missing department fails closed.
 	All        bool
 	Department string
+	// Responsible also admits, for reading one project, the projects with
+	// an unresolved blocker that Department is responsible for (CONTRACT §2).
+	Responsible bool
 }
 
-// ScopeOf returns the data scope of a principal.
+// ScopeOf returns the data scope of a principal: what it may change, and
+// what its lists and statistics hold.
 func ScopeOf(p auth.Principal) Scope {
 	if p.Role.DepartmentBound() {
 		return Scope{Department: p.Department}
 	}
 	return Scope{All: true}
 }
+
+// readScope is what a principal may read of one project: its scope and the
+// projects whose blockers its department must clear.
+func readScope(p auth.Principal) Scope {
+	s := ScopeOf(p)
+	s.Responsible = !s.All
+	return s
+}
+
+// admits reports whether the scope holds the projects of department d.
+func (s Scope) admits(d string) bool { return s.All || s.Department != "" && s.Department == d }
 
 // Store keeps projects and departments. Implementations translate their
 // driver errors into apperr kinds: NotFound for a missing or out-of-scope
@@ -40,12 +55,40 @@ type Store interface {
 	// Update loads the project in scope, calls change on it and saves the
 	// result, all in one transaction; change returning an error aborts it.
 	Update(ctx context.Context, s Scope, id string, change func(*Project) error) (Project, error)
+	// TryUpdate is Update that answers Conflict at once, rather than wait,
+	// for a project another transaction is changing.
+	TryUpdate(ctx context.Context, s Scope, id string, change func(*Project) error) (Project, error)
 	Transitions(ctx context.Context, s Scope, id string) ([]Transition, error)
 	// AddTransition appends an entry to a project's history.
 	AddTransition(ctx context.Context, t Transition) error
-	// LastMoveOn is the date of the project's latest move, import entries
-	// aside, or nil when it has none.
-	LastMoveOn(ctx context.Context, id string) (*time.Time, error)
+	// HealthDue lists up to limit live projects whose stored health is due
+	// to be computed again on day on.
+	HealthDue(ctx context.Context, on time.Time, limit int) ([]string, error)
+	// MarkHealthDue makes every live project's health due on day on.
+	MarkHealthDue(ctx context.Context, on time.Time) error
+	// Setting reads a stored setting ("" when unset); PutSetting stores one.
+	Setting(ctx context.Context, key string) (string, error)
+	PutSetting(ctx context.Context, key, value string) error
+
+	// Plans lists a project's yearly plans, by year; PutPlan inserts or
+	// replaces one.
+	Plans(ctx context.Context, id string) ([]Plan, error)
+	PutPlan(ctx context.Context, p Plan) error
+	// ProgressOf lists a project's reported months of a year (of every
+	// year when year is 0), in order; PutProgress inserts or replaces one.
+	ProgressOf(ctx context.Context, id string, year int) ([]Progress, error)
+	PutProgress(ctx context.Context, p Progress) error
+
+	// CreateIssue inserts a blocker; an unknown responsible department is
+	// Invalid. GetIssue finds one in scope: of a project in scope, or one
+	// the scope's department is responsible for. UpdateIssue saves one if
+	// its version is still version (Conflict otherwise).
+	CreateIssue(ctx context.Context, i Issue) error
+	GetIssue(ctx context.Context, s Scope, id string) (Issue, error)
+	UpdateIssue(ctx context.Context, i Issue, version int) error
+	ListIssues(ctx context.Context, s Scope, q IssueQuery) (IssuePage, error)
+	// ProjectIssues lists every blocker of a project.
+	ProjectIssues(ctx context.Context, id string) ([]Issue, error)
 
 	Departments(ctx context.Context) ([]Department, error)
 	// CreateDepartment inserts a department; a taken code is Conflict.
@@ -84,14 +127,22 @@ type Service struct {
 	auditor Auditor
 	now     func() time.Time
 	newID   func() string
+	rules   HealthRules
 }
 
-// NewService returns a Service. tx runs each change and its audit entry in
-// one transaction that store and auditor join; now is the clock (Asia/Shanghai
-// calendar days are taken from it); newID makes project and transition IDs.
+// NewService returns a Service with the default health rules. tx runs each
+// change and its audit entry in one transaction that store and auditor join;
+// now is the clock (Asia/Shanghai calendar days are taken from it); newID
+// makes the IDs of projects, transitions and blockers.
 func NewService(store Store, tx Transactor, auditor Auditor, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, tx: tx, auditor: auditor, now: now, newID: newID}
+	return &Service{store: store, tx: tx, auditor: auditor, now: now, newID: newID, rules: DefaultHealthRules()}
 }
+
+// SetHealthRules sets the thresholds of the health rules, before first use.
+func (s *Service) SetHealthRules(r HealthRules) { s.rules = r }
+
+// clock is the time now, as stored: UTC, to the microsecond.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // shanghai is the county's calendar; a fixed offset so that no tz database is
 // needed in a minimal container image.
@@ -130,6 +181,11 @@ type Entry struct {
 	Fields
 	Stage  Stage
 	Actual Actual
+	// AsOf, when set, dates the import entry of a project entered past
+	// planning: the day the source the entry comes from describes (by
+	// default its latest actual date, else today); Note is that entry's note.
+	AsOf *time.Time
+	Note string
 }
 
 // Create validates and stores a new project. A department principal's project
@@ -149,23 +205,31 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, e Entry) (Projec
 	if e.Stage == "" {
 		e.Stage = Planning
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.clock()
 	today := Today(now)
-	if err := joinInvalid(e.Fields.Validate(), ValidateEntry(e.Stage, e.Actual, today)); err != nil {
+	var c checker
+	if l := e.Actual.Latest(); e.AsOf != nil && (e.AsOf.After(today) || l != nil && e.AsOf.Before(*l)) {
+		c.add("as_of", "out_of_range", "")
+	}
+	c.text("note", e.Note, MaxNote, false)
+	if err := joinInvalid(e.Fields.Validate(), ValidateEntry(e.Stage, e.Actual, today), apperr.Fields(c.errs)); err != nil {
 		return Project{}, err
 	}
 	pr := Project{
-		ID: s.newID(), Fields: e.Fields, Stage: e.Stage, Actual: e.Actual,
-		Health: Green, HealthReasons: []string{}, Version: 1, CreatedAt: now, UpdatedAt: now,
+		ID: s.newID(), Fields: e.Fields, Stage: e.Stage, Actual: e.Actual, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
+	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(pr.Facts.input(pr), today)
 	var t *Transition
 	if e.Stage != Planning {
 		on := today
 		if l := e.Actual.Latest(); l != nil {
 			on = *l
 		}
+		if e.AsOf != nil {
+			on = *e.AsOf
+		}
 		t = &Transition{
-			ID: s.newID(), ProjectID: pr.ID, To: e.Stage, OccurredOn: on, Kind: KindImport,
+			ID: s.newID(), ProjectID: pr.ID, To: e.Stage, OccurredOn: on, Kind: KindImport, Note: e.Note,
 			Actor: p.Name, Department: p.Department, RecordedAt: now,
 		}
 	}
@@ -203,7 +267,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id string) (Project
 	if err := canRead(p); err != nil {
 		return Project{}, err
 	}
-	return s.store.Get(ctx, ScopeOf(p), id)
+	return s.store.Get(ctx, readScope(p), id)
 }
 
 // List returns a page of the projects within the principal's scope.
@@ -224,7 +288,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ifMat
 	if err := canWrite(p); err != nil {
 		return Project{}, err
 	}
-	pr, err := s.change(ctx, p, id, ActionUpdate, func(pr *Project) error {
+	pr, err := s.change(ctx, p, id, ActionUpdate, func(ctx context.Context, pr *Project) error {
 		if pr.Version != ifMatch {
 			return apperr.ErrVersionConflict
 		}
@@ -247,6 +311,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ifMat
 		}
 		pr.Fields = f
 		s.touch(pr)
+		s.refreshHealth(pr)
 		return nil
 	})
 	if errors.Is(err, errUnchanged) {
@@ -259,45 +324,38 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ifMat
 // errUnchanged ends an update that would change nothing.
 var errUnchanged = errors.New("project: unchanged")
 
-var errConcurrentMove = apperr.New(apperr.Conflict, "项目阶段同时被他人变更，请刷新后重试", "the project was changed at the same time; reload and retry")
-
 // Move changes a project's stage by the rules of Apply, appends the move to
 // its history and records it in the audit trail, in one transaction. Of two
-// moves of one project sent at the same time exactly one wins: each acts on
-// the version it read first, and the row lock makes the other see a newer
-// one (Conflict). ifMatch, when not 0, must name the current version.
+// moves of one project sent at the same time exactly one wins: the other
+// finds the project locked and answers Conflict at once (PostgreSQL), or, run
+// after it (SQLite runs one transaction at a time), finds the stage moved on.
+// ifMatch, when not 0, must name the current version.
 func (s *Service) Move(ctx context.Context, p auth.Principal, id string, ifMatch int, m Move) (Project, Transition, error) {
 	if err := canWrite(p); err != nil {
 		return Project{}, Transition{}, err
 	}
-	seen, err := s.store.Get(ctx, ScopeOf(p), id)
-	if err != nil {
-		return Project{}, Transition{}, err
-	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.clock()
 	var out Project
 	var tr Transition
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		var before Project
-		pr, err := s.store.Update(ctx, ScopeOf(p), id, func(pr *Project) error {
+		pr, err := s.store.TryUpdate(ctx, ScopeOf(p), id, func(pr *Project) error {
 			switch {
 			case ifMatch != 0 && pr.Version != ifMatch:
 				return apperr.ErrVersionConflict
-			case pr.Version != seen.Version:
-				return errConcurrentMove
 			case pr.ArchivedAt != nil:
 				return errArchived
 			}
-			last, err := s.store.LastMoveOn(ctx, id)
-			if err != nil {
-				return err
-			}
 			before = *pr
-			if tr, err = Apply(pr, m, p, last, Today(now)); err != nil {
+			var err error
+			if tr, err = Apply(pr, m, p, pr.LastMoveOn, Today(now)); err != nil {
 				return err
 			}
 			tr.ID, tr.ProjectID, tr.RecordedAt = s.newID(), id, now
+			on := tr.OccurredOn
+			pr.LastMoveOn = &on
 			s.touch(pr)
+			s.refreshHealth(pr)
 			return nil
 		})
 		if err != nil {
@@ -316,13 +374,13 @@ func (s *Service) Move(ctx context.Context, p auth.Principal, id string, ifMatch
 
 // change runs store.Update and records the change, before and after, in one
 // transaction.
-func (s *Service) change(ctx context.Context, p auth.Principal, id, action string, fn func(*Project) error) (Project, error) {
+func (s *Service) change(ctx context.Context, p auth.Principal, id, action string, fn func(context.Context, *Project) error) (Project, error) {
 	var out Project
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		var before Project
 		pr, err := s.store.Update(ctx, ScopeOf(p), id, func(pr *Project) error {
 			before = *pr
-			return fn(pr)
+			return fn(ctx, pr)
 		})
 		if err != nil {
 			return err
@@ -336,6 +394,32 @@ func (s *Service) change(ctx context.Context, p auth.Principal, id, action strin
 		return Project{}, err
 	}
 	return out, nil
+}
+
+// onProject runs fn on a project in scope s that is not archived, in one
+// transaction with the project's row locked, and stores the project's health
+// computed again after it. The project's version stays: plans, progress and
+// blockers are resources of their own.
+func (s *Service) onProject(ctx context.Context, sc Scope, id string, fn func(ctx context.Context, pr *Project) error) (Project, error) {
+	var out Project
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = s.store.Update(ctx, sc, id, func(pr *Project) error {
+			if pr.ArchivedAt != nil {
+				return errArchived
+			}
+			if err := fn(ctx, pr); err != nil {
+				return err
+			}
+			if err := s.loadFacts(ctx, pr); err != nil {
+				return err
+			}
+			s.refreshHealth(pr)
+			return nil
+		})
+		return err
+	})
+	return out, err
 }
 
 func (s *Service) touch(pr *Project) {
@@ -362,7 +446,7 @@ func (s *Service) setArchived(ctx context.Context, p auth.Principal, id string, 
 	if archived {
 		action = ActionArchive
 	}
-	return s.change(ctx, p, id, action, func(pr *Project) error {
+	return s.change(ctx, p, id, action, func(ctx context.Context, pr *Project) error {
 		if ifMatch != nil && pr.Version != *ifMatch {
 			return apperr.ErrVersionConflict
 		}
@@ -379,6 +463,7 @@ func (s *Service) setArchived(ctx context.Context, p auth.Principal, id string, 
 		} else {
 			pr.ArchivedAt = nil
 		}
+		s.refreshHealth(pr)
 		return nil
 	})
 }
@@ -388,7 +473,7 @@ func (s *Service) Transitions(ctx context.Context, p auth.Principal, id string) 
 	if err := canRead(p); err != nil {
 		return nil, err
 	}
-	return s.store.Transitions(ctx, ScopeOf(p), id)
+	return s.store.Transitions(ctx, readScope(p), id)
 }
 
 // Departments lists every department.

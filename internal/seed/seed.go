@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
@@ -33,9 +34,17 @@ type demoProject struct {
 	BuildType             string   `json:"build_type"`
 	KeyLevel              string   `json:"key_level"`
 	Stage                 string   `json:"stage"`
+	AsOf                  string   `json:"as_of"`
 	PlannedCompletionDate string   `json:"planned_completion_date"`
 	Report                string   `json:"report"`
 }
+
+// reportCitation opens the note of a demo project's history entry: the
+// stage it was at is what the report says of it, as of the end of 2020 for
+// the report's account of 2020 and as of the report's day for the rest. The
+// report names no day on which a project reached its stage, so no actual
+// date is set.
+const reportCitation = "据《广灵县2020年国民经济和社会发展计划执行情况与2021年国民经济和社会发展计划（草案）的报告》（2021年4月7日）："
 
 // Projects returns the demo projects as register entries.
 func Projects() ([]project.Entry, error) {
@@ -55,13 +64,20 @@ func Projects() ([]project.Entry, error) {
 				KeyLevel: project.KeyLevel(p.KeyLevel),
 			},
 			Stage: project.Stage(p.Stage),
+			Note:  reportCitation + p.Report,
 		}
-		if p.PlannedCompletionDate != "" {
-			t, err := project.ParseDate(p.PlannedCompletionDate)
+		for _, d := range []struct {
+			s   string
+			dst **time.Time
+		}{{p.PlannedCompletionDate, &e.PlannedCompletionDate}, {p.AsOf, &e.AsOf}} {
+			if d.s == "" {
+				continue
+			}
+			t, err := project.ParseDate(d.s)
 			if err != nil {
 				return nil, fmt.Errorf("demo project %q: %w", p.Name, err)
 			}
-			e.PlannedCompletionDate = &t
+			*d.dst = &t
 		}
 		out[i] = e
 	}

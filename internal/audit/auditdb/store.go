@@ -1,5 +1,6 @@
 // Package auditdb keeps the audit trail in PostgreSQL or SQLite through GORM.
-// It serialises appends so that the chain never forks and translates driver
+// It stages entries in their changes' transactions and seals them into the
+// chain one sealer at a time, so that it never forks, and translates driver
 // errors into apperr kinds, so that no GORM error leaves it.
 package auditdb
 
@@ -14,9 +15,9 @@ import (
 	"github.com/guangling/pipeline/internal/platform/database"
 )
 
-// ChainLock is the PostgreSQL advisory lock ("auditcha" in ASCII) that an
-// append holds from reading the chain's last entry until its transaction
-// ends, so that concurrent appends take turns.
+// ChainLock is the PostgreSQL advisory lock ("auditcha" in ASCII) that a
+// sealer holds from reading the chain's last entry until its transaction
+// ends, so that concurrent sealers take turns.
 const ChainLock int64 = 0x6175646974636861
 
 // Store implements audit.Store.
@@ -29,8 +30,9 @@ var _ audit.Store = (*Store)(nil)
 // New returns a Store over db.
 func New(db *database.DB) *Store { return &Store{db: db} }
 
-type entryRow struct {
-	ID           int64 `gorm:"primaryKey;autoIncrement:false"`
+// Content are the columns an entry has before it is sealed (exported, as
+// GORM embeds only exported fields).
+type Content struct {
 	At           time.Time
 	Actor        string
 	ActorID      string
@@ -41,28 +43,36 @@ type entryRow struct {
 	Before       string
 	After        string
 	RequestID    string
-	PrevHash     string
-	Hash         string
+}
+
+type entryRow struct {
+	ID       int64 `gorm:"primaryKey;autoIncrement:false"`
+	Content  `gorm:"embedded"`
+	PrevHash string
+	Hash     string
 }
 
 func (entryRow) TableName() string { return "audit_entries" }
 
-func toRow(e audit.Entry) entryRow {
-	return entryRow{
-		ID: e.ID, At: e.At.UTC(), Actor: e.Actor, ActorID: e.ActorID, Dept: e.Dept, Action: e.Action,
+func toFields(e audit.Entry) Content {
+	return Content{
+		At: e.At.UTC(), Actor: e.Actor, ActorID: e.ActorID, Dept: e.Dept, Action: e.Action,
 		ResourceType: e.ResourceType, ResourceID: e.ResourceID, Before: string(e.Before), After: string(e.After),
-		RequestID: e.RequestID, PrevHash: e.PrevHash, Hash: e.Hash,
+		RequestID: e.RequestID,
 	}
 }
 
-func toEntry(r entryRow) audit.Entry {
+// toEntry returns the entry of f with its place in the chain.
+func (f Content) toEntry(id int64, prevHash, hash string) audit.Entry {
 	return audit.Entry{
-		ID: r.ID, At: r.At.UTC(), Actor: r.Actor, ActorID: r.ActorID, Dept: r.Dept, Action: r.Action,
-		ResourceType: r.ResourceType, ResourceID: r.ResourceID,
-		Before: json.RawMessage(r.Before), After: json.RawMessage(r.After),
-		RequestID: r.RequestID, PrevHash: r.PrevHash, Hash: r.Hash,
+		ID: id, At: f.At.UTC(), Actor: f.Actor, ActorID: f.ActorID, Dept: f.Dept, Action: f.Action,
+		ResourceType: f.ResourceType, ResourceID: f.ResourceID,
+		Before: json.RawMessage(f.Before), After: json.RawMessage(f.After),
+		RequestID: f.RequestID, PrevHash: prevHash, Hash: hash,
 	}
 }
+
+func toEntry(r entryRow) audit.Entry { return r.toEntry(r.ID, r.PrevHash, r.Hash) }
 
 // translate turns driver errors into apperr kinds; errors that already carry
 // a kind pass unchanged, and the rest are internal, their text kept for the
@@ -82,11 +92,28 @@ func translate(err error) error {
 	return fmt.Errorf("auditdb: %v", err)
 }
 
-// Append seals e as the chain's next entry and inserts it, in the
-// transaction carried by ctx or one of its own. On PostgreSQL the advisory
-// lock serialises appends until that transaction ends; SQLite has a single
-// connection, which does the same.
-func (s *Store) Append(ctx context.Context, e audit.Entry) (audit.Entry, error) {
+// pendingRow is a staged entry.
+type pendingRow struct {
+	ID      int64 `gorm:"primaryKey"`
+	Content `gorm:"embedded"`
+}
+
+func (pendingRow) TableName() string { return "audit_pending" }
+
+// Append stages e, in the transaction carried by ctx or one of its own.
+func (s *Store) Append(ctx context.Context, e audit.Entry) error {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	r := pendingRow{Content: toFields(e)}
+	return translate(q.Create(&r).Error)
+}
+
+// SealPending moves up to limit committed staged entries into the chain, in
+// staging order, in one transaction. On PostgreSQL the advisory lock admits
+// one sealer at a time, across replicas; SQLite has a single connection,
+// which does the same.
+func (s *Store) SealPending(ctx context.Context, limit int) (int, error) {
+	n := 0
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
@@ -95,22 +122,37 @@ func (s *Store) Append(ctx context.Context, e audit.Entry) (audit.Entry, error) 
 				return err
 			}
 		}
+		var pending []pendingRow
+		if err := q.Order("id").Limit(limit).Find(&pending).Error; err != nil || len(pending) == 0 {
+			return err
+		}
 		var last []entryRow
 		if err := q.Select("id", "hash").Order("id DESC").Limit(1).Find(&last).Error; err != nil {
 			return err
 		}
-		e.ID, e.PrevHash = 1, ""
+		var id int64
+		var prev string
 		if len(last) == 1 {
-			e.ID, e.PrevHash = last[0].ID+1, last[0].Hash
+			id, prev = last[0].ID, last[0].Hash
 		}
-		e.Hash = audit.Seal(e.PrevHash, e)
-		row := toRow(e)
-		return q.Create(&row).Error
+		rows := make([]entryRow, len(pending))
+		ids := make([]int64, len(pending))
+		for i, p := range pending {
+			id++
+			hash := audit.Seal(prev, p.toEntry(id, prev, ""))
+			rows[i] = entryRow{ID: id, Content: p.Content, PrevHash: prev, Hash: hash}
+			ids[i], prev = p.ID, hash
+		}
+		if err := q.CreateInBatches(rows, 100).Error; err != nil {
+			return err
+		}
+		n = len(pending)
+		return q.Where("id IN ?", ids).Delete(&pendingRow{}).Error
 	})
 	if err != nil {
-		return audit.Entry{}, translate(err)
+		return 0, translate(err)
 	}
-	return e, nil
+	return n, nil
 }
 
 // List returns one page in ID order. It pages by keyset (the last ID), so

@@ -58,9 +58,11 @@ func record(action, id string, version int) audit.Record {
 	return r
 }
 
-// walk returns every entry as the store keeps it.
+// walk returns every entry as the store keeps it, once sealed.
 func walk(t *testing.T, db *database.DB) []audit.Entry {
 	t.Helper()
+	_, err := auditdb.New(db).SealPending(context.Background(), 10_000)
+	require.NoError(t, err)
 	es, err := auditdb.New(db).Walk(context.Background(), 0, 10_000)
 	require.NoError(t, err)
 	return es
@@ -132,11 +134,25 @@ func TestAppendJoinsTheCallersTransaction(t *testing.T) {
 }
 
 // TestConcurrentAppends: many writers at once, some of whose changes roll
-// back, still make one unbroken chain.
+// back, with two sealers sealing while they write, still make one unbroken
+// chain of exactly the committed entries.
 func TestConcurrentAppends(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		svc := newService(db)
 		const writers, each = 24, 5
+		sealing, stop := context.WithCancel(context.Background())
+		var sealers sync.WaitGroup
+		for range 2 {
+			sealers.Add(1)
+			go func() {
+				defer sealers.Done()
+				for sealing.Err() == nil {
+					if err := svc.Flush(sealing); sealing.Err() == nil {
+						assert.NoError(t, err)
+					}
+				}
+			}()
+		}
 		var wg sync.WaitGroup
 		errs := make(chan error, writers*each)
 		for w := range writers {
@@ -161,6 +177,8 @@ func TestConcurrentAppends(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+		stop()
+		sealers.Wait()
 		close(errs)
 		for err := range errs {
 			require.NoError(t, err)
@@ -268,14 +286,18 @@ func appendN(t *testing.T, svc *audit.Service, n int) {
 
 func TestEntriesAreAppendOnly(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		appendN(t, newService(db), 2)
+		svc := newService(db)
+		appendN(t, svc, 3)
+		// A staged entry cannot be changed before it is sealed either.
+		assert.Error(t, exec(db, `UPDATE audit_pending SET actor = 'admin'`))
+		require.Len(t, walk(t, db), 3)
 		assert.ErrorContains(t, exec(db, `UPDATE audit_entries SET actor = 'admin' WHERE id = 1`), "append-only")
 		assert.ErrorContains(t, exec(db, `DELETE FROM audit_entries WHERE id = 2`), "append-only")
 		if db.Dialect() == database.Postgres {
 			assert.ErrorContains(t, exec(db, `TRUNCATE audit_entries`), "append-only")
 		}
 		es := walk(t, db)
-		require.Len(t, es, 2)
+		require.Len(t, es, 3)
 		assert.Equal(t, "bureau", es[0].Actor)
 	})
 }

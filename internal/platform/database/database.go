@@ -18,6 +18,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -194,6 +195,13 @@ func (db *DB) Conn(ctx context.Context) (g *gorm.DB, done func()) {
 
 // IsDuplicate reports a unique-constraint violation.
 func IsDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// IsLockUnavailable reports that a row was locked by another transaction
+// and the statement would not wait (PostgreSQL's NOWAIT).
+func IsLockUnavailable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "55P03"
+}
 
 // IsNotFound reports that no row matched.
 func IsNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }

@@ -86,6 +86,7 @@ func TestChangesRollBackWithoutTheirAuditEntry(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, ts, 1)
 
+		require.NoError(t, auditor.Flush(ctx))
 		es, err := auditdb.New(db).Walk(ctx, 0, 100)
 		require.NoError(t, err)
 		var actions []string

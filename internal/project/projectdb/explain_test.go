@@ -45,6 +45,8 @@ func explainCases() []explainCase {
 		{"township", project.Scope{All: true}, filter(project.Filter{Township: "壶泉镇"}), true},
 		{"leader", project.Scope{All: true}, filter(project.Filter{Leader: "李四"}), true},
 		{"archived", project.Scope{All: true}, filter(project.Filter{Archived: true}), true},
+		{"health", project.Scope{All: true}, filter(project.Filter{Healths: []project.Health{project.Red}}), true},
+		{"healths", project.Scope{All: true}, filter(project.Filter{Healths: []project.Health{project.Red, project.Yellow}}), true},
 	}
 	for _, s := range sorts {
 		name := "sort " + sortParam(s)

@@ -65,7 +65,10 @@ type projectRow struct {
 	ProductionOn             *time.Time
 	AtCapacityOn             *time.Time
 	Health                   string
-	HealthReasons            jsonValue[[]string]
+	HealthReasons            jsonValue[[]project.HealthReason]
+	HealthDueOn              *time.Time
+	HealthFacts              jsonValue[project.Facts]
+	LastMoveOn               *time.Time
 	Version                  int
 	CreatedAt                time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt                time.Time `gorm:"autoUpdateTime:false"`
@@ -134,7 +137,7 @@ func toRow(p project.Project) projectRow {
 	}
 	reasons := p.HealthReasons
 	if reasons == nil {
-		reasons = []string{}
+		reasons = []project.HealthReason{}
 	}
 	return projectRow{
 		ID: p.ID, Code: p.Code, Name: p.Name, Category: string(p.Category), Department: p.Department,
@@ -147,9 +150,20 @@ func toRow(p project.Project) projectRow {
 		Stage:    string(p.Stage),
 		SignedOn: date(p.Actual.SignedOn), LandedOn: date(p.Actual.LandedOn), StartedOn: date(p.Actual.StartedOn),
 		CompletedOn: date(p.Actual.CompletedOn), ProductionOn: date(p.Actual.ProductionOn), AtCapacityOn: date(p.Actual.AtCapacityOn),
-		Health: string(p.Health), HealthReasons: jsonValue[[]string]{reasons},
-		Version: p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), ArchivedAt: utc(p.ArchivedAt),
+		Health: string(p.Health), HealthReasons: jsonValue[[]project.HealthReason]{reasons}, HealthDueOn: date(p.HealthDueOn), HealthFacts: jsonValue[project.Facts]{p.Facts},
+		LastMoveOn: date(p.LastMoveOn),
+		Version:    p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), ArchivedAt: utc(p.ArchivedAt),
 	}
+}
+
+// clone copies what p points to, so that a project changed in place leaves
+// the row it was read from as it was (Update compares the two).
+func clone[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 func toProject(r projectRow) project.Project {
@@ -159,15 +173,15 @@ func toProject(r projectRow) project.Project {
 	}
 	reasons := r.HealthReasons.V
 	if reasons == nil {
-		reasons = []string{}
+		reasons = []project.HealthReason{}
 	}
 	return project.Project{
 		ID: r.ID,
 		Fields: project.Fields{
-			Code: r.Code, Name: r.Name, Category: project.Category(r.Category), Department: r.Department,
+			Code: clone(r.Code), Name: r.Name, Category: project.Category(r.Category), Department: r.Department,
 			Leader: r.Leader, Company: r.Company, Township: r.Township,
-			Capacity: r.Capacity, CapacityUnit: r.CapacityUnit,
-			TotalInvestmentYuan: r.TotalInvestmentYuan, ExpectedAnnualOutputYuan: r.ExpectedAnnualOutputYuan,
+			Capacity: clone(r.Capacity), CapacityUnit: r.CapacityUnit,
+			TotalInvestmentYuan: clone(r.TotalInvestmentYuan), ExpectedAnnualOutputYuan: clone(r.ExpectedAnnualOutputYuan),
 			BuildType: project.BuildType(r.BuildType), KeyLevel: project.KeyLevel(r.KeyLevel), Funding: funding,
 			PlannedSignDate: date(r.PlannedSignDate), PlannedStartDate: date(r.PlannedStartDate),
 			PlannedCompletionDate: date(r.PlannedCompletionDate), PlannedProductionDate: date(r.PlannedProductionDate),
@@ -177,7 +191,7 @@ func toProject(r projectRow) project.Project {
 			SignedOn: date(r.SignedOn), LandedOn: date(r.LandedOn), StartedOn: date(r.StartedOn),
 			CompletedOn: date(r.CompletedOn), ProductionOn: date(r.ProductionOn), AtCapacityOn: date(r.AtCapacityOn),
 		},
-		Health: project.Health(r.Health), HealthReasons: reasons,
+		Health: project.Health(r.Health), HealthReasons: reasons, HealthDueOn: date(r.HealthDueOn), Facts: r.HealthFacts.V, LastMoveOn: date(r.LastMoveOn),
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ArchivedAt: utc(r.ArchivedAt),
 	}
 }

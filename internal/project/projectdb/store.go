@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"time"
 
@@ -56,10 +57,14 @@ func translate(err error) error {
 // scoped limits q to the projects the scope may see. The condition is a
 // string so that an empty department can never silently drop it.
 func scoped(q *gorm.DB, s project.Scope) *gorm.DB {
-	if !s.All {
-		q = q.Where("projects.department = ?", s.Department)
+	switch {
+	case s.All:
+		return q
+	case s.Responsible:
+		return q.Where("(projects.department = ? OR EXISTS (SELECT 1 FROM issues i WHERE i.project_id = projects.id"+
+			" AND i.responsible_department = ? AND i.status <> 'resolved'))", s.Department, s.Department)
 	}
-	return q
+	return q.Where("projects.department = ?", s.Department)
 }
 
 // Create inserts the project and its import transition in one transaction.
@@ -86,20 +91,6 @@ func (s *Store) AddTransition(ctx context.Context, t project.Transition) error {
 	return translate(q.Create(&tr).Error)
 }
 
-// LastMoveOn is the latest occurred_on of the project's moves, import
-// entries aside.
-func (s *Store) LastMoveOn(ctx context.Context, id string) (*time.Time, error) {
-	q, done := s.db.Conn(ctx)
-	defer done()
-	var rows []transitionRow
-	err := q.Where("project_id = ? AND kind <> ?", id, project.KindImport).
-		Order("occurred_on DESC").Limit(1).Find(&rows).Error
-	if err != nil || len(rows) == 0 {
-		return nil, translate(err)
-	}
-	return date(&rows[0].OccurredOn), nil
-}
-
 // Get returns one project in scope.
 func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (project.Project, error) {
 	if !database.ValidID(id) {
@@ -118,6 +109,19 @@ func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (project.P
 // locked on PostgreSQL; on both databases the save is conditional on the
 // version read, so a concurrent change is a conflict, never a lost update.
 func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change func(*project.Project) error) (project.Project, error) {
+	return s.update(ctx, sc, id, true, change)
+}
+
+// TryUpdate is Update for a project that no other transaction holds: on
+// PostgreSQL one that another is changing is Conflict at once, not waited
+// for. (SQLite runs one transaction at a time.)
+func (s *Store) TryUpdate(ctx context.Context, sc project.Scope, id string, change func(*project.Project) error) (project.Project, error) {
+	return s.update(ctx, sc, id, false, change)
+}
+
+var errBusy = apperr.New(apperr.Conflict, "项目正被他人同时变更，请刷新后重试", "the project is being changed at the same time; reload and retry")
+
+func (s *Store) update(ctx context.Context, sc project.Scope, id string, wait bool, change func(*project.Project) error) (project.Project, error) {
 	if !database.ValidID(id) {
 		return project.Project{}, apperr.ErrNotFound
 	}
@@ -127,10 +131,17 @@ func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change 
 		defer done()
 		lq := scoped(q, sc).Where("id = ?", id)
 		if s.db.Dialect() == database.Postgres {
-			lq = lq.Clauses(clause.Locking{Strength: "UPDATE"})
+			lock := clause.Locking{Strength: "UPDATE"}
+			if !wait {
+				lock.Options = "NOWAIT"
+			}
+			lq = lq.Clauses(lock)
 		}
 		var row projectRow
 		if err := lq.Take(&row).Error; err != nil {
+			if database.IsLockUnavailable(err) {
+				return errBusy
+			}
 			return translate(err)
 		}
 		p := toProject(row)
@@ -138,9 +149,12 @@ func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change 
 		if err := change(&p); err != nil {
 			return err
 		}
-		nr := toRow(p)
-		res := q.Model(&projectRow{}).Where("id = ? AND version = ?", id, old).
-			Select("*").Omit("id", "created_at").Updates(&nr)
+		changed := changedColumns(q, toRow(toProject(row)), toRow(p))
+		if len(changed) == 0 {
+			out = p
+			return nil
+		}
+		res := q.Model(&projectRow{}).Where("id = ? AND version = ?", id, old).Updates(changed)
 		if res.Error != nil {
 			return translate(res.Error)
 		}
@@ -151,6 +165,37 @@ func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change 
 		return nil
 	})
 	return out, translate(err)
+}
+
+// changedColumns maps the columns whose values differ between two rows of
+// one project to their new values, so that an update writes only those (a
+// stage move changes a few of some thirty).
+func changedColumns(q *gorm.DB, old, cur projectRow) map[string]any {
+	out := map[string]any{}
+	ov, cv := reflect.ValueOf(old), reflect.ValueOf(cur)
+	t := ov.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Name == "ID" || f.Name == "CreatedAt" || f.Name == "LastMoveOn" {
+			continue
+		}
+		a, b := ov.Field(i).Interface(), cv.Field(i).Interface()
+		if !sameValue(a, b) {
+			out[q.NamingStrategy.ColumnName("", f.Name)] = b
+		}
+	}
+	return out
+}
+
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case time.Time:
+		return x.Equal(b.(time.Time))
+	case *time.Time:
+		y := b.(*time.Time)
+		return x == nil && y == nil || x != nil && y != nil && x.Equal(*y)
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // Transitions returns a project's history, oldest first.

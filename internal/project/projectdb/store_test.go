@@ -46,7 +46,7 @@ func newProject(mods ...func(*project.Project)) project.Project {
 			Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy",
 			BuildType: project.New, KeyLevel: "none", Funding: []project.Funding{},
 		},
-		Stage: project.Planning, Health: project.Green, HealthReasons: []string{},
+		Stage: project.Planning, Health: project.Green, HealthReasons: []project.HealthReason{},
 		Version: 1, CreatedAt: clock, UpdatedAt: clock,
 	}
 	for _, m := range mods {
@@ -87,7 +87,11 @@ func fullProject() (project.Project, *project.Transition) {
 			CompletedOn: day("2021-01-10"), ProductionOn: day("2021-03-05"),
 		}
 		p.Health = project.Yellow
-		p.HealthReasons = []string{"planned_production_overdue", "investment_behind"}
+		p.HealthReasons = []project.HealthReason{
+			{Rule: project.RuleProductionMissed, Level: project.Yellow, Since: day("2021-03-01")},
+			{Rule: project.RuleInvestmentBehind, Level: project.Yellow, Ref: "2021: 12.5"},
+		}
+		p.HealthDueOn = day("2021-04-01")
 		p.Version = 3
 		p.CreatedAt = clock.Add(-48*time.Hour + 7*time.Microsecond)
 		p.UpdatedAt = clock.Add(1234 * time.Microsecond)
@@ -139,7 +143,7 @@ func TestCreateGetRoundTrip(t *testing.T) {
 			{"nil funding and reasons come back empty", newProject(func(p *project.Project) {
 				p.Funding, p.HealthReasons = nil, nil
 			}), nil, func(p project.Project) project.Project {
-				p.Funding, p.HealthReasons = []project.Funding{}, []string{}
+				p.Funding, p.HealthReasons = []project.Funding{}, []project.HealthReason{}
 				return p
 			}},
 			{"times in another zone come back as the same instant in UTC", newProject(func(p *project.Project) {

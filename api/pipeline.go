@@ -1,0 +1,116 @@
+package api
+
+// HealthReason is one health rule that fired (CONTRACT §6).
+type HealthReason struct {
+	Rule  string `json:"rule" example:"planned_start_missed" enums:"planned_start_missed,planned_completion_missed,planned_production_missed,investment_behind,blocker_overdue,funding_over_plan"`
+	Level string `json:"level" example:"yellow" enums:"yellow,red"`
+	// The first day the rule fired, for the rules of dates.
+	Since *string `json:"since,omitempty" format:"date"`
+	// What fired it: a blocker's ID, a funding source, or "<year>: <points behind>".
+	Ref string `json:"ref,omitempty"`
+}
+
+// ProjectHealth is a project's health computed for one day.
+type ProjectHealth struct {
+	On            string         `json:"on" format:"date"`
+	Health        string         `json:"health" enums:"green,yellow,red"`
+	HealthReasons []HealthReason `json:"health_reasons"`
+}
+
+// PlanWrite sets a year's planned investment.
+type PlanWrite struct {
+	PlannedInvestmentYuan *int64 `json:"planned_investment_yuan" example:"120000000" minimum:"0"`
+}
+
+// Plan is a project's planned investment for a year.
+type Plan struct {
+	Year                  int    `json:"year" example:"2021"`
+	PlannedInvestmentYuan int64  `json:"planned_investment_yuan" example:"120000000"`
+	Version               int    `json:"version" example:"1"`
+	UpdatedAt             string `json:"updated_at" format:"date-time"`
+	UpdatedBy             string `json:"updated_by"`
+}
+
+// PlanList is a project's plans by year.
+type PlanList struct {
+	Items []Plan `json:"items"`
+}
+
+// ProgressWrite reports the investment completed in a month.
+type ProgressWrite struct {
+	CompletedYuan *int64 `json:"completed_yuan" example:"8000000" minimum:"0"`
+	Note          string `json:"note" example:""`
+}
+
+// ProgressMonth is the investment completed in one month.
+type ProgressMonth struct {
+	Period        string `json:"period" example:"2021-03"`
+	CompletedYuan int64  `json:"completed_yuan" example:"8000000"`
+	Note          string `json:"note"`
+	Version       int    `json:"version" example:"1"`
+	UpdatedAt     string `json:"updated_at" format:"date-time"`
+	ReportedBy    string `json:"reported_by"`
+}
+
+// YearProgress is a project's investment in one year.
+type YearProgress struct {
+	ProjectID string `json:"project_id" format:"uuid"`
+	Year      int    `json:"year" example:"2021"`
+	// The year's plan; null when none is set.
+	PlannedInvestmentYuan *int64 `json:"planned_investment_yuan" extensions:"x-nullable"`
+	// The sum of the months.
+	CompletedYuan int64           `json:"completed_yuan"`
+	Months        []ProgressMonth `json:"months"`
+}
+
+// IssueCreate opens a blocker (问题清单).
+type IssueCreate struct {
+	Title       string `json:"title" example:"风机基础用地未获批"`
+	Description string `json:"description" example:""`
+	Kind        string `json:"kind" example:"land" enums:"land,funding,approval,grid,construction,environment,other"`
+	// The department that must clear it.
+	ResponsibleDepartment string `json:"responsible_department" example:"natural_resources"`
+	DueOn                 string `json:"due_on" format:"date" example:"2021-06-30"`
+}
+
+// IssuePatch is a merge patch of a blocker; absent members stay. The
+// responsible department may change only status and resolution.
+type IssuePatch struct {
+	Title                 *string `json:"title,omitempty"`
+	Description           *string `json:"description,omitempty"`
+	Kind                  *string `json:"kind,omitempty" enums:"land,funding,approval,grid,construction,environment,other"`
+	ResponsibleDepartment *string `json:"responsible_department,omitempty"`
+	DueOn                 *string `json:"due_on,omitempty" format:"date"`
+	// open → in_progress → resolved (open → resolved too); resolved is final.
+	Status *string `json:"status,omitempty" enums:"open,in_progress,resolved"`
+	// Required to resolve.
+	Resolution *string `json:"resolution,omitempty"`
+}
+
+// Issue is a blocker holding a project back.
+type Issue struct {
+	ID                    string `json:"id" format:"uuid"`
+	ProjectID             string `json:"project_id" format:"uuid"`
+	ProjectDepartment     string `json:"project_department" example:"energy"`
+	Title                 string `json:"title"`
+	Description           string `json:"description"`
+	Kind                  string `json:"kind" enums:"land,funding,approval,grid,construction,environment,other"`
+	ResponsibleDepartment string `json:"responsible_department" example:"natural_resources"`
+	DueOn                 string `json:"due_on" format:"date"`
+	Status                string `json:"status" enums:"open,in_progress,resolved"`
+	Resolution            string `json:"resolution"`
+	// Unresolved past its due date, today.
+	Overdue    bool    `json:"overdue"`
+	CreatedBy  string  `json:"created_by"`
+	Version    int     `json:"version" example:"1"`
+	CreatedAt  string  `json:"created_at" format:"date-time"`
+	UpdatedAt  string  `json:"updated_at" format:"date-time"`
+	ResolvedAt *string `json:"resolved_at" extensions:"x-nullable" format:"date-time"`
+}
+
+// IssueList is a page of blockers, the earliest due first.
+type IssueList struct {
+	Items      []Issue `json:"items"`
+	NextCursor *string `json:"next_cursor" extensions:"x-nullable"`
+	Total      *int64  `json:"total,omitempty"`
+}

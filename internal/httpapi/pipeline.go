@@ -1,0 +1,544 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// optionalIfMatch reads If-Match where it is optional: 0 when absent.
+func optionalIfMatch(c *gin.Context) int {
+	if c.GetHeader("If-Match") == "" {
+		return 0
+	}
+	v, _ := ifMatch(c)
+	return v
+}
+
+// onlyParams refuses query parameters other than those named.
+func onlyParams(c *gin.Context, names ...string) error {
+	var fs []apperr.FieldError
+	for k, vs := range c.Request.URL.Query() {
+		switch {
+		case !slices.Contains(names, k):
+			fs = append(fs, apperr.FieldError{Field: k, Code: "unknown_parameter", Param: strings.Join(names, ",")})
+		case len(vs) > 1:
+			fs = append(fs, apperr.FieldError{Field: k, Code: "repeated"})
+		}
+	}
+	return apperr.Fields(fs)
+}
+
+// putAnswer writes the answer of a PUT: 201 with Location when it created
+// the resource, 200 otherwise.
+func putAnswer(c *gin.Context, created bool, version int, body any) {
+	c.Header("ETag", etag(version))
+	if created {
+		c.Header("Location", c.Request.URL.Path)
+		ok(c, http.StatusCreated, body)
+		return
+	}
+	ok(c, http.StatusOK, body)
+}
+
+func toPlanResponse(p project.Plan) api.Plan {
+	return api.Plan{Year: p.Year, PlannedInvestmentYuan: p.PlannedYuan, Version: p.Version, UpdatedAt: timestamp(p.UpdatedAt), UpdatedBy: p.UpdatedBy}
+}
+
+func toProgressResponse(p project.Progress) api.ProgressMonth {
+	return api.ProgressMonth{Period: p.Period.String(), CompletedYuan: p.CompletedYuan, Note: p.Note, Version: p.Version, UpdatedAt: timestamp(p.UpdatedAt), ReportedBy: p.ReportedBy}
+}
+
+// putPlan sets a project's planned investment for a year.
+//
+//	@Summary		Set a year's planned investment
+//	@Description	Sets the project's planned investment for the year (CONTRACT §5), creating the plan or replacing it; the audit trail keeps the old figure. If-Match is optional and names the plan's version.
+//	@ID				putPlan
+//	@Tags			progress
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			id			path		string			true	"project ID"	format(uuid)
+//	@Param			year		path		integer			true	"year"			minimum(2000)
+//	@Param			If-Match	header		string			false	"ETag of the plan being replaced"
+//	@Param			plan		body		api.PlanWrite	true	"the plan"
+//	@Success		200			{object}	api.Plan
+//	@Success		201			{object}	api.Plan
+//	@Failure		400			{object}	api.Problem
+//	@Failure		401			{object}	api.Problem
+//	@Failure		403			{object}	api.Problem
+//	@Failure		404			{object}	api.Problem
+//	@Failure		409			{object}	api.Problem
+//	@Failure		412			{object}	api.Problem
+//	@Failure		413			{object}	api.Problem
+//	@Failure		415			{object}	api.Problem
+//	@Router			/api/v1/projects/{id}/plans/{year} [put]
+func (h *handlers) putPlan(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	year, err := strconv.Atoi(c.Param("year"))
+	if err != nil {
+		h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "year", Code: "invalid_format", Param: "YYYY"}}))
+		return
+	}
+	body, err := readBody(c, h.cfg.BodyLimit, false)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var in api.PlanWrite
+	if err := decodeStrict(body, &in); err != nil {
+		h.fail(c, err)
+		return
+	}
+	if in.PlannedInvestmentYuan == nil {
+		h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "planned_investment_yuan", Code: "required"}}))
+		return
+	}
+	pl, created, err := h.projects.PutPlan(c.Request.Context(), p, c.Param("id"), year, *in.PlannedInvestmentYuan, optionalIfMatch(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	putAnswer(c, created, pl.Version, toPlanResponse(pl))
+}
+
+// listPlans returns a project's plans.
+//
+//	@Summary		A project's yearly plans
+//	@Description	The planned investment of every year set, by year.
+//	@ID				listPlans
+//	@Tags			progress
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			id	path		string	true	"project ID"	format(uuid)
+//	@Success		200	{object}	api.PlanList
+//	@Failure		401	{object}	api.Problem
+//	@Failure		403	{object}	api.Problem
+//	@Failure		404	{object}	api.Problem
+//	@Router			/api/v1/projects/{id}/plans [get]
+func (h *handlers) listPlans(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	plans, err := h.projects.Plans(c.Request.Context(), p, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := api.PlanList{Items: make([]api.Plan, len(plans))}
+	for i, pl := range plans {
+		out.Items[i] = toPlanResponse(pl)
+	}
+	ok(c, http.StatusOK, out)
+}
+
+// putProgress reports the investment completed in a month.
+//
+//	@Summary		Report a month's completed investment
+//	@Description	Records the investment completed in the month (YYYY-MM, not in the future). Reporting a month again is a correction: the new figure replaces the old, which the audit trail keeps. If-Match is optional and names the report's version.
+//	@ID				putProgress
+//	@Tags			progress
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			id			path		string				true	"project ID"	format(uuid)
+//	@Param			period		path		string				true	"month, YYYY-MM"
+//	@Param			If-Match	header		string				false	"ETag of the report being corrected"
+//	@Param			progress	body		api.ProgressWrite	true	"the month's figure"
+//	@Success		200			{object}	api.ProgressMonth
+//	@Success		201			{object}	api.ProgressMonth
+//	@Failure		400			{object}	api.Problem
+//	@Failure		401			{object}	api.Problem
+//	@Failure		403			{object}	api.Problem
+//	@Failure		404			{object}	api.Problem
+//	@Failure		409			{object}	api.Problem
+//	@Failure		412			{object}	api.Problem
+//	@Failure		413			{object}	api.Problem
+//	@Failure		415			{object}	api.Problem
+//	@Router			/api/v1/projects/{id}/progress/{period} [put]
+func (h *handlers) putProgress(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	period, err := project.ParsePeriod(c.Param("period"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	body, err := readBody(c, h.cfg.BodyLimit, false)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var in api.ProgressWrite
+	if err := decodeStrict(body, &in); err != nil {
+		h.fail(c, err)
+		return
+	}
+	if in.CompletedYuan == nil {
+		h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "completed_yuan", Code: "required"}}))
+		return
+	}
+	pr, created, err := h.projects.PutProgress(c.Request.Context(), p, c.Param("id"), period, *in.CompletedYuan, in.Note, optionalIfMatch(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	putAnswer(c, created, pr.Version, toProgressResponse(pr))
+}
+
+// getProgress returns a project's investment in a year.
+//
+//	@Summary		A project's investment in a year
+//	@Description	The year's plan and every month reported, in order, with their sum.
+//	@ID				getProgress
+//	@Tags			progress
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			id		path		string	true	"project ID"					format(uuid)
+//	@Param			year	query		integer	false	"year; default the current one"	minimum(2000)	maximum(2999)
+//	@Success		200		{object}	api.YearProgress
+//	@Failure		400		{object}	api.Problem
+//	@Failure		401		{object}	api.Problem
+//	@Failure		403		{object}	api.Problem
+//	@Failure		404		{object}	api.Problem
+//	@Router			/api/v1/projects/{id}/progress [get]
+func (h *handlers) getProgress(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	year := project.Today(h.now()).Year()
+	err := onlyParams(c, "year")
+	if s := c.Query("year"); err == nil && s != "" {
+		if year, err = strconv.Atoi(s); err != nil {
+			err = apperr.Fields([]apperr.FieldError{{Field: "year", Code: "invalid_format", Param: "YYYY"}})
+		}
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	yp, err := h.projects.Investment(c.Request.Context(), p, c.Param("id"), year)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := api.YearProgress{ProjectID: c.Param("id"), Year: yp.Year, CompletedYuan: yp.CompletedYuan, Months: make([]api.ProgressMonth, len(yp.Months))}
+	if yp.Plan != nil {
+		out.PlannedInvestmentYuan = &yp.Plan.PlannedYuan
+	}
+	for i, m := range yp.Months {
+		out.Months[i] = toProgressResponse(m)
+	}
+	ok(c, http.StatusOK, out)
+}
+
+// getHealth computes a project's health for a day.
+//
+//	@Summary		A project's health on a day
+//	@Description	Computes the traffic light (CONTRACT §6) for a day, past or future, from what the register holds now: the plans, the actual dates and the blockers as they stood that day. The project's stored health is this for today.
+//	@ID				getHealth
+//	@Tags			projects
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			id	path		string	true	"project ID"						format(uuid)
+//	@Param			on	query		string	false	"day, YYYY-MM-DD; default today"	format(date)
+//	@Success		200	{object}	api.ProjectHealth
+//	@Failure		400	{object}	api.Problem
+//	@Failure		401	{object}	api.Problem
+//	@Failure		403	{object}	api.Problem
+//	@Failure		404	{object}	api.Problem
+//	@Router			/api/v1/projects/{id}/health [get]
+func (h *handlers) getHealth(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	var on time.Time
+	err := onlyParams(c, "on")
+	if s := c.Query("on"); err == nil && s != "" {
+		var d dates
+		if t := d.parse("on", &s); t != nil {
+			on = *t
+		}
+		err = apperr.Fields(d.errs)
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	hs, err := h.projects.Health(c.Request.Context(), p, c.Param("id"), on)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, api.ProjectHealth{On: hs.On.Format(time.DateOnly), Health: string(hs.Health), HealthReasons: toReasons(hs.Reasons)})
+}
+
+func (h *handlers) toIssueResponse(i project.Issue) api.Issue {
+	var resolved *string
+	if i.ResolvedAt != nil {
+		s := timestamp(*i.ResolvedAt)
+		resolved = &s
+	}
+	return api.Issue{
+		ID: i.ID, ProjectID: i.ProjectID, ProjectDepartment: i.ProjectDepartment, Title: i.Title, Description: i.Description,
+		Kind: string(i.Kind), ResponsibleDepartment: i.ResponsibleDepartment, DueOn: i.DueOn.Format(time.DateOnly),
+		Status: string(i.Status), Resolution: i.Resolution, Overdue: i.Overdue(project.Today(h.now())),
+		CreatedBy: i.CreatedBy, Version: i.Version, CreatedAt: timestamp(i.CreatedAt), UpdatedAt: timestamp(i.UpdatedAt), ResolvedAt: resolved,
+	}
+}
+
+// issueFields converts a blocker's wire fields, naming a bad date.
+func issueFields(title, description, kind, dept string, due *string, status, resolution string) (project.IssueFields, error) {
+	var d dates
+	f := project.IssueFields{
+		Title: title, Description: description, Kind: project.IssueKind(kind), ResponsibleDepartment: dept,
+		Status: project.IssueStatus(status), Resolution: resolution,
+	}
+	if due != nil && *due != "" {
+		if t := d.parse("due_on", due); t != nil {
+			f.DueOn = *t
+		}
+	}
+	return f, apperr.Fields(d.errs)
+}
+
+// openIssue records a blocker of a project.
+//
+//	@Summary		Open a blocker
+//	@Description	Records a problem holding the project back (问题清单), assigned to the department that must clear it, with a due date. While it is unresolved, that department may read the project and update the blocker's status. With an Idempotency-Key, a repeated request replays the first answer.
+//	@ID				openIssue
+//	@Tags			issues
+//	@Security		BearerAuth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			id				path		string			true	"project ID"	format(uuid)
+//	@Param			Idempotency-Key	header		string			false	"unique key of this request"
+//	@Param			issue			body		api.IssueCreate	true	"the blocker"
+//	@Success		201				{object}	api.Issue
+//	@Header			201				{string}	Location	"URL of the blocker"
+//	@Failure		400				{object}	api.Problem
+//	@Failure		401				{object}	api.Problem
+//	@Failure		403				{object}	api.Problem
+//	@Failure		404				{object}	api.Problem
+//	@Failure		409				{object}	api.Problem
+//	@Failure		413				{object}	api.Problem
+//	@Failure		415				{object}	api.Problem
+//	@Failure		422				{object}	api.Problem
+//	@Router			/api/v1/projects/{id}/issues [post]
+func (h *handlers) openIssue(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	id := c.Param("id")
+	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
+		var in api.IssueCreate
+		if err := decodeStrict(body, &in); err != nil {
+			return created{}, err
+		}
+		f, err := issueFields(in.Title, in.Description, in.Kind, in.ResponsibleDepartment, &in.DueOn, "", "")
+		if err != nil {
+			return created{}, err
+		}
+		is, err := h.projects.OpenIssue(ctx, p, id, f)
+		if err != nil {
+			return created{}, err
+		}
+		return created{location: "/api/v1/issues/" + is.ID, etag: etag(is.Version), body: h.toIssueResponse(is)}, nil
+	})
+}
+
+// getIssue returns one blocker.
+//
+//	@Summary		Get a blocker
+//	@Description	A blocker of a project the caller may read, or one its department is responsible for, with its version in ETag.
+//	@ID				getIssue
+//	@Tags			issues
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			id	path		string	true	"blocker ID"	format(uuid)
+//	@Success		200	{object}	api.Issue
+//	@Header			200	{string}	ETag	"version of the blocker"
+//	@Failure		401	{object}	api.Problem
+//	@Failure		403	{object}	api.Problem
+//	@Failure		404	{object}	api.Problem
+//	@Router			/api/v1/issues/{id} [get]
+func (h *handlers) getIssue(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	is, err := h.projects.GetIssue(c.Request.Context(), p, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("ETag", etag(is.Version))
+	ok(c, http.StatusOK, h.toIssueResponse(is))
+}
+
+// listIssues lists blockers.
+//
+//	@Summary		List blockers
+//	@Description	The blockers of live projects the caller may read and those its department is responsible for, the earliest due first. department filters the responsible department; overdue=true keeps unresolved blockers past their due date.
+//	@ID				listIssues
+//	@Tags			issues
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			status		query		string	false	"statuses, comma-separated: open, in_progress, resolved"
+//	@Param			kind		query		string	false	"kinds, comma-separated"
+//	@Param			department	query		string	false	"responsible departments, comma-separated"
+//	@Param			project_id	query		string	false	"one project's blockers"	format(uuid)
+//	@Param			overdue		query		boolean	false	"unresolved past the due date (true) or not (false)"
+//	@Param			limit		query		integer	false	"page size"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor		query		string	false	"next_cursor of the previous page"
+//	@Param			count		query		boolean	false	"also answer the total"
+//	@Success		200			{object}	api.IssueList
+//	@Failure		400			{object}	api.Problem
+//	@Failure		401			{object}	api.Problem
+//	@Failure		403			{object}	api.Problem
+//	@Router			/api/v1/issues [get]
+func (h *handlers) listIssues(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	q, err := project.ParseIssueQuery(c.Request.URL.Query(), project.Today(h.now()))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	page, err := h.projects.ListIssues(c.Request.Context(), p, q)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := api.IssueList{Items: make([]api.Issue, len(page.Items)), Total: page.Total}
+	for i, is := range page.Items {
+		out.Items[i] = h.toIssueResponse(is)
+	}
+	if page.Next != nil {
+		s := project.EncodeCursor(*page.Next)
+		out.NextCursor = &s
+	}
+	ok(c, http.StatusOK, out)
+}
+
+// issueWritable are the members a blocker's merge patch may name, and
+// issueReadOnly the others of a blocker.
+var (
+	issueWritable = map[string]bool{
+		"title": true, "description": true, "kind": true, "responsible_department": true, "due_on": true, "status": true, "resolution": true,
+	}
+	issueReadOnly = map[string]bool{
+		"id": true, "project_id": true, "project_department": true, "overdue": true, "created_by": true,
+		"version": true, "created_at": true, "updated_at": true, "resolved_at": true,
+	}
+)
+
+// patchIssue updates a blocker.
+//
+//	@Summary		Update a blocker
+//	@Description	Applies a JSON merge patch (RFC 7396). Status goes open → in_progress → resolved (or open → resolved), and resolving needs a resolution; a resolved blocker is closed. The project's owner may change every field; the responsible department, only status and resolution. If-Match with the ETag is required.
+//	@ID				patchIssue
+//	@Tags			issues
+//	@Security		BearerAuth
+//	@Accept			json,application/merge-patch+json
+//	@Produce		json,application/problem+json
+//	@Param			id			path		string			true	"blocker ID"	format(uuid)
+//	@Param			If-Match	header		string			true	"ETag of the version being changed"
+//	@Param			patch		body		api.IssuePatch	true	"merge patch"
+//	@Success		200			{object}	api.Issue
+//	@Header			200			{string}	ETag	"new version of the blocker"
+//	@Failure		400			{object}	api.Problem
+//	@Failure		401			{object}	api.Problem
+//	@Failure		403			{object}	api.Problem
+//	@Failure		404			{object}	api.Problem
+//	@Failure		409			{object}	api.Problem
+//	@Failure		412			{object}	api.Problem
+//	@Failure		413			{object}	api.Problem
+//	@Failure		415			{object}	api.Problem
+//	@Failure		422			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
+//	@Router			/api/v1/issues/{id} [patch]
+func (h *handlers) patchIssue(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	body, err := readBody(c, h.cfg.BodyLimit, true)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var patch map[string]json.RawMessage
+	if err := decodeStrict(body, &patch); err != nil {
+		h.fail(c, err)
+		return
+	}
+	var fs []apperr.FieldError
+	for k := range patch {
+		switch {
+		case issueReadOnly[k]:
+			fs = append(fs, apperr.FieldError{Field: k, Code: "read_only"})
+		case !issueWritable[k]:
+			h.fail(c, &apperr.Error{Kind: apperr.UnknownField, Fields: []apperr.FieldError{{Field: k, Code: "unknown_field"}}})
+			return
+		}
+	}
+	if err := apperr.Fields(fs); err != nil {
+		h.fail(c, err)
+		return
+	}
+	is, err := h.projects.UpdateIssue(c.Request.Context(), p, c.Param("id"), version, func(cur project.IssueFields) (project.IssueFields, error) {
+		due := cur.DueOn.Format(time.DateOnly)
+		doc, _ := json.Marshal(api.IssuePatch{
+			Title: &cur.Title, Description: &cur.Description, Kind: (*string)(&cur.Kind), ResponsibleDepartment: &cur.ResponsibleDepartment,
+			DueOn: &due, Status: (*string)(&cur.Status), Resolution: &cur.Resolution,
+		})
+		merged, err := mergePatch(doc, body)
+		if err != nil {
+			return cur, err
+		}
+		var w api.IssuePatch
+		if err := decodeStrict(merged, &w); err != nil {
+			return cur, err
+		}
+		str := func(s *string) string {
+			if s == nil {
+				return ""
+			}
+			return *s
+		}
+		return issueFields(str(w.Title), str(w.Description), str(w.Kind), str(w.ResponsibleDepartment), w.DueOn, str(w.Status), str(w.Resolution))
+	})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("ETag", etag(is.Version))
+	ok(c, http.StatusOK, h.toIssueResponse(is))
+}

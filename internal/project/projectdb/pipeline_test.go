@@ -1,0 +1,161 @@
+package projectdb_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/audit/auditdb"
+	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/platform/database"
+	"github.com/guangling/pipeline/internal/platform/database/dbtest"
+	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/project/projectdb"
+)
+
+// movingClock is a clock a test sets.
+type movingClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *movingClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *movingClock) set(day string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = day0(day).Add(2 * time.Hour)
+}
+
+func day0(s string) time.Time { return *day(s) }
+
+// TestHealthIsKeptCurrent: the stored health, which the list filter reads,
+// follows the passing of days through RefreshHealth, and is computed again
+// for every project when the thresholds change; none of it makes a version.
+func TestHealthIsKeptCurrent(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		clk := &movingClock{}
+		clk.set("2021-06-15")
+		svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), clk.now), clk.now, uuid.NewString)
+		bureau := auth.Principal{Subject: uuid.NewString(), Name: "bureau", Role: auth.RoleBureau}
+		health := func(id string) (project.Health, int) {
+			p, err := svc.Get(ctx, bureau, id)
+			require.NoError(t, err)
+			return p.Health, p.Version
+		}
+		listed := func(h project.Health) []string {
+			page, err := svc.List(ctx, bureau, project.ListQuery{Filter: project.Filter{Healths: []project.Health{h}}, Limit: 50})
+			require.NoError(t, err)
+			var ids []string
+			for _, p := range page.Items {
+				ids = append(ids, p.ID)
+			}
+			return ids
+		}
+
+		p, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{
+			Name: "天宏阳光100兆瓦光伏项目", Category: "solar_pv", Department: "energy", PlannedStartDate: day("2021-06-20"),
+		}})
+		require.NoError(t, err)
+		assert.Equal(t, project.Green, p.Health)
+		gone, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{
+			Name: "archived", Category: "solar_pv", Department: "energy", PlannedStartDate: day("2021-06-20"),
+		}})
+		require.NoError(t, err)
+		require.NoError(t, svc.Archive(ctx, bureau, gone.ID, 1))
+
+		n, err := svc.RefreshHealth(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n, "the first run computes every live project under the configured rules")
+		n, err = svc.RefreshHealth(ctx)
+		require.NoError(t, err)
+		assert.Zero(t, n, "nothing is due the same day")
+
+		clk.set("2021-06-21")
+		n, err = svc.RefreshHealth(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		h, v := health(p.ID)
+		assert.Equal(t, project.Yellow, h, "the planned start passed yesterday")
+		assert.Equal(t, 1, v, "health is derived: no new version")
+		assert.Equal(t, []string{p.ID}, listed(project.Yellow))
+		h, _ = health(gone.ID)
+		assert.Equal(t, project.Green, h, "an archived project is left alone")
+
+		// Stricter thresholds: every project is computed again.
+		rules := project.DefaultHealthRules()
+		rules.DateRedDays = 0
+		svc.SetHealthRules(rules)
+		n, err = svc.RefreshHealth(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		h, _ = health(p.ID)
+		assert.Equal(t, project.Red, h)
+		assert.Equal(t, []string{p.ID}, listed(project.Red))
+		assert.Empty(t, listed(project.Yellow))
+
+		// Restoring computes the archived project's health for today.
+		restored, err := svc.Restore(ctx, bureau, gone.ID)
+		require.NoError(t, err)
+		assert.Equal(t, project.Red, restored.Health)
+	})
+}
+
+// TestResponsibleDepartmentReadsTheProject: the scope clause of CONTRACT §2.
+// A department responsible for an unresolved blocker reads the project, and
+// only while the blocker is unresolved; it never writes the project, and its
+// lists stay its own department's register.
+func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		now := func() time.Time { return time.Date(2021, 6, 15, 2, 0, 0, 0, time.UTC) }
+		svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), now), now, uuid.NewString)
+		bureau := auth.Principal{Subject: uuid.NewString(), Name: "bureau", Role: auth.RoleBureau}
+		industry := auth.Principal{Subject: uuid.NewString(), Name: "industry", Role: auth.RoleDeptEditor, Department: "industry"}
+		p, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
+		require.NoError(t, err)
+
+		_, err = svc.Get(ctx, industry, p.ID)
+		require.Equal(t, apperr.NotFound, apperr.KindOf(err), "another department's project")
+
+		is, err := svc.OpenIssue(ctx, bureau, p.ID, project.IssueFields{
+			Title: "配套部件供应", Kind: "construction", ResponsibleDepartment: "industry", DueOn: day0("2021-07-01"),
+		})
+		require.NoError(t, err)
+		got, err := svc.Get(ctx, industry, p.ID)
+		require.NoError(t, err, "the responsible department reads the project")
+		assert.Equal(t, p.ID, got.ID)
+		_, err = svc.Transitions(ctx, industry, p.ID)
+		require.NoError(t, err)
+		_, err = svc.Investment(ctx, industry, p.ID, 2021)
+		require.NoError(t, err)
+
+		_, err = svc.Update(ctx, industry, p.ID, 1, func(f project.Fields) (project.Fields, error) { f.Leader = "x"; return f, nil })
+		assert.Equal(t, apperr.NotFound, apperr.KindOf(err), "but does not change it")
+		_, _, err = svc.PutPlan(ctx, industry, p.ID, 2021, 1, 0)
+		assert.Equal(t, apperr.NotFound, apperr.KindOf(err))
+		page, err := svc.List(ctx, industry, project.ListQuery{Limit: 50})
+		require.NoError(t, err)
+		assert.Empty(t, page.Items, "lists hold the department's own register")
+
+		_, err = svc.UpdateIssue(ctx, industry, is.ID, is.Version, func(f project.IssueFields) (project.IssueFields, error) {
+			f.Status, f.Resolution = project.IssueResolved, "供应商已落实"
+			return f, nil
+		})
+		require.NoError(t, err)
+		_, err = svc.Get(ctx, industry, p.ID)
+		assert.Equal(t, apperr.NotFound, apperr.KindOf(err), "a resolved blocker opens nothing")
+		seen, err := svc.GetIssue(ctx, industry, is.ID)
+		require.NoError(t, err, "the responsible department still sees its blocker")
+		assert.Equal(t, project.IssueResolved, seen.Status)
+	})
+}
