@@ -1214,6 +1214,12 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
+                        "description": "project IDs, comma-separated, at most 200 (a drill-down)",
+                        "name": "id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
                         "description": "stages, comma-separated",
                         "name": "stage",
                         "in": "query"
@@ -1467,6 +1473,248 @@ const docTemplate = `{
                         "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/projects/export": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The projects the caller may read that the filters select (those of the project list), in creation order, one row each with Chinese column headers (docs/api.md, \"Export and import\"): XLSX with date cells, or CSV in UTF-8 with a byte order mark. The file is streamed as the register is read; sort, limit, cursor and count do not apply and are refused.",
+                "produces": [
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "text/csv",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "projects"
+                ],
+                "summary": "Export projects as XLSX or CSV",
+                "operationId": "exportProjects",
+                "parameters": [
+                    {
+                        "enum": [
+                            "xlsx",
+                            "csv"
+                        ],
+                        "type": "string",
+                        "default": "xlsx",
+                        "description": "file format",
+                        "name": "format",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "stages, comma-separated",
+                        "name": "stage",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "categories, comma-separated",
+                        "name": "category",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "department codes, comma-separated",
+                        "name": "department",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "new, continuing",
+                        "name": "build_type",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "key levels, comma-separated",
+                        "name": "key_level",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "green, yellow, red",
+                        "name": "health",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "township, exact",
+                        "name": "township",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "responsible leader, exact",
+                        "name": "leader",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "substring of name, company or code",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "minimum": 0,
+                        "type": "integer",
+                        "description": "minimum total investment",
+                        "name": "min_investment_yuan",
+                        "in": "query"
+                    },
+                    {
+                        "minimum": 0,
+                        "type": "integer",
+                        "description": "maximum total investment",
+                        "name": "max_investment_yuan",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "description": "planned start on or after (YYYY-MM-DD)",
+                        "name": "planned_start_from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "description": "planned start on or before (YYYY-MM-DD)",
+                        "name": "planned_start_to",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "changed at or after (RFC 3339)",
+                        "name": "updated_since",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "export archived projects instead (bureau, admin)",
+                        "name": "archived",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the register file",
+                        "schema": {
+                            "type": "file"
+                        },
+                        "headers": {
+                            "Content-Disposition": {
+                                "type": "string",
+                                "description": "attachment with the file name (RFC 6266)"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/projects/import": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Reads a file with the export's columns (a header row, columns in any order; docs/api.md, \"Export and import\"), told XLSX or CSV by its content. A row with 项目ID updates that project (its 版本 must be the current version; stage and actual dates cannot change); a row without creates one, at any stage. Every row is checked and reported. All rows are written in one transaction, or none: when any row fails, nothing is written and the answer is 422 with the report. With dry_run=true nothing is written and the answer is 200 with the report.",
+                "consumes": [
+                    "multipart/form-data"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "projects"
+                ],
+                "summary": "Import projects from XLSX or CSV",
+                "operationId": "importProjects",
+                "parameters": [
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "check and report only, write nothing",
+                        "name": "dry_run",
+                        "in": "query"
+                    },
+                    {
+                        "type": "file",
+                        "description": "the register file, XLSX or CSV",
+                        "name": "file",
+                        "in": "formData",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.ImportReport"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "rows failed; nothing was written",
+                        "schema": {
+                            "$ref": "#/definitions/api.ImportFailure"
                         }
                     }
                 }
@@ -2491,6 +2739,251 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/stats/batches": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The projects the caller may read signed, started (first start; a resumption is not one) and put into production within the quarter: count, total and expected annual output, and their IDs.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "三个一批 (quarterly batches)",
+                "operationId": "statsBatches",
+                "parameters": [
+                    {
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year; default the current one",
+                        "name": "year",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 4,
+                        "minimum": 1,
+                        "type": "integer",
+                        "description": "quarter; default today's, or 4 for a past year",
+                        "name": "quarter",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Batches"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/stats/breakdown": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Counts, total investment, and the year's planned and completed investment of the projects the caller may read, grouped by stage (as of the year's last day, or today), category, department, township or leader.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "Breakdown",
+                "operationId": "statsBreakdown",
+                "parameters": [
+                    {
+                        "enum": [
+                            "stage",
+                            "category",
+                            "department",
+                            "township",
+                            "leader"
+                        ],
+                        "type": "string",
+                        "description": "grouping",
+                        "name": "by",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year; default the current one",
+                        "name": "year",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Breakdown"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/stats/overview": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "CONTRACT §6 over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. The formulas, with a worked example: docs/stats.md.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "KPI overview",
+                "operationId": "statsOverview",
+                "parameters": [
+                    {
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year; default the current one",
+                        "name": "year",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "description": "day within the year, not in the future; default today or the year's last day",
+                        "name": "as_of",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Overview"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/stats/trend": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Investment completed each month and from January, against the year's plan × month / 12 (序时进度), and the stage moves of each month by target stage (imports aside), over the projects the caller may read.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "Monthly trend",
+                "operationId": "statsTrend",
+                "parameters": [
+                    {
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year; default the current one",
+                        "name": "year",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Trend"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/users": {
             "get": {
                 "security": [
@@ -2873,6 +3366,97 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Batch": {
+            "type": "object",
+            "properties": {
+                "count": {
+                    "type": "integer"
+                },
+                "expected_annual_output_yuan": {
+                    "type": "integer"
+                },
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "total_investment_yuan": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.Batches": {
+            "type": "object",
+            "properties": {
+                "in_production": {
+                    "$ref": "#/definitions/api.Batch"
+                },
+                "quarter": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "signed": {
+                    "$ref": "#/definitions/api.Batch"
+                },
+                "started": {
+                    "$ref": "#/definitions/api.Batch"
+                },
+                "year": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.Breakdown": {
+            "type": "object",
+            "properties": {
+                "by": {
+                    "type": "string",
+                    "enum": [
+                        "stage",
+                        "category",
+                        "department",
+                        "township",
+                        "leader"
+                    ]
+                },
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.BreakdownItem"
+                    }
+                },
+                "year": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.BreakdownItem": {
+            "type": "object",
+            "properties": {
+                "completed_yuan": {
+                    "type": "integer"
+                },
+                "count": {
+                    "type": "integer"
+                },
+                "key": {
+                    "description": "The stage, category, department code, township or leader.",
+                    "type": "string"
+                },
+                "label": {
+                    "description": "Its Chinese name, where it has one.",
+                    "type": "string"
+                },
+                "planned_yuan": {
+                    "description": "The year's plans and completed investment of the group.",
+                    "type": "integer"
+                },
+                "total_investment_yuan": {
+                    "type": "integer"
+                }
+            }
+        },
         "api.Client": {
             "type": "object",
             "properties": {
@@ -3108,6 +3692,20 @@ const docTemplate = `{
                 }
             }
         },
+        "api.HealthCounts": {
+            "type": "object",
+            "properties": {
+                "green": {
+                    "type": "integer"
+                },
+                "red": {
+                    "type": "integer"
+                },
+                "yellow": {
+                    "type": "integer"
+                }
+            }
+        },
         "api.HealthReason": {
             "type": "object",
             "properties": {
@@ -3139,6 +3737,176 @@ const docTemplate = `{
                     "description": "The first day the rule fired, for the rules of dates.",
                     "type": "string",
                     "format": "date"
+                }
+            }
+        },
+        "api.ImportCellError": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "example": "invalid_type"
+                },
+                "column": {
+                    "description": "Column is the column's Chinese header.",
+                    "type": "string",
+                    "example": "总投资（元）"
+                },
+                "field": {
+                    "type": "string",
+                    "example": "total_investment_yuan"
+                },
+                "message": {
+                    "type": "string",
+                    "example": "类型错误，应为整数（元，不含小数）"
+                }
+            }
+        },
+        "api.ImportFailure": {
+            "type": "object",
+            "properties": {
+                "allowed": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "code": {
+                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, internal.",
+                    "type": "string",
+                    "example": "validation_failed"
+                },
+                "created": {
+                    "type": "integer"
+                },
+                "detail": {
+                    "type": "string",
+                    "example": "name: 必填"
+                },
+                "dry_run": {
+                    "type": "boolean"
+                },
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.FieldError"
+                    }
+                },
+                "failed": {
+                    "type": "integer"
+                },
+                "request_id": {
+                    "type": "string",
+                    "example": "4f9c2a7e1b3d5f60718293a4b5c6d7e8"
+                },
+                "rows": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.ImportRow"
+                    }
+                },
+                "status": {
+                    "type": "integer",
+                    "example": 400
+                },
+                "title": {
+                    "type": "string",
+                    "example": "请求参数无效"
+                },
+                "type": {
+                    "type": "string",
+                    "example": "urn:guangling:pipeline:problem:validation_failed"
+                },
+                "unchanged": {
+                    "type": "integer"
+                },
+                "updated": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.ImportReport": {
+            "type": "object",
+            "properties": {
+                "created": {
+                    "type": "integer"
+                },
+                "dry_run": {
+                    "type": "boolean"
+                },
+                "failed": {
+                    "type": "integer"
+                },
+                "rows": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.ImportRow"
+                    }
+                },
+                "unchanged": {
+                    "type": "integer"
+                },
+                "updated": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.ImportRow": {
+            "type": "object",
+            "properties": {
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.ImportCellError"
+                    }
+                },
+                "id": {
+                    "description": "ID is the project's: the one the row names, or the one it created.",
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "row": {
+                    "description": "Row is the row's line number in the file, counting from 1 (the header's).",
+                    "type": "integer",
+                    "example": 2
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "created",
+                        "updated",
+                        "unchanged",
+                        "error"
+                    ],
+                    "example": "updated"
+                }
+            }
+        },
+        "api.InvestmentCompletion": {
+            "type": "object",
+            "properties": {
+                "denominator": {
+                    "type": "integer"
+                },
+                "gap_points": {
+                    "description": "Percentage points behind time progress (negative when ahead); null\nwithout a plan.",
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "numerator": {
+                    "type": "integer"
+                },
+                "project_ids": {
+                    "$ref": "#/definitions/api.ProjectIDs"
+                },
+                "rate": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "time_progress": {
+                    "description": "Months elapsed / 12.",
+                    "type": "number",
+                    "example": 0.5
                 }
             }
         },
@@ -3477,6 +4245,54 @@ const docTemplate = `{
                 },
                 "error_description": {
                     "type": "string"
+                }
+            }
+        },
+        "api.Overview": {
+            "type": "object",
+            "properties": {
+                "as_of": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "by_stage": {
+                    "description": "Live projects by their stage on as_of.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.StageCount"
+                    }
+                },
+                "health": {
+                    "$ref": "#/definitions/api.HealthCounts"
+                },
+                "investment_completion": {
+                    "$ref": "#/definitions/api.InvestmentCompletion"
+                },
+                "over_100m": {
+                    "description": "Projects of total investment ≥ 100,000,000 yuan (亿元以上).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.ProjectSet"
+                        }
+                    ]
+                },
+                "projects": {
+                    "description": "Every live project.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.Totals"
+                        }
+                    ]
+                },
+                "resumption_rate": {
+                    "$ref": "#/definitions/api.TargetRate"
+                },
+                "start_rate": {
+                    "$ref": "#/definitions/api.StartRate"
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2021
                 }
             }
         },
@@ -4014,6 +4830,23 @@ const docTemplate = `{
                 }
             }
         },
+        "api.ProjectIDs": {
+            "type": "object",
+            "properties": {
+                "denominator": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "numerator": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                }
+            }
+        },
         "api.ProjectList": {
             "type": "object",
             "properties": {
@@ -4163,11 +4996,107 @@ const docTemplate = `{
                 }
             }
         },
+        "api.ProjectSet": {
+            "type": "object",
+            "properties": {
+                "count": {
+                    "type": "integer"
+                },
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "total_investment_yuan": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.Rate": {
+            "type": "object",
+            "properties": {
+                "denominator": {
+                    "type": "integer"
+                },
+                "numerator": {
+                    "type": "integer"
+                },
+                "project_ids": {
+                    "$ref": "#/definitions/api.ProjectIDs"
+                },
+                "rate": {
+                    "type": "number",
+                    "x-nullable": true
+                }
+            }
+        },
         "api.RefreshRequest": {
             "type": "object",
             "properties": {
                 "refresh_token": {
                     "type": "string"
+                }
+            }
+        },
+        "api.StageCount": {
+            "type": "object",
+            "properties": {
+                "count": {
+                    "type": "integer"
+                },
+                "stage": {
+                    "type": "string"
+                },
+                "total_investment_yuan": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.StartRate": {
+            "type": "object",
+            "properties": {
+                "annual": {
+                    "description": "New projects planned to start in the year.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.Rate"
+                        }
+                    ]
+                },
+                "target": {
+                    "type": "number",
+                    "example": 0.75
+                },
+                "to_date": {
+                    "description": "New projects planned to start by as_of.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.Rate"
+                        }
+                    ]
+                }
+            }
+        },
+        "api.TargetRate": {
+            "type": "object",
+            "properties": {
+                "denominator": {
+                    "type": "integer"
+                },
+                "numerator": {
+                    "type": "integer"
+                },
+                "project_ids": {
+                    "$ref": "#/definitions/api.ProjectIDs"
+                },
+                "rate": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "target": {
+                    "type": "number",
+                    "example": 1
                 }
             }
         },
@@ -4193,6 +5122,17 @@ const docTemplate = `{
                 "token_type": {
                     "type": "string",
                     "example": "Bearer"
+                }
+            }
+        },
+        "api.Totals": {
+            "type": "object",
+            "properties": {
+                "count": {
+                    "type": "integer"
+                },
+                "total_investment_yuan": {
+                    "type": "integer"
                 }
             }
         },
@@ -4306,6 +5246,51 @@ const docTemplate = `{
                 },
                 "transition": {
                     "$ref": "#/definitions/api.Transition"
+                }
+            }
+        },
+        "api.Trend": {
+            "type": "object",
+            "properties": {
+                "months": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.TrendMonth"
+                    }
+                },
+                "planned_yuan": {
+                    "type": "integer"
+                },
+                "year": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.TrendMonth": {
+            "type": "object",
+            "properties": {
+                "completed_yuan": {
+                    "description": "Investment completed in the month, and from January to the month.",
+                    "type": "integer"
+                },
+                "cumulative_completed_yuan": {
+                    "type": "integer"
+                },
+                "month": {
+                    "type": "string",
+                    "example": "2021-03"
+                },
+                "moves": {
+                    "description": "Stage moves in the month by the stage moved to (imports aside).",
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "integer",
+                        "format": "int64"
+                    }
+                },
+                "planned_to_date_yuan": {
+                    "description": "The year's plan × month / 12 (序时进度).",
+                    "type": "integer"
                 }
             }
         },

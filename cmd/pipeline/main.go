@@ -182,6 +182,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	}
 	projects := project.NewService(projectdb.New(db), db, auditor, time.Now, newID)
 	projects.SetHealthRules(cfg.HealthRules())
+	projects.SetStatsCacheTTL(cfg.StatsCacheTTL)
 	return &app{
 		db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects,
 		auth: auth.NewService(authdb.New(db), db, tokens, auditAuth, time.Now, newID),

@@ -53,6 +53,8 @@ type Config struct {
 	HealthInvestRedPts    float64       // PIPELINE_HEALTH_INVEST_RED_POINTS, points behind beyond which it is red
 	HealthBlockerRedDays  int           // PIPELINE_HEALTH_BLOCKER_RED_DAYS, days an overdue blocker stays yellow
 	HealthRefreshInterval time.Duration // PIPELINE_HEALTH_REFRESH_INTERVAL, how often stored health is brought up to date
+
+	StatsCacheTTL time.Duration // PIPELINE_STATS_CACHE_TTL, how long statistics are remembered (0: not at all)
 }
 
 // HealthRules are the configured thresholds of the health rules.
@@ -107,6 +109,7 @@ func Load(getenv func(string) string) (Config, error) {
 		HealthInvestRedPts:    l.float("PIPELINE_HEALTH_INVEST_RED_POINTS", 30),
 		HealthBlockerRedDays:  int(l.int64("PIPELINE_HEALTH_BLOCKER_RED_DAYS", 30)),
 		HealthRefreshInterval: l.duration("PIPELINE_HEALTH_REFRESH_INTERVAL", 5*time.Minute),
+		StatsCacheTTL:         l.duration("PIPELINE_STATS_CACHE_TTL", 30*time.Second),
 	}
 	c.KeyDir = l.str("PIPELINE_KEY_DIR", filepath.Join(c.DataDir, "keys"))
 	// The demo data is for the zero-setup run; on PostgreSQL it is asked for.
@@ -160,6 +163,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if !(c.HealthInvestYellowPts > 0 && c.HealthInvestYellowPts <= c.HealthInvestRedPts && c.HealthInvestRedPts <= 100) {
 		l.fail("PIPELINE_HEALTH_INVEST_YELLOW_POINTS", "and PIPELINE_HEALTH_INVEST_RED_POINTS must satisfy 0 < yellow ≤ red ≤ 100")
+	}
+	if c.StatsCacheTTL < 0 || c.StatsCacheTTL > time.Hour {
+		l.fail("PIPELINE_STATS_CACHE_TTL", "must be between 0 and 1h")
 	}
 	if c.HealthRefreshInterval < time.Second {
 		l.fail("PIPELINE_HEALTH_REFRESH_INTERVAL", "must be at least 1s")

@@ -64,6 +64,8 @@ func TestListFiltersSortAndPages(t *testing.T) {
 				want  []string
 			}{
 				{"", []string{"alpha wind 风电", "bravo solar", "charlie zinc", "delta storage", "echo road", "foxtrot tourism 100%", "golf wind"}},
+				{"id=" + all[2].ID + "," + all[0].ID, []string{"alpha wind 风电", "charlie zinc"}},
+				{"id=" + all[2].ID + "&stage=planning", nil},
 				{"stage=started", []string{"charlie zinc", "echo road"}},
 				{"stage=planning,signed", []string{"alpha wind 风电", "bravo solar", "delta storage", "foxtrot tourism 100%", "golf wind"}},
 				{"category=wind,solar_pv", []string{"alpha wind 风电", "bravo solar", "golf wind"}},

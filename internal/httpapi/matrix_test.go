@@ -254,6 +254,14 @@ func matrixRows() map[string]matrixRow {
 		"GET /metrics":               {rule: anyone(http.StatusOK), req: get("/metrics")},
 		"GET /swagger/*any":          {rule: anyone(http.StatusOK), req: get("/swagger/doc.json")},
 		"GET /.well-known/jwks.json": {rule: anyone(http.StatusOK), req: get("/.well-known/jwks.json")},
+		// The dashboard's page is public (it signs in through the API), and
+		// outside the JSON API's spec.
+		"GET /dashboard": {rule: anyone(http.StatusMovedPermanently), req: func(*testing.T, *matrix, who, *api.Project) request {
+			return request{method: http.MethodGet, path: "/dashboard", unrouted: true}
+		}},
+		"GET /dashboard/*file": {rule: anyone(http.StatusOK), req: func(*testing.T, *matrix, who, *api.Project) request {
+			return request{method: http.MethodGet, path: "/dashboard/", unrouted: true}
+		}},
 		"POST /api/v1/auth/login": {rule: anyone(http.StatusOK), req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
 			return request{method: http.MethodPost, path: loginPath, body: api.LoginRequest{Username: m.loginUser, Password: userPassword}}
 		}},
@@ -349,6 +357,17 @@ func matrixRows() map[string]matrixRow {
 					assert.Subset(t, depts, []string{"energy", "industry"}, "%s lists every department's projects", w)
 				}
 			}},
+		"GET /api/v1/projects/export": {rule: readRule(http.StatusOK), req: get("/api/v1/projects/export?format=csv")},
+		"POST /api/v1/projects/import": {rule: writeRule(http.StatusOK), req: func(t *testing.T, m *matrix, w who, _ *api.Project) request {
+			// One new project of the caller's department (energy for the
+			// others), so that every caller who may write gets 200.
+			dept := w.dept
+			if dept == "" {
+				dept = "energy"
+			}
+			return uploadRequest(t, "", "matrix.csv", csvFile(t, []string{"项目名称", "项目类别", "部门代码"},
+				[]string{fmt.Sprintf("matrix import %s %d", w.name, m.next()), "风电", dept}))
+		}},
 		"POST /api/v1/projects": {rule: writeRule(http.StatusCreated), req: func(_ *testing.T, m *matrix, w who, _ *api.Project) request {
 			body := projectBody(fmt.Sprintf("matrix %s %d", w.name, m.next()))
 			if w.role.DepartmentBound() {
@@ -444,6 +463,12 @@ func matrixRows() map[string]matrixRow {
 				return request{method: http.MethodPatch, path: "/api/v1/issues/" + is.ID, body: map[string]any{"description": fmt.Sprintf("%s %d", w.name, m.next())},
 					headers: map[string]string{"If-Match": quoted(is.Version)}}
 			}},
+
+		// Statistics: every reader, over what it may read.
+		"GET /api/v1/stats/overview":  {rule: readRule(http.StatusOK), req: get("/api/v1/stats/overview?year=2021")},
+		"GET /api/v1/stats/breakdown": {rule: readRule(http.StatusOK), req: get("/api/v1/stats/breakdown?by=department&year=2021")},
+		"GET /api/v1/stats/batches":   {rule: readRule(http.StatusOK), req: get("/api/v1/stats/batches?year=2021&quarter=2")},
+		"GET /api/v1/stats/trend":     {rule: readRule(http.StatusOK), req: get("/api/v1/stats/trend?year=2021")},
 
 		// The audit trail: the bureau and the administrator.
 		"GET /api/v1/audit":        {rule: rolesRule(http.StatusOK, auth.RoleAdmin, auth.RoleBureau), req: get("/api/v1/audit")},

@@ -53,6 +53,7 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{
 		"GET /healthz", "GET /readyz", "GET /metrics", "GET /swagger/*any", "GET /.well-known/jwks.json",
+		"GET /dashboard", "GET /dashboard/*file",
 		"POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout", "POST /api/v1/auth/token",
 	}, publics)
 }

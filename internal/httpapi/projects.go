@@ -47,6 +47,7 @@ func writeProject(c *gin.Context, status int, p project.Project) {
 //	@Tags			projects
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
+//	@Param			id					query		string	false	"project IDs, comma-separated, at most 200 (a drill-down)"
 //	@Param			stage				query		string	false	"stages, comma-separated"
 //	@Param			category			query		string	false	"categories, comma-separated"
 //	@Param			department			query		string	false	"department codes, comma-separated"

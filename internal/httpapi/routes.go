@@ -49,6 +49,8 @@ func (h *handlers) routes(r *gin.Engine) {
 		ui(c)
 	})
 	h.handle(r, http.MethodGet, "/.well-known/jwks.json", public, h.jwks)
+	h.handle(r, http.MethodGet, "/dashboard", public, h.dashboard)
+	h.handle(r, http.MethodGet, "/dashboard/*file", public, h.dashboard)
 
 	h.handle(r, http.MethodPost, "/api/v1/auth/login", public, h.login)
 	h.handle(r, http.MethodPost, "/api/v1/auth/refresh", public, h.refresh)
@@ -68,6 +70,8 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.handle(r, http.MethodPatch, "/api/v1/departments/:code", admin, h.patchDepartment)
 
 	h.handle(r, http.MethodGet, "/api/v1/projects", signedIn, h.listProjects)
+	h.handle(r, http.MethodGet, "/api/v1/projects/export", signedIn, h.exportProjects)
+	h.handle(r, http.MethodPost, "/api/v1/projects/import", writers, h.importProjects)
 	h.handle(r, http.MethodPost, "/api/v1/projects", writers, h.createProject)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id", signedIn, h.getProject)
 	h.handle(r, http.MethodPatch, "/api/v1/projects/:id", writers, h.patchProject)
@@ -84,6 +88,11 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/issues", signedIn, h.listIssues)
 	h.handle(r, http.MethodGet, "/api/v1/issues/:id", signedIn, h.getIssue)
 	h.handle(r, http.MethodPatch, "/api/v1/issues/:id", writers, h.patchIssue)
+
+	h.handle(r, http.MethodGet, "/api/v1/stats/overview", signedIn, h.statsOverview)
+	h.handle(r, http.MethodGet, "/api/v1/stats/breakdown", signedIn, h.statsBreakdown)
+	h.handle(r, http.MethodGet, "/api/v1/stats/batches", signedIn, h.statsBatches)
+	h.handle(r, http.MethodGet, "/api/v1/stats/trend", signedIn, h.statsTrend)
 
 	h.handle(r, http.MethodGet, "/api/v1/audit", bureau, h.listAudit)
 	h.handle(r, http.MethodGet, "/api/v1/audit/verify", bureau, h.verifyAudit)

@@ -42,7 +42,7 @@ func (s *Service) CreateDepartment(ctx context.Context, p auth.Principal, d Depa
 		return Department{}, err
 	}
 	now := s.clock()
-	return d, s.tx.InTx(ctx, func(ctx context.Context) error {
+	return d, s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateDepartment(ctx, d, now); err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (s *Service) UpdateDepartment(ctx context.Context, p auth.Principal, code s
 	}
 	now := s.clock()
 	var out Department
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		var before Department
 		d, err := s.store.UpdateDepartment(ctx, code, now, func(d *Department) error {
 			if d.Version != ifMatch {

@@ -371,7 +371,7 @@ func (s *Service) RefreshHealth(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	if fp != s.rules.Fingerprint() {
-		err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		err := s.inTx(ctx, func(ctx context.Context) error {
 			if err := s.store.MarkHealthDue(ctx, today); err != nil {
 				return err
 			}
@@ -390,7 +390,7 @@ func (s *Service) RefreshHealth(ctx context.Context) (int, error) {
 		for _, id := range ids {
 			// Through Update, which locks the row, so that a change committed
 			// meanwhile is never overwritten by a health computed before it.
-			err := s.tx.InTx(ctx, func(ctx context.Context) error {
+			err := s.inTx(ctx, func(ctx context.Context) error {
 				_, err := s.store.Update(ctx, Scope{All: true}, id, func(pr *Project) error {
 					s.refreshHealth(pr)
 					return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 // Filter narrows a project list. Empty fields do not filter.
 type Filter struct {
+	IDs          []string
 	Stages       []Stage
 	Categories   []Category
 	Departments  []string
@@ -155,7 +157,7 @@ func CursorAfter(p Project, s Sort) Cursor {
 }
 
 var listParams = []string{
-	"stage", "category", "department", "build_type", "key_level", "health", "township", "leader", "q",
+	"id", "stage", "category", "department", "build_type", "key_level", "health", "township", "leader", "q",
 	"min_investment_yuan", "max_investment_yuan", "planned_start_from", "planned_start_to",
 	"updated_since", "archived", "sort", "limit", "cursor", "count",
 }
@@ -176,6 +178,13 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 		}
 	}
 	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
+	q.Filter.IDs = splitList(get("id"))
+	switch {
+	case len(q.Filter.IDs) > MaxLimit:
+		c.add("id", "too_long", strconv.Itoa(MaxLimit))
+	case slices.ContainsFunc(q.Filter.IDs, func(id string) bool { return !uuidPattern.MatchString(id) }):
+		c.add("id", "invalid_format", "uuid")
+	}
 	q.Filter.Stages = enumList[Stage](&c, "stage", get("stage"), Stages)
 	q.Filter.Categories = enumList[Category](&c, "category", get("category"), Categories)
 	q.Filter.BuildTypes = enumList[BuildType](&c, "build_type", get("build_type"), BuildTypes)
@@ -285,6 +294,8 @@ func boolParam(c *checker, field, s string) bool {
 	c.add(field, "invalid_value", "true,false")
 	return false
 }
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // ParseDate reads a calendar date YYYY-MM-DD, from year 1900 to 2999, as
 // midnight UTC.

@@ -59,6 +59,8 @@ func TestParseListQuery(t *testing.T) {
 		{"bad bool", "count=yes", []string{"count:invalid_value"}, nil},
 		{"bad department", "department=Energy", []string{"department:invalid_format"}, nil},
 		{"bad cursor", "cursor=not-a-cursor", []string{"cursor:invalid_value"}, nil},
+		{"bad id", "id=7a3c1a52-3a4b-4c55-9e2f-0a1b2c3d4e5f,42", []string{"id:invalid_format"}, nil},
+		{"upper-case id", "id=7A3C1A52-3A4B-4C55-9E2F-0A1B2C3D4E5F", []string{"id:invalid_format"}, nil},
 		{"cursor of another sort", "sort=name&cursor=" + EncodeCursor(Cursor{Sort: "created_at", Value: "2021-01-01T00:00:00Z", ID: "x"}),
 			[]string{"cursor:invalid_value"}, nil},
 		{"cursor with a wrong value type", "sort=total_investment_yuan&cursor=" + EncodeCursor(Cursor{Sort: "total_investment_yuan", Value: "many", ID: "x"}),

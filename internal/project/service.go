@@ -51,6 +51,10 @@ type Store interface {
 	// Create inserts p, and an import transition when t is not nil.
 	Create(ctx context.Context, p Project, t *Transition) error
 	Get(ctx context.Context, s Scope, id string) (Project, error)
+	// CodeHolders maps each of codes that a project holds, in any
+	// department, archived or not, to that project's ID (an import checks
+	// the codes it gives before it writes).
+	CodeHolders(ctx context.Context, codes []string) (map[string]string, error)
 	List(ctx context.Context, s Scope, q ListQuery) (Page, error)
 	// Update loads the project in scope, calls change on it and saves the
 	// result, all in one transaction; change returning an error aborts it.
@@ -90,6 +94,8 @@ type Store interface {
 	// ProjectIssues lists every blocker of a project.
 	ProjectIssues(ctx context.Context, id string) ([]Issue, error)
 
+	StatsStore
+
 	Departments(ctx context.Context) ([]Department, error)
 	// CreateDepartment inserts a department; a taken code is Conflict.
 	CreateDepartment(ctx context.Context, d Department, now time.Time) error
@@ -128,14 +134,19 @@ type Service struct {
 	now     func() time.Time
 	newID   func() string
 	rules   HealthRules
+	stats   *statsCache
 }
+
+// DefaultStatsCacheTTL is how long statistics are remembered by default.
+const DefaultStatsCacheTTL = 30 * time.Second
 
 // NewService returns a Service with the default health rules. tx runs each
 // change and its audit entry in one transaction that store and auditor join;
 // now is the clock (Asia/Shanghai calendar days are taken from it); newID
 // makes the IDs of projects, transitions and blockers.
 func NewService(store Store, tx Transactor, auditor Auditor, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, tx: tx, auditor: auditor, now: now, newID: newID, rules: DefaultHealthRules()}
+	return &Service{store: store, tx: tx, auditor: auditor, now: now, newID: newID, rules: DefaultHealthRules(),
+		stats: newStatsCache(DefaultStatsCacheTTL)}
 }
 
 // SetHealthRules sets the thresholds of the health rules, before first use.
@@ -233,7 +244,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, e Entry) (Projec
 			Actor: p.Name, Department: p.Department, RecordedAt: now,
 		}
 	}
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.store.Create(ctx, pr, t); err != nil {
 			return err
 		}
@@ -337,7 +348,7 @@ func (s *Service) Move(ctx context.Context, p auth.Principal, id string, ifMatch
 	now := s.clock()
 	var out Project
 	var tr Transition
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		var before Project
 		pr, err := s.store.TryUpdate(ctx, ScopeOf(p), id, func(pr *Project) error {
 			switch {
@@ -376,7 +387,7 @@ func (s *Service) Move(ctx context.Context, p auth.Principal, id string, ifMatch
 // transaction.
 func (s *Service) change(ctx context.Context, p auth.Principal, id, action string, fn func(context.Context, *Project) error) (Project, error) {
 	var out Project
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		var before Project
 		pr, err := s.store.Update(ctx, ScopeOf(p), id, func(pr *Project) error {
 			before = *pr
@@ -402,7 +413,7 @@ func (s *Service) change(ctx context.Context, p auth.Principal, id, action strin
 // blockers are resources of their own.
 func (s *Service) onProject(ctx context.Context, sc Scope, id string, fn func(ctx context.Context, pr *Project) error) (Project, error) {
 	var out Project
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := s.inTx(ctx, func(ctx context.Context) error {
 		var err error
 		out, err = s.store.Update(ctx, sc, id, func(pr *Project) error {
 			if pr.ArchivedAt != nil {

@@ -446,6 +446,7 @@ func (s *Store) filter(q *gorm.DB, f project.Filter) *gorm.DB {
 			q = q.Where(col+" IN ?", vs)
 		}
 	}
+	in("projects.id", f.IDs)
 	in("stage", strs(f.Stages))
 	in("category", strs(f.Categories))
 	in("department", f.Departments)

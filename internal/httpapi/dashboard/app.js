@@ -1,0 +1,584 @@
+// The leadership dashboard: signs in, reads the statistics and project
+// endpoints of /api/v1 and draws them. Plain JavaScript, no dependency; every
+// text from the API goes into the page through textContent.
+'use strict';
+
+(() => {
+  const API = '../api/v1'; // relative, so that a proxy may serve the service under a prefix
+  const SVGNS = 'http://www.w3.org/2000/svg';
+  const KEYS = { access: 'pipeline.access_token', refresh: 'pipeline.refresh_token', expires: 'pipeline.expires_at' };
+  const $ = (sel) => document.querySelector(sel);
+  const store = window.sessionStorage;
+
+  const state = { year: 0, asOf: '', quarter: 0, today: '', labels: {} };
+  let refreshing = null; // the refresh in flight: refresh tokens are single use
+  let refreshTimer = 0;
+
+  // ---- the API ----
+
+  class ApiError extends Error {
+    constructor(problem, status) {
+      let msg = problem.detail || problem.title || `请求失败（HTTP ${status}）`;
+      if (problem.request_id) msg += `（请求编号 ${problem.request_id}）`;
+      super(msg);
+      this.status = status;
+    }
+  }
+
+  async function call(method, path, body, retry = true) {
+    const headers = { Accept: 'application/json', 'Accept-Language': 'zh-CN' };
+    const token = store.getItem(KEYS.access);
+    if (token && !path.startsWith('/auth/')) headers.Authorization = 'Bearer ' + token;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res;
+    try {
+      res = await fetch(API + path, { method, headers, cache: 'no-store', credentials: 'omit',
+        body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError({ detail: '无法连接服务，请检查网络后重试' }, 0);
+    }
+    if (res.status === 401 && retry && store.getItem(KEYS.refresh) && !path.startsWith('/auth/')) {
+      await refresh();
+      return call(method, path, body, false);
+    }
+    const text = await res.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+    if (!res.ok) throw new ApiError(data && typeof data === 'object' ? data : {}, res.status);
+    return data;
+  }
+
+  // all follows next_cursor through every page of a project list.
+  async function all(query) {
+    const items = [];
+    let cursor = '';
+    do {
+      const q = new URLSearchParams(query);
+      q.set('limit', '200');
+      if (cursor) q.set('cursor', cursor);
+      const page = await call('GET', '/projects?' + q);
+      items.push(...page.items);
+      cursor = page.next_cursor || '';
+    } while (cursor);
+    return items;
+  }
+
+  // byIDs reads projects by ID, 200 to a request.
+  async function byIDs(ids) {
+    const items = [];
+    for (let i = 0; i < ids.length; i += 200) {
+      items.push(...await all('id=' + ids.slice(i, i + 200).join(',')));
+    }
+    return items;
+  }
+
+  // ---- the session ----
+
+  function keep(t) {
+    store.setItem(KEYS.access, t.access_token);
+    store.setItem(KEYS.refresh, t.refresh_token);
+    store.setItem(KEYS.expires, String(Date.now() + t.expires_in * 1000));
+    schedule();
+  }
+
+  // schedule refreshes the access token a minute before it expires.
+  function schedule() {
+    clearTimeout(refreshTimer);
+    const left = Number(store.getItem(KEYS.expires) || 0) - Date.now() - 60000;
+    refreshTimer = setTimeout(() => refresh().catch(() => {}), Math.max(left, 1000));
+  }
+
+  function refresh() {
+    if (!refreshing) {
+      refreshing = call('POST', '/auth/refresh', { refresh_token: store.getItem(KEYS.refresh) }, false)
+        .then(keep, (e) => { signedOut('登录已过期，请重新登录'); throw e; })
+        .finally(() => { refreshing = null; });
+    }
+    return refreshing;
+  }
+
+  function signedOut(message) {
+    clearTimeout(refreshTimer);
+    Object.values(KEYS).forEach((k) => store.removeItem(k));
+    $('#board').hidden = true;
+    $('#controls').hidden = true;
+    $('#login-view').hidden = false;
+    $('#login-error').textContent = message || '';
+    $('#username').focus();
+  }
+
+  async function signOut() {
+    const rt = store.getItem(KEYS.refresh);
+    signedOut('已退出登录');
+    if (rt) await call('POST', '/auth/logout', { refresh_token: rt }, false).catch(() => {});
+  }
+
+  // claims reads the access token's payload for display only; the server
+  // is the one that verifies it.
+  function claims() {
+    try {
+      const part = (store.getItem(KEYS.access) || '').split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
+      return JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      return {};
+    }
+  }
+
+  // ---- formatting ----
+
+  const fmtInt = (n) => Number(n).toLocaleString('zh-CN');
+  const fmtWan = (yuan) => (yuan / 10000).toLocaleString('zh-CN', { maximumFractionDigits: 2 });
+  const fmtPct = (r) => (r === null || r === undefined ? '—' : (r * 100).toFixed(1) + '%');
+  const label = (kind, value) => (state.labels[kind] && state.labels[kind][value]) || value || '—';
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function svg(tag, attrs, parent, text) {
+    const e = document.createElementNS(SVGNS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+
+  // clickable makes an element open a drill-down, by mouse or keyboard.
+  function clickable(node, open) {
+    node.setAttribute('tabindex', '0');
+    node.setAttribute('role', 'button');
+    node.onclick = (ev) => { ev.preventDefault(); open(); };
+    node.onkeydown = (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); open(); } };
+  }
+
+  function showError(where, err) {
+    where.replaceChildren(el('p', 'panel-error', '加载失败：' + err.message));
+  }
+
+  // ---- panels ----
+
+  function meter(box, rate, target) {
+    const s = svg('svg', { viewBox: '0 0 100 8', preserveAspectRatio: 'none', 'aria-hidden': 'true' });
+    svg('rect', { x: 0, y: 1, width: 100, height: 6, rx: 3, class: 'meter-bg' }, s);
+    const w = Math.max(0, Math.min(1, rate || 0)) * 100;
+    svg('rect', { x: 0, y: 1, width: w, height: 6, rx: 3, class: rate >= target ? 'meter-ok' : 'meter-low' }, s);
+    svg('rect', { x: Math.min(99.4, target * 100), y: 0, width: 0.6, height: 8, class: 'meter-target' }, s);
+    box.replaceChildren(s);
+  }
+
+  function tile(key, rate, title, opts) {
+    const t = document.querySelector(`[data-kpi="${key}"]`);
+    const fmt = opts.money ? fmtWan : fmtInt;
+    t.querySelector('.rate').textContent = fmtPct(rate.rate);
+    t.querySelector('.target').textContent = fmtPct(opts.target);
+    meter(t.querySelector('.meter'), rate.rate, opts.target);
+    const num = t.querySelector('.num');
+    const den = t.querySelector('.den');
+    num.textContent = fmt(rate.numerator);
+    den.textContent = fmt(rate.denominator);
+    num.dataset.value = rate.numerator;
+    den.dataset.value = rate.denominator;
+    clickable(num, () => drill(title + opts.numTitle, { ids: rate.project_ids.numerator }));
+    clickable(den, () => drill(title + opts.denTitle, { ids: rate.project_ids.denominator }));
+    t.classList.toggle('behind', rate.rate !== null && rate.rate < opts.target);
+  }
+
+  function renderOverview(o) {
+    const y = `${o.year}年`;
+    tile('start_annual', o.start_rate.annual, y + '新建项目',
+      { target: o.start_rate.target, numTitle: '：已开工', denTitle: '：年度计划开工' });
+    tile('start_to_date', o.start_rate.to_date, y + '新建项目',
+      { target: o.start_rate.target, numTitle: `：截至${o.as_of}已开工`, denTitle: `：截至${o.as_of}应开工` });
+    tile('resumption', o.resumption_rate, y + '续建项目',
+      { target: o.resumption_rate.target, numTitle: `：截至${o.as_of}在建`, denTitle: '：全部续建' });
+    const inv = o.investment_completion;
+    tile('investment', inv, y + '投资', { money: true, target: inv.time_progress, numTitle: '：已填报完成投资的项目', denTitle: '：有年度计划的项目' });
+    const gap = $('[data-kpi="investment"] .gap');
+    gap.className = 'gap';
+    if (inv.gap_points === null) {
+      gap.textContent = '';
+    } else if (inv.gap_points > 0) {
+      gap.textContent = `落后序时 ${inv.gap_points.toFixed(2)} 个百分点`;
+      gap.classList.add('bad');
+    } else {
+      gap.textContent = inv.gap_points < 0 ? `超前序时 ${(-inv.gap_points).toFixed(2)} 个百分点` : '与序时进度持平';
+      gap.classList.add('good');
+    }
+
+    const big = $('[data-kpi="over_100m"]');
+    const count = big.querySelector('.count');
+    count.textContent = fmtInt(o.over_100m.count);
+    clickable(count, () => drill('亿元以上项目', { ids: o.over_100m.project_ids }));
+    big.querySelector('.sum').textContent = fmtWan(o.over_100m.total_investment_yuan);
+    const allLink = big.querySelector('.all');
+    allLink.textContent = fmtInt(o.projects.count);
+    clickable(allLink, () => drill('在库项目', { query: '' }));
+    for (const a of big.querySelectorAll('.light')) {
+      a.querySelector('b').textContent = fmtInt(o.health[a.dataset.health]);
+      clickable(a, () => drill(label('healths', a.dataset.health) + '项目', { query: 'health=' + a.dataset.health }));
+    }
+
+    $('#stage-note').textContent = `截至 ${o.as_of} · 个`;
+    const note = o.as_of === state.today ? '' : `看板截至 ${o.as_of}；列表按项目当前阶段`;
+    // The main line always, so that the pipeline reads left to right; the
+    // side states (停工, 终止) where they have projects.
+    const at = Object.fromEntries(o.by_stage.map((s) => [s.stage, s]));
+    const stages = Object.keys(state.labels.stages).filter((s) => at[s] || !['suspended', 'cancelled'].includes(s));
+    columns($('#chart-stage'), stages.map((s) => ({ key: s, label: label('stages', s), count: at[s] ? at[s].count : 0,
+      yuan: at[s] ? at[s].total_investment_yuan : 0 })),
+      (it) => drill(`阶段：${it.label}`, { query: 'stage=' + it.key, note }));
+  }
+
+  // columns draws vertical bars, one per item, in the given order.
+  function columns(box, items, open) {
+    const W = 600, H = 250, top = 26, bottom = 34, left = 10;
+    const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img' });
+    const max = Math.max(1, ...items.map((i) => i.count));
+    const step = (W - left * 2) / Math.max(items.length, 1);
+    const bw = Math.min(46, step * 0.62);
+    svg('line', { x1: left, x2: W - left, y1: H - bottom, y2: H - bottom, class: 'axis' }, s);
+    items.forEach((it, i) => {
+      const g = svg('g', { class: 'hit', 'data-key': it.key }, s);
+      svg('title', {}, g, `${it.label}：${fmtInt(it.count)} 个，总投资 ${fmtWan(it.yuan)} 万元`);
+      const cx = left + step * i + step / 2;
+      const h = (it.count / max) * (H - top - bottom);
+      svg('rect', { x: cx - step / 2, y: 0, width: step, height: H, class: 'hit-area' }, g);
+      svg('rect', { x: cx - bw / 2, y: H - bottom - h, width: bw, height: Math.max(h, 1), rx: 3, class: 'bar' }, g);
+      svg('text', { x: cx, y: H - bottom - h - 7, class: 'value', 'text-anchor': 'middle' }, g, fmtInt(it.count));
+      svg('text', { x: cx, y: H - 12, class: 'label', 'text-anchor': 'middle' }, g, it.label);
+      clickable(g, () => open(it));
+    });
+    box.replaceChildren(s);
+  }
+
+  // rows draws horizontal bars, largest first.
+  function rows(box, items, open) {
+    items = items.slice().sort((a, b) => b.count - a.count || b.yuan - a.yuan);
+    const W = 600, rowH = 23, labelW = 180, valueW = 120;
+    const H = Math.max(rowH, items.length * rowH) + 6;
+    const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img' });
+    const max = Math.max(1, ...items.map((i) => i.count));
+    items.forEach((it, i) => {
+      const y = 3 + i * rowH;
+      const g = svg('g', { class: 'hit', 'data-key': it.key }, s);
+      svg('title', {}, g, `${it.label}：${fmtInt(it.count)} 个，总投资 ${fmtWan(it.yuan)} 万元`);
+      svg('rect', { x: 0, y, width: W, height: rowH, class: 'hit-area' }, g);
+      const name = it.label.length > 11 ? it.label.slice(0, 10) + '…' : it.label; // the title has it whole
+      svg('text', { x: labelW - 10, y: y + 16, class: 'label', 'text-anchor': 'end' }, g, name);
+      const w = (it.count / max) * (W - labelW - valueW);
+      svg('rect', { x: labelW, y: y + 4, width: Math.max(w, 1), height: rowH - 8, rx: 3, class: 'bar' }, g);
+      svg('text', { x: labelW + w + 8, y: y + 16, class: 'value' }, g, fmtInt(it.count));
+      svg('text', { x: W - 4, y: y + 16, class: 'sub', 'text-anchor': 'end' }, g, it.yuan ? fmtWan(it.yuan) + ' 万元' : '');
+      clickable(g, () => open(it));
+    });
+    box.replaceChildren(s);
+  }
+
+  function renderBreakdown(box, b, filter, title) {
+    rows(box, b.items.map((i) => ({ key: i.key, label: i.label || i.key, count: i.count, yuan: i.total_investment_yuan })),
+      (it) => drill(`${title}：${it.label}`, { query: filter + '=' + encodeURIComponent(it.key) }));
+  }
+
+  // niceStep is a round step for about n ticks up to max.
+  function niceStep(max, n) {
+    const raw = max / n;
+    const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    return [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+  }
+
+  function renderTrend(t) {
+    const W = 600, H = 260, left = 70, right = 12, top = 16, bottom = 52;
+    const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img' });
+    const wan = (y) => y / 10000;
+    const lastMonth = Number(state.asOf.slice(0, 4)) === t.year ? Number(state.asOf.slice(5, 7)) : 12;
+    const max = Math.max(1, ...t.months.map((m) => Math.max(wan(m.cumulative_completed_yuan), wan(m.planned_to_date_yuan))));
+    const step = niceStep(max, 4);
+    const top2 = Math.ceil(max / step) * step;
+    const y = (v) => H - bottom - (v / top2) * (H - top - bottom);
+    for (let v = 0; v <= top2 + step / 2; v += step) {
+      svg('line', { x1: left, x2: W - right, y1: y(v), y2: y(v), class: v ? 'grid-line' : 'axis' }, s);
+      svg('text', { x: left - 6, y: y(v) + 4, class: 'sub', 'text-anchor': 'end' }, s, fmtInt(Math.round(v)));
+    }
+    const colW = (W - left - right) / 12;
+    const x = (i) => left + colW * i + colW / 2;
+    t.months.forEach((m, i) => {
+      if (i < lastMonth) {
+        const h = H - bottom - y(wan(m.cumulative_completed_yuan));
+        const r = svg('rect', { x: x(i) - colW * 0.3, y: y(wan(m.cumulative_completed_yuan)), width: colW * 0.6, height: Math.max(h, 0), rx: 2, class: 'bar' }, s);
+        svg('title', {}, r, `${m.month} 累计完成 ${fmtWan(m.cumulative_completed_yuan)} 万元（当月 ${fmtWan(m.completed_yuan)} 万元）`);
+      }
+      svg('text', { x: x(i), y: H - bottom + 16, class: 'label', 'text-anchor': 'middle' }, s, `${i + 1}月`);
+    });
+    svg('polyline', { points: t.months.map((m, i) => `${x(i)},${y(wan(m.planned_to_date_yuan))}`).join(' '), class: 'plan-line' }, s);
+    t.months.forEach((m, i) => {
+      const c = svg('circle', { cx: x(i), cy: y(wan(m.planned_to_date_yuan)), r: 3, class: 'plan-dot' }, s);
+      svg('title', {}, c, `${m.month} 序时计划 ${fmtWan(m.planned_to_date_yuan)} 万元`);
+    });
+    const ly = H - 12;
+    svg('rect', { x: left, y: ly - 9, width: 14, height: 10, class: 'bar' }, s);
+    svg('text', { x: left + 20, y: ly, class: 'sub' }, s, '累计完成投资');
+    svg('line', { x1: left + 130, x2: left + 150, y1: ly - 4, y2: ly - 4, class: 'plan-line' }, s);
+    svg('text', { x: left + 156, y: ly, class: 'sub' }, s, `序时计划（年度计划 ${fmtWan(t.planned_yuan)} 万元）`);
+    $('#chart-trend').replaceChildren(s);
+  }
+
+  function renderBatches(b) {
+    $('#batch-title').textContent = `${b.year}年第${b.quarter}季度`;
+    const body = $('#batches tbody');
+    body.replaceChildren();
+    for (const [key, name] of [['signed', '签约一批'], ['started', '开工一批'], ['in_production', '投产一批']]) {
+      const set = b[key];
+      const tr = el('tr');
+      tr.dataset.batch = key;
+      tr.append(el('th', '', name));
+      const td = el('td', 'n');
+      const a = el('a', 'count', fmtInt(set.count));
+      a.href = '#';
+      clickable(a, () => drill(`${b.year}年第${b.quarter}季度${name}`, { ids: set.project_ids }));
+      td.append(a);
+      tr.append(td, el('td', 'n', fmtWan(set.total_investment_yuan)), el('td', 'n', fmtWan(set.expected_annual_output_yuan)));
+      body.append(tr);
+    }
+  }
+
+  function reasonText(r) {
+    let s = label('health_rules', r.rule);
+    if (r.rule === 'investment_behind' && r.ref) {
+      const points = Number(r.ref.split(':')[1]);
+      if (Number.isFinite(points)) s += `（落后 ${points.toFixed(2)} 个百分点）`;
+    } else if (r.rule === 'funding_over_plan' && r.ref) {
+      s += `（${label('funding_sources', r.ref)}）`;
+    } else if (r.since) {
+      s += `（${r.since} 起）`;
+    }
+    return s;
+  }
+
+  function renderAlerts(items) {
+    const rank = { red: 0, yellow: 1 };
+    items.sort((a, b) => rank[a.health] - rank[b.health] || (b.total_investment_yuan || 0) - (a.total_investment_yuan || 0));
+    const list = $('#alerts');
+    list.replaceChildren();
+    if (!items.length) list.append(el('li', 'empty', '暂无红灯、黄灯项目'));
+    for (const p of items) {
+      const li = el('li', 'alert ' + p.health);
+      li.dataset.id = p.id;
+      const head = el('p', 'head');
+      head.append(el('span', 'dot ' + p.health, label('healths', p.health)), el('strong', 'name', p.name));
+      const facts = [label('stages', p.stage), label('departments', p.department), p.leader ? '包联 ' + p.leader : ''];
+      li.append(head, el('p', 'facts', facts.filter(Boolean).join(' · ')),
+        el('p', 'reasons', p.health_reasons.map(reasonText).join('；')));
+      list.append(li);
+    }
+  }
+
+  function rowOf(cells, span) {
+    const tr = el('tr');
+    cells[0].colSpan = span;
+    tr.append(...cells);
+    return tr;
+  }
+
+  function lightCell(health) {
+    const td = el('td');
+    td.append(el('span', 'dot ' + health, label('healths', health)));
+    return td;
+  }
+
+  // ---- drill-down ----
+
+  let drillSeq = 0;
+
+  async function drill(title, source) {
+    const dlg = $('#drill');
+    const seq = ++drillSeq;
+    $('#drill-title').textContent = title;
+    $('#drill-note').textContent = source.note || '';
+    const body = $('#drill-rows');
+    body.replaceChildren(rowOf([el('td', 'empty', '正在加载…')], 6));
+    dlg.dataset.state = 'loading';
+    if (!dlg.open) dlg.showModal();
+    try {
+      const items = source.ids ? await byIDs(source.ids) : await all(source.query);
+      if (seq !== drillSeq) return;
+      items.sort((a, b) => (b.total_investment_yuan || 0) - (a.total_investment_yuan || 0) || a.name.localeCompare(b.name, 'zh-CN'));
+      body.replaceChildren();
+      if (!items.length) body.append(rowOf([el('td', 'empty', '没有项目')], 6));
+      for (const p of items) {
+        const tr = el('tr');
+        tr.dataset.id = p.id;
+        tr.append(el('td', 'name', p.name), el('td', '', label('stages', p.stage)), el('td', '', label('departments', p.department)),
+          el('td', '', p.leader || '—'), el('td', 'n', p.total_investment_yuan === null ? '—' : fmtWan(p.total_investment_yuan)),
+          lightCell(p.health));
+        body.append(tr);
+      }
+      const sum = items.reduce((n, p) => n + (p.total_investment_yuan || 0), 0);
+      $('#drill-title').textContent = `${title}（${items.length} 个，总投资 ${fmtWan(sum)} 万元）`;
+      dlg.dataset.state = 'ready';
+    } catch (e) {
+      if (seq !== drillSeq) return;
+      body.replaceChildren(rowOf([el('td', 'panel-error', '加载失败：' + e.message)], 6));
+      dlg.dataset.state = 'error';
+    }
+  }
+
+  // ---- loading ----
+
+  const quarterOf = (day) => Math.floor((Number(day.slice(5, 7)) - 1) / 3) + 1;
+
+  function fillControls() {
+    const sel = $('#year');
+    const now = Number(state.today.slice(0, 4));
+    sel.replaceChildren();
+    for (let y = Math.max(now + 1, state.year); y >= Math.min(now - 5, state.year); y--) {
+      const o = el('option', '', `${y}年`);
+      o.value = y;
+      sel.append(o);
+    }
+    sel.value = state.year;
+    const asOf = $('#as-of');
+    asOf.min = `${state.year}-01-01`;
+    asOf.max = state.year < now ? `${state.year}-12-31` : state.today;
+    asOf.value = state.asOf;
+    $('#quarter').value = state.quarter;
+    const url = new URL(location.href);
+    url.search = new URLSearchParams({ year: state.year, as_of: state.asOf, quarter: state.quarter }).toString();
+    history.replaceState(null, '', url);
+  }
+
+  let loadSeq = 0;
+
+  async function load() {
+    const board = $('#board');
+    const seq = ++loadSeq; // a later load (a new year, the timer) wins over this one
+    board.dataset.state = 'loading';
+    $('#error').hidden = true;
+    let ok = true;
+    try {
+      // The server's clock decides today and the defaults of a year.
+      const q = new URLSearchParams();
+      if (state.year) q.set('year', state.year);
+      if (state.asOf) q.set('as_of', state.asOf);
+      const o = await call('GET', '/stats/overview?' + q);
+      if (seq !== loadSeq) return;
+      state.year = o.year;
+      state.asOf = o.as_of;
+      if (!state.quarter) state.quarter = quarterOf(o.as_of);
+      fillControls();
+      renderOverview(o);
+    } catch (e) {
+      if (seq !== loadSeq) return;
+      const err = $('#error');
+      err.textContent = '指标加载失败：' + e.message;
+      err.hidden = false;
+      ok = false;
+    }
+    // Figures of another day must not pass for this one's.
+    board.classList.toggle('stale', !ok);
+    if (!state.year) {
+      board.dataset.state = 'error';
+      return;
+    }
+    if (!state.quarter && state.asOf) state.quarter = quarterOf(state.asOf);
+    const y = 'year=' + state.year;
+    const panels = [
+      [$('#chart-trend'), () => call('GET', '/stats/trend?' + y).then(renderTrend)],
+      [$('#chart-category'), () => call('GET', '/stats/breakdown?by=category&' + y)
+        .then((b) => renderBreakdown($('#chart-category'), b, 'category', '类别'))],
+      [$('#chart-department'), () => call('GET', '/stats/breakdown?by=department&' + y)
+        .then((b) => renderBreakdown($('#chart-department'), b, 'department', '责任部门'))],
+      [$('#batches tbody'), () => call('GET', `/stats/batches?${y}` + (state.quarter ? '&quarter=' + state.quarter : '')).then(renderBatches)],
+      [$('#alerts'), () => all('health=red,yellow&sort=-total_investment_yuan').then(renderAlerts)],
+    ];
+    const results = await Promise.allSettled(panels.map(([, f]) => f()));
+    if (seq !== loadSeq) return;
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') showError(panels[i][0], r.reason);
+    });
+    board.dataset.state = ok && results.every((r) => r.status === 'fulfilled') ? 'ready' : 'error';
+  }
+
+  async function start() {
+    $('#login-view').hidden = true;
+    $('#board').hidden = false;
+    $('#controls').hidden = false;
+    schedule();
+    try {
+      const meta = await call('GET', '/meta');
+      for (const kind of ['stages', 'categories', 'healths', 'health_rules', 'funding_sources', 'roles']) {
+        state.labels[kind] = Object.fromEntries(meta[kind].map((l) => [l.value, l.zh]));
+      }
+      state.labels.departments = Object.fromEntries(meta.departments.map((d) => [d.code, d.name]));
+      const c = claims();
+      $('#user').textContent = [c.name, label('roles', c.role)].filter(Boolean).join(' · ');
+      // Today on the server's clock: the default as_of of the current year.
+      state.today = (await call('GET', '/stats/overview')).as_of;
+    } catch (e) {
+      if (!store.getItem(KEYS.access)) return;
+      const err = $('#error');
+      err.textContent = '加载失败：' + e.message;
+      err.hidden = false;
+      return;
+    }
+    await load();
+  }
+
+  // ---- wiring ----
+
+  document.addEventListener('DOMContentLoaded', () => {
+    const q = new URLSearchParams(location.search);
+    state.year = Number(q.get('year')) || 0;
+    state.asOf = /^\d{4}-\d{2}-\d{2}$/.test(q.get('as_of') || '') ? q.get('as_of') : '';
+    state.quarter = Math.min(4, Math.max(0, Number(q.get('quarter')) || 0));
+
+    $('#login').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      $('#login-error').textContent = '';
+      const button = ev.target.querySelector('button');
+      button.disabled = true;
+      try {
+        keep(await call('POST', '/auth/login', { username: $('#username').value.trim(), password: $('#password').value }, false));
+        $('#password').value = '';
+        await start();
+      } catch (e) {
+        $('#login-error').textContent = e.message;
+        $('#password').value = '';
+        $('#password').focus();
+      } finally {
+        button.disabled = false;
+      }
+    });
+    $('#sign-out').addEventListener('click', signOut);
+    $('#year').addEventListener('change', () => {
+      state.year = Number($('#year').value);
+      state.asOf = '';
+      state.quarter = 0;
+      load();
+    });
+    $('#as-of').addEventListener('change', () => {
+      if (!$('#as-of').value) return;
+      state.asOf = $('#as-of').value;
+      state.quarter = quarterOf(state.asOf);
+      load();
+    });
+    $('#quarter').addEventListener('change', () => { state.quarter = Number($('#quarter').value); load(); });
+    $('#controls').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
+
+    // A meeting-room screen stays open: read the figures again every five minutes.
+    setInterval(() => { if (!$('#board').hidden && !document.hidden) load(); }, 5 * 60 * 1000);
+
+    if (store.getItem(KEYS.refresh)) {
+      if (Number(store.getItem(KEYS.expires) || 0) - Date.now() < 60000) {
+        refresh().then(start, () => {});
+      } else {
+        start();
+      }
+    } else {
+      signedOut('');
+    }
+  });
+})();

@@ -1,0 +1,323 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/sheet"
+)
+
+// exportWriteTimeout is how long an export may take to send: longer than
+// the server's write timeout, which suits JSON answers.
+const exportWriteTimeout = 30 * time.Minute
+
+// exportProjects writes the register as a spreadsheet.
+//
+//	@Summary		Export projects as XLSX or CSV
+//	@Description	The projects the caller may read that the filters select (those of the project list), in creation order, one row each with Chinese column headers (docs/api.md, "Export and import"): XLSX with date cells, or CSV in UTF-8 with a byte order mark. The file is streamed as the register is read; sort, limit, cursor and count do not apply and are refused.
+//	@ID				exportProjects
+//	@Tags			projects
+//	@Security		BearerAuth
+//	@Produce		application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv,application/problem+json
+//	@Param			format				query		string				false	"file format"	Enums(xlsx,csv)	default(xlsx)
+//	@Param			stage				query		string				false	"stages, comma-separated"
+//	@Param			category			query		string				false	"categories, comma-separated"
+//	@Param			department			query		string				false	"department codes, comma-separated"
+//	@Param			build_type			query		string				false	"new, continuing"
+//	@Param			key_level			query		string				false	"key levels, comma-separated"
+//	@Param			health				query		string				false	"green, yellow, red"
+//	@Param			township			query		string				false	"township, exact"
+//	@Param			leader				query		string				false	"responsible leader, exact"
+//	@Param			q					query		string				false	"substring of name, company or code"
+//	@Param			min_investment_yuan	query		integer				false	"minimum total investment"					minimum(0)
+//	@Param			max_investment_yuan	query		integer				false	"maximum total investment"					minimum(0)
+//	@Param			planned_start_from	query		string				false	"planned start on or after (YYYY-MM-DD)"	format(date)
+//	@Param			planned_start_to	query		string				false	"planned start on or before (YYYY-MM-DD)"	format(date)
+//	@Param			updated_since		query		string				false	"changed at or after (RFC 3339)"			format(date-time)
+//	@Param			archived			query		boolean				false	"export archived projects instead (bureau, admin)"
+//	@Success		200					{file}		file				"the register file"
+//	@Header			200					{string}	Content-Disposition	"attachment with the file name (RFC 6266)"
+//	@Failure		400					{object}	api.Problem
+//	@Failure		401					{object}	api.Problem
+//	@Failure		403					{object}	api.Problem
+//	@Router			/api/v1/projects/export [get]
+func (h *handlers) exportProjects(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	q, err := project.ParseExportQuery(c.Request.URL.Query())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var w sheet.Writer
+	err = h.projects.Export(c.Request.Context(), p, q.List, func() error {
+		// A large register takes longer to send than a JSON answer may.
+		_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(exportWriteTimeout))
+		contentType := sheet.XLSXType
+		if q.Format == project.FormatCSV {
+			contentType = sheet.CSVType + "; charset=utf-8; header=present"
+		}
+		c.Header("Content-Type", contentType)
+		c.Header("Content-Disposition", disposition(q.Format, project.Today(h.now())))
+		c.Header("Cache-Control", "no-store")
+		c.Status(http.StatusOK)
+		var err error
+		w, err = sheet.NewWriter(q.Format, c.Writer, project.Columns())
+		return err
+	}, func(cells []project.Cell) error { return w.WriteRow(cells) })
+	if err == nil {
+		err = w.Close()
+	} else if w != nil {
+		w.Abort()
+	}
+	switch {
+	case err == nil:
+	case !c.Writer.Written():
+		// Nothing has left yet (an XLSX file leaves whole, at the end): the
+		// failure can still be answered as problem details.
+		c.Writer.Header().Del("Content-Disposition")
+		h.fail(c, err)
+	default:
+		// The file has begun: it cannot turn into problem details. Cut the
+		// connection, so that the client sees a failed download rather
+		// than a short file.
+		h.log.ErrorContext(c.Request.Context(), "export failed", slog.String("request_id", requestID(c)), slog.Any("error", err))
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// disposition names the download: an ASCII name for old clients and the
+// Chinese one (RFC 6266, RFC 8187) for the rest.
+func disposition(format string, day time.Time) string {
+	stamp := day.Format("20060102")
+	return fmt.Sprintf(`attachment; filename="projects-%s.%s"; filename*=UTF-8''%s`,
+		stamp, format, url.PathEscape("重大项目清单-"+stamp+"."+format))
+}
+
+// importProjects creates and updates projects from a register file.
+//
+//	@Summary		Import projects from XLSX or CSV
+//	@Description	Reads a file with the export's columns (a header row, columns in any order; docs/api.md, "Export and import"), told XLSX or CSV by its content. A row with 项目ID updates that project (its 版本 must be the current version; stage and actual dates cannot change); a row without creates one, at any stage. Every row is checked and reported. All rows are written in one transaction, or none: when any row fails, nothing is written and the answer is 422 with the report. With dry_run=true nothing is written and the answer is 200 with the report.
+//	@ID				importProjects
+//	@Tags			projects
+//	@Security		BearerAuth
+//	@Accept			multipart/form-data
+//	@Produce		json,application/problem+json
+//	@Param			dry_run	query		boolean	false	"check and report only, write nothing"	default(false)
+//	@Param			file	formData	file	true	"the register file, XLSX or CSV"
+//	@Success		200		{object}	api.ImportReport
+//	@Failure		400		{object}	api.Problem
+//	@Failure		401		{object}	api.Problem
+//	@Failure		403		{object}	api.Problem
+//	@Failure		413		{object}	api.Problem
+//	@Failure		415		{object}	api.Problem
+//	@Failure		422		{object}	api.ImportFailure	"rows failed; nothing was written"
+//	@Router			/api/v1/projects/import [post]
+func (h *handlers) importProjects(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	dryRun, err := importQuery(c.Request.URL.Query())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var rd sheet.Reader
+	defer func() {
+		if rd != nil {
+			_ = rd.Close()
+		}
+	}()
+	rep, err := h.projects.Import(c.Request.Context(), p, func() (project.Table, error) {
+		b, err := readUpload(c, h.cfg.ImportBodyLimit)
+		if err != nil {
+			return nil, err
+		}
+		if rd, err = sheet.Open(b); err != nil {
+			return nil, err
+		}
+		return rd, nil
+	}, dryRun)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	en := english(c)
+	out := toImportReport(rep, en)
+	if rep.DryRun || rep.Written() {
+		ok(c, http.StatusOK, out)
+		return
+	}
+	detail := apperr.Text{
+		ZH: fmt.Sprintf("导入未执行：%d 行有错误，没有写入任何数据", rep.Failed),
+		EN: fmt.Sprintf("nothing was imported: %d rows have errors", rep.Failed),
+	}
+	fail := api.ImportFailure{ImportReport: out, Problem: api.Problem{
+		Type:   "urn:guangling:pipeline:problem:" + apperr.Invalid.Code(),
+		Title:  pick(apperr.Text{ZH: "导入的数据未通过校验", EN: "The imported rows are invalid"}, en),
+		Status: http.StatusUnprocessableEntity, Detail: pick(detail, en), Code: apperr.Invalid.Code(),
+		Errors: []api.FieldError{}, RequestID: requestID(c),
+	}}
+	for _, r := range out.Rows {
+		for _, e := range r.Errors {
+			where := fmt.Sprintf("第 %d 行“%s”：", r.Row, e.Column)
+			if en {
+				where = fmt.Sprintf("row %d, %s: ", r.Row, e.Column)
+			}
+			fail.Errors = append(fail.Errors, api.FieldError{Field: e.Field, Code: e.Code, Message: where + e.Message})
+		}
+	}
+	if en {
+		c.Header("Content-Language", "en")
+	} else {
+		c.Header("Content-Language", "zh-CN")
+	}
+	writeJSON(c, http.StatusUnprocessableEntity, "application/problem+json", fail)
+}
+
+// importQuery reads dry_run, the one parameter of an import.
+func importQuery(v url.Values) (bool, error) {
+	var fs []apperr.FieldError
+	for k, vs := range v {
+		switch {
+		case k != "dry_run":
+			fs = append(fs, apperr.FieldError{Field: k, Code: "unknown_parameter", Param: "dry_run"})
+		case len(vs) > 1:
+			fs = append(fs, apperr.FieldError{Field: k, Code: "repeated"})
+		}
+	}
+	dry := false
+	switch s := strings.TrimSpace(v.Get("dry_run")); s {
+	case "", "false":
+	case "true":
+		dry = true
+	default:
+		fs = append(fs, apperr.FieldError{Field: "dry_run", Code: "invalid_value", Param: "true,false"})
+	}
+	return dry, apperr.Fields(fs)
+}
+
+var (
+	errUploadType = apperr.New(apperr.UnsupportedMediaType, "请以 multipart/form-data 上传文件（字段 file）",
+		"upload the file as multipart/form-data (field file)")
+	errUploadTooLarge = apperr.New(apperr.TooLarge, "上传的文件超过大小限制", "the upload exceeds the size limit")
+)
+
+// readUpload reads the one part, file, of a multipart/form-data body of at
+// most limit bytes.
+func readUpload(c *gin.Context, limit int64) ([]byte, error) {
+	mt, params, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, errUploadType
+	}
+	mr := multipart.NewReader(http.MaxBytesReader(c.Writer, c.Request.Body, limit), params["boundary"])
+	var file []byte
+	found := false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, uploadError(err)
+		}
+		switch name := part.FormName(); {
+		case name != "file":
+			return nil, &apperr.Error{Kind: apperr.UnknownField, Fields: []apperr.FieldError{{Field: name, Code: "unknown_field"}}}
+		case found:
+			return nil, apperr.Fields([]apperr.FieldError{{Field: "file", Code: "repeated"}})
+		}
+		if file, err = io.ReadAll(part); err != nil {
+			return nil, uploadError(err)
+		}
+		found = true
+	}
+	if !found {
+		return nil, apperr.Fields([]apperr.FieldError{{Field: "file", Code: "required"}})
+	}
+	return file, nil
+}
+
+func uploadError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errUploadTooLarge
+	}
+	return &apperr.Error{Kind: apperr.Invalid, Err: err,
+		Fields: []apperr.FieldError{{Field: "file", Code: "invalid_format", Param: "multipart/form-data"}},
+		Detail: apperr.Text{ZH: "multipart 请求体格式有误", EN: "the multipart body is malformed"}}
+}
+
+// importMessages render the codes of import row errors, where they read
+// better than the API's field messages or are the import's own.
+var importMessages = map[string]apperr.Text{
+	"repeated":         {ZH: "与第 %s 行重复", EN: "repeats row %s"},
+	"not_found":        {ZH: "没有这个项目，或它不在本部门范围内", EN: "no such project, or not one this caller may change"},
+	"archived":         {ZH: "项目已归档，请先恢复", EN: "the project is archived; restore it first"},
+	"only_when":        {ZH: "只在填写“%s”时填写", EN: "is given only with %s"},
+	"version_conflict": {ZH: "项目在导出后已被修改（当前版本 %s），请重新导出后再改", EN: "the project has changed since the export (now version %s); export again"},
+	"unknown":          {ZH: "没有这个部门（填写部门代码或部门全称）", EN: "no such department (give its code or full name)"},
+	"mismatch":         {ZH: "与“%s”不一致", EN: "does not agree with %s"},
+	"read_only":        {ZH: "导入不能修改阶段和实际日期（现为 %s），请通过阶段变更办理", EN: "an import cannot change the stage or actual dates (now %s); record a stage transition"},
+	"conflict":         {ZH: "项目正被他人同时修改，请重试", EN: "the project was being changed at the same time; try again"},
+	"not_unique":       {ZH: "已被其他项目使用", EN: "is used by another project"},
+	"invalid_type":     {ZH: "类型错误，应为%s", EN: "has the wrong type (expected %s)"},
+}
+
+// importParams renders the parameters of invalid_type in Chinese.
+var importParams = map[string]string{"integer": "整数（元，不含小数）", "number": "数字"}
+
+// emptyParam matches the bracketed part of a message that shows a parameter,
+// dropped when there is none.
+var emptyParam = regexp.MustCompile(`\s?[（(][^（）()]*%s[^（）()]*[）)]`)
+
+func importMessage(e project.CellError, en bool) string {
+	t, found := importMessages[e.Code]
+	if !found {
+		return fieldMessage(apperr.FieldError{Field: e.Field, Code: e.Code, Param: e.Param}, en)
+	}
+	msg, param := pick(t, en), e.Param
+	if !en && importParams[param] != "" {
+		param = importParams[param]
+	}
+	if !strings.Contains(msg, "%s") {
+		return msg
+	}
+	if param == "" {
+		msg = emptyParam.ReplaceAllString(msg, "")
+	}
+	if strings.Contains(msg, "%s") {
+		msg = fmt.Sprintf(msg, param)
+	}
+	return msg
+}
+
+func toImportReport(r project.ImportReport, en bool) api.ImportReport {
+	out := api.ImportReport{DryRun: r.DryRun, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged,
+		Failed: r.Failed, Rows: make([]api.ImportRow, len(r.Rows))}
+	for i, row := range r.Rows {
+		o := api.ImportRow{Row: row.Line, Status: row.Status, ID: row.ID, Errors: make([]api.ImportCellError, len(row.Errors))}
+		for j, e := range row.Errors {
+			o.Errors[j] = api.ImportCellError{Column: e.Column, Field: e.Field, Code: e.Code, Message: importMessage(e, en)}
+		}
+		out.Rows[i] = o
+	}
+	return out
+}

@@ -1,0 +1,226 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/project"
+)
+
+func toRateResponse(r project.Rate) api.Rate {
+	return api.Rate{Numerator: r.Numerator, Denominator: r.Denominator, Rate: r.Rate,
+		ProjectIDs: api.ProjectIDs{Numerator: r.NumeratorIDs, Denominator: r.DenominatorIDs}}
+}
+
+// statsPeriod reads year and as_of, refusing other parameters than those named.
+func (h *handlers) statsPeriod(c *gin.Context, params ...string) (int, time.Time, error) {
+	if err := onlyParams(c, params...); err != nil {
+		return 0, time.Time{}, err
+	}
+	return project.StatsPeriod(c.Query("year"), c.Query("as_of"), project.Today(h.now()))
+}
+
+// statsOverview answers the leadership's KPIs.
+//
+//	@Summary		KPI overview
+//	@Description	CONTRACT §6 over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. The formulas, with a worked example: docs/stats.md.
+//	@ID				statsOverview
+//	@Tags			stats
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			year	query		integer	false	"year; default the current one"													minimum(2000)
+//	@Param			as_of	query		string	false	"day within the year, not in the future; default today or the year's last day"	format(date)
+//	@Success		200		{object}	api.Overview
+//	@Failure		400		{object}	api.Problem
+//	@Failure		401		{object}	api.Problem
+//	@Failure		403		{object}	api.Problem
+//	@Router			/api/v1/stats/overview [get]
+func (h *handlers) statsOverview(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	year, on, err := h.statsPeriod(c, "year", "as_of")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	o, err := h.projects.Overview(c.Request.Context(), p, year, on)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := api.Overview{
+		Year: o.Year, AsOf: o.AsOf.Format(time.DateOnly),
+		StartRate:            api.StartRate{Annual: toRateResponse(o.StartAnnual), ToDate: toRateResponse(o.StartToDate), Target: project.StartRateTarget},
+		ResumptionRate:       api.TargetRate{Rate: toRateResponse(o.Resumption), Target: project.ResumptionRateTarget},
+		InvestmentCompletion: api.InvestmentCompletion{Rate: toRateResponse(o.Investment), TimeProgress: o.TimeProgress, GapPoints: o.GapPoints},
+		Over100M:             api.ProjectSet{Count: o.Over100M.Count, TotalInvestmentYuan: o.Over100M.TotalInvestmentYuan, ProjectIDs: o.Over100M.IDs},
+		Projects:             api.Totals{Count: o.All.Count, TotalInvestmentYuan: o.All.TotalInvestmentYuan},
+		Health:               api.HealthCounts{Green: o.Health[project.Green], Yellow: o.Health[project.Yellow], Red: o.Health[project.Red]},
+		ByStage:              []api.StageCount{},
+	}
+	for _, l := range project.Stages {
+		if st, ok := o.ByStage[project.Stage(l.Value)]; ok {
+			out.ByStage = append(out.ByStage, api.StageCount{Stage: l.Value, Count: st.Count, TotalInvestmentYuan: st.TotalInvestmentYuan})
+		}
+	}
+	ok(c, http.StatusOK, out)
+}
+
+// statsBreakdown groups the projects by one key.
+//
+//	@Summary		Breakdown
+//	@Description	Counts, total investment, and the year's planned and completed investment of the projects the caller may read, grouped by stage (as of the year's last day, or today), category, department, township or leader.
+//	@ID				statsBreakdown
+//	@Tags			stats
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			by		query		string	true	"grouping"						Enums(stage,category,department,township,leader)
+//	@Param			year	query		integer	false	"year; default the current one"	minimum(2000)
+//	@Success		200		{object}	api.Breakdown
+//	@Failure		400		{object}	api.Problem
+//	@Failure		401		{object}	api.Problem
+//	@Failure		403		{object}	api.Problem
+//	@Router			/api/v1/stats/breakdown [get]
+func (h *handlers) statsBreakdown(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	year, on, err := h.statsPeriod(c, "by", "year")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	by := c.Query("by")
+	groups, err := h.projects.Breakdown(c.Request.Context(), p, by, year, on)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	labels := map[string]string{}
+	switch by {
+	case "stage":
+		labels = labelMap(project.Stages)
+	case "category":
+		labels = labelMap(project.Categories)
+	case "department":
+		ds, err := h.projects.Departments(c.Request.Context())
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		for _, d := range ds {
+			labels[d.Code] = d.Name
+		}
+	}
+	out := api.Breakdown{By: by, Year: year, Items: make([]api.BreakdownItem, len(groups))}
+	for i, g := range groups {
+		label, found := labels[g.Key]
+		if !found {
+			label = g.Key
+		}
+		out.Items[i] = api.BreakdownItem{Key: g.Key, Label: label, Count: g.Count, TotalInvestmentYuan: g.TotalInvestmentYuan,
+			PlannedYuan: g.PlannedYuan, CompletedYuan: g.CompletedYuan}
+	}
+	ok(c, http.StatusOK, out)
+}
+
+func labelMap(ls []project.Label) map[string]string {
+	m := make(map[string]string, len(ls))
+	for _, l := range ls {
+		m[l.Value] = l.ZH
+	}
+	return m
+}
+
+// statsBatches answers 三个一批 for a quarter.
+//
+//	@Summary		三个一批 (quarterly batches)
+//	@Description	The projects the caller may read signed, started (first start; a resumption is not one) and put into production within the quarter: count, total and expected annual output, and their IDs.
+//	@ID				statsBatches
+//	@Tags			stats
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			year	query		integer	false	"year; default the current one"						minimum(2000)
+//	@Param			quarter	query		integer	false	"quarter; default today's, or 4 for a past year"	minimum(1)	maximum(4)
+//	@Success		200		{object}	api.Batches
+//	@Failure		400		{object}	api.Problem
+//	@Failure		401		{object}	api.Problem
+//	@Failure		403		{object}	api.Problem
+//	@Router			/api/v1/stats/batches [get]
+func (h *handlers) statsBatches(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	year, on, err := h.statsPeriod(c, "year", "quarter")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	quarter := (int(on.Month())-1)/3 + 1
+	if s := c.Query("quarter"); s != "" {
+		if quarter, err = strconv.Atoi(s); err != nil {
+			quarter = 0
+		}
+	}
+	b, err := h.projects.Batches(c.Request.Context(), p, year, quarter)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	batch := func(s project.Set) api.Batch {
+		return api.Batch{ProjectSet: api.ProjectSet{Count: s.Count, TotalInvestmentYuan: s.TotalInvestmentYuan, ProjectIDs: s.IDs},
+			ExpectedAnnualOutputYuan: s.ExpectedAnnualOutputYuan}
+	}
+	ok(c, http.StatusOK, api.Batches{Year: b.Year, Quarter: b.Quarter, Signed: batch(b.Signed), Started: batch(b.Started), InProduction: batch(b.InProduction)})
+}
+
+// statsTrend answers a year month by month.
+//
+//	@Summary		Monthly trend
+//	@Description	Investment completed each month and from January, against the year's plan × month / 12 (序时进度), and the stage moves of each month by target stage (imports aside), over the projects the caller may read.
+//	@ID				statsTrend
+//	@Tags			stats
+//	@Security		BearerAuth
+//	@Produce		json,application/problem+json
+//	@Param			year	query		integer	false	"year; default the current one"	minimum(2000)
+//	@Success		200		{object}	api.Trend
+//	@Failure		400		{object}	api.Problem
+//	@Failure		401		{object}	api.Problem
+//	@Failure		403		{object}	api.Problem
+//	@Router			/api/v1/stats/trend [get]
+func (h *handlers) statsTrend(c *gin.Context) {
+	p, found := h.principal(c)
+	if !found {
+		return
+	}
+	year, _, err := h.statsPeriod(c, "year")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	t, err := h.projects.Trend(c.Request.Context(), p, year)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := api.Trend{Year: t.Year, PlannedYuan: t.PlannedYuan, Months: make([]api.TrendMonth, len(t.Months))}
+	for i, m := range t.Months {
+		moves := map[string]int64{}
+		for st, n := range m.Moves {
+			moves[string(st)] = n
+		}
+		out.Months[i] = api.TrendMonth{
+			Month: project.Period{Year: t.Year, Month: m.Month}.String(), CompletedYuan: m.CompletedYuan,
+			CumulativeCompletedYuan: m.CumulativeCompletedYuan, PlannedToDateYuan: m.PlannedToDateYuan, Moves: moves,
+		}
+	}
+	ok(c, http.StatusOK, out)
+}

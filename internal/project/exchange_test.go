@@ -1,0 +1,228 @@
+package project
+
+import (
+	"errors"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/internal/apperr"
+)
+
+func TestColumns(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, c := range Columns() {
+		assert.False(t, seen[c.Header], "header %s is unique", c.Header)
+		assert.False(t, seen[c.Alias], "alias %s is unique", c.Alias)
+		seen[c.Header], seen[c.Alias] = true, true
+		assert.Same(t, columnOf(c.Header), columnOf(c.Alias), "%s and %s name one column", c.Header, c.Alias)
+		assert.NotEmpty(t, c.Field)
+	}
+	// Hand-typed headers: ASCII parentheses and spaces.
+	require.NotNil(t, columnOf(" 总投资 (元) "))
+	assert.Equal(t, HeaderInvestment, columnOf(" 总投资 (元) ").Header)
+	assert.Nil(t, columnOf("备注"))
+	// The 万元 column follows the yuan column it is computed from.
+	cols := Columns()
+	for i, c := range cols {
+		if c.Source != "" {
+			assert.Equal(t, c.Source, cols[i-1].Header)
+		}
+	}
+}
+
+func TestParseCells(t *testing.T) {
+	t.Parallel()
+	yuan := []struct {
+		in   string
+		want int64
+		code string
+	}{
+		{"80000000", 80000000, ""},
+		{"80,000,000", 80000000, ""},
+		{"80000000.00", 80000000, ""},
+		{"0", 0, ""},
+		{"-5", -5, ""}, // refused by validation (out_of_range), not here
+		{"1.5", 0, "invalid_type"},
+		{"8E7", 0, "invalid_type"},
+		{"八千万", 0, "invalid_type"},
+		{"１２", 0, "invalid_type"},
+		{"99999999999999999999", 0, "out_of_range"},
+	}
+	for _, c := range yuan {
+		n, code, _ := parseYuan(c.in)
+		assert.Equal(t, c.code, code, "yuan %q", c.in)
+		if c.code == "" {
+			require.NotNil(t, n, "yuan %q", c.in)
+			assert.Equal(t, c.want, *n, "yuan %q", c.in)
+		}
+	}
+	n, code, _ := parseYuan("")
+	assert.Nil(t, n)
+	assert.Empty(t, code)
+
+	wan := []struct {
+		in   string
+		want int64
+		code string
+	}{
+		{"34000", 340000000, ""},
+		{"12345.6789", 123456789, ""},
+		{"0.0001", 1, ""},
+		{"1,234.5", 12345000, ""},
+		{"0.00001", 0, "invalid_type"},
+		{"abc", 0, "invalid_type"},
+		{"-1", 0, "out_of_range"},
+	}
+	for _, c := range wan {
+		n, code, _ := parseWan(c.in)
+		assert.Equal(t, c.code, code, "wan %q", c.in)
+		if c.code == "" {
+			assert.Equal(t, c.want, n, "wan %q", c.in)
+		}
+	}
+
+	days := []struct {
+		in   string
+		want string // "" for refused
+	}{
+		{"2021-06-01", "2021-06-01"},
+		{"2021/6/1", "2021-06-01"},
+		{"2021.06.01", "2021-06-01"},
+		{"2021年6月1日", "2021-06-01"},
+		{"44348", "2021-06-01"}, // a date cell's serial number
+		{"44348.0", "2021-06-01"},
+		{"61", "1900-03-01"},
+		{"59", "1900-02-28"},
+		{"1", "1900-01-01"},
+		{"0", ""},
+		{"2021-02-30", ""},
+		{"2021-13-01", ""},
+		{"01/06/2021", ""}, // day and month order is ambiguous
+		{"44348.5", ""},
+		{"60", ""}, // the fictitious 29 February 1900
+		{"3000-01-01", ""},
+		{"明天", ""},
+	}
+	for _, c := range days {
+		d, ok := parseDay(c.in)
+		if c.want == "" {
+			assert.False(t, ok, "date %q", c.in)
+			continue
+		}
+		require.True(t, ok, "date %q", c.in)
+		assert.Equal(t, c.want, d.Format(time.DateOnly), "date %q", c.in)
+		assert.Equal(t, time.UTC, d.Location())
+	}
+
+	for in, ok := range map[string]bool{"50": true, "0.5": true, "1,000.25": true, "1e3": true, "NaN": false, "Inf": false, "0x10": false, "": false} {
+		_, got := parseNumber(in)
+		assert.Equal(t, ok, got, "number %q", in)
+	}
+}
+
+// TestRowRoundTrip writes projects into rows and reads the rows' text back:
+// every column gives back what it wrote.
+func TestRowRoundTrip(t *testing.T) {
+	t.Parallel()
+	full := Project{ID: "0190a4d2-0000-7000-8000-000000000001", Version: 3, Fields: validFields(), Stage: Started,
+		Actual: Actual{SignedOn: day("2020-03-01"), LandedOn: day("2020-05-01"), StartedOn: day("2020-09-30")}, Health: Yellow}
+	full.Code = ptr("2021-140223-44-01-000001")
+	full.Leader, full.Company, full.Township = "县长", "晨风新能源有限公司", "作疃乡"
+	full.Capacity, full.TotalInvestmentYuan = ptr(12.75), ptr(int64(123_456_789))
+	full.ExpectedAnnualOutputYuan = ptr(int64(50_000_000))
+	full.PlannedSignDate, full.PlannedStartDate = day("2020-02-01"), day("2020-09-01")
+	full.PlannedCompletionDate, full.PlannedProductionDate = day("2021-12-31"), day("2022-03-01")
+	bare := Project{ID: "0190a4d2-0000-7000-8000-000000000002", Version: 1, Stage: Planning, Health: Green,
+		Fields: Fields{Name: "谋划中的项目", Category: "other", Department: "drc", BuildType: New, KeyLevel: "none"}}
+
+	imp := &importer{depts: departmentKeys([]Department{{Code: "energy", Name: "能源局"}, {Code: "drc", Name: "发展和改革局"}})}
+	for _, p := range []Project{full, bare} {
+		cells := ExportRow(&p, nil)
+		require.Len(t, cells, len(columns))
+		in := rowInput{imp: imp}
+		for i, c := range columns {
+			if c.set == nil {
+				continue
+			}
+			code, param := c.set(&in, cells[i].String())
+			require.Empty(t, code, "%s: %s %s", c.Header, code, param)
+		}
+		want := p.Fields
+		want.Funding = nil // not in the file
+		assert.Equal(t, want, in.p.Fields)
+		assert.Equal(t, p.Stage, in.p.Stage)
+		assert.Equal(t, p.Actual, in.p.Actual)
+		if p.TotalInvestmentYuan != nil {
+			assert.Equal(t, *p.TotalInvestmentYuan, *in.wan, "万元 agrees with yuan")
+		}
+	}
+
+	cells := ExportRow(&full, nil)
+	byHeader := map[string]Cell{}
+	for i, c := range columns {
+		byHeader[c.Header] = cells[i]
+	}
+	assert.Equal(t, Cell{Kind: TextCell, Text: "光伏发电"}, ExportRow(&Project{Fields: Fields{Category: "solar_pv"}}, nil)[4])
+	assert.Equal(t, "12345.6789", byHeader[HeaderWan].String())
+	assert.Equal(t, "开工", byHeader[HeaderStage].Text)
+	assert.Equal(t, "黄灯", byHeader["健康状态"].Text)
+	assert.Equal(t, "2020-09-30", byHeader["开工日期"].String())
+	assert.Equal(t, DateCell, byHeader["开工日期"].Kind)
+	assert.Equal(t, "12.75", byHeader["建设规模"].String())
+	assert.Equal(t, EmptyCell, ExportRow(&bare, nil)[2].Kind, "no code, an empty cell")
+}
+
+func TestDepartmentKeys(t *testing.T) {
+	t.Parallel()
+	keys := departmentKeys([]Department{{Code: "energy", Name: "能源局"}, {Code: "water", Name: "水务局"}, {Code: "water2", Name: "水务局"}})
+	assert.Equal(t, "energy", keys["能源局"])
+	assert.Equal(t, "energy", keys["energy"])
+	_, ambiguous := keys["水务局"]
+	assert.False(t, ambiguous, "a name two departments share names neither")
+}
+
+func TestParseExportQuery(t *testing.T) {
+	t.Parallel()
+	q, err := ParseExportQuery(url.Values{})
+	require.NoError(t, err)
+	assert.Equal(t, FormatXLSX, q.Format)
+	assert.Equal(t, ExportPageSize, q.List.Limit)
+
+	q, err = ParseExportQuery(url.Values{"format": {"csv"}, "stage": {"started,signed"}, "q": {"风电"}})
+	require.NoError(t, err)
+	assert.Equal(t, FormatCSV, q.Format)
+	assert.Equal(t, []Stage{Started, Signed}, q.List.Filter.Stages)
+	assert.Equal(t, "风电", q.List.Filter.Q)
+
+	_, err = ParseExportQuery(url.Values{"format": {"pdf"}, "limit": {"10"}, "sort": {"name"}, "cursor": {"x"}, "stage": {"nowhere"}})
+	assert.ElementsMatch(t, []string{"format:invalid_value", "limit:unknown_parameter", "sort:unknown_parameter",
+		"cursor:unknown_parameter", "stage:invalid_value"}, fieldCodes(t, err))
+}
+
+// TestRowError: a row whose write fails after the check (a change made
+// meanwhile) becomes that row's errors; anything else stays an error.
+func TestRowError(t *testing.T) {
+	t.Parallel()
+	cells := func(err error) []CellError {
+		t.Helper()
+		var rf rowFailure
+		require.ErrorAs(t, rowError(4, err), &rf)
+		assert.Equal(t, 4, rf.i)
+		return rf.errs
+	}
+	assert.Equal(t, []CellError{{Column: "项目代码", Field: "code", Code: "not_unique"}},
+		cells(&apperr.Error{Kind: apperr.Conflict, Fields: []apperr.FieldError{{Field: "code", Code: "not_unique"}}}))
+	assert.Equal(t, []CellError{{Column: HeaderDepartment, Field: "department", Code: "unknown"}},
+		cells(apperr.Fields([]apperr.FieldError{{Field: "department", Code: "unknown"}})))
+	assert.Equal(t, []CellError{{Column: HeaderVersion, Field: "version", Code: "version_conflict"}}, cells(apperr.ErrVersionConflict))
+	assert.Equal(t, []CellError{{Column: HeaderID, Field: "id", Code: "not_found"}}, cells(apperr.ErrNotFound))
+	assert.Equal(t, []CellError{{Column: HeaderID, Field: "id", Code: "conflict"}}, cells(errArchived))
+	internal := errors.New("connection reset")
+	assert.Same(t, internal, rowError(4, internal))
+	assert.Equal(t, apperr.Forbidden, apperr.KindOf(rowError(4, errReadOnly)))
+}

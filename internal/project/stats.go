@@ -1,0 +1,432 @@
+package project
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/auth"
+)
+
+// StatsRow is what the statistics read of one live project.
+type StatsRow struct {
+	ID                       string
+	Department               string
+	Category                 Category
+	Township                 string
+	Leader                   string
+	BuildType                BuildType
+	Stage                    Stage // today's
+	Health                   Health
+	TotalInvestmentYuan      int64
+	ExpectedAnnualOutputYuan int64
+	PlannedStartDate         *time.Time
+	SignedOn                 *time.Time
+	StartedOn                *time.Time
+	ProductionOn             *time.Time
+	// The year's plan (nil when none) and the investment completed in the
+	// year's months up to and including the month asked for.
+	PlannedYuan   *int64
+	CompletedYuan int64
+	// History holds the project's history, in recorded order, when its
+	// stage on a day the statistics look at may differ from today's (see
+	// StatsQuery); nil otherwise.
+	History []Transition
+}
+
+// stageOn is the project's stage on day on: today's stage unless its history
+// says otherwise.
+func (r StatsRow) stageOn(on time.Time) Stage {
+	if r.History == nil {
+		return r.Stage
+	}
+	return StageOn(r.History, on)
+}
+
+// StatsQuery is what the store loads statistics rows for.
+type StatsQuery struct {
+	Year int
+	// AsOf is the day looked at; its month is the last whose completed
+	// investment counts.
+	AsOf time.Time
+}
+
+// The statistics look at two days: as_of, and the last day of the year
+// before, to tell the continuing projects cancelled before the year. A
+// row's stage on them is today's unless its history says otherwise, so the
+// store reads the history of the projects for which it may: those with an
+// entry after as_of; the continuing ones with a cancellation before the
+// year (a correction may have undone it since); and the continuing ones
+// cancelled today with an entry in the year.
+
+// StatsStore loads statistics rows; it is the part of Store the statistics use.
+type StatsStore interface {
+	StatsRows(ctx context.Context, s Scope, q StatsQuery) ([]StatsRow, error)
+	// MonthlyTrend sums the year's completed investment by month and counts
+	// moves (imports aside) by month and target stage.
+	MonthlyTrend(ctx context.Context, s Scope, year int) (completed [12]int64, moves [12]map[Stage]int64, err error)
+}
+
+// Rate is a KPI with the projects behind it; the rate is nil when the
+// denominator is 0.
+type Rate struct {
+	Numerator, Denominator       int64
+	Rate                         *float64
+	NumeratorIDs, DenominatorIDs []string
+}
+
+// ratio rounds n/d to four decimals.
+func ratio(n, d int64) *float64 {
+	if d == 0 {
+		return nil
+	}
+	r := math.Round(float64(n)/float64(d)*10000) / 10000
+	return &r
+}
+
+// countRate is the rate of the rows that pass num among those that pass den.
+func countRate(rows []StatsRow, den, num func(StatsRow) bool) Rate {
+	r := Rate{NumeratorIDs: []string{}, DenominatorIDs: []string{}}
+	for _, row := range rows {
+		if den(row) {
+			r.DenominatorIDs = append(r.DenominatorIDs, row.ID)
+			if num(row) {
+				r.NumeratorIDs = append(r.NumeratorIDs, row.ID)
+			}
+		}
+	}
+	r.Numerator, r.Denominator = int64(len(r.NumeratorIDs)), int64(len(r.DenominatorIDs))
+	r.Rate = ratio(r.Numerator, r.Denominator)
+	return r
+}
+
+// Set is a counted set of projects.
+type Set struct {
+	Count, TotalInvestmentYuan, ExpectedAnnualOutputYuan int64
+	IDs                                                  []string
+}
+
+func (s *Set) add(r StatsRow) {
+	s.Count++
+	s.TotalInvestmentYuan += r.TotalInvestmentYuan
+	s.ExpectedAnnualOutputYuan += r.ExpectedAnnualOutputYuan
+	s.IDs = append(s.IDs, r.ID)
+}
+
+// Targets of the KPIs (CONTRACT §6).
+const (
+	StartRateTarget      = 0.75
+	ResumptionRateTarget = 1.0
+	// Over100MYuan is the threshold of 亿元以上 projects.
+	Over100MYuan = 100_000_000
+)
+
+// Overview is the leadership's KPIs for a year as of a day.
+type Overview struct {
+	Year                     int
+	AsOf                     time.Time
+	StartAnnual, StartToDate Rate
+	Resumption               Rate
+	Investment               Rate // in yuan
+	TimeProgress             float64
+	GapPoints                *float64
+	ByStage                  map[Stage]Set
+	Over100M, All            Set
+	Health                   map[Health]int64
+}
+
+// started reports whether a stage is 开工 or past it, suspended and
+// cancelled aside.
+func started(s Stage) bool { return s != Suspended && s != Cancelled && s.rank() >= Started.rank() }
+
+// ComputeOverview applies CONTRACT §6's formulas to the rows of the live
+// projects a caller may read, for year as of day asOf (within the year).
+func ComputeOverview(rows []StatsRow, year int, asOf time.Time) Overview {
+	jan1 := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+	dec31 := time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
+	within := func(d *time.Time, from, to time.Time) bool { return d != nil && !d.Before(from) && !d.After(to) }
+	startedBy := func(r StatsRow) bool { return r.StartedOn != nil && !r.StartedOn.After(asOf) }
+	o := Overview{Year: year, AsOf: asOf, ByStage: map[Stage]Set{}, Health: map[Health]int64{}}
+	o.StartAnnual = countRate(rows, func(r StatsRow) bool {
+		return r.BuildType == New && within(r.PlannedStartDate, jan1, dec31)
+	}, startedBy)
+	o.StartToDate = countRate(rows, func(r StatsRow) bool {
+		return r.BuildType == New && within(r.PlannedStartDate, jan1, asOf)
+	}, startedBy)
+	o.Resumption = countRate(rows, func(r StatsRow) bool {
+		return r.BuildType == Continuing && r.stageOn(jan1.AddDate(0, 0, -1)) != Cancelled
+	}, func(r StatsRow) bool { return started(r.stageOn(asOf)) })
+
+	o.Investment = Rate{NumeratorIDs: []string{}, DenominatorIDs: []string{}}
+	for _, r := range rows {
+		if r.PlannedYuan != nil {
+			o.Investment.Denominator += *r.PlannedYuan
+			o.Investment.DenominatorIDs = append(o.Investment.DenominatorIDs, r.ID)
+		}
+		if r.CompletedYuan > 0 {
+			o.Investment.Numerator += r.CompletedYuan
+			o.Investment.NumeratorIDs = append(o.Investment.NumeratorIDs, r.ID)
+		}
+		st := o.ByStage[r.stageOn(asOf)]
+		st.add(r)
+		o.ByStage[r.stageOn(asOf)] = st
+		if r.TotalInvestmentYuan >= Over100MYuan {
+			o.Over100M.add(r)
+		}
+		o.All.add(r)
+		o.Health[r.Health]++
+	}
+	o.Investment.Rate = ratio(o.Investment.Numerator, o.Investment.Denominator)
+	o.TimeProgress = math.Round(float64(asOf.Month())/12*10000) / 10000
+	if o.Investment.Denominator > 0 {
+		gap := InvestmentGap(o.Investment.Numerator, o.Investment.Denominator, asOf.Month())
+		o.GapPoints = &gap
+	}
+	if o.Over100M.IDs == nil {
+		o.Over100M.IDs = []string{}
+	}
+	return o
+}
+
+// Batches is 三个一批 for a quarter: the projects signed, started and put
+// into production within it (a resumption is not a start: started_on is
+// the first start).
+type Batches struct {
+	Year, Quarter                 int
+	Signed, Started, InProduction Set
+}
+
+// ComputeBatches applies the 三个一批 formulas to rows.
+func ComputeBatches(rows []StatsRow, year, quarter int) Batches {
+	from := time.Date(year, time.Month(3*quarter-2), 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 3, -1)
+	in := func(d *time.Time) bool { return d != nil && !d.Before(from) && !d.After(to) }
+	b := Batches{Year: year, Quarter: quarter}
+	for _, set := range []*Set{&b.Signed, &b.Started, &b.InProduction} {
+		set.IDs = []string{}
+	}
+	for _, r := range rows {
+		if in(r.SignedOn) {
+			b.Signed.add(r)
+		}
+		if in(r.StartedOn) {
+			b.Started.add(r)
+		}
+		if in(r.ProductionOn) {
+			b.InProduction.add(r)
+		}
+	}
+	return b
+}
+
+// BreakdownKeys are the groupings of a breakdown.
+var BreakdownKeys = []string{"stage", "category", "department", "township", "leader"}
+
+// Group is one group of a breakdown.
+type Group struct {
+	Key                                                    string
+	Count, TotalInvestmentYuan, PlannedYuan, CompletedYuan int64
+}
+
+// ComputeBreakdown groups rows by key, the stage being the one on day on;
+// groups come in the order of the key's labels, else by key.
+func ComputeBreakdown(rows []StatsRow, by string, on time.Time) []Group {
+	idx := map[string]int{}
+	var out []Group
+	for _, r := range rows {
+		var k string
+		switch by {
+		case "stage":
+			k = string(r.stageOn(on))
+		case "category":
+			k = string(r.Category)
+		case "department":
+			k = r.Department
+		case "township":
+			k = r.Township
+		case "leader":
+			k = r.Leader
+		}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, Group{Key: k})
+		}
+		g := &out[i]
+		g.Count++
+		g.TotalInvestmentYuan += r.TotalInvestmentYuan
+		g.CompletedYuan += r.CompletedYuan
+		if r.PlannedYuan != nil {
+			g.PlannedYuan += *r.PlannedYuan
+		}
+	}
+	order := func(k string) int {
+		for _, ls := range [][]Label{Stages, Categories} {
+			if i := slices.IndexFunc(ls, func(l Label) bool { return l.Value == k }); i >= 0 && (by == "stage" || by == "category") {
+				return i
+			}
+		}
+		return math.MaxInt
+	}
+	slices.SortStableFunc(out, func(a, b Group) int {
+		if oa, ob := order(a.Key), order(b.Key); oa != ob {
+			return oa - ob
+		}
+		if a.Key < b.Key {
+			return -1
+		}
+		if a.Key > b.Key {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// TrendMonth is one month of a year.
+type TrendMonth struct {
+	Month                                                     time.Month
+	CompletedYuan, CumulativeCompletedYuan, PlannedToDateYuan int64
+	Moves                                                     map[Stage]int64
+}
+
+// Trend is a year month by month against its plan.
+type Trend struct {
+	Year        int
+	PlannedYuan int64
+	Months      []TrendMonth
+}
+
+// StatsPeriod reads and checks a statistics request's year and day: the
+// year from 2000 to next year, the day within it and not in the future
+// (by default today, or the year's last day for a past year).
+func StatsPeriod(year, asOf string, today time.Time) (int, time.Time, error) {
+	var c checker
+	y := today.Year()
+	if year != "" {
+		n, err := strconv.Atoi(year)
+		if err != nil || n < MinYear || n > today.Year()+1 {
+			c.add("year", "out_of_range", strconv.Itoa(MinYear)+".."+strconv.Itoa(today.Year()+1))
+			return 0, time.Time{}, apperr.Fields(c.errs)
+		}
+		y = n
+	}
+	on := time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)
+	if today.Before(on) {
+		on = today
+	}
+	if asOf != "" {
+		d := dateParam(&c, "as_of", asOf)
+		switch {
+		case d == nil:
+		case d.Year() != y:
+			c.add("as_of", "out_of_range", strconv.Itoa(y)+"-01-01.."+strconv.Itoa(y)+"-12-31")
+		case d.After(today):
+			c.add("as_of", "in_future", today.Format(time.DateOnly))
+		default:
+			on = *d
+		}
+	}
+	if y > today.Year() && asOf == "" {
+		// A coming year has no day yet to look at: its first day.
+		on = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return y, on, apperr.Fields(c.errs)
+}
+
+func canReadStats(p auth.Principal) error { return canRead(p) }
+
+// statsRows loads the rows for year as of day on.
+func (s *Service) statsRows(ctx context.Context, p auth.Principal, year int, on time.Time) ([]StatsRow, error) {
+	if err := canReadStats(p); err != nil {
+		return nil, err
+	}
+	return s.store.StatsRows(ctx, ScopeOf(p), StatsQuery{Year: year, AsOf: on})
+}
+
+// cached answers a statistic from the cache, keyed by its kind, the
+// caller's scope and its parameters, or computes it with load.
+func cached[T any](ctx context.Context, s *Service, p auth.Principal, kind string, params []any, load func(context.Context) (T, error)) (T, error) {
+	var zero T
+	if err := canReadStats(p); err != nil {
+		return zero, err
+	}
+	sc := ScopeOf(p)
+	key := fmt.Sprint(append([]any{kind, sc.All, sc.Department}, params...)...)
+	v, err := s.stats.get(ctx, key, s.now, func(ctx context.Context) (any, error) { return load(ctx) })
+	if err != nil {
+		return zero, err
+	}
+	return v.(T), nil
+}
+
+// Overview computes the KPIs over the projects p may read.
+func (s *Service) Overview(ctx context.Context, p auth.Principal, year int, on time.Time) (Overview, error) {
+	return cached(ctx, s, p, "overview", []any{year, on}, func(ctx context.Context) (Overview, error) {
+		rows, err := s.statsRows(ctx, p, year, on)
+		return ComputeOverview(rows, year, on), err
+	})
+}
+
+// Breakdown groups the projects p may read by key, for year (stages as on
+// the year's last day, or today).
+func (s *Service) Breakdown(ctx context.Context, p auth.Principal, by string, year int, on time.Time) ([]Group, error) {
+	if !slices.Contains(BreakdownKeys, by) {
+		return nil, apperr.Fields([]apperr.FieldError{{Field: "by", Code: "invalid_value", Param: "stage,category,department,township,leader"}})
+	}
+	return cached(ctx, s, p, "breakdown", []any{by, year, on}, func(ctx context.Context) ([]Group, error) {
+		rows, err := s.statsRows(ctx, p, year, on)
+		return ComputeBreakdown(rows, by, on), err
+	})
+}
+
+// Batches computes 三个一批 for a quarter of year.
+func (s *Service) Batches(ctx context.Context, p auth.Principal, year, quarter int) (Batches, error) {
+	if quarter < 1 || quarter > 4 {
+		return Batches{}, apperr.Fields([]apperr.FieldError{{Field: "quarter", Code: "out_of_range", Param: "1..4"}})
+	}
+	return cached(ctx, s, p, "batches", []any{year, quarter}, func(ctx context.Context) (Batches, error) {
+		rows, err := s.statsRows(ctx, p, year, time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
+		return ComputeBatches(rows, year, quarter), err
+	})
+}
+
+// Trend is the year's investment and moves month by month.
+func (s *Service) Trend(ctx context.Context, p auth.Principal, year int) (Trend, error) {
+	return cached(ctx, s, p, "trend", []any{year}, func(ctx context.Context) (Trend, error) { return s.trend(ctx, p, year) })
+}
+
+func (s *Service) trend(ctx context.Context, p auth.Principal, year int) (Trend, error) {
+	rows, err := s.statsRows(ctx, p, year, time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return Trend{}, err
+	}
+	completed, moves, err := s.store.MonthlyTrend(ctx, ScopeOf(p), year)
+	if err != nil {
+		return Trend{}, err
+	}
+	t := Trend{Year: year}
+	for _, r := range rows {
+		if r.PlannedYuan != nil {
+			t.PlannedYuan += *r.PlannedYuan
+		}
+	}
+	var cum int64
+	for m := range 12 {
+		cum += completed[m]
+		ms := moves[m]
+		if ms == nil {
+			ms = map[Stage]int64{}
+		}
+		t.Months = append(t.Months, TrendMonth{
+			Month: time.Month(m + 1), CompletedYuan: completed[m], CumulativeCompletedYuan: cum,
+			PlannedToDateYuan: t.PlannedYuan * int64(m+1) / 12, Moves: ms,
+		})
+	}
+	return t, nil
+}

@@ -1,0 +1,79 @@
+package project
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// statsCache remembers statistics for a short while. A register of 200,000
+// projects takes the best part of a second to read whole, and a dashboard
+// asks for the same numbers again and again. A change made through this
+// service empties it at once; one made through another replica shows
+// within the time to live.
+type statsCache struct {
+	ttl     time.Duration
+	mu      sync.Mutex
+	gen     uint64
+	entries map[string]statsEntry
+	flight  singleflight.Group
+}
+
+type statsEntry struct {
+	v  any
+	at time.Time
+}
+
+func newStatsCache(ttl time.Duration) *statsCache {
+	return &statsCache{ttl: ttl, entries: map[string]statsEntry{}}
+}
+
+// get answers key from the cache, or loads it once for all the callers that
+// ask at the same time. A value loaded while a change committed is not kept.
+func (c *statsCache) get(ctx context.Context, key string, now func() time.Time, load func(context.Context) (any, error)) (any, error) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	gen := c.gen
+	c.mu.Unlock()
+	if ok && now().Sub(e.at) < c.ttl {
+		return e.v, nil
+	}
+	v, err, _ := c.flight.Do(key, func() (any, error) {
+		at := now()
+		v, err := load(context.WithoutCancel(ctx))
+		if err != nil || c.ttl <= 0 {
+			return v, err
+		}
+		c.mu.Lock()
+		if c.gen == gen {
+			c.entries[key] = statsEntry{v: v, at: at}
+		}
+		c.mu.Unlock()
+		return v, nil
+	})
+	return v, err
+}
+
+// invalidate forgets every entry, after a change.
+func (c *statsCache) invalidate() {
+	c.mu.Lock()
+	c.gen++
+	clear(c.entries)
+	c.mu.Unlock()
+}
+
+// inTx runs fn in one transaction and, when it commits, forgets the
+// statistics it may have changed.
+func (s *Service) inTx(ctx context.Context, fn func(context.Context) error) error {
+	err := s.tx.InTx(ctx, fn)
+	if err == nil {
+		s.stats.invalidate()
+	}
+	return err
+}
+
+// SetStatsCacheTTL sets how long statistics are remembered (0: not at all),
+// before first use.
+func (s *Service) SetStatsCacheTTL(d time.Duration) { s.stats = newStatsCache(d) }

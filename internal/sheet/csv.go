@@ -1,0 +1,117 @@
+package sheet
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// csvWriter writes UTF-8 CSV with a byte order mark, by which Excel knows
+// the encoding, and CRLF line ends, as Excel writes them.
+type csvWriter struct {
+	w    *csv.Writer
+	cols []project.Column
+	rec  []string
+}
+
+func newCSVWriter(w io.Writer, cols []project.Column) (Writer, error) {
+	if _, err := w.Write(utf8BOM); err != nil {
+		return nil, err
+	}
+	c := &csvWriter{w: csv.NewWriter(w), cols: cols}
+	c.w.UseCRLF = true
+	head := make([]string, len(cols))
+	for i, col := range cols {
+		head[i] = col.Header
+	}
+	return c, c.w.Write(head)
+}
+
+func (c *csvWriter) WriteRow(cells []project.Cell) error {
+	c.rec = c.rec[:0]
+	for _, cell := range cells {
+		s := cell.String()
+		if cell.Kind == project.TextCell {
+			s = escapeFormula(s)
+		}
+		c.rec = append(c.rec, s)
+	}
+	return c.w.Write(c.rec)
+}
+
+func (c *csvWriter) Close() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
+func (c *csvWriter) Abort() {}
+
+// formulaLike reports text that a spreadsheet opening CSV would take for a
+// formula (CSV injection): it starts with = + - @, a tab or a carriage
+// return, or is such text escaped once already.
+func formulaLike(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	case '\'':
+		return formulaLike(s[1:])
+	}
+	return false
+}
+
+// escapeFormula puts an apostrophe before text that would be taken for a
+// formula; unescapeFormula takes it off again, so that such text survives
+// a round trip through a CSV file unchanged.
+func escapeFormula(s string) string {
+	if formulaLike(s) {
+		return "'" + s
+	}
+	return s
+}
+
+func unescapeFormula(s string) string {
+	if strings.HasPrefix(s, "'") && formulaLike(s[1:]) {
+		return s[1:]
+	}
+	return s
+}
+
+type csvReader struct {
+	r *csv.Reader
+}
+
+func openCSV(text []byte) Reader {
+	r := csv.NewReader(bytes.NewReader(text))
+	r.FieldsPerRecord = -1
+	return &csvReader{r: r}
+}
+
+func (c *csvReader) Next() (int, []string, error) {
+	rec, err := c.r.Read()
+	if errors.Is(err, io.EOF) {
+		return 0, nil, io.EOF
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return 0, nil, broken(fmt.Sprintf("CSV 第 %d 行格式有误（引号不配对等）", pe.StartLine),
+			fmt.Sprintf("line %d of the CSV file is malformed (unbalanced quotes or the like)", pe.StartLine), err)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	line, _ := c.r.FieldPos(0)
+	for i, s := range rec {
+		rec[i] = unescapeFormula(s)
+	}
+	return line, rec, nil
+}
+
+func (c *csvReader) Close() error { return nil }

@@ -1,0 +1,221 @@
+package sheet
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// xlsxWriter writes rows through excelize's StreamWriter, which keeps a
+// bounded buffer and spills the worksheet to a temporary file beyond it, so
+// that memory does not grow with the number of rows. Close then writes the
+// archive straight to w.
+type xlsxWriter struct {
+	f    *excelize.File
+	sw   *excelize.StreamWriter
+	w    io.Writer
+	cols []project.Column
+	row  int
+	// styles by column; formulas of derived columns ("" for none).
+	styles   []int
+	formulas []string
+	vals     []any
+}
+
+// Number formats of the cells: Excel shows dates as dates and money with
+// thousands separators; the stored values stay exact.
+var (
+	dateFormat  = "yyyy-mm-dd"
+	moneyFormat = "#,##0"
+	wanFormat   = "#,##0.00##"
+)
+
+func newXLSXWriter(w io.Writer, cols []project.Column) (Writer, error) {
+	f := excelize.NewFile()
+	x := &xlsxWriter{f: f, w: w, cols: cols}
+	if err := x.start(); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+func (x *xlsxWriter) start() error {
+	f := x.f
+	if err := f.SetSheetName("Sheet1", SheetName); err != nil {
+		return err
+	}
+	// Excel computes the 万元 formulas afresh when it opens the file.
+	full := true
+	if err := f.SetCalcProps(&excelize.CalcPropsOptions{FullCalcOnLoad: &full}); err != nil {
+		return err
+	}
+	var styleErr error
+	style := func(s *excelize.Style) int {
+		id, err := f.NewStyle(s)
+		styleErr = errors.Join(styleErr, err)
+		return id
+	}
+	header := style(&excelize.Style{Font: &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true}})
+	date := style(&excelize.Style{CustomNumFmt: &dateFormat})
+	money := style(&excelize.Style{CustomNumFmt: &moneyFormat})
+	wan := style(&excelize.Style{CustomNumFmt: &wanFormat})
+	if styleErr != nil {
+		return styleErr
+	}
+
+	sw, err := f.NewStreamWriter(SheetName)
+	if err != nil {
+		return err
+	}
+	x.sw = sw
+	index := map[string]int{}
+	for i, c := range x.cols {
+		index[c.Header] = i
+	}
+	x.styles, x.formulas = make([]int, len(x.cols)), make([]string, len(x.cols))
+	for i, c := range x.cols {
+		if c.Width > 0 {
+			if err := sw.SetColWidth(i+1, i+1, c.Width); err != nil {
+				return err
+			}
+		}
+		switch {
+		case c.Kind == project.DateCell:
+			x.styles[i] = date
+		case c.Source != "":
+			x.styles[i] = wan
+			src, _ := excelize.ColumnNumberToName(index[c.Source] + 1)
+			// %[1]s%%[2]d: the row goes in per row.
+			x.formulas[i] = fmt.Sprintf(`IF(%[1]s%%[1]d="","",%[1]s%%[1]d/%[2]d)`, src, c.Per)
+		case c.Kind == project.IntegerCell && c.Field != "version":
+			x.styles[i] = money
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	head := make([]any, len(x.cols))
+	for i, c := range x.cols {
+		head[i] = excelize.Cell{StyleID: header, Value: c.Header}
+	}
+	x.row = 1
+	return sw.SetRow("A1", head, excelize.RowOpts{Height: 30})
+}
+
+// serial is the number a spreadsheet stores for a calendar day (the 1900
+// date system, which counts a 29 February 1900 that never was).
+func serial(d time.Time) int64 {
+	days := int64(d.Sub(time.Date(1899, time.December, 30, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+	if days < 61 {
+		days-- // January and February 1900 come before the fictitious day
+	}
+	return days
+}
+
+func (x *xlsxWriter) WriteRow(cells []project.Cell) error {
+	x.row++
+	x.vals = x.vals[:0]
+	for i, c := range cells {
+		var v any
+		switch c.Kind {
+		case project.TextCell:
+			v = c.Text
+		case project.IntegerCell:
+			v = c.Int
+		case project.NumberCell:
+			v = c.Number
+		case project.DateCell:
+			v = serial(c.Date)
+		}
+		if v != nil && (x.styles[i] != 0 || x.formulas[i] != "") {
+			cell := excelize.Cell{StyleID: x.styles[i], Value: v}
+			if x.formulas[i] != "" {
+				cell.Formula = fmt.Sprintf(x.formulas[i], x.row)
+			}
+			v = cell
+		}
+		x.vals = append(x.vals, v)
+	}
+	ref, err := excelize.CoordinatesToCellName(1, x.row)
+	if err != nil {
+		return err
+	}
+	return x.sw.SetRow(ref, x.vals)
+}
+
+func (x *xlsxWriter) Close() error {
+	defer x.f.Close()
+	if err := x.sw.Flush(); err != nil {
+		return err
+	}
+	// excelize assembles the archive in memory; a ZIP writer over w sends
+	// it out as it is made instead.
+	x.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(x.w) })
+	buf, err := x.f.WriteToBuffer()
+	if err == nil && buf.Len() > 0 {
+		err = errors.New("sheet: the workbook was written to memory, not to the response")
+	}
+	return err
+}
+
+func (x *xlsxWriter) Abort() { _ = x.f.Close() }
+
+// xlsxReader reads the first worksheet of a workbook, row by row, with the
+// cells' stored values (dates as serial numbers, numbers in full).
+type xlsxReader struct {
+	f    *excelize.File
+	rows *excelize.Rows
+	line int
+}
+
+// unzipLimit bounds what a workbook may unpack to, against archives built
+// to explode.
+const unzipLimit = 512 << 20
+
+func openXLSX(b []byte) (Reader, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: unzipLimit})
+	if err != nil {
+		return nil, broken("无法读取 XLSX 工作簿，文件可能已损坏", "the XLSX workbook cannot be read; the file may be damaged", err)
+	}
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		_ = f.Close()
+		return nil, broken("XLSX 工作簿中没有工作表", "the XLSX workbook has no worksheet", nil)
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		_ = f.Close()
+		return nil, broken("无法读取 XLSX 工作表", "the XLSX worksheet cannot be read", err)
+	}
+	return &xlsxReader{f: f, rows: rows}, nil
+}
+
+func (r *xlsxReader) Next() (int, []string, error) {
+	if !r.rows.Next() {
+		if err := r.rows.Error(); err != nil {
+			return 0, nil, broken("XLSX 工作表有误，无法读完", "the XLSX worksheet cannot be read to its end", err)
+		}
+		return 0, nil, io.EOF
+	}
+	r.line++
+	cells, err := r.rows.Columns(excelize.Options{RawCellValue: true})
+	if err != nil {
+		return 0, nil, broken(fmt.Sprintf("XLSX 工作表第 %d 行有误", r.line), fmt.Sprintf("row %d of the XLSX worksheet cannot be read", r.line), err)
+	}
+	return r.line, cells, nil
+}
+
+func (r *xlsxReader) Close() error {
+	_ = r.rows.Close()
+	return r.f.Close()
+}
