@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -49,11 +50,17 @@ func (h *handlers) statsOverview(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	o, err := h.projects.Overview(c.Request.Context(), p, year, on)
+	b, err := h.projects.RenderedOverview(c.Request.Context(), p, year, on, func(o project.Overview) ([]byte, error) {
+		return json.Marshal(toOverviewResponse(o))
+	})
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+}
+
+func toOverviewResponse(o project.Overview) api.Overview {
 	out := api.Overview{
 		Year: o.Year, AsOf: o.AsOf.Format(time.DateOnly),
 		StartRate:            api.StartRate{Annual: toRateResponse(o.StartAnnual), ToDate: toRateResponse(o.StartToDate), Target: project.StartRateTarget},
@@ -69,7 +76,7 @@ func (h *handlers) statsOverview(c *gin.Context) {
 			out.ByStage = append(out.ByStage, api.StageCount{Stage: l.Value, Count: st.Count, TotalInvestmentYuan: st.TotalInvestmentYuan})
 		}
 	}
-	ok(c, http.StatusOK, out)
+	return out
 }
 
 // statsBreakdown groups the projects by one key.
