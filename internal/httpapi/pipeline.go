@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -28,7 +29,9 @@ func optionalIfMatch(c *gin.Context) int {
 // onlyParams refuses query parameters other than those named.
 func onlyParams(c *gin.Context, names ...string) error {
 	var fs []apperr.FieldError
-	for k, vs := range c.Request.URL.Query() {
+	q := c.Request.URL.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		vs := q[k]
 		switch {
 		case !slices.Contains(names, k):
 			fs = append(fs, apperr.FieldError{Field: k, Code: "unknown_parameter", Param: strings.Join(names, ",")})

@@ -182,3 +182,26 @@ func TestConcurrentMoves(t *testing.T) {
 		assert.Equal(t, "landed", got.Stage)
 	})
 }
+
+// TestMoveNotBeforeThePreviousMove: the day of a project's last move is kept
+// with it, also for a stage that records no actual date (negotiating), and a
+// later move may not precede it.
+func TestMoveNotBeforeThePreviousMove(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		p := e.create(t, asBureau, map[string]any{"name": "秦淮大数据项目", "category": "digital", "department": "industry"})
+		move := func(to, on string, ev ...api.Evidence) response {
+			return e.do(t, request{principal: asBureau, method: http.MethodPost, path: "/api/v1/projects/" + p.ID + "/transitions",
+				body: api.TransitionCreate{To: to, OccurredOn: on, Evidence: ev}})
+		}
+		res := move("negotiating", "2021-05-01")
+		require.Equal(t, http.StatusCreated, res.status, "%s", res)
+		contract := api.Evidence{Kind: "contract", Ref: "投资协议 2021-009"}
+		res = move("signed", "2021-04-01", contract)
+		require.Equal(t, http.StatusBadRequest, res.status, "%s", res)
+		assert.Equal(t, []api.FieldError{{Field: "occurred_on", Code: "date_order", Message: res.problem(t).Errors[0].Message}}, res.problem(t).Errors)
+		res = move("signed", "2021-05-01", contract)
+		require.Equal(t, http.StatusCreated, res.status, "the same day is not before it: %s", res)
+		assert.Len(t, e.history(t, asAdmin, p.ID), 2)
+	})
+}

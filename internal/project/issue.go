@@ -191,12 +191,18 @@ func (s *Service) UpdateIssue(ctx context.Context, p auth.Principal, id string, 
 	if err != nil {
 		return Issue{}, err
 	}
-	owner := ScopeOf(p).admits(cur.ProjectDepartment)
 	var out Issue
 	_, err = s.onProject(ctx, Scope{All: true}, cur.ProjectID, func(ctx context.Context, pr *Project) error {
+		// Who the caller is to the blocker is decided with the project
+		// locked, so that a project given to another department meanwhile
+		// is not changed by the one it left.
 		is, err := s.store.GetIssue(ctx, Scope{All: true}, id)
 		if err != nil {
 			return err
+		}
+		owner := ScopeOf(p).admits(pr.Department)
+		if !owner && !ScopeOf(p).admits(is.ResponsibleDepartment) {
+			return apperr.ErrNotFound
 		}
 		switch {
 		case is.Version != ifMatch:

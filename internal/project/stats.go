@@ -265,11 +265,10 @@ func ComputeBreakdown(rows []StatsRow, by string, on time.Time) []Group {
 			g.PlannedYuan += *r.PlannedYuan
 		}
 	}
+	labels := map[string][]Label{"stage": Stages, "category": Categories}[by]
 	order := func(k string) int {
-		for _, ls := range [][]Label{Stages, Categories} {
-			if i := slices.IndexFunc(ls, func(l Label) bool { return l.Value == k }); i >= 0 && (by == "stage" || by == "category") {
-				return i
-			}
+		if i := slices.IndexFunc(labels, func(l Label) bool { return l.Value == k }); i >= 0 {
+			return i
 		}
 		return math.MaxInt
 	}
@@ -339,11 +338,9 @@ func StatsPeriod(year, asOf string, today time.Time) (int, time.Time, error) {
 	return y, on, apperr.Fields(c.errs)
 }
 
-func canReadStats(p auth.Principal) error { return canRead(p) }
-
 // statsRows loads the rows for year as of day on.
 func (s *Service) statsRows(ctx context.Context, p auth.Principal, year int, on time.Time) ([]StatsRow, error) {
-	if err := canReadStats(p); err != nil {
+	if err := canRead(p); err != nil {
 		return nil, err
 	}
 	return s.store.StatsRows(ctx, ScopeOf(p), StatsQuery{Year: year, AsOf: on})
@@ -353,7 +350,7 @@ func (s *Service) statsRows(ctx context.Context, p auth.Principal, year int, on 
 // caller's scope and its parameters, or computes it with load.
 func cached[T any](ctx context.Context, s *Service, p auth.Principal, kind string, params []any, load func(context.Context) (T, error)) (T, error) {
 	var zero T
-	if err := canReadStats(p); err != nil {
+	if err := canRead(p); err != nil {
 		return zero, err
 	}
 	sc := ScopeOf(p)

@@ -2,6 +2,7 @@ package project
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
@@ -40,21 +41,38 @@ func (c *statsCache) get(ctx context.Context, key string, now func() time.Time, 
 	if ok && now().Sub(e.at) < c.ttl {
 		return e.v, nil
 	}
-	v, err, _ := c.flight.Do(key, func() (any, error) {
+	// A caller never joins a load that began before a change it may have
+	// made: the generation is part of the flight's key.
+	v, err, _ := c.flight.Do(key+"#"+strconv.FormatUint(gen, 10), func() (any, error) {
 		at := now()
 		v, err := load(context.WithoutCancel(ctx))
 		if err != nil || c.ttl <= 0 {
 			return v, err
 		}
 		c.mu.Lock()
-		if c.gen == gen {
-			c.entries[key] = statsEntry{v: v, at: at}
+		defer c.mu.Unlock()
+		if c.gen != gen {
+			return v, nil
 		}
-		c.mu.Unlock()
+		// Expired entries go as new ones come, and there are never more
+		// than maxStatsEntries: a reader asking for every day of every year
+		// cannot fill the memory.
+		for k, e := range c.entries {
+			if at.Sub(e.at) >= c.ttl {
+				delete(c.entries, k)
+			}
+		}
+		if len(c.entries) >= maxStatsEntries {
+			clear(c.entries)
+		}
+		c.entries[key] = statsEntry{v: v, at: at}
 		return v, nil
 	})
 	return v, err
 }
+
+// maxStatsEntries bounds the statistics kept at once.
+const maxStatsEntries = 64
 
 // invalidate forgets every entry, after a change.
 func (c *statsCache) invalidate() {

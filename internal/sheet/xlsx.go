@@ -179,8 +179,8 @@ type xlsxReader struct {
 }
 
 // unzipLimit bounds what a workbook may unpack to, against archives built
-// to explode.
-const unzipLimit = 512 << 20
+// to explode: a register of 200,000 rows unpacks to about 100 MiB.
+const unzipLimit = 128 << 20
 
 func openXLSX(b []byte) (Reader, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: unzipLimit})

@@ -81,13 +81,6 @@ func nullDate(t sql.NullTime) *time.Time {
 	return date(&t.Time)
 }
 
-func deref(v *int64) int64 {
-	if v == nil {
-		return 0
-	}
-	return *v
-}
-
 // MonthlyTrend sums the year's progress by month and counts its moves by
 // month and target stage, over the live projects in scope.
 func (s *Store) MonthlyTrend(ctx context.Context, sc project.Scope, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error) {

@@ -176,7 +176,7 @@ func changedColumns(q *gorm.DB, old, cur projectRow) map[string]any {
 	t := ov.Type()
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if f.Name == "ID" || f.Name == "CreatedAt" || f.Name == "LastMoveOn" {
+		if f.Name == "ID" || f.Name == "CreatedAt" {
 			continue
 		}
 		a, b := ov.Field(i).Interface(), cv.Field(i).Interface()
