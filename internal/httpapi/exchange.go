@@ -134,7 +134,7 @@ func (h *handlers) importProjects(c *gin.Context) {
 	if !found {
 		return
 	}
-	dryRun, err := importQuery(c.Request.URL.Query())
+	dryRun, err := importQuery(c)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -193,18 +193,13 @@ func (h *handlers) importProjects(c *gin.Context) {
 }
 
 // importQuery reads dry_run, the one parameter of an import.
-func importQuery(v url.Values) (bool, error) {
+func importQuery(c *gin.Context) (bool, error) {
 	var fs []apperr.FieldError
-	for k, vs := range v {
-		switch {
-		case k != "dry_run":
-			fs = append(fs, apperr.FieldError{Field: k, Code: "unknown_parameter", Param: "dry_run"})
-		case len(vs) > 1:
-			fs = append(fs, apperr.FieldError{Field: k, Code: "repeated"})
-		}
+	if err := onlyParams(c, "dry_run"); err != nil {
+		fs = apperr.As(err).Fields
 	}
 	dry := false
-	switch s := strings.TrimSpace(v.Get("dry_run")); s {
+	switch s := strings.TrimSpace(c.Query("dry_run")); s {
 	case "", "false":
 	case "true":
 		dry = true

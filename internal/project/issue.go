@@ -2,7 +2,6 @@ package project
 
 import (
 	"context"
-	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -294,13 +293,7 @@ var issueParams = []string{"status", "kind", "department", "project_id", "overdu
 func ParseIssueQuery(v url.Values, today time.Time) (IssueQuery, error) {
 	var c checker
 	q := IssueQuery{Limit: DefaultLimit, Today: today}
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		if !slices.Contains(issueParams, k) {
-			c.add(k, "unknown_parameter", strings.Join(issueParams, ","))
-		} else if len(v[k]) > 1 {
-			c.add(k, "repeated", "")
-		}
-	}
+	c.params(v, issueParams)
 	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	q.Statuses = enumList[IssueStatus](&c, "status", get("status"), IssueStatuses)
 	q.Kinds = enumList[IssueKind](&c, "kind", get("kind"), IssueKinds)

@@ -168,15 +168,7 @@ var listParams = []string{
 func ParseListQuery(v url.Values) (ListQuery, error) {
 	var c checker
 	q := ListQuery{Limit: DefaultLimit, Sort: Sort{Key: SortCreated}}
-	keys := slices.Sorted(maps.Keys(v))
-	for _, k := range keys {
-		vs := v[k]
-		if !slices.Contains(listParams, k) {
-			c.add(k, "unknown_parameter", strings.Join(listParams, ","))
-		} else if len(vs) > 1 {
-			c.add(k, "repeated", "")
-		}
-	}
+	c.params(v, listParams)
 	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	q.Filter.IDs = splitList(get("id"))
 	switch {
@@ -236,6 +228,18 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 		q.After = cur
 	}
 	return q, apperr.Fields(c.errs)
+}
+
+// params reports the parameters of v that are not among known, and those
+// given more than once, in a stable order.
+func (c *checker) params(v url.Values, known []string) {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		if !slices.Contains(known, k) {
+			c.add(k, "unknown_parameter", strings.Join(known, ","))
+		} else if len(v[k]) > 1 {
+			c.add(k, "repeated", "")
+		}
+	}
 }
 
 func splitList(s string) []string {
