@@ -101,30 +101,45 @@ func canRead(p auth.Principal) error {
 // that concurrent changes do not queue on the chain. The request ID comes
 // from ctx (WithRequestID).
 func (s *Service) Append(ctx context.Context, p auth.Principal, r Record) error {
+	e, err := s.Entry(ctx, p, r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.Append(ctx, e); err != nil {
+		return err
+	}
+	s.Staged()
+	return nil
+}
+
+// Entry is the entry that Append would stage for r, for a store that stages
+// it itself, in one statement with the change; call Staged once it commits.
+func (s *Service) Entry(ctx context.Context, p auth.Principal, r Record) (Entry, error) {
 	if r.Action == "" || r.ResourceType == "" || r.ResourceID == "" {
-		return errors.New("audit: a record needs an action, a resource type and a resource ID")
+		return Entry{}, errors.New("audit: a record needs an action, a resource type and a resource ID")
 	}
 	before, err := snapshot(r.Before)
 	if err != nil {
-		return err
+		return Entry{}, err
 	}
 	after, err := snapshot(r.After)
 	if err != nil {
-		return err
+		return Entry{}, err
 	}
-	err = s.store.Append(ctx, Entry{
+	return Entry{
 		At:    s.now().UTC().Truncate(time.Microsecond),
 		Actor: p.Name, ActorID: p.Subject, Dept: p.Department,
 		Action: r.Action, ResourceType: r.ResourceType, ResourceID: r.ResourceID,
 		Before: before, After: after, RequestID: RequestIDFrom(ctx),
-	})
-	if err == nil {
-		select {
-		case s.staged <- struct{}{}:
-		default:
-		}
+	}, nil
+}
+
+// Staged tells the sealer that entries were staged.
+func (s *Service) Staged() {
+	select {
+	case s.staged <- struct{}{}:
+	default:
 	}
-	return err
 }
 
 // Flush seals every committed staged entry into the chain.

@@ -59,9 +59,11 @@ type Store interface {
 	// Update loads the project in scope, calls change on it and saves the
 	// result, all in one transaction; change returning an error aborts it.
 	Update(ctx context.Context, s Scope, id string, change func(*Project) error) (Project, error)
-	// TryUpdate is Update that answers Conflict at once, rather than wait,
-	// for a project another transaction is changing.
-	TryUpdate(ctx context.Context, s Scope, id string, change func(*Project) error) (Project, error)
+	// Moved writes a stage move at once: the project as to, only while it is
+	// still at from's version, with the move's history entry and its staged
+	// audit entry. A project changed or being changed meanwhile is
+	// Conflict, and nothing is written.
+	Moved(ctx context.Context, from, to Project, t Transition, e audit.Entry) error
 	Transitions(ctx context.Context, s Scope, id string) ([]Transition, error)
 	// AddTransition appends an entry to a project's history.
 	AddTransition(ctx context.Context, t Transition) error
@@ -114,6 +116,10 @@ type Transactor interface {
 // ctx, so that the entry commits with the change or not at all.
 type Auditor interface {
 	Append(ctx context.Context, p auth.Principal, r audit.Record) error
+	// Entry builds the entry Append would stage, for a store that stages it
+	// in one statement with the change; Staged says that one committed.
+	Entry(ctx context.Context, p auth.Principal, r audit.Record) (audit.Entry, error)
+	Staged()
 }
 
 // Audit actions and the resource type of projects.
@@ -345,42 +351,42 @@ func (s *Service) Move(ctx context.Context, p auth.Principal, id string, ifMatch
 	if err := canWrite(p); err != nil {
 		return Project{}, Transition{}, err
 	}
+	// Read, decide, then write the project, its history and its audit entry
+	// in one statement on the condition that the project is still as read
+	// (Store.Moved): the busiest change in the register costs two round
+	// trips, and of two concurrent moves one wins and the other is Conflict.
+	pr, err := s.store.Get(ctx, ScopeOf(p), id)
+	switch {
+	case err != nil:
+		return Project{}, Transition{}, err
+	case ifMatch != 0 && pr.Version != ifMatch:
+		return Project{}, Transition{}, apperr.ErrVersionConflict
+	case pr.ArchivedAt != nil:
+		return Project{}, Transition{}, errArchived
+	}
 	now := s.clock()
-	var out Project
-	var tr Transition
-	err := s.inTx(ctx, func(ctx context.Context) error {
-		var before Project
-		pr, err := s.store.TryUpdate(ctx, ScopeOf(p), id, func(pr *Project) error {
-			switch {
-			case ifMatch != 0 && pr.Version != ifMatch:
-				return apperr.ErrVersionConflict
-			case pr.ArchivedAt != nil:
-				return errArchived
-			}
-			before = *pr
-			var err error
-			if tr, err = Apply(pr, m, p, pr.LastMoveOn, Today(now)); err != nil {
-				return err
-			}
-			tr.ID, tr.ProjectID, tr.RecordedAt = s.newID(), id, now
-			on := tr.OccurredOn
-			pr.LastMoveOn = &on
-			s.touch(pr)
-			s.refreshHealth(pr)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if err := s.store.AddTransition(ctx, tr); err != nil {
-			return err
-		}
-		out = pr
-		return s.auditor.Append(ctx, p, audit.Record{
-			Action: ActionMove, ResourceType: ResourceType, ResourceID: id, Before: snapshot(before), After: snapshot(pr),
-		})
+	before := pr
+	tr, err := Apply(&pr, m, p, pr.LastMoveOn, Today(now))
+	if err != nil {
+		return Project{}, Transition{}, err
+	}
+	tr.ID, tr.ProjectID, tr.RecordedAt = s.newID(), id, now
+	on := tr.OccurredOn
+	pr.LastMoveOn = &on
+	s.touch(&pr)
+	s.refreshHealth(&pr)
+	e, err := s.auditor.Entry(ctx, p, audit.Record{
+		Action: ActionMove, ResourceType: ResourceType, ResourceID: id, Before: snapshot(before), After: snapshot(pr),
 	})
-	return out, tr, err
+	if err != nil {
+		return Project{}, Transition{}, err
+	}
+	if err := s.store.Moved(ctx, before, pr, tr, e); err != nil {
+		return Project{}, Transition{}, err
+	}
+	s.stats.invalidate()
+	s.auditor.Staged()
+	return pr, tr, nil
 }
 
 // change runs store.Update and records the change, before and after, in one

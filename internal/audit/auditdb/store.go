@@ -104,9 +104,12 @@ func (pendingRow) TableName() string { return "audit_pending" }
 func (s *Store) Append(ctx context.Context, e audit.Entry) error {
 	q, done := s.db.Conn(ctx)
 	defer done()
-	r := pendingRow{Content: toFields(e)}
-	return translate(q.Create(&r).Error)
+	return translate(q.Create(Staged(e)).Error)
 }
+
+// Staged is the row that stages e, for a store that writes a change and its
+// audit entry in one statement (database.UpdateIf).
+func Staged(e audit.Entry) any { return &pendingRow{Content: toFields(e)} }
 
 // SealPending moves up to limit committed staged entries into the chain, in
 // staging order, in one transaction. On PostgreSQL the advisory lock admits

@@ -64,10 +64,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	cfg := &gorm.Config{
 		TranslateError: true,
-		Logger: logger.NewSlogLogger(log, logger.Config{
-			SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true,
+		Logger: quietTrace{logger.NewSlogLogger(log, logger.Config{
+			SlowThreshold: slowQuery, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true,
 			ParameterizedQueries: true, // never a password hash or token hash in a log line
-		}),
+		})},
 		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 	db := &DB{queryTimeout: o.QueryTimeout}
@@ -168,6 +168,24 @@ func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
 }
 
 type txKey struct{}
+
+// slowQuery is the time from which a statement is logged.
+const slowQuery = 500 * time.Millisecond
+
+// quietTrace passes on to GORM's logger only the statements it will log,
+// failed or slow: that logger renders every statement's SQL before it looks
+// whether to log it, a few percent of the service's CPU.
+type quietTrace struct{ logger.Interface }
+
+func (q quietTrace) LogMode(l logger.LogLevel) logger.Interface {
+	return quietTrace{q.Interface.LogMode(l)}
+}
+
+func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if err != nil || time.Since(begin) > slowQuery {
+		q.Interface.Trace(ctx, begin, fc, err)
+	}
+}
 
 // InTx runs fn in one transaction, committed when fn returns nil. A call
 // inside another InTx joins the outer transaction. The whole transaction runs

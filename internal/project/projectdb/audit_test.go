@@ -25,6 +25,12 @@ type brokenAuditor struct{ err error }
 
 func (b brokenAuditor) Append(context.Context, auth.Principal, audit.Record) error { return b.err }
 
+func (b brokenAuditor) Entry(context.Context, auth.Principal, audit.Record) (audit.Entry, error) {
+	return audit.Entry{}, b.err
+}
+
+func (brokenAuditor) Staged() {}
+
 // TestChangesRollBackWithoutTheirAuditEntry: the project service writes each
 // change and its audit entry in one transaction, so a change whose entry
 // cannot be written is not made at all.
@@ -72,6 +78,8 @@ func TestChangesRollBackWithoutTheirAuditEntry(t *testing.T) {
 		})
 		require.ErrorIs(t, err, boom)
 		require.ErrorIs(t, broken.Archive(ctx, bureau, live.ID, 1), boom)
+		_, _, err = project.NewService(st, db, brokenAuditor{boom}, now, uuid.NewString).Move(ctx, bureau, live.ID, 1, project.Move{To: project.Suspended, OccurredOn: *day("2021-04-01"), Note: "用地调整"})
+		require.ErrorIs(t, err, boom)
 		_, err = broken.Restore(ctx, bureau, archived.ID)
 		require.ErrorIs(t, err, boom)
 
@@ -84,7 +92,20 @@ func TestChangesRollBackWithoutTheirAuditEntry(t *testing.T) {
 		assert.Equal(t, 2, got.Version)
 		ts, err := st.Transitions(ctx, project.Scope{All: true}, live.ID)
 		require.NoError(t, err)
-		assert.Len(t, ts, 1)
+		require.Len(t, ts, 1)
+
+		// A move whose history row cannot be written (its ID is taken) leaves
+		// neither the project's new stage nor its audit entry behind.
+		moved := got
+		moved.Stage, moved.Version = project.Suspended, got.Version+1
+		e, err := auditor.Entry(ctx, bureau, audit.Record{Action: project.ActionMove, ResourceType: project.ResourceType, ResourceID: live.ID})
+		require.NoError(t, err)
+		err = st.Moved(ctx, live, moved, project.Transition{ID: ts[0].ID, ProjectID: live.ID, To: project.Suspended,
+			OccurredOn: *day("2021-04-01"), Kind: project.KindMove, RecordedAt: clock}, e)
+		requireKind(t, apperr.Conflict, err)
+		got, err = st.Get(ctx, project.Scope{All: true}, live.ID)
+		require.NoError(t, err)
+		assert.Equal(t, live, got, "the move did not happen")
 
 		require.NoError(t, auditor.Flush(ctx))
 		es, err := auditdb.New(db).Walk(ctx, 0, 100)

@@ -16,6 +16,8 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/audit/auditdb"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -109,19 +111,6 @@ func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (project.P
 // locked on PostgreSQL; on both databases the save is conditional on the
 // version read, so a concurrent change is a conflict, never a lost update.
 func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change func(*project.Project) error) (project.Project, error) {
-	return s.update(ctx, sc, id, true, change)
-}
-
-// TryUpdate is Update for a project that no other transaction holds: on
-// PostgreSQL one that another is changing is Conflict at once, not waited
-// for. (SQLite runs one transaction at a time.)
-func (s *Store) TryUpdate(ctx context.Context, sc project.Scope, id string, change func(*project.Project) error) (project.Project, error) {
-	return s.update(ctx, sc, id, false, change)
-}
-
-var errBusy = apperr.New(apperr.Conflict, "项目正被他人同时变更，请刷新后重试", "the project is being changed at the same time; reload and retry")
-
-func (s *Store) update(ctx context.Context, sc project.Scope, id string, wait bool, change func(*project.Project) error) (project.Project, error) {
 	if !database.ValidID(id) {
 		return project.Project{}, apperr.ErrNotFound
 	}
@@ -131,21 +120,13 @@ func (s *Store) update(ctx context.Context, sc project.Scope, id string, wait bo
 		defer done()
 		lq := scoped(q, sc).Where("id = ?", id)
 		if s.db.Dialect() == database.Postgres {
-			lock := clause.Locking{Strength: "UPDATE"}
-			if !wait {
-				lock.Options = "NOWAIT"
-			}
-			lq = lq.Clauses(lock)
+			lq = lq.Clauses(clause.Locking{Strength: "UPDATE"})
 		}
 		var row projectRow
 		if err := lq.Take(&row).Error; err != nil {
-			if database.IsLockUnavailable(err) {
-				return errBusy
-			}
 			return translate(err)
 		}
 		p := toProject(row)
-		old := p.Version
 		if err := change(&p); err != nil {
 			return err
 		}
@@ -154,17 +135,43 @@ func (s *Store) update(ctx context.Context, sc project.Scope, id string, wait bo
 			out = p
 			return nil
 		}
-		res := q.Model(&projectRow{}).Where("id = ? AND version = ?", id, old).Updates(changed)
+		res := q.Model(&projectRow{}).Where("id = ? AND version = ?", id, row.Version).Updates(changed)
 		if res.Error != nil {
 			return translate(res.Error)
 		}
 		if res.RowsAffected != 1 {
-			return apperr.New(apperr.Conflict, "项目同时被他人修改，请重试", "the project was changed concurrently; try again")
+			return errChanged
 		}
 		out = p
 		return nil
 	})
 	return out, translate(err)
+}
+
+var (
+	errBusy    = apperr.New(apperr.Conflict, "项目正被他人同时变更，请刷新后重试", "the project is being changed at the same time; reload and retry")
+	errChanged = apperr.New(apperr.Conflict, "项目同时被他人修改，请重试", "the project was changed concurrently; try again")
+)
+
+// Moved writes a stage move in one statement on PostgreSQL
+// (database.UpdateIf): the project's changed columns while it is at from's
+// version, its history row and its staged audit entry. A project that
+// another transaction holds is Conflict at once, not waited for.
+func (s *Store) Moved(ctx context.Context, from, to project.Project, t project.Transition, e audit.Entry) error {
+	q, done := s.db.Conn(ctx)
+	changed := changedColumns(q, toRow(from), toRow(to))
+	done()
+	tr := toTransitionRow(t)
+	ok, err := s.db.UpdateIf(ctx, "projects", from.ID, from.Version, changed, &tr, auditdb.Staged(e))
+	switch {
+	case database.IsLockUnavailable(err):
+		return errBusy
+	case err != nil:
+		return translate(err)
+	case !ok:
+		return errChanged
+	}
+	return nil
 }
 
 // changedColumns maps the columns whose values differ between two rows of
