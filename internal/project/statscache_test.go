@@ -3,6 +3,7 @@ package project
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,8 +13,10 @@ import (
 
 func TestStatsCache(t *testing.T) {
 	ctx := context.Background()
+	var mu sync.Mutex // the clock is read by loads in the background too
 	clock := time.Date(2021, 6, 15, 0, 0, 0, 0, time.UTC)
-	now := func() time.Time { return clock }
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
 	c := newStatsCache(time.Minute)
 	loads := 0
 	load := func(v int) func(context.Context) (any, error) {
@@ -29,16 +32,31 @@ func TestStatsCache(t *testing.T) {
 	v, _ = c.get(ctx, "a", now, load(3))
 	assert.Equal(t, 3, v, "a change empties it")
 
-	clock = clock.Add(time.Minute)
+	advance(time.Minute)
 	v, _ = c.get(ctx, "a", now, load(4))
 	assert.Equal(t, 4, v, "expired")
+
+	// Past half its time to live a value still answers while it is loaded
+	// again, in the background.
+	advance(40 * time.Second)
+	refreshed := make(chan struct{})
+	v, _ = c.get(ctx, "a", now, func(context.Context) (any, error) { defer close(refreshed); return 5, nil })
+	assert.Equal(t, 4, v, "answered at once")
+	<-refreshed
+	require.Eventually(t, func() bool {
+		v, _ := c.get(ctx, "a", now, load(6))
+		return v == 5
+	}, time.Second, time.Millisecond, "and then replaced")
+	advance(61 * time.Second) // since the refresh
+	v, _ = c.get(ctx, "a", now, load(7))
+	assert.Equal(t, 7, v, "never older than its time to live")
 
 	for i := range 10 * maxStatsEntries {
 		_, err := c.get(ctx, fmt.Sprint("day ", i), now, load(i))
 		require.NoError(t, err)
 		assert.LessOrEqual(t, len(c.entries), maxStatsEntries, "bounded")
 	}
-	clock = clock.Add(2 * time.Minute)
+	advance(2 * time.Minute)
 	_, _ = c.get(ctx, "fresh", now, load(0))
 	assert.Len(t, c.entries, 1, "expired entries go as new ones come")
 
