@@ -7,12 +7,13 @@ type ProjectIDs struct {
 }
 
 // Rate is a KPI: numerator over denominator (rate is null when the
-// denominator is 0), with the projects behind both.
+// denominator is 0), with the projects behind both (null when the overview
+// was asked for with ids=false).
 type Rate struct {
-	Numerator   int64      `json:"numerator"`
-	Denominator int64      `json:"denominator"`
-	Rate        *float64   `json:"rate" extensions:"x-nullable"`
-	ProjectIDs  ProjectIDs `json:"project_ids"`
+	Numerator   int64       `json:"numerator"`
+	Denominator int64       `json:"denominator"`
+	Rate        *float64    `json:"rate" extensions:"x-nullable"`
+	ProjectIDs  *ProjectIDs `json:"project_ids" extensions:"x-nullable"`
 }
 
 // TargetRate is a rate with its target.
@@ -48,11 +49,12 @@ type StageCount struct {
 	TotalInvestmentYuan int64  `json:"total_investment_yuan"`
 }
 
-// ProjectSet is a counted set of projects with its investment.
+// ProjectSet is a counted set of projects with its investment, and their
+// IDs (null in an overview asked for with ids=false).
 type ProjectSet struct {
 	Count               int64    `json:"count"`
 	TotalInvestmentYuan int64    `json:"total_investment_yuan"`
-	ProjectIDs          []string `json:"project_ids"`
+	ProjectIDs          []string `json:"project_ids" extensions:"x-nullable"`
 }
 
 // Totals counts projects and their investment.

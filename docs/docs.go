@@ -2876,7 +2876,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "CONTRACT §6 over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. The formulas, with a worked example: docs/stats.md.",
+                "description": "CONTRACT §6 over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -2899,6 +2899,13 @@ const docTemplate = `{
                         "format": "date",
                         "description": "day within the year, not in the future; default today or the year's last day",
                         "name": "as_of",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "default": true,
+                        "description": "with the IDs behind each number (false: project_ids null)",
+                        "name": "ids",
                         "in": "query"
                     }
                 ],
@@ -3379,7 +3386,8 @@ const docTemplate = `{
                     "type": "array",
                     "items": {
                         "type": "string"
-                    }
+                    },
+                    "x-nullable": true
                 },
                 "total_investment_yuan": {
                     "type": "integer"
@@ -3897,7 +3905,12 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "project_ids": {
-                    "$ref": "#/definitions/api.ProjectIDs"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.ProjectIDs"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "rate": {
                     "type": "number",
@@ -5006,7 +5019,8 @@ const docTemplate = `{
                     "type": "array",
                     "items": {
                         "type": "string"
-                    }
+                    },
+                    "x-nullable": true
                 },
                 "total_investment_yuan": {
                     "type": "integer"
@@ -5023,7 +5037,12 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "project_ids": {
-                    "$ref": "#/definitions/api.ProjectIDs"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.ProjectIDs"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "rate": {
                     "type": "number",
@@ -5088,7 +5107,12 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "project_ids": {
-                    "$ref": "#/definitions/api.ProjectIDs"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.ProjectIDs"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "rate": {
                     "type": "number",

@@ -9,12 +9,24 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/project"
 )
 
-func toRateResponse(r project.Rate) api.Rate {
-	return api.Rate{Numerator: r.Numerator, Denominator: r.Denominator, Rate: r.Rate,
-		ProjectIDs: api.ProjectIDs{Numerator: r.NumeratorIDs, Denominator: r.DenominatorIDs}}
+func toRateResponse(r project.Rate, ids bool) api.Rate {
+	out := api.Rate{Numerator: r.Numerator, Denominator: r.Denominator, Rate: r.Rate}
+	if ids {
+		out.ProjectIDs = &api.ProjectIDs{Numerator: nonNil(r.NumeratorIDs), Denominator: nonNil(r.DenominatorIDs)}
+	}
+	return out
+}
+
+// nonNil is ids, or an empty list: an empty set of projects is [], not null.
+func nonNil(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }
 
 // statsPeriod reads year and as_of, refusing other parameters than those named.
@@ -28,13 +40,14 @@ func (h *handlers) statsPeriod(c *gin.Context, params ...string) (int, time.Time
 // statsOverview answers the leadership's KPIs.
 //
 //	@Summary		KPI overview
-//	@Description	CONTRACT §6 over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. The formulas, with a worked example: docs/stats.md.
+//	@Description	CONTRACT §6 over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.
 //	@ID				statsOverview
 //	@Tags			stats
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
 //	@Param			year	query		integer	false	"year; default the current one"													minimum(2000)
 //	@Param			as_of	query		string	false	"day within the year, not in the future; default today or the year's last day"	format(date)
+//	@Param			ids		query		boolean	false	"with the IDs behind each number (false: project_ids null)"						default(true)
 //	@Success		200		{object}	api.Overview
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
@@ -45,13 +58,20 @@ func (h *handlers) statsOverview(c *gin.Context) {
 	if !found {
 		return
 	}
-	year, on, err := h.statsPeriod(c, "year", "as_of")
+	year, on, err := h.statsPeriod(c, "year", "as_of", "ids")
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	b, err := h.projects.RenderedOverview(c.Request.Context(), p, year, on, func(o project.Overview) ([]byte, error) {
-		return json.Marshal(toOverviewResponse(o))
+	ids := true
+	if v, ok := c.GetQuery("ids"); ok {
+		if ids, err = strconv.ParseBool(v); err != nil {
+			h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "ids", Code: "invalid_value", Param: "true,false"}}))
+			return
+		}
+	}
+	b, err := h.projects.RenderedOverview(c.Request.Context(), p, year, on, ids, func(o project.Overview) ([]byte, error) {
+		return json.Marshal(toOverviewResponse(o, ids))
 	})
 	if err != nil {
 		h.fail(c, err)
@@ -60,16 +80,19 @@ func (h *handlers) statsOverview(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
 }
 
-func toOverviewResponse(o project.Overview) api.Overview {
+func toOverviewResponse(o project.Overview, ids bool) api.Overview {
 	out := api.Overview{
 		Year: o.Year, AsOf: o.AsOf.Format(time.DateOnly),
-		StartRate:            api.StartRate{Annual: toRateResponse(o.StartAnnual), ToDate: toRateResponse(o.StartToDate), Target: project.StartRateTarget},
-		ResumptionRate:       api.TargetRate{Rate: toRateResponse(o.Resumption), Target: project.ResumptionRateTarget},
-		InvestmentCompletion: api.InvestmentCompletion{Rate: toRateResponse(o.Investment), TimeProgress: o.TimeProgress, GapPoints: o.GapPoints},
-		Over100M:             api.ProjectSet{Count: o.Over100M.Count, TotalInvestmentYuan: o.Over100M.TotalInvestmentYuan, ProjectIDs: o.Over100M.IDs},
+		StartRate:            api.StartRate{Annual: toRateResponse(o.StartAnnual, ids), ToDate: toRateResponse(o.StartToDate, ids), Target: project.StartRateTarget},
+		ResumptionRate:       api.TargetRate{Rate: toRateResponse(o.Resumption, ids), Target: project.ResumptionRateTarget},
+		InvestmentCompletion: api.InvestmentCompletion{Rate: toRateResponse(o.Investment, ids), TimeProgress: o.TimeProgress, GapPoints: o.GapPoints},
+		Over100M:             api.ProjectSet{Count: o.Over100M.Count, TotalInvestmentYuan: o.Over100M.TotalInvestmentYuan},
 		Projects:             api.Totals{Count: o.All.Count, TotalInvestmentYuan: o.All.TotalInvestmentYuan},
 		Health:               api.HealthCounts{Green: o.Health[project.Green], Yellow: o.Health[project.Yellow], Red: o.Health[project.Red]},
 		ByStage:              []api.StageCount{},
+	}
+	if ids {
+		out.Over100M.ProjectIDs = nonNil(o.Over100M.IDs)
 	}
 	for _, l := range project.Stages {
 		if st, ok := o.ByStage[project.Stage(l.Value)]; ok {
@@ -183,7 +206,7 @@ func (h *handlers) statsBatches(c *gin.Context) {
 		return
 	}
 	batch := func(s project.Set) api.Batch {
-		return api.Batch{ProjectSet: api.ProjectSet{Count: s.Count, TotalInvestmentYuan: s.TotalInvestmentYuan, ProjectIDs: s.IDs},
+		return api.Batch{ProjectSet: api.ProjectSet{Count: s.Count, TotalInvestmentYuan: s.TotalInvestmentYuan, ProjectIDs: nonNil(s.IDs)},
 			ExpectedAnnualOutputYuan: s.ExpectedAnnualOutputYuan}
 	}
 	ok(c, http.StatusOK, api.Batches{Year: b.Year, Quarter: b.Quarter, Signed: batch(b.Signed), Started: batch(b.Started), InProduction: batch(b.InProduction)})

@@ -66,7 +66,7 @@ func TestStatsOfAFixture(t *testing.T) {
 			return o
 		}
 		rate := func(n, d int64, r float64, num, den []string) api.Rate {
-			return api.Rate{Numerator: n, Denominator: d, Rate: &r, ProjectIDs: api.ProjectIDs{Numerator: num, Denominator: den}}
+			return api.Rate{Numerator: n, Denominator: d, Rate: &r, ProjectIDs: &api.ProjectIDs{Numerator: num, Denominator: den}}
 		}
 		o := overview(asBureau, "")
 		assert.Equal(t, 2021, o.Year)
@@ -90,6 +90,19 @@ func TestStatsOfAFixture(t *testing.T) {
 		o = overview(asBureau, "?year=2021&as_of=2021-05-31")
 		assert.Equal(t, rate(2, 3, 0.6667, []string{d, ep}, []string{d, ep, hp}), o.ResumptionRate.Rate)
 		assert.Equal(t, rate(1, 3, 0.3333, []string{a}, []string{a, b, c}), o.StartRate.Annual, "C had not started yet")
+
+		// Without the IDs: the same numbers, every project_ids null.
+		bare := overview(asBureau, "?year=2021&as_of=2021-05-31&ids=false")
+		assert.Nil(t, bare.StartRate.Annual.ProjectIDs)
+		assert.Nil(t, bare.Over100M.ProjectIDs)
+		o.StartRate.Annual.ProjectIDs, o.StartRate.ToDate.ProjectIDs, o.ResumptionRate.ProjectIDs = nil, nil, nil
+		o.InvestmentCompletion.ProjectIDs, o.Over100M.ProjectIDs = nil, nil
+		assert.Equal(t, o, bare)
+		raw := e.do(t, request{principal: asBureau, method: http.MethodGet, path: "/api/v1/stats/overview?ids=false"})
+		assert.Contains(t, raw.String(), `"project_ids":null`)
+		// Nothing in an empty set of projects is [], not null.
+		o = overview(asBureau, "?year=2020")
+		assert.Equal(t, &api.ProjectIDs{Numerator: []string{}, Denominator: []string{}}, o.StartRate.Annual.ProjectIDs)
 
 		// A department reads its own projects only.
 		o = overview(asEnergyEditor, "")
@@ -127,7 +140,7 @@ func TestStatsOfAFixture(t *testing.T) {
 		for _, path := range []string{
 			"/api/v1/stats/overview?year=1999", "/api/v1/stats/overview?year=2021&as_of=2020-12-31",
 			"/api/v1/stats/overview?as_of=2021-06-16", "/api/v1/stats/overview?as_of=2021-02-30",
-			"/api/v1/stats/overview?region=x", "/api/v1/stats/breakdown?by=color", "/api/v1/stats/breakdown",
+			"/api/v1/stats/overview?region=x", "/api/v1/stats/overview?ids=maybe", "/api/v1/stats/overview?ids=true&ids=false", "/api/v1/stats/breakdown?by=color", "/api/v1/stats/breakdown",
 			"/api/v1/stats/batches?quarter=5", "/api/v1/stats/batches?quarter=x", "/api/v1/stats/trend?year=abc",
 		} {
 			res := e.do(t, request{principal: asBureau, method: http.MethodGet, path: path, invalid: true})

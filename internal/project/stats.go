@@ -375,8 +375,10 @@ func (s *Service) Overview(ctx context.Context, p auth.Principal, year int, on t
 // JSON), remembered like the other statistics: at 200,000 projects the IDs
 // behind the rates make an answer of megabytes, and writing it costs more
 // than a cached computation, so the rendering is what is kept.
-func (s *Service) RenderedOverview(ctx context.Context, p auth.Principal, year int, on time.Time, render func(Overview) ([]byte, error)) ([]byte, error) {
-	return cached(ctx, s, p, "overview", []any{year, on}, func(ctx context.Context) ([]byte, error) {
+// ids tells the rendering with the IDs from the one without, which is kept
+// apart.
+func (s *Service) RenderedOverview(ctx context.Context, p auth.Principal, year int, on time.Time, ids bool, render func(Overview) ([]byte, error)) ([]byte, error) {
+	return cached(ctx, s, p, "overview", []any{year, on, ids}, func(ctx context.Context) ([]byte, error) {
 		o, err := s.Overview(ctx, p, year, on)
 		if err != nil {
 			return nil, err

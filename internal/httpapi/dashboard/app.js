@@ -170,7 +170,24 @@
     box.replaceChildren(s);
   }
 
-  function tile(key, rate, title, opts) {
+  // The IDs behind the overview o's numbers, asked for when one is opened: a
+  // large register makes them megabytes, which the tiles do not need. One
+  // request per overview shown.
+  let idsOf = null;
+  function overviewIDs(o) {
+    if (!idsOf || idsOf.of !== o) {
+      const q = new URLSearchParams({ year: o.year, as_of: o.as_of });
+      const mine = { of: o, overview: call('GET', '/stats/overview?' + q) };
+      mine.overview.catch(() => { if (idsOf === mine) idsOf = null; });
+      idsOf = mine;
+    }
+    return idsOf.overview;
+  }
+
+  // pick finds the tile's rate in an overview: in this one, without the IDs,
+  // and in the one with them that a drill-down asks for.
+  function tile(key, o, pick, title, opts) {
+    const rate = pick(o);
     const t = document.querySelector(`[data-kpi="${key}"]`);
     const fmt = opts.money ? fmtWan : fmtInt;
     t.querySelector('.rate').textContent = fmtPct(rate.rate);
@@ -182,21 +199,21 @@
     den.textContent = fmt(rate.denominator);
     num.dataset.value = rate.numerator;
     den.dataset.value = rate.denominator;
-    clickable(num, () => drill(title + opts.numTitle, { ids: rate.project_ids.numerator }));
-    clickable(den, () => drill(title + opts.denTitle, { ids: rate.project_ids.denominator }));
+    clickable(num, () => drill(title + opts.numTitle, { ids: () => overviewIDs(o).then((f) => pick(f).project_ids.numerator) }));
+    clickable(den, () => drill(title + opts.denTitle, { ids: () => overviewIDs(o).then((f) => pick(f).project_ids.denominator) }));
     t.classList.toggle('behind', rate.rate !== null && rate.rate < opts.target);
   }
 
   function renderOverview(o) {
     const y = `${o.year}年`;
-    tile('start_annual', o.start_rate.annual, y + '新建项目',
+    tile('start_annual', o, (x) => x.start_rate.annual, y + '新建项目',
       { target: o.start_rate.target, numTitle: '：已开工', denTitle: '：年度计划开工' });
-    tile('start_to_date', o.start_rate.to_date, y + '新建项目',
+    tile('start_to_date', o, (x) => x.start_rate.to_date, y + '新建项目',
       { target: o.start_rate.target, numTitle: `：截至${o.as_of}已开工`, denTitle: `：截至${o.as_of}应开工` });
-    tile('resumption', o.resumption_rate, y + '续建项目',
+    tile('resumption', o, (x) => x.resumption_rate, y + '续建项目',
       { target: o.resumption_rate.target, numTitle: `：截至${o.as_of}在建`, denTitle: '：全部续建' });
     const inv = o.investment_completion;
-    tile('investment', inv, y + '投资', { money: true, target: inv.time_progress, numTitle: '：已填报完成投资的项目', denTitle: '：有年度计划的项目' });
+    tile('investment', o, (x) => x.investment_completion, y + '投资', { money: true, target: inv.time_progress, numTitle: '：已填报完成投资的项目', denTitle: '：有年度计划的项目' });
     const gap = $('[data-kpi="investment"] .gap');
     gap.className = 'gap';
     if (inv.gap_points === null) {
@@ -212,7 +229,7 @@
     const big = $('[data-kpi="over_100m"]');
     const count = big.querySelector('.count');
     count.textContent = fmtInt(o.over_100m.count);
-    clickable(count, () => drill('亿元以上项目', { ids: o.over_100m.project_ids }));
+    clickable(count, () => drill('亿元以上项目', { ids: () => overviewIDs(o).then((f) => f.over_100m.project_ids) }));
     big.querySelector('.sum').textContent = fmtWan(o.over_100m.total_investment_yuan);
     const allLink = big.querySelector('.all');
     allLink.textContent = fmtInt(o.projects.count);
@@ -403,7 +420,8 @@
     dlg.dataset.state = 'loading';
     if (!dlg.open) dlg.showModal();
     try {
-      const items = source.ids ? await byIDs(source.ids) : await all(source.query);
+      const ids = typeof source.ids === 'function' ? await source.ids() : source.ids;
+      const items = ids ? await byIDs(ids) : await all(source.query);
       if (seq !== drillSeq) return;
       items.sort((a, b) => (b.total_investment_yuan || 0) - (a.total_investment_yuan || 0) || a.name.localeCompare(b.name, 'zh-CN'));
       body.replaceChildren();
@@ -463,6 +481,7 @@
       const q = new URLSearchParams();
       if (state.year) q.set('year', state.year);
       if (state.asOf) q.set('as_of', state.asOf);
+      q.set('ids', 'false');
       const o = await call('GET', '/stats/overview?' + q);
       if (seq !== loadSeq) return;
       state.year = o.year;
@@ -516,7 +535,7 @@
       const c = claims();
       $('#user').textContent = [c.name, label('roles', c.role)].filter(Boolean).join(' · ');
       // Today on the server's clock: the default as_of of the current year.
-      state.today = (await call('GET', '/stats/overview')).as_of;
+      state.today = (await call('GET', '/stats/overview?ids=false')).as_of;
     } catch (e) {
       if (!store.getItem(KEYS.access)) return;
       const err = $('#error');
