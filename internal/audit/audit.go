@@ -157,7 +157,7 @@ func (s *Service) Flush(ctx context.Context) error {
 // burst are sealed together), and every second for those that committed
 // later. Readers of the trail flush first, so what they see is sealed.
 func (s *Service) Run(ctx context.Context, log func(error)) {
-	const settle, every = 20 * time.Millisecond, time.Second
+	const settle, every = 250 * time.Millisecond, time.Second
 	for {
 		select {
 		case <-ctx.Done():
