@@ -19,6 +19,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -65,6 +67,9 @@ commands:
                 set a user's password the same way (e.g. a lost admin password)
   client create NAME DEPARTMENT SCOPE[,SCOPE…]
                 register a department system; prints its client_id and client_secret
+  bench [-full] [-projects N] [-rounds N] [-round 5s] [-clients N] [-pairs A,B] [-pprof ADDR] [-out FILE] [-database-url URL]
+                measure the service on a generated register against pgbench, psql and bare gin
+                (PostgreSQL, pgbench, psql and wrk on this machine; see docs/performance.md)
 
 Settings come from PIPELINE_* environment variables; see README.md.
 `
@@ -117,6 +122,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "added %s: it signs new tokens once the service restarts; keep the older keys for at least %s so that the tokens they signed still verify\n",
 			name, cfg.AccessTokenTTL)
 		return nil
+	case "bench":
+		if len(args) == 1 && args[0] == "serve-pairs" {
+			return benchPairs(ctx, cfg, log, stdout, getenv("PIPELINE_BENCH_TOKEN"))
+		}
+		return runBench(ctx, args, getenv, stdout, stderr)
 	case "audit":
 		if len(args) != 1 || args[0] != "verify" {
 			return errors.New("audit: say 'audit verify' to check the audit trail")
@@ -148,6 +158,14 @@ type app struct {
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// deps is what the HTTP surface serves from.
+func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
+	return httpapi.Deps{
+		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
+		Idempotency: idempotency.New(a.db), Audit: a.audit, Now: time.Now,
+	}
+}
 
 func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*app, error) {
 	db, err := openDB(ctx, cfg, log)
@@ -225,10 +243,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return err
 	}
-	h, err := httpapi.New(httpapi.Deps{
-		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
-		Idempotency: idempotency.New(a.db), Audit: a.audit, Now: time.Now,
-	})
+	h, err := httpapi.New(a.deps(cfg, log))
 	if err != nil {
 		return err
 	}
@@ -240,6 +255,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		a.audit.Run(ctx, func(err error) { log.Error("seal audit entries", slog.Any("error", err)) })
 	})
 	background.Go(func() { keepHealth(ctx, a.projects, cfg.HealthRefreshInterval, log) })
+	if cfg.PprofAddr != "" {
+		background.Go(func() { servePprof(ctx, cfg.PprofAddr, log) })
+	}
 	defer func() { stop(); background.Wait() }()
 	return httpapi.Serve(ctx, cfg, h, log, func(addr net.Addr) {
 		base := "http://" + hostPort(cfg.Addr, addr)
@@ -249,6 +267,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			ready(addr)
 		}
 	})
+}
+
+// servePprof serves the Go runtime profiler on a loopback address until ctx
+// ends, for an operator looking into where the time goes.
+func servePprof(ctx context.Context, addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	log.Info("profiler", slog.String("url", "http://"+addr+"/debug/pprof/"))
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("profiler", slog.Any("error", err))
+	}
 }
 
 // bootstrap creates the first admin on an empty database and, in demo mode,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -55,6 +56,10 @@ type Config struct {
 	HealthRefreshInterval time.Duration // PIPELINE_HEALTH_REFRESH_INTERVAL, how often stored health is brought up to date
 
 	StatsCacheTTL time.Duration // PIPELINE_STATS_CACHE_TTL, how long statistics are remembered (0: not at all)
+
+	// PprofAddr is a loopback address on which the Go runtime profiler
+	// (net/http/pprof) is served, for the operator; empty: not at all.
+	PprofAddr string // PIPELINE_PPROF_ADDR
 }
 
 // HealthRules are the configured thresholds of the health rules.
@@ -110,6 +115,8 @@ func Load(getenv func(string) string) (Config, error) {
 		HealthBlockerRedDays:  int(l.int64("PIPELINE_HEALTH_BLOCKER_RED_DAYS", 30)),
 		HealthRefreshInterval: l.duration("PIPELINE_HEALTH_REFRESH_INTERVAL", 5*time.Minute),
 		StatsCacheTTL:         l.duration("PIPELINE_STATS_CACHE_TTL", 30*time.Second),
+
+		PprofAddr: l.str("PIPELINE_PPROF_ADDR", ""),
 	}
 	c.KeyDir = l.str("PIPELINE_KEY_DIR", filepath.Join(c.DataDir, "keys"))
 	// The demo data is for the zero-setup run; on PostgreSQL it is asked for.
@@ -169,6 +176,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.HealthRefreshInterval < time.Second {
 		l.fail("PIPELINE_HEALTH_REFRESH_INTERVAL", "must be at least 1s")
+	}
+	if c.PprofAddr != "" {
+		host, _, err := net.SplitHostPort(c.PprofAddr)
+		if ip := net.ParseIP(host); err != nil || host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			l.fail("PIPELINE_PPROF_ADDR", "must be a loopback host:port, e.g. 127.0.0.1:6060")
+		}
 	}
 	if c.JWTIssuer == "" || c.JWTAudience == "" {
 		l.fail("PIPELINE_JWT_ISSUER", "issuer and audience must not be empty")

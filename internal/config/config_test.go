@@ -60,6 +60,7 @@ func TestLoadRejects(t *testing.T) {
 		"PIPELINE_DEMO":              {"PIPELINE_DEMO": "maybe"},
 		"PIPELINE_LOG_LEVEL":         {"PIPELINE_LOG_LEVEL": "loud"},
 		"PIPELINE_DB_MAX_IDLE_CONNS": {"PIPELINE_DB_MAX_IDLE_CONNS": "50"},
+		"PIPELINE_PPROF_ADDR":        {"PIPELINE_PPROF_ADDR": "0.0.0.0:6060"},
 	}
 	for name, e := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -68,6 +69,11 @@ func TestLoadRejects(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), name)
 		})
+	}
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060"} {
+		c, err := Load(env(map[string]string{"PIPELINE_PPROF_ADDR": addr}))
+		require.NoError(t, err, addr)
+		assert.Equal(t, addr, c.PprofAddr)
 	}
 	_, err := Load(env(map[string]string{"PIPELINE_BODY_LIMIT": "x", "PIPELINE_LOG_LEVEL": "loud"}))
 	require.Error(t, err)

@@ -1,0 +1,137 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/internal/platform/database/dbtest"
+)
+
+// needTools skips t without PostgreSQL, wrk, pgbench or psql, unless
+// PIPELINE_BENCH_TESTS=required (CI), where their absence fails it.
+func needTools(t *testing.T, database bool) {
+	t.Helper()
+	missing := func(why string) {
+		if os.Getenv("PIPELINE_BENCH_TESTS") == "required" {
+			t.Fatalf("%s, and PIPELINE_BENCH_TESTS=required", why)
+		}
+		t.Skip(why + ": benchmark command tests skipped")
+	}
+	if database && os.Getenv(dbtest.EnvURL) == "" {
+		missing(dbtest.EnvURL + " is not set")
+	}
+	for _, tool := range []string{"wrk", "pgbench", "psql"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing(tool + " is not on PATH (wrk: apt-get install wrk; pgbench, psql: postgresql-client)")
+		}
+	}
+}
+
+// TestRun runs the whole benchmark at a tiny size and checks that every
+// pair was measured on both sides. Run fails when wrk saw an answer other
+// than 2xx or a socket error, or pgbench an error, so a pass also says that
+// every measured request succeeded. It asserts no time.
+func TestRun(t *testing.T) {
+	needTools(t, true)
+	goTool, err := exec.LookPath("go")
+	require.NoError(t, err, "the go command builds the pipeline binary")
+	bin := filepath.Join(t.TempDir(), "pipeline")
+	build := exec.Command(goTool, "build", "-o", bin, "github.com/guangling/pipeline/cmd/pipeline")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	base := os.Getenv(dbtest.EnvURL)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "bench_test_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		if db, err := sql.Open("pgx", base); err == nil {
+			_, _ = db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	results := filepath.Join(t.TempDir(), "results.txt")
+	var stdout bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	err = Run(ctx, Options{DatabaseURL: base, Schema: schema, Projects: 300, Rounds: 1, Round: time.Second, Clients: 2,
+		Out: results, Service: bin, Command: "go test ./internal/bench"}, &stdout)
+	require.NoError(t, err, stdout.String())
+
+	file, err := os.ReadFile(results)
+	require.NoError(t, err)
+	assert.Equal(t, stdout.String(), string(file), "the file holds what was printed")
+	for _, key := range []string{"healthz", "auth", "list", "get", "page", "move", "export"} {
+		m := regexp.MustCompile(`(?m)^  ` + key + ` +.*? ([0-9.]+)/s vs .*? ([0-9.]+)/s`).FindStringSubmatch(string(file))
+		if assert.NotNil(t, m, "summary line of %s", key) {
+			for _, v := range m[1:] {
+				f, _ := strconv.ParseFloat(v, 64)
+				assert.Positive(t, f, "a rate of %s", key)
+			}
+		}
+	}
+	m := regexp.MustCompile(`(?m)^  overview +([0-9.]+)/s, p50`).FindStringSubmatch(string(file))
+	if assert.NotNil(t, m, "summary line of the overview") {
+		f, _ := strconv.ParseFloat(m[1], 64)
+		assert.Positive(t, f)
+	}
+	assert.Regexp(t, `(?m)^  memory +service peak RSS \(VmHWM\) [1-9][0-9]* MB`, string(file))
+	assert.Regexp(t, `(?m)^  ids +[0-9.]+/s, p50 .*, [0-9.]+ MB each, peak RSS [1-9][0-9]* MB`, string(file))
+	assert.Contains(t, string(file), "phases: schema and migrations")
+}
+
+// TestWrkCountsWrongAnswers holds the rule that makes the figures worth
+// reading: a side whose answers are not all 2xx is not measured.
+func TestWrkCountsWrongAnswers(t *testing.T) {
+	needTools(t, false)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok":
+			w.WriteHeader(http.StatusOK)
+		case "/move":
+			w.WriteHeader(http.StatusOK) // not the 201 a move answers
+		default:
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	defer srv.Close()
+	wrk, _ := exec.LookPath("wrk")
+	r := &run{o: Options{Clients: 1, Env: os.Environ()}, tmp: t.TempDir(), wrk: wrk}
+	ctx := context.Background()
+
+	s, err := r.wrkRun(ctx, srv.URL+"/ok", "", time.Second)
+	require.NoError(t, err)
+	assert.Positive(t, s.n)
+	assert.Positive(t, s.rate())
+
+	_, err = r.wrkRun(ctx, srv.URL+"/denied", "", time.Second)
+	var pf pairFailure
+	require.ErrorAs(t, err, &pf)
+	assert.Contains(t, err.Error(), "4xx/5xx")
+
+	// A script's response function counts what wrk itself would not: a
+	// move answers 201.
+	counting := `
+function init(args) wrong = 0 end
+function request() return wrk.format("POST", "/move") end
+function response(status) if status ~= 201 then wrong = wrong + 1 end end
+`
+	_, err = r.wrkRun(ctx, srv.URL, counting, time.Second)
+	require.ErrorAs(t, err, &pf)
+	assert.Regexp(t, `0 4xx/5xx answers, [1-9][0-9]* answers other than the script expects`, err.Error())
+}
