@@ -8,10 +8,8 @@ import (
 
 func TestStageOn(t *testing.T) {
 	t.Parallel()
-	tr := func(on string, to Stage, kind string) Transition {
-		return Transition{OccurredOn: *day(on), To: to, Kind: kind}
-	}
-	history := []Transition{
+	tr := func(on string, to Stage, _ string) Step { return Step{On: *day(on), To: to} }
+	history := []Step{
 		tr("2020-03-01", Signed, KindImport),
 		tr("2020-06-01", Started, KindMove),
 		tr("2020-11-15", Suspended, KindMove),
@@ -39,7 +37,7 @@ func TestStageOn(t *testing.T) {
 	// An import without dates is dated the day of entry; a move recorded
 	// after it may describe an earlier day: it counts from that day, and the
 	// latest recorded word stands once both days have come.
-	late := []Transition{tr("2021-06-30", Landed, KindImport), tr("2021-06-01", Started, KindMove)}
+	late := []Step{tr("2021-06-30", Landed, KindImport), tr("2021-06-01", Started, KindMove)}
 	assert.Equal(t, Planning, StageOn(late, *day("2021-05-31")))
 	assert.Equal(t, Started, StageOn(late, *day("2021-06-15")))
 	assert.Equal(t, Started, StageOn(late, *day("2021-07-01")), "today's answer is the project's stage")

@@ -35,7 +35,7 @@ type StatsRow struct {
 	// History holds the project's history, in recorded order, when its
 	// stage on a day the statistics look at may differ from today's (see
 	// StatsQuery); nil otherwise.
-	History []Transition
+	History []Step
 }
 
 // stageOn is the project's stage on day on: today's stage unless its history
@@ -111,10 +111,16 @@ type Set struct {
 }
 
 func (s *Set) add(r StatsRow) {
+	s.tally(r)
+	s.IDs = append(s.IDs, r.ID)
+}
+
+// tally counts r without keeping its ID, for a set that is shown as
+// numbers only (stages, the whole register).
+func (s *Set) tally(r StatsRow) {
 	s.Count++
 	s.TotalInvestmentYuan += r.TotalInvestmentYuan
 	s.ExpectedAnnualOutputYuan += r.ExpectedAnnualOutputYuan
-	s.IDs = append(s.IDs, r.ID)
 }
 
 // Targets of the KPIs (CONTRACT §6).
@@ -171,13 +177,14 @@ func ComputeOverview(rows []StatsRow, year int, asOf time.Time) Overview {
 			o.Investment.Numerator += r.CompletedYuan
 			o.Investment.NumeratorIDs = append(o.Investment.NumeratorIDs, r.ID)
 		}
-		st := o.ByStage[r.stageOn(asOf)]
-		st.add(r)
-		o.ByStage[r.stageOn(asOf)] = st
+		stage := r.stageOn(asOf)
+		st := o.ByStage[stage]
+		st.tally(r)
+		o.ByStage[stage] = st
 		if r.TotalInvestmentYuan >= Over100MYuan {
 			o.Over100M.add(r)
 		}
-		o.All.add(r)
+		o.All.tally(r)
 		o.Health[r.Health]++
 	}
 	o.Investment.Rate = ratio(o.Investment.Numerator, o.Investment.Denominator)

@@ -10,12 +10,12 @@ import (
 
 // statsFixture is the worked example of docs/stats.md: 2021, as of 30 June.
 func statsFixture() []StatsRow {
-	hist := func(entries ...string) []Transition {
+	hist := func(entries ...string) []Step {
 		// entries: "to@day"
-		var out []Transition
+		var out []Step
 		for _, e := range entries {
 			to, on := e[:len(e)-11], e[len(e)-10:]
-			out = append(out, Transition{To: Stage(to), OccurredOn: *day(on)})
+			out = append(out, Step{To: Stage(to), On: *day(on)})
 		}
 		return out
 	}

@@ -17,6 +17,14 @@ import (
 func (s *Store) StatsRows(ctx context.Context, sc project.Scope, q project.StatsQuery) ([]project.StatsRow, error) {
 	db, done := s.db.Conn(ctx)
 	defer done()
+	// A register read whole is most of what statistics hold in memory: the
+	// rows come in one slice sized at once, their repeated words
+	// (departments, stages, leaders, …) are kept once, and their days in one
+	// block.
+	var n int64
+	if err := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").Count(&n).Error; err != nil {
+		return nil, translate(err)
+	}
 	rs, err := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").
 		Select(`projects.id, projects.department, projects.category, projects.township, projects.leader,
 			projects.build_type, projects.stage, projects.health, projects.total_investment_yuan,
@@ -30,55 +38,85 @@ func (s *Store) StatsRows(ctx context.Context, sc project.Scope, q project.Stats
 		return nil, translate(err)
 	}
 	defer rs.Close()
-	var out []project.StatsRow
+	out := make([]project.StatsRow, 0, n)
+	words := map[string]string{}
+	word := func(b sql.RawBytes) string {
+		if w, ok := words[string(b)]; ok {
+			return w
+		}
+		w := string(b)
+		words[w] = w
+		return w
+	}
+	days := make([]time.Time, 0, 4*n)
+	day := func(t sql.NullTime) *time.Time {
+		if !t.Valid {
+			return nil
+		}
+		y, m, d := t.Time.Date()
+		days = append(days, time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+		return &days[len(days)-1]
+	}
+	var dept, cat, township, leader, bt, stage, health sql.RawBytes
+	var total, output, planned sql.NullInt64
+	var plannedStart, signed, started, production sql.NullTime
 	for rs.Next() {
-		var r project.StatsRow
-		var cat, bt, stage, health string
-		var total, output sql.NullInt64
-		var plannedStart, signed, started, production sql.NullTime
-		var planned sql.NullInt64
-		if err := rs.Scan(&r.ID, &r.Department, &cat, &r.Township, &r.Leader, &bt, &stage, &health, &total, &output,
+		out = append(out, project.StatsRow{})
+		r := &out[len(out)-1]
+		if err := rs.Scan(&r.ID, &dept, &cat, &township, &leader, &bt, &stage, &health, &total, &output,
 			&plannedStart, &signed, &started, &production, &planned, &r.CompletedYuan); err != nil {
 			return nil, translate(err)
 		}
-		r.Category, r.BuildType, r.Stage, r.Health = project.Category(cat), project.BuildType(bt), project.Stage(stage), project.Health(health)
+		r.Department, r.Township, r.Leader = word(dept), word(township), word(leader)
+		r.Category, r.BuildType = project.Category(word(cat)), project.BuildType(word(bt))
+		r.Stage, r.Health = project.Stage(word(stage)), project.Health(word(health))
 		r.TotalInvestmentYuan, r.ExpectedAnnualOutputYuan = total.Int64, output.Int64
-		r.PlannedStartDate, r.SignedOn, r.StartedOn, r.ProductionOn = nullDate(plannedStart), nullDate(signed), nullDate(started), nullDate(production)
+		r.PlannedStartDate, r.SignedOn, r.StartedOn, r.ProductionOn = day(plannedStart), day(signed), day(started), day(production)
 		if planned.Valid {
-			r.PlannedYuan = &planned.Int64
+			p := planned.Int64
+			r.PlannedYuan = &p
 		}
-		out = append(out, r)
 	}
 	if err := rs.Err(); err != nil {
 		return nil, translate(err)
 	}
-	var trs []transitionRow
+	// The histories hold what StageOn reads, each entry's stage and day, in
+	// recorded order; both queries are in project ID order, so each entry
+	// finds its row by walking along.
 	yearStart := time.Date(q.Year, 1, 1, 0, 0, 0, 0, time.UTC)
-	err = db.Where(`project_id IN (SELECT project_id FROM project_transitions WHERE occurred_on > ?
+	hs, err := db.Table("project_transitions").Select("project_id, to_stage, occurred_on").
+		Where(`project_id IN (SELECT project_id FROM project_transitions WHERE occurred_on > ?
 		UNION SELECT t.project_id FROM project_transitions t JOIN projects p ON p.id = t.project_id
 			WHERE t.to_stage = 'cancelled' AND t.occurred_on < ? AND p.build_type = 'continuing'
 		UNION SELECT t.project_id FROM projects p JOIN project_transitions t ON t.project_id = p.id
 			WHERE p.stage = 'cancelled' AND p.build_type = 'continuing' AND t.occurred_on >= ?)`,
-		*date(&q.AsOf), yearStart, yearStart).
-		Order("project_id, recorded_at, id").Find(&trs).Error
+			*date(&q.AsOf), yearStart, yearStart).
+		Order("project_id, recorded_at, id").Rows()
 	if err != nil {
 		return nil, translate(err)
 	}
-	histories := map[string][]project.Transition{}
-	for _, t := range trs {
-		histories[t.ProjectID] = append(histories[t.ProjectID], toTransition(t))
+	defer hs.Close()
+	i := 0
+	var pid sql.RawBytes
+	var on time.Time
+	for hs.Next() {
+		if err := hs.Scan(&pid, &stage, &on); err != nil {
+			return nil, translate(err)
+		}
+		for i < len(out) && out[i].ID < string(pid) {
+			i++
+		}
+		if i == len(out) {
+			break
+		}
+		if out[i].ID == string(pid) { // else archived or out of scope
+			out[i].History = append(out[i].History, project.Step{To: project.Stage(word(stage)), On: *date(&on)})
+		}
 	}
-	for i := range out {
-		out[i].History = histories[out[i].ID]
+	if err := hs.Err(); err != nil {
+		return nil, translate(err)
 	}
 	return out, nil
-}
-
-func nullDate(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	return date(&t.Time)
 }
 
 // MonthlyTrend sums the year's progress by month and counts its moves by
