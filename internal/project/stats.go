@@ -3,6 +3,7 @@ package project
 import (
 	"context"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"strconv"
@@ -65,7 +66,9 @@ type StatsQuery struct {
 
 // StatsStore loads statistics rows; it is the part of Store the statistics use.
 type StatsStore interface {
-	StatsRows(ctx context.Context, s Scope, q StatsQuery) ([]StatsRow, error)
+	// StatsRows calls yield with each row, in project ID order, until it
+	// returns false: the whole register is never held at once.
+	StatsRows(ctx context.Context, s Scope, q StatsQuery, yield func(StatsRow) bool) error
 	// MonthlyTrend sums the year's completed investment by month and counts
 	// moves (imports aside) by month and target stage.
 	MonthlyTrend(ctx context.Context, s Scope, year int) (completed [12]int64, moves [12]map[Stage]int64, err error)
@@ -88,20 +91,30 @@ func ratio(n, d int64) *float64 {
 	return &r
 }
 
-// countRate is the rate of the rows that pass num among those that pass den.
-func countRate(rows []StatsRow, den, num func(StatsRow) bool) Rate {
-	r := Rate{NumeratorIDs: []string{}, DenominatorIDs: []string{}}
-	for _, row := range rows {
-		if den(row) {
-			r.DenominatorIDs = append(r.DenominatorIDs, row.ID)
-			if num(row) {
-				r.NumeratorIDs = append(r.NumeratorIDs, row.ID)
-			}
+// rateOf counts the rows that pass num among those that pass den, row by
+// row.
+type rateOf struct {
+	Rate
+	den, num func(StatsRow) bool
+}
+
+func newRate(den, num func(StatsRow) bool) *rateOf {
+	return &rateOf{Rate: Rate{NumeratorIDs: []string{}, DenominatorIDs: []string{}}, den: den, num: num}
+}
+
+func (r *rateOf) add(row StatsRow) {
+	if r.den(row) {
+		r.DenominatorIDs = append(r.DenominatorIDs, row.ID)
+		if r.num(row) {
+			r.NumeratorIDs = append(r.NumeratorIDs, row.ID)
 		}
 	}
+}
+
+func (r *rateOf) done() Rate {
 	r.Numerator, r.Denominator = int64(len(r.NumeratorIDs)), int64(len(r.DenominatorIDs))
-	r.Rate = ratio(r.Numerator, r.Denominator)
-	return r
+	r.Rate.Rate = ratio(r.Numerator, r.Denominator)
+	return r.Rate
 }
 
 // Set is a counted set of projects.
@@ -151,24 +164,27 @@ func started(s Stage) bool { return s != Suspended && s != Cancelled && s.rank()
 
 // ComputeOverview applies CONTRACT §6's formulas to the rows of the live
 // projects a caller may read, for year as of day asOf (within the year).
-func ComputeOverview(rows []StatsRow, year int, asOf time.Time) Overview {
+func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time) Overview {
 	jan1 := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
 	dec31 := time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
 	within := func(d *time.Time, from, to time.Time) bool { return d != nil && !d.Before(from) && !d.After(to) }
 	startedBy := func(r StatsRow) bool { return r.StartedOn != nil && !r.StartedOn.After(asOf) }
 	o := Overview{Year: year, AsOf: asOf, ByStage: map[Stage]Set{}, Health: map[Health]int64{}}
-	o.StartAnnual = countRate(rows, func(r StatsRow) bool {
+	startAnnual := newRate(func(r StatsRow) bool {
 		return r.BuildType == New && within(r.PlannedStartDate, jan1, dec31)
 	}, startedBy)
-	o.StartToDate = countRate(rows, func(r StatsRow) bool {
+	startToDate := newRate(func(r StatsRow) bool {
 		return r.BuildType == New && within(r.PlannedStartDate, jan1, asOf)
 	}, startedBy)
-	o.Resumption = countRate(rows, func(r StatsRow) bool {
+	resumption := newRate(func(r StatsRow) bool {
 		return r.BuildType == Continuing && r.stageOn(jan1.AddDate(0, 0, -1)) != Cancelled
 	}, func(r StatsRow) bool { return started(r.stageOn(asOf)) })
 
 	o.Investment = Rate{NumeratorIDs: []string{}, DenominatorIDs: []string{}}
-	for _, r := range rows {
+	for r := range rows {
+		startAnnual.add(r)
+		startToDate.add(r)
+		resumption.add(r)
 		if r.PlannedYuan != nil {
 			o.Investment.Denominator += *r.PlannedYuan
 			o.Investment.DenominatorIDs = append(o.Investment.DenominatorIDs, r.ID)
@@ -187,6 +203,7 @@ func ComputeOverview(rows []StatsRow, year int, asOf time.Time) Overview {
 		o.All.tally(r)
 		o.Health[r.Health]++
 	}
+	o.StartAnnual, o.StartToDate, o.Resumption = startAnnual.done(), startToDate.done(), resumption.done()
 	o.Investment.Rate = ratio(o.Investment.Numerator, o.Investment.Denominator)
 	o.TimeProgress = math.Round(float64(asOf.Month())/12*10000) / 10000
 	if o.Investment.Denominator > 0 {
@@ -208,7 +225,7 @@ type Batches struct {
 }
 
 // ComputeBatches applies the 三个一批 formulas to rows.
-func ComputeBatches(rows []StatsRow, year, quarter int) Batches {
+func ComputeBatches(rows iter.Seq[StatsRow], year, quarter int) Batches {
 	from := time.Date(year, time.Month(3*quarter-2), 1, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 3, -1)
 	in := func(d *time.Time) bool { return d != nil && !d.Before(from) && !d.After(to) }
@@ -216,7 +233,7 @@ func ComputeBatches(rows []StatsRow, year, quarter int) Batches {
 	for _, set := range []*Set{&b.Signed, &b.Started, &b.InProduction} {
 		set.IDs = []string{}
 	}
-	for _, r := range rows {
+	for r := range rows {
 		if in(r.SignedOn) {
 			b.Signed.add(r)
 		}
@@ -241,10 +258,10 @@ type Group struct {
 
 // ComputeBreakdown groups rows by key, the stage being the one on day on;
 // groups come in the order of the key's labels, else by key.
-func ComputeBreakdown(rows []StatsRow, by string, on time.Time) []Group {
+func ComputeBreakdown(rows iter.Seq[StatsRow], by string, on time.Time) []Group {
 	idx := map[string]int{}
 	var out []Group
-	for _, r := range rows {
+	for r := range rows {
 		var k string
 		switch by {
 		case "stage":
@@ -345,12 +362,21 @@ func StatsPeriod(year, asOf string, today time.Time) (int, time.Time, error) {
 	return y, on, apperr.Fields(c.errs)
 }
 
-// statsRows loads the rows for year as of day on.
-func (s *Service) statsRows(ctx context.Context, p auth.Principal, year int, on time.Time) ([]StatsRow, error) {
+// computeStats runs compute over the rows p may read for year as of day on,
+// as the store streams them: compute reads them once.
+func computeStats[T any](ctx context.Context, s *Service, p auth.Principal, year int, on time.Time, compute func(iter.Seq[StatsRow]) T) (T, error) {
+	var zero T
 	if err := canRead(p); err != nil {
-		return nil, err
+		return zero, err
 	}
-	return s.store.StatsRows(ctx, ScopeOf(p), StatsQuery{Year: year, AsOf: on})
+	var err error
+	out := compute(func(yield func(StatsRow) bool) {
+		err = s.store.StatsRows(ctx, ScopeOf(p), StatsQuery{Year: year, AsOf: on}, yield)
+	})
+	if err != nil {
+		return zero, err
+	}
+	return out, nil
 }
 
 // cached answers a statistic from the cache, keyed by its kind, the
@@ -371,11 +397,7 @@ func cached[T any](ctx context.Context, s *Service, p auth.Principal, kind strin
 
 // Overview computes the KPIs over the projects p may read.
 func (s *Service) Overview(ctx context.Context, p auth.Principal, year int, on time.Time) (Overview, error) {
-	rows, err := s.statsRows(ctx, p, year, on)
-	if err != nil {
-		return Overview{}, err
-	}
-	return ComputeOverview(rows, year, on), nil
+	return computeStats(ctx, s, p, year, on, func(rows iter.Seq[StatsRow]) Overview { return ComputeOverview(rows, year, on) })
 }
 
 // RenderedOverview is the overview as render writes it (the HTTP layer's
@@ -401,8 +423,7 @@ func (s *Service) Breakdown(ctx context.Context, p auth.Principal, by string, ye
 		return nil, apperr.Fields([]apperr.FieldError{{Field: "by", Code: "invalid_value", Param: "stage,category,department,township,leader"}})
 	}
 	return cached(ctx, s, p, "breakdown", []any{by, year, on}, func(ctx context.Context) ([]Group, error) {
-		rows, err := s.statsRows(ctx, p, year, on)
-		return ComputeBreakdown(rows, by, on), err
+		return computeStats(ctx, s, p, year, on, func(rows iter.Seq[StatsRow]) []Group { return ComputeBreakdown(rows, by, on) })
 	})
 }
 
@@ -412,8 +433,8 @@ func (s *Service) Batches(ctx context.Context, p auth.Principal, year, quarter i
 		return Batches{}, apperr.Fields([]apperr.FieldError{{Field: "quarter", Code: "out_of_range", Param: "1..4"}})
 	}
 	return cached(ctx, s, p, "batches", []any{year, quarter}, func(ctx context.Context) (Batches, error) {
-		rows, err := s.statsRows(ctx, p, year, time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
-		return ComputeBatches(rows, year, quarter), err
+		return computeStats(ctx, s, p, year, time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC),
+			func(rows iter.Seq[StatsRow]) Batches { return ComputeBatches(rows, year, quarter) })
 	})
 }
 
@@ -423,7 +444,15 @@ func (s *Service) Trend(ctx context.Context, p auth.Principal, year int) (Trend,
 }
 
 func (s *Service) trend(ctx context.Context, p auth.Principal, year int) (Trend, error) {
-	rows, err := s.statsRows(ctx, p, year, time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
+	planned, err := computeStats(ctx, s, p, year, time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC), func(rows iter.Seq[StatsRow]) int64 {
+		var sum int64
+		for r := range rows {
+			if r.PlannedYuan != nil {
+				sum += *r.PlannedYuan
+			}
+		}
+		return sum
+	})
 	if err != nil {
 		return Trend{}, err
 	}
@@ -431,12 +460,7 @@ func (s *Service) trend(ctx context.Context, p auth.Principal, year int) (Trend,
 	if err != nil {
 		return Trend{}, err
 	}
-	t := Trend{Year: year}
-	for _, r := range rows {
-		if r.PlannedYuan != nil {
-			t.PlannedYuan += *r.PlannedYuan
-		}
-	}
+	t := Trend{Year: year, PlannedYuan: planned}
 	var cum int64
 	for m := range 12 {
 		cum += completed[m]

@@ -1,6 +1,7 @@
 package project
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func statsFixture() []StatsRow {
 }
 
 func TestOverviewWorkedExample(t *testing.T) {
-	o := ComputeOverview(statsFixture(), 2021, *day("2021-06-30"))
+	o := ComputeOverview(slices.Values(statsFixture()), 2021, *day("2021-06-30"))
 	rate := func(r Rate) []any {
 		v := -1.0
 		if r.Rate != nil {
@@ -71,7 +72,7 @@ func TestOverviewWorkedExample(t *testing.T) {
 }
 
 func TestOverviewWithoutPlans(t *testing.T) {
-	o := ComputeOverview(nil, 2021, *day("2021-03-31"))
+	o := ComputeOverview(slices.Values([]StatsRow(nil)), 2021, *day("2021-03-31"))
 	assert.Nil(t, o.StartAnnual.Rate, "no denominator, no rate")
 	assert.Equal(t, []string{}, o.StartAnnual.DenominatorIDs)
 	assert.Nil(t, o.GapPoints)
@@ -79,24 +80,24 @@ func TestOverviewWithoutPlans(t *testing.T) {
 }
 
 func TestBatchesWorkedExample(t *testing.T) {
-	b := ComputeBatches(statsFixture(), 2021, 2)
+	b := ComputeBatches(slices.Values(statsFixture()), 2021, 2)
 	assert.Equal(t, []string{"N2", "N4"}, b.Signed.IDs)
 	assert.Equal(t, int64(150_000_000), b.Signed.TotalInvestmentYuan)
 	assert.Equal(t, []string{"N3"}, b.Started.IDs, "first starts in April–June")
 	assert.Equal(t, int64(9_000_000), b.Started.ExpectedAnnualOutputYuan)
 	assert.Equal(t, []string{}, b.InProduction.IDs)
-	b = ComputeBatches(statsFixture(), 2021, 1)
+	b = ComputeBatches(slices.Values(statsFixture()), 2021, 1)
 	assert.Equal(t, []string{"N1", "N5"}, b.Started.IDs)
 }
 
 func TestBreakdown(t *testing.T) {
-	gs := ComputeBreakdown(statsFixture(), "stage", *day("2021-06-30"))
+	gs := ComputeBreakdown(slices.Values(statsFixture()), "stage", *day("2021-06-30"))
 	var keys []string
 	for _, g := range gs {
 		keys = append(keys, g.Key)
 	}
 	assert.Equal(t, []string{"signed", "landed", "started", "completed", "suspended", "cancelled"}, keys, "in the stages' order")
-	gs = ComputeBreakdown(statsFixture(), "category", *day("2021-06-30"))
+	gs = ComputeBreakdown(slices.Values(statsFixture()), "category", *day("2021-06-30"))
 	require.Len(t, gs, 1)
 	assert.Equal(t, Group{Key: "", Count: 11, TotalInvestmentYuan: 330_000_000, PlannedYuan: 1800, CompletedYuan: 600}, gs[0])
 }

@@ -9,36 +9,16 @@ import (
 	"github.com/guangling/pipeline/internal/project"
 )
 
-// StatsRows loads the live projects in scope with the year's plan and the
+// StatsRows streams the live projects in scope with the year's plan and the
 // investment completed up to q.AsOf's month, and the histories that
-// project.StatsQuery names. Rows are scanned by hand: a register of 200,000
-// projects is read whole, and GORM's reflection per row would cost more than
-// the query.
-func (s *Store) StatsRows(ctx context.Context, sc project.Scope, q project.StatsQuery) ([]project.StatsRow, error) {
+// project.StatsQuery names. Rows are scanned by hand, and no more than one is
+// held at a time (with the histories, read first): a register of 200,000
+// projects is read whole for every computation.
+func (s *Store) StatsRows(ctx context.Context, sc project.Scope, q project.StatsQuery, yield func(project.StatsRow) bool) error {
 	db, done := s.db.Conn(ctx)
 	defer done()
-	// A register read whole is most of what statistics hold in memory: the
-	// rows come in one slice sized at once, their repeated words
-	// (departments, stages, leaders, …) are kept once, and their days in one
-	// block.
-	var n int64
-	if err := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").Count(&n).Error; err != nil {
-		return nil, translate(err)
-	}
-	rs, err := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").
-		Select(`projects.id, projects.department, projects.category, projects.township, projects.leader,
-			projects.build_type, projects.stage, projects.health, projects.total_investment_yuan,
-			projects.expected_annual_output_yuan, projects.planned_start_date, projects.signed_on,
-			projects.started_on, projects.production_on, pl.planned_yuan, coalesce(pr.completed, 0) AS completed_yuan`).
-		Joins("LEFT JOIN project_plans pl ON pl.project_id = projects.id AND pl.year = ?", q.Year).
-		Joins(`LEFT JOIN (SELECT project_id, sum(completed_yuan) AS completed FROM project_progress
-			WHERE year = ? AND month <= ? GROUP BY project_id) pr ON pr.project_id = projects.id`, q.Year, int(q.AsOf.Month())).
-		Order("projects.id").Rows()
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rs.Close()
-	out := make([]project.StatsRow, 0, n)
+	// The rows' repeated words (departments, stages, leaders, …) are kept
+	// once.
 	words := map[string]string{}
 	word := func(b sql.RawBytes) string {
 		if w, ok := words[string(b)]; ok {
@@ -48,41 +28,9 @@ func (s *Store) StatsRows(ctx context.Context, sc project.Scope, q project.Stats
 		words[w] = w
 		return w
 	}
-	days := make([]time.Time, 0, 4*n)
-	day := func(t sql.NullTime) *time.Time {
-		if !t.Valid {
-			return nil
-		}
-		y, m, d := t.Time.Date()
-		days = append(days, time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
-		return &days[len(days)-1]
-	}
-	var dept, cat, township, leader, bt, stage, health sql.RawBytes
-	var total, output, planned sql.NullInt64
-	var plannedStart, signed, started, production sql.NullTime
-	for rs.Next() {
-		out = append(out, project.StatsRow{})
-		r := &out[len(out)-1]
-		if err := rs.Scan(&r.ID, &dept, &cat, &township, &leader, &bt, &stage, &health, &total, &output,
-			&plannedStart, &signed, &started, &production, &planned, &r.CompletedYuan); err != nil {
-			return nil, translate(err)
-		}
-		r.Department, r.Township, r.Leader = word(dept), word(township), word(leader)
-		r.Category, r.BuildType = project.Category(word(cat)), project.BuildType(word(bt))
-		r.Stage, r.Health = project.Stage(word(stage)), project.Health(word(health))
-		r.TotalInvestmentYuan, r.ExpectedAnnualOutputYuan = total.Int64, output.Int64
-		r.PlannedStartDate, r.SignedOn, r.StartedOn, r.ProductionOn = day(plannedStart), day(signed), day(started), day(production)
-		if planned.Valid {
-			p := planned.Int64
-			r.PlannedYuan = &p
-		}
-	}
-	if err := rs.Err(); err != nil {
-		return nil, translate(err)
-	}
+
 	// The histories hold what StageOn reads, each entry's stage and day, in
-	// recorded order; both queries are in project ID order, so each entry
-	// finds its row by walking along.
+	// recorded order.
 	yearStart := time.Date(q.Year, 1, 1, 0, 0, 0, 0, time.UTC)
 	hs, err := db.Table("project_transitions").Select("project_id, to_stage, occurred_on").
 		Where(`project_id IN (SELECT project_id FROM project_transitions WHERE occurred_on > ?
@@ -93,30 +41,67 @@ func (s *Store) StatsRows(ctx context.Context, sc project.Scope, q project.Stats
 			*date(&q.AsOf), yearStart, yearStart).
 		Order("project_id, recorded_at, id").Rows()
 	if err != nil {
-		return nil, translate(err)
+		return translate(err)
 	}
-	defer hs.Close()
-	i := 0
-	var pid sql.RawBytes
-	var on time.Time
+	histories := map[string][]project.Step{}
+	var stage sql.RawBytes
 	for hs.Next() {
-		if err := hs.Scan(&pid, &stage, &on); err != nil {
-			return nil, translate(err)
+		var id string
+		var on time.Time
+		if err := hs.Scan(&id, &stage, &on); err != nil {
+			hs.Close()
+			return translate(err)
 		}
-		for i < len(out) && out[i].ID < string(pid) {
-			i++
-		}
-		if i == len(out) {
-			break
-		}
-		if out[i].ID == string(pid) { // else archived or out of scope
-			out[i].History = append(out[i].History, project.Step{To: project.Stage(word(stage)), On: *date(&on)})
-		}
+		histories[id] = append(histories[id], project.Step{To: project.Stage(word(stage)), On: *date(&on)})
 	}
+	hs.Close()
 	if err := hs.Err(); err != nil {
-		return nil, translate(err)
+		return translate(err)
 	}
-	return out, nil
+
+	rs, err := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").
+		Select(`projects.id, projects.department, projects.category, projects.township, projects.leader,
+			projects.build_type, projects.stage, projects.health, projects.total_investment_yuan,
+			projects.expected_annual_output_yuan, projects.planned_start_date, projects.signed_on,
+			projects.started_on, projects.production_on, pl.planned_yuan, coalesce(pr.completed, 0) AS completed_yuan`).
+		Joins("LEFT JOIN project_plans pl ON pl.project_id = projects.id AND pl.year = ?", q.Year).
+		Joins(`LEFT JOIN (SELECT project_id, sum(completed_yuan) AS completed FROM project_progress
+			WHERE year = ? AND month <= ? GROUP BY project_id) pr ON pr.project_id = projects.id`, q.Year, int(q.AsOf.Month())).
+		Order("projects.id").Rows()
+	if err != nil {
+		return translate(err)
+	}
+	defer rs.Close()
+	day := func(t sql.NullTime) *time.Time {
+		if !t.Valid {
+			return nil
+		}
+		return date(&t.Time)
+	}
+	var dept, cat, township, leader, bt, health sql.RawBytes
+	var total, output, planned sql.NullInt64
+	var plannedStart, signed, started, production sql.NullTime
+	for rs.Next() {
+		var r project.StatsRow
+		if err := rs.Scan(&r.ID, &dept, &cat, &township, &leader, &bt, &stage, &health, &total, &output,
+			&plannedStart, &signed, &started, &production, &planned, &r.CompletedYuan); err != nil {
+			return translate(err)
+		}
+		r.Department, r.Township, r.Leader = word(dept), word(township), word(leader)
+		r.Category, r.BuildType = project.Category(word(cat)), project.BuildType(word(bt))
+		r.Stage, r.Health = project.Stage(word(stage)), project.Health(word(health))
+		r.TotalInvestmentYuan, r.ExpectedAnnualOutputYuan = total.Int64, output.Int64
+		r.PlannedStartDate, r.SignedOn, r.StartedOn, r.ProductionOn = day(plannedStart), day(signed), day(started), day(production)
+		if planned.Valid {
+			p := planned.Int64
+			r.PlannedYuan = &p
+		}
+		r.History = histories[r.ID]
+		if !yield(r) {
+			return nil
+		}
+	}
+	return translate(rs.Err())
 }
 
 // MonthlyTrend sums the year's progress by month and counts its moves by
