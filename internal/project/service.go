@@ -55,6 +55,8 @@ type Store interface {
 	// department, archived or not, to that project's ID (an import checks
 	// the codes it gives before it writes).
 	CodeHolders(ctx context.Context, codes []string) (map[string]string, error)
+	// List returns one page; its projects come without Facts (what health
+	// is computed from), which only changes read.
 	List(ctx context.Context, s Scope, q ListQuery) (Page, error)
 	// Update loads the project in scope, calls change on it and saves the
 	// result, all in one transaction; change returning an error aborts it.

@@ -388,7 +388,9 @@ func (s *Store) planList(q *gorm.DB, sc project.Scope, lq project.ListQuery) (li
 		// lets PostgreSQL scan the ascending index backwards.
 		order += " NULLS LAST"
 	}
-	plan.page = pq.Order(order + ", id " + dir).Limit(lq.Limit + 1)
+	// What health is computed from stays behind: a listed project is read,
+	// not changed, and decoding it was a fifth of a list's time.
+	plan.page = pq.Omit("health_facts").Order(order + ", id " + dir).Limit(lq.Limit + 1)
 	return plan, nil
 }
 
