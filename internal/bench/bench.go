@@ -102,6 +102,11 @@ func (o Options) withDefaults() (Options, error) {
 	if err != nil || u.Scheme != "postgres" && u.Scheme != "postgresql" {
 		return o, errors.New("database URL: want postgres://…")
 	}
+	// libpq and pgx take hosts from the query too; the bench compares with
+	// tools on this machine, so only the URL's own host may say where.
+	if q := u.Query(); q.Has("host") || q.Has("hostaddr") {
+		return o, errors.New("database URL: name the host in the URL itself, not in a host or hostaddr parameter")
+	}
 	if !local(u.Hostname()) {
 		return o, fmt.Errorf("database host %q: the bench compares with pgbench and psql on this machine, so the database must be on loopback", u.Hostname())
 	}

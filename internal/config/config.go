@@ -179,8 +179,8 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.PprofAddr != "" {
 		host, _, err := net.SplitHostPort(c.PprofAddr)
-		if ip := net.ParseIP(host); err != nil || host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			l.fail("PIPELINE_PPROF_ADDR", "must be a loopback host:port, e.g. 127.0.0.1:6060")
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			l.fail("PIPELINE_PPROF_ADDR", "must be a loopback address and port, e.g. 127.0.0.1:6060")
 		}
 	}
 	if c.JWTIssuer == "" || c.JWTAudience == "" {

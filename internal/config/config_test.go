@@ -52,25 +52,26 @@ func TestLoadPostgres(t *testing.T) {
 func TestLoadRejects(t *testing.T) {
 	t.Parallel()
 	cases := map[string]map[string]string{
-		"PIPELINE_DATABASE_URL":      {"PIPELINE_DATABASE_URL": "mysql://x"},
-		"PIPELINE_ACCESS_TOKEN_TTL":  {"PIPELINE_ACCESS_TOKEN_TTL": "1h"},
-		"PIPELINE_ADMIN_PASSWORD":    {"PIPELINE_ADMIN_PASSWORD": "short"},
-		"PIPELINE_BODY_LIMIT":        {"PIPELINE_BODY_LIMIT": "-1"},
-		"PIPELINE_READ_TIMEOUT":      {"PIPELINE_READ_TIMEOUT": "soon"},
-		"PIPELINE_DEMO":              {"PIPELINE_DEMO": "maybe"},
-		"PIPELINE_LOG_LEVEL":         {"PIPELINE_LOG_LEVEL": "loud"},
-		"PIPELINE_DB_MAX_IDLE_CONNS": {"PIPELINE_DB_MAX_IDLE_CONNS": "50"},
-		"PIPELINE_PPROF_ADDR":        {"PIPELINE_PPROF_ADDR": "0.0.0.0:6060"},
+		"PIPELINE_DATABASE_URL":       {"PIPELINE_DATABASE_URL": "mysql://x"},
+		"PIPELINE_ACCESS_TOKEN_TTL":   {"PIPELINE_ACCESS_TOKEN_TTL": "1h"},
+		"PIPELINE_ADMIN_PASSWORD":     {"PIPELINE_ADMIN_PASSWORD": "short"},
+		"PIPELINE_BODY_LIMIT":         {"PIPELINE_BODY_LIMIT": "-1"},
+		"PIPELINE_READ_TIMEOUT":       {"PIPELINE_READ_TIMEOUT": "soon"},
+		"PIPELINE_DEMO":               {"PIPELINE_DEMO": "maybe"},
+		"PIPELINE_LOG_LEVEL":          {"PIPELINE_LOG_LEVEL": "loud"},
+		"PIPELINE_DB_MAX_IDLE_CONNS":  {"PIPELINE_DB_MAX_IDLE_CONNS": "50"},
+		"PIPELINE_PPROF_ADDR":         {"PIPELINE_PPROF_ADDR": "0.0.0.0:6060"},
+		"PIPELINE_PPROF_ADDR by name": {"PIPELINE_PPROF_ADDR": "localhost:6060"},
 	}
 	for name, e := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			_, err := Load(env(e))
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), name)
+			assert.Contains(t, err.Error(), strings.Fields(name)[0])
 		})
 	}
-	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060"} {
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060"} {
 		c, err := Load(env(map[string]string{"PIPELINE_PPROF_ADDR": addr}))
 		require.NoError(t, err, addr)
 		assert.Equal(t, addr, c.PprofAddr)

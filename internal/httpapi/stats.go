@@ -65,10 +65,11 @@ func (h *handlers) statsOverview(c *gin.Context) {
 	}
 	ids := true
 	if v, ok := c.GetQuery("ids"); ok {
-		if ids, err = strconv.ParseBool(v); err != nil {
+		if v != "true" && v != "false" {
 			h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "ids", Code: "invalid_value", Param: "true,false"}}))
 			return
 		}
+		ids = v == "true"
 	}
 	b, err := h.projects.RenderedOverview(c.Request.Context(), p, year, on, ids, func(o project.Overview) ([]byte, error) {
 		return json.Marshal(toOverviewResponse(o, ids))

@@ -140,7 +140,7 @@ func TestStatsOfAFixture(t *testing.T) {
 		for _, path := range []string{
 			"/api/v1/stats/overview?year=1999", "/api/v1/stats/overview?year=2021&as_of=2020-12-31",
 			"/api/v1/stats/overview?as_of=2021-06-16", "/api/v1/stats/overview?as_of=2021-02-30",
-			"/api/v1/stats/overview?region=x", "/api/v1/stats/overview?ids=maybe", "/api/v1/stats/overview?ids=true&ids=false", "/api/v1/stats/breakdown?by=color", "/api/v1/stats/breakdown",
+			"/api/v1/stats/overview?region=x", "/api/v1/stats/overview?ids=maybe", "/api/v1/stats/overview?ids=1", "/api/v1/stats/overview?ids=true&ids=false", "/api/v1/stats/breakdown?by=color", "/api/v1/stats/breakdown",
 			"/api/v1/stats/batches?quarter=5", "/api/v1/stats/batches?quarter=x", "/api/v1/stats/trend?year=abc",
 		} {
 			res := e.do(t, request{principal: asBureau, method: http.MethodGet, path: path, invalid: true})

@@ -124,6 +124,10 @@ type Auditor interface {
 	Staged()
 }
 
+// ErrChanged is a store's answer to a change conditional on what was read
+// when the project has changed since.
+var ErrChanged = apperr.New(apperr.Conflict, "项目同时被他人修改，请重试", "the project was changed concurrently; try again")
+
 // Audit actions and the resource type of projects.
 const (
 	ResourceType  = "project"
@@ -384,6 +388,9 @@ func (s *Service) Move(ctx context.Context, p auth.Principal, id string, ifMatch
 		return Project{}, Transition{}, err
 	}
 	if err := s.store.Moved(ctx, before, pr, tr, e); err != nil {
+		if ifMatch != 0 && errors.Is(err, ErrChanged) {
+			err = apperr.ErrVersionConflict // the version asked for is gone
+		}
 		return Project{}, Transition{}, err
 	}
 	s.stats.invalidate()

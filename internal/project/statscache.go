@@ -2,6 +2,7 @@ package project
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -55,10 +56,17 @@ func (c *statsCache) get(ctx context.Context, key string, now func() time.Time, 
 	return v, err
 }
 
-// fill loads key and keeps it, unless a change committed meanwhile.
-func (c *statsCache) fill(ctx context.Context, key string, gen uint64, now func() time.Time, load func(context.Context) (any, error)) (any, error) {
+// fill loads key and keeps it, unless a change committed meanwhile. A
+// panicking load is an error: a load in the background has no request's
+// recovery around it.
+func (c *statsCache) fill(ctx context.Context, key string, gen uint64, now func() time.Time, load func(context.Context) (any, error)) (v any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = nil, fmt.Errorf("statistics %s: panic: %v", key, p)
+		}
+	}()
 	at := now()
-	v, err := load(context.WithoutCancel(ctx))
+	v, err = load(context.WithoutCancel(ctx))
 	if err != nil || c.ttl <= 0 {
 		return v, err
 	}

@@ -60,6 +60,9 @@ func TestStatsCache(t *testing.T) {
 	_, _ = c.get(ctx, "fresh", now, load(0))
 	assert.Len(t, c.entries, 1, "expired entries go as new ones come")
 
+	_, err = c.get(ctx, "broken", now, func(context.Context) (any, error) { panic("boom") })
+	require.ErrorContains(t, err, "panic: boom", "a panicking load is an error")
+
 	off := newStatsCache(0)
 	_, _ = off.get(ctx, "a", now, load(5))
 	v, _ = off.get(ctx, "a", now, load(6))

@@ -201,6 +201,25 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	})
 }
 
+// InSnapshot runs fn in one read-only transaction that sees the database as
+// it was when it began (REPEATABLE READ on PostgreSQL; a SQLite transaction
+// does so anyway), for a read of several statements that must agree with
+// each other. Inside another transaction it joins that one.
+func (db *DB) InSnapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
+	defer cancel()
+	var opts *sql.TxOptions
+	if db.dialect == Postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	}, opts)
+}
+
 // Conn returns the handle a store queries through: the transaction carried by
 // ctx, or the pool under the query deadline. Call done when finished.
 func (db *DB) Conn(ctx context.Context) (g *gorm.DB, done func()) {

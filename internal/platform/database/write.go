@@ -17,21 +17,25 @@ import (
 // moved on.
 var errNoMatch = errors.New("database: no row at that version")
 
-// UpdateIf sets the columns set of the row id of table, only while that row
-// is at version, and with it inserts rows (GORM row values) — all or
-// nothing. It reports whether the row was at version. A row that another
+// UpdateIf sets the columns set of one row of table, only while the row
+// still has the values of match (column = value, all of them; match names
+// the row by its "id"), and with it inserts rows (GORM row values) — all or
+// nothing. It reports whether the row matched. A row that another
 // transaction holds answers IsLockUnavailable at once instead of waiting.
 //
 // On PostgreSQL it is one statement, a data-modifying WITH whose inserts
 // read the update's result; outside a transaction it commits on its own: one
 // round trip where a transaction of the same writes takes five. On SQLite it
 // runs the statements in one transaction (or the caller's).
-func (db *DB) UpdateIf(ctx context.Context, table, id string, version int, set map[string]any, rows ...any) (bool, error) {
+func (db *DB) UpdateIf(ctx context.Context, table string, match, set map[string]any, rows ...any) (bool, error) {
+	if _, ok := match["id"]; !ok {
+		return false, errors.New("database: UpdateIf needs the row's id")
+	}
 	if db.dialect != Postgres {
 		err := db.InTx(ctx, func(ctx context.Context) error {
 			q, done := db.Conn(ctx)
 			defer done()
-			res := q.Table(table).Where("id = ? AND version = ?", id, version).Updates(set)
+			res := q.Table(table).Where(match).Updates(set)
 			switch {
 			case res.Error != nil:
 				return res.Error
@@ -69,8 +73,11 @@ func (db *DB) UpdateIf(ctx context.Context, table, id string, version int, set m
 	}
 	// The locking subquery makes the update refuse, rather than queue behind,
 	// a transaction that holds the row.
-	fmt.Fprintf(&b, " WHERE id = (SELECT id FROM %s WHERE id = %s AND version = %s FOR UPDATE NOWAIT) RETURNING 1)",
-		t, arg(id), arg(version))
+	var conds []string
+	for _, col := range slices.Sorted(maps.Keys(match)) {
+		conds = append(conds, q.Statement.Quote(col)+" = "+arg(match[col]))
+	}
+	fmt.Fprintf(&b, " WHERE id = (SELECT id FROM %s WHERE %s FOR UPDATE NOWAIT) RETURNING 1)", t, strings.Join(conds, " AND "))
 	for i, r := range rows {
 		stmt := &gorm.Statement{DB: q} // for the row's schema, from GORM's cache
 		if err := stmt.Parse(r); err != nil {

@@ -159,3 +159,51 @@ func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
 		assert.Equal(t, project.IssueResolved, seen.Status)
 	})
 }
+
+// TestAMoveDoesNotUndoWhatItDidNotRead: a move is written on the condition
+// that the project is as it was read, facts included. A plan set between
+// the read and the write changes the facts the move's health would be
+// computed from, not the version: the move is refused and the plan's health
+// stays.
+func TestAMoveDoesNotUndoWhatItDidNotRead(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		clk := &movingClock{}
+		clk.set("2021-06-15")
+		auditor := audit.NewService(auditdb.New(db), clk.now)
+		st := projectdb.New(db)
+		svc := project.NewService(st, db, auditor, clk.now, uuid.NewString)
+		bureau := auth.Principal{Subject: uuid.NewString(), Name: "bureau", Role: auth.RoleBureau}
+		p, err := svc.Create(ctx, bureau, project.Entry{Stage: project.Started, Actual: project.Actual{StartedOn: day("2021-03-01")},
+			Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
+		require.NoError(t, err)
+
+		read, err := st.Get(ctx, project.Scope{All: true}, p.ID)
+		require.NoError(t, err)
+		_, _, err = svc.PutPlan(ctx, bureau, p.ID, 2021, 1_000_000, 0)
+		require.NoError(t, err)
+		planned, err := st.Get(ctx, project.Scope{All: true}, p.ID)
+		require.NoError(t, err)
+		require.Equal(t, read.Version, planned.Version, "a plan makes no version")
+		require.NotEqual(t, read.Facts, planned.Facts)
+
+		moved := read
+		moved.Stage, moved.Version = project.Suspended, read.Version+1
+		e, err := auditor.Entry(ctx, bureau, audit.Record{Action: project.ActionMove, ResourceType: project.ResourceType, ResourceID: p.ID})
+		require.NoError(t, err)
+		err = st.Moved(ctx, read, moved, project.Transition{ID: uuid.NewString(), ProjectID: p.ID, To: project.Suspended,
+			OccurredOn: day0("2021-06-15"), Note: "资金未到位", Kind: project.KindMove, RecordedAt: clk.now()}, e)
+		require.ErrorIs(t, err, project.ErrChanged)
+		got, err := st.Get(ctx, project.Scope{All: true}, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, planned, got, "nothing of the move was written")
+
+		// Read afresh, the move goes through.
+		_, _, err = svc.Move(ctx, bureau, p.ID, 0, project.Move{To: project.Suspended, OccurredOn: day0("2021-06-15"), Note: "资金未到位"})
+		require.NoError(t, err)
+		// A move sent with a version that has gone is 412, not 409.
+		_, _, err = svc.Move(ctx, bureau, p.ID, read.Version, project.Move{To: project.Started, OccurredOn: day0("2021-06-15")})
+		assert.Equal(t, apperr.ErrVersionConflict, err)
+	})
+}

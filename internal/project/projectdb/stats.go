@@ -15,6 +15,13 @@ import (
 // held at a time (with the histories, read first): a register of 200,000
 // projects is read whole for every computation.
 func (s *Store) StatsRows(ctx context.Context, sc project.Scope, q project.StatsQuery, yield func(project.StatsRow) bool) error {
+	// The histories and the rows are read in one snapshot, so that a move
+	// between the two reads cannot leave a row without the history that
+	// tells its stage on the day asked about.
+	return s.db.InSnapshot(ctx, func(ctx context.Context) error { return s.statsRows(ctx, sc, q, yield) })
+}
+
+func (s *Store) statsRows(ctx context.Context, sc project.Scope, q project.StatsQuery, yield func(project.StatsRow) bool) error {
 	db, done := s.db.Conn(ctx)
 	defer done()
 	// The rows' repeated words (departments, stages, leaders, …) are kept

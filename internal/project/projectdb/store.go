@@ -140,7 +140,7 @@ func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change 
 			return translate(res.Error)
 		}
 		if res.RowsAffected != 1 {
-			return errChanged
+			return project.ErrChanged
 		}
 		out = p
 		return nil
@@ -148,28 +148,29 @@ func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change 
 	return out, translate(err)
 }
 
-var (
-	errBusy    = apperr.New(apperr.Conflict, "项目正被他人同时变更，请刷新后重试", "the project is being changed at the same time; reload and retry")
-	errChanged = apperr.New(apperr.Conflict, "项目同时被他人修改，请重试", "the project was changed concurrently; try again")
-)
+var errBusy = apperr.New(apperr.Conflict, "项目正被他人同时变更，请刷新后重试", "the project is being changed at the same time; reload and retry")
 
 // Moved writes a stage move in one statement on PostgreSQL
 // (database.UpdateIf): the project's changed columns while it is at from's
-// version, its history row and its staged audit entry. A project that
-// another transaction holds is Conflict at once, not waited for.
+// version and still has from's health facts (a plan, progress or blocker
+// changes those, not the version, and the move's health is computed from
+// them), its history row and its staged audit entry. A project that another
+// transaction holds is Conflict at once, not waited for.
 func (s *Store) Moved(ctx context.Context, from, to project.Project, t project.Transition, e audit.Entry) error {
 	q, done := s.db.Conn(ctx)
-	changed := changedColumns(q, toRow(from), toRow(to))
+	old := toRow(from)
+	changed := changedColumns(q, old, toRow(to))
 	done()
 	tr := toTransitionRow(t)
-	ok, err := s.db.UpdateIf(ctx, "projects", from.ID, from.Version, changed, &tr, auditdb.Staged(e))
+	match := map[string]any{"id": from.ID, "version": from.Version, "health_facts": old.HealthFacts}
+	ok, err := s.db.UpdateIf(ctx, "projects", match, changed, &tr, auditdb.Staged(e))
 	switch {
 	case database.IsLockUnavailable(err):
 		return errBusy
 	case err != nil:
 		return translate(err)
 	case !ok:
-		return errChanged
+		return project.ErrChanged
 	}
 	return nil
 }
