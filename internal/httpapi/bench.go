@@ -20,7 +20,10 @@ import (
 // handler, with principal p put in place instead. Requests that differ only
 // in the Authorization header then measure the cost of authentication.
 func AuthPair(d Deps, p auth.Principal) (authenticated, unauthenticated http.Handler, err error) {
-	h := newHandlers(d)
+	return newHandlers(d).authPair(p)
+}
+
+func (h *handlers) authPair(p auth.Principal) (authenticated, unauthenticated http.Handler, err error) {
 	withAuth, err := h.engine()
 	if err != nil {
 		return nil, nil, err

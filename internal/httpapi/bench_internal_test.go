@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"github.com/guangling/pipeline/internal/audit"
@@ -91,17 +90,10 @@ func benchAuthOverhead(b *testing.B, db *database.DB) {
 		b.Fatal(err)
 	}
 
-	withAuth, err := h.engine()
+	withAuth, withoutAuth, err := h.authPair(p)
 	if err != nil {
 		b.Fatal(err)
 	}
-	gin.SetMode(gin.ReleaseMode)
-	withoutAuth := gin.New()
-	withoutAuth.ContextWithFallback = true
-	withoutAuth.Use(requestIDMiddleware, h.accessLog, h.metrics, h.recoverer)
-	withoutAuth.GET("/api/v1/projects/:id", func(c *gin.Context) {
-		c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
-	}, h.getProject)
 
 	path := "/api/v1/projects/" + pr.ID
 	do := func(handler http.Handler, authz string) time.Duration {

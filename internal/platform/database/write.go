@@ -13,9 +13,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// errNoMatch rolls back the SQLite transaction of an UpdateIf whose row has
-// moved on.
-var errNoMatch = errors.New("database: no row at that version")
+// errNoMatch rolls back the SQLite transaction of an UpdateIf whose row no
+// longer matches.
+var errNoMatch = errors.New("database: no row matches")
 
 // UpdateIf sets the columns set of one row of table, only while the row
 // still has the values of match (column = value, all of them; match names
