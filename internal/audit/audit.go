@@ -55,8 +55,8 @@ type Store interface {
 	// SealPending moves up to limit committed staged entries into the chain,
 	// in the order they were staged: under a lock that admits one sealer at
 	// a time it reads the last entry and gives each the next ID and the last
-	// hash as PrevHash, seals it with Seal and inserts it. It reports how
-	// many it sealed.
+	// hash as PrevHash, seals it with SealStaged and inserts it. It reports
+	// how many it sealed.
 	SealPending(ctx context.Context, limit int) (int, error)
 	// List returns the entries that q admits, in ID order, one page.
 	List(ctx context.Context, q Query) (Page, error)

@@ -160,3 +160,26 @@ func TestWriteValueIsCanonical(t *testing.T) {
 	assert.Equal(t, string(want), got.String())
 	assert.Error(t, writeValue(&got, map[string]any{"x": math.NaN()}))
 }
+
+// TestSealStagedIsSeal: an entry as Service.Entry makes it, creation (null
+// before) and change alike, seals the same without its JSON parsed again
+// as with; the verifier, which reads JSON as the database renders it, uses
+// Seal.
+func TestSealStagedIsSeal(t *testing.T) {
+	t.Parallel()
+	s := NewService(nil, func() time.Time { return at })
+	snap := map[string]any{"name": "晨风\"风电\"", "version": 2, "capacity": 50.5, "created_at": at, "z": nil, "é": 1}
+	for _, r := range []Record{
+		{Action: "project.create", ResourceType: "project", ResourceID: "p1", After: snap},
+		{Action: "project.update", ResourceType: "project", ResourceID: "p1", Before: snap, After: map[string]any{"version": 3}},
+	} {
+		e, err := s.Entry(t.Context(), bureau, r)
+		require.NoError(t, err)
+		assert.Equal(t, Seal("ab12", e), SealStaged("ab12", e), r.Action)
+	}
+	// Text that is not canonical seals differently: SealStaged is only for
+	// what Service.Entry made.
+	e := entry()
+	e.Before = json.RawMessage(`{"version":1, "name":"晨风"}`)
+	assert.NotEqual(t, Seal("ab12", e), SealStaged("ab12", e))
+}

@@ -427,7 +427,7 @@ func ParseExportQuery(v url.Values) (ExportQuery, error) {
 // reused between calls. begin is called once the first page has been read,
 // so that a refused request fails before anything is written.
 func (s *Service) Export(ctx context.Context, p auth.Principal, q ListQuery, begin func() error, write func([]Cell) error) error {
-	q.Sort, q.Limit, q.After, q.Count = Sort{Key: SortCreated}, ExportPageSize, nil, false
+	q.Sort, q.Limit, q.After, q.Count, q.Export = Sort{Key: SortCreated}, ExportPageSize, nil, false, true
 	page, err := s.List(ctx, p, q)
 	if err != nil {
 		return err

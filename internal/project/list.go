@@ -68,6 +68,9 @@ type ListQuery struct {
 	Limit  int
 	After  *Cursor
 	Count  bool
+	// Export reads only what the register file holds (Columns): the
+	// listed projects come without funding, health reasons and timestamps.
+	Export bool
 }
 
 // Page is one page of a list.

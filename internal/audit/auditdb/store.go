@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
@@ -138,15 +139,24 @@ func (s *Store) SealPending(ctx context.Context, limit int) (int, error) {
 		if len(last) == 1 {
 			id, prev = last[0].ID, last[0].Hash
 		}
-		rows := make([]entryRow, len(pending))
+		// The entries are copied from their staged rows in the database;
+		// only their places in the chain are sent, as VALUES rows.
+		values := make([]string, len(pending))
+		args := make([]any, 0, 4*len(pending))
 		ids := make([]int64, len(pending))
 		for i, p := range pending {
 			id++
-			hash := audit.Seal(prev, p.toEntry(id, prev, ""))
-			rows[i] = entryRow{ID: id, Content: p.Content, PrevHash: prev, Hash: hash}
+			hash := audit.SealStaged(prev, p.toEntry(id, prev, ""))
+			values[i] = "(CAST(? AS bigint), CAST(? AS bigint), CAST(? AS text), CAST(? AS text))"
+			args = append(args, p.ID, id, prev, hash)
 			ids[i], prev = p.ID, hash
 		}
-		if err := q.CreateInBatches(rows, 100).Error; err != nil {
+		if err := q.Exec(`WITH v (pending_id, id, prev_hash, hash) AS (VALUES `+strings.Join(values, ", ")+`)
+			INSERT INTO audit_entries (id, at, actor, actor_id, dept, action, resource_type, resource_id,
+				before, after, request_id, prev_hash, hash)
+			SELECT v.id, p.at, p.actor, p.actor_id, p.dept, p.action, p.resource_type, p.resource_id,
+				p.before, p.after, p.request_id, v.prev_hash, v.hash
+			FROM audit_pending p JOIN v ON p.id = v.pending_id`, args...).Error; err != nil {
 			return err
 		}
 		n = len(pending)

@@ -346,3 +346,27 @@ func TestVerifyFindsAResealedEntry(t *testing.T) {
 		assert.Equal(t, audit.Result{OK: false, Entries: 4, FirstBroken: &broken}, verify(t, svc))
 	})
 }
+
+// TestEntriesSealedAsJSONBStillVerify: entries sealed while PostgreSQL kept
+// snapshots as jsonb come out of migration 00007 in jsonb's rendering
+// (members reordered, spaces added), not as the text that was hashed; the
+// chain still verifies, and the entries read back canonical.
+func TestEntriesSealedAsJSONBStillVerify(t *testing.T) {
+	db := dbtest.Postgres(t)
+	svc := newService(db)
+	appendN(t, svc, 4)
+	sealed := walk(t, db)
+	require.NoError(t, exec(db, `ALTER TABLE audit_entries ALTER COLUMN before TYPE jsonb USING before::jsonb,
+		ALTER COLUMN after TYPE jsonb USING after::jsonb`))
+	require.NoError(t, exec(db, `ALTER TABLE audit_entries ALTER COLUMN before TYPE text USING before::text,
+		ALTER COLUMN after TYPE text USING after::text`))
+	rendered := walk(t, db)
+	require.Len(t, rendered, 4)
+	assert.NotEqual(t, string(sealed[3].After), string(rendered[3].After), "jsonb renders the snapshot its own way")
+	appendN(t, svc, 2) // sealed after the migration, as text
+	assert.Equal(t, audit.Result{OK: true, Entries: 6}, verify(t, svc))
+	page, err := svc.List(context.Background(), bureau, audit.Query{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 6)
+	assert.Equal(t, string(sealed[3].After), string(page.Items[3].After))
+}
