@@ -109,9 +109,11 @@ type Store interface {
 }
 
 // Transactor runs fn in one transaction, carried by the context it passes
-// fn; a call inside another joins the outer transaction.
+// fn; a call inside another joins the outer transaction. AfterCommit runs f
+// once the transaction carried by ctx commits (at once outside one).
 type Transactor interface {
 	InTx(ctx context.Context, fn func(context.Context) error) error
+	AfterCommit(ctx context.Context, f func())
 }
 
 // Auditor records a change in the audit trail, in the transaction carried by
@@ -393,8 +395,12 @@ func (s *Service) Move(ctx context.Context, p auth.Principal, id string, ifMatch
 		}
 		return Project{}, Transition{}, err
 	}
-	s.stats.invalidate()
-	s.auditor.Staged()
+	// Within a caller's transaction (an Idempotency-Key's) the move
+	// commits with it.
+	s.tx.AfterCommit(ctx, func() {
+		s.stats.invalidate()
+		s.auditor.Staged()
+	})
 	return pr, tr, nil
 }
 

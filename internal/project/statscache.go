@@ -101,14 +101,18 @@ func (c *statsCache) invalidate() {
 	c.mu.Unlock()
 }
 
-// inTx runs fn in one transaction and, when it commits, forgets the
-// statistics it may have changed.
+// inTx runs fn in one transaction and, once it commits (with the caller's
+// transaction, if it joins one), forgets the statistics it may have changed.
+// Forgetting them before the commit would let a reader fill them again from
+// the rows as they were.
 func (s *Service) inTx(ctx context.Context, fn func(context.Context) error) error {
-	err := s.tx.InTx(ctx, fn)
-	if err == nil {
-		s.stats.invalidate()
-	}
-	return err
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		s.tx.AfterCommit(ctx, s.stats.invalidate)
+		return nil
+	})
 }
 
 // SetStatsCacheTTL sets how long statistics are remembered (0: not at all),

@@ -196,9 +196,30 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	}
 	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
 	defer cancel()
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+	var after []func()
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), afterKey{}, &after))
 	})
+	if err == nil {
+		for _, f := range after {
+			f()
+		}
+	}
+	return err
+}
+
+type afterKey struct{}
+
+// AfterCommit runs f once the transaction carried by ctx has committed, and
+// never if it rolls back; outside a transaction it runs f at once. It is for
+// what must follow the commit, not precede it: forgetting cached values that
+// a concurrent reader would otherwise fill again from the rows as they were.
+func (db *DB) AfterCommit(ctx context.Context, f func()) {
+	if after, ok := ctx.Value(afterKey{}).(*[]func()); ok {
+		*after = append(*after, f)
+		return
+	}
+	f()
 }
 
 // InSnapshot runs fn in one read-only transaction that sees the database as

@@ -2,6 +2,8 @@ package projectdb_test
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -206,4 +208,47 @@ func TestAMoveDoesNotUndoWhatItDidNotRead(t *testing.T) {
 		_, _, err = svc.Move(ctx, bureau, p.ID, read.Version, project.Move{To: project.Started, OccurredOn: day0("2021-06-15")})
 		assert.Equal(t, apperr.ErrVersionConflict, err)
 	})
+}
+
+// TestStatisticsFollowTheCommit: a change made in a caller's transaction
+// (an Idempotency-Key's) counts once that transaction commits, even when the
+// statistics were read between the change and the commit, from the rows as
+// they were; and a change rolled back never counts.
+func TestStatisticsFollowTheCommit(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Postgres(t) // SQLite's one connection cannot read beside an open transaction
+	ctx := context.Background()
+	now := func() time.Time { return time.Date(2021, 6, 15, 2, 0, 0, 0, time.UTC) }
+	svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), now), now, uuid.NewString)
+	svc.SetStatsCacheTTL(time.Hour)
+	bureau := auth.Principal{Subject: uuid.NewString(), Name: "bureau", Role: auth.RoleBureau}
+	// The overview as the HTTP layer asks for it: through the cache.
+	projects := func() int64 {
+		b, err := svc.RenderedOverview(ctx, bureau, 2021, now(), false, func(o project.Overview) ([]byte, error) {
+			return strconv.AppendInt(nil, o.All.Count, 10), nil
+		})
+		require.NoError(t, err)
+		n, err := strconv.ParseInt(string(b), 10, 64)
+		require.NoError(t, err)
+		return n
+	}
+	create := func(ctx context.Context) {
+		_, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
+		require.NoError(t, err)
+	}
+	require.Equal(t, int64(0), projects())
+
+	require.NoError(t, db.InTx(ctx, func(ctx context.Context) error {
+		create(ctx)
+		assert.Equal(t, int64(0), projects(), "read beside the transaction, before it commits")
+		return nil
+	}))
+	assert.Equal(t, int64(1), projects(), "counted once committed")
+
+	rollback := errors.New("rolled back")
+	require.ErrorIs(t, db.InTx(ctx, func(ctx context.Context) error {
+		create(ctx)
+		return rollback
+	}), rollback)
+	assert.Equal(t, int64(1), projects())
 }
