@@ -153,8 +153,16 @@ func writeValue(w *bytes.Buffer, v any) error {
 			w.WriteString(strconv.FormatBool(rv.Bool()))
 			return nil
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			if n := rv.Int(); n >= -maxExact && n <= maxExact {
+				w.WriteString(strconv.FormatInt(n, 10)) // as ECMAScript prints it
+				return nil
+			}
 			return writeCanonical(w, json.Number(strconv.FormatInt(rv.Int(), 10)))
 		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			if n := rv.Uint(); n <= maxExact {
+				w.WriteString(strconv.FormatUint(n, 10))
+				return nil
+			}
 			return writeCanonical(w, json.Number(strconv.FormatUint(rv.Uint(), 10)))
 		case reflect.Float32, reflect.Float64:
 			f := rv.Float()
@@ -173,6 +181,10 @@ func writeValue(w *bytes.Buffer, v any) error {
 	w.Write(c)
 	return err
 }
+
+// maxExact is 2^53: every integer up to it in magnitude is an IEEE double,
+// which ECMAScript prints as the plain integer.
+const maxExact = 1 << 53
 
 // writeObject writes m with its members in canonical order, each value by
 // write.

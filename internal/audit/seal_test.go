@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -159,6 +160,16 @@ func TestWriteValueIsCanonical(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(want), got.String())
 	assert.Error(t, writeValue(&got, map[string]any{"x": math.NaN()}))
+	// Integers are written as they are up to 2^53 and checked beyond.
+	for _, n := range []int64{1 << 53, -1 << 53, 1<<53 + 2} {
+		got.Reset()
+		require.NoError(t, writeValue(&got, n))
+		want, err := canonical([]byte(strconv.FormatInt(n, 10)))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), got.String())
+	}
+	assert.Error(t, writeValue(&got, int64(1<<53+1)), "not a double")
+	assert.Error(t, writeValue(&got, uint64(1<<53+1)), "not a double")
 }
 
 // TestSealStagedIsSeal: an entry as Service.Entry makes it, creation (null

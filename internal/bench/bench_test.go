@@ -90,6 +90,12 @@ func TestRun(t *testing.T) {
 		f, _ := strconv.ParseFloat(m[1], 64)
 		assert.Positive(t, f)
 	}
+	// What each side cost per operation, and where: the move's service
+	// side in the service and PostgreSQL, pgbench's in PostgreSQL and the
+	// tool (and in the service, which may still be sealing the moves' audit
+	// entries).
+	assert.Regexp(t, `(?m)^move: (.*\n)+?  cpu/op   service: service [0-9.]+ ms, PostgreSQL [0-9.]+ ms, tools [0-9.]+ ms; `+
+		`pgbench: (service [0-9.]+ ms, )?PostgreSQL [0-9.]+ ms, tools [0-9.]+ ms\n`, string(file))
 	assert.Regexp(t, `(?m)^  memory +service peak RSS \(VmHWM\) [1-9][0-9]* MB`, string(file))
 	assert.Regexp(t, `(?m)^  ids +[0-9.]+/s, p50 .*, [0-9.]+ MB each, peak RSS [1-9][0-9]* MB`, string(file))
 	assert.Contains(t, string(file), "phases: schema and migrations")

@@ -66,17 +66,21 @@ func (r *run) measure(ctx context.Context, p pair) error {
 		}
 	}
 	var as, bs []sample
+	acpu, bcpu := cpu{pgOK: true}, cpu{pgOK: true}
 	for i := range r.o.Rounds {
-		sides, into := []side{p.a, p.b}, []*[]sample{&as, &bs}
+		sides, into, used := []side{p.a, p.b}, []*[]sample{&as, &bs}, []*cpu{&acpu, &bcpu}
 		if p.bFirst {
 			slices.Reverse(sides)
 			slices.Reverse(into)
+			slices.Reverse(used)
 		}
 		for k, s := range sides {
+			before := r.cpuNow()
 			x, err := s.run(ctx, r.o.Round)
 			if err != nil {
 				return err
 			}
+			*used[k] = used[k].add(r.cpuNow().sub(before))
 			*into[k] = append(*into[k], x)
 		}
 		a, b := as[i], bs[i]
@@ -87,6 +91,7 @@ func (r *run) measure(ctx context.Context, p pair) error {
 	res := result{key: p.key, measured: p.a.name + " " + rate(a.rate()) + "/s vs " + p.b.name + " " + rate(b.rate()) + "/s",
 		ratio: fmt.Sprintf("%.2f", ratio), goal: p.goal, pass: ratio >= p.atLeast}
 	r.printf("  total    %s  %s  ratio %.2f  target %s  %s\n", sideLine(p.a.name, a), sideLine(p.b.name, b), ratio, p.goal, mark(res.pass))
+	r.printf("  cpu/op   %s: %s; %s: %s\n", p.a.name, acpu.perOp(a.n), p.b.name, bcpu.perOp(b.n))
 	r.results = append(r.results, res)
 	return nil
 }
