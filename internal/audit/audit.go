@@ -50,7 +50,9 @@ type Entry struct {
 // apperr kinds.
 type Store interface {
 	// Append stages e in the transaction carried by ctx (or one of its own),
-	// to be sealed into the chain once it commits.
+	// to be sealed into the chain once it commits. e is as Service.Entry
+	// makes it: its Before and After canonical JSON, which is sealed as it
+	// is (SealStaged).
 	Append(ctx context.Context, e Entry) error
 	// SealPending moves up to limit committed staged entries into the chain,
 	// in the order they were staged: under a lock that admits one sealer at

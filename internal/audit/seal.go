@@ -249,7 +249,9 @@ func exactInteger(s string, f float64) bool {
 // and control characters.
 func writeString(w *bytes.Buffer, s string) {
 	w.WriteByte('"')
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == '"' || r == '\\' }) {
+	// Bytes that are not UTF-8 become U+FFFD below, one each, as they do
+	// through encoding/json: the text written is what canonical would make.
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == '"' || r == '\\' }) {
 		w.WriteString(s)
 		w.WriteByte('"')
 		return

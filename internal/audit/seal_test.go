@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -160,6 +161,16 @@ func TestWriteValueIsCanonical(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(want), got.String())
 	assert.Error(t, writeValue(&got, map[string]any{"x": math.NaN()}))
+	// Bytes that are not UTF-8 are written as encoding/json reads them.
+	got.Reset()
+	bad := map[string]any{"name": "晨风\xff\xfe风电"}
+	require.NoError(t, writeValue(&got, bad))
+	b, err = json.Marshal(bad)
+	require.NoError(t, err)
+	want, err = canonical(b)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), got.String())
+	assert.True(t, utf8.Valid(got.Bytes()))
 	// Integers are written as they are up to 2^53 and checked beyond.
 	for _, n := range []int64{1 << 53, -1 << 53, 1<<53 + 2} {
 		got.Reset()

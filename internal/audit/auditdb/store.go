@@ -8,8 +8,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
@@ -109,8 +110,40 @@ func (s *Store) Append(ctx context.Context, e audit.Entry) error {
 }
 
 // Staged is the row that stages e, for a store that writes a change and its
-// audit entry in one statement (database.UpdateIf).
+// audit entry in one statement (database.UpdateIf). e is as audit.Service's
+// Entry makes it (see audit.Store.Append).
 func Staged(e audit.Entry) any { return &pendingRow{Content: toFields(e)} }
+
+// place is a staged entry's place in the chain.
+type place struct {
+	PendingID int64  `json:"pending_id"`
+	ID        int64  `json:"id"`
+	PrevHash  string `json:"prev_hash"`
+	Hash      string `json:"hash"`
+}
+
+// placesSQL reads the JSON array of places (one parameter) as rows
+// pending_id, id, prev_hash, hash: one statement text and one bound
+// parameter however many entries a batch seals.
+func (s *Store) placesSQL() string {
+	if s.db.Dialect() == database.Postgres {
+		return `SELECT * FROM json_to_recordset(CAST(? AS json)) AS v (pending_id bigint, id bigint, prev_hash text, hash text)`
+	}
+	return `SELECT json_extract(value, '$.pending_id') AS pending_id, json_extract(value, '$.id') AS id,
+		json_extract(value, '$.prev_hash') AS prev_hash, json_extract(value, '$.hash') AS hash FROM json_each(?)`
+}
+
+// sealed checks that a statement of the sealer met every staged entry of
+// its batch: one left out would be deleted unsealed, or break the chain.
+func sealed(res *gorm.DB, want int) error {
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != int64(want) {
+		return fmt.Errorf("auditdb: a seal met %d of %d staged entries", res.RowsAffected, want)
+	}
+	return nil
+}
 
 // SealPending moves up to limit committed staged entries into the chain, in
 // staging order, in one transaction. On PostgreSQL the advisory lock admits
@@ -140,27 +173,33 @@ func (s *Store) SealPending(ctx context.Context, limit int) (int, error) {
 			id, prev = last[0].ID, last[0].Hash
 		}
 		// The entries are copied from their staged rows in the database;
-		// only their places in the chain are sent, as VALUES rows.
-		values := make([]string, len(pending))
-		args := make([]any, 0, 4*len(pending))
-		ids := make([]int64, len(pending))
+		// only their places in the chain are sent.
+		places := make([]place, len(pending))
 		for i, p := range pending {
 			id++
 			hash := audit.SealStaged(prev, p.toEntry(id, prev, ""))
-			values[i] = "(CAST(? AS bigint), CAST(? AS bigint), CAST(? AS text), CAST(? AS text))"
-			args = append(args, p.ID, id, prev, hash)
-			ids[i], prev = p.ID, hash
+			places[i] = place{PendingID: p.ID, ID: id, PrevHash: prev, Hash: hash}
+			prev = hash
 		}
-		if err := q.Exec(`WITH v (pending_id, id, prev_hash, hash) AS (VALUES `+strings.Join(values, ", ")+`)
+		js, err := json.Marshal(places)
+		if err != nil {
+			return err
+		}
+		v := s.placesSQL()
+		res := q.Exec(`WITH v AS (`+v+`)
 			INSERT INTO audit_entries (id, at, actor, actor_id, dept, action, resource_type, resource_id,
 				before, after, request_id, prev_hash, hash)
 			SELECT v.id, p.at, p.actor, p.actor_id, p.dept, p.action, p.resource_type, p.resource_id,
 				p.before, p.after, p.request_id, v.prev_hash, v.hash
-			FROM audit_pending p JOIN v ON p.id = v.pending_id`, args...).Error; err != nil {
+			FROM audit_pending p JOIN v ON p.id = v.pending_id`, string(js))
+		if err := sealed(res, len(places)); err != nil {
 			return err
 		}
-		n = len(pending)
-		return q.Where("id IN ?", ids).Delete(&pendingRow{}).Error
+		if err := sealed(q.Exec(`DELETE FROM audit_pending WHERE id IN (SELECT pending_id FROM (`+v+`) AS v)`, string(js)), len(places)); err != nil {
+			return err
+		}
+		n = len(places)
+		return nil
 	})
 	if err != nil {
 		return 0, translate(err)

@@ -370,3 +370,26 @@ func TestEntriesSealedAsJSONBStillVerify(t *testing.T) {
 	require.Len(t, page.Items, 6)
 	assert.Equal(t, string(sealed[3].After), string(page.Items[3].After))
 }
+
+// TestSealsABacklogInOneBatch: however many entries wait, one seal takes
+// them with one bound parameter — more than either database allows a
+// statement (SQLite 32,766, PostgreSQL 65,535) at four a row.
+func TestSealsABacklogInOneBatch(t *testing.T) {
+	const n = 17_000
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		series, at := "generate_series(1, 17000) AS g(n)", "$1"
+		if db.Dialect() == database.SQLite {
+			series, at = "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 17000) SELECT n FROM s) AS g", "?"
+		}
+		require.NoError(t, exec(db, `INSERT INTO audit_pending (at, actor, actor_id, dept, action, resource_type, resource_id, before, after, request_id)
+			SELECT `+at+`, 'bureau', 'u1', '', 'project.update', 'project', 'p' || g.n, 'null', '{"n":' || g.n || '}', ''
+			FROM `+series, start))
+		sealed, err := auditdb.New(db).SealPending(context.Background(), n)
+		require.NoError(t, err)
+		assert.Equal(t, n, sealed)
+		assert.Equal(t, audit.Result{OK: true, Entries: n}, verify(t, newService(db)))
+		left, err := auditdb.New(db).SealPending(context.Background(), n)
+		require.NoError(t, err)
+		assert.Zero(t, left, "nothing left staged")
+	})
+}

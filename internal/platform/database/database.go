@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -191,35 +192,7 @@ func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (strin
 // inside another InTx joins the outer transaction. The whole transaction runs
 // under the query deadline.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
-		return fn(ctx)
-	}
-	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
-	defer cancel()
-	var after []func()
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), afterKey{}, &after))
-	})
-	if err == nil {
-		for _, f := range after {
-			f()
-		}
-	}
-	return err
-}
-
-type afterKey struct{}
-
-// AfterCommit runs f once the transaction carried by ctx has committed, and
-// never if it rolls back; outside a transaction it runs f at once. It is for
-// what must follow the commit, not precede it: forgetting cached values that
-// a concurrent reader would otherwise fill again from the rows as they were.
-func (db *DB) AfterCommit(ctx context.Context, f func()) {
-	if after, ok := ctx.Value(afterKey{}).(*[]func()); ok {
-		*after = append(*after, f)
-		return
-	}
-	f()
+	return db.inTx(ctx, nil, fn)
 }
 
 // InSnapshot runs fn in one read-only transaction that sees the database as
@@ -227,18 +200,68 @@ func (db *DB) AfterCommit(ctx context.Context, f func()) {
 // does so anyway), for a read of several statements that must agree with
 // each other. Inside another transaction it joins that one.
 func (db *DB) InSnapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+	var opts *sql.TxOptions
+	if db.dialect == Postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	return db.inTx(ctx, opts, fn)
+}
+
+// inTx runs fn in a transaction of its own, or in the one ctx carries, and
+// then what fn left for after its commit.
+func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
 	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
 	defer cancel()
-	var opts *sql.TxOptions
-	if db.dialect == Postgres {
-		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
-	}
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+	a := &afterCommit{}
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), afterKey{}, a))
 	}, opts)
+	a.end(err == nil)
+	return err
+}
+
+type afterKey struct{}
+
+// afterCommit holds what runs once a transaction commits.
+type afterCommit struct {
+	mu    sync.Mutex
+	fns   []func()
+	ended bool
+}
+
+// end runs the functions if the transaction committed, and lets later
+// ones (a context kept past its transaction) run at once.
+func (a *afterCommit) end(committed bool) {
+	a.mu.Lock()
+	fns := a.fns
+	a.fns, a.ended = nil, true
+	a.mu.Unlock()
+	if committed {
+		for _, f := range fns {
+			f()
+		}
+	}
+}
+
+// AfterCommit runs f once the transaction carried by ctx has committed, and
+// never if it rolls back; outside a transaction, or after it ended, it runs
+// f at once. It is for what must follow the commit, not precede it:
+// forgetting cached values that a concurrent reader would otherwise fill
+// again from the rows as they were.
+func (db *DB) AfterCommit(ctx context.Context, f func()) {
+	if a, ok := ctx.Value(afterKey{}).(*afterCommit); ok {
+		a.mu.Lock()
+		if !a.ended {
+			a.fns = append(a.fns, f)
+			a.mu.Unlock()
+			return
+		}
+		a.mu.Unlock()
+	}
+	f()
 }
 
 // Conn returns the handle a store queries through: the transaction carried by
