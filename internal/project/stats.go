@@ -92,27 +92,38 @@ func ratio(n, d int64) *float64 {
 }
 
 // rateOf counts the rows that pass num among those that pass den, row by
-// row.
+// row, and keeps their IDs if asked to.
 type rateOf struct {
 	Rate
 	den, num func(StatsRow) bool
+	ids      bool
 }
 
-func newRate(den, num func(StatsRow) bool) *rateOf {
-	return &rateOf{Rate: Rate{NumeratorIDs: []string{}, DenominatorIDs: []string{}}, den: den, num: num}
+func newRate(ids bool, den, num func(StatsRow) bool) *rateOf {
+	r := &rateOf{den: den, num: num, ids: ids}
+	if ids {
+		r.NumeratorIDs, r.DenominatorIDs = []string{}, []string{}
+	}
+	return r
 }
 
 func (r *rateOf) add(row StatsRow) {
-	if r.den(row) {
+	if !r.den(row) {
+		return
+	}
+	r.Denominator++
+	if r.ids {
 		r.DenominatorIDs = append(r.DenominatorIDs, row.ID)
-		if r.num(row) {
+	}
+	if r.num(row) {
+		r.Numerator++
+		if r.ids {
 			r.NumeratorIDs = append(r.NumeratorIDs, row.ID)
 		}
 	}
 }
 
 func (r *rateOf) done() Rate {
-	r.Numerator, r.Denominator = int64(len(r.NumeratorIDs)), int64(len(r.DenominatorIDs))
 	r.Rate.Rate = ratio(r.Numerator, r.Denominator)
 	return r.Rate
 }
@@ -164,41 +175,53 @@ func started(s Stage) bool { return s != Suspended && s != Cancelled && s.rank()
 
 // ComputeOverview applies CONTRACT §6's formulas to the rows of the live
 // projects a caller may read, for year as of day asOf (within the year).
-func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time) Overview {
+// ids keeps the IDs behind each rate and set; without them the numbers are
+// the same, and at 200,000 projects a million IDs are not held.
+func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time, ids bool) Overview {
 	jan1 := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
 	dec31 := time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
 	within := func(d *time.Time, from, to time.Time) bool { return d != nil && !d.Before(from) && !d.After(to) }
 	startedBy := func(r StatsRow) bool { return r.StartedOn != nil && !r.StartedOn.After(asOf) }
 	o := Overview{Year: year, AsOf: asOf, ByStage: map[Stage]Set{}, Health: map[Health]int64{}}
-	startAnnual := newRate(func(r StatsRow) bool {
+	startAnnual := newRate(ids, func(r StatsRow) bool {
 		return r.BuildType == New && within(r.PlannedStartDate, jan1, dec31)
 	}, startedBy)
-	startToDate := newRate(func(r StatsRow) bool {
+	startToDate := newRate(ids, func(r StatsRow) bool {
 		return r.BuildType == New && within(r.PlannedStartDate, jan1, asOf)
 	}, startedBy)
-	resumption := newRate(func(r StatsRow) bool {
+	resumption := newRate(ids, func(r StatsRow) bool {
 		return r.BuildType == Continuing && r.stageOn(jan1.AddDate(0, 0, -1)) != Cancelled
 	}, func(r StatsRow) bool { return started(r.stageOn(asOf)) })
 
-	o.Investment = Rate{NumeratorIDs: []string{}, DenominatorIDs: []string{}}
+	if ids {
+		o.Investment = Rate{NumeratorIDs: []string{}, DenominatorIDs: []string{}}
+	}
 	for r := range rows {
 		startAnnual.add(r)
 		startToDate.add(r)
 		resumption.add(r)
 		if r.PlannedYuan != nil {
 			o.Investment.Denominator += *r.PlannedYuan
-			o.Investment.DenominatorIDs = append(o.Investment.DenominatorIDs, r.ID)
+			if ids {
+				o.Investment.DenominatorIDs = append(o.Investment.DenominatorIDs, r.ID)
+			}
 		}
 		if r.CompletedYuan > 0 {
 			o.Investment.Numerator += r.CompletedYuan
-			o.Investment.NumeratorIDs = append(o.Investment.NumeratorIDs, r.ID)
+			if ids {
+				o.Investment.NumeratorIDs = append(o.Investment.NumeratorIDs, r.ID)
+			}
 		}
 		stage := r.stageOn(asOf)
 		st := o.ByStage[stage]
 		st.tally(r)
 		o.ByStage[stage] = st
 		if r.TotalInvestmentYuan >= Over100MYuan {
-			o.Over100M.add(r)
+			if ids {
+				o.Over100M.add(r)
+			} else {
+				o.Over100M.tally(r)
+			}
 		}
 		o.All.tally(r)
 		o.Health[r.Health]++
@@ -210,7 +233,7 @@ func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time) Overview
 		gap := InvestmentGap(o.Investment.Numerator, o.Investment.Denominator, asOf.Month())
 		o.GapPoints = &gap
 	}
-	if o.Over100M.IDs == nil {
+	if ids && o.Over100M.IDs == nil {
 		o.Over100M.IDs = []string{}
 	}
 	return o
@@ -395,9 +418,10 @@ func cached[T any](ctx context.Context, s *Service, p auth.Principal, kind strin
 	return v.(T), nil
 }
 
-// Overview computes the KPIs over the projects p may read.
-func (s *Service) Overview(ctx context.Context, p auth.Principal, year int, on time.Time) (Overview, error) {
-	return computeStats(ctx, s, p, year, on, func(rows iter.Seq[StatsRow]) Overview { return ComputeOverview(rows, year, on) })
+// Overview computes the KPIs over the projects p may read, with the IDs
+// behind them if ids.
+func (s *Service) Overview(ctx context.Context, p auth.Principal, year int, on time.Time, ids bool) (Overview, error) {
+	return computeStats(ctx, s, p, year, on, func(rows iter.Seq[StatsRow]) Overview { return ComputeOverview(rows, year, on, ids) })
 }
 
 // RenderedOverview is the overview as render writes it (the HTTP layer's
@@ -408,7 +432,7 @@ func (s *Service) Overview(ctx context.Context, p auth.Principal, year int, on t
 // apart.
 func (s *Service) RenderedOverview(ctx context.Context, p auth.Principal, year int, on time.Time, ids bool, render func(Overview) ([]byte, error)) ([]byte, error) {
 	return cached(ctx, s, p, "overview", []any{year, on, ids}, func(ctx context.Context) ([]byte, error) {
-		o, err := s.Overview(ctx, p, year, on)
+		o, err := s.Overview(ctx, p, year, on, ids)
 		if err != nil {
 			return nil, err
 		}

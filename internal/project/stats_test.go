@@ -44,7 +44,7 @@ func statsFixture() []StatsRow {
 }
 
 func TestOverviewWorkedExample(t *testing.T) {
-	o := ComputeOverview(slices.Values(statsFixture()), 2021, *day("2021-06-30"))
+	o := ComputeOverview(slices.Values(statsFixture()), 2021, *day("2021-06-30"), true)
 	rate := func(r Rate) []any {
 		v := -1.0
 		if r.Rate != nil {
@@ -71,8 +71,22 @@ func TestOverviewWorkedExample(t *testing.T) {
 		"stages on 30 June: N6 was still landed, C2 suspended")
 }
 
+// TestOverviewWithoutIDs: the numbers are the same without the IDs
+// behind them, and no ID is kept.
+func TestOverviewWithoutIDs(t *testing.T) {
+	with := ComputeOverview(slices.Values(statsFixture()), 2021, *day("2021-06-30"), true)
+	without := ComputeOverview(slices.Values(statsFixture()), 2021, *day("2021-06-30"), false)
+	for _, r := range []*Rate{&with.StartAnnual, &with.StartToDate, &with.Resumption, &with.Investment} {
+		r.NumeratorIDs, r.DenominatorIDs = nil, nil
+	}
+	with.Over100M.IDs = nil
+	assert.Equal(t, with, without)
+	assert.Equal(t, int64(2), without.StartAnnual.Numerator)
+	assert.Equal(t, int64(2), without.Over100M.Count)
+}
+
 func TestOverviewWithoutPlans(t *testing.T) {
-	o := ComputeOverview(slices.Values([]StatsRow(nil)), 2021, *day("2021-03-31"))
+	o := ComputeOverview(slices.Values([]StatsRow(nil)), 2021, *day("2021-03-31"), true)
 	assert.Nil(t, o.StartAnnual.Rate, "no denominator, no rate")
 	assert.Equal(t, []string{}, o.StartAnnual.DenominatorIDs)
 	assert.Nil(t, o.GapPoints)
