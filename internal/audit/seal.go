@@ -153,17 +153,19 @@ func writeValue(w *bytes.Buffer, v any) error {
 			w.WriteString(strconv.FormatBool(rv.Bool()))
 			return nil
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			if n := rv.Int(); n >= -maxExact && n <= maxExact {
+			n := rv.Int()
+			if n >= -maxExact && n <= maxExact {
 				w.WriteString(strconv.FormatInt(n, 10)) // as ECMAScript prints it
 				return nil
 			}
-			return writeCanonical(w, json.Number(strconv.FormatInt(rv.Int(), 10)))
+			return writeCanonical(w, json.Number(strconv.FormatInt(n, 10)))
 		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			if n := rv.Uint(); n <= maxExact {
+			n := rv.Uint()
+			if n <= maxExact {
 				w.WriteString(strconv.FormatUint(n, 10))
 				return nil
 			}
-			return writeCanonical(w, json.Number(strconv.FormatUint(rv.Uint(), 10)))
+			return writeCanonical(w, json.Number(strconv.FormatUint(n, 10)))
 		case reflect.Float32, reflect.Float64:
 			f := rv.Float()
 			if math.IsNaN(f) || math.IsInf(f, 0) {

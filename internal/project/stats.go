@@ -193,6 +193,11 @@ func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time, ids bool
 		return r.BuildType == Continuing && r.stageOn(jan1.AddDate(0, 0, -1)) != Cancelled
 	}, func(r StatsRow) bool { return started(r.stageOn(asOf)) })
 
+	keep := func(into *[]string, id string) {
+		if ids {
+			*into = append(*into, id)
+		}
+	}
 	if ids {
 		o.Investment = Rate{NumeratorIDs: []string{}, DenominatorIDs: []string{}}
 	}
@@ -202,26 +207,19 @@ func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time, ids bool
 		resumption.add(r)
 		if r.PlannedYuan != nil {
 			o.Investment.Denominator += *r.PlannedYuan
-			if ids {
-				o.Investment.DenominatorIDs = append(o.Investment.DenominatorIDs, r.ID)
-			}
+			keep(&o.Investment.DenominatorIDs, r.ID)
 		}
 		if r.CompletedYuan > 0 {
 			o.Investment.Numerator += r.CompletedYuan
-			if ids {
-				o.Investment.NumeratorIDs = append(o.Investment.NumeratorIDs, r.ID)
-			}
+			keep(&o.Investment.NumeratorIDs, r.ID)
 		}
 		stage := r.stageOn(asOf)
 		st := o.ByStage[stage]
 		st.tally(r)
 		o.ByStage[stage] = st
 		if r.TotalInvestmentYuan >= Over100MYuan {
-			if ids {
-				o.Over100M.add(r)
-			} else {
-				o.Over100M.tally(r)
-			}
+			o.Over100M.tally(r)
+			keep(&o.Over100M.IDs, r.ID)
 		}
 		o.All.tally(r)
 		o.Health[r.Health]++
