@@ -201,10 +201,9 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	projects := project.NewService(projectdb.New(db), db, auditor, time.Now, newID)
 	projects.SetHealthRules(cfg.HealthRules())
 	projects.SetStatsCacheTTL(cfg.StatsCacheTTL)
-	return &app{
-		db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects,
-		auth: auth.NewService(authdb.New(db), db, tokens, auditAuth, time.Now, newID),
-	}, nil
+	users := auth.NewService(authdb.New(db), db, tokens, auditAuth, time.Now, newID)
+	users.SetPasswordCost(cfg.PasswordCost)
+	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users}, nil
 }
 
 // keepHealth brings the stored health of projects up to date now and then
@@ -229,6 +228,9 @@ func keepHealth(ctx context.Context, projects *project.Service, every time.Durat
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, ready func(net.Addr)) error {
 	log.Info("starting", slog.Any("config", cfg))
+	if cfg.PasswordCost < auth.DefaultPasswordCost {
+		log.Warn("PIPELINE_PASSWORD_COST is below bcrypt's default: passwords are cheap to guess from a stolen database", slog.Int("cost", cfg.PasswordCost))
+	}
 	a, err := wire(ctx, cfg, log, cfg.MigrateOnStart)
 	if err != nil {
 		return err

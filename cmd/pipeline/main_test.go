@@ -20,7 +20,16 @@ import (
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
 
-func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+// envOf is the environment m, with bcrypt's least password cost unless m
+// sets one: at its default cost a hash takes a second under the race detector.
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := m[k]; ok || k != "PIPELINE_PASSWORD_COST" {
+			return v
+		}
+		return "4"
+	}
+}
 
 // start runs the service as `pipeline` with no command and returns its URL,
 // the printed sign-in help, and a stop function that waits for shutdown.

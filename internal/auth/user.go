@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -37,15 +38,19 @@ type UserStore interface {
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 12
 
-// HashPassword hashes a password for storage.
-func HashPassword(pw string) (string, error) {
+// DefaultPasswordCost is the bcrypt cost of stored passwords unless the
+// service is told otherwise: about 60 ms a hash on a current server core.
+const DefaultPasswordCost = bcrypt.DefaultCost
+
+// hashPassword hashes a password for storage at the service's cost.
+func (s *Service) hashPassword(pw string) (string, error) {
 	if len(pw) < MinPasswordLength {
 		return "", apperr.Fields([]apperr.FieldError{{Field: "password", Code: "too_short", Param: "12"}})
 	}
 	if len(pw) > 72 { // bcrypt reads no further
 		return "", apperr.Fields([]apperr.FieldError{{Field: "password", Code: "too_long", Param: "72"}})
 	}
-	b, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	b, err := bcrypt.GenerateFromPassword([]byte(pw), s.cost)
 	return string(b), err
 }
 
@@ -72,19 +77,34 @@ type Service struct {
 	now    func() time.Time
 	newID  func() string
 	active activeCache
-	// dummy is compared against when the user is unknown, so that a wrong
-	// username costs the same time as a wrong password.
-	dummy []byte
+	// cost is the bcrypt cost of new password hashes; dummy is a hash at
+	// that cost, made on first use, compared against when the user is
+	// unknown so that a wrong username costs the same time as a wrong
+	// password.
+	cost  int
+	dummy func() []byte
 }
 
 // NewService returns a Service. audit may be nil when nothing is audited.
 func NewService(store Store, tx Transactor, tokens *Tokens, audit AuditFunc, now func() time.Time, newID func() string) *Service {
-	dummy, _ := bcrypt.GenerateFromPassword([]byte(GeneratePassword()), bcrypt.DefaultCost)
 	if audit == nil {
 		audit = func(context.Context, Principal, string, string, string, any, any) error { return nil }
 	}
-	return &Service{store: store, tx: tx, tokens: tokens, audit: audit, now: now, newID: newID,
-		active: activeCache{entries: map[string]activeEntry{}}, dummy: dummy}
+	s := &Service{store: store, tx: tx, tokens: tokens, audit: audit, now: now, newID: newID,
+		active: activeCache{entries: map[string]activeEntry{}}}
+	s.SetPasswordCost(DefaultPasswordCost)
+	return s
+}
+
+// SetPasswordCost sets the bcrypt cost of the password hashes made from now
+// on (bcrypt's own range, 4 to 31); hashes already stored keep theirs and
+// still verify. Set it before the service is used.
+func (s *Service) SetPasswordCost(cost int) {
+	s.cost = cost
+	s.dummy = sync.OnceValue(func() []byte {
+		b, _ := bcrypt.GenerateFromPassword([]byte(GeneratePassword()), cost)
+		return b
+	})
 }
 
 var errBadLogin = apperr.New(apperr.Unauthenticated, "用户名或密码错误", "wrong username or password")
@@ -126,7 +146,7 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (T
 	if err != nil && apperr.KindOf(err) != apperr.NotFound {
 		return Token{}, Principal{}, err
 	}
-	hash := s.dummy
+	hash := s.dummy()
 	if err == nil {
 		hash = []byte(u.PasswordHash)
 	}
@@ -184,7 +204,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, username, passwor
 	if err := validateUser(username, role, dept); err != nil {
 		return User{}, err
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(password)
 	if err != nil {
 		return User{}, err
 	}
@@ -232,7 +252,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, ifMatc
 	var hash string
 	if ch.Password != nil {
 		var err error
-		if hash, err = HashPassword(*ch.Password); err != nil {
+		if hash, err = s.hashPassword(*ch.Password); err != nil {
 			return User{}, err
 		}
 	}

@@ -30,6 +30,7 @@ type Config struct {
 	JWTAudience    string        // PIPELINE_JWT_AUDIENCE
 	KeyDir         string        // PIPELINE_KEY_DIR, folder of the token signing keys
 	AccessTokenTTL time.Duration // PIPELINE_ACCESS_TOKEN_TTL, at most 15m
+	PasswordCost   int           // PIPELINE_PASSWORD_COST, bcrypt cost of new password hashes
 
 	BodyLimit       int64 // PIPELINE_BODY_LIMIT, bytes of a JSON request body
 	ImportBodyLimit int64 // PIPELINE_IMPORT_BODY_LIMIT, bytes of an import upload
@@ -92,6 +93,7 @@ func Load(getenv func(string) string) (Config, error) {
 		JWTIssuer:      l.str("PIPELINE_JWT_ISSUER", "urn:guangling:pipeline"),
 		JWTAudience:    l.str("PIPELINE_JWT_AUDIENCE", "urn:guangling:pipeline:api"),
 		AccessTokenTTL: l.duration("PIPELINE_ACCESS_TOKEN_TTL", 15*time.Minute),
+		PasswordCost:   int(l.int64("PIPELINE_PASSWORD_COST", 10)),
 
 		BodyLimit:       l.int64("PIPELINE_BODY_LIMIT", 1<<20),
 		ImportBodyLimit: l.int64("PIPELINE_IMPORT_BODY_LIMIT", 20<<20),
@@ -142,6 +144,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > MaxAccessTokenTTL {
 		l.fail("PIPELINE_ACCESS_TOKEN_TTL", "must be between 1s and 15m")
+	}
+	// Each step doubles the time of a sign-in: 14 is about a second.
+	if c.PasswordCost < 4 || c.PasswordCost > 14 {
+		l.fail("PIPELINE_PASSWORD_COST", "must be between 4 and 14")
 	}
 	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
 		l.fail("PIPELINE_ADMIN_PASSWORD", "must have at least 12 characters")
@@ -209,6 +215,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("jwt_audience", c.JWTAudience),
 		slog.String("key_dir", c.KeyDir),
 		slog.String("access_token_ttl", c.AccessTokenTTL.String()),
+		slog.Int("password_cost", c.PasswordCost),
 		slog.Int64("body_limit", c.BodyLimit),
 		slog.Int64("import_body_limit", c.ImportBodyLimit),
 		slog.Any("trusted_proxies", c.TrustedProxies),

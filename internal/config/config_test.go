@@ -25,6 +25,7 @@ func TestLoadDefaults(t *testing.T) {
 	assert.Equal(t, int64(1<<20), c.BodyLimit)
 	assert.Equal(t, int64(20<<20), c.ImportBodyLimit)
 	assert.Equal(t, 15*time.Minute, c.AccessTokenTTL)
+	assert.Equal(t, 10, c.PasswordCost, "bcrypt's own default")
 	assert.Empty(t, c.TrustedProxies)
 }
 
@@ -61,6 +62,8 @@ func TestLoadRejects(t *testing.T) {
 		"PIPELINE_LOG_LEVEL":          {"PIPELINE_LOG_LEVEL": "loud"},
 		"PIPELINE_DB_MAX_IDLE_CONNS":  {"PIPELINE_DB_MAX_IDLE_CONNS": "50"},
 		"PIPELINE_PPROF_ADDR":         {"PIPELINE_PPROF_ADDR": "0.0.0.0:6060"},
+		"PIPELINE_PASSWORD_COST":      {"PIPELINE_PASSWORD_COST": "3"},
+		"PIPELINE_PASSWORD_COST high": {"PIPELINE_PASSWORD_COST": "15"},
 		"PIPELINE_PPROF_ADDR by name": {"PIPELINE_PPROF_ADDR": "localhost:6060"},
 	}
 	for name, e := range cases {

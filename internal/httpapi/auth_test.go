@@ -12,9 +12,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
@@ -24,6 +27,38 @@ const (
 	loginUser     = "wang.li"
 	loginPassword = "correct horse battery staple"
 )
+
+// TestPasswordCost checks that passwords are hashed at the configured bcrypt
+// cost, bcrypt's default unless told otherwise, and that a hash stored at
+// another cost still signs in.
+func TestPasswordCost(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		require.Equal(t, 4, e.cfg.PasswordCost)
+		_, err := e.auth.CreateUser(ctx, adminPrincipal, loginUser, loginPassword, auth.RoleBureau, "")
+		require.NoError(t, err)
+
+		standard := auth.NewService(authdb.New(db), db, e.tokens, nil, e.clock.now, newID)
+		_, err = standard.CreateUser(ctx, adminPrincipal, "li.default", loginPassword, auth.RoleBureau, "")
+		require.NoError(t, err)
+		for name, want := range map[string]int{loginUser: 4, "li.default": auth.DefaultPasswordCost} {
+			u, err := authdb.New(db).ByUsername(ctx, name)
+			require.NoError(t, err)
+			cost, err := bcrypt.Cost([]byte(u.PasswordHash))
+			require.NoError(t, err)
+			assert.Equal(t, want, cost, name)
+		}
+		assert.Equal(t, bcrypt.DefaultCost, auth.DefaultPasswordCost)
+
+		_, _, err = standard.Login(ctx, loginUser, loginPassword, "192.0.2.1")
+		require.NoError(t, err, "a hash of another cost still verifies")
+		_, _, err = e.auth.Login(ctx, "li.default", loginPassword, "192.0.2.1")
+		require.NoError(t, err)
+		_, _, err = e.auth.Login(ctx, "li.default", "a wrong password", "192.0.2.1")
+		assert.Equal(t, apperr.Unauthenticated, apperr.KindOf(err))
+	})
+}
 
 func TestLogin(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {

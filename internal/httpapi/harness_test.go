@@ -160,7 +160,12 @@ func registerPrincipal(t testing.TB, db *database.DB, p auth.Principal) {
 // newEnv wires the service as cmd/pipeline does, with the harness clock.
 func newEnv(t testing.TB, db *database.DB) *env {
 	t.Helper()
-	cfg, err := config.Load(func(string) string { return "" })
+	cfg, err := config.Load(func(k string) string {
+		if k == "PIPELINE_PASSWORD_COST" {
+			return "4" // bcrypt's least: its default takes a second under the race detector
+		}
+		return ""
+	})
 	require.NoError(t, err)
 	cfg.BodyLimit = bodyLimit
 
@@ -173,6 +178,7 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	authSvc := auth.NewService(authdb.New(db), db, tokens, func(ctx context.Context, p auth.Principal, action, kind, id string, before, after any) error {
 		return auditSvc.Append(ctx, p, audit.Record{Action: action, ResourceType: kind, ResourceID: id, Before: before, After: after})
 	}, clk.now, newID)
+	authSvc.SetPasswordCost(cfg.PasswordCost)
 	projects := project.NewService(projectdb.New(db), db, auditSvc, clk.now, newID)
 
 	logs := &syncBuffer{}

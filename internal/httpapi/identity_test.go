@@ -239,6 +239,7 @@ func (e *env) patchClientAnswer(t testing.TB, id string, version int, body any) 
 func (e *env) replica(t testing.TB) *env {
 	t.Helper()
 	svc := auth.NewService(authdb.New(e.db), e.db, e.tokens, nil, e.clock.now, newID)
+	svc.SetPasswordCost(e.cfg.PasswordCost)
 	trail := audit.NewService(auditdb.New(e.db), e.clock.now)
 	h, err := httpapi.New(httpapi.Deps{
 		Config: e.cfg, DB: e.db, Projects: project.NewService(projectdb.New(e.db), e.db, trail, e.clock.now, newID),
