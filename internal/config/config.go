@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -93,7 +94,7 @@ func Load(getenv func(string) string) (Config, error) {
 		JWTIssuer:      l.str("PIPELINE_JWT_ISSUER", "urn:guangling:pipeline"),
 		JWTAudience:    l.str("PIPELINE_JWT_AUDIENCE", "urn:guangling:pipeline:api"),
 		AccessTokenTTL: l.duration("PIPELINE_ACCESS_TOKEN_TTL", 15*time.Minute),
-		PasswordCost:   int(l.int64("PIPELINE_PASSWORD_COST", 10)),
+		PasswordCost:   int(l.int64("PIPELINE_PASSWORD_COST", int64(auth.DefaultPasswordCost))),
 
 		BodyLimit:       l.int64("PIPELINE_BODY_LIMIT", 1<<20),
 		ImportBodyLimit: l.int64("PIPELINE_IMPORT_BODY_LIMIT", 20<<20),

@@ -112,15 +112,19 @@ func (r *rateOf) add(row StatsRow) {
 		return
 	}
 	r.Denominator++
-	if r.ids {
-		r.DenominatorIDs = append(r.DenominatorIDs, row.ID)
-	}
+	r.DenominatorIDs = keep(r.ids, r.DenominatorIDs, row.ID)
 	if r.num(row) {
 		r.Numerator++
-		if r.ids {
-			r.NumeratorIDs = append(r.NumeratorIDs, row.ID)
-		}
+		r.NumeratorIDs = keep(r.ids, r.NumeratorIDs, row.ID)
 	}
+}
+
+// keep appends id to ids if the IDs are kept at all.
+func keep(kept bool, ids []string, id string) []string {
+	if kept {
+		return append(ids, id)
+	}
+	return ids
 }
 
 func (r *rateOf) done() Rate {
@@ -193,11 +197,6 @@ func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time, ids bool
 		return r.BuildType == Continuing && r.stageOn(jan1.AddDate(0, 0, -1)) != Cancelled
 	}, func(r StatsRow) bool { return started(r.stageOn(asOf)) })
 
-	keep := func(into *[]string, id string) {
-		if ids {
-			*into = append(*into, id)
-		}
-	}
 	if ids {
 		o.Investment = Rate{NumeratorIDs: []string{}, DenominatorIDs: []string{}}
 	}
@@ -207,11 +206,11 @@ func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time, ids bool
 		resumption.add(r)
 		if r.PlannedYuan != nil {
 			o.Investment.Denominator += *r.PlannedYuan
-			keep(&o.Investment.DenominatorIDs, r.ID)
+			o.Investment.DenominatorIDs = keep(ids, o.Investment.DenominatorIDs, r.ID)
 		}
 		if r.CompletedYuan > 0 {
 			o.Investment.Numerator += r.CompletedYuan
-			keep(&o.Investment.NumeratorIDs, r.ID)
+			o.Investment.NumeratorIDs = keep(ids, o.Investment.NumeratorIDs, r.ID)
 		}
 		stage := r.stageOn(asOf)
 		st := o.ByStage[stage]
@@ -219,7 +218,7 @@ func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time, ids bool
 		o.ByStage[stage] = st
 		if r.TotalInvestmentYuan >= Over100MYuan {
 			o.Over100M.tally(r)
-			keep(&o.Over100M.IDs, r.ID)
+			o.Over100M.IDs = keep(ids, o.Over100M.IDs, r.ID)
 		}
 		o.All.tally(r)
 		o.Health[r.Health]++
