@@ -764,6 +764,8 @@ func TestImportFileProblems(t *testing.T) {
 				http.StatusBadRequest, "validation_failed", []string{"版本:required"}},
 			{"a column twice", up("a.csv", "", csvFile(t, []string{"项目名称", "项目类别", "name"}, []string{"x", "风电", "y"})),
 				http.StatusBadRequest, "validation_failed", []string{"项目名称:repeated"}},
+			{"a heading beyond the hundredth column", up("a.csv", "", csvFile(t, append(append([]string{"项目名称", "项目类别"}, make([]string, 98)...), "部门代码"), []string{"x", "风电"})),
+				http.StatusBadRequest, "validation_failed", []string{"file:too_long"}},
 			{"an empty file", up("a.csv", "", nil), http.StatusBadRequest, "validation_failed", []string{"file:required"}},
 			{"only blank lines", up("a.csv", "", []byte("\xEF\xBB\xBF\r\n,,\r\n")), http.StatusBadRequest, "validation_failed", []string{"file:required"}},
 			{"a PDF", up("a.pdf", "", []byte("%PDF-1.7\n\x00\x00\x01\x02")), http.StatusUnsupportedMediaType, "unsupported_media_type", nil},
@@ -846,6 +848,23 @@ func TestImportFileProblems(t *testing.T) {
 			assert.True(t, namesField(res.problem(t), "file:too_long"))
 			rep := e.importOK(t, asBureau, "dry_run=true", "many.csv", []byte(b.String()))
 			assert.Equal(t, project.MaxImportWrites+1, rep.Created, "a dry run reports them all")
+		})
+
+		t.Run("a cell far to the right of the header", func(t *testing.T) {
+			// excelize reads such a row as 16,384 cells; the import keeps
+			// the header's three.
+			f := excelize.NewFile()
+			defer f.Close()
+			require.NoError(t, f.SetSheetRow("Sheet1", "A1", &[]any{"项目名称", "项目类别", "部门代码"}))
+			for row := 2; row <= 21; row++ {
+				require.NoError(t, f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", row), &[]any{fmt.Sprintf("项目%d", row), "风电", "energy"}))
+				require.NoError(t, f.SetCellValue("Sheet1", fmt.Sprintf("XFD%d", row), 1))
+			}
+			b, err := f.WriteToBuffer()
+			require.NoError(t, err)
+			rep := e.importOK(t, asBureau, "dry_run=true", "wide.xlsx", b.Bytes())
+			assert.Equal(t, 20, rep.Created)
+			assert.Zero(t, rep.Failed)
 		})
 
 		assert.Equal(t, int64(0), e.count(t, asAdmin), "nothing was written")

@@ -579,8 +579,22 @@ func (imp *importer) department(v string) (string, bool) {
 }
 
 // readHeader maps the file's header row to columns.
+// maxImportColumns bounds how far to the right the header row may name a
+// column: the register file has fewer than 30.
+const maxImportColumns = 100
+
 func (imp *importer) readHeader(cells []string) error {
 	imp.has = map[string]bool{}
+	// Blank cells after the last heading are no columns; a heading far to
+	// the right would make every row that wide.
+	for len(cells) > 0 && strings.TrimSpace(cells[len(cells)-1]) == "" {
+		cells = cells[:len(cells)-1]
+	}
+	if len(cells) > maxImportColumns {
+		return &apperr.Error{Kind: apperr.Invalid,
+			Fields: []apperr.FieldError{{Field: "file", Code: "too_long", Param: strconv.Itoa(maxImportColumns)}},
+			Detail: apperr.Text{ZH: "第一行的列名超出了前 " + strconv.Itoa(maxImportColumns) + " 列", EN: "the first row names columns beyond the first " + strconv.Itoa(maxImportColumns)}}
+	}
 	var unknown, repeated []apperr.FieldError
 	for _, h := range cells {
 		c := (*column)(nil)
@@ -652,6 +666,11 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, open func() (Tab
 		}
 		if err != nil {
 			return ImportReport{}, err
+		}
+		if imp.cols != nil {
+			// Only the header's columns are read: a reader may pad a row
+			// to its last cell, which a file can put in column XFD.
+			cells = slices.Clone(cells[:min(len(cells), len(imp.cols))])
 		}
 		if blank(cells) {
 			continue
