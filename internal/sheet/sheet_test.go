@@ -148,4 +148,6 @@ func TestSerial(t *testing.T) {
 	assert.Equal(t, int64(61), serial(time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)))
 	assert.Equal(t, int64(59), serial(time.Date(1900, 2, 28, 0, 0, 0, 0, time.UTC)))
 	assert.Equal(t, int64(1), serial(time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)))
+	// Past 2192, where a time.Duration from 1899 no longer reaches.
+	assert.Equal(t, int64(401768), serial(time.Date(2999, 12, 31, 0, 0, 0, 0, time.UTC)))
 }

@@ -118,7 +118,8 @@ func (x *xlsxWriter) start() error {
 // serial is the number a spreadsheet stores for a calendar day (the 1900
 // date system, which counts a 29 February 1900 that never was).
 func serial(d time.Time) int64 {
-	days := int64(d.Sub(time.Date(1899, time.December, 30, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+	// Whole days, not a time.Duration, which ends in 2192.
+	days := (d.Unix() - time.Date(1899, time.December, 30, 0, 0, 0, 0, time.UTC).Unix()) / 86400
 	if days < 61 {
 		days-- // January and February 1900 come before the fictitious day
 	}
@@ -194,11 +195,17 @@ type xlsxReader struct {
 	line int
 }
 
-// unzipLimit bounds what a workbook may unpack to, against archives built
-// to explode: a register of 200,000 rows unpacks to about 100 MiB.
-const unzipLimit = 128 << 20
-
 func openXLSX(b []byte) (Reader, error) {
+	switch err := checkWorkbook(b); {
+	case errors.Is(err, errTooLarge):
+		return nil, broken("XLSX 工作簿解压后过大（行、单元格或内容超出导入上限），请分批导入",
+			"the XLSX workbook unpacks to more than an import allows (rows, cells or content); import it in parts", err)
+	case errors.Is(err, errDate1904):
+		return nil, broken("工作簿使用 1904 日期系统，日期无法准确读取；请在 Excel 中另存为 CSV 后上传",
+			"the workbook uses the 1904 date system, whose dates cannot be read exactly; save it as CSV in Excel and upload that", err)
+	case err != nil:
+		return nil, broken("XLSX 工作簿已损坏，无法完整读取", "the XLSX workbook is damaged and cannot be read whole", err)
+	}
 	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: unzipLimit})
 	if err != nil {
 		return nil, broken("无法读取 XLSX 工作簿，文件可能已损坏", "the XLSX workbook cannot be read; the file may be damaged", err)
