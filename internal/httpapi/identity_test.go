@@ -414,6 +414,46 @@ func TestRefreshConcurrent(t *testing.T) {
 	}
 }
 
+// TestRefreshWhilePasswordChanges: a refresh and an administrator's new
+// password for the same account, at the same time, both answer (the locks
+// are taken in one order: they used to deadlock and answer 500), and no
+// refresh token outlives the change.
+func TestRefreshWhilePasswordChanges(t *testing.T) {
+	e := newEnv(t, dbtest.Postgres(t))
+	u := e.newUser(t, "li.racing", "leader", "")
+	password := userPassword
+	for round := range 12 {
+		// Used tokens make the revocation slower, as a long session does.
+		rt := e.signIn(t, u.Username, password).RefreshToken
+		for range 5 {
+			res := e.refreshAnswer(t, rt)
+			require.Equal(t, http.StatusOK, res.status, "%s", res)
+			var tr api.TokenResponse
+			res.decode(t, &tr)
+			rt = tr.RefreshToken
+		}
+		version := e.userVersion(t, u.ID)
+		password = fmt.Sprintf("a new password %d!", round)
+		var refreshed, patched response
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); refreshed = e.refreshAnswer(t, rt) }()
+		go func() {
+			defer wg.Done()
+			patched = e.do(t, request{principal: asAdmin, method: http.MethodPatch, path: usersPath + "/" + u.ID,
+				body: api.UserPatch{Password: &password}, headers: map[string]string{"If-Match": strconv.Quote(strconv.Itoa(version))}})
+		}()
+		wg.Wait()
+		require.Equal(t, http.StatusOK, patched.status, "round %d: the change: %s", round, patched)
+		require.Contains(t, []int{http.StatusOK, http.StatusUnauthorized}, refreshed.status, "round %d: the refresh: %s", round, refreshed)
+		if refreshed.status == http.StatusOK {
+			var tr api.TokenResponse
+			refreshed.decode(t, &tr)
+			assert.Equal(t, http.StatusUnauthorized, e.refreshAnswer(t, tr.RefreshToken).status, "round %d: the new password ended the session", round)
+		}
+	}
+}
+
 // TestLoginRateLimitPerUser: five failures for a username block it for the
 // rest of the 15-minute window, whatever the password; other usernames are
 // not affected; a success before the limit clears the count.

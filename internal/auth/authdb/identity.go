@@ -49,10 +49,25 @@ func (s *Store) CreateRefresh(ctx context.Context, t auth.RefreshToken) error {
 
 // UseRefresh marks a live token used with one conditional update, so that of
 // two concurrent refreshes with the same token exactly one succeeds.
+//
+// On PostgreSQL it first takes a share lock on the token's user, so that
+// locks come in the order a change of the account takes them (the user,
+// then its tokens): in the other order, a refresh (the token, then the
+// user's key for the next token's foreign key) and an administrator's
+// change of the same account (the user, then every token to revoke it)
+// deadlocked. The change now waits for the refresh or the refresh for the
+// change, which then finds the token revoked.
 func (s *Store) UseRefresh(ctx context.Context, hash string, now time.Time) (auth.RefreshToken, bool, error) {
 	q, done := s.db.Conn(ctx)
 	defer done()
 	now = now.UTC()
+	if s.db.Dialect() == database.Postgres {
+		var ids []string
+		err := q.Raw("SELECT id FROM users WHERE id = (SELECT user_id FROM refresh_tokens WHERE token_hash = ?) FOR SHARE", hash).Scan(&ids).Error
+		if err != nil {
+			return auth.RefreshToken{}, false, translate(err)
+		}
+	}
 	res := q.Model(&refreshRow{}).
 		Where("token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?", hash, now).
 		Update("used_at", now)

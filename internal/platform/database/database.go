@@ -25,6 +25,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/guangling/pipeline/internal/apperr"
 )
 
 // Dialects.
@@ -220,7 +222,20 @@ func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(ctx context
 		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), afterKey{}, a))
 	}, opts)
 	a.end(err == nil)
+	if isTransient(err) {
+		// PostgreSQL chose this transaction to end a deadlock or a
+		// conflict of snapshots: nothing was written, and the same
+		// request sent again will most likely pass.
+		return &apperr.Error{Kind: apperr.Conflict, Err: err, Detail: apperr.Text{
+			ZH: "数据正被同时修改，本次请求未生效，请重试", EN: "the data was being changed at the same time; nothing was changed, try again"}}
+	}
 	return err
+}
+
+// isTransient reports a deadlock or a serialization failure.
+func isTransient(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
 type afterKey struct{}

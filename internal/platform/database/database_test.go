@@ -3,11 +3,13 @@ package database_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
@@ -54,4 +56,40 @@ func TestAfterCommit(t *testing.T) {
 		}))
 		assert.Equal(t, 1, ran)
 	})
+}
+
+// TestDeadlockIsConflict: of two transactions that lock two rows in
+// opposite orders, PostgreSQL ends one; it is a Conflict to send again,
+// never an internal error, and the other commits.
+func TestDeadlockIsConflict(t *testing.T) {
+	db := dbtest.Postgres(t)
+	ctx := context.Background()
+	q, done := db.Conn(ctx)
+	require.NoError(t, q.Exec("CREATE TABLE deadlock_test (id int PRIMARY KEY, n int NOT NULL); INSERT INTO deadlock_test VALUES (1, 0), (2, 0)").Error)
+	done()
+
+	var both sync.WaitGroup
+	both.Add(2)
+	move := func(first, second int) error {
+		return db.InTx(ctx, func(ctx context.Context) error {
+			q, done := db.Conn(ctx)
+			defer done()
+			if err := q.Exec("UPDATE deadlock_test SET n = n + 1 WHERE id = ?", first).Error; err != nil {
+				return err
+			}
+			both.Done()
+			both.Wait() // each holds its first row
+			return q.Exec("UPDATE deadlock_test SET n = n + 1 WHERE id = ?", second).Error
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- move(1, 2) }()
+	go func() { errs <- move(2, 1) }()
+	a, b := <-errs, <-errs
+	if a == nil {
+		a, b = b, a
+	}
+	require.NoError(t, b, "one commits")
+	require.Error(t, a, "the other is ended")
+	assert.Equal(t, apperr.Conflict, apperr.KindOf(a), "%v", a)
 }
