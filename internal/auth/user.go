@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -179,13 +180,28 @@ func userView(u User) map[string]any {
 		"disabled": u.Disabled, "version": u.Version}
 }
 
+// ValidDepartmentCode matches the codes of departments (CONTRACT §2).
+var ValidDepartmentCode = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
+
+// checkDepartment checks the department a user or client is bound to: a
+// code, which the store then finds or not.
+func checkDepartment(dept string) []apperr.FieldError {
+	switch {
+	case dept == "":
+		return []apperr.FieldError{{Field: "department", Code: "required"}}
+	case !ValidDepartmentCode.MatchString(dept):
+		return []apperr.FieldError{{Field: "department", Code: "invalid_format", Param: ValidDepartmentCode.String()}}
+	}
+	return nil
+}
+
 func validateUser(username string, role Role, dept string) error {
 	var fs []apperr.FieldError
 	if !role.Valid() {
 		fs = append(fs, apperr.FieldError{Field: "role", Code: "invalid_value", Param: "admin,bureau,leader,dept_editor,dept_viewer"})
 	}
-	if role.DepartmentBound() && dept == "" {
-		fs = append(fs, apperr.FieldError{Field: "department", Code: "required"})
+	if role.DepartmentBound() {
+		fs = append(fs, checkDepartment(dept)...)
 	}
 	if !plausibleName(username) || len(username) < 2 {
 		fs = append(fs, apperr.FieldError{Field: "username", Code: "invalid_format", Param: "2..64, no spaces"})
@@ -338,9 +354,7 @@ func (s *Service) CreateClient(ctx context.Context, p Principal, name, dept stri
 		strings.ContainsFunc(name, func(r rune) bool { return r < ' ' }) {
 		fs = append(fs, apperr.FieldError{Field: "name", Code: "required"})
 	}
-	if dept == "" {
-		fs = append(fs, apperr.FieldError{Field: "department", Code: "required"})
-	}
+	fs = append(fs, checkDepartment(dept)...)
 	if err := apperr.Fields(fs); err != nil {
 		return Client{}, "", err
 	}

@@ -46,6 +46,8 @@ func TestDepartments(t *testing.T) {
 				body: api.DepartmentPatch{Name: ptr("x")}, invalid: true, wantStatus: 428, wantCode: "precondition_required"},
 			{name: "unknown department", principal: asAdmin, method: http.MethodPatch, path: "/api/v1/departments/nosuch",
 				headers: map[string]string{"If-Match": `"1"`}, body: api.DepartmentPatch{Name: ptr("x")}, wantStatus: 404, wantCode: "not_found"},
+			{name: "a code with a NUL", principal: asAdmin, method: http.MethodPatch, path: "/api/v1/departments/a%00",
+				headers: map[string]string{"If-Match": `"1"`}, body: api.DepartmentPatch{Name: ptr("x")}, wantStatus: 404, wantCode: "not_found"},
 			{name: "empty name", principal: asAdmin, method: http.MethodPatch, path: "/api/v1/departments/culture",
 				headers: map[string]string{"If-Match": `"2"`}, body: api.DepartmentPatch{Name: ptr(" ")}, wantStatus: 400, wantCode: "validation_failed"},
 		})

@@ -602,6 +602,8 @@ func TestUsersAdmin(t *testing.T) {
 				http.StatusBadRequest, "validation_failed", "department:required"),
 			create("an unknown department", api.UserCreate{Username: "chen.nowhere", Password: userPassword, Role: "dept_editor", Department: "atlantis"},
 				http.StatusBadRequest, "validation_failed", "department:unknown"),
+			create("a department that is no code", api.UserCreate{Username: "chen.nul", Password: userPassword, Role: "dept_editor", Department: "x\x00"},
+				http.StatusBadRequest, "validation_failed", "department:invalid_format"),
 			{name: "an unknown role", principal: asAdmin, method: http.MethodPost, path: usersPath, invalid: true,
 				body:       map[string]any{"username": "chen.role", "password": userPassword, "role": "superuser"},
 				wantStatus: http.StatusBadRequest, wantCode: "validation_failed", wantFields: []string{"role:invalid_value"}},
@@ -654,6 +656,7 @@ func TestUsersAdmin(t *testing.T) {
 				assert.Equal(t, 3, u.Version)
 			}),
 			patch("an unknown department", `"3"`, api.UserPatch{Department: ptr("atlantis")}, http.StatusBadRequest, "validation_failed", "department:unknown"),
+			patch("a department that is no code", `"3"`, api.UserPatch{Department: ptr("x\x00")}, http.StatusBadRequest, "validation_failed", "department:invalid_format"),
 			patch("a department role loses its department", `"3"`, api.UserPatch{Department: ptr("")}, http.StatusBadRequest,
 				"validation_failed", "department:required"),
 			patch("a short password", `"3"`, api.UserPatch{Password: ptr("short")}, http.StatusBadRequest, "validation_failed", "password:too_short"),
@@ -838,6 +841,8 @@ func TestClientsAdmin(t *testing.T) {
 			create("no department", api.ClientCreate{Name: "x", Scopes: []string{auth.ScopeProjectsRead}}, http.StatusBadRequest, "validation_failed", "department:required"),
 			create("an unknown department", api.ClientCreate{Name: "x", Department: "atlantis", Scopes: []string{auth.ScopeProjectsRead}},
 				http.StatusBadRequest, "validation_failed", "department:unknown"),
+			create("a department that is no code", api.ClientCreate{Name: "x", Department: "x\x00", Scopes: []string{auth.ScopeProjectsRead}},
+				http.StatusBadRequest, "validation_failed", "department:invalid_format"),
 			create("a secret is not the caller's to choose", map[string]any{"name": "x", "department": "energy", "client_secret": "mine"},
 				http.StatusBadRequest, "unknown_field", "client_secret:unknown_field"),
 		})

@@ -57,6 +57,9 @@ func (s *Service) UpdateDepartment(ctx context.Context, p auth.Principal, code s
 	if !p.Is(auth.RoleAdmin) {
 		return Department{}, errAdminOnly
 	}
+	if !ValidDepartmentCode.MatchString(code) {
+		return Department{}, apperr.ErrNotFound // no department has such a code
+	}
 	now := s.clock()
 	var out Department
 	err := s.inTx(ctx, func(ctx context.Context) error {

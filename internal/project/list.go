@@ -107,6 +107,10 @@ func decodeCursor(s string, sort Sort) (*Cursor, bool) {
 	switch v := c.Value.(type) {
 	case nil:
 	case string:
+		// A name holds no control characters (PostgreSQL refuses NUL).
+		if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' }) {
+			return nil, false
+		}
 		if sort.Key != SortName {
 			if _, err := time.Parse(time.RFC3339Nano, v); err != nil {
 				return nil, false

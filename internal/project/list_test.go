@@ -65,6 +65,8 @@ func TestParseListQuery(t *testing.T) {
 			[]string{"cursor:invalid_value"}, nil},
 		{"cursor with a wrong value type", "sort=total_investment_yuan&cursor=" + EncodeCursor(Cursor{Sort: "total_investment_yuan", Value: "many", ID: "x"}),
 			[]string{"cursor:invalid_value"}, nil},
+		{"a name cursor with a NUL", "sort=name&cursor=" + EncodeCursor(Cursor{Sort: "name", Value: "x\x00", ID: "x"}),
+			[]string{"cursor:invalid_value"}, nil},
 		{"null cursor on a required key", "cursor=" + EncodeCursor(Cursor{Sort: "created_at", ID: "x"}), []string{"cursor:invalid_value"}, nil},
 		{"every problem at once", "limit=0&sort=x", []string{"limit:out_of_range", "sort:invalid_value"}, nil},
 	}

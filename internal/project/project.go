@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/auth"
 )
 
 // Department is a county department that owns projects.
@@ -290,4 +291,4 @@ func ValidateEntry(stage Stage, a Actual, today time.Time) error {
 }
 
 // ValidDepartmentCode matches the codes of departments.
-var ValidDepartmentCode = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
+var ValidDepartmentCode = auth.ValidDepartmentCode
