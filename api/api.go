@@ -13,10 +13,12 @@ type Problem struct {
 	// Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,
 	// forbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,
 	// payload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, internal.
-	Code      string       `json:"code" example:"validation_failed"`
-	Errors    []FieldError `json:"errors"`
-	Allowed   []string     `json:"allowed,omitempty"`
-	RequestID string       `json:"request_id" example:"4f9c2a7e1b3d5f60718293a4b5c6d7e8"`
+	Code   string       `json:"code" example:"validation_failed"`
+	Errors []FieldError `json:"errors"`
+	// Allowed names the permitted alternatives of an illegal_transition
+	// (the stages a project may move to; [] from a terminal stage).
+	Allowed   []string `json:"allowed,omitzero"`
+	RequestID string   `json:"request_id" example:"4f9c2a7e1b3d5f60718293a4b5c6d7e8"`
 }
 
 // FieldError is one problem with one field of a request.

@@ -3774,6 +3774,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "allowed": {
+                    "description": "Allowed names the permitted alternatives of an illegal_transition\n(the stages a project may move to; [] from a terminal stage).",
                     "type": "array",
                     "items": {
                         "type": "string"
@@ -4358,6 +4359,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "allowed": {
+                    "description": "Allowed names the permitted alternatives of an illegal_transition\n(the stages a project may move to; [] from a terminal stage).",
                     "type": "array",
                     "items": {
                         "type": "string"

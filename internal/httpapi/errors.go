@@ -124,6 +124,9 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		Allowed:   e.Allowed,
 		RequestID: rid,
 	}
+	if e.Kind == apperr.IllegalTransition && p.Allowed == nil {
+		p.Allowed = []string{} // none: the stage is terminal
+	}
 	var details []string
 	if d := pick(e.Detail, en); d != "" {
 		details = append(details, d)

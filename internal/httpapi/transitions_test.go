@@ -80,6 +80,12 @@ func TestMoves(t *testing.T) {
 		res = e.move(t, asEnergyEditor, p.ID, api.TransitionCreate{To: "suspended", OccurredOn: "2021-04-01", Note: "x"})
 		assert.Equal(t, []string{"landed", "started", "completed", "in_production", "at_capacity", "cancelled"}, res.problem(t).Allowed,
 			"an illegal move names the allowed targets")
+		// From a terminal stage there is nowhere to go, and the answer says so.
+		q := e.create(t, asEnergyEditor, map[string]any{"name": "终止的项目", "category": "solar_pv"})
+		require.Equal(t, http.StatusCreated, e.move(t, asEnergyEditor, q.ID, api.TransitionCreate{To: "cancelled", OccurredOn: "2021-04-01", Note: "企业退出"}).status)
+		res = e.move(t, asEnergyEditor, q.ID, api.TransitionCreate{To: "negotiating", OccurredOn: "2021-04-02"})
+		require.Equal(t, http.StatusUnprocessableEntity, res.status, "%s", res)
+		assert.Contains(t, string(res.body), `"allowed":[]`)
 		got, _ := e.get(t, asAdmin, p.ID)
 		assert.Equal(t, "signed", got.Stage, "refused moves change nothing")
 		assert.Len(t, e.history(t, asAdmin, p.ID), 1)
@@ -110,7 +116,7 @@ func TestMoves(t *testing.T) {
 		// The audit trail has every move.
 		n := 0
 		for _, en := range e.auditList(t, asBureau, nil) {
-			if en.Action == "project.stage_changed" {
+			if en.Action == "project.stage_changed" && en.ResourceID == p.ID {
 				n++
 			}
 		}

@@ -152,8 +152,10 @@ func Apply(p *Project, m Move, actor auth.Principal, lastMove *time.Time, today 
 		}
 		on := m.OccurredOn
 		for _, d := range p.Actual.dates() {
-			// started_on is the first start: a resumption leaves it.
-			if d.stage == m.To && !(d.stage == Started && *d.date != nil) {
+			// started_on is the first start: a resumption leaves it, even
+			// when the register does not know it (a project entered
+			// suspended), since the project started before.
+			if d.stage == m.To && !resumption && !(d.stage == Started && *d.date != nil) {
 				*d.date = &on
 			}
 		}

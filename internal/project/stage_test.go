@@ -136,6 +136,12 @@ func TestApplyRules(t *testing.T) {
 				assert.Equal(t, day("2020-04-01"), p.Actual.StartedOn)
 				assert.Equal(t, KindResumption, tr.Kind)
 			}},
+		{name: "a resumption is no first start, even when that is unknown", from: Suspended,
+			move: Move{To: Started, OccurredOn: *day("2021-03-15")},
+			check: func(t *testing.T, p Project, tr Transition) {
+				assert.Nil(t, p.Actual.StartedOn, "a project entered suspended started on a day the register does not know")
+				assert.Equal(t, KindResumption, tr.Kind)
+			}},
 		{name: "correction clears the dates after its target", from: InProduction,
 			actual: Actual{SignedOn: day("2020-01-01"), StartedOn: day("2020-03-01"), CompletedOn: day("2020-10-01"), ProductionOn: day("2020-12-01")},
 			move:   Move{To: Started, OccurredOn: today, Note: "竣工验收未通过", Correction: true},
