@@ -43,7 +43,7 @@ var fieldMessages = map[string]apperr.Text{
 	"required":          {ZH: "必填", EN: "is required"},
 	"too_long":          {ZH: "过长，最多 %s", EN: "is too long (at most %s)"},
 	"too_short":         {ZH: "过短，至少 %s 个字符", EN: "is too short (at least %s characters)"},
-	"invalid_format":    {ZH: "格式无效，应为 %s", EN: "has an invalid format (expected %s)"},
+	"invalid_format":    {ZH: "格式无效（应为 %s）", EN: "has an invalid format (expected %s)"},
 	"invalid_value":     {ZH: "取值无效，可选值：%s", EN: "is not one of: %s"},
 	"invalid_type":      {ZH: "类型错误，应为 %s", EN: "has the wrong type (expected %s)"},
 	"out_of_range":      {ZH: "超出范围 %s", EN: "is out of range %s"},

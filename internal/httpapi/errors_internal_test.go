@@ -66,3 +66,23 @@ func TestEveryKindHasAStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldMessage: a message whose parameter is empty ends cleanly, in
+// either language.
+func TestFieldMessage(t *testing.T) {
+	cases := []struct {
+		f    apperr.FieldError
+		en   bool
+		want string
+	}{
+		{apperr.FieldError{Code: "invalid_format"}, false, "格式无效"},
+		{apperr.FieldError{Code: "invalid_format"}, true, "has an invalid format"},
+		{apperr.FieldError{Code: "invalid_format", Param: "YYYY-MM"}, false, "格式无效（应为 YYYY-MM）"},
+		{apperr.FieldError{Code: "invalid_format", Param: "YYYY-MM"}, true, "has an invalid format (expected YYYY-MM)"},
+		{apperr.FieldError{Code: "required"}, false, "必填"},
+		{apperr.FieldError{Code: "no_such_code"}, false, "no_such_code"},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, fieldMessage(c.f, c.en), "%+v", c)
+	}
+}

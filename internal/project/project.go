@@ -133,9 +133,17 @@ func (c *checker) text(field, v string, max int, required bool) {
 		c.add(field, "required", "")
 	case n > max:
 		c.add(field, "too_long", strconv.Itoa(max))
-	case !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' }):
+	case !utf8.ValidString(v) || strings.ContainsFunc(v, unstorable):
 		c.add(field, "invalid_format", "")
 	}
+}
+
+// unstorable reports a character that a text field does not take: control
+// characters but the tab, and what XML, and so an XLSX cell, cannot hold
+// (U+FFFE, U+FFFF), so that every field survives an export and an import
+// unchanged.
+func unstorable(r rune) bool {
+	return r < 0x20 && r != '\t' || r == 0xFFFE || r == 0xFFFF
 }
 
 func (c *checker) enum(field, v string, ls []Label) {

@@ -58,6 +58,7 @@ func TestFieldsValidate(t *testing.T) {
 		{"name 200", func(f *Fields) { f.Name = strings.Repeat("风", 200) }, nil},
 		{"name 201", func(f *Fields) { f.Name = strings.Repeat("风", 201) }, []string{"name:too_long"}},
 		{"name control", func(f *Fields) { f.Name = "a\x00b" }, []string{"name:invalid_format"}},
+		{"name with a character XML cannot hold", func(f *Fields) { f.Name = "a\uFFFEb" }, []string{"name:invalid_format"}},
 		{"category", func(f *Fields) { f.Category = "coal" }, []string{"category:invalid_value"}},
 		{"department missing", func(f *Fields) { f.Department = "" }, []string{"department:required"}},
 		{"department format", func(f *Fields) { f.Department = "Energy" }, []string{"department:invalid_format"}},
