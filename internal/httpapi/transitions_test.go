@@ -211,3 +211,25 @@ func TestMoveNotBeforeThePreviousMove(t *testing.T) {
 		assert.Len(t, e.history(t, asAdmin, p.ID), 2)
 	})
 }
+
+// TestUndoCancellation: a project entered at started without its dates and
+// then cancelled by mistake is set back to started by a correction, as its
+// history says it was, and no start is recorded for the correction's day.
+func TestUndoCancellation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		p := e.create(t, asBureau, map[string]any{"name": "上墨家沟50兆瓦风电项目", "category": "wind", "department": "energy", "stage": "started"})
+		res := e.move(t, asBureau, p.ID, api.TransitionCreate{To: "cancelled", OccurredOn: "2021-06-01", Note: "误操作"})
+		require.Equal(t, http.StatusCreated, res.status, "%s", res)
+		res = e.move(t, asBureau, p.ID, api.TransitionCreate{To: "completed", OccurredOn: "2021-06-02", Note: "撤销误终止", Correction: true})
+		require.Equal(t, http.StatusUnprocessableEntity, res.status, "%s", res)
+		assert.Equal(t, []string{"planning", "negotiating", "signed", "landed", "started"}, res.problem(t).Allowed)
+		res = e.move(t, asBureau, p.ID, api.TransitionCreate{To: "started", OccurredOn: "2021-06-02", Note: "撤销误终止", Correction: true})
+		require.Equal(t, http.StatusCreated, res.status, "%s", res)
+		var r api.TransitionResult
+		res.decode(t, &r)
+		assert.Equal(t, "started", r.Project.Stage)
+		assert.Nil(t, r.Project.StartedOn)
+		assert.Equal(t, "correction", r.Transition.Kind)
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
@@ -371,6 +372,20 @@ func (s *Service) Move(ctx context.Context, p auth.Principal, id string, ifMatch
 		return Project{}, Transition{}, apperr.ErrVersionConflict
 	case pr.ArchivedAt != nil:
 		return Project{}, Transition{}, errArchived
+	}
+	if m.Correction && pr.Stage == Cancelled {
+		// How far back the correction may go: to the stage the
+		// cancellation left, which the history tells.
+		h, err := s.store.Transitions(ctx, ScopeOf(p), id)
+		if err != nil {
+			return Project{}, Transition{}, err
+		}
+		for _, t := range slices.Backward(h) {
+			if t.To == Cancelled && t.From != nil {
+				m.left = *t.From
+				break
+			}
+		}
 	}
 	now := s.clock()
 	before := pr

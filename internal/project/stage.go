@@ -34,6 +34,10 @@ type Move struct {
 	Note       string
 	Evidence   []Evidence
 	Correction bool
+
+	// left is the stage a cancelled project's cancellation left, from its
+	// history: a correction may set it back that far.
+	left Stage
 }
 
 // Terminal reports whether no move leaves the stage (corrections aside).
@@ -57,15 +61,19 @@ var moves = func() map[Stage][]Stage {
 func Targets(from Stage) []Stage { return slices.Clone(moves[from]) }
 
 // correctionTargets are the earlier main-line stages a correction may set
-// a project back to. A cancelled project goes back at most to the furthest
-// stage it had reached, as its actual dates tell (negotiating without any).
-func correctionTargets(from Stage, a Actual) []Stage {
+// a project back to. A cancelled project goes back at most to the stage its
+// cancellation left (left, from its history) or the furthest its actual
+// dates tell, whichever is further (negotiating without either).
+func correctionTargets(from Stage, a Actual, left Stage) []Stage {
 	r := from.rank()
 	switch from {
 	case Suspended:
 		r++ // a suspended project may be set back to started itself
 	case Cancelled:
 		r = Negotiating.rank() + 1
+		if left != "" && left != Cancelled {
+			r = max(r, left.rank()+1)
+		}
 		for _, d := range a.dates() {
 			if *d.date != nil {
 				r = max(r, d.stage.rank()+1)
@@ -118,7 +126,7 @@ func Apply(p *Project, m Move, actor auth.Principal, lastMove *time.Time, today 
 		if !actor.Is(auth.RoleAdmin, auth.RoleBureau) {
 			return Transition{}, apperr.New(apperr.Forbidden, "只有发改局或管理员可以更正阶段", "only the bureau or an administrator may correct a stage")
 		}
-		allowed := correctionTargets(from, p.Actual)
+		allowed := correctionTargets(from, p.Actual, m.left)
 		if !slices.Contains(allowed, m.To) {
 			return Transition{}, &apperr.Error{Kind: apperr.IllegalTransition, Allowed: stageNames(allowed),
 				Detail: apperr.Text{ZH: "更正只能退回到更早的阶段", EN: "a correction sets a project back to an earlier stage"}}

@@ -163,6 +163,18 @@ func TestApplyRules(t *testing.T) {
 				assert.Equal(t, Signed, p.Stage)
 				assert.Equal(t, day("2020-05-01"), p.Actual.SignedOn)
 			}},
+		{name: "a cancelled project entered without dates comes back to the stage its cancellation left", from: Cancelled,
+			move: Move{To: Started, OccurredOn: today, Note: "撤销误终止", Correction: true, left: Started},
+			check: func(t *testing.T, p Project, tr Transition) {
+				assert.Equal(t, Started, p.Stage)
+				assert.Nil(t, p.Actual.StartedOn, "a correction sets no date")
+				assert.Equal(t, KindCorrection, tr.Kind)
+			}},
+		{name: "a suspended project's cancellation undone as far as started", from: Cancelled,
+			move:  Move{To: Started, OccurredOn: today, Note: "撤销误终止", Correction: true, left: Suspended},
+			check: func(t *testing.T, p Project, tr Transition) { assert.Equal(t, Started, p.Stage) }},
+		{name: "no further than the stage the cancellation left", from: Cancelled,
+			move: Move{To: Completed, OccurredOn: today, Note: "误操作", Correction: true, left: Started}, kind: apperr.IllegalTransition},
 		{name: "a move is not a correction backwards", from: Started, move: Move{To: Signed, OccurredOn: today, Evidence: everyEvidence},
 			kind: apperr.IllegalTransition},
 	}
