@@ -41,9 +41,10 @@ type demoProject struct {
 
 // reportCitation opens the note of a demo project's history entry: the
 // stage it was at is what the report says of it, as of the end of 2020 for
-// the report's account of 2020 and as of the report's day for the rest. The
-// report names no day on which a project reached its stage, so no actual
-// date is set.
+// the report's account of 2020 and for the continuing (续建) projects of its
+// 2021 plan, which by that word were under way when 2021 began, and as of
+// the report's day for the rest. The report names no day on which a project
+// reached its stage, so no actual date is set.
 const reportCitation = "据《广灵县2020年国民经济和社会发展计划执行情况与2021年国民经济和社会发展计划（草案）的报告》（2021年4月7日）："
 
 // Projects returns the demo projects as register entries.

@@ -26,15 +26,20 @@ func TestProjects(t *testing.T) {
 		require.NotContains(t, byName, e.Name, "one entry per project")
 		byName[e.Name] = e
 		// The history entry of a project past planning is dated by what the
-		// report describes: the end of 2020, or the report's day.
-		if e.Stage == project.Planning {
+		// report describes: the end of 2020, or the report's day. A
+		// continuing (续建) project was under way when 2021 began.
+		switch {
+		case e.Stage == project.Planning:
 			assert.Nil(t, e.AsOf, e.Name)
-		} else if assert.NotNil(t, e.AsOf, e.Name) {
+		case !assert.NotNil(t, e.AsOf, e.Name):
+		case e.BuildType == project.Continuing:
+			assert.Equal(t, "2020-12-31", e.AsOf.Format(time.DateOnly), e.Name)
+		default:
 			assert.Contains(t, []string{"2020-12-31", "2021-04-07"}, e.AsOf.Format(time.DateOnly), e.Name)
 		}
 		assert.True(t, strings.HasPrefix(e.Note, reportCitation), e.Name)
 	}
-	for name, asOf := range map[string]string{"晨风50兆瓦风电项目": "2020-12-31", "县中医院业务用房建设项目": "2020-12-31", "朋宇10万吨锌合金锭项目": "2021-04-07"} {
+	for name, asOf := range map[string]string{"晨风50兆瓦风电项目": "2020-12-31", "县中医院业务用房建设项目": "2020-12-31", "朋宇10万吨锌合金锭项目": "2020-12-31", "秦淮大数据项目": "2021-04-07"} {
 		assert.Equal(t, asOf, byName[name].AsOf.Format(time.DateOnly), name)
 	}
 	want := map[string]struct {
