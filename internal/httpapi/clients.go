@@ -82,9 +82,9 @@ func (h *handlers) createClient(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	// A replay answers the secret again, to the same caller with the same key
-	// within 24 hours: a client that lost the first answer must not be left
-	// with a registered system it cannot sign in as.
+	// The secret is stored only as a hash (CONTRACT §2), in the idempotency
+	// record too: a replay answers the client without it, and whoever lost
+	// the first answer rotates the secret.
 	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.ClientCreate
 		if err := decodeStrict(body, &in); err != nil {
@@ -94,7 +94,8 @@ func (h *handlers) createClient(c *gin.Context) {
 		if err != nil {
 			return created{}, err
 		}
-		return created{location: "/api/v1/clients/" + cl.ID, etag: etag(cl.Version), body: toClientResponse(cl, secret)}, nil
+		return created{location: "/api/v1/clients/" + cl.ID, etag: etag(cl.Version), body: toClientResponse(cl, secret),
+			kept: toClientResponse(cl, "")}, nil
 	})
 }
 

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
@@ -143,4 +146,37 @@ func testIdempotencyKeyExpires(t *testing.T, db *database.DB) {
 	// And the new answer is the one remembered now.
 	replay := e.do(t, keyed(asBureau, "daily-1", body))
 	assert.Equal(t, string(later.body), string(replay.body))
+}
+
+// TestIdempotentClientKeepsNoSecret: a client's secret is answered once and
+// stored only as a hash, in the idempotency record too: a replay answers
+// the client without it.
+func TestIdempotentClientKeepsNoSecret(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		req := request{principal: asAdmin, method: http.MethodPost, path: clientsPath,
+			body:    api.ClientCreate{Name: "能源局系统", Department: "energy", Scopes: []string{auth.ScopeProjectsRead}},
+			headers: map[string]string{"Idempotency-Key": "client-1"}}
+		first := e.do(t, req)
+		require.Equal(t, http.StatusCreated, first.status, "%s", first)
+		var c api.Client
+		first.decode(t, &c)
+		require.NotEmpty(t, c.ClientSecret)
+
+		again := e.do(t, req)
+		require.Equal(t, http.StatusCreated, again.status, "%s", again)
+		assert.Equal(t, "true", again.header.Get("Idempotent-Replayed"))
+		assert.NotContains(t, string(again.body), c.ClientSecret)
+		var r api.Client
+		again.decode(t, &r)
+		assert.Equal(t, c.ClientID, r.ClientID)
+		assert.Empty(t, r.ClientSecret)
+
+		q, done := db.Conn(context.Background())
+		defer done()
+		var bodies [][]byte
+		require.NoError(t, q.Table("idempotency_keys").Pluck("body", &bodies).Error)
+		require.Len(t, bodies, 1)
+		assert.NotContains(t, string(bodies[0]), c.ClientSecret, "no record holds the secret")
+	})
 }

@@ -21,6 +21,9 @@ type created struct {
 	location string
 	etag     string
 	body     any
+	// kept, when set, is what the idempotency record keeps and a replay
+	// answers instead of body: the answer without a secret.
+	kept any
 }
 
 // errRetryFound ends a retry that found no twin to replay.
@@ -77,7 +80,11 @@ func (h *handlers) idempotent(c *gin.Context, p auth.Principal, create func(ctx 
 			if err != nil {
 				return err
 			}
-			b, err := json.Marshal(out.body)
+			kept := out.body
+			if out.kept != nil {
+				kept = out.kept
+			}
+			b, err := json.Marshal(kept)
 			if err != nil {
 				return err
 			}
