@@ -226,6 +226,25 @@ func keepHealth(ctx context.Context, projects *project.Service, every time.Durat
 	}
 }
 
+// forgetKeys deletes expired idempotency records every so often, until ctx
+// ends.
+func forgetKeys(ctx context.Context, keys *idempotency.Store, every time.Duration, log *slog.Logger) {
+	for {
+		n, err := keys.Purge(ctx, time.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("purge idempotency records", slog.Any("error", err))
+		case n > 0:
+			log.Info("idempotency records purged", slog.Int64("records", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, ready func(net.Addr)) error {
 	log.Info("starting", slog.Any("config", cfg))
 	if cfg.PasswordCost < auth.DefaultPasswordCost {
@@ -257,6 +276,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		a.audit.Run(ctx, func(err error) { log.Error("seal audit entries", slog.Any("error", err)) })
 	})
 	background.Go(func() { keepHealth(ctx, a.projects, cfg.HealthRefreshInterval, log) })
+	background.Go(func() { forgetKeys(ctx, idempotency.New(a.db), time.Hour, log) })
 	if cfg.PprofAddr != "" {
 		background.Go(func() { servePprof(ctx, cfg.PprofAddr, log) })
 	}

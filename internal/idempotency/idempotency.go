@@ -70,6 +70,15 @@ func (s *Store) Get(ctx context.Context, principal, key string, now time.Time) (
 	return Record(r), err
 }
 
+// Purge deletes the records that expired before now and reports how many:
+// an answer is kept no longer than a retry may ask for it.
+func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
+	q, done := s.db.Conn(ctx)
+	defer done()
+	res := q.Where("created_at <= ?", now.UTC().Add(-TTL)).Delete(&recordRow{})
+	return res.RowsAffected, res.Error
+}
+
 // Put stores a record, replacing an expired one with the same key.
 func (s *Store) Put(ctx context.Context, rec Record) error {
 	q, done := s.db.Conn(ctx)

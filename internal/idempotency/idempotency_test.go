@@ -153,3 +153,24 @@ func TestStore(t *testing.T) {
 		})
 	})
 }
+
+// TestPurge: expired records go, live ones stay, as Get sees them.
+func TestPurge(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		st := idempotency.New(db)
+		ctx := context.Background()
+		require.NoError(t, st.Put(ctx, record("user-1", "old", clock)))
+		require.NoError(t, st.Put(ctx, record("user-1", "new", clock.Add(time.Hour))))
+
+		now := clock.Add(idempotency.TTL)
+		n, err := st.Purge(ctx, now)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n, "the record a day old expired")
+		_, err = st.Get(ctx, "user-1", "new", now)
+		require.NoError(t, err, "the live one stays")
+		n, err = st.Purge(ctx, now)
+		require.NoError(t, err)
+		assert.Zero(t, n)
+	})
+}
