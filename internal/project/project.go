@@ -186,6 +186,12 @@ func (f *Fields) Normalize() {
 	if f.Funding == nil {
 		f.Funding = []Funding{}
 	}
+	if c := f.Capacity; c != nil && !math.IsInf(*c, 0) && !math.IsNaN(*c) {
+		// Excel keeps 15 significant digits: so does the register, so that
+		// a capacity comes back unchanged from an exported file.
+		r, _ := strconv.ParseFloat(strconv.FormatFloat(*c, 'g', 15, 64), 64)
+		f.Capacity = &r
+	}
 }
 
 // Validate checks the writable fields and returns every problem at once.

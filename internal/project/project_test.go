@@ -99,6 +99,13 @@ func TestNormalize(t *testing.T) {
 	assert.Equal(t, New, f.BuildType)
 	assert.Equal(t, KeyLevel("none"), f.KeyLevel)
 	assert.NotNil(t, f.Funding)
+
+	// A capacity keeps Excel's 15 significant digits.
+	for in, want := range map[float64]float64{123456789.123456789: 123456789.123457, 50: 50, 0.1: 0.1, 1e-7: 1e-7} {
+		f := Fields{Capacity: &in}
+		f.Normalize()
+		assert.Equal(t, want, *f.Capacity, "%v", in)
+	}
 }
 
 func TestValidateEntry(t *testing.T) {
