@@ -61,6 +61,14 @@ var fieldMessages = map[string]apperr.Text{
 	"only_when":         {ZH: "仅在状态为 %s 时填写", EN: "is set only when the status is %s"},
 }
 
+// bareMessages render the codes whose message names a parameter when the
+// error has none.
+var bareMessages = map[string]apperr.Text{
+	"invalid_format": {ZH: "格式无效", EN: "has an invalid format"},
+	"invalid_value":  {ZH: "取值无效", EN: "is not a valid value"},
+	"invalid_type":   {ZH: "类型错误", EN: "has the wrong type"},
+}
+
 var matcher = language.NewMatcher([]language.Tag{language.SimplifiedChinese, language.English})
 
 // english reports whether the client prefers English over Chinese.
@@ -92,10 +100,12 @@ func fieldMessage(f apperr.FieldError, en bool) string {
 	if !ok {
 		return f.Code
 	}
+	if b, ok := bareMessages[f.Code]; ok && f.Param == "" {
+		t = b
+	}
 	msg := pick(t, en)
 	if strings.Contains(msg, "%s") {
 		msg = fmt.Sprintf(msg, f.Param)
-		msg = strings.TrimSuffix(strings.TrimSuffix(msg, "（应为 ）"), " (expected )")
 	}
 	return msg
 }

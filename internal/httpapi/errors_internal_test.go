@@ -79,6 +79,9 @@ func TestFieldMessage(t *testing.T) {
 		{apperr.FieldError{Code: "invalid_format"}, true, "has an invalid format"},
 		{apperr.FieldError{Code: "invalid_format", Param: "YYYY-MM"}, false, "格式无效（应为 YYYY-MM）"},
 		{apperr.FieldError{Code: "invalid_format", Param: "YYYY-MM"}, true, "has an invalid format (expected YYYY-MM)"},
+		{apperr.FieldError{Code: "invalid_value"}, false, "取值无效"},
+		{apperr.FieldError{Code: "invalid_value"}, true, "is not a valid value"},
+		{apperr.FieldError{Code: "invalid_value", Param: "a,b"}, false, "取值无效，可选值：a,b"},
 		{apperr.FieldError{Code: "required"}, false, "必填"},
 		{apperr.FieldError{Code: "no_such_code"}, false, "no_such_code"},
 	}
