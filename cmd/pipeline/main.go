@@ -206,36 +206,16 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users}, nil
 }
 
-// keepHealth brings the stored health of projects up to date now and then
-// at every interval, until ctx ends: health turns yellow and red with the
-// passing of days, when nobody writes anything.
-func keepHealth(ctx context.Context, projects *project.Service, every time.Duration, log *slog.Logger) {
+// repeat runs a chore now and then at every interval, until ctx ends, and
+// logs its error, or, when it did something, how many things it did.
+func repeat(ctx context.Context, every time.Duration, log *slog.Logger, failed, did, things string, chore func(context.Context) (int64, error)) {
 	for {
-		n, err := projects.RefreshHealth(ctx)
+		n, err := chore(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			log.Error("refresh project health", slog.Any("error", err))
+			log.Error(failed, slog.Any("error", err))
 		case n > 0:
-			log.Info("project health refreshed", slog.Int("projects", n))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(every):
-		}
-	}
-}
-
-// forgetKeys deletes expired idempotency records every so often, until ctx
-// ends.
-func forgetKeys(ctx context.Context, keys *idempotency.Store, every time.Duration, log *slog.Logger) {
-	for {
-		n, err := keys.Purge(ctx, time.Now())
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("purge idempotency records", slog.Any("error", err))
-		case n > 0:
-			log.Info("idempotency records purged", slog.Int64("records", n))
+			log.Info(did, slog.Int64(things, n))
 		}
 		select {
 		case <-ctx.Done():
@@ -268,15 +248,29 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return err
 	}
-	// Background work: the audit sealer and the health refresher. They stop
-	// before the database closes.
+	// Background work: the audit sealer, the health refresher and the
+	// purge of idempotency records. They stop before the database closes.
 	ctx, stop := context.WithCancel(ctx)
 	var background sync.WaitGroup
 	background.Go(func() {
 		a.audit.Run(ctx, func(err error) { log.Error("seal audit entries", slog.Any("error", err)) })
 	})
-	background.Go(func() { keepHealth(ctx, a.projects, cfg.HealthRefreshInterval, log) })
-	background.Go(func() { forgetKeys(ctx, idempotency.New(a.db), time.Hour, log) })
+	// Health turns yellow and red with the passing of days, when nobody
+	// writes anything: the stored health is brought up to date at every
+	// interval.
+	background.Go(func() {
+		repeat(ctx, cfg.HealthRefreshInterval, log, "refresh project health", "project health refreshed", "projects",
+			func(ctx context.Context) (int64, error) {
+				n, err := a.projects.RefreshHealth(ctx)
+				return int64(n), err
+			})
+	})
+	// An idempotency record is kept no longer than a retry may ask for it.
+	keys := idempotency.New(a.db)
+	background.Go(func() {
+		repeat(ctx, time.Hour, log, "purge idempotency records", "idempotency records purged", "records",
+			func(ctx context.Context) (int64, error) { return keys.Purge(ctx, time.Now()) })
+	})
 	if cfg.PprofAddr != "" {
 		background.Go(func() { servePprof(ctx, cfg.PprofAddr, log) })
 	}

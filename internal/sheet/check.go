@@ -53,10 +53,8 @@ func checkWorkbook(b []byte) error {
 			parts[name] = buf.Bytes()
 		}
 	}
-	if bytes.Contains(parts["xl/workbook.xml"], []byte("date1904")) {
-		if err := checkDate1904(parts["xl/workbook.xml"]); err != nil {
-			return err
-		}
+	if err := checkDate1904(parts["xl/workbook.xml"]); err != nil {
+		return err
 	}
 	strs := -1 // no shared strings part
 	if ss, ok := parts["xl/sharedstrings.xml"]; ok {
@@ -82,24 +80,12 @@ var (
 // checkDate1904 refuses a workbook that counts its dates from 1904 (old
 // Excel for Mac): its date cells would be read four years early.
 func checkDate1904(x []byte) error {
-	d := xml.NewDecoder(bytes.NewReader(x))
-	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
+	return tokens(x, func(_ *xml.Decoder, se xml.StartElement) error {
+		if v, _ := attr(se, "date1904"); se.Name.Local == "workbookPr" && (v == "1" || v == "true") {
+			return errDate1904
 		}
-		if err != nil {
-			return err
-		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "workbookPr" {
-			for _, a := range se.Attr {
-				if a.Name.Local == "date1904" && (a.Value == "1" || a.Value == "true") {
-					return errDate1904
-				}
-			}
-			return nil
-		}
-	}
+		return nil
+	})
 }
 
 // tokens runs a strict decoder over x, refusing declarations of entities
