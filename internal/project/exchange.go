@@ -578,11 +578,11 @@ func (imp *importer) department(v string) (string, bool) {
 	return code, ok
 }
 
-// readHeader maps the file's header row to columns.
 // maxImportColumns bounds how far to the right the header row may name a
 // column: the register file has fewer than 30.
 const maxImportColumns = 100
 
+// readHeader maps the file's header row to columns.
 func (imp *importer) readHeader(cells []string) error {
 	imp.has = map[string]bool{}
 	// Blank cells after the last heading are no columns; a heading far to

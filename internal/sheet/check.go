@@ -40,8 +40,16 @@ func checkWorkbook(b []byte) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
+		// Every entry is read to its end, so that its checksum is checked;
+		// only the parts checked below are kept.
+		name := strings.ToLower(f.Name)
+		keep := path.Ext(name) == ".xml" && (strings.HasPrefix(name, "xl/worksheets/") || name == "xl/sharedstrings.xml" || name == "xl/workbook.xml")
 		var buf bytes.Buffer
-		n, err := io.Copy(&buf, io.LimitReader(rc, unzipLimit-total+1))
+		var to io.Writer = io.Discard
+		if keep {
+			to = &buf
+		}
+		n, err := io.Copy(to, io.LimitReader(rc, unzipLimit-total+1))
 		_ = rc.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err) // zip.ErrChecksum among them
@@ -49,7 +57,7 @@ func checkWorkbook(b []byte) error {
 		if total += n; total > unzipLimit {
 			return errTooLarge
 		}
-		if name := strings.ToLower(f.Name); path.Ext(name) == ".xml" && (strings.HasPrefix(name, "xl/worksheets/") || name == "xl/sharedstrings.xml" || name == "xl/workbook.xml") {
+		if keep {
 			parts[name] = buf.Bytes()
 		}
 	}
