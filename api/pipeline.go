@@ -1,6 +1,6 @@
 package api
 
-// HealthReason is one health rule that fired (CONTRACT §6).
+// HealthReason is one health rule that fired (docs/stages.md, "Health").
 type HealthReason struct {
 	Rule  string `json:"rule" example:"planned_start_missed" enums:"planned_start_missed,planned_completion_missed,planned_production_missed,investment_behind,blocker_overdue,funding_over_plan"`
 	Level string `json:"level" example:"yellow" enums:"yellow,red"`

@@ -22,7 +22,7 @@ type TargetRate struct {
 	Target float64 `json:"target" example:"1"`
 }
 
-// StartRate is 新建项目开工率 on both bases (CONTRACT §6).
+// StartRate is 新建项目开工率 on both bases (docs/stats.md).
 type StartRate struct {
 	// New projects planned to start in the year.
 	Annual Rate `json:"annual"`

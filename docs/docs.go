@@ -1977,7 +1977,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Computes the traffic light (CONTRACT §6) for a day, past or future, from what the register holds now: the plans, the actual dates and the blockers as they stood that day. The project's stored health is this for today.",
+                "description": "Computes the traffic light (docs/stages.md) for a day, past or future, from what the register holds now: the plans, the actual dates and the blockers as they stood that day. The project's stored health is this for today.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -2209,7 +2209,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Sets the project's planned investment for the year (CONTRACT §5), creating the plan or replacing it; the audit trail keeps the old figure. If-Match is optional and names the plan's version.",
+                "description": "Sets the project's planned investment for the year (docs/stages.md), creating the plan or replacing it; the audit trail keeps the old figure. If-Match is optional and names the plan's version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -2625,7 +2625,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Records a stage move (CONTRACT §4): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.",
+                "description": "Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.",
                 "consumes": [
                     "application/json"
                 ],
@@ -2876,7 +2876,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "CONTRACT §6 over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.",
+                "description": "The KPIs of docs/stats.md over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.",
                 "produces": [
                     "application/json",
                     "application/problem+json"

@@ -53,7 +53,7 @@ func hasPrefix(list []string, prefixes ...string) []string {
 	return hits
 }
 
-// TestLayering holds the direction of imports that STYLE.md sets: the wire
+// TestLayering holds the direction of imports that docs/architecture.md sets: the wire
 // types know only the standard library, the domain knows neither HTTP nor
 // SQL, only stores touch GORM and only httpapi touches gin.
 func TestLayering(t *testing.T) {
@@ -64,7 +64,7 @@ func TestLayering(t *testing.T) {
 		module + "/internal/audit/auditdb",
 	}
 	domain := []string{
-		module + "/internal/apperr", module + "/internal/config", module + "/internal/auth",
+		module + "/internal/apperr", module + "/internal/config", module + "/internal/auth", module + "/internal/identity",
 		module + "/internal/project", module + "/internal/seed",
 		module + "/internal/audit",
 	}

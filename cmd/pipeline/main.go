@@ -38,6 +38,7 @@ import (
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
@@ -193,15 +194,10 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		return nil, err
 	}
 	auditor := audit.NewService(auditdb.New(db), time.Now)
-	// Package auth cannot import audit (audit names auth's principals), so
-	// it takes a function.
-	auditAuth := func(ctx context.Context, p auth.Principal, action, kind, id string, before, after any) error {
-		return auditor.Append(ctx, p, audit.Record{Action: action, ResourceType: kind, ResourceID: id, Before: before, After: after})
-	}
 	projects := project.NewService(projectdb.New(db), db, auditor, time.Now, newID)
 	projects.SetHealthRules(cfg.HealthRules())
 	projects.SetStatsCacheTTL(cfg.StatsCacheTTL)
-	users := auth.NewService(authdb.New(db), db, tokens, auditAuth, time.Now, newID)
+	users := auth.NewService(authdb.New(db), db, tokens, auditor, time.Now, newID)
 	users.SetPasswordCost(cfg.PasswordCost)
 	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users}, nil
 }
@@ -397,7 +393,7 @@ func auditVerify(ctx context.Context, cfg config.Config, log *slog.Logger, stdou
 		return err
 	}
 	defer db.Close()
-	operator := auth.Principal{Subject: "cli", Name: "cli", Role: auth.RoleAdmin}
+	operator := identity.Principal{Subject: "cli", Name: "cli", Role: identity.RoleAdmin}
 	res, err := audit.NewService(auditdb.New(db), time.Now).Verify(ctx, operator)
 	if err != nil {
 		return fmt.Errorf("audit verify: %w", err)
@@ -412,7 +408,7 @@ func auditVerify(ctx context.Context, cfg config.Config, log *slog.Logger, stdou
 
 // operatorPrincipal is who the operator commands act as; the audit trail
 // records their changes under this name.
-var operatorPrincipal = auth.Principal{Subject: "operator", Name: "operator (command line)", Role: auth.RoleAdmin}
+var operatorPrincipal = identity.Principal{Subject: "operator", Name: "operator (command line)", Role: identity.RoleAdmin}
 
 // admin runs the user and client commands of an operator at the console.
 func admin(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, getenv func(string) string, cmd string, args []string) error {
@@ -432,7 +428,7 @@ func admin(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		if len(args) == 4 {
 			dept = args[3]
 		}
-		u, err := a.auth.CreateUser(ctx, operatorPrincipal, args[1], password, auth.Role(args[2]), dept)
+		u, err := a.auth.CreateUser(ctx, operatorPrincipal, args[1], password, identity.Role(args[2]), dept)
 		if err != nil {
 			return err
 		}

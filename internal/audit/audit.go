@@ -1,4 +1,4 @@
-// Package audit keeps the audit trail of CONTRACT §7: one entry per change,
+// Package audit keeps the audit trail (docs/audit.md): one entry per change,
 // written in the same transaction as the change, each sealed with a SHA-256
 // hash over the previous entry's hash and its own content, so that altering,
 // inserting or removing an entry breaks the chain where it happened. It knows
@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // Record is what a change says about itself. Before and After are snapshots
@@ -90,8 +90,8 @@ func NewService(store Store, now func() time.Time) *Service {
 
 var errAuditor = apperr.New(apperr.Forbidden, "只有发改局或管理员可以查看审计日志", "only the bureau or an administrator may read the audit trail")
 
-func canRead(p auth.Principal) error {
-	if !p.Is(auth.RoleAdmin, auth.RoleBureau) {
+func canRead(p identity.Principal) error {
+	if !p.Is(identity.RoleAdmin, identity.RoleBureau) {
 		return errAuditor
 	}
 	return nil
@@ -102,7 +102,7 @@ func canRead(p auth.Principal) error {
 // staged there and sealed into the chain after the commit (Flush, Run), so
 // that concurrent changes do not queue on the chain. The request ID comes
 // from ctx (WithRequestID).
-func (s *Service) Append(ctx context.Context, p auth.Principal, r Record) error {
+func (s *Service) Append(ctx context.Context, p identity.Principal, r Record) error {
 	e, err := s.Entry(ctx, p, r)
 	if err != nil {
 		return err
@@ -116,7 +116,7 @@ func (s *Service) Append(ctx context.Context, p auth.Principal, r Record) error 
 
 // Entry is the entry that Append would stage for r, for a store that stages
 // it itself, in one statement with the change; call Staged once it commits.
-func (s *Service) Entry(ctx context.Context, p auth.Principal, r Record) (Entry, error) {
+func (s *Service) Entry(ctx context.Context, p identity.Principal, r Record) (Entry, error) {
 	if r.Action == "" || r.ResourceType == "" || r.ResourceID == "" {
 		return Entry{}, errors.New("audit: a record needs an action, a resource type and a resource ID")
 	}
@@ -184,7 +184,7 @@ func snapshot(v any) (json.RawMessage, error) {
 }
 
 // List returns one page of entries, oldest first.
-func (s *Service) List(ctx context.Context, p auth.Principal, q Query) (Page, error) {
+func (s *Service) List(ctx context.Context, p identity.Principal, q Query) (Page, error) {
 	if err := canRead(p); err != nil {
 		return Page{}, err
 	}
@@ -209,7 +209,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, q Query) (Page, er
 
 // Verify walks the whole chain in ID order, a batch at a time, recomputing
 // each hash and checking each link.
-func (s *Service) Verify(ctx context.Context, p auth.Principal) (Result, error) {
+func (s *Service) Verify(ctx context.Context, p identity.Principal) (Result, error) {
 	if err := canRead(p); err != nil {
 		return Result{}, err
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // chain returns n correctly sealed entries with IDs 1..n.
@@ -55,7 +55,7 @@ func (w *walker) Walk(_ context.Context, after int64, limit int) ([]Entry, error
 	return out, nil
 }
 
-var bureau = auth.Principal{Subject: "u1", Name: "bureau", Role: auth.RoleBureau}
+var bureau = identity.Principal{Subject: "u1", Name: "bureau", Role: identity.RoleBureau}
 
 // TestVerify walks chains with one kind of damage each, in batches smaller
 // than the chain so that damage at a batch boundary is seen too.
@@ -124,10 +124,10 @@ func TestVerify(t *testing.T) {
 func TestOnlyTheBureauReadsTheTrail(t *testing.T) {
 	t.Parallel()
 	s := NewService(&walker{}, time.Now)
-	for _, r := range auth.Roles {
-		p := auth.Principal{Subject: "x", Name: "x", Role: r}
+	for _, r := range identity.Roles {
+		p := identity.Principal{Subject: "x", Name: "x", Role: r}
 		_, verifyErr := s.Verify(context.Background(), p)
-		if r == auth.RoleAdmin || r == auth.RoleBureau {
+		if r == identity.RoleAdmin || r == identity.RoleBureau {
 			assert.NoError(t, verifyErr, r)
 			continue
 		}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // RefreshToken is one link of a sign-in session. Tokens are single use: each
@@ -88,8 +90,21 @@ type Transactor interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
-// AuditFunc records a change in the audit trail, in the caller's transaction.
-type AuditFunc func(ctx context.Context, p Principal, action, resourceType, resourceID string, before, after any) error
+// Auditor records a change in the audit trail, in the transaction carried by
+// ctx, so that the entry commits with the change or not at all.
+type Auditor interface {
+	Append(ctx context.Context, p identity.Principal, r audit.Record) error
+}
+
+// noAudit records nothing, for a Service made without an Auditor.
+type noAudit struct{}
+
+func (noAudit) Append(context.Context, identity.Principal, audit.Record) error { return nil }
+
+// record appends the entry of a change made by p to the audit trail.
+func (s *Service) record(ctx context.Context, p identity.Principal, action, resourceType, resourceID string, before, after any) error {
+	return s.audit.Append(ctx, p, audit.Record{Action: action, ResourceType: resourceType, ResourceID: resourceID, Before: before, After: after})
+}
 
 // Sign-in limits: failures counted per username and per client address in a
 // fixed window, kept in the database so that every replica sees them.
@@ -99,9 +114,6 @@ const (
 	MaxFailuresPerAddr = 20
 	RefreshTTL         = 12 * time.Hour
 )
-
-// ClientScopes are the scopes a client may be granted.
-var ClientScopes = []string{ScopeProjectsRead, ScopeProjectsWrite, ScopeProgressWrite, ScopeIssuesWrite, ScopeEventsRead}
 
 func randomToken(prefix string, n int) string {
 	b := make([]byte, n)
@@ -133,7 +145,7 @@ type activeEntry struct {
 const activeTTL = 30 * time.Second
 
 // Active reports whether the principal's account or client is still enabled.
-func (s *Service) Active(ctx context.Context, p Principal) (bool, error) {
+func (s *Service) Active(ctx context.Context, p identity.Principal) (bool, error) {
 	now := s.now()
 	s.active.mu.Lock()
 	e, ok := s.active.entries[p.Subject]
@@ -189,7 +201,7 @@ func overLimit(ws map[string]Window, userKey, addrKey string, now time.Time) err
 
 // issue makes an access token and, for users, the first refresh token of a
 // family (or the next one of familyID).
-func (s *Service) issue(ctx context.Context, p Principal, familyID string) (Token, error) {
+func (s *Service) issue(ctx context.Context, p identity.Principal, familyID string) (Token, error) {
 	at, err := s.tokens.Issue(p)
 	if err != nil {
 		return Token{}, err
@@ -211,8 +223,8 @@ func (s *Service) issue(ctx context.Context, p Principal, familyID string) (Toke
 	return tok, err
 }
 
-func principalOf(u User) Principal {
-	return Principal{Subject: u.ID, Name: u.Username, Role: u.Role, Department: u.Department}
+func principalOf(u User) identity.Principal {
+	return identity.Principal{Subject: u.ID, Name: u.Username, Role: u.Role, Department: u.Department}
 }
 
 var errBadRefresh = apperr.New(apperr.Unauthenticated, "刷新令牌无效、已使用或已过期，请重新登录", "the refresh token is invalid, used or expired; sign in again")
@@ -249,7 +261,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Token, error) {
 		if out, err = s.issue(ctx, p, t.FamilyID); err != nil {
 			return err
 		}
-		return s.audit(ctx, p, "auth.refresh", "user", u.ID, nil, nil)
+		return s.record(ctx, p, "auth.refresh", "user", u.ID, nil, nil)
 	})
 	if reused != "" {
 		// Outside the failed transaction, so the revocation stays.
@@ -275,11 +287,11 @@ func (s *Service) Logout(ctx context.Context, raw string) error {
 		if err := s.store.RevokeFamily(ctx, t.FamilyID, now); err != nil {
 			return err
 		}
-		actor := Principal{Subject: t.UserID, Name: t.UserID}
+		actor := identity.Principal{Subject: t.UserID, Name: t.UserID}
 		if u, err := s.store.UserByID(ctx, t.UserID); err == nil {
 			actor = principalOf(u)
 		}
-		return s.audit(ctx, actor, "auth.logout", "user", t.UserID, nil, nil)
+		return s.record(ctx, actor, "auth.logout", "user", t.UserID, nil, nil)
 	})
 }
 
@@ -325,17 +337,17 @@ func (s *Service) ClientCredentials(ctx context.Context, clientID, secret, scope
 		if tok, err = s.issue(ctx, p, ""); err != nil {
 			return err
 		}
-		return s.audit(ctx, p, "auth.token", "client", c.ID, nil, map[string]any{"scope": strings.Join(granted, " ")})
+		return s.record(ctx, p, "auth.token", "client", c.ID, nil, map[string]any{"scope": strings.Join(granted, " ")})
 	})
 	return tok, granted, err
 }
 
-func clientPrincipal(c Client, scopes []string) Principal {
-	role := RoleDeptViewer
+func clientPrincipal(c Client, scopes []string) identity.Principal {
+	role := identity.RoleDeptViewer
 	for _, sc := range scopes {
 		if strings.HasSuffix(sc, ":write") {
-			role = RoleDeptEditor
+			role = identity.RoleDeptEditor
 		}
 	}
-	return Principal{Subject: c.ID, Name: c.Name, Role: role, Department: c.Department, ClientID: c.ClientID, Scopes: scopes}
+	return identity.Principal{Subject: c.ID, Name: c.Name, Role: role, Department: c.Department, ClientID: c.ClientID, Scopes: scopes}
 }

@@ -12,19 +12,20 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // MaxTokenBytes bounds an access token; a longer one is refused unparsed.
 const MaxTokenBytes = 4096
 
-// claims are the access token's claims (CONTRACT §2).
+// claims are the access token's claims (docs/api.md, "Sign-in").
 type claims struct {
 	jwt.RegisteredClaims
-	ClientID string `json:"client_id,omitempty"`
-	Role     Role   `json:"role"`
-	Dept     string `json:"dept,omitempty"`
-	Scope    string `json:"scope,omitempty"`
-	Name     string `json:"name,omitempty"`
+	ClientID string        `json:"client_id,omitempty"`
+	Role     identity.Role `json:"role"`
+	Dept     string        `json:"dept,omitempty"`
+	Scope    string        `json:"scope,omitempty"`
+	Name     string        `json:"name,omitempty"`
 }
 
 // Tokens issues and verifies access tokens.
@@ -47,7 +48,7 @@ type verified struct {
 }
 
 type verifiedEntry struct {
-	p   Principal
+	p   identity.Principal
 	exp time.Time
 	nbf time.Time
 }
@@ -77,7 +78,7 @@ func NewTokens(keys *KeySet, issuer, audience string, ttl time.Duration, now fun
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
 // Issue signs an access token for p.
-func (t *Tokens) Issue(p Principal) (string, error) {
+func (t *Tokens) Issue(p identity.Principal) (string, error) {
 	now := t.now().UTC()
 	jti := make([]byte, 16)
 	if _, err := rand.Read(jti); err != nil {
@@ -102,9 +103,9 @@ var errBadToken = apperr.New(apperr.Unauthenticated, "访问令牌无效或已�
 
 // Verify checks an access token and returns its principal. Any fault, of
 // form, signature, algorithm, issuer, audience or time, is Unauthenticated.
-func (t *Tokens) Verify(raw string) (Principal, error) {
+func (t *Tokens) Verify(raw string) (identity.Principal, error) {
 	if len(raw) > MaxTokenBytes || strings.Count(raw, ".") != 2 {
-		return Principal{}, errBadToken
+		return identity.Principal{}, errBadToken
 	}
 	key := sha256.Sum256([]byte(raw))
 	now := t.now()
@@ -116,7 +117,7 @@ func (t *Tokens) Verify(raw string) (Principal, error) {
 	}
 	p, exp, nbf, err := t.verify(raw)
 	if err != nil {
-		return Principal{}, err
+		return identity.Principal{}, err
 	}
 	t.seen.mu.Lock()
 	if len(t.seen.entries) >= maxVerified {
@@ -129,7 +130,7 @@ func (t *Tokens) Verify(raw string) (Principal, error) {
 
 // verify checks a token fully: signature, algorithm, header and claims. It
 // returns the principal and the window in which the token is valid.
-func (t *Tokens) verify(raw string) (Principal, time.Time, time.Time, error) {
+func (t *Tokens) verify(raw string) (identity.Principal, time.Time, time.Time, error) {
 	var c claims
 	_, err := t.parser.ParseWithClaims(raw, &c, func(tok *jwt.Token) (any, error) {
 		// Only our own header fields count; jku, x5u and jwk are never read.
@@ -144,13 +145,13 @@ func (t *Tokens) verify(raw string) (Principal, time.Time, time.Time, error) {
 		return pub, nil
 	})
 	if err != nil {
-		return Principal{}, time.Time{}, time.Time{}, &apperr.Error{Kind: apperr.Unauthenticated, Detail: errBadToken.Detail, Err: err}
+		return identity.Principal{}, time.Time{}, time.Time{}, &apperr.Error{Kind: apperr.Unauthenticated, Detail: errBadToken.Detail, Err: err}
 	}
 	if c.Subject == "" || !c.Role.Valid() || c.IssuedAt == nil || c.ExpiresAt.Sub(c.IssuedAt.Time) > 15*time.Minute {
-		return Principal{}, time.Time{}, time.Time{}, errBadToken
+		return identity.Principal{}, time.Time{}, time.Time{}, errBadToken
 	}
 	if c.Role.DepartmentBound() && c.Dept == "" {
-		return Principal{}, time.Time{}, time.Time{}, errBadToken
+		return identity.Principal{}, time.Time{}, time.Time{}, errBadToken
 	}
 	var scopes []string
 	if c.Scope != "" {
@@ -162,6 +163,6 @@ func (t *Tokens) verify(raw string) (Principal, time.Time, time.Time, error) {
 	if c.NotBefore != nil {
 		nbf = c.NotBefore.Add(-30 * time.Second)
 	}
-	p := Principal{Subject: c.Subject, Name: c.Name, Role: c.Role, Department: c.Dept, ClientID: c.ClientID, Scopes: scopes}
+	p := identity.Principal{Subject: c.Subject, Name: c.Name, Role: c.Role, Department: c.Dept, ClientID: c.ClientID, Scopes: scopes}
 	return p, exp, nbf, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 var t0 = time.Date(2021, 4, 15, 9, 0, 0, 0, time.UTC)
@@ -29,7 +30,7 @@ func newTokens(t *testing.T, now time.Time, audience string) (*Tokens, *KeySet) 
 func TestIssueVerify(t *testing.T) {
 	t.Parallel()
 	tk, ks := newTokens(t, t0, "aud")
-	p := Principal{Subject: "u1", Name: "energy_editor", Role: RoleDeptEditor, Department: "energy"}
+	p := identity.Principal{Subject: "u1", Name: "energy_editor", Role: identity.RoleDeptEditor, Department: "energy"}
 	raw, err := tk.Issue(p)
 	require.NoError(t, err)
 	got, err := tk.Verify(raw)
@@ -51,21 +52,21 @@ func TestIssueVerify(t *testing.T) {
 func TestVerifyRejects(t *testing.T) {
 	t.Parallel()
 	tk, ks := newTokens(t, t0, "aud")
-	good, err := tk.Issue(Principal{Subject: "u1", Role: RoleBureau})
+	good, err := tk.Issue(identity.Principal{Subject: "u1", Role: identity.RoleBureau})
 	require.NoError(t, err)
 
 	expiredIssuer, _ := newTokens(t, t0.Add(-time.Hour), "aud")
 	expiredIssuer.keys = ks
-	expired, err := expiredIssuer.Issue(Principal{Subject: "u1", Role: RoleBureau})
+	expired, err := expiredIssuer.Issue(identity.Principal{Subject: "u1", Role: identity.RoleBureau})
 	require.NoError(t, err)
 
 	otherIssuer, _ := newTokens(t, t0, "aud")
-	foreign, err := otherIssuer.Issue(Principal{Subject: "u1", Role: RoleBureau})
+	foreign, err := otherIssuer.Issue(identity.Principal{Subject: "u1", Role: identity.RoleBureau})
 	require.NoError(t, err)
 
 	wrongAud, _ := newTokens(t, t0, "other")
 	wrongAud.keys = ks
-	wrongAudience, err := wrongAud.Issue(Principal{Subject: "u1", Role: RoleBureau})
+	wrongAudience, err := wrongAud.Issue(identity.Principal{Subject: "u1", Role: identity.RoleBureau})
 	require.NoError(t, err)
 
 	sign := func(method jwt.SigningMethod, key any, header map[string]any, claims jwt.MapClaims) string {
@@ -138,7 +139,7 @@ func FuzzVerify(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	good, _ := tk.Issue(Principal{Subject: "u", Role: RoleAdmin})
+	good, _ := tk.Issue(identity.Principal{Subject: "u", Role: identity.RoleAdmin})
 	for _, s := range []string{good, "", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", good + "x"} {
 		f.Add(s)
 	}
@@ -185,7 +186,7 @@ func TestVerifyCacheExpires(t *testing.T) {
 	now := t0
 	tk, err := NewTokens(ks, "iss", "aud", 15*time.Minute, func() time.Time { return now })
 	require.NoError(t, err)
-	raw, err := tk.Issue(Principal{Subject: "u1", Role: RoleBureau})
+	raw, err := tk.Issue(identity.Principal{Subject: "u1", Role: identity.RoleBureau})
 	require.NoError(t, err)
 	for range 3 {
 		_, err = tk.Verify(raw)

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // User is a person who signs in with a password.
@@ -21,7 +22,7 @@ type User struct {
 	ID           string
 	Username     string
 	PasswordHash string
-	Role         Role
+	Role         identity.Role
 	Department   string
 	Disabled     bool
 	Version      int
@@ -74,7 +75,7 @@ type Service struct {
 	store  Store
 	tx     Transactor
 	tokens *Tokens
-	audit  AuditFunc
+	audit  Auditor
 	now    func() time.Time
 	newID  func() string
 	active activeCache
@@ -86,10 +87,11 @@ type Service struct {
 	dummy func() []byte
 }
 
-// NewService returns a Service. audit may be nil when nothing is audited.
-func NewService(store Store, tx Transactor, tokens *Tokens, audit AuditFunc, now func() time.Time, newID func() string) *Service {
-	if audit == nil {
-		audit = func(context.Context, Principal, string, string, string, any, any) error { return nil }
+// NewService returns a Service. auditor may be nil when nothing is audited.
+func NewService(store Store, tx Transactor, tokens *Tokens, auditor Auditor, now func() time.Time, newID func() string) *Service {
+	var audit Auditor = noAudit{}
+	if auditor != nil {
+		audit = auditor
 	}
 	s := &Service{store: store, tx: tx, tokens: tokens, audit: audit, now: now, newID: newID,
 		active: activeCache{entries: map[string]activeEntry{}}}
@@ -121,12 +123,12 @@ func plausibleName(s string) bool {
 // refresh token. Unknown users, wrong passwords and disabled accounts answer
 // alike and take the same time; repeated failures per username and per
 // client address are refused for a while (RateLimited).
-func (s *Service) Login(ctx context.Context, username, password, addr string) (Token, Principal, error) {
+func (s *Service) Login(ctx context.Context, username, password, addr string) (Token, identity.Principal, error) {
 	now := s.now().UTC()
 	if !plausibleName(username) {
 		// No such user can exist, so answering at once reveals nothing, and
 		// nothing unbounded reaches the failure counters.
-		return Token{}, Principal{}, errBadLogin
+		return Token{}, identity.Principal{}, errBadLogin
 	}
 	userKey, addrKey := "user:"+strings.ToLower(username), "addr:"+addr
 	keys := []string{userKey, addrKey}
@@ -135,24 +137,24 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (T
 	// yet; an attempt that turns out to be no failure is given back.
 	ws, err := s.store.RecordFailure(ctx, keys, now, now.Add(-LoginWindow))
 	if err != nil {
-		return Token{}, Principal{}, err
+		return Token{}, identity.Principal{}, err
 	}
 	if err := overLimit(ws, userKey, addrKey, now); err != nil {
 		if rerr := s.store.ReleaseFailure(ctx, keys); rerr != nil {
-			return Token{}, Principal{}, rerr
+			return Token{}, identity.Principal{}, rerr
 		}
-		return Token{}, Principal{}, err
+		return Token{}, identity.Principal{}, err
 	}
 	u, err := s.store.ByUsername(ctx, username)
 	if err != nil && apperr.KindOf(err) != apperr.NotFound {
-		return Token{}, Principal{}, err
+		return Token{}, identity.Principal{}, err
 	}
 	hash := s.dummy()
 	if err == nil {
 		hash = []byte(u.PasswordHash)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || u.Disabled {
-		return Token{}, Principal{}, errBadLogin
+		return Token{}, identity.Principal{}, errBadLogin
 	}
 	p := principalOf(u)
 	var tok Token
@@ -167,7 +169,7 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (T
 		if tok, err = s.issue(ctx, p, ""); err != nil {
 			return err
 		}
-		return s.audit(ctx, p, "auth.login", "user", u.ID, nil, nil)
+		return s.record(ctx, p, "auth.login", "user", u.ID, nil, nil)
 	})
 	return tok, p, err
 }
@@ -180,7 +182,7 @@ func userView(u User) map[string]any {
 		"disabled": u.Disabled, "version": u.Version}
 }
 
-// ValidDepartmentCode matches the codes of departments (CONTRACT §2).
+// ValidDepartmentCode matches the codes of departments (docs/api.md, "Departments and roles").
 var ValidDepartmentCode = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
 
 // checkDepartment checks the department a user or client is bound to: a
@@ -195,7 +197,7 @@ func checkDepartment(dept string) []apperr.FieldError {
 	return nil
 }
 
-func validateUser(username string, role Role, dept string) error {
+func validateUser(username string, role identity.Role, dept string) error {
 	var fs []apperr.FieldError
 	if !role.Valid() {
 		fs = append(fs, apperr.FieldError{Field: "role", Code: "invalid_value", Param: "admin,bureau,leader,dept_editor,dept_viewer"})
@@ -210,8 +212,8 @@ func validateUser(username string, role Role, dept string) error {
 }
 
 // CreateUser adds a user with a password (admin).
-func (s *Service) CreateUser(ctx context.Context, p Principal, username, password string, role Role, dept string) (User, error) {
-	if !p.Is(RoleAdmin) {
+func (s *Service) CreateUser(ctx context.Context, p identity.Principal, username, password string, role identity.Role, dept string) (User, error) {
+	if !p.Is(identity.RoleAdmin) {
 		return User{}, errAdmin
 	}
 	if !role.DepartmentBound() {
@@ -230,29 +232,29 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, username, passwor
 		if err := s.store.Create(ctx, u); err != nil {
 			return err
 		}
-		return s.audit(ctx, p, "user.create", "user", u.ID, nil, userView(u))
+		return s.record(ctx, p, "user.create", "user", u.ID, nil, userView(u))
 	})
 }
 
 // UserChange is a partial update of a user; nil fields stay.
 type UserChange struct {
-	Role       *Role
+	Role       *identity.Role
 	Department *string
 	Disabled   *bool
 	Password   *string
 }
 
 // UserByUsername returns one user (admin).
-func (s *Service) UserByUsername(ctx context.Context, p Principal, username string) (User, error) {
-	if !p.Is(RoleAdmin) {
+func (s *Service) UserByUsername(ctx context.Context, p identity.Principal, username string) (User, error) {
+	if !p.Is(identity.RoleAdmin) {
 		return User{}, errAdmin
 	}
 	return s.store.ByUsername(ctx, username)
 }
 
 // ListUsers lists every user (admin).
-func (s *Service) ListUsers(ctx context.Context, p Principal) ([]User, error) {
-	if !p.Is(RoleAdmin) {
+func (s *Service) ListUsers(ctx context.Context, p identity.Principal) ([]User, error) {
+	if !p.Is(identity.RoleAdmin) {
 		return nil, errAdmin
 	}
 	return s.store.ListUsers(ctx)
@@ -261,8 +263,8 @@ func (s *Service) ListUsers(ctx context.Context, p Principal) ([]User, error) {
 // UpdateUser changes a user's role, department, state or password (admin).
 // Disabling stops the user's access tokens within 30 seconds; disabling or a
 // new password revokes every refresh token of the user at once.
-func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, ifMatch int, ch UserChange) (User, error) {
-	if !p.Is(RoleAdmin) {
+func (s *Service) UpdateUser(ctx context.Context, p identity.Principal, id string, ifMatch int, ch UserChange) (User, error) {
+	if !p.Is(identity.RoleAdmin) {
 		return User{}, errAdmin
 	}
 	var hash string
@@ -281,7 +283,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, ifMatc
 			}
 			before = userView(*u)
 			if ch.Role != nil {
-				if u.ID == p.Subject && *ch.Role != RoleAdmin {
+				if u.ID == p.Subject && *ch.Role != identity.RoleAdmin {
 					return apperr.New(apperr.Conflict, "管理员不能取消自己的管理员角色", "an administrator cannot give up their own admin role")
 				}
 				u.Role = *ch.Role
@@ -322,7 +324,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, ifMatc
 		if hash != "" {
 			after["password_changed"] = true
 		}
-		return s.audit(ctx, p, "user.update", "user", u.ID, before, after)
+		return s.record(ctx, p, "user.update", "user", u.ID, before, after)
 	})
 	s.forget(id)
 	return out, err
@@ -336,8 +338,8 @@ func clientView(c Client) map[string]any {
 
 func validateScopes(scopes []string) error {
 	for _, sc := range scopes {
-		if !slices.Contains(ClientScopes, sc) {
-			return apperr.Fields([]apperr.FieldError{{Field: "scopes", Code: "invalid_value", Param: strings.Join(ClientScopes, ",")}})
+		if !slices.Contains(identity.ClientScopes, sc) {
+			return apperr.Fields([]apperr.FieldError{{Field: "scopes", Code: "invalid_value", Param: strings.Join(identity.ClientScopes, ",")}})
 		}
 	}
 	return nil
@@ -345,8 +347,8 @@ func validateScopes(scopes []string) error {
 
 // CreateClient registers a department system and returns it with its secret,
 // which is shown this once and stored only as a hash (admin).
-func (s *Service) CreateClient(ctx context.Context, p Principal, name, dept string, scopes []string) (Client, string, error) {
-	if !p.Is(RoleAdmin) {
+func (s *Service) CreateClient(ctx context.Context, p identity.Principal, name, dept string, scopes []string) (Client, string, error) {
+	if !p.Is(identity.RoleAdmin) {
 		return Client{}, "", errAdmin
 	}
 	var fs []apperr.FieldError
@@ -369,14 +371,14 @@ func (s *Service) CreateClient(ctx context.Context, p Principal, name, dept stri
 		if err := s.store.CreateClient(ctx, c); err != nil {
 			return err
 		}
-		return s.audit(ctx, p, "client.create", "client", c.ID, nil, clientView(c))
+		return s.record(ctx, p, "client.create", "client", c.ID, nil, clientView(c))
 	})
 	return c, secret, err
 }
 
 // ListClients lists every client (admin).
-func (s *Service) ListClients(ctx context.Context, p Principal) ([]Client, error) {
-	if !p.Is(RoleAdmin) {
+func (s *Service) ListClients(ctx context.Context, p identity.Principal) ([]Client, error) {
+	if !p.Is(identity.RoleAdmin) {
 		return nil, errAdmin
 	}
 	return s.store.ListClients(ctx)
@@ -392,8 +394,8 @@ type ClientChange struct {
 
 // UpdateClient changes a client and, when asked, gives it a new secret,
 // returned this once (admin). ifMatch 0 skips the version check (rotation).
-func (s *Service) UpdateClient(ctx context.Context, p Principal, id string, ifMatch int, ch ClientChange) (Client, string, error) {
-	if !p.Is(RoleAdmin) {
+func (s *Service) UpdateClient(ctx context.Context, p identity.Principal, id string, ifMatch int, ch ClientChange) (Client, string, error) {
+	if !p.Is(identity.RoleAdmin) {
 		return Client{}, "", errAdmin
 	}
 	if ch.Scopes != nil {
@@ -432,14 +434,14 @@ func (s *Service) UpdateClient(ctx context.Context, p Principal, id string, ifMa
 		if ch.RotateSecret {
 			action = "client.rotate_secret"
 		}
-		return s.audit(ctx, p, action, "client", c.ID, before, clientView(c))
+		return s.record(ctx, p, action, "client", c.ID, before, clientView(c))
 	})
 	s.forget(id)
 	return out, secret, err
 }
 
 // system is the principal of the service's own bootstrap work.
-var system = Principal{Subject: "system", Name: "system", Role: RoleAdmin}
+var system = identity.Principal{Subject: "system", Name: "system", Role: identity.RoleAdmin}
 
 // Bootstrap creates the admin user when there is no user at all, with the
 // given password, or a generated one when it is empty. It reports the
@@ -452,7 +454,7 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (string, error
 	if password == "" {
 		password = GeneratePassword()
 	}
-	if _, err := s.CreateUser(ctx, system, "admin", password, RoleAdmin, ""); err != nil {
+	if _, err := s.CreateUser(ctx, system, "admin", password, identity.RoleAdmin, ""); err != nil {
 		if apperr.KindOf(err) == apperr.Conflict {
 			return "", nil // another replica starting at the same time created it
 		}

@@ -50,7 +50,7 @@ type Config struct {
 	DBConnLifetime time.Duration // PIPELINE_DB_CONN_MAX_LIFETIME
 	LogLevel       slog.Level    // PIPELINE_LOG_LEVEL: debug, info, warn, error
 
-	// Health rules (CONTRACT §6).
+	// Health rules (docs/stages.md, "Health").
 	HealthDateRedDays     int           // PIPELINE_HEALTH_DATE_RED_DAYS, days a missed planned date stays yellow
 	HealthInvestYellowPts float64       // PIPELINE_HEALTH_INVEST_YELLOW_POINTS, points behind 序时进度 that turn yellow
 	HealthInvestRedPts    float64       // PIPELINE_HEALTH_INVEST_RED_POINTS, points behind beyond which it is red

@@ -18,6 +18,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/auth/authdb"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
@@ -36,11 +37,11 @@ func TestPasswordCost(t *testing.T) {
 		ctx := context.Background()
 		e := newEnv(t, db)
 		require.Equal(t, 4, e.cfg.PasswordCost)
-		_, err := e.auth.CreateUser(ctx, adminPrincipal, loginUser, loginPassword, auth.RoleBureau, "")
+		_, err := e.auth.CreateUser(ctx, adminPrincipal, loginUser, loginPassword, identity.RoleBureau, "")
 		require.NoError(t, err)
 
 		standard := auth.NewService(authdb.New(db), db, e.tokens, nil, e.clock.now, newID)
-		_, err = standard.CreateUser(ctx, adminPrincipal, "li.default", loginPassword, auth.RoleBureau, "")
+		_, err = standard.CreateUser(ctx, adminPrincipal, "li.default", loginPassword, identity.RoleBureau, "")
 		require.NoError(t, err)
 		for name, want := range map[string]int{loginUser: 4, "li.default": auth.DefaultPasswordCost} {
 			u, err := authdb.New(db).ByUsername(ctx, name)
@@ -63,9 +64,9 @@ func TestPasswordCost(t *testing.T) {
 func TestLogin(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
-		u, err := e.auth.CreateUser(context.Background(), adminPrincipal, loginUser, loginPassword, auth.RoleDeptEditor, "energy")
+		u, err := e.auth.CreateUser(context.Background(), adminPrincipal, loginUser, loginPassword, identity.RoleDeptEditor, "energy")
 		require.NoError(t, err)
-		_, err = e.auth.CreateUser(context.Background(), adminPrincipal, "zhao.disabled", loginPassword, auth.RoleBureau, "")
+		_, err = e.auth.CreateUser(context.Background(), adminPrincipal, "zhao.disabled", loginPassword, identity.RoleBureau, "")
 		require.NoError(t, err)
 		// No route disables a user yet; the column is set directly.
 		disable := "UPDATE users SET disabled = true WHERE username = $1"
@@ -283,4 +284,4 @@ func TestPublicRoutesNeedNoToken(t *testing.T) {
 }
 
 // adminPrincipal creates users in tests as an administrator would.
-var adminPrincipal = auth.Principal{Subject: "test-admin", Name: "test-admin", Role: auth.RoleAdmin}
+var adminPrincipal = identity.Principal{Subject: "test-admin", Name: "test-admin", Role: identity.RoleAdmin}

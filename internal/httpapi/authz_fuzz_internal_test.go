@@ -5,7 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
 
@@ -19,7 +19,7 @@ func FuzzAuthorizationHeader(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	good, err := tokens.Issue(auth.Principal{Subject: newID(), Name: "ghost", Role: auth.RoleBureau})
+	good, err := tokens.Issue(identity.Principal{Subject: newID(), Name: "ghost", Role: identity.RoleBureau})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/guangling/pipeline/api"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // This file exists for the benchmark command (pipeline bench) only: it
@@ -19,11 +19,11 @@ import (
 // unauthenticated serves only that route, through the same middleware and
 // handler, with principal p put in place instead. Requests that differ only
 // in the Authorization header then measure the cost of authentication.
-func AuthPair(d Deps, p auth.Principal) (authenticated, unauthenticated http.Handler, err error) {
+func AuthPair(d Deps, p identity.Principal) (authenticated, unauthenticated http.Handler, err error) {
 	return newHandlers(d).authPair(p)
 }
 
-func (h *handlers) authPair(p auth.Principal) (authenticated, unauthenticated http.Handler, err error) {
+func (h *handlers) authPair(p identity.Principal) (authenticated, unauthenticated http.Handler, err error) {
 	withAuth, err := h.engine()
 	if err != nil {
 		return nil, nil, err
@@ -36,7 +36,7 @@ func (h *handlers) authPair(p auth.Principal) (authenticated, unauthenticated ht
 	withoutAuth.ContextWithFallback = true
 	withoutAuth.Use(requestIDMiddleware, h.accessLog, h.metrics, h.recoverer)
 	withoutAuth.GET("/api/v1/projects/:id", func(c *gin.Context) {
-		c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
+		c.Request = c.Request.WithContext(identity.WithPrincipal(c.Request.Context(), p))
 	}, h.getProject)
 	return withAuth, withoutAuth, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/idempotency"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -75,7 +76,7 @@ func benchAuthOverhead(b *testing.B, db *database.DB) {
 	w := wire(b, db)
 	h, tokens, projects, newID := w.h, w.tokens, w.projects, w.newID
 
-	p := auth.Principal{Subject: newID(), Name: "bench", Role: auth.RoleBureau}
+	p := identity.Principal{Subject: newID(), Name: "bench", Role: identity.RoleBureau}
 	now := time.Now().UTC()
 	if err := authdb.New(db).Create(ctx, auth.User{ID: p.Subject, Username: p.Name, PasswordHash: "x", Role: p.Role,
 		Version: 1, CreatedAt: now, UpdatedAt: now}); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/bench"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkOverview(b *testing.B) {
 		b.Fatal(err)
 	}
 	w := wire(b, db)
-	p := auth.Principal{Subject: w.newID(), Name: "leader", Role: auth.RoleLeader}
+	p := identity.Principal{Subject: w.newID(), Name: "leader", Role: identity.RoleLeader}
 	now := time.Now().UTC()
 	if err := authdb.New(db).Create(ctx, auth.User{ID: p.Subject, Username: p.Name, PasswordHash: "x", Role: p.Role,
 		Version: 1, CreatedAt: now, UpdatedAt: now}); err != nil {

@@ -82,7 +82,7 @@ func (h *handlers) createClient(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	// The secret is stored only as a hash (CONTRACT §2), in the idempotency
+	// The secret is stored only as a hash (docs/api.md, "Sign-in"), in the idempotency
 	// record too: a replay answers the client without it, and whoever lost
 	// the first answer rotates the secret.
 	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {

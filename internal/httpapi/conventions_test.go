@@ -16,7 +16,7 @@ import (
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
 
-// TestConventions holds CONTRACT §1 for the project routes: bodies, query
+// TestConventions holds the conventions of docs/api.md for the project routes: bodies, query
 // parameters, unknown routes and methods. No row creates anything.
 func TestConventions(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {

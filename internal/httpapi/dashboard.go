@@ -14,7 +14,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 )
 
-// dashboardFiles is the leadership dashboard (CONTRACT §6): a static page
+// dashboardFiles is the leadership dashboard (docs/stats.md): a static page
 // that signs in and reads the JSON API like any other client. Everything it
 // needs is in these files, so that it works on an intranet without the
 // internet.

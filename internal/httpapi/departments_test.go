@@ -13,7 +13,7 @@ import (
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
 
-// TestDepartments administers departments (CONTRACT §2): the administrator
+// TestDepartments administers departments (docs/api.md): the administrator
 // adds and renames them, codes are checked and stay, others may only read.
 func TestDepartments(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {

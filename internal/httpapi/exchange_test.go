@@ -1,6 +1,6 @@
 package httpapi_test
 
-// Export and import of the register (CONTRACT §6): the round trip that must
+// Export and import of the register (docs/api.md): the round trip that must
 // change nothing, what an import creates and updates, every bad row and bad
 // file, and a benchmark of a large XLSX export's time and memory.
 

@@ -44,6 +44,7 @@ import (
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
@@ -126,7 +127,7 @@ type env struct {
 	auth   *auth.Service
 	// principals are the signed-in identities by name; auth holds the
 	// Authorization header value of every name, the broken ones included.
-	principals map[string]auth.Principal
+	principals map[string]identity.Principal
 	authz      map[string]string
 	log        *syncBuffer
 	clock      *testClock
@@ -144,7 +145,7 @@ func (e *env) setClock(t testing.TB, at time.Time) {
 
 // registerPrincipal stores the user or client behind a minted token, since
 // the service refuses tokens of accounts it does not know (or has disabled).
-func registerPrincipal(t testing.TB, db *database.DB, p auth.Principal) {
+func registerPrincipal(t testing.TB, db *database.DB, p identity.Principal) {
 	t.Helper()
 	store := authdb.New(db)
 	ctx := context.Background()
@@ -175,9 +176,7 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	tokens, err := auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL, clk.now)
 	require.NoError(t, err)
 	auditSvc := audit.NewService(auditdb.New(db), clk.now)
-	authSvc := auth.NewService(authdb.New(db), db, tokens, func(ctx context.Context, p auth.Principal, action, kind, id string, before, after any) error {
-		return auditSvc.Append(ctx, p, audit.Record{Action: action, ResourceType: kind, ResourceID: id, Before: before, After: after})
-	}, clk.now, newID)
+	authSvc := auth.NewService(authdb.New(db), db, tokens, auditSvc, clk.now, newID)
 	authSvc.SetPasswordCost(cfg.PasswordCost)
 	projects := project.NewService(projectdb.New(db), db, auditSvc, clk.now, newID)
 
@@ -189,26 +188,26 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	})
 	require.NoError(t, err)
 	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk,
-		principals: map[string]auth.Principal{}, authz: map[string]string{}}
+		principals: map[string]identity.Principal{}, authz: map[string]string{}}
 	t.Cleanup(func() {
 		if t.Failed() && logs.Len() > 0 {
 			t.Logf("service log:\n%s", logs.String())
 		}
 	})
 
-	for name, p := range map[string]auth.Principal{
-		asAdmin:          {Role: auth.RoleAdmin},
-		asBureau:         {Role: auth.RoleBureau},
-		asLeader:         {Role: auth.RoleLeader},
-		asEnergyEditor:   {Role: auth.RoleDeptEditor, Department: "energy"},
-		asEnergyViewer:   {Role: auth.RoleDeptViewer, Department: "energy"},
-		asIndustryEditor: {Role: auth.RoleDeptEditor, Department: "industry"},
-		asEnergyClientRead: {Role: auth.RoleDeptEditor, Department: "energy", ClientID: "energy-system",
-			Scopes: []string{auth.ScopeProjectsRead}},
-		asEnergyClientWrite: {Role: auth.RoleDeptEditor, Department: "energy", ClientID: "energy-system",
-			Scopes: []string{auth.ScopeProjectsRead, auth.ScopeProjectsWrite}},
-		asEnergyClientNone: {Role: auth.RoleDeptEditor, Department: "energy", ClientID: "energy-system",
-			Scopes: []string{auth.ScopeEventsRead}},
+	for name, p := range map[string]identity.Principal{
+		asAdmin:          {Role: identity.RoleAdmin},
+		asBureau:         {Role: identity.RoleBureau},
+		asLeader:         {Role: identity.RoleLeader},
+		asEnergyEditor:   {Role: identity.RoleDeptEditor, Department: "energy"},
+		asEnergyViewer:   {Role: identity.RoleDeptViewer, Department: "energy"},
+		asIndustryEditor: {Role: identity.RoleDeptEditor, Department: "industry"},
+		asEnergyClientRead: {Role: identity.RoleDeptEditor, Department: "energy", ClientID: "energy-system",
+			Scopes: []string{identity.ScopeProjectsRead}},
+		asEnergyClientWrite: {Role: identity.RoleDeptEditor, Department: "energy", ClientID: "energy-system",
+			Scopes: []string{identity.ScopeProjectsRead, identity.ScopeProjectsWrite}},
+		asEnergyClientNone: {Role: identity.RoleDeptEditor, Department: "energy", ClientID: "energy-system",
+			Scopes: []string{identity.ScopeEventsRead}},
 	} {
 		p.Subject, p.Name = newID(), name
 		if p.ClientID != "" {
@@ -235,8 +234,8 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	e.authz[asGarbage] = "Bearer not-a-token"
 	e.authz[asGarbageDots] = "Bearer a.b.c"
 	e.authz[asBasicScheme] = "Basic " + base64.StdEncoding.EncodeToString([]byte("bureau:secret-password"))
-	e.authz[asNoDepartment] = "Bearer " + issue(t, tokens, auth.Principal{Subject: newID(), Name: "nodept", Role: auth.RoleDeptEditor})
-	e.authz[asOversized] = "Bearer " + issue(t, tokens, auth.Principal{Subject: newID(), Name: strings.Repeat("x", auth.MaxTokenBytes), Role: auth.RoleBureau})
+	e.authz[asNoDepartment] = "Bearer " + issue(t, tokens, identity.Principal{Subject: newID(), Name: "nodept", Role: identity.RoleDeptEditor})
+	e.authz[asOversized] = "Bearer " + issue(t, tokens, identity.Principal{Subject: newID(), Name: strings.Repeat("x", auth.MaxTokenBytes), Role: identity.RoleBureau})
 	require.Greater(t, len(e.authz[asOversized]), auth.MaxTokenBytes+len("Bearer "))
 
 	// Forged tokens carry a genuine header's kid and genuine claims.
@@ -259,7 +258,7 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	return e
 }
 
-func issue(t testing.TB, tk *auth.Tokens, p auth.Principal) string {
+func issue(t testing.TB, tk *auth.Tokens, p identity.Principal) string {
 	t.Helper()
 	s, err := tk.Issue(p)
 	require.NoError(t, err)

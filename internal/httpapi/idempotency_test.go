@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/api"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
@@ -155,7 +155,7 @@ func TestIdempotentClientKeepsNoSecret(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
 		req := request{principal: asAdmin, method: http.MethodPost, path: clientsPath,
-			body:    api.ClientCreate{Name: "能源局系统", Department: "energy", Scopes: []string{auth.ScopeProjectsRead}},
+			body:    api.ClientCreate{Name: "能源局系统", Department: "energy", Scopes: []string{identity.ScopeProjectsRead}},
 			headers: map[string]string{"Idempotency-Key": "client-1"}}
 		first := e.do(t, req)
 		require.Equal(t, http.StatusCreated, first.status, "%s", first)

@@ -12,8 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/idempotency"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // created is the answer of a creating request.
@@ -35,7 +35,7 @@ var saneKey = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 // Idempotency-Key it runs in one transaction with the record of its answer,
 // so that a retry replays the first answer and never creates twice, even
 // when the retry races the original.
-func (h *handlers) idempotent(c *gin.Context, p auth.Principal, create func(ctx context.Context, body []byte) (created, error)) {
+func (h *handlers) idempotent(c *gin.Context, p identity.Principal, create func(ctx context.Context, body []byte) (created, error)) {
 	body, err := readBody(c, h.cfg.BodyLimit, false)
 	if err != nil {
 		h.fail(c, err)

@@ -1,6 +1,6 @@
 package httpapi_test
 
-// CONTRACT §2 beyond the first sign-in: refresh tokens, sign-out, the sign-in
+// Sign-in (docs/api.md) beyond the first sign-in: refresh tokens, sign-out, the sign-in
 // rate limits, the administration of users and clients, and the OAuth 2.0
 // client credentials grant of the department systems.
 
@@ -27,6 +27,7 @@ import (
 	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -760,10 +761,10 @@ func TestUsersAndClientsAreAdminOnly(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
 		u := e.newUser(t, "qian.target", "dept_viewer", "energy")
-		c := e.newClient(t, "能源局项目系统", "energy", auth.ScopeProjectsRead)
+		c := e.newClient(t, "能源局项目系统", "energy", identity.ScopeProjectsRead)
 		bodies := map[string]any{
 			usersPath:   api.UserCreate{Username: "qian.new", Password: userPassword, Role: "admin"},
-			clientsPath: api.ClientCreate{Name: "x", Department: "energy", Scopes: []string{auth.ScopeProjectsWrite}},
+			clientsPath: api.ClientCreate{Name: "x", Department: "energy", Scopes: []string{identity.ScopeProjectsWrite}},
 		}
 		users := func(t *testing.T) []api.User {
 			t.Helper()
@@ -820,7 +821,7 @@ func TestClientsAdmin(t *testing.T) {
 		}
 		e.run(t, []tc{
 			create("registers a department system", api.ClientCreate{Name: " 能源局项目系统 ", Department: "energy",
-				Scopes: []string{auth.ScopeProjectsWrite, auth.ScopeProjectsRead, auth.ScopeProjectsRead}}, http.StatusCreated, "").
+				Scopes: []string{identity.ScopeProjectsWrite, identity.ScopeProjectsRead, identity.ScopeProjectsRead}}, http.StatusCreated, "").
 				withCheck(func(t *testing.T, res response) {
 					res.decode(t, &created)
 					assert.Equal(t, clientsPath+"/"+created.ID, res.header.Get("Location"))
@@ -831,17 +832,17 @@ func TestClientsAdmin(t *testing.T) {
 					assert.GreaterOrEqual(t, len(created.ClientSecret), 32, "a long random secret")
 					assert.Equal(t, "能源局项目系统", created.Name)
 					assert.Equal(t, "energy", created.Department)
-					assert.Equal(t, []string{auth.ScopeProjectsRead, auth.ScopeProjectsWrite}, created.Scopes)
+					assert.Equal(t, []string{identity.ScopeProjectsRead, identity.ScopeProjectsWrite}, created.Scopes)
 					assert.Equal(t, 1, created.Version)
 					assert.False(t, created.Disabled)
 				}),
 			create("an unknown scope", api.ClientCreate{Name: "x", Department: "energy", Scopes: []string{"projects:delete"}},
 				http.StatusBadRequest, "validation_failed", "scopes:invalid_value"),
-			create("no name", api.ClientCreate{Name: " ", Department: "energy", Scopes: []string{auth.ScopeProjectsRead}}, http.StatusBadRequest, "validation_failed", "name:required"),
-			create("no department", api.ClientCreate{Name: "x", Scopes: []string{auth.ScopeProjectsRead}}, http.StatusBadRequest, "validation_failed", "department:required"),
-			create("an unknown department", api.ClientCreate{Name: "x", Department: "atlantis", Scopes: []string{auth.ScopeProjectsRead}},
+			create("no name", api.ClientCreate{Name: " ", Department: "energy", Scopes: []string{identity.ScopeProjectsRead}}, http.StatusBadRequest, "validation_failed", "name:required"),
+			create("no department", api.ClientCreate{Name: "x", Scopes: []string{identity.ScopeProjectsRead}}, http.StatusBadRequest, "validation_failed", "department:required"),
+			create("an unknown department", api.ClientCreate{Name: "x", Department: "atlantis", Scopes: []string{identity.ScopeProjectsRead}},
 				http.StatusBadRequest, "validation_failed", "department:unknown"),
-			create("a department that is no code", api.ClientCreate{Name: "x", Department: "x\x00", Scopes: []string{auth.ScopeProjectsRead}},
+			create("a department that is no code", api.ClientCreate{Name: "x", Department: "x\x00", Scopes: []string{identity.ScopeProjectsRead}},
 				http.StatusBadRequest, "validation_failed", "department:invalid_format"),
 			create("a secret is not the caller's to choose", map[string]any{"name": "x", "department": "energy", "client_secret": "mine"},
 				http.StatusBadRequest, "unknown_field", "client_secret:unknown_field"),
@@ -889,11 +890,11 @@ func TestClientsAdmin(t *testing.T) {
 			{name: "rotating an unknown client's secret", principal: asAdmin, method: http.MethodPost, path: clientsPath + "/" + newID() + "/rotate-secret",
 				wantStatus: http.StatusNotFound, wantCode: "not_found"},
 			{name: "narrowing the scopes", principal: asAdmin, method: http.MethodPatch, path: clientPath, headers: map[string]string{"If-Match": `"1"`},
-				body: api.ClientPatch{Scopes: &[]string{auth.ScopeProjectsRead}}, wantStatus: http.StatusOK,
+				body: api.ClientPatch{Scopes: &[]string{identity.ScopeProjectsRead}}, wantStatus: http.StatusOK,
 				check: func(t *testing.T, res response) {
 					var c api.Client
 					res.decode(t, &c)
-					assert.Equal(t, []string{auth.ScopeProjectsRead}, c.Scopes)
+					assert.Equal(t, []string{identity.ScopeProjectsRead}, c.Scopes)
 					assert.Equal(t, 2, c.Version)
 					assert.Empty(t, c.ClientSecret)
 					assert.Equal(t, `"2"`, res.header.Get("ETag"))
@@ -901,11 +902,11 @@ func TestClientsAdmin(t *testing.T) {
 		})
 
 		t.Run("a scope taken away can no longer be asked for", func(t *testing.T) {
-			res := e.oauthToken(t, oauthRequest{form: clientForm(created.ClientID, created.ClientSecret, auth.ScopeProjectsWrite)})
+			res := e.oauthToken(t, oauthRequest{form: clientForm(created.ClientID, created.ClientSecret, identity.ScopeProjectsWrite)})
 			assert.Equal(t, http.StatusBadRequest, res.status, "%s", res)
 			assert.Equal(t, "invalid_scope", oauthError(t, res))
 			tr := e.clientToken(t, created, "")
-			assert.Equal(t, auth.ScopeProjectsRead, tr.Scope)
+			assert.Equal(t, identity.ScopeProjectsRead, tr.Scope)
 		})
 
 		t.Run("rotation answers a new secret once and retires the old one", func(t *testing.T) {
@@ -938,7 +939,7 @@ func TestClientsAdmin(t *testing.T) {
 func TestTokenEndpoint(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
-		c := e.newClient(t, "能源局项目系统", "energy", auth.ScopeProjectsRead, auth.ScopeProjectsWrite)
+		c := e.newClient(t, "能源局项目系统", "energy", identity.ScopeProjectsRead, identity.ScopeProjectsWrite)
 		grant := url.Values{"grant_type": {"client_credentials"}}
 		withScope := func(scope string) url.Values {
 			return url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}
@@ -981,7 +982,7 @@ func TestTokenEndpoint(t *testing.T) {
 				granted("projects:read projects:write", "dept_editor")},
 			{"credentials in the form", oauthRequest{form: clientForm(c.ClientID, c.ClientSecret, "")},
 				granted("projects:read projects:write", "dept_editor")},
-			{"a narrower scope", oauthRequest{form: withScope(auth.ScopeProjectsRead), basic: basic},
+			{"a narrower scope", oauthRequest{form: withScope(identity.ScopeProjectsRead), basic: basic},
 				granted("projects:read", "dept_viewer")},
 			{"scopes in another order", oauthRequest{form: withScope("projects:write projects:read"), basic: basic},
 				granted("projects:write projects:read", "dept_editor")},
@@ -999,9 +1000,9 @@ func TestTokenEndpoint(t *testing.T) {
 				refused(http.StatusBadRequest, "unsupported_grant_type")},
 			{"the authorization code grant", oauthRequest{form: url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}, basic: basic},
 				refused(http.StatusBadRequest, "unsupported_grant_type")},
-			{"no grant type", oauthRequest{form: url.Values{"scope": {auth.ScopeProjectsRead}}, basic: basic, invalid: true},
+			{"no grant type", oauthRequest{form: url.Values{"scope": {identity.ScopeProjectsRead}}, basic: basic, invalid: true},
 				refused(http.StatusBadRequest, "invalid_request")},
-			{"a scope not granted", oauthRequest{form: withScope(auth.ScopeEventsRead), basic: basic},
+			{"a scope not granted", oauthRequest{form: withScope(identity.ScopeEventsRead), basic: basic},
 				refused(http.StatusBadRequest, "invalid_scope")},
 			{"an unknown scope", oauthRequest{form: withScope("projects:read admin"), basic: basic},
 				refused(http.StatusBadRequest, "invalid_scope")},
@@ -1019,7 +1020,7 @@ func TestTokenEndpoint(t *testing.T) {
 		}
 
 		t.Run("a disabled client gets no token", func(t *testing.T) {
-			d := e.newClient(t, "停用的系统", "energy", auth.ScopeProjectsRead)
+			d := e.newClient(t, "停用的系统", "energy", identity.ScopeProjectsRead)
 			res := e.patchClientAnswer(t, d.ID, 1, api.ClientPatch{Disabled: ptr(true)})
 			require.Equal(t, http.StatusOK, res.status, "%s", res)
 			res = e.oauthToken(t, oauthRequest{form: clientForm(d.ClientID, d.ClientSecret, "")})
@@ -1037,11 +1038,11 @@ func TestClientTokens(t *testing.T) {
 		e := newEnv(t, db)
 		energy := e.create(t, asBureau, projectBody("energy wind"))
 		industry := e.create(t, asBureau, with(projectBody("industry zinc"), "department", "industry", "category", "materials"))
-		reader := e.newClient(t, "能源局查询系统", "energy", auth.ScopeProjectsRead)
-		writer := e.newClient(t, "能源局项目系统", "energy", auth.ScopeProjectsRead, auth.ScopeProjectsWrite)
+		reader := e.newClient(t, "能源局查询系统", "energy", identity.ScopeProjectsRead)
+		writer := e.newClient(t, "能源局项目系统", "energy", identity.ScopeProjectsRead, identity.ScopeProjectsWrite)
 		readToken := e.clientToken(t, reader, "").AccessToken
 		writeToken := e.clientToken(t, writer, "").AccessToken
-		narrowed := e.clientToken(t, writer, auth.ScopeProjectsRead).AccessToken
+		narrowed := e.clientToken(t, writer, identity.ScopeProjectsRead).AccessToken
 		var createdID string
 
 		e.run(t, []tc{

@@ -2,7 +2,7 @@ package httpapi_test
 
 // The authorization matrix: every route gin serves, every kind of caller,
 // against a project of the caller's department and one of another where the
-// route names a project. The table states CONTRACT §2's rule for each route;
+// route names a project. The table states the role rules of docs/api.md for each route;
 // a route registered without a row fails the test, so a new route must say
 // who may call it.
 
@@ -19,23 +19,23 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/api"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
 
 // who is a caller of the matrix.
 type who struct {
-	name   string    // its key in env.authz
-	role   auth.Role // empty for a credential the service must refuse
+	name   string        // its key in env.authz
+	role   identity.Role // empty for a credential the service must refuse
 	dept   string
 	client bool     // a department system, limited by its token's scopes
 	scopes []string // a client's scopes
 }
 
-func (w who) signedIn() bool             { return w.role != "" }
-func (w who) is(roles ...auth.Role) bool { return slices.Contains(roles, w.role) }
-func (w who) hasScope(scope string) bool { return !w.client || slices.Contains(w.scopes, scope) }
+func (w who) signedIn() bool                 { return w.role != "" }
+func (w who) is(roles ...identity.Role) bool { return slices.Contains(roles, w.role) }
+func (w who) hasScope(scope string) bool     { return !w.client || slices.Contains(w.scopes, scope) }
 
 // owns reports whether p is of the caller's department, or the caller is not
 // bound to one, or there is no project.
@@ -72,7 +72,7 @@ func signedInRule(status int) rule {
 }
 
 // rolesRule: only these roles; every other caller 403.
-func rolesRule(status int, roles ...auth.Role) rule {
+func rolesRule(status int, roles ...identity.Role) rule {
 	return func(w who, _ bool) int {
 		switch {
 		case !w.signedIn():
@@ -91,7 +91,7 @@ func readRule(status int) rule {
 		switch {
 		case !w.signedIn():
 			return http.StatusUnauthorized
-		case !w.hasScope(auth.ScopeProjectsRead):
+		case !w.hasScope(identity.ScopeProjectsRead):
 			return http.StatusForbidden
 		case !own:
 			return http.StatusNotFound
@@ -103,7 +103,7 @@ func readRule(status int) rule {
 // writeRule: bureau, admin and department editors with projects:write; the
 // leader and viewers 403; a department caller finds no project of another
 // department (404).
-func writeRule(status int) rule { return scopedWriteRule(status, auth.ScopeProjectsWrite) }
+func writeRule(status int) rule { return scopedWriteRule(status, identity.ScopeProjectsWrite) }
 
 // scopedWriteRule: as writeRule, with the scope a department system needs.
 func scopedWriteRule(status int, scope string) rule {
@@ -111,7 +111,7 @@ func scopedWriteRule(status int, scope string) rule {
 		switch {
 		case !w.signedIn():
 			return http.StatusUnauthorized
-		case !w.is(auth.RoleAdmin, auth.RoleBureau, auth.RoleDeptEditor), !w.hasScope(scope):
+		case !w.is(identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor), !w.hasScope(scope):
 			return http.StatusForbidden
 		case !own:
 			return http.StatusNotFound
@@ -235,7 +235,7 @@ func (m *matrix) issue(t *testing.T, p *api.Project) api.Issue {
 // projectPath is a row's path with the project's ID.
 func projectPath(p *api.Project, suffix string) string { return "/api/v1/projects/" + p.ID + suffix }
 
-// matrixRows is the table: CONTRACT §2 route by route.
+// matrixRows is the table: the role rules of docs/api.md, route by route.
 func matrixRows() map[string]matrixRow {
 	get := func(path string) func(*testing.T, *matrix, who, *api.Project) request {
 		return func(*testing.T, *matrix, who, *api.Project) request {
@@ -289,40 +289,40 @@ func matrixRows() map[string]matrixRow {
 		}},
 
 		// Administration: the administrator only.
-		"GET /api/v1/users": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: get(usersPath)},
-		"POST /api/v1/users": {rule: rolesRule(http.StatusCreated, auth.RoleAdmin), req: func(_ *testing.T, m *matrix, w who, _ *api.Project) request {
+		"GET /api/v1/users": {rule: rolesRule(http.StatusOK, identity.RoleAdmin), req: get(usersPath)},
+		"POST /api/v1/users": {rule: rolesRule(http.StatusCreated, identity.RoleAdmin), req: func(_ *testing.T, m *matrix, w who, _ *api.Project) request {
 			return request{method: http.MethodPost, path: usersPath,
 				body: api.UserCreate{Username: fmt.Sprintf("new.%s.%d", w.name, m.next()), Password: userPassword, Role: "admin"}}
 		}},
-		"PATCH /api/v1/users/:id": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
+		"PATCH /api/v1/users/:id": {rule: rolesRule(http.StatusOK, identity.RoleAdmin), req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
 			return request{method: http.MethodPatch, path: usersPath + "/" + m.targetUser, body: api.UserPatch{Role: ptr("admin")},
 				headers: map[string]string{"If-Match": quoted(m.e.userVersion(t, m.targetUser))}}
 		}},
-		"GET /api/v1/clients": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: get(clientsPath)},
-		"POST /api/v1/clients": {rule: rolesRule(http.StatusCreated, auth.RoleAdmin), req: func(_ *testing.T, m *matrix, w who, _ *api.Project) request {
+		"GET /api/v1/clients": {rule: rolesRule(http.StatusOK, identity.RoleAdmin), req: get(clientsPath)},
+		"POST /api/v1/clients": {rule: rolesRule(http.StatusCreated, identity.RoleAdmin), req: func(_ *testing.T, m *matrix, w who, _ *api.Project) request {
 			return request{method: http.MethodPost, path: clientsPath,
-				body: api.ClientCreate{Name: fmt.Sprintf("system %s %d", w.name, m.next()), Department: "industry", Scopes: auth.ClientScopes}}
+				body: api.ClientCreate{Name: fmt.Sprintf("system %s %d", w.name, m.next()), Department: "industry", Scopes: identity.ClientScopes}}
 		}},
-		"PATCH /api/v1/clients/:id": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
+		"PATCH /api/v1/clients/:id": {rule: rolesRule(http.StatusOK, identity.RoleAdmin), req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
 			var l api.ClientList
 			m.admin(t, request{method: http.MethodGet, path: clientsPath}).decode(t, &l)
 			i := slices.IndexFunc(l.Items, func(c api.Client) bool { return c.ID == m.targetClient })
 			require.GreaterOrEqual(t, i, 0)
 			return request{method: http.MethodPatch, path: clientsPath + "/" + m.targetClient,
-				body: api.ClientPatch{Scopes: &auth.ClientScopes}, headers: map[string]string{"If-Match": quoted(l.Items[i].Version)}}
+				body: api.ClientPatch{Scopes: &identity.ClientScopes}, headers: map[string]string{"If-Match": quoted(l.Items[i].Version)}}
 		}},
-		"POST /api/v1/clients/:id/rotate-secret": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
+		"POST /api/v1/clients/:id/rotate-secret": {rule: rolesRule(http.StatusOK, identity.RoleAdmin), req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
 			return request{method: http.MethodPost, path: clientsPath + "/" + m.targetClient + "/rotate-secret"}
 		}},
 
 		// Reference data: any signed-in caller.
 		"GET /api/v1/meta":        {rule: signedInRule(http.StatusOK), req: get("/api/v1/meta")},
 		"GET /api/v1/departments": {rule: signedInRule(http.StatusOK), req: get("/api/v1/departments")},
-		"POST /api/v1/departments": {rule: rolesRule(http.StatusCreated, auth.RoleAdmin), req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
+		"POST /api/v1/departments": {rule: rolesRule(http.StatusCreated, identity.RoleAdmin), req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
 			return request{method: http.MethodPost, path: "/api/v1/departments",
 				body: api.DepartmentCreate{Code: fmt.Sprintf("dept_%d", m.next()), Name: "新设部门"}}
 		}},
-		"PATCH /api/v1/departments/:code": {rule: rolesRule(http.StatusOK, auth.RoleAdmin), req: func(t *testing.T, m *matrix, w who, _ *api.Project) request {
+		"PATCH /api/v1/departments/:code": {rule: rolesRule(http.StatusOK, identity.RoleAdmin), req: func(t *testing.T, m *matrix, w who, _ *api.Project) request {
 			var l api.DepartmentList
 			m.admin(t, request{method: http.MethodGet, path: "/api/v1/departments"}).decode(t, &l)
 			version := 0
@@ -399,7 +399,7 @@ func matrixRows() map[string]matrixRow {
 			return request{method: http.MethodPatch, path: projectPath(p, ""), body: map[string]any{"leader": "changed by " + w.name},
 				headers: map[string]string{"If-Match": quoted(v)}}
 		}},
-		"DELETE /api/v1/projects/:id": {rule: rolesRule(http.StatusNoContent, auth.RoleAdmin, auth.RoleBureau), project: true,
+		"DELETE /api/v1/projects/:id": {rule: rolesRule(http.StatusNoContent, identity.RoleAdmin, identity.RoleBureau), project: true,
 			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
 				v, _ := m.version(t, p.ID)
 				return request{method: http.MethodDelete, path: projectPath(p, ""), headers: map[string]string{"If-Match": quoted(v)}}
@@ -412,7 +412,7 @@ func matrixRows() map[string]matrixRow {
 				require.True(t, archived)
 				m.admin(t, request{method: http.MethodPost, path: projectPath(p, "/restore")})
 			}},
-		"POST /api/v1/projects/:id/restore": {rule: rolesRule(http.StatusOK, auth.RoleAdmin, auth.RoleBureau), project: true,
+		"POST /api/v1/projects/:id/restore": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), project: true,
 			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
 				// Restore needs an archived project; a denied restore must leave it archived.
 				v, _ := m.version(t, p.ID)
@@ -440,7 +440,7 @@ func matrixRows() map[string]matrixRow {
 				m.admin(t, request{method: http.MethodPut, path: projectPath(p, "/plans/2021"), body: api.PlanWrite{PlannedInvestmentYuan: ptr(int64(1))}})
 				return request{method: http.MethodPut, path: projectPath(p, "/plans/2021"), body: api.PlanWrite{PlannedInvestmentYuan: ptr(int64(m.next() + 1))}}
 			}},
-		"PUT /api/v1/projects/:id/progress/:period": {rule: scopedWriteRule(http.StatusOK, auth.ScopeProgressWrite), project: true,
+		"PUT /api/v1/projects/:id/progress/:period": {rule: scopedWriteRule(http.StatusOK, identity.ScopeProgressWrite), project: true,
 			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
 				m.admin(t, request{method: http.MethodPut, path: projectPath(p, "/progress/2021-05"), body: api.ProgressWrite{CompletedYuan: ptr(int64(1))}})
 				return request{method: http.MethodPut, path: projectPath(p, "/progress/2021-05"), body: api.ProgressWrite{CompletedYuan: ptr(int64(m.next() + 1))}}
@@ -448,7 +448,7 @@ func matrixRows() map[string]matrixRow {
 
 		// Blockers: opened and changed by whoever may change the project,
 		// with issues:write; read like it.
-		"POST /api/v1/projects/:id/issues": {rule: scopedWriteRule(http.StatusCreated, auth.ScopeIssuesWrite), project: true,
+		"POST /api/v1/projects/:id/issues": {rule: scopedWriteRule(http.StatusCreated, identity.ScopeIssuesWrite), project: true,
 			req: func(_ *testing.T, m *matrix, w who, p *api.Project) request {
 				return request{method: http.MethodPost, path: projectPath(p, "/issues"), body: api.IssueCreate{
 					Title: fmt.Sprintf("并网接入 %s %d", w.name, m.next()), Kind: "grid", ResponsibleDepartment: "natural_resources", DueOn: "2021-08-01"}}
@@ -457,7 +457,7 @@ func matrixRows() map[string]matrixRow {
 		"GET /api/v1/issues/:id": {rule: readRule(http.StatusOK), project: true, req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
 			return request{method: http.MethodGet, path: "/api/v1/issues/" + m.issue(t, p).ID}
 		}},
-		"PATCH /api/v1/issues/:id": {rule: scopedWriteRule(http.StatusOK, auth.ScopeIssuesWrite), project: true,
+		"PATCH /api/v1/issues/:id": {rule: scopedWriteRule(http.StatusOK, identity.ScopeIssuesWrite), project: true,
 			req: func(t *testing.T, m *matrix, w who, p *api.Project) request {
 				is := m.issue(t, p)
 				return request{method: http.MethodPatch, path: "/api/v1/issues/" + is.ID, body: map[string]any{"description": fmt.Sprintf("%s %d", w.name, m.next())},
@@ -471,8 +471,8 @@ func matrixRows() map[string]matrixRow {
 		"GET /api/v1/stats/trend":     {rule: readRule(http.StatusOK), req: get("/api/v1/stats/trend?year=2021")},
 
 		// The audit trail: the bureau and the administrator.
-		"GET /api/v1/audit":        {rule: rolesRule(http.StatusOK, auth.RoleAdmin, auth.RoleBureau), req: get("/api/v1/audit")},
-		"GET /api/v1/audit/verify": {rule: rolesRule(http.StatusOK, auth.RoleAdmin, auth.RoleBureau), req: get("/api/v1/audit/verify")},
+		"GET /api/v1/audit":        {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), req: get("/api/v1/audit")},
+		"GET /api/v1/audit/verify": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), req: get("/api/v1/audit/verify")},
 	}
 }
 
@@ -496,11 +496,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		m.loginUser = e.newUser(t, "matrix.login", "leader", "").Username
 		m.refresh = e.signIn(t, m.loginUser, userPassword).RefreshToken
 		m.targetUser = e.newUser(t, "matrix.target", "dept_viewer", "energy").ID
-		m.targetClient = e.newClient(t, "matrix target system", "industry", auth.ScopeProjectsRead).ID
+		m.targetClient = e.newClient(t, "matrix target system", "industry", identity.ScopeProjectsRead).ID
 
 		// Real department systems, signed in through the token endpoint.
-		reader := e.newClient(t, "energy reader", "energy", auth.ScopeProjectsRead)
-		writer := e.newClient(t, "energy writer", "energy", auth.ScopeProjectsRead, auth.ScopeProjectsWrite)
+		reader := e.newClient(t, "energy reader", "energy", identity.ScopeProjectsRead)
+		writer := e.newClient(t, "energy writer", "energy", identity.ScopeProjectsRead, identity.ScopeProjectsWrite)
 		m.tokenClient = reader
 		e.authz["system_read"] = "Bearer " + e.clientToken(t, reader, "").AccessToken
 		e.authz["system_write"] = "Bearer " + e.clientToken(t, writer, "").AccessToken
@@ -510,20 +510,20 @@ func TestAuthorizationMatrix(t *testing.T) {
 		res := e.patchUserAnswer(t, disabled.ID, api.UserPatch{Disabled: ptr(true)})
 		require.Equal(t, http.StatusOK, res.status, "%s", res)
 
-		read, write := auth.ScopeProjectsRead, auth.ScopeProjectsWrite
+		read, write := identity.ScopeProjectsRead, identity.ScopeProjectsWrite
 		callers := []who{
-			{name: asAdmin, role: auth.RoleAdmin},
-			{name: asBureau, role: auth.RoleBureau},
-			{name: asLeader, role: auth.RoleLeader},
-			{name: asEnergyEditor, role: auth.RoleDeptEditor, dept: "energy"},
-			{name: asEnergyViewer, role: auth.RoleDeptViewer, dept: "energy"},
-			{name: asIndustryEditor, role: auth.RoleDeptEditor, dept: "industry"},
-			{name: "system_read", role: auth.RoleDeptViewer, dept: "energy", client: true, scopes: []string{read}},
-			{name: "system_write", role: auth.RoleDeptEditor, dept: "energy", client: true, scopes: []string{read, write}},
+			{name: asAdmin, role: identity.RoleAdmin},
+			{name: asBureau, role: identity.RoleBureau},
+			{name: asLeader, role: identity.RoleLeader},
+			{name: asEnergyEditor, role: identity.RoleDeptEditor, dept: "energy"},
+			{name: asEnergyViewer, role: identity.RoleDeptViewer, dept: "energy"},
+			{name: asIndustryEditor, role: identity.RoleDeptEditor, dept: "industry"},
+			{name: "system_read", role: identity.RoleDeptViewer, dept: "energy", client: true, scopes: []string{read}},
+			{name: "system_write", role: identity.RoleDeptEditor, dept: "energy", client: true, scopes: []string{read, write}},
 			// The harness's clients carry the editor role whatever their
 			// scopes: the scope alone must hold them back.
-			{name: asEnergyClientRead, role: auth.RoleDeptEditor, dept: "energy", client: true, scopes: []string{read}},
-			{name: asEnergyClientNone, role: auth.RoleDeptEditor, dept: "energy", client: true, scopes: []string{auth.ScopeEventsRead}},
+			{name: asEnergyClientRead, role: identity.RoleDeptEditor, dept: "energy", client: true, scopes: []string{read}},
+			{name: asEnergyClientNone, role: identity.RoleDeptEditor, dept: "energy", client: true, scopes: []string{identity.ScopeEventsRead}},
 			{name: "disabled_user"},
 			{name: asExpired},
 			{name: asNone},

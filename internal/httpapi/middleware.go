@@ -16,7 +16,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
@@ -57,7 +57,7 @@ func (h *handlers) accessLog(c *gin.Context) {
 		slog.String("request_id", requestID(c)),
 		slog.String("client_ip", c.ClientIP()),
 	}
-	if p, ok := auth.PrincipalFrom(c.Request.Context()); ok {
+	if p, ok := identity.PrincipalFrom(c.Request.Context()); ok {
 		attrs = append(attrs, slog.String("principal", p.Name), slog.String("subject", p.Subject))
 	}
 	level := slog.LevelInfo
@@ -129,14 +129,14 @@ func (h *handlers) authenticate(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
+	c.Request = c.Request.WithContext(identity.WithPrincipal(c.Request.Context(), p))
 	c.Next()
 }
 
 // principal returns the caller. Routes behind authenticate always have one;
 // a missing one is a wiring bug and answered as such, never a panic.
-func (h *handlers) principal(c *gin.Context) (auth.Principal, bool) {
-	p, ok := auth.PrincipalFrom(c.Request.Context())
+func (h *handlers) principal(c *gin.Context) (identity.Principal, bool) {
+	p, ok := identity.PrincipalFrom(c.Request.Context())
 	if !ok {
 		h.fail(c, errors.New("httpapi: route without principal"))
 	}

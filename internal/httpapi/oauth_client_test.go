@@ -25,7 +25,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/guangling/pipeline/api"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
@@ -68,12 +68,12 @@ func TestDepartmentSystemWithOAuth2Client(t *testing.T) {
 		e := newEnv(t, db)
 		e.create(t, asBureau, projectBody("energy wind"))
 		e.create(t, asBureau, with(projectBody("industry zinc"), "department", "industry", "category", "materials"))
-		c := e.newClient(t, "能源局项目系统", "energy", auth.ScopeProjectsRead, auth.ScopeProjectsWrite)
+		c := e.newClient(t, "能源局项目系统", "energy", identity.ScopeProjectsRead, identity.ScopeProjectsWrite)
 		srv := e.serve(t)
 		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, srv.Client())
 		config := func(secret string, style oauth2.AuthStyle) *clientcredentials.Config {
 			return &clientcredentials.Config{ClientID: c.ClientID, ClientSecret: secret, TokenURL: srv.URL + tokenPath,
-				Scopes: []string{auth.ScopeProjectsRead}, AuthStyle: style}
+				Scopes: []string{identity.ScopeProjectsRead}, AuthStyle: style}
 		}
 
 		for _, style := range []struct {
@@ -85,7 +85,7 @@ func TestDepartmentSystemWithOAuth2Client(t *testing.T) {
 				tok, err := cc.Token(ctx)
 				require.NoError(t, err)
 				assert.Equal(t, "Bearer", tok.TokenType)
-				assert.Equal(t, auth.ScopeProjectsRead, tok.Extra("scope"))
+				assert.Equal(t, identity.ScopeProjectsRead, tok.Extra("scope"))
 				assert.Empty(t, tok.RefreshToken)
 				assert.False(t, tok.Expiry.IsZero(), "expires_in is answered")
 
@@ -154,7 +154,7 @@ func TestDepartmentSystemWithOAuth2Client(t *testing.T) {
 			assert.Equal(t, c.ClientID, claims["client_id"])
 			assert.Equal(t, c.ID, claims["sub"])
 			assert.Equal(t, "energy", claims["dept"])
-			assert.Equal(t, auth.ScopeProjectsRead, claims["scope"])
+			assert.Equal(t, identity.ScopeProjectsRead, claims["scope"])
 			assert.Equal(t, "dept_viewer", claims["role"])
 
 			// The same by hand: Ed25519 over header.payload with the JWK's x.

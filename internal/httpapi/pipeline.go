@@ -65,7 +65,7 @@ func toProgressResponse(p project.Progress) api.ProgressMonth {
 // putPlan sets a project's planned investment for a year.
 //
 //	@Summary		Set a year's planned investment
-//	@Description	Sets the project's planned investment for the year (CONTRACT §5), creating the plan or replacing it; the audit trail keeps the old figure. If-Match is optional and names the plan's version.
+//	@Description	Sets the project's planned investment for the year (docs/stages.md), creating the plan or replacing it; the audit trail keeps the old figure. If-Match is optional and names the plan's version.
 //	@ID				putPlan
 //	@Tags			progress
 //	@Security		BearerAuth
@@ -255,7 +255,7 @@ func (h *handlers) getProgress(c *gin.Context) {
 // getHealth computes a project's health for a day.
 //
 //	@Summary		A project's health on a day
-//	@Description	Computes the traffic light (CONTRACT §6) for a day, past or future, from what the register holds now: the plans, the actual dates and the blockers as they stood that day. The project's stored health is this for today.
+//	@Description	Computes the traffic light (docs/stages.md) for a day, past or future, from what the register holds now: the plans, the actual dates and the blockers as they stood that day. The project's stored health is this for today.
 //	@ID				getHealth
 //	@Tags			projects
 //	@Security		BearerAuth

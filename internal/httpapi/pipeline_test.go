@@ -1,6 +1,6 @@
 package httpapi_test
 
-// CONTRACT §5 and §6 over HTTP: yearly plans, monthly progress, blockers
+// Plans, progress, blockers and health (docs/stages.md) over HTTP: yearly plans, monthly progress, blockers
 // (with the scope they open to their responsible department) and the
 // traffic light of project health.
 
@@ -179,7 +179,7 @@ func (e *env) auditOf(t testing.TB, kind, id, action string) []api.AuditEntry {
 	return out
 }
 
-// TestPlans sets, replaces and refuses yearly plans (CONTRACT §5).
+// TestPlans sets, replaces and refuses yearly plans (docs/stages.md).
 func TestPlans(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
@@ -255,7 +255,7 @@ func TestPlans(t *testing.T) {
 	})
 }
 
-// TestProgress reports and corrects monthly progress (CONTRACT §5).
+// TestProgress reports and corrects monthly progress (docs/stages.md).
 func TestProgress(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
@@ -349,7 +349,7 @@ func TestProgress(t *testing.T) {
 }
 
 // TestBlockers opens a blocker, moves it through its statuses and refuses
-// what the contract refuses (CONTRACT §5).
+// what docs/stages.md refuses.
 func TestBlockers(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
@@ -459,7 +459,7 @@ func TestBlockers(t *testing.T) {
 	})
 }
 
-// TestBlockerScope holds the scope clause of CONTRACT §2: the department
+// TestBlockerScope holds the scope clause for responsible departments (docs/api.md): the department
 // responsible for an unresolved blocker reads the project and updates the
 // blocker's status, no more, and only while the blocker is unresolved.
 func TestBlockerScope(t *testing.T) {
@@ -644,7 +644,7 @@ func TestBlockerList(t *testing.T) {
 	})
 }
 
-// TestHealth holds the health rules of CONTRACT §6 as the API shows them:
+// TestHealth holds the health rules of docs/stages.md as the API shows them:
 // the stored health of projects, the health filter of lists and the health
 // computed for another day.
 func TestHealth(t *testing.T) {

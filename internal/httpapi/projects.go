@@ -400,7 +400,7 @@ func (h *handlers) listTransitions(c *gin.Context) {
 // moveProject changes a project's stage.
 //
 //	@Summary		Move a project to another stage
-//	@Description	Records a stage move (CONTRACT §4): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+//	@Description	Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 //	@ID				moveProject
 //	@Tags			projects
 //	@Security		BearerAuth

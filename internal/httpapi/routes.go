@@ -14,22 +14,22 @@ import (
 	"github.com/swaggo/swag"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // policy is who may call a route. Every route declares one; a test fails for
 // a route registered without.
 type policy struct {
 	public bool
-	roles  []auth.Role // empty: any signed-in principal
+	roles  []identity.Role // empty: any signed-in principal
 }
 
 var (
 	public   = policy{public: true}
 	signedIn = policy{}
-	writers  = policy{roles: []auth.Role{auth.RoleAdmin, auth.RoleBureau, auth.RoleDeptEditor}}
-	bureau   = policy{roles: []auth.Role{auth.RoleAdmin, auth.RoleBureau}}
-	admin    = policy{roles: []auth.Role{auth.RoleAdmin}}
+	writers  = policy{roles: []identity.Role{identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor}}
+	bureau   = policy{roles: []identity.Role{identity.RoleAdmin, identity.RoleBureau}}
+	admin    = policy{roles: []identity.Role{identity.RoleAdmin}}
 )
 
 // routes lists the whole surface.
@@ -127,7 +127,7 @@ func (h *handlers) handle(r *gin.Engine, method, path string, p policy, fn gin.H
 
 var errRole = apperr.New(apperr.Forbidden, "当前角色无权执行此操作", "the caller's role may not do this")
 
-func (h *handlers) requireRole(roles []auth.Role) gin.HandlerFunc {
+func (h *handlers) requireRole(roles []identity.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, found := h.principal(c)
 		if !found {

@@ -13,7 +13,7 @@ import (
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
 
-// TestRolesAndScope holds CONTRACT §2's table: who may write, and that a
+// TestRolesAndScope holds the role table of docs/api.md: who may write, and that a
 // department sees only its own projects, another department's being as
 // absent as a project that does not exist.
 func TestRolesAndScope(t *testing.T) {

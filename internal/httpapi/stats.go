@@ -40,7 +40,7 @@ func (h *handlers) statsPeriod(c *gin.Context, params ...string) (int, time.Time
 // statsOverview answers the leadership's KPIs.
 //
 //	@Summary		KPI overview
-//	@Description	CONTRACT §6 over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.
+//	@Description	The KPIs of docs/stats.md over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.
 //	@ID				statsOverview
 //	@Tags			stats
 //	@Security		BearerAuth

@@ -35,7 +35,7 @@ func (e *env) history(t testing.TB, as, id string) []api.Transition {
 var permit = []api.Evidence{{Kind: "permit", Ref: "施工许可 140223-2021-007"}}
 
 // TestMoves walks a project along the pipeline over HTTP and checks each
-// answer, the history and the refusals of CONTRACT §4.
+// answer, the history and the refusals of docs/stages.md.
 func TestMoves(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 func toUserResponse(u auth.User) api.User {
@@ -79,7 +80,7 @@ func (h *handlers) createUser(c *gin.Context) {
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err
 		}
-		u, err := h.auth.CreateUser(ctx, p, in.Username, in.Password, auth.Role(in.Role), in.Department)
+		u, err := h.auth.CreateUser(ctx, p, in.Username, in.Password, identity.Role(in.Role), in.Department)
 		if err != nil {
 			return created{}, err
 		}
@@ -125,7 +126,7 @@ func (h *handlers) patchUser(c *gin.Context) {
 	}
 	ch := auth.UserChange{Department: in.Department, Disabled: in.Disabled, Password: in.Password}
 	if in.Role != nil {
-		r := auth.Role(*in.Role)
+		r := identity.Role(*in.Role)
 		ch.Role = &r
 	}
 	u, err := h.auth.UpdateUser(c.Request.Context(), p, c.Param("id"), version, ch)

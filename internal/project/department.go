@@ -6,7 +6,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // DepartmentChange renames a department; nil fields stay. The code never
@@ -33,8 +33,8 @@ func departmentView(d Department) map[string]any {
 }
 
 // CreateDepartment adds a department (admin).
-func (s *Service) CreateDepartment(ctx context.Context, p auth.Principal, d Department) (Department, error) {
-	if !p.Is(auth.RoleAdmin) {
+func (s *Service) CreateDepartment(ctx context.Context, p identity.Principal, d Department) (Department, error) {
+	if !p.Is(identity.RoleAdmin) {
 		return Department{}, errAdminOnly
 	}
 	d.Code, d.Name, d.NameEN, d.Version = strings.TrimSpace(d.Code), strings.TrimSpace(d.Name), strings.TrimSpace(d.NameEN), 1
@@ -53,8 +53,8 @@ func (s *Service) CreateDepartment(ctx context.Context, p auth.Principal, d Depa
 
 // UpdateDepartment renames a department (admin); ifMatch is the version
 // the caller last saw.
-func (s *Service) UpdateDepartment(ctx context.Context, p auth.Principal, code string, ifMatch int, ch DepartmentChange) (Department, error) {
-	if !p.Is(auth.RoleAdmin) {
+func (s *Service) UpdateDepartment(ctx context.Context, p identity.Principal, code string, ifMatch int, ch DepartmentChange) (Department, error) {
+	if !p.Is(identity.RoleAdmin) {
 		return Department{}, errAdminOnly
 	}
 	if !ValidDepartmentCode.MatchString(code) {

@@ -9,7 +9,7 @@ type Label struct {
 	EN    string
 }
 
-// Stage is where a project stands on the pipeline (CONTRACT §4).
+// Stage is where a project stands on the pipeline (docs/stages.md).
 type Stage string
 
 // The stages: the main line in order, then the side states.

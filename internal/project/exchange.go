@@ -1,6 +1,6 @@
 package project
 
-// Export and import of the register as a spreadsheet (CONTRACT §6). The
+// Export and import of the register as a spreadsheet (docs/api.md, "Export and import"). The
 // columns, how each is written and read, and the import's rules live here;
 // the file formats (XLSX, CSV) belong to package sheet and the transport to
 // httpapi, so that this file knows neither.
@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // CellKind tells a file format how to write a cell.
@@ -426,7 +426,7 @@ func ParseExportQuery(v url.Values) (ExportQuery, error) {
 // changes meanwhile), and calls write with each one's row; the slice is
 // reused between calls. begin is called once the first page has been read,
 // so that a refused request fails before anything is written.
-func (s *Service) Export(ctx context.Context, p auth.Principal, q ListQuery, begin func() error, write func([]Cell) error) error {
+func (s *Service) Export(ctx context.Context, p identity.Principal, q ListQuery, begin func() error, write func([]Cell) error) error {
 	q.Sort, q.Limit, q.After, q.Count, q.Export = Sort{Key: SortCreated}, ExportPageSize, nil, false, true
 	page, err := s.List(ctx, p, q)
 	if err != nil {
@@ -562,7 +562,7 @@ func (r *rowPlan) failed(col string) bool {
 
 type importer struct {
 	s     *Service
-	p     auth.Principal
+	p     identity.Principal
 	today time.Time
 	// cols are the file's columns by position; nil for one without a header.
 	cols  []*column
@@ -647,7 +647,7 @@ func (imp *importer) readHeader(cells []string) error {
 // do not change through an import. A row without one creates a project,
 // at any stage, as Create does. Funding is not in the file and stays as it
 // is. open is called once the principal may write.
-func (s *Service) Import(ctx context.Context, p auth.Principal, open func() (Table, error), dryRun bool) (ImportReport, error) {
+func (s *Service) Import(ctx context.Context, p identity.Principal, open func() (Table, error), dryRun bool) (ImportReport, error) {
 	if err := canWrite(p); err != nil {
 		return ImportReport{}, err
 	}
@@ -1011,7 +1011,7 @@ func (rowFailure) Error() string { return "project: an import row failed" }
 // apply writes the planned rows in one transaction, through Create and
 // Update, so that each change gets its audit entry and history. A row that
 // fails now (a change made since the check) rolls everything back.
-func (s *Service) apply(ctx context.Context, p auth.Principal, plans []*rowPlan) error {
+func (s *Service) apply(ctx context.Context, p identity.Principal, plans []*rowPlan) error {
 	return s.inTx(ctx, func(ctx context.Context) error {
 		for i, r := range plans {
 			var err error

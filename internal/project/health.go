@@ -7,10 +7,10 @@ import (
 	"math"
 	"time"
 
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
-// HealthRules are the thresholds of the traffic light (CONTRACT §6).
+// HealthRules are the thresholds of the traffic light (docs/stages.md, "Health").
 type HealthRules struct {
 	// A planned start, completion or production date missed by more than
 	// DateRedDays days is red; missed by fewer, yellow.
@@ -343,7 +343,7 @@ type HealthOn struct {
 // Health computes a project's health on day on (today when zero) from what
 // the register holds now: its plans, the actual dates and blockers as they
 // stood on that day.
-func (s *Service) Health(ctx context.Context, p auth.Principal, id string, on time.Time) (HealthOn, error) {
+func (s *Service) Health(ctx context.Context, p identity.Principal, id string, on time.Time) (HealthOn, error) {
 	pr, err := s.Get(ctx, p, id)
 	if err != nil {
 		return HealthOn{}, err

@@ -8,7 +8,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // Period is a calendar month, the unit of progress reports.
@@ -80,8 +80,8 @@ const (
 
 var errNoProgressWrite = apperr.New(apperr.Forbidden, "当前身份无权填报投资进度", "this identity may not report progress")
 
-func canWriteProgress(p auth.Principal) error {
-	if !p.Is(auth.RoleAdmin, auth.RoleBureau, auth.RoleDeptEditor) || !p.HasScope(auth.ScopeProgressWrite) {
+func canWriteProgress(p identity.Principal) error {
+	if !p.Is(identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor) || !p.HasScope(identity.ScopeProgressWrite) {
 		return errNoProgressWrite
 	}
 	return nil
@@ -89,7 +89,7 @@ func canWriteProgress(p auth.Principal) error {
 
 // PutPlan sets a project's planned investment for a year. It reports whether
 // the plan was new. ifMatch, when not 0, must name the plan's version.
-func (s *Service) PutPlan(ctx context.Context, p auth.Principal, id string, year int, planned int64, ifMatch int) (Plan, bool, error) {
+func (s *Service) PutPlan(ctx context.Context, p identity.Principal, id string, year int, planned int64, ifMatch int) (Plan, bool, error) {
 	if err := canWrite(p); err != nil {
 		return Plan{}, false, err
 	}
@@ -140,7 +140,7 @@ func (s *Service) PutPlan(ctx context.Context, p auth.Principal, id string, year
 // PutProgress records the investment a project completed in a month that
 // has begun. A second report of a month replaces the first, whose figure
 // the audit trail keeps. ifMatch, when not 0, must name the report's version.
-func (s *Service) PutProgress(ctx context.Context, p auth.Principal, id string, period Period, completed int64, note string, ifMatch int) (Progress, bool, error) {
+func (s *Service) PutProgress(ctx context.Context, p identity.Principal, id string, period Period, completed int64, note string, ifMatch int) (Progress, bool, error) {
 	if err := canWriteProgress(p); err != nil {
 		return Progress{}, false, err
 	}
@@ -200,7 +200,7 @@ func matchVersion(ifMatch, version int) error {
 }
 
 // Investment returns a project's plan and progress for a year.
-func (s *Service) Investment(ctx context.Context, p auth.Principal, id string, year int) (YearProgress, error) {
+func (s *Service) Investment(ctx context.Context, p identity.Principal, id string, year int) (YearProgress, error) {
 	if err := canRead(p); err != nil {
 		return YearProgress{}, err
 	}
@@ -231,7 +231,7 @@ func (s *Service) Investment(ctx context.Context, p auth.Principal, id string, y
 }
 
 // Plans returns a project's plans, by year.
-func (s *Service) Plans(ctx context.Context, p auth.Principal, id string) ([]Plan, error) {
+func (s *Service) Plans(ctx context.Context, p identity.Principal, id string) ([]Plan, error) {
 	if err := canRead(p); err != nil {
 		return nil, err
 	}

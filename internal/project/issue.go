@@ -9,7 +9,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // IssueKind is what holds a project back.
@@ -131,15 +131,15 @@ var (
 	errIssueClosed  = apperr.New(apperr.Conflict, "问题已解决，不能再修改；问题再次出现时请新登记", "the blocker is resolved and closed; open a new one if the problem returns")
 )
 
-func canWriteIssues(p auth.Principal) error {
-	if !p.Is(auth.RoleAdmin, auth.RoleBureau, auth.RoleDeptEditor) || !p.HasScope(auth.ScopeIssuesWrite) {
+func canWriteIssues(p identity.Principal) error {
+	if !p.Is(identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor) || !p.HasScope(identity.ScopeIssuesWrite) {
 		return errNoIssueWrite
 	}
 	return nil
 }
 
 // OpenIssue records a blocker of a project the principal may change.
-func (s *Service) OpenIssue(ctx context.Context, p auth.Principal, projectID string, f IssueFields) (Issue, error) {
+func (s *Service) OpenIssue(ctx context.Context, p identity.Principal, projectID string, f IssueFields) (Issue, error) {
 	if err := canWriteIssues(p); err != nil {
 		return Issue{}, err
 	}
@@ -171,7 +171,7 @@ func (s *Service) OpenIssue(ctx context.Context, p auth.Principal, projectID str
 
 // GetIssue returns a blocker the principal may see: those of its projects and
 // those its department is responsible for.
-func (s *Service) GetIssue(ctx context.Context, p auth.Principal, id string) (Issue, error) {
+func (s *Service) GetIssue(ctx context.Context, p identity.Principal, id string) (Issue, error) {
 	if err := canRead(p); err != nil {
 		return Issue{}, err
 	}
@@ -182,7 +182,7 @@ func (s *Service) GetIssue(ctx context.Context, p auth.Principal, id string) (Is
 // may change every field; the responsible department, while the blocker is
 // unresolved, only its status and resolution. ifMatch is the version the
 // caller last saw; change receives the current fields and returns the new.
-func (s *Service) UpdateIssue(ctx context.Context, p auth.Principal, id string, ifMatch int, change func(IssueFields) (IssueFields, error)) (Issue, error) {
+func (s *Service) UpdateIssue(ctx context.Context, p identity.Principal, id string, ifMatch int, change func(IssueFields) (IssueFields, error)) (Issue, error) {
 	if err := canWriteIssues(p); err != nil {
 		return Issue{}, err
 	}
@@ -335,7 +335,7 @@ func IssueCursorAfter(i Issue) Cursor {
 
 // ListIssues returns a page of the blockers the principal may see, the
 // earliest due first.
-func (s *Service) ListIssues(ctx context.Context, p auth.Principal, q IssueQuery) (IssuePage, error) {
+func (s *Service) ListIssues(ctx context.Context, p identity.Principal, q IssueQuery) (IssuePage, error) {
 	if err := canRead(p); err != nil {
 		return IssuePage{}, err
 	}

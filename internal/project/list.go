@@ -169,7 +169,7 @@ var listParams = []string{
 	"updated_since", "archived", "sort", "limit", "cursor", "count",
 }
 
-// ParseListQuery reads the list parameters of CONTRACT §3 from a query string.
+// ParseListQuery reads the list parameters (docs/api.md, "Lists") from a query string.
 // Unknown parameters, repeated parameters, unknown enum values and sort keys
 // are errors; every problem is reported at once.
 func ParseListQuery(v url.Values) (ListQuery, error) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // Scope limits what a principal may see. The store turns it into a condition
@@ -20,13 +20,13 @@ type Scope struct {
 	All        bool
 	Department string
 	// Responsible also admits, for reading one project, the projects with
-	// an unresolved blocker that Department is responsible for (CONTRACT §2).
+	// an unresolved blocker that Department is responsible for (docs/api.md, "Plans, progress and blockers").
 	Responsible bool
 }
 
 // ScopeOf returns the data scope of a principal: what it may change, and
 // what its lists and statistics hold.
-func ScopeOf(p auth.Principal) Scope {
+func ScopeOf(p identity.Principal) Scope {
 	if p.Role.DepartmentBound() {
 		return Scope{Department: p.Department}
 	}
@@ -35,7 +35,7 @@ func ScopeOf(p auth.Principal) Scope {
 
 // readScope is what a principal may read of one project: its scope and the
 // projects whose blockers its department must clear.
-func readScope(p auth.Principal) Scope {
+func readScope(p identity.Principal) Scope {
 	s := ScopeOf(p)
 	s.Responsible = !s.All
 	return s
@@ -120,10 +120,10 @@ type Transactor interface {
 // Auditor records a change in the audit trail, in the transaction carried by
 // ctx, so that the entry commits with the change or not at all.
 type Auditor interface {
-	Append(ctx context.Context, p auth.Principal, r audit.Record) error
+	Append(ctx context.Context, p identity.Principal, r audit.Record) error
 	// Entry builds the entry Append would stage, for a store that stages it
 	// in one statement with the change; Staged says that one committed.
-	Entry(ctx context.Context, p auth.Principal, r audit.Record) (audit.Entry, error)
+	Entry(ctx context.Context, p identity.Principal, r audit.Record) (audit.Entry, error)
 	Staged()
 }
 
@@ -187,15 +187,15 @@ var (
 	errArchived = apperr.New(apperr.Conflict, "项目已归档，请先恢复", "the project is archived; restore it first")
 )
 
-func canRead(p auth.Principal) error {
-	if !p.HasScope(auth.ScopeProjectsRead) {
+func canRead(p identity.Principal) error {
+	if !p.HasScope(identity.ScopeProjectsRead) {
 		return errNoRead
 	}
 	return nil
 }
 
-func canWrite(p auth.Principal) error {
-	if !p.Is(auth.RoleAdmin, auth.RoleBureau, auth.RoleDeptEditor) || !p.HasScope(auth.ScopeProjectsWrite) {
+func canWrite(p identity.Principal) error {
+	if !p.Is(identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor) || !p.HasScope(identity.ScopeProjectsWrite) {
 		return errReadOnly
 	}
 	return nil
@@ -217,7 +217,7 @@ type Entry struct {
 // Create validates and stores a new project. A department principal's project
 // is its own department's; a project entered past planning gets an import
 // entry in its history, dated by its latest actual date.
-func (s *Service) Create(ctx context.Context, p auth.Principal, e Entry) (Project, error) {
+func (s *Service) Create(ctx context.Context, p identity.Principal, e Entry) (Project, error) {
 	if err := canWrite(p); err != nil {
 		return Project{}, err
 	}
@@ -289,7 +289,7 @@ func joinInvalid(errs ...error) error {
 }
 
 // Get returns one project within the principal's scope, archived or not.
-func (s *Service) Get(ctx context.Context, p auth.Principal, id string) (Project, error) {
+func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (Project, error) {
 	if err := canRead(p); err != nil {
 		return Project{}, err
 	}
@@ -297,11 +297,11 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id string) (Project
 }
 
 // List returns a page of the projects within the principal's scope.
-func (s *Service) List(ctx context.Context, p auth.Principal, q ListQuery) (Page, error) {
+func (s *Service) List(ctx context.Context, p identity.Principal, q ListQuery) (Page, error) {
 	if err := canRead(p); err != nil {
 		return Page{}, err
 	}
-	if q.Filter.Archived && !p.Is(auth.RoleAdmin, auth.RoleBureau) {
+	if q.Filter.Archived && !p.Is(identity.RoleAdmin, identity.RoleBureau) {
 		return Page{}, errArchiver
 	}
 	return s.store.List(ctx, ScopeOf(p), q)
@@ -310,7 +310,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, q ListQuery) (Page
 // Update changes a project's writable fields. ifMatch is the version the
 // caller last saw; change receives the current fields and returns the new
 // ones (the HTTP layer applies a merge patch there).
-func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ifMatch int, change func(Fields) (Fields, error)) (Project, error) {
+func (s *Service) Update(ctx context.Context, p identity.Principal, id string, ifMatch int, change func(Fields) (Fields, error)) (Project, error) {
 	if err := canWrite(p); err != nil {
 		return Project{}, err
 	}
@@ -356,7 +356,7 @@ var errUnchanged = errors.New("project: unchanged")
 // finds the project locked and answers Conflict at once (PostgreSQL), or, run
 // after it (SQLite runs one transaction at a time), finds the stage moved on.
 // ifMatch, when not 0, must name the current version.
-func (s *Service) Move(ctx context.Context, p auth.Principal, id string, ifMatch int, m Move) (Project, Transition, error) {
+func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifMatch int, m Move) (Project, Transition, error) {
 	if err := canWrite(p); err != nil {
 		return Project{}, Transition{}, err
 	}
@@ -421,7 +421,7 @@ func (s *Service) Move(ctx context.Context, p auth.Principal, id string, ifMatch
 
 // change runs store.Update and records the change, before and after, in one
 // transaction.
-func (s *Service) change(ctx context.Context, p auth.Principal, id, action string, fn func(context.Context, *Project) error) (Project, error) {
+func (s *Service) change(ctx context.Context, p identity.Principal, id, action string, fn func(context.Context, *Project) error) (Project, error) {
 	var out Project
 	err := s.inTx(ctx, func(ctx context.Context) error {
 		var before Project
@@ -475,18 +475,18 @@ func (s *Service) touch(pr *Project) {
 }
 
 // Archive takes a project out of lists and statistics; its history stays.
-func (s *Service) Archive(ctx context.Context, p auth.Principal, id string, ifMatch int) error {
+func (s *Service) Archive(ctx context.Context, p identity.Principal, id string, ifMatch int) error {
 	_, err := s.setArchived(ctx, p, id, &ifMatch, true)
 	return err
 }
 
 // Restore brings an archived project back.
-func (s *Service) Restore(ctx context.Context, p auth.Principal, id string) (Project, error) {
+func (s *Service) Restore(ctx context.Context, p identity.Principal, id string) (Project, error) {
 	return s.setArchived(ctx, p, id, nil, false)
 }
 
-func (s *Service) setArchived(ctx context.Context, p auth.Principal, id string, ifMatch *int, archived bool) (Project, error) {
-	if !p.Is(auth.RoleAdmin, auth.RoleBureau) || !p.HasScope(auth.ScopeProjectsWrite) {
+func (s *Service) setArchived(ctx context.Context, p identity.Principal, id string, ifMatch *int, archived bool) (Project, error) {
+	if !p.Is(identity.RoleAdmin, identity.RoleBureau) || !p.HasScope(identity.ScopeProjectsWrite) {
 		return Project{}, errArchiver
 	}
 	action := ActionRestore
@@ -516,7 +516,7 @@ func (s *Service) setArchived(ctx context.Context, p auth.Principal, id string, 
 }
 
 // Transitions returns a project's stage history, oldest first.
-func (s *Service) Transitions(ctx context.Context, p auth.Principal, id string) ([]Transition, error) {
+func (s *Service) Transitions(ctx context.Context, p identity.Principal, id string) ([]Transition, error) {
 	if err := canRead(p); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // Evidence backs a stage move: a contract, a land certificate, a permit …
@@ -98,7 +98,7 @@ func stageNames(ss []Stage) []string {
 // of the move. It is the only way a project's stage changes. lastMove is the
 // date of the previous move, if any (an import entry is not a move); today is
 // the county's current day.
-func Apply(p *Project, m Move, actor auth.Principal, lastMove *time.Time, today time.Time) (Transition, error) {
+func Apply(p *Project, m Move, actor identity.Principal, lastMove *time.Time, today time.Time) (Transition, error) {
 	var c checker
 	c.enum("to", string(m.To), Stages)
 	c.text("note", m.Note, 2000, false)
@@ -123,7 +123,7 @@ func Apply(p *Project, m Move, actor auth.Principal, lastMove *time.Time, today 
 	from := p.Stage
 	kind := KindMove
 	if m.Correction {
-		if !actor.Is(auth.RoleAdmin, auth.RoleBureau) {
+		if !actor.Is(identity.RoleAdmin, identity.RoleBureau) {
 			return Transition{}, apperr.New(apperr.Forbidden, "只有发改局或管理员可以更正阶段", "only the bureau or an administrator may correct a stage")
 		}
 		allowed := correctionTargets(from, p.Actual, m.left)

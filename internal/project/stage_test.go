@@ -9,12 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 var everyEvidence = []Evidence{{"contract", "协议 2021-01"}, {"permit", "施工许可 140223"}, {"acceptance", "验收 2021-09"}}
 
-// legalMove states CONTRACT §4 in words, independently of the table in
+// legalMove states docs/stages.md in words, independently of the table in
 // stage.go: forward along the main line with skips, suspended only from
 // started and back, cancelled from any stage that is not terminal.
 func legalMove(from, to Stage) bool {
@@ -33,8 +33,8 @@ func legalMove(from, to Stage) bool {
 
 // legalCorrection: back to an earlier main-line stage, by the bureau or an
 // administrator only.
-func legalCorrection(role auth.Role, from, to Stage) bool {
-	if role != auth.RoleAdmin && role != auth.RoleBureau {
+func legalCorrection(role identity.Role, from, to Stage) bool {
+	if role != identity.RoleAdmin && role != identity.RoleBureau {
 		return false
 	}
 	ti := slices.Index(mainLine, to)
@@ -53,8 +53,8 @@ func legalCorrection(role auth.Role, from, to Stage) bool {
 func TestApplyEveryPair(t *testing.T) {
 	t.Parallel()
 	today := *day("2021-06-30")
-	for _, role := range auth.Roles {
-		actor := auth.Principal{Subject: "u", Name: string(role), Role: role, Department: "energy"}
+	for _, role := range identity.Roles {
+		actor := identity.Principal{Subject: "u", Name: string(role), Role: role, Department: "energy"}
 		for _, fl := range Stages {
 			for _, tl := range Stages {
 				from, to := Stage(fl.Value), Stage(tl.Value)
@@ -91,7 +91,7 @@ func TestApplyEveryPair(t *testing.T) {
 func TestApplyRules(t *testing.T) {
 	t.Parallel()
 	today := *day("2021-06-30")
-	bureau := auth.Principal{Subject: "b", Name: "bureau", Role: auth.RoleBureau}
+	bureau := identity.Principal{Subject: "b", Name: "bureau", Role: identity.RoleBureau}
 	cases := []struct {
 		name     string
 		from     Stage
@@ -210,7 +210,7 @@ func TestTargets(t *testing.T) {
 
 func TestScopeFailsClosed(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, Scope{All: true}, ScopeOf(auth.Principal{Role: auth.RoleLeader}))
-	assert.Equal(t, Scope{Department: "energy"}, ScopeOf(auth.Principal{Role: auth.RoleDeptViewer, Department: "energy"}))
-	assert.False(t, ScopeOf(auth.Principal{Role: auth.RoleDeptEditor}).All, "a department role without a department sees nothing")
+	assert.Equal(t, Scope{All: true}, ScopeOf(identity.Principal{Role: identity.RoleLeader}))
+	assert.Equal(t, Scope{Department: "energy"}, ScopeOf(identity.Principal{Role: identity.RoleDeptViewer, Department: "energy"}))
+	assert.False(t, ScopeOf(identity.Principal{Role: identity.RoleDeptEditor}).All, "a department role without a department sees nothing")
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // StatsRow is what the statistics read of one live project.
@@ -151,7 +151,7 @@ func (s *Set) tally(r StatsRow) {
 	s.ExpectedAnnualOutputYuan += r.ExpectedAnnualOutputYuan
 }
 
-// Targets of the KPIs (CONTRACT §6).
+// Targets of the KPIs (docs/stats.md).
 const (
 	StartRateTarget      = 0.75
 	ResumptionRateTarget = 1.0
@@ -177,7 +177,7 @@ type Overview struct {
 // cancelled aside.
 func started(s Stage) bool { return s != Suspended && s != Cancelled && s.rank() >= Started.rank() }
 
-// ComputeOverview applies CONTRACT §6's formulas to the rows of the live
+// ComputeOverview applies the formulas of docs/stats.md to the rows of the live
 // projects a caller may read, for year as of day asOf (within the year).
 // ids keeps the IDs behind each rate and set; without them the numbers are
 // the same, and at 200,000 projects a million IDs are not held.
@@ -384,7 +384,7 @@ func StatsPeriod(year, asOf string, today time.Time) (int, time.Time, error) {
 
 // computeStats runs compute over the rows p may read for year as of day on,
 // as the store streams them: compute reads them once.
-func computeStats[T any](ctx context.Context, s *Service, p auth.Principal, year int, on time.Time, compute func(iter.Seq[StatsRow]) T) (T, error) {
+func computeStats[T any](ctx context.Context, s *Service, p identity.Principal, year int, on time.Time, compute func(iter.Seq[StatsRow]) T) (T, error) {
 	var zero T
 	if err := canRead(p); err != nil {
 		return zero, err
@@ -401,7 +401,7 @@ func computeStats[T any](ctx context.Context, s *Service, p auth.Principal, year
 
 // cached answers a statistic from the cache, keyed by its kind, the
 // caller's scope and its parameters, or computes it with load.
-func cached[T any](ctx context.Context, s *Service, p auth.Principal, kind string, params []any, load func(context.Context) (T, error)) (T, error) {
+func cached[T any](ctx context.Context, s *Service, p identity.Principal, kind string, params []any, load func(context.Context) (T, error)) (T, error) {
 	var zero T
 	if err := canRead(p); err != nil {
 		return zero, err
@@ -417,7 +417,7 @@ func cached[T any](ctx context.Context, s *Service, p auth.Principal, kind strin
 
 // Overview computes the KPIs over the projects p may read, with the IDs
 // behind them if ids.
-func (s *Service) Overview(ctx context.Context, p auth.Principal, year int, on time.Time, ids bool) (Overview, error) {
+func (s *Service) Overview(ctx context.Context, p identity.Principal, year int, on time.Time, ids bool) (Overview, error) {
 	return computeStats(ctx, s, p, year, on, func(rows iter.Seq[StatsRow]) Overview { return ComputeOverview(rows, year, on, ids) })
 }
 
@@ -427,7 +427,7 @@ func (s *Service) Overview(ctx context.Context, p auth.Principal, year int, on t
 // than a cached computation, so the rendering is what is kept.
 // ids tells the rendering with the IDs from the one without, which is kept
 // apart.
-func (s *Service) RenderedOverview(ctx context.Context, p auth.Principal, year int, on time.Time, ids bool, render func(Overview) ([]byte, error)) ([]byte, error) {
+func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, year int, on time.Time, ids bool, render func(Overview) ([]byte, error)) ([]byte, error) {
 	return cached(ctx, s, p, "overview", []any{year, on, ids}, func(ctx context.Context) ([]byte, error) {
 		o, err := s.Overview(ctx, p, year, on, ids)
 		if err != nil {
@@ -439,7 +439,7 @@ func (s *Service) RenderedOverview(ctx context.Context, p auth.Principal, year i
 
 // Breakdown groups the projects p may read by key, for year (stages as on
 // the year's last day, or today).
-func (s *Service) Breakdown(ctx context.Context, p auth.Principal, by string, year int, on time.Time) ([]Group, error) {
+func (s *Service) Breakdown(ctx context.Context, p identity.Principal, by string, year int, on time.Time) ([]Group, error) {
 	if !slices.Contains(BreakdownKeys, by) {
 		return nil, apperr.Fields([]apperr.FieldError{{Field: "by", Code: "invalid_value", Param: "stage,category,department,township,leader"}})
 	}
@@ -449,7 +449,7 @@ func (s *Service) Breakdown(ctx context.Context, p auth.Principal, by string, ye
 }
 
 // Batches computes 三个一批 for a quarter of year.
-func (s *Service) Batches(ctx context.Context, p auth.Principal, year, quarter int) (Batches, error) {
+func (s *Service) Batches(ctx context.Context, p identity.Principal, year, quarter int) (Batches, error) {
 	if quarter < 1 || quarter > 4 {
 		return Batches{}, apperr.Fields([]apperr.FieldError{{Field: "quarter", Code: "out_of_range", Param: "1..4"}})
 	}
@@ -460,11 +460,11 @@ func (s *Service) Batches(ctx context.Context, p auth.Principal, year, quarter i
 }
 
 // Trend is the year's investment and moves month by month.
-func (s *Service) Trend(ctx context.Context, p auth.Principal, year int) (Trend, error) {
+func (s *Service) Trend(ctx context.Context, p identity.Principal, year int) (Trend, error) {
 	return cached(ctx, s, p, "trend", []any{year}, func(ctx context.Context) (Trend, error) { return s.trend(ctx, p, year) })
 }
 
-func (s *Service) trend(ctx context.Context, p auth.Principal, year int) (Trend, error) {
+func (s *Service) trend(ctx context.Context, p identity.Principal, year int) (Trend, error) {
 	planned, err := computeStats(ctx, s, p, year, time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC), func(rows iter.Seq[StatsRow]) int64 {
 		var sum int64
 		for r := range rows {

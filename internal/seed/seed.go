@@ -13,6 +13,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -88,24 +89,24 @@ func Projects() ([]project.Entry, error) {
 // Account is a demo sign-in.
 type Account struct {
 	Username   string
-	Role       auth.Role
+	Role       identity.Role
 	Department string
 }
 
 // Accounts are the demo users, one per role, two departments bound.
 var Accounts = []Account{
-	{"bureau", auth.RoleBureau, ""},
-	{"leader", auth.RoleLeader, ""},
-	{"energy_editor", auth.RoleDeptEditor, "energy"},
-	{"industry_editor", auth.RoleDeptEditor, "industry"},
-	{"tourism_viewer", auth.RoleDeptViewer, "tourism"},
+	{"bureau", identity.RoleBureau, ""},
+	{"leader", identity.RoleLeader, ""},
+	{"energy_editor", identity.RoleDeptEditor, "energy"},
+	{"industry_editor", identity.RoleDeptEditor, "industry"},
+	{"tourism_viewer", identity.RoleDeptViewer, "tourism"},
 }
 
 // Demo loads the demo projects, when the register has none, and creates the
 // demo accounts that do not exist yet, all with the given password. It
 // reports how many projects it loaded.
 func Demo(ctx context.Context, projects *project.Service, users *auth.Service, password string) (int, error) {
-	loader := auth.Principal{Subject: "seed", Name: "seed", Role: auth.RoleAdmin}
+	loader := identity.Principal{Subject: "seed", Name: "seed", Role: identity.RoleAdmin}
 	for _, a := range Accounts {
 		_, err := users.CreateUser(ctx, loader, a.Username, password, a.Role, a.Department)
 		if err != nil && apperr.KindOf(err) != apperr.Conflict {

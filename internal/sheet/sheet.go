@@ -1,4 +1,4 @@
-// Package sheet writes and reads the register file (CONTRACT §6) as XLSX,
+// Package sheet writes and reads the register file (docs/api.md, "Export and import") as XLSX,
 // through excelize, or as CSV: the rows and cells of package project, in the
 // forms Excel opens as staff expect. A file to read is told apart by its
 // content, not by its name.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/audit/auditdb"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
@@ -39,8 +39,8 @@ func (c *clock) now() time.Time {
 }
 
 var (
-	bureau = auth.Principal{Subject: "0190a0b0-0000-7000-8000-000000000001", Name: "bureau", Role: auth.RoleBureau}
-	editor = auth.Principal{Subject: "0190a0b0-0000-7000-8000-000000000002", Name: "energy_editor", Role: auth.RoleDeptEditor, Department: "energy"}
+	bureau = identity.Principal{Subject: "0190a0b0-0000-7000-8000-000000000001", Name: "bureau", Role: identity.RoleBureau}
+	editor = identity.Principal{Subject: "0190a0b0-0000-7000-8000-000000000002", Name: "energy_editor", Role: identity.RoleDeptEditor, Department: "energy"}
 )
 
 func newService(db *database.DB) *audit.Service {

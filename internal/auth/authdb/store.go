@@ -15,6 +15,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 )
 
@@ -56,7 +57,7 @@ func translate(err error) error {
 }
 
 func toUser(r userRow) auth.User {
-	u := auth.User{ID: r.ID, Username: r.Username, PasswordHash: r.PasswordHash, Role: auth.Role(r.Role),
+	u := auth.User{ID: r.ID, Username: r.Username, PasswordHash: r.PasswordHash, Role: identity.Role(r.Role),
 		Disabled: r.Disabled, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.Department != nil {
 		u.Department = *r.Department

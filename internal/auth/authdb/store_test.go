@@ -13,13 +13,14 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/auth/authdb"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
 
 var clock = time.Date(2021, 4, 1, 9, 30, 15, 123456000, time.UTC)
 
-func user(username string, role auth.Role, dept string) auth.User {
+func user(username string, role identity.Role, dept string) auth.User {
 	return auth.User{
 		ID: uuid.NewString(), Username: username,
 		PasswordHash: "$2a$10$abcdefghijklmnopqrstuu5Yz1KCwxs6sBVgO2fAJ.SRZkDBRW5Mm",
@@ -46,13 +47,13 @@ func TestStore(t *testing.T) {
 		assert.Zero(t, n, "a fresh database has no users")
 
 		users := []auth.User{
-			user("admin", auth.RoleAdmin, ""),
-			user("bureau1", auth.RoleBureau, "drc"),
-			user("leader1", auth.RoleLeader, ""),
-			user("energy_editor", auth.RoleDeptEditor, "energy"),
-			user("能源局查看员", auth.RoleDeptViewer, "energy"),
+			user("admin", identity.RoleAdmin, ""),
+			user("bureau1", identity.RoleBureau, "drc"),
+			user("leader1", identity.RoleLeader, ""),
+			user("energy_editor", identity.RoleDeptEditor, "energy"),
+			user("能源局查看员", identity.RoleDeptViewer, "energy"),
 		}
-		disabled := user("gone", auth.RoleDeptViewer, "tourism")
+		disabled := user("gone", identity.RoleDeptViewer, "tourism")
 		disabled.Disabled, disabled.Version = true, 4
 		disabled.CreatedAt = clock.In(time.FixedZone("Asia/Shanghai", 8*3600))
 		users = append(users, disabled)
@@ -76,7 +77,7 @@ func TestStore(t *testing.T) {
 			}
 		})
 		t.Run("duplicate username", func(t *testing.T) {
-			err := st.Create(ctx, user("bureau1", auth.RoleLeader, ""))
+			err := st.Create(ctx, user("bureau1", identity.RoleLeader, ""))
 			e := requireKind(t, apperr.Conflict, err)
 			assert.Contains(t, e.Fields, apperr.FieldError{Field: "username", Code: "not_unique"})
 			got, err := st.ByUsername(ctx, "bureau1")
@@ -84,7 +85,7 @@ func TestStore(t *testing.T) {
 			assert.Equal(t, users[1].ID, got.ID, "the first user stays")
 		})
 		t.Run("unknown department", func(t *testing.T) {
-			err := st.Create(ctx, user("stranger", auth.RoleDeptEditor, "no_such_dept"))
+			err := st.Create(ctx, user("stranger", identity.RoleDeptEditor, "no_such_dept"))
 			e := requireKind(t, apperr.Invalid, err)
 			assert.Contains(t, e.Fields, apperr.FieldError{Field: "department", Code: "unknown"})
 			_, err = st.ByUsername(ctx, "stranger")
@@ -109,7 +110,7 @@ func TestCreateRace(t *testing.T) {
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
-			wg.Go(func() { errs[i] = st.Create(context.Background(), user("admin", auth.RoleAdmin, "")) })
+			wg.Go(func() { errs[i] = st.Create(context.Background(), user("admin", identity.RoleAdmin, "")) })
 		}
 		wg.Wait()
 		won := 0

@@ -13,7 +13,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/audit/auditdb"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -23,9 +23,9 @@ import (
 // brokenAuditor stands for an audit trail that cannot be written.
 type brokenAuditor struct{ err error }
 
-func (b brokenAuditor) Append(context.Context, auth.Principal, audit.Record) error { return b.err }
+func (b brokenAuditor) Append(context.Context, identity.Principal, audit.Record) error { return b.err }
 
-func (b brokenAuditor) Entry(context.Context, auth.Principal, audit.Record) (audit.Entry, error) {
+func (b brokenAuditor) Entry(context.Context, identity.Principal, audit.Record) (audit.Entry, error) {
 	return audit.Entry{}, b.err
 }
 
@@ -39,7 +39,7 @@ func TestChangesRollBackWithoutTheirAuditEntry(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		now := func() time.Time { return clock }
-		bureau := auth.Principal{Subject: uuid.NewString(), Name: "bureau", Role: auth.RoleBureau}
+		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 		auditor := audit.NewService(auditdb.New(db), now)
 		good := project.NewService(projectdb.New(db), db, auditor, now, uuid.NewString)
 		boom := errors.New("the audit trail cannot be written")

@@ -15,7 +15,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/audit/auditdb"
-	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -47,7 +47,7 @@ func TestHealthIsKeptCurrent(t *testing.T) {
 		clk := &movingClock{}
 		clk.set("2021-06-15")
 		svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), clk.now), clk.now, uuid.NewString)
-		bureau := auth.Principal{Subject: uuid.NewString(), Name: "bureau", Role: auth.RoleBureau}
+		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 		health := func(id string) (project.Health, int) {
 			p, err := svc.Get(ctx, bureau, id)
 			require.NoError(t, err)
@@ -111,7 +111,7 @@ func TestHealthIsKeptCurrent(t *testing.T) {
 	})
 }
 
-// TestResponsibleDepartmentReadsTheProject: the scope clause of CONTRACT §2.
+// TestResponsibleDepartmentReadsTheProject: the scope clause for responsible departments (docs/api.md, "Plans, progress and blockers").
 // A department responsible for an unresolved blocker reads the project, and
 // only while the blocker is unresolved; it never writes the project, and its
 // lists stay its own department's register.
@@ -121,8 +121,8 @@ func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
 		ctx := context.Background()
 		now := func() time.Time { return time.Date(2021, 6, 15, 2, 0, 0, 0, time.UTC) }
 		svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), now), now, uuid.NewString)
-		bureau := auth.Principal{Subject: uuid.NewString(), Name: "bureau", Role: auth.RoleBureau}
-		industry := auth.Principal{Subject: uuid.NewString(), Name: "industry", Role: auth.RoleDeptEditor, Department: "industry"}
+		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
+		industry := identity.Principal{Subject: uuid.NewString(), Name: "industry", Role: identity.RoleDeptEditor, Department: "industry"}
 		p, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
 		require.NoError(t, err)
 
@@ -176,7 +176,7 @@ func TestAMoveDoesNotUndoWhatItDidNotRead(t *testing.T) {
 		auditor := audit.NewService(auditdb.New(db), clk.now)
 		st := projectdb.New(db)
 		svc := project.NewService(st, db, auditor, clk.now, uuid.NewString)
-		bureau := auth.Principal{Subject: uuid.NewString(), Name: "bureau", Role: auth.RoleBureau}
+		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 		p, err := svc.Create(ctx, bureau, project.Entry{Stage: project.Started, Actual: project.Actual{StartedOn: day("2021-03-01")},
 			Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
 		require.NoError(t, err)
@@ -221,7 +221,7 @@ func TestStatisticsFollowTheCommit(t *testing.T) {
 	now := func() time.Time { return time.Date(2021, 6, 15, 2, 0, 0, 0, time.UTC) }
 	svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), now), now, uuid.NewString)
 	svc.SetStatsCacheTTL(time.Hour)
-	bureau := auth.Principal{Subject: uuid.NewString(), Name: "bureau", Role: auth.RoleBureau}
+	bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 	// The overview as the HTTP layer asks for it: through the cache.
 	projects := func() int64 {
 		b, err := svc.RenderedOverview(ctx, bureau, 2021, now(), false, func(o project.Overview) ([]byte, error) {

@@ -1,4 +1,4 @@
--- The pipeline (CONTRACT §5, §6): yearly investment plans, monthly progress,
+-- The pipeline (docs/stages.md): yearly investment plans, monthly progress,
 -- blockers (问题清单), and the day each project's stored health is due to be
 -- computed again.
 

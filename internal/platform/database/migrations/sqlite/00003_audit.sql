@@ -1,4 +1,4 @@
--- The audit trail (CONTRACT §7): append-only, hash-chained entries, one per
+-- The audit trail (docs/audit.md): append-only, hash-chained entries, one per
 -- change, written in the change's transaction (docs/audit.md). The service
 -- gives each entry the next id itself, because the id is sealed into the
 -- entry's hash; SQLite's single connection serialises appends.

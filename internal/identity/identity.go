@@ -1,14 +1,15 @@
-// Package auth holds identities and the credentials that prove them: users and
-// their passwords, the signing keys, access tokens and the principal that a
-// verified token yields. It knows nothing of HTTP.
-package auth
+// Package identity holds who is behind a request: the principal, its role and
+// the OAuth scopes of a client's token. Every other package may import it; it
+// imports nothing of the module, so that auth (which proves identities) and
+// audit (which records them) need no callback between them.
+package identity
 
 import (
 	"context"
 	"slices"
 )
 
-// Role is what a principal may do (CONTRACT §2).
+// Role is what a principal may do (docs/api.md, "Roles").
 type Role string
 
 // The roles.
@@ -36,10 +37,10 @@ type Principal struct {
 	Role       Role
 	Department string   // set for department-bound roles
 	ClientID   string   // set for machine tokens
-	Scopes     []string // a client's granted scopes; users are limited by role only
+	Scopes     []string // a client's granted OAuth scopes; users are limited by role only
 }
 
-// Scopes a department system may be granted.
+// The OAuth scopes a department system may be granted.
 const (
 	ScopeProjectsRead  = "projects:read"
 	ScopeProjectsWrite = "projects:write"
@@ -48,8 +49,12 @@ const (
 	ScopeEventsRead    = "events:read"
 )
 
-// HasScope reports whether the principal's token allows scope s. A user's token
-// carries no scope limit: what a user may do is bounded by the role alone.
+// ClientScopes are the OAuth scopes a client may be granted.
+var ClientScopes = []string{ScopeProjectsRead, ScopeProjectsWrite, ScopeProgressWrite, ScopeIssuesWrite, ScopeEventsRead}
+
+// HasScope reports whether the principal's token allows OAuth scope s. A
+// user's token carries no scope limit: what a user may do is bounded by the
+// role alone.
 func (p Principal) HasScope(s string) bool {
 	return p.ClientID == "" || slices.Contains(p.Scopes, s)
 }
