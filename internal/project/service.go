@@ -62,11 +62,11 @@ type Store interface {
 	// Update loads the project in scope, calls change on it and saves the
 	// result, all in one transaction; change returning an error aborts it.
 	Update(ctx context.Context, s Scope, id string, change func(*Project) error) (Project, error)
-	// Moved writes a stage move at once: the project as to, only while it is
-	// still at from's version, with the move's history entry and its staged
-	// audit entry. A project changed or being changed meanwhile is
-	// Conflict, and nothing is written.
-	Moved(ctx context.Context, from, to Project, t Transition, e audit.Entry) error
+	// Move writes a stage move: the project as to, only while it is still
+	// at from's version, with the move's history entry and the rows staged
+	// in the transaction carried by ctx. A project changed or being changed
+	// meanwhile is Conflict, and nothing is written.
+	Move(ctx context.Context, from, to Project, t Transition) error
 	Transitions(ctx context.Context, s Scope, id string) ([]Transition, error)
 	// AddTransition appends an entry to a project's history.
 	AddTransition(ctx context.Context, t Transition) error
@@ -121,10 +121,6 @@ type Transactor interface {
 // ctx, so that the entry commits with the change or not at all.
 type Auditor interface {
 	Append(ctx context.Context, p identity.Principal, r audit.Record) error
-	// Entry builds the entry Append would stage, for a store that stages it
-	// in one statement with the change; Staged says that one committed.
-	Entry(ctx context.Context, p identity.Principal, r audit.Record) (audit.Entry, error)
-	Staged()
 }
 
 // ErrChanged is a store's answer to a change conditional on what was read
@@ -360,10 +356,10 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	if err := canWrite(p); err != nil {
 		return Project{}, Transition{}, err
 	}
-	// Read, decide, then write the project, its history and its audit entry
-	// in one statement on the condition that the project is still as read
-	// (Store.Moved): the busiest change in the register costs two round
-	// trips, and of two concurrent moves one wins and the other is Conflict.
+	// Read, decide, then write the project, its history and its staged audit
+	// entry in one statement on the condition that the project is still as
+	// read (Store.Move): of two concurrent moves one wins and the other is
+	// Conflict.
 	pr, err := s.store.Get(ctx, ScopeOf(p), id)
 	switch {
 	case err != nil:
@@ -398,13 +394,15 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	pr.LastMoveOn = &on
 	s.touch(&pr)
 	s.refreshHealth(&pr)
-	e, err := s.auditor.Entry(ctx, p, audit.Record{
-		Action: ActionMove, ResourceType: ResourceType, ResourceID: id, Before: snapshot(before), After: snapshot(pr),
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.auditor.Append(ctx, p, audit.Record{
+			Action: ActionMove, ResourceType: ResourceType, ResourceID: id, Before: snapshot(before), After: snapshot(pr),
+		}); err != nil {
+			return err
+		}
+		return s.store.Move(ctx, before, pr, tr)
 	})
 	if err != nil {
-		return Project{}, Transition{}, err
-	}
-	if err := s.store.Moved(ctx, before, pr, tr, e); err != nil {
 		if ifMatch != 0 && errors.Is(err, ErrChanged) {
 			err = apperr.ErrVersionConflict // the version asked for is gone
 		}
@@ -412,10 +410,7 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	}
 	// Within a caller's transaction (an Idempotency-Key's) the move
 	// commits with it.
-	s.tx.AfterCommit(ctx, func() {
-		s.stats.invalidate()
-		s.auditor.Staged()
-	})
+	s.tx.AfterCommit(ctx, s.stats.invalidate)
 	return pr, tr, nil
 }
 

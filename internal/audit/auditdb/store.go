@@ -102,17 +102,13 @@ type pendingRow struct {
 
 func (pendingRow) TableName() string { return "audit_pending" }
 
-// Append stages e, in the transaction carried by ctx or one of its own.
+// Append stages e in the transaction carried by ctx (or one of its own),
+// to be written with the change it records (database.DB.Stage).
 func (s *Store) Append(ctx context.Context, e audit.Entry) error {
-	q, done := s.db.Conn(ctx)
-	defer done()
-	return translate(q.Create(Staged(e)).Error)
+	return s.db.InTx(ctx, func(ctx context.Context) error {
+		return s.db.Stage(ctx, &pendingRow{Content: toFields(e)})
+	})
 }
-
-// Staged is the row that stages e, for a store that writes a change and its
-// audit entry in one statement (database.UpdateIf). e is as audit.Service's
-// Entry makes it (see audit.Store.Append).
-func Staged(e audit.Entry) any { return &pendingRow{Content: toFields(e)} }
 
 // place is a staged entry's place in the chain.
 type place struct {

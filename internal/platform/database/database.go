@@ -190,8 +190,9 @@ func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (strin
 	}
 }
 
-// InTx runs fn in one transaction, committed when fn returns nil. A call
-// inside another InTx joins the outer transaction. The whole transaction runs
+// InTx runs fn in one transaction, committed when fn returns nil, after the
+// rows fn staged (Stage) are written. A call inside another InTx joins the
+// outer transaction. The whole transaction runs
 // under the query deadline.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	return db.inTx(ctx, nil, fn)
@@ -219,7 +220,12 @@ func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(ctx context
 	defer cancel()
 	a := &afterCommit{}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), afterKey{}, a))
+		ctx := context.WithValue(context.WithValue(ctx, txKey{}, tx), afterKey{}, a)
+		ctx = context.WithValue(ctx, stageKey{}, &stage{})
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		return flushStaged(ctx, tx)
 	}, opts)
 	a.end(err == nil)
 	if isTransient(err) {

@@ -19,15 +19,16 @@ var errNoMatch = errors.New("database: no row matches")
 
 // UpdateIf sets the columns set of one row of table, only while the row
 // still has the values of match (column = value, all of them; match names
-// the row by its "id"), and with it inserts rows (GORM row values) — all or
-// nothing. It reports whether the row matched. A row that another
-// transaction holds answers IsLockUnavailable at once instead of waiting.
+// the row by its "id"), and with it writes the rows staged so far in the
+// transaction carried by ctx (Stage): they are written if the row matched and
+// dropped if it did not. It reports whether the row matched. A row that
+// another transaction holds answers IsLockUnavailable at once instead of
+// waiting.
 //
 // On PostgreSQL it is one statement, a data-modifying WITH whose inserts
-// read the update's result; outside a transaction it commits on its own: one
-// round trip where a transaction of the same writes takes five. On SQLite it
-// runs the statements in one transaction (or the caller's).
-func (db *DB) UpdateIf(ctx context.Context, table string, match, set map[string]any, rows ...any) (bool, error) {
+// read the update's result; on SQLite, the update and the inserts in one
+// transaction (or the caller's).
+func (db *DB) UpdateIf(ctx context.Context, table string, match, set map[string]any) (bool, error) {
 	if _, ok := match["id"]; !ok {
 		return false, errors.New("database: UpdateIf needs the row's id")
 	}
@@ -40,14 +41,10 @@ func (db *DB) UpdateIf(ctx context.Context, table string, match, set map[string]
 			case res.Error != nil:
 				return res.Error
 			case res.RowsAffected == 0:
+				takeStaged(ctx) // as on PostgreSQL: they go with the update or not at all
 				return errNoMatch
 			}
-			for _, r := range rows {
-				if err := q.Create(r).Error; err != nil {
-					return err
-				}
-			}
-			return nil
+			return flushStaged(ctx, q)
 		})
 		if errors.Is(err, errNoMatch) {
 			return false, nil
@@ -55,6 +52,7 @@ func (db *DB) UpdateIf(ctx context.Context, table string, match, set map[string]
 		return err == nil, err
 	}
 
+	rows := takeStaged(ctx)
 	q, done := db.Conn(ctx)
 	defer done()
 	var b strings.Builder

@@ -192,14 +192,21 @@ func TestAMoveDoesNotUndoWhatItDidNotRead(t *testing.T) {
 
 		moved := read
 		moved.Stage, moved.Version = project.Suspended, read.Version+1
-		e, err := auditor.Entry(ctx, bureau, audit.Record{Action: project.ActionMove, ResourceType: project.ResourceType, ResourceID: p.ID})
-		require.NoError(t, err)
-		err = st.Moved(ctx, read, moved, project.Transition{ID: uuid.NewString(), ProjectID: p.ID, To: project.Suspended,
-			OccurredOn: day0("2021-06-15"), Note: "资金未到位", Kind: project.KindMove, RecordedAt: clk.now()}, e)
+		err = db.InTx(ctx, func(ctx context.Context) error {
+			require.NoError(t, auditor.Append(ctx, bureau, audit.Record{Action: project.ActionMove, ResourceType: project.ResourceType, ResourceID: p.ID}))
+			return st.Move(ctx, read, moved, project.Transition{ID: uuid.NewString(), ProjectID: p.ID, To: project.Suspended,
+				OccurredOn: day0("2021-06-15"), Note: "资金未到位", Kind: project.KindMove, RecordedAt: clk.now()})
+		})
 		require.ErrorIs(t, err, project.ErrChanged)
 		got, err := st.Get(ctx, project.Scope{All: true}, p.ID)
 		require.NoError(t, err)
 		assert.Equal(t, planned, got, "nothing of the move was written")
+		require.NoError(t, auditor.Flush(ctx))
+		es, err := auditdb.New(db).Walk(ctx, 0, 100)
+		require.NoError(t, err)
+		for _, e := range es {
+			assert.NotEqual(t, project.ActionMove, e.Action, "nor its audit entry")
+		}
 
 		// Read afresh, the move goes through.
 		_, _, err = svc.Move(ctx, bureau, p.ID, 0, project.Move{To: project.Suspended, OccurredOn: day0("2021-06-15"), Note: "资金未到位"})

@@ -16,8 +16,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/audit"
-	"github.com/guangling/pipeline/internal/audit/auditdb"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -150,20 +148,23 @@ func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change 
 
 var errBusy = apperr.New(apperr.Conflict, "项目正被他人同时变更，请刷新后重试", "the project is being changed at the same time; reload and retry")
 
-// Moved writes a stage move in one statement on PostgreSQL
+// Move writes a stage move in one statement on PostgreSQL
 // (database.UpdateIf): the project's changed columns while it is at from's
 // version and still has from's health facts (a plan, progress or blocker
 // changes those, not the version, and the move's health is computed from
-// them), its history row and its staged audit entry. A project that another
+// them), its history row and the rows staged with it. A project that another
 // transaction holds is Conflict at once, not waited for.
-func (s *Store) Moved(ctx context.Context, from, to project.Project, t project.Transition, e audit.Entry) error {
+func (s *Store) Move(ctx context.Context, from, to project.Project, t project.Transition) error {
 	q, done := s.db.Conn(ctx)
 	old := toRow(from)
 	changed := changedColumns(q, old, toRow(to))
 	done()
 	tr := toTransitionRow(t)
+	if err := s.db.Stage(ctx, &tr); err != nil {
+		return err
+	}
 	match := map[string]any{"id": from.ID, "version": from.Version, "health_facts": old.HealthFacts}
-	ok, err := s.db.UpdateIf(ctx, "projects", match, changed, &tr, auditdb.Staged(e))
+	ok, err := s.db.UpdateIf(ctx, "projects", match, changed)
 	switch {
 	case database.IsLockUnavailable(err):
 		return errBusy
