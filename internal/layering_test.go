@@ -65,7 +65,7 @@ func TestLayering(t *testing.T) {
 	}
 	domain := []string{
 		module + "/internal/apperr", module + "/internal/config", module + "/internal/auth", module + "/internal/identity",
-		module + "/internal/project", module + "/internal/seed",
+		module + "/internal/project", module + "/internal/seed", module + "/internal/health", module + "/internal/calendar",
 		module + "/internal/audit",
 	}
 	isStore := func(p string) bool { return len(hasPrefix([]string{p}, stores...)) > 0 }

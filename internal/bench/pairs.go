@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -349,7 +350,7 @@ func (r *run) movePair(ctx context.Context) error {
 		if err := rows.Err(); err != nil {
 			return sample{}, err
 		}
-		day := project.Today(time.Now()).Format(time.DateOnly)
+		day := calendar.Today(time.Now()).Format(time.DateOnly)
 		suspend, _ := json.Marshal(api.TransitionCreate{To: "suspended", OccurredOn: day, Note: "用地调整"})
 		resume, _ := json.Marshal(api.TransitionCreate{To: "started", OccurredOn: day})
 		script := auth + "wrk.headers[\"Content-Type\"] = \"application/json\"\n" +

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/auth"
-	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/health"
 )
 
 // Config holds every setting of the service. The zero value is not usable:
@@ -65,8 +65,8 @@ type Config struct {
 }
 
 // HealthRules are the configured thresholds of the health rules.
-func (c Config) HealthRules() project.HealthRules {
-	return project.HealthRules{
+func (c Config) HealthRules() health.Rules {
+	return health.Rules{
 		DateRedDays: c.HealthDateRedDays, InvestYellowPoints: c.HealthInvestYellowPts,
 		InvestRedPoints: c.HealthInvestRedPts, BlockerRedDays: c.HealthBlockerRedDays,
 	}

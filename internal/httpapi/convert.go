@@ -5,6 +5,8 @@ import (
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -25,7 +27,7 @@ func (d *dates) parse(field string, s *string) *time.Time {
 	if s == nil {
 		return nil
 	}
-	t, err := project.ParseDate(*s)
+	t, err := calendar.ParseDate(*s)
 	if err != nil {
 		d.errs = append(d.errs, apperr.FieldError{Field: field, Code: "invalid_format", Param: "YYYY-MM-DD"})
 		return nil
@@ -125,7 +127,7 @@ func toEvidence(es []project.Evidence) []api.Evidence {
 	return out
 }
 
-func toReasons(rs []project.HealthReason) []api.HealthReason {
+func toReasons(rs []health.Reason) []api.HealthReason {
 	out := make([]api.HealthReason, len(rs))
 	for i, r := range rs {
 		out[i] = api.HealthReason{Rule: r.Rule, Level: string(r.Level), Since: dateString(r.Since), Ref: r.Ref}

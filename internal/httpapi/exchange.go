@@ -17,6 +17,7 @@ import (
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/sheet"
 )
@@ -74,7 +75,7 @@ func (h *handlers) exportProjects(c *gin.Context) {
 			contentType = sheet.CSVType + "; charset=utf-8; header=present"
 		}
 		c.Header("Content-Type", contentType)
-		c.Header("Content-Disposition", disposition(q.Format, project.Today(h.now())))
+		c.Header("Content-Disposition", disposition(q.Format, calendar.Today(h.now())))
 		c.Header("Cache-Control", "no-store")
 		c.Status(http.StatusOK)
 		var err error

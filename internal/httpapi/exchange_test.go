@@ -36,6 +36,8 @@ import (
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/audit/auditdb"
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -934,10 +936,10 @@ func seedRegister(b *testing.B, db *database.DB, n int) {
 	for start := 0; start < n; start += 2000 {
 		err := db.InTx(ctx, func(ctx context.Context) error {
 			for i := start; i < min(start+2000, n); i++ {
-				d := func(s string) *time.Time { t, _ := project.ParseDate(s); return &t }
+				d := func(s string) *time.Time { t, _ := calendar.ParseDate(s); return &t }
 				code := fmt.Sprintf("2021-140223-44-01-%06d", i)
 				p := project.Project{ID: newID(), Version: 1 + i%4, CreatedAt: at.Add(time.Duration(i) * time.Microsecond), UpdatedAt: at,
-					Stage: stages[i%len(stages)], Health: project.Green, HealthReasons: []project.HealthReason{},
+					Stage: stages[i%len(stages)], Health: health.Green, HealthReasons: []health.Reason{},
 					Fields: project.Fields{Code: &code, Name: fmt.Sprintf("广陵县第%d号重点项目（风光储一体化）", i),
 						Category: project.Category(cats[i%len(cats)]), Department: depts[i%len(depts)], Leader: "张县长",
 						Company: "晨风新能源有限公司", Township: "作疃乡", Capacity: ptr(50.5), CapacityUnit: "MW",

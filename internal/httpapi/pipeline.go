@@ -14,6 +14,7 @@ import (
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -226,7 +227,7 @@ func (h *handlers) getProgress(c *gin.Context) {
 	if !found {
 		return
 	}
-	year := project.Today(h.now()).Year()
+	year := calendar.Today(h.now()).Year()
 	err := onlyParams(c, "year")
 	if s := c.Query("year"); err == nil && s != "" {
 		if year, err = strconv.Atoi(s); err != nil {
@@ -303,7 +304,7 @@ func (h *handlers) toIssueResponse(i project.Issue) api.Issue {
 	return api.Issue{
 		ID: i.ID, ProjectID: i.ProjectID, ProjectDepartment: i.ProjectDepartment, Title: i.Title, Description: i.Description,
 		Kind: string(i.Kind), ResponsibleDepartment: i.ResponsibleDepartment, DueOn: i.DueOn.Format(time.DateOnly),
-		Status: string(i.Status), Resolution: i.Resolution, Overdue: i.Overdue(project.Today(h.now())),
+		Status: string(i.Status), Resolution: i.Resolution, Overdue: i.Overdue(calendar.Today(h.now())),
 		CreatedBy: i.CreatedBy, Version: i.Version, CreatedAt: timestamp(i.CreatedAt), UpdatedAt: timestamp(i.UpdatedAt), ResolvedAt: resolved,
 	}
 }
@@ -424,7 +425,7 @@ func (h *handlers) listIssues(c *gin.Context) {
 	if !found {
 		return
 	}
-	q, err := project.ParseIssueQuery(c.Request.URL.Query(), project.Today(h.now()))
+	q, err := project.ParseIssueQuery(c.Request.URL.Query(), calendar.Today(h.now()))
 	if err != nil {
 		h.fail(c, err)
 		return

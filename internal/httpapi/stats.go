@@ -10,6 +10,8 @@ import (
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -34,7 +36,7 @@ func (h *handlers) statsPeriod(c *gin.Context, params ...string) (int, time.Time
 	if err := onlyParams(c, params...); err != nil {
 		return 0, time.Time{}, err
 	}
-	return project.StatsPeriod(c.Query("year"), c.Query("as_of"), project.Today(h.now()))
+	return project.StatsPeriod(c.Query("year"), c.Query("as_of"), calendar.Today(h.now()))
 }
 
 // statsOverview answers the leadership's KPIs.
@@ -89,7 +91,7 @@ func toOverviewResponse(o project.Overview, ids bool) api.Overview {
 		InvestmentCompletion: api.InvestmentCompletion{Rate: toRateResponse(o.Investment, ids), TimeProgress: o.TimeProgress, GapPoints: o.GapPoints},
 		Over100M:             api.ProjectSet{Count: o.Over100M.Count, TotalInvestmentYuan: o.Over100M.TotalInvestmentYuan},
 		Projects:             api.Totals{Count: o.All.Count, TotalInvestmentYuan: o.All.TotalInvestmentYuan},
-		Health:               api.HealthCounts{Green: o.Health[project.Green], Yellow: o.Health[project.Yellow], Red: o.Health[project.Red]},
+		Health:               api.HealthCounts{Green: o.Health[health.Green], Yellow: o.Health[health.Yellow], Red: o.Health[health.Red]},
 		ByStage:              []api.StageCount{},
 	}
 	if ids {

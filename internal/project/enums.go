@@ -1,6 +1,10 @@
 package project
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/guangling/pipeline/internal/health"
+)
 
 // Label is one value of a closed set with its Chinese and English names.
 type Label struct {
@@ -40,16 +44,6 @@ const (
 
 // KeyLevel is the government level that lists a project as key.
 type KeyLevel string
-
-// Health is the traffic-light status of a project.
-type Health string
-
-// The health colours.
-const (
-	Green  Health = "green"
-	Yellow Health = "yellow"
-	Red    Health = "red"
-)
 
 // Stages lists every stage, main line first.
 var Stages = []Label{
@@ -114,6 +108,16 @@ var FundingSources = []Label{
 	{"enterprise", "企业自筹", "Enterprise funds"},
 	{"bank_loan", "银行贷款", "Bank loan"},
 	{"other", "其他", "Other"},
+}
+
+// HealthRuleLabels names every health rule.
+var HealthRuleLabels = []Label{
+	{health.RuleStartMissed, "计划开工日期已过未开工", "Planned start date passed without a start"},
+	{health.RuleCompletionMissed, "计划竣工日期已过未竣工", "Planned completion date passed without completion"},
+	{health.RuleProductionMissed, "计划投产日期已过未投产", "Planned production date passed without production"},
+	{health.RuleInvestmentBehind, "投资完成滞后序时进度", "Investment completed behind time progress"},
+	{health.RuleBlockerOverdue, "问题逾期未解决", "A blocker is past its due date"},
+	{health.RuleFundingOverPlan, "资金到位超过计划", "Funding received above plan"},
 }
 
 // Healths lists the health colours.

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/identity"
 )
 
@@ -655,7 +656,7 @@ func (s *Service) Import(ctx context.Context, p identity.Principal, open func() 
 	if err != nil {
 		return ImportReport{}, err
 	}
-	imp := &importer{s: s, p: p, today: Today(s.clock())}
+	imp := &importer{s: s, p: p, today: calendar.Today(s.clock())}
 
 	var lines []int
 	var rows [][]string

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/health"
 )
 
 func TestColumns(t *testing.T) {
@@ -130,14 +131,14 @@ func TestParseCells(t *testing.T) {
 func TestRowRoundTrip(t *testing.T) {
 	t.Parallel()
 	full := Project{ID: "0190a4d2-0000-7000-8000-000000000001", Version: 3, Fields: validFields(), Stage: Started,
-		Actual: Actual{SignedOn: day("2020-03-01"), LandedOn: day("2020-05-01"), StartedOn: day("2020-09-30")}, Health: Yellow}
+		Actual: Actual{SignedOn: day("2020-03-01"), LandedOn: day("2020-05-01"), StartedOn: day("2020-09-30")}, Health: health.Yellow}
 	full.Code = ptr("2021-140223-44-01-000001")
 	full.Leader, full.Company, full.Township = "县长", "晨风新能源有限公司", "作疃乡"
 	full.Capacity, full.TotalInvestmentYuan = ptr(12.75), ptr(int64(123_456_789))
 	full.ExpectedAnnualOutputYuan = ptr(int64(50_000_000))
 	full.PlannedSignDate, full.PlannedStartDate = day("2020-02-01"), day("2020-09-01")
 	full.PlannedCompletionDate, full.PlannedProductionDate = day("2021-12-31"), day("2022-03-01")
-	bare := Project{ID: "0190a4d2-0000-7000-8000-000000000002", Version: 1, Stage: Planning, Health: Green,
+	bare := Project{ID: "0190a4d2-0000-7000-8000-000000000002", Version: 1, Stage: Planning, Health: health.Green,
 		Fields: Fields{Name: "谋划中的项目", Category: "other", Department: "drc", BuildType: New, KeyLevel: "none"}}
 
 	imp := &importer{depts: departmentKeys([]Department{{Code: "energy", Name: "能源局"}, {Code: "drc", Name: "发展和改革局"}})}

@@ -7,10 +7,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/internal/health"
 )
 
 func TestHealthRules(t *testing.T) {
-	rules := DefaultHealthRules()
+	rules := health.DefaultRules()
 	on := *day("2021-06-15")
 	base := Project{Stage: Landed}
 	issue := func(id, due string, created string, resolved *string) Issue {
@@ -23,7 +25,7 @@ func TestHealthRules(t *testing.T) {
 	}
 	resolvedOn := func(s string) *string { return &s }
 	type want struct {
-		health  Health
+		health  health.Level
 		reasons []string // rule:level
 		next    string
 	}
@@ -32,120 +34,120 @@ func TestHealthRules(t *testing.T) {
 		in   func() HealthInput
 		want want
 	}{
-		{"no plan at all", func() HealthInput { return HealthInput{Project: base} }, want{Green, nil, ""}},
+		{"no plan at all", func() HealthInput { return HealthInput{Project: base} }, want{health.Green, nil, ""}},
 		{"planned start ahead", func() HealthInput {
 			p := base
 			p.PlannedStartDate = day("2021-07-01")
 			return HealthInput{Project: p}
-		}, want{Green, nil, "2021-07-02"}},
+		}, want{health.Green, nil, "2021-07-02"}},
 		{"planned start is today: not yet missed", func() HealthInput {
 			p := base
 			p.PlannedStartDate = day("2021-06-15")
 			return HealthInput{Project: p}
-		}, want{Green, nil, "2021-06-16"}},
+		}, want{health.Green, nil, "2021-06-16"}},
 		{"start missed by a day", func() HealthInput {
 			p := base
 			p.PlannedStartDate = day("2021-06-14")
 			return HealthInput{Project: p}
-		}, want{Yellow, []string{"planned_start_missed:yellow"}, "2021-09-13"}},
+		}, want{health.Yellow, []string{"planned_start_missed:yellow"}, "2021-09-13"}},
 		{"start missed by 90 days: still yellow", func() HealthInput {
 			p := base
 			p.PlannedStartDate = day("2021-03-17")
 			return HealthInput{Project: p}
-		}, want{Yellow, []string{"planned_start_missed:yellow"}, "2021-06-16"}},
+		}, want{health.Yellow, []string{"planned_start_missed:yellow"}, "2021-06-16"}},
 		{"start missed by 91 days: red", func() HealthInput {
 			p := base
 			p.PlannedStartDate = day("2021-03-16")
 			return HealthInput{Project: p}
-		}, want{Red, []string{"planned_start_missed:red"}, ""}},
+		}, want{health.Red, []string{"planned_start_missed:red"}, ""}},
 		{"started before the plan: nothing", func() HealthInput {
 			p := base
 			p.Stage, p.PlannedStartDate, p.Actual.StartedOn = Started, day("2021-03-01"), day("2021-02-20")
 			return HealthInput{Project: p}
-		}, want{Green, nil, ""}},
+		}, want{health.Green, nil, ""}},
 		{"started late: missed until the start, not after", func() HealthInput {
 			p := base
 			p.Stage, p.PlannedStartDate, p.Actual.StartedOn = Started, day("2021-03-01"), day("2021-05-01")
 			return HealthInput{Project: p}
-		}, want{Green, nil, ""}},
+		}, want{health.Green, nil, ""}},
 		{"a past day before the late start: missed then", func() HealthInput {
 			p := base
 			p.Stage, p.PlannedStartDate, p.Actual.StartedOn = Started, day("2021-05-01"), day("2021-07-01")
 			return HealthInput{Project: p}
-		}, want{Yellow, []string{"planned_start_missed:yellow"}, "2021-07-01"}},
+		}, want{health.Yellow, []string{"planned_start_missed:yellow"}, "2021-07-01"}},
 		{"a stage passed without its date counts as reached", func() HealthInput {
 			p := base
 			p.Stage, p.PlannedStartDate, p.PlannedCompletionDate = InProduction, day("2020-03-01"), day("2020-12-01")
 			return HealthInput{Project: p}
-		}, want{Green, nil, ""}},
+		}, want{health.Green, nil, ""}},
 		{"suspended: completion missed", func() HealthInput {
 			p := base
 			p.Stage, p.Actual.StartedOn, p.PlannedCompletionDate = Suspended, day("2020-05-01"), day("2021-05-31")
 			return HealthInput{Project: p}
-		}, want{Yellow, []string{"planned_completion_missed:yellow"}, "2021-08-30"}},
+		}, want{health.Yellow, []string{"planned_completion_missed:yellow"}, "2021-08-30"}},
 		{"cancelled: no rules", func() HealthInput {
 			p := base
 			p.Stage, p.PlannedStartDate = Cancelled, day("2020-01-01")
 			p.Funding = []Funding{{Source: "enterprise", PlannedYuan: 1, ReceivedYuan: 2}}
 			return HealthInput{Project: p}
-		}, want{Green, nil, ""}},
+		}, want{health.Green, nil, ""}},
 		{"investment on time", func() HealthInput {
 			// June: 序时进度 50%; 600 of 1,200 done.
 			return HealthInput{Project: base, Plans: map[int]int64{2021: 1200}, Progress: months(2021, 100, 100, 100, 100, 100, 100)}
-		}, want{Green, nil, "2021-07-01"}},
+		}, want{health.Green, nil, "2021-07-01"}},
 		{"investment 9 points behind: green", func() HealthInput {
 			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 410)}
-		}, want{Green, nil, "2021-07-01"}},
+		}, want{health.Green, nil, "2021-07-01"}},
 		{"investment 10 points behind: yellow", func() HealthInput {
 			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 400)}
-		}, want{Yellow, []string{"investment_behind:yellow"}, "2021-07-01"}},
+		}, want{health.Yellow, []string{"investment_behind:yellow"}, "2021-07-01"}},
 		{"investment 30 points behind: yellow", func() HealthInput {
 			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 200)}
-		}, want{Yellow, []string{"investment_behind:yellow"}, "2021-07-01"}},
+		}, want{health.Yellow, []string{"investment_behind:yellow"}, "2021-07-01"}},
 		{"investment more than 30 behind: red", func() HealthInput {
 			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 199)}
-		}, want{Red, []string{"investment_behind:red"}, "2021-07-01"}},
+		}, want{health.Red, []string{"investment_behind:red"}, "2021-07-01"}},
 		{"months after the day do not count", func() HealthInput {
 			in := HealthInput{Project: base, Plans: map[int]int64{2021: 1200}, Progress: months(2021, 0, 0, 0, 0, 0, 0, 1200)}
 			return in
-		}, want{Red, []string{"investment_behind:red"}, "2021-07-01"}},
+		}, want{health.Red, []string{"investment_behind:red"}, "2021-07-01"}},
 		{"a plan of another year only", func() HealthInput {
 			return HealthInput{Project: base, Plans: map[int]int64{2022: 1000}}
-		}, want{Green, nil, "2021-07-01"}},
+		}, want{health.Green, nil, "2021-07-01"}},
 		{"blocker due today", func() HealthInput {
 			return HealthInput{Project: base, Issues: []Issue{issue("a", "2021-06-15", "2021-06-01", nil)}}
-		}, want{Green, nil, "2021-06-16"}},
+		}, want{health.Green, nil, "2021-06-16"}},
 		{"blocker overdue", func() HealthInput {
 			return HealthInput{Project: base, Issues: []Issue{issue("a", "2021-06-01", "2021-05-01", nil)}}
-		}, want{Yellow, []string{"blocker_overdue:yellow"}, "2021-07-02"}},
+		}, want{health.Yellow, []string{"blocker_overdue:yellow"}, "2021-07-02"}},
 		{"blocker overdue by 31 days: red, the most overdue named", func() HealthInput {
 			return HealthInput{Project: base, Issues: []Issue{
 				issue("b", "2021-06-01", "2021-05-01", nil), issue("a", "2021-05-15", "2021-05-01", nil)}}
-		}, want{Red, []string{"blocker_overdue:red"}, "2021-07-02"}},
+		}, want{health.Red, []string{"blocker_overdue:red"}, "2021-07-02"}},
 		{"a resolved blocker does not count", func() HealthInput {
 			return HealthInput{Project: base, Issues: []Issue{issue("a", "2021-05-01", "2021-04-01", resolvedOn("2021-06-10"))}}
-		}, want{Green, nil, ""}},
+		}, want{health.Green, nil, ""}},
 		{"a blocker resolved after the day counted then", func() HealthInput {
 			return HealthInput{Project: base, Issues: []Issue{issue("a", "2021-06-01", "2021-04-01", resolvedOn("2021-06-20"))}}
-		}, want{Yellow, []string{"blocker_overdue:yellow"}, "2021-06-20"}},
+		}, want{health.Yellow, []string{"blocker_overdue:yellow"}, "2021-06-20"}},
 		{"a blocker opened after the day", func() HealthInput {
 			return HealthInput{Project: base, Issues: []Issue{issue("a", "2021-06-01", "2021-06-18", nil)}}
-		}, want{Green, nil, "2021-06-18"}},
+		}, want{health.Green, nil, "2021-06-18"}},
 		{"funding received above plan", func() HealthInput {
 			p := base
 			p.Funding = []Funding{{Source: "enterprise", PlannedYuan: 100, ReceivedYuan: 100}, {Source: "bank_loan", PlannedYuan: 100, ReceivedYuan: 101}}
 			return HealthInput{Project: p}
-		}, want{Yellow, []string{"funding_over_plan:yellow"}, ""}},
+		}, want{health.Yellow, []string{"funding_over_plan:yellow"}, ""}},
 		{"every rule at once: red wins, each named", func() HealthInput {
 			p := base
 			p.PlannedStartDate = day("2021-01-01")
 			p.Funding = []Funding{{Source: "enterprise", PlannedYuan: 1, ReceivedYuan: 2}}
 			return HealthInput{Project: p, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 400),
 				Issues: []Issue{issue("a", "2021-06-01", "2021-05-01", nil)}}
-		}, want{Red, []string{"planned_start_missed:red", "investment_behind:yellow", "blocker_overdue:yellow", "funding_over_plan:yellow"}, "2021-07-01"}},
+		}, want{health.Red, []string{"planned_start_missed:red", "investment_behind:yellow", "blocker_overdue:yellow", "funding_over_plan:yellow"}, "2021-07-01"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h, reasons, next := rules.Evaluate(tc.in(), on)
+			h, reasons, next := rules.Evaluate(tc.in().input(), on)
 			assert.Equal(t, tc.want.health, h)
 			var got []string
 			for _, r := range reasons {
@@ -162,6 +164,22 @@ func TestHealthRules(t *testing.T) {
 	}
 }
 
+// HealthInput is a project with its plans, progress and blockers as a test
+// states them; input turns it into what the rules read, as the service does.
+type HealthInput struct {
+	Project  Project
+	Plans    map[int]int64
+	Progress []Progress
+	Issues   []Issue
+}
+
+func (h HealthInput) input() health.Input {
+	p := h.Project
+	p.Facts = NewFacts(nil, h.Progress, h.Issues)
+	p.Facts.Plans = h.Plans
+	return healthInput(p)
+}
+
 func months(year int, amounts ...int64) []Progress {
 	out := make([]Progress, len(amounts))
 	for i, a := range amounts {
@@ -173,18 +191,18 @@ func months(year int, amounts ...int64) []Progress {
 // The next day Evaluate names is the first day its answer differs: on every
 // day before it, the answer is the same.
 func TestHealthNextChange(t *testing.T) {
-	rules := HealthRules{DateRedDays: 10, InvestYellowPoints: 10, InvestRedPoints: 30, BlockerRedDays: 5}
+	rules := health.Rules{DateRedDays: 10, InvestYellowPoints: 10, InvestRedPoints: 30, BlockerRedDays: 5}
 	p := Project{Stage: Signed, Fields: Fields{PlannedStartDate: day("2021-03-10"), PlannedCompletionDate: day("2021-05-01")}}
 	in := HealthInput{Project: p, Plans: map[int]int64{2021: 1200}, Progress: months(2021, 100, 100, 100),
 		Issues: []Issue{{ID: "x", IssueFields: IssueFields{DueOn: *day("2021-04-03"), Status: IssueOpen}, CreatedAt: *day("2021-02-01")}}}
 	changes := 0
 	for d := *day("2021-01-01"); d.Before(*day("2022-01-01")); {
-		h, reasons, next := rules.Evaluate(in, d)
+		h, reasons, next := rules.Evaluate(in.input(), d)
 		if next == nil {
 			break
 		}
 		for e := d.AddDate(0, 0, 1); e.Before(*next); e = e.AddDate(0, 0, 1) {
-			h2, r2, _ := rules.Evaluate(in, e)
+			h2, r2, _ := rules.Evaluate(in.input(), e)
 			require.Equal(t, h, h2, "on %s, before the next change %s", e.Format(time.DateOnly), next.Format(time.DateOnly))
 			require.Equal(t, reasons, r2, "on %s", e.Format(time.DateOnly))
 		}
@@ -195,11 +213,11 @@ func TestHealthNextChange(t *testing.T) {
 }
 
 func TestHealthReasonJSON(t *testing.T) {
-	r := HealthReason{Rule: RuleStartMissed, Level: Red, Since: day("2021-03-02")}
+	r := health.Reason{Rule: health.RuleStartMissed, Level: health.Red, Since: day("2021-03-02")}
 	b, err := json.Marshal(r)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"rule":"planned_start_missed","level":"red","since":"2021-03-02"}`, string(b))
-	var back HealthReason
+	var back health.Reason
 	require.NoError(t, json.Unmarshal(b, &back))
 	assert.Equal(t, r, back)
 }

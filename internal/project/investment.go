@@ -8,6 +8,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/identity"
 )
 
@@ -95,8 +96,8 @@ func (s *Service) PutPlan(ctx context.Context, p identity.Principal, id string, 
 	}
 	now := s.clock()
 	var c checker
-	if year < MinYear || year > Today(now).Year()+maxPlanAhead {
-		c.add("year", "out_of_range", strconv.Itoa(MinYear)+".."+strconv.Itoa(Today(now).Year()+maxPlanAhead))
+	if year < MinYear || year > calendar.Today(now).Year()+maxPlanAhead {
+		c.add("year", "out_of_range", strconv.Itoa(MinYear)+".."+strconv.Itoa(calendar.Today(now).Year()+maxPlanAhead))
 	}
 	c.yuan("planned_investment_yuan", &planned)
 	if err := apperr.Fields(c.errs); err != nil {
@@ -145,7 +146,7 @@ func (s *Service) PutProgress(ctx context.Context, p identity.Principal, id stri
 		return Progress{}, false, err
 	}
 	now := s.clock()
-	today := Today(now)
+	today := calendar.Today(now)
 	var c checker
 	if this := (Period{today.Year(), today.Month()}); period.after(this) {
 		c.add("period", "in_future", this.String())

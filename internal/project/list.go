@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/health"
 )
 
 // Filter narrows a project list. Empty fields do not filter.
@@ -22,7 +24,7 @@ type Filter struct {
 	Departments  []string
 	BuildTypes   []BuildType
 	KeyLevels    []KeyLevel
-	Healths      []Health
+	Healths      []health.Level
 	Township     string
 	Leader       string
 	Q            string
@@ -188,7 +190,7 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 	q.Filter.Categories = enumList[Category](&c, "category", get("category"), Categories)
 	q.Filter.BuildTypes = enumList[BuildType](&c, "build_type", get("build_type"), BuildTypes)
 	q.Filter.KeyLevels = enumList[KeyLevel](&c, "key_level", get("key_level"), KeyLevels)
-	q.Filter.Healths = enumList[Health](&c, "health", get("health"), Healths)
+	q.Filter.Healths = enumList[health.Level](&c, "health", get("health"), Healths)
 	for _, d := range splitList(get("department")) {
 		if !ValidDepartmentCode.MatchString(d) {
 			c.add("department", "invalid_format", ValidDepartmentCode.String())
@@ -287,7 +289,7 @@ func dateParam(c *checker, field, s string) *time.Time {
 	if s == "" {
 		return nil
 	}
-	t, err := ParseDate(s)
+	t, err := calendar.ParseDate(s)
 	if err != nil {
 		c.add(field, "invalid_format", "YYYY-MM-DD")
 		return nil
@@ -307,13 +309,3 @@ func boolParam(c *checker, field, s string) bool {
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
-// ParseDate reads a calendar date YYYY-MM-DD, from year 1900 to 2999, as
-// midnight UTC.
-func ParseDate(s string) (time.Time, error) {
-	t, err := time.Parse(time.DateOnly, s)
-	if err == nil && (t.Year() < 1900 || t.Year() > 2999) {
-		err = apperr.New(apperr.Invalid, "日期超出范围", "date out of range")
-	}
-	return t, err
-}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/internal/health"
 )
 
 func TestParseListQuery(t *testing.T) {
@@ -28,7 +30,7 @@ func TestParseListQuery(t *testing.T) {
 				assert.Equal(t, []string{"energy", "industry"}, q.Filter.Departments)
 				assert.Equal(t, []BuildType{New}, q.Filter.BuildTypes)
 				assert.Equal(t, []KeyLevel{"city"}, q.Filter.KeyLevels)
-				assert.Equal(t, []Health{Red, Yellow}, q.Filter.Healths)
+				assert.Equal(t, []health.Level{health.Red, health.Yellow}, q.Filter.Healths)
 			}},
 		{"text", "q=风电&township=南村镇&leader=张三", nil, func(t *testing.T, q ListQuery) {
 			assert.Equal(t, "风电", q.Filter.Q)

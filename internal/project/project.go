@@ -13,6 +13,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/health"
 )
 
 // Department is a county department that owns projects.
@@ -69,13 +70,13 @@ type Project struct {
 	Fields
 	Stage         Stage
 	Actual        Actual
-	Health        Health
-	HealthReasons []HealthReason
+	Health        health.Level
+	HealthReasons []health.Reason
 	// HealthDueOn is the day the stored health is to be computed again,
 	// when the passing of time alone may change it.
 	HealthDueOn *time.Time
 	// Facts are the plans, progress and blockers health is computed from.
-	Facts Facts
+	Facts health.Facts
 	// LastMoveOn is the day of the latest move, import entries aside, which
 	// the next move may not precede.
 	LastMoveOn *time.Time

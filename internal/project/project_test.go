@@ -9,10 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
 )
 
 func day(s string) *time.Time {
-	t, err := ParseDate(s)
+	t, err := calendar.ParseDate(s)
 	if err != nil {
 		panic(err)
 	}
@@ -147,8 +148,8 @@ func TestLatest(t *testing.T) {
 func TestToday(t *testing.T) {
 	t.Parallel()
 	// 2021-04-14 17:00 UTC is already the 15th in Shanghai.
-	assert.Equal(t, *day("2021-04-15"), Today(time.Date(2021, 4, 14, 17, 0, 0, 0, time.UTC)))
-	assert.Equal(t, *day("2021-04-14"), Today(time.Date(2021, 4, 14, 15, 59, 0, 0, time.UTC)))
+	assert.Equal(t, *day("2021-04-15"), calendar.Today(time.Date(2021, 4, 14, 17, 0, 0, 0, time.UTC)))
+	assert.Equal(t, *day("2021-04-14"), calendar.Today(time.Date(2021, 4, 14, 15, 59, 0, 0, time.UTC)))
 }
 
 func TestStageRank(t *testing.T) {

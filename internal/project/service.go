@@ -9,6 +9,8 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
 )
 
@@ -144,7 +146,7 @@ type Service struct {
 	auditor Auditor
 	now     func() time.Time
 	newID   func() string
-	rules   HealthRules
+	rules   health.Rules
 	stats   *statsCache
 }
 
@@ -156,25 +158,15 @@ const DefaultStatsCacheTTL = 30 * time.Second
 // now is the clock (Asia/Shanghai calendar days are taken from it); newID
 // makes the IDs of projects, transitions and blockers.
 func NewService(store Store, tx Transactor, auditor Auditor, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, tx: tx, auditor: auditor, now: now, newID: newID, rules: DefaultHealthRules(),
+	return &Service{store: store, tx: tx, auditor: auditor, now: now, newID: newID, rules: health.DefaultRules(),
 		stats: newStatsCache(DefaultStatsCacheTTL)}
 }
 
 // SetHealthRules sets the thresholds of the health rules, before first use.
-func (s *Service) SetHealthRules(r HealthRules) { s.rules = r }
+func (s *Service) SetHealthRules(r health.Rules) { s.rules = r }
 
 // clock is the time now, as stored: UTC, to the microsecond.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
-
-// shanghai is the county's calendar; a fixed offset so that no tz database is
-// needed in a minimal container image.
-var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
-
-// Today is the current calendar day in Asia/Shanghai, as midnight UTC.
-func Today(now time.Time) time.Time {
-	y, m, d := now.In(shanghai).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
 
 var (
 	errReadOnly = apperr.New(apperr.Forbidden, "当前身份无权修改项目", "this identity may not change projects")
@@ -228,7 +220,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Entry) (Pr
 		e.Stage = Planning
 	}
 	now := s.clock()
-	today := Today(now)
+	today := calendar.Today(now)
 	var c checker
 	if l := e.Actual.Latest(); e.AsOf != nil && (e.AsOf.After(today) || l != nil && e.AsOf.Before(*l)) {
 		c.add("as_of", "out_of_range", "")
@@ -240,7 +232,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Entry) (Pr
 	pr := Project{
 		ID: s.newID(), Fields: e.Fields, Stage: e.Stage, Actual: e.Actual, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
-	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(pr.Facts.input(pr), today)
+	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(pr), today)
 	var t *Transition
 	if e.Stage != Planning {
 		on := today
@@ -385,7 +377,7 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	}
 	now := s.clock()
 	before := pr
-	tr, err := Apply(&pr, m, p, pr.LastMoveOn, Today(now))
+	tr, err := Apply(&pr, m, p, pr.LastMoveOn, calendar.Today(now))
 	if err != nil {
 		return Project{}, Transition{}, err
 	}

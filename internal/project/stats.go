@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
 )
 
@@ -22,7 +23,7 @@ type StatsRow struct {
 	Leader                   string
 	BuildType                BuildType
 	Stage                    Stage // today's
-	Health                   Health
+	Health                   health.Level
 	TotalInvestmentYuan      int64
 	ExpectedAnnualOutputYuan int64
 	PlannedStartDate         *time.Time
@@ -170,7 +171,7 @@ type Overview struct {
 	GapPoints                *float64
 	ByStage                  map[Stage]Set
 	Over100M, All            Set
-	Health                   map[Health]int64
+	Health                   map[health.Level]int64
 }
 
 // started reports whether a stage is 开工 or past it, suspended and
@@ -186,7 +187,7 @@ func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time, ids bool
 	dec31 := time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
 	within := func(d *time.Time, from, to time.Time) bool { return d != nil && !d.Before(from) && !d.After(to) }
 	startedBy := func(r StatsRow) bool { return r.StartedOn != nil && !r.StartedOn.After(asOf) }
-	o := Overview{Year: year, AsOf: asOf, ByStage: map[Stage]Set{}, Health: map[Health]int64{}}
+	o := Overview{Year: year, AsOf: asOf, ByStage: map[Stage]Set{}, Health: map[health.Level]int64{}}
 	startAnnual := newRate(ids, func(r StatsRow) bool {
 		return r.BuildType == New && within(r.PlannedStartDate, jan1, dec31)
 	}, startedBy)
@@ -227,7 +228,7 @@ func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time, ids bool
 	o.Investment.Rate = ratio(o.Investment.Numerator, o.Investment.Denominator)
 	o.TimeProgress = math.Round(float64(asOf.Month())/12*10000) / 10000
 	if o.Investment.Denominator > 0 {
-		gap := InvestmentGap(o.Investment.Numerator, o.Investment.Denominator, asOf.Month())
+		gap := health.InvestmentGap(o.Investment.Numerator, o.Investment.Denominator, asOf.Month())
 		o.GapPoints = &gap
 	}
 	if ids && o.Over100M.IDs == nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -75,7 +76,7 @@ func Projects() ([]project.Entry, error) {
 			if d.s == "" {
 				continue
 			}
-			t, err := project.ParseDate(d.s)
+			t, err := calendar.ParseDate(d.s)
 			if err != nil {
 				return nil, fmt.Errorf("demo project %q: %w", p.Name, err)
 			}

@@ -25,7 +25,6 @@ type brokenAuditor struct{ err error }
 
 func (b brokenAuditor) Append(context.Context, identity.Principal, audit.Record) error { return b.err }
 
-
 // TestChangesRollBackWithoutTheirAuditEntry: the project service writes each
 // change and its audit entry in one transaction, so a change whose entry
 // cannot be written is not made at all.

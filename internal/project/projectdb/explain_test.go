@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -45,8 +46,8 @@ func explainCases() []explainCase {
 		{"township", project.Scope{All: true}, filter(project.Filter{Township: "壶泉镇"}), true},
 		{"leader", project.Scope{All: true}, filter(project.Filter{Leader: "李四"}), true},
 		{"archived", project.Scope{All: true}, filter(project.Filter{Archived: true}), true},
-		{"health", project.Scope{All: true}, filter(project.Filter{Healths: []project.Health{project.Red}}), true},
-		{"healths", project.Scope{All: true}, filter(project.Filter{Healths: []project.Health{project.Red, project.Yellow}}), true},
+		{"health", project.Scope{All: true}, filter(project.Filter{Healths: []health.Level{health.Red}}), true},
+		{"healths", project.Scope{All: true}, filter(project.Filter{Healths: []health.Level{health.Red, health.Yellow}}), true},
 	}
 	for _, s := range sorts {
 		name := "sort " + sortParam(s)

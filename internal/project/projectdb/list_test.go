@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -28,41 +29,41 @@ func filterRows() map[string]project.Project {
 	return map[string]project.Project{
 		"A": newProject(func(p *project.Project) {
 			p.Name, p.Company, p.Code = "壶泉光伏电站一期", "广灵县新能源有限公司", ptr("2021-140223-44-02-000001")
-			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "energy", project.Started, "solar_pv", project.New, "city", project.Green
+			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "energy", project.Started, "solar_pv", project.New, "city", health.Green
 			p.Township, p.Leader = "壶泉镇", "张三"
 			p.TotalInvestmentYuan, p.PlannedStartDate = ptr(int64(500_000_000)), day("2021-03-01")
 			p.UpdatedAt = clock.Add(time.Hour)
 		}),
 		"B": newProject(func(p *project.Project) {
 			p.Name, p.Company = "南村风电场二期", "华能风电公司"
-			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "energy", project.Signed, "wind", project.Continuing, "province", project.Yellow
+			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "energy", project.Signed, "wind", project.Continuing, "province", health.Yellow
 			p.Township, p.Leader = "南村镇", "李四"
 			p.TotalInvestmentYuan, p.PlannedStartDate = ptr(int64(1_200_000_000)), day("2021-06-15")
 			p.UpdatedAt = clock.Add(2 * time.Hour).In(shanghai)
 		}),
 		"C": newProject(func(p *project.Project) {
 			p.Name, p.Company, p.Code = "锌合金深加工", "山西锌业集团", ptr("2020-140223-32-03-000777")
-			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "industry", project.Planning, "materials", project.New, "none", project.Red
+			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "industry", project.Planning, "materials", project.New, "none", health.Red
 			p.Township, p.Leader = "壶泉镇", "李四"
 			p.UpdatedAt = clock.Add(2*time.Hour - time.Microsecond)
 		}),
 		"D": newProject(func(p *project.Project) {
 			p.Name, p.Company = "100%_达标 工程", "Acme_Co"
-			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "industry", project.Landed, "manufacturing", project.New, "county", project.Green
+			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "industry", project.Landed, "manufacturing", project.New, "county", health.Green
 			p.Township, p.Leader = "加斗乡", "王五"
 			p.TotalInvestmentYuan, p.PlannedStartDate = ptr(int64(0)), day("2021-01-10")
 			p.UpdatedAt = clock.Add(3 * time.Hour)
 		}),
 		"E": newProject(func(p *project.Project) {
 			p.Name, p.Company = "100x达标工程", `文旅\投资`
-			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "tourism", project.Cancelled, "tourism", project.Continuing, "national", project.Yellow
+			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "tourism", project.Cancelled, "tourism", project.Continuing, "national", health.Yellow
 			p.Township, p.Leader = "蕉山乡", "赵六"
 			p.TotalInvestmentYuan, p.PlannedStartDate = ptr(int64(100_000_000)), day("2022-01-01")
 			p.UpdatedAt = clock.Add(4 * time.Hour)
 		}),
 		"archived": newProject(func(p *project.Project) {
 			p.Name, p.Company, p.Code = "壶泉光伏电站二期", "广灵县新能源有限公司", ptr("2021-140223-44-02-000002")
-			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "energy", project.Started, "solar_pv", project.New, "city", project.Yellow
+			p.Department, p.Stage, p.Category, p.BuildType, p.KeyLevel, p.Health = "energy", project.Started, "solar_pv", project.New, "city", health.Yellow
 			p.Township, p.Leader = "壶泉镇", "张三"
 			p.TotalInvestmentYuan, p.PlannedStartDate = ptr(int64(500_000_000)), day("2021-03-01")
 			p.UpdatedAt = clock.Add(5 * time.Hour)
@@ -99,8 +100,8 @@ func TestListFilters(t *testing.T) {
 			{"build types", project.Filter{BuildTypes: []project.BuildType{project.Continuing, project.New}}, live},
 			{"key levels", project.Filter{KeyLevels: []project.KeyLevel{"city", "national"}}, []string{"A", "E"}},
 			{"key level none", project.Filter{KeyLevels: []project.KeyLevel{"none"}}, []string{"C"}},
-			{"health", project.Filter{Healths: []project.Health{project.Red}}, []string{"C"}},
-			{"healths", project.Filter{Healths: []project.Health{project.Yellow, project.Red}}, []string{"B", "C", "E"}},
+			{"health", project.Filter{Healths: []health.Level{health.Red}}, []string{"C"}},
+			{"healths", project.Filter{Healths: []health.Level{health.Yellow, health.Red}}, []string{"B", "C", "E"}},
 			{"township", project.Filter{Township: "壶泉镇"}, []string{"A", "C"}},
 			{"township is matched whole", project.Filter{Township: "壶泉"}, nil},
 			{"leader", project.Filter{Leader: "李四"}, []string{"B", "C"}},

@@ -15,6 +15,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/audit/auditdb"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
@@ -48,13 +49,13 @@ func TestHealthIsKeptCurrent(t *testing.T) {
 		clk.set("2021-06-15")
 		svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), clk.now), clk.now, uuid.NewString)
 		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
-		health := func(id string) (project.Health, int) {
+		healthOf := func(id string) (health.Level, int) {
 			p, err := svc.Get(ctx, bureau, id)
 			require.NoError(t, err)
 			return p.Health, p.Version
 		}
-		listed := func(h project.Health) []string {
-			page, err := svc.List(ctx, bureau, project.ListQuery{Filter: project.Filter{Healths: []project.Health{h}}, Limit: 50})
+		listed := func(h health.Level) []string {
+			page, err := svc.List(ctx, bureau, project.ListQuery{Filter: project.Filter{Healths: []health.Level{h}}, Limit: 50})
 			require.NoError(t, err)
 			var ids []string
 			for _, p := range page.Items {
@@ -67,7 +68,7 @@ func TestHealthIsKeptCurrent(t *testing.T) {
 			Name: "天宏阳光100兆瓦光伏项目", Category: "solar_pv", Department: "energy", PlannedStartDate: day("2021-06-20"),
 		}})
 		require.NoError(t, err)
-		assert.Equal(t, project.Green, p.Health)
+		assert.Equal(t, health.Green, p.Health)
 		gone, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{
 			Name: "archived", Category: "solar_pv", Department: "energy", PlannedStartDate: day("2021-06-20"),
 		}})
@@ -85,29 +86,29 @@ func TestHealthIsKeptCurrent(t *testing.T) {
 		n, err = svc.RefreshHealth(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, 1, n)
-		h, v := health(p.ID)
-		assert.Equal(t, project.Yellow, h, "the planned start passed yesterday")
+		h, v := healthOf(p.ID)
+		assert.Equal(t, health.Yellow, h, "the planned start passed yesterday")
 		assert.Equal(t, 1, v, "health is derived: no new version")
-		assert.Equal(t, []string{p.ID}, listed(project.Yellow))
-		h, _ = health(gone.ID)
-		assert.Equal(t, project.Green, h, "an archived project is left alone")
+		assert.Equal(t, []string{p.ID}, listed(health.Yellow))
+		h, _ = healthOf(gone.ID)
+		assert.Equal(t, health.Green, h, "an archived project is left alone")
 
 		// Stricter thresholds: every project is computed again.
-		rules := project.DefaultHealthRules()
+		rules := health.DefaultRules()
 		rules.DateRedDays = 0
 		svc.SetHealthRules(rules)
 		n, err = svc.RefreshHealth(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, 1, n)
-		h, _ = health(p.ID)
-		assert.Equal(t, project.Red, h)
-		assert.Equal(t, []string{p.ID}, listed(project.Red))
-		assert.Empty(t, listed(project.Yellow))
+		h, _ = healthOf(p.ID)
+		assert.Equal(t, health.Red, h)
+		assert.Equal(t, []string{p.ID}, listed(health.Red))
+		assert.Empty(t, listed(health.Yellow))
 
 		// Restoring computes the archived project's health for today.
 		restored, err := svc.Restore(ctx, bureau, gone.ID)
 		require.NoError(t, err)
-		assert.Equal(t, project.Red, restored.Health)
+		assert.Equal(t, health.Red, restored.Health)
 	})
 }
 

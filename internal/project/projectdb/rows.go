@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -65,9 +66,9 @@ type projectRow struct {
 	ProductionOn             *time.Time
 	AtCapacityOn             *time.Time
 	Health                   string
-	HealthReasons            jsonValue[[]project.HealthReason]
+	HealthReasons            jsonValue[[]health.Reason]
 	HealthDueOn              *time.Time
-	HealthFacts              jsonValue[project.Facts]
+	HealthFacts              jsonValue[health.Facts]
 	LastMoveOn               *time.Time
 	Version                  int
 	CreatedAt                time.Time `gorm:"autoCreateTime:false"`
@@ -137,7 +138,7 @@ func toRow(p project.Project) projectRow {
 	}
 	reasons := p.HealthReasons
 	if reasons == nil {
-		reasons = []project.HealthReason{}
+		reasons = []health.Reason{}
 	}
 	return projectRow{
 		ID: p.ID, Code: p.Code, Name: p.Name, Category: string(p.Category), Department: p.Department,
@@ -150,7 +151,7 @@ func toRow(p project.Project) projectRow {
 		Stage:    string(p.Stage),
 		SignedOn: date(p.Actual.SignedOn), LandedOn: date(p.Actual.LandedOn), StartedOn: date(p.Actual.StartedOn),
 		CompletedOn: date(p.Actual.CompletedOn), ProductionOn: date(p.Actual.ProductionOn), AtCapacityOn: date(p.Actual.AtCapacityOn),
-		Health: string(p.Health), HealthReasons: jsonValue[[]project.HealthReason]{reasons}, HealthDueOn: date(p.HealthDueOn), HealthFacts: jsonValue[project.Facts]{p.Facts},
+		Health: string(p.Health), HealthReasons: jsonValue[[]health.Reason]{reasons}, HealthDueOn: date(p.HealthDueOn), HealthFacts: jsonValue[health.Facts]{p.Facts},
 		LastMoveOn: date(p.LastMoveOn),
 		Version:    p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), ArchivedAt: utc(p.ArchivedAt),
 	}
@@ -173,7 +174,7 @@ func toProject(r projectRow) project.Project {
 	}
 	reasons := r.HealthReasons.V
 	if reasons == nil {
-		reasons = []project.HealthReason{}
+		reasons = []health.Reason{}
 	}
 	return project.Project{
 		ID: r.ID,
@@ -191,7 +192,7 @@ func toProject(r projectRow) project.Project {
 			SignedOn: date(r.SignedOn), LandedOn: date(r.LandedOn), StartedOn: date(r.StartedOn),
 			CompletedOn: date(r.CompletedOn), ProductionOn: date(r.ProductionOn), AtCapacityOn: date(r.AtCapacityOn),
 		},
-		Health: project.Health(r.Health), HealthReasons: reasons, HealthDueOn: date(r.HealthDueOn), Facts: r.HealthFacts.V, LastMoveOn: date(r.LastMoveOn),
+		Health: health.Level(r.Health), HealthReasons: reasons, HealthDueOn: date(r.HealthDueOn), Facts: r.HealthFacts.V, LastMoveOn: date(r.LastMoveOn),
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ArchivedAt: utc(r.ArchivedAt),
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -85,18 +86,18 @@ func (s *Store) statsRows(ctx context.Context, sc project.Scope, q project.Stats
 		}
 		return date(&t.Time)
 	}
-	var dept, cat, township, leader, bt, health sql.RawBytes
+	var dept, cat, township, leader, bt, colour sql.RawBytes
 	var total, output, planned sql.NullInt64
 	var plannedStart, signed, started, production sql.NullTime
 	for rs.Next() {
 		var r project.StatsRow
-		if err := rs.Scan(&r.ID, &dept, &cat, &township, &leader, &bt, &stage, &health, &total, &output,
+		if err := rs.Scan(&r.ID, &dept, &cat, &township, &leader, &bt, &stage, &colour, &total, &output,
 			&plannedStart, &signed, &started, &production, &planned, &r.CompletedYuan); err != nil {
 			return translate(err)
 		}
 		r.Department, r.Township, r.Leader = word(dept), word(township), word(leader)
 		r.Category, r.BuildType = project.Category(word(cat)), project.BuildType(word(bt))
-		r.Stage, r.Health = project.Stage(word(stage)), project.Health(word(health))
+		r.Stage, r.Health = project.Stage(word(stage)), health.Level(word(colour))
 		r.TotalInvestmentYuan, r.ExpectedAnnualOutputYuan = total.Int64, output.Int64
 		r.PlannedStartDate, r.SignedOn, r.StartedOn, r.ProductionOn = day(plannedStart), day(signed), day(started), day(production)
 		if planned.Valid {

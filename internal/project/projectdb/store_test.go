@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -30,7 +32,7 @@ var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
 func ptr[T any](v T) *T { return &v }
 
 func day(s string) *time.Time {
-	t, err := project.ParseDate(s)
+	t, err := calendar.ParseDate(s)
 	if err != nil {
 		panic(err)
 	}
@@ -46,7 +48,7 @@ func newProject(mods ...func(*project.Project)) project.Project {
 			Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy",
 			BuildType: project.New, KeyLevel: "none", Funding: []project.Funding{},
 		},
-		Stage: project.Planning, Health: project.Green, HealthReasons: []project.HealthReason{},
+		Stage: project.Planning, Health: health.Green, HealthReasons: []health.Reason{},
 		Version: 1, CreatedAt: clock, UpdatedAt: clock,
 	}
 	for _, m := range mods {
@@ -86,10 +88,10 @@ func fullProject() (project.Project, *project.Transition) {
 			SignedOn: day("2019-12-02"), LandedOn: day("2020-01-15"), StartedOn: day("2020-03-18"),
 			CompletedOn: day("2021-01-10"), ProductionOn: day("2021-03-05"),
 		}
-		p.Health = project.Yellow
-		p.HealthReasons = []project.HealthReason{
-			{Rule: project.RuleProductionMissed, Level: project.Yellow, Since: day("2021-03-01")},
-			{Rule: project.RuleInvestmentBehind, Level: project.Yellow, Ref: "2021: 12.5"},
+		p.Health = health.Yellow
+		p.HealthReasons = []health.Reason{
+			{Rule: health.RuleProductionMissed, Level: health.Yellow, Since: day("2021-03-01")},
+			{Rule: health.RuleInvestmentBehind, Level: health.Yellow, Ref: "2021: 12.5"},
 		}
 		p.HealthDueOn = day("2021-04-01")
 		p.Version = 3
@@ -143,7 +145,7 @@ func TestCreateGetRoundTrip(t *testing.T) {
 			{"nil funding and reasons come back empty", newProject(func(p *project.Project) {
 				p.Funding, p.HealthReasons = nil, nil
 			}), nil, func(p project.Project) project.Project {
-				p.Funding, p.HealthReasons = []project.Funding{}, []project.HealthReason{}
+				p.Funding, p.HealthReasons = []project.Funding{}, []health.Reason{}
 				return p
 			}},
 			{"times in another zone come back as the same instant in UTC", newProject(func(p *project.Project) {
