@@ -39,6 +39,7 @@ import (
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
@@ -150,12 +151,13 @@ func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*database
 
 // app is the wired service.
 type app struct {
-	db       *database.DB
-	keys     *auth.KeySet
-	tokens   *auth.Tokens
-	auth     *auth.Service
-	projects *project.Service
-	audit    *audit.Service
+	db         *database.DB
+	keys       *auth.KeySet
+	tokens     *auth.Tokens
+	auth       *auth.Service
+	projects   *project.Service
+	investment *investment.Service
+	audit      *audit.Service
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -163,7 +165,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // deps is what the HTTP surface serves from.
 func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
-		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
+		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Now: time.Now,
 	}
 }
@@ -194,12 +196,14 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		return nil, err
 	}
 	auditor := audit.NewService(auditdb.New(db), time.Now)
-	projects := project.NewService(projectdb.New(db), db, auditor, time.Now, newID)
+	store := projectdb.New(db)
+	projects := project.NewService(store, db, auditor, time.Now, newID)
 	projects.SetHealthRules(cfg.HealthRules())
 	projects.SetStatsCacheTTL(cfg.StatsCacheTTL)
 	users := auth.NewService(authdb.New(db), db, tokens, auditor, time.Now, newID)
 	users.SetPasswordCost(cfg.PasswordCost)
-	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users}, nil
+	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
+		investment: investment.NewService(store, projects, auditor, time.Now)}, nil
 }
 
 // repeat runs a chore now and then at every interval, until ctx ends, and

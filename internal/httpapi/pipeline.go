@@ -15,6 +15,7 @@ import (
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -55,11 +56,11 @@ func putAnswer(c *gin.Context, created bool, version int, body any) {
 	ok(c, http.StatusOK, body)
 }
 
-func toPlanResponse(p project.Plan) api.Plan {
+func toPlanResponse(p investment.Plan) api.Plan {
 	return api.Plan{Year: p.Year, PlannedInvestmentYuan: p.PlannedYuan, Version: p.Version, UpdatedAt: timestamp(p.UpdatedAt), UpdatedBy: p.UpdatedBy}
 }
 
-func toProgressResponse(p project.Progress) api.ProgressMonth {
+func toProgressResponse(p investment.Progress) api.ProgressMonth {
 	return api.ProgressMonth{Period: p.Period.String(), CompletedYuan: p.CompletedYuan, Note: p.Note, Version: p.Version, UpdatedAt: timestamp(p.UpdatedAt), ReportedBy: p.ReportedBy}
 }
 
@@ -111,7 +112,7 @@ func (h *handlers) putPlan(c *gin.Context) {
 		h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "planned_investment_yuan", Code: "required"}}))
 		return
 	}
-	pl, created, err := h.projects.PutPlan(c.Request.Context(), p, c.Param("id"), year, *in.PlannedInvestmentYuan, optionalIfMatch(c))
+	pl, created, err := h.investment.PutPlan(c.Request.Context(), p, c.Param("id"), year, *in.PlannedInvestmentYuan, optionalIfMatch(c))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -138,7 +139,7 @@ func (h *handlers) listPlans(c *gin.Context) {
 	if !found {
 		return
 	}
-	plans, err := h.projects.Plans(c.Request.Context(), p, c.Param("id"))
+	plans, err := h.investment.Plans(c.Request.Context(), p, c.Param("id"))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -179,7 +180,7 @@ func (h *handlers) putProgress(c *gin.Context) {
 	if !found {
 		return
 	}
-	period, err := project.ParsePeriod(c.Param("period"))
+	period, err := investment.ParsePeriod(c.Param("period"))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -198,7 +199,7 @@ func (h *handlers) putProgress(c *gin.Context) {
 		h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "completed_yuan", Code: "required"}}))
 		return
 	}
-	pr, created, err := h.projects.PutProgress(c.Request.Context(), p, c.Param("id"), period, *in.CompletedYuan, in.Note, optionalIfMatch(c))
+	pr, created, err := h.investment.PutProgress(c.Request.Context(), p, c.Param("id"), period, *in.CompletedYuan, in.Note, optionalIfMatch(c))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -238,7 +239,7 @@ func (h *handlers) getProgress(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	yp, err := h.projects.Investment(c.Request.Context(), p, c.Param("id"), year)
+	yp, err := h.investment.Investment(c.Request.Context(), p, c.Param("id"), year)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -18,6 +18,7 @@ import (
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/idempotency"
+	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -28,6 +29,7 @@ type Deps struct {
 	Log         *slog.Logger
 	DB          *database.DB
 	Projects    *project.Service
+	Investment  *investment.Service
 	Auth        *auth.Service
 	Tokens      *auth.Tokens
 	Keys        *auth.KeySet
@@ -37,18 +39,19 @@ type Deps struct {
 }
 
 type handlers struct {
-	cfg      config.Config
-	log      *slog.Logger
-	db       *database.DB
-	projects *project.Service
-	auth     *auth.Service
-	tokens   *auth.Tokens
-	keys     *auth.KeySet
-	idem     *idempotency.Store
-	audit    *audit.Service
-	now      func() time.Time
-	m        metrics
-	policies map[string]policy
+	cfg        config.Config
+	log        *slog.Logger
+	db         *database.DB
+	projects   *project.Service
+	investment *investment.Service
+	auth       *auth.Service
+	tokens     *auth.Tokens
+	keys       *auth.KeySet
+	idem       *idempotency.Store
+	audit      *audit.Service
+	now        func() time.Time
+	m          metrics
+	policies   map[string]policy
 }
 
 type metrics struct {
@@ -88,7 +91,7 @@ func newHandlers(d Deps) *handlers {
 		d.Now = time.Now
 	}
 	h := &handlers{
-		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
+		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
 		idem: d.Idempotency, audit: d.Audit, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
 	}
 	return h

@@ -12,6 +12,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -251,7 +252,7 @@ func (h *handlers) statsTrend(c *gin.Context) {
 			moves[string(st)] = n
 		}
 		out.Months[i] = api.TrendMonth{
-			Month: project.Period{Year: t.Year, Month: m.Month}.String(), CompletedYuan: m.CompletedYuan,
+			Month: investment.Period{Year: t.Year, Month: m.Month}.String(), CompletedYuan: m.CompletedYuan,
 			CumulativeCompletedYuan: m.CumulativeCompletedYuan, PlannedToDateYuan: m.PlannedToDateYuan, Moves: moves,
 		}
 	}

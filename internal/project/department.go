@@ -19,13 +19,13 @@ type DepartmentChange struct {
 var errAdminOnly = apperr.New(apperr.Forbidden, "只有管理员可以管理部门", "only an administrator may manage departments")
 
 func (d Department) validate() error {
-	var c checker
+	var c Check
 	if !ValidDepartmentCode.MatchString(d.Code) {
-		c.add("code", "invalid_format", ValidDepartmentCode.String())
+		c.Add("code", "invalid_format", ValidDepartmentCode.String())
 	}
-	c.text("name", d.Name, 100, true)
-	c.text("name_en", d.NameEN, 200, false)
-	return apperr.Fields(c.errs)
+	c.Text("name", d.Name, 100, true)
+	c.Text("name_en", d.NameEN, 200, false)
+	return c.Err()
 }
 
 func departmentView(d Department) map[string]any {

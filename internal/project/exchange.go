@@ -394,23 +394,23 @@ var exportParams = func() []string {
 // ParseExportQuery reads an export request: format (xlsx, the default, or
 // csv) and the filters of ParseListQuery.
 func ParseExportQuery(v url.Values) (ExportQuery, error) {
-	var c checker
+	var c Check
 	q := ExportQuery{Format: FormatXLSX}
 	filters := url.Values{}
 	for _, k := range slices.Sorted(maps.Keys(v)) {
 		switch {
 		case !slices.Contains(exportParams, k):
-			c.add(k, "unknown_parameter", strings.Join(exportParams, ","))
+			c.Add(k, "unknown_parameter", strings.Join(exportParams, ","))
 		case k == "format":
 			if len(v[k]) > 1 {
-				c.add(k, "repeated", "")
+				c.Add(k, "repeated", "")
 				continue
 			}
 			switch f := strings.TrimSpace(v.Get(k)); f {
 			case FormatXLSX, FormatCSV:
 				q.Format = f
 			default:
-				c.add(k, "invalid_value", FormatXLSX+","+FormatCSV)
+				c.Add(k, "invalid_value", FormatXLSX+","+FormatCSV)
 			}
 		default:
 			filters[k] = v[k]
@@ -419,7 +419,7 @@ func ParseExportQuery(v url.Values) (ExportQuery, error) {
 	lq, err := ParseListQuery(filters)
 	q.List = lq
 	q.List.Limit = ExportPageSize
-	return q, joinInvalid(apperr.Fields(c.errs), err)
+	return q, joinInvalid(c.Err(), err)
 }
 
 // Export reads the projects q selects, within the principal's scope, page by
@@ -649,7 +649,7 @@ func (imp *importer) readHeader(cells []string) error {
 // at any stage, as Create does. Funding is not in the file and stays as it
 // is. open is called once the principal may write.
 func (s *Service) Import(ctx context.Context, p identity.Principal, open func() (Table, error), dryRun bool) (ImportReport, error) {
-	if err := canWrite(p); err != nil {
+	if err := CanWrite(p); err != nil {
 		return ImportReport{}, err
 	}
 	t, err := open()

@@ -9,24 +9,6 @@ import (
 	"github.com/guangling/pipeline/internal/identity"
 )
 
-// NewFacts sums up a project's plans, progress (every year) and blockers.
-func NewFacts(plans []Plan, progress []Progress, issues []Issue) health.Facts {
-	f := health.Facts{}
-	if len(plans) > 0 {
-		f.Plans = map[int]int64{}
-	}
-	for _, p := range plans {
-		f.Plans[p.Year] = p.PlannedYuan
-	}
-	for _, m := range progress {
-		f.Progress = append(f.Progress, health.MonthFact{Year: m.Period.Year, Month: int(m.Period.Month), Yuan: m.CompletedYuan})
-	}
-	for _, i := range issues {
-		f.Issues = append(f.Issues, health.IssueFact{ID: i.ID, DueOn: i.DueOn, CreatedAt: i.CreatedAt, ResolvedAt: i.ResolvedAt})
-	}
-	return f
-}
-
 // healthInput is what p's health is computed from.
 func healthInput(p Project) health.Input {
 	in := health.Input{
@@ -47,19 +29,11 @@ func healthInput(p Project) health.Input {
 // loadFacts reads pr's plans, progress and blockers into pr.Facts, in the
 // transaction of ctx: after a change to one of them.
 func (s *Service) loadFacts(ctx context.Context, pr *Project) error {
-	plans, err := s.store.Plans(ctx, pr.ID)
+	f, err := s.store.Facts(ctx, pr.ID)
 	if err != nil {
 		return err
 	}
-	progress, err := s.store.ProgressOf(ctx, pr.ID, 0)
-	if err != nil {
-		return err
-	}
-	issues, err := s.store.ProjectIssues(ctx, pr.ID)
-	if err != nil {
-		return err
-	}
-	pr.Facts = NewFacts(plans, progress, issues)
+	pr.Facts = f
 	return nil
 }
 

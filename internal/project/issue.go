@@ -95,28 +95,28 @@ func (f *IssueFields) normalize() {
 }
 
 func (f IssueFields) validate() error {
-	var c checker
-	c.text("title", f.Title, MaxIssueTitle, true)
-	c.text("description", f.Description, MaxIssueText, false)
-	c.text("resolution", f.Resolution, MaxIssueText, false)
-	c.enum("kind", string(f.Kind), IssueKinds)
-	c.enum("status", string(f.Status), IssueStatuses)
+	var c Check
+	c.Text("title", f.Title, MaxIssueTitle, true)
+	c.Text("description", f.Description, MaxIssueText, false)
+	c.Text("resolution", f.Resolution, MaxIssueText, false)
+	c.Enum("kind", string(f.Kind), IssueKinds)
+	c.Enum("status", string(f.Status), IssueStatuses)
 	switch {
 	case f.ResponsibleDepartment == "":
-		c.add("responsible_department", "required", "")
+		c.Add("responsible_department", "required", "")
 	case !ValidDepartmentCode.MatchString(f.ResponsibleDepartment):
-		c.add("responsible_department", "invalid_format", ValidDepartmentCode.String())
+		c.Add("responsible_department", "invalid_format", ValidDepartmentCode.String())
 	}
 	if f.DueOn.IsZero() {
-		c.add("due_on", "required", "")
+		c.Add("due_on", "required", "")
 	}
 	if f.Status == IssueResolved && f.Resolution == "" {
-		c.add("resolution", "required", "")
+		c.Add("resolution", "required", "")
 	}
 	if f.Status != IssueResolved && f.Resolution != "" {
-		c.add("resolution", "only_when", string(IssueResolved))
+		c.Add("resolution", "only_when", string(IssueResolved))
 	}
-	return apperr.Fields(c.errs)
+	return c.Err()
 }
 
 // Audit actions and resource type of blockers.
@@ -147,16 +147,16 @@ func (s *Service) OpenIssue(ctx context.Context, p identity.Principal, projectID
 	if f.Status == "" {
 		f.Status = IssueOpen
 	}
-	var c checker
+	var c Check
 	if f.Status != IssueOpen {
-		c.add("status", "invalid_value", string(IssueOpen))
+		c.Add("status", "invalid_value", string(IssueOpen))
 	}
-	if err := joinInvalid(f.validate(), apperr.Fields(c.errs)); err != nil {
+	if err := joinInvalid(f.validate(), c.Err()); err != nil {
 		return Issue{}, err
 	}
 	now := s.clock()
 	is := Issue{ID: s.newID(), ProjectID: projectID, IssueFields: f, CreatedBy: p.Name, Version: 1, CreatedAt: now, UpdatedAt: now}
-	_, err := s.onProject(ctx, ScopeOf(p), projectID, func(ctx context.Context, pr *Project) error {
+	_, err := s.Within(ctx, ScopeOf(p), projectID, func(ctx context.Context, pr *Project) error {
 		is.ProjectDepartment = pr.Department
 		if err := s.store.CreateIssue(ctx, is); err != nil {
 			return err
@@ -172,7 +172,7 @@ func (s *Service) OpenIssue(ctx context.Context, p identity.Principal, projectID
 // GetIssue returns a blocker the principal may see: those of its projects and
 // those its department is responsible for.
 func (s *Service) GetIssue(ctx context.Context, p identity.Principal, id string) (Issue, error) {
-	if err := canRead(p); err != nil {
+	if err := CanRead(p); err != nil {
 		return Issue{}, err
 	}
 	return s.store.GetIssue(ctx, ScopeOf(p), id)
@@ -191,7 +191,7 @@ func (s *Service) UpdateIssue(ctx context.Context, p identity.Principal, id stri
 		return Issue{}, err
 	}
 	var out Issue
-	_, err = s.onProject(ctx, Scope{All: true}, cur.ProjectID, func(ctx context.Context, pr *Project) error {
+	_, err = s.Within(ctx, Scope{All: true}, cur.ProjectID, func(ctx context.Context, pr *Project) error {
 		// Who the caller is to the blocker is decided with the project
 		// locked, so that a project given to another department meanwhile
 		// is not changed by the one it left.
@@ -227,7 +227,7 @@ func (s *Service) UpdateIssue(ctx context.Context, p identity.Principal, id stri
 					EN: "a blocker that is " + string(is.Status) + " cannot become " + string(f.Status)}}
 		}
 		if !owner {
-			var c checker
+			var c Check
 			for _, fd := range []struct {
 				name string
 				same bool
@@ -236,10 +236,10 @@ func (s *Service) UpdateIssue(ctx context.Context, p identity.Principal, id stri
 				{"responsible_department", f.ResponsibleDepartment == is.ResponsibleDepartment}, {"due_on", f.DueOn.Equal(is.DueOn)},
 			} {
 				if !fd.same {
-					c.add(fd.name, "owner_only", "status, resolution")
+					c.Add(fd.name, "owner_only", "status, resolution")
 				}
 			}
-			if err := apperr.Fields(c.errs); err != nil {
+			if err := c.Err(); err != nil {
 				return err
 			}
 		}
@@ -291,7 +291,7 @@ var issueParams = []string{"status", "kind", "department", "project_id", "overdu
 
 // ParseIssueQuery reads the parameters of GET /issues.
 func ParseIssueQuery(v url.Values, today time.Time) (IssueQuery, error) {
-	var c checker
+	var c Check
 	q := IssueQuery{Limit: DefaultLimit, Today: today}
 	c.params(v, issueParams)
 	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
@@ -299,14 +299,14 @@ func ParseIssueQuery(v url.Values, today time.Time) (IssueQuery, error) {
 	q.Kinds = enumList[IssueKind](&c, "kind", get("kind"), IssueKinds)
 	for _, d := range splitList(get("department")) {
 		if !ValidDepartmentCode.MatchString(d) {
-			c.add("department", "invalid_format", ValidDepartmentCode.String())
+			c.Add("department", "invalid_format", ValidDepartmentCode.String())
 			break
 		}
 		q.Departments = append(q.Departments, d)
 	}
 	if id := get("project_id"); id != "" {
 		if len(id) != 36 || strings.Count(id, "-") != 4 {
-			c.add("project_id", "invalid_format", "uuid")
+			c.Add("project_id", "invalid_format", "uuid")
 		}
 		q.ProjectID = id
 	}
@@ -321,11 +321,11 @@ func ParseIssueQuery(v url.Values, today time.Time) (IssueQuery, error) {
 	if s := get("cursor"); s != "" && len(c.errs) == 0 {
 		cur, ok := decodeCursor(s, IssueSort)
 		if !ok {
-			c.add("cursor", "invalid_value", "")
+			c.Add("cursor", "invalid_value", "")
 		}
 		q.After = cur
 	}
-	return q, apperr.Fields(c.errs)
+	return q, c.Err()
 }
 
 // IssueCursorAfter returns the cursor positioned after i.
@@ -336,7 +336,7 @@ func IssueCursorAfter(i Issue) Cursor {
 // ListIssues returns a page of the blockers the principal may see, the
 // earliest due first.
 func (s *Service) ListIssues(ctx context.Context, p identity.Principal, q IssueQuery) (IssuePage, error) {
-	if err := canRead(p); err != nil {
+	if err := CanRead(p); err != nil {
 		return IssuePage{}, err
 	}
 	return s.store.ListIssues(ctx, ScopeOf(p), q)

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
 )
@@ -175,16 +174,16 @@ var listParams = []string{
 // Unknown parameters, repeated parameters, unknown enum values and sort keys
 // are errors; every problem is reported at once.
 func ParseListQuery(v url.Values) (ListQuery, error) {
-	var c checker
+	var c Check
 	q := ListQuery{Limit: DefaultLimit, Sort: Sort{Key: SortCreated}}
 	c.params(v, listParams)
 	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	q.Filter.IDs = splitList(get("id"))
 	switch {
 	case len(q.Filter.IDs) > MaxLimit:
-		c.add("id", "too_long", strconv.Itoa(MaxLimit))
+		c.Add("id", "too_long", strconv.Itoa(MaxLimit))
 	case slices.ContainsFunc(q.Filter.IDs, func(id string) bool { return !uuidPattern.MatchString(id) }):
-		c.add("id", "invalid_format", "uuid")
+		c.Add("id", "invalid_format", "uuid")
 	}
 	q.Filter.Stages = enumList[Stage](&c, "stage", get("stage"), Stages)
 	q.Filter.Categories = enumList[Category](&c, "category", get("category"), Categories)
@@ -193,7 +192,7 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 	q.Filter.Healths = enumList[health.Level](&c, "health", get("health"), Healths)
 	for _, d := range splitList(get("department")) {
 		if !ValidDepartmentCode.MatchString(d) {
-			c.add("department", "invalid_format", ValidDepartmentCode.String())
+			c.Add("department", "invalid_format", ValidDepartmentCode.String())
 			break
 		}
 		q.Filter.Departments = append(q.Filter.Departments, d)
@@ -201,9 +200,9 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 	q.Filter.Township = get("township")
 	q.Filter.Leader = get("leader")
 	q.Filter.Q = get("q")
-	c.text("township", q.Filter.Township, MaxTownship, false)
-	c.text("leader", q.Filter.Leader, MaxLeader, false)
-	c.text("q", q.Filter.Q, maxQ, false)
+	c.Text("township", q.Filter.Township, MaxTownship, false)
+	c.Text("leader", q.Filter.Leader, MaxLeader, false)
+	c.Text("q", q.Filter.Q, maxQ, false)
 	q.Filter.MinInvest = intParam(&c, "min_investment_yuan", get("min_investment_yuan"), 0, MaxYuan)
 	q.Filter.MaxInvest = intParam(&c, "max_investment_yuan", get("max_investment_yuan"), 0, MaxYuan)
 	q.Filter.StartFrom = dateParam(&c, "planned_start_from", get("planned_start_from"))
@@ -211,7 +210,7 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 	if s := get("updated_since"); s != "" {
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
-			c.add("updated_since", "invalid_format", "RFC 3339")
+			c.Add("updated_since", "invalid_format", "RFC 3339")
 		} else {
 			t = t.UTC()
 			q.Filter.UpdatedSince = &t
@@ -222,7 +221,7 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 	if s := get("sort"); s != "" {
 		key := strings.TrimPrefix(s, "-")
 		if !slices.Contains(sortKeys, key) {
-			c.add("sort", "invalid_value", strings.Join(sortKeys, ","))
+			c.Add("sort", "invalid_value", strings.Join(sortKeys, ","))
 		}
 		q.Sort = Sort{Key: key, Desc: strings.HasPrefix(s, "-")}
 	}
@@ -232,21 +231,21 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 	if s := get("cursor"); s != "" && len(c.errs) == 0 {
 		cur, ok := decodeCursor(s, q.Sort)
 		if !ok {
-			c.add("cursor", "invalid_value", "")
+			c.Add("cursor", "invalid_value", "")
 		}
 		q.After = cur
 	}
-	return q, apperr.Fields(c.errs)
+	return q, c.Err()
 }
 
 // params reports the parameters of v that are not among known, and those
 // given more than once, in a stable order.
-func (c *checker) params(v url.Values, known []string) {
+func (c *Check) params(v url.Values, known []string) {
 	for _, k := range slices.Sorted(maps.Keys(v)) {
 		if !slices.Contains(known, k) {
-			c.add(k, "unknown_parameter", strings.Join(known, ","))
+			c.Add(k, "unknown_parameter", strings.Join(known, ","))
 		} else if len(v[k]) > 1 {
-			c.add(k, "repeated", "")
+			c.Add(k, "repeated", "")
 		}
 	}
 }
@@ -261,11 +260,11 @@ func splitList(s string) []string {
 	return out
 }
 
-func enumList[T ~string](c *checker, field, s string, ls []Label) []T {
+func enumList[T ~string](c *Check, field, s string, ls []Label) []T {
 	var out []T
 	for _, p := range splitList(s) {
 		if !valid(ls, p) {
-			c.add(field, "invalid_value", strings.Join(Values(ls), ","))
+			c.Add(field, "invalid_value", strings.Join(Values(ls), ","))
 			return nil
 		}
 		out = append(out, T(p))
@@ -273,38 +272,38 @@ func enumList[T ~string](c *checker, field, s string, ls []Label) []T {
 	return out
 }
 
-func intParam(c *checker, field, s string, min, max int64) *int64 {
+func intParam(c *Check, field, s string, min, max int64) *int64 {
 	if s == "" {
 		return nil
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < min || n > max {
-		c.add(field, "out_of_range", strconv.FormatInt(min, 10)+".."+strconv.FormatInt(max, 10))
+		c.Add(field, "out_of_range", strconv.FormatInt(min, 10)+".."+strconv.FormatInt(max, 10))
 		return nil
 	}
 	return &n
 }
 
-func dateParam(c *checker, field, s string) *time.Time {
+func dateParam(c *Check, field, s string) *time.Time {
 	if s == "" {
 		return nil
 	}
 	t, err := calendar.ParseDate(s)
 	if err != nil {
-		c.add(field, "invalid_format", "YYYY-MM-DD")
+		c.Add(field, "invalid_format", "YYYY-MM-DD")
 		return nil
 	}
 	return &t
 }
 
-func boolParam(c *checker, field, s string) bool {
+func boolParam(c *Check, field, s string) bool {
 	switch s {
 	case "", "false":
 		return false
 	case "true":
 		return true
 	}
-	c.add(field, "invalid_value", "true,false")
+	c.Add(field, "invalid_value", "true,false")
 	return false
 }
 

@@ -120,22 +120,37 @@ const (
 	MaxYuan = int64(1e13)
 )
 
+// MinYear is the first year of plans, progress and statistics.
+const MinYear = 2000
+
+// MaxNote bounds the notes of moves and progress reports, in characters.
+const MaxNote = 2000
+
 var codePattern = regexp.MustCompile(`^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$`)
 
-type checker struct{ errs []apperr.FieldError }
+// Check collects the field errors of a request by the register's rules for
+// text, money, dates and enumerations, so that a client sees every problem
+// of its request in one answer.
+type Check struct{ errs []apperr.FieldError }
 
-func (c *checker) add(field, code, param string) {
+// Err is the Invalid error of the problems found, or nil.
+func (c *Check) Err() error { return apperr.Fields(c.errs) }
+
+// Add notes a problem of field.
+func (c *Check) Add(field, code, param string) {
 	c.errs = append(c.errs, apperr.FieldError{Field: field, Code: code, Param: param})
 }
 
-func (c *checker) text(field, v string, max int, required bool) {
+// Text checks a text field: present when required, at most max characters,
+// nothing a text field cannot store.
+func (c *Check) Text(field, v string, max int, required bool) {
 	switch n := utf8.RuneCountInString(v); {
 	case required && strings.TrimSpace(v) == "":
-		c.add(field, "required", "")
+		c.Add(field, "required", "")
 	case n > max:
-		c.add(field, "too_long", strconv.Itoa(max))
+		c.Add(field, "too_long", strconv.Itoa(max))
 	case !utf8.ValidString(v) || strings.ContainsFunc(v, unstorable):
-		c.add(field, "invalid_format", "")
+		c.Add(field, "invalid_format", "")
 	}
 }
 
@@ -147,22 +162,24 @@ func unstorable(r rune) bool {
 	return r < 0x20 && r != '\t' || r == 0xFFFE || r == 0xFFFF
 }
 
-func (c *checker) enum(field, v string, ls []Label) {
+// Enum checks that v is one of the values of ls.
+func (c *Check) Enum(field, v string, ls []Label) {
 	if !valid(ls, v) {
-		c.add(field, "invalid_value", strings.Join(Values(ls), ","))
+		c.Add(field, "invalid_value", strings.Join(Values(ls), ","))
 	}
 }
 
-func (c *checker) yuan(field string, v *int64) {
+// Yuan checks an amount of money, when given.
+func (c *Check) Yuan(field string, v *int64) {
 	if v != nil && (*v < 0 || *v > MaxYuan) {
-		c.add(field, "out_of_range", "0.."+strconv.FormatInt(MaxYuan, 10))
+		c.Add(field, "out_of_range", "0.."+strconv.FormatInt(MaxYuan, 10))
 	}
 }
 
-// order reports a date_order error when both dates are set and a is after b.
-func (c *checker) order(aField string, a *time.Time, bField string, b *time.Time) {
+// Order reports a date_order error when both dates are set and a is after b.
+func (c *Check) Order(aField string, a *time.Time, bField string, b *time.Time) {
 	if a != nil && b != nil && a.After(*b) {
-		c.add(bField, "date_order", aField)
+		c.Add(bField, "date_order", aField)
 	}
 }
 
@@ -197,51 +214,51 @@ func (f *Fields) Normalize() {
 
 // Validate checks the writable fields and returns every problem at once.
 func (f Fields) Validate() error {
-	var c checker
+	var c Check
 	if f.Code != nil && !codePattern.MatchString(*f.Code) {
-		c.add("code", "invalid_format", "YYYY-RRRRRR-DD-TT-NNNNNN")
+		c.Add("code", "invalid_format", "YYYY-RRRRRR-DD-TT-NNNNNN")
 	}
-	c.text("name", f.Name, MaxName, true)
-	c.enum("category", string(f.Category), Categories)
+	c.Text("name", f.Name, MaxName, true)
+	c.Enum("category", string(f.Category), Categories)
 	if f.Department == "" {
-		c.add("department", "required", "")
+		c.Add("department", "required", "")
 	} else if !ValidDepartmentCode.MatchString(f.Department) {
-		c.add("department", "invalid_format", ValidDepartmentCode.String())
+		c.Add("department", "invalid_format", ValidDepartmentCode.String())
 	}
-	c.text("leader", f.Leader, MaxLeader, false)
-	c.text("company", f.Company, MaxCompany, false)
-	c.text("township", f.Township, MaxTownship, false)
-	c.text("capacity_unit", f.CapacityUnit, MaxUnit, false)
+	c.Text("leader", f.Leader, MaxLeader, false)
+	c.Text("company", f.Company, MaxCompany, false)
+	c.Text("township", f.Township, MaxTownship, false)
+	c.Text("capacity_unit", f.CapacityUnit, MaxUnit, false)
 	if f.Capacity != nil {
 		if v := *f.Capacity; math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > 1e12 {
-			c.add("capacity", "out_of_range", "0..1e12")
+			c.Add("capacity", "out_of_range", "0..1e12")
 		}
 		if f.CapacityUnit == "" {
-			c.add("capacity_unit", "required", "")
+			c.Add("capacity_unit", "required", "")
 		}
 	}
-	c.yuan("total_investment_yuan", f.TotalInvestmentYuan)
-	c.yuan("expected_annual_output_yuan", f.ExpectedAnnualOutputYuan)
-	c.enum("build_type", string(f.BuildType), BuildTypes)
-	c.enum("key_level", string(f.KeyLevel), KeyLevels)
+	c.Yuan("total_investment_yuan", f.TotalInvestmentYuan)
+	c.Yuan("expected_annual_output_yuan", f.ExpectedAnnualOutputYuan)
+	c.Enum("build_type", string(f.BuildType), BuildTypes)
+	c.Enum("key_level", string(f.KeyLevel), KeyLevels)
 	seen := map[string]bool{}
 	for i, fu := range f.Funding {
 		p := "funding[" + strconv.Itoa(i) + "]."
-		c.enum(p+"source", fu.Source, FundingSources)
+		c.Enum(p+"source", fu.Source, FundingSources)
 		if seen[fu.Source] {
-			c.add(p+"source", "not_unique", "")
+			c.Add(p+"source", "not_unique", "")
 		}
 		seen[fu.Source] = true
-		c.yuan(p+"planned_yuan", &fu.PlannedYuan)
-		c.yuan(p+"received_yuan", &fu.ReceivedYuan)
+		c.Yuan(p+"planned_yuan", &fu.PlannedYuan)
+		c.Yuan(p+"received_yuan", &fu.ReceivedYuan)
 	}
 	if len(f.Funding) > len(FundingSources) {
-		c.add("funding", "too_long", strconv.Itoa(len(FundingSources)))
+		c.Add("funding", "too_long", strconv.Itoa(len(FundingSources)))
 	}
-	c.order("planned_sign_date", f.PlannedSignDate, "planned_start_date", f.PlannedStartDate)
-	c.order("planned_start_date", f.PlannedStartDate, "planned_completion_date", f.PlannedCompletionDate)
-	c.order("planned_completion_date", f.PlannedCompletionDate, "planned_production_date", f.PlannedProductionDate)
-	return apperr.Fields(c.errs)
+	c.Order("planned_sign_date", f.PlannedSignDate, "planned_start_date", f.PlannedStartDate)
+	c.Order("planned_start_date", f.PlannedStartDate, "planned_completion_date", f.PlannedCompletionDate)
+	c.Order("planned_completion_date", f.PlannedCompletionDate, "planned_production_date", f.PlannedProductionDate)
+	return c.Err()
 }
 
 // dates pairs each actual date with its wire name and the stage it marks.
@@ -280,10 +297,10 @@ func (a Actual) Latest() *time.Time {
 // stage order, none in the future. Dates are optional, since an old register
 // entry often lacks them.
 func ValidateEntry(stage Stage, a Actual, today time.Time) error {
-	var c checker
-	c.enum("stage", string(stage), Stages)
+	var c Check
+	c.Enum("stage", string(stage), Stages)
 	if len(c.errs) > 0 {
-		return apperr.Fields(c.errs)
+		return c.Err()
 	}
 	var prevField string
 	var prev *time.Time
@@ -294,15 +311,15 @@ func ValidateEntry(stage Stage, a Actual, today time.Time) error {
 		}
 		switch {
 		case d.stage.rank() > stage.rank():
-			c.add(d.field, "not_reached", string(stage))
+			c.Add(d.field, "not_reached", string(stage))
 		case v.After(today):
-			c.add(d.field, "in_future", today.Format(time.DateOnly))
+			c.Add(d.field, "in_future", today.Format(time.DateOnly))
 		case prev != nil && v.Before(*prev):
-			c.add(d.field, "date_order", prevField)
+			c.Add(d.field, "date_order", prevField)
 		}
 		prevField, prev = d.field, v
 	}
-	return apperr.Fields(c.errs)
+	return c.Err()
 }
 
 // ValidDepartmentCode matches the codes of departments.

@@ -81,14 +81,9 @@ type Store interface {
 	Setting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string) error
 
-	// Plans lists a project's yearly plans, by year; PutPlan inserts or
-	// replaces one.
-	Plans(ctx context.Context, id string) ([]Plan, error)
-	PutPlan(ctx context.Context, p Plan) error
-	// ProgressOf lists a project's reported months of a year (of every
-	// year when year is 0), in order; PutProgress inserts or replaces one.
-	ProgressOf(ctx context.Context, id string, year int) ([]Progress, error)
-	PutProgress(ctx context.Context, p Progress) error
+	// Facts reads what a project's health is computed from besides its own
+	// fields: its plans, reported months (every year) and blockers.
+	Facts(ctx context.Context, id string) (health.Facts, error)
 
 	// CreateIssue inserts a blocker; an unknown responsible department is
 	// Invalid. GetIssue finds one in scope: of a project in scope, or one
@@ -175,14 +170,16 @@ var (
 	errArchived = apperr.New(apperr.Conflict, "项目已归档，请先恢复", "the project is archived; restore it first")
 )
 
-func canRead(p identity.Principal) error {
+// CanRead says whether p may read projects.
+func CanRead(p identity.Principal) error {
 	if !p.HasScope(identity.ScopeProjectsRead) {
 		return errNoRead
 	}
 	return nil
 }
 
-func canWrite(p identity.Principal) error {
+// CanWrite says whether p may change projects and their plans.
+func CanWrite(p identity.Principal) error {
 	if !p.Is(identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor) || !p.HasScope(identity.ScopeProjectsWrite) {
 		return errReadOnly
 	}
@@ -206,7 +203,7 @@ type Entry struct {
 // is its own department's; a project entered past planning gets an import
 // entry in its history, dated by its latest actual date.
 func (s *Service) Create(ctx context.Context, p identity.Principal, e Entry) (Project, error) {
-	if err := canWrite(p); err != nil {
+	if err := CanWrite(p); err != nil {
 		return Project{}, err
 	}
 	e.Fields.Normalize()
@@ -221,12 +218,12 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Entry) (Pr
 	}
 	now := s.clock()
 	today := calendar.Today(now)
-	var c checker
+	var c Check
 	if l := e.Actual.Latest(); e.AsOf != nil && (e.AsOf.After(today) || l != nil && e.AsOf.Before(*l)) {
-		c.add("as_of", "out_of_range", "")
+		c.Add("as_of", "out_of_range", "")
 	}
-	c.text("note", e.Note, MaxNote, false)
-	if err := joinInvalid(e.Fields.Validate(), ValidateEntry(e.Stage, e.Actual, today), apperr.Fields(c.errs)); err != nil {
+	c.Text("note", e.Note, MaxNote, false)
+	if err := joinInvalid(e.Fields.Validate(), ValidateEntry(e.Stage, e.Actual, today), c.Err()); err != nil {
 		return Project{}, err
 	}
 	pr := Project{
@@ -278,7 +275,7 @@ func joinInvalid(errs ...error) error {
 
 // Get returns one project within the principal's scope, archived or not.
 func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (Project, error) {
-	if err := canRead(p); err != nil {
+	if err := CanRead(p); err != nil {
 		return Project{}, err
 	}
 	return s.store.Get(ctx, readScope(p), id)
@@ -286,7 +283,7 @@ func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (Pro
 
 // List returns a page of the projects within the principal's scope.
 func (s *Service) List(ctx context.Context, p identity.Principal, q ListQuery) (Page, error) {
-	if err := canRead(p); err != nil {
+	if err := CanRead(p); err != nil {
 		return Page{}, err
 	}
 	if q.Filter.Archived && !p.Is(identity.RoleAdmin, identity.RoleBureau) {
@@ -299,7 +296,7 @@ func (s *Service) List(ctx context.Context, p identity.Principal, q ListQuery) (
 // caller last saw; change receives the current fields and returns the new
 // ones (the HTTP layer applies a merge patch there).
 func (s *Service) Update(ctx context.Context, p identity.Principal, id string, ifMatch int, change func(Fields) (Fields, error)) (Project, error) {
-	if err := canWrite(p); err != nil {
+	if err := CanWrite(p); err != nil {
 		return Project{}, err
 	}
 	pr, err := s.change(ctx, p, id, ActionUpdate, func(ctx context.Context, pr *Project) error {
@@ -345,7 +342,7 @@ var errUnchanged = errors.New("project: unchanged")
 // after it (SQLite runs one transaction at a time), finds the stage moved on.
 // ifMatch, when not 0, must name the current version.
 func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifMatch int, m Move) (Project, Transition, error) {
-	if err := canWrite(p); err != nil {
+	if err := CanWrite(p); err != nil {
 		return Project{}, Transition{}, err
 	}
 	// Read, decide, then write the project, its history and its staged audit
@@ -430,11 +427,12 @@ func (s *Service) change(ctx context.Context, p identity.Principal, id, action s
 	return out, nil
 }
 
-// onProject runs fn on a project in scope s that is not archived, in one
+// Within runs fn on a project in scope sc that is not archived, in one
 // transaction with the project's row locked, and stores the project's health
-// computed again after it. The project's version stays: plans, progress and
-// blockers are resources of their own.
-func (s *Service) onProject(ctx context.Context, sc Scope, id string, fn func(ctx context.Context, pr *Project) error) (Project, error) {
+// computed again after it from its facts read afresh. The project's version
+// stays: plans, progress and blockers are resources of their own, changed by
+// fn through their own stores.
+func (s *Service) Within(ctx context.Context, sc Scope, id string, fn func(ctx context.Context, pr *Project) error) (Project, error) {
 	var out Project
 	err := s.inTx(ctx, func(ctx context.Context) error {
 		var err error
@@ -504,7 +502,7 @@ func (s *Service) setArchived(ctx context.Context, p identity.Principal, id stri
 
 // Transitions returns a project's stage history, oldest first.
 func (s *Service) Transitions(ctx context.Context, p identity.Principal, id string) ([]Transition, error) {
-	if err := canRead(p); err != nil {
+	if err := CanRead(p); err != nil {
 		return nil, err
 	}
 	return s.store.Transitions(ctx, readScope(p), id)

@@ -99,24 +99,24 @@ func stageNames(ss []Stage) []string {
 // date of the previous move, if any (an import entry is not a move); today is
 // the county's current day.
 func Apply(p *Project, m Move, actor identity.Principal, lastMove *time.Time, today time.Time) (Transition, error) {
-	var c checker
-	c.enum("to", string(m.To), Stages)
-	c.text("note", m.Note, 2000, false)
+	var c Check
+	c.Enum("to", string(m.To), Stages)
+	c.Text("note", m.Note, 2000, false)
 	for i, e := range m.Evidence {
-		c.enum("evidence["+strconv.Itoa(i)+"].kind", e.Kind, EvidenceKinds)
-		c.text("evidence["+strconv.Itoa(i)+"].ref", e.Ref, 500, true)
+		c.Enum("evidence["+strconv.Itoa(i)+"].kind", e.Kind, EvidenceKinds)
+		c.Text("evidence["+strconv.Itoa(i)+"].ref", e.Ref, 500, true)
 	}
 	if m.OccurredOn.After(today) {
-		c.add("occurred_on", "in_future", today.Format(time.DateOnly))
+		c.Add("occurred_on", "in_future", today.Format(time.DateOnly))
 	}
 	if lastMove != nil && m.OccurredOn.Before(*lastMove) {
-		c.add("occurred_on", "date_order", lastMove.Format(time.DateOnly))
+		c.Add("occurred_on", "date_order", lastMove.Format(time.DateOnly))
 	} else if l := p.Actual.Latest(); l != nil && !m.Correction && m.OccurredOn.Before(*l) {
 		// A project entered with its dates has no earlier move, but a move
 		// must not go back before what it already reached.
-		c.add("occurred_on", "date_order", l.Format(time.DateOnly))
+		c.Add("occurred_on", "date_order", l.Format(time.DateOnly))
 	}
-	if err := apperr.Fields(c.errs); err != nil {
+	if err := c.Err(); err != nil {
 		return Transition{}, err
 	}
 

@@ -350,13 +350,13 @@ type Trend struct {
 // year from 2000 to next year, the day within it and not in the future
 // (by default today, or the year's last day for a past year).
 func StatsPeriod(year, asOf string, today time.Time) (int, time.Time, error) {
-	var c checker
+	var c Check
 	y := today.Year()
 	if year != "" {
 		n, err := strconv.Atoi(year)
 		if err != nil || n < MinYear || n > today.Year()+1 {
-			c.add("year", "out_of_range", strconv.Itoa(MinYear)+".."+strconv.Itoa(today.Year()+1))
-			return 0, time.Time{}, apperr.Fields(c.errs)
+			c.Add("year", "out_of_range", strconv.Itoa(MinYear)+".."+strconv.Itoa(today.Year()+1))
+			return 0, time.Time{}, c.Err()
 		}
 		y = n
 	}
@@ -369,9 +369,9 @@ func StatsPeriod(year, asOf string, today time.Time) (int, time.Time, error) {
 		switch {
 		case d == nil:
 		case d.Year() != y:
-			c.add("as_of", "out_of_range", strconv.Itoa(y)+"-01-01.."+strconv.Itoa(y)+"-12-31")
+			c.Add("as_of", "out_of_range", strconv.Itoa(y)+"-01-01.."+strconv.Itoa(y)+"-12-31")
 		case d.After(today):
-			c.add("as_of", "in_future", today.Format(time.DateOnly))
+			c.Add("as_of", "in_future", today.Format(time.DateOnly))
 		default:
 			on = *d
 		}
@@ -380,14 +380,14 @@ func StatsPeriod(year, asOf string, today time.Time) (int, time.Time, error) {
 		// A coming year has no day yet to look at: its first day.
 		on = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	return y, on, apperr.Fields(c.errs)
+	return y, on, c.Err()
 }
 
 // computeStats runs compute over the rows p may read for year as of day on,
 // as the store streams them: compute reads them once.
 func computeStats[T any](ctx context.Context, s *Service, p identity.Principal, year int, on time.Time, compute func(iter.Seq[StatsRow]) T) (T, error) {
 	var zero T
-	if err := canRead(p); err != nil {
+	if err := CanRead(p); err != nil {
 		return zero, err
 	}
 	var err error
@@ -404,7 +404,7 @@ func computeStats[T any](ctx context.Context, s *Service, p identity.Principal, 
 // caller's scope and its parameters, or computes it with load.
 func cached[T any](ctx context.Context, s *Service, p identity.Principal, kind string, params []any, load func(context.Context) (T, error)) (T, error) {
 	var zero T
-	if err := canRead(p); err != nil {
+	if err := CanRead(p); err != nil {
 		return zero, err
 	}
 	sc := ScopeOf(p)

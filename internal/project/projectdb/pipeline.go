@@ -13,30 +13,6 @@ import (
 	"github.com/guangling/pipeline/internal/project"
 )
 
-type planRow struct {
-	ProjectID   string `gorm:"primaryKey"`
-	Year        int    `gorm:"primaryKey"`
-	PlannedYuan int64
-	Version     int
-	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
-	UpdatedBy   string
-}
-
-func (planRow) TableName() string { return "project_plans" }
-
-type progressRow struct {
-	ProjectID     string `gorm:"primaryKey"`
-	Year          int    `gorm:"primaryKey"`
-	Month         int    `gorm:"primaryKey"`
-	CompletedYuan int64
-	Note          string
-	Version       int
-	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
-	ReportedBy    string
-}
-
-func (progressRow) TableName() string { return "project_progress" }
-
 type issueRow struct {
 	ID                    string `gorm:"primaryKey"`
 	ProjectID             string
@@ -67,63 +43,6 @@ func (settingRow) TableName() string { return "settings" }
 
 // upsert inserts row or, when its key exists, replaces every column.
 var upsert = clause.OnConflict{UpdateAll: true}
-
-// Plans lists a project's plans by year.
-func (s *Store) Plans(ctx context.Context, id string) ([]project.Plan, error) {
-	q, done := s.db.Conn(ctx)
-	defer done()
-	var rows []planRow
-	if err := q.Where("project_id = ?", id).Order("year").Find(&rows).Error; err != nil {
-		return nil, translate(err)
-	}
-	out := make([]project.Plan, len(rows))
-	for i, r := range rows {
-		out[i] = project.Plan{ProjectID: r.ProjectID, Year: r.Year, PlannedYuan: r.PlannedYuan, Version: r.Version, UpdatedAt: r.UpdatedAt.UTC(), UpdatedBy: r.UpdatedBy}
-	}
-	return out, nil
-}
-
-// PutPlan inserts or replaces a plan.
-func (s *Store) PutPlan(ctx context.Context, p project.Plan) error {
-	q, done := s.db.Conn(ctx)
-	defer done()
-	r := planRow{ProjectID: p.ProjectID, Year: p.Year, PlannedYuan: p.PlannedYuan, Version: p.Version, UpdatedAt: p.UpdatedAt.UTC(), UpdatedBy: p.UpdatedBy}
-	return translate(q.Clauses(upsert).Create(&r).Error)
-}
-
-// ProgressOf lists a project's reported months of a year, or of every year
-// when year is 0.
-func (s *Store) ProgressOf(ctx context.Context, id string, year int) ([]project.Progress, error) {
-	q, done := s.db.Conn(ctx)
-	defer done()
-	sel := q.Where("project_id = ?", id)
-	if year != 0 {
-		sel = sel.Where("year = ?", year)
-	}
-	var rows []progressRow
-	if err := sel.Order("year, month").Find(&rows).Error; err != nil {
-		return nil, translate(err)
-	}
-	out := make([]project.Progress, len(rows))
-	for i, r := range rows {
-		out[i] = project.Progress{
-			ProjectID: r.ProjectID, Period: project.Period{Year: r.Year, Month: time.Month(r.Month)},
-			CompletedYuan: r.CompletedYuan, Note: r.Note, Version: r.Version, UpdatedAt: r.UpdatedAt.UTC(), ReportedBy: r.ReportedBy,
-		}
-	}
-	return out, nil
-}
-
-// PutProgress inserts or replaces a month's report.
-func (s *Store) PutProgress(ctx context.Context, p project.Progress) error {
-	q, done := s.db.Conn(ctx)
-	defer done()
-	r := progressRow{
-		ProjectID: p.ProjectID, Year: p.Period.Year, Month: int(p.Period.Month), CompletedYuan: p.CompletedYuan,
-		Note: p.Note, Version: p.Version, UpdatedAt: p.UpdatedAt.UTC(), ReportedBy: p.ReportedBy,
-	}
-	return translate(q.Clauses(upsert).Create(&r).Error)
-}
 
 func toIssueRow(i project.Issue) issueRow {
 	return issueRow{

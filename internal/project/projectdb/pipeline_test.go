@@ -17,6 +17,7 @@ import (
 	"github.com/guangling/pipeline/internal/audit/auditdb"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -122,6 +123,7 @@ func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
 		ctx := context.Background()
 		now := func() time.Time { return time.Date(2021, 6, 15, 2, 0, 0, 0, time.UTC) }
 		svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), now), now, uuid.NewString)
+		money := investment.NewService(projectdb.New(db), svc, audit.NewService(auditdb.New(db), now), now)
 		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 		industry := identity.Principal{Subject: uuid.NewString(), Name: "industry", Role: identity.RoleDeptEditor, Department: "industry"}
 		p, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
@@ -139,12 +141,12 @@ func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
 		assert.Equal(t, p.ID, got.ID)
 		_, err = svc.Transitions(ctx, industry, p.ID)
 		require.NoError(t, err)
-		_, err = svc.Investment(ctx, industry, p.ID, 2021)
+		_, err = money.Investment(ctx, industry, p.ID, 2021)
 		require.NoError(t, err)
 
 		_, err = svc.Update(ctx, industry, p.ID, 1, func(f project.Fields) (project.Fields, error) { f.Leader = "x"; return f, nil })
 		assert.Equal(t, apperr.NotFound, apperr.KindOf(err), "but does not change it")
-		_, _, err = svc.PutPlan(ctx, industry, p.ID, 2021, 1, 0)
+		_, _, err = money.PutPlan(ctx, industry, p.ID, 2021, 1, 0)
 		assert.Equal(t, apperr.NotFound, apperr.KindOf(err))
 		page, err := svc.List(ctx, industry, project.ListQuery{Limit: 50})
 		require.NoError(t, err)
@@ -177,6 +179,7 @@ func TestAMoveDoesNotUndoWhatItDidNotRead(t *testing.T) {
 		auditor := audit.NewService(auditdb.New(db), clk.now)
 		st := projectdb.New(db)
 		svc := project.NewService(st, db, auditor, clk.now, uuid.NewString)
+		money := investment.NewService(st, svc, auditor, clk.now)
 		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 		p, err := svc.Create(ctx, bureau, project.Entry{Stage: project.Started, Actual: project.Actual{StartedOn: day("2021-03-01")},
 			Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
@@ -184,7 +187,7 @@ func TestAMoveDoesNotUndoWhatItDidNotRead(t *testing.T) {
 
 		read, err := st.Get(ctx, project.Scope{All: true}, p.ID)
 		require.NoError(t, err)
-		_, _, err = svc.PutPlan(ctx, bureau, p.ID, 2021, 1_000_000, 0)
+		_, _, err = money.PutPlan(ctx, bureau, p.ID, 2021, 1_000_000, 0)
 		require.NoError(t, err)
 		planned, err := st.Get(ctx, project.Scope{All: true}, p.ID)
 		require.NoError(t, err)

@@ -1,8 +1,7 @@
-package project
+package investment
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -10,68 +9,49 @@ import (
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/project"
 )
 
-// Period is a calendar month, the unit of progress reports.
-type Period struct {
-	Year  int
-	Month time.Month
+// Store keeps plans and reported months. Implementations translate their
+// driver errors into apperr kinds.
+type Store interface {
+	// Plans lists a project's yearly plans, by year; PutPlan inserts or
+	// replaces one.
+	Plans(ctx context.Context, id string) ([]Plan, error)
+	PutPlan(ctx context.Context, p Plan) error
+	// ProgressOf lists a project's reported months of a year (of every
+	// year when year is 0), in order; PutProgress inserts or replaces one.
+	ProgressOf(ctx context.Context, id string, year int) ([]Progress, error)
+	PutProgress(ctx context.Context, p Progress) error
 }
 
-// ParsePeriod reads YYYY-MM.
-func ParsePeriod(s string) (Period, error) {
-	t, err := time.Parse("2006-01", s)
-	if err != nil || len(s) != 7 || t.Year() < MinYear || t.Year() > 2999 {
-		return Period{}, apperr.Fields([]apperr.FieldError{{Field: "period", Code: "invalid_format", Param: "YYYY-MM"}})
-	}
-	return Period{Year: t.Year(), Month: t.Month()}, nil
+// Register is what plans and progress need of the register: to read a
+// project as a principal may, and to change one of its resources with the
+// project locked, its health computed again after (project.Service).
+type Register interface {
+	Get(ctx context.Context, p identity.Principal, id string) (project.Project, error)
+	Within(ctx context.Context, sc project.Scope, id string, fn func(context.Context, *project.Project) error) (project.Project, error)
 }
 
-func (p Period) String() string { return fmt.Sprintf("%04d-%02d", p.Year, int(p.Month)) }
-
-// after reports whether p is a later month than q.
-func (p Period) after(q Period) bool {
-	return p.Year > q.Year || p.Year == q.Year && p.Month > q.Month
+// Auditor records a change in the audit trail, in the transaction carried by ctx.
+type Auditor interface {
+	Append(ctx context.Context, p identity.Principal, r audit.Record) error
 }
 
-// MinYear is the first year of plans and progress.
-const MinYear = 2000
-
-// maxPlanAhead is how many years ahead a plan may be set.
-const maxPlanAhead = 10
-
-// MaxNote bounds the notes of progress reports and moves, in characters.
-const MaxNote = 2000
-
-// Plan is a project's planned investment for one year.
-type Plan struct {
-	ProjectID   string
-	Year        int
-	PlannedYuan int64
-	Version     int
-	UpdatedAt   time.Time
-	UpdatedBy   string
+// Service applies the rules of plans and progress.
+type Service struct {
+	store    Store
+	register Register
+	auditor  Auditor
+	now      func() time.Time
 }
 
-// Progress is the investment a project completed in one month.
-type Progress struct {
-	ProjectID     string
-	Period        Period
-	CompletedYuan int64
-	Note          string
-	Version       int
-	UpdatedAt     time.Time
-	ReportedBy    string
+// NewService returns a Service; now is the clock.
+func NewService(store Store, register Register, auditor Auditor, now func() time.Time) *Service {
+	return &Service{store: store, register: register, auditor: auditor, now: now}
 }
 
-// YearProgress is a project's investment in one year: the plan, when set,
-// and the months reported, in order.
-type YearProgress struct {
-	Year          int
-	Plan          *Plan
-	Months        []Progress
-	CompletedYuan int64
-}
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // Audit actions of plans and progress; their resource is the project.
 const (
@@ -91,21 +71,21 @@ func canWriteProgress(p identity.Principal) error {
 // PutPlan sets a project's planned investment for a year. It reports whether
 // the plan was new. ifMatch, when not 0, must name the plan's version.
 func (s *Service) PutPlan(ctx context.Context, p identity.Principal, id string, year int, planned int64, ifMatch int) (Plan, bool, error) {
-	if err := canWrite(p); err != nil {
+	if err := project.CanWrite(p); err != nil {
 		return Plan{}, false, err
 	}
 	now := s.clock()
-	var c checker
-	if year < MinYear || year > calendar.Today(now).Year()+maxPlanAhead {
-		c.add("year", "out_of_range", strconv.Itoa(MinYear)+".."+strconv.Itoa(calendar.Today(now).Year()+maxPlanAhead))
+	var c project.Check
+	if year < project.MinYear || year > calendar.Today(now).Year()+maxPlanAhead {
+		c.Add("year", "out_of_range", strconv.Itoa(project.MinYear)+".."+strconv.Itoa(calendar.Today(now).Year()+maxPlanAhead))
 	}
-	c.yuan("planned_investment_yuan", &planned)
-	if err := apperr.Fields(c.errs); err != nil {
+	c.Yuan("planned_investment_yuan", &planned)
+	if err := c.Err(); err != nil {
 		return Plan{}, false, err
 	}
 	var out Plan
 	var created bool
-	_, err := s.onProject(ctx, ScopeOf(p), id, func(ctx context.Context, pr *Project) error {
+	_, err := s.register.Within(ctx, project.ScopeOf(p), id, func(ctx context.Context, _ *project.Project) error {
 		plans, err := s.store.Plans(ctx, id)
 		if err != nil {
 			return err
@@ -132,7 +112,7 @@ func (s *Service) PutPlan(ctx context.Context, p identity.Principal, id string, 
 		if err := s.store.PutPlan(ctx, out); err != nil {
 			return err
 		}
-		return s.auditor.Append(ctx, p, audit.Record{Action: ActionPlanSet, ResourceType: ResourceType, ResourceID: id,
+		return s.auditor.Append(ctx, p, audit.Record{Action: ActionPlanSet, ResourceType: project.ResourceType, ResourceID: id,
 			Before: planView(before), After: planView(&out)})
 	})
 	return out, created, err
@@ -147,18 +127,18 @@ func (s *Service) PutProgress(ctx context.Context, p identity.Principal, id stri
 	}
 	now := s.clock()
 	today := calendar.Today(now)
-	var c checker
+	var c project.Check
 	if this := (Period{today.Year(), today.Month()}); period.after(this) {
-		c.add("period", "in_future", this.String())
+		c.Add("period", "in_future", this.String())
 	}
-	c.yuan("completed_yuan", &completed)
-	c.text("note", note, MaxNote, false)
-	if err := apperr.Fields(c.errs); err != nil {
+	c.Yuan("completed_yuan", &completed)
+	c.Text("note", note, project.MaxNote, false)
+	if err := c.Err(); err != nil {
 		return Progress{}, false, err
 	}
 	var out Progress
 	var created bool
-	_, err := s.onProject(ctx, ScopeOf(p), id, func(ctx context.Context, pr *Project) error {
+	_, err := s.register.Within(ctx, project.ScopeOf(p), id, func(ctx context.Context, _ *project.Project) error {
 		months, err := s.store.ProgressOf(ctx, id, period.Year)
 		if err != nil {
 			return err
@@ -185,7 +165,7 @@ func (s *Service) PutProgress(ctx context.Context, p identity.Principal, id stri
 		if err := s.store.PutProgress(ctx, out); err != nil {
 			return err
 		}
-		return s.auditor.Append(ctx, p, audit.Record{Action: ActionProgress, ResourceType: ResourceType, ResourceID: id,
+		return s.auditor.Append(ctx, p, audit.Record{Action: ActionProgress, ResourceType: project.ResourceType, ResourceID: id,
 			Before: progressView(before), After: progressView(&out)})
 	})
 	return out, created, err
@@ -202,13 +182,13 @@ func matchVersion(ifMatch, version int) error {
 
 // Investment returns a project's plan and progress for a year.
 func (s *Service) Investment(ctx context.Context, p identity.Principal, id string, year int) (YearProgress, error) {
-	if err := canRead(p); err != nil {
+	if err := project.CanRead(p); err != nil {
 		return YearProgress{}, err
 	}
-	if year < MinYear || year > 2999 {
-		return YearProgress{}, apperr.Fields([]apperr.FieldError{{Field: "year", Code: "out_of_range", Param: strconv.Itoa(MinYear) + "..2999"}})
+	if year < project.MinYear || year > 2999 {
+		return YearProgress{}, apperr.Fields([]apperr.FieldError{{Field: "year", Code: "out_of_range", Param: strconv.Itoa(project.MinYear) + "..2999"}})
 	}
-	if _, err := s.store.Get(ctx, readScope(p), id); err != nil {
+	if _, err := s.register.Get(ctx, p, id); err != nil {
 		return YearProgress{}, err
 	}
 	plans, err := s.store.Plans(ctx, id)
@@ -233,10 +213,10 @@ func (s *Service) Investment(ctx context.Context, p identity.Principal, id strin
 
 // Plans returns a project's plans, by year.
 func (s *Service) Plans(ctx context.Context, p identity.Principal, id string) ([]Plan, error) {
-	if err := canRead(p); err != nil {
+	if err := project.CanRead(p); err != nil {
 		return nil, err
 	}
-	if _, err := s.store.Get(ctx, readScope(p), id); err != nil {
+	if _, err := s.register.Get(ctx, p, id); err != nil {
 		return nil, err
 	}
 	return s.store.Plans(ctx, id)
