@@ -13,7 +13,7 @@ import (
 )
 
 // exceptionsFile lists the known violations of the code-shape rules, each
-// with its figure when it was listed.
+// with its figure when it was listed. .ci/run reads its coverage lines.
 const exceptionsFile = "../.ci/shape-exceptions.txt"
 
 // rule is one code-shape rule: its name in the exceptions file and the
@@ -28,6 +28,7 @@ var (
 	funcLines      = rule{"func-lines", 60}
 	funcComplexity = rule{"func-complexity", 15}
 	storeMethods   = rule{"store-methods", 10}
+	coverage       = rule{"coverage", 70} // checked by .ci/run, from go test -cover
 	importEdge     = rule{"import", 0}
 )
 
@@ -47,7 +48,7 @@ func readExceptions(path string) (map[string]map[string]float64, error) {
 		return nil, err
 	}
 	defer f.Close()
-	rules := []rule{fileLines, funcLines, funcComplexity, storeMethods, importEdge}
+	rules := []rule{fileLines, funcLines, funcComplexity, storeMethods, coverage, importEdge}
 	entries := map[string]map[string]float64{}
 	s := bufio.NewScanner(f)
 	for n := 1; s.Scan(); n++ {
