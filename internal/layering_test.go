@@ -16,6 +16,7 @@ type pkg struct {
 	ImportPath string
 	Imports    []string
 	Deps       []string
+	GoFiles    []string
 	Standard   bool
 }
 
@@ -86,4 +87,49 @@ func TestLayering(t *testing.T) {
 			require.Empty(t, hasPrefix(p.Imports, "github.com/gin-gonic/gin"), "only httpapi imports gin; %s does", p.ImportPath)
 		}
 	}
+}
+
+// layers orders the module's packages from the bottom up. A package imports
+// packages of its own layer or below, never above: the domain reaches for
+// neither a store, HTTP nor a command. The stores are isolated: each keeps
+// its own tables, and what joins them is a transaction in the context.
+var layers = []struct {
+	pkgs     []string
+	isolated bool // its packages import none of each other
+}{
+	{pkgs: []string{"api", "docs"}}, // the wire types and the generated Swagger document
+	{pkgs: []string{"internal/apperr", "internal/auth", "internal/audit", "internal/config",
+		"internal/project", "internal/seed", "internal/sheet"}},
+	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest"}},
+	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
+		"internal/idempotency"}, isolated: true},
+	{pkgs: []string{"internal/httpapi", "internal/bench"}},
+	{pkgs: []string{"cmd/pipeline"}},
+}
+
+// TestInternalEdges holds the order of layers over the module's imports;
+// the known violations are the import lines of .ci/shape-exceptions.txt.
+func TestInternalEdges(t *testing.T) {
+	t.Parallel()
+	layer, isolated := map[string]int{}, map[string]bool{}
+	for i, l := range layers {
+		for _, p := range l.pkgs {
+			layer[module+"/"+p], isolated[module+"/"+p] = i, l.isolated
+		}
+	}
+	short := func(p string) string { return strings.TrimPrefix(p, module+"/") }
+	edges := map[string]float64{}
+	for _, p := range listPackages(t) {
+		if len(p.GoFiles) == 0 {
+			continue // tests only, like this package
+		}
+		from, ok := layer[p.ImportPath]
+		require.True(t, ok, "package %s has no layer: place it in layers", p.ImportPath)
+		for _, imp := range p.Imports {
+			if to, ok := layer[imp]; ok && (to > from || to == from && isolated[imp]) {
+				edges[short(p.ImportPath)+"->"+short(imp)] = 0
+			}
+		}
+	}
+	report(t, importEdge.check(edges, known(t, importEdge)))
 }
