@@ -98,8 +98,9 @@ var layers = []struct {
 	isolated bool // its packages import none of each other
 }{
 	{pkgs: []string{"api", "docs"}}, // the wire types and the generated Swagger document
-	{pkgs: []string{"internal/apperr", "internal/auth", "internal/audit", "internal/config",
-		"internal/project", "internal/seed", "internal/sheet"}},
+	{pkgs: []string{"internal/apperr", "internal/identity", "internal/calendar", "internal/health",
+		"internal/auth", "internal/audit", "internal/config", "internal/project", "internal/investment",
+		"internal/seed", "internal/sheet"}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
 		"internal/idempotency"}, isolated: true},
