@@ -61,7 +61,7 @@ func (h *handlers) exportProjects(c *gin.Context) {
 	if !found {
 		return
 	}
-	q, err := project.ParseExportQuery(c.Request.URL.Query())
+	q, err := parseExportQuery(c.Request.URL.Query())
 	if err != nil {
 		h.fail(c, err)
 		return

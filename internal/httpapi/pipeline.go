@@ -426,7 +426,7 @@ func (h *handlers) listIssues(c *gin.Context) {
 	if !found {
 		return
 	}
-	q, err := project.ParseIssueQuery(c.Request.URL.Query(), calendar.Today(h.now()))
+	q, err := parseIssueQuery(c.Request.URL.Query(), calendar.Today(h.now()))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -441,7 +441,7 @@ func (h *handlers) listIssues(c *gin.Context) {
 		out.Items[i] = h.toIssueResponse(is)
 	}
 	if page.Next != nil {
-		s := project.EncodeCursor(*page.Next)
+		s := encodeCursor(*page.Next)
 		out.NextCursor = &s
 	}
 	ok(c, http.StatusOK, out)

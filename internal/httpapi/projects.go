@@ -77,7 +77,7 @@ func (h *handlers) listProjects(c *gin.Context) {
 	if !found {
 		return
 	}
-	q, err := project.ParseListQuery(c.Request.URL.Query())
+	q, err := parseListQuery(c.Request.URL.Query())
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -92,7 +92,7 @@ func (h *handlers) listProjects(c *gin.Context) {
 		out.Items[i] = toProjectResponse(pr)
 	}
 	if page.Next != nil {
-		s := project.EncodeCursor(*page.Next)
+		s := encodeCursor(*page.Next)
 		out.NextCursor = &s
 	}
 	ok(c, http.StatusOK, out)

@@ -10,9 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
-	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -376,50 +374,6 @@ const ExportPageSize = 500
 type ExportQuery struct {
 	Format string
 	List   ListQuery
-}
-
-// exportParams are the query parameters of an export: the list filters and
-// the format. An export is in creation order, whole, so sort, limit, cursor
-// and count do not apply and are refused.
-var exportParams = func() []string {
-	out := []string{"format"}
-	for _, p := range listParams {
-		if !slices.Contains([]string{"sort", "limit", "cursor", "count"}, p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}()
-
-// ParseExportQuery reads an export request: format (xlsx, the default, or
-// csv) and the filters of ParseListQuery.
-func ParseExportQuery(v url.Values) (ExportQuery, error) {
-	var c Check
-	q := ExportQuery{Format: FormatXLSX}
-	filters := url.Values{}
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		switch {
-		case !slices.Contains(exportParams, k):
-			c.Add(k, "unknown_parameter", strings.Join(exportParams, ","))
-		case k == "format":
-			if len(v[k]) > 1 {
-				c.Add(k, "repeated", "")
-				continue
-			}
-			switch f := strings.TrimSpace(v.Get(k)); f {
-			case FormatXLSX, FormatCSV:
-				q.Format = f
-			default:
-				c.Add(k, "invalid_value", FormatXLSX+","+FormatCSV)
-			}
-		default:
-			filters[k] = v[k]
-		}
-	}
-	lq, err := ParseListQuery(filters)
-	q.List = lq
-	q.List.Limit = ExportPageSize
-	return q, joinInvalid(c.Err(), err)
 }
 
 // Export reads the projects q selects, within the principal's scope, page by

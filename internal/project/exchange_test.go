@@ -2,7 +2,6 @@ package project
 
 import (
 	"errors"
-	"net/url"
 	"testing"
 	"time"
 
@@ -185,24 +184,6 @@ func TestDepartmentKeys(t *testing.T) {
 	assert.Equal(t, "energy", keys["energy"])
 	_, ambiguous := keys["水务局"]
 	assert.False(t, ambiguous, "a name two departments share names neither")
-}
-
-func TestParseExportQuery(t *testing.T) {
-	t.Parallel()
-	q, err := ParseExportQuery(url.Values{})
-	require.NoError(t, err)
-	assert.Equal(t, FormatXLSX, q.Format)
-	assert.Equal(t, ExportPageSize, q.List.Limit)
-
-	q, err = ParseExportQuery(url.Values{"format": {"csv"}, "stage": {"started,signed"}, "q": {"风电"}})
-	require.NoError(t, err)
-	assert.Equal(t, FormatCSV, q.Format)
-	assert.Equal(t, []Stage{Started, Signed}, q.List.Filter.Stages)
-	assert.Equal(t, "风电", q.List.Filter.Q)
-
-	_, err = ParseExportQuery(url.Values{"format": {"pdf"}, "limit": {"10"}, "sort": {"name"}, "cursor": {"x"}, "stage": {"nowhere"}})
-	assert.ElementsMatch(t, []string{"format:invalid_value", "limit:unknown_parameter", "sort:unknown_parameter",
-		"cursor:unknown_parameter", "stage:invalid_value"}, fieldCodes(t, err))
 }
 
 // TestRowError: a row whose write fails after the check (a change made

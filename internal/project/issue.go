@@ -2,7 +2,6 @@ package project
 
 import (
 	"context"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -151,7 +150,7 @@ func (s *Service) OpenIssue(ctx context.Context, p identity.Principal, projectID
 	if f.Status != IssueOpen {
 		c.Add("status", "invalid_value", string(IssueOpen))
 	}
-	if err := joinInvalid(f.validate(), c.Err()); err != nil {
+	if err := JoinInvalid(f.validate(), c.Err()); err != nil {
 		return Issue{}, err
 	}
 	now := s.clock()
@@ -286,47 +285,6 @@ type IssuePage struct {
 
 // IssueSort is the order of blocker lists: the earliest due first.
 var IssueSort = Sort{Key: "due_on"}
-
-var issueParams = []string{"status", "kind", "department", "project_id", "overdue", "limit", "cursor", "count"}
-
-// ParseIssueQuery reads the parameters of GET /issues.
-func ParseIssueQuery(v url.Values, today time.Time) (IssueQuery, error) {
-	var c Check
-	q := IssueQuery{Limit: DefaultLimit, Today: today}
-	c.params(v, issueParams)
-	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
-	q.Statuses = enumList[IssueStatus](&c, "status", get("status"), IssueStatuses)
-	q.Kinds = enumList[IssueKind](&c, "kind", get("kind"), IssueKinds)
-	for _, d := range splitList(get("department")) {
-		if !ValidDepartmentCode.MatchString(d) {
-			c.Add("department", "invalid_format", ValidDepartmentCode.String())
-			break
-		}
-		q.Departments = append(q.Departments, d)
-	}
-	if id := get("project_id"); id != "" {
-		if len(id) != 36 || strings.Count(id, "-") != 4 {
-			c.Add("project_id", "invalid_format", "uuid")
-		}
-		q.ProjectID = id
-	}
-	if s := get("overdue"); s != "" {
-		b := boolParam(&c, "overdue", s)
-		q.Overdue = &b
-	}
-	q.Count = boolParam(&c, "count", get("count"))
-	if n := intParam(&c, "limit", get("limit"), 1, MaxLimit); n != nil {
-		q.Limit = int(*n)
-	}
-	if s := get("cursor"); s != "" && len(c.errs) == 0 {
-		cur, ok := decodeCursor(s, IssueSort)
-		if !ok {
-			c.Add("cursor", "invalid_value", "")
-		}
-		q.After = cur
-	}
-	return q, c.Err()
-}
 
 // IssueCursorAfter returns the cursor positioned after i.
 func IssueCursorAfter(i Issue) Cursor {

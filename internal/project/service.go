@@ -223,7 +223,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Entry) (Pr
 		c.Add("as_of", "out_of_range", "")
 	}
 	c.Text("note", e.Note, MaxNote, false)
-	if err := joinInvalid(e.Fields.Validate(), ValidateEntry(e.Stage, e.Actual, today), c.Err()); err != nil {
+	if err := JoinInvalid(e.Fields.Validate(), ValidateEntry(e.Stage, e.Actual, today), c.Err()); err != nil {
 		return Project{}, err
 	}
 	pr := Project{
@@ -256,9 +256,9 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Entry) (Pr
 	return pr, nil
 }
 
-// joinInvalid merges validation errors so that a client sees every problem
+// JoinInvalid merges validation errors so that a client sees every problem
 // of its request in one answer.
-func joinInvalid(errs ...error) error {
+func JoinInvalid(errs ...error) error {
 	var fs []apperr.FieldError
 	for _, err := range errs {
 		if err == nil {

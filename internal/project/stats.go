@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
 )
@@ -346,9 +347,8 @@ type Trend struct {
 	Months      []TrendMonth
 }
 
-// StatsPeriod reads and checks a statistics request's year and day: the
-// year from 2000 to next year, the day within it and not in the future
-// (by default today, or the year's last day for a past year).
+// StatsPeriod reads a statistics request's year (2000 to next year) and day:
+// within it, not in the future, by default today or a past year's last day.
 func StatsPeriod(year, asOf string, today time.Time) (int, time.Time, error) {
 	var c Check
 	y := today.Year()
@@ -365,15 +365,16 @@ func StatsPeriod(year, asOf string, today time.Time) (int, time.Time, error) {
 		on = today
 	}
 	if asOf != "" {
-		d := dateParam(&c, "as_of", asOf)
+		d, err := calendar.ParseDate(asOf)
 		switch {
-		case d == nil:
+		case err != nil:
+			c.Add("as_of", "invalid_format", "YYYY-MM-DD")
 		case d.Year() != y:
 			c.Add("as_of", "out_of_range", strconv.Itoa(y)+"-01-01.."+strconv.Itoa(y)+"-12-31")
 		case d.After(today):
 			c.Add("as_of", "in_future", today.Format(time.DateOnly))
 		default:
-			on = *d
+			on = d
 		}
 	}
 	if y > today.Year() && asOf == "" {

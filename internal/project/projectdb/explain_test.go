@@ -50,7 +50,7 @@ func explainCases() []explainCase {
 		{"healths", project.Scope{All: true}, filter(project.Filter{Healths: []health.Level{health.Red, health.Yellow}}), true},
 	}
 	for _, s := range sorts {
-		name := "sort " + sortParam(s)
+		name := "sort " + s.String()
 		cases = append(cases, explainCase{name, project.Scope{All: true}, project.ListQuery{Sort: s}, false})
 		values := map[string][]any{
 			project.SortName:       {"风电"},
@@ -65,7 +65,7 @@ func explainCases() []explainCase {
 				n += " from an empty value"
 			}
 			cases = append(cases, explainCase{n, project.Scope{All: true},
-				project.ListQuery{Sort: s, After: &project.Cursor{Sort: sortParam(s), Value: v, ID: id}}, false})
+				project.ListQuery{Sort: s, After: &project.Cursor{Sort: s.String(), Value: v, ID: id}}, false})
 		}
 	}
 	return cases

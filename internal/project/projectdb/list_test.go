@@ -1,13 +1,13 @@
 package projectdb_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -240,28 +240,27 @@ var sorts = func() []project.Sort {
 	return out
 }()
 
-func sortParam(s project.Sort) string {
-	if s.Desc {
-		return "-" + s.Key
-	}
-	return s.Key
-}
-
-// nextQuery builds the query of the page after next as the HTTP layer does:
-// the cursor goes out as an opaque token and comes back through
-// ParseListQuery.
-func nextQuery(t *testing.T, f url.Values, next *project.Cursor) project.ListQuery {
+// nextQuery is the query of the page after next, as a client sends it: the
+// cursor goes out as JSON inside an opaque token and comes back with its
+// numbers as JSON numbers, which the HTTP layer reads as integers.
+func nextQuery(t *testing.T, q project.ListQuery, next *project.Cursor) project.ListQuery {
 	t.Helper()
-	v := url.Values{}
-	for k, vs := range f {
-		v[k] = vs
+	if next == nil {
+		q.After = nil
+		return q
 	}
-	if next != nil {
-		v.Set("cursor", project.EncodeCursor(*next))
-	}
-	lq, err := project.ParseListQuery(v)
+	b, err := json.Marshal(next)
 	require.NoError(t, err)
-	return lq
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var c project.Cursor
+	require.NoError(t, d.Decode(&c))
+	if n, ok := c.Value.(json.Number); ok {
+		c.Value, err = n.Int64()
+		require.NoError(t, err)
+	}
+	q.After = &c
+	return q
 }
 
 func TestListSortAndPage(t *testing.T) {
@@ -279,7 +278,7 @@ func TestListSortAndPage(t *testing.T) {
 
 		for _, s := range sorts {
 			for _, limit := range []int{1, 2, 3, 5, 23, 200} {
-				t.Run(fmt.Sprintf("%s/limit %d", sortParam(s), limit), func(t *testing.T) {
+				t.Run(fmt.Sprintf("%s/limit %d", s.String(), limit), func(t *testing.T) {
 					t.Parallel()
 					want := slices.Clone(rows)
 					slices.SortFunc(want, compareFor(s))
@@ -287,8 +286,7 @@ func TestListSortAndPage(t *testing.T) {
 					for _, p := range want {
 						wantIDs = append(wantIDs, p.ID)
 					}
-					params := url.Values{"sort": {sortParam(s)}, "limit": {strconv.Itoa(limit)},
-						"township": {"sort-test"}, "count": {"true"}}
+					params := project.ListQuery{Sort: s, Limit: limit, Filter: project.Filter{Township: "sort-test"}, Count: true}
 					var got []string
 					lq := nextQuery(t, params, nil)
 					for range len(rows) + 2 {
@@ -321,10 +319,10 @@ func TestListPagesUnderInserts(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		st := projectdb.New(db)
 		for i, s := range sorts {
-			t.Run(sortParam(s), func(t *testing.T) {
+			t.Run(s.String(), func(t *testing.T) {
 				t.Parallel()
 				r := rand.New(rand.NewPCG(uint64(i), 7))
-				township := "inserts-" + sortParam(s)
+				township := "inserts-" + s.String()
 				byID := map[string]project.Project{}
 				var existing []string
 				for range 15 {
@@ -332,7 +330,7 @@ func TestListPagesUnderInserts(t *testing.T) {
 					byID[p.ID] = p
 					existing = append(existing, p.ID)
 				}
-				params := url.Values{"sort": {sortParam(s)}, "limit": {"2"}, "township": {township}}
+				params := project.ListQuery{Sort: s, Limit: 2, Filter: project.Filter{Township: township}}
 				lq := nextQuery(t, params, nil)
 				var got []project.Project
 				for range 100 {

@@ -1,14 +1,20 @@
-package project
+package httpapi
 
 import (
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/project"
 )
+
+// The list, blocker and export query strings, parsed at the edge.
 
 func TestParseListQuery(t *testing.T) {
 	t.Parallel()
@@ -16,35 +22,35 @@ func TestParseListQuery(t *testing.T) {
 		name  string
 		query string
 		want  []string // field:code of the errors; nil for success
-		check func(t *testing.T, q ListQuery)
+		check func(t *testing.T, q project.ListQuery)
 	}{
-		{"defaults", "", nil, func(t *testing.T, q ListQuery) {
-			assert.Equal(t, DefaultLimit, q.Limit)
-			assert.Equal(t, Sort{Key: SortCreated}, q.Sort)
+		{"defaults", "", nil, func(t *testing.T, q project.ListQuery) {
+			assert.Equal(t, project.DefaultLimit, q.Limit)
+			assert.Equal(t, project.Sort{Key: project.SortCreated}, q.Sort)
 			assert.False(t, q.Count)
 		}},
 		{"lists", "stage=started,signed&category=wind&department=energy,industry&build_type=new&key_level=city&health=red,yellow", nil,
-			func(t *testing.T, q ListQuery) {
-				assert.Equal(t, []Stage{Started, Signed}, q.Filter.Stages)
-				assert.Equal(t, []Category{"wind"}, q.Filter.Categories)
+			func(t *testing.T, q project.ListQuery) {
+				assert.Equal(t, []project.Stage{project.Started, project.Signed}, q.Filter.Stages)
+				assert.Equal(t, []project.Category{"wind"}, q.Filter.Categories)
 				assert.Equal(t, []string{"energy", "industry"}, q.Filter.Departments)
-				assert.Equal(t, []BuildType{New}, q.Filter.BuildTypes)
-				assert.Equal(t, []KeyLevel{"city"}, q.Filter.KeyLevels)
+				assert.Equal(t, []project.BuildType{project.New}, q.Filter.BuildTypes)
+				assert.Equal(t, []project.KeyLevel{"city"}, q.Filter.KeyLevels)
 				assert.Equal(t, []health.Level{health.Red, health.Yellow}, q.Filter.Healths)
 			}},
-		{"text", "q=风电&township=南村镇&leader=张三", nil, func(t *testing.T, q ListQuery) {
+		{"text", "q=风电&township=南村镇&leader=张三", nil, func(t *testing.T, q project.ListQuery) {
 			assert.Equal(t, "风电", q.Filter.Q)
 			assert.Equal(t, "南村镇", q.Filter.Township)
 			assert.Equal(t, "张三", q.Filter.Leader)
 		}},
 		{"ranges", "min_investment_yuan=0&max_investment_yuan=100000000&planned_start_from=2021-01-01&planned_start_to=2021-06-30&updated_since=2021-04-01T00:00:00%2B08:00", nil,
-			func(t *testing.T, q ListQuery) {
+			func(t *testing.T, q project.ListQuery) {
 				assert.Equal(t, int64(100000000), *q.Filter.MaxInvest)
 				assert.Equal(t, "2021-01-01", q.Filter.StartFrom.Format("2006-01-02"))
 				assert.Equal(t, "2021-03-31T16:00:00Z", q.Filter.UpdatedSince.Format("2006-01-02T15:04:05Z07:00"))
 			}},
-		{"sort desc", "sort=-total_investment_yuan&limit=200&count=true", nil, func(t *testing.T, q ListQuery) {
-			assert.Equal(t, Sort{Key: SortInvestment, Desc: true}, q.Sort)
+		{"sort desc", "sort=-total_investment_yuan&limit=200&count=true", nil, func(t *testing.T, q project.ListQuery) {
+			assert.Equal(t, project.Sort{Key: project.SortInvestment, Desc: true}, q.Sort)
 			assert.Equal(t, 200, q.Limit)
 			assert.True(t, q.Count)
 		}},
@@ -63,13 +69,13 @@ func TestParseListQuery(t *testing.T) {
 		{"bad cursor", "cursor=not-a-cursor", []string{"cursor:invalid_value"}, nil},
 		{"bad id", "id=7a3c1a52-3a4b-4c55-9e2f-0a1b2c3d4e5f,42", []string{"id:invalid_format"}, nil},
 		{"upper-case id", "id=7A3C1A52-3A4B-4C55-9E2F-0A1B2C3D4E5F", []string{"id:invalid_format"}, nil},
-		{"cursor of another sort", "sort=name&cursor=" + EncodeCursor(Cursor{Sort: "created_at", Value: "2021-01-01T00:00:00Z", ID: "x"}),
+		{"cursor of another sort", "sort=name&cursor=" + encodeCursor(project.Cursor{Sort: "created_at", Value: "2021-01-01T00:00:00Z", ID: "x"}),
 			[]string{"cursor:invalid_value"}, nil},
-		{"cursor with a wrong value type", "sort=total_investment_yuan&cursor=" + EncodeCursor(Cursor{Sort: "total_investment_yuan", Value: "many", ID: "x"}),
+		{"cursor with a wrong value type", "sort=total_investment_yuan&cursor=" + encodeCursor(project.Cursor{Sort: "total_investment_yuan", Value: "many", ID: "x"}),
 			[]string{"cursor:invalid_value"}, nil},
-		{"a name cursor with a NUL", "sort=name&cursor=" + EncodeCursor(Cursor{Sort: "name", Value: "x\x00", ID: "x"}),
+		{"a name cursor with a NUL", "sort=name&cursor=" + encodeCursor(project.Cursor{Sort: "name", Value: "x\x00", ID: "x"}),
 			[]string{"cursor:invalid_value"}, nil},
-		{"null cursor on a required key", "cursor=" + EncodeCursor(Cursor{Sort: "created_at", ID: "x"}), []string{"cursor:invalid_value"}, nil},
+		{"null cursor on a required key", "cursor=" + encodeCursor(project.Cursor{Sort: "created_at", ID: "x"}), []string{"cursor:invalid_value"}, nil},
 		{"every problem at once", "limit=0&sort=x", []string{"limit:out_of_range", "sort:invalid_value"}, nil},
 	}
 	for _, tc := range cases {
@@ -77,7 +83,7 @@ func TestParseListQuery(t *testing.T) {
 			t.Parallel()
 			v, err := url.ParseQuery(tc.query)
 			require.NoError(t, err)
-			q, err := ParseListQuery(v)
+			q, err := parseListQuery(v)
 			if tc.want != nil {
 				assert.ElementsMatch(t, tc.want, fieldCodes(t, err))
 				return
@@ -90,22 +96,22 @@ func TestParseListQuery(t *testing.T) {
 
 func TestCursorRoundTrip(t *testing.T) {
 	t.Parallel()
-	p := Project{ID: "0192f0e0-0000-7000-8000-000000000001", Fields: Fields{Name: "水神堂", TotalInvestmentYuan: ptr(int64(3_400_000_000)), PlannedStartDate: day("2021-05-01")}}
-	for _, key := range sortKeys {
+	p := project.Project{ID: "0192f0e0-0000-7000-8000-000000000001", Fields: project.Fields{Name: "水神堂", TotalInvestmentYuan: queryPtr(int64(3_400_000_000)), PlannedStartDate: queryDay("2021-05-01")}}
+	for _, key := range project.SortKeys {
 		for _, desc := range []bool{false, true} {
-			s := Sort{Key: key, Desc: desc}
+			s := project.Sort{Key: key, Desc: desc}
 			name := key
 			if desc {
 				name = "-" + key
 			}
-			q, err := ParseListQuery(url.Values{"sort": {name}, "cursor": {EncodeCursor(CursorAfter(p, s))}})
+			q, err := parseListQuery(url.Values{"sort": {name}, "cursor": {encodeCursor(project.CursorAfter(p, s))}})
 			require.NoError(t, err, name)
 			require.NotNil(t, q.After)
 			assert.Equal(t, p.ID, q.After.ID)
 		}
 	}
 	// An empty nullable value is a valid position.
-	q, err := ParseListQuery(url.Values{"sort": {"planned_start_date"}, "cursor": {EncodeCursor(CursorAfter(Project{ID: "a"}, Sort{Key: SortStart}))}})
+	q, err := parseListQuery(url.Values{"sort": {"planned_start_date"}, "cursor": {encodeCursor(project.CursorAfter(project.Project{ID: "a"}, project.Sort{Key: project.SortStart}))}})
 	require.NoError(t, err)
 	assert.Nil(t, q.After.Value)
 }
@@ -124,11 +130,11 @@ func FuzzParseListQuery(f *testing.F) {
 		if err != nil {
 			return
 		}
-		q, err := ParseListQuery(v)
+		q, err := parseListQuery(v)
 		if err != nil {
 			return
 		}
-		if q.Limit < 1 || q.Limit > MaxLimit {
+		if q.Limit < 1 || q.Limit > project.MaxLimit {
 			t.Fatalf("limit %d accepted", q.Limit)
 		}
 		if _, ok := sortColumnsKnown[q.Sort.Key]; !ok {
@@ -137,4 +143,47 @@ func FuzzParseListQuery(f *testing.F) {
 	})
 }
 
-var sortColumnsKnown = map[string]bool{SortName: true, SortInvestment: true, SortStart: true, SortUpdated: true, SortCreated: true}
+var sortColumnsKnown = map[string]bool{project.SortName: true, project.SortInvestment: true, project.SortStart: true, project.SortUpdated: true, project.SortCreated: true}
+
+func TestParseExportQuery(t *testing.T) {
+	t.Parallel()
+	q, err := parseExportQuery(url.Values{})
+	require.NoError(t, err)
+	assert.Equal(t, project.FormatXLSX, q.Format)
+	assert.Equal(t, project.ExportPageSize, q.List.Limit)
+
+	q, err = parseExportQuery(url.Values{"format": {"csv"}, "stage": {"started,signed"}, "q": {"风电"}})
+	require.NoError(t, err)
+	assert.Equal(t, project.FormatCSV, q.Format)
+	assert.Equal(t, []project.Stage{project.Started, project.Signed}, q.List.Filter.Stages)
+	assert.Equal(t, "风电", q.List.Filter.Q)
+
+	_, err = parseExportQuery(url.Values{"format": {"pdf"}, "limit": {"10"}, "sort": {"name"}, "cursor": {"x"}, "stage": {"nowhere"}})
+	assert.ElementsMatch(t, []string{"format:invalid_value", "limit:unknown_parameter", "sort:unknown_parameter",
+		"cursor:unknown_parameter", "stage:invalid_value"}, fieldCodes(t, err))
+}
+
+func queryDay(s string) *time.Time {
+	t, err := calendar.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return &t
+}
+
+func queryPtr[T any](v T) *T { return &v }
+
+// fieldCodes returns "field:code" for each field error of err.
+func fieldCodes(t *testing.T, err error) []string {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	e := apperr.As(err)
+	require.Equal(t, apperr.Invalid, e.Kind, "error %v", err)
+	var out []string
+	for _, f := range e.Fields {
+		out = append(out, f.Field+":"+f.Code)
+	}
+	return out
+}
