@@ -1,8 +1,9 @@
 // Command pipeline-bench measures the pipeline service from outside: it
 // loads a generated register into a PostgreSQL schema of its own, starts
 // the pipeline binary on it as a child process and compares it, with load
-// from wrk, with pgbench, psql \copy and a bare gin handler.
-// docs/performance.md says what it measures.
+// from wrk, with pgbench, psql \copy and a bare gin handler, or, with
+// -against, with a second pipeline binary. docs/performance.md says what
+// it measures.
 package main
 
 import (
@@ -74,11 +75,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (be
 	dbURL := fs.String("database-url", "", "PostgreSQL on this machine, postgres://… (default $PIPELINE_BENCH_DATABASE_URL, else $PIPELINE_TEST_DATABASE_URL)")
 	schema := fs.String("schema", "pipeline_bench", "the schema to work in, dropped and created again")
 	round := fs.Duration("round", 5*time.Second, "length of each side of a round, whole seconds")
-	rounds := fs.Int("rounds", 3, "rounds of each pair")
+	rounds := fs.Int("rounds", 0, "rounds of each pair (default 3, or 5 with -against)")
 	clients := fs.Int("clients", 4, "connections of each side")
 	pprof := fs.String("pprof", "", "serve the service's profiler on this loopback address (e.g. 127.0.0.1:6060)")
 	pairs := fs.String("pairs", "", "only these pairs, comma-separated (healthz, list, get, page, move, overview, export, overview-ids)")
 	service := fs.String("service", "", "the pipeline binary to measure (default: go build "+servicePackage+" of the module the command runs in)")
+	against := fs.String("against", "", "a second pipeline binary, the baseline: compare the service with it, pair by pair, instead of with pgbench, psql and bare gin")
 	if err := fs.Parse(args); err != nil {
 		return bench.Options{}, err
 	}
@@ -99,7 +101,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (be
 	}
 	return bench.Options{
 		DatabaseURL: dbu, Schema: *schema, Projects: cmp.Or(*projects, n), Rounds: *rounds, Round: *round, Clients: *clients,
-		Out: *out, Pairs: only, Pprof: *pprof, Service: *service, Bare: bareHealthz(),
+		Out: *out, Pairs: only, Pprof: *pprof, Service: *service, Against: *against, Bare: bareHealthz(),
 		Command: "pipeline-bench " + strings.Join(redacted(args), " "),
 	}, nil
 }

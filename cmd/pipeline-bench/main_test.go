@@ -50,13 +50,14 @@ func TestRedactsThePassword(t *testing.T) {
 func TestFlags(t *testing.T) {
 	t.Parallel()
 	env := envOf(map[string]string{"PIPELINE_TEST_DATABASE_URL": "postgres://127.0.0.1/test"})
-	o, err := parseFlags([]string{"-full", "-pairs", "move,get", "-service", "/bin/new"}, env, io.Discard)
+	o, err := parseFlags([]string{"-full", "-pairs", "move,get", "-service", "/bin/new", "-against", "/bin/base"}, env, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, "postgres://127.0.0.1/test", o.DatabaseURL)
 	assert.Equal(t, 200_000, o.Projects)
 	assert.Equal(t, []string{"move", "get"}, o.Pairs)
 	assert.Equal(t, "/bin/new", o.Service)
-	assert.Equal(t, 3, o.Rounds)
+	assert.Equal(t, "/bin/base", o.Against)
+	assert.Zero(t, o.Rounds, "the benchmark's default: 3, or 5 in a comparison")
 	assert.NotNil(t, o.Bare)
 
 	o, err = parseFlags([]string{"-projects", "2000", "-database-url", "postgres://127.0.0.1/other"}, env, io.Discard)

@@ -6,6 +6,10 @@
 // the drift of a shared machine falls on both alike. It prints each round,
 // each pair's rates, ratio, p50 and p99 beside its target, the service's
 // peak memory, and writes the same to a file.
+//
+// With Options.Against it compares two pipeline binaries instead: both
+// serve the same schema, and each chosen pair's service side runs against
+// one and then the other, round after round (see compare.go).
 package bench
 
 import (
@@ -39,7 +43,7 @@ type Options struct {
 	DatabaseURL string
 	Schema      string        // default "pipeline_bench"
 	Projects    int           // projects generated; default QuickProjects
-	Rounds      int           // rounds of each pair; default 3
+	Rounds      int           // rounds of each pair; default 3, or 5 in a comparison
 	Round       time.Duration // length of each side of a round; default 5s
 	Clients     int           // connections of each side; default 4
 	Pairs       []string      // the pairs to measure, by name; default all
@@ -48,10 +52,14 @@ type Options struct {
 	// Service is the pipeline binary: its serve, migrate and user commands
 	// run as child processes.
 	Service string
+	// Against is a second pipeline binary to compare Service with, pair
+	// by pair, instead of comparing the service with pgbench, psql and
+	// bare gin. It serves the schema that Service migrated.
+	Against string
 	// Bare is the floor of the healthz pair: a handler with nothing but
 	// GET /healthz, answering the service's body. The bench serves it on
 	// a loopback port of its own, in its own process. The healthz pair
-	// needs it.
+	// needs it, except in a comparison.
 	Bare http.Handler
 	// Command is the command line recorded with the results.
 	Command string
@@ -75,6 +83,7 @@ type run struct {
 	pgEnv    []string
 	childEnv []string
 	svc      *service // the service (Options.Service)
+	against  *service // the binary it is compared with (Options.Against), or nil
 	bare     *bareServer
 	password string
 	// client talks to the service outside the measurements: signing in,
@@ -172,34 +181,47 @@ func (r *run) header() {
 	r.printf("pipeline-bench: %d projects, %d round(s) of %s per side, %d client(s) a side; results also in %s\n",
 		o.Projects, o.Rounds, o.Round, o.Clients, o.Out)
 	r.printf("service: %s\n", o.Service)
+	if o.Against != "" {
+		r.printf("against: %s (the baseline; every round runs both, the service first in odd rounds, the baseline in even ones)\n", o.Against)
+	}
 	r.printf("(rates: requests or transactions per second; a total is all of them over all the time, its p50 the median\n" +
 		" of the rounds' p50 and its p99 the highest round's p99; ratio: the first side's rate over the second's)\n")
 }
 
-// steps are what a run does, in order.
+// steps are what a run does, in order: the pairs of the service against
+// their floors, or, with Options.Against, the comparisons of the two
+// binaries.
 func (r *run) steps() []step {
-	return []step{
+	start := []step{
 		{"schema and migrations", r.prepareSchema, false},
 		{"generate", r.generate, false},
 		{"start the service", r.startServices, false},
-		{"healthz", r.healthzPair, true},
-		{"list", r.listPair, true},
-		{"get", r.getPair, true},
-		{"page", r.pagePair, true},
-		{"move", r.movePair, true},
-		{"overview", r.overview, true},
-		{"export", r.exportPair, true},
+	}
+	if r.o.Against != "" {
+		return append(append(start, r.comparisonSteps()...), step{"stop the services", r.stopServices, false})
+	}
+	return append(start,
+		step{"healthz", r.healthzPair, true},
+		step{"list", r.listPair, true},
+		step{"get", r.getPair, true},
+		step{"page", r.pagePair, true},
+		step{"move", r.movePair, true},
+		step{"overview", r.overview, true},
+		step{"export", r.exportPair, true},
 		// Memory is read before the overview with every ID, an answer of
 		// tens of megabytes at the full size, which is measured last and
 		// reports the memory it took by itself.
-		{"memory", r.memory, false},
-		{"overview-ids", r.overviewIDs, true},
-		{"stop the service", r.stopServices, false},
-	}
+		step{"memory", r.memory, false},
+		step{"overview-ids", r.overviewIDs, true},
+		step{"stop the service", r.stopServices, false},
+	)
 }
 
 // pairNames are the pairs a run can measure, in order.
-func pairNames() []string {
+func pairNames(comparison bool) []string {
+	if comparison {
+		return comparableNames()
+	}
 	return []string{"healthz", "list", "get", "page", "move", "overview", "export", "overview-ids"}
 }
 

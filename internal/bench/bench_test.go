@@ -145,6 +145,36 @@ function response(status) if status ~= 201 then wrong = wrong + 1 end end
 	assert.Regexp(t, `0 4xx/5xx answers, [1-9][0-9]* answers other than the script expects`, err.Error())
 }
 
+// TestCompare runs the comparison of two binaries, here the same one
+// twice, on the move pair, and checks that each side's median and spread
+// of its rate and of its processor time per move were printed.
+func TestCompare(t *testing.T) {
+	benchtest.NeedTools(t, true)
+	bin := buildService(t)
+	results := filepath.Join(t.TempDir(), "results.txt")
+	var stdout bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	err := Run(ctx, Options{DatabaseURL: os.Getenv(dbtest.EnvURL), Schema: testSchema(t), Projects: 300, Rounds: 2, Round: time.Second, Clients: 2,
+		Pairs: []string{"move"}, Out: results, Service: bin, Against: bin, Command: "go test ./internal/bench"}, &stdout)
+	require.NoError(t, err, stdout.String())
+
+	file, err := os.ReadFile(results)
+	require.NoError(t, err)
+	out := string(file)
+	assert.Regexp(t, `(?m)^against: `+regexp.QuoteMeta(bin), out)
+	assert.Regexp(t, `(?m)^move: .*; the service against the baseline, in turns$`, out)
+	for _, round := range []string{"1", "2"} {
+		assert.Regexp(t, `(?m)^  round `+round+`  service +[0-9.]+/s .*  baseline +[0-9.]+/s .*ratio [0-9.]+$`, out)
+	}
+	for _, name := range []string{"service", "baseline"} {
+		assert.Regexp(t, `(?m)^  `+name+` +[0-9.]+/s \([0-9.]+–[0-9.]+\)  cpu/op: service [0-9.]+ ms \([0-9.]+–[0-9.]+\), PostgreSQL [0-9.]+ ms \([0-9.]+–[0-9.]+\)$`, out)
+	}
+	assert.Regexp(t, `(?m)^  ratio of the median rates [0-9.]+$`, out)
+	assert.Regexp(t, `(?m)^  move +service [0-9.]+/s vs baseline [0-9.]+/s \(medians\) +[0-9.]+`, out)
+	assert.NotContains(t, out, "pgbench", "a comparison runs no pgbench side")
+}
+
 // TestOptionsRefuse holds what a run refuses before it starts anything.
 func TestOptionsRefuse(t *testing.T) {
 	t.Parallel()
@@ -159,7 +189,11 @@ func TestOptionsRefuse(t *testing.T) {
 		{"unknown pair", func(o *Options) { o.Pairs = []string{"auth"} }, `pair "auth": the pairs are healthz, list, get, page, move, overview, export, overview-ids`},
 		{"no bare handler", func(o *Options) { o.Bare = nil }, "the healthz pair needs a bare handler"},
 		{"no bare handler, no healthz", func(o *Options) { o.Bare, o.Pairs = nil, []string{"move"} }, ""},
+		{"comparison", func(o *Options) { o.Against, o.Bare = bin, nil }, ""},
+		{"comparison of a pair that does not compare", func(o *Options) { o.Against, o.Pairs = bin, []string{"overview-ids"} },
+			`pair "overview-ids": the pairs that compare two binaries are healthz, list, get, page, move, overview, export`},
 		{"missing binary", func(o *Options) { o.Service = bin + "-none" }, "not a file"},
+		{"missing baseline", func(o *Options) { o.Against = bin + "-none" }, "not a file"},
 		{"remote database", func(o *Options) { o.DatabaseURL = "postgres://db.example.org/test" }, "must be on loopback"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,4 +208,17 @@ func TestOptionsRefuse(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// TestRoundsDefault: three rounds, or five when two binaries are compared.
+func TestRoundsDefault(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "pipeline")
+	require.NoError(t, os.WriteFile(bin, nil, 0o755))
+	o, err := Options{DatabaseURL: "postgres://127.0.0.1/test", Service: bin, Bare: bareHealthz}.withDefaults()
+	require.NoError(t, err)
+	assert.Equal(t, 3, o.Rounds)
+	o, err = Options{DatabaseURL: "postgres://127.0.0.1/test", Service: bin, Against: bin}.withDefaults()
+	require.NoError(t, err)
+	assert.Equal(t, 5, o.Rounds)
 }

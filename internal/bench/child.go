@@ -24,7 +24,8 @@ type child struct {
 	err  error // how it ended, once done is closed
 }
 
-// command runs one of the service binary's operator commands.
+// command runs one of the service binary's operator commands (the newer
+// binary's, in a comparison).
 func (r *run) command(ctx context.Context, env []string, args ...string) error {
 	cmd := exec.CommandContext(ctx, r.o.Service, args...)
 	cmd.Env = append(append([]string{}, r.childEnv...), env...)

@@ -16,7 +16,10 @@ import (
 // machine does meanwhile (disk writes, a checkpoint); the time each side
 // costs per operation, where, is what bounds it, and is steadier.
 type cpu struct {
-	service time.Duration // the pipeline process
+	// service: the pipeline processes, both in a comparison (the idle
+	// one's background work, such as sealing the audit entries of the
+	// other's moves, counts for the side that caused it).
+	service time.Duration
 	bench   time.Duration // the bench's own process: the bare handler
 	// postgres: every server process, the backends that ended included
 	// (counted in the postmaster's reaped children); pgOK that they were
@@ -40,8 +43,10 @@ func (c cpu) add(d cpu) cpu {
 // cannot be read counts nothing.
 func (r *run) cpuNow() cpu {
 	var c cpu
-	if r.svc != nil {
-		c.service = procCPU(r.svc.proc.cmd.Process.Pid)
+	for _, s := range []*service{r.svc, r.against} {
+		if s != nil {
+			c.service += procCPU(s.proc.cmd.Process.Pid)
+		}
 	}
 	c.postgres, c.pgOK = postgresCPU()
 	var ru syscall.Rusage

@@ -18,7 +18,8 @@ type side struct {
 }
 
 // pair is two sides measured alternately, A then B every round (B then A
-// with bFirst); the target is a rate of A at least atLeast times B's.
+// with bFirst; the order changing every round with alternate); the target
+// is a rate of A at least atLeast times B's.
 type pair struct {
 	key     string
 	what    string
@@ -27,8 +28,9 @@ type pair struct {
 	goal    string // the target as it reads beside the ratio
 	// once: a side is one operation (an export), not a run of a given
 	// length, and the pair gets no warm-up.
-	once   bool
-	bFirst bool
+	once      bool
+	bFirst    bool
+	alternate bool
 }
 
 // result is one line of the summary.
@@ -79,7 +81,7 @@ func (r *run) measureRounds(ctx context.Context, p pair) (rounds, error) {
 // what A and B measured and cost.
 func (r *run) round(ctx context.Context, p pair, i int) (got [2]sample, used [2]cpu, err error) {
 	order := []int{0, 1}
-	if p.bFirst {
+	if p.bFirst != (p.alternate && i%2 == 1) {
 		order = []int{1, 0}
 	}
 	for _, k := range order {

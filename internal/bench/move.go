@@ -56,8 +56,9 @@ function response(status, headers, body)
 end
 `
 
-// moveSide moves the service's band back and forth; each run starts from
-// the stages the projects are in.
+// moveSide moves the service's band back and forth. In a comparison both
+// binaries move the same band in turn; each run starts from the stages the
+// projects are in.
 func (r *run) moveSide(_ context.Context, name, at string) (side, error) {
 	band := r.moveBand()
 	if band < r.o.Clients {

@@ -16,6 +16,9 @@ import (
 func (o Options) withDefaults() (Options, error) {
 	o.Schema = cmp.Or(o.Schema, "pipeline_bench")
 	o.Projects = cmp.Or(o.Projects, QuickProjects)
+	if o.Against != "" {
+		o.Rounds = cmp.Or(o.Rounds, 5)
+	}
 	o.Rounds = cmp.Or(o.Rounds, 3)
 	o.Round = cmp.Or(o.Round, 5*time.Second)
 	o.Clients = cmp.Or(o.Clients, 4)
@@ -53,13 +56,18 @@ func (o Options) check() error {
 	return nil
 }
 
-// checkBinaries fails unless the pipeline binary is a file.
+// checkBinaries fails unless the pipeline binaries are files.
 func (o Options) checkBinaries() error {
 	if o.Service == "" {
 		return errors.New("no service binary")
 	}
-	if st, err := os.Stat(o.Service); err != nil || st.IsDir() {
-		return fmt.Errorf("pipeline binary %q: not a file", o.Service)
+	for _, bin := range []string{o.Service, o.Against} {
+		if bin == "" {
+			continue
+		}
+		if st, err := os.Stat(bin); err != nil || st.IsDir() {
+			return fmt.Errorf("pipeline binary %q: not a file", bin)
+		}
 	}
 	return nil
 }
@@ -67,13 +75,17 @@ func (o Options) checkBinaries() error {
 // checkPairs fails on a pair name that the run does not know, and when the
 // healthz pair has no bare handler to be compared with.
 func (o Options) checkPairs() error {
-	names := pairNames()
+	names := pairNames(o.Against != "")
 	for _, p := range o.Pairs {
 		if !slices.Contains(names, p) {
-			return fmt.Errorf("pair %q: the pairs are %s", p, strings.Join(names, ", "))
+			how := "pairs"
+			if o.Against != "" {
+				how = "pairs that compare two binaries"
+			}
+			return fmt.Errorf("pair %q: the %s are %s", p, how, strings.Join(names, ", "))
 		}
 	}
-	if o.wants("healthz") && o.Bare == nil {
+	if o.Against == "" && o.wants("healthz") && o.Bare == nil {
 		return errors.New("the healthz pair needs a bare handler to compare with")
 	}
 	return nil

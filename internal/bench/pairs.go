@@ -11,8 +11,10 @@ import (
 	"github.com/guangling/pipeline/api"
 )
 
-// The sides of the pairs below that the service answers are built by
-// functions of one form, (ctx, name, at) with at the service's base URL.
+// The sides of the pairs below that a service answers are built by
+// functions of one form, (ctx, name, at) with at the service's base URL,
+// so that a comparison of two binaries (compare.go) runs the same side
+// against each.
 
 // get is a wrk side that sends GET at+path, or what extra's request
 // function makes of it; signed: as the bench user, signed in afresh each

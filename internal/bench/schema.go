@@ -13,7 +13,7 @@ import (
 )
 
 // prepareSchema creates the bench schema afresh and migrates it with the
-// service's own migrate command.
+// service's own migrate command (the newer binary's, in a comparison).
 func (r *run) prepareSchema(ctx context.Context) error {
 	u, _ := url.Parse(r.o.DatabaseURL)
 	q := u.Query()

@@ -24,7 +24,7 @@ const benchUser = "bench"
 
 // service is a pipeline binary serving the bench schema.
 type service struct {
-	name string // its sides' name
+	name string // its sides' name: "service", or "baseline" for Options.Against
 	proc *child
 	api  string // its base URL
 }
@@ -39,7 +39,8 @@ func (s *service) stop() error {
 var servesRE = regexp.MustCompile(`pipeline serves on (http://\S+)`)
 
 // startServices creates the bench's bureau user, starts the service on the
-// bench schema and serves the bare handler beside it.
+// bench schema (and the binary it is compared with, in a comparison) and
+// serves the bare handler beside them.
 func (r *run) startServices(ctx context.Context) error {
 	b := make([]byte, 18)
 	_, _ = rand.Read(b)
@@ -55,7 +56,14 @@ func (r *run) startServices(ctx context.Context) error {
 	if r.svc, err = r.startService(ctx, "service", r.o.Service, env); err != nil {
 		return err
 	}
-	if r.o.Bare != nil {
+	if r.o.Against != "" {
+		// Started after the first, so that it finds the signing keys the
+		// first made in the data folder both share.
+		if r.against, err = r.startService(ctx, "baseline", r.o.Against, nil); err != nil {
+			return err
+		}
+	}
+	if r.o.Bare != nil && r.o.Against == "" {
 		if err := r.serveBare(); err != nil {
 			return err
 		}
@@ -130,12 +138,12 @@ func (r *run) memory(context.Context) error {
 	return nil
 }
 
-// stopServices stops the service and the bare handler.
+// stopServices stops the services and the bare handler.
 func (r *run) stopServices(context.Context) error { return r.stopChildren() }
 
 func (r *run) stopChildren() error {
-	err := errors.Join(r.bare.stop(), r.svc.stop())
-	r.bare, r.svc = nil, nil
+	err := errors.Join(r.bare.stop(), r.against.stop(), r.svc.stop())
+	r.bare, r.against, r.svc = nil, nil, nil
 	return err
 }
 
