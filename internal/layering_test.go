@@ -54,9 +54,10 @@ func hasPrefix(list []string, prefixes ...string) []string {
 	return hits
 }
 
-// TestLayering holds the direction of imports that docs/architecture.md sets: the wire
-// types know only the standard library, the domain knows neither HTTP nor
-// SQL, only stores touch GORM and only httpapi touches gin.
+// TestLayering holds the direction of imports: the wire types know only
+// the standard library, the domain knows neither HTTP nor SQL, only stores
+// touch GORM and, of the service, only httpapi touches gin (the benchmark
+// command builds its bare gin engine itself).
 func TestLayering(t *testing.T) {
 	t.Parallel()
 	stores := []string{
@@ -83,7 +84,7 @@ func TestLayering(t *testing.T) {
 		if !isStore(p.ImportPath) {
 			require.Empty(t, hasPrefix(p.Imports, "gorm.io"), "only stores import GORM; %s does", p.ImportPath)
 		}
-		if p.ImportPath != module+"/internal/httpapi" {
+		if p.ImportPath != module+"/internal/httpapi" && p.ImportPath != module+"/cmd/pipeline-bench" {
 			require.Empty(t, hasPrefix(p.Imports, "github.com/gin-gonic/gin"), "only httpapi imports gin; %s does", p.ImportPath)
 		}
 	}
@@ -104,8 +105,8 @@ var layers = []struct {
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
 		"internal/idempotency"}, isolated: true},
-	{pkgs: []string{"internal/httpapi", "internal/bench"}},
-	{pkgs: []string{"cmd/pipeline"}},
+	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest"}},
+	{pkgs: []string{"cmd/pipeline", "cmd/pipeline-bench"}},
 }
 
 // TestInternalEdges holds the order of layers over the module's imports;
@@ -133,4 +134,25 @@ func TestInternalEdges(t *testing.T) {
 		}
 	}
 	report(t, importEdge.check(edges, known(t, importEdge)))
+}
+
+// TestBenchmarkStaysOutside holds the benchmark apart from the service: the
+// pipeline binary does not link it, and it drives the service from outside,
+// as a child process, never through the HTTP package.
+func TestBenchmarkStaysOutside(t *testing.T) {
+	t.Parallel()
+	benchmark := []string{module + "/internal/bench", module + "/cmd/pipeline-bench"}
+	seen := 0
+	for _, p := range listPackages(t) {
+		switch {
+		case p.ImportPath == module+"/cmd/pipeline":
+			seen++
+			require.Empty(t, hasPrefix(append(p.Deps, p.ImportPath), benchmark...), "the pipeline binary links the benchmark")
+		case len(hasPrefix([]string{p.ImportPath}, benchmark...)) > 0:
+			seen++
+			require.Empty(t, hasPrefix(p.Deps, module+"/internal/httpapi", module+"/cmd/pipeline"),
+				"%s drives the service from outside, not through its packages", p.ImportPath)
+		}
+	}
+	require.Equal(t, 4, seen, "cmd/pipeline, cmd/pipeline-bench, internal/bench and internal/bench/benchtest")
 }

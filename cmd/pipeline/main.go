@@ -69,9 +69,6 @@ commands:
                 set a user's password the same way (e.g. a lost admin password)
   client create NAME DEPARTMENT SCOPE[,SCOPE…]
                 register a department system; prints its client_id and client_secret
-  bench [-full] [-projects N] [-rounds N] [-round 5s] [-clients N] [-pairs A,B] [-pprof ADDR] [-out FILE] [-database-url URL]
-                measure the service on a generated register against pgbench, psql and bare gin
-                (PostgreSQL, pgbench, psql and wrk on this machine; see docs/performance.md)
 
 Settings come from PIPELINE_* environment variables; see README.md.
 `
@@ -124,11 +121,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "added %s: it signs new tokens once the service restarts; keep the older keys for at least %s so that the tokens they signed still verify\n",
 			name, cfg.AccessTokenTTL)
 		return nil
-	case "bench":
-		if len(args) == 1 && args[0] == "serve-pairs" {
-			return benchPairs(ctx, cfg, log, stdout, getenv("PIPELINE_BENCH_TOKEN"))
-		}
-		return runBench(ctx, args, getenv, stdout, stderr)
 	case "audit":
 		if len(args) != 1 || args[0] != "verify" {
 			return errors.New("audit: say 'audit verify' to check the audit trail")

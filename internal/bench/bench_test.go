@@ -19,42 +19,24 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/internal/bench/benchtest"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
 
-// needTools skips t without PostgreSQL, wrk, pgbench or psql, unless
-// PIPELINE_BENCH_TESTS=required (CI), where their absence fails it.
-func needTools(t *testing.T, database bool) {
+// buildService builds the pipeline binary the bench starts.
+func buildService(t *testing.T) string {
 	t.Helper()
-	missing := func(why string) {
-		if os.Getenv("PIPELINE_BENCH_TESTS") == "required" {
-			t.Fatalf("%s, and PIPELINE_BENCH_TESTS=required", why)
-		}
-		t.Skip(why + ": benchmark command tests skipped")
-	}
-	if database && os.Getenv(dbtest.EnvURL) == "" {
-		missing(dbtest.EnvURL + " is not set")
-	}
-	for _, tool := range []string{"wrk", "pgbench", "psql"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing(tool + " is not on PATH (wrk: apt-get install wrk; pgbench, psql: postgresql-client)")
-		}
-	}
-}
-
-// TestRun runs the whole benchmark at a tiny size and checks that every
-// pair was measured on both sides. Run fails when wrk saw an answer other
-// than 2xx or a socket error, or pgbench an error, so a pass also says that
-// every measured request succeeded. It asserts no time.
-func TestRun(t *testing.T) {
-	needTools(t, true)
 	goTool, err := exec.LookPath("go")
 	require.NoError(t, err, "the go command builds the pipeline binary")
 	bin := filepath.Join(t.TempDir(), "pipeline")
 	build := exec.Command(goTool, "build", "-o", bin, "github.com/guangling/pipeline/cmd/pipeline")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
+	return bin
+}
 
+// testSchema names a bench schema of t's own, dropped when t ends.
+func testSchema(t *testing.T) string {
 	base := os.Getenv(dbtest.EnvURL)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -65,18 +47,39 @@ func TestRun(t *testing.T) {
 			db.Close()
 		}
 	})
+	return schema
+}
+
+// bareHealthz stands for the bare gin engine of cmd/pipeline-bench, which
+// this package does not import: a handler that answers the service's body.
+var bareHealthz = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/healthz" {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write([]byte(`{"status":"ok"}`))
+})
+
+// TestRun runs the whole benchmark at a tiny size and checks that every
+// pair was measured on both sides. Run fails when wrk saw an answer other
+// than 2xx or a socket error, or pgbench an error, so a pass also says that
+// every measured request succeeded. It asserts no time.
+func TestRun(t *testing.T) {
+	benchtest.NeedTools(t, true)
+	bin := buildService(t)
 	results := filepath.Join(t.TempDir(), "results.txt")
 	var stdout bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	err = Run(ctx, Options{DatabaseURL: base, Schema: schema, Projects: 300, Rounds: 1, Round: time.Second, Clients: 2,
-		Out: results, Service: bin, Command: "go test ./internal/bench"}, &stdout)
+	err := Run(ctx, Options{DatabaseURL: os.Getenv(dbtest.EnvURL), Schema: testSchema(t), Projects: 300, Rounds: 1, Round: time.Second, Clients: 2,
+		Out: results, Service: bin, Bare: bareHealthz, Command: "go test ./internal/bench"}, &stdout)
 	require.NoError(t, err, stdout.String())
 
 	file, err := os.ReadFile(results)
 	require.NoError(t, err)
 	assert.Equal(t, stdout.String(), string(file), "the file holds what was printed")
-	for _, key := range []string{"healthz", "auth", "list", "get", "page", "move", "export"} {
+	for _, key := range []string{"healthz", "list", "get", "page", "move", "export"} {
 		m := regexp.MustCompile(`(?m)^  ` + key + ` +.*? ([0-9.]+)/s vs .*? ([0-9.]+)/s`).FindStringSubmatch(string(file))
 		if assert.NotNil(t, m, "summary line of %s", key) {
 			for _, v := range m[1:] {
@@ -104,7 +107,7 @@ func TestRun(t *testing.T) {
 // TestWrkCountsWrongAnswers holds the rule that makes the figures worth
 // reading: a side whose answers are not all 2xx is not measured.
 func TestWrkCountsWrongAnswers(t *testing.T) {
-	needTools(t, false)
+	benchtest.NeedTools(t, false)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/ok":
@@ -140,4 +143,82 @@ function response(status) if status ~= 201 then wrong = wrong + 1 end end
 	_, err = r.wrkRun(ctx, srv.URL, counting, time.Second)
 	require.ErrorAs(t, err, &pf)
 	assert.Regexp(t, `0 4xx/5xx answers, [1-9][0-9]* answers other than the script expects`, err.Error())
+}
+
+// TestCompare runs the comparison of two binaries, here the same one
+// twice, on the move pair, and checks that each side's median and spread
+// of its rate and of its processor time per move were printed.
+func TestCompare(t *testing.T) {
+	benchtest.NeedTools(t, true)
+	bin := buildService(t)
+	results := filepath.Join(t.TempDir(), "results.txt")
+	var stdout bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	err := Run(ctx, Options{DatabaseURL: os.Getenv(dbtest.EnvURL), Schema: testSchema(t), Projects: 300, Rounds: 2, Round: time.Second, Clients: 2,
+		Pairs: []string{"move"}, Out: results, Service: bin, Against: bin, Command: "go test ./internal/bench"}, &stdout)
+	require.NoError(t, err, stdout.String())
+
+	file, err := os.ReadFile(results)
+	require.NoError(t, err)
+	out := string(file)
+	assert.Regexp(t, `(?m)^against: `+regexp.QuoteMeta(bin), out)
+	assert.Regexp(t, `(?m)^move: .*; the service against the baseline, in turns$`, out)
+	for _, round := range []string{"1", "2"} {
+		assert.Regexp(t, `(?m)^  round `+round+`  service +[0-9.]+/s .*  baseline +[0-9.]+/s .*ratio [0-9.]+$`, out)
+	}
+	for _, name := range []string{"service", "baseline"} {
+		assert.Regexp(t, `(?m)^  `+name+` +[0-9.]+/s \([0-9.]+–[0-9.]+\)  cpu/op: service [0-9.]+ ms \([0-9.]+–[0-9.]+\), PostgreSQL [0-9.]+ ms \([0-9.]+–[0-9.]+\)$`, out)
+	}
+	assert.Regexp(t, `(?m)^  ratio of the median rates [0-9.]+$`, out)
+	assert.Regexp(t, `(?m)^  move +service [0-9.]+/s vs baseline [0-9.]+/s \(medians\) +[0-9.]+`, out)
+	assert.NotContains(t, out, "pgbench", "a comparison runs no pgbench side")
+}
+
+// TestOptionsRefuse holds what a run refuses before it starts anything.
+func TestOptionsRefuse(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "pipeline")
+	require.NoError(t, os.WriteFile(bin, nil, 0o755))
+	for _, tc := range []struct {
+		name string
+		edit func(*Options)
+		want string // "" when the options are accepted
+	}{
+		{"every pair", func(*Options) {}, ""},
+		{"unknown pair", func(o *Options) { o.Pairs = []string{"auth"} }, `pair "auth": the pairs are healthz, list, get, page, move, overview, export, overview-ids`},
+		{"no bare handler", func(o *Options) { o.Bare = nil }, "the healthz pair needs a bare handler"},
+		{"no bare handler, no healthz", func(o *Options) { o.Bare, o.Pairs = nil, []string{"move"} }, ""},
+		{"comparison", func(o *Options) { o.Against, o.Bare = bin, nil }, ""},
+		{"comparison of a pair that does not compare", func(o *Options) { o.Against, o.Pairs = bin, []string{"overview-ids"} },
+			`pair "overview-ids": the pairs that compare two binaries are healthz, list, get, page, move, overview, export`},
+		{"missing binary", func(o *Options) { o.Service = bin + "-none" }, "not a file"},
+		{"missing baseline", func(o *Options) { o.Against = bin + "-none" }, "not a file"},
+		{"remote database", func(o *Options) { o.DatabaseURL = "postgres://db.example.org/test" }, "must be on loopback"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Options{DatabaseURL: "postgres://127.0.0.1/test", Service: bin, Bare: bareHealthz}
+			tc.edit(&o)
+			_, err := o.withDefaults()
+			if tc.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// TestRoundsDefault: three rounds, or five when two binaries are compared.
+func TestRoundsDefault(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "pipeline")
+	require.NoError(t, os.WriteFile(bin, nil, 0o755))
+	o, err := Options{DatabaseURL: "postgres://127.0.0.1/test", Service: bin, Bare: bareHealthz}.withDefaults()
+	require.NoError(t, err)
+	assert.Equal(t, 3, o.Rounds)
+	o, err = Options{DatabaseURL: "postgres://127.0.0.1/test", Service: bin, Against: bin}.withDefaults()
+	require.NoError(t, err)
+	assert.Equal(t, 5, o.Rounds)
 }

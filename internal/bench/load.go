@@ -107,14 +107,8 @@ var (
 // every transaction (-l) for p50 and p99.
 func (r *run) pgbenchRun(ctx context.Context, name, script string, d time.Duration, defines ...string) (sample, error) {
 	dir := filepath.Join(r.tmp, "pgbench-"+name)
-	if err := os.RemoveAll(dir); err != nil {
-		return sample{}, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return sample{}, err
-	}
 	path := filepath.Join(dir, "script.sql")
-	if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
+	if err := freshFolder(dir, path, script); err != nil {
 		return sample{}, err
 	}
 	c := strconv.Itoa(r.o.Clients)
@@ -128,16 +122,9 @@ func (r *run) pgbenchRun(ctx context.Context, name, script string, d time.Durati
 	if err != nil {
 		return sample{}, failure("pgbench %s: %v\n%s", name, err, out)
 	}
-	if m := failedRE.FindSubmatch(out); m != nil && string(m[1]) != "0" {
-		return sample{}, failure("pgbench %s: %s failed transactions:\n%s", name, m[1], out)
-	}
-	m := tpsRE.FindSubmatch(out)
-	if m == nil {
-		return sample{}, failure("pgbench %s printed no tps:\n%s", name, out)
-	}
-	tps, err := strconv.ParseFloat(string(m[1]), 64)
-	if err != nil || tps <= 0 {
-		return sample{}, failure("pgbench %s: tps %s", name, m[1])
+	tps, err := pgbenchTPS(name, out)
+	if err != nil {
+		return sample{}, err
 	}
 	lat, err := pgbenchLatencies(dir)
 	if err != nil {
@@ -148,6 +135,34 @@ func (r *run) pgbenchRun(ctx context.Context, name, script string, d time.Durati
 	}
 	return sample{n: len(lat), elapsed: time.Duration(float64(len(lat)) / tps * float64(time.Second)),
 		p50: quantile(lat, 0.50), p99: quantile(lat, 0.99)}, nil
+}
+
+// freshFolder makes dir empty and writes a file in it.
+func freshFolder(dir, file, content string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(file, []byte(content), 0o600)
+}
+
+// pgbenchTPS reads the rate from what pgbench printed, and fails the side
+// if a transaction failed.
+func pgbenchTPS(name string, out []byte) (float64, error) {
+	if m := failedRE.FindSubmatch(out); m != nil && string(m[1]) != "0" {
+		return 0, failure("pgbench %s: %s failed transactions:\n%s", name, m[1], out)
+	}
+	m := tpsRE.FindSubmatch(out)
+	if m == nil {
+		return 0, failure("pgbench %s printed no tps:\n%s", name, out)
+	}
+	tps, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil || tps <= 0 {
+		return 0, failure("pgbench %s: tps %s", name, m[1])
+	}
+	return tps, nil
 }
 
 // pgbenchLatencies reads the transaction logs in dir: one line per

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"github.com/guangling/pipeline/internal/audit"
@@ -91,7 +92,7 @@ func benchAuthOverhead(b *testing.B, db *database.DB) {
 		b.Fatal(err)
 	}
 
-	withAuth, withoutAuth, err := h.authPair(p)
+	withAuth, withoutAuth, err := authPair(h, p)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -123,4 +124,29 @@ func benchAuthOverhead(b *testing.B, db *database.DB) {
 	b.ReportMetric(float64(authed.Nanoseconds())/n, "ns/authenticated")
 	b.ReportMetric(float64(bare.Nanoseconds())/n, "ns/unauthenticated")
 	b.ReportMetric(float64(authed)/float64(bare), "ratio")
+}
+
+// authPair returns the two handlers BenchmarkAuthOverhead compares:
+// authenticated is the service's whole router, where
+// GET /api/v1/projects/:id checks the bearer token and the account;
+// unauthenticated serves only that route, through the same middleware and
+// handler, with principal p put in place instead. Requests that differ
+// only in the Authorization header then measure the cost of
+// authentication.
+func authPair(h *handlers, p identity.Principal) (authenticated, unauthenticated http.Handler, err error) {
+	withAuth, err := h.engine()
+	if err != nil {
+		return nil, nil, err
+	}
+	gin.SetMode(gin.ReleaseMode)
+	withoutAuth := gin.New()
+	if err := withoutAuth.SetTrustedProxies(h.cfg.TrustedProxies); err != nil {
+		return nil, nil, err
+	}
+	withoutAuth.ContextWithFallback = true
+	withoutAuth.Use(requestIDMiddleware, h.accessLog, h.metrics, h.recoverer)
+	withoutAuth.GET("/api/v1/projects/:id", func(c *gin.Context) {
+		c.Request = c.Request.WithContext(identity.WithPrincipal(c.Request.Context(), p))
+	}, h.getProject)
+	return withAuth, withoutAuth, nil
 }
