@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"path"
 	"strings"
 	"testing"
 
@@ -90,6 +91,31 @@ func TestLayering(t *testing.T) {
 	}
 }
 
+// isTestHelper tells a package that only tests may import: the module's
+// packages named …test (dbtest, investmenttest), which hold fakes, fresh
+// databases and contract suites.
+func isTestHelper(importPath string) bool {
+	return strings.HasPrefix(importPath, module+"/") && strings.HasSuffix(path.Base(importPath), "test")
+}
+
+// TestHelpersOnlyInTests holds the test helpers out of every binary: no
+// package imports one, directly or through another, but a test helper;
+// a test (a _test.go file, which go list does not count) may.
+func TestHelpersOnlyInTests(t *testing.T) {
+	t.Parallel()
+	helpers := 0
+	for _, p := range listPackages(t) {
+		if isTestHelper(p.ImportPath) {
+			helpers++
+			continue
+		}
+		for _, dep := range p.Deps {
+			require.False(t, isTestHelper(dep), "%s depends on the test helper %s: only tests may import it", p.ImportPath, dep)
+		}
+	}
+	require.NotZero(t, helpers, "the module's test helpers are found")
+}
+
 // layers orders the module's packages from the bottom up. A package imports
 // packages of its own layer or below, never above: the domain reaches for
 // neither a store, HTTP nor a command. The stores are isolated: each keeps
@@ -101,7 +127,7 @@ var layers = []struct {
 	{pkgs: []string{"api", "docs"}}, // the wire types and the generated Swagger document
 	{pkgs: []string{"internal/apperr", "internal/identity", "internal/calendar", "internal/health",
 		"internal/auth", "internal/audit", "internal/config", "internal/project", "internal/investment",
-		"internal/seed", "internal/sheet"}},
+		"internal/investment/investmenttest", "internal/seed", "internal/sheet"}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
 		"internal/idempotency"}, isolated: true},

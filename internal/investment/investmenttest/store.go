@@ -1,0 +1,115 @@
+// Package investmenttest holds what tests of plans and progress share: an
+// in-memory investment.Store and StoreContract, the behaviour every Store
+// keeps, which the SQL store and the in-memory one both pass. Only tests
+// import it, so that neither is linked into a binary.
+package investmenttest
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/guangling/pipeline/internal/investment"
+)
+
+// Store is an investment.Store in memory, safe for concurrent use. It keeps
+// what the SQL store keeps, times in UTC, and no more: it knows no projects,
+// so a plan of any project ID is taken.
+type Store struct {
+	mu       sync.Mutex
+	plans    map[planKey]investment.Plan
+	progress map[progressKey]investment.Progress
+	fail     map[string]error
+}
+
+type planKey struct {
+	project string
+	year    int
+}
+
+type progressKey struct {
+	project string
+	period  investment.Period
+}
+
+var _ investment.Store = (*Store)(nil)
+
+// NewStore returns an empty Store.
+func NewStore() *Store {
+	return &Store{plans: map[planKey]investment.Plan{}, progress: map[progressKey]investment.Progress{}, fail: map[string]error{}}
+}
+
+// Fail makes every later call of the named method ("Plans", "PutPlan",
+// "ProgressOf" or "PutProgress") return err, as a failing database would;
+// a nil err makes it work again.
+func (s *Store) Fail(method string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		delete(s.fail, method)
+	} else {
+		s.fail[method] = err
+	}
+}
+
+// Plans lists a project's plans by year.
+func (s *Store) Plans(_ context.Context, id string) ([]investment.Plan, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.fail["Plans"]; err != nil {
+		return nil, err
+	}
+	out := []investment.Plan{}
+	for k, p := range s.plans {
+		if k.project == id {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b investment.Plan) int { return cmp.Compare(a.Year, b.Year) })
+	return out, nil
+}
+
+// PutPlan inserts or replaces a plan.
+func (s *Store) PutPlan(_ context.Context, p investment.Plan) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.fail["PutPlan"]; err != nil {
+		return err
+	}
+	p.UpdatedAt = p.UpdatedAt.UTC()
+	s.plans[planKey{p.ProjectID, p.Year}] = p
+	return nil
+}
+
+// ProgressOf lists a project's reported months of a year, or of every year
+// when year is 0, in order.
+func (s *Store) ProgressOf(_ context.Context, id string, year int) ([]investment.Progress, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.fail["ProgressOf"]; err != nil {
+		return nil, err
+	}
+	out := []investment.Progress{}
+	for k, p := range s.progress {
+		if k.project == id && (year == 0 || k.period.Year == year) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b investment.Progress) int {
+		return cmp.Or(cmp.Compare(a.Period.Year, b.Period.Year), cmp.Compare(a.Period.Month, b.Period.Month))
+	})
+	return out, nil
+}
+
+// PutProgress inserts or replaces a month's report.
+func (s *Store) PutProgress(_ context.Context, p investment.Progress) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.fail["PutProgress"]; err != nil {
+		return err
+	}
+	p.UpdatedAt = p.UpdatedAt.UTC()
+	s.progress[progressKey{p.ProjectID, p.Period}] = p
+	return nil
+}
