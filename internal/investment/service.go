@@ -128,7 +128,9 @@ func (s *Service) PutProgress(ctx context.Context, p identity.Principal, id stri
 	now := s.clock()
 	today := calendar.Today(now)
 	var c project.Check
-	if this := (Period{today.Year(), today.Month()}); period.after(this) {
+	if period.Year < project.MinYear || period.Month < time.January || period.Month > time.December {
+		c.Add("period", "invalid_format", "YYYY-MM")
+	} else if this := (Period{today.Year(), today.Month()}); period.after(this) {
 		c.Add("period", "in_future", this.String())
 	}
 	c.Yuan("completed_yuan", &completed)
