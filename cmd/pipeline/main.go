@@ -40,6 +40,7 @@ import (
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/investment"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
@@ -149,6 +150,7 @@ type app struct {
 	auth       *auth.Service
 	projects   *project.Service
 	investment *investment.Service
+	issues     *issue.Service
 	audit      *audit.Service
 }
 
@@ -157,7 +159,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // deps is what the HTTP surface serves from.
 func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
-		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
+		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Now: time.Now,
 	}
 }
@@ -195,7 +197,8 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	users := auth.NewService(authdb.New(db), db, tokens, auditor, time.Now, newID)
 	users.SetPasswordCost(cfg.PasswordCost)
 	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
-		investment: investment.NewService(store, projects, auditor, time.Now)}, nil
+		investment: investment.NewService(store, projects, auditor, time.Now),
+		issues:     issue.NewService(projectdb.NewIssues(db), projects, auditor, time.Now, newID)}, nil
 }
 
 // repeat runs a chore now and then at every interval, until ctx ends, and

@@ -46,6 +46,7 @@ import (
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/investment"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
@@ -140,7 +141,7 @@ func (e *env) setClock(t testing.TB, at time.Time) {
 	t.Helper()
 	e.clock.set(at)
 	for name, p := range e.principals {
-		e.authz[name] = "Bearer " + issue(t, e.tokens, p)
+		e.authz[name] = "Bearer " + issueToken(t, e.tokens, p)
 	}
 }
 
@@ -184,7 +185,8 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	h, err := httpapi.New(httpapi.Deps{
-		Config: cfg, Log: log, DB: db, Projects: projects, Investment: investment.NewService(projectdb.New(db), projects, auditSvc, clk.now), Auth: authSvc, Tokens: tokens, Keys: keys,
+		Config: cfg, Log: log, DB: db, Projects: projects, Investment: investment.NewService(projectdb.New(db), projects, auditSvc, clk.now),
+		Issues: issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID), Auth: authSvc, Tokens: tokens, Keys: keys,
 		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now,
 	})
 	require.NoError(t, err)
@@ -215,7 +217,7 @@ func newEnv(t testing.TB, db *database.DB) *env {
 			p.ClientID = name
 		}
 		e.principals[name] = p
-		e.authz[name] = "Bearer " + issue(t, tokens, p)
+		e.authz[name] = "Bearer " + issueToken(t, tokens, p)
 		registerPrincipal(t, db, p)
 	}
 
@@ -223,7 +225,7 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	other := func(keys *auth.KeySet, iss, aud string, now func() time.Time) string {
 		tk, err := auth.NewTokens(keys, iss, aud, cfg.AccessTokenTTL, now)
 		require.NoError(t, err)
-		return issue(t, tk, victim)
+		return issueToken(t, tk, victim)
 	}
 	foreign, err := auth.GenerateKeySet()
 	require.NoError(t, err)
@@ -235,8 +237,8 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	e.authz[asGarbage] = "Bearer not-a-token"
 	e.authz[asGarbageDots] = "Bearer a.b.c"
 	e.authz[asBasicScheme] = "Basic " + base64.StdEncoding.EncodeToString([]byte("bureau:secret-password"))
-	e.authz[asNoDepartment] = "Bearer " + issue(t, tokens, identity.Principal{Subject: newID(), Name: "nodept", Role: identity.RoleDeptEditor})
-	e.authz[asOversized] = "Bearer " + issue(t, tokens, identity.Principal{Subject: newID(), Name: strings.Repeat("x", auth.MaxTokenBytes), Role: identity.RoleBureau})
+	e.authz[asNoDepartment] = "Bearer " + issueToken(t, tokens, identity.Principal{Subject: newID(), Name: "nodept", Role: identity.RoleDeptEditor})
+	e.authz[asOversized] = "Bearer " + issueToken(t, tokens, identity.Principal{Subject: newID(), Name: strings.Repeat("x", auth.MaxTokenBytes), Role: identity.RoleBureau})
 	require.Greater(t, len(e.authz[asOversized]), auth.MaxTokenBytes+len("Bearer "))
 
 	// Forged tokens carry a genuine header's kid and genuine claims.
@@ -259,7 +261,7 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	return e
 }
 
-func issue(t testing.TB, tk *auth.Tokens, p identity.Principal) string {
+func issueToken(t testing.TB, tk *auth.Tokens, p identity.Principal) string {
 	t.Helper()
 	s, err := tk.Issue(p)
 	require.NoError(t, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -52,7 +53,7 @@ func (h *handlers) meta(c *gin.Context) {
 		BuildTypes: toLabels(project.BuildTypes), KeyLevels: toLabels(project.KeyLevels),
 		FundingSources: toLabels(project.FundingSources), Healths: toLabels(project.Healths),
 		HealthRules: toLabels(project.HealthRuleLabels), EvidenceKinds: toLabels(project.EvidenceKinds),
-		IssueKinds: toLabels(project.IssueKinds), IssueStatuses: toLabels(project.IssueStatuses),
+		IssueKinds: toLabels(issue.Kinds), IssueStatuses: toLabels(issue.Statuses),
 		Roles: toLabels(roleLabels), Departments: ds,
 	})
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/investment"
-	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/issue"
 )
 
 // optionalIfMatch reads If-Match where it is optional: 0 when absent.
@@ -296,7 +296,7 @@ func (h *handlers) getHealth(c *gin.Context) {
 	ok(c, http.StatusOK, api.ProjectHealth{On: hs.On.Format(time.DateOnly), Health: string(hs.Health), HealthReasons: toReasons(hs.Reasons)})
 }
 
-func (h *handlers) toIssueResponse(i project.Issue) api.Issue {
+func (h *handlers) toIssueResponse(i issue.Issue) api.Issue {
 	var resolved *string
 	if i.ResolvedAt != nil {
 		s := timestamp(*i.ResolvedAt)
@@ -311,11 +311,11 @@ func (h *handlers) toIssueResponse(i project.Issue) api.Issue {
 }
 
 // issueFields converts a blocker's wire fields, naming a bad date.
-func issueFields(title, description, kind, dept string, due *string, status, resolution string) (project.IssueFields, error) {
+func issueFields(title, description, kind, dept string, due *string, status, resolution string) (issue.Fields, error) {
 	var d dates
-	f := project.IssueFields{
-		Title: title, Description: description, Kind: project.IssueKind(kind), ResponsibleDepartment: dept,
-		Status: project.IssueStatus(status), Resolution: resolution,
+	f := issue.Fields{
+		Title: title, Description: description, Kind: issue.Kind(kind), ResponsibleDepartment: dept,
+		Status: issue.Status(status), Resolution: resolution,
 	}
 	if due != nil && *due != "" {
 		if t := d.parse("due_on", due); t != nil {
@@ -363,7 +363,7 @@ func (h *handlers) openIssue(c *gin.Context) {
 		if err != nil {
 			return created{}, err
 		}
-		is, err := h.projects.OpenIssue(ctx, p, id, f)
+		is, err := h.issues.Open(ctx, p, id, f)
 		if err != nil {
 			return created{}, err
 		}
@@ -391,7 +391,7 @@ func (h *handlers) getIssue(c *gin.Context) {
 	if !found {
 		return
 	}
-	is, err := h.projects.GetIssue(c.Request.Context(), p, c.Param("id"))
+	is, err := h.issues.Get(c.Request.Context(), p, c.Param("id"))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -431,7 +431,7 @@ func (h *handlers) listIssues(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	page, err := h.projects.ListIssues(c.Request.Context(), p, q)
+	page, err := h.issues.List(c.Request.Context(), p, q)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -518,7 +518,7 @@ func (h *handlers) patchIssue(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	is, err := h.projects.UpdateIssue(c.Request.Context(), p, c.Param("id"), version, func(cur project.IssueFields) (project.IssueFields, error) {
+	is, err := h.issues.Update(c.Request.Context(), p, c.Param("id"), version, func(cur issue.Fields) (issue.Fields, error) {
 		due := cur.DueOn.Format(time.DateOnly)
 		doc, _ := json.Marshal(api.IssuePatch{
 			Title: &cur.Title, Description: &cur.Description, Kind: (*string)(&cur.Kind), ResponsibleDepartment: &cur.ResponsibleDepartment,

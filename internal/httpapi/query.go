@@ -13,6 +13,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -229,13 +230,13 @@ func boolParam(c *project.Check, field, s string) bool {
 var issueParams = []string{"status", "kind", "department", "project_id", "overdue", "limit", "cursor", "count"}
 
 // parseIssueQuery reads the parameters of GET /issues.
-func parseIssueQuery(v url.Values, today time.Time) (project.IssueQuery, error) {
+func parseIssueQuery(v url.Values, today time.Time) (issue.Query, error) {
 	var c project.Check
-	q := project.IssueQuery{Limit: project.DefaultLimit, Today: today}
+	q := issue.Query{Limit: project.DefaultLimit, Today: today}
 	checkParams(&c, v, issueParams)
 	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
-	q.Statuses = enumList[project.IssueStatus](&c, "status", get("status"), project.IssueStatuses)
-	q.Kinds = enumList[project.IssueKind](&c, "kind", get("kind"), project.IssueKinds)
+	q.Statuses = enumList[issue.Status](&c, "status", get("status"), issue.Statuses)
+	q.Kinds = enumList[issue.Kind](&c, "kind", get("kind"), issue.Kinds)
 	q.Departments = departmentList(&c, get("department"))
 	if id := get("project_id"); id != "" {
 		if len(id) != 36 || strings.Count(id, "-") != 4 {
@@ -252,7 +253,7 @@ func parseIssueQuery(v url.Values, today time.Time) (project.IssueQuery, error) 
 		q.Limit = int(*n)
 	}
 	if s := get("cursor"); s != "" && c.Err() == nil {
-		cur, ok := decodeCursor(s, project.IssueSort)
+		cur, ok := decodeCursor(s, issue.Sort)
 		if !ok {
 			c.Add("cursor", "invalid_value", "")
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/investment"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -30,6 +31,7 @@ type Deps struct {
 	DB          *database.DB
 	Projects    *project.Service
 	Investment  *investment.Service
+	Issues      *issue.Service
 	Auth        *auth.Service
 	Tokens      *auth.Tokens
 	Keys        *auth.KeySet
@@ -44,6 +46,7 @@ type handlers struct {
 	db         *database.DB
 	projects   *project.Service
 	investment *investment.Service
+	issues     *issue.Service
 	auth       *auth.Service
 	tokens     *auth.Tokens
 	keys       *auth.KeySet
@@ -91,7 +94,7 @@ func newHandlers(d Deps) *handlers {
 		d.Now = time.Now
 	}
 	h := &handlers{
-		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
+		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, issues: d.Issues, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
 		idem: d.Idempotency, audit: d.Audit, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
 	}
 	return h

@@ -43,8 +43,8 @@ func readScope(p identity.Principal) Scope {
 	return s
 }
 
-// admits reports whether the scope holds the projects of department d.
-func (s Scope) admits(d string) bool { return s.All || s.Department != "" && s.Department == d }
+// Admits reports whether the scope holds the projects of department d.
+func (s Scope) Admits(d string) bool { return s.All || s.Department != "" && s.Department == d }
 
 // Store keeps projects and departments. Implementations translate their
 // driver errors into apperr kinds: NotFound for a missing or out-of-scope
@@ -84,17 +84,6 @@ type Store interface {
 	// Facts reads what a project's health is computed from besides its own
 	// fields: its plans, reported months (every year) and blockers.
 	Facts(ctx context.Context, id string) (health.Facts, error)
-
-	// CreateIssue inserts a blocker; an unknown responsible department is
-	// Invalid. GetIssue finds one in scope: of a project in scope, or one
-	// the scope's department is responsible for. UpdateIssue saves one if
-	// its version is still version (Conflict otherwise).
-	CreateIssue(ctx context.Context, i Issue) error
-	GetIssue(ctx context.Context, s Scope, id string) (Issue, error)
-	UpdateIssue(ctx context.Context, i Issue, version int) error
-	ListIssues(ctx context.Context, s Scope, q IssueQuery) (IssuePage, error)
-	// ProjectIssues lists every blocker of a project.
-	ProjectIssues(ctx context.Context, id string) ([]Issue, error)
 
 	StatsStore
 

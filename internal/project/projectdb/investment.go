@@ -102,7 +102,9 @@ func (s *Store) Facts(ctx context.Context, id string) (health.Facts, error) {
 	if err != nil {
 		return health.Facts{}, err
 	}
-	issues, err := s.ProjectIssues(ctx, id)
+	q, done := s.db.Conn(ctx)
+	issues, err := projectIssues(q, id)
+	done()
 	if err != nil {
 		return health.Facts{}, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/investment"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -124,6 +125,7 @@ func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
 		now := func() time.Time { return time.Date(2021, 6, 15, 2, 0, 0, 0, time.UTC) }
 		svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), now), now, uuid.NewString)
 		money := investment.NewService(projectdb.New(db), svc, audit.NewService(auditdb.New(db), now), now)
+		blockers := issue.NewService(projectdb.NewIssues(db), svc, audit.NewService(auditdb.New(db), now), now, uuid.NewString)
 		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 		industry := identity.Principal{Subject: uuid.NewString(), Name: "industry", Role: identity.RoleDeptEditor, Department: "industry"}
 		p, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
@@ -132,7 +134,7 @@ func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
 		_, err = svc.Get(ctx, industry, p.ID)
 		require.Equal(t, apperr.NotFound, apperr.KindOf(err), "another department's project")
 
-		is, err := svc.OpenIssue(ctx, bureau, p.ID, project.IssueFields{
+		is, err := blockers.Open(ctx, bureau, p.ID, issue.Fields{
 			Title: "配套部件供应", Kind: "construction", ResponsibleDepartment: "industry", DueOn: day0("2021-07-01"),
 		})
 		require.NoError(t, err)
@@ -152,16 +154,16 @@ func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, page.Items, "lists hold the department's own register")
 
-		_, err = svc.UpdateIssue(ctx, industry, is.ID, is.Version, func(f project.IssueFields) (project.IssueFields, error) {
-			f.Status, f.Resolution = project.IssueResolved, "供应商已落实"
+		_, err = blockers.Update(ctx, industry, is.ID, is.Version, func(f issue.Fields) (issue.Fields, error) {
+			f.Status, f.Resolution = issue.Resolved, "供应商已落实"
 			return f, nil
 		})
 		require.NoError(t, err)
 		_, err = svc.Get(ctx, industry, p.ID)
 		assert.Equal(t, apperr.NotFound, apperr.KindOf(err), "a resolved blocker opens nothing")
-		seen, err := svc.GetIssue(ctx, industry, is.ID)
+		seen, err := blockers.Get(ctx, industry, is.ID)
 		require.NoError(t, err, "the responsible department still sees its blocker")
-		assert.Equal(t, project.IssueResolved, seen.Status)
+		assert.Equal(t, issue.Resolved, seen.Status)
 	})
 }
 
