@@ -8,6 +8,7 @@ import (
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 func toClientResponse(cl auth.Client, secret string) api.Client {
@@ -40,21 +41,17 @@ func writeClient(c *gin.Context, status int, cl auth.Client, secret string) {
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Router			/api/v1/clients [get]
-func (h *handlers) listClients(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) listClients(c *gin.Context, p identity.Principal) error {
 	cs, err := h.auth.ListClients(c.Request.Context(), p)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	out := api.ClientList{Items: make([]api.Client, len(cs))}
 	for i, cl := range cs {
 		out.Items[i] = toClientResponse(cl, "")
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }
 
 // createClient registers a department system.
@@ -76,16 +73,12 @@ func (h *handlers) listClients(c *gin.Context) {
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
 //	@Router			/api/v1/clients [post]
-func (h *handlers) createClient(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) createClient(c *gin.Context, p identity.Principal) error {
 	c.Header("Cache-Control", "no-store")
 	// The secret is stored only as a hash (docs/api.md, "Sign-in"), in the idempotency
 	// record too: a replay answers the client without it, and whoever lost
 	// the first answer rotates the secret.
-	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
+	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.ClientCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err
@@ -120,26 +113,21 @@ func (h *handlers) createClient(c *gin.Context) {
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/clients/{id} [patch]
-func (h *handlers) patchClient(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) patchClient(c *gin.Context, p identity.Principal) error {
 	version, err := ifMatch(c)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var in api.ClientPatch
-	if !h.bind(c, &in) {
-		return
+	if err := h.decodeBody(c, &in); err != nil {
+		return err
 	}
 	cl, _, err := h.auth.UpdateClient(c.Request.Context(), p, c.Param("id"), version, auth.ClientChange{Disabled: in.Disabled, Scopes: in.Scopes})
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	writeClient(c, http.StatusOK, cl, "")
+	return nil
 }
 
 // rotateClientSecret gives a client a new secret.
@@ -156,15 +144,11 @@ func (h *handlers) patchClient(c *gin.Context) {
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
 //	@Router			/api/v1/clients/{id}/rotate-secret [post]
-func (h *handlers) rotateClientSecret(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) rotateClientSecret(c *gin.Context, p identity.Principal) error {
 	cl, secret, err := h.auth.UpdateClient(c.Request.Context(), p, c.Param("id"), 0, auth.ClientChange{RotateSecret: true})
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	writeClient(c, http.StatusOK, cl, secret)
+	return nil
 }

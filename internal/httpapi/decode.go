@@ -37,6 +37,15 @@ func readBody(c *gin.Context, limit int64, mergePatch bool) ([]byte, error) {
 	return b, err
 }
 
+// decodeBody reads a JSON body into dst (decodeStrict).
+func (h *handlers) decodeBody(c *gin.Context, dst any) error {
+	body, err := readBody(c, h.cfg.BodyLimit, false)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, dst)
+}
+
 var errNotObject = apperr.New(apperr.MalformedJSON, "请求体须为 JSON 对象", "the request body must be a JSON object")
 
 // decodeStrict decodes one JSON object into dst, rejecting unknown fields,

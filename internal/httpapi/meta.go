@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -18,17 +19,16 @@ var roleLabels = []project.Label{
 	{Value: "dept_viewer", ZH: "部门查看", EN: "Department viewer"},
 }
 
-func (h *handlers) departmentList(c *gin.Context) ([]api.Department, bool) {
+func (h *handlers) departmentList(c *gin.Context) ([]api.Department, error) {
 	ds, err := h.projects.Departments(c.Request.Context())
 	if err != nil {
-		h.fail(c, err)
-		return nil, false
+		return nil, err
 	}
 	out := make([]api.Department, len(ds))
 	for i, d := range ds {
 		out[i] = toDepartmentResponse(d)
 	}
-	return out, true
+	return out, nil
 }
 
 // meta lists every enumeration with its labels.
@@ -42,10 +42,10 @@ func (h *handlers) departmentList(c *gin.Context) ([]api.Department, bool) {
 //	@Success		200	{object}	api.Meta
 //	@Failure		401	{object}	api.Problem
 //	@Router			/api/v1/meta [get]
-func (h *handlers) meta(c *gin.Context) {
-	ds, found := h.departmentList(c)
-	if !found {
-		return
+func (h *handlers) meta(c *gin.Context, _ identity.Principal) error {
+	ds, err := h.departmentList(c)
+	if err != nil {
+		return err
 	}
 	ok(c, http.StatusOK, api.Meta{
 		Stages: toLabels(project.Stages), Categories: toLabels(project.Categories),
@@ -55,6 +55,7 @@ func (h *handlers) meta(c *gin.Context) {
 		IssueKinds: toLabels(project.IssueKinds), IssueStatuses: toLabels(project.IssueStatuses),
 		Roles: toLabels(roleLabels), Departments: ds,
 	})
+	return nil
 }
 
 // listDepartments lists the county's departments.
@@ -68,12 +69,13 @@ func (h *handlers) meta(c *gin.Context) {
 //	@Success		200	{object}	api.DepartmentList
 //	@Failure		401	{object}	api.Problem
 //	@Router			/api/v1/departments [get]
-func (h *handlers) listDepartments(c *gin.Context) {
-	ds, found := h.departmentList(c)
-	if !found {
-		return
+func (h *handlers) listDepartments(c *gin.Context, _ identity.Principal) error {
+	ds, err := h.departmentList(c)
+	if err != nil {
+		return err
 	}
 	ok(c, http.StatusOK, api.DepartmentList{Items: ds})
+	return nil
 }
 
 func toDepartmentResponse(d project.Department) api.Department {
@@ -100,12 +102,8 @@ func toDepartmentResponse(d project.Department) api.Department {
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
 //	@Router			/api/v1/departments [post]
-func (h *handlers) createDepartment(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
-	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
+func (h *handlers) createDepartment(c *gin.Context, p identity.Principal) error {
+	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.DepartmentCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err
@@ -139,26 +137,21 @@ func (h *handlers) createDepartment(c *gin.Context) {
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/departments/{code} [patch]
-func (h *handlers) patchDepartment(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) patchDepartment(c *gin.Context, p identity.Principal) error {
 	version, err := ifMatch(c)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var in api.DepartmentPatch
-	if !h.bind(c, &in) {
-		return
+	if err := h.decodeBody(c, &in); err != nil {
+		return err
 	}
 	d, err := h.projects.UpdateDepartment(c.Request.Context(), p, c.Param("code"), version,
 		project.DepartmentChange{Name: in.Name, NameEN: in.NameEN})
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", etag(d.Version))
 	ok(c, http.StatusOK, toDepartmentResponse(d))
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -86,36 +87,28 @@ func toProgressResponse(p project.Progress) api.ProgressMonth {
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/plans/{year} [put]
-func (h *handlers) putPlan(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) putPlan(c *gin.Context, p identity.Principal) error {
 	year, err := strconv.Atoi(c.Param("year"))
 	if err != nil {
-		h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "year", Code: "invalid_format", Param: "YYYY"}}))
-		return
+		return apperr.Fields([]apperr.FieldError{{Field: "year", Code: "invalid_format", Param: "YYYY"}})
 	}
 	body, err := readBody(c, h.cfg.BodyLimit, false)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var in api.PlanWrite
 	if err := decodeStrict(body, &in); err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	if in.PlannedInvestmentYuan == nil {
-		h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "planned_investment_yuan", Code: "required"}}))
-		return
+		return apperr.Fields([]apperr.FieldError{{Field: "planned_investment_yuan", Code: "required"}})
 	}
 	pl, created, err := h.projects.PutPlan(c.Request.Context(), p, c.Param("id"), year, *in.PlannedInvestmentYuan, optionalIfMatch(c))
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	putAnswer(c, created, pl.Version, toPlanResponse(pl))
+	return nil
 }
 
 // listPlans returns a project's plans.
@@ -132,21 +125,17 @@ func (h *handlers) putPlan(c *gin.Context) {
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/plans [get]
-func (h *handlers) listPlans(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) listPlans(c *gin.Context, p identity.Principal) error {
 	plans, err := h.projects.Plans(c.Request.Context(), p, c.Param("id"))
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	out := api.PlanList{Items: make([]api.Plan, len(plans))}
 	for i, pl := range plans {
 		out.Items[i] = toPlanResponse(pl)
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }
 
 // putProgress reports the investment completed in a month.
@@ -173,36 +162,28 @@ func (h *handlers) listPlans(c *gin.Context) {
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/progress/{period} [put]
-func (h *handlers) putProgress(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) putProgress(c *gin.Context, p identity.Principal) error {
 	period, err := project.ParsePeriod(c.Param("period"))
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	body, err := readBody(c, h.cfg.BodyLimit, false)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var in api.ProgressWrite
 	if err := decodeStrict(body, &in); err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	if in.CompletedYuan == nil {
-		h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "completed_yuan", Code: "required"}}))
-		return
+		return apperr.Fields([]apperr.FieldError{{Field: "completed_yuan", Code: "required"}})
 	}
 	pr, created, err := h.projects.PutProgress(c.Request.Context(), p, c.Param("id"), period, *in.CompletedYuan, in.Note, optionalIfMatch(c))
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	putAnswer(c, created, pr.Version, toProgressResponse(pr))
+	return nil
 }
 
 // getProgress returns a project's investment in a year.
@@ -221,11 +202,7 @@ func (h *handlers) putProgress(c *gin.Context) {
 //	@Failure		403		{object}	api.Problem
 //	@Failure		404		{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/progress [get]
-func (h *handlers) getProgress(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) getProgress(c *gin.Context, p identity.Principal) error {
 	year := project.Today(h.now()).Year()
 	err := onlyParams(c, "year")
 	if s := c.Query("year"); err == nil && s != "" {
@@ -234,13 +211,11 @@ func (h *handlers) getProgress(c *gin.Context) {
 		}
 	}
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	yp, err := h.projects.Investment(c.Request.Context(), p, c.Param("id"), year)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	out := api.YearProgress{ProjectID: c.Param("id"), Year: yp.Year, CompletedYuan: yp.CompletedYuan, Months: make([]api.ProgressMonth, len(yp.Months))}
 	if yp.Plan != nil {
@@ -250,6 +225,7 @@ func (h *handlers) getProgress(c *gin.Context) {
 		out.Months[i] = toProgressResponse(m)
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }
 
 // getHealth computes a project's health for a day.
@@ -268,11 +244,7 @@ func (h *handlers) getProgress(c *gin.Context) {
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/health [get]
-func (h *handlers) getHealth(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) getHealth(c *gin.Context, p identity.Principal) error {
 	var on time.Time
 	err := onlyParams(c, "on")
 	if s := c.Query("on"); err == nil && s != "" {
@@ -283,15 +255,14 @@ func (h *handlers) getHealth(c *gin.Context) {
 		err = apperr.Fields(d.errs)
 	}
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	hs, err := h.projects.Health(c.Request.Context(), p, c.Param("id"), on)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ok(c, http.StatusOK, api.ProjectHealth{On: hs.On.Format(time.DateOnly), Health: string(hs.Health), HealthReasons: toReasons(hs.Reasons)})
+	return nil
 }
 
 func (h *handlers) toIssueResponse(i project.Issue) api.Issue {
@@ -346,13 +317,9 @@ func issueFields(title, description, kind, dept string, due *string, status, res
 //	@Failure		415				{object}	api.Problem
 //	@Failure		422				{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/issues [post]
-func (h *handlers) openIssue(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) openIssue(c *gin.Context, p identity.Principal) error {
 	id := c.Param("id")
-	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
+	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.IssueCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err
@@ -384,18 +351,14 @@ func (h *handlers) openIssue(c *gin.Context) {
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
 //	@Router			/api/v1/issues/{id} [get]
-func (h *handlers) getIssue(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) getIssue(c *gin.Context, p identity.Principal) error {
 	is, err := h.projects.GetIssue(c.Request.Context(), p, c.Param("id"))
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", etag(is.Version))
 	ok(c, http.StatusOK, h.toIssueResponse(is))
+	return nil
 }
 
 // listIssues lists blockers.
@@ -419,20 +382,14 @@ func (h *handlers) getIssue(c *gin.Context) {
 //	@Failure		401			{object}	api.Problem
 //	@Failure		403			{object}	api.Problem
 //	@Router			/api/v1/issues [get]
-func (h *handlers) listIssues(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) listIssues(c *gin.Context, p identity.Principal) error {
 	q, err := project.ParseIssueQuery(c.Request.URL.Query(), project.Today(h.now()))
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	page, err := h.projects.ListIssues(c.Request.Context(), p, q)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	out := api.IssueList{Items: make([]api.Issue, len(page.Items)), Total: page.Total}
 	for i, is := range page.Items {
@@ -443,6 +400,7 @@ func (h *handlers) listIssues(c *gin.Context) {
 		out.NextCursor = &s
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }
 
 // issueWritable are the members a blocker's merge patch may name, and
@@ -482,25 +440,18 @@ var (
 //	@Failure		422			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/issues/{id} [patch]
-func (h *handlers) patchIssue(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) patchIssue(c *gin.Context, p identity.Principal) error {
 	version, err := ifMatch(c)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	body, err := readBody(c, h.cfg.BodyLimit, true)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var patch map[string]json.RawMessage
 	if err := decodeStrict(body, &patch); err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var fs []apperr.FieldError
 	for k := range patch {
@@ -508,13 +459,11 @@ func (h *handlers) patchIssue(c *gin.Context) {
 		case issueReadOnly[k]:
 			fs = append(fs, apperr.FieldError{Field: k, Code: "read_only"})
 		case !issueWritable[k]:
-			h.fail(c, &apperr.Error{Kind: apperr.UnknownField, Fields: []apperr.FieldError{{Field: k, Code: "unknown_field"}}})
-			return
+			return &apperr.Error{Kind: apperr.UnknownField, Fields: []apperr.FieldError{{Field: k, Code: "unknown_field"}}}
 		}
 	}
 	if err := apperr.Fields(fs); err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	is, err := h.projects.UpdateIssue(c.Request.Context(), p, c.Param("id"), version, func(cur project.IssueFields) (project.IssueFields, error) {
 		due := cur.DueOn.Format(time.DateOnly)
@@ -539,9 +488,9 @@ func (h *handlers) patchIssue(c *gin.Context) {
 		return issueFields(str(w.Title), str(w.Description), str(w.Kind), str(w.ResponsibleDepartment), w.DueOn, str(w.Status), str(w.Resolution))
 	})
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", etag(is.Version))
 	ok(c, http.StatusOK, h.toIssueResponse(is))
+	return nil
 }

@@ -33,21 +33,17 @@ func writeUser(c *gin.Context, status int, u auth.User) {
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Router			/api/v1/users [get]
-func (h *handlers) listUsers(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) listUsers(c *gin.Context, p identity.Principal) error {
 	us, err := h.auth.ListUsers(c.Request.Context(), p)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	out := api.UserList{Items: make([]api.User, len(us))}
 	for i, u := range us {
 		out.Items[i] = toUserResponse(u)
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }
 
 // createUser adds a user.
@@ -70,12 +66,8 @@ func (h *handlers) listUsers(c *gin.Context) {
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
 //	@Router			/api/v1/users [post]
-func (h *handlers) createUser(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
-	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
+func (h *handlers) createUser(c *gin.Context, p identity.Principal) error {
+	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.UserCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err
@@ -110,19 +102,14 @@ func (h *handlers) createUser(c *gin.Context) {
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/users/{id} [patch]
-func (h *handlers) patchUser(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) patchUser(c *gin.Context, p identity.Principal) error {
 	version, err := ifMatch(c)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var in api.UserPatch
-	if !h.bind(c, &in) {
-		return
+	if err := h.decodeBody(c, &in); err != nil {
+		return err
 	}
 	ch := auth.UserChange{Department: in.Department, Disabled: in.Disabled, Password: in.Password}
 	if in.Role != nil {
@@ -131,21 +118,8 @@ func (h *handlers) patchUser(c *gin.Context) {
 	}
 	u, err := h.auth.UpdateUser(c.Request.Context(), p, c.Param("id"), version, ch)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	writeUser(c, http.StatusOK, u)
-}
-
-// bind reads a JSON body into dst, answering the problem itself on failure.
-func (h *handlers) bind(c *gin.Context, dst any) bool {
-	body, err := readBody(c, h.cfg.BodyLimit, false)
-	if err == nil {
-		err = decodeStrict(body, dst)
-	}
-	if err != nil {
-		h.fail(c, err)
-		return false
-	}
-	return true
+	return nil
 }
