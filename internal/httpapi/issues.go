@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -152,18 +151,6 @@ func (h *handlers) listIssues(c *gin.Context, p identity.Principal) error {
 	return nil
 }
 
-// issueWritable are the members a blocker's merge patch may name, and
-// issueReadOnly the others of a blocker.
-var (
-	issueWritable = map[string]bool{
-		"title": true, "description": true, "kind": true, "responsible_department": true, "due_on": true, "status": true, "resolution": true,
-	}
-	issueReadOnly = map[string]bool{
-		"id": true, "project_id": true, "project_department": true, "overdue": true, "created_by": true,
-		"version": true, "created_at": true, "updated_at": true, "resolved_at": true,
-	}
-)
-
 // patchIssue updates a blocker.
 //
 //	@Summary		Update a blocker
@@ -190,51 +177,17 @@ var (
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/issues/{id} [patch]
 func (h *handlers) patchIssue(c *gin.Context, p identity.Principal) error {
-	version, err := ifMatch(c)
+	patch, err := h.readPatch(c, issuePatch)
 	if err != nil {
 		return err
 	}
-	body, err := readBody(c, h.cfg.BodyLimit, true)
-	if err != nil {
-		return err
-	}
-	var patch map[string]json.RawMessage
-	if err := decodeStrict(body, &patch); err != nil {
-		return err
-	}
-	var fs []apperr.FieldError
-	for k := range patch {
-		switch {
-		case issueReadOnly[k]:
-			fs = append(fs, apperr.FieldError{Field: k, Code: "read_only"})
-		case !issueWritable[k]:
-			return &apperr.Error{Kind: apperr.UnknownField, Fields: []apperr.FieldError{{Field: k, Code: "unknown_field"}}}
-		}
-	}
-	if err := apperr.Fields(fs); err != nil {
-		return err
-	}
-	is, err := h.projects.UpdateIssue(c.Request.Context(), p, c.Param("id"), version, func(cur project.IssueFields) (project.IssueFields, error) {
-		due := cur.DueOn.Format(time.DateOnly)
-		doc, _ := json.Marshal(api.IssuePatch{
-			Title: &cur.Title, Description: &cur.Description, Kind: (*string)(&cur.Kind), ResponsibleDepartment: &cur.ResponsibleDepartment,
-			DueOn: &due, Status: (*string)(&cur.Status), Resolution: &cur.Resolution,
-		})
-		merged, err := mergePatch(doc, body)
+	is, err := h.projects.UpdateIssue(c.Request.Context(), p, c.Param("id"), patch.version, func(cur project.IssueFields) (project.IssueFields, error) {
+		w, err := applyPatch(toIssuePatch(cur), patch.body)
 		if err != nil {
 			return cur, err
 		}
-		var w api.IssuePatch
-		if err := decodeStrict(merged, &w); err != nil {
-			return cur, err
-		}
-		str := func(s *string) string {
-			if s == nil {
-				return ""
-			}
-			return *s
-		}
-		return issueFields(str(w.Title), str(w.Description), str(w.Kind), str(w.ResponsibleDepartment), w.DueOn, str(w.Status), str(w.Resolution))
+		return issueFields(deref(w.Title), deref(w.Description), deref(w.Kind), deref(w.ResponsibleDepartment), w.DueOn,
+			deref(w.Status), deref(w.Resolution))
 	})
 	if err != nil {
 		return err
@@ -242,4 +195,21 @@ func (h *handlers) patchIssue(c *gin.Context, p identity.Principal) error {
 	c.Header("ETag", etag(is.Version))
 	ok(c, http.StatusOK, h.toIssueResponse(is))
 	return nil
+}
+
+// toIssuePatch is a blocker's writable fields, every member set.
+func toIssuePatch(f project.IssueFields) api.IssuePatch {
+	due := f.DueOn.Format(time.DateOnly)
+	return api.IssuePatch{
+		Title: &f.Title, Description: &f.Description, Kind: (*string)(&f.Kind), ResponsibleDepartment: &f.ResponsibleDepartment,
+		DueOn: &due, Status: (*string)(&f.Status), Resolution: &f.Resolution,
+	}
+}
+
+// deref is *s, or "" for nil: a member that null cleared.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -142,25 +140,6 @@ func (h *handlers) readProject(c *gin.Context, p identity.Principal) error {
 // place itself. It goes when that benchmark does.
 func (h *handlers) getProject(c *gin.Context) { h.serve(h.readProject)(c) }
 
-// readOnlyFields are fields of a project that no PATCH may name.
-var readOnlyFields = map[string]bool{
-	"id": true, "stage": true, "signed_on": true, "landed_on": true, "started_on": true, "completed_on": true,
-	"production_on": true, "at_capacity_on": true, "health": true, "health_reasons": true, "archived_at": true,
-	"version": true, "created_at": true, "updated_at": true,
-}
-
-// writableFields are the members of api.ProjectWrite.
-var writableFields = func() map[string]bool {
-	b, _ := json.Marshal(api.ProjectWrite{})
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	out := map[string]bool{}
-	for k := range m {
-		out[k] = true
-	}
-	return out
-}()
-
 // patchProject changes a project's writable fields.
 //
 //	@Summary		Update a project
@@ -186,38 +165,13 @@ var writableFields = func() map[string]bool {
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/projects/{id} [patch]
 func (h *handlers) patchProject(c *gin.Context, p identity.Principal) error {
-	version, err := ifMatch(c)
+	patch, err := h.readPatch(c, projectPatch)
 	if err != nil {
 		return err
 	}
-	body, err := readBody(c, h.cfg.BodyLimit, true)
-	if err != nil {
-		return err
-	}
-	var patch map[string]json.RawMessage
-	if err := decodeStrict(body, &patch); err != nil {
-		return err
-	}
-	var fs []apperr.FieldError
-	for k := range patch {
-		switch {
-		case readOnlyFields[k]:
-			fs = append(fs, apperr.FieldError{Field: k, Code: "read_only"})
-		case !writableFields[k]:
-			return &apperr.Error{Kind: apperr.UnknownField, Fields: []apperr.FieldError{{Field: k, Code: "unknown_field"}}}
-		}
-	}
-	if err := apperr.Fields(fs); err != nil {
-		return err
-	}
-	pr, err := h.projects.Update(c.Request.Context(), p, c.Param("id"), version, func(cur project.Fields) (project.Fields, error) {
-		doc, _ := json.Marshal(toProjectWrite(cur))
-		merged, err := mergePatch(doc, body)
+	pr, err := h.projects.Update(c.Request.Context(), p, c.Param("id"), patch.version, func(cur project.Fields) (project.Fields, error) {
+		w, err := applyPatch(toProjectWrite(cur), patch.body)
 		if err != nil {
-			return cur, err
-		}
-		var w api.ProjectWrite
-		if err := decodeStrict(merged, &w); err != nil {
 			return cur, err
 		}
 		var d dates
@@ -229,41 +183,6 @@ func (h *handlers) patchProject(c *gin.Context, p identity.Principal) error {
 	}
 	writeProject(c, http.StatusOK, pr)
 	return nil
-}
-
-// mergePatch applies an RFC 7396 merge patch to a JSON document.
-func mergePatch(doc, patch []byte) ([]byte, error) {
-	// Numbers stay as written, so that 1.0e2 reaches the strict decoder as
-	// a fraction of a yuan would, and is refused there.
-	var d, p any
-	if err := json.Unmarshal(doc, &d); err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(patch))
-	dec.UseNumber()
-	if err := dec.Decode(&p); err != nil {
-		return nil, jsonError(err)
-	}
-	return json.Marshal(merge(d, p))
-}
-
-func merge(target, patch any) any {
-	pm, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	tm, ok := target.(map[string]any)
-	if !ok {
-		tm = map[string]any{}
-	}
-	for k, v := range pm {
-		if v == nil {
-			delete(tm, k)
-		} else {
-			tm[k] = merge(tm[k], v)
-		}
-	}
-	return tm
 }
 
 // archiveProject takes a project out of the register's lists and statistics.
