@@ -95,15 +95,15 @@ func (h *handlers) createClient(c *gin.Context, p identity.Principal) error {
 // patchClient changes a client.
 //
 //	@Summary		Update a client
-//	@Description	Disables or enables a client or changes its scopes (admin). A disabled client's tokens stop working within 30 seconds. If-Match with the ETag is required.
+//	@Description	Disables or enables a client or changes its scopes (admin) with a JSON merge patch (RFC 7396): a member replaces the field and absent members stay; null clears the scopes, and null on disabled is 400 (required). A disabled client's tokens stop working within 30 seconds. If-Match with the ETag is required.
 //	@ID				patchClient
 //	@Tags			admin
 //	@Security		BearerAuth
-//	@Accept			json
+//	@Accept			json,application/merge-patch+json
 //	@Produce		json,application/problem+json
 //	@Param			id			path		string			true	"client ID"	format(uuid)
 //	@Param			If-Match	header		string			true	"ETag of the version being changed"
-//	@Param			patch		body		api.ClientPatch	true	"the changes"
+//	@Param			patch		body		api.ClientPatch	true	"merge patch; every member optional, null clears the scopes"
 //	@Success		200			{object}	api.Client
 //	@Failure		400			{object}	api.Problem
 //	@Failure		401			{object}	api.Problem
@@ -114,15 +114,15 @@ func (h *handlers) createClient(c *gin.Context, p identity.Principal) error {
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/clients/{id} [patch]
 func (h *handlers) patchClient(c *gin.Context, p identity.Principal) error {
-	version, err := ifMatch(c)
+	patch, err := h.readPatch(c, clientPatch)
 	if err != nil {
 		return err
 	}
 	var in api.ClientPatch
-	if err := h.decodeBody(c, &in); err != nil {
+	if err := patch.decode(&in); err != nil {
 		return err
 	}
-	cl, _, err := h.auth.UpdateClient(c.Request.Context(), p, c.Param("id"), version, auth.ClientChange{Disabled: in.Disabled, Scopes: in.Scopes})
+	cl, _, err := h.auth.UpdateClient(c.Request.Context(), p, c.Param("id"), patch.version, auth.ClientChange{Disabled: in.Disabled, Scopes: in.Scopes})
 	if err != nil {
 		return err
 	}

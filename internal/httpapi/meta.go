@@ -119,15 +119,15 @@ func (h *handlers) createDepartment(c *gin.Context, p identity.Principal) error 
 // patchDepartment renames a department.
 //
 //	@Summary		Update a department
-//	@Description	Changes a department's names (admin); its code stays. If-Match with the ETag is required.
+//	@Description	Changes a department's names (admin) with a JSON merge patch (RFC 7396): a member replaces the name and absent members stay; null clears name_en, and null on name is 400 (required). The code never changes. If-Match with the ETag is required.
 //	@ID				patchDepartment
 //	@Tags			admin
 //	@Security		BearerAuth
-//	@Accept			json
+//	@Accept			json,application/merge-patch+json
 //	@Produce		json,application/problem+json
 //	@Param			code		path		string				true	"department code"
 //	@Param			If-Match	header		string				true	"ETag of the version being changed"
-//	@Param			patch		body		api.DepartmentPatch	true	"the changes"
+//	@Param			patch		body		api.DepartmentPatch	true	"merge patch; every member optional, null clears name_en"
 //	@Success		200			{object}	api.Department
 //	@Failure		400			{object}	api.Problem
 //	@Failure		401			{object}	api.Problem
@@ -138,15 +138,15 @@ func (h *handlers) createDepartment(c *gin.Context, p identity.Principal) error 
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/departments/{code} [patch]
 func (h *handlers) patchDepartment(c *gin.Context, p identity.Principal) error {
-	version, err := ifMatch(c)
+	patch, err := h.readPatch(c, departmentPatch)
 	if err != nil {
 		return err
 	}
 	var in api.DepartmentPatch
-	if err := h.decodeBody(c, &in); err != nil {
+	if err := patch.decode(&in); err != nil {
 		return err
 	}
-	d, err := h.projects.UpdateDepartment(c.Request.Context(), p, c.Param("code"), version,
+	d, err := h.projects.UpdateDepartment(c.Request.Context(), p, c.Param("code"), patch.version,
 		project.DepartmentChange{Name: in.Name, NameEN: in.NameEN})
 	if err != nil {
 		return err

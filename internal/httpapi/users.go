@@ -83,15 +83,15 @@ func (h *handlers) createUser(c *gin.Context, p identity.Principal) error {
 // patchUser changes a user.
 //
 //	@Summary		Update a user
-//	@Description	Changes a user's role, department, state or password (admin). A disabled user's access tokens stop working within 30 seconds and its refresh tokens at once. If-Match with the ETag is required.
+//	@Description	Changes a user's role, department, state or password (admin) with a JSON merge patch (RFC 7396): a member replaces the field and absent members stay; null clears department (which a department role must have), and null on role, disabled or password is 400 (required). A disabled user's access tokens stop working within 30 seconds and its refresh tokens at once. If-Match with the ETag is required.
 //	@ID				patchUser
 //	@Tags			admin
 //	@Security		BearerAuth
-//	@Accept			json
+//	@Accept			json,application/merge-patch+json
 //	@Produce		json,application/problem+json
 //	@Param			id			path		string			true	"user ID"	format(uuid)
 //	@Param			If-Match	header		string			true	"ETag of the version being changed"
-//	@Param			patch		body		api.UserPatch	true	"the changes"
+//	@Param			patch		body		api.UserPatch	true	"merge patch; every member optional, null clears department"
 //	@Success		200			{object}	api.User
 //	@Failure		400			{object}	api.Problem
 //	@Failure		401			{object}	api.Problem
@@ -103,12 +103,12 @@ func (h *handlers) createUser(c *gin.Context, p identity.Principal) error {
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/users/{id} [patch]
 func (h *handlers) patchUser(c *gin.Context, p identity.Principal) error {
-	version, err := ifMatch(c)
+	patch, err := h.readPatch(c, userPatch)
 	if err != nil {
 		return err
 	}
 	var in api.UserPatch
-	if err := h.decodeBody(c, &in); err != nil {
+	if err := patch.decode(&in); err != nil {
 		return err
 	}
 	ch := auth.UserChange{Department: in.Department, Disabled: in.Disabled, Password: in.Password}
@@ -116,7 +116,7 @@ func (h *handlers) patchUser(c *gin.Context, p identity.Principal) error {
 		r := identity.Role(*in.Role)
 		ch.Role = &r
 	}
-	u, err := h.auth.UpdateUser(c.Request.Context(), p, c.Param("id"), version, ch)
+	u, err := h.auth.UpdateUser(c.Request.Context(), p, c.Param("id"), patch.version, ch)
 	if err != nil {
 		return err
 	}
