@@ -21,10 +21,13 @@ type UserCreate struct {
 	Department string `json:"department" example:"energy"`
 }
 
-// UserPatch changes a user; absent fields stay.
+// UserPatch is a merge patch of a user (docs/api.md, "PATCH"): every member
+// is optional, null clears department, and role, disabled and password
+// cannot be cleared.
 type UserPatch struct {
-	Role       *string `json:"role,omitempty" enums:"admin,bureau,leader,dept_editor,dept_viewer"`
-	Department *string `json:"department,omitempty"`
+	Role *string `json:"role,omitempty" enums:"admin,bureau,leader,dept_editor,dept_viewer"`
+	// Null clears it; a department role must keep one.
+	Department *string `json:"department,omitempty" extensions:"x-nullable"`
 	Disabled   *bool   `json:"disabled,omitempty"`
 	Password   *string `json:"password,omitempty"`
 }
@@ -57,10 +60,12 @@ type ClientCreate struct {
 	Scopes     []string `json:"scopes" example:"projects:read,projects:write"`
 }
 
-// ClientPatch changes a client; absent fields stay.
+// ClientPatch is a merge patch of a client (docs/api.md, "PATCH"): every
+// member is optional, null clears the scopes and disabled cannot be
+// cleared.
 type ClientPatch struct {
 	Disabled *bool     `json:"disabled,omitempty"`
-	Scopes   *[]string `json:"scopes,omitempty"`
+	Scopes   *[]string `json:"scopes,omitempty" extensions:"x-nullable"`
 }
 
 // ClientList lists clients.

@@ -44,8 +44,10 @@ type DepartmentCreate struct {
 	NameEN string `json:"name_en" example:"Culture and Tourism Bureau"`
 }
 
-// DepartmentPatch renames a department; absent fields stay. The code never changes.
+// DepartmentPatch is a merge patch of a department (docs/api.md, "PATCH"):
+// every member is optional, null clears name_en and name cannot be
+// cleared. The code never changes.
 type DepartmentPatch struct {
 	Name   *string `json:"name,omitempty"`
-	NameEN *string `json:"name_en,omitempty"`
+	NameEN *string `json:"name_en,omitempty" extensions:"x-nullable"`
 }

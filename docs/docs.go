@@ -517,9 +517,10 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Disables or enables a client or changes its scopes (admin). A disabled client's tokens stop working within 30 seconds. If-Match with the ETag is required.",
+                "description": "Disables or enables a client or changes its scopes (admin) with a JSON merge patch (RFC 7396): a member replaces the field and absent members stay; null clears the scopes, and null on disabled is 400 (required). A disabled client's tokens stop working within 30 seconds. If-Match with the ETag is required.",
                 "consumes": [
-                    "application/json"
+                    "application/json",
+                    "application/merge-patch+json"
                 ],
                 "produces": [
                     "application/json",
@@ -547,7 +548,7 @@ const docTemplate = `{
                         "required": true
                     },
                     {
-                        "description": "the changes",
+                        "description": "merge patch; every member optional, null clears the scopes",
                         "name": "patch",
                         "in": "body",
                         "required": true,
@@ -790,9 +791,10 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Changes a department's names (admin); its code stays. If-Match with the ETag is required.",
+                "description": "Changes a department's names (admin) with a JSON merge patch (RFC 7396): a member replaces the name and absent members stay; null clears name_en, and null on name is 400 (required). The code never changes. If-Match with the ETag is required.",
                 "consumes": [
-                    "application/json"
+                    "application/json",
+                    "application/merge-patch+json"
                 ],
                 "produces": [
                     "application/json",
@@ -819,7 +821,7 @@ const docTemplate = `{
                         "required": true
                     },
                     {
-                        "description": "the changes",
+                        "description": "merge patch; every member optional, null clears name_en",
                         "name": "patch",
                         "in": "body",
                         "required": true,
@@ -3124,9 +3126,10 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Changes a user's role, department, state or password (admin). A disabled user's access tokens stop working within 30 seconds and its refresh tokens at once. If-Match with the ETag is required.",
+                "description": "Changes a user's role, department, state or password (admin) with a JSON merge patch (RFC 7396): a member replaces the field and absent members stay; null clears department (which a department role must have), and null on role, disabled or password is 400 (required). A disabled user's access tokens stop working within 30 seconds and its refresh tokens at once. If-Match with the ETag is required.",
                 "consumes": [
-                    "application/json"
+                    "application/json",
+                    "application/merge-patch+json"
                 ],
                 "produces": [
                     "application/json",
@@ -3154,7 +3157,7 @@ const docTemplate = `{
                         "required": true
                     },
                     {
-                        "description": "the changes",
+                        "description": "merge patch; every member optional, null clears department",
                         "name": "patch",
                         "in": "body",
                         "required": true,
@@ -3557,7 +3560,8 @@ const docTemplate = `{
                     "type": "array",
                     "items": {
                         "type": "string"
-                    }
+                    },
+                    "x-nullable": true
                 }
             }
         },
@@ -3618,7 +3622,8 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "name_en": {
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true
                 }
             }
         },
@@ -5407,7 +5412,9 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "department": {
-                    "type": "string"
+                    "description": "Null clears it; a department role must keep one.",
+                    "type": "string",
+                    "x-nullable": true
                 },
                 "disabled": {
                     "type": "boolean"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 func toAuditEntryResponse(e audit.Entry) api.AuditEntry {
@@ -38,20 +39,14 @@ func toAuditEntryResponse(e audit.Entry) api.AuditEntry {
 //	@Failure		401				{object}	api.Problem
 //	@Failure		403				{object}	api.Problem
 //	@Router			/api/v1/audit [get]
-func (h *handlers) listAudit(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) listAudit(c *gin.Context, p identity.Principal) error {
 	q, err := audit.ParseQuery(c.Request.URL.Query())
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	page, err := h.audit.List(c.Request.Context(), p, q)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	out := api.AuditList{Items: make([]api.AuditEntry, len(page.Items))}
 	for i, e := range page.Items {
@@ -62,6 +57,7 @@ func (h *handlers) listAudit(c *gin.Context) {
 		out.NextCursor = &s
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }
 
 // verifyAudit checks the audit trail's hash chain.
@@ -76,15 +72,11 @@ func (h *handlers) listAudit(c *gin.Context) {
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Router			/api/v1/audit/verify [get]
-func (h *handlers) verifyAudit(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) verifyAudit(c *gin.Context, p identity.Principal) error {
 	res, err := h.audit.Verify(c.Request.Context(), p)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ok(c, http.StatusOK, api.AuditVerification{OK: res.OK, Entries: res.Entries, FirstBroken: res.FirstBroken})
+	return nil
 }

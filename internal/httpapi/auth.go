@@ -30,17 +30,17 @@ import (
 //	@Failure		415			{object}	api.Problem
 //	@Failure		429			{object}	api.Problem
 //	@Router			/api/v1/auth/login [post]
-func (h *handlers) login(c *gin.Context) {
+func (h *handlers) login(c *gin.Context) error {
 	var in api.LoginRequest
-	if !h.bind(c, &in) {
-		return
+	if err := h.decodeBody(c, &in); err != nil {
+		return err
 	}
 	tok, _, err := h.auth.Login(c.Request.Context(), in.Username, in.Password, c.ClientIP())
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	writeToken(c, tok, "")
+	return nil
 }
 
 func writeToken(c *gin.Context, tok auth.Token, scope string) {
@@ -49,16 +49,15 @@ func writeToken(c *gin.Context, tok auth.Token, scope string) {
 		ExpiresIn: int(tok.ExpiresIn.Seconds()), RefreshToken: tok.RefreshToken, Scope: scope})
 }
 
-func (h *handlers) refreshBody(c *gin.Context) (string, bool) {
+func (h *handlers) refreshBody(c *gin.Context) (string, error) {
 	var in api.RefreshRequest
-	if !h.bind(c, &in) {
-		return "", false
+	if err := h.decodeBody(c, &in); err != nil {
+		return "", err
 	}
 	if in.RefreshToken == "" {
-		h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "refresh_token", Code: "required"}}))
-		return "", false
+		return "", apperr.Fields([]apperr.FieldError{{Field: "refresh_token", Code: "required"}})
 	}
-	return in.RefreshToken, true
+	return in.RefreshToken, nil
 }
 
 // refresh exchanges a refresh token for a new pair.
@@ -75,17 +74,17 @@ func (h *handlers) refreshBody(c *gin.Context) (string, bool) {
 //	@Failure		401		{object}	api.Problem
 //	@Failure		415		{object}	api.Problem
 //	@Router			/api/v1/auth/refresh [post]
-func (h *handlers) refresh(c *gin.Context) {
-	raw, found := h.refreshBody(c)
-	if !found {
-		return
+func (h *handlers) refresh(c *gin.Context) error {
+	raw, err := h.refreshBody(c)
+	if err != nil {
+		return err
 	}
 	tok, err := h.auth.Refresh(c.Request.Context(), raw)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	writeToken(c, tok, "")
+	return nil
 }
 
 // logout ends a session.
@@ -101,24 +100,28 @@ func (h *handlers) refresh(c *gin.Context) {
 //	@Failure		400	{object}	api.Problem
 //	@Failure		415	{object}	api.Problem
 //	@Router			/api/v1/auth/logout [post]
-func (h *handlers) logout(c *gin.Context) {
-	raw, found := h.refreshBody(c)
-	if !found {
-		return
+func (h *handlers) logout(c *gin.Context) error {
+	raw, err := h.refreshBody(c)
+	if err != nil {
+		return err
 	}
 	if err := h.auth.Logout(c.Request.Context(), raw); err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
-func oauthFail(c *gin.Context, status int, code, desc string) {
+// oauthFail answers an error of the token endpoint in the OAuth format:
+// 401 with a Basic challenge for invalid_client, 400 for the others.
+func oauthFail(c *gin.Context, e *auth.OAuthError) {
+	status := http.StatusBadRequest
 	c.Header("Cache-Control", "no-store")
-	if status == http.StatusUnauthorized {
+	if e.Code == "invalid_client" {
+		status = http.StatusUnauthorized
 		c.Header("WWW-Authenticate", `Basic realm="pipeline"`)
 	}
-	ok(c, status, api.OAuthError{Error: code, ErrorDescription: desc})
+	ok(c, status, api.OAuthError{Error: e.Code, ErrorDescription: e.Description})
 	c.Abort()
 }
 
@@ -138,32 +141,52 @@ func oauthFail(c *gin.Context, status int, code, desc string) {
 //	@Failure		400				{object}	api.OAuthError
 //	@Failure		401				{object}	api.OAuthError
 //	@Router			/api/v1/auth/token [post]
-func (h *handlers) token(c *gin.Context) {
+func (h *handlers) token(c *gin.Context) error {
+	id, secret, scope, err := clientCredentials(c)
+	var tok auth.Token
+	var scopes []string
+	if err == nil {
+		tok, scopes, err = h.auth.ClientCredentials(c.Request.Context(), id, secret, scope)
+	}
+	var oe *auth.OAuthError
+	if errors.As(err, &oe) {
+		oauthFail(c, oe)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	writeToken(c, tok, strings.Join(scopes, " "))
+	return nil
+}
+
+func invalidRequest(desc string) error {
+	return &auth.OAuthError{Code: "invalid_request", Description: desc}
+}
+
+// clientCredentials reads a token request: the client's ID and secret, from
+// HTTP Basic or the form, and the scope asked for.
+func clientCredentials(c *gin.Context) (id, secret, scope string, err error) {
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if mt != "application/x-www-form-urlencoded" {
-		oauthFail(c, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
-		return
+		return "", "", "", invalidRequest("the body must be application/x-www-form-urlencoded")
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
 	if err := c.Request.ParseForm(); err != nil {
-		oauthFail(c, http.StatusBadRequest, "invalid_request", "the form cannot be read")
-		return
+		return "", "", "", invalidRequest("the form cannot be read")
 	}
 	form := c.Request.PostForm
 	for _, k := range []string{"grant_type", "scope", "client_id", "client_secret"} {
 		if len(form[k]) > 1 {
-			oauthFail(c, http.StatusBadRequest, "invalid_request", k+" is repeated")
-			return
+			return "", "", "", invalidRequest(k + " is repeated")
 		}
 	}
 	if !form.Has("grant_type") {
 		// RFC 6749 §5.2: a missing parameter is invalid_request.
-		oauthFail(c, http.StatusBadRequest, "invalid_request", "grant_type is required")
-		return
+		return "", "", "", invalidRequest("grant_type is required")
 	}
 	if gt := form.Get("grant_type"); gt != "client_credentials" {
-		oauthFail(c, http.StatusBadRequest, "unsupported_grant_type", "only client_credentials is supported")
-		return
+		return "", "", "", &auth.OAuthError{Code: "unsupported_grant_type", Description: "only client_credentials is supported"}
 	}
 	id, secret, basic := c.Request.BasicAuth()
 	if basic {
@@ -171,30 +194,15 @@ func (h *handlers) token(c *gin.Context) {
 		id, _ = url.QueryUnescape(id)
 		secret, _ = url.QueryUnescape(secret)
 		if form.Has("client_secret") {
-			oauthFail(c, http.StatusBadRequest, "invalid_request", "use one client authentication method")
-			return
+			return "", "", "", invalidRequest("use one client authentication method")
 		}
 	} else {
 		id, secret = form.Get("client_id"), form.Get("client_secret")
 	}
 	if id == "" || secret == "" {
-		oauthFail(c, http.StatusUnauthorized, "invalid_client", "client authentication is required")
-		return
+		return "", "", "", &auth.OAuthError{Code: "invalid_client", Description: "client authentication is required"}
 	}
-	tok, scopes, err := h.auth.ClientCredentials(c.Request.Context(), id, secret, form.Get("scope"))
-	var oe *auth.OAuthError
-	switch {
-	case errors.As(err, &oe) && oe.Code == "invalid_client":
-		oauthFail(c, http.StatusUnauthorized, oe.Code, oe.Description)
-		return
-	case errors.As(err, &oe):
-		oauthFail(c, http.StatusBadRequest, oe.Code, oe.Description)
-		return
-	case err != nil:
-		h.fail(c, err)
-		return
-	}
-	writeToken(c, tok, strings.Join(scopes, " "))
+	return id, secret, form.Get("scope"), nil
 }
 
 // jwks publishes the keys that verify access tokens.
@@ -206,7 +214,7 @@ func (h *handlers) token(c *gin.Context) {
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.JWKS
 //	@Router			/.well-known/jwks.json [get]
-func (h *handlers) jwks(c *gin.Context) {
+func (h *handlers) jwks(c *gin.Context) error {
 	keys := h.keys.JWKS()
 	out := api.JWKS{Keys: make([]api.JWK, len(keys))}
 	for i, k := range keys {
@@ -214,4 +222,5 @@ func (h *handlers) jwks(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "public, max-age=300")
 	ok(c, http.StatusOK, out)
+	return nil
 }

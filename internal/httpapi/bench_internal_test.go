@@ -147,6 +147,6 @@ func authPair(h *handlers, p identity.Principal) (authenticated, unauthenticated
 	withoutAuth.Use(requestIDMiddleware, h.accessLog, h.metrics, h.recoverer)
 	withoutAuth.GET("/api/v1/projects/:id", func(c *gin.Context) {
 		c.Request = c.Request.WithContext(identity.WithPrincipal(c.Request.Context(), p))
-	}, h.getProject)
+	}, h.serve(h.readProject))
 	return withAuth, withoutAuth, nil
 }

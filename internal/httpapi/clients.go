@@ -8,6 +8,7 @@ import (
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 func toClientResponse(cl auth.Client, secret string) api.Client {
@@ -40,21 +41,17 @@ func writeClient(c *gin.Context, status int, cl auth.Client, secret string) {
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Router			/api/v1/clients [get]
-func (h *handlers) listClients(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) listClients(c *gin.Context, p identity.Principal) error {
 	cs, err := h.auth.ListClients(c.Request.Context(), p)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	out := api.ClientList{Items: make([]api.Client, len(cs))}
 	for i, cl := range cs {
 		out.Items[i] = toClientResponse(cl, "")
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }
 
 // createClient registers a department system.
@@ -76,16 +73,12 @@ func (h *handlers) listClients(c *gin.Context) {
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
 //	@Router			/api/v1/clients [post]
-func (h *handlers) createClient(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) createClient(c *gin.Context, p identity.Principal) error {
 	c.Header("Cache-Control", "no-store")
 	// The secret is stored only as a hash (docs/api.md, "Sign-in"), in the idempotency
 	// record too: a replay answers the client without it, and whoever lost
 	// the first answer rotates the secret.
-	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
+	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.ClientCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err
@@ -102,15 +95,15 @@ func (h *handlers) createClient(c *gin.Context) {
 // patchClient changes a client.
 //
 //	@Summary		Update a client
-//	@Description	Disables or enables a client or changes its scopes (admin). A disabled client's tokens stop working within 30 seconds. If-Match with the ETag is required.
+//	@Description	Disables or enables a client or changes its scopes (admin) with a JSON merge patch (RFC 7396): a member replaces the field and absent members stay; null clears the scopes, and null on disabled is 400 (required). A disabled client's tokens stop working within 30 seconds. If-Match with the ETag is required.
 //	@ID				patchClient
 //	@Tags			admin
 //	@Security		BearerAuth
-//	@Accept			json
+//	@Accept			json,application/merge-patch+json
 //	@Produce		json,application/problem+json
 //	@Param			id			path		string			true	"client ID"	format(uuid)
 //	@Param			If-Match	header		string			true	"ETag of the version being changed"
-//	@Param			patch		body		api.ClientPatch	true	"the changes"
+//	@Param			patch		body		api.ClientPatch	true	"merge patch; every member optional, null clears the scopes"
 //	@Success		200			{object}	api.Client
 //	@Failure		400			{object}	api.Problem
 //	@Failure		401			{object}	api.Problem
@@ -120,26 +113,21 @@ func (h *handlers) createClient(c *gin.Context) {
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/clients/{id} [patch]
-func (h *handlers) patchClient(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
-	version, err := ifMatch(c)
+func (h *handlers) patchClient(c *gin.Context, p identity.Principal) error {
+	patch, err := h.readPatch(c, clientPatch)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var in api.ClientPatch
-	if !h.bind(c, &in) {
-		return
+	if err := patch.decode(&in); err != nil {
+		return err
 	}
-	cl, _, err := h.auth.UpdateClient(c.Request.Context(), p, c.Param("id"), version, auth.ClientChange{Disabled: in.Disabled, Scopes: in.Scopes})
+	cl, _, err := h.auth.UpdateClient(c.Request.Context(), p, c.Param("id"), patch.version, auth.ClientChange{Disabled: in.Disabled, Scopes: in.Scopes})
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	writeClient(c, http.StatusOK, cl, "")
+	return nil
 }
 
 // rotateClientSecret gives a client a new secret.
@@ -156,15 +144,11 @@ func (h *handlers) patchClient(c *gin.Context) {
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
 //	@Router			/api/v1/clients/{id}/rotate-secret [post]
-func (h *handlers) rotateClientSecret(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) rotateClientSecret(c *gin.Context, p identity.Principal) error {
 	cl, secret, err := h.auth.UpdateClient(c.Request.Context(), p, c.Param("id"), 0, auth.ClientChange{RotateSecret: true})
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	writeClient(c, http.StatusOK, cl, secret)
+	return nil
 }

@@ -75,7 +75,7 @@ var errNoDashboardFile = apperr.New(apperr.NotFound, "看板没有这个文件",
 // dashboard serves the leadership dashboard's files under /dashboard/. The
 // files are revalidated on every load (no-cache with an ETag), so that a
 // new release reaches the meeting-room screen at its next reload.
-func (h *handlers) dashboard(c *gin.Context) {
+func (h *handlers) dashboard(c *gin.Context) error {
 	name := c.Param("file")
 	if name == "" {
 		// /dashboard: a relative reference (which http.Redirect would make
@@ -87,15 +87,14 @@ func (h *handlers) dashboard(c *gin.Context) {
 		}
 		c.Header("Location", target)
 		c.Status(http.StatusMovedPermanently)
-		return
+		return nil
 	}
 	if name == "/" {
 		name = "/index.html"
 	}
 	f, found := dashboardIndex[name]
 	if !found {
-		h.fail(c, errNoDashboardFile)
-		return
+		return errNoDashboardFile
 	}
 	hd := c.Writer.Header()
 	hd.Set("Content-Security-Policy", dashboardCSP)
@@ -106,9 +105,10 @@ func (h *handlers) dashboard(c *gin.Context) {
 	hd.Set("ETag", f.etag)
 	if match := c.GetHeader("If-None-Match"); match != "" && dashboardNotModified(match, f.etag) {
 		c.Status(http.StatusNotModified)
-		return
+		return nil
 	}
 	c.Data(http.StatusOK, f.contentType, f.body)
+	return nil
 }
 
 // dashboardNotModified reports whether an If-None-Match value names tag (weak

@@ -37,6 +37,31 @@ func readBody(c *gin.Context, limit int64, mergePatch bool) ([]byte, error) {
 	return b, err
 }
 
+// decodeBody reads a JSON body into dst (decodeStrict).
+func (h *handlers) decodeBody(c *gin.Context, dst any) error {
+	body, err := readBody(c, h.cfg.BodyLimit, false)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, dst)
+}
+
+// onlyParams refuses query parameters other than those named.
+func onlyParams(c *gin.Context, names ...string) error {
+	var fs []apperr.FieldError
+	q := c.Request.URL.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		vs := q[k]
+		switch {
+		case !slices.Contains(names, k):
+			fs = append(fs, apperr.FieldError{Field: k, Code: "unknown_parameter", Param: strings.Join(names, ",")})
+		case len(vs) > 1:
+			fs = append(fs, apperr.FieldError{Field: k, Code: "repeated"})
+		}
+	}
+	return apperr.Fields(fs)
+}
+
 var errNotObject = apperr.New(apperr.MalformedJSON, "请求体须为 JSON 对象", "the request body must be a JSON object")
 
 // decodeStrict decodes one JSON object into dst, rejecting unknown fields,

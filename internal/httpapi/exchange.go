@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/sheet"
 )
@@ -56,15 +56,10 @@ const exportWriteTimeout = 30 * time.Minute
 //	@Failure		401					{object}	api.Problem
 //	@Failure		403					{object}	api.Problem
 //	@Router			/api/v1/projects/export [get]
-func (h *handlers) exportProjects(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) exportProjects(c *gin.Context, p identity.Principal) error {
 	q, err := parseExportQuery(c.Request.URL.Query())
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var w sheet.Writer
 	err = h.projects.Export(c.Request.Context(), p, q.List, func() error {
@@ -87,20 +82,13 @@ func (h *handlers) exportProjects(c *gin.Context) {
 	} else if w != nil {
 		w.Abort()
 	}
-	switch {
-	case err == nil:
-	case !c.Writer.Written():
+	if err != nil && !c.Writer.Written() {
 		// Nothing has left yet (an XLSX file leaves whole, at the end): the
-		// failure can still be answered as problem details.
+		// failure is answered as problem details, not as a download.
 		c.Writer.Header().Del("Content-Disposition")
-		h.fail(c, err)
-	default:
-		// The file has begun: it cannot turn into problem details. Cut the
-		// connection, so that the client sees a failed download rather
-		// than a short file.
-		h.log.ErrorContext(c.Request.Context(), "export failed", slog.String("request_id", requestID(c)), slog.Any("error", err))
-		panic(http.ErrAbortHandler)
 	}
+	// Once the file has begun, an error cuts the connection (answer).
+	return err
 }
 
 // disposition names the download: an ASCII name for old clients and the
@@ -130,15 +118,10 @@ func disposition(format string, day time.Time) string {
 //	@Failure		415		{object}	api.Problem
 //	@Failure		422		{object}	api.ImportFailure	"rows failed; nothing was written"
 //	@Router			/api/v1/projects/import [post]
-func (h *handlers) importProjects(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) importProjects(c *gin.Context, p identity.Principal) error {
 	dryRun, err := importQuery(c)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var rd sheet.Reader
 	defer func() {
@@ -157,14 +140,13 @@ func (h *handlers) importProjects(c *gin.Context) {
 		return rd, nil
 	}, dryRun)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	en := english(c)
 	out := toImportReport(rep, en)
 	if rep.DryRun || rep.Written() {
 		ok(c, http.StatusOK, out)
-		return
+		return nil
 	}
 	detail := apperr.Text{
 		ZH: fmt.Sprintf("导入未执行：%d 行有错误，没有写入任何数据", rep.Failed),
@@ -191,6 +173,7 @@ func (h *handlers) importProjects(c *gin.Context) {
 		c.Header("Content-Language", "zh-CN")
 	}
 	writeJSON(c, http.StatusUnprocessableEntity, "application/problem+json", fail)
+	return nil
 }
 
 // importQuery reads dry_run, the one parameter of an import.

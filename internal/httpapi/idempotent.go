@@ -35,30 +35,45 @@ var saneKey = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 // Idempotency-Key it runs in one transaction with the record of its answer,
 // so that a retry replays the first answer and never creates twice, even
 // when the retry races the original.
-func (h *handlers) idempotent(c *gin.Context, p identity.Principal, create func(ctx context.Context, body []byte) (created, error)) {
+func (h *handlers) idempotent(c *gin.Context, p identity.Principal, create func(ctx context.Context, body []byte) (created, error)) error {
 	body, err := readBody(c, h.cfg.BodyLimit, false)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	key := c.GetHeader("Idempotency-Key")
 	if key == "" {
 		out, err := create(c.Request.Context(), body)
 		if err != nil {
-			h.fail(c, err)
-			return
+			return err
 		}
 		writeCreated(c, out.location, out.etag, out.body)
-		return
+		return nil
 	}
 	if !saneKey.MatchString(key) {
-		h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "Idempotency-Key", Code: "invalid_format", Param: "1..255 printable ASCII characters"}}))
-		return
+		return apperr.Fields([]apperr.FieldError{{Field: "Idempotency-Key", Code: "invalid_format", Param: "1..255 printable ASCII characters"}})
 	}
 	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
 	hash := hex.EncodeToString(sum[:])
-	var rec idempotency.Record
-	var fresh *created
+	rec, fresh, err := h.createOnce(c, p, key, hash, body, create)
+	if err != nil {
+		return err
+	}
+	if fresh != nil {
+		writeCreated(c, fresh.location, fresh.etag, fresh.body)
+		return nil
+	}
+	if rec.RequestHash != hash {
+		return apperr.New(apperr.IdempotencyKeyReused, "该幂等键已用于内容不同的请求", "this Idempotency-Key was used with a different request")
+	}
+	replay(c, rec)
+	return nil
+}
+
+// createOnce runs create with the record of its answer under key, or finds
+// the record that an earlier request with the key left: fresh is what
+// create made, nil when the record is an earlier one.
+func (h *handlers) createOnce(c *gin.Context, p identity.Principal, key, hash string, body []byte,
+	create func(ctx context.Context, body []byte) (created, error)) (rec idempotency.Record, fresh *created, err error) {
 	var first error
 	for attempt := 0; attempt < 2; attempt++ {
 		fresh = nil
@@ -80,17 +95,8 @@ func (h *handlers) idempotent(c *gin.Context, p identity.Principal, create func(
 			if err != nil {
 				return err
 			}
-			kept := out.body
-			if out.kept != nil {
-				kept = out.kept
-			}
-			b, err := json.Marshal(kept)
-			if err != nil {
+			if rec, err = h.record(c, p, key, hash, out); err != nil {
 				return err
-			}
-			rec = idempotency.Record{
-				Principal: p.Subject, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path,
-				RequestHash: hash, Status: http.StatusCreated, Location: out.location, Body: b, CreatedAt: h.now(),
 			}
 			fresh = &out
 			return h.idem.Put(ctx, rec)
@@ -108,18 +114,27 @@ func (h *handlers) idempotent(c *gin.Context, p identity.Principal, create func(
 	if errors.Is(err, errRetryFound) {
 		err = first
 	}
+	return rec, fresh, err
+}
+
+// record is the idempotency record of a created answer.
+func (h *handlers) record(c *gin.Context, p identity.Principal, key, hash string, out created) (idempotency.Record, error) {
+	kept := out.body
+	if out.kept != nil {
+		kept = out.kept
+	}
+	b, err := json.Marshal(kept)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return idempotency.Record{}, err
 	}
-	if fresh != nil {
-		writeCreated(c, fresh.location, fresh.etag, fresh.body)
-		return
-	}
-	if rec.RequestHash != hash {
-		h.fail(c, apperr.New(apperr.IdempotencyKeyReused, "该幂等键已用于内容不同的请求", "this Idempotency-Key was used with a different request"))
-		return
-	}
+	return idempotency.Record{
+		Principal: p.Subject, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path,
+		RequestHash: hash, Status: http.StatusCreated, Location: out.location, Body: b, CreatedAt: h.now(),
+	}, nil
+}
+
+// replay answers a request with the recorded answer of its first sending.
+func replay(c *gin.Context, rec idempotency.Record) {
 	if rec.Location != "" {
 		c.Header("Location", rec.Location)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -19,17 +20,16 @@ var roleLabels = []project.Label{
 	{Value: "dept_viewer", ZH: "部门查看", EN: "Department viewer"},
 }
 
-func (h *handlers) departmentList(c *gin.Context) ([]api.Department, bool) {
+func (h *handlers) departmentList(c *gin.Context) ([]api.Department, error) {
 	ds, err := h.projects.Departments(c.Request.Context())
 	if err != nil {
-		h.fail(c, err)
-		return nil, false
+		return nil, err
 	}
 	out := make([]api.Department, len(ds))
 	for i, d := range ds {
 		out[i] = toDepartmentResponse(d)
 	}
-	return out, true
+	return out, nil
 }
 
 // meta lists every enumeration with its labels.
@@ -43,10 +43,10 @@ func (h *handlers) departmentList(c *gin.Context) ([]api.Department, bool) {
 //	@Success		200	{object}	api.Meta
 //	@Failure		401	{object}	api.Problem
 //	@Router			/api/v1/meta [get]
-func (h *handlers) meta(c *gin.Context) {
-	ds, found := h.departmentList(c)
-	if !found {
-		return
+func (h *handlers) meta(c *gin.Context, _ identity.Principal) error {
+	ds, err := h.departmentList(c)
+	if err != nil {
+		return err
 	}
 	ok(c, http.StatusOK, api.Meta{
 		Stages: toLabels(project.Stages), Categories: toLabels(project.Categories),
@@ -56,6 +56,7 @@ func (h *handlers) meta(c *gin.Context) {
 		IssueKinds: toLabels(issue.Kinds), IssueStatuses: toLabels(issue.Statuses),
 		Roles: toLabels(roleLabels), Departments: ds,
 	})
+	return nil
 }
 
 // listDepartments lists the county's departments.
@@ -69,12 +70,13 @@ func (h *handlers) meta(c *gin.Context) {
 //	@Success		200	{object}	api.DepartmentList
 //	@Failure		401	{object}	api.Problem
 //	@Router			/api/v1/departments [get]
-func (h *handlers) listDepartments(c *gin.Context) {
-	ds, found := h.departmentList(c)
-	if !found {
-		return
+func (h *handlers) listDepartments(c *gin.Context, _ identity.Principal) error {
+	ds, err := h.departmentList(c)
+	if err != nil {
+		return err
 	}
 	ok(c, http.StatusOK, api.DepartmentList{Items: ds})
+	return nil
 }
 
 func toDepartmentResponse(d project.Department) api.Department {
@@ -101,12 +103,8 @@ func toDepartmentResponse(d project.Department) api.Department {
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
 //	@Router			/api/v1/departments [post]
-func (h *handlers) createDepartment(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
-	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
+func (h *handlers) createDepartment(c *gin.Context, p identity.Principal) error {
+	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.DepartmentCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err
@@ -122,15 +120,15 @@ func (h *handlers) createDepartment(c *gin.Context) {
 // patchDepartment renames a department.
 //
 //	@Summary		Update a department
-//	@Description	Changes a department's names (admin); its code stays. If-Match with the ETag is required.
+//	@Description	Changes a department's names (admin) with a JSON merge patch (RFC 7396): a member replaces the name and absent members stay; null clears name_en, and null on name is 400 (required). The code never changes. If-Match with the ETag is required.
 //	@ID				patchDepartment
 //	@Tags			admin
 //	@Security		BearerAuth
-//	@Accept			json
+//	@Accept			json,application/merge-patch+json
 //	@Produce		json,application/problem+json
 //	@Param			code		path		string				true	"department code"
 //	@Param			If-Match	header		string				true	"ETag of the version being changed"
-//	@Param			patch		body		api.DepartmentPatch	true	"the changes"
+//	@Param			patch		body		api.DepartmentPatch	true	"merge patch; every member optional, null clears name_en"
 //	@Success		200			{object}	api.Department
 //	@Failure		400			{object}	api.Problem
 //	@Failure		401			{object}	api.Problem
@@ -140,26 +138,21 @@ func (h *handlers) createDepartment(c *gin.Context) {
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/departments/{code} [patch]
-func (h *handlers) patchDepartment(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
-	version, err := ifMatch(c)
+func (h *handlers) patchDepartment(c *gin.Context, p identity.Principal) error {
+	patch, err := h.readPatch(c, departmentPatch)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var in api.DepartmentPatch
-	if !h.bind(c, &in) {
-		return
+	if err := patch.decode(&in); err != nil {
+		return err
 	}
-	d, err := h.projects.UpdateDepartment(c.Request.Context(), p, c.Param("code"), version,
+	d, err := h.projects.UpdateDepartment(c.Request.Context(), p, c.Param("code"), patch.version,
 		project.DepartmentChange{Name: in.Name, NameEN: in.NameEN})
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", etag(d.Version))
 	ok(c, http.StatusOK, toDepartmentResponse(d))
+	return nil
 }

@@ -105,40 +105,26 @@ var errNoToken = apperr.New(apperr.Unauthenticated, "缺少访问令牌（Author
 
 // authenticate requires a valid bearer token and puts its principal in the
 // request context.
-func (h *handlers) authenticate(c *gin.Context) {
+func (h *handlers) authenticate(c *gin.Context) error {
 	header := c.GetHeader("Authorization")
 	if header == "" {
-		h.fail(c, errNoToken)
-		return
+		return errNoToken
 	}
 	scheme, token, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		h.fail(c, errNoToken)
-		return
+		return errNoToken
 	}
 	p, err := h.tokens.Verify(strings.TrimSpace(token))
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	// A disabled user or client loses its tokens within the cache's life.
 	if active, err := h.auth.Active(c.Request.Context(), p); err != nil || !active {
 		if err == nil {
 			err = errInactive
 		}
-		h.fail(c, err)
-		return
+		return err
 	}
 	c.Request = c.Request.WithContext(identity.WithPrincipal(c.Request.Context(), p))
-	c.Next()
-}
-
-// principal returns the caller. Routes behind authenticate always have one;
-// a missing one is a wiring bug and answered as such, never a panic.
-func (h *handlers) principal(c *gin.Context) (identity.Principal, bool) {
-	p, ok := identity.PrincipalFrom(c.Request.Context())
-	if !ok {
-		h.fail(c, errors.New("httpapi: route without principal"))
-	}
-	return p, ok
+	return nil
 }

@@ -17,8 +17,9 @@ import (
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.Health
 //	@Router			/healthz [get]
-func (h *handlers) healthz(c *gin.Context) {
+func (h *handlers) healthz(c *gin.Context) error {
 	ok(c, http.StatusOK, api.Health{Status: "ok"})
+	return nil
 }
 
 // readyz tells whether the service can serve: database reachable and every
@@ -32,7 +33,7 @@ func (h *handlers) healthz(c *gin.Context) {
 //	@Success		200	{object}	api.Health
 //	@Failure		503	{object}	api.Health
 //	@Router			/readyz [get]
-func (h *handlers) readyz(c *gin.Context) {
+func (h *handlers) readyz(c *gin.Context) error {
 	out := api.Health{Status: "ok", Checks: map[string]string{"database": "ok", "migrations": "ok"}}
 	status := http.StatusOK
 	if err := h.db.Ping(c.Request.Context()); err != nil {
@@ -42,4 +43,5 @@ func (h *handlers) readyz(c *gin.Context) {
 		out.Status, out.Checks["migrations"], status = "unavailable", "pending", http.StatusServiceUnavailable
 	}
 	ok(c, status, out)
+	return nil
 }

@@ -1,38 +1,16 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 )
-
-func etag(version int) string { return `"` + strconv.Itoa(version) + `"` }
-
-// ifMatch reads the version named by If-Match. It is required on PATCH and
-// DELETE so that no change is made over one the caller has not seen; a value
-// that names no version can match none and answers 412.
-func ifMatch(c *gin.Context) (int, error) {
-	h := strings.TrimSpace(c.GetHeader("If-Match"))
-	if h == "" {
-		return 0, apperr.New(apperr.PreconditionRequired, "修改和删除须带 If-Match 请求头（资源的 ETag）", "send If-Match with the resource's ETag")
-	}
-	for _, tag := range strings.Split(h, ",") {
-		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-		if n, err := strconv.Atoi(strings.Trim(tag, `"`)); err == nil && n > 0 && strings.HasPrefix(tag, `"`) {
-			return n, nil
-		}
-	}
-	return -1, nil
-}
 
 func writeProject(c *gin.Context, status int, p project.Project) {
 	c.Header("ETag", etag(p.Version))
@@ -72,20 +50,14 @@ func writeProject(c *gin.Context, status int, p project.Project) {
 //	@Failure		401					{object}	api.Problem
 //	@Failure		403					{object}	api.Problem
 //	@Router			/api/v1/projects [get]
-func (h *handlers) listProjects(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) listProjects(c *gin.Context, p identity.Principal) error {
 	q, err := parseListQuery(c.Request.URL.Query())
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	page, err := h.projects.List(c.Request.Context(), p, q)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	out := api.ProjectList{Items: make([]api.Project, len(page.Items)), Total: page.Total}
 	for i, pr := range page.Items {
@@ -96,6 +68,7 @@ func (h *handlers) listProjects(c *gin.Context) {
 		out.NextCursor = &s
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }
 
 // createProject adds a project to the register.
@@ -120,12 +93,8 @@ func (h *handlers) listProjects(c *gin.Context) {
 //	@Failure		415				{object}	api.Problem
 //	@Failure		422				{object}	api.Problem
 //	@Router			/api/v1/projects [post]
-func (h *handlers) createProject(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
-	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
+func (h *handlers) createProject(c *gin.Context, p identity.Principal) error {
+	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.ProjectCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err
@@ -142,7 +111,7 @@ func (h *handlers) createProject(c *gin.Context) {
 	})
 }
 
-// getProject returns one project.
+// readProject returns one project.
 //
 //	@Summary		Get a project
 //	@Description	Returns the project, archived or not, with its version in ETag.
@@ -157,37 +126,14 @@ func (h *handlers) createProject(c *gin.Context) {
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
 //	@Router			/api/v1/projects/{id} [get]
-func (h *handlers) getProject(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) readProject(c *gin.Context, p identity.Principal) error {
 	pr, err := h.projects.Get(c.Request.Context(), p, c.Param("id"))
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	writeProject(c, http.StatusOK, pr)
+	return nil
 }
-
-// readOnlyFields are fields of a project that no PATCH may name.
-var readOnlyFields = map[string]bool{
-	"id": true, "stage": true, "signed_on": true, "landed_on": true, "started_on": true, "completed_on": true,
-	"production_on": true, "at_capacity_on": true, "health": true, "health_reasons": true, "archived_at": true,
-	"version": true, "created_at": true, "updated_at": true,
-}
-
-// writableFields are the members of api.ProjectWrite.
-var writableFields = func() map[string]bool {
-	b, _ := json.Marshal(api.ProjectWrite{})
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	out := map[string]bool{}
-	for k := range m {
-		out[k] = true
-	}
-	return out
-}()
 
 // patchProject changes a project's writable fields.
 //
@@ -213,48 +159,14 @@ var writableFields = func() map[string]bool {
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/projects/{id} [patch]
-func (h *handlers) patchProject(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
-	version, err := ifMatch(c)
+func (h *handlers) patchProject(c *gin.Context, p identity.Principal) error {
+	patch, err := h.readPatch(c, projectPatch)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
-	body, err := readBody(c, h.cfg.BodyLimit, true)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	var patch map[string]json.RawMessage
-	if err := decodeStrict(body, &patch); err != nil {
-		h.fail(c, err)
-		return
-	}
-	var fs []apperr.FieldError
-	for k := range patch {
-		switch {
-		case readOnlyFields[k]:
-			fs = append(fs, apperr.FieldError{Field: k, Code: "read_only"})
-		case !writableFields[k]:
-			h.fail(c, &apperr.Error{Kind: apperr.UnknownField, Fields: []apperr.FieldError{{Field: k, Code: "unknown_field"}}})
-			return
-		}
-	}
-	if err := apperr.Fields(fs); err != nil {
-		h.fail(c, err)
-		return
-	}
-	pr, err := h.projects.Update(c.Request.Context(), p, c.Param("id"), version, func(cur project.Fields) (project.Fields, error) {
-		doc, _ := json.Marshal(toProjectWrite(cur))
-		merged, err := mergePatch(doc, body)
+	pr, err := h.projects.Update(c.Request.Context(), p, c.Param("id"), patch.version, func(cur project.Fields) (project.Fields, error) {
+		w, err := applyPatch(toProjectWrite(cur), patch.body)
 		if err != nil {
-			return cur, err
-		}
-		var w api.ProjectWrite
-		if err := decodeStrict(merged, &w); err != nil {
 			return cur, err
 		}
 		var d dates
@@ -262,45 +174,10 @@ func (h *handlers) patchProject(c *gin.Context) {
 		return f, apperr.Fields(d.errs)
 	})
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	writeProject(c, http.StatusOK, pr)
-}
-
-// mergePatch applies an RFC 7396 merge patch to a JSON document.
-func mergePatch(doc, patch []byte) ([]byte, error) {
-	// Numbers stay as written, so that 1.0e2 reaches the strict decoder as
-	// a fraction of a yuan would, and is refused there.
-	var d, p any
-	if err := json.Unmarshal(doc, &d); err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(patch))
-	dec.UseNumber()
-	if err := dec.Decode(&p); err != nil {
-		return nil, jsonError(err)
-	}
-	return json.Marshal(merge(d, p))
-}
-
-func merge(target, patch any) any {
-	pm, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	tm, ok := target.(map[string]any)
-	if !ok {
-		tm = map[string]any{}
-	}
-	for k, v := range pm {
-		if v == nil {
-			delete(tm, k)
-		} else {
-			tm[k] = merge(tm[k], v)
-		}
-	}
-	return tm
+	return nil
 }
 
 // archiveProject takes a project out of the register's lists and statistics.
@@ -321,21 +198,16 @@ func merge(target, patch any) any {
 //	@Failure		412	{object}	api.Problem
 //	@Failure		428	{object}	api.Problem
 //	@Router			/api/v1/projects/{id} [delete]
-func (h *handlers) archiveProject(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) archiveProject(c *gin.Context, p identity.Principal) error {
 	version, err := ifMatch(c)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	if err := h.projects.Archive(c.Request.Context(), p, c.Param("id"), version); err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 // restoreProject brings an archived project back.
@@ -353,17 +225,13 @@ func (h *handlers) archiveProject(c *gin.Context) {
 //	@Failure		404	{object}	api.Problem
 //	@Failure		409	{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/restore [post]
-func (h *handlers) restoreProject(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) restoreProject(c *gin.Context, p identity.Principal) error {
 	pr, err := h.projects.Restore(c.Request.Context(), p, c.Param("id"))
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	writeProject(c, http.StatusOK, pr)
+	return nil
 }
 
 // listTransitions returns a project's stage history.
@@ -380,21 +248,17 @@ func (h *handlers) restoreProject(c *gin.Context) {
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/transitions [get]
-func (h *handlers) listTransitions(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) listTransitions(c *gin.Context, p identity.Principal) error {
 	ts, err := h.projects.Transitions(c.Request.Context(), p, c.Param("id"))
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	out := api.TransitionList{Items: make([]api.Transition, len(ts))}
 	for i, t := range ts {
 		out.Items[i] = toTransitionResponse(t)
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }
 
 // moveProject changes a project's stage.
@@ -422,17 +286,13 @@ func (h *handlers) listTransitions(c *gin.Context) {
 //	@Failure		415				{object}	api.Problem
 //	@Failure		422				{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/transitions [post]
-func (h *handlers) moveProject(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) moveProject(c *gin.Context, p identity.Principal) error {
 	version := 0
 	if c.GetHeader("If-Match") != "" {
 		version, _ = ifMatch(c)
 	}
 	id := c.Param("id")
-	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
+	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.TransitionCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err

@@ -164,6 +164,11 @@ func TestProjectLifecycle(t *testing.T) {
 				wantStatus: http.StatusBadRequest, wantCode: "malformed_json"}),
 			patch(tc{name: "patch array", headers: map[string]string{"If-Match": `"2"`}, body: `[{"name":"x"}]`, invalid: true,
 				wantStatus: http.StatusBadRequest, wantCode: "malformed_json"}),
+			// RFC 7396 passes an array on as it is sent: a null member of a
+			// funding source is still a member, and an unknown one is refused.
+			patch(tc{name: "unknown null member of a funding source", headers: map[string]string{"If-Match": `"2"`},
+				body: `{"funding":[{"source":"enterprise","planned_yuan":1,"received_yuan":0,"bank":null}]}`, invalid: true,
+				wantStatus: http.StatusBadRequest, wantCode: "unknown_field", wantFields: []string{"bank:unknown_field"}}),
 			{name: "failed patches changed nothing", principal: asBureau, method: http.MethodGet, path: location, wantStatus: http.StatusOK,
 				check: func(t *testing.T, res response) {
 					assert.Equal(t, `"2"`, res.header.Get("ETag"))

@@ -4,6 +4,8 @@
 package httpapi
 
 import (
+	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"sync"
@@ -34,28 +36,47 @@ var (
 
 // routes lists the whole surface.
 func (h *handlers) routes(r *gin.Engine) {
-	h.handle(r, http.MethodGet, "/healthz", public, h.healthz)
-	h.handle(r, http.MethodGet, "/readyz", public, h.readyz)
-	h.handle(r, http.MethodGet, "/metrics", public, gin.WrapH(h.m.handler))
+	h.operationRoutes(r)
+	h.identityRoutes(r)
+	h.projectRoutes(r)
+	h.reportRoutes(r)
+	r.NoRoute(h.servePublic(func(*gin.Context) error { return errNoEndpoint }))
+	r.NoMethod(h.servePublic(func(*gin.Context) error { return errMethod }))
+}
+
+var (
+	errNoEndpoint = apperr.New(apperr.NotFound, "没有这个地址", "no such endpoint")
+	errMethod     = &apperr.Error{Kind: apperr.MethodNotAllowed}
+)
+
+// operationRoutes are the probes, metrics, documents and the dashboard.
+func (h *handlers) operationRoutes(r *gin.Engine) {
+	h.handlePublic(r, http.MethodGet, "/healthz", h.healthz)
+	h.handlePublic(r, http.MethodGet, "/readyz", h.readyz)
+	h.handlePublic(r, http.MethodGet, "/metrics", plain(gin.WrapH(h.m.handler)))
 	// A handler of its own: gin-swagger sets the file handler's Prefix on first
 	// use, and the package-level swaggerFiles.Handler is shared by every engine
 	// in the process (a data race as soon as there are two).
 	ui := ginSwagger.WrapHandler(swaggerFiles.NewHandler())
-	h.handle(r, http.MethodGet, "/swagger/*any", public, func(c *gin.Context) {
+	h.handlePublic(r, http.MethodGet, "/swagger/*any", plain(func(c *gin.Context) {
 		if c.Param("any") == "/doc.json" {
 			c.Data(http.StatusOK, "application/json; charset=utf-8", []byte(swaggerDoc()))
 			return
 		}
 		ui(c)
-	})
-	h.handle(r, http.MethodGet, "/.well-known/jwks.json", public, h.jwks)
-	h.handle(r, http.MethodGet, "/dashboard", public, h.dashboard)
-	h.handle(r, http.MethodGet, "/dashboard/*file", public, h.dashboard)
+	}))
+	h.handlePublic(r, http.MethodGet, "/.well-known/jwks.json", h.jwks)
+	h.handlePublic(r, http.MethodGet, "/dashboard", h.dashboard)
+	h.handlePublic(r, http.MethodGet, "/dashboard/*file", h.dashboard)
+}
 
-	h.handle(r, http.MethodPost, "/api/v1/auth/login", public, h.login)
-	h.handle(r, http.MethodPost, "/api/v1/auth/refresh", public, h.refresh)
-	h.handle(r, http.MethodPost, "/api/v1/auth/logout", public, h.logout)
-	h.handle(r, http.MethodPost, "/api/v1/auth/token", public, h.token)
+// identityRoutes are sign-in and the administration of users, clients and
+// departments.
+func (h *handlers) identityRoutes(r *gin.Engine) {
+	h.handlePublic(r, http.MethodPost, "/api/v1/auth/login", h.login)
+	h.handlePublic(r, http.MethodPost, "/api/v1/auth/refresh", h.refresh)
+	h.handlePublic(r, http.MethodPost, "/api/v1/auth/logout", h.logout)
+	h.handlePublic(r, http.MethodPost, "/api/v1/auth/token", h.token)
 
 	h.handle(r, http.MethodGet, "/api/v1/users", admin, h.listUsers)
 	h.handle(r, http.MethodPost, "/api/v1/users", admin, h.createUser)
@@ -68,12 +89,16 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/departments", signedIn, h.listDepartments)
 	h.handle(r, http.MethodPost, "/api/v1/departments", admin, h.createDepartment)
 	h.handle(r, http.MethodPatch, "/api/v1/departments/:code", admin, h.patchDepartment)
+}
 
+// projectRoutes are the register: projects, their stages, plans, progress
+// and blockers.
+func (h *handlers) projectRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/projects", signedIn, h.listProjects)
 	h.handle(r, http.MethodGet, "/api/v1/projects/export", signedIn, h.exportProjects)
 	h.handle(r, http.MethodPost, "/api/v1/projects/import", writers, h.importProjects)
 	h.handle(r, http.MethodPost, "/api/v1/projects", writers, h.createProject)
-	h.handle(r, http.MethodGet, "/api/v1/projects/:id", signedIn, h.getProject)
+	h.handle(r, http.MethodGet, "/api/v1/projects/:id", signedIn, h.readProject)
 	h.handle(r, http.MethodPatch, "/api/v1/projects/:id", writers, h.patchProject)
 	h.handle(r, http.MethodDelete, "/api/v1/projects/:id", bureau, h.archiveProject)
 	h.handle(r, http.MethodPost, "/api/v1/projects/:id/restore", bureau, h.restoreProject)
@@ -88,7 +113,10 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/issues", signedIn, h.listIssues)
 	h.handle(r, http.MethodGet, "/api/v1/issues/:id", signedIn, h.getIssue)
 	h.handle(r, http.MethodPatch, "/api/v1/issues/:id", writers, h.patchIssue)
+}
 
+// reportRoutes are the statistics and the audit trail.
+func (h *handlers) reportRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/stats/overview", signedIn, h.statsOverview)
 	h.handle(r, http.MethodGet, "/api/v1/stats/breakdown", signedIn, h.statsBreakdown)
 	h.handle(r, http.MethodGet, "/api/v1/stats/batches", signedIn, h.statsBatches)
@@ -96,9 +124,6 @@ func (h *handlers) routes(r *gin.Engine) {
 
 	h.handle(r, http.MethodGet, "/api/v1/audit", bureau, h.listAudit)
 	h.handle(r, http.MethodGet, "/api/v1/audit/verify", bureau, h.verifyAudit)
-
-	r.NoRoute(func(c *gin.Context) { h.fail(c, apperr.New(apperr.NotFound, "没有这个地址", "no such endpoint")) })
-	r.NoMethod(func(c *gin.Context) { h.fail(c, &apperr.Error{Kind: apperr.MethodNotAllowed}) })
 }
 
 // swaggerDoc renders the registered Swagger document once. swag renders it
@@ -112,31 +137,101 @@ var swaggerDoc = sync.OnceValue(func() string {
 	return doc
 })
 
-// handle registers a route behind its policy.
-func (h *handlers) handle(r *gin.Engine, method, path string, p policy, fn gin.HandlerFunc) {
-	chain := []gin.HandlerFunc{}
-	if !p.public {
-		chain = append(chain, h.authenticate)
-		if len(p.roles) > 0 {
-			chain = append(chain, h.requireRole(p.roles))
-		}
+// A handler serves a route behind sign-in: it answers the request as the
+// principal p, or returns the error that serve answers as problem details
+// (fail). It returns an error only before it has begun its answer.
+type handler func(c *gin.Context, p identity.Principal) error
+
+// A publicHandler serves a route open to anyone, as a handler does.
+type publicHandler func(c *gin.Context) error
+
+// plain adapts a gin handler that answers every request itself.
+func plain(fn gin.HandlerFunc) publicHandler {
+	return func(c *gin.Context) error {
+		fn(c)
+		return nil
+	}
+}
+
+// handle registers a signed-in route behind its policy.
+func (h *handlers) handle(r *gin.Engine, method, path string, p policy, fn handler) {
+	chain := []gin.HandlerFunc{h.guard(h.authenticate)}
+	if len(p.roles) > 0 {
+		chain = append(chain, h.guard(requireRole(p.roles)))
 	}
 	h.policies[method+" "+path] = p
-	r.Handle(method, path, append(chain, fn)...)
+	r.Handle(method, path, append(chain, h.serve(fn))...)
+}
+
+// handlePublic registers a route open to anyone.
+func (h *handlers) handlePublic(r *gin.Engine, method, path string, fn publicHandler) {
+	h.policies[method+" "+path] = public
+	r.Handle(method, path, h.servePublic(fn))
+}
+
+// errNoPrincipal answers a signed-in route that has no principal: routes
+// behind authenticate always have one, so it is a wiring bug, answered as
+// such and never a panic.
+var errNoPrincipal = errors.New("httpapi: route without principal")
+
+// serve runs a signed-in handler with the principal that authenticate put
+// in the request, failing closed when there is none, and answers its error.
+func (h *handlers) serve(fn handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, found := identity.PrincipalFrom(c.Request.Context())
+		if !found {
+			h.answer(c, errNoPrincipal)
+			return
+		}
+		h.answer(c, fn(c, p))
+	}
+}
+
+// servePublic runs a public handler and answers its error.
+func (h *handlers) servePublic(fn publicHandler) gin.HandlerFunc {
+	return func(c *gin.Context) { h.answer(c, fn(c)) }
+}
+
+// guard runs a check ahead of a route's handler: an error answers the
+// request and ends it there.
+func (h *handlers) guard(check func(c *gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := check(c); err != nil {
+			h.answer(c, err)
+			return
+		}
+		c.Next()
+	}
+}
+
+// answer turns an error into the request's problem details. An error after
+// the answer has begun (a streamed export) cannot become one: the
+// connection is cut, so that the client sees a failed download rather than
+// a short file.
+func (h *handlers) answer(c *gin.Context, err error) {
+	switch {
+	case err == nil:
+	case !c.Writer.Written():
+		h.fail(c, err)
+	default:
+		h.log.ErrorContext(c.Request.Context(), "request failed after its answer began", slog.String("request_id", requestID(c)),
+			slog.String("route", c.FullPath()), slog.Any("error", err))
+		panic(http.ErrAbortHandler)
+	}
 }
 
 var errRole = apperr.New(apperr.Forbidden, "当前角色无权执行此操作", "the caller's role may not do this")
 
-func (h *handlers) requireRole(roles []identity.Role) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		p, found := h.principal(c)
-		if !found {
-			return
+// requireRole admits the principals of the roles named.
+func requireRole(roles []identity.Role) func(c *gin.Context) error {
+	return func(c *gin.Context) error {
+		p, found := identity.PrincipalFrom(c.Request.Context())
+		switch {
+		case !found:
+			return errNoPrincipal
+		case !slices.Contains(roles, p.Role):
+			return errRole
 		}
-		if !slices.Contains(roles, p.Role) {
-			h.fail(c, errRole)
-			return
-		}
-		c.Next()
+		return nil
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -56,21 +57,15 @@ func (h *handlers) statsPeriod(c *gin.Context, params ...string) (int, time.Time
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
 //	@Router			/api/v1/stats/overview [get]
-func (h *handlers) statsOverview(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) statsOverview(c *gin.Context, p identity.Principal) error {
 	year, on, err := h.statsPeriod(c, "year", "as_of", "ids")
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ids := true
 	if v, ok := c.GetQuery("ids"); ok {
 		if v != "true" && v != "false" {
-			h.fail(c, apperr.Fields([]apperr.FieldError{{Field: "ids", Code: "invalid_value", Param: "true,false"}}))
-			return
+			return apperr.Fields([]apperr.FieldError{{Field: "ids", Code: "invalid_value", Param: "true,false"}})
 		}
 		ids = v == "true"
 	}
@@ -78,10 +73,10 @@ func (h *handlers) statsOverview(c *gin.Context) {
 		return json.Marshal(toOverviewResponse(o, ids))
 	})
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+	return nil
 }
 
 func toOverviewResponse(o project.Overview, ids bool) api.Overview {
@@ -121,21 +116,15 @@ func toOverviewResponse(o project.Overview, ids bool) api.Overview {
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
 //	@Router			/api/v1/stats/breakdown [get]
-func (h *handlers) statsBreakdown(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) statsBreakdown(c *gin.Context, p identity.Principal) error {
 	year, on, err := h.statsPeriod(c, "by", "year")
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	by := c.Query("by")
 	groups, err := h.projects.Breakdown(c.Request.Context(), p, by, year, on)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	labels := map[string]string{}
 	switch by {
@@ -146,8 +135,7 @@ func (h *handlers) statsBreakdown(c *gin.Context) {
 	case "department":
 		ds, err := h.projects.Departments(c.Request.Context())
 		if err != nil {
-			h.fail(c, err)
-			return
+			return err
 		}
 		for _, d := range ds {
 			labels[d.Code] = d.Name
@@ -163,6 +151,7 @@ func (h *handlers) statsBreakdown(c *gin.Context) {
 			PlannedYuan: g.PlannedYuan, CompletedYuan: g.CompletedYuan}
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }
 
 func labelMap(ls []project.Label) map[string]string {
@@ -188,15 +177,10 @@ func labelMap(ls []project.Label) map[string]string {
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
 //	@Router			/api/v1/stats/batches [get]
-func (h *handlers) statsBatches(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) statsBatches(c *gin.Context, p identity.Principal) error {
 	year, on, err := h.statsPeriod(c, "year", "quarter")
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	quarter := (int(on.Month())-1)/3 + 1
 	if s := c.Query("quarter"); s != "" {
@@ -206,14 +190,14 @@ func (h *handlers) statsBatches(c *gin.Context) {
 	}
 	b, err := h.projects.Batches(c.Request.Context(), p, year, quarter)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	batch := func(s project.Set) api.Batch {
 		return api.Batch{ProjectSet: api.ProjectSet{Count: s.Count, TotalInvestmentYuan: s.TotalInvestmentYuan, ProjectIDs: nonNil(s.IDs)},
 			ExpectedAnnualOutputYuan: s.ExpectedAnnualOutputYuan}
 	}
 	ok(c, http.StatusOK, api.Batches{Year: b.Year, Quarter: b.Quarter, Signed: batch(b.Signed), Started: batch(b.Started), InProduction: batch(b.InProduction)})
+	return nil
 }
 
 // statsTrend answers a year month by month.
@@ -230,20 +214,14 @@ func (h *handlers) statsBatches(c *gin.Context) {
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
 //	@Router			/api/v1/stats/trend [get]
-func (h *handlers) statsTrend(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) statsTrend(c *gin.Context, p identity.Principal) error {
 	year, _, err := h.statsPeriod(c, "year")
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	t, err := h.projects.Trend(c.Request.Context(), p, year)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	out := api.Trend{Year: t.Year, PlannedYuan: t.PlannedYuan, Months: make([]api.TrendMonth, len(t.Months))}
 	for i, m := range t.Months {
@@ -257,4 +235,5 @@ func (h *handlers) statsTrend(c *gin.Context) {
 		}
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }

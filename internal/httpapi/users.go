@@ -33,21 +33,17 @@ func writeUser(c *gin.Context, status int, u auth.User) {
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Router			/api/v1/users [get]
-func (h *handlers) listUsers(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
+func (h *handlers) listUsers(c *gin.Context, p identity.Principal) error {
 	us, err := h.auth.ListUsers(c.Request.Context(), p)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	out := api.UserList{Items: make([]api.User, len(us))}
 	for i, u := range us {
 		out.Items[i] = toUserResponse(u)
 	}
 	ok(c, http.StatusOK, out)
+	return nil
 }
 
 // createUser adds a user.
@@ -70,12 +66,8 @@ func (h *handlers) listUsers(c *gin.Context) {
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
 //	@Router			/api/v1/users [post]
-func (h *handlers) createUser(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
-	h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
+func (h *handlers) createUser(c *gin.Context, p identity.Principal) error {
+	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
 		var in api.UserCreate
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err
@@ -91,15 +83,15 @@ func (h *handlers) createUser(c *gin.Context) {
 // patchUser changes a user.
 //
 //	@Summary		Update a user
-//	@Description	Changes a user's role, department, state or password (admin). A disabled user's access tokens stop working within 30 seconds and its refresh tokens at once. If-Match with the ETag is required.
+//	@Description	Changes a user's role, department, state or password (admin) with a JSON merge patch (RFC 7396): a member replaces the field and absent members stay; null clears department (which a department role must have), and null on role, disabled or password is 400 (required). A disabled user's access tokens stop working within 30 seconds and its refresh tokens at once. If-Match with the ETag is required.
 //	@ID				patchUser
 //	@Tags			admin
 //	@Security		BearerAuth
-//	@Accept			json
+//	@Accept			json,application/merge-patch+json
 //	@Produce		json,application/problem+json
 //	@Param			id			path		string			true	"user ID"	format(uuid)
 //	@Param			If-Match	header		string			true	"ETag of the version being changed"
-//	@Param			patch		body		api.UserPatch	true	"the changes"
+//	@Param			patch		body		api.UserPatch	true	"merge patch; every member optional, null clears department"
 //	@Success		200			{object}	api.User
 //	@Failure		400			{object}	api.Problem
 //	@Failure		401			{object}	api.Problem
@@ -110,42 +102,24 @@ func (h *handlers) createUser(c *gin.Context) {
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
 //	@Router			/api/v1/users/{id} [patch]
-func (h *handlers) patchUser(c *gin.Context) {
-	p, found := h.principal(c)
-	if !found {
-		return
-	}
-	version, err := ifMatch(c)
+func (h *handlers) patchUser(c *gin.Context, p identity.Principal) error {
+	patch, err := h.readPatch(c, userPatch)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	var in api.UserPatch
-	if !h.bind(c, &in) {
-		return
+	if err := patch.decode(&in); err != nil {
+		return err
 	}
 	ch := auth.UserChange{Department: in.Department, Disabled: in.Disabled, Password: in.Password}
 	if in.Role != nil {
 		r := identity.Role(*in.Role)
 		ch.Role = &r
 	}
-	u, err := h.auth.UpdateUser(c.Request.Context(), p, c.Param("id"), version, ch)
+	u, err := h.auth.UpdateUser(c.Request.Context(), p, c.Param("id"), patch.version, ch)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	writeUser(c, http.StatusOK, u)
-}
-
-// bind reads a JSON body into dst, answering the problem itself on failure.
-func (h *handlers) bind(c *gin.Context, dst any) bool {
-	body, err := readBody(c, h.cfg.BodyLimit, false)
-	if err == nil {
-		err = decodeStrict(body, dst)
-	}
-	if err != nil {
-		h.fail(c, err)
-		return false
-	}
-	return true
+	return nil
 }
