@@ -45,6 +45,7 @@ import (
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
 	"github.com/guangling/pipeline/internal/seed"
+	"github.com/guangling/pipeline/internal/stats"
 )
 
 func main() {
@@ -151,6 +152,7 @@ type app struct {
 	projects   *project.Service
 	investment *investment.Service
 	issues     *issue.Service
+	stats      *stats.Service
 	audit      *audit.Service
 }
 
@@ -159,7 +161,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // deps is what the HTTP surface serves from.
 func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
-		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
+		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Stats: a.stats, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Now: time.Now,
 	}
 }
@@ -193,12 +195,15 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	store := projectdb.New(db)
 	projects := project.NewService(store, db, auditor, time.Now, newID)
 	projects.SetHealthRules(cfg.HealthRules())
-	projects.SetStatsCacheTTL(cfg.StatsCacheTTL)
+	statistics := stats.NewService(projectdb.NewStats(db), time.Now)
+	statistics.SetCacheTTL(cfg.StatsCacheTTL)
+	projects.Notify(statistics.Forget)
 	users := auth.NewService(authdb.New(db), db, tokens, auditor, time.Now, newID)
 	users.SetPasswordCost(cfg.PasswordCost)
 	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
 		investment: investment.NewService(store, projects, auditor, time.Now),
-		issues:     issue.NewService(projectdb.NewIssues(db), projects, auditor, time.Now, newID)}, nil
+		issues:     issue.NewService(projectdb.NewIssues(db), projects, auditor, time.Now, newID),
+		stats:      statistics}, nil
 }
 
 // repeat runs a chore now and then at every interval, until ctx ends, and

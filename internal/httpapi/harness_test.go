@@ -50,6 +50,7 @@ import (
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
+	"github.com/guangling/pipeline/internal/stats"
 )
 
 // now is the harness clock's time: 10:00 on 15 June 2021 in Guangling.
@@ -181,12 +182,14 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	authSvc := auth.NewService(authdb.New(db), db, tokens, auditSvc, clk.now, newID)
 	authSvc.SetPasswordCost(cfg.PasswordCost)
 	projects := project.NewService(projectdb.New(db), db, auditSvc, clk.now, newID)
+	statistics := stats.NewService(projectdb.NewStats(db), clk.now)
+	projects.Notify(statistics.Forget)
 
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	h, err := httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Projects: projects, Investment: investment.NewService(projectdb.New(db), projects, auditSvc, clk.now),
-		Issues: issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID), Auth: authSvc, Tokens: tokens, Keys: keys,
+		Issues: issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID), Stats: statistics, Auth: authSvc, Tokens: tokens, Keys: keys,
 		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now,
 	})
 	require.NoError(t, err)

@@ -22,6 +22,7 @@ import (
 	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/stats"
 )
 
 // Deps are what the HTTP surface serves from.
@@ -32,6 +33,7 @@ type Deps struct {
 	Projects    *project.Service
 	Investment  *investment.Service
 	Issues      *issue.Service
+	Stats       *stats.Service
 	Auth        *auth.Service
 	Tokens      *auth.Tokens
 	Keys        *auth.KeySet
@@ -47,6 +49,7 @@ type handlers struct {
 	projects   *project.Service
 	investment *investment.Service
 	issues     *issue.Service
+	stats      *stats.Service
 	auth       *auth.Service
 	tokens     *auth.Tokens
 	keys       *auth.KeySet
@@ -94,7 +97,7 @@ func newHandlers(d Deps) *handlers {
 		d.Now = time.Now
 	}
 	h := &handlers{
-		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, issues: d.Issues, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
+		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, issues: d.Issues, stats: d.Stats, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
 		idem: d.Idempotency, audit: d.Audit, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
 	}
 	return h

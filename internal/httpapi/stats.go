@@ -15,9 +15,10 @@ import (
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/stats"
 )
 
-func toRateResponse(r project.Rate, ids bool) api.Rate {
+func toRateResponse(r stats.Rate, ids bool) api.Rate {
 	out := api.Rate{Numerator: r.Numerator, Denominator: r.Denominator, Rate: r.Rate}
 	if ids {
 		out.ProjectIDs = &api.ProjectIDs{Numerator: nonNil(r.NumeratorIDs), Denominator: nonNil(r.DenominatorIDs)}
@@ -38,7 +39,7 @@ func (h *handlers) statsPeriod(c *gin.Context, params ...string) (int, time.Time
 	if err := onlyParams(c, params...); err != nil {
 		return 0, time.Time{}, err
 	}
-	return project.StatsPeriod(c.Query("year"), c.Query("as_of"), calendar.Today(h.now()))
+	return stats.Period(c.Query("year"), c.Query("as_of"), calendar.Today(h.now()))
 }
 
 // statsOverview answers the leadership's KPIs.
@@ -69,7 +70,7 @@ func (h *handlers) statsOverview(c *gin.Context, p identity.Principal) error {
 		}
 		ids = v == "true"
 	}
-	b, err := h.projects.RenderedOverview(c.Request.Context(), p, year, on, ids, func(o project.Overview) ([]byte, error) {
+	b, err := h.stats.RenderedOverview(c.Request.Context(), p, year, on, ids, func(o stats.Overview) ([]byte, error) {
 		return json.Marshal(toOverviewResponse(o, ids))
 	})
 	if err != nil {
@@ -79,11 +80,11 @@ func (h *handlers) statsOverview(c *gin.Context, p identity.Principal) error {
 	return nil
 }
 
-func toOverviewResponse(o project.Overview, ids bool) api.Overview {
+func toOverviewResponse(o stats.Overview, ids bool) api.Overview {
 	out := api.Overview{
 		Year: o.Year, AsOf: o.AsOf.Format(time.DateOnly),
-		StartRate:            api.StartRate{Annual: toRateResponse(o.StartAnnual, ids), ToDate: toRateResponse(o.StartToDate, ids), Target: project.StartRateTarget},
-		ResumptionRate:       api.TargetRate{Rate: toRateResponse(o.Resumption, ids), Target: project.ResumptionRateTarget},
+		StartRate:            api.StartRate{Annual: toRateResponse(o.StartAnnual, ids), ToDate: toRateResponse(o.StartToDate, ids), Target: stats.StartRateTarget},
+		ResumptionRate:       api.TargetRate{Rate: toRateResponse(o.Resumption, ids), Target: stats.ResumptionRateTarget},
 		InvestmentCompletion: api.InvestmentCompletion{Rate: toRateResponse(o.Investment, ids), TimeProgress: o.TimeProgress, GapPoints: o.GapPoints},
 		Over100M:             api.ProjectSet{Count: o.Over100M.Count, TotalInvestmentYuan: o.Over100M.TotalInvestmentYuan},
 		Projects:             api.Totals{Count: o.All.Count, TotalInvestmentYuan: o.All.TotalInvestmentYuan},
@@ -122,7 +123,7 @@ func (h *handlers) statsBreakdown(c *gin.Context, p identity.Principal) error {
 		return err
 	}
 	by := c.Query("by")
-	groups, err := h.projects.Breakdown(c.Request.Context(), p, by, year, on)
+	groups, err := h.stats.Breakdown(c.Request.Context(), p, by, year, on)
 	if err != nil {
 		return err
 	}
@@ -188,11 +189,11 @@ func (h *handlers) statsBatches(c *gin.Context, p identity.Principal) error {
 			quarter = 0
 		}
 	}
-	b, err := h.projects.Batches(c.Request.Context(), p, year, quarter)
+	b, err := h.stats.Batches(c.Request.Context(), p, year, quarter)
 	if err != nil {
 		return err
 	}
-	batch := func(s project.Set) api.Batch {
+	batch := func(s stats.Set) api.Batch {
 		return api.Batch{ProjectSet: api.ProjectSet{Count: s.Count, TotalInvestmentYuan: s.TotalInvestmentYuan, ProjectIDs: nonNil(s.IDs)},
 			ExpectedAnnualOutputYuan: s.ExpectedAnnualOutputYuan}
 	}
@@ -219,7 +220,7 @@ func (h *handlers) statsTrend(c *gin.Context, p identity.Principal) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.projects.Trend(c.Request.Context(), p, year)
+	t, err := h.stats.Trend(c.Request.Context(), p, year)
 	if err != nil {
 		return err
 	}

@@ -143,9 +143,9 @@ func valid(ls []Label, v string) bool {
 // mainLine is the order of the forward stages.
 var mainLine = []Stage{Planning, Negotiating, Signed, Landed, Started, Completed, InProduction, AtCapacity}
 
-// rank is a stage's place on the main line; suspended ranks as started, and
+// Rank is a stage's place on the main line; suspended ranks as started, and
 // cancelled as past the end, since a cancelled project may have reached any.
-func (s Stage) rank() int {
+func (s Stage) Rank() int {
 	switch s {
 	case Suspended:
 		return slices.Index(mainLine, Started)

@@ -14,9 +14,9 @@ func healthInput(p Project) health.Input {
 	in := health.Input{
 		Cancelled: p.Stage == Cancelled,
 		Milestones: []health.Milestone{
-			{Rule: health.RuleStartMissed, Planned: p.PlannedStartDate, Actual: p.Actual.StartedOn, Passed: p.Stage.rank() >= Started.rank()},
-			{Rule: health.RuleCompletionMissed, Planned: p.PlannedCompletionDate, Actual: p.Actual.CompletedOn, Passed: p.Stage.rank() >= Completed.rank()},
-			{Rule: health.RuleProductionMissed, Planned: p.PlannedProductionDate, Actual: p.Actual.ProductionOn, Passed: p.Stage.rank() >= InProduction.rank()},
+			{Rule: health.RuleStartMissed, Planned: p.PlannedStartDate, Actual: p.Actual.StartedOn, Passed: p.Stage.Rank() >= Started.Rank()},
+			{Rule: health.RuleCompletionMissed, Planned: p.PlannedCompletionDate, Actual: p.Actual.CompletedOn, Passed: p.Stage.Rank() >= Completed.Rank()},
+			{Rule: health.RuleProductionMissed, Planned: p.PlannedProductionDate, Actual: p.Actual.ProductionOn, Passed: p.Stage.Rank() >= InProduction.Rank()},
 		},
 		Facts: p.Facts,
 	}

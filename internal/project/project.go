@@ -310,7 +310,7 @@ func ValidateEntry(stage Stage, a Actual, today time.Time) error {
 			continue
 		}
 		switch {
-		case d.stage.rank() > stage.rank():
+		case d.stage.Rank() > stage.Rank():
 			c.Add(d.field, "not_reached", string(stage))
 		case v.After(today):
 			c.Add(d.field, "in_future", today.Format(time.DateOnly))

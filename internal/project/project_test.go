@@ -155,9 +155,9 @@ func TestToday(t *testing.T) {
 func TestStageRank(t *testing.T) {
 	t.Parallel()
 	for i, s := range mainLine {
-		assert.Equal(t, i, s.rank(), s)
+		assert.Equal(t, i, s.Rank(), s)
 	}
-	assert.Equal(t, Started.rank(), Suspended.rank())
-	assert.Greater(t, Cancelled.rank(), AtCapacity.rank())
+	assert.Equal(t, Started.Rank(), Suspended.Rank())
+	assert.Greater(t, Cancelled.Rank(), AtCapacity.Rank())
 	assert.Len(t, Stages, len(mainLine)+2)
 }

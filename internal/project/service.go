@@ -85,8 +85,6 @@ type Store interface {
 	// fields: its plans, reported months (every year) and blockers.
 	Facts(ctx context.Context, id string) (health.Facts, error)
 
-	StatsStore
-
 	Departments(ctx context.Context) ([]Department, error)
 	// CreateDepartment inserts a department; a taken code is Conflict.
 	CreateDepartment(ctx context.Context, d Department, now time.Time) error
@@ -131,19 +129,41 @@ type Service struct {
 	now     func() time.Time
 	newID   func() string
 	rules   health.Rules
-	stats   *statsCache
+	// changed are told once a change to the register has committed.
+	changed []func()
 }
-
-// DefaultStatsCacheTTL is how long statistics are remembered by default.
-const DefaultStatsCacheTTL = 30 * time.Second
 
 // NewService returns a Service with the default health rules. tx runs each
 // change and its audit entry in one transaction that store and auditor join;
 // now is the clock (Asia/Shanghai calendar days are taken from it); newID
 // makes the IDs of projects, transitions and blockers.
 func NewService(store Store, tx Transactor, auditor Auditor, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, tx: tx, auditor: auditor, now: now, newID: newID, rules: health.DefaultRules(),
-		stats: newStatsCache(DefaultStatsCacheTTL)}
+	return &Service{store: store, tx: tx, auditor: auditor, now: now, newID: newID, rules: health.DefaultRules()}
+}
+
+// Notify has f called each time a change to the register has committed
+// (with the caller's transaction, if it joins one), before first use: the
+// statistics forget what they remembered. Called before the commit, f would
+// let a reader fill them again from the rows as they were.
+func (s *Service) Notify(f func()) { s.changed = append(s.changed, f) }
+
+// committed tells whoever asked (Notify) that a change has committed.
+func (s *Service) committed() {
+	for _, f := range s.changed {
+		f()
+	}
+}
+
+// inTx runs fn in one transaction and, once it commits, tells whoever asked
+// (Notify).
+func (s *Service) inTx(ctx context.Context, fn func(context.Context) error) error {
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		s.tx.AfterCommit(ctx, s.committed)
+		return nil
+	})
 }
 
 // SetHealthRules sets the thresholds of the health rules, before first use.
@@ -388,7 +408,7 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	}
 	// Within a caller's transaction (an Idempotency-Key's) the move
 	// commits with it.
-	s.tx.AfterCommit(ctx, s.stats.invalidate)
+	s.tx.AfterCommit(ctx, s.committed)
 	return pr, tr, nil
 }
 

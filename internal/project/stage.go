@@ -65,18 +65,18 @@ func Targets(from Stage) []Stage { return slices.Clone(moves[from]) }
 // cancellation left (left, from its history) or the furthest its actual
 // dates tell, whichever is further (negotiating without either).
 func correctionTargets(from Stage, a Actual, left Stage) []Stage {
-	r := from.rank()
+	r := from.Rank()
 	switch from {
 	case Suspended:
 		r++ // a suspended project may be set back to started itself
 	case Cancelled:
-		r = Negotiating.rank() + 1
+		r = Negotiating.Rank() + 1
 		if left != "" && left != Cancelled {
-			r = max(r, left.rank()+1)
+			r = max(r, left.Rank()+1)
 		}
 		for _, d := range a.dates() {
 			if *d.date != nil {
-				r = max(r, d.stage.rank()+1)
+				r = max(r, d.stage.Rank()+1)
 			}
 		}
 	}
@@ -137,7 +137,7 @@ func Apply(p *Project, m Move, actor identity.Principal, lastMove *time.Time, to
 		kind = KindCorrection
 		// Dates after the target are cleared; the history keeps them.
 		for _, d := range p.Actual.dates() {
-			if d.stage.rank() > m.To.rank() {
+			if d.stage.Rank() > m.To.Rank() {
 				*d.date = nil
 			}
 		}

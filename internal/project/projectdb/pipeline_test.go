@@ -23,6 +23,7 @@ import (
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
+	"github.com/guangling/pipeline/internal/stats"
 )
 
 // movingClock is a clock a test sets.
@@ -233,11 +234,13 @@ func TestStatisticsFollowTheCommit(t *testing.T) {
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2021, 6, 15, 2, 0, 0, 0, time.UTC) }
 	svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), now), now, uuid.NewString)
-	svc.SetStatsCacheTTL(time.Hour)
+	statistics := stats.NewService(projectdb.NewStats(db), now)
+	statistics.SetCacheTTL(time.Hour)
+	svc.Notify(statistics.Forget)
 	bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 	// The overview as the HTTP layer asks for it: through the cache.
 	projects := func() int64 {
-		b, err := svc.RenderedOverview(ctx, bureau, 2021, now(), false, func(o project.Overview) ([]byte, error) {
+		b, err := statistics.RenderedOverview(ctx, bureau, 2021, now(), false, func(o stats.Overview) ([]byte, error) {
 			return strconv.AppendInt(nil, o.All.Count, 10), nil
 		})
 		require.NoError(t, err)

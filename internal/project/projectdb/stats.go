@@ -5,68 +5,55 @@ import (
 	"database/sql"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/stats"
 )
 
-// StatsRows streams the live projects in scope with the year's plan and the
+// Stats reads the register for the statistics.
+type Stats struct{ db *database.DB }
+
+var _ stats.Store = (*Stats)(nil)
+
+// NewStats returns the statistics' store.
+func NewStats(db *database.DB) *Stats { return &Stats{db: db} }
+
+// Rows streams the live projects in scope with the year's plan and the
 // investment completed up to q.AsOf's month, and the histories that
-// project.StatsQuery names. Rows are scanned by hand, and no more than one is
+// stats.Query names. Rows are scanned by hand, and no more than one is
 // held at a time (with the histories, read first): a register of 200,000
 // projects is read whole for every computation.
-func (s *Store) StatsRows(ctx context.Context, sc project.Scope, q project.StatsQuery, yield func(project.StatsRow) bool) error {
+func (s *Stats) Rows(ctx context.Context, sc project.Scope, q stats.Query, yield func(stats.Row) bool) error {
 	// The histories and the rows are read in one snapshot, so that a move
 	// between the two reads cannot leave a row without the history that
 	// tells its stage on the day asked about.
-	return s.db.InSnapshot(ctx, func(ctx context.Context) error { return s.statsRows(ctx, sc, q, yield) })
+	return s.db.InSnapshot(ctx, func(ctx context.Context) error { return s.rows(ctx, sc, q, yield) })
 }
 
-func (s *Store) statsRows(ctx context.Context, sc project.Scope, q project.StatsQuery, yield func(project.StatsRow) bool) error {
+// words keeps the rows' repeated words (departments, stages, leaders, …)
+// once.
+type words map[string]string
+
+func (w words) of(b sql.RawBytes) string {
+	if s, ok := w[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	w[s] = s
+	return s
+}
+
+func (s *Stats) rows(ctx context.Context, sc project.Scope, q stats.Query, yield func(stats.Row) bool) error {
 	db, done := s.db.Conn(ctx)
 	defer done()
-	// The rows' repeated words (departments, stages, leaders, …) are kept
-	// once.
-	words := map[string]string{}
-	word := func(b sql.RawBytes) string {
-		if w, ok := words[string(b)]; ok {
-			return w
-		}
-		w := string(b)
-		words[w] = w
-		return w
-	}
-
-	// The histories hold what StageOn reads, each entry's stage and day, in
-	// recorded order.
-	yearStart := time.Date(q.Year, 1, 1, 0, 0, 0, 0, time.UTC)
-	hs, err := db.Table("project_transitions").Select("project_id, to_stage, occurred_on").
-		Where(`project_id IN (SELECT project_id FROM project_transitions WHERE occurred_on > ?
-		UNION SELECT t.project_id FROM project_transitions t JOIN projects p ON p.id = t.project_id
-			WHERE t.to_stage = 'cancelled' AND t.occurred_on < ? AND p.build_type = 'continuing'
-		UNION SELECT t.project_id FROM projects p JOIN project_transitions t ON t.project_id = p.id
-			WHERE p.stage = 'cancelled' AND p.build_type = 'continuing' AND t.occurred_on >= ?)`,
-			*date(&q.AsOf), yearStart, yearStart).
-		Order("project_id, recorded_at, id").Rows()
+	w := words{}
+	histories, err := statsHistories(db, q, w)
 	if err != nil {
-		return translate(err)
+		return err
 	}
-	histories := map[string][]project.Step{}
-	var stage sql.RawBytes
-	for hs.Next() {
-		var id string
-		var on time.Time
-		if err := hs.Scan(&id, &stage, &on); err != nil {
-			hs.Close()
-			return translate(err)
-		}
-		histories[id] = append(histories[id], project.Step{To: project.Stage(word(stage)), On: *date(&on)})
-	}
-	hs.Close()
-	if err := hs.Err(); err != nil {
-		return translate(err)
-	}
-
 	rs, err := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").
 		Select(`projects.id, projects.department, projects.category, projects.township, projects.leader,
 			projects.build_type, projects.stage, projects.health, projects.total_investment_yuan,
@@ -80,29 +67,11 @@ func (s *Store) statsRows(ctx context.Context, sc project.Scope, q project.Stats
 		return translate(err)
 	}
 	defer rs.Close()
-	day := func(t sql.NullTime) *time.Time {
-		if !t.Valid {
-			return nil
-		}
-		return date(&t.Time)
-	}
-	var dept, cat, township, leader, bt, colour sql.RawBytes
-	var total, output, planned sql.NullInt64
-	var plannedStart, signed, started, production sql.NullTime
+	var sr statsScan
 	for rs.Next() {
-		var r project.StatsRow
-		if err := rs.Scan(&r.ID, &dept, &cat, &township, &leader, &bt, &stage, &colour, &total, &output,
-			&plannedStart, &signed, &started, &production, &planned, &r.CompletedYuan); err != nil {
+		r, err := sr.scan(rs, w)
+		if err != nil {
 			return translate(err)
-		}
-		r.Department, r.Township, r.Leader = word(dept), word(township), word(leader)
-		r.Category, r.BuildType = project.Category(word(cat)), project.BuildType(word(bt))
-		r.Stage, r.Health = project.Stage(word(stage)), health.Level(word(colour))
-		r.TotalInvestmentYuan, r.ExpectedAnnualOutputYuan = total.Int64, output.Int64
-		r.PlannedStartDate, r.SignedOn, r.StartedOn, r.ProductionOn = day(plannedStart), day(signed), day(started), day(production)
-		if planned.Valid {
-			p := planned.Int64
-			r.PlannedYuan = &p
 		}
 		r.History = histories[r.ID]
 		if !yield(r) {
@@ -112,9 +81,70 @@ func (s *Store) statsRows(ctx context.Context, sc project.Scope, q project.Stats
 	return translate(rs.Err())
 }
 
+// statsHistories reads the histories the statistics need (stats.Query):
+// each entry's stage and day, in recorded order, by project.
+func statsHistories(db *gorm.DB, q stats.Query, w words) (map[string][]project.Step, error) {
+	yearStart := time.Date(q.Year, 1, 1, 0, 0, 0, 0, time.UTC)
+	hs, err := db.Table("project_transitions").Select("project_id, to_stage, occurred_on").
+		Where(`project_id IN (SELECT project_id FROM project_transitions WHERE occurred_on > ?
+		UNION SELECT t.project_id FROM project_transitions t JOIN projects p ON p.id = t.project_id
+			WHERE t.to_stage = 'cancelled' AND t.occurred_on < ? AND p.build_type = 'continuing'
+		UNION SELECT t.project_id FROM projects p JOIN project_transitions t ON t.project_id = p.id
+			WHERE p.stage = 'cancelled' AND p.build_type = 'continuing' AND t.occurred_on >= ?)`,
+			*date(&q.AsOf), yearStart, yearStart).
+		Order("project_id, recorded_at, id").Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer hs.Close()
+	histories := map[string][]project.Step{}
+	var stage sql.RawBytes
+	for hs.Next() {
+		var id string
+		var on time.Time
+		if err := hs.Scan(&id, &stage, &on); err != nil {
+			return nil, translate(err)
+		}
+		histories[id] = append(histories[id], project.Step{To: project.Stage(w.of(stage)), On: *date(&on)})
+	}
+	return histories, translate(hs.Err())
+}
+
+// statsScan holds the buffers a row of the statistics is scanned into,
+// reused from row to row.
+type statsScan struct {
+	dept, cat, township, leader, bt, stage, colour sql.RawBytes
+	total, output, planned                         sql.NullInt64
+	plannedStart, signed, started, production      sql.NullTime
+}
+
+func (b *statsScan) scan(rs *sql.Rows, w words) (stats.Row, error) {
+	var r stats.Row
+	if err := rs.Scan(&r.ID, &b.dept, &b.cat, &b.township, &b.leader, &b.bt, &b.stage, &b.colour, &b.total, &b.output,
+		&b.plannedStart, &b.signed, &b.started, &b.production, &b.planned, &r.CompletedYuan); err != nil {
+		return r, err
+	}
+	day := func(t sql.NullTime) *time.Time {
+		if !t.Valid {
+			return nil
+		}
+		return date(&t.Time)
+	}
+	r.Department, r.Township, r.Leader = w.of(b.dept), w.of(b.township), w.of(b.leader)
+	r.Category, r.BuildType = project.Category(w.of(b.cat)), project.BuildType(w.of(b.bt))
+	r.Stage, r.Health = project.Stage(w.of(b.stage)), health.Level(w.of(b.colour))
+	r.TotalInvestmentYuan, r.ExpectedAnnualOutputYuan = b.total.Int64, b.output.Int64
+	r.PlannedStartDate, r.SignedOn, r.StartedOn, r.ProductionOn = day(b.plannedStart), day(b.signed), day(b.started), day(b.production)
+	if b.planned.Valid {
+		p := b.planned.Int64
+		r.PlannedYuan = &p
+	}
+	return r, nil
+}
+
 // MonthlyTrend sums the year's progress by month and counts its moves by
 // month and target stage, over the live projects in scope.
-func (s *Store) MonthlyTrend(ctx context.Context, sc project.Scope, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error) {
+func (s *Stats) MonthlyTrend(ctx context.Context, sc project.Scope, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error) {
 	db, done := s.db.Conn(ctx)
 	defer done()
 	var sums []struct {

@@ -1,29 +1,32 @@
-package project
+// Package stats computes the KPIs a county leader reads (docs/stats.md):
+// 开工率, 复工率, 投资完成率 against 序时进度, 三个一批, breakdowns and the
+// monthly trend, over the rows of the register the store streams, each with
+// the projects behind it. Results are remembered for a short while and
+// forgotten as soon as the register changes.
+package stats
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"math"
 	"slices"
 	"strconv"
 	"time"
 
-	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
-	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/project"
 )
 
-// StatsRow is what the statistics read of one live project.
-type StatsRow struct {
+// Row is what the statistics read of one live project.
+type Row struct {
 	ID                       string
 	Department               string
-	Category                 Category
+	Category                 project.Category
 	Township                 string
 	Leader                   string
-	BuildType                BuildType
-	Stage                    Stage // today's
+	BuildType                project.BuildType
+	Stage                    project.Stage // today's
 	Health                   health.Level
 	TotalInvestmentYuan      int64
 	ExpectedAnnualOutputYuan int64
@@ -37,21 +40,21 @@ type StatsRow struct {
 	CompletedYuan int64
 	// History holds the project's history, in recorded order, when its
 	// stage on a day the statistics look at may differ from today's (see
-	// StatsQuery); nil otherwise.
-	History []Step
+	// Query); nil otherwise.
+	History []project.Step
 }
 
 // stageOn is the project's stage on day on: today's stage unless its history
 // says otherwise.
-func (r StatsRow) stageOn(on time.Time) Stage {
+func (r Row) stageOn(on time.Time) project.Stage {
 	if r.History == nil {
 		return r.Stage
 	}
-	return StageOn(r.History, on)
+	return project.StageOn(r.History, on)
 }
 
-// StatsQuery is what the store loads statistics rows for.
-type StatsQuery struct {
+// Query is what the store loads statistics rows for.
+type Query struct {
 	Year int
 	// AsOf is the day looked at; its month is the last whose completed
 	// investment counts.
@@ -66,14 +69,14 @@ type StatsQuery struct {
 // year (a correction may have undone it since); and the continuing ones
 // cancelled today with an entry in the year.
 
-// StatsStore loads statistics rows; it is the part of Store the statistics use.
-type StatsStore interface {
-	// StatsRows calls yield with each row, in project ID order, until it
+// Store loads statistics rows; it is the part of Store the statistics use.
+type Store interface {
+	// Rows calls yield with each row, in project ID order, until it
 	// returns false: the whole register is never held at once.
-	StatsRows(ctx context.Context, s Scope, q StatsQuery, yield func(StatsRow) bool) error
+	Rows(ctx context.Context, s project.Scope, q Query, yield func(Row) bool) error
 	// MonthlyTrend sums the year's completed investment by month and counts
 	// moves (imports aside) by month and target stage.
-	MonthlyTrend(ctx context.Context, s Scope, year int) (completed [12]int64, moves [12]map[Stage]int64, err error)
+	MonthlyTrend(ctx context.Context, s project.Scope, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error)
 }
 
 // Rate is a KPI with the projects behind it; the rate is nil when the
@@ -97,11 +100,11 @@ func ratio(n, d int64) *float64 {
 // row, and keeps their IDs if asked to.
 type rateOf struct {
 	Rate
-	den, num func(StatsRow) bool
+	den, num func(Row) bool
 	ids      bool
 }
 
-func newRate(ids bool, den, num func(StatsRow) bool) *rateOf {
+func newRate(ids bool, den, num func(Row) bool) *rateOf {
 	r := &rateOf{den: den, num: num, ids: ids}
 	if ids {
 		r.NumeratorIDs, r.DenominatorIDs = []string{}, []string{}
@@ -109,7 +112,7 @@ func newRate(ids bool, den, num func(StatsRow) bool) *rateOf {
 	return r
 }
 
-func (r *rateOf) add(row StatsRow) {
+func (r *rateOf) add(row Row) {
 	if !r.den(row) {
 		return
 	}
@@ -140,14 +143,14 @@ type Set struct {
 	IDs                                                  []string
 }
 
-func (s *Set) add(r StatsRow) {
+func (s *Set) add(r Row) {
 	s.tally(r)
 	s.IDs = append(s.IDs, r.ID)
 }
 
 // tally counts r without keeping its ID, for a set that is shown as
 // numbers only (stages, the whole register).
-func (s *Set) tally(r StatsRow) {
+func (s *Set) tally(r Row) {
 	s.Count++
 	s.TotalInvestmentYuan += r.TotalInvestmentYuan
 	s.ExpectedAnnualOutputYuan += r.ExpectedAnnualOutputYuan
@@ -170,34 +173,36 @@ type Overview struct {
 	Investment               Rate // in yuan
 	TimeProgress             float64
 	GapPoints                *float64
-	ByStage                  map[Stage]Set
+	ByStage                  map[project.Stage]Set
 	Over100M, All            Set
 	Health                   map[health.Level]int64
 }
 
 // started reports whether a stage is 开工 or past it, suspended and
 // cancelled aside.
-func started(s Stage) bool { return s != Suspended && s != Cancelled && s.rank() >= Started.rank() }
+func started(s project.Stage) bool {
+	return s != project.Suspended && s != project.Cancelled && s.Rank() >= project.Started.Rank()
+}
 
 // ComputeOverview applies the formulas of docs/stats.md to the rows of the live
 // projects a caller may read, for year as of day asOf (within the year).
 // ids keeps the IDs behind each rate and set; without them the numbers are
 // the same, and at 200,000 projects a million IDs are not held.
-func ComputeOverview(rows iter.Seq[StatsRow], year int, asOf time.Time, ids bool) Overview {
+func ComputeOverview(rows iter.Seq[Row], year int, asOf time.Time, ids bool) Overview {
 	jan1 := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
 	dec31 := time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
 	within := func(d *time.Time, from, to time.Time) bool { return d != nil && !d.Before(from) && !d.After(to) }
-	startedBy := func(r StatsRow) bool { return r.StartedOn != nil && !r.StartedOn.After(asOf) }
-	o := Overview{Year: year, AsOf: asOf, ByStage: map[Stage]Set{}, Health: map[health.Level]int64{}}
-	startAnnual := newRate(ids, func(r StatsRow) bool {
-		return r.BuildType == New && within(r.PlannedStartDate, jan1, dec31)
+	startedBy := func(r Row) bool { return r.StartedOn != nil && !r.StartedOn.After(asOf) }
+	o := Overview{Year: year, AsOf: asOf, ByStage: map[project.Stage]Set{}, Health: map[health.Level]int64{}}
+	startAnnual := newRate(ids, func(r Row) bool {
+		return r.BuildType == project.New && within(r.PlannedStartDate, jan1, dec31)
 	}, startedBy)
-	startToDate := newRate(ids, func(r StatsRow) bool {
-		return r.BuildType == New && within(r.PlannedStartDate, jan1, asOf)
+	startToDate := newRate(ids, func(r Row) bool {
+		return r.BuildType == project.New && within(r.PlannedStartDate, jan1, asOf)
 	}, startedBy)
-	resumption := newRate(ids, func(r StatsRow) bool {
-		return r.BuildType == Continuing && r.stageOn(jan1.AddDate(0, 0, -1)) != Cancelled
-	}, func(r StatsRow) bool { return started(r.stageOn(asOf)) })
+	resumption := newRate(ids, func(r Row) bool {
+		return r.BuildType == project.Continuing && r.stageOn(jan1.AddDate(0, 0, -1)) != project.Cancelled
+	}, func(r Row) bool { return started(r.stageOn(asOf)) })
 
 	if ids {
 		o.Investment = Rate{NumeratorIDs: []string{}, DenominatorIDs: []string{}}
@@ -247,7 +252,7 @@ type Batches struct {
 }
 
 // ComputeBatches applies the 三个一批 formulas to rows.
-func ComputeBatches(rows iter.Seq[StatsRow], year, quarter int) Batches {
+func ComputeBatches(rows iter.Seq[Row], year, quarter int) Batches {
 	from := time.Date(year, time.Month(3*quarter-2), 1, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 3, -1)
 	in := func(d *time.Time) bool { return d != nil && !d.Before(from) && !d.After(to) }
@@ -280,7 +285,7 @@ type Group struct {
 
 // ComputeBreakdown groups rows by key, the stage being the one on day on;
 // groups come in the order of the key's labels, else by key.
-func ComputeBreakdown(rows iter.Seq[StatsRow], by string, on time.Time) []Group {
+func ComputeBreakdown(rows iter.Seq[Row], by string, on time.Time) []Group {
 	idx := map[string]int{}
 	var out []Group
 	for r := range rows {
@@ -311,9 +316,9 @@ func ComputeBreakdown(rows iter.Seq[StatsRow], by string, on time.Time) []Group 
 			g.PlannedYuan += *r.PlannedYuan
 		}
 	}
-	labels := map[string][]Label{"stage": Stages, "category": Categories}[by]
+	labels := map[string][]project.Label{"stage": project.Stages, "category": project.Categories}[by]
 	order := func(k string) int {
-		if i := slices.IndexFunc(labels, func(l Label) bool { return l.Value == k }); i >= 0 {
+		if i := slices.IndexFunc(labels, func(l project.Label) bool { return l.Value == k }); i >= 0 {
 			return i
 		}
 		return math.MaxInt
@@ -337,7 +342,7 @@ func ComputeBreakdown(rows iter.Seq[StatsRow], by string, on time.Time) []Group 
 type TrendMonth struct {
 	Month                                                     time.Month
 	CompletedYuan, CumulativeCompletedYuan, PlannedToDateYuan int64
-	Moves                                                     map[Stage]int64
+	Moves                                                     map[project.Stage]int64
 }
 
 // Trend is a year month by month against its plan.
@@ -347,15 +352,15 @@ type Trend struct {
 	Months      []TrendMonth
 }
 
-// StatsPeriod reads a statistics request's year (2000 to next year) and day:
+// Period reads a statistics request's year (2000 to next year) and day:
 // within it, not in the future, by default today or a past year's last day.
-func StatsPeriod(year, asOf string, today time.Time) (int, time.Time, error) {
-	var c Check
+func Period(year, asOf string, today time.Time) (int, time.Time, error) {
+	var c project.Check
 	y := today.Year()
 	if year != "" {
 		n, err := strconv.Atoi(year)
-		if err != nil || n < MinYear || n > today.Year()+1 {
-			c.Add("year", "out_of_range", strconv.Itoa(MinYear)+".."+strconv.Itoa(today.Year()+1))
+		if err != nil || n < project.MinYear || n > today.Year()+1 {
+			c.Add("year", "out_of_range", strconv.Itoa(project.MinYear)+".."+strconv.Itoa(today.Year()+1))
 			return 0, time.Time{}, c.Err()
 		}
 		y = n
@@ -382,119 +387,4 @@ func StatsPeriod(year, asOf string, today time.Time) (int, time.Time, error) {
 		on = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	return y, on, c.Err()
-}
-
-// computeStats runs compute over the rows p may read for year as of day on,
-// as the store streams them: compute reads them once.
-func computeStats[T any](ctx context.Context, s *Service, p identity.Principal, year int, on time.Time, compute func(iter.Seq[StatsRow]) T) (T, error) {
-	var zero T
-	if err := CanRead(p); err != nil {
-		return zero, err
-	}
-	var err error
-	out := compute(func(yield func(StatsRow) bool) {
-		err = s.store.StatsRows(ctx, ScopeOf(p), StatsQuery{Year: year, AsOf: on}, yield)
-	})
-	if err != nil {
-		return zero, err
-	}
-	return out, nil
-}
-
-// cached answers a statistic from the cache, keyed by its kind, the
-// caller's scope and its parameters, or computes it with load.
-func cached[T any](ctx context.Context, s *Service, p identity.Principal, kind string, params []any, load func(context.Context) (T, error)) (T, error) {
-	var zero T
-	if err := CanRead(p); err != nil {
-		return zero, err
-	}
-	sc := ScopeOf(p)
-	key := fmt.Sprint(append([]any{kind, sc.All, sc.Department}, params...)...)
-	v, err := s.stats.get(ctx, key, s.now, func(ctx context.Context) (any, error) { return load(ctx) })
-	if err != nil {
-		return zero, err
-	}
-	return v.(T), nil
-}
-
-// Overview computes the KPIs over the projects p may read, with the IDs
-// behind them if ids.
-func (s *Service) Overview(ctx context.Context, p identity.Principal, year int, on time.Time, ids bool) (Overview, error) {
-	return computeStats(ctx, s, p, year, on, func(rows iter.Seq[StatsRow]) Overview { return ComputeOverview(rows, year, on, ids) })
-}
-
-// RenderedOverview is the overview as render writes it (the HTTP layer's
-// JSON), remembered like the other statistics: at 200,000 projects the IDs
-// behind the rates make an answer of megabytes, and writing it costs more
-// than a cached computation, so the rendering is what is kept.
-// ids tells the rendering with the IDs from the one without, which is kept
-// apart.
-func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, year int, on time.Time, ids bool, render func(Overview) ([]byte, error)) ([]byte, error) {
-	return cached(ctx, s, p, "overview", []any{year, on, ids}, func(ctx context.Context) ([]byte, error) {
-		o, err := s.Overview(ctx, p, year, on, ids)
-		if err != nil {
-			return nil, err
-		}
-		return render(o)
-	})
-}
-
-// Breakdown groups the projects p may read by key, for year (stages as on
-// the year's last day, or today).
-func (s *Service) Breakdown(ctx context.Context, p identity.Principal, by string, year int, on time.Time) ([]Group, error) {
-	if !slices.Contains(BreakdownKeys, by) {
-		return nil, apperr.Fields([]apperr.FieldError{{Field: "by", Code: "invalid_value", Param: "stage,category,department,township,leader"}})
-	}
-	return cached(ctx, s, p, "breakdown", []any{by, year, on}, func(ctx context.Context) ([]Group, error) {
-		return computeStats(ctx, s, p, year, on, func(rows iter.Seq[StatsRow]) []Group { return ComputeBreakdown(rows, by, on) })
-	})
-}
-
-// Batches computes 三个一批 for a quarter of year.
-func (s *Service) Batches(ctx context.Context, p identity.Principal, year, quarter int) (Batches, error) {
-	if quarter < 1 || quarter > 4 {
-		return Batches{}, apperr.Fields([]apperr.FieldError{{Field: "quarter", Code: "out_of_range", Param: "1..4"}})
-	}
-	return cached(ctx, s, p, "batches", []any{year, quarter}, func(ctx context.Context) (Batches, error) {
-		return computeStats(ctx, s, p, year, time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC),
-			func(rows iter.Seq[StatsRow]) Batches { return ComputeBatches(rows, year, quarter) })
-	})
-}
-
-// Trend is the year's investment and moves month by month.
-func (s *Service) Trend(ctx context.Context, p identity.Principal, year int) (Trend, error) {
-	return cached(ctx, s, p, "trend", []any{year}, func(ctx context.Context) (Trend, error) { return s.trend(ctx, p, year) })
-}
-
-func (s *Service) trend(ctx context.Context, p identity.Principal, year int) (Trend, error) {
-	planned, err := computeStats(ctx, s, p, year, time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC), func(rows iter.Seq[StatsRow]) int64 {
-		var sum int64
-		for r := range rows {
-			if r.PlannedYuan != nil {
-				sum += *r.PlannedYuan
-			}
-		}
-		return sum
-	})
-	if err != nil {
-		return Trend{}, err
-	}
-	completed, moves, err := s.store.MonthlyTrend(ctx, ScopeOf(p), year)
-	if err != nil {
-		return Trend{}, err
-	}
-	t := Trend{Year: year, PlannedYuan: planned}
-	var cum int64
-	for m := range 12 {
-		cum += completed[m]
-		ms := moves[m]
-		if ms == nil {
-			ms = map[Stage]int64{}
-		}
-		t.Months = append(t.Months, TrendMonth{
-			Month: time.Month(m + 1), CompletedYuan: completed[m], CumulativeCompletedYuan: cum,
-			PlannedToDateYuan: t.PlannedYuan * int64(m+1) / 12, Moves: ms,
-		})
-	}
-	return t, nil
 }

@@ -1,4 +1,4 @@
-package project
+package stats
 
 import (
 	"slices"
@@ -7,39 +7,42 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/project"
 )
 
 // statsFixture is the worked example of docs/stats.md: 2021, as of 30 June.
-func statsFixture() []StatsRow {
-	hist := func(entries ...string) []Step {
+func statsFixture() []Row {
+	hist := func(entries ...string) []project.Step {
 		// entries: "to@day"
-		var out []Step
+		var out []project.Step
 		for _, e := range entries {
 			to, on := e[:len(e)-11], e[len(e)-10:]
-			out = append(out, Step{To: Stage(to), On: *day(on)})
+			out = append(out, project.Step{To: project.Stage(to), On: *day(on)})
 		}
 		return out
 	}
 	yuan := func(n int64) *int64 { return &n }
-	return []StatsRow{
-		// New projects.
-		{ID: "N1", BuildType: New, Stage: Started, PlannedStartDate: day("2021-03-01"), StartedOn: day("2021-03-15"),
+	return []Row{
+		// project.New projects.
+		{ID: "N1", BuildType: project.New, Stage: project.Started, PlannedStartDate: day("2021-03-01"), StartedOn: day("2021-03-15"),
 			PlannedYuan: yuan(600), CompletedYuan: 300, TotalInvestmentYuan: 60_000_000},
-		{ID: "N2", BuildType: New, Stage: Landed, PlannedStartDate: day("2021-05-01"), TotalInvestmentYuan: 150_000_000,
+		{ID: "N2", BuildType: project.New, Stage: project.Landed, PlannedStartDate: day("2021-05-01"), TotalInvestmentYuan: 150_000_000,
 			SignedOn: day("2021-04-02")},
-		{ID: "N3", BuildType: New, Stage: Started, PlannedStartDate: day("2021-09-01"), StartedOn: day("2021-06-20"),
+		{ID: "N3", BuildType: project.New, Stage: project.Started, PlannedStartDate: day("2021-09-01"), StartedOn: day("2021-06-20"),
 			ExpectedAnnualOutputYuan: 9_000_000, TotalInvestmentYuan: 20_000_000},
-		{ID: "N4", BuildType: New, Stage: Signed, PlannedStartDate: day("2021-08-01"), SignedOn: day("2021-05-10")},
-		{ID: "N5", BuildType: New, Stage: Started, PlannedStartDate: day("2020-11-01"), StartedOn: day("2021-02-01")},
-		{ID: "N6", BuildType: New, Stage: Started, PlannedStartDate: day("2021-04-01"), StartedOn: day("2021-07-05"),
+		{ID: "N4", BuildType: project.New, Stage: project.Signed, PlannedStartDate: day("2021-08-01"), SignedOn: day("2021-05-10")},
+		{ID: "N5", BuildType: project.New, Stage: project.Started, PlannedStartDate: day("2020-11-01"), StartedOn: day("2021-02-01")},
+		{ID: "N6", BuildType: project.New, Stage: project.Started, PlannedStartDate: day("2021-04-01"), StartedOn: day("2021-07-05"),
 			History: hist("landed@2021-03-01", "started@2021-07-05")},
-		// Continuing projects.
-		{ID: "C1", BuildType: Continuing, Stage: Started, PlannedYuan: yuan(1200), CompletedYuan: 300, TotalInvestmentYuan: 100_000_000},
-		{ID: "C2", BuildType: Continuing, Stage: Started,
+		// project.Continuing projects.
+		{ID: "C1", BuildType: project.Continuing, Stage: project.Started, PlannedYuan: yuan(1200), CompletedYuan: 300, TotalInvestmentYuan: 100_000_000},
+		{ID: "C2", BuildType: project.Continuing, Stage: project.Started,
 			History: hist("started@2020-05-01", "suspended@2020-11-15", "started@2021-07-10")},
-		{ID: "C3", BuildType: Continuing, Stage: Cancelled, History: hist("started@2019-05-01", "cancelled@2020-10-01")},
-		{ID: "C4", BuildType: Continuing, Stage: Cancelled, History: hist("started@2019-05-01", "cancelled@2021-05-01")},
-		{ID: "C5", BuildType: Continuing, Stage: Completed, ProductionOn: nil, History: hist("started@2019-05-01", "completed@2021-04-01")},
+		{ID: "C3", BuildType: project.Continuing, Stage: project.Cancelled, History: hist("started@2019-05-01", "cancelled@2020-10-01")},
+		{ID: "C4", BuildType: project.Continuing, Stage: project.Cancelled, History: hist("started@2019-05-01", "cancelled@2021-05-01")},
+		{ID: "C5", BuildType: project.Continuing, Stage: project.Completed, ProductionOn: nil, History: hist("started@2019-05-01", "completed@2021-04-01")},
 	}
 }
 
@@ -63,11 +66,11 @@ func TestOverviewWorkedExample(t *testing.T) {
 	assert.Equal(t, []string{"N2", "C1"}, o.Over100M.IDs, "亿元以上 includes exactly 100,000,000")
 	assert.Equal(t, int64(11), o.All.Count)
 	assert.Equal(t, int64(330_000_000), o.All.TotalInvestmentYuan)
-	counts := map[Stage]int64{}
+	counts := map[project.Stage]int64{}
 	for st, s := range o.ByStage {
 		counts[st] = s.Count
 	}
-	assert.Equal(t, map[Stage]int64{Started: 4, Landed: 2, Signed: 1, Suspended: 1, Cancelled: 2, Completed: 1}, counts,
+	assert.Equal(t, map[project.Stage]int64{project.Started: 4, project.Landed: 2, project.Signed: 1, project.Suspended: 1, project.Cancelled: 2, project.Completed: 1}, counts,
 		"stages on 30 June: N6 was still landed, C2 suspended")
 }
 
@@ -86,7 +89,7 @@ func TestOverviewWithoutIDs(t *testing.T) {
 }
 
 func TestOverviewWithoutPlans(t *testing.T) {
-	o := ComputeOverview(slices.Values([]StatsRow(nil)), 2021, *day("2021-03-31"), true)
+	o := ComputeOverview(slices.Values([]Row(nil)), 2021, *day("2021-03-31"), true)
 	assert.Nil(t, o.StartAnnual.Rate, "no denominator, no rate")
 	assert.Equal(t, []string{}, o.StartAnnual.DenominatorIDs)
 	assert.Nil(t, o.GapPoints)
@@ -116,7 +119,7 @@ func TestBreakdown(t *testing.T) {
 	assert.Equal(t, Group{Key: "", Count: 11, TotalInvestmentYuan: 330_000_000, PlannedYuan: 1800, CompletedYuan: 600}, gs[0])
 }
 
-func TestStatsPeriod(t *testing.T) {
+func TestPeriod(t *testing.T) {
 	today := *day("2021-06-15")
 	for _, tc := range []struct {
 		year, asOf string
@@ -135,7 +138,7 @@ func TestStatsPeriod(t *testing.T) {
 		{"2023", "", "", 0, false},
 		{"abc", "", "", 0, false},
 	} {
-		y, on, err := StatsPeriod(tc.year, tc.asOf, today)
+		y, on, err := Period(tc.year, tc.asOf, today)
 		if !tc.ok {
 			assert.Error(t, err, "%s %s", tc.year, tc.asOf)
 			continue
@@ -144,4 +147,12 @@ func TestStatsPeriod(t *testing.T) {
 		assert.Equal(t, tc.wantYear, y)
 		assert.Equal(t, tc.want, on.Format(time.DateOnly), "%s %s", tc.year, tc.asOf)
 	}
+}
+
+func day(s string) *time.Time {
+	t, err := calendar.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return &t
 }

@@ -1,4 +1,4 @@
-package project
+package stats
 
 import (
 	"context"
@@ -10,12 +10,12 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// statsCache remembers statistics for a short while. A register of 200,000
+// cache remembers statistics for a short while. A register of 200,000
 // projects takes the best part of a second to read whole, and a dashboard
 // asks for the same numbers again and again. A change made through this
 // service empties it at once; one made through another replica shows
 // within the time to live.
-type statsCache struct {
+type cache struct {
 	ttl     time.Duration
 	mu      sync.Mutex
 	gen     uint64
@@ -28,8 +28,8 @@ type statsEntry struct {
 	at time.Time
 }
 
-func newStatsCache(ttl time.Duration) *statsCache {
-	return &statsCache{ttl: ttl, entries: map[string]statsEntry{}}
+func newCache(ttl time.Duration) *cache {
+	return &cache{ttl: ttl, entries: map[string]statsEntry{}}
 }
 
 // get answers key from the cache, or loads it once for all the callers that
@@ -37,7 +37,7 @@ func newStatsCache(ttl time.Duration) *statsCache {
 // Past half its time to live a value is loaded again in the background while
 // it goes on answering, so that with steady readers none waits for a load
 // and none gets a value older than the time to live.
-func (c *statsCache) get(ctx context.Context, key string, now func() time.Time, load func(context.Context) (any, error)) (any, error) {
+func (c *cache) get(ctx context.Context, key string, now func() time.Time, load func(context.Context) (any, error)) (any, error) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	gen := c.gen
@@ -59,7 +59,7 @@ func (c *statsCache) get(ctx context.Context, key string, now func() time.Time, 
 // fill loads key and keeps it, unless a change committed meanwhile. A
 // panicking load is an error: a load in the background has no request's
 // recovery around it.
-func (c *statsCache) fill(ctx context.Context, key string, gen uint64, now func() time.Time, load func(context.Context) (any, error)) (v any, err error) {
+func (c *cache) fill(ctx context.Context, key string, gen uint64, now func() time.Time, load func(context.Context) (any, error)) (v any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			v, err = nil, fmt.Errorf("statistics %s: panic: %v", key, p)
@@ -94,27 +94,9 @@ func (c *statsCache) fill(ctx context.Context, key string, gen uint64, now func(
 const maxStatsEntries = 64
 
 // invalidate forgets every entry, after a change.
-func (c *statsCache) invalidate() {
+func (c *cache) invalidate() {
 	c.mu.Lock()
 	c.gen++
 	clear(c.entries)
 	c.mu.Unlock()
 }
-
-// inTx runs fn in one transaction and, once it commits (with the caller's
-// transaction, if it joins one), forgets the statistics it may have changed.
-// Forgetting them before the commit would let a reader fill them again from
-// the rows as they were.
-func (s *Service) inTx(ctx context.Context, fn func(context.Context) error) error {
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := fn(ctx); err != nil {
-			return err
-		}
-		s.tx.AfterCommit(ctx, s.stats.invalidate)
-		return nil
-	})
-}
-
-// SetStatsCacheTTL sets how long statistics are remembered (0: not at all),
-// before first use.
-func (s *Service) SetStatsCacheTTL(d time.Duration) { s.stats = newStatsCache(d) }

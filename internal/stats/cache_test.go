@@ -1,4 +1,4 @@
-package project
+package stats
 
 import (
 	"context"
@@ -11,13 +11,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestStatsCache(t *testing.T) {
+func TestCache(t *testing.T) {
 	ctx := context.Background()
 	var mu sync.Mutex // the clock is read by loads in the background too
 	clock := time.Date(2021, 6, 15, 0, 0, 0, 0, time.UTC)
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
-	c := newStatsCache(time.Minute)
+	c := newCache(time.Minute)
 	loads := 0
 	load := func(v int) func(context.Context) (any, error) {
 		return func(context.Context) (any, error) { loads++; return v, nil }
@@ -63,7 +63,7 @@ func TestStatsCache(t *testing.T) {
 	_, err = c.get(ctx, "broken", now, func(context.Context) (any, error) { panic("boom") })
 	require.ErrorContains(t, err, "panic: boom", "a panicking load is an error")
 
-	off := newStatsCache(0)
+	off := newCache(0)
 	_, _ = off.get(ctx, "a", now, load(5))
 	v, _ = off.get(ctx, "a", now, load(6))
 	assert.Equal(t, 6, v, "a time to live of 0 keeps nothing")
