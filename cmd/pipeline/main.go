@@ -36,6 +36,7 @@ import (
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/identity"
@@ -153,6 +154,7 @@ type app struct {
 	investment *investment.Service
 	issues     *issue.Service
 	stats      *stats.Service
+	exchange   *exchange.Service
 	audit      *audit.Service
 }
 
@@ -161,7 +163,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // deps is what the HTTP surface serves from.
 func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
-		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Stats: a.stats, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
+		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Stats: a.stats, Exchange: a.exchange, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Now: time.Now,
 	}
 }
@@ -203,7 +205,8 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
 		investment: investment.NewService(store, projects, auditor, time.Now),
 		issues:     issue.NewService(projectdb.NewIssues(db), projects, auditor, time.Now, newID),
-		stats:      statistics}, nil
+		stats:      statistics,
+		exchange:   exchange.NewService(projects, db, time.Now)}, nil
 }
 
 // repeat runs a chore now and then at every interval, until ctx ends, and

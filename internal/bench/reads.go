@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/exchange"
 )
 
 // overviewPath is the overview as the dashboard's tiles ask for it: without
@@ -83,12 +83,12 @@ func (r *run) overviewIDs(ctx context.Context) error {
 }
 
 // exportSQL selects what the export writes, column for column, with the
-// export's headers: the register's columns (project.Columns) of every live
+// export's headers: the register's columns (exchange.Columns) of every live
 // project in the export's order. Derived columns (万元) are computed as the
 // export computes them; labels stay codes, which is psql's share of the
 // work the export does.
 func exportSQL() string {
-	cols := project.Columns()
+	cols := exchange.Columns()
 	alias := map[string]string{}
 	for _, c := range cols {
 		alias[c.Header] = c.Alias

@@ -17,8 +17,8 @@ import (
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/identity"
-	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/sheet"
 )
 
@@ -62,11 +62,11 @@ func (h *handlers) exportProjects(c *gin.Context, p identity.Principal) error {
 		return err
 	}
 	var w sheet.Writer
-	err = h.projects.Export(c.Request.Context(), p, q.List, func() error {
+	err = h.exchange.Export(c.Request.Context(), p, q.List, func() error {
 		// A large register takes longer to send than a JSON answer may.
 		_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(exportWriteTimeout))
 		contentType := sheet.XLSXType
-		if q.Format == project.FormatCSV {
+		if q.Format == exchange.FormatCSV {
 			contentType = sheet.CSVType + "; charset=utf-8; header=present"
 		}
 		c.Header("Content-Type", contentType)
@@ -74,9 +74,9 @@ func (h *handlers) exportProjects(c *gin.Context, p identity.Principal) error {
 		c.Header("Cache-Control", "no-store")
 		c.Status(http.StatusOK)
 		var err error
-		w, err = sheet.NewWriter(q.Format, c.Writer, project.Columns())
+		w, err = sheet.NewWriter(q.Format, c.Writer, exchange.Columns())
 		return err
-	}, func(cells []project.Cell) error { return w.WriteRow(cells) })
+	}, func(cells []exchange.Cell) error { return w.WriteRow(cells) })
 	if err == nil {
 		err = w.Close()
 	} else if w != nil {
@@ -129,7 +129,7 @@ func (h *handlers) importProjects(c *gin.Context, p identity.Principal) error {
 			_ = rd.Close()
 		}
 	}()
-	rep, err := h.projects.Import(c.Request.Context(), p, func() (project.Table, error) {
+	rep, err := h.exchange.Import(c.Request.Context(), p, func() (exchange.Table, error) {
 		b, err := readUpload(c, h.cfg.ImportBodyLimit)
 		if err != nil {
 			return nil, err
@@ -267,7 +267,7 @@ var importParams = map[string]string{"integer": "整数（元，不含小数）"
 // dropped when there is none.
 var emptyParam = regexp.MustCompile(`\s?[（(][^（）()]*%s[^（）()]*[）)]`)
 
-func importMessage(e project.CellError, en bool) string {
+func importMessage(e exchange.CellError, en bool) string {
 	t, found := importMessages[e.Code]
 	if !found {
 		return fieldMessage(apperr.FieldError{Field: e.Field, Code: e.Code, Param: e.Param}, en)
@@ -288,7 +288,7 @@ func importMessage(e project.CellError, en bool) string {
 	return msg
 }
 
-func toImportReport(r project.ImportReport, en bool) api.ImportReport {
+func toImportReport(r exchange.ImportReport, en bool) api.ImportReport {
 	out := api.ImportReport{DryRun: r.DryRun, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged,
 		Failed: r.Failed, Rows: make([]api.ImportRow, len(r.Rows))}
 	for i, row := range r.Rows {

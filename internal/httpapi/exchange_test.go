@@ -37,6 +37,7 @@ import (
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/audit/auditdb"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
@@ -200,7 +201,7 @@ func (g grid) cell(t testing.TB, row int, header string) string {
 func (g grid) find(t testing.TB, id string) int {
 	t.Helper()
 	for i := range g.rows {
-		if g.cell(t, i, project.HeaderID) == id {
+		if g.cell(t, i, exchange.HeaderID) == id {
 			return i
 		}
 	}
@@ -347,7 +348,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 				file := e.exportFile(t, asBureau, "format="+format)
 				g := readGrid(t, file)
 				require.Len(t, g.rows, live, "one row per live project")
-				require.Equal(t, project.HeaderID, g.head[0])
+				require.Equal(t, exchange.HeaderID, g.head[0])
 
 				rep := e.importOK(t, asBureau, "", "register."+format, file)
 				assert.False(t, rep.DryRun)
@@ -368,7 +369,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			g := readGrid(t, file)
 			require.NotEmpty(t, g.rows)
 			for i := range g.rows {
-				assert.Equal(t, "energy", g.cell(t, i, project.HeaderDepartment))
+				assert.Equal(t, "energy", g.cell(t, i, exchange.HeaderDepartment))
 			}
 			rep := e.importOK(t, asEnergyEditor, "", "energy.xlsx", file)
 			assert.Equal(t, len(g.rows), rep.Unchanged)
@@ -405,7 +406,7 @@ func TestExportFile(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, rows, 4)
 			var headers []string
-			for _, c := range project.Columns() {
+			for _, c := range exchange.Columns() {
 				headers = append(headers, c.Header)
 			}
 			assert.Equal(t, headers, rows[0])
@@ -423,19 +424,19 @@ func TestExportFile(t *testing.T) {
 			}
 			assert.Equal(t, "2021-05-01", shown("计划开工日期"), "a date cell shown as yyyy-mm-dd")
 			assert.Equal(t, "44317", g.cell(t, row, "计划开工日期"), "stored as a date serial")
-			assert.Equal(t, "340000000", g.cell(t, row, project.HeaderInvestment))
-			assert.Equal(t, "340,000,000", shown(project.HeaderInvestment))
-			assert.Equal(t, "34000", g.cell(t, row, project.HeaderWan))
-			assert.Equal(t, project.HeaderWan, g.head[g.col(t, project.HeaderInvestment)+1], "万元 next to yuan")
-			formula, err := f.GetCellFormula(sheet.SheetName, ref(project.HeaderWan))
+			assert.Equal(t, "340000000", g.cell(t, row, exchange.HeaderInvestment))
+			assert.Equal(t, "340,000,000", shown(exchange.HeaderInvestment))
+			assert.Equal(t, "34000", g.cell(t, row, exchange.HeaderWan))
+			assert.Equal(t, exchange.HeaderWan, g.head[g.col(t, exchange.HeaderInvestment)+1], "万元 next to yuan")
+			formula, err := f.GetCellFormula(sheet.SheetName, ref(exchange.HeaderWan))
 			require.NoError(t, err)
 			assert.Contains(t, formula, "/10000")
-			assert.Equal(t, "风电", g.cell(t, row, project.HeaderCategory))
+			assert.Equal(t, "风电", g.cell(t, row, exchange.HeaderCategory))
 			assert.Equal(t, "新建", g.cell(t, row, "建设性质"))
 			assert.Equal(t, "市级重点", g.cell(t, row, "重点级别"))
-			assert.Equal(t, "谋划储备", g.cell(t, row, project.HeaderStage))
-			assert.Equal(t, "energy", g.cell(t, row, project.HeaderDepartment))
-			assert.Equal(t, "1", g.cell(t, row, project.HeaderVersion))
+			assert.Equal(t, "谋划储备", g.cell(t, row, exchange.HeaderStage))
+			assert.Equal(t, "energy", g.cell(t, row, exchange.HeaderDepartment))
+			assert.Equal(t, "1", g.cell(t, row, exchange.HeaderVersion))
 			assert.Equal(t, "50.5", g.cell(t, row, "建设规模"))
 		})
 
@@ -459,7 +460,7 @@ func TestExportFile(t *testing.T) {
 			assert.Len(t, g.rows, 1)
 			g = readGrid(t, e.exportFile(t, asLeader, "format=csv&stage=started"))
 			assert.Empty(t, g.rows, "an empty register is a header row")
-			assert.Len(t, g.head, len(project.Columns()))
+			assert.Len(t, g.head, len(exchange.Columns()))
 		})
 
 		e.run(t, []tc{
@@ -548,8 +549,8 @@ func TestImportCreatesAndUpdates(t *testing.T) {
 				g := readGrid(t, file)
 				row := g.find(t, p.ID)
 				require.NoError(t, f.SetCellValue(sheet.SheetName, cell(row, "包联领导"), "刘县长"))
-				require.NoError(t, f.SetCellValue(sheet.SheetName, cell(row, project.HeaderInvestment), 350000000))
-				require.NoError(t, f.SetCellValue(sheet.SheetName, cell(row, project.HeaderWan), nil)) // as Excel would recompute it
+				require.NoError(t, f.SetCellValue(sheet.SheetName, cell(row, exchange.HeaderInvestment), 350000000))
+				require.NoError(t, f.SetCellValue(sheet.SheetName, cell(row, exchange.HeaderWan), nil)) // as Excel would recompute it
 				require.NoError(t, f.SetCellValue(sheet.SheetName, cell(row, "所在乡镇"), ""))
 				require.NoError(t, f.SetCellValue(sheet.SheetName, cell(row, "计划竣工日期"), time.Date(2022, 8, 31, 0, 0, 0, 0, time.UTC)))
 			})
@@ -831,7 +832,7 @@ func TestImportFileProblems(t *testing.T) {
 		t.Run("too many rows", func(t *testing.T) {
 			var b strings.Builder
 			b.WriteString("项目名称,项目类别\r\n")
-			for i := range project.MaxImportRows + 1 {
+			for i := range exchange.MaxImportRows + 1 {
 				fmt.Fprintf(&b, "项目%d,风电\r\n", i)
 			}
 			res := e.send(t, up("many.csv", "", []byte(b.String())))
@@ -842,14 +843,14 @@ func TestImportFileProblems(t *testing.T) {
 		t.Run("too many changes at once", func(t *testing.T) {
 			var b strings.Builder
 			b.WriteString("项目名称,项目类别,部门代码\r\n")
-			for i := range project.MaxImportWrites + 1 {
+			for i := range exchange.MaxImportWrites + 1 {
 				fmt.Fprintf(&b, "项目%d,风电,energy\r\n", i)
 			}
 			res := e.send(t, up("many.csv", "", []byte(b.String())))
 			require.Equal(t, http.StatusBadRequest, res.status, "%.200s", res)
 			assert.True(t, namesField(res.problem(t), "file:too_long"))
 			rep := e.importOK(t, asBureau, "dry_run=true", "many.csv", []byte(b.String()))
-			assert.Equal(t, project.MaxImportWrites+1, rep.Created, "a dry run reports them all")
+			assert.Equal(t, exchange.MaxImportWrites+1, rep.Created, "a dry run reports them all")
 		})
 
 		t.Run("a cell far to the right of the header", func(t *testing.T) {
@@ -1046,7 +1047,7 @@ func benchExport(b *testing.B, db *database.DB) {
 }
 
 // BenchmarkImportCSV imports PIPELINE_BENCH_IMPORT_ROWS new projects
-// (project.MaxImportWrites by default) from CSV in one transaction,
+// (exchange.MaxImportWrites by default) from CSV in one transaction,
 // then the export of them again (every row unchanged), and reports the time
 // of each: an import must end within the query deadline.
 //
@@ -1061,7 +1062,7 @@ func BenchmarkImportCSV(b *testing.B) {
 }
 
 func benchImport(b *testing.B, open func(testing.TB) *database.DB) {
-	n := project.MaxImportWrites
+	n := exchange.MaxImportWrites
 	if s := os.Getenv("PIPELINE_BENCH_IMPORT_ROWS"); s != "" {
 		n, _ = strconv.Atoi(s)
 	}

@@ -42,6 +42,7 @@ import (
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/identity"
@@ -189,7 +190,8 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	h, err := httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Projects: projects, Investment: investment.NewService(projectdb.New(db), projects, auditSvc, clk.now),
-		Issues: issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID), Stats: statistics, Auth: authSvc, Tokens: tokens, Keys: keys,
+		Issues: issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID), Stats: statistics,
+		Exchange: exchange.NewService(projects, db, clk.now), Auth: authSvc, Tokens: tokens, Keys: keys,
 		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now,
 	})
 	require.NoError(t, err)

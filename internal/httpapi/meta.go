@@ -20,8 +20,8 @@ var roleLabels = []project.Label{
 	{Value: "dept_viewer", ZH: "部门查看", EN: "Department viewer"},
 }
 
-func (h *handlers) departmentList(c *gin.Context) ([]api.Department, error) {
-	ds, err := h.projects.Departments(c.Request.Context())
+func (h *handlers) departmentList(c *gin.Context, p identity.Principal) ([]api.Department, error) {
+	ds, err := h.projects.Departments(c.Request.Context(), p)
 	if err != nil {
 		return nil, err
 	}
@@ -43,8 +43,8 @@ func (h *handlers) departmentList(c *gin.Context) ([]api.Department, error) {
 //	@Success		200	{object}	api.Meta
 //	@Failure		401	{object}	api.Problem
 //	@Router			/api/v1/meta [get]
-func (h *handlers) meta(c *gin.Context, _ identity.Principal) error {
-	ds, err := h.departmentList(c)
+func (h *handlers) meta(c *gin.Context, p identity.Principal) error {
+	ds, err := h.departmentList(c, p)
 	if err != nil {
 		return err
 	}
@@ -70,8 +70,8 @@ func (h *handlers) meta(c *gin.Context, _ identity.Principal) error {
 //	@Success		200	{object}	api.DepartmentList
 //	@Failure		401	{object}	api.Problem
 //	@Router			/api/v1/departments [get]
-func (h *handlers) listDepartments(c *gin.Context, _ identity.Principal) error {
-	ds, err := h.departmentList(c)
+func (h *handlers) listDepartments(c *gin.Context, p identity.Principal) error {
+	ds, err := h.departmentList(c, p)
 	if err != nil {
 		return err
 	}

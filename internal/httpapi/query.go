@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/project"
@@ -277,9 +278,9 @@ var exportParams = func() []string {
 
 // parseExportQuery reads an export request: format (xlsx, the default, or
 // csv) and the filters of parseListQuery.
-func parseExportQuery(v url.Values) (project.ExportQuery, error) {
+func parseExportQuery(v url.Values) (exchange.ExportQuery, error) {
 	var c project.Check
-	q := project.ExportQuery{Format: project.FormatXLSX}
+	q := exchange.ExportQuery{Format: exchange.FormatXLSX}
 	filters := url.Values{}
 	for _, k := range slices.Sorted(maps.Keys(v)) {
 		switch {
@@ -291,10 +292,10 @@ func parseExportQuery(v url.Values) (project.ExportQuery, error) {
 				continue
 			}
 			switch f := strings.TrimSpace(v.Get(k)); f {
-			case project.FormatXLSX, project.FormatCSV:
+			case exchange.FormatXLSX, exchange.FormatCSV:
 				q.Format = f
 			default:
-				c.Add(k, "invalid_value", project.FormatXLSX+","+project.FormatCSV)
+				c.Add(k, "invalid_value", exchange.FormatXLSX+","+exchange.FormatCSV)
 			}
 		default:
 			filters[k] = v[k]
@@ -302,7 +303,7 @@ func parseExportQuery(v url.Values) (project.ExportQuery, error) {
 	}
 	lq, err := parseListQuery(filters)
 	q.List = lq
-	q.List.Limit = project.ExportPageSize
+	q.List.Limit = exchange.ExportPageSize
 	return q, project.JoinInvalid(c.Err(), err)
 }
 

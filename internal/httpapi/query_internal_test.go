@@ -10,6 +10,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -149,12 +150,12 @@ func TestParseExportQuery(t *testing.T) {
 	t.Parallel()
 	q, err := parseExportQuery(url.Values{})
 	require.NoError(t, err)
-	assert.Equal(t, project.FormatXLSX, q.Format)
-	assert.Equal(t, project.ExportPageSize, q.List.Limit)
+	assert.Equal(t, exchange.FormatXLSX, q.Format)
+	assert.Equal(t, exchange.ExportPageSize, q.List.Limit)
 
 	q, err = parseExportQuery(url.Values{"format": {"csv"}, "stage": {"started,signed"}, "q": {"风电"}})
 	require.NoError(t, err)
-	assert.Equal(t, project.FormatCSV, q.Format)
+	assert.Equal(t, exchange.FormatCSV, q.Format)
 	assert.Equal(t, []project.Stage{project.Started, project.Signed}, q.List.Filter.Stages)
 	assert.Equal(t, "风电", q.List.Filter.Q)
 

@@ -17,6 +17,7 @@ import (
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
@@ -34,6 +35,7 @@ type Deps struct {
 	Investment  *investment.Service
 	Issues      *issue.Service
 	Stats       *stats.Service
+	Exchange    *exchange.Service
 	Auth        *auth.Service
 	Tokens      *auth.Tokens
 	Keys        *auth.KeySet
@@ -50,6 +52,7 @@ type handlers struct {
 	investment *investment.Service
 	issues     *issue.Service
 	stats      *stats.Service
+	exchange   *exchange.Service
 	auth       *auth.Service
 	tokens     *auth.Tokens
 	keys       *auth.KeySet
@@ -97,7 +100,7 @@ func newHandlers(d Deps) *handlers {
 		d.Now = time.Now
 	}
 	h := &handlers{
-		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, issues: d.Issues, stats: d.Stats, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
+		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
 		idem: d.Idempotency, audit: d.Audit, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
 	}
 	return h

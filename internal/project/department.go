@@ -90,3 +90,27 @@ func (s *Service) UpdateDepartment(ctx context.Context, p identity.Principal, co
 	})
 	return out, err
 }
+
+// Departments lists every department, for any signed-in principal.
+func (s *Service) Departments(ctx context.Context, p identity.Principal) ([]Department, error) {
+	if !p.Role.Valid() {
+		return nil, errNoRead
+	}
+	return s.store.Departments(ctx)
+}
+
+// GetOwn returns a project the principal may change (its scope, not the
+// wider one of reading), archived or not.
+func (s *Service) GetOwn(ctx context.Context, p identity.Principal, id string) (Project, error) {
+	if err := CanWrite(p); err != nil {
+		return Project{}, err
+	}
+	return s.store.Get(ctx, ScopeOf(p), id)
+}
+
+// CodeHolders maps each of codes that a project holds, in any department,
+// archived or not, to that project's ID: an import checks the codes it
+// gives before it writes.
+func (s *Service) CodeHolders(ctx context.Context, codes []string) (map[string]string, error) {
+	return s.store.CodeHolders(ctx, codes)
+}

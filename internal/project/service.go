@@ -14,38 +14,6 @@ import (
 	"github.com/guangling/pipeline/internal/identity"
 )
 
-// Scope limits what a principal may see. The store turns it into a condition
-// on every query, so that nothing outside it is ever read or written.
-type Scope struct {
-	// All admits every project; otherwise only Department's (and none when
-	// Department is empty), so that a missing department fails closed.
-	All        bool
-	Department string
-	// Responsible also admits, for reading one project, the projects with
-	// an unresolved blocker that Department is responsible for (docs/api.md, "Plans, progress and blockers").
-	Responsible bool
-}
-
-// ScopeOf returns the data scope of a principal: what it may change, and
-// what its lists and statistics hold.
-func ScopeOf(p identity.Principal) Scope {
-	if p.Role.DepartmentBound() {
-		return Scope{Department: p.Department}
-	}
-	return Scope{All: true}
-}
-
-// readScope is what a principal may read of one project: its scope and the
-// projects whose blockers its department must clear.
-func readScope(p identity.Principal) Scope {
-	s := ScopeOf(p)
-	s.Responsible = !s.All
-	return s
-}
-
-// Admits reports whether the scope holds the projects of department d.
-func (s Scope) Admits(d string) bool { return s.All || s.Department != "" && s.Department == d }
-
 // Store keeps projects and departments. Implementations translate their
 // driver errors into apperr kinds: NotFound for a missing or out-of-scope
 // project, Conflict for a duplicate code, Invalid (field department) for an
@@ -172,29 +140,6 @@ func (s *Service) SetHealthRules(r health.Rules) { s.rules = r }
 // clock is the time now, as stored: UTC, to the microsecond.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-var (
-	errReadOnly = apperr.New(apperr.Forbidden, "当前身份无权修改项目", "this identity may not change projects")
-	errNoRead   = apperr.New(apperr.Forbidden, "当前身份无权读取项目", "this identity may not read projects")
-	errArchiver = apperr.New(apperr.Forbidden, "只有发改局或管理员可以归档和恢复项目", "only the bureau or an administrator may archive and restore projects")
-	errArchived = apperr.New(apperr.Conflict, "项目已归档，请先恢复", "the project is archived; restore it first")
-)
-
-// CanRead says whether p may read projects.
-func CanRead(p identity.Principal) error {
-	if !p.HasScope(identity.ScopeProjectsRead) {
-		return errNoRead
-	}
-	return nil
-}
-
-// CanWrite says whether p may change projects and their plans.
-func CanWrite(p identity.Principal) error {
-	if !p.Is(identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor) || !p.HasScope(identity.ScopeProjectsWrite) {
-		return errReadOnly
-	}
-	return nil
-}
-
 // Entry is what creating a project takes: its fields and, for a project
 // entered at a later stage, the stage and the dates it reached.
 type Entry struct {
@@ -313,7 +258,7 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 			return apperr.ErrVersionConflict
 		}
 		if pr.ArchivedAt != nil {
-			return errArchived
+			return ErrArchived
 		}
 		f, err := change(pr.Fields)
 		if err != nil {
@@ -365,7 +310,7 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	case ifMatch != 0 && pr.Version != ifMatch:
 		return Project{}, Transition{}, apperr.ErrVersionConflict
 	case pr.ArchivedAt != nil:
-		return Project{}, Transition{}, errArchived
+		return Project{}, Transition{}, ErrArchived
 	}
 	if m.Correction && pr.Stage == Cancelled {
 		// How far back the correction may go: to the stage the
@@ -447,7 +392,7 @@ func (s *Service) Within(ctx context.Context, sc Scope, id string, fn func(ctx c
 		var err error
 		out, err = s.store.Update(ctx, sc, id, func(pr *Project) error {
 			if pr.ArchivedAt != nil {
-				return errArchived
+				return ErrArchived
 			}
 			if err := fn(ctx, pr); err != nil {
 				return err
@@ -515,9 +460,4 @@ func (s *Service) Transitions(ctx context.Context, p identity.Principal, id stri
 		return nil, err
 	}
 	return s.store.Transitions(ctx, readScope(p), id)
-}
-
-// Departments lists every department.
-func (s *Service) Departments(ctx context.Context) ([]Department, error) {
-	return s.store.Departments(ctx)
 }

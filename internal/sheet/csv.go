@@ -8,18 +8,18 @@ import (
 	"io"
 	"strings"
 
-	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/exchange"
 )
 
 // csvWriter writes UTF-8 CSV with a byte order mark, by which Excel knows
 // the encoding, and CRLF line ends, as Excel writes them.
 type csvWriter struct {
 	w    *csv.Writer
-	cols []project.Column
+	cols []exchange.Column
 	rec  []string
 }
 
-func newCSVWriter(w io.Writer, cols []project.Column) (Writer, error) {
+func newCSVWriter(w io.Writer, cols []exchange.Column) (Writer, error) {
 	if _, err := w.Write(utf8BOM); err != nil {
 		return nil, err
 	}
@@ -32,11 +32,11 @@ func newCSVWriter(w io.Writer, cols []project.Column) (Writer, error) {
 	return c, c.w.Write(head)
 }
 
-func (c *csvWriter) WriteRow(cells []project.Cell) error {
+func (c *csvWriter) WriteRow(cells []exchange.Cell) error {
 	c.rec = c.rec[:0]
 	for _, cell := range cells {
 		s := cell.String()
-		if cell.Kind == project.TextCell {
+		if cell.Kind == exchange.TextCell {
 			s = escapeFormula(s)
 		}
 		c.rec = append(c.rec, s)

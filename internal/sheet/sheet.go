@@ -12,7 +12,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/exchange"
 )
 
 // Media types of the two formats.
@@ -27,17 +27,17 @@ const SheetName = "项目清单"
 // Writer writes a register file row by row.
 type Writer interface {
 	// WriteRow writes one row, in the order of the columns.
-	WriteRow(cells []project.Cell) error
+	WriteRow(cells []exchange.Cell) error
 	// Close completes the file; the writer must not be used after.
 	Close() error
 	// Abort gives up the file, releasing what writing holds.
 	Abort()
 }
 
-// NewWriter starts a file of format (project.FormatXLSX or FormatCSV) on
+// NewWriter starts a file of format (exchange.FormatXLSX or FormatCSV) on
 // w with the header row of cols.
-func NewWriter(format string, w io.Writer, cols []project.Column) (Writer, error) {
-	if format == project.FormatCSV {
+func NewWriter(format string, w io.Writer, cols []exchange.Column) (Writer, error) {
+	if format == exchange.FormatCSV {
 		return newCSVWriter(w, cols)
 	}
 	return newXLSXWriter(w, cols)
@@ -45,7 +45,7 @@ func NewWriter(format string, w io.Writer, cols []project.Column) (Writer, error
 
 // Reader reads a register file, row by row.
 type Reader interface {
-	project.Table
+	exchange.Table
 	// Close releases what reading holds (temporary files of a large XLSX).
 	Close() error
 }

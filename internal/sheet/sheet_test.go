@@ -13,24 +13,24 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/exchange"
 )
 
 var june1 = time.Date(2021, time.June, 1, 0, 0, 0, 0, time.UTC)
 
-func sample() ([]project.Column, [][]project.Cell) {
-	cols := []project.Column{
-		{Header: "项目名称", Kind: project.TextCell},
-		{Header: "总投资（元）", Kind: project.IntegerCell, Field: "total_investment_yuan"},
-		{Header: "总投资（万元）", Kind: project.NumberCell, Source: "总投资（元）", Per: 10000},
-		{Header: "计划开工日期", Kind: project.DateCell},
-		{Header: "版本", Kind: project.IntegerCell, Field: "version"},
+func sample() ([]exchange.Column, [][]exchange.Cell) {
+	cols := []exchange.Column{
+		{Header: "项目名称", Kind: exchange.TextCell},
+		{Header: "总投资（元）", Kind: exchange.IntegerCell, Field: "total_investment_yuan"},
+		{Header: "总投资（万元）", Kind: exchange.NumberCell, Source: "总投资（元）", Per: 10000},
+		{Header: "计划开工日期", Kind: exchange.DateCell},
+		{Header: "版本", Kind: exchange.IntegerCell, Field: "version"},
 	}
-	rows := [][]project.Cell{
-		{{Kind: project.TextCell, Text: "晨风50兆瓦风电项目"}, {Kind: project.IntegerCell, Int: 123456789},
-			{Kind: project.NumberCell, Number: 12345.6789}, {Kind: project.DateCell, Date: june1}, {Kind: project.IntegerCell, Int: 2}},
-		{{Kind: project.TextCell, Text: "=HYPERLINK(\"x\")"}, {}, {}, {}, {Kind: project.IntegerCell, Int: 1}},
-		{{Kind: project.TextCell, Text: "'=已转义"}, {}, {}, {Kind: project.DateCell, Date: time.Date(1900, 1, 5, 0, 0, 0, 0, time.UTC)}, {Kind: project.IntegerCell, Int: 1}},
+	rows := [][]exchange.Cell{
+		{{Kind: exchange.TextCell, Text: "晨风50兆瓦风电项目"}, {Kind: exchange.IntegerCell, Int: 123456789},
+			{Kind: exchange.NumberCell, Number: 12345.6789}, {Kind: exchange.DateCell, Date: june1}, {Kind: exchange.IntegerCell, Int: 2}},
+		{{Kind: exchange.TextCell, Text: "=HYPERLINK(\"x\")"}, {}, {}, {}, {Kind: exchange.IntegerCell, Int: 1}},
+		{{Kind: exchange.TextCell, Text: "'=已转义"}, {}, {}, {Kind: exchange.DateCell, Date: time.Date(1900, 1, 5, 0, 0, 0, 0, time.UTC)}, {Kind: exchange.IntegerCell, Int: 1}},
 	}
 	return cols, rows
 }
@@ -67,7 +67,7 @@ func readAll(t *testing.T, b []byte) [][]string {
 
 func TestCSV(t *testing.T) {
 	t.Parallel()
-	b := write(t, project.FormatCSV)
+	b := write(t, exchange.FormatCSV)
 	require.True(t, bytes.HasPrefix(b, []byte("\xEF\xBB\xBF项目名称,总投资（元）,总投资（万元）,计划开工日期,版本\r\n")), "%q", b)
 	assert.Contains(t, string(b), "晨风50兆瓦风电项目,123456789,12345.6789,2021-06-01,2\r\n")
 	assert.Contains(t, string(b), `"'=HYPERLINK(""x"")"`, "a formula-like text is escaped")
@@ -81,7 +81,7 @@ func TestCSV(t *testing.T) {
 
 func TestXLSX(t *testing.T) {
 	t.Parallel()
-	b := write(t, project.FormatXLSX)
+	b := write(t, exchange.FormatXLSX)
 	require.True(t, bytes.HasPrefix(b, zipMagic))
 
 	f, err := excelize.OpenReader(bytes.NewReader(b))

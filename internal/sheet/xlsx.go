@@ -11,7 +11,7 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/exchange"
 )
 
 // xlsxWriter writes rows through excelize's StreamWriter, which keeps a
@@ -22,7 +22,7 @@ type xlsxWriter struct {
 	f    *excelize.File
 	sw   *excelize.StreamWriter
 	w    io.Writer
-	cols []project.Column
+	cols []exchange.Column
 	row  int
 	// styles by column; formulas of derived columns ("" for none).
 	styles   []int
@@ -39,7 +39,7 @@ var (
 	wanFormat   = "#,##0.00##"
 )
 
-func newXLSXWriter(w io.Writer, cols []project.Column) (Writer, error) {
+func newXLSXWriter(w io.Writer, cols []exchange.Column) (Writer, error) {
 	f := excelize.NewFile()
 	x := &xlsxWriter{f: f, w: w, cols: cols}
 	if err := x.start(); err != nil {
@@ -93,14 +93,14 @@ func (x *xlsxWriter) start() error {
 			}
 		}
 		switch {
-		case c.Kind == project.DateCell:
+		case c.Kind == exchange.DateCell:
 			x.styles[i] = date
 		case c.Source != "":
 			x.styles[i] = wan
 			src, _ := excelize.ColumnNumberToName(index[c.Source] + 1)
 			// %[1]s%%[2]d: the row goes in per row.
 			x.formulas[i] = fmt.Sprintf(`IF(%[1]s%%[1]d="","",%[1]s%%[1]d/%[2]d)`, src, c.Per)
-		case c.Kind == project.IntegerCell && c.Field != "version":
+		case c.Kind == exchange.IntegerCell && c.Field != "version":
 			x.styles[i] = money
 		}
 	}
@@ -126,19 +126,19 @@ func serial(d time.Time) int64 {
 	return days
 }
 
-func (x *xlsxWriter) WriteRow(cells []project.Cell) error {
+func (x *xlsxWriter) WriteRow(cells []exchange.Cell) error {
 	x.row++
 	x.vals = x.vals[:0]
 	for i, c := range cells {
 		var v any
 		switch c.Kind {
-		case project.TextCell:
+		case exchange.TextCell:
 			v = c.Text
-		case project.IntegerCell:
+		case exchange.IntegerCell:
 			v = c.Int
-		case project.NumberCell:
+		case exchange.NumberCell:
 			v = c.Number
-		case project.DateCell:
+		case exchange.DateCell:
 			v = serial(c.Date)
 		}
 		if v != nil && (x.styles[i] != 0 || x.formulas[i] != "") {

@@ -1,4 +1,4 @@
-package project
+package exchange
 
 import (
 	"errors"
@@ -9,7 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/project"
 )
 
 func TestColumns(t *testing.T) {
@@ -129,19 +132,19 @@ func TestParseCells(t *testing.T) {
 // every column gives back what it wrote.
 func TestRowRoundTrip(t *testing.T) {
 	t.Parallel()
-	full := Project{ID: "0190a4d2-0000-7000-8000-000000000001", Version: 3, Fields: validFields(), Stage: Started,
-		Actual: Actual{SignedOn: day("2020-03-01"), LandedOn: day("2020-05-01"), StartedOn: day("2020-09-30")}, Health: health.Yellow}
+	full := project.Project{ID: "0190a4d2-0000-7000-8000-000000000001", Version: 3, Fields: validFields(), Stage: project.Started,
+		Actual: project.Actual{SignedOn: day("2020-03-01"), LandedOn: day("2020-05-01"), StartedOn: day("2020-09-30")}, Health: health.Yellow}
 	full.Code = ptr("2021-140223-44-01-000001")
 	full.Leader, full.Company, full.Township = "县长", "晨风新能源有限公司", "作疃乡"
 	full.Capacity, full.TotalInvestmentYuan = ptr(12.75), ptr(int64(123_456_789))
 	full.ExpectedAnnualOutputYuan = ptr(int64(50_000_000))
 	full.PlannedSignDate, full.PlannedStartDate = day("2020-02-01"), day("2020-09-01")
 	full.PlannedCompletionDate, full.PlannedProductionDate = day("2021-12-31"), day("2022-03-01")
-	bare := Project{ID: "0190a4d2-0000-7000-8000-000000000002", Version: 1, Stage: Planning, Health: health.Green,
-		Fields: Fields{Name: "谋划中的项目", Category: "other", Department: "drc", BuildType: New, KeyLevel: "none"}}
+	bare := project.Project{ID: "0190a4d2-0000-7000-8000-000000000002", Version: 1, Stage: project.Planning, Health: health.Green,
+		Fields: project.Fields{Name: "谋划中的项目", Category: "other", Department: "drc", BuildType: project.New, KeyLevel: "none"}}
 
-	imp := &importer{depts: departmentKeys([]Department{{Code: "energy", Name: "能源局"}, {Code: "drc", Name: "发展和改革局"}})}
-	for _, p := range []Project{full, bare} {
+	imp := &importer{depts: departmentKeys([]project.Department{{Code: "energy", Name: "能源局"}, {Code: "drc", Name: "发展和改革局"}})}
+	for _, p := range []project.Project{full, bare} {
 		cells := ExportRow(&p, nil)
 		require.Len(t, cells, len(columns))
 		in := rowInput{imp: imp}
@@ -167,7 +170,7 @@ func TestRowRoundTrip(t *testing.T) {
 	for i, c := range columns {
 		byHeader[c.Header] = cells[i]
 	}
-	assert.Equal(t, Cell{Kind: TextCell, Text: "光伏发电"}, ExportRow(&Project{Fields: Fields{Category: "solar_pv"}}, nil)[4])
+	assert.Equal(t, Cell{Kind: TextCell, Text: "光伏发电"}, ExportRow(&project.Project{Fields: project.Fields{Category: "solar_pv"}}, nil)[4])
 	assert.Equal(t, "12345.6789", byHeader[HeaderWan].String())
 	assert.Equal(t, "开工", byHeader[HeaderStage].Text)
 	assert.Equal(t, "黄灯", byHeader["健康状态"].Text)
@@ -179,7 +182,7 @@ func TestRowRoundTrip(t *testing.T) {
 
 func TestDepartmentKeys(t *testing.T) {
 	t.Parallel()
-	keys := departmentKeys([]Department{{Code: "energy", Name: "能源局"}, {Code: "water", Name: "水务局"}, {Code: "water2", Name: "水务局"}})
+	keys := departmentKeys([]project.Department{{Code: "energy", Name: "能源局"}, {Code: "water", Name: "水务局"}, {Code: "water2", Name: "水务局"}})
 	assert.Equal(t, "energy", keys["能源局"])
 	assert.Equal(t, "energy", keys["energy"])
 	_, ambiguous := keys["水务局"]
@@ -203,8 +206,26 @@ func TestRowError(t *testing.T) {
 		cells(apperr.Fields([]apperr.FieldError{{Field: "department", Code: "unknown"}})))
 	assert.Equal(t, []CellError{{Column: HeaderVersion, Field: "version", Code: "version_conflict"}}, cells(apperr.ErrVersionConflict))
 	assert.Equal(t, []CellError{{Column: HeaderID, Field: "id", Code: "not_found"}}, cells(apperr.ErrNotFound))
-	assert.Equal(t, []CellError{{Column: HeaderID, Field: "id", Code: "conflict"}}, cells(errArchived))
+	assert.Equal(t, []CellError{{Column: HeaderID, Field: "id", Code: "conflict"}}, cells(project.ErrArchived))
 	internal := errors.New("connection reset")
 	assert.Same(t, internal, rowError(4, internal))
-	assert.Equal(t, apperr.Forbidden, apperr.KindOf(rowError(4, errReadOnly)))
+	assert.Equal(t, apperr.Forbidden, apperr.KindOf(rowError(4, project.CanWrite(identity.Principal{Role: identity.RoleLeader}))))
+}
+
+func day(s string) *time.Time {
+	t, err := calendar.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return &t
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func validFields() project.Fields {
+	return project.Fields{
+		Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy", BuildType: project.New, KeyLevel: "none",
+		Capacity: ptr(50.0), CapacityUnit: "MW", TotalInvestmentYuan: ptr(int64(400_000_000)),
+		Funding: []project.Funding{{Source: "enterprise", PlannedYuan: 1, ReceivedYuan: 0}},
+	}
 }

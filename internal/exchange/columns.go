@@ -1,0 +1,351 @@
+// Package exchange writes the register as a spreadsheet and reads one back
+// (docs/api.md, "Export and import"): the register file's columns, how each
+// is written and read, and the import's rules. The file formats (XLSX, CSV)
+// belong to package sheet and the transport to httpapi, so that this
+// package knows neither.
+package exchange
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// CellKind tells a file format how to write a cell.
+type CellKind uint8
+
+// The kinds of cells.
+const (
+	EmptyCell   CellKind = iota
+	TextCell             // text, written as text
+	IntegerCell          // a whole number: yuan, a version
+	NumberCell           // a decimal number: a capacity, 万元
+	DateCell             // a calendar day (midnight UTC)
+)
+
+// Cell is one value of a row of the register file.
+type Cell struct {
+	Kind   CellKind
+	Text   string
+	Int    int64
+	Number float64
+	Date   time.Time
+}
+
+// String is the cell's text as CSV writes it: dates YYYY-MM-DD, numbers in
+// full, never in exponent form.
+func (c Cell) String() string {
+	switch c.Kind {
+	case TextCell:
+		return c.Text
+	case IntegerCell:
+		return strconv.FormatInt(c.Int, 10)
+	case NumberCell:
+		return strconv.FormatFloat(c.Number, 'f', -1, 64)
+	case DateCell:
+		return c.Date.Format(time.DateOnly)
+	}
+	return ""
+}
+
+// Column is one column of the register file.
+type Column struct {
+	// Header is the Chinese header staff see; an import also accepts Alias
+	// (the API field, for systems).
+	Header string
+	Alias  string
+	// Field is the API field the column holds, named in row errors.
+	Field string
+	Kind  CellKind
+	// Source and Per make a derived column: the value of column Source
+	// divided by Per (总投资（万元）). An XLSX file writes it as a formula.
+	Source string
+	Per    int64
+	// Width is the column's width in a spreadsheet, in characters.
+	Width float64
+	// Required columns must be in every imported file.
+	Required bool
+	// Ignored columns are written for reading and ignored by an import.
+	Ignored bool
+}
+
+// Column headers an import treats specially.
+const (
+	HeaderID         = "项目ID"
+	HeaderVersion    = "版本"
+	HeaderName       = "项目名称"
+	HeaderCategory   = "项目类别"
+	HeaderDepartment = "部门代码"
+	HeaderInvestment = "总投资（元）"
+	HeaderWan        = "总投资（万元）"
+	HeaderStage      = "项目阶段"
+)
+
+// column is a Column with how it is read from and written to a project.
+type column struct {
+	Column
+	get func(p *project.Project) Cell
+	// set reads the cell into the row; it reports a problem as a field error
+	// code and its parameter. Nil for an ignored column.
+	set func(r *rowInput, v string) (code, param string)
+}
+
+func textCell(s string) Cell {
+	if s == "" {
+		return Cell{}
+	}
+	return Cell{Kind: TextCell, Text: s}
+}
+
+func intCell(v *int64) Cell {
+	if v == nil {
+		return Cell{}
+	}
+	return Cell{Kind: IntegerCell, Int: *v}
+}
+
+func dayCell(t *time.Time) Cell {
+	if t == nil {
+		return Cell{}
+	}
+	return Cell{Kind: DateCell, Date: *t}
+}
+
+func labelCell(ls []project.Label, v string) Cell {
+	for _, l := range ls {
+		if l.Value == v {
+			return textCell(l.ZH)
+		}
+	}
+	return textCell(v)
+}
+
+// yuanPerWan is how many yuan make one 万元.
+const yuanPerWan = 10000
+
+func textColumn(header, field string, width float64, f func(p *project.Project) *string) *column {
+	return &column{
+		Column: Column{Header: header, Alias: field, Field: field, Kind: TextCell, Width: width},
+		get:    func(p *project.Project) Cell { return textCell(*f(p)) },
+		set: func(r *rowInput, v string) (string, string) {
+			*f(&r.p) = v
+			return "", ""
+		},
+	}
+}
+
+func yuanColumn(header, field string, f func(p *project.Project) **int64) *column {
+	return &column{
+		Column: Column{Header: header, Alias: field, Field: field, Kind: IntegerCell, Width: 16},
+		get:    func(p *project.Project) Cell { return intCell(*f(p)) },
+		set: func(r *rowInput, v string) (string, string) {
+			n, code, param := parseYuan(v)
+			if code == "" {
+				*f(&r.p) = n
+			}
+			return code, param
+		},
+	}
+}
+
+func dateColumn(header, field string, f func(p *project.Project) **time.Time) *column {
+	return &column{
+		Column: Column{Header: header, Alias: field, Field: field, Kind: DateCell, Width: 12},
+		get:    func(p *project.Project) Cell { return dayCell(*f(p)) },
+		set: func(r *rowInput, v string) (string, string) {
+			t, ok := parseDay(v)
+			if !ok {
+				return "invalid_format", "YYYY-MM-DD"
+			}
+			*f(&r.p) = t
+			return "", ""
+		},
+	}
+}
+
+// enumColumn reads a label (or the API value) of ls; get and put read and
+// write the project's field.
+func enumColumn(header, field string, width float64, ls []project.Label, get func(p *project.Project) string, put func(p *project.Project, v string)) *column {
+	return &column{
+		Column: Column{Header: header, Alias: field, Field: field, Kind: TextCell, Width: width},
+		get:    func(p *project.Project) Cell { return labelCell(ls, get(p)) },
+		set: func(r *rowInput, v string) (string, string) {
+			if v == "" {
+				put(&r.p, "")
+				return "", ""
+			}
+			for _, l := range ls {
+				if v == l.ZH || v == l.Value {
+					put(&r.p, l.Value)
+					return "", ""
+				}
+			}
+			zh := make([]string, len(ls))
+			for i, l := range ls {
+				zh[i] = l.ZH
+			}
+			return "invalid_value", strings.Join(zh, "、")
+		},
+	}
+}
+
+// columns is the register file, in order.
+var columns = []*column{
+	{
+		Column: Column{Header: HeaderID, Alias: "id", Field: "id", Kind: TextCell, Width: 38},
+		get:    func(p *project.Project) Cell { return textCell(p.ID) },
+	},
+	{
+		Column: Column{Header: HeaderVersion, Alias: "version", Field: "version", Kind: IntegerCell, Width: 6},
+		get:    func(p *project.Project) Cell { return Cell{Kind: IntegerCell, Int: int64(p.Version)} },
+	},
+	{
+		Column: Column{Header: "项目代码", Alias: "code", Field: "code", Kind: TextCell, Width: 26},
+		get: func(p *project.Project) Cell {
+			if p.Code == nil {
+				return Cell{}
+			}
+			return textCell(*p.Code)
+		},
+		set: func(r *rowInput, v string) (string, string) {
+			r.p.Code = nil
+			if v != "" {
+				r.p.Code = &v
+			}
+			return "", ""
+		},
+	},
+	withRequired(textColumn(HeaderName, "name", 36, func(p *project.Project) *string { return &p.Name })),
+	withRequired(enumColumn(HeaderCategory, "category", 12, project.Categories,
+		func(p *project.Project) string { return string(p.Category) }, func(p *project.Project, v string) { p.Category = project.Category(v) })),
+	{
+		Column: Column{Header: HeaderDepartment, Alias: "department", Field: "department", Kind: TextCell, Width: 14},
+		get:    func(p *project.Project) Cell { return textCell(p.Department) },
+		set: func(r *rowInput, v string) (string, string) {
+			code, ok := r.imp.department(v)
+			if !ok {
+				return "unknown", ""
+			}
+			r.p.Department = code
+			return "", ""
+		},
+	},
+	textColumn("包联领导", "leader", 10, func(p *project.Project) *string { return &p.Leader }),
+	textColumn("投资主体", "company", 24, func(p *project.Project) *string { return &p.Company }),
+	textColumn("所在乡镇", "township", 10, func(p *project.Project) *string { return &p.Township }),
+	{
+		Column: Column{Header: "建设规模", Alias: "capacity", Field: "capacity", Kind: NumberCell, Width: 10},
+		get: func(p *project.Project) Cell {
+			if p.Capacity == nil {
+				return Cell{}
+			}
+			return Cell{Kind: NumberCell, Number: *p.Capacity}
+		},
+		set: func(r *rowInput, v string) (string, string) {
+			if v == "" {
+				r.p.Capacity = nil
+				return "", ""
+			}
+			n, ok := parseNumber(v)
+			if !ok {
+				return "invalid_type", "number"
+			}
+			r.p.Capacity = &n
+			return "", ""
+		},
+	},
+	textColumn("规模单位", "capacity_unit", 8, func(p *project.Project) *string { return &p.CapacityUnit }),
+	yuanColumn(HeaderInvestment, "total_investment_yuan", func(p *project.Project) **int64 { return &p.TotalInvestmentYuan }),
+	{
+		Column: Column{Header: HeaderWan, Alias: "total_investment_wan", Field: "total_investment_yuan", Kind: NumberCell,
+			Source: HeaderInvestment, Per: yuanPerWan, Width: 14},
+		get: func(p *project.Project) Cell {
+			if p.TotalInvestmentYuan == nil {
+				return Cell{}
+			}
+			return Cell{Kind: NumberCell, Number: float64(*p.TotalInvestmentYuan) / yuanPerWan}
+		},
+		set: func(r *rowInput, v string) (string, string) {
+			if v == "" {
+				return "", ""
+			}
+			n, code, param := parseWan(v)
+			if code == "" {
+				r.wan = &n
+			}
+			return code, param
+		},
+	},
+	yuanColumn("预计年产值（元）", "expected_annual_output_yuan", func(p *project.Project) **int64 { return &p.ExpectedAnnualOutputYuan }),
+	enumColumn("建设性质", "build_type", 8, project.BuildTypes,
+		func(p *project.Project) string { return string(p.BuildType) }, func(p *project.Project, v string) { p.BuildType = project.BuildType(v) }),
+	enumColumn("重点级别", "key_level", 10, project.KeyLevels,
+		func(p *project.Project) string { return string(p.KeyLevel) }, func(p *project.Project, v string) { p.KeyLevel = project.KeyLevel(v) }),
+	dateColumn("计划签约日期", "planned_sign_date", func(p *project.Project) **time.Time { return &p.PlannedSignDate }),
+	dateColumn("计划开工日期", "planned_start_date", func(p *project.Project) **time.Time { return &p.PlannedStartDate }),
+	dateColumn("计划竣工日期", "planned_completion_date", func(p *project.Project) **time.Time { return &p.PlannedCompletionDate }),
+	dateColumn("计划投产日期", "planned_production_date", func(p *project.Project) **time.Time { return &p.PlannedProductionDate }),
+	enumColumn(HeaderStage, "stage", 10, project.Stages,
+		func(p *project.Project) string { return string(p.Stage) }, func(p *project.Project, v string) { p.Stage = project.Stage(v) }),
+	dateColumn("签约日期", "signed_on", func(p *project.Project) **time.Time { return &p.Actual.SignedOn }),
+	dateColumn("落地日期", "landed_on", func(p *project.Project) **time.Time { return &p.Actual.LandedOn }),
+	dateColumn("开工日期", "started_on", func(p *project.Project) **time.Time { return &p.Actual.StartedOn }),
+	dateColumn("竣工日期", "completed_on", func(p *project.Project) **time.Time { return &p.Actual.CompletedOn }),
+	dateColumn("投产日期", "production_on", func(p *project.Project) **time.Time { return &p.Actual.ProductionOn }),
+	dateColumn("达效日期", "at_capacity_on", func(p *project.Project) **time.Time { return &p.Actual.AtCapacityOn }),
+	{
+		Column: Column{Header: "健康状态", Alias: "health", Field: "health", Kind: TextCell, Width: 8, Ignored: true},
+		get:    func(p *project.Project) Cell { return labelCell(project.Healths, string(p.Health)) },
+	},
+}
+
+func withRequired(c *column) *column {
+	c.Required = true
+	return c
+}
+
+// Columns lists the columns of the register file, in order.
+func Columns() []Column {
+	out := make([]Column, len(columns))
+	for i, c := range columns {
+		out[i] = c.Column
+	}
+	return out
+}
+
+// columnOf finds a column by its header or alias, forgiving ASCII
+// parentheses and spaces in a header typed by hand.
+func columnOf(header string) *column {
+	header = strings.TrimSpace(header)
+	h := strings.NewReplacer("(", "（", ")", "）", " ", "", "\u3000", "").Replace(header)
+	for _, c := range columns {
+		if h == c.Header || header == c.Alias {
+			return c
+		}
+	}
+	return nil
+}
+
+// fieldColumn is the header of the column that holds an API field, for
+// errors the validation of a whole project reports.
+func fieldColumn(field string) string {
+	for _, c := range columns {
+		if c.Field == field && c.Source == "" {
+			return c.Header
+		}
+	}
+	return field
+}
+
+// ExportRow writes a project's row into cells (reused when long enough)
+// and returns it.
+func ExportRow(p *project.Project, cells []Cell) []Cell {
+	cells = slices.Grow(cells[:0], len(columns))
+	for _, c := range columns {
+		cells = append(cells, c.get(p))
+	}
+	return cells
+}

@@ -1,0 +1,107 @@
+package exchange
+
+import (
+	"context"
+	"time"
+
+	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// Register is what the register file needs of the register
+// (project.Service): to list, read, create and change projects as a
+// principal may, the codes already held, and the departments.
+type Register interface {
+	List(ctx context.Context, p identity.Principal, q project.ListQuery) (project.Page, error)
+	// GetOwn reads a project the principal may change.
+	GetOwn(ctx context.Context, p identity.Principal, id string) (project.Project, error)
+	Create(ctx context.Context, p identity.Principal, e project.Entry) (project.Project, error)
+	Update(ctx context.Context, p identity.Principal, id string, ifMatch int, change func(project.Fields) (project.Fields, error)) (project.Project, error)
+	CodeHolders(ctx context.Context, codes []string) (map[string]string, error)
+	Departments(ctx context.Context, p identity.Principal) ([]project.Department, error)
+}
+
+// Transactor runs fn in one transaction, carried by the context it passes fn.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(context.Context) error) error
+}
+
+// Service exports and imports the register file.
+type Service struct {
+	register Register
+	tx       Transactor
+	now      func() time.Time
+}
+
+// NewService returns a Service; tx runs an import's writes in one
+// transaction, and now is the clock.
+func NewService(register Register, tx Transactor, now func() time.Time) *Service {
+	return &Service{register: register, tx: tx, now: now}
+}
+
+// Export formats.
+const (
+	FormatXLSX = "xlsx"
+	FormatCSV  = "csv"
+)
+
+// ExportPageSize is how many projects an export reads from the database at
+// a time.
+const ExportPageSize = 500
+
+// ExportQuery is a parsed export request: the file format and the list
+// filters.
+type ExportQuery struct {
+	Format string
+	List   project.ListQuery
+}
+
+// Export reads the projects q selects, within the principal's scope, page by
+// page in creation order (so that each appears once however the register
+// changes meanwhile), and calls write with each one's row; the slice is
+// reused between calls. begin is called once the first page has been read,
+// so that a refused request fails before anything is written.
+func (s *Service) Export(ctx context.Context, p identity.Principal, q project.ListQuery, begin func() error, write func([]Cell) error) error {
+	q.Sort, q.Limit, q.After, q.Count, q.Export = project.Sort{Key: project.SortCreated}, ExportPageSize, nil, false, true
+	page, err := s.register.List(ctx, p, q)
+	if err != nil {
+		return err
+	}
+	if err := begin(); err != nil {
+		return err
+	}
+	// The next page is read while this one is written: the database and
+	// the file's encoding each take about half of an export's time.
+	type next struct {
+		page project.Page
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var cells []Cell
+	for {
+		var ahead chan next
+		if page.Next != nil {
+			ahead = make(chan next, 1)
+			q.After = page.Next
+			go func(q project.ListQuery) {
+				pg, err := s.register.List(ctx, p, q)
+				ahead <- next{pg, err}
+			}(q)
+		}
+		for i := range page.Items {
+			cells = ExportRow(&page.Items[i], cells)
+			if err := write(cells); err != nil {
+				return err
+			}
+		}
+		if ahead == nil {
+			return nil
+		}
+		n := <-ahead
+		if n.err != nil {
+			return n.err
+		}
+		page = n.page
+	}
+}
