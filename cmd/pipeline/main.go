@@ -36,6 +36,7 @@ import (
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
@@ -155,6 +156,8 @@ type app struct {
 	issues     *issue.Service
 	stats      *stats.Service
 	exchange   *exchange.Service
+	depts      *department.Service
+	health     *project.Refresher
 	audit      *audit.Service
 }
 
@@ -163,7 +166,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // deps is what the HTTP surface serves from.
 func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
-		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Stats: a.stats, Exchange: a.exchange, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
+		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Now: time.Now,
 	}
 }
@@ -197,6 +200,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	store := projectdb.New(db)
 	projects := project.NewService(store, db, auditor, time.Now, newID)
 	projects.SetHealthRules(cfg.HealthRules())
+	depts := department.NewService(projectdb.NewDepartments(db), db, auditor, time.Now)
 	statistics := stats.NewService(projectdb.NewStats(db), time.Now)
 	statistics.SetCacheTTL(cfg.StatsCacheTTL)
 	projects.Notify(statistics.Forget)
@@ -206,7 +210,8 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		investment: investment.NewService(store, projects, auditor, time.Now),
 		issues:     issue.NewService(projectdb.NewIssues(db), projects, auditor, time.Now, newID),
 		stats:      statistics,
-		exchange:   exchange.NewService(projects, db, time.Now)}, nil
+		exchange:   exchange.NewService(projects, depts, db, time.Now),
+		depts:      depts, health: project.NewRefresher(projects, store)}, nil
 }
 
 // repeat runs a chore now and then at every interval, until ctx ends, and
@@ -264,7 +269,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	background.Go(func() {
 		repeat(ctx, cfg.HealthRefreshInterval, log, "refresh project health", "project health refreshed", "projects",
 			func(ctx context.Context) (int64, error) {
-				n, err := a.projects.RefreshHealth(ctx)
+				n, err := a.health.Refresh(ctx)
 				return int64(n), err
 			})
 	})

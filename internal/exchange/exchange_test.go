@@ -10,6 +10,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
@@ -143,7 +144,7 @@ func TestRowRoundTrip(t *testing.T) {
 	bare := project.Project{ID: "0190a4d2-0000-7000-8000-000000000002", Version: 1, Stage: project.Planning, Health: health.Green,
 		Fields: project.Fields{Name: "谋划中的项目", Category: "other", Department: "drc", BuildType: project.New, KeyLevel: "none"}}
 
-	imp := &importer{depts: departmentKeys([]project.Department{{Code: "energy", Name: "能源局"}, {Code: "drc", Name: "发展和改革局"}})}
+	imp := &importer{depts: departmentKeys([]department.Department{{Code: "energy", Name: "能源局"}, {Code: "drc", Name: "发展和改革局"}})}
 	for _, p := range []project.Project{full, bare} {
 		cells := ExportRow(&p, nil)
 		require.Len(t, cells, len(columns))
@@ -182,7 +183,7 @@ func TestRowRoundTrip(t *testing.T) {
 
 func TestDepartmentKeys(t *testing.T) {
 	t.Parallel()
-	keys := departmentKeys([]project.Department{{Code: "energy", Name: "能源局"}, {Code: "water", Name: "水务局"}, {Code: "water2", Name: "水务局"}})
+	keys := departmentKeys([]department.Department{{Code: "energy", Name: "能源局"}, {Code: "water", Name: "水务局"}, {Code: "water2", Name: "水务局"}})
 	assert.Equal(t, "energy", keys["能源局"])
 	assert.Equal(t, "energy", keys["energy"])
 	_, ambiguous := keys["水务局"]

@@ -12,6 +12,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -191,7 +192,7 @@ func (s *Service) Import(ctx context.Context, p identity.Principal, open func() 
 	if err != nil {
 		return ImportReport{}, err
 	}
-	depts, err := s.register.Departments(ctx, p)
+	depts, err := s.depts.List(ctx, p)
 	if err != nil {
 		return ImportReport{}, err
 	}
@@ -340,7 +341,7 @@ func blank(cells []string) bool {
 // departmentKeys maps each department's code, and each name no other
 // department shares, to the code. Files carry codes, which never change;
 // names are admitted for rows typed by hand.
-func departmentKeys(ds []project.Department) map[string]string {
+func departmentKeys(ds []department.Department) map[string]string {
 	out := map[string]string{}
 	names := map[string]int{}
 	for _, d := range ds {

@@ -4,13 +4,14 @@ import (
 	"context"
 	"time"
 
+	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 )
 
 // Register is what the register file needs of the register
 // (project.Service): to list, read, create and change projects as a
-// principal may, the codes already held, and the departments.
+// principal may, and the codes already held.
 type Register interface {
 	List(ctx context.Context, p identity.Principal, q project.ListQuery) (project.Page, error)
 	// GetOwn reads a project the principal may change.
@@ -18,7 +19,11 @@ type Register interface {
 	Create(ctx context.Context, p identity.Principal, e project.Entry) (project.Project, error)
 	Update(ctx context.Context, p identity.Principal, id string, ifMatch int, change func(project.Fields) (project.Fields, error)) (project.Project, error)
 	CodeHolders(ctx context.Context, codes []string) (map[string]string, error)
-	Departments(ctx context.Context, p identity.Principal) ([]project.Department, error)
+}
+
+// Departments lists the departments a row may name (department.Service).
+type Departments interface {
+	List(ctx context.Context, p identity.Principal) ([]department.Department, error)
 }
 
 // Transactor runs fn in one transaction, carried by the context it passes fn.
@@ -29,14 +34,15 @@ type Transactor interface {
 // Service exports and imports the register file.
 type Service struct {
 	register Register
+	depts    Departments
 	tx       Transactor
 	now      func() time.Time
 }
 
 // NewService returns a Service; tx runs an import's writes in one
 // transaction, and now is the clock.
-func NewService(register Register, tx Transactor, now func() time.Time) *Service {
-	return &Service{register: register, tx: tx, now: now}
+func NewService(register Register, depts Departments, tx Transactor, now func() time.Time) *Service {
+	return &Service{register: register, depts: depts, tx: tx, now: now}
 }
 
 // Export formats.

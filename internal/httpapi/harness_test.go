@@ -42,6 +42,7 @@ import (
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
@@ -184,6 +185,7 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	authSvc.SetPasswordCost(cfg.PasswordCost)
 	projects := project.NewService(projectdb.New(db), db, auditSvc, clk.now, newID)
 	statistics := stats.NewService(projectdb.NewStats(db), clk.now)
+	depts := department.NewService(projectdb.NewDepartments(db), db, auditSvc, clk.now)
 	projects.Notify(statistics.Forget)
 
 	logs := &syncBuffer{}
@@ -191,7 +193,8 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	h, err := httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Projects: projects, Investment: investment.NewService(projectdb.New(db), projects, auditSvc, clk.now),
 		Issues: issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID), Stats: statistics,
-		Exchange: exchange.NewService(projects, db, clk.now), Auth: authSvc, Tokens: tokens, Keys: keys,
+		Exchange:    exchange.NewService(projects, depts, db, clk.now),
+		Departments: depts, Auth: authSvc, Tokens: tokens, Keys: keys,
 		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now,
 	})
 	require.NoError(t, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/project"
@@ -21,7 +22,7 @@ var roleLabels = []project.Label{
 }
 
 func (h *handlers) departmentList(c *gin.Context, p identity.Principal) ([]api.Department, error) {
-	ds, err := h.projects.Departments(c.Request.Context(), p)
+	ds, err := h.departments.List(c.Request.Context(), p)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +80,7 @@ func (h *handlers) listDepartments(c *gin.Context, p identity.Principal) error {
 	return nil
 }
 
-func toDepartmentResponse(d project.Department) api.Department {
+func toDepartmentResponse(d department.Department) api.Department {
 	return api.Department{Code: d.Code, Name: d.Name, NameEN: d.NameEN, Version: d.Version}
 }
 
@@ -109,7 +110,7 @@ func (h *handlers) createDepartment(c *gin.Context, p identity.Principal) error 
 		if err := decodeStrict(body, &in); err != nil {
 			return created{}, err
 		}
-		d, err := h.projects.CreateDepartment(ctx, p, project.Department{Code: in.Code, Name: in.Name, NameEN: in.NameEN})
+		d, err := h.departments.Create(ctx, p, department.Department{Code: in.Code, Name: in.Name, NameEN: in.NameEN})
 		if err != nil {
 			return created{}, err
 		}
@@ -147,8 +148,8 @@ func (h *handlers) patchDepartment(c *gin.Context, p identity.Principal) error {
 	if err := patch.decode(&in); err != nil {
 		return err
 	}
-	d, err := h.projects.UpdateDepartment(c.Request.Context(), p, c.Param("code"), patch.version,
-		project.DepartmentChange{Name: in.Name, NameEN: in.NameEN})
+	d, err := h.departments.Update(c.Request.Context(), p, c.Param("code"), patch.version,
+		department.Change{Name: in.Name, NameEN: in.NameEN})
 	if err != nil {
 		return err
 	}

@@ -834,25 +834,26 @@ func TestHealthOfBlockers(t *testing.T) {
 }
 
 // TestHealthAsDaysPass moves the clock: the stored health, which the health
-// filter reads, follows the calendar (Asia/Shanghai days) once the service's
-// RefreshHealth has run, and RefreshHealth computes only the projects due.
+// filter reads, follows the calendar (Asia/Shanghai days) once the
+// Refresher has run, and it computes only the projects due.
 func TestHealthAsDaysPass(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
 		svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), e.clock.now), e.clock.now, newID)
+		refresher := project.NewRefresher(svc, projectdb.New(db))
 		ctx := context.Background()
-		_, err := svc.RefreshHealth(ctx)
+		_, err := refresher.Refresh(ctx)
 		require.NoError(t, err)
 
 		soon := e.create(t, asBureau, with(projectBody("七月一日开工"), "planned_start_date", "2021-07-01"))
 		missed := e.create(t, asBureau, with(projectBody("六月十日开工"), "planned_start_date", day(5)))
-		n, err := svc.RefreshHealth(ctx)
+		n, err := refresher.Refresh(ctx)
 		require.NoError(t, err)
 		assert.Zero(t, n, "nothing is due today")
 
 		refresh := func(at time.Time) int {
 			e.setClock(t, at)
-			n, err := svc.RefreshHealth(ctx)
+			n, err := refresher.Refresh(ctx)
 			require.NoError(t, err)
 			return n
 		}
@@ -868,7 +869,7 @@ func TestHealthAsDaysPass(t *testing.T) {
 		}
 		assert.Equal(t, 1, got.Version, "a refresh is no change of the project")
 		assert.ElementsMatch(t, []string{soon.Name, missed.Name}, names(e.list(t, asBureau, "health=yellow").Items))
-		n, err = svc.RefreshHealth(ctx)
+		n, err = refresher.Refresh(ctx)
 		require.NoError(t, err)
 		assert.Zero(t, n, "computed once a day at most")
 

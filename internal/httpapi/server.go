@@ -17,6 +17,7 @@ import (
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/investment"
@@ -36,6 +37,7 @@ type Deps struct {
 	Issues      *issue.Service
 	Stats       *stats.Service
 	Exchange    *exchange.Service
+	Departments *department.Service
 	Auth        *auth.Service
 	Tokens      *auth.Tokens
 	Keys        *auth.KeySet
@@ -45,22 +47,23 @@ type Deps struct {
 }
 
 type handlers struct {
-	cfg        config.Config
-	log        *slog.Logger
-	db         *database.DB
-	projects   *project.Service
-	investment *investment.Service
-	issues     *issue.Service
-	stats      *stats.Service
-	exchange   *exchange.Service
-	auth       *auth.Service
-	tokens     *auth.Tokens
-	keys       *auth.KeySet
-	idem       *idempotency.Store
-	audit      *audit.Service
-	now        func() time.Time
-	m          metrics
-	policies   map[string]policy
+	cfg         config.Config
+	log         *slog.Logger
+	db          *database.DB
+	projects    *project.Service
+	investment  *investment.Service
+	issues      *issue.Service
+	stats       *stats.Service
+	exchange    *exchange.Service
+	departments *department.Service
+	auth        *auth.Service
+	tokens      *auth.Tokens
+	keys        *auth.KeySet
+	idem        *idempotency.Store
+	audit       *audit.Service
+	now         func() time.Time
+	m           metrics
+	policies    map[string]policy
 }
 
 type metrics struct {
@@ -100,7 +103,7 @@ func newHandlers(d Deps) *handlers {
 		d.Now = time.Now
 	}
 	h := &handlers{
-		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
+		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
 		idem: d.Idempotency, audit: d.Audit, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
 	}
 	return h

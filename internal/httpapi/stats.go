@@ -134,7 +134,7 @@ func (h *handlers) statsBreakdown(c *gin.Context, p identity.Principal) error {
 	case "category":
 		labels = labelMap(project.Categories)
 	case "department":
-		ds, err := h.projects.Departments(c.Request.Context(), p)
+		ds, err := h.departments.List(c.Request.Context(), p)
 		if err != nil {
 			return err
 		}

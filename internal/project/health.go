@@ -68,23 +68,49 @@ func (s *Service) Health(ctx context.Context, p identity.Principal, id string, o
 // the stored health was computed with.
 const healthRulesKey = "health_rules"
 
-// RefreshHealth brings the stored health of every live project up to date
-// for today: after a change of the rules, every project; otherwise those
-// whose health the passing of days may have changed. Stored health is what
-// the health filter of lists reads, so it is kept current without computing
-// every project at each request. It reports how many it computed.
-func (s *Service) RefreshHealth(ctx context.Context) (int, error) {
+// HealthStore finds the projects whose stored health is due to be computed
+// again, and keeps the fingerprint of the rules it was computed with.
+type HealthStore interface {
+	// HealthDue lists up to limit live projects whose stored health is due
+	// to be computed again on day on.
+	HealthDue(ctx context.Context, on time.Time, limit int) ([]string, error)
+	// MarkHealthDue makes every live project's health due on day on.
+	MarkHealthDue(ctx context.Context, on time.Time) error
+	// Setting reads a stored setting ("" when unset); PutSetting stores one.
+	Setting(ctx context.Context, key string) (string, error)
+	PutSetting(ctx context.Context, key, value string) error
+}
+
+// Refresher keeps the stored health of the register current as days pass
+// and rules change. Stored health is what the health filter of lists reads,
+// so it is kept current without computing every project at each request.
+type Refresher struct {
+	svc   *Service
+	store HealthStore
+}
+
+// NewRefresher returns a Refresher of the projects of svc.
+func NewRefresher(svc *Service, store HealthStore) *Refresher {
+	return &Refresher{svc: svc, store: store}
+}
+
+// Refresh brings the stored health of every live project up to date for
+// today: after a change of the rules, every project; otherwise those whose
+// health the passing of days may have changed. It reports how many it
+// computed.
+func (r *Refresher) Refresh(ctx context.Context) (int, error) {
+	s := r.svc
 	today := calendar.Today(s.now())
-	fp, err := s.store.Setting(ctx, healthRulesKey)
+	fp, err := r.store.Setting(ctx, healthRulesKey)
 	if err != nil {
 		return 0, err
 	}
 	if fp != s.rules.Fingerprint() {
 		err := s.inTx(ctx, func(ctx context.Context) error {
-			if err := s.store.MarkHealthDue(ctx, today); err != nil {
+			if err := r.store.MarkHealthDue(ctx, today); err != nil {
 				return err
 			}
-			return s.store.PutSetting(ctx, healthRulesKey, s.rules.Fingerprint())
+			return r.store.PutSetting(ctx, healthRulesKey, s.rules.Fingerprint())
 		})
 		if err != nil {
 			return 0, err
@@ -92,24 +118,28 @@ func (s *Service) RefreshHealth(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for {
-		ids, err := s.store.HealthDue(ctx, today, 200)
+		ids, err := r.store.HealthDue(ctx, today, 200)
 		if err != nil || len(ids) == 0 {
 			return n, err
 		}
 		for _, id := range ids {
-			// Through Update, which locks the row, so that a change committed
-			// meanwhile is never overwritten by a health computed before it.
-			err := s.inTx(ctx, func(ctx context.Context) error {
-				_, err := s.store.Update(ctx, Scope{All: true}, id, func(pr *Project) error {
-					s.refreshHealth(pr)
-					return nil
-				})
-				return err
-			})
-			if err != nil {
+			if err := s.refreshOne(ctx, id); err != nil {
 				return n, err
 			}
 			n++
 		}
 	}
+}
+
+// refreshOne computes a project's stored health again, through Update, which
+// locks the row, so that a change committed meanwhile is never overwritten
+// by a health computed before it.
+func (s *Service) refreshOne(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(ctx context.Context) error {
+		_, err := s.store.Update(ctx, Scope{All: true}, id, func(pr *Project) error {
+			s.refreshHealth(pr)
+			return nil
+		})
+		return err
+	})
 }

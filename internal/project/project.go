@@ -16,14 +16,6 @@ import (
 	"github.com/guangling/pipeline/internal/health"
 )
 
-// Department is a county department that owns projects.
-type Department struct {
-	Code    string
-	Name    string
-	NameEN  string
-	Version int
-}
-
 // Funding is one source of a project's money, in yuan. Its JSON form is the
 // API's, for audit snapshots.
 type Funding struct {

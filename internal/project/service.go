@@ -38,27 +38,9 @@ type Store interface {
 	// meanwhile is Conflict, and nothing is written.
 	Move(ctx context.Context, from, to Project, t Transition) error
 	Transitions(ctx context.Context, s Scope, id string) ([]Transition, error)
-	// AddTransition appends an entry to a project's history.
-	AddTransition(ctx context.Context, t Transition) error
-	// HealthDue lists up to limit live projects whose stored health is due
-	// to be computed again on day on.
-	HealthDue(ctx context.Context, on time.Time, limit int) ([]string, error)
-	// MarkHealthDue makes every live project's health due on day on.
-	MarkHealthDue(ctx context.Context, on time.Time) error
-	// Setting reads a stored setting ("" when unset); PutSetting stores one.
-	Setting(ctx context.Context, key string) (string, error)
-	PutSetting(ctx context.Context, key, value string) error
-
 	// Facts reads what a project's health is computed from besides its own
 	// fields: its plans, reported months (every year) and blockers.
 	Facts(ctx context.Context, id string) (health.Facts, error)
-
-	Departments(ctx context.Context) ([]Department, error)
-	// CreateDepartment inserts a department; a taken code is Conflict.
-	CreateDepartment(ctx context.Context, d Department, now time.Time) error
-	// UpdateDepartment loads, changes and saves a department in one
-	// transaction; an unknown code is NotFound.
-	UpdateDepartment(ctx context.Context, code string, now time.Time, change func(*Department) error) (Department, error)
 }
 
 // Transactor runs fn in one transaction, carried by the context it passes

@@ -42,7 +42,7 @@ func (c *movingClock) set(day string) {
 func day0(s string) time.Time { return *day(s) }
 
 // TestHealthIsKeptCurrent: the stored health, which the list filter reads,
-// follows the passing of days through RefreshHealth, and is computed again
+// follows the passing of days through the Refresher, and is computed again
 // for every project when the thresholds change; none of it makes a version.
 func TestHealthIsKeptCurrent(t *testing.T) {
 	t.Parallel()
@@ -51,6 +51,7 @@ func TestHealthIsKeptCurrent(t *testing.T) {
 		clk := &movingClock{}
 		clk.set("2021-06-15")
 		svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), clk.now), clk.now, uuid.NewString)
+		refresher := project.NewRefresher(svc, projectdb.New(db))
 		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 		healthOf := func(id string) (health.Level, int) {
 			p, err := svc.Get(ctx, bureau, id)
@@ -78,15 +79,15 @@ func TestHealthIsKeptCurrent(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, svc.Archive(ctx, bureau, gone.ID, 1))
 
-		n, err := svc.RefreshHealth(ctx)
+		n, err := refresher.Refresh(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, 1, n, "the first run computes every live project under the configured rules")
-		n, err = svc.RefreshHealth(ctx)
+		n, err = refresher.Refresh(ctx)
 		require.NoError(t, err)
 		assert.Zero(t, n, "nothing is due the same day")
 
 		clk.set("2021-06-21")
-		n, err = svc.RefreshHealth(ctx)
+		n, err = refresher.Refresh(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, 1, n)
 		h, v := healthOf(p.ID)
@@ -100,7 +101,7 @@ func TestHealthIsKeptCurrent(t *testing.T) {
 		rules := health.DefaultRules()
 		rules.DateRedDays = 0
 		svc.SetHealthRules(rules)
-		n, err = svc.RefreshHealth(ctx)
+		n, err = refresher.Refresh(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, 1, n)
 		h, _ = healthOf(p.ID)

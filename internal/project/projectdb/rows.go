@@ -94,21 +94,6 @@ type transitionRow struct {
 
 func (transitionRow) TableName() string { return "project_transitions" }
 
-type departmentRow struct {
-	Code      string `gorm:"primaryKey"`
-	Name      string
-	NameEn    string
-	Version   int
-	CreatedAt time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
-}
-
-func toDepartment(r departmentRow) project.Department {
-	return project.Department{Code: r.Code, Name: r.Name, NameEN: r.NameEn, Version: r.Version}
-}
-
-func (departmentRow) TableName() string { return "departments" }
-
 // date normalises a stored date to midnight UTC, whatever zone the driver
 // read it in.
 func date(t *time.Time) *time.Time {

@@ -77,18 +77,11 @@ func (s *Store) Create(ctx context.Context, p project.Project, t *project.Transi
 			return translate(err)
 		}
 		if t != nil {
-			return s.AddTransition(ctx, *t)
+			tr := toTransitionRow(*t)
+			return translate(q.Create(&tr).Error)
 		}
 		return nil
 	}))
-}
-
-// AddTransition appends an entry to a project's history.
-func (s *Store) AddTransition(ctx context.Context, t project.Transition) error {
-	q, done := s.db.Conn(ctx)
-	defer done()
-	tr := toTransitionRow(t)
-	return translate(q.Create(&tr).Error)
 }
 
 // Get returns one project in scope.
@@ -223,71 +216,6 @@ func (s *Store) Transitions(ctx context.Context, sc project.Scope, id string) ([
 		out[i] = toTransition(r)
 	}
 	return out, nil
-}
-
-// Departments lists every department by code.
-func (s *Store) Departments(ctx context.Context) ([]project.Department, error) {
-	q, done := s.db.Conn(ctx)
-	defer done()
-	var rows []departmentRow
-	if err := q.Order("code").Find(&rows).Error; err != nil {
-		return nil, translate(err)
-	}
-	out := make([]project.Department, len(rows))
-	for i, r := range rows {
-		out[i] = toDepartment(r)
-	}
-	return out, nil
-}
-
-var errDuplicateDepartment = &apperr.Error{
-	Kind:   apperr.Conflict,
-	Detail: apperr.Text{ZH: "部门代码已存在", EN: "the department code is taken"},
-	Fields: []apperr.FieldError{{Field: "code", Code: "not_unique"}},
-}
-
-// CreateDepartment inserts a department.
-func (s *Store) CreateDepartment(ctx context.Context, d project.Department, now time.Time) error {
-	q, done := s.db.Conn(ctx)
-	defer done()
-	r := departmentRow{Code: d.Code, Name: d.Name, NameEn: d.NameEN, Version: d.Version, CreatedAt: now, UpdatedAt: now}
-	err := q.Create(&r).Error
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return errDuplicateDepartment
-	}
-	return translate(err)
-}
-
-// UpdateDepartment loads, changes and saves a department.
-func (s *Store) UpdateDepartment(ctx context.Context, code string, now time.Time, change func(*project.Department) error) (project.Department, error) {
-	var out project.Department
-	err := s.db.InTx(ctx, func(ctx context.Context) error {
-		q, done := s.db.Conn(ctx)
-		defer done()
-		lq := q.Where("code = ?", code)
-		if s.db.Dialect() == database.Postgres {
-			lq = lq.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		var r departmentRow
-		if err := lq.Take(&r).Error; err != nil {
-			return translate(err)
-		}
-		d := toDepartment(r)
-		if err := change(&d); err != nil {
-			return err
-		}
-		res := q.Model(&departmentRow{}).Where("code = ? AND version = ?", code, r.Version).
-			Updates(map[string]any{"name": d.Name, "name_en": d.NameEN, "version": d.Version, "updated_at": now})
-		if res.Error != nil {
-			return translate(res.Error)
-		}
-		if res.RowsAffected != 1 {
-			return apperr.ErrVersionConflict
-		}
-		out = d
-		return nil
-	})
-	return out, translate(err)
 }
 
 // sortColumns maps sort keys to columns; nullable ones need care in keysets.

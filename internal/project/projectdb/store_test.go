@@ -14,6 +14,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
@@ -642,7 +643,7 @@ func TestTransitions(t *testing.T) {
 func TestDepartments(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ds, err := projectdb.New(db).Departments(context.Background())
+		ds, err := projectdb.NewDepartments(db).List(context.Background())
 		require.NoError(t, err)
 		require.GreaterOrEqual(t, len(ds), 11)
 		codes := make([]string, len(ds))
@@ -658,7 +659,7 @@ func TestDepartments(t *testing.T) {
 			"natural_resources", "transport", "ecology", "commerce", "devzone"} {
 			assert.Contains(t, codes, c)
 		}
-		i := slices.IndexFunc(ds, func(d project.Department) bool { return d.Code == "energy" })
-		assert.Equal(t, project.Department{Code: "energy", Name: "能源局", NameEN: "Energy Bureau", Version: 1}, ds[i])
+		i := slices.IndexFunc(ds, func(d department.Department) bool { return d.Code == "energy" })
+		assert.Equal(t, department.Department{Code: "energy", Name: "能源局", NameEN: "Energy Bureau", Version: 1}, ds[i])
 	})
 }
