@@ -126,8 +126,15 @@ var layers = []struct {
 }{
 	{pkgs: []string{"api", "docs"}}, // the wire types and the generated Swagger document
 	{pkgs: []string{"internal/apperr", "internal/identity", "internal/calendar", "internal/health",
-		"internal/auth", "internal/audit", "internal/config", "internal/project", "internal/investment", "internal/issue", "internal/stats", "internal/exchange", "internal/department",
-		"internal/investment/investmenttest", "internal/seed", "internal/sheet"}},
+		"internal/auth", "internal/audit", "internal/config", "internal/project", "internal/investment",
+		"internal/issue", "internal/stats", "internal/exchange", "internal/department", "internal/seed", "internal/sheet",
+		// the in-memory fakes and store contract suites, beside what they fake
+		"internal/investment/investmenttest",
+		"internal/issue/issuetest",
+		"internal/stats/statstest",
+		"internal/project/projecttest",
+		"internal/auth/authtest",
+	}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
 		"internal/idempotency"}, isolated: true},

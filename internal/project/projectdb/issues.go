@@ -150,7 +150,11 @@ func (s *Issues) List(ctx context.Context, sc project.Scope, lq issue.Query) (is
 	defer done()
 	f, ok := issueFilter(issues(q, sc).Where("projects.archived_at IS NULL"), lq)
 	if !ok {
-		return issue.Page{Items: []issue.Issue{}}, nil
+		page := issue.Page{Items: []issue.Issue{}}
+		if lq.Count {
+			page.Total = new(int64)
+		}
+		return page, nil
 	}
 	var page issue.Page
 	if lq.Count {
