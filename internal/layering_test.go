@@ -126,8 +126,8 @@ var layers = []struct {
 }{
 	{pkgs: []string{"api", "docs"}}, // the wire types and the generated Swagger document
 	{pkgs: []string{"internal/apperr", "internal/identity", "internal/calendar", "internal/health",
-		"internal/auth", "internal/audit", "internal/config", "internal/project", "internal/investment", "internal/issue", "internal/stats",
-		"internal/investment/investmenttest", "internal/seed", "internal/sheet"}},
+		"internal/auth", "internal/audit", "internal/config", "internal/project", "internal/investment", "internal/issue",
+		"internal/stats", "internal/stats/statstest", "internal/investment/investmenttest", "internal/seed", "internal/sheet"}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
 		"internal/idempotency"}, isolated: true},
