@@ -1,0 +1,329 @@
+package stats_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/stats"
+	"github.com/guangling/pipeline/internal/stats/statstest"
+)
+
+// The principals of the service tests, as internal/auth makes them.
+var (
+	bureau         = identity.Principal{Subject: "u2", Name: "bureau", Role: identity.RoleBureau}
+	leader         = identity.Principal{Subject: "u3", Name: "leader", Role: identity.RoleLeader}
+	energyViewer   = identity.Principal{Subject: "u5", Name: "energy_viewer", Role: identity.RoleDeptViewer, Department: "energy"}
+	industryEditor = identity.Principal{Subject: "u6", Name: "industry_editor", Role: identity.RoleDeptEditor, Department: "industry"}
+	// nowhere is bound to a department without naming one: it reads nothing.
+	nowhere = identity.Principal{Subject: "u7", Name: "nowhere", Role: identity.RoleDeptViewer}
+	// Clients of the energy bureau's system, with the OAuth scopes named.
+	clientRead  = client(identity.ScopeProjectsRead)
+	clientBlind = client(identity.ScopeEventsRead, identity.ScopeProjectsWrite)
+)
+
+func client(scopes ...string) identity.Principal {
+	return identity.Principal{Subject: "c1", Name: "能源局系统", Role: identity.RoleDeptViewer, Department: "energy", ClientID: "pc_1", Scopes: scopes}
+}
+
+// The projects of the service tests; their IDs sort in this order.
+const (
+	e1       = "p1-energy-new"
+	e2       = "p2-energy-continuing"
+	i1       = "p3-industry-new"
+	archived = "p4-energy-archived"
+)
+
+// clock is the service's clock, which a test moves.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// fixture is a Service over the in-memory store, holding a small register
+// of 2021, on a clock at 15 June 2021.
+type fixture struct {
+	svc   *stats.Service
+	store *statstest.Store
+	clock *clock
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{store: statstest.NewStore(), clock: &clock{t: time.Date(2021, 6, 15, 2, 0, 0, 0, time.UTC)}}
+	f.svc = stats.NewService(f.store, f.clock.now)
+	ctx := context.Background()
+	for _, p := range []statstest.Project{
+		{Row: stats.Row{ID: e1, Department: "energy", Category: "wind", Township: "壶泉镇", Leader: "张副县长", BuildType: project.New,
+			Stage: project.Started, Health: health.Green, TotalInvestmentYuan: 60_000_000, PlannedStartDate: on("2021-03-01"),
+			SignedOn: on("2021-02-10"), StartedOn: on("2021-03-15")}},
+		{Row: stats.Row{ID: e2, Department: "energy", Category: "solar_pv", Township: "南村镇", Leader: "张副县长",
+			BuildType: project.Continuing, Stage: project.Started, Health: health.Yellow, TotalInvestmentYuan: 150_000_000,
+			ExpectedAnnualOutputYuan: 9_000_000, StartedOn: on("2019-05-01"), ProductionOn: on("2021-05-20")}},
+		{Row: stats.Row{ID: i1, Department: "industry", Category: "materials", Township: "壶泉镇", Leader: "李副县长",
+			BuildType: project.New, Stage: project.Signed, Health: health.Red, TotalInvestmentYuan: 20_000_000,
+			PlannedStartDate: on("2021-05-01"), SignedOn: on("2021-04-02")}},
+		{Row: stats.Row{ID: archived, Department: "energy", Category: "wind", BuildType: project.New, Stage: project.Started,
+			Health: health.Green, PlannedStartDate: on("2021-02-01"), StartedOn: on("2021-02-01")}, Archived: true},
+	} {
+		require.NoError(t, f.store.Add(ctx, p))
+	}
+	moves := []struct {
+		id, kind string
+		to       project.Stage
+		on       string
+	}{
+		{e1, project.KindImport, project.Signed, "2021-02-10"}, {e1, project.KindMove, project.Started, "2021-03-15"},
+		{e2, project.KindImport, project.Started, "2019-05-01"}, {e2, project.KindMove, project.Suspended, "2021-04-01"},
+		{e2, project.KindResumption, project.Started, "2021-05-01"}, {i1, project.KindMove, project.Signed, "2021-04-02"},
+		{archived, project.KindMove, project.Started, "2021-02-01"},
+	}
+	for _, m := range moves {
+		require.NoError(t, f.store.Move(ctx, m.id, statstest.Move{To: m.to, On: *on(m.on), Kind: m.kind}))
+	}
+	for _, p := range []struct {
+		id   string
+		year int
+		yuan int64
+	}{{e1, 2021, 600}, {e2, 2021, 1200}, {i1, 2021, 300}, {archived, 2021, 5000}, {e1, 2020, 77}} {
+		require.NoError(t, f.store.Plan(ctx, p.id, p.year, p.yuan))
+	}
+	for _, p := range []struct {
+		id    string
+		month time.Month
+		yuan  int64
+	}{{e1, time.January, 100}, {e1, time.June, 200}, {e1, time.July, 50}, {e2, time.March, 300}, {i1, time.April, 30}, {archived, time.March, 999}} {
+		require.NoError(t, f.store.Progress(ctx, p.id, 2021, p.month, p.yuan))
+	}
+	return f
+}
+
+func on(s string) *time.Time {
+	d, err := calendar.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return &d
+}
+
+// reads is how many times the store was read, Rows and MonthlyTrend.
+func (f *fixture) reads() [2]int { return [2]int{f.store.Reads("Rows"), f.store.Reads("MonthlyTrend")} }
+
+func keys(gs []stats.Group) []string {
+	out := []string{}
+	for _, g := range gs {
+		out = append(out, g.Key)
+	}
+	return out
+}
+
+func TestReadPermission(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	asOf := *on("2021-06-15")
+	rendered := false
+	render := func(stats.Overview) ([]byte, error) { rendered = true; return nil, nil }
+	calls := map[string]func(p identity.Principal) error{
+		"overview": func(p identity.Principal) error { _, err := f.svc.Overview(ctx, p, 2021, asOf, true); return err },
+		"rendered overview": func(p identity.Principal) error {
+			_, err := f.svc.RenderedOverview(ctx, p, 2021, asOf, true, render)
+			return err
+		},
+		"breakdown": func(p identity.Principal) error { _, err := f.svc.Breakdown(ctx, p, "stage", 2021, asOf); return err },
+		"batches":   func(p identity.Principal) error { _, err := f.svc.Batches(ctx, p, 2021, 2); return err },
+		"trend":     func(p identity.Principal) error { _, err := f.svc.Trend(ctx, p, 2021); return err },
+	}
+	for name, call := range calls {
+		err := call(clientBlind)
+		assert.Equal(t, apperr.Forbidden, apperr.KindOf(err), "%s: a client without projects:read", name)
+	}
+	assert.Equal(t, [2]int{0, 0}, f.reads(), "nothing is read for a client that may not read")
+	assert.False(t, rendered)
+	for name, call := range calls {
+		for _, p := range []identity.Principal{clientRead, leader, energyViewer, nowhere} {
+			assert.NoError(t, call(p), "%s: %s reads", name, p.Name)
+		}
+	}
+}
+
+func TestScope(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	asOf := *on("2021-06-30")
+	for _, tc := range []struct {
+		p          identity.Principal
+		ids        []string // the new projects planned in the year, of the live projects read
+		planned    int64
+		completed  int64 // to June
+		year       int64 // to December
+		department []string
+	}{
+		{bureau, []string{e1, i1}, 2100, 630, 680, []string{"energy", "industry"}},
+		{leader, []string{e1, i1}, 2100, 630, 680, []string{"energy", "industry"}},
+		{energyViewer, []string{e1}, 1800, 600, 650, []string{"energy"}},
+		{clientRead, []string{e1}, 1800, 600, 650, []string{"energy"}},
+		{industryEditor, []string{i1}, 300, 30, 30, []string{"industry"}},
+		{nowhere, []string{}, 0, 0, 0, []string{}},
+	} {
+		o, err := f.svc.Overview(ctx, tc.p, 2021, asOf, true)
+		require.NoError(t, err)
+		assert.Equal(t, tc.ids, o.StartAnnual.DenominatorIDs, tc.p.Name)
+		assert.Equal(t, []int64{tc.planned, tc.completed}, []int64{o.Investment.Denominator, o.Investment.Numerator}, tc.p.Name)
+		gs, err := f.svc.Breakdown(ctx, tc.p, "department", 2021, asOf)
+		require.NoError(t, err)
+		assert.Equal(t, tc.department, keys(gs), "%s: a department sees its own", tc.p.Name)
+		tr, err := f.svc.Trend(ctx, tc.p, 2021)
+		require.NoError(t, err)
+		assert.Equal(t, tc.planned, tr.PlannedYuan, tc.p.Name)
+		assert.Equal(t, tc.year, tr.Months[11].CumulativeCompletedYuan, tc.p.Name)
+	}
+}
+
+func TestOverview(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	asOf := *on("2021-04-15")
+	o, err := f.svc.Overview(ctx, bureau, 2021, asOf, true)
+	require.NoError(t, err)
+	var rows []stats.Row
+	require.NoError(t, f.store.Rows(ctx, project.Scope{All: true}, stats.Query{Year: 2021, AsOf: asOf}, func(r stats.Row) bool {
+		rows = append(rows, r)
+		return true
+	}))
+	assert.Equal(t, stats.ComputeOverview(slices.Values(rows), 2021, asOf, true), o, "the formulas over the rows the store streams")
+	assert.Equal(t, []string{e2}, o.Resumption.DenominatorIDs)
+	assert.Empty(t, o.Resumption.NumeratorIDs, "suspended on 15 April, from its history")
+	assert.Equal(t, []string{e1}, o.StartToDate.NumeratorIDs)
+	assert.Equal(t, []int64{430, 2100}, []int64{o.Investment.Numerator, o.Investment.Denominator}, "January to April")
+
+	without, err := f.svc.Overview(ctx, bureau, 2021, asOf, false)
+	require.NoError(t, err)
+	assert.Nil(t, without.StartAnnual.DenominatorIDs, "no IDs unless asked")
+	assert.Equal(t, o.StartAnnual.Numerator, without.StartAnnual.Numerator)
+
+	reads := f.reads()
+	_, err = f.svc.Overview(ctx, bureau, 2021, asOf, false)
+	require.NoError(t, err)
+	assert.Equal(t, reads[0]+1, f.reads()[0], "Overview itself is not cached")
+
+	boom := errors.New("boom")
+	f.store.Fail("Rows", boom)
+	_, err = f.svc.Overview(ctx, bureau, 2021, asOf, false)
+	assert.ErrorIs(t, err, boom)
+}
+
+func TestBreakdown(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	asOf := *on("2021-04-15")
+	for _, by := range []string{"", "owner", "Stage", "stage,category", "health"} {
+		_, err := f.svc.Breakdown(ctx, bureau, by, 2021, asOf)
+		require.Equal(t, apperr.Invalid, apperr.KindOf(err), "%q", by)
+		assert.Equal(t, []apperr.FieldError{{Field: "by", Code: "invalid_value", Param: "stage,category,department,township,leader"}},
+			apperr.As(err).Fields, "%q", by)
+	}
+	assert.Equal(t, [2]int{0, 0}, f.reads(), "an unknown key reads nothing")
+
+	want := map[string][]stats.Group{
+		"stage": {{Key: "signed", Count: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30},
+			{Key: "started", Count: 1, TotalInvestmentYuan: 60_000_000, PlannedYuan: 600, CompletedYuan: 100},
+			{Key: "suspended", Count: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300}},
+		"category": {{Key: "wind", Count: 1, TotalInvestmentYuan: 60_000_000, PlannedYuan: 600, CompletedYuan: 100},
+			{Key: "solar_pv", Count: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300},
+			{Key: "materials", Count: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30}},
+		"department": {{Key: "energy", Count: 2, TotalInvestmentYuan: 210_000_000, PlannedYuan: 1800, CompletedYuan: 400},
+			{Key: "industry", Count: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30}},
+		"township": {{Key: "南村镇", Count: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300},
+			{Key: "壶泉镇", Count: 2, TotalInvestmentYuan: 80_000_000, PlannedYuan: 900, CompletedYuan: 130}},
+		"leader": {{Key: "张副县长", Count: 2, TotalInvestmentYuan: 210_000_000, PlannedYuan: 1800, CompletedYuan: 400},
+			{Key: "李副县长", Count: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30}},
+	}
+	for _, by := range stats.BreakdownKeys {
+		gs, err := f.svc.Breakdown(ctx, bureau, by, 2021, asOf)
+		require.NoError(t, err, by)
+		assert.Equal(t, want[by], gs, "%s: stages and categories in their order, the others by key; stages on 15 April", by)
+	}
+}
+
+func TestBatches(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, q := range []int{0, 5, -1} {
+		_, err := f.svc.Batches(ctx, bureau, 2021, q)
+		require.Equal(t, apperr.Invalid, apperr.KindOf(err), "quarter %d", q)
+		assert.Equal(t, []apperr.FieldError{{Field: "quarter", Code: "out_of_range", Param: "1..4"}}, apperr.As(err).Fields)
+	}
+	assert.Equal(t, [2]int{0, 0}, f.reads(), "a quarter out of range reads nothing")
+	ids := func(b stats.Batches) [3][]string { return [3][]string{b.Signed.IDs, b.Started.IDs, b.InProduction.IDs} }
+	for q, want := range map[int][3][]string{
+		1: {{e1}, {e1}, {}},
+		2: {{i1}, {}, {e2}},
+		3: {{}, {}, {}},
+		4: {{}, {}, {}},
+	} {
+		b, err := f.svc.Batches(ctx, bureau, 2021, q)
+		require.NoError(t, err)
+		assert.Equal(t, want, ids(b), "quarter %d: signed, started, put into production", q)
+		assert.Equal(t, []int{2021, q}, []int{b.Year, b.Quarter})
+	}
+	b, err := f.svc.Batches(ctx, energyViewer, 2021, 2)
+	require.NoError(t, err)
+	assert.Equal(t, [3][]string{{}, {}, {e2}}, ids(b), "a department's own")
+	assert.Equal(t, stats.Set{Count: 1, TotalInvestmentYuan: 150_000_000, ExpectedAnnualOutputYuan: 9_000_000, IDs: []string{e2}}, b.InProduction)
+}
+
+func TestTrend(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	tr, err := f.svc.Trend(ctx, bureau, 2021)
+	require.NoError(t, err)
+	assert.Equal(t, 2021, tr.Year)
+	assert.Equal(t, int64(2100), tr.PlannedYuan, "the year's plans, the archived project's aside")
+	completed := [12]int64{100, 0, 300, 30, 0, 200, 50}
+	moves := [12]map[project.Stage]int64{2: {project.Started: 1}, 3: {project.Suspended: 1, project.Signed: 1}, 4: {project.Started: 1}}
+	require.Len(t, tr.Months, 12)
+	var cum int64
+	for i, m := range tr.Months {
+		cum += completed[i]
+		want := moves[i]
+		if want == nil {
+			want = map[project.Stage]int64{}
+		}
+		assert.Equal(t, stats.TrendMonth{Month: time.Month(i + 1), CompletedYuan: completed[i], CumulativeCompletedYuan: cum,
+			PlannedToDateYuan: 2100 * int64(i+1) / 12, Moves: want}, m, "month %d: the plan to date is the year's × month ÷ 12", i+1)
+	}
+	assert.Equal(t, int64(680), tr.Months[11].CumulativeCompletedYuan)
+
+	tr, err = f.svc.Trend(ctx, industryEditor, 2021)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{25, 50, 75}, []int64{tr.Months[0].PlannedToDateYuan, tr.Months[1].PlannedToDateYuan, tr.Months[2].PlannedToDateYuan})
+	assert.Equal(t, map[project.Stage]int64{project.Signed: 1}, tr.Months[3].Moves, "a department's own moves")
+
+	tr, err = f.svc.Trend(ctx, bureau, 2020)
+	require.NoError(t, err)
+	assert.Equal(t, int64(77), tr.PlannedYuan)
+	assert.Equal(t, []int64{6, 12, 19}, []int64{tr.Months[0].PlannedToDateYuan, tr.Months[1].PlannedToDateYuan, tr.Months[2].PlannedToDateYuan},
+		"rounded down")
+	assert.Zero(t, tr.Months[11].CumulativeCompletedYuan)
+}
