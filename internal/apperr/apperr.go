@@ -136,11 +136,6 @@ func New(k Kind, zh, en string) *Error {
 	return &Error{Kind: k, Detail: Text{ZH: zh, EN: en}}
 }
 
-// Wrap returns an error of kind k that keeps err as its cause.
-func Wrap(k Kind, err error) *Error {
-	return &Error{Kind: k, Err: err}
-}
-
 // Fields returns an Invalid error listing field errors, or nil when there are none.
 func Fields(fs []FieldError) error {
 	if len(fs) == 0 {
@@ -165,4 +160,17 @@ func As(err error) *Error {
 		return e
 	}
 	return &Error{Kind: Internal, Err: err}
+}
+
+// Wrap adds what was being done to *errp when it is an internal failure (a
+// driver's error, a bug), so that the log line of a 500 names the
+// operation, as in `defer apperr.Wrap(&err, "project.Service.Update(%s)",
+// id)` at a service or store boundary. An error of a kind the client is told
+// about is left as it is: its answer does not change, and callers still
+// compare it with its sentinel.
+func Wrap(errp *error, format string, args ...any) {
+	if *errp == nil || KindOf(*errp) != Internal {
+		return
+	}
+	*errp = fmt.Errorf(format+": %w", append(args, *errp)...)
 }

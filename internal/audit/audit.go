@@ -102,7 +102,8 @@ func canRead(p identity.Principal) error {
 // staged there and sealed into the chain after the commit (Flush, Run), so
 // that concurrent changes do not queue on the chain. The request ID comes
 // from ctx (WithRequestID).
-func (s *Service) Append(ctx context.Context, p identity.Principal, r Record) error {
+func (s *Service) Append(ctx context.Context, p identity.Principal, r Record) (err error) {
+	defer apperr.Wrap(&err, "audit.Service.Append")
 	e, err := s.Entry(ctx, p, r)
 	if err != nil {
 		return err
@@ -116,7 +117,8 @@ func (s *Service) Append(ctx context.Context, p identity.Principal, r Record) er
 
 // Entry is the entry that Append would stage for r, for a store that stages
 // it itself, in one statement with the change; call Staged once it commits.
-func (s *Service) Entry(ctx context.Context, p identity.Principal, r Record) (Entry, error) {
+func (s *Service) Entry(ctx context.Context, p identity.Principal, r Record) (_ Entry, err error) {
+	defer apperr.Wrap(&err, "audit.Service.Entry")
 	if r.Action == "" || r.ResourceType == "" || r.ResourceID == "" {
 		return Entry{}, errors.New("audit: a record needs an action, a resource type and a resource ID")
 	}
@@ -145,7 +147,8 @@ func (s *Service) Staged() {
 }
 
 // Flush seals every committed staged entry into the chain.
-func (s *Service) Flush(ctx context.Context) error {
+func (s *Service) Flush(ctx context.Context) (err error) {
+	defer apperr.Wrap(&err, "audit.Service.Flush")
 	for {
 		n, err := s.store.SealPending(ctx, s.batch)
 		if err != nil || n < s.batch {
@@ -184,7 +187,8 @@ func snapshot(v any) (json.RawMessage, error) {
 }
 
 // List returns one page of entries, oldest first.
-func (s *Service) List(ctx context.Context, p identity.Principal, q Query) (Page, error) {
+func (s *Service) List(ctx context.Context, p identity.Principal, q Query) (_ Page, err error) {
+	defer apperr.Wrap(&err, "audit.Service.List")
 	if err := canRead(p); err != nil {
 		return Page{}, err
 	}
@@ -209,7 +213,8 @@ func (s *Service) List(ctx context.Context, p identity.Principal, q Query) (Page
 
 // Verify walks the whole chain in ID order, a batch at a time, recomputing
 // each hash and checking each link.
-func (s *Service) Verify(ctx context.Context, p identity.Principal) (Result, error) {
+func (s *Service) Verify(ctx context.Context, p identity.Principal) (_ Result, err error) {
+	defer apperr.Wrap(&err, "audit.Service.Verify")
 	if err := canRead(p); err != nil {
 		return Result{}, err
 	}

@@ -85,7 +85,8 @@ func view(d Department) map[string]any {
 }
 
 // Create adds a department (admin).
-func (s *Service) Create(ctx context.Context, p identity.Principal, d Department) (Department, error) {
+func (s *Service) Create(ctx context.Context, p identity.Principal, d Department) (_ Department, err error) {
+	defer apperr.Wrap(&err, "department.Service.Create")
 	if !p.Is(identity.RoleAdmin) {
 		return Department{}, errAdminOnly
 	}
@@ -105,7 +106,8 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, d Department
 
 // Update renames a department (admin); ifMatch is the version
 // the caller last saw.
-func (s *Service) Update(ctx context.Context, p identity.Principal, code string, ifMatch int, ch Change) (Department, error) {
+func (s *Service) Update(ctx context.Context, p identity.Principal, code string, ifMatch int, ch Change) (_ Department, err error) {
+	defer apperr.Wrap(&err, "department.Service.Update(%s)", code)
 	if !p.Is(identity.RoleAdmin) {
 		return Department{}, errAdminOnly
 	}
@@ -114,7 +116,7 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, code string,
 	}
 	now := s.clock()
 	var out Department
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		var before Department
 		d, err := s.store.Update(ctx, code, now, func(d *Department) error {
 			if d.Version != ifMatch {
@@ -144,7 +146,8 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, code string,
 }
 
 // List lists every department, for any signed-in principal.
-func (s *Service) List(ctx context.Context, p identity.Principal) ([]Department, error) {
+func (s *Service) List(ctx context.Context, p identity.Principal) (_ []Department, err error) {
+	defer apperr.Wrap(&err, "department.Service.List")
 	if !p.Role.Valid() {
 		return nil, errNoRole
 	}

@@ -179,7 +179,8 @@ func (imp *importer) missing() []apperr.FieldError {
 // do not change through an import. A row without one creates a project,
 // at any stage, as Create does. Funding is not in the file and stays as it
 // is. open is called once the principal may write.
-func (s *Service) Import(ctx context.Context, p identity.Principal, open func() (Table, error), dryRun bool) (ImportReport, error) {
+func (s *Service) Import(ctx context.Context, p identity.Principal, open func() (Table, error), dryRun bool) (_ ImportReport, err error) {
+	defer apperr.Wrap(&err, "exchange.Service.Import")
 	if err := project.CanWrite(p); err != nil {
 		return ImportReport{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
@@ -67,7 +68,8 @@ type ExportQuery struct {
 // changes meanwhile), and calls write with each one's row; the slice is
 // reused between calls. begin is called once the first page has been read,
 // so that a refused request fails before anything is written.
-func (s *Service) Export(ctx context.Context, p identity.Principal, q project.ListQuery, begin func() error, write func([]Cell) error) error {
+func (s *Service) Export(ctx context.Context, p identity.Principal, q project.ListQuery, begin func() error, write func([]Cell) error) (err error) {
+	defer apperr.Wrap(&err, "exchange.Service.Export")
 	q.Sort, q.Limit, q.After, q.Count, q.Export = project.Sort{Key: project.SortCreated}, ExportPageSize, nil, false, true
 	page, err := s.register.List(ctx, p, q)
 	if err != nil {

@@ -58,11 +58,12 @@ var ErrTaken = apperr.New(apperr.Conflict, "相同的幂等键正在处理中", 
 // instant written in another zone would be taken for another age.
 
 // Get returns the live record of a principal's key, NotFound when there is none.
-func (s *Store) Get(ctx context.Context, principal, key string, now time.Time) (Record, error) {
+func (s *Store) Get(ctx context.Context, principal, key string, now time.Time) (_ Record, err error) {
+	defer apperr.Wrap(&err, "idempotency.Store.Get")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	var r recordRow
-	err := q.Where("principal = ? AND key = ? AND created_at > ?", principal, key, now.UTC().Add(-TTL)).Take(&r).Error
+	err = q.Where("principal = ? AND key = ? AND created_at > ?", principal, key, now.UTC().Add(-TTL)).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Record{}, apperr.ErrNotFound
 	}
@@ -72,7 +73,8 @@ func (s *Store) Get(ctx context.Context, principal, key string, now time.Time) (
 
 // Purge deletes the records that expired before now and reports how many:
 // an answer is kept no longer than a retry may ask for it.
-func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
+func (s *Store) Purge(ctx context.Context, now time.Time) (_ int64, err error) {
+	defer apperr.Wrap(&err, "idempotency.Store.Purge")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	res := q.Where("created_at <= ?", now.UTC().Add(-TTL)).Delete(&recordRow{})
@@ -80,7 +82,8 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 }
 
 // Put stores a record, replacing an expired one with the same key.
-func (s *Store) Put(ctx context.Context, rec Record) error {
+func (s *Store) Put(ctx context.Context, rec Record) (err error) {
+	defer apperr.Wrap(&err, "idempotency.Store.Put")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	rec.CreatedAt = rec.CreatedAt.UTC()
@@ -89,7 +92,7 @@ func (s *Store) Put(ctx context.Context, rec Record) error {
 		return err
 	}
 	r := recordRow(rec)
-	err := q.Create(&r).Error
+	err = q.Create(&r).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return ErrTaken
 	}

@@ -70,7 +70,8 @@ func canWriteProgress(p identity.Principal) error {
 
 // PutPlan sets a project's planned investment for a year. It reports whether
 // the plan was new. ifMatch, when not 0, must name the plan's version.
-func (s *Service) PutPlan(ctx context.Context, p identity.Principal, id string, year int, planned int64, ifMatch int) (Plan, bool, error) {
+func (s *Service) PutPlan(ctx context.Context, p identity.Principal, id string, year int, planned int64, ifMatch int) (_ Plan, _ bool, err error) {
+	defer apperr.Wrap(&err, "investment.Service.PutPlan(%s)", id)
 	if err := project.CanWrite(p); err != nil {
 		return Plan{}, false, err
 	}
@@ -85,7 +86,7 @@ func (s *Service) PutPlan(ctx context.Context, p identity.Principal, id string, 
 	}
 	var out Plan
 	var created bool
-	_, err := s.register.Within(ctx, project.ScopeOf(p), id, func(ctx context.Context, _ *project.Project) error {
+	_, err = s.register.Within(ctx, project.ScopeOf(p), id, func(ctx context.Context, _ *project.Project) error {
 		plans, err := s.store.Plans(ctx, id)
 		if err != nil {
 			return err
@@ -121,7 +122,8 @@ func (s *Service) PutPlan(ctx context.Context, p identity.Principal, id string, 
 // PutProgress records the investment a project completed in a month that
 // has begun. A second report of a month replaces the first, whose figure
 // the audit trail keeps. ifMatch, when not 0, must name the report's version.
-func (s *Service) PutProgress(ctx context.Context, p identity.Principal, id string, period Period, completed int64, note string, ifMatch int) (Progress, bool, error) {
+func (s *Service) PutProgress(ctx context.Context, p identity.Principal, id string, period Period, completed int64, note string, ifMatch int) (_ Progress, _ bool, err error) {
+	defer apperr.Wrap(&err, "investment.Service.PutProgress(%s)", id)
 	if err := canWriteProgress(p); err != nil {
 		return Progress{}, false, err
 	}
@@ -140,7 +142,7 @@ func (s *Service) PutProgress(ctx context.Context, p identity.Principal, id stri
 	}
 	var out Progress
 	var created bool
-	_, err := s.register.Within(ctx, project.ScopeOf(p), id, func(ctx context.Context, _ *project.Project) error {
+	_, err = s.register.Within(ctx, project.ScopeOf(p), id, func(ctx context.Context, _ *project.Project) error {
 		months, err := s.store.ProgressOf(ctx, id, period.Year)
 		if err != nil {
 			return err
@@ -183,7 +185,8 @@ func matchVersion(ifMatch, version int) error {
 }
 
 // Investment returns a project's plan and progress for a year.
-func (s *Service) Investment(ctx context.Context, p identity.Principal, id string, year int) (YearProgress, error) {
+func (s *Service) Investment(ctx context.Context, p identity.Principal, id string, year int) (_ YearProgress, err error) {
+	defer apperr.Wrap(&err, "investment.Service.Investment(%s)", id)
 	if err := project.CanRead(p); err != nil {
 		return YearProgress{}, err
 	}
@@ -214,7 +217,8 @@ func (s *Service) Investment(ctx context.Context, p identity.Principal, id strin
 }
 
 // Plans returns a project's plans, by year.
-func (s *Service) Plans(ctx context.Context, p identity.Principal, id string) ([]Plan, error) {
+func (s *Service) Plans(ctx context.Context, p identity.Principal, id string) (_ []Plan, err error) {
+	defer apperr.Wrap(&err, "investment.Service.Plans(%s)", id)
 	if err := project.CanRead(p); err != nil {
 		return nil, err
 	}

@@ -75,7 +75,8 @@ func canWrite(p identity.Principal) error {
 }
 
 // Open records a blocker of a project the principal may change.
-func (s *Service) Open(ctx context.Context, p identity.Principal, projectID string, f Fields) (Issue, error) {
+func (s *Service) Open(ctx context.Context, p identity.Principal, projectID string, f Fields) (_ Issue, err error) {
+	defer apperr.Wrap(&err, "issue.Service.Open(%s)", projectID)
 	if err := canWrite(p); err != nil {
 		return Issue{}, err
 	}
@@ -92,7 +93,7 @@ func (s *Service) Open(ctx context.Context, p identity.Principal, projectID stri
 	}
 	now := s.clock()
 	is := Issue{ID: s.newID(), ProjectID: projectID, Fields: f, CreatedBy: p.Name, Version: 1, CreatedAt: now, UpdatedAt: now}
-	_, err := s.register.Within(ctx, project.ScopeOf(p), projectID, func(ctx context.Context, pr *project.Project) error {
+	_, err = s.register.Within(ctx, project.ScopeOf(p), projectID, func(ctx context.Context, pr *project.Project) error {
 		is.ProjectDepartment = pr.Department
 		if err := s.store.Create(ctx, is); err != nil {
 			return err
@@ -107,7 +108,8 @@ func (s *Service) Open(ctx context.Context, p identity.Principal, projectID stri
 
 // Get returns a blocker the principal may see: those of its projects and
 // those its department is responsible for.
-func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (Issue, error) {
+func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (_ Issue, err error) {
+	defer apperr.Wrap(&err, "issue.Service.Get(%s)", id)
 	if err := project.CanRead(p); err != nil {
 		return Issue{}, err
 	}
@@ -118,7 +120,8 @@ func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (Iss
 // may change every field; the responsible department, while the blocker is
 // unresolved, only its status and resolution. ifMatch is the version the
 // caller last saw; change receives the current fields and returns the new.
-func (s *Service) Update(ctx context.Context, p identity.Principal, id string, ifMatch int, change func(Fields) (Fields, error)) (Issue, error) {
+func (s *Service) Update(ctx context.Context, p identity.Principal, id string, ifMatch int, change func(Fields) (Fields, error)) (_ Issue, err error) {
+	defer apperr.Wrap(&err, "issue.Service.Update(%s)", id)
 	if err := canWrite(p); err != nil {
 		return Issue{}, err
 	}
@@ -213,7 +216,8 @@ func (s *Service) save(ctx context.Context, p identity.Principal, is Issue, f Fi
 
 // List returns a page of the blockers the principal may see, the
 // earliest due first.
-func (s *Service) List(ctx context.Context, p identity.Principal, q Query) (Page, error) {
+func (s *Service) List(ctx context.Context, p identity.Principal, q Query) (_ Page, err error) {
+	defer apperr.Wrap(&err, "issue.Service.List")
 	if err := project.CanRead(p); err != nil {
 		return Page{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
@@ -52,7 +53,8 @@ type HealthOn struct {
 // Health computes a project's health on day on (today when zero) from what
 // the register holds now: its plans, the actual dates and blockers as they
 // stood on that day.
-func (s *Service) Health(ctx context.Context, p identity.Principal, id string, on time.Time) (HealthOn, error) {
+func (s *Service) Health(ctx context.Context, p identity.Principal, id string, on time.Time) (_ HealthOn, err error) {
+	defer apperr.Wrap(&err, "project.Service.Health(%s)", id)
 	pr, err := s.Get(ctx, p, id)
 	if err != nil {
 		return HealthOn{}, err
@@ -98,7 +100,8 @@ func NewRefresher(svc *Service, store HealthStore) *Refresher {
 // today: after a change of the rules, every project; otherwise those whose
 // health the passing of days may have changed. It reports how many it
 // computed.
-func (r *Refresher) Refresh(ctx context.Context) (int, error) {
+func (r *Refresher) Refresh(ctx context.Context) (_ int, err error) {
+	defer apperr.Wrap(&err, "project.Refresher.Refresh")
 	s := r.svc
 	today := calendar.Today(s.now())
 	fp, err := r.store.Setting(ctx, healthRulesKey)

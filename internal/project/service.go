@@ -138,7 +138,8 @@ type Entry struct {
 // Create validates and stores a new project. A department principal's project
 // is its own department's; a project entered past planning gets an import
 // entry in its history, dated by its latest actual date.
-func (s *Service) Create(ctx context.Context, p identity.Principal, e Entry) (Project, error) {
+func (s *Service) Create(ctx context.Context, p identity.Principal, e Entry) (_ Project, err error) {
+	defer apperr.Wrap(&err, "project.Service.Create")
 	if err := CanWrite(p); err != nil {
 		return Project{}, err
 	}
@@ -180,7 +181,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Entry) (Pr
 			Actor: p.Name, Department: p.Department, RecordedAt: now,
 		}
 	}
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err = s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.store.Create(ctx, pr, t); err != nil {
 			return err
 		}
@@ -210,7 +211,8 @@ func JoinInvalid(errs ...error) error {
 }
 
 // Get returns one project within the principal's scope, archived or not.
-func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (Project, error) {
+func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (_ Project, err error) {
+	defer apperr.Wrap(&err, "project.Service.Get(%s)", id)
 	if err := CanRead(p); err != nil {
 		return Project{}, err
 	}
@@ -218,7 +220,8 @@ func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (Pro
 }
 
 // List returns a page of the projects within the principal's scope.
-func (s *Service) List(ctx context.Context, p identity.Principal, q ListQuery) (Page, error) {
+func (s *Service) List(ctx context.Context, p identity.Principal, q ListQuery) (_ Page, err error) {
+	defer apperr.Wrap(&err, "project.Service.List")
 	if err := CanRead(p); err != nil {
 		return Page{}, err
 	}
@@ -231,7 +234,8 @@ func (s *Service) List(ctx context.Context, p identity.Principal, q ListQuery) (
 // Update changes a project's writable fields. ifMatch is the version the
 // caller last saw; change receives the current fields and returns the new
 // ones (the HTTP layer applies a merge patch there).
-func (s *Service) Update(ctx context.Context, p identity.Principal, id string, ifMatch int, change func(Fields) (Fields, error)) (Project, error) {
+func (s *Service) Update(ctx context.Context, p identity.Principal, id string, ifMatch int, change func(Fields) (Fields, error)) (_ Project, err error) {
+	defer apperr.Wrap(&err, "project.Service.Update(%s)", id)
 	if err := CanWrite(p); err != nil {
 		return Project{}, err
 	}
@@ -277,7 +281,8 @@ var errUnchanged = errors.New("project: unchanged")
 // finds the project locked and answers Conflict at once (PostgreSQL), or, run
 // after it (SQLite runs one transaction at a time), finds the stage moved on.
 // ifMatch, when not 0, must name the current version.
-func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifMatch int, m Move) (Project, Transition, error) {
+func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifMatch int, m Move) (_ Project, _ Transition, err error) {
+	defer apperr.Wrap(&err, "project.Service.Move(%s)", id)
 	if err := CanWrite(p); err != nil {
 		return Project{}, Transition{}, err
 	}
@@ -368,9 +373,10 @@ func (s *Service) change(ctx context.Context, p identity.Principal, id, action s
 // computed again after it from its facts read afresh. The project's version
 // stays: plans, progress and blockers are resources of their own, changed by
 // fn through their own stores.
-func (s *Service) Within(ctx context.Context, sc Scope, id string, fn func(ctx context.Context, pr *Project) error) (Project, error) {
+func (s *Service) Within(ctx context.Context, sc Scope, id string, fn func(ctx context.Context, pr *Project) error) (_ Project, err error) {
+	defer apperr.Wrap(&err, "project.Service.Within(%s)", id)
 	var out Project
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err = s.inTx(ctx, func(ctx context.Context) error {
 		var err error
 		out, err = s.store.Update(ctx, sc, id, func(pr *Project) error {
 			if pr.ArchivedAt != nil {
@@ -396,13 +402,15 @@ func (s *Service) touch(pr *Project) {
 }
 
 // Archive takes a project out of lists and statistics; its history stays.
-func (s *Service) Archive(ctx context.Context, p identity.Principal, id string, ifMatch int) error {
-	_, err := s.setArchived(ctx, p, id, &ifMatch, true)
+func (s *Service) Archive(ctx context.Context, p identity.Principal, id string, ifMatch int) (err error) {
+	defer apperr.Wrap(&err, "project.Service.Archive(%s)", id)
+	_, err = s.setArchived(ctx, p, id, &ifMatch, true)
 	return err
 }
 
 // Restore brings an archived project back.
-func (s *Service) Restore(ctx context.Context, p identity.Principal, id string) (Project, error) {
+func (s *Service) Restore(ctx context.Context, p identity.Principal, id string) (_ Project, err error) {
+	defer apperr.Wrap(&err, "project.Service.Restore(%s)", id)
 	return s.setArchived(ctx, p, id, nil, false)
 }
 
@@ -437,7 +445,8 @@ func (s *Service) setArchived(ctx context.Context, p identity.Principal, id stri
 }
 
 // Transitions returns a project's stage history, oldest first.
-func (s *Service) Transitions(ctx context.Context, p identity.Principal, id string) ([]Transition, error) {
+func (s *Service) Transitions(ctx context.Context, p identity.Principal, id string) (_ []Transition, err error) {
+	defer apperr.Wrap(&err, "project.Service.Transitions(%s)", id)
 	if err := CanRead(p); err != nil {
 		return nil, err
 	}

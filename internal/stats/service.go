@@ -73,7 +73,8 @@ func cached[T any](ctx context.Context, s *Service, p identity.Principal, kind s
 
 // Overview computes the KPIs over the projects p may read, with the IDs
 // behind them if ids.
-func (s *Service) Overview(ctx context.Context, p identity.Principal, year int, on time.Time, ids bool) (Overview, error) {
+func (s *Service) Overview(ctx context.Context, p identity.Principal, year int, on time.Time, ids bool) (_ Overview, err error) {
+	defer apperr.Wrap(&err, "stats.Service.Overview")
 	return computeStats(ctx, s, p, year, on, func(rows iter.Seq[Row]) Overview { return ComputeOverview(rows, year, on, ids) })
 }
 
@@ -83,7 +84,8 @@ func (s *Service) Overview(ctx context.Context, p identity.Principal, year int, 
 // than a cached computation, so the rendering is what is kept.
 // ids tells the rendering with the IDs from the one without, which is kept
 // apart.
-func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, year int, on time.Time, ids bool, render func(Overview) ([]byte, error)) ([]byte, error) {
+func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, year int, on time.Time, ids bool, render func(Overview) ([]byte, error)) (_ []byte, err error) {
+	defer apperr.Wrap(&err, "stats.Service.RenderedOverview")
 	return cached(ctx, s, p, "overview", []any{year, on, ids}, func(ctx context.Context) ([]byte, error) {
 		o, err := s.Overview(ctx, p, year, on, ids)
 		if err != nil {
@@ -95,7 +97,8 @@ func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, ye
 
 // Breakdown groups the projects p may read by key, for year (stages as on
 // the year's last day, or today).
-func (s *Service) Breakdown(ctx context.Context, p identity.Principal, by string, year int, on time.Time) ([]Group, error) {
+func (s *Service) Breakdown(ctx context.Context, p identity.Principal, by string, year int, on time.Time) (_ []Group, err error) {
+	defer apperr.Wrap(&err, "stats.Service.Breakdown")
 	if !slices.Contains(BreakdownKeys, by) {
 		return nil, apperr.Fields([]apperr.FieldError{{Field: "by", Code: "invalid_value", Param: "stage,category,department,township,leader"}})
 	}
@@ -105,7 +108,8 @@ func (s *Service) Breakdown(ctx context.Context, p identity.Principal, by string
 }
 
 // Batches computes 三个一批 for a quarter of year.
-func (s *Service) Batches(ctx context.Context, p identity.Principal, year, quarter int) (Batches, error) {
+func (s *Service) Batches(ctx context.Context, p identity.Principal, year, quarter int) (_ Batches, err error) {
+	defer apperr.Wrap(&err, "stats.Service.Batches")
 	if quarter < 1 || quarter > 4 {
 		return Batches{}, apperr.Fields([]apperr.FieldError{{Field: "quarter", Code: "out_of_range", Param: "1..4"}})
 	}
@@ -116,7 +120,8 @@ func (s *Service) Batches(ctx context.Context, p identity.Principal, year, quart
 }
 
 // Trend is the year's investment and moves month by month.
-func (s *Service) Trend(ctx context.Context, p identity.Principal, year int) (Trend, error) {
+func (s *Service) Trend(ctx context.Context, p identity.Principal, year int) (_ Trend, err error) {
+	defer apperr.Wrap(&err, "stats.Service.Trend")
 	return cached(ctx, s, p, "trend", []any{year}, func(ctx context.Context) (Trend, error) { return s.trend(ctx, p, year) })
 }
 

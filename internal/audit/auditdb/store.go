@@ -104,7 +104,8 @@ func (pendingRow) TableName() string { return "audit_pending" }
 
 // Append stages e in the transaction carried by ctx (or one of its own),
 // to be written with the change it records (database.DB.Stage).
-func (s *Store) Append(ctx context.Context, e audit.Entry) error {
+func (s *Store) Append(ctx context.Context, e audit.Entry) (err error) {
+	defer apperr.Wrap(&err, "auditdb.Store.Append")
 	return s.db.InTx(ctx, func(ctx context.Context) error {
 		return s.db.Stage(ctx, &pendingRow{Content: toFields(e)})
 	})
@@ -145,9 +146,10 @@ func sealed(res *gorm.DB, want int) error {
 // staging order, in one transaction. On PostgreSQL the advisory lock admits
 // one sealer at a time, across replicas; SQLite has a single connection,
 // which does the same.
-func (s *Store) SealPending(ctx context.Context, limit int) (int, error) {
+func (s *Store) SealPending(ctx context.Context, limit int) (_ int, err error) {
+	defer apperr.Wrap(&err, "auditdb.Store.SealPending")
 	n := 0
-	err := s.db.InTx(ctx, func(ctx context.Context) error {
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
 		if s.db.Dialect() == database.Postgres {
@@ -205,7 +207,8 @@ func (s *Store) SealPending(ctx context.Context, limit int) (int, error) {
 
 // List returns one page in ID order. It pages by keyset (the last ID), so
 // pages stay stable while entries are appended.
-func (s *Store) List(ctx context.Context, lq audit.Query) (audit.Page, error) {
+func (s *Store) List(ctx context.Context, lq audit.Query) (_ audit.Page, err error) {
+	defer apperr.Wrap(&err, "auditdb.Store.List")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	if lq.Limit <= 0 {
@@ -246,7 +249,8 @@ func (s *Store) List(ctx context.Context, lq audit.Query) (audit.Page, error) {
 }
 
 // Walk returns up to limit entries after the given ID, in ID order.
-func (s *Store) Walk(ctx context.Context, after int64, limit int) ([]audit.Entry, error) {
+func (s *Store) Walk(ctx context.Context, after int64, limit int) (_ []audit.Entry, err error) {
+	defer apperr.Wrap(&err, "auditdb.Store.Walk")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	var rows []entryRow

@@ -37,7 +37,8 @@ func toDepartment(r departmentRow) department.Department {
 func (departmentRow) TableName() string { return "departments" }
 
 // List lists every department by code.
-func (s *Departments) List(ctx context.Context) ([]department.Department, error) {
+func (s *Departments) List(ctx context.Context) (_ []department.Department, err error) {
+	defer apperr.Wrap(&err, "projectdb.Departments.List")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	var rows []departmentRow
@@ -58,11 +59,12 @@ var errDuplicateDepartment = &apperr.Error{
 }
 
 // Create inserts a department.
-func (s *Departments) Create(ctx context.Context, d department.Department, now time.Time) error {
+func (s *Departments) Create(ctx context.Context, d department.Department, now time.Time) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Departments.Create")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	r := departmentRow{Code: d.Code, Name: d.Name, NameEn: d.NameEN, Version: d.Version, CreatedAt: now, UpdatedAt: now}
-	err := q.Create(&r).Error
+	err = q.Create(&r).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return errDuplicateDepartment
 	}
@@ -70,9 +72,10 @@ func (s *Departments) Create(ctx context.Context, d department.Department, now t
 }
 
 // Update loads, changes and saves a department.
-func (s *Departments) Update(ctx context.Context, code string, now time.Time, change func(*department.Department) error) (department.Department, error) {
+func (s *Departments) Update(ctx context.Context, code string, now time.Time, change func(*department.Department) error) (_ department.Department, err error) {
+	defer apperr.Wrap(&err, "projectdb.Departments.Update(%s)", code)
 	var out department.Department
-	err := s.db.InTx(ctx, func(ctx context.Context) error {
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
 		lq := q.Where("code = ?", code)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/investment"
 )
@@ -35,7 +36,8 @@ type progressRow struct {
 func (progressRow) TableName() string { return "project_progress" }
 
 // Plans lists a project's plans by year.
-func (s *Store) Plans(ctx context.Context, id string) ([]investment.Plan, error) {
+func (s *Store) Plans(ctx context.Context, id string) (_ []investment.Plan, err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.Plans(%s)", id)
 	q, done := s.db.Conn(ctx)
 	defer done()
 	var rows []planRow
@@ -50,7 +52,8 @@ func (s *Store) Plans(ctx context.Context, id string) ([]investment.Plan, error)
 }
 
 // PutPlan inserts or replaces a plan.
-func (s *Store) PutPlan(ctx context.Context, p investment.Plan) error {
+func (s *Store) PutPlan(ctx context.Context, p investment.Plan) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.PutPlan")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	r := planRow{ProjectID: p.ProjectID, Year: p.Year, PlannedYuan: p.PlannedYuan, Version: p.Version, UpdatedAt: p.UpdatedAt.UTC(), UpdatedBy: p.UpdatedBy}
@@ -59,7 +62,8 @@ func (s *Store) PutPlan(ctx context.Context, p investment.Plan) error {
 
 // ProgressOf lists a project's reported months of a year, or of every year
 // when year is 0.
-func (s *Store) ProgressOf(ctx context.Context, id string, year int) ([]investment.Progress, error) {
+func (s *Store) ProgressOf(ctx context.Context, id string, year int) (_ []investment.Progress, err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.ProgressOf(%s)", id)
 	q, done := s.db.Conn(ctx)
 	defer done()
 	sel := q.Where("project_id = ?", id)
@@ -81,7 +85,8 @@ func (s *Store) ProgressOf(ctx context.Context, id string, year int) ([]investme
 }
 
 // PutProgress inserts or replaces a month's report.
-func (s *Store) PutProgress(ctx context.Context, p investment.Progress) error {
+func (s *Store) PutProgress(ctx context.Context, p investment.Progress) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.PutProgress")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	r := progressRow{
@@ -93,7 +98,8 @@ func (s *Store) PutProgress(ctx context.Context, p investment.Progress) error {
 
 // Facts reads what a project's health is computed from besides its own
 // fields: its plans, reported months of every year and blockers.
-func (s *Store) Facts(ctx context.Context, id string) (health.Facts, error) {
+func (s *Store) Facts(ctx context.Context, id string) (_ health.Facts, err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.Facts(%s)", id)
 	plans, err := s.Plans(ctx, id)
 	if err != nil {
 		return health.Facts{}, err

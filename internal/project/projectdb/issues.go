@@ -74,7 +74,8 @@ func translateIssue(err error) error {
 }
 
 // Create inserts a blocker.
-func (s *Issues) Create(ctx context.Context, i issue.Issue) error {
+func (s *Issues) Create(ctx context.Context, i issue.Issue) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Issues.Create")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	r := toIssueRow(i)
@@ -82,7 +83,8 @@ func (s *Issues) Create(ctx context.Context, i issue.Issue) error {
 }
 
 // Update saves a blocker if its stored version is still version.
-func (s *Issues) Update(ctx context.Context, i issue.Issue, version int) error {
+func (s *Issues) Update(ctx context.Context, i issue.Issue, version int) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Issues.Update")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	r := toIssueRow(i)
@@ -114,7 +116,8 @@ func withDepartment(q *gorm.DB) *gorm.DB {
 }
 
 // Get returns a blocker in scope, whatever its project's state.
-func (s *Issues) Get(ctx context.Context, sc project.Scope, id string) (issue.Issue, error) {
+func (s *Issues) Get(ctx context.Context, sc project.Scope, id string) (_ issue.Issue, err error) {
+	defer apperr.Wrap(&err, "projectdb.Issues.Get(%s)", id)
 	if !database.ValidID(id) {
 		return issue.Issue{}, apperr.ErrNotFound
 	}
@@ -142,7 +145,8 @@ func projectIssues(q *gorm.DB, id string) ([]issue.Issue, error) {
 
 // List returns a page of blockers of live projects in scope, the
 // earliest due first, paged by keyset on (due_on, id).
-func (s *Issues) List(ctx context.Context, sc project.Scope, lq issue.Query) (issue.Page, error) {
+func (s *Issues) List(ctx context.Context, sc project.Scope, lq issue.Query) (_ issue.Page, err error) {
+	defer apperr.Wrap(&err, "projectdb.Issues.List")
 	if lq.Limit <= 0 {
 		lq.Limit = project.DefaultLimit
 	}

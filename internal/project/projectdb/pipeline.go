@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gorm.io/gorm/clause"
+
+	"github.com/guangling/pipeline/internal/apperr"
 )
 
 type settingRow struct {
@@ -18,24 +20,27 @@ func (settingRow) TableName() string { return "settings" }
 var upsert = clause.OnConflict{UpdateAll: true}
 
 // HealthDue lists live projects whose health is due on day on.
-func (s *Store) HealthDue(ctx context.Context, on time.Time, limit int) ([]string, error) {
+func (s *Store) HealthDue(ctx context.Context, on time.Time, limit int) (_ []string, err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.HealthDue")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	var ids []string
-	err := q.Model(&projectRow{}).Where("archived_at IS NULL AND health_due_on <= ?", *date(&on)).
+	err = q.Model(&projectRow{}).Where("archived_at IS NULL AND health_due_on <= ?", *date(&on)).
 		Order("health_due_on").Limit(limit).Pluck("id", &ids).Error
 	return ids, translate(err)
 }
 
 // MarkHealthDue makes every live project's health due on day on.
-func (s *Store) MarkHealthDue(ctx context.Context, on time.Time) error {
+func (s *Store) MarkHealthDue(ctx context.Context, on time.Time) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.MarkHealthDue")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	return translate(q.Model(&projectRow{}).Where("archived_at IS NULL").Update("health_due_on", *date(&on)).Error)
 }
 
 // Setting reads a setting, "" when unset.
-func (s *Store) Setting(ctx context.Context, key string) (string, error) {
+func (s *Store) Setting(ctx context.Context, key string) (_ string, err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.Setting")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	var rows []settingRow
@@ -46,7 +51,8 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 }
 
 // PutSetting stores a setting.
-func (s *Store) PutSetting(ctx context.Context, key, value string) error {
+func (s *Store) PutSetting(ctx context.Context, key, value string) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.PutSetting")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	return translate(q.Clauses(upsert).Create(&settingRow{Key: key, Value: value}).Error)

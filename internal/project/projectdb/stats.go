@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
@@ -26,7 +27,8 @@ func NewStats(db *database.DB) *Stats { return &Stats{db: db} }
 // stats.Query names. Rows are scanned by hand, and no more than one is
 // held at a time (with the histories, read first): a register of 200,000
 // projects is read whole for every computation.
-func (s *Stats) Rows(ctx context.Context, sc project.Scope, q stats.Query, yield func(stats.Row) bool) error {
+func (s *Stats) Rows(ctx context.Context, sc project.Scope, q stats.Query, yield func(stats.Row) bool) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Rows")
 	// The histories and the rows are read in one snapshot, so that a move
 	// between the two reads cannot leave a row without the history that
 	// tells its stage on the day asked about.
@@ -145,6 +147,7 @@ func (b *statsScan) scan(rs *sql.Rows, w words) (stats.Row, error) {
 // MonthlyTrend sums the year's progress by month and counts its moves by
 // month and target stage, over the live projects in scope.
 func (s *Stats) MonthlyTrend(ctx context.Context, sc project.Scope, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.MonthlyTrend")
 	db, done := s.db.Conn(ctx)
 	defer done()
 	var sums []struct {

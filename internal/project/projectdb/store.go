@@ -68,7 +68,8 @@ func scoped(q *gorm.DB, s project.Scope) *gorm.DB {
 }
 
 // Create inserts the project and its import transition in one transaction.
-func (s *Store) Create(ctx context.Context, p project.Project, t *project.Transition) error {
+func (s *Store) Create(ctx context.Context, p project.Project, t *project.Transition) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.Create")
 	return translate(s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
@@ -85,7 +86,8 @@ func (s *Store) Create(ctx context.Context, p project.Project, t *project.Transi
 }
 
 // Get returns one project in scope.
-func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (project.Project, error) {
+func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (_ project.Project, err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.Get(%s)", id)
 	if !database.ValidID(id) {
 		return project.Project{}, apperr.ErrNotFound
 	}
@@ -101,12 +103,13 @@ func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (project.P
 // Update loads, changes and saves one project in a transaction. The row is
 // locked on PostgreSQL; on both databases the save is conditional on the
 // version read, so a concurrent change is a conflict, never a lost update.
-func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change func(*project.Project) error) (project.Project, error) {
+func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change func(*project.Project) error) (_ project.Project, err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.Update(%s)", id)
 	if !database.ValidID(id) {
 		return project.Project{}, apperr.ErrNotFound
 	}
 	var out project.Project
-	err := s.db.InTx(ctx, func(ctx context.Context) error {
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
 		lq := scoped(q, sc).Where("id = ?", id)
@@ -147,7 +150,8 @@ var errBusy = apperr.New(apperr.Conflict, "项目正被他人同时变更，请�
 // changes those, not the version, and the move's health is computed from
 // them), its history row and the rows staged with it. A project that another
 // transaction holds is Conflict at once, not waited for.
-func (s *Store) Move(ctx context.Context, from, to project.Project, t project.Transition) error {
+func (s *Store) Move(ctx context.Context, from, to project.Project, t project.Transition) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.Move")
 	q, done := s.db.Conn(ctx)
 	old := toRow(from)
 	changed := changedColumns(q, old, toRow(to))
@@ -201,7 +205,8 @@ func sameValue(a, b any) bool {
 }
 
 // Transitions returns a project's history, oldest first.
-func (s *Store) Transitions(ctx context.Context, sc project.Scope, id string) ([]project.Transition, error) {
+func (s *Store) Transitions(ctx context.Context, sc project.Scope, id string) (_ []project.Transition, err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.Transitions(%s)", id)
 	if _, err := s.Get(ctx, sc, id); err != nil {
 		return nil, err
 	}
@@ -232,7 +237,8 @@ var sortColumns = map[string]struct {
 
 // List returns one page. It pages by keyset (the sort key and id of the last
 // row), never by offset, so pages stay stable under concurrent inserts.
-func (s *Store) List(ctx context.Context, sc project.Scope, lq project.ListQuery) (project.Page, error) {
+func (s *Store) List(ctx context.Context, sc project.Scope, lq project.ListQuery) (_ project.Page, err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.List")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	plan, err := s.planList(q, sc, lq)

@@ -1,0 +1,33 @@
+package apperr
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestWrap(t *testing.T) {
+	t.Parallel()
+	op := func(err error) (out error) {
+		defer Wrap(&out, "project.Service.Update(%s)", "p1")
+		return err
+	}
+	assert.NoError(t, op(nil))
+
+	failed := op(errors.New("connection reset by peer"))
+	assert.EqualError(t, failed, "project.Service.Update(p1): connection reset by peer", "an internal failure names the operation")
+	assert.Equal(t, Internal, KindOf(failed))
+
+	deadline := op(context.DeadlineExceeded)
+	assert.ErrorIs(t, deadline, context.DeadlineExceeded, "what it wraps stays reachable")
+
+	assert.Same(t, ErrVersionConflict, op(ErrVersionConflict), "an error the client is told about is left as it is")
+	invalid := Fields([]FieldError{{Field: "name", Code: "required"}})
+	assert.Same(t, invalid, op(invalid))
+	internal := &Error{Kind: Internal, Err: errors.New("boom")}
+	require.ErrorIs(t, op(internal), internal)
+	assert.Contains(t, op(internal).Error(), "project.Service.Update(p1): ")
+}
