@@ -91,7 +91,7 @@ func NewService(store Store, now func() time.Time) *Service {
 var errAuditor = apperr.New(apperr.Forbidden, "只有发改局或管理员可以查看审计日志", "only the bureau or an administrator may read the audit trail")
 
 func canRead(p identity.Principal) error {
-	if !p.Is(identity.RoleAdmin, identity.RoleBureau) {
+	if !p.May(identity.ReadAudit) {
 		return errAuditor
 	}
 	return nil

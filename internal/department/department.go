@@ -87,7 +87,7 @@ func view(d Department) map[string]any {
 // Create adds a department (admin).
 func (s *Service) Create(ctx context.Context, p identity.Principal, d Department) (_ Department, err error) {
 	defer apperr.Wrap(&err, "department.Service.Create")
-	if !p.Is(identity.RoleAdmin) {
+	if !p.May(identity.Administer) {
 		return Department{}, errAdminOnly
 	}
 	d.Code, d.Name, d.NameEN, d.Version = strings.TrimSpace(d.Code), strings.TrimSpace(d.Name), strings.TrimSpace(d.NameEN), 1
@@ -108,7 +108,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, d Department
 // the caller last saw.
 func (s *Service) Update(ctx context.Context, p identity.Principal, code string, ifMatch int, ch Change) (_ Department, err error) {
 	defer apperr.Wrap(&err, "department.Service.Update(%s)", code)
-	if !p.Is(identity.RoleAdmin) {
+	if !p.May(identity.Administer) {
 		return Department{}, errAdminOnly
 	}
 	if !project.ValidDepartmentCode.MatchString(code) {

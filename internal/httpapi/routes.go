@@ -20,19 +20,18 @@ import (
 )
 
 // policy is who may call a route. Every route declares one; a test fails for
-// a route registered without.
+// a route registered without. A signed-in route's roles are those of the
+// permission its service checks (identity's table), so the two cannot differ;
+// the service checks the OAuth scope as well.
 type policy struct {
 	public bool
 	roles  []identity.Role // empty: any signed-in principal
 }
 
-var (
-	public   = policy{public: true}
-	signedIn = policy{}
-	writers  = policy{roles: []identity.Role{identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor}}
-	bureau   = policy{roles: []identity.Role{identity.RoleAdmin, identity.RoleBureau}}
-	admin    = policy{roles: []identity.Role{identity.RoleAdmin}}
-)
+// may is the policy of a route whose service checks perm.
+func may(perm identity.Permission) policy { return policy{roles: perm.Roles} }
+
+var public = policy{public: true}
 
 // routes lists the whole surface.
 func (h *handlers) routes(r *gin.Engine) {
@@ -78,52 +77,52 @@ func (h *handlers) identityRoutes(r *gin.Engine) {
 	h.handlePublic(r, http.MethodPost, "/api/v1/auth/logout", h.logout)
 	h.handlePublic(r, http.MethodPost, "/api/v1/auth/token", h.token)
 
-	h.handle(r, http.MethodGet, "/api/v1/users", admin, h.listUsers)
-	h.handle(r, http.MethodPost, "/api/v1/users", admin, h.createUser)
-	h.handle(r, http.MethodPatch, "/api/v1/users/:id", admin, h.patchUser)
-	h.handle(r, http.MethodGet, "/api/v1/clients", admin, h.listClients)
-	h.handle(r, http.MethodPost, "/api/v1/clients", admin, h.createClient)
-	h.handle(r, http.MethodPatch, "/api/v1/clients/:id", admin, h.patchClient)
-	h.handle(r, http.MethodPost, "/api/v1/clients/:id/rotate-secret", admin, h.rotateClientSecret)
-	h.handle(r, http.MethodGet, "/api/v1/meta", signedIn, h.meta)
-	h.handle(r, http.MethodGet, "/api/v1/departments", signedIn, h.listDepartments)
-	h.handle(r, http.MethodPost, "/api/v1/departments", admin, h.createDepartment)
-	h.handle(r, http.MethodPatch, "/api/v1/departments/:code", admin, h.patchDepartment)
+	h.handle(r, http.MethodGet, "/api/v1/users", may(identity.Administer), h.listUsers)
+	h.handle(r, http.MethodPost, "/api/v1/users", may(identity.Administer), h.createUser)
+	h.handle(r, http.MethodPatch, "/api/v1/users/:id", may(identity.Administer), h.patchUser)
+	h.handle(r, http.MethodGet, "/api/v1/clients", may(identity.Administer), h.listClients)
+	h.handle(r, http.MethodPost, "/api/v1/clients", may(identity.Administer), h.createClient)
+	h.handle(r, http.MethodPatch, "/api/v1/clients/:id", may(identity.Administer), h.patchClient)
+	h.handle(r, http.MethodPost, "/api/v1/clients/:id/rotate-secret", may(identity.Administer), h.rotateClientSecret)
+	h.handle(r, http.MethodGet, "/api/v1/meta", may(identity.SignedIn), h.meta)
+	h.handle(r, http.MethodGet, "/api/v1/departments", may(identity.SignedIn), h.listDepartments)
+	h.handle(r, http.MethodPost, "/api/v1/departments", may(identity.Administer), h.createDepartment)
+	h.handle(r, http.MethodPatch, "/api/v1/departments/:code", may(identity.Administer), h.patchDepartment)
 }
 
 // projectRoutes are the register: projects, their stages, plans, progress
 // and blockers.
 func (h *handlers) projectRoutes(r *gin.Engine) {
-	h.handle(r, http.MethodGet, "/api/v1/projects", signedIn, h.listProjects)
-	h.handle(r, http.MethodGet, "/api/v1/projects/export", signedIn, h.exportProjects)
-	h.handle(r, http.MethodPost, "/api/v1/projects/import", writers, h.importProjects)
-	h.handle(r, http.MethodPost, "/api/v1/projects", writers, h.createProject)
-	h.handle(r, http.MethodGet, "/api/v1/projects/:id", signedIn, h.readProject)
-	h.handle(r, http.MethodPatch, "/api/v1/projects/:id", writers, h.patchProject)
-	h.handle(r, http.MethodDelete, "/api/v1/projects/:id", bureau, h.archiveProject)
-	h.handle(r, http.MethodPost, "/api/v1/projects/:id/restore", bureau, h.restoreProject)
-	h.handle(r, http.MethodGet, "/api/v1/projects/:id/transitions", signedIn, h.listTransitions)
-	h.handle(r, http.MethodPost, "/api/v1/projects/:id/transitions", writers, h.moveProject)
-	h.handle(r, http.MethodGet, "/api/v1/projects/:id/health", signedIn, h.getHealth)
-	h.handle(r, http.MethodGet, "/api/v1/projects/:id/plans", signedIn, h.listPlans)
-	h.handle(r, http.MethodPut, "/api/v1/projects/:id/plans/:year", writers, h.putPlan)
-	h.handle(r, http.MethodGet, "/api/v1/projects/:id/progress", signedIn, h.getProgress)
-	h.handle(r, http.MethodPut, "/api/v1/projects/:id/progress/:period", writers, h.putProgress)
-	h.handle(r, http.MethodPost, "/api/v1/projects/:id/issues", writers, h.openIssue)
-	h.handle(r, http.MethodGet, "/api/v1/issues", signedIn, h.listIssues)
-	h.handle(r, http.MethodGet, "/api/v1/issues/:id", signedIn, h.getIssue)
-	h.handle(r, http.MethodPatch, "/api/v1/issues/:id", writers, h.patchIssue)
+	h.handle(r, http.MethodGet, "/api/v1/projects", may(identity.ReadProjects), h.listProjects)
+	h.handle(r, http.MethodGet, "/api/v1/projects/export", may(identity.ReadProjects), h.exportProjects)
+	h.handle(r, http.MethodPost, "/api/v1/projects/import", may(identity.WriteProjects), h.importProjects)
+	h.handle(r, http.MethodPost, "/api/v1/projects", may(identity.WriteProjects), h.createProject)
+	h.handle(r, http.MethodGet, "/api/v1/projects/:id", may(identity.ReadProjects), h.readProject)
+	h.handle(r, http.MethodPatch, "/api/v1/projects/:id", may(identity.WriteProjects), h.patchProject)
+	h.handle(r, http.MethodDelete, "/api/v1/projects/:id", may(identity.ArchiveProjects), h.archiveProject)
+	h.handle(r, http.MethodPost, "/api/v1/projects/:id/restore", may(identity.ArchiveProjects), h.restoreProject)
+	h.handle(r, http.MethodGet, "/api/v1/projects/:id/transitions", may(identity.ReadProjects), h.listTransitions)
+	h.handle(r, http.MethodPost, "/api/v1/projects/:id/transitions", may(identity.WriteProjects), h.moveProject)
+	h.handle(r, http.MethodGet, "/api/v1/projects/:id/health", may(identity.ReadProjects), h.getHealth)
+	h.handle(r, http.MethodGet, "/api/v1/projects/:id/plans", may(identity.ReadProjects), h.listPlans)
+	h.handle(r, http.MethodPut, "/api/v1/projects/:id/plans/:year", may(identity.WriteProjects), h.putPlan)
+	h.handle(r, http.MethodGet, "/api/v1/projects/:id/progress", may(identity.ReadProjects), h.getProgress)
+	h.handle(r, http.MethodPut, "/api/v1/projects/:id/progress/:period", may(identity.ReportProgress), h.putProgress)
+	h.handle(r, http.MethodPost, "/api/v1/projects/:id/issues", may(identity.ManageIssues), h.openIssue)
+	h.handle(r, http.MethodGet, "/api/v1/issues", may(identity.ReadProjects), h.listIssues)
+	h.handle(r, http.MethodGet, "/api/v1/issues/:id", may(identity.ReadProjects), h.getIssue)
+	h.handle(r, http.MethodPatch, "/api/v1/issues/:id", may(identity.ManageIssues), h.patchIssue)
 }
 
 // reportRoutes are the statistics and the audit trail.
 func (h *handlers) reportRoutes(r *gin.Engine) {
-	h.handle(r, http.MethodGet, "/api/v1/stats/overview", signedIn, h.statsOverview)
-	h.handle(r, http.MethodGet, "/api/v1/stats/breakdown", signedIn, h.statsBreakdown)
-	h.handle(r, http.MethodGet, "/api/v1/stats/batches", signedIn, h.statsBatches)
-	h.handle(r, http.MethodGet, "/api/v1/stats/trend", signedIn, h.statsTrend)
+	h.handle(r, http.MethodGet, "/api/v1/stats/overview", may(identity.ReadProjects), h.statsOverview)
+	h.handle(r, http.MethodGet, "/api/v1/stats/breakdown", may(identity.ReadProjects), h.statsBreakdown)
+	h.handle(r, http.MethodGet, "/api/v1/stats/batches", may(identity.ReadProjects), h.statsBatches)
+	h.handle(r, http.MethodGet, "/api/v1/stats/trend", may(identity.ReadProjects), h.statsTrend)
 
-	h.handle(r, http.MethodGet, "/api/v1/audit", bureau, h.listAudit)
-	h.handle(r, http.MethodGet, "/api/v1/audit/verify", bureau, h.verifyAudit)
+	h.handle(r, http.MethodGet, "/api/v1/audit", may(identity.ReadAudit), h.listAudit)
+	h.handle(r, http.MethodGet, "/api/v1/audit/verify", may(identity.ReadAudit), h.verifyAudit)
 }
 
 // swaggerDoc renders the registered Swagger document once. swag renders it

@@ -59,6 +59,39 @@ func (p Principal) HasScope(s string) bool {
 	return p.ClientID == "" || slices.Contains(p.Scopes, s)
 }
 
+// Permission is something a principal may be allowed to do: the roles that
+// may, and the OAuth scope a client's token must carry for it (none when any
+// token will do).
+type Permission struct {
+	Roles []Role
+	Scope string
+}
+
+// editors are the roles that change the register.
+var editors = []Role{RoleAdmin, RoleBureau, RoleDeptEditor}
+
+// The permissions, the one table of who may do what (docs/api.md, "Roles"):
+// each route's policy takes its roles from here, and each service checks
+// the same permission, roles and scope, with May.
+var (
+	SignedIn        = Permission{Roles: Roles}
+	ReadProjects    = Permission{Roles: Roles, Scope: ScopeProjectsRead}
+	WriteProjects   = Permission{Roles: editors, Scope: ScopeProjectsWrite}
+	ArchiveProjects = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProjectsWrite}
+	ReadArchived    = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProjectsRead}
+	CorrectStages   = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProjectsWrite}
+	ReportProgress  = Permission{Roles: editors, Scope: ScopeProgressWrite}
+	ManageIssues    = Permission{Roles: editors, Scope: ScopeIssuesWrite}
+	ReadAudit       = Permission{Roles: []Role{RoleAdmin, RoleBureau}}
+	Administer      = Permission{Roles: []Role{RoleAdmin}}
+)
+
+// May reports whether the principal has the permission: one of its roles,
+// and, for a client's token, its scope.
+func (p Principal) May(perm Permission) bool {
+	return p.Is(perm.Roles...) && (perm.Scope == "" || p.HasScope(perm.Scope))
+}
+
 // Is reports whether the principal has one of the roles.
 func (p Principal) Is(roles ...Role) bool { return slices.Contains(roles, p.Role) }
 

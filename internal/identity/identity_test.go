@@ -55,3 +55,35 @@ func TestPrincipalInContext(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, want, got)
 }
+
+func TestMay(t *testing.T) {
+	t.Parallel()
+	editor := Principal{Role: RoleDeptEditor, Department: "energy"}
+	system := Principal{Role: RoleDeptEditor, Department: "energy", ClientID: "pc_1", Scopes: []string{ScopeProjectsRead, ScopeIssuesWrite}}
+	tests := []struct {
+		name string
+		p    Principal
+		perm Permission
+		want bool
+	}{
+		{"an editor writes projects", editor, WriteProjects, true},
+		{"a viewer does not", Principal{Role: RoleDeptViewer}, WriteProjects, false},
+		{"a leader reads", Principal{Role: RoleLeader}, ReadProjects, true},
+		{"an editor does not archive", editor, ArchiveProjects, false},
+		{"the bureau archives", Principal{Role: RoleBureau}, ArchiveProjects, true},
+		{"a system with the scope manages blockers", system, ManageIssues, true},
+		{"a system without it does not report progress", system, ReportProgress, false},
+		{"nor write projects", system, WriteProjects, false},
+		{"a system reads with projects:read", system, ReadProjects, true},
+		{"any role is signed in", Principal{Role: RoleDeptViewer}, SignedIn, true},
+		{"no role is not", Principal{}, SignedIn, false},
+		{"only the administrator administers", Principal{Role: RoleBureau}, Administer, false},
+		{"the bureau reads the audit trail", Principal{Role: RoleBureau}, ReadAudit, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.want, tt.p.May(tt.perm))
+		})
+	}
+}

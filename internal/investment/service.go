@@ -62,7 +62,7 @@ const (
 var errNoProgressWrite = apperr.New(apperr.Forbidden, "当前身份无权填报投资进度", "this identity may not report progress")
 
 func canWriteProgress(p identity.Principal) error {
-	if !p.Is(identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor) || !p.HasScope(identity.ScopeProgressWrite) {
+	if !p.May(identity.ReportProgress) {
 		return errNoProgressWrite
 	}
 	return nil

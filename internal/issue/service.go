@@ -68,7 +68,7 @@ var (
 )
 
 func canWrite(p identity.Principal) error {
-	if !p.Is(identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor) || !p.HasScope(identity.ScopeIssuesWrite) {
+	if !p.May(identity.ManageIssues) {
 		return errNoWrite
 	}
 	return nil

@@ -49,7 +49,7 @@ var ErrArchived = apperr.New(apperr.Conflict, "项目已归档，请先恢复", 
 
 // CanRead says whether p may read projects.
 func CanRead(p identity.Principal) error {
-	if !p.HasScope(identity.ScopeProjectsRead) {
+	if !p.May(identity.ReadProjects) {
 		return errNoRead
 	}
 	return nil
@@ -57,7 +57,7 @@ func CanRead(p identity.Principal) error {
 
 // CanWrite says whether p may change projects and their plans.
 func CanWrite(p identity.Principal) error {
-	if !p.Is(identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor) || !p.HasScope(identity.ScopeProjectsWrite) {
+	if !p.May(identity.WriteProjects) {
 		return errReadOnly
 	}
 	return nil

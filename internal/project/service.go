@@ -225,7 +225,7 @@ func (s *Service) List(ctx context.Context, p identity.Principal, q ListQuery) (
 	if err := CanRead(p); err != nil {
 		return Page{}, err
 	}
-	if q.Filter.Archived && !p.Is(identity.RoleAdmin, identity.RoleBureau) {
+	if q.Filter.Archived && !p.May(identity.ReadArchived) {
 		return Page{}, errArchiver
 	}
 	return s.store.List(ctx, ScopeOf(p), q)
@@ -415,7 +415,7 @@ func (s *Service) Restore(ctx context.Context, p identity.Principal, id string) 
 }
 
 func (s *Service) setArchived(ctx context.Context, p identity.Principal, id string, ifMatch *int, archived bool) (Project, error) {
-	if !p.Is(identity.RoleAdmin, identity.RoleBureau) || !p.HasScope(identity.ScopeProjectsWrite) {
+	if !p.May(identity.ArchiveProjects) {
 		return Project{}, errArchiver
 	}
 	action := ActionRestore

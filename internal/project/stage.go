@@ -123,7 +123,7 @@ func Apply(p *Project, m Move, actor identity.Principal, lastMove *time.Time, to
 	from := p.Stage
 	kind := KindMove
 	if m.Correction {
-		if !actor.Is(identity.RoleAdmin, identity.RoleBureau) {
+		if !actor.May(identity.CorrectStages) {
 			return Transition{}, apperr.New(apperr.Forbidden, "只有发改局或管理员可以更正阶段", "only the bureau or an administrator may correct a stage")
 		}
 		allowed := correctionTargets(from, p.Actual, m.left)
