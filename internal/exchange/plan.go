@@ -22,7 +22,7 @@ type rowInput struct {
 // rowPlan is what an import will do with one row.
 type rowPlan struct {
 	ImportRow
-	create  *project.Entry
+	create  *project.Draft
 	version int
 	fields  project.Fields // an update's new fields
 	code    *string
@@ -198,7 +198,7 @@ func (imp *importer) planUpdate(r *rowPlan, cur, next *project.Project) {
 
 // planCreate checks a new project as Service.Create will.
 func (imp *importer) planCreate(r *rowPlan, next *project.Project) {
-	e := project.Entry{Fields: next.Fields, Stage: next.Stage, Actual: next.Actual, Note: importNote}
+	e := project.Draft{Fields: next.Fields, Stage: next.Stage, Actual: next.Actual, Note: importNote}
 	e.Fields.Normalize()
 	if imp.p.Role.DepartmentBound() {
 		if e.Department != "" && e.Department != imp.p.Department {

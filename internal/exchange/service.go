@@ -17,7 +17,7 @@ type Register interface {
 	List(ctx context.Context, p identity.Principal, q project.ListQuery) (project.Page, error)
 	// GetOwn reads a project the principal may change.
 	GetOwn(ctx context.Context, p identity.Principal, id string) (project.Project, error)
-	Create(ctx context.Context, p identity.Principal, e project.Entry) (project.Project, error)
+	Create(ctx context.Context, p identity.Principal, e project.Draft) (project.Project, error)
 	Update(ctx context.Context, p identity.Principal, id string, ifMatch int, change func(project.Fields) (project.Fields, error)) (project.Project, error)
 	CodeHolders(ctx context.Context, codes []string) (map[string]string, error)
 }

@@ -83,7 +83,7 @@ func benchAuthOverhead(b *testing.B, db *database.DB) {
 		Version: 1, CreatedAt: now, UpdatedAt: now}); err != nil {
 		b.Fatal(err)
 	}
-	pr, err := projects.Create(ctx, p, project.Entry{Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
+	pr, err := projects.Create(ctx, p, project.Draft{Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -52,9 +52,9 @@ func toFields(w api.ProjectWrite, d *dates) project.Fields {
 	}
 }
 
-func toEntry(in api.ProjectCreate) (project.Entry, error) {
+func toEntry(in api.ProjectCreate) (project.Draft, error) {
 	var d dates
-	e := project.Entry{
+	e := project.Draft{
 		Fields: toFields(in.ProjectWrite, &d),
 		Stage:  project.Stage(in.Stage),
 		Actual: project.Actual{

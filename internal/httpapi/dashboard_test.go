@@ -340,7 +340,7 @@ func dashPct(r *float64) string {
 }
 
 // loadDemoData loads the demo data set as the service's seed command does.
-func loadDemoData(t *testing.T, e *env) []project.Entry {
+func loadDemoData(t *testing.T, e *env) []project.Draft {
 	t.Helper()
 	auditor := audit.NewService(auditdb.New(e.db), e.clock.now)
 	svc := project.NewService(projectdb.New(e.db), e.db, auditor, e.clock.now, newID)

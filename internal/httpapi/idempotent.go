@@ -26,8 +26,8 @@ type created struct {
 	kept any
 }
 
-// errRetryFound ends a retry that found no twin to replay.
-var errRetryFound = errors.New("httpapi: no idempotency record to replay")
+// errNoTwin ends a retry that found no twin to replay.
+var errNoTwin = errors.New("httpapi: no idempotency record to replay")
 
 var saneKey = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 
@@ -89,7 +89,7 @@ func (h *handlers) createOnce(c *gin.Context, p identity.Principal, key, hash st
 			if attempt > 0 {
 				// The retry only replays a twin's answer; it never runs
 				// the request again, which could apply it twice.
-				return errRetryFound
+				return errNoTwin
 			}
 			out, err := create(ctx, body)
 			if err != nil {
@@ -111,7 +111,7 @@ func (h *handlers) createOnce(c *gin.Context, p identity.Principal, key, hash st
 		}
 		first = err
 	}
-	if errors.Is(err, errRetryFound) {
+	if errors.Is(err, errNoTwin) {
 		err = first
 	}
 	return rec, fresh, err

@@ -83,7 +83,7 @@ func newRegister() *register {
 	}}
 }
 
-func admits(sc project.Scope, department string) bool {
+func admits(sc project.Reach, department string) bool {
 	return sc.All || sc.Department != "" && sc.Department == department
 }
 
@@ -94,13 +94,13 @@ func (r *register) Get(_ context.Context, p identity.Principal, id string) (proj
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	pr, ok := r.projects[id]
-	if !ok || !admits(project.ScopeOf(p), pr.Department) {
+	if !ok || !admits(project.ReachOf(p), pr.Department) {
 		return project.Project{}, apperr.ErrNotFound
 	}
 	return pr, nil
 }
 
-func (r *register) Within(ctx context.Context, sc project.Scope, id string, fn func(context.Context, *project.Project) error) (project.Project, error) {
+func (r *register) Within(ctx context.Context, sc project.Reach, id string, fn func(context.Context, *project.Project) error) (project.Project, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	pr, ok := r.projects[id]

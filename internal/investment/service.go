@@ -30,7 +30,7 @@ type Store interface {
 // project locked, its health computed again after (project.Service).
 type Register interface {
 	Get(ctx context.Context, p identity.Principal, id string) (project.Project, error)
-	Within(ctx context.Context, sc project.Scope, id string, fn func(context.Context, *project.Project) error) (project.Project, error)
+	Within(ctx context.Context, sc project.Reach, id string, fn func(context.Context, *project.Project) error) (project.Project, error)
 }
 
 // Auditor records a change in the audit trail, in the transaction carried by ctx.
@@ -86,7 +86,7 @@ func (s *Service) PutPlan(ctx context.Context, p identity.Principal, id string, 
 	}
 	var out Plan
 	var created bool
-	_, err = s.register.Within(ctx, project.ScopeOf(p), id, func(ctx context.Context, _ *project.Project) error {
+	_, err = s.register.Within(ctx, project.ReachOf(p), id, func(ctx context.Context, _ *project.Project) error {
 		plans, err := s.store.Plans(ctx, id)
 		if err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Service) PutProgress(ctx context.Context, p identity.Principal, id stri
 	}
 	var out Progress
 	var created bool
-	_, err = s.register.Within(ctx, project.ScopeOf(p), id, func(ctx context.Context, _ *project.Project) error {
+	_, err = s.register.Within(ctx, project.ReachOf(p), id, func(ctx context.Context, _ *project.Project) error {
 		months, err := s.store.ProgressOf(ctx, id, period.Year)
 		if err != nil {
 			return err

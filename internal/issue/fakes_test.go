@@ -101,7 +101,7 @@ type register struct {
 	meanwhile func()
 }
 
-func admits(sc project.Scope, department string) bool {
+func admits(sc project.Reach, department string) bool {
 	return sc.All || sc.Department != "" && sc.Department == department
 }
 
@@ -111,7 +111,7 @@ func (r *register) put(p project.Project) {
 	r.projects[p.ID] = p
 }
 
-func (r *register) Within(ctx context.Context, sc project.Scope, id string, fn func(context.Context, *project.Project) error) (project.Project, error) {
+func (r *register) Within(ctx context.Context, sc project.Reach, id string, fn func(context.Context, *project.Project) error) (project.Project, error) {
 	if r.meanwhile != nil {
 		r.meanwhile()
 	}
@@ -245,7 +245,7 @@ func (f *fixture) archive(id string) {
 // stored is the blocker id as the store holds it.
 func (f *fixture) stored(t *testing.T, id string) issue.Issue {
 	t.Helper()
-	i, err := f.store.Get(context.Background(), project.Scope{All: true}, id)
+	i, err := f.store.Get(context.Background(), project.Reach{All: true}, id)
 	require.NoError(t, err)
 	return i
 }

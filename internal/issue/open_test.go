@@ -147,7 +147,7 @@ func TestOpen(t *testing.T) {
 			got, err := f.svc.Open(context.Background(), tt.as, pid, in)
 			if tt.wantErr != nil || tt.wantFields != nil {
 				requireErr(t, tt.wantErr, tt.wantFields, err)
-				_, err := f.store.Get(context.Background(), project.Scope{All: true}, firstID)
+				_, err := f.store.Get(context.Background(), project.Reach{All: true}, firstID)
 				require.ErrorIs(t, err, apperr.ErrNotFound, "a refused blocker is not stored")
 				assert.Empty(t, f.auditor.records, "a refused blocker is not audited")
 				assert.Zero(t, f.register.within, "the register's change is abandoned")

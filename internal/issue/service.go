@@ -19,19 +19,19 @@ type Store interface {
 	Create(ctx context.Context, i Issue) error
 	// Get finds one in scope: of a project in scope, or one the scope's
 	// department is responsible for.
-	Get(ctx context.Context, s project.Scope, id string) (Issue, error)
+	Get(ctx context.Context, s project.Reach, id string) (Issue, error)
 	// Update saves one if its version is still version (Conflict otherwise).
 	Update(ctx context.Context, i Issue, version int) error
 	// List returns a page of blockers of live projects in scope, the
 	// earliest due first.
-	List(ctx context.Context, s project.Scope, q Query) (Page, error)
+	List(ctx context.Context, s project.Reach, q Query) (Page, error)
 }
 
 // Register is what blockers need of the register: to change a project's
 // blocker with the project locked, its health computed again after
 // (project.Service).
 type Register interface {
-	Within(ctx context.Context, sc project.Scope, id string, fn func(context.Context, *project.Project) error) (project.Project, error)
+	Within(ctx context.Context, sc project.Reach, id string, fn func(context.Context, *project.Project) error) (project.Project, error)
 }
 
 // Auditor records a change in the audit trail, in the transaction carried by ctx.
@@ -93,7 +93,7 @@ func (s *Service) Open(ctx context.Context, p identity.Principal, projectID stri
 	}
 	now := s.clock()
 	is := Issue{ID: s.newID(), ProjectID: projectID, Fields: f, CreatedBy: p.Name, Version: 1, CreatedAt: now, UpdatedAt: now}
-	_, err = s.register.Within(ctx, project.ScopeOf(p), projectID, func(ctx context.Context, pr *project.Project) error {
+	_, err = s.register.Within(ctx, project.ReachOf(p), projectID, func(ctx context.Context, pr *project.Project) error {
 		is.ProjectDepartment = pr.Department
 		if err := s.store.Create(ctx, is); err != nil {
 			return err
@@ -113,7 +113,7 @@ func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (_ I
 	if err := project.CanRead(p); err != nil {
 		return Issue{}, err
 	}
-	return s.store.Get(ctx, project.ScopeOf(p), id)
+	return s.store.Get(ctx, project.ReachOf(p), id)
 }
 
 // Update changes a blocker: its owner (whoever may change the project)
@@ -125,21 +125,21 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 	if err := canWrite(p); err != nil {
 		return Issue{}, err
 	}
-	cur, err := s.store.Get(ctx, project.ScopeOf(p), id)
+	cur, err := s.store.Get(ctx, project.ReachOf(p), id)
 	if err != nil {
 		return Issue{}, err
 	}
 	var out Issue
-	_, err = s.register.Within(ctx, project.Scope{All: true}, cur.ProjectID, func(ctx context.Context, pr *project.Project) error {
+	_, err = s.register.Within(ctx, project.Reach{All: true}, cur.ProjectID, func(ctx context.Context, pr *project.Project) error {
 		// Who the caller is to the blocker is decided with the project
 		// locked, so that a project given to another department meanwhile
 		// is not changed by the one it left.
-		is, err := s.store.Get(ctx, project.Scope{All: true}, id)
+		is, err := s.store.Get(ctx, project.Reach{All: true}, id)
 		if err != nil {
 			return err
 		}
-		owner := project.ScopeOf(p).Admits(pr.Department)
-		if !owner && !project.ScopeOf(p).Admits(is.ResponsibleDepartment) {
+		owner := project.ReachOf(p).Admits(pr.Department)
+		if !owner && !project.ReachOf(p).Admits(is.ResponsibleDepartment) {
 			return apperr.ErrNotFound
 		}
 		switch {
@@ -221,7 +221,7 @@ func (s *Service) List(ctx context.Context, p identity.Principal, q Query) (_ Pa
 	if err := project.CanRead(p); err != nil {
 		return Page{}, err
 	}
-	return s.store.List(ctx, project.ScopeOf(p), q)
+	return s.store.List(ctx, project.ReachOf(p), q)
 }
 
 func view(i Issue) map[string]any {

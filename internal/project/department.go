@@ -14,7 +14,7 @@ func (s *Service) GetOwn(ctx context.Context, p identity.Principal, id string) (
 	if err := CanWrite(p); err != nil {
 		return Project{}, err
 	}
-	return s.store.Get(ctx, ScopeOf(p), id)
+	return s.store.Get(ctx, ReachOf(p), id)
 }
 
 // CodeHolders maps each of codes that a project holds, in any department,

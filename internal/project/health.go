@@ -139,7 +139,7 @@ func (r *Refresher) Refresh(ctx context.Context) (_ int, err error) {
 // by a health computed before it.
 func (s *Service) refreshOne(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(ctx context.Context) error {
-		_, err := s.store.Update(ctx, Scope{All: true}, id, func(pr *Project) error {
+		_, err := s.store.Update(ctx, Reach{All: true}, id, func(pr *Project) error {
 			s.refreshHealth(pr)
 			return nil
 		})

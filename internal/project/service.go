@@ -21,23 +21,23 @@ import (
 type Store interface {
 	// Create inserts p, and an import transition when t is not nil.
 	Create(ctx context.Context, p Project, t *Transition) error
-	Get(ctx context.Context, s Scope, id string) (Project, error)
+	Get(ctx context.Context, s Reach, id string) (Project, error)
 	// CodeHolders maps each of codes that a project holds, in any
 	// department, archived or not, to that project's ID (an import checks
 	// the codes it gives before it writes).
 	CodeHolders(ctx context.Context, codes []string) (map[string]string, error)
 	// List returns one page; its projects come without Facts (what health
 	// is computed from), which only changes read.
-	List(ctx context.Context, s Scope, q ListQuery) (Page, error)
+	List(ctx context.Context, s Reach, q ListQuery) (Page, error)
 	// Update loads the project in scope, calls change on it and saves the
 	// result, all in one transaction; change returning an error aborts it.
-	Update(ctx context.Context, s Scope, id string, change func(*Project) error) (Project, error)
+	Update(ctx context.Context, s Reach, id string, change func(*Project) error) (Project, error)
 	// Move writes a stage move: the project as to, only while it is still
 	// at from's version, with the move's history entry and the rows staged
 	// in the transaction carried by ctx. A project changed or being changed
 	// meanwhile is Conflict, and nothing is written.
 	Move(ctx context.Context, from, to Project, t Transition) error
-	Transitions(ctx context.Context, s Scope, id string) ([]Transition, error)
+	Transitions(ctx context.Context, s Reach, id string) ([]Transition, error)
 	// Facts reads what a project's health is computed from besides its own
 	// fields: its plans, reported months (every year) and blockers.
 	Facts(ctx context.Context, id string) (health.Facts, error)
@@ -122,9 +122,9 @@ func (s *Service) SetHealthRules(r health.Rules) { s.rules = r }
 // clock is the time now, as stored: UTC, to the microsecond.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// Entry is what creating a project takes: its fields and, for a project
+// Draft is what creating a project takes: its fields and, for a project
 // entered at a later stage, the stage and the dates it reached.
-type Entry struct {
+type Draft struct {
 	Fields
 	Stage  Stage
 	Actual Actual
@@ -138,7 +138,7 @@ type Entry struct {
 // Create validates and stores a new project. A department principal's project
 // is its own department's; a project entered past planning gets an import
 // entry in its history, dated by its latest actual date.
-func (s *Service) Create(ctx context.Context, p identity.Principal, e Entry) (_ Project, err error) {
+func (s *Service) Create(ctx context.Context, p identity.Principal, e Draft) (_ Project, err error) {
 	defer apperr.Wrap(&err, "project.Service.Create")
 	if err := CanWrite(p); err != nil {
 		return Project{}, err
@@ -216,7 +216,7 @@ func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (_ P
 	if err := CanRead(p); err != nil {
 		return Project{}, err
 	}
-	return s.store.Get(ctx, readScope(p), id)
+	return s.store.Get(ctx, readReach(p), id)
 }
 
 // List returns a page of the projects within the principal's scope.
@@ -228,7 +228,7 @@ func (s *Service) List(ctx context.Context, p identity.Principal, q ListQuery) (
 	if q.Filter.Archived && !p.May(identity.ReadArchived) {
 		return Page{}, errArchiver
 	}
-	return s.store.List(ctx, ScopeOf(p), q)
+	return s.store.List(ctx, ReachOf(p), q)
 }
 
 // Update changes a project's writable fields. ifMatch is the version the
@@ -267,7 +267,7 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 	})
 	if errors.Is(err, errUnchanged) {
 		// Nothing to write: no new version, no audit entry, no sync churn.
-		return s.store.Get(ctx, ScopeOf(p), id)
+		return s.store.Get(ctx, ReachOf(p), id)
 	}
 	return pr, err
 }
@@ -290,7 +290,7 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	// entry in one statement on the condition that the project is still as
 	// read (Store.Move): of two concurrent moves one wins and the other is
 	// Conflict.
-	pr, err := s.store.Get(ctx, ScopeOf(p), id)
+	pr, err := s.store.Get(ctx, ReachOf(p), id)
 	switch {
 	case err != nil:
 		return Project{}, Transition{}, err
@@ -302,7 +302,7 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	if m.Correction && pr.Stage == Cancelled {
 		// How far back the correction may go: to the stage the
 		// cancellation left, which the history tells.
-		h, err := s.store.Transitions(ctx, ScopeOf(p), id)
+		h, err := s.store.Transitions(ctx, ReachOf(p), id)
 		if err != nil {
 			return Project{}, Transition{}, err
 		}
@@ -350,7 +350,7 @@ func (s *Service) change(ctx context.Context, p identity.Principal, id, action s
 	var out Project
 	err := s.inTx(ctx, func(ctx context.Context) error {
 		var before Project
-		pr, err := s.store.Update(ctx, ScopeOf(p), id, func(pr *Project) error {
+		pr, err := s.store.Update(ctx, ReachOf(p), id, func(pr *Project) error {
 			before = *pr
 			return fn(ctx, pr)
 		})
@@ -373,7 +373,7 @@ func (s *Service) change(ctx context.Context, p identity.Principal, id, action s
 // computed again after it from its facts read afresh. The project's version
 // stays: plans, progress and blockers are resources of their own, changed by
 // fn through their own stores.
-func (s *Service) Within(ctx context.Context, sc Scope, id string, fn func(ctx context.Context, pr *Project) error) (_ Project, err error) {
+func (s *Service) Within(ctx context.Context, sc Reach, id string, fn func(ctx context.Context, pr *Project) error) (_ Project, err error) {
 	defer apperr.Wrap(&err, "project.Service.Within(%s)", id)
 	var out Project
 	err = s.inTx(ctx, func(ctx context.Context) error {
@@ -450,5 +450,5 @@ func (s *Service) Transitions(ctx context.Context, p identity.Principal, id stri
 	if err := CanRead(p); err != nil {
 		return nil, err
 	}
-	return s.store.Transitions(ctx, readScope(p), id)
+	return s.store.Transitions(ctx, readReach(p), id)
 }

@@ -210,7 +210,7 @@ func TestTargets(t *testing.T) {
 
 func TestScopeFailsClosed(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, Scope{All: true}, ScopeOf(identity.Principal{Role: identity.RoleLeader}))
-	assert.Equal(t, Scope{Department: "energy"}, ScopeOf(identity.Principal{Role: identity.RoleDeptViewer, Department: "energy"}))
-	assert.False(t, ScopeOf(identity.Principal{Role: identity.RoleDeptEditor}).All, "a department role without a department sees nothing")
+	assert.Equal(t, Reach{All: true}, ReachOf(identity.Principal{Role: identity.RoleLeader}))
+	assert.Equal(t, Reach{Department: "energy"}, ReachOf(identity.Principal{Role: identity.RoleDeptViewer, Department: "energy"}))
+	assert.False(t, ReachOf(identity.Principal{Role: identity.RoleDeptEditor}).All, "a department role without a department sees nothing")
 }

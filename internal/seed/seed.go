@@ -50,16 +50,16 @@ type demoProject struct {
 const reportCitation = "据《广灵县2020年国民经济和社会发展计划执行情况与2021年国民经济和社会发展计划（草案）的报告》（2021年4月7日）："
 
 // Projects returns the demo projects as register entries.
-func Projects() ([]project.Entry, error) {
+func Projects() ([]project.Draft, error) {
 	d := json.NewDecoder(bytes.NewReader(demoProjects))
 	d.DisallowUnknownFields()
 	var ps []demoProject
 	if err := d.Decode(&ps); err != nil {
 		return nil, fmt.Errorf("demo projects: %w", err)
 	}
-	out := make([]project.Entry, len(ps))
+	out := make([]project.Draft, len(ps))
 	for i, p := range ps {
-		e := project.Entry{
+		e := project.Draft{
 			Fields: project.Fields{
 				Name: p.Name, Category: project.Category(p.Category), Department: p.Department,
 				Company: p.Company, Township: p.Township, Capacity: p.Capacity, CapacityUnit: p.CapacityUnit,

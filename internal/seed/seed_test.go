@@ -18,7 +18,7 @@ func TestProjects(t *testing.T) {
 	entries, err := Projects()
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(entries), 30)
-	byName := map[string]project.Entry{}
+	byName := map[string]project.Draft{}
 	for _, e := range entries {
 		e.Fields.Normalize()
 		require.NoError(t, e.Fields.Validate(), e.Name)

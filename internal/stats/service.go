@@ -47,7 +47,7 @@ func computeStats[T any](ctx context.Context, s *Service, p identity.Principal, 
 	}
 	var err error
 	out := compute(func(yield func(Row) bool) {
-		err = s.store.Rows(ctx, project.ScopeOf(p), Query{Year: year, AsOf: on}, yield)
+		err = s.store.Rows(ctx, project.ReachOf(p), Query{Year: year, AsOf: on}, yield)
 	})
 	if err != nil {
 		return zero, err
@@ -62,7 +62,7 @@ func cached[T any](ctx context.Context, s *Service, p identity.Principal, kind s
 	if err := project.CanRead(p); err != nil {
 		return zero, err
 	}
-	sc := project.ScopeOf(p)
+	sc := project.ReachOf(p)
 	key := fmt.Sprint(append([]any{kind, sc.All, sc.Department}, params...)...)
 	v, err := s.cache.get(ctx, key, s.now, func(ctx context.Context) (any, error) { return load(ctx) })
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *Service) trend(ctx context.Context, p identity.Principal, year int) (Tr
 	if err != nil {
 		return Trend{}, err
 	}
-	completed, moves, err := s.store.MonthlyTrend(ctx, project.ScopeOf(p), year)
+	completed, moves, err := s.store.MonthlyTrend(ctx, project.ReachOf(p), year)
 	if err != nil {
 		return Trend{}, err
 	}

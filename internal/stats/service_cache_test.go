@@ -150,7 +150,7 @@ type forgetting struct {
 	svc *stats.Service
 }
 
-func (s forgetting) Rows(ctx context.Context, sc project.Scope, q stats.Query, yield func(stats.Row) bool) error {
+func (s forgetting) Rows(ctx context.Context, sc project.Reach, q stats.Query, yield func(stats.Row) bool) error {
 	s.svc.Forget()
 	return s.Store.Rows(ctx, sc, q, yield)
 }

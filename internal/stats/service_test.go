@@ -204,7 +204,7 @@ func TestOverview(t *testing.T) {
 	o, err := f.svc.Overview(ctx, bureau, 2021, asOf, true)
 	require.NoError(t, err)
 	var rows []stats.Row
-	require.NoError(t, f.store.Rows(ctx, project.Scope{All: true}, stats.Query{Year: 2021, AsOf: asOf}, func(r stats.Row) bool {
+	require.NoError(t, f.store.Rows(ctx, project.Reach{All: true}, stats.Query{Year: 2021, AsOf: asOf}, func(r stats.Row) bool {
 		rows = append(rows, r)
 		return true
 	}))

@@ -73,10 +73,10 @@ type Query struct {
 type Store interface {
 	// Rows calls yield with each row, in project ID order, until it
 	// returns false: the whole register is never held at once.
-	Rows(ctx context.Context, s project.Scope, q Query, yield func(Row) bool) error
+	Rows(ctx context.Context, s project.Reach, q Query, yield func(Row) bool) error
 	// MonthlyTrend sums the year's completed investment by month and counts
 	// moves (imports aside) by month and target stage.
-	MonthlyTrend(ctx context.Context, s project.Scope, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error)
+	MonthlyTrend(ctx context.Context, s project.Reach, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error)
 }
 
 // Rate is a KPI with the projects behind it; the rate is nil when the

@@ -128,7 +128,7 @@ func create(t *testing.T, st issue.Store, is ...issue.Issue) {
 
 func get(t *testing.T, st issue.Store, id string) issue.Issue {
 	t.Helper()
-	i, err := st.Get(context.Background(), project.Scope{All: true}, id)
+	i, err := st.Get(context.Background(), project.Reach{All: true}, id)
 	require.NoError(t, err)
 	return i
 }
@@ -178,7 +178,7 @@ func createUnknownDepartment(t *testing.T, st issue.Store, s Setup) {
 	d := s.Department(t)
 	i := blocker(s.Project(t, d), unknownDepartment, "2021-07-01")
 	requireInvalid(t, st.Create(context.Background(), i), "responsible_department", "unknown")
-	_, err := st.Get(context.Background(), project.Scope{All: true}, i.ID)
+	_, err := st.Get(context.Background(), project.Reach{All: true}, i.ID)
 	require.ErrorIs(t, err, apperr.ErrNotFound, "nothing is stored")
 }
 
@@ -192,16 +192,16 @@ func getInScope(t *testing.T, st issue.Store, s Setup) {
 	create(t, st, open, done)
 	for _, tt := range []struct {
 		name  string
-		scope project.Scope
+		scope project.Reach
 		found bool
 	}{
-		{"every department", project.Scope{All: true}, true},
-		{"the project's department", project.Scope{Department: owner}, true},
-		{"the responsible department", project.Scope{Department: responsible}, true},
-		{"the responsible department, reading a project", project.Scope{Department: responsible, Responsible: true}, true},
-		{"another department", project.Scope{Department: other}, false},
-		{"another department, reading a project", project.Scope{Department: other, Responsible: true}, false},
-		{"no department", project.Scope{}, false},
+		{"every department", project.Reach{All: true}, true},
+		{"the project's department", project.Reach{Department: owner}, true},
+		{"the responsible department", project.Reach{Department: responsible}, true},
+		{"the responsible department, reading a project", project.Reach{Department: responsible, Responsible: true}, true},
+		{"another department", project.Reach{Department: other}, false},
+		{"another department, reading a project", project.Reach{Department: other, Responsible: true}, false},
+		{"no department", project.Reach{}, false},
 	} {
 		for _, i := range []issue.Issue{open, done} {
 			got, err := st.Get(context.Background(), tt.scope, i.ID)
@@ -223,7 +223,7 @@ func getMalformedID(t *testing.T, st issue.Store, s Setup) {
 		uuid.NewString(), strings.ToUpper(i.ID), "{" + i.ID + "}", strings.ReplaceAll(i.ID, "-", ""),
 		i.ID + " ", "not-a-uuid", "", "'; DROP TABLE issues; --",
 	} {
-		_, err := st.Get(context.Background(), project.Scope{All: true}, id)
+		_, err := st.Get(context.Background(), project.Reach{All: true}, id)
 		require.ErrorIs(t, err, apperr.ErrNotFound, "%q", id)
 	}
 }
@@ -275,7 +275,7 @@ func updateStale(t *testing.T, st issue.Store, s Setup) {
 
 	missing := with(i, func(i *issue.Issue) { i.ID = uuid.NewString() })
 	require.ErrorIs(t, st.Update(context.Background(), missing, 4), apperr.ErrVersionConflict, "a blocker that is not there")
-	_, err := st.Get(context.Background(), project.Scope{All: true}, missing.ID)
+	_, err := st.Get(context.Background(), project.Reach{All: true}, missing.ID)
 	require.ErrorIs(t, err, apperr.ErrNotFound, "an update creates nothing")
 }
 
@@ -298,7 +298,7 @@ func readsAreCopies(t *testing.T, st issue.Store, s Setup) {
 	resolved = resolved.Add(time.Hour)
 	got := get(t, st, i.ID)
 	*got.ResolvedAt = got.ResolvedAt.Add(time.Hour)
-	page, err := st.List(context.Background(), project.Scope{Department: d}, issue.Query{})
+	page, err := st.List(context.Background(), project.Reach{Department: d}, issue.Query{})
 	require.NoError(t, err)
 	require.Len(t, page.Items, 1)
 	*page.Items[0].ResolvedAt = page.Items[0].ResolvedAt.Add(time.Hour)

@@ -16,7 +16,7 @@ import (
 )
 
 // list returns one page of q in scope sc.
-func list(t *testing.T, st issue.Store, sc project.Scope, q issue.Query) issue.Page {
+func list(t *testing.T, st issue.Store, sc project.Reach, q issue.Query) issue.Page {
 	t.Helper()
 	page, err := st.List(context.Background(), sc, q)
 	require.NoError(t, err)
@@ -26,7 +26,7 @@ func list(t *testing.T, st issue.Store, sc project.Scope, q issue.Query) issue.P
 
 // listIDs returns the IDs of the first page of q, up to 50 blockers, in
 // scope sc.
-func listIDs(t *testing.T, st issue.Store, sc project.Scope, q issue.Query) []string {
+func listIDs(t *testing.T, st issue.Store, sc project.Reach, q issue.Query) []string {
 	t.Helper()
 	if q.Limit == 0 {
 		q.Limit = 50
@@ -64,14 +64,14 @@ func listScope(t *testing.T, st issue.Store, s Setup) {
 	create(t, st, own, given, taken, theirs, helping)
 
 	all := issue.Query{Departments: []string{a, r, o}}
-	assert.Equal(t, sorted(own, given, helping), listIDs(t, st, project.Scope{Department: a}, issue.Query{}),
+	assert.Equal(t, sorted(own, given, helping), listIDs(t, st, project.Reach{Department: a}, issue.Query{}),
 		"its projects' and those it is responsible for")
-	assert.Equal(t, sorted(given, taken), listIDs(t, st, project.Scope{Department: r}, issue.Query{}), "those it is responsible for")
-	assert.Equal(t, sorted(taken, theirs, helping), listIDs(t, st, project.Scope{Department: o}, issue.Query{}))
-	assert.Equal(t, sorted(own, given, taken, theirs, helping), listIDs(t, st, project.Scope{All: true}, all))
-	assert.Empty(t, listIDs(t, st, project.Scope{}, all), "no department, no blockers")
+	assert.Equal(t, sorted(given, taken), listIDs(t, st, project.Reach{Department: r}, issue.Query{}), "those it is responsible for")
+	assert.Equal(t, sorted(taken, theirs, helping), listIDs(t, st, project.Reach{Department: o}, issue.Query{}))
+	assert.Equal(t, sorted(own, given, taken, theirs, helping), listIDs(t, st, project.Reach{All: true}, all))
+	assert.Empty(t, listIDs(t, st, project.Reach{}, all), "no department, no blockers")
 
-	page := list(t, st, project.Scope{Department: a}, issue.Query{Limit: 50})
+	page := list(t, st, project.Reach{Department: a}, issue.Query{Limit: 50})
 	want := map[string]issue.Issue{own.ID: of(own, a), given.ID: of(given, a), helping.ID: of(helping, o)}
 	for _, got := range page.Items {
 		assert.Equal(t, want[got.ID], got, "listed as read, with its project's department")
@@ -86,13 +86,13 @@ func listArchived(t *testing.T, st issue.Store, s Setup) {
 	create(t, st, kept, hidden)
 	s.Archive(t, gone)
 
-	for _, sc := range []project.Scope{{Department: a}, {Department: r}, {All: true}} {
+	for _, sc := range []project.Reach{{Department: a}, {Department: r}, {All: true}} {
 		page := list(t, st, sc, issue.Query{Departments: []string{r}, Count: true, Limit: 50})
 		assert.Equal(t, []string{kept.ID}, ids(page.Items), "scope %+v", sc)
 		require.NotNil(t, page.Total)
 		assert.Equal(t, int64(1), *page.Total, "counted without them")
 	}
-	assert.Empty(t, listIDs(t, st, project.Scope{All: true}, issue.Query{ProjectID: gone}))
+	assert.Empty(t, listIDs(t, st, project.Reach{All: true}, issue.Query{ProjectID: gone}))
 	assert.Equal(t, of(hidden, a), get(t, st, hidden.ID), "read one by one all the same")
 }
 
@@ -133,10 +133,10 @@ func listFilters(t *testing.T, st issue.Store, s Setup) {
 		{"every filter at once", issue.Query{Statuses: []issue.Status{issue.Open, issue.Resolved}, Kinds: []issue.Kind{"land", "funding"},
 			Departments: []string{r1}, ProjectID: p1}, []issue.Issue{b1}},
 	} {
-		assert.Equal(t, sorted(tt.want...), listIDs(t, st, project.Scope{Department: a}, tt.q), tt.name)
+		assert.Equal(t, sorted(tt.want...), listIDs(t, st, project.Reach{Department: a}, tt.q), tt.name)
 		q := tt.q
 		q.Count = true
-		assert.Equal(t, int64(len(tt.want)), *list(t, st, project.Scope{Department: a}, q).Total, tt.name)
+		assert.Equal(t, int64(len(tt.want)), *list(t, st, project.Reach{Department: a}, q).Total, tt.name)
 	}
 }
 
@@ -157,7 +157,7 @@ func listOverdue(t *testing.T, st issue.Store, s Setup) {
 		assert.Equal(t, want, b.Overdue(day), "issue.Issue.Overdue agrees: due %s, %s", b.DueOn.Format(time.DateOnly), b.Status)
 	}
 
-	sc := project.Scope{Department: a}
+	sc := project.Reach{Department: a}
 	yes, no := true, false
 	assert.Equal(t, sorted(longAgo, yesterday), listIDs(t, st, sc, issue.Query{Overdue: &yes, Today: day}),
 		"unresolved and due before the day")
@@ -181,7 +181,7 @@ func listOrder(t *testing.T, st issue.Store, s Setup) {
 		all = append(all, b)
 	}
 	create(t, st, all...)
-	got := listIDs(t, st, project.Scope{Department: a}, issue.Query{})
+	got := listIDs(t, st, project.Reach{Department: a}, issue.Query{})
 	assert.Equal(t, sorted(all...), got, "by due date, then ID")
 }
 
@@ -194,7 +194,7 @@ func listPaging(t *testing.T, st issue.Store, s Setup) {
 	}
 	create(t, st, all...)
 	want := sorted(all...)
-	sc := project.Scope{Department: a}
+	sc := project.Reach{Department: a}
 	for _, limit := range []int{1, 2, 3, 6, 7} {
 		var got []string
 		q := issue.Query{Limit: limit, Count: true}
@@ -227,7 +227,7 @@ func listCursorValues(t *testing.T, st issue.Store, s Setup) {
 	pid := s.Project(t, a)
 	early, mid1, mid2, late := blocker(pid, a, "2021-06-30"), blocker(pid, a, "2021-07-01"), blocker(pid, a, "2021-07-01"), blocker(pid, a, "2021-07-02")
 	create(t, st, early, mid1, mid2, late)
-	sc := project.Scope{Department: a}
+	sc := project.Reach{Department: a}
 	const lowest, highest = "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"
 	firstMid := sorted(mid1, mid2)[0]
 	for _, tt := range []struct {
@@ -262,7 +262,7 @@ func listBadCursor(t *testing.T, st issue.Store, s Setup) {
 		{Sort: good.Sort, Value: good.Value, ID: strings.ToUpper(good.ID)},
 		{Sort: good.Sort, Value: good.Value, ID: ""},
 	} {
-		_, err := st.List(context.Background(), project.Scope{Department: a}, issue.Query{After: &c})
+		_, err := st.List(context.Background(), project.Reach{Department: a}, issue.Query{After: &c})
 		requireInvalid(t, err, "cursor", "invalid_value")
 	}
 }
@@ -272,8 +272,8 @@ func listMalformedProjectID(t *testing.T, st issue.Store, s Setup) {
 	pid := s.Project(t, a)
 	create(t, st, blocker(pid, a, "2021-07-01"))
 	for _, id := range []string{strings.ToUpper(pid), "not-a-uuid", pid + "0", "'; DROP TABLE issues; --"} {
-		assert.Empty(t, listIDs(t, st, project.Scope{Department: a}, issue.Query{ProjectID: id}), "%q", id)
-		page, err := st.List(context.Background(), project.Scope{Department: a}, issue.Query{ProjectID: id, Count: true})
+		assert.Empty(t, listIDs(t, st, project.Reach{Department: a}, issue.Query{ProjectID: id}), "%q", id)
+		page, err := st.List(context.Background(), project.Reach{Department: a}, issue.Query{ProjectID: id, Count: true})
 		require.NoError(t, err)
 		if assert.NotNil(t, page.Total, "a count asked for is given, %q", id) {
 			assert.Zero(t, *page.Total)
@@ -289,10 +289,10 @@ func listDefaultLimit(t *testing.T, st issue.Store, s Setup) {
 		all = append(all, blocker(pid, a, "2021-07-01"))
 	}
 	create(t, st, all...)
-	page := list(t, st, project.Scope{Department: a}, issue.Query{})
+	page := list(t, st, project.Reach{Department: a}, issue.Query{})
 	assert.Equal(t, sorted(all...)[:project.DefaultLimit], ids(page.Items))
 	require.NotNil(t, page.Next)
-	page = list(t, st, project.Scope{Department: a}, issue.Query{After: page.Next})
+	page = list(t, st, project.Reach{Department: a}, issue.Query{After: page.Next})
 	assert.Equal(t, sorted(all...)[project.DefaultLimit:], ids(page.Items))
 	assert.Nil(t, page.Next)
 }

@@ -147,7 +147,7 @@ func (s *Store) Create(_ context.Context, i issue.Issue) error {
 }
 
 // Get finds a blocker in scope, whatever its project's state.
-func (s *Store) Get(_ context.Context, sc project.Scope, id string) (issue.Issue, error) {
+func (s *Store) Get(_ context.Context, sc project.Reach, id string) (issue.Issue, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.fail["Get"]; err != nil {
@@ -162,7 +162,7 @@ func (s *Store) Get(_ context.Context, sc project.Scope, id string) (issue.Issue
 
 // admits reports whether scope sc holds blocker i: of a project of its
 // department, or one its department is responsible for.
-func (s *Store) admits(sc project.Scope, i issue.Issue) bool {
+func (s *Store) admits(sc project.Reach, i issue.Issue) bool {
 	return sc.Admits(s.projects[i.ProjectID].department) || sc.Admits(i.ResponsibleDepartment)
 }
 
@@ -187,7 +187,7 @@ func (s *Store) Update(_ context.Context, i issue.Issue, version int) error {
 
 // List returns a page of blockers of live projects in scope, the earliest
 // due first, paged by keyset on the due date and ID.
-func (s *Store) List(_ context.Context, sc project.Scope, q issue.Query) (issue.Page, error) {
+func (s *Store) List(_ context.Context, sc project.Reach, q issue.Query) (issue.Page, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.fail["List"]; err != nil {

@@ -45,7 +45,7 @@ func TestChangesRollBackWithoutTheirAuditEntry(t *testing.T) {
 		})
 		st := projectdb.New(db)
 
-		entry := project.Entry{
+		entry := project.Draft{
 			Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"},
 			Stage:  project.Started, Actual: project.Actual{StartedOn: day("2021-03-01")},
 		}
@@ -59,10 +59,10 @@ func TestChangesRollBackWithoutTheirAuditEntry(t *testing.T) {
 		require.ErrorIs(t, err, boom)
 		close(ids)
 		for id := range ids { // the project's and its import transition's
-			_, err := st.Get(ctx, project.Scope{All: true}, id)
+			_, err := st.Get(ctx, project.Reach{All: true}, id)
 			requireKind(t, apperr.NotFound, err)
 		}
-		page, err := st.List(ctx, project.Scope{All: true}, project.ListQuery{Count: true})
+		page, err := st.List(ctx, project.Reach{All: true}, project.ListQuery{Count: true})
 		require.NoError(t, err)
 		assert.EqualValues(t, 1, *page.Total, "only the live project is listed")
 
@@ -77,14 +77,14 @@ func TestChangesRollBackWithoutTheirAuditEntry(t *testing.T) {
 		_, err = broken.Restore(ctx, bureau, archived.ID)
 		require.ErrorIs(t, err, boom)
 
-		got, err := st.Get(ctx, project.Scope{All: true}, live.ID)
+		got, err := st.Get(ctx, project.Reach{All: true}, live.ID)
 		require.NoError(t, err)
 		assert.Equal(t, live, got, "neither the update nor the archive happened")
-		got, err = st.Get(ctx, project.Scope{All: true}, archived.ID)
+		got, err = st.Get(ctx, project.Reach{All: true}, archived.ID)
 		require.NoError(t, err)
 		assert.NotNil(t, got.ArchivedAt, "the restore did not happen")
 		assert.Equal(t, 2, got.Version)
-		ts, err := st.Transitions(ctx, project.Scope{All: true}, live.ID)
+		ts, err := st.Transitions(ctx, project.Reach{All: true}, live.ID)
 		require.NoError(t, err)
 		require.Len(t, ts, 1)
 
@@ -98,7 +98,7 @@ func TestChangesRollBackWithoutTheirAuditEntry(t *testing.T) {
 				OccurredOn: *day("2021-04-01"), Kind: project.KindMove, RecordedAt: clock})
 		})
 		requireKind(t, apperr.Conflict, err)
-		got, err = st.Get(ctx, project.Scope{All: true}, live.ID)
+		got, err = st.Get(ctx, project.Reach{All: true}, live.ID)
 		require.NoError(t, err)
 		assert.Equal(t, live, got, "the move did not happen")
 

@@ -21,7 +21,7 @@ import (
 // read the whole table.
 type explainCase struct {
 	name      string
-	scope     project.Scope
+	scope     project.Reach
 	lq        project.ListQuery
 	selective bool
 }
@@ -31,27 +31,27 @@ func explainCases() []explainCase {
 	at := clock.Format(time.RFC3339Nano)
 	filter := func(f project.Filter) project.ListQuery { return project.ListQuery{Filter: f} }
 	cases := []explainCase{
-		{"default order", project.Scope{All: true}, project.ListQuery{}, false},
-		{"stage", project.Scope{All: true}, filter(project.Filter{Stages: []project.Stage{project.Started}}), true},
-		{"stages", project.Scope{All: true}, filter(project.Filter{Stages: []project.Stage{project.Started, project.Signed}}), true},
-		{"stage, next page", project.Scope{All: true}, project.ListQuery{Filter: project.Filter{Stages: []project.Stage{project.Started}},
+		{"default order", project.Reach{All: true}, project.ListQuery{}, false},
+		{"stage", project.Reach{All: true}, filter(project.Filter{Stages: []project.Stage{project.Started}}), true},
+		{"stages", project.Reach{All: true}, filter(project.Filter{Stages: []project.Stage{project.Started, project.Signed}}), true},
+		{"stage, next page", project.Reach{All: true}, project.ListQuery{Filter: project.Filter{Stages: []project.Stage{project.Started}},
 			After: &project.Cursor{Sort: "created_at", Value: at, ID: id}}, true},
-		{"department filter", project.Scope{All: true}, filter(project.Filter{Departments: []string{"energy"}}), true},
-		{"department scope", project.Scope{Department: "energy"}, project.ListQuery{}, true},
-		{"department scope, next page", project.Scope{Department: "energy"}, project.ListQuery{
+		{"department filter", project.Reach{All: true}, filter(project.Filter{Departments: []string{"energy"}}), true},
+		{"department scope", project.Reach{Department: "energy"}, project.ListQuery{}, true},
+		{"department scope, next page", project.Reach{Department: "energy"}, project.ListQuery{
 			After: &project.Cursor{Sort: "created_at", Value: at, ID: id}}, true},
-		{"q", project.Scope{All: true}, filter(project.Filter{Q: "光伏电站"}), true},
-		{"q ascii", project.Scope{All: true}, filter(project.Filter{Q: "acme"}), true},
-		{"q code", project.Scope{All: true}, filter(project.Filter{Q: "140223-44"}), true},
-		{"township", project.Scope{All: true}, filter(project.Filter{Township: "壶泉镇"}), true},
-		{"leader", project.Scope{All: true}, filter(project.Filter{Leader: "李四"}), true},
-		{"archived", project.Scope{All: true}, filter(project.Filter{Archived: true}), true},
-		{"health", project.Scope{All: true}, filter(project.Filter{Healths: []health.Level{health.Red}}), true},
-		{"healths", project.Scope{All: true}, filter(project.Filter{Healths: []health.Level{health.Red, health.Yellow}}), true},
+		{"q", project.Reach{All: true}, filter(project.Filter{Q: "光伏电站"}), true},
+		{"q ascii", project.Reach{All: true}, filter(project.Filter{Q: "acme"}), true},
+		{"q code", project.Reach{All: true}, filter(project.Filter{Q: "140223-44"}), true},
+		{"township", project.Reach{All: true}, filter(project.Filter{Township: "壶泉镇"}), true},
+		{"leader", project.Reach{All: true}, filter(project.Filter{Leader: "李四"}), true},
+		{"archived", project.Reach{All: true}, filter(project.Filter{Archived: true}), true},
+		{"health", project.Reach{All: true}, filter(project.Filter{Healths: []health.Level{health.Red}}), true},
+		{"healths", project.Reach{All: true}, filter(project.Filter{Healths: []health.Level{health.Red, health.Yellow}}), true},
 	}
 	for _, s := range sorts {
 		name := "sort " + s.String()
-		cases = append(cases, explainCase{name, project.Scope{All: true}, project.ListQuery{Sort: s}, false})
+		cases = append(cases, explainCase{name, project.Reach{All: true}, project.ListQuery{Sort: s}, false})
 		values := map[string][]any{
 			project.SortName:       {"风电"},
 			project.SortInvestment: {int64(100_000_000), nil},
@@ -64,7 +64,7 @@ func explainCases() []explainCase {
 			if v == nil {
 				n += " from an empty value"
 			}
-			cases = append(cases, explainCase{n, project.Scope{All: true},
+			cases = append(cases, explainCase{n, project.Reach{All: true},
 				project.ListQuery{Sort: s, After: &project.Cursor{Sort: s.String(), Value: v, ID: id}}, false})
 		}
 	}
@@ -125,7 +125,7 @@ func TestListUsesIndexes(t *testing.T) {
 		// Not so a search of fewer than three characters (光伏, 风电): it has
 		// no trigram, and PostgreSQL reads the whole table for it.
 		for _, q := range []string{"光伏电站", "新能源", "acme", "140223-44", "100%_"} {
-			page, count, err := projectdb.ListStatements(ctx, st, project.Scope{All: true},
+			page, count, err := projectdb.ListStatements(ctx, st, project.Reach{All: true},
 				project.ListQuery{Filter: project.Filter{Q: q}, Limit: 20})
 			require.NoError(t, err, q)
 			for _, stmt := range []projectdb.Statement{page, count} {

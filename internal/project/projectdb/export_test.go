@@ -27,7 +27,7 @@ type Statement struct {
 
 // ListStatements returns the statements List runs for lq, the page and the
 // count, built by the same planList without running them.
-func ListStatements(ctx context.Context, s *Store, sc project.Scope, lq project.ListQuery) (page, count Statement, err error) {
+func ListStatements(ctx context.Context, s *Store, sc project.Reach, lq project.ListQuery) (page, count Statement, err error) {
 	q, done := s.db.Conn(ctx)
 	defer done()
 	plan, err := s.planList(q.Session(&gorm.Session{DryRun: true}), sc, lq)

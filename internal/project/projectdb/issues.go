@@ -102,7 +102,7 @@ func (s *Issues) Update(ctx context.Context, i issue.Issue, version int) (err er
 // issues selects blockers of live projects with their project's department,
 // within scope: the blockers of projects in scope and those the scope's
 // department is responsible for.
-func issues(q *gorm.DB, sc project.Scope) *gorm.DB {
+func issues(q *gorm.DB, sc project.Reach) *gorm.DB {
 	q = q.Model(&issueRow{}).Joins("JOIN projects ON projects.id = issues.project_id")
 	if !sc.All {
 		q = q.Where("(projects.department = ? OR issues.responsible_department = ?)", sc.Department, sc.Department)
@@ -116,7 +116,7 @@ func withDepartment(q *gorm.DB) *gorm.DB {
 }
 
 // Get returns a blocker in scope, whatever its project's state.
-func (s *Issues) Get(ctx context.Context, sc project.Scope, id string) (_ issue.Issue, err error) {
+func (s *Issues) Get(ctx context.Context, sc project.Reach, id string) (_ issue.Issue, err error) {
 	defer apperr.Wrap(&err, "projectdb.Issues.Get(%s)", id)
 	if !database.ValidID(id) {
 		return issue.Issue{}, apperr.ErrNotFound
@@ -133,7 +133,7 @@ func (s *Issues) Get(ctx context.Context, sc project.Scope, id string) (_ issue.
 // projectIssues lists every blocker of a project.
 func projectIssues(q *gorm.DB, id string) ([]issue.Issue, error) {
 	var rows []issueRow
-	if err := withDepartment(issues(q, project.Scope{All: true})).Where("issues.project_id = ?", id).Order("issues.due_on, issues.id").Find(&rows).Error; err != nil {
+	if err := withDepartment(issues(q, project.Reach{All: true})).Where("issues.project_id = ?", id).Order("issues.due_on, issues.id").Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
 	out := make([]issue.Issue, len(rows))
@@ -145,7 +145,7 @@ func projectIssues(q *gorm.DB, id string) ([]issue.Issue, error) {
 
 // List returns a page of blockers of live projects in scope, the
 // earliest due first, paged by keyset on (due_on, id).
-func (s *Issues) List(ctx context.Context, sc project.Scope, lq issue.Query) (_ issue.Page, err error) {
+func (s *Issues) List(ctx context.Context, sc project.Reach, lq issue.Query) (_ issue.Page, err error) {
 	defer apperr.Wrap(&err, "projectdb.Issues.List")
 	if lq.Limit <= 0 {
 		lq.Limit = project.DefaultLimit

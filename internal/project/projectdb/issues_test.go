@@ -36,7 +36,7 @@ func TestIssueStoreContract(t *testing.T) {
 				return create(t, st, newProject(func(p *project.Project) { p.Department = department })).ID
 			},
 			Archive: func(t *testing.T, id string) {
-				_, err := st.Update(context.Background(), project.Scope{All: true}, id, func(p *project.Project) error {
+				_, err := st.Update(context.Background(), project.Reach{All: true}, id, func(p *project.Project) error {
 					p.ArchivedAt = ptr(clock)
 					return nil
 				})

@@ -142,7 +142,7 @@ func TestListFilters(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				ids, total := listAll(t, st, project.Scope{All: true}, project.ListQuery{Filter: tc.f, Limit: 2, Count: true})
+				ids, total := listAll(t, st, project.Reach{All: true}, project.ListQuery{Filter: tc.f, Limit: 2, Count: true})
 				var got []string
 				for _, id := range ids {
 					got = append(got, byID[id])
@@ -290,7 +290,7 @@ func TestListSortAndPage(t *testing.T) {
 					var got []string
 					lq := nextQuery(t, params, nil)
 					for range len(rows) + 2 {
-						page, err := st.List(context.Background(), project.Scope{All: true}, lq)
+						page, err := st.List(context.Background(), project.Reach{All: true}, lq)
 						require.NoError(t, err)
 						require.NotNil(t, page.Total)
 						assert.Equal(t, int64(len(rows)), *page.Total)
@@ -334,7 +334,7 @@ func TestListPagesUnderInserts(t *testing.T) {
 				lq := nextQuery(t, params, nil)
 				var got []project.Project
 				for range 100 {
-					page, err := st.List(context.Background(), project.Scope{All: true}, lq)
+					page, err := st.List(context.Background(), project.Reach{All: true}, lq)
 					require.NoError(t, err)
 					got = append(got, page.Items...)
 					if page.Next == nil {
@@ -381,7 +381,7 @@ func TestListQueryEdges(t *testing.T) {
 
 		t.Run("zero query lists by creation with the default limit", func(t *testing.T) {
 			t.Parallel()
-			page, err := st.List(ctx, project.Scope{All: true}, project.ListQuery{Filter: edges})
+			page, err := st.List(ctx, project.Reach{All: true}, project.ListQuery{Filter: edges})
 			require.NoError(t, err)
 			var got []string
 			for _, p := range page.Items {
@@ -393,7 +393,7 @@ func TestListQueryEdges(t *testing.T) {
 		})
 		t.Run("empty list", func(t *testing.T) {
 			t.Parallel()
-			page, err := st.List(ctx, project.Scope{All: true}, project.ListQuery{Filter: project.Filter{Township: "nowhere"}, Limit: 5, Count: true})
+			page, err := st.List(ctx, project.Reach{All: true}, project.ListQuery{Filter: project.Filter{Township: "nowhere"}, Limit: 5, Count: true})
 			require.NoError(t, err)
 			assert.NotNil(t, page.Items)
 			assert.Empty(t, page.Items)
@@ -424,7 +424,7 @@ func TestListQueryEdges(t *testing.T) {
 				if tc.after.ID == "" {
 					after = nil
 				}
-				_, err := st.List(ctx, project.Scope{All: true}, project.ListQuery{Filter: edges, Sort: tc.sort, Limit: 2, After: after})
+				_, err := st.List(ctx, project.Reach{All: true}, project.ListQuery{Filter: edges, Sort: tc.sort, Limit: 2, After: after})
 				requireKind(t, apperr.Invalid, err)
 				assert.Equal(t, tc.field, apperr.As(err).Fields[0].Field, tc.name)
 			}
@@ -432,7 +432,7 @@ func TestListQueryEdges(t *testing.T) {
 		t.Run("count with a cursor counts every row", func(t *testing.T) {
 			t.Parallel()
 			lq := project.ListQuery{Filter: edges, Sort: project.Sort{Key: project.SortCreated}, Limit: 1, Count: true}
-			got, total := listAll(t, st, project.Scope{All: true}, lq)
+			got, total := listAll(t, st, project.Reach{All: true}, lq)
 			assert.Equal(t, ids, got)
 			assert.Equal(t, int64(3), total)
 		})

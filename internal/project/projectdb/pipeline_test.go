@@ -68,12 +68,12 @@ func TestHealthIsKeptCurrent(t *testing.T) {
 			return ids
 		}
 
-		p, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{
+		p, err := svc.Create(ctx, bureau, project.Draft{Fields: project.Fields{
 			Name: "天宏阳光100兆瓦光伏项目", Category: "solar_pv", Department: "energy", PlannedStartDate: day("2021-06-20"),
 		}})
 		require.NoError(t, err)
 		assert.Equal(t, health.Green, p.Health)
-		gone, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{
+		gone, err := svc.Create(ctx, bureau, project.Draft{Fields: project.Fields{
 			Name: "archived", Category: "solar_pv", Department: "energy", PlannedStartDate: day("2021-06-20"),
 		}})
 		require.NoError(t, err)
@@ -130,7 +130,7 @@ func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
 		blockers := issue.NewService(projectdb.NewIssues(db), svc, audit.NewService(auditdb.New(db), now), now, uuid.NewString)
 		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 		industry := identity.Principal{Subject: uuid.NewString(), Name: "industry", Role: identity.RoleDeptEditor, Department: "industry"}
-		p, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
+		p, err := svc.Create(ctx, bureau, project.Draft{Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
 		require.NoError(t, err)
 
 		_, err = svc.Get(ctx, industry, p.ID)
@@ -185,15 +185,15 @@ func TestAMoveDoesNotUndoWhatItDidNotRead(t *testing.T) {
 		svc := project.NewService(st, db, auditor, clk.now, uuid.NewString)
 		money := investment.NewService(st, svc, auditor, clk.now)
 		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
-		p, err := svc.Create(ctx, bureau, project.Entry{Stage: project.Started, Actual: project.Actual{StartedOn: day("2021-03-01")},
+		p, err := svc.Create(ctx, bureau, project.Draft{Stage: project.Started, Actual: project.Actual{StartedOn: day("2021-03-01")},
 			Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
 		require.NoError(t, err)
 
-		read, err := st.Get(ctx, project.Scope{All: true}, p.ID)
+		read, err := st.Get(ctx, project.Reach{All: true}, p.ID)
 		require.NoError(t, err)
 		_, _, err = money.PutPlan(ctx, bureau, p.ID, 2021, 1_000_000, 0)
 		require.NoError(t, err)
-		planned, err := st.Get(ctx, project.Scope{All: true}, p.ID)
+		planned, err := st.Get(ctx, project.Reach{All: true}, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, read.Version, planned.Version, "a plan makes no version")
 		require.NotEqual(t, read.Facts, planned.Facts)
@@ -206,7 +206,7 @@ func TestAMoveDoesNotUndoWhatItDidNotRead(t *testing.T) {
 				OccurredOn: day0("2021-06-15"), Note: "资金未到位", Kind: project.KindMove, RecordedAt: clk.now()})
 		})
 		require.ErrorIs(t, err, project.ErrChanged)
-		got, err := st.Get(ctx, project.Scope{All: true}, p.ID)
+		got, err := st.Get(ctx, project.Reach{All: true}, p.ID)
 		require.NoError(t, err)
 		assert.Equal(t, planned, got, "nothing of the move was written")
 		require.NoError(t, auditor.Flush(ctx))
@@ -250,7 +250,7 @@ func TestStatisticsFollowTheCommit(t *testing.T) {
 		return n
 	}
 	create := func(ctx context.Context) {
-		_, err := svc.Create(ctx, bureau, project.Entry{Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
+		_, err := svc.Create(ctx, bureau, project.Draft{Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
 		require.NoError(t, err)
 	}
 	require.Equal(t, int64(0), projects())

@@ -27,7 +27,7 @@ func NewStats(db *database.DB) *Stats { return &Stats{db: db} }
 // stats.Query names. Rows are scanned by hand, and no more than one is
 // held at a time (with the histories, read first): a register of 200,000
 // projects is read whole for every computation.
-func (s *Stats) Rows(ctx context.Context, sc project.Scope, q stats.Query, yield func(stats.Row) bool) (err error) {
+func (s *Stats) Rows(ctx context.Context, sc project.Reach, q stats.Query, yield func(stats.Row) bool) (err error) {
 	defer apperr.Wrap(&err, "projectdb.Stats.Rows")
 	// The histories and the rows are read in one snapshot, so that a move
 	// between the two reads cannot leave a row without the history that
@@ -48,7 +48,7 @@ func (w words) of(b sql.RawBytes) string {
 	return s
 }
 
-func (s *Stats) rows(ctx context.Context, sc project.Scope, q stats.Query, yield func(stats.Row) bool) error {
+func (s *Stats) rows(ctx context.Context, sc project.Reach, q stats.Query, yield func(stats.Row) bool) error {
 	db, done := s.db.Conn(ctx)
 	defer done()
 	w := words{}
@@ -146,7 +146,7 @@ func (b *statsScan) scan(rs *sql.Rows, w words) (stats.Row, error) {
 
 // MonthlyTrend sums the year's progress by month and counts its moves by
 // month and target stage, over the live projects in scope.
-func (s *Stats) MonthlyTrend(ctx context.Context, sc project.Scope, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error) {
+func (s *Stats) MonthlyTrend(ctx context.Context, sc project.Reach, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error) {
 	defer apperr.Wrap(&err, "projectdb.Stats.MonthlyTrend")
 	db, done := s.db.Conn(ctx)
 	defer done()

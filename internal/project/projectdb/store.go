@@ -56,7 +56,7 @@ func translate(err error) error {
 
 // scoped limits q to the projects the scope may see. The condition is a
 // string so that an empty department can never silently drop it.
-func scoped(q *gorm.DB, s project.Scope) *gorm.DB {
+func scoped(q *gorm.DB, s project.Reach) *gorm.DB {
 	switch {
 	case s.All:
 		return q
@@ -86,7 +86,7 @@ func (s *Store) Create(ctx context.Context, p project.Project, t *project.Transi
 }
 
 // Get returns one project in scope.
-func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (_ project.Project, err error) {
+func (s *Store) Get(ctx context.Context, sc project.Reach, id string) (_ project.Project, err error) {
 	defer apperr.Wrap(&err, "projectdb.Store.Get(%s)", id)
 	if !database.ValidID(id) {
 		return project.Project{}, apperr.ErrNotFound
@@ -103,7 +103,7 @@ func (s *Store) Get(ctx context.Context, sc project.Scope, id string) (_ project
 // Update loads, changes and saves one project in a transaction. The row is
 // locked on PostgreSQL; on both databases the save is conditional on the
 // version read, so a concurrent change is a conflict, never a lost update.
-func (s *Store) Update(ctx context.Context, sc project.Scope, id string, change func(*project.Project) error) (_ project.Project, err error) {
+func (s *Store) Update(ctx context.Context, sc project.Reach, id string, change func(*project.Project) error) (_ project.Project, err error) {
 	defer apperr.Wrap(&err, "projectdb.Store.Update(%s)", id)
 	if !database.ValidID(id) {
 		return project.Project{}, apperr.ErrNotFound
@@ -205,7 +205,7 @@ func sameValue(a, b any) bool {
 }
 
 // Transitions returns a project's history, oldest first.
-func (s *Store) Transitions(ctx context.Context, sc project.Scope, id string) (_ []project.Transition, err error) {
+func (s *Store) Transitions(ctx context.Context, sc project.Reach, id string) (_ []project.Transition, err error) {
 	defer apperr.Wrap(&err, "projectdb.Store.Transitions(%s)", id)
 	if _, err := s.Get(ctx, sc, id); err != nil {
 		return nil, err
@@ -237,7 +237,7 @@ var sortColumns = map[string]struct {
 
 // List returns one page. It pages by keyset (the sort key and id of the last
 // row), never by offset, so pages stay stable under concurrent inserts.
-func (s *Store) List(ctx context.Context, sc project.Scope, lq project.ListQuery) (_ project.Page, err error) {
+func (s *Store) List(ctx context.Context, sc project.Reach, lq project.ListQuery) (_ project.Page, err error) {
 	defer apperr.Wrap(&err, "projectdb.Store.List")
 	q, done := s.db.Conn(ctx)
 	defer done()
@@ -281,7 +281,7 @@ type listPlan struct {
 // planList checks lq, fills in its defaults (a zero query lists the first
 // page by creation) and builds the statements of List on q. A sort key or
 // cursor List cannot use is Invalid, never a database error.
-func (s *Store) planList(q *gorm.DB, sc project.Scope, lq project.ListQuery) (listPlan, error) {
+func (s *Store) planList(q *gorm.DB, sc project.Reach, lq project.ListQuery) (listPlan, error) {
 	if lq.Sort.Key == "" {
 		lq.Sort = project.Sort{Key: project.SortCreated, Desc: lq.Sort.Desc}
 	}

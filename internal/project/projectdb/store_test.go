@@ -168,7 +168,7 @@ func TestCreateGetRoundTrip(t *testing.T) {
 				if tc.want != nil {
 					want = tc.want(tc.p)
 				}
-				got, err := st.Get(ctx, project.Scope{All: true}, tc.p.ID)
+				got, err := st.Get(ctx, project.Reach{All: true}, tc.p.ID)
 				require.NoError(t, err)
 				assert.Equal(t, want, got)
 				if tc.p.Code == nil {
@@ -198,13 +198,13 @@ func TestCreateErrors(t *testing.T) {
 			tr := &project.Transition{ID: uuid.NewString(), ProjectID: dup.ID, To: project.Signed,
 				OccurredOn: *day("2021-01-01"), Kind: project.KindImport, Actor: "a", RecordedAt: clock}
 			requireFieldError(t, apperr.Conflict, "code", "not_unique", st.Create(ctx, dup, tr))
-			_, err := st.Get(ctx, project.Scope{All: true}, dup.ID)
+			_, err := st.Get(ctx, project.Reach{All: true}, dup.ID)
 			requireKind(t, apperr.NotFound, err)
 		})
 		t.Run("unknown department", func(t *testing.T) {
 			p := newProject(func(p *project.Project) { p.Department = "no_such_dept" })
 			requireFieldError(t, apperr.Invalid, "department", "unknown", st.Create(ctx, p, nil))
-			_, err := st.Get(ctx, project.Scope{All: true}, p.ID)
+			_, err := st.Get(ctx, project.Reach{All: true}, p.ID)
 			requireKind(t, apperr.NotFound, err)
 		})
 		t.Run("two projects without a code", func(t *testing.T) {
@@ -241,13 +241,13 @@ func TestMalformedIDs(t *testing.T) {
 		for _, tc := range ids {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				_, err := st.Get(ctx, project.Scope{All: true}, tc.id)
+				_, err := st.Get(ctx, project.Reach{All: true}, tc.id)
 				requireKind(t, apperr.NotFound, err)
 				called := false
-				_, err = st.Update(ctx, project.Scope{All: true}, tc.id, func(*project.Project) error { called = true; return nil })
+				_, err = st.Update(ctx, project.Reach{All: true}, tc.id, func(*project.Project) error { called = true; return nil })
 				requireKind(t, apperr.NotFound, err)
 				assert.False(t, called, "change called for a missing project")
-				_, err = st.Transitions(ctx, project.Scope{All: true}, tc.id)
+				_, err = st.Transitions(ctx, project.Reach{All: true}, tc.id)
 				requireKind(t, apperr.NotFound, err)
 			})
 		}
@@ -269,7 +269,7 @@ func TestScope(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		st := projectdb.New(db)
 		ctx := context.Background()
-		energy := project.Scope{Department: "energy"}
+		energy := project.Reach{Department: "energy"}
 		var mine []string
 		for range 3 {
 			mine = append(mine, create(t, st, newProject()).ID)
@@ -298,7 +298,7 @@ func TestScope(t *testing.T) {
 			})
 			requireKind(t, apperr.NotFound, err)
 			assert.False(t, called)
-			got, err := st.Get(ctx, project.Scope{All: true}, other.ID)
+			got, err := st.Get(ctx, project.Reach{All: true}, other.ID)
 			require.NoError(t, err)
 			assert.Equal(t, other.Name, got.Name)
 			assert.Equal(t, other.Version, got.Version)
@@ -307,7 +307,7 @@ func TestScope(t *testing.T) {
 			t.Parallel()
 			_, err := st.Transitions(ctx, energy, other.ID)
 			requireKind(t, apperr.NotFound, err)
-			ts, err := st.Transitions(ctx, project.Scope{Department: "industry"}, other.ID)
+			ts, err := st.Transitions(ctx, project.Reach{Department: "industry"}, other.ID)
 			require.NoError(t, err)
 			assert.Len(t, ts, 1)
 		})
@@ -315,16 +315,16 @@ func TestScope(t *testing.T) {
 			t.Parallel()
 			cases := []struct {
 				name  string
-				scope project.Scope
+				scope project.Reach
 				f     project.Filter
 				want  []string
 			}{
 				{"energy", energy, project.Filter{}, mine},
 				{"energy asking for industry", energy, project.Filter{Departments: []string{"industry"}}, nil},
 				{"energy asking for both", energy, project.Filter{Departments: []string{"industry", "energy"}}, mine},
-				{"industry", project.Scope{Department: "industry"}, project.Filter{}, []string{other.ID}},
-				{"unscoped", project.Scope{All: true}, project.Filter{}, append(slices.Clone(mine), other.ID)},
-				{"department without projects", project.Scope{Department: "tourism"}, project.Filter{}, nil},
+				{"industry", project.Reach{Department: "industry"}, project.Filter{}, []string{other.ID}},
+				{"unscoped", project.Reach{All: true}, project.Filter{}, append(slices.Clone(mine), other.ID)},
+				{"department without projects", project.Reach{Department: "tourism"}, project.Filter{}, nil},
 			}
 			for _, tc := range cases {
 				for _, limit := range []int{1, project.MaxLimit} {
@@ -339,7 +339,7 @@ func TestScope(t *testing.T) {
 
 // listAll follows the cursors of a list to its end and returns the IDs in
 // order, and the total of the first page.
-func listAll(t *testing.T, st *projectdb.Store, sc project.Scope, lq project.ListQuery) ([]string, int64) {
+func listAll(t *testing.T, st *projectdb.Store, sc project.Reach, lq project.ListQuery) ([]string, int64) {
 	t.Helper()
 	var ids []string
 	var total int64 = -1
@@ -373,7 +373,7 @@ func TestUpdate(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		st := projectdb.New(db)
 		ctx := context.Background()
-		all := project.Scope{All: true}
+		all := project.Reach{All: true}
 
 		t.Run("change sees the stored project and its result is saved", func(t *testing.T) {
 			t.Parallel()
@@ -587,7 +587,7 @@ func TestTransitions(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		st := projectdb.New(db)
 		ctx := context.Background()
-		all := project.Scope{All: true}
+		all := project.Reach{All: true}
 
 		t.Run("planning project has none", func(t *testing.T) {
 			t.Parallel()

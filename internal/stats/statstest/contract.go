@@ -127,7 +127,7 @@ func (f *fixture) progress(id string, year int, month time.Month, yuan int64) {
 }
 
 // rows reads every row of sc for q.
-func (f *fixture) rows(sc project.Scope, q stats.Query) []stats.Row {
+func (f *fixture) rows(sc project.Reach, q stats.Query) []stats.Row {
 	f.t.Helper()
 	out := []stats.Row{}
 	require.NoError(f.t, f.st.Rows(context.Background(), sc, q, func(r stats.Row) bool {
@@ -138,7 +138,7 @@ func (f *fixture) rows(sc project.Scope, q stats.Query) []stats.Row {
 }
 
 // ids reads the IDs of sc's rows for q, in the order they come.
-func (f *fixture) ids(sc project.Scope, q stats.Query) []string {
+func (f *fixture) ids(sc project.Reach, q stats.Query) []string {
 	f.t.Helper()
 	out := []string{}
 	for _, r := range f.rows(sc, q) {
@@ -171,9 +171,9 @@ func query(year int, asOf string) stats.Query { return stats.Query{Year: year, A
 func sorted(ids ...string) []string { return slices.Sorted(slices.Values(ids)) }
 
 var (
-	all      = project.Scope{All: true}
-	energy   = project.Scope{Department: "energy"}
-	industry = project.Scope{Department: "industry"}
+	all      = project.Reach{All: true}
+	energy   = project.Reach{Department: "energy"}
+	industry = project.Reach{Department: "industry"}
 )
 
 func scopeAndArchive(f *fixture) {
@@ -187,8 +187,8 @@ func scopeAndArchive(f *fixture) {
 	assert.Equal(f.t, sorted(e1, e2), f.ids(energy, q), "a department reads its own")
 	assert.Equal(f.t, []string{i1}, f.ids(industry, q))
 	assert.Equal(f.t, sorted(e1, e2, i1), f.ids(all, q), "the whole register, archived projects aside")
-	assert.Empty(f.t, f.ids(project.Scope{}, q), "no department, no rows")
-	assert.Empty(f.t, f.ids(project.Scope{Department: "tourism"}, q), "a department without projects")
+	assert.Empty(f.t, f.ids(project.Reach{}, q), "no department, no rows")
+	assert.Empty(f.t, f.ids(project.Reach{Department: "tourism"}, q), "a department without projects")
 }
 
 func orderAndFields(f *fixture) {

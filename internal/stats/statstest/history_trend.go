@@ -85,7 +85,7 @@ type trend struct {
 	moves     map[time.Month]map[project.Stage]int64
 }
 
-func (f *fixture) trend(sc project.Scope, year int) trend {
+func (f *fixture) trend(sc project.Reach, year int) trend {
 	f.t.Helper()
 	completed, moves, err := f.st.MonthlyTrend(context.Background(), sc, year)
 	require.NoError(f.t, err)
@@ -157,6 +157,6 @@ func trendScope(f *fixture) {
 		completed: [12]int64{1000},
 		moves:     map[time.Month]stages{time.January: {project.Landed: 1}},
 	}, f.trend(industry, 2021))
-	assert.Equal(f.t, trend{moves: map[time.Month]stages{}}, f.trend(project.Scope{}, 2021), "no department, nothing")
-	assert.Equal(f.t, trend{moves: map[time.Month]stages{}}, f.trend(project.Scope{Department: "tourism"}, 2021))
+	assert.Equal(f.t, trend{moves: map[time.Month]stages{}}, f.trend(project.Reach{}, 2021), "no department, nothing")
+	assert.Equal(f.t, trend{moves: map[time.Month]stages{}}, f.trend(project.Reach{Department: "tourism"}, 2021))
 }

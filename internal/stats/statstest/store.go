@@ -137,7 +137,7 @@ func (s *Store) change(id string, fn func(*held)) error {
 
 // read counts a call of method and answers its injected failure, and the
 // live projects in scope, in ID order.
-func (s *Store) read(method string, sc project.Scope) ([]*held, error) {
+func (s *Store) read(method string, sc project.Reach) ([]*held, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reads[method]++
@@ -159,7 +159,7 @@ func (s *Store) read(method string, sc project.Scope) ([]*held, error) {
 // plan, the investment completed up to q.AsOf's month and the histories
 // stats.Query names. The rows are made before the first is yielded, as one
 // snapshot: yield may call the store.
-func (s *Store) Rows(_ context.Context, sc project.Scope, q stats.Query, yield func(stats.Row) bool) error {
+func (s *Store) Rows(_ context.Context, sc project.Reach, q stats.Query, yield func(stats.Row) bool) error {
 	hs, err := s.read("Rows", sc)
 	if err != nil {
 		return err
@@ -223,7 +223,7 @@ func (h *held) historyRead(q stats.Query) bool {
 
 // MonthlyTrend sums the live projects' reports of year by month, and counts
 // their moves in the year, imports aside, by month and target stage.
-func (s *Store) MonthlyTrend(_ context.Context, sc project.Scope, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error) {
+func (s *Store) MonthlyTrend(_ context.Context, sc project.Reach, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error) {
 	hs, err := s.read("MonthlyTrend", sc)
 	if err != nil {
 		return completed, moves, err

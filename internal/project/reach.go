@@ -5,9 +5,11 @@ import (
 	"github.com/guangling/pipeline/internal/identity"
 )
 
-// Scope limits what a principal may see. The store turns it into a condition
-// on every query, so that nothing outside it is ever read or written.
-type Scope struct {
+// Reach is a principal's data scope: the projects it may see. The store
+// turns it into a condition on every query, so that nothing outside it is
+// ever read or written. (A client's OAuth scopes, what its token allows, are
+// identity's.)
+type Reach struct {
 	// All admits every project; otherwise only Department's (and none when
 	// Department is empty), so that a missing department fails closed.
 	All        bool
@@ -17,25 +19,25 @@ type Scope struct {
 	Responsible bool
 }
 
-// ScopeOf returns the data scope of a principal: what it may change, and
+// ReachOf returns the data scope of a principal: what it may change, and
 // what its lists and statistics hold.
-func ScopeOf(p identity.Principal) Scope {
+func ReachOf(p identity.Principal) Reach {
 	if p.Role.DepartmentBound() {
-		return Scope{Department: p.Department}
+		return Reach{Department: p.Department}
 	}
-	return Scope{All: true}
+	return Reach{All: true}
 }
 
-// readScope is what a principal may read of one project: its scope and the
+// readReach is what a principal may read of one project: its scope and the
 // projects whose blockers its department must clear.
-func readScope(p identity.Principal) Scope {
-	s := ScopeOf(p)
+func readReach(p identity.Principal) Reach {
+	s := ReachOf(p)
 	s.Responsible = !s.All
 	return s
 }
 
-// Admits reports whether the scope holds the projects of department d.
-func (s Scope) Admits(d string) bool { return s.All || s.Department != "" && s.Department == d }
+// Admits reports whether the reach holds the projects of department d.
+func (s Reach) Admits(d string) bool { return s.All || s.Department != "" && s.Department == d }
 
 var (
 	errReadOnly = apperr.New(apperr.Forbidden, "当前身份无权修改项目", "this identity may not change projects")
