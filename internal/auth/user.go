@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -182,17 +181,14 @@ func userView(u User) map[string]any {
 		"disabled": u.Disabled, "version": u.Version}
 }
 
-// ValidDepartmentCode matches the codes of departments (docs/api.md, "Departments and roles").
-var ValidDepartmentCode = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
-
 // checkDepartment checks the department a user or client is bound to: a
 // code, which the store then finds or not.
 func checkDepartment(dept string) []apperr.FieldError {
 	switch {
 	case dept == "":
 		return []apperr.FieldError{{Field: "department", Code: "required"}}
-	case !ValidDepartmentCode.MatchString(dept):
-		return []apperr.FieldError{{Field: "department", Code: "invalid_format", Param: ValidDepartmentCode.String()}}
+	case !identity.ValidDepartmentCode.MatchString(dept):
+		return []apperr.FieldError{{Field: "department", Code: "invalid_format", Param: identity.ValidDepartmentCode.String()}}
 	}
 	return nil
 }

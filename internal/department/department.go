@@ -72,8 +72,8 @@ var errAdminOnly = apperr.New(apperr.Forbidden, "只有管理员可以管理部�
 
 func (d Department) validate() error {
 	var c project.Check
-	if !project.ValidDepartmentCode.MatchString(d.Code) {
-		c.Add("code", "invalid_format", project.ValidDepartmentCode.String())
+	if !identity.ValidDepartmentCode.MatchString(d.Code) {
+		c.Add("code", "invalid_format", identity.ValidDepartmentCode.String())
 	}
 	c.Text("name", d.Name, 100, true)
 	c.Text("name_en", d.NameEN, 200, false)
@@ -111,7 +111,7 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, code string,
 	if !p.May(identity.Administer) {
 		return Department{}, errAdminOnly
 	}
-	if !project.ValidDepartmentCode.MatchString(code) {
+	if !identity.ValidDepartmentCode.MatchString(code) {
 		return Department{}, apperr.ErrNotFound // no department has such a code
 	}
 	now := s.clock()

@@ -14,6 +14,7 @@ import (
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -150,8 +151,8 @@ func parseFilter(c *project.Check, get func(string) string) project.Filter {
 func departmentList(c *project.Check, s string) []string {
 	var out []string
 	for _, d := range splitList(s) {
-		if !project.ValidDepartmentCode.MatchString(d) {
-			c.Add("department", "invalid_format", project.ValidDepartmentCode.String())
+		if !identity.ValidDepartmentCode.MatchString(d) {
+			c.Add("department", "invalid_format", identity.ValidDepartmentCode.String())
 			return out
 		}
 		out = append(out, d)

@@ -6,6 +6,7 @@ package identity
 
 import (
 	"context"
+	"regexp"
 	"slices"
 )
 
@@ -29,6 +30,11 @@ func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
 // DepartmentBound reports whether the role sees only its department's projects.
 func (r Role) DepartmentBound() bool { return r == RoleDeptEditor || r == RoleDeptViewer }
+
+// ValidDepartmentCode matches the codes of departments (docs/api.md,
+// "Departments and roles"): a principal's, a project's owner's, a blocker's
+// responsible department.
+var ValidDepartmentCode = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
 
 // Principal is the verified identity behind a request.
 type Principal struct {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -105,8 +106,8 @@ func (f Fields) validate() error {
 	switch {
 	case f.ResponsibleDepartment == "":
 		c.Add("responsible_department", "required", "")
-	case !project.ValidDepartmentCode.MatchString(f.ResponsibleDepartment):
-		c.Add("responsible_department", "invalid_format", project.ValidDepartmentCode.String())
+	case !identity.ValidDepartmentCode.MatchString(f.ResponsibleDepartment):
+		c.Add("responsible_department", "invalid_format", identity.ValidDepartmentCode.String())
 	}
 	if f.DueOn.IsZero() {
 		c.Add("due_on", "required", "")

@@ -48,7 +48,7 @@ var (
 	startsOpen    = fieldErr("status", "invalid_value", "open")
 	onlyResolved  = fieldErr("resolution", "only_when", "resolved")
 	needsDue      = fieldErr("due_on", "required", "")
-	departmentFmt = fieldErr("responsible_department", "invalid_format", project.ValidDepartmentCode.String())
+	departmentFmt = fieldErr("responsible_department", "invalid_format", identity.ValidDepartmentCode.String())
 	unknownDept   = fieldErr("responsible_department", "unknown", "")
 )
 

@@ -12,8 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/identity"
 )
 
 // Funding is one source of a project's money, in yuan. Its JSON form is the
@@ -214,8 +214,8 @@ func (f Fields) Validate() error {
 	c.Enum("category", string(f.Category), Categories)
 	if f.Department == "" {
 		c.Add("department", "required", "")
-	} else if !ValidDepartmentCode.MatchString(f.Department) {
-		c.Add("department", "invalid_format", ValidDepartmentCode.String())
+	} else if !identity.ValidDepartmentCode.MatchString(f.Department) {
+		c.Add("department", "invalid_format", identity.ValidDepartmentCode.String())
 	}
 	c.Text("leader", f.Leader, MaxLeader, false)
 	c.Text("company", f.Company, MaxCompany, false)
@@ -313,6 +313,3 @@ func ValidateEntry(stage Stage, a Actual, today time.Time) error {
 	}
 	return c.Err()
 }
-
-// ValidDepartmentCode matches the codes of departments.
-var ValidDepartmentCode = auth.ValidDepartmentCode

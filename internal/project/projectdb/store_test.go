@@ -16,6 +16,7 @@ import (
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -649,7 +650,7 @@ func TestDepartments(t *testing.T) {
 		codes := make([]string, len(ds))
 		for i, d := range ds {
 			codes[i] = d.Code
-			assert.Regexp(t, project.ValidDepartmentCode, d.Code)
+			assert.Regexp(t, identity.ValidDepartmentCode, d.Code)
 			assert.NotEmpty(t, d.Name, d.Code)
 			assert.NotEmpty(t, d.NameEN, d.Code)
 			assert.Equal(t, 1, d.Version, d.Code)
