@@ -127,7 +127,7 @@ var layers = []struct {
 	{pkgs: []string{"api", "docs"}}, // the wire types and the generated Swagger document
 	{pkgs: []string{"internal/apperr", "internal/identity", "internal/calendar", "internal/health",
 		"internal/auth", "internal/audit", "internal/config", "internal/project", "internal/investment", "internal/issue", "internal/stats", "internal/exchange", "internal/department",
-		"internal/investment/investmenttest", "internal/seed", "internal/sheet"}},
+		"internal/investment/investmenttest", "internal/auth/authtest", "internal/seed", "internal/sheet"}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
 		"internal/idempotency"}, isolated: true},

@@ -1,5 +1,6 @@
-// Package authdb keeps users in the database through GORM and translates its
-// errors into apperr kinds.
+// Package authdb keeps users, clients, refresh tokens and sign-in failure
+// counters in the database through GORM and translates its errors into
+// apperr kinds.
 package authdb
 
 import (
@@ -19,13 +20,25 @@ import (
 	"github.com/guangling/pipeline/internal/platform/database"
 )
 
-// Store implements auth.Store.
+// Store keeps users, clients, refresh tokens and sign-in failure counters:
+// it is each of the stores of auth.Stores.
 type Store struct{ db *database.DB }
 
-var _ auth.Store = (*Store)(nil)
+var (
+	_ auth.UserStore    = (*Store)(nil)
+	_ auth.ClientStore  = (*Store)(nil)
+	_ auth.RefreshStore = (*Store)(nil)
+	_ auth.FailureStore = (*Store)(nil)
+)
 
 // New returns a Store over db.
 func New(db *database.DB) *Store { return &Store{db: db} }
+
+// Stores returns the stores of an auth.Service over db, all one Store.
+func Stores(db *database.DB) auth.Stores {
+	st := New(db)
+	return auth.Stores{Users: st, Clients: st, Sessions: st, Failures: st}
+}
 
 type userRow struct {
 	ID           string `gorm:"primaryKey"`
