@@ -204,7 +204,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	statistics := stats.NewService(projectdb.NewStats(db), time.Now)
 	statistics.SetCacheTTL(cfg.StatsCacheTTL)
 	projects.Notify(statistics.Forget)
-	users := auth.NewService(authdb.New(db), db, tokens, auditor, time.Now, newID)
+	users := auth.NewService(authdb.Stores(db), db, tokens, auditor, time.Now, newID)
 	users.SetPasswordCost(cfg.PasswordCost)
 	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
 		investment: investment.NewService(store, projects, auditor, time.Now),

@@ -40,7 +40,7 @@ func TestPasswordCost(t *testing.T) {
 		_, err := e.auth.CreateUser(ctx, adminPrincipal, loginUser, loginPassword, identity.RoleBureau, "")
 		require.NoError(t, err)
 
-		standard := auth.NewService(authdb.New(db), db, e.tokens, nil, e.clock.now, newID)
+		standard := auth.NewService(authdb.Stores(db), db, e.tokens, nil, e.clock.now, newID)
 		_, err = standard.CreateUser(ctx, adminPrincipal, "li.default", loginPassword, identity.RoleBureau, "")
 		require.NoError(t, err)
 		for name, want := range map[string]int{loginUser: 4, "li.default": auth.DefaultPasswordCost} {

@@ -67,7 +67,7 @@ func wire(tb testing.TB, db *database.DB) wired {
 	}
 	auditSvc := audit.NewService(auditdb.New(db), time.Now)
 	projects := project.NewService(projectdb.New(db), db, auditSvc, time.Now, newID)
-	h := newHandlers(Deps{Config: cfg, DB: db, Projects: projects, Auth: auth.NewService(authdb.New(db), db, tokens, nil, time.Now, newID),
+	h := newHandlers(Deps{Config: cfg, DB: db, Projects: projects, Auth: auth.NewService(authdb.Stores(db), db, tokens, nil, time.Now, newID),
 		Tokens: tokens, Keys: keys, Idempotency: idempotency.New(db), Audit: auditSvc})
 	return wired{h: h, tokens: tokens, projects: projects, newID: newID}
 }

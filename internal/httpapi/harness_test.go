@@ -181,7 +181,7 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	tokens, err := auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL, clk.now)
 	require.NoError(t, err)
 	auditSvc := audit.NewService(auditdb.New(db), clk.now)
-	authSvc := auth.NewService(authdb.New(db), db, tokens, auditSvc, clk.now, newID)
+	authSvc := auth.NewService(authdb.Stores(db), db, tokens, auditSvc, clk.now, newID)
 	authSvc.SetPasswordCost(cfg.PasswordCost)
 	projects := project.NewService(projectdb.New(db), db, auditSvc, clk.now, newID)
 	statistics := stats.NewService(projectdb.NewStats(db), clk.now)

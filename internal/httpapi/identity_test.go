@@ -239,7 +239,7 @@ func (e *env) patchClientAnswer(t testing.TB, id string, version int, body any) 
 // principals, but caches of its own.
 func (e *env) replica(t testing.TB) *env {
 	t.Helper()
-	svc := auth.NewService(authdb.New(e.db), e.db, e.tokens, nil, e.clock.now, newID)
+	svc := auth.NewService(authdb.Stores(e.db), e.db, e.tokens, nil, e.clock.now, newID)
 	svc.SetPasswordCost(e.cfg.PasswordCost)
 	trail := audit.NewService(auditdb.New(e.db), e.clock.now)
 	h, err := httpapi.New(httpapi.Deps{

@@ -39,7 +39,8 @@ func utc(t *time.Time) *time.Time {
 }
 
 // CreateRefresh stores a refresh token (its hash only).
-func (s *Store) CreateRefresh(ctx context.Context, t auth.RefreshToken) error {
+func (s *Store) CreateRefresh(ctx context.Context, t auth.RefreshToken) (err error) {
+	defer apperr.Wrap(&err, "authdb.Store.CreateRefresh")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	r := refreshRow{ID: t.ID, FamilyID: t.FamilyID, UserID: t.UserID, TokenHash: t.Hash,
@@ -57,7 +58,8 @@ func (s *Store) CreateRefresh(ctx context.Context, t auth.RefreshToken) error {
 // change of the same account (the user, then every token to revoke it)
 // deadlocked. The change now waits for the refresh or the refresh for the
 // change, which then finds the token revoked.
-func (s *Store) UseRefresh(ctx context.Context, hash string, now time.Time) (auth.RefreshToken, bool, error) {
+func (s *Store) UseRefresh(ctx context.Context, hash string, now time.Time) (_ auth.RefreshToken, _ bool, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.UseRefresh")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	now = now.UTC()
@@ -82,7 +84,8 @@ func (s *Store) UseRefresh(ctx context.Context, hash string, now time.Time) (aut
 }
 
 // RevokeFamily revokes every live token of a family.
-func (s *Store) RevokeFamily(ctx context.Context, familyID string, now time.Time) error {
+func (s *Store) RevokeFamily(ctx context.Context, familyID string, now time.Time) (err error) {
+	defer apperr.Wrap(&err, "authdb.Store.RevokeFamily")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	return translate(q.Model(&refreshRow{}).Where("family_id = ? AND revoked_at IS NULL", familyID).
@@ -90,7 +93,8 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, now time.Time
 }
 
 // RevokeUser revokes every live token of a user.
-func (s *Store) RevokeUser(ctx context.Context, userID string, now time.Time) error {
+func (s *Store) RevokeUser(ctx context.Context, userID string, now time.Time) (err error) {
+	defer apperr.Wrap(&err, "authdb.Store.RevokeUser")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	return translate(q.Model(&refreshRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).
@@ -123,7 +127,8 @@ func toClientRow(c auth.Client) clientRow {
 }
 
 // CreateClient inserts a client.
-func (s *Store) CreateClient(ctx context.Context, c auth.Client) error {
+func (s *Store) CreateClient(ctx context.Context, c auth.Client) (err error) {
+	defer apperr.Wrap(&err, "authdb.Store.CreateClient")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	r := toClientRow(c)
@@ -131,7 +136,8 @@ func (s *Store) CreateClient(ctx context.Context, c auth.Client) error {
 }
 
 // ClientByID returns a client by its row ID.
-func (s *Store) ClientByID(ctx context.Context, id string) (auth.Client, error) {
+func (s *Store) ClientByID(ctx context.Context, id string) (_ auth.Client, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.ClientByID(%s)", id)
 	if !database.ValidID(id) {
 		return auth.Client{}, apperr.ErrNotFound
 	}
@@ -139,7 +145,8 @@ func (s *Store) ClientByID(ctx context.Context, id string) (auth.Client, error) 
 }
 
 // ClientByClientID returns a client by the ID it signs in with.
-func (s *Store) ClientByClientID(ctx context.Context, clientID string) (auth.Client, error) {
+func (s *Store) ClientByClientID(ctx context.Context, clientID string) (_ auth.Client, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.ClientByClientID")
 	return s.client(ctx, "client_id = ?", clientID)
 }
 
@@ -154,7 +161,8 @@ func (s *Store) client(ctx context.Context, cond string, arg any) (auth.Client, 
 }
 
 // ListClients returns every client by name.
-func (s *Store) ListClients(ctx context.Context) ([]auth.Client, error) {
+func (s *Store) ListClients(ctx context.Context) (_ []auth.Client, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.ListClients")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	var rows []clientRow
@@ -169,12 +177,13 @@ func (s *Store) ListClients(ctx context.Context) ([]auth.Client, error) {
 }
 
 // UpdateClient loads, changes and saves a client in one transaction.
-func (s *Store) UpdateClient(ctx context.Context, id string, change func(*auth.Client) error) (auth.Client, error) {
+func (s *Store) UpdateClient(ctx context.Context, id string, change func(*auth.Client) error) (_ auth.Client, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.UpdateClient(%s)", id)
 	if !database.ValidID(id) {
 		return auth.Client{}, apperr.ErrNotFound
 	}
 	var out auth.Client
-	err := s.db.InTx(ctx, func(ctx context.Context) error {
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
 		var r clientRow
@@ -212,7 +221,8 @@ func (failureRow) TableName() string { return "login_failures" }
 // key whose window began at or before since, and returns the windows with
 // the attempt counted. One upsert per key, so that concurrent attempts on
 // several replicas each get a count of their own.
-func (s *Store) RecordFailure(ctx context.Context, keys []string, now, since time.Time) (map[string]auth.Window, error) {
+func (s *Store) RecordFailure(ctx context.Context, keys []string, now, since time.Time) (_ map[string]auth.Window, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.RecordFailure")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	now, since = now.UTC(), since.UTC()
@@ -237,7 +247,8 @@ RETURNING key, window_start, count`,
 }
 
 // ReleaseFailure takes one attempt back from each key's count.
-func (s *Store) ReleaseFailure(ctx context.Context, keys []string) error {
+func (s *Store) ReleaseFailure(ctx context.Context, keys []string) (err error) {
+	defer apperr.Wrap(&err, "authdb.Store.ReleaseFailure")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	return translate(q.Model(&failureRow{}).Where("key IN ? AND count > 0", keys).
@@ -245,7 +256,8 @@ func (s *Store) ReleaseFailure(ctx context.Context, keys []string) error {
 }
 
 // ClearFailures forgets a key's failures, after a successful sign-in.
-func (s *Store) ClearFailures(ctx context.Context, key string) error {
+func (s *Store) ClearFailures(ctx context.Context, key string) (err error) {
+	defer apperr.Wrap(&err, "authdb.Store.ClearFailures")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	return translate(q.Where("key = ?", key).Delete(&failureRow{}).Error)

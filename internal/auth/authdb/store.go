@@ -1,5 +1,6 @@
-// Package authdb keeps users in the database through GORM and translates its
-// errors into apperr kinds.
+// Package authdb keeps users, clients, refresh tokens and sign-in failure
+// counters in the database through GORM and translates its errors into
+// apperr kinds.
 package authdb
 
 import (
@@ -19,13 +20,25 @@ import (
 	"github.com/guangling/pipeline/internal/platform/database"
 )
 
-// Store implements auth.Store.
+// Store keeps users, clients, refresh tokens and sign-in failure counters:
+// it is each of the stores of auth.Stores.
 type Store struct{ db *database.DB }
 
-var _ auth.Store = (*Store)(nil)
+var (
+	_ auth.UserStore    = (*Store)(nil)
+	_ auth.ClientStore  = (*Store)(nil)
+	_ auth.RefreshStore = (*Store)(nil)
+	_ auth.FailureStore = (*Store)(nil)
+)
 
 // New returns a Store over db.
 func New(db *database.DB) *Store { return &Store{db: db} }
+
+// Stores returns the stores of an auth.Service over db, all one Store.
+func Stores(db *database.DB) auth.Stores {
+	st := New(db)
+	return auth.Stores{Users: st, Clients: st, Sessions: st, Failures: st}
+}
 
 type userRow struct {
 	ID           string `gorm:"primaryKey"`
@@ -75,12 +88,14 @@ func toUserRow(u auth.User) userRow {
 }
 
 // ByUsername returns the user with that name.
-func (s *Store) ByUsername(ctx context.Context, username string) (auth.User, error) {
+func (s *Store) ByUsername(ctx context.Context, username string) (_ auth.User, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.ByUsername")
 	return s.user(ctx, "username = ?", username)
 }
 
 // UserByID returns the user with that ID.
-func (s *Store) UserByID(ctx context.Context, id string) (auth.User, error) {
+func (s *Store) UserByID(ctx context.Context, id string) (_ auth.User, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.UserByID(%s)", id)
 	if !database.ValidID(id) {
 		return auth.User{}, apperr.ErrNotFound
 	}
@@ -98,7 +113,8 @@ func (s *Store) user(ctx context.Context, cond string, arg any) (auth.User, erro
 }
 
 // ListUsers returns every user by username.
-func (s *Store) ListUsers(ctx context.Context) ([]auth.User, error) {
+func (s *Store) ListUsers(ctx context.Context) (_ []auth.User, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.ListUsers")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	var rows []userRow
@@ -113,12 +129,13 @@ func (s *Store) ListUsers(ctx context.Context) ([]auth.User, error) {
 }
 
 // UpdateUser loads, changes and saves a user in one transaction.
-func (s *Store) UpdateUser(ctx context.Context, id string, change func(*auth.User) error) (auth.User, error) {
+func (s *Store) UpdateUser(ctx context.Context, id string, change func(*auth.User) error) (_ auth.User, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.UpdateUser(%s)", id)
 	if !database.ValidID(id) {
 		return auth.User{}, apperr.ErrNotFound
 	}
 	var out auth.User
-	err := s.db.InTx(ctx, func(ctx context.Context) error {
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
 		var r userRow
@@ -153,7 +170,8 @@ func (s *Store) locked(q *gorm.DB) *gorm.DB {
 }
 
 // Create inserts a user.
-func (s *Store) Create(ctx context.Context, u auth.User) error {
+func (s *Store) Create(ctx context.Context, u auth.User) (err error) {
+	defer apperr.Wrap(&err, "authdb.Store.Create")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	r := toUserRow(u)
@@ -161,7 +179,8 @@ func (s *Store) Create(ctx context.Context, u auth.User) error {
 }
 
 // Count returns the number of users.
-func (s *Store) Count(ctx context.Context) (int64, error) {
+func (s *Store) Count(ctx context.Context) (_ int64, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.Count")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	var n int64

@@ -1,0 +1,175 @@
+// Package auth signs users and department systems in and administers them:
+// users and their passwords (user.go), sign-in with its failure counters
+// (login.go), refresh-token sessions (session.go), OAuth clients
+// (client.go), and the signing keys and access tokens (keys.go, token.go).
+// Each part declares the store it needs; the Service holds them all.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/identity"
+)
+
+// Stores are what a Service keeps its data in, one store for each part.
+// Implementations translate driver errors into apperr kinds. The SQL store
+// is all four (authdb.Stores).
+type Stores struct {
+	Users    UserStore
+	Clients  ClientStore
+	Sessions RefreshStore
+	Failures FailureStore
+}
+
+// Transactor runs fn in one transaction carried by its context.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Auditor records a change in the audit trail, in the transaction carried by
+// ctx, so that the entry commits with the change or not at all.
+type Auditor interface {
+	Append(ctx context.Context, p identity.Principal, r audit.Record) error
+}
+
+// noAudit records nothing, for a Service made without an Auditor.
+type noAudit struct{}
+
+func (noAudit) Append(context.Context, identity.Principal, audit.Record) error { return nil }
+
+// Token is what signing in answers.
+type Token struct {
+	AccessToken  string
+	ExpiresIn    time.Duration
+	RefreshToken string // users only
+}
+
+// Service signs users and clients in and administers them.
+type Service struct {
+	users    UserStore
+	clients  ClientStore
+	sessions RefreshStore
+	failures FailureStore
+	tx       Transactor
+	tokens   *Tokens
+	audit    Auditor
+	now      func() time.Time
+	newID    func() string
+	active   activeCache
+	// cost is the bcrypt cost of new password hashes; dummy is a hash at
+	// that cost, made on first use, compared against when the user is
+	// unknown so that a wrong username costs the same time as a wrong
+	// password.
+	cost  int
+	dummy func() []byte
+}
+
+// NewService returns a Service over st. auditor may be nil when nothing is
+// audited.
+func NewService(st Stores, tx Transactor, tokens *Tokens, auditor Auditor, now func() time.Time, newID func() string) *Service {
+	var audit Auditor = noAudit{}
+	if auditor != nil {
+		audit = auditor
+	}
+	s := &Service{users: st.Users, clients: st.Clients, sessions: st.Sessions, failures: st.Failures,
+		tx: tx, tokens: tokens, audit: audit, now: now, newID: newID,
+		active: activeCache{entries: map[string]activeEntry{}}}
+	s.SetPasswordCost(DefaultPasswordCost)
+	return s
+}
+
+// SetPasswordCost sets the bcrypt cost of the password hashes made from now
+// on (bcrypt's own range, 4 to 31); hashes already stored keep theirs and
+// still verify. Set it before the service is used.
+func (s *Service) SetPasswordCost(cost int) {
+	s.cost = cost
+	s.dummy = sync.OnceValue(func() []byte {
+		b, _ := bcrypt.GenerateFromPassword([]byte(GeneratePassword()), cost)
+		return b
+	})
+}
+
+// record appends the entry of a change made by p to the audit trail.
+func (s *Service) record(ctx context.Context, p identity.Principal, action, resourceType, resourceID string, before, after any) error {
+	return s.audit.Append(ctx, p, audit.Record{Action: action, ResourceType: resourceType, ResourceID: resourceID, Before: before, After: after})
+}
+
+var errAdmin = apperr.New(apperr.Forbidden, "只有管理员可以管理用户和客户端", "only an administrator may manage users and clients")
+
+func randomToken(prefix string, n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashSecret hashes a high-entropy secret; a fast hash suffices, since the
+// secret is random and long.
+func hashSecret(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// activeCache remembers for a short while whether a subject may still use
+// its tokens, so that disabling takes effect within activeTTL without a
+// database read on every request.
+type activeCache struct {
+	mu      sync.Mutex
+	entries map[string]activeEntry
+}
+
+type activeEntry struct {
+	active bool
+	until  time.Time
+}
+
+// activeTTL bounds how long a disabled account's access tokens keep working.
+const activeTTL = 30 * time.Second
+
+// Active reports whether the principal's account or client is still enabled.
+func (s *Service) Active(ctx context.Context, p identity.Principal) (_ bool, err error) {
+	defer apperr.Wrap(&err, "auth.Service.Active")
+	now := s.now()
+	s.active.mu.Lock()
+	e, ok := s.active.entries[p.Subject]
+	s.active.mu.Unlock()
+	if ok && now.Before(e.until) {
+		return e.active, nil
+	}
+	var active bool
+	if p.ClientID != "" {
+		c, err := s.clients.ClientByID(ctx, p.Subject)
+		if err != nil && apperr.KindOf(err) != apperr.NotFound {
+			return false, err
+		}
+		active = err == nil && !c.Disabled
+	} else {
+		u, err := s.users.UserByID(ctx, p.Subject)
+		if err != nil && apperr.KindOf(err) != apperr.NotFound {
+			return false, err
+		}
+		active = err == nil && !u.Disabled
+	}
+	s.active.mu.Lock()
+	if len(s.active.entries) > 100_000 {
+		clear(s.active.entries)
+	}
+	s.active.entries[p.Subject] = activeEntry{active: active, until: now.Add(activeTTL)}
+	s.active.mu.Unlock()
+	return active, nil
+}
+
+func (s *Service) forget(subject string) {
+	s.active.mu.Lock()
+	delete(s.active.entries, subject)
+	s.active.mu.Unlock()
+}
