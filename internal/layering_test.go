@@ -58,7 +58,10 @@ func hasPrefix(list []string, prefixes ...string) []string {
 // TestLayering holds the direction of imports: the wire types know only
 // the standard library, the domain knows neither HTTP nor SQL, only stores
 // touch GORM and, of the service, only httpapi touches gin (the benchmark
-// command builds its bare gin engine itself).
+// command builds its bare gin engine itself). A domain's test helper
+// (projecttest) is held to the GORM and gin rules but not to the HTTP one:
+// no binary links it (TestHelpersOnlyInTests), and the HTTP it depends on
+// is testify's, whose assertions it runs.
 func TestLayering(t *testing.T) {
 	t.Parallel()
 	stores := []string{
@@ -78,7 +81,7 @@ func TestLayering(t *testing.T) {
 			for _, imp := range p.Imports {
 				require.NotContains(t, imp, ".", "api must import only the standard library, imports %s", imp)
 			}
-		case len(hasPrefix([]string{p.ImportPath}, domain...)) > 0 && !isStore(p.ImportPath):
+		case len(hasPrefix([]string{p.ImportPath}, domain...)) > 0 && !isStore(p.ImportPath) && !isTestHelper(p.ImportPath):
 			require.Empty(t, hasPrefix(p.Deps, "github.com/gin-gonic/gin", "gorm.io/gorm", "net/http", module+"/api"),
 				"domain package %s must know neither HTTP, SQL nor the wire types", p.ImportPath)
 		}

@@ -1,0 +1,65 @@
+package projectdb_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/investment"
+	"github.com/guangling/pipeline/internal/issue"
+	"github.com/guangling/pipeline/internal/platform/database"
+	"github.com/guangling/pipeline/internal/platform/database/dbtest"
+	"github.com/guangling/pipeline/internal/project/projectdb"
+	"github.com/guangling/pipeline/internal/project/projecttest"
+)
+
+// TestStoreContract runs the contract of project.Store, which the
+// in-memory store of the domain's tests passes too, on SQLite and
+// PostgreSQL. The facts are written through the stores of plans, progress
+// and blockers.
+func TestStoreContract(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		st := projectdb.New(db)
+		projecttest.StoreContract(t, projecttest.Setup{Store: st, Tx: db, AddFacts: addFacts(st, projectdb.NewIssues(db))})
+	})
+}
+
+// TestHealthStoreContract runs the contract of project.HealthStore on a
+// database of its own: marking every project due touches all of them.
+func TestHealthStoreContract(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		st := projectdb.New(db)
+		projecttest.HealthStoreContract(t, st, st)
+	})
+}
+
+// addFacts writes facts as the services of plans, progress and blockers
+// would.
+func addFacts(st *projectdb.Store, issues *projectdb.Issues) func(t *testing.T, id string, f health.Facts, responsible string) {
+	return func(t *testing.T, id string, f health.Facts, responsible string) {
+		t.Helper()
+		ctx := context.Background()
+		for y, v := range f.Plans {
+			require.NoError(t, st.PutPlan(ctx, investment.Plan{ProjectID: id, Year: y, PlannedYuan: v, Version: 1, UpdatedAt: clock, UpdatedBy: "bureau"}))
+		}
+		for _, m := range f.Progress {
+			require.NoError(t, st.PutProgress(ctx, investment.Progress{ProjectID: id, Period: investment.Period{Year: m.Year, Month: time.Month(m.Month)},
+				CompletedYuan: m.Yuan, Version: 1, UpdatedAt: clock, ReportedBy: "bureau"}))
+		}
+		for _, i := range f.Issues {
+			status := issue.Open
+			if i.ResolvedAt != nil {
+				status = issue.Resolved
+			}
+			require.NoError(t, issues.Create(ctx, issue.Issue{
+				ID: i.ID, ProjectID: id, CreatedBy: "bureau", Version: 1, CreatedAt: i.CreatedAt, UpdatedAt: i.CreatedAt, ResolvedAt: i.ResolvedAt,
+				Fields: issue.Fields{Title: "配套部件供应", Kind: "construction", ResponsibleDepartment: responsible, DueOn: i.DueOn, Status: status},
+			}))
+		}
+	}
+}
