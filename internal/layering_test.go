@@ -137,6 +137,7 @@ var layers = []struct {
 		"internal/stats/statstest",
 		"internal/project/projecttest",
 		"internal/auth/authtest",
+		"internal/department/departmenttest",
 	}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
