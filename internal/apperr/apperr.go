@@ -3,11 +3,15 @@
 // Domain packages and stores return errors that carry a Kind; the HTTP layer
 // maps each kind to one status and problem code through a single table. An
 // error without a kind is internal: its text is logged, never shown.
+//
+// An error says what went wrong with a message code and its parameters, not
+// with text: the HTTP layer renders the code in the client's language.
 package apperr
 
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -72,6 +76,9 @@ func Kinds() []Kind {
 }
 
 // Text is a human message in the service's two languages.
+//
+// Deprecated: give an Error a Message code instead; Text remains for the
+// packages that still build their text.
 type Text struct {
 	ZH string
 	EN string
@@ -87,9 +94,17 @@ type FieldError struct {
 	Param string
 }
 
-// Error is an error with a kind, an optional human detail and field errors.
+// Error is an error with a kind, an optional message and field errors.
 type Error struct {
-	Kind   Kind
+	Kind Kind
+	// Message is the stable code of what went wrong, e.g.
+	// "project.archived", which the HTTP layer renders as the answer's
+	// detail; Params fill its placeholders, in order.
+	Message string
+	Params  []string
+	// Detail is text built by the packages not yet speaking in codes.
+	//
+	// Deprecated: use Message and Params.
 	Detail Text
 	Fields []FieldError
 	// Allowed lists permitted alternatives, e.g. the stages a project may move to.
@@ -101,7 +116,12 @@ type Error struct {
 
 func (e *Error) Error() string {
 	msg := e.Kind.Code()
-	if e.Detail.EN != "" {
+	if e.Message != "" {
+		msg += ": " + e.Message
+		if len(e.Params) > 0 {
+			msg += "(" + strings.Join(e.Params, ", ") + ")"
+		}
+	} else if e.Detail.EN != "" {
 		msg += ": " + e.Detail.EN
 	}
 	for _, f := range e.Fields {
@@ -116,10 +136,12 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Is makes errors.Is match any *Error of the same kind against a sentinel
-// without fields, so that callers can test errors.Is(err, apperr.ErrNotFound).
+// without message or fields, so that callers can test errors.Is(err,
+// apperr.ErrNotFound).
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Kind == e.Kind && t.Detail == (Text{}) && t.Fields == nil && t.Err == nil
+	return ok && t.Kind == e.Kind && t.Message == "" && t.Params == nil && t.Detail == (Text{}) &&
+		t.Fields == nil && t.Err == nil
 }
 
 // Sentinels for the kinds most often tested with errors.Is.
@@ -131,7 +153,16 @@ var (
 	ErrUnauthenticated = &Error{Kind: Unauthenticated}
 )
 
+// Coded returns an error of kind k with message code and its parameters.
+// Pass code as a string literal: the HTTP layer's test finds the codes in
+// use by their literals and requires a text for each.
+func Coded(k Kind, code string, params ...string) *Error {
+	return &Error{Kind: k, Message: code, Params: params}
+}
+
 // New returns an error of kind k with a detail in both languages.
+//
+// Deprecated: use Coded.
 func New(k Kind, zh, en string) *Error {
 	return &Error{Kind: k, Detail: Text{ZH: zh, EN: en}}
 }

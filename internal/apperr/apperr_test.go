@@ -31,3 +31,17 @@ func TestWrap(t *testing.T) {
 	require.ErrorIs(t, op(internal), internal)
 	assert.Contains(t, op(internal).Error(), "project.Service.Update(p1): ")
 }
+
+func TestCoded(t *testing.T) {
+	t.Parallel()
+	e := Coded(IllegalTransition, "project.illegal_move", "started", "signed")
+	assert.Equal(t, "illegal_transition: project.illegal_move(started, signed)", e.Error(), "the log names the code and its parameters")
+	assert.Equal(t, "conflict: project.archived", Coded(Conflict, "project.archived").Error())
+	assert.Nil(t, Coded(Conflict, "project.archived").Params)
+
+	assert.ErrorIs(t, e, &Error{Kind: IllegalTransition}, "a sentinel matches an error of its kind")
+	assert.ErrorIs(t, Coded(Conflict, "project.archived"), ErrConflict)
+	assert.NotErrorIs(t, Coded(Conflict, "project.busy"), ErrNotFound)
+	assert.NotErrorIs(t, Coded(Conflict, "project.busy"), Coded(Conflict, "project.archived"),
+		"an error with a message is no sentinel")
+}

@@ -88,7 +88,7 @@ func NewService(store Store, now func() time.Time) *Service {
 	return &Service{store: store, now: now, batch: 500, staged: make(chan struct{}, 1)}
 }
 
-var errAuditor = apperr.New(apperr.Forbidden, "只有发改局或管理员可以查看审计日志", "only the bureau or an administrator may read the audit trail")
+var errAuditor = apperr.Coded(apperr.Forbidden, "audit.reader_only")
 
 func canRead(p identity.Principal) error {
 	if !p.May(identity.ReadAudit) {

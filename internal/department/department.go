@@ -59,7 +59,7 @@ func NewService(store Store, tx Transactor, auditor Auditor, now func() time.Tim
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-var errNoRole = apperr.New(apperr.Forbidden, "当前身份无权读取部门", "this identity may not read departments")
+var errNoRole = apperr.Coded(apperr.Forbidden, "department.no_read")
 
 // Change renames a department; nil fields stay. The code never
 // changes: projects, users and clients refer to it.
@@ -68,7 +68,7 @@ type Change struct {
 	NameEN *string
 }
 
-var errAdminOnly = apperr.New(apperr.Forbidden, "只有管理员可以管理部门", "only an administrator may manage departments")
+var errAdminOnly = apperr.Coded(apperr.Forbidden, "department.admin_only")
 
 func (d Department) validate() error {
 	var c project.Check

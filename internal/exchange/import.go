@@ -3,7 +3,6 @@ package exchange
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -32,9 +31,7 @@ const (
 	MaxImportWrites = 2000
 )
 
-var errImportTooSlow = apperr.New(apperr.TooLarge,
-	"导入未能在时限内完成，没有写入任何数据；请分批导入",
-	"the import did not finish in time and wrote nothing; import the file in parts")
+var errImportTooSlow = apperr.Coded(apperr.TooLarge, "import.too_slow")
 
 // Row statuses of an import report.
 const (
@@ -111,8 +108,8 @@ func (imp *importer) readHeader(cells []string) error {
 	}
 	if len(cells) > maxImportColumns {
 		return &apperr.Error{Kind: apperr.Invalid,
-			Fields: []apperr.FieldError{{Field: "file", Code: "too_long", Param: strconv.Itoa(maxImportColumns)}},
-			Detail: apperr.Text{ZH: "第一行的列名超出了前 " + strconv.Itoa(maxImportColumns) + " 列", EN: "the first row names columns beyond the first " + strconv.Itoa(maxImportColumns)}}
+			Fields:  []apperr.FieldError{{Field: "file", Code: "too_long", Param: strconv.Itoa(maxImportColumns)}},
+			Message: "import.too_many_columns", Params: []string{strconv.Itoa(maxImportColumns)}}
 	}
 	unknown, repeated := imp.mapHeader(cells)
 	if len(unknown) > 0 {
@@ -120,21 +117,14 @@ func (imp *importer) readHeader(cells []string) error {
 		for i, c := range columns {
 			known[i] = c.Header
 		}
-		return &apperr.Error{Kind: apperr.UnknownField, Fields: unknown, Detail: apperr.Text{
-			ZH: "文件含有未知的列；可用的列：" + strings.Join(known, "、"),
-			EN: "the file has unknown columns; the columns are: " + strings.Join(known, ", "),
-		}}
+		return &apperr.Error{Kind: apperr.UnknownField, Fields: unknown,
+			Message: "import.unknown_columns", Params: []string{strings.Join(known, ", ")}}
 	}
 	if missing := imp.missing(); len(missing) > 0 {
-		return &apperr.Error{Kind: apperr.Invalid, Fields: missing, Detail: apperr.Text{
-			ZH: "文件缺少必需的列（有“项目ID”列时也须有“版本”列）",
-			EN: "the file lacks required columns (with 项目ID, 版本 is required too)",
-		}}
+		return &apperr.Error{Kind: apperr.Invalid, Fields: missing, Message: "import.missing_columns"}
 	}
 	if len(repeated) > 0 {
-		return &apperr.Error{Kind: apperr.Invalid, Fields: repeated, Detail: apperr.Text{
-			ZH: "文件中有重复的列", EN: "the file repeats columns",
-		}}
+		return &apperr.Error{Kind: apperr.Invalid, Fields: repeated, Message: "import.repeated_columns"}
 	}
 	return nil
 }
@@ -215,10 +205,10 @@ func (s *Service) Import(ctx context.Context, p identity.Principal, open func() 
 
 var (
 	errTooManyRows = &apperr.Error{Kind: apperr.Invalid,
-		Fields: []apperr.FieldError{{Field: "file", Code: "too_long", Param: strconv.Itoa(MaxImportRows)}},
-		Detail: apperr.Text{ZH: "文件行数超过上限，请分批导入", EN: "the file has too many rows; import it in parts"}}
+		Fields:  []apperr.FieldError{{Field: "file", Code: "too_long", Param: strconv.Itoa(MaxImportRows)}},
+		Message: "import.too_many_rows"}
 	errEmptyFile = &apperr.Error{Kind: apperr.Invalid, Fields: []apperr.FieldError{{Field: "file", Code: "required"}},
-		Detail: apperr.Text{ZH: "文件是空的，第一行应为列名", EN: "the file is empty; its first row must name the columns"}}
+		Message: "import.no_header"}
 )
 
 // read reads t's header and its rows that are not blank, with their lines.
@@ -291,11 +281,8 @@ func (s *Service) write(ctx context.Context, p identity.Principal, plans []*rowP
 	}
 	if writes > MaxImportWrites {
 		return 0, &apperr.Error{Kind: apperr.Invalid,
-			Fields: []apperr.FieldError{{Field: "file", Code: "too_long", Param: strconv.Itoa(MaxImportWrites)}},
-			Detail: apperr.Text{
-				ZH: fmt.Sprintf("文件中有 %d 行要新建或修改项目，一次最多 %d 行，请分批导入", writes, MaxImportWrites),
-				EN: fmt.Sprintf("%d rows of the file create or change a project, at most %d may at once; import it in parts", writes, MaxImportWrites),
-			}}
+			Fields:  []apperr.FieldError{{Field: "file", Code: "too_long", Param: strconv.Itoa(MaxImportWrites)}},
+			Message: "import.too_many_writes", Params: []string{strconv.Itoa(writes), strconv.Itoa(MaxImportWrites)}}
 	}
 	err := s.apply(ctx, p, plans)
 	var rf rowFailure

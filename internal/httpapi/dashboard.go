@@ -70,7 +70,7 @@ func loadDashboard() map[string]dashboardFile {
 	return out
 }
 
-var errNoDashboardFile = apperr.New(apperr.NotFound, "看板没有这个文件", "the dashboard has no such file")
+var errNoDashboardFile = apperr.Coded(apperr.NotFound, "dashboard.no_file")
 
 // dashboard serves the leadership dashboard's files under /dashboard/. The
 // files are revalidated on every load (no-cache with an ETag), so that a

@@ -20,7 +20,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 )
 
-var errMediaType = apperr.New(apperr.UnsupportedMediaType, "请求体须为 application/json", "the request body must be application/json")
+var errMediaType = apperr.Coded(apperr.UnsupportedMediaType, "request.not_json")
 
 // readBody checks the content type and reads at most limit bytes of body.
 // mergePatch also admits application/merge-patch+json.
@@ -32,7 +32,7 @@ func readBody(c *gin.Context, limit int64, mergePatch bool) ([]byte, error) {
 	b, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return nil, apperr.New(apperr.TooLarge, "请求体超过大小限制", "the request body exceeds the size limit")
+		return nil, apperr.Coded(apperr.TooLarge, "request.too_large")
 	}
 	return b, err
 }
@@ -62,7 +62,7 @@ func onlyParams(c *gin.Context, names ...string) error {
 	return apperr.Fields(fs)
 }
 
-var errNotObject = apperr.New(apperr.MalformedJSON, "请求体须为 JSON 对象", "the request body must be a JSON object")
+var errNotObject = apperr.Coded(apperr.MalformedJSON, "request.not_object")
 
 // decodeStrict decodes one JSON object into dst, rejecting unknown fields,
 // wrong types and trailing data with a problem that names the field.
@@ -75,7 +75,7 @@ func decodeStrict(b []byte, dst any) error {
 	// JSON text is UTF-8 (RFC 8259); encoding/json would quietly turn bad
 	// bytes into U+FFFD and store the damage.
 	if !utf8.Valid(b) {
-		return apperr.New(apperr.MalformedJSON, "请求体不是有效的 UTF-8 文本", "the request body is not valid UTF-8")
+		return apperr.Coded(apperr.MalformedJSON, "request.not_utf8")
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
@@ -83,7 +83,7 @@ func decodeStrict(b []byte, dst any) error {
 		return jsonError(err)
 	}
 	if _, err := d.Token(); !errors.Is(err, io.EOF) {
-		return apperr.New(apperr.MalformedJSON, "JSON 值之后还有多余内容", "unexpected data after the JSON value")
+		return apperr.Coded(apperr.MalformedJSON, "request.trailing_data")
 	}
 	if name, found := misspelt(b, reflect.TypeOf(dst)); found {
 		return &apperr.Error{Kind: apperr.UnknownField, Fields: []apperr.FieldError{{Field: name, Code: "unknown_field"}}}

@@ -18,28 +18,28 @@ import (
 // kinds is the one table from error kind to HTTP status and title.
 var kinds = map[apperr.Kind]struct {
 	status int
-	title  apperr.Text
+	title  text
 }{
-	apperr.Internal:             {http.StatusInternalServerError, apperr.Text{ZH: "服务器内部错误", EN: "Internal server error"}},
-	apperr.Invalid:              {http.StatusBadRequest, apperr.Text{ZH: "请求参数无效", EN: "The request is invalid"}},
-	apperr.MalformedJSON:        {http.StatusBadRequest, apperr.Text{ZH: "请求体不是有效的 JSON", EN: "The request body is not valid JSON"}},
-	apperr.UnknownField:         {http.StatusBadRequest, apperr.Text{ZH: "请求体含有未知字段", EN: "The request body has an unknown field"}},
-	apperr.Unauthenticated:      {http.StatusUnauthorized, apperr.Text{ZH: "需要登录", EN: "Authentication required"}},
-	apperr.Forbidden:            {http.StatusForbidden, apperr.Text{ZH: "无权执行此操作", EN: "Not allowed"}},
-	apperr.NotFound:             {http.StatusNotFound, apperr.Text{ZH: "资源不存在", EN: "Not found"}},
-	apperr.Conflict:             {http.StatusConflict, apperr.Text{ZH: "与当前状态冲突", EN: "Conflict with the current state"}},
-	apperr.VersionConflict:      {http.StatusPreconditionFailed, apperr.Text{ZH: "资源已被修改，请刷新后重试", EN: "The resource has changed; reload and retry"}},
-	apperr.PreconditionRequired: {http.StatusPreconditionRequired, apperr.Text{ZH: "缺少 If-Match 请求头", EN: "If-Match is required"}},
-	apperr.IllegalTransition:    {http.StatusUnprocessableEntity, apperr.Text{ZH: "不允许的阶段变更", EN: "Illegal stage transition"}},
-	apperr.TooLarge:             {http.StatusRequestEntityTooLarge, apperr.Text{ZH: "请求体过大", EN: "The request body is too large"}},
-	apperr.UnsupportedMediaType: {http.StatusUnsupportedMediaType, apperr.Text{ZH: "不支持的内容类型", EN: "Unsupported content type"}},
-	apperr.RateLimited:          {http.StatusTooManyRequests, apperr.Text{ZH: "请求过于频繁", EN: "Too many requests"}},
-	apperr.IdempotencyKeyReused: {http.StatusUnprocessableEntity, apperr.Text{ZH: "幂等键已用于另一个请求", EN: "The Idempotency-Key was used for another request"}},
-	apperr.MethodNotAllowed:     {http.StatusMethodNotAllowed, apperr.Text{ZH: "不支持该请求方法", EN: "Method not allowed"}},
+	apperr.Internal:             {http.StatusInternalServerError, text{ZH: "服务器内部错误", EN: "Internal server error"}},
+	apperr.Invalid:              {http.StatusBadRequest, text{ZH: "请求参数无效", EN: "The request is invalid"}},
+	apperr.MalformedJSON:        {http.StatusBadRequest, text{ZH: "请求体不是有效的 JSON", EN: "The request body is not valid JSON"}},
+	apperr.UnknownField:         {http.StatusBadRequest, text{ZH: "请求体含有未知字段", EN: "The request body has an unknown field"}},
+	apperr.Unauthenticated:      {http.StatusUnauthorized, text{ZH: "需要登录", EN: "Authentication required"}},
+	apperr.Forbidden:            {http.StatusForbidden, text{ZH: "无权执行此操作", EN: "Not allowed"}},
+	apperr.NotFound:             {http.StatusNotFound, text{ZH: "资源不存在", EN: "Not found"}},
+	apperr.Conflict:             {http.StatusConflict, text{ZH: "与当前状态冲突", EN: "Conflict with the current state"}},
+	apperr.VersionConflict:      {http.StatusPreconditionFailed, text{ZH: "资源已被修改，请刷新后重试", EN: "The resource has changed; reload and retry"}},
+	apperr.PreconditionRequired: {http.StatusPreconditionRequired, text{ZH: "缺少 If-Match 请求头", EN: "If-Match is required"}},
+	apperr.IllegalTransition:    {http.StatusUnprocessableEntity, text{ZH: "不允许的阶段变更", EN: "Illegal stage transition"}},
+	apperr.TooLarge:             {http.StatusRequestEntityTooLarge, text{ZH: "请求体过大", EN: "The request body is too large"}},
+	apperr.UnsupportedMediaType: {http.StatusUnsupportedMediaType, text{ZH: "不支持的内容类型", EN: "Unsupported content type"}},
+	apperr.RateLimited:          {http.StatusTooManyRequests, text{ZH: "请求过于频繁", EN: "Too many requests"}},
+	apperr.IdempotencyKeyReused: {http.StatusUnprocessableEntity, text{ZH: "幂等键已用于另一个请求", EN: "The Idempotency-Key was used for another request"}},
+	apperr.MethodNotAllowed:     {http.StatusMethodNotAllowed, text{ZH: "不支持该请求方法", EN: "Method not allowed"}},
 }
 
 // fieldMessages renders field error codes; %s is the error's Param.
-var fieldMessages = map[string]apperr.Text{
+var fieldMessages = map[string]text{
 	"required":          {ZH: "必填", EN: "is required"},
 	"too_long":          {ZH: "过长，最多 %s", EN: "is too long (at most %s)"},
 	"too_short":         {ZH: "过短，至少 %s 个字符", EN: "is too short (at least %s characters)"},
@@ -63,7 +63,7 @@ var fieldMessages = map[string]apperr.Text{
 
 // bareMessages render the codes whose message names a parameter when the
 // error has none.
-var bareMessages = map[string]apperr.Text{
+var bareMessages = map[string]text{
 	"invalid_format": {ZH: "格式无效", EN: "has an invalid format"},
 	"invalid_value":  {ZH: "取值无效", EN: "is not a valid value"},
 	"invalid_type":   {ZH: "类型错误", EN: "has the wrong type"},
@@ -85,7 +85,7 @@ func english(c *gin.Context) bool {
 	return i == 1
 }
 
-func pick(t apperr.Text, en bool) string {
+func pick(t text, en bool) string {
 	if en && t.EN != "" {
 		return t.EN
 	}
@@ -138,7 +138,7 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		p.Allowed = []string{} // none: the stage is terminal
 	}
 	var details []string
-	if d := pick(e.Detail, en); d != "" {
+	if d := message(e, en); d != "" {
 		details = append(details, d)
 	}
 	for i, f := range e.Fields {

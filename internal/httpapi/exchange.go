@@ -148,13 +148,13 @@ func (h *handlers) importProjects(c *gin.Context, p identity.Principal) error {
 		ok(c, http.StatusOK, out)
 		return nil
 	}
-	detail := apperr.Text{
+	detail := text{
 		ZH: fmt.Sprintf("导入未执行：%d 行有错误，没有写入任何数据", rep.Failed),
 		EN: fmt.Sprintf("nothing was imported: %d rows have errors", rep.Failed),
 	}
 	fail := api.ImportFailure{ImportReport: out, Problem: api.Problem{
 		Type:   "urn:guangling:pipeline:problem:" + apperr.Invalid.Code(),
-		Title:  pick(apperr.Text{ZH: "导入的数据未通过校验", EN: "The imported rows are invalid"}, en),
+		Title:  pick(text{ZH: "导入的数据未通过校验", EN: "The imported rows are invalid"}, en),
 		Status: http.StatusUnprocessableEntity, Detail: pick(detail, en), Code: apperr.Invalid.Code(),
 		Errors: []api.FieldError{}, RequestID: requestID(c),
 	}}
@@ -194,9 +194,8 @@ func importQuery(c *gin.Context) (bool, error) {
 }
 
 var (
-	errUploadType = apperr.New(apperr.UnsupportedMediaType, "请以 multipart/form-data 上传文件（字段 file）",
-		"upload the file as multipart/form-data (field file)")
-	errUploadTooLarge = apperr.New(apperr.TooLarge, "上传的文件超过大小限制", "the upload exceeds the size limit")
+	errUploadType     = apperr.Coded(apperr.UnsupportedMediaType, "upload.not_multipart")
+	errUploadTooLarge = apperr.Coded(apperr.TooLarge, "upload.too_large")
 )
 
 // readUpload reads the one part, file, of a multipart/form-data body of at
@@ -240,13 +239,13 @@ func uploadError(err error) error {
 		return errUploadTooLarge
 	}
 	return &apperr.Error{Kind: apperr.Invalid, Err: err,
-		Fields: []apperr.FieldError{{Field: "file", Code: "invalid_format", Param: "multipart/form-data"}},
-		Detail: apperr.Text{ZH: "multipart 请求体格式有误", EN: "the multipart body is malformed"}}
+		Fields:  []apperr.FieldError{{Field: "file", Code: "invalid_format", Param: "multipart/form-data"}},
+		Message: "upload.malformed"}
 }
 
 // importMessages render the codes of import row errors, where they read
 // better than the API's field messages or are the import's own.
-var importMessages = map[string]apperr.Text{
+var importMessages = map[string]text{
 	"repeated":         {ZH: "与第 %s 行重复", EN: "repeats row %s"},
 	"not_found":        {ZH: "没有这个项目，或它不在本部门范围内", EN: "no such project, or not one this caller may change"},
 	"archived":         {ZH: "项目已归档，请先恢复", EN: "the project is archived; restore it first"},

@@ -63,7 +63,7 @@ func (h *handlers) idempotent(c *gin.Context, p identity.Principal, create func(
 		return nil
 	}
 	if rec.RequestHash != hash {
-		return apperr.New(apperr.IdempotencyKeyReused, "该幂等键已用于内容不同的请求", "this Idempotency-Key was used with a different request")
+		return apperr.Coded(apperr.IdempotencyKeyReused, "request.key_reused")
 	}
 	replay(c, rec)
 	return nil

@@ -80,7 +80,7 @@ func (h *handlers) recoverer(c *gin.Context) {
 		h.log.ErrorContext(c.Request.Context(), "panic", slog.String("request_id", requestID(c)),
 			slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 		if !c.Writer.Written() {
-			h.fail(c, apperr.New(apperr.Internal, "", "panic"))
+			h.fail(c, &apperr.Error{Kind: apperr.Internal, Err: errors.New("panic")})
 		}
 		c.Abort()
 	}()
@@ -99,9 +99,9 @@ func (h *handlers) metrics(c *gin.Context) {
 	h.m.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
 }
 
-var errInactive = apperr.New(apperr.Unauthenticated, "账号或客户端已停用", "the account or client is disabled")
+var errInactive = apperr.Coded(apperr.Unauthenticated, "request.caller_disabled")
 
-var errNoToken = apperr.New(apperr.Unauthenticated, "缺少访问令牌（Authorization: Bearer …）", "an access token is required (Authorization: Bearer …)")
+var errNoToken = apperr.Coded(apperr.Unauthenticated, "request.token_required")
 
 // authenticate requires a valid bearer token and puts its principal in the
 // request context.

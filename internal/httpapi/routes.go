@@ -44,7 +44,7 @@ func (h *handlers) routes(r *gin.Engine) {
 }
 
 var (
-	errNoEndpoint = apperr.New(apperr.NotFound, "没有这个地址", "no such endpoint")
+	errNoEndpoint = apperr.Coded(apperr.NotFound, "request.no_endpoint")
 	errMethod     = &apperr.Error{Kind: apperr.MethodNotAllowed}
 )
 
@@ -219,7 +219,7 @@ func (h *handlers) answer(c *gin.Context, err error) {
 	}
 }
 
-var errRole = apperr.New(apperr.Forbidden, "当前角色无权执行此操作", "the caller's role may not do this")
+var errRole = apperr.Coded(apperr.Forbidden, "request.role")
 
 // requireRole admits the principals of the roles named.
 func requireRole(roles []identity.Role) func(c *gin.Context) error {

@@ -17,7 +17,7 @@ func etag(version int) string { return `"` + strconv.Itoa(version) + `"` }
 func ifMatch(c *gin.Context) (int, error) {
 	h := strings.TrimSpace(c.GetHeader("If-Match"))
 	if h == "" {
-		return 0, apperr.New(apperr.PreconditionRequired, "修改和删除须带 If-Match 请求头（资源的 ETag）", "send If-Match with the resource's ETag")
+		return 0, apperr.Coded(apperr.PreconditionRequired, "request.if_match_required")
 	}
 	for _, tag := range strings.Split(h, ",") {
 		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")

@@ -52,7 +52,7 @@ type recordRow struct {
 func (recordRow) TableName() string { return "idempotency_keys" }
 
 // ErrTaken is returned by Put when another request stored the key first.
-var ErrTaken = apperr.New(apperr.Conflict, "相同的幂等键正在处理中", "a request with the same Idempotency-Key is in progress")
+var ErrTaken = apperr.Coded(apperr.Conflict, "idempotency.in_progress")
 
 // Times are written and compared in UTC: SQLite compares them as text, so an
 // instant written in another zone would be taken for another age.

@@ -59,7 +59,7 @@ const (
 	ActionProgress = "progress.reported"
 )
 
-var errNoProgressWrite = apperr.New(apperr.Forbidden, "当前身份无权填报投资进度", "this identity may not report progress")
+var errNoProgressWrite = apperr.Coded(apperr.Forbidden, "investment.no_write")
 
 func canWriteProgress(p identity.Principal) error {
 	if !p.May(identity.ReportProgress) {

@@ -78,7 +78,7 @@ func client(r identity.Role, scopes ...string) identity.Principal {
 
 // errArchived stands for the register's answer for an archived project,
 // which the service passes on as it is.
-var errArchived = apperr.New(apperr.Conflict, "项目已归档，请先恢复", "the project is archived; restore it first")
+var errArchived = apperr.Coded(apperr.Conflict, "project.archived")
 
 // lockKey marks the context Within passes its function: the project it
 // holds locked, and the transaction the change and its audit entry join.

@@ -63,8 +63,8 @@ const (
 )
 
 var (
-	errNoWrite = apperr.New(apperr.Forbidden, "当前身份无权登记或处理问题", "this identity may not open or update blockers")
-	errClosed  = apperr.New(apperr.Conflict, "问题已解决，不能再修改；问题再次出现时请新登记", "the blocker is resolved and closed; open a new one if the problem returns")
+	errNoWrite = apperr.Coded(apperr.Forbidden, "issue.no_write")
+	errClosed  = apperr.Coded(apperr.Conflict, "issue.closed")
 )
 
 func canWrite(p identity.Principal) error {
@@ -177,8 +177,7 @@ func checkChange(cur Fields, f *Fields, owner bool) error {
 			allowed[i] = string(st)
 		}
 		return &apperr.Error{Kind: apperr.IllegalTransition, Allowed: allowed,
-			Detail: apperr.Text{ZH: "问题状态不能从“" + string(cur.Status) + "”变为“" + string(f.Status) + "”",
-				EN: "a blocker that is " + string(cur.Status) + " cannot become " + string(f.Status)}}
+			Message: "issue.illegal_status", Params: []string{string(cur.Status), string(f.Status)}}
 	}
 	if owner {
 		return nil

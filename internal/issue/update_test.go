@@ -185,7 +185,7 @@ func requireUpdateErr(t *testing.T, want error, fields []apperr.FieldError, err 
 	if w, ok := want.(*apperr.Error); ok && w.Kind == apperr.IllegalTransition {
 		require.Equal(t, apperr.IllegalTransition, apperr.KindOf(err), "error: %v", err)
 		require.Equal(t, w.Allowed, apperr.As(err).Allowed)
-		require.NotEmpty(t, apperr.As(err).Detail.EN)
+		require.NotEmpty(t, apperr.As(err).Message)
 		return
 	}
 	requireErr(t, want, fields, err)

@@ -40,14 +40,14 @@ func readReach(p identity.Principal) Reach {
 func (s Reach) Admits(d string) bool { return s.All || s.Department != "" && s.Department == d }
 
 var (
-	errReadOnly = apperr.New(apperr.Forbidden, "当前身份无权修改项目", "this identity may not change projects")
-	errNoRead   = apperr.New(apperr.Forbidden, "当前身份无权读取项目", "this identity may not read projects")
-	errArchiver = apperr.New(apperr.Forbidden, "只有发改局或管理员可以归档和恢复项目", "only the bureau or an administrator may archive and restore projects")
+	errReadOnly = apperr.Coded(apperr.Forbidden, "project.no_write")
+	errNoRead   = apperr.Coded(apperr.Forbidden, "project.no_read")
+	errArchiver = apperr.Coded(apperr.Forbidden, "project.archiver_only")
 )
 
 // ErrArchived refuses a change to an archived project, or to its plans,
 // progress and blockers.
-var ErrArchived = apperr.New(apperr.Conflict, "项目已归档，请先恢复", "the project is archived; restore it first")
+var ErrArchived = apperr.Coded(apperr.Conflict, "project.archived")
 
 // CanRead says whether p may read projects.
 func CanRead(p identity.Principal) error {

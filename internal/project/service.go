@@ -59,7 +59,7 @@ type Auditor interface {
 
 // ErrChanged is a store's answer to a change conditional on what was read
 // when the project has changed since.
-var ErrChanged = apperr.New(apperr.Conflict, "项目同时被他人修改，请重试", "the project was changed concurrently; try again")
+var ErrChanged = apperr.Coded(apperr.Conflict, "project.changed_concurrently")
 
 // Audit actions and the resource type of projects.
 const (
@@ -430,7 +430,7 @@ func (s *Service) setArchived(ctx context.Context, p identity.Principal, id stri
 			if archived {
 				return apperr.ErrNotFound // archiving twice: it has already left the register
 			}
-			return apperr.New(apperr.Conflict, "项目未归档", "the project is not archived")
+			return apperr.Coded(apperr.Conflict, "project.not_archived")
 		}
 		s.touch(pr)
 		if archived {

@@ -124,12 +124,12 @@ func Apply(p *Project, m Move, actor identity.Principal, lastMove *time.Time, to
 	kind := KindMove
 	if m.Correction {
 		if !actor.May(identity.CorrectStages) {
-			return Transition{}, apperr.New(apperr.Forbidden, "只有发改局或管理员可以更正阶段", "only the bureau or an administrator may correct a stage")
+			return Transition{}, apperr.Coded(apperr.Forbidden, "project.corrector_only")
 		}
 		allowed := correctionTargets(from, p.Actual, m.left)
 		if !slices.Contains(allowed, m.To) {
 			return Transition{}, &apperr.Error{Kind: apperr.IllegalTransition, Allowed: stageNames(allowed),
-				Detail: apperr.Text{ZH: "更正只能退回到更早的阶段", EN: "a correction sets a project back to an earlier stage"}}
+				Message: "project.correction_not_back"}
 		}
 		if strings.TrimSpace(m.Note) == "" {
 			return Transition{}, apperr.Fields([]apperr.FieldError{{Field: "note", Code: "required"}})
@@ -145,8 +145,7 @@ func Apply(p *Project, m Move, actor identity.Principal, lastMove *time.Time, to
 		allowed := moves[from]
 		if !slices.Contains(allowed, m.To) {
 			return Transition{}, &apperr.Error{Kind: apperr.IllegalTransition, Allowed: stageNames(allowed),
-				Detail: apperr.Text{ZH: "不允许从“" + label(from) + "”变更为“" + label(m.To) + "”",
-					EN: "a project at " + string(from) + " cannot move to " + string(m.To)}}
+				Message: "project.illegal_move", Params: []string{string(from), string(m.To)}}
 		}
 		resumption := from == Suspended && m.To == Started
 		if need, ok := evidenceFor[m.To]; ok && !resumption && !slices.ContainsFunc(m.Evidence, func(e Evidence) bool { return e.Kind == need }) {
@@ -175,13 +174,4 @@ func Apply(p *Project, m Move, actor identity.Principal, lastMove *time.Time, to
 	}
 	return Transition{From: &from, To: m.To, OccurredOn: m.OccurredOn, Note: strings.TrimSpace(m.Note), Evidence: ev,
 		Kind: kind, Actor: actor.Name, Department: actor.Department}, nil
-}
-
-func label(s Stage) string {
-	for _, l := range Stages {
-		if l.Value == string(s) {
-			return l.ZH
-		}
-	}
-	return string(s)
 }

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
+	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/exchange"
 )
 
@@ -101,8 +102,7 @@ func (c *csvReader) Next() (int, []string, error) {
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return 0, nil, broken(fmt.Sprintf("CSV 第 %d 行格式有误（引号不配对等）", pe.StartLine),
-			fmt.Sprintf("line %d of the CSV file is malformed (unbalanced quotes or the like)", pe.StartLine), err)
+		return 0, nil, broken(apperr.Coded(apperr.Invalid, "sheet.csv_bad_line", strconv.Itoa(pe.StartLine)), err)
 	}
 	if err != nil {
 		return 0, nil, err

@@ -52,14 +52,9 @@ type Reader interface {
 
 var (
 	errEmpty = &apperr.Error{Kind: apperr.Invalid,
-		Fields: []apperr.FieldError{{Field: "file", Code: "required"}},
-		Detail: apperr.Text{ZH: "上传的文件是空的", EN: "the uploaded file is empty"}}
-	errLegacy = apperr.New(apperr.UnsupportedMediaType,
-		"不支持 Excel 97-2003 (.xls) 或加密的工作簿，请另存为 .xlsx 或 CSV 后上传",
-		"Excel 97-2003 (.xls) and encrypted workbooks are not supported; save the file as .xlsx or CSV")
-	errNotTable = apperr.New(apperr.UnsupportedMediaType,
-		"文件不是 XLSX 或 CSV 表格",
-		"the file is neither an XLSX workbook nor CSV text")
+		Fields: []apperr.FieldError{{Field: "file", Code: "required"}}, Message: "sheet.empty"}
+	errLegacy   = apperr.Coded(apperr.UnsupportedMediaType, "sheet.legacy_workbook")
+	errNotTable = apperr.Coded(apperr.UnsupportedMediaType, "sheet.not_a_table")
 )
 
 var (
@@ -95,9 +90,10 @@ func Open(b []byte) (Reader, error) {
 	return openCSV(text), nil
 }
 
-// broken is the error of a file that cannot be read.
-func broken(zh, en string, err error) error {
-	return &apperr.Error{Kind: apperr.Invalid, Err: err,
-		Fields: []apperr.FieldError{{Field: "file", Code: "invalid_format", Param: "XLSX, CSV"}},
-		Detail: apperr.Text{ZH: zh, EN: en}}
+// broken is the error of a file that cannot be read: e, an Invalid error
+// saying why, naming the file's formats and wrapping err.
+func broken(e *apperr.Error, err error) error {
+	e.Fields = []apperr.FieldError{{Field: "file", Code: "invalid_format", Param: "XLSX, CSV"}}
+	e.Err = err
+	return e
 }

@@ -139,7 +139,8 @@ func TestOpen(t *testing.T) {
 	_, _, err = r.Next()
 	e := apperr.As(err)
 	assert.Equal(t, apperr.Invalid, e.Kind)
-	assert.Contains(t, e.Detail.ZH, "第 2 行")
+	assert.Equal(t, "sheet.csv_bad_line", e.Message)
+	assert.Equal(t, []string{"2"}, e.Params)
 }
 
 func TestSerial(t *testing.T) {

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/exchange"
 )
 
@@ -198,27 +200,25 @@ type xlsxReader struct {
 func openXLSX(b []byte) (Reader, error) {
 	switch err := checkWorkbook(b); {
 	case errors.Is(err, errTooLarge):
-		return nil, broken("XLSX 工作簿解压后过大（行、单元格或内容超出导入上限），请分批导入",
-			"the XLSX workbook unpacks to more than an import allows (rows, cells or content); import it in parts", err)
+		return nil, broken(apperr.Coded(apperr.Invalid, "sheet.xlsx_too_large"), err)
 	case errors.Is(err, errDate1904):
-		return nil, broken("工作簿使用 1904 日期系统，日期无法准确读取；请在 Excel 中另存为 CSV 后上传",
-			"the workbook uses the 1904 date system, whose dates cannot be read exactly; save it as CSV in Excel and upload that", err)
+		return nil, broken(apperr.Coded(apperr.Invalid, "sheet.xlsx_date1904"), err)
 	case err != nil:
-		return nil, broken("XLSX 工作簿已损坏，无法完整读取", "the XLSX workbook is damaged and cannot be read whole", err)
+		return nil, broken(apperr.Coded(apperr.Invalid, "sheet.xlsx_damaged"), err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: unzipLimit})
 	if err != nil {
-		return nil, broken("无法读取 XLSX 工作簿，文件可能已损坏", "the XLSX workbook cannot be read; the file may be damaged", err)
+		return nil, broken(apperr.Coded(apperr.Invalid, "sheet.xlsx_unreadable"), err)
 	}
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
 		_ = f.Close()
-		return nil, broken("XLSX 工作簿中没有工作表", "the XLSX workbook has no worksheet", nil)
+		return nil, broken(apperr.Coded(apperr.Invalid, "sheet.xlsx_no_worksheet"), nil)
 	}
 	rows, err := f.Rows(sheets[0])
 	if err != nil {
 		_ = f.Close()
-		return nil, broken("无法读取 XLSX 工作表", "the XLSX worksheet cannot be read", err)
+		return nil, broken(apperr.Coded(apperr.Invalid, "sheet.worksheet_unreadable"), err)
 	}
 	return &xlsxReader{f: f, rows: rows}, nil
 }
@@ -226,14 +226,14 @@ func openXLSX(b []byte) (Reader, error) {
 func (r *xlsxReader) Next() (int, []string, error) {
 	if !r.rows.Next() {
 		if err := r.rows.Error(); err != nil {
-			return 0, nil, broken("XLSX 工作表有误，无法读完", "the XLSX worksheet cannot be read to its end", err)
+			return 0, nil, broken(apperr.Coded(apperr.Invalid, "sheet.worksheet_cut_short"), err)
 		}
 		return 0, nil, io.EOF
 	}
 	r.line++
 	cells, err := r.rows.Columns(excelize.Options{RawCellValue: true})
 	if err != nil {
-		return 0, nil, broken(fmt.Sprintf("XLSX 工作表第 %d 行有误", r.line), fmt.Sprintf("row %d of the XLSX worksheet cannot be read", r.line), err)
+		return 0, nil, broken(apperr.Coded(apperr.Invalid, "sheet.worksheet_bad_row", strconv.Itoa(r.line)), err)
 	}
 	return r.line, cells, nil
 }

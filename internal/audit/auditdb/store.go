@@ -89,7 +89,7 @@ func translate(err error) error {
 		return apperr.ErrNotFound
 	case database.IsDuplicate(err):
 		// Only a second writer outside the lock can get here.
-		return apperr.New(apperr.Conflict, "审计日志同时被写入，请重试", "the audit trail was written concurrently; try again")
+		return apperr.Coded(apperr.Conflict, "audit.written_concurrently")
 	}
 	return fmt.Errorf("auditdb: %v", err)
 }

@@ -232,8 +232,7 @@ func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(ctx context
 		// PostgreSQL chose this transaction to end a deadlock or a
 		// conflict of snapshots: nothing was written, and the same
 		// request sent again will most likely pass.
-		return &apperr.Error{Kind: apperr.Conflict, Err: err, Detail: apperr.Text{
-			ZH: "数据正被同时修改，本次请求未生效，请重试", EN: "the data was being changed at the same time; nothing was changed, try again"}}
+		return &apperr.Error{Kind: apperr.Conflict, Message: "database.changed_concurrently", Err: err}
 	}
 	return err
 }

@@ -53,9 +53,9 @@ func (s *Departments) List(ctx context.Context) (_ []department.Department, err 
 }
 
 var errDuplicateDepartment = &apperr.Error{
-	Kind:   apperr.Conflict,
-	Detail: apperr.Text{ZH: "部门代码已存在", EN: "the department code is taken"},
-	Fields: []apperr.FieldError{{Field: "code", Code: "not_unique"}},
+	Kind:    apperr.Conflict,
+	Message: "department.code_taken",
+	Fields:  []apperr.FieldError{{Field: "code", Code: "not_unique"}},
 }
 
 // Create inserts a department.

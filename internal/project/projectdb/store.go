@@ -31,9 +31,9 @@ var _ project.Store = (*Store)(nil)
 func New(db *database.DB) *Store { return &Store{db: db} }
 
 var errDuplicateCode = &apperr.Error{
-	Kind:   apperr.Conflict,
-	Detail: apperr.Text{ZH: "项目代码已被其他项目使用", EN: "the project code is already used by another project"},
-	Fields: []apperr.FieldError{{Field: "code", Code: "not_unique"}},
+	Kind:    apperr.Conflict,
+	Message: "project.code_taken",
+	Fields:  []apperr.FieldError{{Field: "code", Code: "not_unique"}},
 }
 
 // translate turns driver errors into apperr kinds; errors that already carry
@@ -142,7 +142,7 @@ func (s *Store) Update(ctx context.Context, sc project.Reach, id string, change 
 	return out, translate(err)
 }
 
-var errBusy = apperr.New(apperr.Conflict, "项目正被他人同时变更，请刷新后重试", "the project is being changed at the same time; reload and retry")
+var errBusy = apperr.Coded(apperr.Conflict, "project.busy")
 
 // Move writes a stage move in one statement on PostgreSQL
 // (database.UpdateIf): the project's changed columns while it is at from's

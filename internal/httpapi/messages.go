@@ -1,0 +1,143 @@
+package httpapi
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// text is a human message in the service's two languages.
+type text struct {
+	ZH string
+	EN string
+}
+
+// messages is the one table from the message code of an error
+// (apperr.Error.Message) to the text of the answer's detail. Each %s takes
+// one of the error's parameters, in order. A code is named after the package
+// that raises it; TestEveryMessageHasAText requires a row for each code the
+// module uses.
+var messages = map[string]text{
+	// This package: the request, its route and its caller.
+	"request.not_json":          {ZH: "请求体须为 application/json", EN: "the request body must be application/json"},
+	"request.too_large":         {ZH: "请求体超过大小限制", EN: "the request body exceeds the size limit"},
+	"request.not_object":        {ZH: "请求体须为 JSON 对象", EN: "the request body must be a JSON object"},
+	"request.not_utf8":          {ZH: "请求体不是有效的 UTF-8 文本", EN: "the request body is not valid UTF-8"},
+	"request.trailing_data":     {ZH: "JSON 值之后还有多余内容", EN: "unexpected data after the JSON value"},
+	"request.if_match_required": {ZH: "修改和删除须带 If-Match 请求头（资源的 ETag）", EN: "send If-Match with the resource's ETag"},
+	"request.key_reused":        {ZH: "该幂等键已用于内容不同的请求", EN: "this Idempotency-Key was used with a different request"},
+	"request.no_endpoint":       {ZH: "没有这个地址", EN: "no such endpoint"},
+	"request.role":              {ZH: "当前角色无权执行此操作", EN: "the caller's role may not do this"},
+	"request.token_required":    {ZH: "缺少访问令牌（Authorization: Bearer …）", EN: "an access token is required (Authorization: Bearer …)"},
+	"request.caller_disabled":   {ZH: "账号或客户端已停用", EN: "the account or client is disabled"},
+	"dashboard.no_file":         {ZH: "看板没有这个文件", EN: "the dashboard has no such file"},
+	"upload.not_multipart":      {ZH: "请以 multipart/form-data 上传文件（字段 file）", EN: "upload the file as multipart/form-data (field file)"},
+	"upload.too_large":          {ZH: "上传的文件超过大小限制", EN: "the upload exceeds the size limit"},
+	"upload.malformed":          {ZH: "multipart 请求体格式有误", EN: "the multipart body is malformed"},
+
+	"project.no_read":              {ZH: "当前身份无权读取项目", EN: "this identity may not read projects"},
+	"project.no_write":             {ZH: "当前身份无权修改项目", EN: "this identity may not change projects"},
+	"project.archiver_only":        {ZH: "只有发改局或管理员可以归档和恢复项目", EN: "only the bureau or an administrator may archive and restore projects"},
+	"project.archived":             {ZH: "项目已归档，请先恢复", EN: "the project is archived; restore it first"},
+	"project.not_archived":         {ZH: "项目未归档", EN: "the project is not archived"},
+	"project.changed_concurrently": {ZH: "项目同时被他人修改，请重试", EN: "the project was changed concurrently; try again"},
+	"project.busy":                 {ZH: "项目正被他人同时变更，请刷新后重试", EN: "the project is being changed at the same time; reload and retry"},
+	"project.code_taken":           {ZH: "项目代码已被其他项目使用", EN: "the project code is already used by another project"},
+	"project.corrector_only":       {ZH: "只有发改局或管理员可以更正阶段", EN: "only the bureau or an administrator may correct a stage"},
+	"project.correction_not_back":  {ZH: "更正只能退回到更早的阶段", EN: "a correction sets a project back to an earlier stage"},
+	// The stage the project is at, and the one it was asked to move to.
+	"project.illegal_move": {ZH: "不允许从“%s”变更为“%s”", EN: "a project at %s cannot move to %s"},
+
+	"department.no_read":    {ZH: "当前身份无权读取部门", EN: "this identity may not read departments"},
+	"department.admin_only": {ZH: "只有管理员可以管理部门", EN: "only an administrator may manage departments"},
+	"department.code_taken": {ZH: "部门代码已存在", EN: "the department code is taken"},
+
+	"issue.no_write": {ZH: "当前身份无权登记或处理问题", EN: "this identity may not open or update blockers"},
+	"issue.closed":   {ZH: "问题已解决，不能再修改；问题再次出现时请新登记", EN: "the blocker is resolved and closed; open a new one if the problem returns"},
+	// The blocker's status, and the one it was asked to take.
+	"issue.illegal_status": {ZH: "问题状态不能从“%s”变为“%s”", EN: "a blocker that is %s cannot become %s"},
+
+	"investment.no_write":        {ZH: "当前身份无权填报投资进度", EN: "this identity may not report progress"},
+	"audit.reader_only":          {ZH: "只有发改局或管理员可以查看审计日志", EN: "only the bureau or an administrator may read the audit trail"},
+	"audit.written_concurrently": {ZH: "审计日志同时被写入，请重试", EN: "the audit trail was written concurrently; try again"},
+	"idempotency.in_progress":    {ZH: "相同的幂等键正在处理中", EN: "a request with the same Idempotency-Key is in progress"},
+	"database.changed_concurrently": {ZH: "数据正被同时修改，本次请求未生效，请重试",
+		EN: "the data was being changed at the same time; nothing was changed, try again"},
+
+	"import.too_slow": {ZH: "导入未能在时限内完成，没有写入任何数据；请分批导入",
+		EN: "the import did not finish in time and wrote nothing; import the file in parts"},
+	// The most columns a file may have.
+	"import.too_many_columns": {ZH: "第一行的列名超出了前 %s 列", EN: "the first row names columns beyond the first %s"},
+	// The columns there are, joined with ", ".
+	"import.unknown_columns": {ZH: "文件含有未知的列；可用的列：%s", EN: "the file has unknown columns; the columns are: %s"},
+	"import.missing_columns": {ZH: "文件缺少必需的列（有“项目ID”列时也须有“版本”列）",
+		EN: "the file lacks required columns (with 项目ID, 版本 is required too)"},
+	"import.repeated_columns": {ZH: "文件中有重复的列", EN: "the file repeats columns"},
+	"import.too_many_rows":    {ZH: "文件行数超过上限，请分批导入", EN: "the file has too many rows; import it in parts"},
+	"import.no_header":        {ZH: "文件是空的，第一行应为列名", EN: "the file is empty; its first row must name the columns"},
+	// The rows that would be written, and the most that may be at once.
+	"import.too_many_writes": {ZH: "文件中有 %s 行要新建或修改项目，一次最多 %s 行，请分批导入",
+		EN: "%s rows of the file create or change a project, at most %s may at once; import it in parts"},
+
+	"sheet.empty": {ZH: "上传的文件是空的", EN: "the uploaded file is empty"},
+	"sheet.legacy_workbook": {ZH: "不支持 Excel 97-2003 (.xls) 或加密的工作簿，请另存为 .xlsx 或 CSV 后上传",
+		EN: "Excel 97-2003 (.xls) and encrypted workbooks are not supported; save the file as .xlsx or CSV"},
+	"sheet.not_a_table": {ZH: "文件不是 XLSX 或 CSV 表格", EN: "the file is neither an XLSX workbook nor CSV text"},
+	"sheet.xlsx_too_large": {ZH: "XLSX 工作簿解压后过大（行、单元格或内容超出导入上限），请分批导入",
+		EN: "the XLSX workbook unpacks to more than an import allows (rows, cells or content); import it in parts"},
+	"sheet.xlsx_date1904": {ZH: "工作簿使用 1904 日期系统，日期无法准确读取；请在 Excel 中另存为 CSV 后上传",
+		EN: "the workbook uses the 1904 date system, whose dates cannot be read exactly; save it as CSV in Excel and upload that"},
+	"sheet.xlsx_damaged":         {ZH: "XLSX 工作簿已损坏，无法完整读取", EN: "the XLSX workbook is damaged and cannot be read whole"},
+	"sheet.xlsx_unreadable":      {ZH: "无法读取 XLSX 工作簿，文件可能已损坏", EN: "the XLSX workbook cannot be read; the file may be damaged"},
+	"sheet.xlsx_no_worksheet":    {ZH: "XLSX 工作簿中没有工作表", EN: "the XLSX workbook has no worksheet"},
+	"sheet.worksheet_unreadable": {ZH: "无法读取 XLSX 工作表", EN: "the XLSX worksheet cannot be read"},
+	"sheet.worksheet_cut_short":  {ZH: "XLSX 工作表有误，无法读完", EN: "the XLSX worksheet cannot be read to its end"},
+	// The worksheet's row.
+	"sheet.worksheet_bad_row": {ZH: "XLSX 工作表第 %s 行有误", EN: "row %s of the XLSX worksheet cannot be read"},
+	// The line of the file.
+	"sheet.csv_bad_line": {ZH: "CSV 第 %s 行格式有误（引号不配对等）", EN: "line %s of the CSV file is malformed (unbalanced quotes or the like)"},
+}
+
+// zhParams render the parameters of a code for the Chinese text where the
+// value the error carries is not what a Chinese reader should see.
+var zhParams = map[string]func(string) string{
+	"project.illegal_move":   stageLabel,
+	"import.unknown_columns": func(list string) string { return strings.ReplaceAll(list, ", ", "、") },
+}
+
+// stageLabel is the Chinese name of a stage.
+func stageLabel(stage string) string {
+	for _, l := range project.Stages {
+		if l.Value == stage {
+			return l.ZH
+		}
+	}
+	return stage
+}
+
+// message renders the message of e, "" when it has none. A code the table
+// lacks is shown as it is.
+func message(e *apperr.Error, en bool) string {
+	if e.Message == "" {
+		return pick(text(e.Detail), en) // from a package that still builds its text
+	}
+	t, ok := messages[e.Message]
+	if !ok {
+		return e.Message
+	}
+	msg := pick(t, en)
+	if len(e.Params) == 0 {
+		return msg
+	}
+	render := zhParams[e.Message]
+	args := make([]any, len(e.Params))
+	for i, p := range e.Params {
+		if render != nil && !en {
+			p = render(p)
+		}
+		args[i] = p
+	}
+	return fmt.Sprintf(msg, args...)
+}
