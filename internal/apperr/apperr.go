@@ -75,15 +75,6 @@ func Kinds() []Kind {
 	return ks
 }
 
-// Text is a human message in the service's two languages.
-//
-// Deprecated: give an Error a Message code instead; Text remains for the
-// packages that still build their text.
-type Text struct {
-	ZH string
-	EN string
-}
-
 // FieldError names one field of the input and what is wrong with it. Code is a
 // stable machine code (required, too_long, invalid_format, invalid_value,
 // out_of_range, date_order, read_only, unknown_field, not_unique); Param carries
@@ -102,11 +93,7 @@ type Error struct {
 	// detail; Params fill its placeholders, in order.
 	Message string
 	Params  []string
-	// Detail is text built by the packages not yet speaking in codes.
-	//
-	// Deprecated: use Message and Params.
-	Detail Text
-	Fields []FieldError
+	Fields  []FieldError
 	// Allowed lists permitted alternatives, e.g. the stages a project may move to.
 	Allowed []string
 	// RetryAfter tells a rate-limited client when to try again.
@@ -121,8 +108,6 @@ func (e *Error) Error() string {
 		if len(e.Params) > 0 {
 			msg += "(" + strings.Join(e.Params, ", ") + ")"
 		}
-	} else if e.Detail.EN != "" {
-		msg += ": " + e.Detail.EN
 	}
 	for _, f := range e.Fields {
 		msg += fmt.Sprintf("; %s %s", f.Field, f.Code)
@@ -140,7 +125,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // apperr.ErrNotFound).
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Kind == e.Kind && t.Message == "" && t.Params == nil && t.Detail == (Text{}) &&
+	return ok && t.Kind == e.Kind && t.Message == "" && t.Params == nil &&
 		t.Fields == nil && t.Err == nil
 }
 
@@ -158,13 +143,6 @@ var (
 // use by their literals and requires a text for each.
 func Coded(k Kind, code string, params ...string) *Error {
 	return &Error{Kind: k, Message: code, Params: params}
-}
-
-// New returns an error of kind k with a detail in both languages.
-//
-// Deprecated: use Coded.
-func New(k Kind, zh, en string) *Error {
-	return &Error{Kind: k, Detail: Text{ZH: zh, EN: en}}
 }
 
 // Fields returns an Invalid error listing field errors, or nil when there are none.

@@ -39,7 +39,7 @@ const (
 	RefreshTTL         = 12 * time.Hour
 )
 
-var errBadLogin = apperr.New(apperr.Unauthenticated, "用户名或密码错误", "wrong username or password")
+var errBadLogin = apperr.Coded(apperr.Unauthenticated, "auth.bad_login")
 
 // plausibleName reports whether a username or client ID can exist at all:
 // valid UTF-8, at most 64 bytes, no spaces or control characters. Anything
@@ -104,7 +104,7 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (_
 	return tok, p, err
 }
 
-var errLimited = apperr.New(apperr.RateLimited, "登录失败次数过多，请稍后再试", "too many failed sign-ins; try again later")
+var errLimited = apperr.Coded(apperr.RateLimited, "auth.limited")
 
 // overLimit refuses an attempt that took a key past its limit; ws are the
 // windows with the attempt counted.
@@ -116,7 +116,7 @@ func overLimit(ws map[string]Window, userKey, addrKey string, now time.Time) err
 		}
 	}
 	if wait > 0 {
-		return &apperr.Error{Kind: apperr.RateLimited, Detail: errLimited.Detail, RetryAfter: wait}
+		return &apperr.Error{Kind: apperr.RateLimited, Message: "auth.limited", RetryAfter: wait}
 	}
 	return nil
 }

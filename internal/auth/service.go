@@ -104,7 +104,7 @@ func (s *Service) record(ctx context.Context, p identity.Principal, action, reso
 	return s.audit.Append(ctx, p, audit.Record{Action: action, ResourceType: resourceType, ResourceID: resourceID, Before: before, After: after})
 }
 
-var errAdmin = apperr.New(apperr.Forbidden, "只有管理员可以管理用户和客户端", "only an administrator may manage users and clients")
+var errAdmin = apperr.Coded(apperr.Forbidden, "auth.admin_only")
 
 func randomToken(prefix string, n int) string {
 	b := make([]byte, n)

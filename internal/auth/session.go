@@ -63,7 +63,7 @@ func principalOf(u User) identity.Principal {
 	return identity.Principal{Subject: u.ID, Name: u.Username, Role: u.Role, Department: u.Department}
 }
 
-var errBadRefresh = apperr.New(apperr.Unauthenticated, "刷新令牌无效、已使用或已过期，请重新登录", "the refresh token is invalid, used or expired; sign in again")
+var errBadRefresh = apperr.Coded(apperr.Unauthenticated, "auth.bad_refresh")
 
 // Refresh exchanges a refresh token for a new pair. A token presented a
 // second time revokes its whole family: whoever holds the other copy is

@@ -99,7 +99,7 @@ func (t *Tokens) Issue(p identity.Principal) (string, error) {
 	return tok.SignedString(k.Private)
 }
 
-var errBadToken = apperr.New(apperr.Unauthenticated, "访问令牌无效或已过期", "the access token is invalid or expired")
+var errBadToken = apperr.Coded(apperr.Unauthenticated, "auth.bad_token")
 
 // Verify checks an access token and returns its principal. Any fault, of
 // form, signature, algorithm, issuer, audience or time, is Unauthenticated.
@@ -145,7 +145,7 @@ func (t *Tokens) verify(raw string) (identity.Principal, time.Time, time.Time, e
 		return pub, nil
 	})
 	if err != nil {
-		return identity.Principal{}, time.Time{}, time.Time{}, &apperr.Error{Kind: apperr.Unauthenticated, Detail: errBadToken.Detail, Err: err}
+		return identity.Principal{}, time.Time{}, time.Time{}, &apperr.Error{Kind: apperr.Unauthenticated, Message: "auth.bad_token", Err: err}
 	}
 	if c.Subject == "" || !c.Role.Valid() || c.IssuedAt == nil || c.ExpiresAt.Sub(c.IssuedAt.Time) > 15*time.Minute {
 		return identity.Principal{}, time.Time{}, time.Time{}, errBadToken

@@ -187,8 +187,8 @@ func (s *Service) UpdateUser(ctx context.Context, p identity.Principal, id strin
 }
 
 var (
-	errOwnAdmin   = apperr.New(apperr.Conflict, "管理员不能取消自己的管理员角色", "an administrator cannot give up their own admin role")
-	errOwnDisable = apperr.New(apperr.Conflict, "不能停用自己的账号", "an administrator cannot disable their own account")
+	errOwnAdmin   = apperr.Coded(apperr.Conflict, "auth.own_admin")
+	errOwnDisable = apperr.Coded(apperr.Conflict, "auth.own_disable")
 )
 
 // apply makes the change to u on behalf of the administrator p, hash being

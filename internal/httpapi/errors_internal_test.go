@@ -29,7 +29,7 @@ func TestInternalErrorsLeakNothing(t *testing.T) {
 		h.fail(c, errors.New(`pq: relation "secret_table" does not exist`))
 	})
 	r.GET("/wrapped", func(c *gin.Context) {
-		h.fail(c, &apperr.Error{Kind: apperr.Internal, Detail: apperr.Text{ZH: "秘密", EN: "secret detail"}})
+		h.fail(c, &apperr.Error{Kind: apperr.Internal, Message: "project.code_taken", Err: errors.New("secret detail")})
 	})
 	for _, path := range []string{"/panic", "/error", "/wrapped"} {
 		for _, lang := range []string{"", "en"} {

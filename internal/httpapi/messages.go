@@ -37,6 +37,15 @@ var messages = map[string]text{
 	"upload.too_large":          {ZH: "上传的文件超过大小限制", EN: "the upload exceeds the size limit"},
 	"upload.malformed":          {ZH: "multipart 请求体格式有误", EN: "the multipart body is malformed"},
 
+	"auth.bad_token":      {ZH: "访问令牌无效或已过期", EN: "the access token is invalid or expired"},
+	"auth.bad_login":      {ZH: "用户名或密码错误", EN: "wrong username or password"},
+	"auth.bad_refresh":    {ZH: "刷新令牌无效、已使用或已过期，请重新登录", EN: "the refresh token is invalid, used or expired; sign in again"},
+	"auth.limited":        {ZH: "登录失败次数过多，请稍后再试", EN: "too many failed sign-ins; try again later"},
+	"auth.admin_only":     {ZH: "只有管理员可以管理用户和客户端", EN: "only an administrator may manage users and clients"},
+	"auth.own_admin":      {ZH: "管理员不能取消自己的管理员角色", EN: "an administrator cannot give up their own admin role"},
+	"auth.own_disable":    {ZH: "不能停用自己的账号", EN: "an administrator cannot disable their own account"},
+	"auth.username_taken": {ZH: "用户名已存在", EN: "the username is taken"},
+
 	"project.no_read":              {ZH: "当前身份无权读取项目", EN: "this identity may not read projects"},
 	"project.no_write":             {ZH: "当前身份无权修改项目", EN: "this identity may not change projects"},
 	"project.archiver_only":        {ZH: "只有发改局或管理员可以归档和恢复项目", EN: "only the bureau or an administrator may archive and restore projects"},
@@ -121,7 +130,7 @@ func stageLabel(stage string) string {
 // lacks is shown as it is.
 func message(e *apperr.Error, en bool) string {
 	if e.Message == "" {
-		return pick(text(e.Detail), en) // from a package that still builds its text
+		return ""
 	}
 	t, ok := messages[e.Message]
 	if !ok {

@@ -162,7 +162,6 @@ func TestMessage(t *testing.T) {
 		{apperr.Coded(apperr.UnknownField, "import.unknown_columns", "版本, 项目名称"), true, "the file has unknown columns; the columns are: 版本, 项目名称"},
 		{apperr.Coded(apperr.Invalid, "sheet.csv_bad_line", "7"), false, "CSV 第 7 行格式有误（引号不配对等）"},
 		{apperr.Coded(apperr.Conflict, "no.such_code"), false, "no.such_code"},
-		{apperr.New(apperr.Conflict, "中文", "English"), true, "English"},
 		{&apperr.Error{Kind: apperr.Conflict}, false, ""},
 	}
 	for _, c := range cases {

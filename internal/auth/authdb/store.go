@@ -61,7 +61,7 @@ func translate(err error) error {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return apperr.ErrNotFound
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return &apperr.Error{Kind: apperr.Conflict, Detail: apperr.Text{ZH: "用户名已存在", EN: "the username is taken"},
+		return &apperr.Error{Kind: apperr.Conflict, Message: "auth.username_taken",
 			Fields: []apperr.FieldError{{Field: "username", Code: "not_unique"}}}
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		return apperr.Fields([]apperr.FieldError{{Field: "department", Code: "unknown"}})

@@ -132,7 +132,7 @@ func (t *Tx) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 // any key taken twice as a taken username, any reference to nothing as an
 // unknown department.
 var (
-	errTaken = &apperr.Error{Kind: apperr.Conflict, Detail: apperr.Text{ZH: "用户名已存在", EN: "the username is taken"},
+	errTaken = &apperr.Error{Kind: apperr.Conflict, Message: "auth.username_taken",
 		Fields: []apperr.FieldError{{Field: "username", Code: "not_unique"}}}
 	errUnknownDepartment = apperr.Fields([]apperr.FieldError{{Field: "department", Code: "unknown"}})
 )

@@ -107,9 +107,9 @@ func (s *Store) List(context.Context) ([]department.Department, error) {
 
 // errTaken is the SQL store's answer for a taken code.
 var errTaken = &apperr.Error{
-	Kind:   apperr.Conflict,
-	Detail: apperr.Text{ZH: "部门代码已存在", EN: "the department code is taken"},
-	Fields: []apperr.FieldError{{Field: "code", Code: "not_unique"}},
+	Kind:    apperr.Conflict,
+	Message: "department.code_taken",
+	Fields:  []apperr.FieldError{{Field: "code", Code: "not_unique"}},
 }
 
 // Create inserts a department; a taken code is Conflict, naming the code.

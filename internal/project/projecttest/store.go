@@ -105,9 +105,9 @@ func (s *Store) failure(method string) error { return s.fail[method] }
 var errNoTx = errors.New("projecttest: a move needs the transaction of its change")
 
 var errDuplicateCode = &apperr.Error{
-	Kind:   apperr.Conflict,
-	Detail: apperr.Text{ZH: "项目代码已被其他项目使用", EN: "the project code is already used by another project"},
-	Fields: []apperr.FieldError{{Field: "code", Code: "not_unique"}},
+	Kind:    apperr.Conflict,
+	Message: "project.code_taken",
+	Fields:  []apperr.FieldError{{Field: "code", Code: "not_unique"}},
 }
 
 // check answers what the database's constraints would of p: a department
