@@ -120,12 +120,13 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is makes errors.Is match any *Error of the same kind against a sentinel
-// without message or fields, so that callers can test errors.Is(err,
-// apperr.ErrNotFound).
+// Is makes errors.Is match an *Error against a sentinel of its kind: one
+// without message, parameters, fields or cause matches every error of the
+// kind (errors.Is(err, apperr.ErrNotFound)); one with a message code alone
+// matches the errors of that kind and code, however they were built.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Kind == e.Kind && t.Message == "" && t.Params == nil &&
+	return ok && t.Kind == e.Kind && (t.Message == "" || t.Message == e.Message) && t.Params == nil &&
 		t.Fields == nil && t.Err == nil
 }
 

@@ -3,6 +3,7 @@ package apperr
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,4 +45,17 @@ func TestCoded(t *testing.T) {
 	assert.NotErrorIs(t, Coded(Conflict, "project.busy"), ErrNotFound)
 	assert.NotErrorIs(t, Coded(Conflict, "project.busy"), Coded(Conflict, "project.archived"),
 		"an error with a message is no sentinel")
+}
+
+func TestIsByCode(t *testing.T) {
+	t.Parallel()
+	changed := Coded(Conflict, "project.changed_concurrently")
+	built := &Error{Kind: Conflict, Message: "project.changed_concurrently"}
+	assert.ErrorIs(t, fmt.Errorf("move: %w", built), changed, "a sentinel with a code matches its kind and code, however built")
+	assert.NotErrorIs(t, Coded(Conflict, "project.busy"), changed, "another code")
+	assert.NotErrorIs(t, Coded(VersionConflict, "project.changed_concurrently"), changed, "another kind")
+	assert.ErrorIs(t, built, ErrConflict, "a sentinel without a code matches the whole kind")
+	withParams := Coded(IllegalTransition, "project.illegal_move", "started", "signed")
+	assert.NotErrorIs(t, withParams, Coded(IllegalTransition, "project.illegal_move", "started", "signed"),
+		"a coded error with parameters is no sentinel")
 }

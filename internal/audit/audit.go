@@ -100,25 +100,25 @@ func canRead(p identity.Principal) error {
 // Append records a change made by p. It joins the transaction carried by ctx,
 // so that the entry commits or rolls back with the change. The entry is
 // staged there and sealed into the chain after the commit (Flush, Run), so
-// that concurrent changes do not queue on the chain. The request ID comes
-// from ctx (WithRequestID).
+// that concurrent changes do not queue on the chain; the sealer is woken now
+// and settles a moment before it reads, by when the change has usually
+// committed. The request ID comes from ctx (WithRequestID).
 func (s *Service) Append(ctx context.Context, p identity.Principal, r Record) (err error) {
 	defer apperr.Wrap(&err, "audit.Service.Append")
-	e, err := s.Entry(ctx, p, r)
+	e, err := s.entry(ctx, p, r)
 	if err != nil {
 		return err
 	}
 	if err := s.store.Append(ctx, e); err != nil {
 		return err
 	}
-	s.Staged()
+	s.wake()
 	return nil
 }
 
-// Entry is the entry that Append would stage for r, for a store that stages
-// it itself, in one statement with the change; call Staged once it commits.
-func (s *Service) Entry(ctx context.Context, p identity.Principal, r Record) (_ Entry, err error) {
-	defer apperr.Wrap(&err, "audit.Service.Entry")
+// entry is the entry Append stages for r: its snapshots in canonical JSON,
+// which the sealer seals as they are (SealStaged).
+func (s *Service) entry(ctx context.Context, p identity.Principal, r Record) (Entry, error) {
 	if r.Action == "" || r.ResourceType == "" || r.ResourceID == "" {
 		return Entry{}, errors.New("audit: a record needs an action, a resource type and a resource ID")
 	}
@@ -138,8 +138,8 @@ func (s *Service) Entry(ctx context.Context, p identity.Principal, r Record) (_ 
 	}, nil
 }
 
-// Staged tells the sealer that entries were staged.
-func (s *Service) Staged() {
+// wake tells the sealer that entries were staged.
+func (s *Service) wake() {
 	select {
 	case s.staged <- struct{}{}:
 	default:

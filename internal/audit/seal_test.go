@@ -195,12 +195,12 @@ func TestSealStagedIsSeal(t *testing.T) {
 		{Action: "project.create", ResourceType: "project", ResourceID: "p1", After: snap},
 		{Action: "project.update", ResourceType: "project", ResourceID: "p1", Before: snap, After: map[string]any{"version": 3}},
 	} {
-		e, err := s.Entry(t.Context(), bureau, r)
+		e, err := s.entry(t.Context(), bureau, r)
 		require.NoError(t, err)
 		assert.Equal(t, Seal("ab12", e), SealStaged("ab12", e), r.Action)
 	}
 	// Text that is not canonical seals differently: SealStaged is only for
-	// what Service.Entry made.
+	// what Service.entry made.
 	e := entry()
 	e.Before = json.RawMessage(`{"version":1, "name":"晨风"}`)
 	assert.NotEqual(t, Seal("ab12", e), SealStaged("ab12", e))

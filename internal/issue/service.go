@@ -20,7 +20,8 @@ type Store interface {
 	// Get finds one in scope: of a project in scope, or one the scope's
 	// department is responsible for.
 	Get(ctx context.Context, s project.Reach, id string) (Issue, error)
-	// Update saves one if its version is still version (Conflict otherwise).
+	// Update saves one if its version is still version (VersionConflict
+	// otherwise).
 	Update(ctx context.Context, i Issue, version int) error
 	// List returns a page of blockers of live projects in scope, the
 	// earliest due first.

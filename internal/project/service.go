@@ -14,7 +14,7 @@ import (
 	"github.com/guangling/pipeline/internal/identity"
 )
 
-// Store keeps projects and departments. Implementations translate their
+// Store keeps projects and their history. Implementations translate their
 // driver errors into apperr kinds: NotFound for a missing or out-of-scope
 // project, Conflict for a duplicate code, Invalid (field department) for an
 // unknown department.
