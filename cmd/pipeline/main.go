@@ -14,7 +14,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,7 +39,6 @@ import (
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
-	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/platform/database"
@@ -59,82 +57,23 @@ func main() {
 	}
 }
 
-const usage = `usage: pipeline [command]
-
-commands:
-  serve         serve the API (the default)
-  migrate       apply the database migrations and exit
-  seed --demo   load the demo data set (the report's projects and one account per role)
-  audit verify  check the audit trail's hash chain; exits non-zero when it is broken
-  keys rotate   add a new token signing key to PIPELINE_KEY_DIR
-  user create USERNAME ROLE [DEPARTMENT]
-                create a user; the password is PIPELINE_NEW_PASSWORD or a generated one, printed
-  user password USERNAME
-                set a user's password the same way (e.g. a lost admin password)
-  client create NAME DEPARTMENT SCOPE[,SCOPE…]
-                register a department system; prints its client_id and client_secret
-
-Settings come from PIPELINE_* environment variables; see README.md.
-`
-
 // run is the whole program, with its environment passed in so that tests
 // can drive it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cmd := "serve"
+	name := "serve"
 	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
+		name, args = args[0], args[1:]
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	switch cmd {
-	case "serve":
-		return serve(ctx, cfg, log, stdout, nil)
-	case "migrate":
-		db, err := openDB(ctx, cfg, log)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		applied, err := db.Migrate(ctx)
-		fmt.Fprintf(stdout, "applied %d migration(s) %v\n", len(applied), applied)
-		return err
-	case "seed":
-		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		demo := fs.Bool("demo", false, "load the demo data set")
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if !*demo {
-			return errors.New("seed: say --demo to load the demo data set")
-		}
-		return seedDemo(ctx, cfg, log, stdout)
-	case "user", "client":
-		return admin(ctx, cfg, log, stdout, getenv, cmd, args)
-	case "keys":
-		if len(args) != 1 || args[0] != "rotate" {
-			return errors.New("keys: say 'keys rotate' to add a new signing key")
-		}
-		name, err := auth.AddKey(cfg.KeyDir, time.Now())
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "added %s: it signs new tokens once the service restarts; keep the older keys for at least %s so that the tokens they signed still verify\n",
-			name, cfg.AccessTokenTTL)
-		return nil
-	case "audit":
-		if len(args) != 1 || args[0] != "verify" {
-			return errors.New("audit: say 'audit verify' to check the audit trail")
-		}
-		return auditVerify(ctx, cfg, log, stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+	cmd, ok := commands[name]
+	if !ok {
+		return fmt.Errorf("unknown command %q\n%s", name, usage)
 	}
-	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	return cmd(ctx, invocation{cfg: cfg, log: log, stdout: stdout, stderr: stderr, getenv: getenv, name: name, args: args})
 }
 
 func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*database.DB, error) {
@@ -321,43 +260,70 @@ func bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, a *app)
 	}
 	var creds string
 	if adminPW != "" {
-		log.Info("created the first admin user", slog.String("username", "admin"))
-		if cfg.AdminPassword == "" {
-			creds = "  admin / " + adminPW + "   (role admin)\n"
-		}
-		if cfg.Demo {
-			demoPW := auth.GeneratePassword()
-			n, err := seed.Demo(ctx, a.projects, a.auth, demoPW)
-			if err != nil {
-				return nil, err
-			}
-			log.Info("loaded the demo data set", slog.Int("projects", n))
-			for _, acc := range seed.Accounts {
-				creds += fmt.Sprintf("  %s / %s   (role %s)\n", acc.Username, demoPW, strings.TrimSpace(string(acc.Role)+" "+acc.Department))
-			}
+		if creds, err = firstStart(ctx, cfg, log, a, adminPW); err != nil {
+			return nil, err
 		}
 		if creds != "" && cfg.Embedded() {
-			if err := os.WriteFile(credFile, []byte("Sign-in accounts created at first start:\n"+creds), 0o600); err != nil {
+			if err := os.WriteFile(credFile, []byte(credHeader+creds), 0o600); err != nil {
 				return nil, err
 			}
 		}
 	} else if b, err := os.ReadFile(credFile); err == nil && cfg.Embedded() {
-		creds = strings.TrimPrefix(string(b), "Sign-in accounts created at first start:\n")
+		creds = strings.TrimPrefix(string(b), credHeader)
 	}
-	return func(base string) string {
-		user, pw := "admin", "$PIPELINE_ADMIN_PASSWORD"
-		if creds == "" {
-			return fmt.Sprintf("  Sign in: curl -s -X POST %s/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"username\":\"%s\",\"password\":\"%s\"}'\n", base, user, pw)
+	keptIn := ""
+	if cfg.Embedded() {
+		keptIn = credFile
+	}
+	return func(base string) string { return signInHelp(base, creds, keptIn) }, nil
+}
+
+// credHeader heads the file of the sign-in accounts created at first start.
+const credHeader = "Sign-in accounts created at first start:\n"
+
+// firstStart follows the creation of the first admin, with password adminPW:
+// in demo mode it loads the demo data. It returns the accounts to show, one
+// a line: the admin's if its password was generated, and the demo accounts.
+func firstStart(ctx context.Context, cfg config.Config, log *slog.Logger, a *app, adminPW string) (string, error) {
+	log.Info("created the first admin user", slog.String("username", "admin"))
+	var creds string
+	if cfg.AdminPassword == "" {
+		creds = "  admin / " + adminPW + "   (role admin)\n"
+	}
+	if cfg.Demo {
+		demoPW := auth.GeneratePassword()
+		n, err := seed.Demo(ctx, a.projects, a.auth, demoPW)
+		if err != nil {
+			return "", err
 		}
-		if first := strings.Fields(creds); len(first) >= 3 && first[1] == "/" {
-			user, pw = first[0], first[2]
+		log.Info("loaded the demo data set", slog.Int("projects", n))
+		for _, acc := range seed.Accounts {
+			creds += fmt.Sprintf("  %s / %s   (role %s)\n", acc.Username, demoPW, strings.TrimSpace(string(acc.Role)+" "+acc.Department))
 		}
-		s := "  Accounts (username / password):\n" + creds
-		if cfg.Embedded() {
-			s += "  (kept in " + credFile + ")\n"
-		}
-		return s + fmt.Sprintf("  Sign in: curl -s -X POST %s/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"username\":\"%s\",\"password\":\"%s\"}'\n", base, user, pw)
-	}, nil
+	}
+	return creds, nil
+}
+
+// signInHelp tells how to sign in to the service at base: it lists creds,
+// the accounts created at first start, if any (kept in the file keptIn, if
+// not empty), and signs in with the first of them, else as the admin.
+func signInHelp(base, creds, keptIn string) string {
+	user, pw := "admin", "$PIPELINE_ADMIN_PASSWORD"
+	if creds == "" {
+		return signInCommand(base, user, pw)
+	}
+	if first := strings.Fields(creds); len(first) >= 3 && first[1] == "/" {
+		user, pw = first[0], first[2]
+	}
+	s := "  Accounts (username / password):\n" + creds
+	if keptIn != "" {
+		s += "  (kept in " + keptIn + ")\n"
+	}
+	return s + signInCommand(base, user, pw)
+}
+
+func signInCommand(base, user, pw string) string {
+	return fmt.Sprintf("  Sign in: curl -s -X POST %s/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"username\":\"%s\",\"password\":\"%s\"}'\n", base, user, pw)
 }
 
 func hostPort(configured string, actual net.Addr) string {
@@ -367,105 +333,4 @@ func hostPort(configured string, actual net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
-}
-
-func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	a, err := wire(ctx, cfg, log, cfg.MigrateOnStart)
-	if err != nil {
-		return err
-	}
-	defer a.db.Close()
-	// The first admin comes first: the demo accounts must not make the user
-	// table look initialised without one.
-	adminPW, err := a.auth.Bootstrap(ctx, cfg.AdminPassword)
-	if err != nil {
-		return err
-	}
-	if adminPW != "" && cfg.AdminPassword == "" {
-		fmt.Fprintf(stdout, "created the first admin: admin / %s\n", adminPW)
-	}
-	pw := auth.GeneratePassword()
-	n, err := seed.Demo(ctx, a.projects, a.auth, pw)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "loaded %d demo projects\n", n)
-	fmt.Fprintf(stdout, "demo accounts created now (existing ones keep their password), password %s:\n", pw)
-	for _, acc := range seed.Accounts {
-		fmt.Fprintf(stdout, "  %s (role %s %s)\n", acc.Username, acc.Role, acc.Department)
-	}
-	return nil
-}
-
-// auditVerify checks the audit trail's hash chain as an operator with access
-// to the database, and fails when the chain is broken.
-func auditVerify(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	db, err := openDB(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	operator := identity.Principal{Subject: "cli", Name: "cli", Role: identity.RoleAdmin}
-	res, err := audit.NewService(auditdb.New(db), time.Now).Verify(ctx, operator)
-	if err != nil {
-		return fmt.Errorf("audit verify: %w", err)
-	}
-	if !res.OK {
-		fmt.Fprintf(stdout, "audit trail BROKEN: %d entries, first broken entry %d\n", res.Entries, *res.FirstBroken)
-		return fmt.Errorf("audit trail broken at entry %d", *res.FirstBroken)
-	}
-	fmt.Fprintf(stdout, "audit trail intact: %d entries\n", res.Entries)
-	return nil
-}
-
-// operatorPrincipal is who the operator commands act as; the audit trail
-// records their changes under this name.
-var operatorPrincipal = identity.Principal{Subject: "operator", Name: "operator (command line)", Role: identity.RoleAdmin}
-
-// admin runs the user and client commands of an operator at the console.
-func admin(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, getenv func(string) string, cmd string, args []string) error {
-	a, err := wire(ctx, cfg, log, cfg.MigrateOnStart)
-	if err != nil {
-		return err
-	}
-	defer a.db.Close()
-	password := getenv("PIPELINE_NEW_PASSWORD")
-	generated := password == ""
-	if generated {
-		password = auth.GeneratePassword()
-	}
-	switch {
-	case cmd == "user" && len(args) >= 3 && len(args) <= 4 && args[0] == "create":
-		dept := ""
-		if len(args) == 4 {
-			dept = args[3]
-		}
-		u, err := a.auth.CreateUser(ctx, operatorPrincipal, args[1], password, identity.Role(args[2]), dept)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "created user %s (%s, id %s)\n", u.Username, u.Role, u.ID)
-	case cmd == "user" && len(args) == 2 && args[0] == "password":
-		u, err := a.auth.UserByUsername(ctx, operatorPrincipal, args[1])
-		if err != nil {
-			return err
-		}
-		if _, err := a.auth.UpdateUser(ctx, operatorPrincipal, u.ID, u.Version, auth.UserChange{Password: &password}); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "set the password of %s; its sessions are signed out\n", u.Username)
-	case cmd == "client" && len(args) == 4 && args[0] == "create":
-		c, secret, err := a.auth.CreateClient(ctx, operatorPrincipal, args[1], args[2], strings.Split(args[3], ","))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "client_id=%s\nclient_secret=%s\n(the secret is shown this once)\n", c.ClientID, secret)
-		return nil
-	default:
-		return fmt.Errorf("%s: see 'pipeline help'", cmd)
-	}
-	if generated {
-		fmt.Fprintf(stdout, "password: %s\n", password)
-	}
-	return nil
 }

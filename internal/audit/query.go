@@ -62,34 +62,15 @@ func decodeCursor(s string) (int64, bool) {
 // ParseQuery reads the list parameters of GET /api/v1/audit. Unknown and
 // repeated parameters are errors; every problem is reported at once.
 func ParseQuery(v url.Values) (Query, error) {
-	var errs []apperr.FieldError
-	add := func(field, code, param string) {
-		errs = append(errs, apperr.FieldError{Field: field, Code: code, Param: param})
-	}
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		if !slices.Contains(queryParams, k) {
-			add(k, "unknown_parameter", strings.Join(queryParams, ","))
-		} else if len(v[k]) > 1 {
-			add(k, "repeated", "")
-		}
-	}
+	var errs fieldErrors
+	errs.checkParams(v)
 	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	q := Query{ResourceType: get("resource_type"), ResourceID: get("resource_id"), Actor: get("actor"), Limit: DefaultLimit}
-	if q.ResourceType != "" && !validTypePattern.MatchString(q.ResourceType) {
-		add("resource_type", "invalid_format", validTypePattern.String())
-	}
-	for _, f := range []struct{ name, value string }{{"resource_id", q.ResourceID}, {"actor", q.Actor}} {
-		switch {
-		case utf8.RuneCountInString(f.value) > maxText:
-			add(f.name, "too_long", strconv.Itoa(maxText))
-		case !utf8.ValidString(f.value) || strings.ContainsFunc(f.value, func(r rune) bool { return r < ' ' }):
-			add(f.name, "invalid_format", "")
-		}
-	}
+	errs.checkFilters(q)
 	if s := get("since"); s != "" {
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
-			add("since", "invalid_format", "RFC 3339")
+			errs.add("since", "invalid_format", "RFC 3339")
 		} else {
 			t = t.UTC()
 			q.Since = &t
@@ -98,7 +79,7 @@ func ParseQuery(v url.Values) (Query, error) {
 	if s := get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > MaxLimit {
-			add("limit", "out_of_range", "1.."+strconv.Itoa(MaxLimit))
+			errs.add("limit", "out_of_range", "1.."+strconv.Itoa(MaxLimit))
 		} else {
 			q.Limit = n
 		}
@@ -106,9 +87,43 @@ func ParseQuery(v url.Values) (Query, error) {
 	if s := get("cursor"); s != "" {
 		id, ok := decodeCursor(s)
 		if !ok {
-			add("cursor", "invalid_value", "")
+			errs.add("cursor", "invalid_value", "")
 		}
 		q.After = id
 	}
 	return q, apperr.Fields(errs)
+}
+
+// fieldErrors collects the problems of a query.
+type fieldErrors []apperr.FieldError
+
+func (e *fieldErrors) add(field, code, param string) {
+	*e = append(*e, apperr.FieldError{Field: field, Code: code, Param: param})
+}
+
+// checkParams notes the unknown and the repeated parameters of v.
+func (e *fieldErrors) checkParams(v url.Values) {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		if !slices.Contains(queryParams, k) {
+			e.add(k, "unknown_parameter", strings.Join(queryParams, ","))
+		} else if len(v[k]) > 1 {
+			e.add(k, "repeated", "")
+		}
+	}
+}
+
+// checkFilters notes a malformed resource type and a resource ID or actor
+// too long or with characters a name does not have.
+func (e *fieldErrors) checkFilters(q Query) {
+	if q.ResourceType != "" && !validTypePattern.MatchString(q.ResourceType) {
+		e.add("resource_type", "invalid_format", validTypePattern.String())
+	}
+	for _, f := range []struct{ name, value string }{{"resource_id", q.ResourceID}, {"actor", q.Actor}} {
+		switch {
+		case utf8.RuneCountInString(f.value) > maxText:
+			e.add(f.name, "too_long", strconv.Itoa(maxText))
+		case !utf8.ValidString(f.value) || strings.ContainsFunc(f.value, func(r rune) bool { return r < ' ' }):
+			e.add(f.name, "invalid_format", "")
+		}
+	}
 }

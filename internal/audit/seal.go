@@ -138,41 +138,8 @@ func writeValue(w *bytes.Buffer, v any) error {
 	case map[string]any:
 		return writeObject(w, x, writeValue)
 	default:
-		rv := reflect.ValueOf(v)
-		switch rv.Kind() {
-		case reflect.Pointer:
-			if rv.IsNil() {
-				w.WriteString("null")
-				return nil
-			}
-			return writeValue(w, rv.Elem().Interface())
-		case reflect.String:
-			writeString(w, rv.String())
-			return nil
-		case reflect.Bool:
-			w.WriteString(strconv.FormatBool(rv.Bool()))
-			return nil
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			n := rv.Int()
-			if n >= -maxExact && n <= maxExact {
-				w.WriteString(strconv.FormatInt(n, 10)) // as ECMAScript prints it
-				return nil
-			}
-			return writeCanonical(w, json.Number(strconv.FormatInt(n, 10)))
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			n := rv.Uint()
-			if n <= maxExact {
-				w.WriteString(strconv.FormatUint(n, 10))
-				return nil
-			}
-			return writeCanonical(w, json.Number(strconv.FormatUint(n, 10)))
-		case reflect.Float32, reflect.Float64:
-			f := rv.Float()
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return fmt.Errorf("audit: %v is not a JSON number", f)
-			}
-			w.WriteString(es6Number(f))
-			return nil
+		if ok, err := writeKind(w, reflect.ValueOf(v)); ok {
+			return err
 		}
 	}
 	b, err := json.Marshal(v)
@@ -182,6 +149,47 @@ func writeValue(w *bytes.Buffer, v any) error {
 	c, err := canonical(b)
 	w.Write(c)
 	return err
+}
+
+// writeKind writes a pointer, string, boolean or number by its kind and
+// reports whether it did: anything else goes through json.Marshal.
+func writeKind(w *bytes.Buffer, rv reflect.Value) (bool, error) {
+	switch rv.Kind() {
+	case reflect.Pointer:
+		if rv.IsNil() {
+			w.WriteString("null")
+			return true, nil
+		}
+		return true, writeValue(w, rv.Elem().Interface())
+	case reflect.String:
+		writeString(w, rv.String())
+		return true, nil
+	case reflect.Bool:
+		w.WriteString(strconv.FormatBool(rv.Bool()))
+		return true, nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n := rv.Int()
+		if n >= -maxExact && n <= maxExact {
+			w.WriteString(strconv.FormatInt(n, 10)) // as ECMAScript prints it
+			return true, nil
+		}
+		return true, writeCanonical(w, json.Number(strconv.FormatInt(n, 10)))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n := rv.Uint()
+		if n <= maxExact {
+			w.WriteString(strconv.FormatUint(n, 10))
+			return true, nil
+		}
+		return true, writeCanonical(w, json.Number(strconv.FormatUint(n, 10)))
+	case reflect.Float32, reflect.Float64:
+		f := rv.Float()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return true, fmt.Errorf("audit: %v is not a JSON number", f)
+		}
+		w.WriteString(es6Number(f))
+		return true, nil
+	}
+	return false, nil
 }
 
 // maxExact is 2^53: every integer up to it in magnitude is an IEEE double,

@@ -85,7 +85,19 @@ func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "pipeline.
 // every value. It reports all problems at once.
 func Load(getenv func(string) string) (Config, error) {
 	l := loader{getenv: getenv}
-	c := Config{
+	c := l.settings()
+	c.KeyDir = l.str("PIPELINE_KEY_DIR", filepath.Join(c.DataDir, "keys"))
+	// The demo data is for the zero-setup run; on PostgreSQL it is asked for.
+	c.Demo = l.boolean("PIPELINE_DEMO", c.Embedded())
+	c.LogLevel = l.logLevel("PIPELINE_LOG_LEVEL", "info")
+	l.validate(c)
+	return c, errors.Join(l.errs...)
+}
+
+// settings is the table of the settings that stand on their own: each with
+// its variable, its parser and its default.
+func (l *loader) settings() Config {
+	return Config{
 		Addr:           l.str("PIPELINE_ADDR", ":8080"),
 		DatabaseURL:    l.str("PIPELINE_DATABASE_URL", ""),
 		DataDir:        l.str("PIPELINE_DATA_DIR", "data"),
@@ -121,22 +133,19 @@ func Load(getenv func(string) string) (Config, error) {
 
 		PprofAddr: l.str("PIPELINE_PPROF_ADDR", ""),
 	}
-	c.KeyDir = l.str("PIPELINE_KEY_DIR", filepath.Join(c.DataDir, "keys"))
-	// The demo data is for the zero-setup run; on PostgreSQL it is asked for.
-	c.Demo = l.boolean("PIPELINE_DEMO", c.Embedded())
-	switch lv := strings.ToLower(l.str("PIPELINE_LOG_LEVEL", "info")); lv {
-	case "debug":
-		c.LogLevel = slog.LevelDebug
-	case "info":
-		c.LogLevel = slog.LevelInfo
-	case "warn":
-		c.LogLevel = slog.LevelWarn
-	case "error":
-		c.LogLevel = slog.LevelError
-	default:
-		l.fail("PIPELINE_LOG_LEVEL", "must be debug, info, warn or error")
-	}
+}
 
+// validate notes every value of c that is out of its range or does not fit
+// with another.
+func (l *loader) validate(c Config) {
+	l.checkAccess(c)
+	l.checkLimits(c)
+	l.checkHealth(c)
+	l.checkOperator(c)
+}
+
+// checkAccess checks the database and what signing in takes.
+func (l *loader) checkAccess(c Config) {
 	if c.DatabaseURL != "" {
 		u, err := url.Parse(c.DatabaseURL)
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
@@ -153,6 +162,10 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
 		l.fail("PIPELINE_ADMIN_PASSWORD", "must have at least 12 characters")
 	}
+}
+
+// checkLimits checks the sizes, timeouts and connection counts.
+func (l *loader) checkLimits(c Config) {
 	for name, v := range map[string]int64{
 		"PIPELINE_BODY_LIMIT":          c.BodyLimit,
 		"PIPELINE_IMPORT_BODY_LIMIT":   c.ImportBodyLimit,
@@ -169,6 +182,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.DBMaxIdleConns < 0 || c.DBMaxIdleConns > c.DBMaxOpenConns {
 		l.fail("PIPELINE_DB_MAX_IDLE_CONNS", "must be between 0 and PIPELINE_DB_MAX_OPEN_CONNS")
 	}
+}
+
+// checkHealth checks the thresholds of the health rules and how often
+// health and statistics are brought up to date.
+func (l *loader) checkHealth(c Config) {
 	if c.HealthDateRedDays < 0 || c.HealthDateRedDays > 3650 {
 		l.fail("PIPELINE_HEALTH_DATE_RED_DAYS", "must be between 0 and 3650")
 	}
@@ -184,6 +202,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.HealthRefreshInterval < time.Second {
 		l.fail("PIPELINE_HEALTH_REFRESH_INTERVAL", "must be at least 1s")
 	}
+}
+
+// checkOperator checks the profiler's address and the tokens' issuer and
+// audience.
+func (l *loader) checkOperator(c Config) {
 	if c.PprofAddr != "" {
 		host, _, err := net.SplitHostPort(c.PprofAddr)
 		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
@@ -193,7 +216,6 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.JWTIssuer == "" || c.JWTAudience == "" {
 		l.fail("PIPELINE_JWT_ISSUER", "issuer and audience must not be empty")
 	}
-	return c, errors.Join(l.errs...)
 }
 
 // LogValue masks secrets so that the configuration can be logged at start.
@@ -313,4 +335,20 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 		l.fail(name, "must be a duration such as 30s or 15m")
 	}
 	return d
+}
+
+// logLevel reads a log level by its name: debug, info, warn or error.
+func (l *loader) logLevel(name, def string) slog.Level {
+	switch strings.ToLower(l.str(name, def)) {
+	case "debug":
+		return slog.LevelDebug
+	case "info":
+		return slog.LevelInfo
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	l.fail(name, "must be debug, info, warn or error")
+	return slog.LevelInfo
 }

@@ -155,12 +155,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Draft) (_ 
 	}
 	now := s.clock()
 	today := calendar.Today(now)
-	var c Check
-	if l := e.Actual.Latest(); e.AsOf != nil && (e.AsOf.After(today) || l != nil && e.AsOf.Before(*l)) {
-		c.Add("as_of", "out_of_range", "")
-	}
-	c.Text("note", e.Note, MaxNote, false)
-	if err := JoinInvalid(e.Fields.Validate(), ValidateEntry(e.Stage, e.Actual, today), c.Err()); err != nil {
+	if err := validateDraft(e, today); err != nil {
 		return Project{}, err
 	}
 	pr := Project{
@@ -169,17 +164,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Draft) (_ 
 	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(pr), today)
 	var t *Transition
 	if e.Stage != Planning {
-		on := today
-		if l := e.Actual.Latest(); l != nil {
-			on = *l
-		}
-		if e.AsOf != nil {
-			on = *e.AsOf
-		}
-		t = &Transition{
-			ID: s.newID(), ProjectID: pr.ID, To: e.Stage, OccurredOn: on, Kind: KindImport, Note: e.Note,
-			Actor: p.Name, Department: p.Department, RecordedAt: now,
-		}
+		t = s.importEntry(p, pr.ID, e, today, now)
 	}
 	err = s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.store.Create(ctx, pr, t); err != nil {
@@ -191,6 +176,33 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Draft) (_ 
 		return Project{}, err
 	}
 	return pr, nil
+}
+
+// validateDraft checks a draft's fields, its stage and dates and the date and
+// note of its import entry.
+func validateDraft(e Draft, today time.Time) error {
+	var c Check
+	if l := e.Actual.Latest(); e.AsOf != nil && (e.AsOf.After(today) || l != nil && e.AsOf.Before(*l)) {
+		c.Add("as_of", "out_of_range", "")
+	}
+	c.Text("note", e.Note, MaxNote, false)
+	return JoinInvalid(e.Fields.Validate(), ValidateEntry(e.Stage, e.Actual, today), c.Err())
+}
+
+// importEntry is the history entry of a project entered past planning, dated
+// AsOf, else by its latest actual date, else today.
+func (s *Service) importEntry(p identity.Principal, projectID string, e Draft, today, now time.Time) *Transition {
+	on := today
+	if l := e.Actual.Latest(); l != nil {
+		on = *l
+	}
+	if e.AsOf != nil {
+		on = *e.AsOf
+	}
+	return &Transition{
+		ID: s.newID(), ProjectID: projectID, To: e.Stage, OccurredOn: on, Kind: KindImport, Note: e.Note,
+		Actor: p.Name, Department: p.Department, RecordedAt: now,
+	}
 }
 
 // JoinInvalid merges validation errors so that a client sees every problem
@@ -302,15 +314,8 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	if m.Correction && pr.Stage == Cancelled {
 		// How far back the correction may go: to the stage the
 		// cancellation left, which the history tells.
-		h, err := s.store.Transitions(ctx, ReachOf(p), id)
-		if err != nil {
+		if m.left, err = s.cancellationLeft(ctx, p, id); err != nil {
 			return Project{}, Transition{}, err
-		}
-		for _, t := range slices.Backward(h) {
-			if t.To == Cancelled && t.From != nil {
-				m.left = *t.From
-				break
-			}
 		}
 	}
 	now := s.clock()
@@ -324,15 +329,7 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	pr.LastMoveOn = &on
 	s.touch(&pr)
 	s.refreshHealth(&pr)
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := s.auditor.Append(ctx, p, audit.Record{
-			Action: ActionMove, ResourceType: ResourceType, ResourceID: id, Before: snapshot(before), After: snapshot(pr),
-		}); err != nil {
-			return err
-		}
-		return s.store.Move(ctx, before, pr, tr)
-	})
-	if err != nil {
+	if err := s.writeMove(ctx, p, before, pr, tr); err != nil {
 		if ifMatch != 0 && errors.Is(err, ErrChanged) {
 			err = apperr.ErrVersionConflict // the version asked for is gone
 		}
@@ -342,6 +339,34 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	// commits with it.
 	s.tx.AfterCommit(ctx, s.committed)
 	return pr, tr, nil
+}
+
+// cancellationLeft is the stage that the latest cancellation of project id
+// left, from its history ("" when there is none).
+func (s *Service) cancellationLeft(ctx context.Context, p identity.Principal, id string) (Stage, error) {
+	h, err := s.store.Transitions(ctx, ReachOf(p), id)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range slices.Backward(h) {
+		if t.To == Cancelled && t.From != nil {
+			return *t.From, nil
+		}
+	}
+	return "", nil
+}
+
+// writeMove writes a move in one transaction: its audit entry, staged, then
+// the project as after with its history entry tr (Store.Move).
+func (s *Service) writeMove(ctx context.Context, p identity.Principal, before, after Project, tr Transition) error {
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.auditor.Append(ctx, p, audit.Record{
+			Action: ActionMove, ResourceType: ResourceType, ResourceID: tr.ProjectID, Before: snapshot(before), After: snapshot(after),
+		}); err != nil {
+			return err
+		}
+		return s.store.Move(ctx, before, after, tr)
+	})
 }
 
 // change runs store.Update and records the change, before and after, in one

@@ -99,73 +99,28 @@ func stageNames(ss []Stage) []string {
 // date of the previous move, if any (an import entry is not a move); today is
 // the county's current day.
 func Apply(p *Project, m Move, actor identity.Principal, lastMove *time.Time, today time.Time) (Transition, error) {
-	var c Check
-	c.Enum("to", string(m.To), Stages)
-	c.Text("note", m.Note, 2000, false)
-	for i, e := range m.Evidence {
-		c.Enum("evidence["+strconv.Itoa(i)+"].kind", e.Kind, EvidenceKinds)
-		c.Text("evidence["+strconv.Itoa(i)+"].ref", e.Ref, 500, true)
-	}
-	if m.OccurredOn.After(today) {
-		c.Add("occurred_on", "in_future", today.Format(time.DateOnly))
-	}
-	if lastMove != nil && m.OccurredOn.Before(*lastMove) {
-		c.Add("occurred_on", "date_order", lastMove.Format(time.DateOnly))
-	} else if l := p.Actual.Latest(); l != nil && !m.Correction && m.OccurredOn.Before(*l) {
-		// A project entered with its dates has no earlier move, but a move
-		// must not go back before what it already reached.
-		c.Add("occurred_on", "date_order", l.Format(time.DateOnly))
-	}
-	if err := c.Err(); err != nil {
+	if err := checkMove(p.Actual, m, lastMove, today); err != nil {
 		return Transition{}, err
 	}
-
-	from := p.Stage
-	kind := KindMove
-	if m.Correction {
-		if !actor.May(identity.CorrectStages) {
-			return Transition{}, apperr.Coded(apperr.Forbidden, "project.corrector_only")
-		}
-		allowed := correctionTargets(from, p.Actual, m.left)
-		if !slices.Contains(allowed, m.To) {
-			return Transition{}, &apperr.Error{Kind: apperr.IllegalTransition, Allowed: stageNames(allowed),
-				Message: "project.correction_not_back"}
-		}
-		if strings.TrimSpace(m.Note) == "" {
-			return Transition{}, apperr.Fields([]apperr.FieldError{{Field: "note", Code: "required"}})
-		}
-		kind = KindCorrection
-		// Dates after the target are cleared; the history keeps them.
-		for _, d := range p.Actual.dates() {
-			if d.stage.Rank() > m.To.Rank() {
-				*d.date = nil
-			}
-		}
+	from, kind := p.Stage, moveKind(p.Stage, m)
+	var err error
+	if kind == KindCorrection {
+		err = checkCorrection(p, m, actor)
 	} else {
-		allowed := moves[from]
-		if !slices.Contains(allowed, m.To) {
-			return Transition{}, &apperr.Error{Kind: apperr.IllegalTransition, Allowed: stageNames(allowed),
-				Message: "project.illegal_move", Params: []string{string(from), string(m.To)}}
-		}
-		resumption := from == Suspended && m.To == Started
-		if need, ok := evidenceFor[m.To]; ok && !resumption && !slices.ContainsFunc(m.Evidence, func(e Evidence) bool { return e.Kind == need }) {
-			return Transition{}, apperr.Fields([]apperr.FieldError{{Field: "evidence", Code: "required", Param: need}})
-		}
-		if (m.To == Suspended || m.To == Cancelled) && strings.TrimSpace(m.Note) == "" {
-			return Transition{}, apperr.Fields([]apperr.FieldError{{Field: "note", Code: "required"}})
-		}
-		if resumption {
-			kind = KindResumption
-		}
-		on := m.OccurredOn
-		for _, d := range p.Actual.dates() {
-			// started_on is the first start: a resumption leaves it, even
-			// when the register does not know it (a project entered
-			// suspended), since the project started before.
-			if d.stage == m.To && !resumption && !(d.stage == Started && *d.date != nil) {
-				*d.date = &on
-			}
-		}
+		err = checkStageMove(from, m)
+	}
+	if err != nil {
+		return Transition{}, err
+	}
+	switch kind {
+	case KindCorrection:
+		// Dates after the target are cleared; the history keeps them.
+		clearDatesAfter(&p.Actual, m.To)
+	case KindMove:
+		// started_on is the first start: a resumption leaves it, even when
+		// the register does not know it (a project entered suspended),
+		// since the project started before.
+		setReached(&p.Actual, m.To, m.OccurredOn)
 	}
 	p.Stage = m.To
 	ev := m.Evidence
@@ -174,4 +129,105 @@ func Apply(p *Project, m Move, actor identity.Principal, lastMove *time.Time, to
 	}
 	return Transition{From: &from, To: m.To, OccurredOn: m.OccurredOn, Note: strings.TrimSpace(m.Note), Evidence: ev,
 		Kind: kind, Actor: actor.Name, Department: actor.Department}, nil
+}
+
+// moveKind is the kind of the history entry of a move of a project at from.
+func moveKind(from Stage, m Move) string {
+	switch {
+	case m.Correction:
+		return KindCorrection
+	case from == Suspended && m.To == Started:
+		return KindResumption
+	}
+	return KindMove
+}
+
+// checkMove checks the fields of a move and its date.
+func checkMove(a Actual, m Move, lastMove *time.Time, today time.Time) error {
+	var c Check
+	c.Enum("to", string(m.To), Stages)
+	c.Text("note", m.Note, 2000, false)
+	for i, e := range m.Evidence {
+		c.Enum("evidence["+strconv.Itoa(i)+"].kind", e.Kind, EvidenceKinds)
+		c.Text("evidence["+strconv.Itoa(i)+"].ref", e.Ref, 500, true)
+	}
+	checkMoveDate(&c, a, m, lastMove, today)
+	return c.Err()
+}
+
+// checkMoveDate checks the date of a move: not in the future, not before the
+// previous move.
+func checkMoveDate(c *Check, a Actual, m Move, lastMove *time.Time, today time.Time) {
+	if m.OccurredOn.After(today) {
+		c.Add("occurred_on", "in_future", today.Format(time.DateOnly))
+	}
+	if lastMove != nil && m.OccurredOn.Before(*lastMove) {
+		c.Add("occurred_on", "date_order", lastMove.Format(time.DateOnly))
+	} else if l := a.Latest(); l != nil && !m.Correction && m.OccurredOn.Before(*l) {
+		// A project entered with its dates has no earlier move, but a move
+		// must not go back before what it already reached.
+		c.Add("occurred_on", "date_order", l.Format(time.DateOnly))
+	}
+}
+
+// checkStageMove checks a move that is not a correction against the stage
+// machine: a move forward needs its evidence, a suspension or a
+// cancellation its note; a resumption needs neither.
+func checkStageMove(from Stage, m Move) error {
+	allowed := moves[from]
+	if !slices.Contains(allowed, m.To) {
+		return &apperr.Error{Kind: apperr.IllegalTransition, Allowed: stageNames(allowed),
+			Message: "project.illegal_move", Params: []string{string(from), string(m.To)}}
+	}
+	switch {
+	case from == Suspended && m.To == Started:
+		return nil
+	case m.To == Suspended || m.To == Cancelled:
+		return requireNote(m.Note)
+	}
+	if need, ok := evidenceFor[m.To]; ok && !slices.ContainsFunc(m.Evidence, func(e Evidence) bool { return e.Kind == need }) {
+		return apperr.Fields([]apperr.FieldError{{Field: "evidence", Code: "required", Param: need}})
+	}
+	return nil
+}
+
+// checkCorrection checks a correction: made by one who may, back to an
+// earlier stage, with a note.
+func checkCorrection(p *Project, m Move, actor identity.Principal) error {
+	if !actor.May(identity.CorrectStages) {
+		return apperr.Coded(apperr.Forbidden, "project.corrector_only")
+	}
+	allowed := correctionTargets(p.Stage, p.Actual, m.left)
+	if !slices.Contains(allowed, m.To) {
+		return &apperr.Error{Kind: apperr.IllegalTransition, Allowed: stageNames(allowed),
+			Message: "project.correction_not_back"}
+	}
+	return requireNote(m.Note)
+}
+
+// requireNote is the error of a move that must say why and does not.
+func requireNote(note string) error {
+	if strings.TrimSpace(note) == "" {
+		return apperr.Fields([]apperr.FieldError{{Field: "note", Code: "required"}})
+	}
+	return nil
+}
+
+// setReached sets the actual date of stage to on, unless it is a start
+// already dated.
+func setReached(a *Actual, stage Stage, on time.Time) {
+	for _, d := range a.dates() {
+		if d.stage == stage && !(d.stage == Started && *d.date != nil) {
+			*d.date = &on
+		}
+	}
+}
+
+// clearDatesAfter clears the actual dates of the stages after stage.
+func clearDatesAfter(a *Actual, stage Stage) {
+	for _, d := range a.dates() {
+		if d.stage.Rank() > stage.Rank() {
+			*d.date = nil
+		}
+	}
 }

@@ -33,33 +33,9 @@ func checkWorkbook(b []byte) error {
 	if err != nil {
 		return err
 	}
-	parts := map[string][]byte{}
-	var total int64
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.Name, err)
-		}
-		// Every entry is read to its end, so that its checksum is checked;
-		// only the parts checked below are kept.
-		name := strings.ToLower(f.Name)
-		keep := path.Ext(name) == ".xml" && (strings.HasPrefix(name, "xl/worksheets/") || name == "xl/sharedstrings.xml" || name == "xl/workbook.xml")
-		var buf bytes.Buffer
-		var to io.Writer = io.Discard
-		if keep {
-			to = &buf
-		}
-		n, err := io.Copy(to, io.LimitReader(rc, unzipLimit-total+1))
-		_ = rc.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.Name, err) // zip.ErrChecksum among them
-		}
-		if total += n; total > unzipLimit {
-			return errTooLarge
-		}
-		if keep {
-			parts[name] = buf.Bytes()
-		}
+	parts, err := readParts(zr)
+	if err != nil {
+		return err
 	}
 	if err := checkDate1904(parts["xl/workbook.xml"]); err != nil {
 		return err
@@ -78,6 +54,54 @@ func checkWorkbook(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// readParts reads every entry of an archive to its end, so that its
+// checksum is checked, and no more than unzipLimit in all. It keeps only the
+// parts that checkWorkbook checks, by their names in lower case.
+func readParts(zr *zip.Reader) (map[string][]byte, error) {
+	parts := map[string][]byte{}
+	var total int64
+	for _, f := range zr.File {
+		name := strings.ToLower(f.Name)
+		keep := checkedPart(name)
+		var buf bytes.Buffer
+		var to io.Writer = io.Discard
+		if keep {
+			to = &buf
+		}
+		n, err := readEntry(f, to, unzipLimit-total+1)
+		if err != nil {
+			return nil, err
+		}
+		if total += n; total > unzipLimit {
+			return nil, errTooLarge
+		}
+		if keep {
+			parts[name] = buf.Bytes()
+		}
+	}
+	return parts, nil
+}
+
+// checkedPart reports whether checkWorkbook checks the part of a name in
+// lower case: the worksheets, the shared strings and the workbook.
+func checkedPart(name string) bool {
+	return path.Ext(name) == ".xml" && (strings.HasPrefix(name, "xl/worksheets/") || name == "xl/sharedstrings.xml" || name == "xl/workbook.xml")
+}
+
+// readEntry copies up to limit bytes of the entry f to w.
+func readEntry(f *zip.File, w io.Writer, limit int64) (int64, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	n, err := io.Copy(w, io.LimitReader(rc, limit))
+	_ = rc.Close()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", f.Name, err) // zip.ErrChecksum among them
+	}
+	return n, nil
 }
 
 var (

@@ -61,27 +61,54 @@ func (x *xlsxWriter) start() error {
 	if err := f.SetCalcProps(&excelize.CalcPropsOptions{FullCalcOnLoad: &full}); err != nil {
 		return err
 	}
-	var styleErr error
-	style := func(s *excelize.Style) int {
-		id, err := f.NewStyle(s)
-		styleErr = errors.Join(styleErr, err)
-		return id
+	st, err := newCellStyles(f)
+	if err != nil {
+		return err
 	}
-	header := style(&excelize.Style{Font: &excelize.Font{Bold: true},
-		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
-		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true}})
-	date := style(&excelize.Style{CustomNumFmt: &dateFormat})
-	money := style(&excelize.Style{CustomNumFmt: &moneyFormat})
-	wan := style(&excelize.Style{CustomNumFmt: &wanFormat})
-	if styleErr != nil {
-		return styleErr
-	}
-
 	sw, err := f.NewStreamWriter(SheetName)
 	if err != nil {
 		return err
 	}
 	x.sw = sw
+	if err := x.setColumns(st); err != nil {
+		return err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	head := make([]any, len(x.cols))
+	for i, c := range x.cols {
+		head[i] = excelize.Cell{StyleID: st.header, Value: c.Header}
+	}
+	x.row = 1
+	return sw.SetRow("A1", head, excelize.RowOpts{Height: 30})
+}
+
+// cellStyles are the IDs of the workbook's cell styles.
+type cellStyles struct{ header, date, money, wan int }
+
+// newCellStyles adds the cell styles to f.
+func newCellStyles(f *excelize.File) (cellStyles, error) {
+	var err error
+	style := func(s *excelize.Style) int {
+		id, e := f.NewStyle(s)
+		err = errors.Join(err, e)
+		return id
+	}
+	st := cellStyles{
+		header: style(&excelize.Style{Font: &excelize.Font{Bold: true},
+			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+			Alignment: &excelize.Alignment{Vertical: "center", WrapText: true}}),
+		date:  style(&excelize.Style{CustomNumFmt: &dateFormat}),
+		money: style(&excelize.Style{CustomNumFmt: &moneyFormat}),
+		wan:   style(&excelize.Style{CustomNumFmt: &wanFormat}),
+	}
+	return st, err
+}
+
+// setColumns sets the columns' widths and the style of each column's cells
+// and, for a derived column, their formula.
+func (x *xlsxWriter) setColumns(st cellStyles) error {
 	index := map[string]int{}
 	for i, c := range x.cols {
 		index[c.Header] = i
@@ -90,31 +117,23 @@ func (x *xlsxWriter) start() error {
 	x.cells = make([]excelize.Cell, len(x.cols))
 	for i, c := range x.cols {
 		if c.Width > 0 {
-			if err := sw.SetColWidth(i+1, i+1, c.Width); err != nil {
+			if err := x.sw.SetColWidth(i+1, i+1, c.Width); err != nil {
 				return err
 			}
 		}
 		switch {
 		case c.Kind == exchange.DateCell:
-			x.styles[i] = date
+			x.styles[i] = st.date
 		case c.Source != "":
-			x.styles[i] = wan
+			x.styles[i] = st.wan
 			src, _ := excelize.ColumnNumberToName(index[c.Source] + 1)
 			// %[1]s%%[2]d: the row goes in per row.
 			x.formulas[i] = fmt.Sprintf(`IF(%[1]s%%[1]d="","",%[1]s%%[1]d/%[2]d)`, src, c.Per)
 		case c.Kind == exchange.IntegerCell && c.Field != "version":
-			x.styles[i] = money
+			x.styles[i] = st.money
 		}
 	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	head := make([]any, len(x.cols))
-	for i, c := range x.cols {
-		head[i] = excelize.Cell{StyleID: header, Value: c.Header}
-	}
-	x.row = 1
-	return sw.SetRow("A1", head, excelize.RowOpts{Height: 30})
+	return nil
 }
 
 // serial is the number a spreadsheet stores for a calendar day (the 1900
