@@ -48,6 +48,11 @@ type Store interface {
 // once the transaction carried by ctx commits (at once outside one).
 type Transactor interface {
 	InTx(ctx context.Context, fn func(context.Context) error) error
+	// Staged runs fn, a change whose only write is the store's Move, with a
+	// stage for the rows that ride along with it (its audit entry), which
+	// the Move's one statement writes and commits (database.DB.Staged);
+	// inside a transaction it joins it.
+	Staged(ctx context.Context, fn func(context.Context) error) error
 	AfterCommit(ctx context.Context, f func())
 }
 
@@ -356,10 +361,10 @@ func (s *Service) cancellationLeft(ctx context.Context, p identity.Principal, id
 	return "", nil
 }
 
-// writeMove writes a move in one transaction: its audit entry, staged, then
+// writeMove writes a move as one statement: its audit entry, staged, then
 // the project as after with its history entry tr (Store.Move).
 func (s *Service) writeMove(ctx context.Context, p identity.Principal, before, after Project, tr Transition) error {
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
+	return s.tx.Staged(ctx, func(ctx context.Context) error {
 		if err := s.auditor.Append(ctx, p, audit.Record{
 			Action: ActionMove, ResourceType: ResourceType, ResourceID: tr.ProjectID, Before: snapshot(before), After: snapshot(after),
 		}); err != nil {

@@ -102,13 +102,15 @@ type pendingRow struct {
 
 func (pendingRow) TableName() string { return "audit_pending" }
 
-// Append stages e in the transaction carried by ctx (or one of its own),
-// to be written with the change it records (database.DB.Stage).
+// Append stages e with the change carried by ctx (database.DB.Stage), to be
+// written with it; outside a change, in a transaction of its own.
 func (s *Store) Append(ctx context.Context, e audit.Entry) (err error) {
 	defer apperr.Wrap(&err, "auditdb.Store.Append")
-	return s.db.InTx(ctx, func(ctx context.Context) error {
-		return s.db.Stage(ctx, &pendingRow{Content: toFields(e)})
-	})
+	row := &pendingRow{Content: toFields(e)}
+	if s.db.Staging(ctx) {
+		return s.db.Stage(ctx, row)
+	}
+	return s.db.InTx(ctx, func(ctx context.Context) error { return s.db.Stage(ctx, row) })
 }
 
 // place is a staged entry's place in the chain.

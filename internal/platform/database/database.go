@@ -221,7 +221,9 @@ func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(ctx context
 	a := &afterCommit{}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ctx := context.WithValue(context.WithValue(ctx, txKey{}, tx), afterKey{}, a)
-		ctx = context.WithValue(ctx, stageKey{}, &stage{})
+		if !db.Staging(ctx) { // in Staged, the transaction writes that change's rows
+			ctx = context.WithValue(ctx, stageKey{}, &stage{})
+		}
 		if err := fn(ctx); err != nil {
 			return err
 		}

@@ -78,14 +78,15 @@ func TestStage(t *testing.T) {
 		}))
 		assert.Equal(t, []string{"e2", "n2"}, written(t, db), "written at the commit")
 
-		require.NoError(t, db.InTx(ctx, func(ctx context.Context) error {
+		err := db.InTx(ctx, func(ctx context.Context) error {
 			require.NoError(t, db.Stage(ctx, &stagedNote{ID: "n3", Text: "stale"}))
 			require.NoError(t, db.Stage(ctx, &stagedEvent{ID: "e3", Kind: "stale"}))
 			ok, err := db.UpdateIf(ctx, "staged_targets", map[string]any{"id": "t1", "version": 7}, map[string]any{"version": 8})
 			require.NoError(t, err)
 			assert.False(t, ok)
-			return nil // committed all the same: the rows went with the update
-		}))
+			return nil // a caller that commits all the same
+		})
+		require.ErrorContains(t, err, "dropped", "a transaction whose staged rows were dropped does not commit")
 		assert.Equal(t, []string{"e2", "n2"}, written(t, db), "an update that did not match takes its rows with it")
 
 		require.NoError(t, db.InTx(ctx, func(ctx context.Context) error {
@@ -102,5 +103,56 @@ func TestStage(t *testing.T) {
 		defer done()
 		require.NoError(t, q.Raw(`SELECT version FROM staged_targets WHERE id = 't1'`).Scan(&v).Error)
 		assert.Equal(t, 2, v)
+	})
+}
+
+// TestStaged: a change that is one conditional update runs without a
+// transaction, its rows written by the update's statement, or not at all;
+// inside a transaction it joins the transaction's stage.
+func TestStaged(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		stagingTables(t, db)
+		assert.False(t, db.Staging(ctx))
+
+		require.NoError(t, db.Staged(ctx, func(ctx context.Context) error {
+			assert.True(t, db.Staging(ctx))
+			require.NoError(t, db.Stage(ctx, &stagedNote{ID: "n1", Text: "moved"}))
+			require.NoError(t, db.Stage(ctx, &stagedEvent{ID: "e1", Kind: "moved"}))
+			ok, err := db.UpdateIf(ctx, "staged_targets", map[string]any{"id": "t1", "version": 1}, map[string]any{"version": 2})
+			require.NoError(t, err)
+			assert.True(t, ok)
+			return nil
+		}))
+		assert.Equal(t, []string{"e1", "n1"}, written(t, db), "written by the update's statement")
+
+		require.NoError(t, db.Staged(ctx, func(ctx context.Context) error {
+			require.NoError(t, db.Stage(ctx, &stagedNote{ID: "n2", Text: "stale"}))
+			ok, err := db.UpdateIf(ctx, "staged_targets", map[string]any{"id": "t1", "version": 1}, map[string]any{"version": 3})
+			require.NoError(t, err)
+			assert.False(t, ok)
+			return nil
+		}))
+		assert.Equal(t, []string{"e1", "n1"}, written(t, db), "an update that did not match writes nothing")
+
+		err := db.Staged(ctx, func(ctx context.Context) error {
+			return db.Stage(ctx, &stagedNote{ID: "n3", Text: "no statement"})
+		})
+		require.Error(t, err, "a row with no statement to ride with")
+		assert.Equal(t, []string{"e1", "n1"}, written(t, db))
+
+		// In a transaction, an earlier change's staged row and a stale update:
+		// the transaction does not commit, so neither is lost silently.
+		err = db.InTx(ctx, func(ctx context.Context) error {
+			require.NoError(t, db.Stage(ctx, &stagedEvent{ID: "e4", Kind: "an earlier change"}))
+			return db.Staged(ctx, func(ctx context.Context) error {
+				ok, err := db.UpdateIf(ctx, "staged_targets", map[string]any{"id": "t1", "version": 1}, map[string]any{"version": 3})
+				require.NoError(t, err)
+				assert.False(t, ok)
+				return nil
+			})
+		})
+		require.Error(t, err)
+		assert.Equal(t, []string{"e1", "n1"}, written(t, db))
 	})
 }

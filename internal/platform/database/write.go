@@ -19,9 +19,10 @@ var errNoMatch = errors.New("database: no row matches")
 
 // UpdateIf sets the columns set of one row of table, only while the row
 // still has the values of match (column = value, all of them; match names
-// the row by its "id"), and with it writes the rows staged so far in the
-// transaction carried by ctx (Stage): they are written if the row matched and
-// dropped if it did not. It reports whether the row matched. A row that
+// the row by its "id"), and with it writes the rows staged so far with the
+// change carried by ctx (Stage): they are written if the row matched and
+// dropped if it did not, and a transaction that dropped staged rows may then
+// not commit. It reports whether the row matched. A row that
 // another transaction holds answers IsLockUnavailable at once instead of
 // waiting.
 //
@@ -49,7 +50,7 @@ func (db *DB) updateIfSQLite(ctx context.Context, table string, match, set map[s
 		case res.Error != nil:
 			return res.Error
 		case res.RowsAffected == 0:
-			takeStaged(ctx) // as on PostgreSQL: they go with the update or not at all
+			dropStaged(ctx, takeStaged(ctx)) // as on PostgreSQL: they go with the update or not at all
 			return errNoMatch
 		}
 		return flushStaged(ctx, q)
@@ -75,6 +76,9 @@ func (db *DB) updateIfPostgres(ctx context.Context, table string, match, set map
 			err = tr.Translate(err)
 		}
 		return false, err
+	}
+	if n != 1 {
+		dropStaged(ctx, rows)
 	}
 	return n == 1, nil
 }

@@ -71,6 +71,12 @@ func (x *Tx) Commits() int {
 	return x.commits
 }
 
+// Staged runs fn as InTx does: the in-memory store's Move has no statement
+// of its own to carry the change's rows, so a transaction stands for it.
+func (x *Tx) Staged(ctx context.Context, fn func(context.Context) error) error {
+	return x.InTx(ctx, fn)
+}
+
 // InTx runs fn in a transaction of its own, or in the one ctx carries.
 func (x *Tx) InTx(ctx context.Context, fn func(context.Context) error) error {
 	if InTransaction(ctx) {
