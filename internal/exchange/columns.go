@@ -64,8 +64,6 @@ type Column struct {
 	// divided by Per (总投资（万元）). An XLSX file writes it as a formula.
 	Source string
 	Per    int64
-	// Width is the column's width in a spreadsheet, in characters.
-	Width float64
 	// Required columns must be in every imported file.
 	Required bool
 	// Ignored columns are written for reading and ignored by an import.
@@ -126,9 +124,9 @@ func labelCell(ls []project.Label, v string) Cell {
 // yuanPerWan is how many yuan make one 万元.
 const yuanPerWan = 10000
 
-func textColumn(header, field string, width float64, f func(p *project.Project) *string) *column {
+func textColumn(header, field string, f func(p *project.Project) *string) *column {
 	return &column{
-		Column: Column{Header: header, Alias: field, Field: field, Kind: TextCell, Width: width},
+		Column: Column{Header: header, Alias: field, Field: field, Kind: TextCell},
 		get:    func(p *project.Project) Cell { return textCell(*f(p)) },
 		set: func(r *rowInput, v string) (string, string) {
 			*f(&r.p) = v
@@ -139,7 +137,7 @@ func textColumn(header, field string, width float64, f func(p *project.Project) 
 
 func yuanColumn(header, field string, f func(p *project.Project) **int64) *column {
 	return &column{
-		Column: Column{Header: header, Alias: field, Field: field, Kind: IntegerCell, Width: 16},
+		Column: Column{Header: header, Alias: field, Field: field, Kind: IntegerCell},
 		get:    func(p *project.Project) Cell { return intCell(*f(p)) },
 		set: func(r *rowInput, v string) (string, string) {
 			n, code, param := parseYuan(v)
@@ -153,7 +151,7 @@ func yuanColumn(header, field string, f func(p *project.Project) **int64) *colum
 
 func dateColumn(header, field string, f func(p *project.Project) **time.Time) *column {
 	return &column{
-		Column: Column{Header: header, Alias: field, Field: field, Kind: DateCell, Width: 12},
+		Column: Column{Header: header, Alias: field, Field: field, Kind: DateCell},
 		get:    func(p *project.Project) Cell { return dayCell(*f(p)) },
 		set: func(r *rowInput, v string) (string, string) {
 			t, ok := parseDay(v)
@@ -168,9 +166,9 @@ func dateColumn(header, field string, f func(p *project.Project) **time.Time) *c
 
 // enumColumn reads a label (or the API value) of ls; get and put read and
 // write the project's field.
-func enumColumn(header, field string, width float64, ls []project.Label, get func(p *project.Project) string, put func(p *project.Project, v string)) *column {
+func enumColumn(header, field string, ls []project.Label, get func(p *project.Project) string, put func(p *project.Project, v string)) *column {
 	return &column{
-		Column: Column{Header: header, Alias: field, Field: field, Kind: TextCell, Width: width},
+		Column: Column{Header: header, Alias: field, Field: field, Kind: TextCell},
 		get:    func(p *project.Project) Cell { return labelCell(ls, get(p)) },
 		set: func(r *rowInput, v string) (string, string) {
 			if v == "" {
@@ -195,15 +193,15 @@ func enumColumn(header, field string, width float64, ls []project.Label, get fun
 // columns is the register file, in order.
 var columns = []*column{
 	{
-		Column: Column{Header: HeaderID, Alias: "id", Field: "id", Kind: TextCell, Width: 38},
+		Column: Column{Header: HeaderID, Alias: "id", Field: "id", Kind: TextCell},
 		get:    func(p *project.Project) Cell { return textCell(p.ID) },
 	},
 	{
-		Column: Column{Header: HeaderVersion, Alias: "version", Field: "version", Kind: IntegerCell, Width: 6},
+		Column: Column{Header: HeaderVersion, Alias: "version", Field: "version", Kind: IntegerCell},
 		get:    func(p *project.Project) Cell { return Cell{Kind: IntegerCell, Int: int64(p.Version)} },
 	},
 	{
-		Column: Column{Header: "项目代码", Alias: "code", Field: "code", Kind: TextCell, Width: 26},
+		Column: Column{Header: "项目代码", Alias: "code", Field: "code", Kind: TextCell},
 		get: func(p *project.Project) Cell {
 			if p.Code == nil {
 				return Cell{}
@@ -218,11 +216,11 @@ var columns = []*column{
 			return "", ""
 		},
 	},
-	withRequired(textColumn(HeaderName, "name", 36, func(p *project.Project) *string { return &p.Name })),
-	withRequired(enumColumn(HeaderCategory, "category", 12, project.Categories,
+	withRequired(textColumn(HeaderName, "name", func(p *project.Project) *string { return &p.Name })),
+	withRequired(enumColumn(HeaderCategory, "category", project.Categories,
 		func(p *project.Project) string { return string(p.Category) }, func(p *project.Project, v string) { p.Category = project.Category(v) })),
 	{
-		Column: Column{Header: HeaderDepartment, Alias: "department", Field: "department", Kind: TextCell, Width: 14},
+		Column: Column{Header: HeaderDepartment, Alias: "department", Field: "department", Kind: TextCell},
 		get:    func(p *project.Project) Cell { return textCell(p.Department) },
 		set: func(r *rowInput, v string) (string, string) {
 			code, ok := r.imp.department(v)
@@ -233,11 +231,11 @@ var columns = []*column{
 			return "", ""
 		},
 	},
-	textColumn("包联领导", "leader", 10, func(p *project.Project) *string { return &p.Leader }),
-	textColumn("投资主体", "company", 24, func(p *project.Project) *string { return &p.Company }),
-	textColumn("所在乡镇", "township", 10, func(p *project.Project) *string { return &p.Township }),
+	textColumn("包联领导", "leader", func(p *project.Project) *string { return &p.Leader }),
+	textColumn("投资主体", "company", func(p *project.Project) *string { return &p.Company }),
+	textColumn("所在乡镇", "township", func(p *project.Project) *string { return &p.Township }),
 	{
-		Column: Column{Header: "建设规模", Alias: "capacity", Field: "capacity", Kind: NumberCell, Width: 10},
+		Column: Column{Header: "建设规模", Alias: "capacity", Field: "capacity", Kind: NumberCell},
 		get: func(p *project.Project) Cell {
 			if p.Capacity == nil {
 				return Cell{}
@@ -257,11 +255,11 @@ var columns = []*column{
 			return "", ""
 		},
 	},
-	textColumn("规模单位", "capacity_unit", 8, func(p *project.Project) *string { return &p.CapacityUnit }),
+	textColumn("规模单位", "capacity_unit", func(p *project.Project) *string { return &p.CapacityUnit }),
 	yuanColumn(HeaderInvestment, "total_investment_yuan", func(p *project.Project) **int64 { return &p.TotalInvestmentYuan }),
 	{
 		Column: Column{Header: HeaderWan, Alias: "total_investment_wan", Field: "total_investment_yuan", Kind: NumberCell,
-			Source: HeaderInvestment, Per: yuanPerWan, Width: 14},
+			Source: HeaderInvestment, Per: yuanPerWan},
 		get: func(p *project.Project) Cell {
 			if p.TotalInvestmentYuan == nil {
 				return Cell{}
@@ -280,15 +278,15 @@ var columns = []*column{
 		},
 	},
 	yuanColumn("预计年产值（元）", "expected_annual_output_yuan", func(p *project.Project) **int64 { return &p.ExpectedAnnualOutputYuan }),
-	enumColumn("建设性质", "build_type", 8, project.BuildTypes,
+	enumColumn("建设性质", "build_type", project.BuildTypes,
 		func(p *project.Project) string { return string(p.BuildType) }, func(p *project.Project, v string) { p.BuildType = project.BuildType(v) }),
-	enumColumn("重点级别", "key_level", 10, project.KeyLevels,
+	enumColumn("重点级别", "key_level", project.KeyLevels,
 		func(p *project.Project) string { return string(p.KeyLevel) }, func(p *project.Project, v string) { p.KeyLevel = project.KeyLevel(v) }),
 	dateColumn("计划签约日期", "planned_sign_date", func(p *project.Project) **time.Time { return &p.PlannedSignDate }),
 	dateColumn("计划开工日期", "planned_start_date", func(p *project.Project) **time.Time { return &p.PlannedStartDate }),
 	dateColumn("计划竣工日期", "planned_completion_date", func(p *project.Project) **time.Time { return &p.PlannedCompletionDate }),
 	dateColumn("计划投产日期", "planned_production_date", func(p *project.Project) **time.Time { return &p.PlannedProductionDate }),
-	enumColumn(HeaderStage, "stage", 10, project.Stages,
+	enumColumn(HeaderStage, "stage", project.Stages,
 		func(p *project.Project) string { return string(p.Stage) }, func(p *project.Project, v string) { p.Stage = project.Stage(v) }),
 	dateColumn("签约日期", "signed_on", func(p *project.Project) **time.Time { return &p.Actual.SignedOn }),
 	dateColumn("落地日期", "landed_on", func(p *project.Project) **time.Time { return &p.Actual.LandedOn }),
@@ -297,7 +295,7 @@ var columns = []*column{
 	dateColumn("投产日期", "production_on", func(p *project.Project) **time.Time { return &p.Actual.ProductionOn }),
 	dateColumn("达效日期", "at_capacity_on", func(p *project.Project) **time.Time { return &p.Actual.AtCapacityOn }),
 	{
-		Column: Column{Header: "健康状态", Alias: "health", Field: "health", Kind: TextCell, Width: 8, Ignored: true},
+		Column: Column{Header: "健康状态", Alias: "health", Field: "health", Kind: TextCell, Ignored: true},
 		get:    func(p *project.Project) Cell { return labelCell(project.Healths, string(p.Health)) },
 	},
 }

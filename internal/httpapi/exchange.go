@@ -74,7 +74,7 @@ func (h *handlers) exportProjects(c *gin.Context, p identity.Principal) error {
 		c.Header("Cache-Control", "no-store")
 		c.Status(http.StatusOK)
 		var err error
-		w, err = sheet.NewWriter(q.Format, c.Writer, exchange.Columns())
+		w, err = sheet.NewWriter(q.Format, c.Writer, exchange.Columns(), columnWidths)
 		return err
 	}, func(cells []exchange.Cell) error { return w.WriteRow(cells) })
 	if err == nil {
@@ -298,4 +298,38 @@ func toImportReport(r exchange.ImportReport, en bool) api.ImportReport {
 		out.Rows[i] = o
 	}
 	return out
+}
+
+// columnWidths are the widths of the register file's columns in a
+// spreadsheet, in characters, by the column's API name (Alias): how the
+// export lays the file out is the HTTP layer's, not the register's.
+var columnWidths = map[string]float64{
+	"id":                          38,
+	"version":                     6,
+	"code":                        26,
+	"name":                        36,
+	"category":                    12,
+	"department":                  14,
+	"leader":                      10,
+	"company":                     24,
+	"township":                    10,
+	"capacity":                    10,
+	"capacity_unit":               8,
+	"total_investment_yuan":       16,
+	"total_investment_wan":        14,
+	"expected_annual_output_yuan": 16,
+	"build_type":                  8,
+	"key_level":                   10,
+	"planned_sign_date":           12,
+	"planned_start_date":          12,
+	"planned_completion_date":     12,
+	"planned_production_date":     12,
+	"stage":                       10,
+	"signed_on":                   12,
+	"landed_on":                   12,
+	"started_on":                  12,
+	"completed_on":                12,
+	"production_on":               12,
+	"at_capacity_on":              12,
+	"health":                      8,
 }

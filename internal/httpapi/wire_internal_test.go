@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/exchange"
 )
 
 // jsonMembers lists the JSON member names of a struct type, embedded
@@ -59,4 +60,18 @@ func TestPatchRulesNameEveryMember(t *testing.T) {
 	assert.Equal(t, set("title", "description", "kind", "responsible_department", "due_on", "status", "resolution"), issuePatch.writable)
 	assert.Equal(t, set("id", "project_id", "project_department", "overdue", "created_by", "version", "created_at", "updated_at",
 		"resolved_at"), issuePatch.readOnly)
+}
+
+// TestEveryColumnHasAWidth: the export lays out every column of the register
+// file, and names no column the file lacks.
+func TestEveryColumnHasAWidth(t *testing.T) {
+	t.Parallel()
+	aliases := map[string]bool{}
+	for _, c := range exchange.Columns() {
+		aliases[c.Alias] = true
+		assert.Positive(t, columnWidths[c.Alias], "column %s (%s) has no width", c.Header, c.Alias)
+	}
+	for alias := range columnWidths {
+		assert.True(t, aliases[alias], "width of %s, which is no column", alias)
+	}
 }

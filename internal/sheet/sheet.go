@@ -35,12 +35,13 @@ type Writer interface {
 }
 
 // NewWriter starts a file of format (exchange.FormatXLSX or FormatCSV) on
-// w with the header row of cols.
-func NewWriter(format string, w io.Writer, cols []exchange.Column) (Writer, error) {
+// w with the header row of cols; an XLSX file gives each column the width
+// in characters that widths holds for its Alias (none: the default).
+func NewWriter(format string, w io.Writer, cols []exchange.Column, widths map[string]float64) (Writer, error) {
 	if format == exchange.FormatCSV {
 		return newCSVWriter(w, cols)
 	}
-	return newXLSXWriter(w, cols)
+	return newXLSXWriter(w, cols, widths)
 }
 
 // Reader reads a register file, row by row.

@@ -39,7 +39,7 @@ func write(t *testing.T, format string) []byte {
 	t.Helper()
 	cols, rows := sample()
 	var buf bytes.Buffer
-	w, err := NewWriter(format, &buf, cols)
+	w, err := NewWriter(format, &buf, cols, map[string]float64{"name": 36})
 	require.NoError(t, err)
 	for _, r := range rows {
 		require.NoError(t, w.WriteRow(r))

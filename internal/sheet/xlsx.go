@@ -21,11 +21,12 @@ import (
 // that memory does not grow with the number of rows. Close then writes the
 // archive straight to w.
 type xlsxWriter struct {
-	f    *excelize.File
-	sw   *excelize.StreamWriter
-	w    io.Writer
-	cols []exchange.Column
-	row  int
+	f      *excelize.File
+	sw     *excelize.StreamWriter
+	w      io.Writer
+	cols   []exchange.Column
+	widths map[string]float64
+	row    int
 	// styles by column; formulas of derived columns ("" for none).
 	styles   []int
 	formulas []string
@@ -41,9 +42,9 @@ var (
 	wanFormat   = "#,##0.00##"
 )
 
-func newXLSXWriter(w io.Writer, cols []exchange.Column) (Writer, error) {
+func newXLSXWriter(w io.Writer, cols []exchange.Column, widths map[string]float64) (Writer, error) {
 	f := excelize.NewFile()
-	x := &xlsxWriter{f: f, w: w, cols: cols}
+	x := &xlsxWriter{f: f, w: w, cols: cols, widths: widths}
 	if err := x.start(); err != nil {
 		_ = f.Close()
 		return nil, err
@@ -116,8 +117,8 @@ func (x *xlsxWriter) setColumns(st cellStyles) error {
 	x.styles, x.formulas = make([]int, len(x.cols)), make([]string, len(x.cols))
 	x.cells = make([]excelize.Cell, len(x.cols))
 	for i, c := range x.cols {
-		if c.Width > 0 {
-			if err := x.sw.SetColWidth(i+1, i+1, c.Width); err != nil {
+		if wd := x.widths[c.Alias]; wd > 0 {
+			if err := x.sw.SetColWidth(i+1, i+1, wd); err != nil {
 				return err
 			}
 		}
