@@ -70,7 +70,7 @@ type ExportQuery struct {
 // so that a refused request fails before anything is written.
 func (s *Service) Export(ctx context.Context, p identity.Principal, q project.ListQuery, begin func() error, write func([]Cell) error) (err error) {
 	defer apperr.Wrap(&err, "exchange.Service.Export")
-	q.Sort, q.Limit, q.After, q.Count, q.Export = project.Sort{Key: project.SortCreated}, ExportPageSize, nil, false, true
+	q.Sort, q.Limit, q.After, q.Count, q.Brief = project.Sort{Key: project.SortCreated}, ExportPageSize, nil, false, true
 	page, err := s.register.List(ctx, p, q)
 	if err != nil {
 		return err

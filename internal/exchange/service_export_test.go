@@ -94,7 +94,7 @@ func TestExportPages(t *testing.T) {
 			queries := f.reg.queries()
 			require.Len(t, queries, pages)
 			for i, q := range queries {
-				want := project.ListQuery{Filter: asked.Filter, Sort: project.Sort{Key: project.SortCreated}, Limit: exchange.ExportPageSize, Export: true}
+				want := project.ListQuery{Filter: asked.Filter, Sort: project.Sort{Key: project.SortCreated}, Limit: exchange.ExportPageSize, Brief: true}
 				if i > 0 {
 					want.After = &project.Cursor{Sort: project.SortCreated, ID: ps[i*exchange.ExportPageSize-1].ID}
 				}

@@ -61,9 +61,10 @@ type ListQuery struct {
 	Limit  int
 	After  *Cursor
 	Count  bool
-	// Export reads only what the register file holds (Columns): the
-	// listed projects come without funding, health reasons and timestamps.
-	Export bool
+	// Brief lists the projects without what a list that is read whole
+	// (the register file) does not show: funding, health reasons and the
+	// dates of their changes, unless the list is sorted by one.
+	Brief bool
 }
 
 // Page is one page of a list.

@@ -327,10 +327,14 @@ func (s *Store) planList(q *gorm.DB, sc project.Reach, lq project.ListQuery) (li
 	// What health is computed from stays behind: a listed project is read,
 	// not changed, and decoding it was a fifth of a list's time.
 	omit := []string{"health_facts"}
-	if lq.Export {
+	if lq.Brief {
 		// Nor what the register file does not hold: decoding the funding
-		// and health reasons was a sixth of an export's reading.
-		omit = append(omit, "funding", "health_reasons", "health_due_on", "last_move_on", "updated_at", "archived_at")
+		// and health reasons was a sixth of an export's reading. The sort
+		// key stays, for the next page's cursor.
+		omit = append(omit, "funding", "health_reasons", "health_due_on", "last_move_on", "archived_at")
+		if lq.Sort.Key != project.SortUpdated {
+			omit = append(omit, "updated_at")
+		}
 	}
 	plan.page = pq.Omit(omit...).Order(order + ", id " + dir).Limit(lq.Limit + 1)
 	return plan, nil

@@ -220,7 +220,7 @@ func listedWithout(t *testing.T, s Setup) {
 	stored := get(t, s.Store, full.ID)
 	require.NotEqual(t, health.Facts{}, stored.Facts)
 	only := func(export bool) project.Project {
-		page, err := s.Store.List(context.Background(), all, project.ListQuery{Filter: project.Filter{Township: full.Township}, Limit: 5, Export: export})
+		page, err := s.Store.List(context.Background(), all, project.ListQuery{Filter: project.Filter{Township: full.Township}, Limit: 5, Brief: export})
 		require.NoError(t, err)
 		require.Len(t, page.Items, 1)
 		return page.Items[0]
@@ -238,6 +238,13 @@ func listedWithout(t *testing.T, s Setup) {
 	f.Funding = got.Funding
 	assert.Equal(t, f, got.Fields, "an exported project holds the register file's fields")
 	assert.Equal(t, []any{stored.ID, stored.Stage, stored.Actual, stored.Health}, []any{got.ID, got.Stage, got.Actual, got.Health})
+
+	// A brief list keeps its sort key, which the next page's cursor holds.
+	page, err := s.Store.List(context.Background(), all, project.ListQuery{Filter: project.Filter{Township: full.Township},
+		Limit: 5, Brief: true, Sort: project.Sort{Key: project.SortUpdated}})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	assert.True(t, page.Items[0].UpdatedAt.Equal(stored.UpdatedAt), "sorted by updated_at, a brief list keeps it")
 }
 
 func listEdges(t *testing.T, s Setup) {

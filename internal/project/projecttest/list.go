@@ -64,7 +64,7 @@ func (s *Store) List(_ context.Context, sc project.Reach, lq project.ListQuery) 
 	}
 	page.Items = make([]project.Project, len(rows))
 	for i, p := range rows {
-		page.Items[i] = listed(p, lq.Export)
+		page.Items[i] = listed(p, lq)
 	}
 	return page, nil
 }

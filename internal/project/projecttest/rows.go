@@ -85,14 +85,18 @@ func storedTransition(t project.Transition) project.Transition {
 // same reports whether two stored projects hold the same values.
 func same(a, b project.Project) bool { return reflect.DeepEqual(a, b) }
 
-// listed is p as a list hands it out: without its facts and, for an export,
-// without what the register file does not hold.
-func listed(p project.Project, export bool) project.Project {
+// listed is p as a list q hands it out: without its facts and, for a brief
+// list, without what the register file does not hold, but its sort key.
+func listed(p project.Project, q project.ListQuery) project.Project {
 	p = stored(p)
 	p.Facts = health.Facts{}
-	if export {
+	if q.Brief {
+		updated := p.UpdatedAt
 		p.Funding, p.HealthReasons = []project.Funding{}, []health.Reason{}
 		p.HealthDueOn, p.LastMoveOn, p.ArchivedAt, p.UpdatedAt = nil, nil, nil, time.Time{}
+		if q.Sort.Key == project.SortUpdated {
+			p.UpdatedAt = updated
+		}
 	}
 	return p
 }
