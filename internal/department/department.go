@@ -5,6 +5,7 @@ package department
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -58,6 +59,9 @@ func NewService(store Store, tx Transactor, auditor Auditor, now func() time.Tim
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// errUnchanged ends an update that would change nothing.
+var errUnchanged = errors.New("department: unchanged")
 
 var errNoRole = apperr.Coded(apperr.Forbidden, "department.no_read")
 
@@ -132,9 +136,18 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, code string,
 			if err := d.validate(); err != nil {
 				return err
 			}
+			if *d == before {
+				return errUnchanged
+			}
 			d.Version++
 			return nil
 		})
+		if errors.Is(err, errUnchanged) {
+			// Nothing to write: no new version, no audit entry, as for
+			// a project.
+			out = before
+			return nil
+		}
 		if err != nil {
 			return err
 		}

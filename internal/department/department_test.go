@@ -300,3 +300,22 @@ func TestAuditFailureUndoesTheChange(t *testing.T) {
 	assert.Equal(t, 1, f.tx.discarded)
 	assert.Contains(t, f.list(t), water, "and put back")
 }
+
+// TestUpdateUnchanged: an update that changes nothing (the same names, or
+// none given) makes no new version and no audit entry, as for a project.
+func TestUpdateUnchanged(t *testing.T) {
+	t.Parallel()
+	for _, change := range []department.Change{
+		{Name: ptr("能源局"), NameEN: ptr("Energy Bureau")},
+		{Name: ptr(" 能源局 ")},
+		{},
+	} {
+		f := newFixture()
+		before := f.list(t)
+		got, err := f.svc.Update(context.Background(), admin, "energy", 1, change)
+		require.NoError(t, err)
+		assert.Equal(t, department.Department{Code: "energy", Name: "能源局", NameEN: "Energy Bureau", Version: 1}, got)
+		assert.Equal(t, before, f.list(t))
+		assert.Empty(t, f.records(), "nothing audited")
+	}
+}

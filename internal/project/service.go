@@ -453,14 +453,16 @@ func (s *Service) setArchived(ctx context.Context, p identity.Principal, id stri
 		action = ActionArchive
 	}
 	return s.change(ctx, p, id, action, func(ctx context.Context, pr *Project) error {
-		if ifMatch != nil && pr.Version != *ifMatch {
-			return apperr.ErrVersionConflict
-		}
+		// The state before the version: a second archive, sent with the
+		// version the first one found, is 404 as docs/api.md says.
 		if (pr.ArchivedAt != nil) == archived {
 			if archived {
 				return apperr.ErrNotFound // archiving twice: it has already left the register
 			}
 			return apperr.Coded(apperr.Conflict, "project.not_archived")
+		}
+		if ifMatch != nil && pr.Version != *ifMatch {
+			return apperr.ErrVersionConflict
 		}
 		s.touch(pr)
 		if archived {

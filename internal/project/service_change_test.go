@@ -179,6 +179,7 @@ func TestArchiveRules(t *testing.T) {
 	assert.Equal(t, 2, gone.Version)
 	assert.Equal(t, stamp, gone.UpdatedAt)
 	requireKind(t, apperr.NotFound, f.svc.Archive(ctx, bureau, p.ID, 2), "archived twice: it has left the register")
+	requireKind(t, apperr.NotFound, f.svc.Archive(ctx, bureau, p.ID, 1), "archived twice with the version the first found: 404 all the same")
 	got, err := f.svc.Get(ctx, energyViewer, p.ID)
 	require.NoError(t, err, "the history stays readable")
 	assert.NotNil(t, got.ArchivedAt)
