@@ -66,7 +66,7 @@ func (s *Service) ClientCredentials(ctx context.Context, clientID, secret, scope
 	}
 	granted := c.Scopes
 	if scope != "" {
-		granted = strings.Fields(scope)
+		granted = distinct(strings.Fields(scope))
 		for _, sc := range granted {
 			if !slices.Contains(c.Scopes, sc) {
 				return Token{}, nil, &OAuthError{Code: "invalid_scope", Description: "scope " + sc + " is not granted to this client"}
@@ -206,4 +206,16 @@ func (s *Service) UpdateClient(ctx context.Context, p identity.Principal, id str
 	})
 	s.forget(id)
 	return out, secret, err
+}
+
+// distinct is ss with each string once, in the order first given: a scope
+// asked for twice is granted once.
+func distinct(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -42,6 +42,8 @@ func TestClientCredentials(t *testing.T) {
 			granted: []string{identity.ScopeProjectsRead}, role: identity.RoleDeptViewer},
 		{name: "scopes as asked", client: c, secret: secret, scope: " projects:write  projects:read ",
 			granted: []string{identity.ScopeProjectsWrite, identity.ScopeProjectsRead}, role: identity.RoleDeptEditor},
+		{name: "a scope asked twice is granted once", client: c, secret: secret, scope: "projects:read projects:write projects:read",
+			granted: []string{identity.ScopeProjectsRead, identity.ScopeProjectsWrite}, role: identity.RoleDeptEditor},
 		{name: "a client granted nothing", client: blind, secret: blindSecret, granted: []string{}, role: identity.RoleDeptViewer},
 		{name: "a scope not granted", client: c, secret: secret, scope: "projects:read progress:write", oauthError: "invalid_scope"},
 		{name: "a scope that does not exist", client: c, secret: secret, scope: "admin", oauthError: "invalid_scope"},

@@ -91,8 +91,11 @@ func (s *Service) Refresh(ctx context.Context, raw string) (_ Token, err error) 
 			return errBadRefresh
 		}
 		u, err := s.users.UserByID(ctx, t.UserID)
-		if err != nil || u.Disabled {
+		switch {
+		case apperr.KindOf(err) == apperr.NotFound || err == nil && u.Disabled:
 			return errBadRefresh
+		case err != nil:
+			return err // a failure to read, not a verdict on the token
 		}
 		p := principalOf(u)
 		if out, err = s.issue(ctx, p, t.FamilyID); err != nil {

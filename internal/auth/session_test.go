@@ -154,6 +154,7 @@ func TestRefreshStoreFailures(t *testing.T) {
 		{"using the token", func(f *fixture) { f.mem.Sessions.Fail("UseRefresh", errDB) }},
 		{"storing the next token", func(f *fixture) { f.mem.Sessions.Fail("CreateRefresh", errDB) }},
 		{"auditing", func(f *fixture) { f.audit.fail(errDB) }},
+		{"reading the user", func(f *fixture) { f.mem.Users.Fail("UserByID", errDB) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -165,6 +166,7 @@ func TestRefreshStoreFailures(t *testing.T) {
 			require.ErrorIs(t, err, errDB)
 			f.mem.Sessions.Fail("UseRefresh", nil)
 			f.mem.Sessions.Fail("CreateRefresh", nil)
+			f.mem.Users.Fail("UserByID", nil)
 			f.audit.fail(nil)
 			f.refresh(t, tok.RefreshToken)
 		})
