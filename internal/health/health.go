@@ -7,7 +7,7 @@ package health
 import (
 	"encoding/json"
 	"fmt"
-	"math"
+	"math/big"
 	"time"
 
 	"github.com/guangling/pipeline/internal/calendar"
@@ -157,10 +157,20 @@ type Input struct {
 }
 
 // InvestmentGap is how many percentage points the investment completed, done
-// of plan, is behind 序时进度 after month months of the year (ahead is
-// negative), to a hundredth of a point: the precision it is reported in, and
-// what keeps 50% − 40% from being a float's 9.999… rather than 10.
+// of plan (above 0), is behind 序时进度 after month months of the year (ahead
+// is negative), to a hundredth of a point, the precision it is reported in:
+// computed exactly, in integers, and rounded half away from zero, so that a
+// gap at a threshold (9.995 is 10.00) lands on the side its digits say,
+// whatever the month and however large the sums.
 func InvestmentGap(done, plan int64, month time.Month) float64 {
-	gap := (float64(month)/12 - float64(done)/float64(plan)) * 100
-	return math.Round(gap*100) / 100
+	// gap in hundredths = 10000 × (month×plan − 12×done) / (12×plan)
+	num := new(big.Int).Mul(big.NewInt(int64(month)), big.NewInt(plan))
+	num.Sub(num, new(big.Int).Mul(big.NewInt(12), big.NewInt(done)))
+	num.Mul(num, big.NewInt(10000))
+	den := new(big.Int).Mul(big.NewInt(12), big.NewInt(plan))
+	q, r := new(big.Int).QuoRem(num, den, new(big.Int))
+	if r.Sign() != 0 && new(big.Int).Abs(new(big.Int).Lsh(r, 1)).Cmp(den) >= 0 {
+		q.Add(q, big.NewInt(int64(num.Sign())))
+	}
+	return float64(q.Int64()) / 100
 }

@@ -71,6 +71,11 @@ func TestInvestmentGap(t *testing.T) {
 		{"twice the plan by January: 8.33 − 200", 2000, 1000, time.January, -191.67},
 		{"a ten-thousandth of the plan shows as a hundredth of a point", 4999, 10000, time.June, 0.01},
 		{"large sums in yuan keep their precision", 6_000_000_000, 12_000_000_000, time.June, 0},
+		{"a gap of exactly 9.995 in June is 10.00", 480_060, 1_200_000, time.June, 10},
+		{"and in March", 180_060, 1_200_000, time.March, 10},
+		{"a gap of exactly 30.005 in November is 30.01", 739_940, 1_200_000, time.November, 30.01},
+		{"half a hundredth ahead rounds away from zero too", 600_060, 1_200_000, time.June, -0.01},
+		{"a register's sums, beyond int64 once multiplied", 1_000_000_000_000_000_000, 2_000_000_000_000_000_000, time.December, 50},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
