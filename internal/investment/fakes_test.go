@@ -70,6 +70,7 @@ func locked(ctx context.Context, id string) bool {
 // unless archived. Blockers' responsible departments are left out.
 type register struct {
 	mu       sync.Mutex
+	store    *investmenttest.Store // rolled back when a change fails, as its transaction would be
 	projects map[string]project.Project
 	within   int // the changes Within completed, after which health is computed again
 }
@@ -110,7 +111,12 @@ func (r *register) Within(ctx context.Context, sc project.Reach, id string, fn f
 	case pr.ArchivedAt != nil:
 		return project.Project{}, errArchived
 	}
+	restore := func() {}
+	if r.store != nil {
+		restore = r.store.Snapshot()
+	}
 	if err := fn(context.WithValue(ctx, lockKey{}, id), &pr); err != nil {
+		restore()
 		return project.Project{}, err
 	}
 	r.within++
@@ -174,6 +180,7 @@ type fixture struct {
 
 func newFixture(now time.Time) *fixture {
 	f := &fixture{store: investmenttest.NewStore(), register: newRegister(), auditor: &auditor{}}
+	f.register.store = f.store
 	f.svc = investment.NewService(lockedStore{f.store}, f.register, f.auditor, func() time.Time { return now })
 	return f
 }

@@ -197,6 +197,10 @@ func TestPutProgressFailures(t *testing.T) {
 			_, _, err := f.svc.PutProgress(context.Background(), energyEditor, energyProject, may2021.Period, 150, "", 0)
 			require.ErrorIs(t, err, boom)
 			assert.Zero(t, f.register.within, "the register's change is abandoned")
+			f.store.Fail("ProgressOf", nil)
+			months, err := f.store.ProgressOf(context.Background(), energyProject, 2021)
+			require.NoError(t, err)
+			assert.Equal(t, []investment.Progress{may2021}, months, "the report stays as it was")
 		})
 	}
 }

@@ -94,6 +94,7 @@ func locked(ctx context.Context, id string) bool {
 // again after each change that completes.
 type register struct {
 	mu       sync.Mutex
+	store    *issuetest.Store // rolled back when a change fails, as its transaction would be
 	projects map[string]project.Project
 	within   int // the changes Within completed
 	// meanwhile, when set, runs as Within is called, before it reads the
@@ -124,7 +125,12 @@ func (r *register) Within(ctx context.Context, sc project.Reach, id string, fn f
 	case pr.ArchivedAt != nil:
 		return project.Project{}, errArchived
 	}
+	restore := func() {}
+	if r.store != nil {
+		restore = r.store.Snapshot()
+	}
 	if err := fn(context.WithValue(ctx, lockKey{}, id), &pr); err != nil {
+		restore()
 		return project.Project{}, err
 	}
 	r.within++
@@ -212,6 +218,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{store: issuetest.NewStore(departments...), register: &register{projects: map[string]project.Project{}}, auditor: &auditor{}, ids: 100}
+	f.register.store = f.store
 	f.svc = issue.NewService(lockedStore{f.store}, f.register, f.auditor, func() time.Time { return now }, func() string {
 		f.ids++
 		return newID(f.ids - 1)

@@ -191,11 +191,19 @@ func TestOpenFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
+			list := func() []issue.Issue {
+				page, err := f.store.List(context.Background(), project.Reach{All: true}, issue.Query{ProjectID: energyProject, Limit: 10})
+				require.NoError(t, err)
+				return page.Items
+			}
+			before := list()
 			tt.fail(f)
 			got, err := f.svc.Open(context.Background(), energyEditor, energyProject, opening())
 			require.ErrorIs(t, err, boom)
 			assert.Zero(t, got, "no blocker is answered")
 			assert.Zero(t, f.register.within, "the register's change is abandoned")
+			f.store.Fail("Create", nil)
+			assert.Equal(t, before, list(), "no blocker is left behind")
 		})
 	}
 }

@@ -258,6 +258,8 @@ func TestUpdateFailures(t *testing.T) {
 				func(f issue.Fields) (issue.Fields, error) { f.Status = issue.InProgress; return f, nil })
 			require.ErrorIs(t, err, boom)
 			assert.Zero(t, f.register.within, "the register's change is abandoned")
+			f.store.Fail("Get", nil)
+			assert.Equal(t, issue.Open, f.stored(t, seededOpen.ID).Status, "the blocker stays as it was")
 		})
 	}
 }

@@ -7,6 +7,7 @@ package investmenttest
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"sync"
 
@@ -112,4 +113,17 @@ func (s *Store) PutProgress(_ context.Context, p investment.Progress) error {
 	p.UpdatedAt = p.UpdatedAt.UTC()
 	s.progress[progressKey{p.ProjectID, p.Period}] = p
 	return nil
+}
+
+// Snapshot returns a function that puts the store back as it is now: a
+// transaction's rollback, for the fakes that stand for one.
+func (s *Store) Snapshot() (restore func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	plans, progress := maps.Clone(s.plans), maps.Clone(s.progress)
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.plans, s.progress = plans, progress
+	}
 }

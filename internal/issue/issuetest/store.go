@@ -7,6 +7,7 @@ package issuetest
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -272,4 +273,17 @@ func after(sorted []issue.Issue, c *project.Cursor) ([]issue.Issue, error) {
 		return cmp.Or(i.DueOn.Compare(due), strings.Compare(i.ID, c.ID), -1)
 	})
 	return sorted[n:], nil
+}
+
+// Snapshot returns a function that puts the store's blockers back as they
+// are now: a transaction's rollback, for the fakes that stand for one.
+func (s *Store) Snapshot() (restore func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	issues := maps.Clone(s.issues)
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.issues = issues
+	}
 }
