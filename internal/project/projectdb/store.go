@@ -343,7 +343,7 @@ func (s *Store) planList(q *gorm.DB, sc project.Reach, lq project.ListQuery) (li
 // keysetValue turns a cursor's value into a query parameter of the sort
 // key's column type, reporting false when it cannot be one. Cursors come
 // from clients, so their values are checked here too and not only by
-// ParseListQuery: a value of the wrong type would be a database error.
+// the HTTP layer's parser: a value of the wrong type would be a database error.
 func keysetValue(key string, v any) (any, bool) {
 	nullable := sortColumns[key].nullable
 	switch key {
