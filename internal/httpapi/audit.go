@@ -40,7 +40,7 @@ func toAuditEntryResponse(e audit.Entry) api.AuditEntry {
 //	@Failure		403				{object}	api.Problem
 //	@Router			/api/v1/audit [get]
 func (h *handlers) listAudit(c *gin.Context, p identity.Principal) error {
-	q, err := audit.ParseQuery(c.Request.URL.Query())
+	q, err := parseAuditQuery(c.Request.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (h *handlers) listAudit(c *gin.Context, p identity.Principal) error {
 		out.Items[i] = toAuditEntryResponse(e)
 	}
 	if page.Next != nil {
-		s := audit.EncodeCursor(*page.Next)
+		s := encodeAuditCursor(*page.Next)
 		out.NextCursor = &s
 	}
 	ok(c, http.StatusOK, out)

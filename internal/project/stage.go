@@ -40,9 +40,6 @@ type Move struct {
 	left Stage
 }
 
-// Terminal reports whether no move leaves the stage (corrections aside).
-func (s Stage) Terminal() bool { return s == AtCapacity || s == Cancelled }
-
 // moves is the one table of the stage machine: the stages a project may move
 // forward to from each stage. Forward moves may skip stages; suspended is
 // reached only from started and left only back to started (a resumption) or
