@@ -88,8 +88,14 @@ var (
 	CorrectStages   = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProjectsWrite}
 	ReportProgress  = Permission{Roles: editors, Scope: ScopeProgressWrite}
 	ManageIssues    = Permission{Roles: editors, Scope: ScopeIssuesWrite}
-	ReadAudit       = Permission{Roles: []Role{RoleAdmin, RoleBureau}}
-	Administer      = Permission{Roles: []Role{RoleAdmin}}
+	// The year's plan, its targets and 三个一批 designations, the dispatch
+	// calendar and the county's indicators are the bureau's.
+	ManagePlans = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProjectsWrite}
+	// A department reports its plan entries' months (ReportProgress); the
+	// bureau accepts or returns them.
+	ReviewReports = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProgressWrite}
+	ReadAudit     = Permission{Roles: []Role{RoleAdmin, RoleBureau}}
+	Administer    = Permission{Roles: []Role{RoleAdmin}}
 )
 
 // May reports whether the principal has the permission: one of its roles,
