@@ -152,8 +152,9 @@ type Basis string
 
 // The bases.
 const (
-	// AsOf reads the baseline and the adjustments effective on or before
-	// the day (the default).
+	// AsOf reads the baseline, which is the whole year's plan whatever its
+	// 下达 day, and the adjustments effective on or before the day (the
+	// default).
 	AsOf Basis = "as_of"
 	// Baseline reads the plan as issued.
 	Baseline Basis = "baseline"
@@ -172,7 +173,7 @@ func InForce(states []Entry, basis Basis, on time.Time) (Entry, bool) {
 		case e.EffectiveOn == nil: // a draft
 		case basis == Baseline && e.Revision != 0:
 			continue
-		case basis == AsOf && e.EffectiveOn.After(on):
+		case basis == AsOf && e.Revision != 0 && e.EffectiveOn.After(on):
 			continue
 		}
 		if best == nil || later(*e, *best) {
