@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/health"
@@ -59,6 +60,9 @@ type Config struct {
 
 	StatsCacheTTL time.Duration // PIPELINE_STATS_CACHE_TTL, how long statistics are remembered (0: not at all)
 
+	// County is the county's name, which titles the 调度表 (docs/dispatch.md).
+	County string // PIPELINE_COUNTY
+
 	// PprofAddr is a loopback address on which the Go runtime profiler
 	// (net/http/pprof) is served, for the operator; empty: not at all.
 	PprofAddr string // PIPELINE_PPROF_ADDR
@@ -71,6 +75,13 @@ func (c Config) HealthRules() health.Rules {
 		InvestRedPoints: c.HealthInvestRedPts, BlockerRedDays: c.HealthBlockerRedDays,
 	}
 }
+
+// DefaultCounty is the county the service is set up for unless
+// PIPELINE_COUNTY names another.
+const DefaultCounty = "广灵县"
+
+// MaxCountyLength is the most characters a county's name may have.
+const MaxCountyLength = 20
 
 // MaxAccessTokenTTL is the longest lifetime an access token may have.
 const MaxAccessTokenTTL = 15 * time.Minute
@@ -132,6 +143,7 @@ func (l *loader) settings() Config {
 		StatsCacheTTL:         l.duration("PIPELINE_STATS_CACHE_TTL", 30*time.Second),
 
 		PprofAddr: l.str("PIPELINE_PPROF_ADDR", ""),
+		County:    l.str("PIPELINE_COUNTY", DefaultCounty),
 	}
 }
 
@@ -204,8 +216,8 @@ func (l *loader) checkHealth(c Config) {
 	}
 }
 
-// checkOperator checks the profiler's address and the tokens' issuer and
-// audience.
+// checkOperator checks the profiler's address, the tokens' issuer and
+// audience, and the county's name.
 func (l *loader) checkOperator(c Config) {
 	if c.PprofAddr != "" {
 		host, _, err := net.SplitHostPort(c.PprofAddr)
@@ -215,6 +227,9 @@ func (l *loader) checkOperator(c Config) {
 	}
 	if c.JWTIssuer == "" || c.JWTAudience == "" {
 		l.fail("PIPELINE_JWT_ISSUER", "issuer and audience must not be empty")
+	}
+	if utf8.RuneCountInString(c.County) > MaxCountyLength {
+		l.fail("PIPELINE_COUNTY", fmt.Sprintf("must have at most %d characters", MaxCountyLength))
 	}
 }
 
@@ -246,6 +261,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("db_max_open_conns", c.DBMaxOpenConns),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("health_rules", c.HealthRules().Fingerprint()),
+		slog.String("county", c.County),
 	)
 }
 

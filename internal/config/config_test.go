@@ -27,6 +27,7 @@ func TestLoadDefaults(t *testing.T) {
 	assert.Equal(t, 15*time.Minute, c.AccessTokenTTL)
 	assert.Equal(t, 10, c.PasswordCost, "bcrypt's own default")
 	assert.Empty(t, c.TrustedProxies)
+	assert.Equal(t, "广灵县", c.County, "the county the service is set up for")
 }
 
 func TestLoadPostgres(t *testing.T) {
@@ -65,6 +66,7 @@ func TestLoadRejects(t *testing.T) {
 		"PIPELINE_PASSWORD_COST":      {"PIPELINE_PASSWORD_COST": "3"},
 		"PIPELINE_PASSWORD_COST high": {"PIPELINE_PASSWORD_COST": "15"},
 		"PIPELINE_PPROF_ADDR by name": {"PIPELINE_PPROF_ADDR": "localhost:6060"},
+		"PIPELINE_COUNTY":             {"PIPELINE_COUNTY": strings.Repeat("县", 21)},
 	}
 	for name, e := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -79,7 +81,10 @@ func TestLoadRejects(t *testing.T) {
 		require.NoError(t, err, addr)
 		assert.Equal(t, addr, c.PprofAddr)
 	}
-	_, err := Load(env(map[string]string{"PIPELINE_BODY_LIMIT": "x", "PIPELINE_LOG_LEVEL": "loud"}))
+	c, err := Load(env(map[string]string{"PIPELINE_COUNTY": " 灵丘县 "}))
+	require.NoError(t, err)
+	assert.Equal(t, "灵丘县", c.County, "another county, its name trimmed")
+	_, err = Load(env(map[string]string{"PIPELINE_BODY_LIMIT": "x", "PIPELINE_LOG_LEVEL": "loud"}))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "PIPELINE_BODY_LIMIT")
 	assert.Contains(t, err.Error(), "PIPELINE_LOG_LEVEL", "every problem is reported at once")

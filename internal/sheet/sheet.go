@@ -1,7 +1,8 @@
 // Package sheet writes and reads the register file (docs/api.md, "Export and import") as XLSX,
 // through excelize, or as CSV: the rows and cells of package project, in the
 // forms Excel opens as staff expect. A file to read is told apart by its
-// content, not by its name.
+// content, not by its name. It also writes the monthly 调度表
+// (docs/dispatch.md, "The sheet"), laid out and set up to print.
 package sheet
 
 import (
