@@ -164,7 +164,8 @@ func newBrowser(t *testing.T, path string) *browser {
 		chromedp.Flag("disable-sync", true),
 		// Only loopback: no name resolves, so nothing can leave the machine.
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-		chromedp.Flag("lang", "zh-CN"),
+		// A browser in another locale: the page's dates and numbers do not follow it.
+		chromedp.Flag("lang", "en-US"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1920, 1080), // a meeting-room screen
 	)
@@ -623,6 +624,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		require.Equal(t, "ready", b.settled(t, "#drill"))
 		b.screenshot(t, "dashboard-laptop-drill-"+db.Dialect()+".png", false)
 		b.do(t, "close the drill-down", chromedp.Click(chromedp.CSS("#drill .drill-head button")))
+		phoneView(t, b, db.Dialect())
 
 		// An error of the API is shown with its Chinese detail, not a blank page.
 		bad := e.do(t, request{principal: asLeader, method: http.MethodGet, path: "/api/v1/stats/overview?year=2021&as_of=2021-12-31"})
@@ -641,4 +643,42 @@ func TestDashboardInBrowser(t *testing.T) {
 		assert.Empty(t, b.problems(t), "the page wrote errors to the console")
 		assert.True(t, slices.ContainsFunc(b.texts(t, "#login-error"), func(s string) bool { return s == "已退出登录" }))
 	})
+}
+
+// phoneView reads the board as a leader's phone shows it, 390 px wide: no
+// page wider than the screen, chart type of at least 12 px, every table
+// header on one line, the drill-down's rows as cards, the day as
+// YYYY-MM-DD, and no total beside only some bars.
+func phoneView(t *testing.T, b *browser, dialect string) {
+	t.Helper()
+	b.do(t, "a phone's width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#chart-stage svg").viewBox.baseVal.width < 400`))
+	b.screenshot(t, "dashboard-phone-"+dialect+".png", true)
+	assert.Empty(t, evalJS[[]string](t, b, `[...document.querySelectorAll("#board *, .top *")]
+		.filter((x) => x.getClientRects().length && x.getBoundingClientRect().right > 391 && !x.closest(".scroll"))
+		.map((x) => x.tagName + "." + (x.getAttribute("class") || "") + "#" + x.id)`), "nothing wider than the screen")
+	assert.GreaterOrEqual(t, evalJS[float64](t, b, `Math.min(...[...document.querySelectorAll(".chart-svg text")].map((x) => {
+		const s = x.ownerSVGElement;
+		return parseFloat(getComputedStyle(x).fontSize) * s.getBoundingClientRect().width / s.viewBox.baseVal.width;
+	}))`), 12.0, "chart labels of at least 12 px")
+	assert.Empty(t, evalJS[[]string](t, b, `[...document.querySelectorAll("th")]
+		.filter((th) => th.offsetParent !== null && th.textContent.trim() !== "")
+		.filter((th) => {
+			const r = document.createRange();
+			r.selectNodeContents(th);
+			return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size > 1;
+		}).map((th) => th.textContent)`), "headers that break over lines")
+	assert.Zero(t, evalJS[int](t, b, `document.querySelectorAll("#chart-category text.sub, #chart-department text.sub").length`),
+		"no total beside only some bars")
+	assert.Regexp(t, `^\d{4}-\d{2}-\d{2}$`, evalJS[string](t, b, `document.querySelector("#as-of").value`), "the day as YYYY-MM-DD")
+
+	b.do(t, "a drill-down on the phone", chromedp.Click(chromedp.CSS(`[data-kpi="over_100m"] .count`)))
+	require.Equal(t, "ready", b.settled(t, "#drill"))
+	b.screenshot(t, "dashboard-phone-drill-"+dialect+".png", false)
+	assert.Equal(t, "block", evalJS[string](t, b, `getComputedStyle(document.querySelector("#drill-rows tr")).display`), "rows read as cards")
+	assert.Equal(t, []string{"项目名称", "阶段", "责任部门", "包联领导", "总投资（万元）", "灯"},
+		evalJS[[]string](t, b, `[...document.querySelector("#drill-rows tr").cells].map((td) => td.dataset.label)`), "each value beside its column's name")
+	assert.LessOrEqual(t, evalJS[float64](t, b, `document.querySelector("#drill").getBoundingClientRect().width`), 390.0)
+	b.do(t, "close the drill-down and go back to a laptop's width", chromedp.Click(chromedp.CSS("#drill .drill-head button")),
+		chromedp.EmulateViewport(1366, 768))
 }

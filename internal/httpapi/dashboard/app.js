@@ -245,14 +245,37 @@
     // side states (停工, 终止) where they have projects.
     const at = Object.fromEntries(o.by_stage.map((s) => [s.stage, s]));
     const stages = Object.keys(state.labels.stages).filter((s) => at[s] || !['suspended', 'cancelled'].includes(s));
-    columns($('#chart-stage'), stages.map((s) => ({ key: s, label: label('stages', s), count: at[s] ? at[s].count : 0,
+    const box = $('#chart-stage');
+    draw(box, () => columns(box, stages.map((s) => ({ key: s, label: label('stages', s), count: at[s] ? at[s].count : 0,
       yuan: at[s] ? at[s].total_investment_yuan : 0 })),
-      (it) => drill(`阶段：${it.label}`, { query: 'stage=' + it.key, note }));
+    (it) => drill(`阶段：${it.label}`, { query: 'stage=' + it.key, note })));
   }
 
-  // columns draws vertical bars, one per item, in the given order.
+  // chartWidth is the drawing width of a chart: the box's own pixels, so
+  // that its type keeps its size from a phone to a meeting-room screen.
+  const chartWidth = (box) => Math.max(280, Math.round(box.clientWidth || 600));
+  const NARROW = 520;
+
+  // drawn keeps how each chart was drawn, and at which width, to draw it
+  // again when its box changes width (a phone turned, a window resized).
+  const drawn = new Map();
+  const resized = new ResizeObserver((entries) => {
+    for (const { target } of entries) {
+      const d = drawn.get(target);
+      if (d && d.width !== chartWidth(target)) draw(target, d.fn);
+    }
+  });
+  function draw(box, fn) {
+    drawn.set(box, { fn, width: chartWidth(box) });
+    resized.observe(box);
+    fn();
+  }
+
+  // columns draws vertical bars, one per item, in the given order; a
+  // narrow box gets horizontal bars in the same order.
   function columns(box, items, open) {
-    const W = 600, H = 250, top = 26, bottom = 34, left = 10;
+    const W = chartWidth(box), H = 250, top = 26, bottom = 34, left = 10;
+    if (W < NARROW) return rows(box, items, open, false);
     const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img' });
     const max = Math.max(1, ...items.map((i) => i.count));
     const step = (W - left * 2) / Math.max(items.length, 1);
@@ -272,10 +295,11 @@
     box.replaceChildren(s);
   }
 
-  // rows draws horizontal bars, largest first.
-  function rows(box, items, open) {
-    items = items.slice().sort((a, b) => b.count - a.count || b.yuan - a.yuan);
-    const W = 600, rowH = 23, labelW = 180, valueW = 120;
+  // rows draws horizontal bars, largest first unless told to keep the order.
+  function rows(box, items, open, sorted = true) {
+    if (sorted) items = items.slice().sort((a, b) => b.count - a.count || b.yuan - a.yuan);
+    const W = chartWidth(box), rowH = 26, labelW = Math.min(180, Math.round(W * 0.36)), valueW = 56;
+    const fits = Math.max(3, Math.floor((labelW - 10) / 15)); // characters of 15px type
     const H = Math.max(rowH, items.length * rowH) + 6;
     const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img' });
     const max = Math.max(1, ...items.map((i) => i.count));
@@ -284,20 +308,19 @@
       const g = svg('g', { class: 'hit', 'data-key': it.key }, s);
       svg('title', {}, g, `${it.label}：${fmtInt(it.count)} 个，总投资 ${fmtWan(it.yuan)} 万元`);
       svg('rect', { x: 0, y, width: W, height: rowH, class: 'hit-area' }, g);
-      const name = it.label.length > 11 ? it.label.slice(0, 10) + '…' : it.label; // the title has it whole
-      svg('text', { x: labelW - 10, y: y + 16, class: 'label', 'text-anchor': 'end' }, g, name);
+      const name = it.label.length > fits ? it.label.slice(0, fits - 1) + '…' : it.label; // the title has it whole
+      svg('text', { x: labelW - 10, y: y + 18, class: 'label', 'text-anchor': 'end' }, g, name);
       const w = (it.count / max) * (W - labelW - valueW);
-      svg('rect', { x: labelW, y: y + 4, width: Math.max(w, 1), height: rowH - 8, rx: 3, class: 'bar' }, g);
-      svg('text', { x: labelW + w + 8, y: y + 16, class: 'value' }, g, fmtInt(it.count));
-      svg('text', { x: W - 4, y: y + 16, class: 'sub', 'text-anchor': 'end' }, g, it.yuan ? fmtWan(it.yuan) + ' 万元' : '');
+      svg('rect', { x: labelW, y: y + 5, width: Math.max(w, 1), height: rowH - 10, rx: 3, class: 'bar' }, g);
+      svg('text', { x: labelW + w + 8, y: y + 18, class: 'value' }, g, fmtInt(it.count));
       clickable(g, () => open(it));
     });
     box.replaceChildren(s);
   }
 
   function renderBreakdown(box, b, filter, title) {
-    rows(box, b.items.map((i) => ({ key: i.key, label: i.label || i.key, count: i.count, yuan: i.total_investment_yuan })),
-      (it) => drill(`${title}：${it.label}`, { query: filter + '=' + encodeURIComponent(it.key) }));
+    draw(box, () => rows(box, b.items.map((i) => ({ key: i.key, label: i.label || i.key, count: i.count, yuan: i.total_investment_yuan })),
+      (it) => drill(`${title}：${it.label}`, { query: filter + '=' + encodeURIComponent(it.key) })));
   }
 
   // niceStep is a round step for about n ticks up to max.
@@ -308,7 +331,9 @@
   }
 
   function renderTrend(t) {
-    const W = 600, H = 260, left = 70, right = 12, top = 16, bottom = 52;
+    const box = $('#chart-trend');
+    const W = chartWidth(box), narrow = W < NARROW, H = narrow ? 280 : 260, left = narrow ? 56 : 70, right = 12, top = 16;
+    const bottom = narrow ? 72 : 52;
     const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img' });
     const wan = (y) => y / 10000;
     const lastMonth = Number(state.asOf.slice(0, 4)) === t.year ? Number(state.asOf.slice(5, 7)) : 12;
@@ -328,19 +353,21 @@
         const r = svg('rect', { x: x(i) - colW * 0.3, y: y(wan(m.cumulative_completed_yuan)), width: colW * 0.6, height: Math.max(h, 0), rx: 2, class: 'bar' }, s);
         svg('title', {}, r, `${m.month} 累计完成 ${fmtWan(m.cumulative_completed_yuan)} 万元（当月 ${fmtWan(m.completed_yuan)} 万元）`);
       }
-      svg('text', { x: x(i), y: H - bottom + 16, class: 'label', 'text-anchor': 'middle' }, s, `${i + 1}月`);
+      svg('text', { x: x(i), y: H - bottom + 18, class: 'label', 'text-anchor': 'middle' }, s, narrow ? String(i + 1) : `${i + 1}月`);
     });
     svg('polyline', { points: t.months.map((m, i) => `${x(i)},${y(wan(m.planned_to_date_yuan))}`).join(' '), class: 'plan-line' }, s);
     t.months.forEach((m, i) => {
       const c = svg('circle', { cx: x(i), cy: y(wan(m.planned_to_date_yuan)), r: 3, class: 'plan-dot' }, s);
       svg('title', {}, c, `${m.month} 序时计划 ${fmtWan(m.planned_to_date_yuan)} 万元`);
     });
-    const ly = H - 12;
-    svg('rect', { x: left, y: ly - 9, width: 14, height: 10, class: 'bar' }, s);
-    svg('text', { x: left + 20, y: ly, class: 'sub' }, s, '累计完成投资');
-    svg('line', { x1: left + 130, x2: left + 150, y1: ly - 4, y2: ly - 4, class: 'plan-line' }, s);
-    svg('text', { x: left + 156, y: ly, class: 'sub' }, s, `序时计划（年度计划 ${fmtWan(t.planned_yuan)} 万元）`);
-    $('#chart-trend').replaceChildren(s);
+    // The legend: one line, or two on a narrow box.
+    const ly = narrow ? H - 34 : H - 12, lx = narrow ? 12 : left;
+    const ly2 = narrow ? H - 12 : ly, lx2 = narrow ? 12 : left + 130;
+    svg('rect', { x: lx, y: ly - 9, width: 14, height: 10, class: 'bar' }, s);
+    svg('text', { x: lx + 20, y: ly, class: 'sub' }, s, narrow ? '累计完成投资（万元）' : '累计完成投资');
+    svg('line', { x1: lx2, x2: lx2 + 20, y1: ly2 - 4, y2: ly2 - 4, class: 'plan-line' }, s);
+    svg('text', { x: lx2 + 26, y: ly2, class: 'sub' }, s, `序时计划（年度计划 ${fmtWan(t.planned_yuan)} 万元）`);
+    box.replaceChildren(s);
   }
 
   function renderBatches(b) {
@@ -393,6 +420,13 @@
     }
   }
 
+  // titled gives each cell of a row its column's header, which a narrow
+  // screen shows beside the value when the rows read as cards.
+  function titled(tr, table) {
+    const heads = table.querySelectorAll('thead th');
+    [...tr.cells].forEach((td, i) => { if (heads[i]) td.dataset.label = heads[i].textContent; });
+  }
+
   function rowOf(cells, span) {
     const tr = el('tr');
     cells[0].colSpan = span;
@@ -432,6 +466,7 @@
         tr.append(el('td', 'name', p.name), el('td', '', label('stages', p.stage)), el('td', '', label('departments', p.department)),
           el('td', '', p.leader || '—'), el('td', 'n', p.total_investment_yuan === null ? '—' : fmtWan(p.total_investment_yuan)),
           lightCell(p.health));
+        titled(tr, $('#drill table'));
         body.append(tr);
       }
       const sum = items.reduce((n, p) => n + (p.total_investment_yuan || 0), 0);
@@ -459,8 +494,8 @@
     }
     sel.value = state.year;
     const asOf = $('#as-of');
-    asOf.min = `${state.year}-01-01`;
-    asOf.max = state.year < now ? `${state.year}-12-31` : state.today;
+    asOf.dataset.min = `${state.year}-01-01`;
+    asOf.dataset.max = state.year < now ? `${state.year}-12-31` : state.today;
     asOf.value = state.asOf;
     $('#quarter').value = state.quarter;
     const url = new URL(location.href);
@@ -505,7 +540,7 @@
     if (!state.quarter && state.asOf) state.quarter = quarterOf(state.asOf);
     const y = 'year=' + state.year;
     const panels = [
-      [$('#chart-trend'), () => call('GET', '/stats/trend?' + y).then(renderTrend)],
+      [$('#chart-trend'), () => call('GET', '/stats/trend?' + y).then((t) => draw($('#chart-trend'), () => renderTrend(t)))],
       [$('#chart-category'), () => call('GET', '/stats/breakdown?by=category&' + y)
         .then((b) => renderBreakdown($('#chart-category'), b, 'category', '类别'))],
       [$('#chart-department'), () => call('GET', '/stats/breakdown?by=department&' + y)
@@ -579,8 +614,12 @@
       load();
     });
     $('#as-of').addEventListener('change', () => {
-      if (!$('#as-of').value) return;
-      state.asOf = $('#as-of').value;
+      const f = $('#as-of');
+      // A day written YYYY-MM-DD, whatever the browser's locale, within the year and not after today.
+      const ok = /^\d{4}-\d{2}-\d{2}$/.test(f.value) && f.value >= f.dataset.min && f.value <= f.dataset.max;
+      f.setCustomValidity(ok ? '' : `请填写 ${f.dataset.min} 至 ${f.dataset.max} 之间的日期，如 ${f.dataset.max}`);
+      if (!ok) { f.reportValidity(); return; }
+      state.asOf = f.value;
       state.quarter = quarterOf(state.asOf);
       load();
     });
