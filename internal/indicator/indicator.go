@@ -31,8 +31,8 @@ type Definition struct {
 	Target bool
 }
 
-// Definitions is the closed set of indicators, in the order an answer lists
-// them (docs/stats.md).
+// Definitions is the closed set of indicators, in the order of
+// docs/stats.md. A year's list keeps the order the bureau gave.
 var Definitions = []Definition{
 	{"fixed_asset_investment", "全社会固定资产投资", "Fixed-asset investment", "万元", false},
 	{"fixed_asset_investment_growth", "全社会固定资产投资增速", "Fixed-asset investment growth", "%", false},

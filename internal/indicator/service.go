@@ -2,6 +2,7 @@ package indicator
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -106,7 +107,7 @@ func (s *Service) Put(ctx context.Context, p identity.Principal, year int, items
 		if err := match(held, before.Version, ifMatch); err != nil {
 			return err
 		}
-		if held && equal(before.Items, items) {
+		if held && slices.Equal(before.Items, items) {
 			out = before
 			return nil
 		}
@@ -138,18 +139,6 @@ func match(held bool, version, ifMatch int) error {
 		return apperr.ErrVersionConflict
 	}
 	return nil
-}
-
-func equal(a, b []Item) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // view is a year's list as the audit trail records it: as the API shows it.
