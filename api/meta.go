@@ -7,6 +7,12 @@ type Label struct {
 	EN    string `json:"en" example:"Wind power"`
 }
 
+// CategoryStages are the stages as they read for a category.
+type CategoryStages struct {
+	Category string  `json:"category" example:"infrastructure"`
+	Stages   []Label `json:"stages"`
+}
+
 // Department is a county department.
 type Department struct {
 	Code    string `json:"code" example:"energy"`
@@ -22,18 +28,23 @@ type DepartmentList struct {
 
 // Meta lists every enumeration of the API with its labels.
 type Meta struct {
-	Stages         []Label      `json:"stages"`
-	Categories     []Label      `json:"categories"`
-	BuildTypes     []Label      `json:"build_types"`
-	KeyLevels      []Label      `json:"key_levels"`
-	FundingSources []Label      `json:"funding_sources"`
-	Healths        []Label      `json:"healths"`
-	HealthRules    []Label      `json:"health_rules"`
-	EvidenceKinds  []Label      `json:"evidence_kinds"`
-	IssueKinds     []Label      `json:"issue_kinds"`
-	IssueStatuses  []Label      `json:"issue_statuses"`
-	Roles          []Label      `json:"roles"`
-	Departments    []Department `json:"departments"`
+	Stages []Label `json:"stages"`
+	// The stages as they read for the categories of public works, where
+	// 投产 and 达效 read wrong; a category not listed reads stages.
+	CategoryStages []CategoryStages `json:"category_stages"`
+	Categories     []Label          `json:"categories"`
+	BuildTypes     []Label          `json:"build_types"`
+	KeyLevels      []Label          `json:"key_levels"`
+	FundingSources []Label          `json:"funding_sources"`
+	Healths        []Label          `json:"healths"`
+	HealthRules    []Label          `json:"health_rules"`
+	EvidenceKinds  []Label          `json:"evidence_kinds"`
+	IssueKinds     []Label          `json:"issue_kinds"`
+	IssueStatuses  []Label          `json:"issue_statuses"`
+	Roles          []Label          `json:"roles"`
+	// The county indicators' codes (PUT /api/v1/indicators/{year}).
+	IndicatorCodes []IndicatorCode `json:"indicator_codes"`
+	Departments    []Department    `json:"departments"`
 }
 
 // DepartmentCreate adds a department.

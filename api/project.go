@@ -13,7 +13,7 @@ type ProjectWrite struct {
 	// National investment project code, unique when present.
 	Code     *string `json:"code" extensions:"x-nullable" example:"2021-140223-44-01-000001"`
 	Name     string  `json:"name" example:"晨风50兆瓦风电项目" minLength:"1" maxLength:"200"`
-	Category string  `json:"category" example:"wind" enums:"wind,solar_pv,solar_thermal,energy_storage,hybrid_energy,materials,manufacturing,chemicals,building_materials,agriculture,livestock,food_processing,logistics,tourism,digital,infrastructure,urban,social,environment,other"`
+	Category string  `json:"category" example:"wind" enums:"wind,solar_pv,solar_thermal,energy_storage,hybrid_energy,raw_materials,new_materials,manufacturing,chemicals,building_materials,agriculture,livestock,food_processing,logistics,tourism,digital,infrastructure,urban,social,environment,real_estate,other,materials"`
 	// Owning department's code; a department caller's own by default.
 	Department   string   `json:"department" example:"energy"`
 	Leader       string   `json:"leader" example:""`
@@ -31,6 +31,8 @@ type ProjectWrite struct {
 	PlannedStartDate         *string   `json:"planned_start_date" extensions:"x-nullable" format:"date" example:"2021-05-01"`
 	PlannedCompletionDate    *string   `json:"planned_completion_date" extensions:"x-nullable" format:"date"`
 	PlannedProductionDate    *string   `json:"planned_production_date" extensions:"x-nullable" format:"date"`
+	// 入统: the month (YYYY-MM) from which the project is in the statistics.
+	InStatisticsSince *string `json:"in_statistics_since" extensions:"x-nullable" example:"2021-03"`
 }
 
 // ProjectPatch documents the body of a project PATCH: a JSON merge patch
@@ -42,7 +44,7 @@ type ProjectWrite struct {
 type ProjectPatch struct {
 	Code                     *string   `json:"code,omitempty" extensions:"x-nullable" example:"2021-140223-44-01-000001"`
 	Name                     *string   `json:"name,omitempty" example:"晨风50兆瓦风电项目" minLength:"1" maxLength:"200"`
-	Category                 *string   `json:"category,omitempty" example:"wind" enums:"wind,solar_pv,solar_thermal,energy_storage,hybrid_energy,materials,manufacturing,chemicals,building_materials,agriculture,livestock,food_processing,logistics,tourism,digital,infrastructure,urban,social,environment,other"`
+	Category                 *string   `json:"category,omitempty" example:"wind" enums:"wind,solar_pv,solar_thermal,energy_storage,hybrid_energy,raw_materials,new_materials,manufacturing,chemicals,building_materials,agriculture,livestock,food_processing,logistics,tourism,digital,infrastructure,urban,social,environment,real_estate,other,materials"`
 	Department               *string   `json:"department,omitempty" example:"energy"`
 	Leader                   *string   `json:"leader,omitempty" extensions:"x-nullable"`
 	Company                  *string   `json:"company,omitempty" extensions:"x-nullable"`
@@ -58,6 +60,7 @@ type ProjectPatch struct {
 	PlannedStartDate         *string   `json:"planned_start_date,omitempty" extensions:"x-nullable" format:"date" example:"2021-05-01"`
 	PlannedCompletionDate    *string   `json:"planned_completion_date,omitempty" extensions:"x-nullable" format:"date"`
 	PlannedProductionDate    *string   `json:"planned_production_date,omitempty" extensions:"x-nullable" format:"date"`
+	InStatisticsSince        *string   `json:"in_statistics_since,omitempty" extensions:"x-nullable" example:"2021-03"`
 }
 
 // ActualDates are the days on which a project reached each stage.

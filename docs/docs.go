@@ -882,6 +882,207 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/indicators": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The years for which the bureau entered county indicators, in order.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "The years with county indicators",
+                "operationId": "listIndicatorYears",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.IndicatorYears"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/indicators/{year}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The county's reported indicators of the year as the bureau entered them (docs/stats.md): shown beside the numbers computed from the register, never mixed with them. 404 indicator.none when the year has none.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "A year's county indicators",
+                "operationId": "getIndicators",
+                "parameters": [
+                    {
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Indicators"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Replaces the county's reported indicators of the year (县级指标, docs/stats.md): a list of items from the closed set of codes (GET /api/v1/meta, indicator_codes), each with its value as a decimal kept as written, the code's unit, the period and the source. The bureau and the administrator only. 201 with the first list of a year, 200 when it replaces one; If-Match with the list's ETag is required to replace a list (428 without, 412 for another version); the same list again changes nothing. Every change is audited (indicators.put).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "Set a year's county indicators",
+                "operationId": "putIndicators",
+                "parameters": [
+                    {
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the list being replaced; required when the year has one",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the year's whole list",
+                        "name": "indicators",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.IndicatorsPut"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Indicators"
+                        }
+                    },
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/api.Indicators"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/issues": {
             "get": {
                 "security": [
@@ -3468,6 +3669,21 @@ const docTemplate = `{
                 }
             }
         },
+        "api.CategoryStages": {
+            "type": "object",
+            "properties": {
+                "category": {
+                    "type": "string",
+                    "example": "infrastructure"
+                },
+                "stages": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                }
+            }
+        },
         "api.Client": {
             "type": "object",
             "properties": {
@@ -3896,6 +4112,137 @@ const docTemplate = `{
                 }
             }
         },
+        "api.IndicatorCode": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "example": "fixed_asset_investment"
+                },
+                "en": {
+                    "type": "string",
+                    "example": "Fixed-asset investment"
+                },
+                "target": {
+                    "description": "A goal set for the year rather than a figure reported of it.",
+                    "type": "boolean",
+                    "example": false
+                },
+                "unit": {
+                    "type": "string",
+                    "example": "万元"
+                },
+                "zh": {
+                    "type": "string",
+                    "example": "全社会固定资产投资"
+                }
+            }
+        },
+        "api.IndicatorItem": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "enum": [
+                        "fixed_asset_investment",
+                        "fixed_asset_investment_growth",
+                        "projects_under_construction",
+                        "projects_completed",
+                        "projects_in_production",
+                        "investment_completed",
+                        "projects_over_100m_introduced",
+                        "fixed_asset_investment_growth_target",
+                        "start_rate_target",
+                        "resumption_rate_target"
+                    ],
+                    "example": "fixed_asset_investment"
+                },
+                "label": {
+                    "description": "The name shown; in a PUT, the code's name when empty.",
+                    "type": "string",
+                    "example": "全社会固定资产投资"
+                },
+                "period": {
+                    "description": "What the figure covers: the year (2020), a month (2021-06) or the\nday of a target (2021-06-30), of the list's year; the year when\nempty in a PUT.",
+                    "type": "string",
+                    "example": "2020"
+                },
+                "source": {
+                    "description": "Where the figure comes from: a report, a document number.",
+                    "type": "string",
+                    "example": "《关于广灵县2020年国民经济和社会发展计划执行情况与2021年国民经济和社会发展计划（草案）的报告》"
+                },
+                "unit": {
+                    "description": "The code's unit; in a PUT, it when empty, and no other.",
+                    "type": "string",
+                    "enum": [
+                        "万元",
+                        "亿元",
+                        "%",
+                        "个"
+                    ],
+                    "example": "万元"
+                },
+                "value": {
+                    "description": "A decimal, kept digit for digit as it was given: a JSON number, or\nthe same number as a string (\"13.5\") in a PUT; always a number in\nan answer.",
+                    "type": "number",
+                    "example": 374204
+                }
+            }
+        },
+        "api.IndicatorYears": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    },
+                    "example": [
+                        2020,
+                        2021
+                    ]
+                }
+            }
+        },
+        "api.Indicators": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.IndicatorItem"
+                    }
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "updated_by": {
+                    "type": "string",
+                    "example": "bureau"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2020
+                }
+            }
+        },
+        "api.IndicatorsPut": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.IndicatorItem"
+                    }
+                }
+            }
+        },
         "api.InvestmentCompletion": {
             "type": "object",
             "properties": {
@@ -4187,6 +4534,13 @@ const docTemplate = `{
                         "$ref": "#/definitions/api.Label"
                     }
                 },
+                "category_stages": {
+                    "description": "The stages as they read for the categories of public works, where\n投产 and 达效 read wrong; a category not listed reads stages.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.CategoryStages"
+                    }
+                },
                 "departments": {
                     "type": "array",
                     "items": {
@@ -4215,6 +4569,13 @@ const docTemplate = `{
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/api.Label"
+                    }
+                },
+                "indicator_codes": {
+                    "description": "The county indicators' codes (PUT /api/v1/indicators/{year}).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.IndicatorCode"
                     }
                 },
                 "issue_kinds": {
@@ -4483,7 +4844,8 @@ const docTemplate = `{
                         "solar_thermal",
                         "energy_storage",
                         "hybrid_energy",
-                        "materials",
+                        "raw_materials",
+                        "new_materials",
                         "manufacturing",
                         "chemicals",
                         "building_materials",
@@ -4497,7 +4859,9 @@ const docTemplate = `{
                         "urban",
                         "social",
                         "environment",
-                        "other"
+                        "real_estate",
+                        "other",
+                        "materials"
                     ],
                     "example": "wind"
                 },
@@ -4553,6 +4917,12 @@ const docTemplate = `{
                 "id": {
                     "type": "string",
                     "format": "uuid"
+                },
+                "in_statistics_since": {
+                    "description": "入统: the month (YYYY-MM) from which the project is in the statistics.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "2021-03"
                 },
                 "key_level": {
                     "type": "string",
@@ -4686,7 +5056,8 @@ const docTemplate = `{
                         "solar_thermal",
                         "energy_storage",
                         "hybrid_energy",
-                        "materials",
+                        "raw_materials",
+                        "new_materials",
                         "manufacturing",
                         "chemicals",
                         "building_materials",
@@ -4700,7 +5071,9 @@ const docTemplate = `{
                         "urban",
                         "social",
                         "environment",
-                        "other"
+                        "real_estate",
+                        "other",
+                        "materials"
                     ],
                     "example": "wind"
                 },
@@ -4734,6 +5107,12 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/api.Funding"
                     }
+                },
+                "in_statistics_since": {
+                    "description": "入统: the month (YYYY-MM) from which the project is in the statistics.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "2021-03"
                 },
                 "key_level": {
                     "type": "string",
@@ -4917,7 +5296,8 @@ const docTemplate = `{
                         "solar_thermal",
                         "energy_storage",
                         "hybrid_energy",
-                        "materials",
+                        "raw_materials",
+                        "new_materials",
                         "manufacturing",
                         "chemicals",
                         "building_materials",
@@ -4931,7 +5311,9 @@ const docTemplate = `{
                         "urban",
                         "social",
                         "environment",
-                        "other"
+                        "real_estate",
+                        "other",
+                        "materials"
                     ],
                     "example": "wind"
                 },
@@ -4959,6 +5341,11 @@ const docTemplate = `{
                         "$ref": "#/definitions/api.Funding"
                     },
                     "x-nullable": true
+                },
+                "in_statistics_since": {
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "2021-03"
                 },
                 "key_level": {
                     "type": "string",

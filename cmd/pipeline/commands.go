@@ -138,6 +138,11 @@ func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 		return err
 	}
 	fmt.Fprintf(stdout, "loaded %d demo projects\n", n)
+	years, err := seed.DemoIndicators(ctx, a.indicators)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "loaded the county indicators of %d years\n", years)
 	fmt.Fprintf(stdout, "demo accounts created now (existing ones keep their password), password %s:\n", pw)
 	for _, acc := range seed.Accounts {
 		fmt.Fprintf(stdout, "  %s (role %s %s)\n", acc.Username, acc.Role, acc.Department)

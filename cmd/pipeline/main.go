@@ -39,6 +39,7 @@ import (
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
+	"github.com/guangling/pipeline/internal/indicator"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/platform/database"
@@ -98,6 +99,7 @@ type app struct {
 	depts      *department.Service
 	health     *project.Refresher
 	audit      *audit.Service
+	indicators *indicator.Service
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -106,7 +108,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
 		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
-		Idempotency: idempotency.New(a.db), Audit: a.audit, Now: time.Now,
+		Idempotency: idempotency.New(a.db), Audit: a.audit, Indicators: a.indicators, Now: time.Now,
 	}
 }
 
@@ -150,7 +152,8 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		issues:     issue.NewService(projectdb.NewIssues(db), projects, auditor, time.Now, newID),
 		stats:      statistics,
 		exchange:   exchange.NewService(projects, depts, db, time.Now),
-		depts:      depts, health: project.NewRefresher(projects, store)}, nil
+		depts:      depts, health: project.NewRefresher(projects, store),
+		indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditor, time.Now)}, nil
 }
 
 // repeat runs a chore now and then at every interval, until ctx ends, and
@@ -296,7 +299,11 @@ func firstStart(ctx context.Context, cfg config.Config, log *slog.Logger, a *app
 		if err != nil {
 			return "", err
 		}
-		log.Info("loaded the demo data set", slog.Int("projects", n))
+		years, err := seed.DemoIndicators(ctx, a.indicators)
+		if err != nil {
+			return "", err
+		}
+		log.Info("loaded the demo data set", slog.Int("projects", n), slog.Int("indicator_years", years))
 		for _, acc := range seed.Accounts {
 			creds += fmt.Sprintf("  %s / %s   (role %s)\n", acc.Username, demoPW, strings.TrimSpace(string(acc.Role)+" "+acc.Department))
 		}

@@ -130,7 +130,10 @@ func TestServeZeroConfig(t *testing.T) {
 	assert.Contains(t, banner2, m[1], "a restart prints the same accounts")
 	status, body = get(t, base+"/api/v1/projects?count=true&limit=1", login(t, base, "bureau", m[1]))
 	require.Equal(t, http.StatusOK, status)
-	assert.EqualValues(t, 54, body["total"], "the demo data is loaded once")
+	assert.EqualValues(t, 55, body["total"], "the demo data is loaded once")
+	status, body = get(t, base+"/api/v1/indicators", login(t, base, "bureau", m[1]))
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, []any{2020.0, 2021.0}, body["items"], "the report's indicators and targets")
 	require.NoError(t, stop())
 }
 
@@ -150,16 +153,21 @@ func TestMigrateAndSeedPostgres(t *testing.T) {
 	assert.Contains(t, out.String(), "applied 0 migration", "migrating twice changes nothing")
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"seed", "--demo"}, envOf(env), &out, io.Discard))
-	assert.Contains(t, out.String(), "loaded 54 demo projects")
+	assert.Contains(t, out.String(), "loaded 55 demo projects")
+	assert.Contains(t, out.String(), "loaded the county indicators of 2 years")
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"seed", "--demo"}, envOf(env), &out, io.Discard))
 	assert.Contains(t, out.String(), "loaded 0 demo projects", "seeding twice adds nothing")
+	assert.Contains(t, out.String(), "loaded the county indicators of 0 years", "seeding twice adds nothing")
 
 	base, banner, stop := start(t, env)
 	assert.NotContains(t, banner, "bureau /", "no demo accounts are printed on PostgreSQL")
 	status, body := get(t, base+"/api/v1/projects?count=true&limit=1", login(t, base, "admin", "admin-password-for-tests"))
 	require.Equal(t, http.StatusOK, status)
-	assert.EqualValues(t, 54, body["total"])
+	assert.EqualValues(t, 55, body["total"])
+	status, body = get(t, base+"/api/v1/indicators/2020", login(t, base, "admin", "admin-password-for-tests"))
+	require.Equal(t, http.StatusOK, status)
+	assert.Len(t, body["items"], 7)
 	require.NoError(t, stop())
 }
 

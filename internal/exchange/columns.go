@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -164,6 +165,28 @@ func dateColumn(header, field string, f func(p *project.Project) **time.Time) *c
 	}
 }
 
+// monthColumn holds a month, written YYYY-MM; an import reads YYYY-MM, or
+// a day (a cell Excel turned into a date) as its month.
+func monthColumn(header, field string, f func(p *project.Project) **calendar.Month) *column {
+	return &column{
+		Column: Column{Header: header, Alias: field, Field: field, Kind: TextCell},
+		get: func(p *project.Project) Cell {
+			if m := *f(p); m != nil {
+				return textCell(m.String())
+			}
+			return Cell{}
+		},
+		set: func(r *rowInput, v string) (string, string) {
+			m, ok := parseMonth(v)
+			if !ok {
+				return "invalid_format", "YYYY-MM"
+			}
+			*f(&r.p) = m
+			return "", ""
+		},
+	}
+}
+
 // enumColumn reads a label (or the API value) of ls; get and put read and
 // write the project's field.
 func enumColumn(header, field string, ls []project.Label, get func(p *project.Project) string, put func(p *project.Project, v string)) *column {
@@ -174,6 +197,9 @@ func enumColumn(header, field string, ls []project.Label, get func(p *project.Pr
 			if v == "" {
 				put(&r.p, "")
 				return "", ""
+			}
+			if former, ok := formerLabels[v]; ok && valid(ls, former) {
+				v = former
 			}
 			for _, l := range ls {
 				if v == l.ZH || v == l.Value {
@@ -188,6 +214,15 @@ func enumColumn(header, field string, ls []project.Label, get func(p *project.Pr
 			return "invalid_value", strings.Join(zh, "、")
 		},
 	}
+}
+
+// formerLabels are labels that files exported before a label changed
+// still carry, with the value each stands for, so that such a file imports
+// as it was meant: 一般项目 is now 未定级.
+var formerLabels = map[string]string{"一般项目": "none"}
+
+func valid(ls []project.Label, v string) bool {
+	return slices.ContainsFunc(ls, func(l project.Label) bool { return l.Value == v })
 }
 
 // columns is the register file, in order.
@@ -286,6 +321,7 @@ var columns = []*column{
 	dateColumn("计划开工日期", "planned_start_date", func(p *project.Project) **time.Time { return &p.PlannedStartDate }),
 	dateColumn("计划竣工日期", "planned_completion_date", func(p *project.Project) **time.Time { return &p.PlannedCompletionDate }),
 	dateColumn("计划投产日期", "planned_production_date", func(p *project.Project) **time.Time { return &p.PlannedProductionDate }),
+	monthColumn("入统月份", "in_statistics_since", func(p *project.Project) **calendar.Month { return &p.InStatisticsSince }),
 	enumColumn(HeaderStage, "stage", project.Stages,
 		func(p *project.Project) string { return string(p.Stage) }, func(p *project.Project, v string) { p.Stage = project.Stage(v) }),
 	dateColumn("签约日期", "signed_on", func(p *project.Project) **time.Time { return &p.Actual.SignedOn }),

@@ -123,6 +123,23 @@ func TestParseCells(t *testing.T) {
 		assert.Equal(t, time.UTC, d.Location())
 	}
 
+	months := map[string]string{ // "" for refused
+		"2021-03": "2021-03", "2021-03-15": "2021-03", "2021/3/15": "2021-03", "44270": "2021-03",
+		"2021-13": "", "2021-3": "", "1999-12": "", "1": "", "三月": "",
+	}
+	for in, want := range months {
+		m, ok := parseMonth(in)
+		if want == "" {
+			assert.False(t, ok, "month %q", in)
+			continue
+		}
+		require.True(t, ok, "month %q", in)
+		assert.Equal(t, want, m.String(), "month %q", in)
+	}
+	m, ok := parseMonth("")
+	assert.True(t, ok)
+	assert.Nil(t, m)
+
 	for in, ok := range map[string]bool{"50": true, "0.5": true, "1,000.25": true, "1e3": true, "NaN": false, "Inf": false, "0x10": false, "": false} {
 		_, got := parseNumber(in)
 		assert.Equal(t, ok, got, "number %q", in)
@@ -141,6 +158,8 @@ func TestRowRoundTrip(t *testing.T) {
 	full.ExpectedAnnualOutputYuan = ptr(int64(50_000_000))
 	full.PlannedSignDate, full.PlannedStartDate = day("2020-02-01"), day("2020-09-01")
 	full.PlannedCompletionDate, full.PlannedProductionDate = day("2021-12-31"), day("2022-03-01")
+	full.InStatisticsSince = &calendar.Month{Year: 2020, Month: time.October}
+	full.Category = "real_estate"
 	bare := project.Project{ID: "0190a4d2-0000-7000-8000-000000000002", Version: 1, Stage: project.Planning, Health: health.Green,
 		Fields: project.Fields{Name: "谋划中的项目", Category: "other", Department: "drc", BuildType: project.New, KeyLevel: "none"}}
 
@@ -179,6 +198,33 @@ func TestRowRoundTrip(t *testing.T) {
 	assert.Equal(t, DateCell, byHeader["开工日期"].Kind)
 	assert.Equal(t, "12.75", byHeader["建设规模"].String())
 	assert.Equal(t, EmptyCell, ExportRow(&bare, nil)[2].Kind, "no code, an empty cell")
+	assert.Equal(t, "2020-10", byHeader["入统月份"].String())
+	assert.Equal(t, "房地产开发", byHeader[HeaderCategory].Text)
+	assert.Equal(t, "未定级", byHeader["重点级别"].Text)
+	assert.Equal(t, "材料（未细分）", ExportRow(&project.Project{Fields: project.Fields{Category: "materials"}}, nil)[4].Text,
+		"the category before the split, as it reads now")
+}
+
+// TestFormerLabels: a file exported before a label changed imports as it
+// was meant; 新材料 is now new_materials' label.
+func TestFormerLabels(t *testing.T) {
+	t.Parallel()
+	for header, cases := range map[string]map[string]string{
+		"重点级别": {"一般项目": "none", "未定级": "none", "县级重点": "county"},
+		HeaderCategory: {"新材料": "new_materials", "原材料": "raw_materials", "材料（未细分）": "materials", "materials": "materials",
+			"房地产开发": "real_estate"},
+	} {
+		c := columnOf(header)
+		for in, want := range cases {
+			var r rowInput
+			code, _ := c.set(&r, in)
+			require.Empty(t, code, "%s %q", header, in)
+			assert.Equal(t, want, string(r.p.KeyLevel)+string(r.p.Category), "%s %q", header, in)
+		}
+	}
+	var r rowInput
+	code, _ := columnOf(HeaderCategory).set(&r, "一般项目")
+	assert.Equal(t, "invalid_value", code, "a former label of another column")
 }
 
 func TestDepartmentKeys(t *testing.T) {

@@ -93,7 +93,7 @@ func seed() []project.Project {
 	return []project.Project{
 		stored(energy),
 		stored(project.Project{ID: industryProject, Version: 1, Stage: project.Planning,
-			Fields: project.Fields{Name: "新材料产业园", Category: "materials", Department: "industry"}}),
+			Fields: project.Fields{Name: "新材料产业园", Category: "new_materials", Department: "industry"}}),
 		stored(project.Project{ID: solarProject, Version: 1, Stage: project.Planning,
 			Fields: project.Fields{Name: "光伏发电项目", Category: "solar_pv", Department: "energy"}}),
 		stored(archived),

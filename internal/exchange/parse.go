@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -72,6 +73,22 @@ var excelEpoch = time.Date(1899, time.December, 30, 0, 0, 0, 0, time.UTC)
 // parseDay reads a calendar day: YYYY-MM-DD (also with / or . and one-digit
 // month and day, or YYYY年M月D日), or the serial number a spreadsheet stores
 // for a date cell. Empty is nil.
+// parseMonth reads a month YYYY-MM, or a day as its month; "" is none.
+func parseMonth(s string) (*calendar.Month, bool) {
+	if s == "" {
+		return nil, true
+	}
+	if m, err := calendar.ParseMonth(s); err == nil {
+		return &m, true
+	}
+	t, ok := parseDay(s)
+	if !ok || t == nil || t.Year() < 2000 || t.Year() > 2999 {
+		return nil, false
+	}
+	m := calendar.MonthOf(*t)
+	return &m, true
+}
+
 func parseDay(s string) (*time.Time, bool) {
 	if s == "" {
 		return nil, true

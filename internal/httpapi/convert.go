@@ -35,6 +35,27 @@ func (d *dates) parse(field string, s *string) *time.Time {
 	return &t
 }
 
+// month parses a month YYYY-MM.
+func (d *dates) month(field string, s *string) *calendar.Month {
+	if s == nil {
+		return nil
+	}
+	m, err := calendar.ParseMonth(*s)
+	if err != nil {
+		d.errs = append(d.errs, apperr.FieldError{Field: field, Code: "invalid_format", Param: "YYYY-MM"})
+		return nil
+	}
+	return &m
+}
+
+func monthString(m *calendar.Month) *string {
+	if m == nil {
+		return nil
+	}
+	s := m.String()
+	return &s
+}
+
 func toFields(w api.ProjectWrite, d *dates) project.Fields {
 	funding := make([]project.Funding, len(w.Funding))
 	for i, f := range w.Funding {
@@ -49,6 +70,7 @@ func toFields(w api.ProjectWrite, d *dates) project.Fields {
 		PlannedStartDate:      d.parse("planned_start_date", w.PlannedStartDate),
 		PlannedCompletionDate: d.parse("planned_completion_date", w.PlannedCompletionDate),
 		PlannedProductionDate: d.parse("planned_production_date", w.PlannedProductionDate),
+		InStatisticsSince:     d.month("in_statistics_since", w.InStatisticsSince),
 	}
 }
 
@@ -78,6 +100,7 @@ func toProjectWrite(f project.Fields) api.ProjectWrite {
 		BuildType: string(f.BuildType), KeyLevel: string(f.KeyLevel), Funding: funding,
 		PlannedSignDate: dateString(f.PlannedSignDate), PlannedStartDate: dateString(f.PlannedStartDate),
 		PlannedCompletionDate: dateString(f.PlannedCompletionDate), PlannedProductionDate: dateString(f.PlannedProductionDate),
+		InStatisticsSince: monthString(f.InStatisticsSince),
 	}
 }
 

@@ -142,9 +142,9 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		details = append(details, d)
 	}
 	for i, f := range e.Fields {
-		msg := fieldMessage(f, en)
+		msg, detail := fieldText(c.FullPath(), f, en)
 		p.Errors[i] = api.FieldError{Field: f.Field, Code: f.Code, Message: msg}
-		details = append(details, f.Field+": "+msg)
+		details = append(details, detail)
 	}
 	if len(details) == 0 {
 		details = append(details, p.Title)

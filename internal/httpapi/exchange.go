@@ -324,6 +324,7 @@ var columnWidths = map[string]float64{
 	"planned_start_date":          12,
 	"planned_completion_date":     12,
 	"planned_production_date":     12,
+	"in_statistics_since":         10,
 	"stage":                       10,
 	"signed_on":                   12,
 	"landed_on":                   12,

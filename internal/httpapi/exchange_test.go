@@ -384,7 +384,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 func TestExportFile(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
-		p := e.create(t, asBureau, fullBody())
+		p := e.create(t, asBureau, with(fullBody(), "in_statistics_since", "2021-03"))
 		e.create(t, asBureau, with(projectBody("作疃乡光伏项目"), "category", "solar_pv", "key_level", "none"))
 		e.create(t, asBureau, with(projectBody("锌合金项目"), "department", "industry", "category", "materials"))
 
@@ -438,6 +438,7 @@ func TestExportFile(t *testing.T) {
 			assert.Equal(t, "energy", g.cell(t, row, exchange.HeaderDepartment))
 			assert.Equal(t, "1", g.cell(t, row, exchange.HeaderVersion))
 			assert.Equal(t, "50.5", g.cell(t, row, "建设规模"))
+			assert.Equal(t, "2021-03", g.cell(t, row, "入统月份"), "入统 as a month")
 		})
 
 		t.Run("csv", func(t *testing.T) {
@@ -447,7 +448,7 @@ func TestExportFile(t *testing.T) {
 			assert.Contains(t, res.header.Get("Content-Disposition"), `filename="projects-20210615.csv"`)
 			require.True(t, bytes.HasPrefix(res.body, []byte("\xEF\xBB\xBF项目ID,版本,项目代码,项目名称,项目类别,")), "%.80q", res.body)
 			line := fmt.Sprintf("%s,1,2021-140223-44-01-000001,晨风50兆瓦风电项目,风电,energy,张县长,晨风新能源有限公司,作疃乡,50.5,MW,"+
-				"340000000,34000,45000000,新建,市级重点,2021-03-31,2021-05-01,2022-06-30,2022-09-30,谋划储备,,,,,,,", p.ID)
+				"340000000,34000,45000000,新建,市级重点,2021-03-31,2021-05-01,2022-06-30,2022-09-30,2021-03,谋划储备,,,,,,,", p.ID)
 			assert.Contains(t, string(res.body), line+"黄灯\r\n", "the planned start has passed: yellow")
 			g := readGrid(t, res.body)
 			assert.Len(t, g.rows, 1, "the category filter applies: wind only")
@@ -608,7 +609,7 @@ func TestImportRowErrors(t *testing.T) {
 		e := newEnv(t, db)
 		wind := e.create(t, asBureau, fullBody())
 		moved := e.create(t, asBureau, with(projectBody("上墨家沟风电二期"), "stage", "started", "started_on", "2021-04-01"))
-		zinc := e.create(t, asBureau, with(projectBody("锌合金项目"), "department", "industry", "category", "materials",
+		zinc := e.create(t, asBureau, with(projectBody("锌合金项目"), "department", "industry", "category", "raw_materials",
 			"code", "2021-140223-30-03-000002"))
 		_, etag := e.get(t, asBureau, wind.ID)
 		res := e.do(t, request{principal: asBureau, method: http.MethodPatch, path: projectPath(&wind, ""),
@@ -643,7 +644,7 @@ func TestImportRowErrors(t *testing.T) {
 			row("项目名称", ""),                 // 15
 			row("项目ID", newID(), "版本", "1"), // 16: no such project
 			row("版本", "3"),                  // 17: a version without an ID
-			row("项目ID", zinc.ID, "版本", "1", "项目名称", zinc.Name, "项目类别", "新材料", "部门代码", "industry", "项目代码", "2021-140223-30-03-000002",
+			row("项目ID", zinc.ID, "版本", "1", "项目名称", zinc.Name, "项目类别", "原材料", "部门代码", "industry", "项目代码", "2021-140223-30-03-000002",
 				"总投资（元）", "340000000", "计划开工日期", "2021-08-01", "项目阶段", "谋划储备"), // 18: fine, unchanged
 			row("项目阶段", "开工", "开工日期", "2099-01-01"),                 // 19: in the future
 			row("项目ID", moved.ID, "版本", v(2), "开工日期", "2021-04-02"), // 20: repeats row 12's ID
@@ -717,7 +718,7 @@ func TestImportRowErrors(t *testing.T) {
 		t.Run("a department stays in its register", func(t *testing.T) {
 			rep := e.importFailed(t, asEnergyEditor, "能源局.csv", csvFile(t,
 				[]string{"项目ID", "版本", "项目名称", "项目类别", "部门代码"},
-				[]string{zinc.ID, "1", "改别人的项目", "新材料", "industry"},
+				[]string{zinc.ID, "1", "改别人的项目", "原材料", "industry"},
 				[]string{"", "", "为别的部门新建", "风电", "industry"},
 				[]string{wind.ID, "2", wind.Name, "风电", "industry"},
 			))

@@ -47,6 +47,7 @@ import (
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/indicator"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/platform/database"
@@ -196,6 +197,7 @@ func newEnv(t testing.TB, db *database.DB) *env {
 		Exchange:    exchange.NewService(projects, depts, db, clk.now),
 		Departments: depts, Auth: authSvc, Tokens: tokens, Keys: keys,
 		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now,
+		Indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditSvc, clk.now),
 	})
 	require.NoError(t, err)
 	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk,

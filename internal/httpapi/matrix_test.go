@@ -156,6 +156,8 @@ type matrixState struct {
 	Issues   map[string]int    // ID → version
 	Plans    map[string]string // project ID → its plans
 	Progress map[string]string // project ID → its year's progress
+	// Indicators is the county indicators of the matrix's year.
+	Indicators string
 }
 
 func (m *matrix) next() int { m.seq++; return m.seq }
@@ -213,7 +215,38 @@ func (m *matrix) snapshot(t *testing.T) *matrixState {
 		s.Plans[p.ID] = m.admin(t, request{method: http.MethodGet, path: projectPath(&p, "/plans")}).String()
 		s.Progress[p.ID] = m.admin(t, request{method: http.MethodGet, path: projectPath(&p, "/progress?year=2021")}).String()
 	}
+	if m.hasIndicators(t) {
+		s.Indicators = m.admin(t, request{method: http.MethodGet, path: matrixIndicators}).String()
+	}
 	return s
+}
+
+// matrixIndicators are the county indicators the matrix reads and changes.
+const matrixIndicators = "/api/v1/indicators/2020"
+
+// indicators returns the matrix's county indicators, put by the
+// administrator the first time.
+func (m *matrix) indicators(t *testing.T) api.Indicators {
+	t.Helper()
+	var y api.Indicators
+	if !m.hasIndicators(t) {
+		m.admin(t, request{method: http.MethodPut, path: matrixIndicators, body: indicatorsBody("374204")}).decode(t, &y)
+		return y
+	}
+	m.admin(t, request{method: http.MethodGet, path: matrixIndicators}).decode(t, &y)
+	return y
+}
+
+func (m *matrix) hasIndicators(t *testing.T) bool {
+	t.Helper()
+	var l api.IndicatorYears
+	m.admin(t, request{method: http.MethodGet, path: "/api/v1/indicators"}).decode(t, &l)
+	return len(l.Items) > 0
+}
+
+// indicatorsBody is a list of one indicator of value v.
+func indicatorsBody(v string) api.IndicatorsPut {
+	return api.IndicatorsPut{Items: []api.IndicatorItem{{Code: "fixed_asset_investment", Value: []byte(v), Source: "报告"}}}
 }
 
 // issue returns a blocker of p, opened by the administrator the first time,
@@ -469,6 +502,20 @@ func matrixRows() map[string]matrixRow {
 		"GET /api/v1/stats/breakdown": {rule: readRule(http.StatusOK), req: get("/api/v1/stats/breakdown?by=department&year=2021")},
 		"GET /api/v1/stats/batches":   {rule: readRule(http.StatusOK), req: get("/api/v1/stats/batches?year=2021&quarter=2")},
 		"GET /api/v1/stats/trend":     {rule: readRule(http.StatusOK), req: get("/api/v1/stats/trend?year=2021")},
+
+		// County indicators: read by every reader, set by the bureau and
+		// the administrator.
+		"GET /api/v1/indicators": {rule: readRule(http.StatusOK), req: get("/api/v1/indicators")},
+		"GET /api/v1/indicators/:year": {rule: readRule(http.StatusOK), req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
+			m.indicators(t)
+			return request{method: http.MethodGet, path: matrixIndicators}
+		}},
+		"PUT /api/v1/indicators/:year": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau),
+			req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
+				y := m.indicators(t)
+				return request{method: http.MethodPut, path: matrixIndicators, body: indicatorsBody(strconv.Itoa(374204 + m.next())),
+					headers: map[string]string{"If-Match": quoted(y.Version)}}
+			}},
 
 		// The audit trail: the bureau and the administrator.
 		"GET /api/v1/audit":        {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), req: get("/api/v1/audit")},

@@ -68,10 +68,14 @@ var messages = map[string]text{
 	// The blocker's status, and the one it was asked to take.
 	"issue.illegal_status": {ZH: "问题状态不能从“%s”变为“%s”", EN: "a blocker that is %s cannot become %s"},
 
-	"investment.no_write":        {ZH: "当前身份无权填报投资进度", EN: "this identity may not report progress"},
-	"audit.reader_only":          {ZH: "只有发改局或管理员可以查看审计日志", EN: "only the bureau or an administrator may read the audit trail"},
-	"audit.written_concurrently": {ZH: "审计日志同时被写入，请重试", EN: "the audit trail was written concurrently; try again"},
-	"idempotency.in_progress":    {ZH: "相同的幂等键正在处理中", EN: "a request with the same Idempotency-Key is in progress"},
+	"indicator.none":              {ZH: "该年度没有县级指标", EN: "the year has no county indicators"},
+	"indicator.no_write":          {ZH: "只有发改局或管理员可以录入县级指标", EN: "only the bureau or an administrator may enter county indicators"},
+	"indicator.no_read":           {ZH: "当前身份无权读取县级指标", EN: "this identity may not read the county indicators"},
+	"indicator.if_match_required": {ZH: "该年度已有县级指标，替换时须带 If-Match 请求头（其 ETag）", EN: "the year has indicators; send If-Match with their ETag to replace them"},
+	"investment.no_write":         {ZH: "当前身份无权填报投资进度", EN: "this identity may not report progress"},
+	"audit.reader_only":           {ZH: "只有发改局或管理员可以查看审计日志", EN: "only the bureau or an administrator may read the audit trail"},
+	"audit.written_concurrently":  {ZH: "审计日志同时被写入，请重试", EN: "the audit trail was written concurrently; try again"},
+	"idempotency.in_progress":     {ZH: "相同的幂等键正在处理中", EN: "a request with the same Idempotency-Key is in progress"},
 	"database.changed_concurrently": {ZH: "数据正被同时修改，本次请求未生效，请重试",
 		EN: "the data was being changed at the same time; nothing was changed, try again"},
 

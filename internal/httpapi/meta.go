@@ -33,6 +33,15 @@ func (h *handlers) departmentList(c *gin.Context, p identity.Principal) ([]api.D
 	return out, nil
 }
 
+func categoryStages() []api.CategoryStages {
+	cs := project.CategoryStages()
+	out := make([]api.CategoryStages, len(cs))
+	for i, c := range cs {
+		out[i] = api.CategoryStages{Category: string(c), Stages: toLabels(project.StageLabels(c))}
+	}
+	return out
+}
+
 // meta lists every enumeration with its labels.
 //
 //	@Summary		Enumerations and labels
@@ -50,12 +59,12 @@ func (h *handlers) meta(c *gin.Context, p identity.Principal) error {
 		return err
 	}
 	ok(c, http.StatusOK, api.Meta{
-		Stages: toLabels(project.Stages), Categories: toLabels(project.Categories),
+		Stages: toLabels(project.Stages), CategoryStages: categoryStages(), Categories: toLabels(project.Categories),
 		BuildTypes: toLabels(project.BuildTypes), KeyLevels: toLabels(project.KeyLevels),
 		FundingSources: toLabels(project.FundingSources), Healths: toLabels(project.Healths),
 		HealthRules: toLabels(project.HealthRuleLabels), EvidenceKinds: toLabels(project.EvidenceKinds),
 		IssueKinds: toLabels(issue.Kinds), IssueStatuses: toLabels(issue.Statuses),
-		Roles: toLabels(roleLabels), Departments: ds,
+		Roles: toLabels(roleLabels), IndicatorCodes: indicatorCodes(), Departments: ds,
 	})
 	return nil
 }

@@ -39,7 +39,12 @@ func TestMetaAndDepartments(t *testing.T) {
 						}
 					}
 					assert.Len(t, m.Stages, 10)
-					assert.Len(t, m.Categories, 20)
+					assert.Len(t, m.Categories, 23)
+					assert.Equal(t, []string{"infrastructure", "urban", "social", "environment", "real_estate"}, categoryValues(m.CategoryStages))
+					for _, cs := range m.CategoryStages {
+						assert.Len(t, cs.Stages, 10, cs.Category)
+					}
+					assert.Len(t, m.IndicatorCodes, 10)
 					assert.Equal(t, []string{"new", "continuing"}, labelValues(m.BuildTypes))
 					assert.Equal(t, []string{"none", "county", "city", "province", "national"}, labelValues(m.KeyLevels))
 					assert.Equal(t, []string{"admin", "bureau", "leader", "dept_editor", "dept_viewer"}, labelValues(m.Roles))
@@ -55,6 +60,14 @@ func TestMetaAndDepartments(t *testing.T) {
 				}},
 		})
 	})
+}
+
+func categoryValues(cs []api.CategoryStages) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Category
+	}
+	return out
 }
 
 func labelValues(ls []api.Label) []string {

@@ -20,6 +20,7 @@ import (
 	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/idempotency"
+	"github.com/guangling/pipeline/internal/indicator"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/platform/database"
@@ -43,6 +44,7 @@ type Deps struct {
 	Keys        *auth.KeySet
 	Idempotency *idempotency.Store
 	Audit       *audit.Service
+	Indicators  *indicator.Service
 	Now         func() time.Time
 }
 
@@ -61,6 +63,7 @@ type handlers struct {
 	keys        *auth.KeySet
 	idem        *idempotency.Store
 	audit       *audit.Service
+	indicators  *indicator.Service
 	now         func() time.Time
 	m           metrics
 	policies    map[string]policy
@@ -104,7 +107,7 @@ func newHandlers(d Deps) *handlers {
 	}
 	h := &handlers{
 		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
-		idem: d.Idempotency, audit: d.Audit, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
+		idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
 	}
 	return h
 }

@@ -146,7 +146,7 @@ func (h *handlers) statsBreakdown(c *gin.Context, p identity.Principal) error {
 	for i, g := range groups {
 		label, found := labels[g.Key]
 		if !found {
-			label = g.Key
+			label = groupLabel(g.Key)
 		}
 		out.Items[i] = api.BreakdownItem{Key: g.Key, Label: label, Count: g.Count, TotalInvestmentYuan: g.TotalInvestmentYuan,
 			PlannedYuan: g.PlannedYuan, CompletedYuan: g.CompletedYuan}

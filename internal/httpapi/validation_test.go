@@ -93,8 +93,8 @@ func TestValidationSpeaksBothLanguages(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, zh.status)
 	p := zh.problem(t)
 	assert.Equal(t, "请求参数无效", p.Title)
-	assert.Equal(t, "name: 必填", p.Detail)
-	assert.Equal(t, []api.FieldError{{Field: "name", Code: "required", Message: "必填"}}, p.Errors)
+	assert.Equal(t, "项目名称：必填", p.Detail)
+	assert.Equal(t, []api.FieldError{{Field: "name", Code: "required", Message: "项目名称：必填"}}, p.Errors)
 	assert.Equal(t, "zh-CN", zh.header.Get("Content-Language"))
 
 	for _, lang := range []string{"en", "en-US,en;q=0.9", "fr, en;q=0.5"} {

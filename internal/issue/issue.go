@@ -34,7 +34,7 @@ var Kinds = []project.Label{
 	{Value: "approval", ZH: "审批手续", EN: "Approval"},
 	{Value: "grid", ZH: "电网接入", EN: "Grid connection"},
 	{Value: "construction", ZH: "施工建设", EN: "Construction"},
-	{Value: "environment", ZH: "环保", EN: "Environment"},
+	{Value: "environment", ZH: "环评", EN: "Environmental assessment"},
 	{Value: "other", ZH: "其他", EN: "Other"},
 }
 

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
 )
@@ -44,6 +45,9 @@ type Fields struct {
 	PlannedStartDate         *time.Time
 	PlannedCompletionDate    *time.Time
 	PlannedProductionDate    *time.Time
+	// InStatisticsSince is the month from which the project is in the
+	// statistics (入统), nil when it is not (or not known to be).
+	InStatisticsSince *calendar.Month
 }
 
 // Actual holds the dates on which a project reached each stage.

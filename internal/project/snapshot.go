@@ -13,6 +13,11 @@ func snapshot(p Project) map[string]any {
 		s := t.Format(time.DateOnly)
 		return &s
 	}
+	var inStatistics *string
+	if m := p.InStatisticsSince; m != nil {
+		s := m.String()
+		inStatistics = &s
+	}
 	return map[string]any{
 		"id": p.ID, "code": p.Code, "name": p.Name, "category": p.Category, "department": p.Department,
 		"leader": p.Leader, "company": p.Company, "township": p.Township,
@@ -21,8 +26,9 @@ func snapshot(p Project) map[string]any {
 		"build_type": p.BuildType, "key_level": p.KeyLevel, "funding": p.Funding,
 		"planned_sign_date": day(p.PlannedSignDate), "planned_start_date": day(p.PlannedStartDate),
 		"planned_completion_date": day(p.PlannedCompletionDate), "planned_production_date": day(p.PlannedProductionDate),
-		"stage":     p.Stage,
-		"signed_on": day(p.Actual.SignedOn), "landed_on": day(p.Actual.LandedOn), "started_on": day(p.Actual.StartedOn),
+		"in_statistics_since": inStatistics,
+		"stage":               p.Stage,
+		"signed_on":           day(p.Actual.SignedOn), "landed_on": day(p.Actual.LandedOn), "started_on": day(p.Actual.StartedOn),
 		"completed_on": day(p.Actual.CompletedOn), "production_on": day(p.Actual.ProductionOn), "at_capacity_on": day(p.Actual.AtCapacityOn),
 		"health": p.Health, "health_reasons": p.HealthReasons, "archived_at": p.ArchivedAt,
 		"version": p.Version, "created_at": p.CreatedAt, "updated_at": p.UpdatedAt,

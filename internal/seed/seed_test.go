@@ -1,6 +1,8 @@
 package seed
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/indicator"
+	"github.com/guangling/pipeline/internal/indicator/indicatortest"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -72,3 +78,108 @@ func TestProjects(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectWords: the words of the report's projects — 原材料 and 新材料
+// apart, 房地产开发 as its own category, each project under the
+// department the report's work belongs to, and 山水白羊's first phase, which
+// the report says was carried out in 2020, beside its second.
+func TestProjectWords(t *testing.T) {
+	t.Parallel()
+	entries, err := Projects()
+	require.NoError(t, err)
+	byName := map[string]project.Draft{}
+	for _, e := range entries {
+		byName[e.Name] = e
+		assert.NotEqual(t, project.Category("materials"), e.Category, "%s: the demo uses the split categories", e.Name)
+	}
+	for name, want := range map[string]struct {
+		category   project.Category
+		department string
+	}{
+		"年产10万吨锌合金锭项目": {"raw_materials", "industry"},
+		"朋宇10万吨锌合金锭项目": {"raw_materials", "industry"},
+		"皆诚10万吨锌合金锭项目": {"raw_materials", "industry"},
+		"亿晨环保6万吨再生铅项目": {"raw_materials", "industry"},
+		"钕铁硼永磁生产加工项目":  {"new_materials", "industry"},
+		"福馨园商住小区项目":    {"real_estate", "housing"},
+		"龙泉学府商住小区项目":   {"real_estate", "housing"},
+		"县级融媒体中心项目":    {"social", "media_center"},
+		"新城老年公寓项目":     {"social", "civil_affairs"},
+		"山水白羊一期项目":     {"tourism", "tourism"},
+		"山水白羊二期项目":     {"tourism", "tourism"},
+	} {
+		e, ok := byName[name]
+		require.True(t, ok, name)
+		assert.Equal(t, want.category, e.Category, name)
+		assert.Equal(t, want.department, e.Department, name)
+	}
+	one := byName["山水白羊一期项目"]
+	assert.Equal(t, project.Started, one.Stage)
+	assert.Equal(t, "2020-12-31", one.AsOf.Format(time.DateOnly))
+	assert.Contains(t, one.Note, "实施了“山水白羊”")
+	// 交付使用 is how a building handed over reads (docs/stages.md).
+	assert.Equal(t, project.InProduction, byName["棚户区安置房项目"].Stage)
+}
+
+// TestIndicators: the report's figures, each kept as the report writes it
+// and quoting the phrase it is read from, valid for its year.
+func TestIndicators(t *testing.T) {
+	t.Parallel()
+	all := Indicators()
+	require.Len(t, all, 2)
+	values := map[indicator.Code]string{}
+	for year, items := range all {
+		items = indicator.Normalize(year, items)
+		require.NoError(t, indicator.Validate(year, items), year)
+		for _, it := range items {
+			values[it.Code] = it.Value + " " + it.Unit + " " + it.Period
+			assert.True(t, strings.HasPrefix(it.Source, reportSource), it.Code)
+			assert.Contains(t, it.Source, it.Value, "%s: the phrase gives the figure", it.Code)
+		}
+	}
+	assert.Equal(t, map[indicator.Code]string{
+		"fixed_asset_investment":               "374204 万元 2020",
+		"fixed_asset_investment_growth":        "13.5 % 2020",
+		"projects_under_construction":          "147 个 2020",
+		"projects_completed":                   "103 个 2020",
+		"projects_in_production":               "22 个 2020",
+		"investment_completed":                 "42.89 亿元 2020",
+		"projects_over_100m_introduced":        "10 个 2020",
+		"fixed_asset_investment_growth_target": "10.5 % 2021",
+		"start_rate_target":                    "75 % 2021-06-30",
+		"resumption_rate_target":               "100 % 2021-06-30",
+	}, values)
+}
+
+// TestDemoIndicators loads the report's indicators once: a year that has a
+// list keeps it.
+func TestDemoIndicators(t *testing.T) {
+	t.Parallel()
+	st := indicatortest.NewStore()
+	svc := indicator.NewService(st, st, nopAuditor{}, func() time.Time { return time.Date(2021, 4, 7, 0, 0, 0, 0, time.UTC) })
+	ctx := context.Background()
+	bureau := identity.Principal{Name: "bureau", Role: identity.RoleBureau}
+	_, _, err := svc.Put(ctx, bureau, 2021, []indicator.Item{{Code: "start_rate_target", Value: "80", Source: "县政府"}}, 0)
+	require.NoError(t, err)
+	n, err := DemoIndicators(ctx, svc)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "2020 only: 2021 has a list")
+	y, err := svc.Get(ctx, bureau, 2021)
+	require.NoError(t, err)
+	assert.Equal(t, "80", y.Items[0].Value)
+	y, err = svc.Get(ctx, bureau, 2020)
+	require.NoError(t, err)
+	assert.Len(t, y.Items, 7)
+	assert.Equal(t, "seed", y.UpdatedBy)
+	n, err = DemoIndicators(ctx, svc)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+
+	st.Fail("Get", errors.New("boom"))
+	_, err = DemoIndicators(ctx, svc)
+	assert.Error(t, err)
+}
+
+type nopAuditor struct{}
+
+func (nopAuditor) Append(context.Context, identity.Principal, audit.Record) error { return nil }

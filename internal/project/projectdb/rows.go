@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -58,6 +59,7 @@ type projectRow struct {
 	PlannedStartDate         *time.Time
 	PlannedCompletionDate    *time.Time
 	PlannedProductionDate    *time.Time
+	InStatisticsSince        *string
 	Stage                    string
 	SignedOn                 *time.Time
 	LandedOn                 *time.Time
@@ -105,6 +107,28 @@ func date(t *time.Time) *time.Time {
 	return &u
 }
 
+// monthText stores a month as YYYY-MM.
+func monthText(m *calendar.Month) *string {
+	if m == nil {
+		return nil
+	}
+	s := m.String()
+	return &s
+}
+
+// month reads a stored YYYY-MM; the column's text is only ever written by
+// monthText, so text that is not a month reads as none.
+func month(s *string) *calendar.Month {
+	if s == nil {
+		return nil
+	}
+	m, err := calendar.ParseMonth(*s)
+	if err != nil {
+		return nil
+	}
+	return &m
+}
+
 func utc(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
@@ -133,8 +157,9 @@ func toRow(p project.Project) projectRow {
 		BuildType: string(p.BuildType), KeyLevel: string(p.KeyLevel), Funding: jsonValue[[]fundingRow]{funding},
 		PlannedSignDate: date(p.PlannedSignDate), PlannedStartDate: date(p.PlannedStartDate),
 		PlannedCompletionDate: date(p.PlannedCompletionDate), PlannedProductionDate: date(p.PlannedProductionDate),
-		Stage:    string(p.Stage),
-		SignedOn: date(p.Actual.SignedOn), LandedOn: date(p.Actual.LandedOn), StartedOn: date(p.Actual.StartedOn),
+		InStatisticsSince: monthText(p.InStatisticsSince),
+		Stage:             string(p.Stage),
+		SignedOn:          date(p.Actual.SignedOn), LandedOn: date(p.Actual.LandedOn), StartedOn: date(p.Actual.StartedOn),
 		CompletedOn: date(p.Actual.CompletedOn), ProductionOn: date(p.Actual.ProductionOn), AtCapacityOn: date(p.Actual.AtCapacityOn),
 		Health: string(p.Health), HealthReasons: jsonValue[[]health.Reason]{reasons}, HealthDueOn: date(p.HealthDueOn), HealthFacts: jsonValue[health.Facts]{p.Facts},
 		LastMoveOn: date(p.LastMoveOn),
@@ -171,6 +196,7 @@ func toProject(r projectRow) project.Project {
 			BuildType: project.BuildType(r.BuildType), KeyLevel: project.KeyLevel(r.KeyLevel), Funding: funding,
 			PlannedSignDate: date(r.PlannedSignDate), PlannedStartDate: date(r.PlannedStartDate),
 			PlannedCompletionDate: date(r.PlannedCompletionDate), PlannedProductionDate: date(r.PlannedProductionDate),
+			InStatisticsSince: month(r.InStatisticsSince),
 		},
 		Stage: project.Stage(r.Stage),
 		Actual: project.Actual{
