@@ -120,6 +120,8 @@ func (h *handlers) reportRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/stats/breakdown", may(identity.ReadProjects), h.statsBreakdown)
 	h.handle(r, http.MethodGet, "/api/v1/stats/batches", may(identity.ReadProjects), h.statsBatches)
 	h.handle(r, http.MethodGet, "/api/v1/stats/trend", may(identity.ReadProjects), h.statsTrend)
+	h.handle(r, http.MethodPut, "/api/v1/batches/:year/:quarter/:kind/:project_id", may(identity.ManagePlans), h.designate)
+	h.handle(r, http.MethodDelete, "/api/v1/batches/:year/:quarter/:kind/:project_id", may(identity.ManagePlans), h.undesignate)
 
 	h.handle(r, http.MethodGet, "/api/v1/audit", may(identity.ReadAudit), h.listAudit)
 	h.handle(r, http.MethodGet, "/api/v1/audit/verify", may(identity.ReadAudit), h.verifyAudit)
