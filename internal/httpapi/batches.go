@@ -38,9 +38,9 @@ func batchPath(c *gin.Context) (int, stats.Batch, error) {
 //	@Tags			stats
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
-//	@Param			year		path		integer	true	"year"		minimum(2000)
-//	@Param			quarter		path		integer	true	"quarter"	minimum(1)	maximum(4)
-//	@Param			kind		path		string	true	"batch"		Enums(signed,started,in_production)
+//	@Param			year		path		integer	true	"year"			minimum(2000)
+//	@Param			quarter		path		integer	true	"quarter"		minimum(1)	maximum(4)
+//	@Param			kind		path		string	true	"batch"			Enums(signed,started,in_production)
 //	@Param			project_id	path		string	true	"project ID"	format(uuid)
 //	@Success		200			{object}	api.Designation
 //	@Success		201			{object}	api.Designation
@@ -77,9 +77,9 @@ func (h *handlers) designate(c *gin.Context, p identity.Principal) error {
 //	@Tags			stats
 //	@Security		BearerAuth
 //	@Produce		application/problem+json
-//	@Param			year		path	integer	true	"year"		minimum(2000)
-//	@Param			quarter		path	integer	true	"quarter"	minimum(1)	maximum(4)
-//	@Param			kind		path	string	true	"batch"		Enums(signed,started,in_production)
+//	@Param			year		path	integer	true	"year"			minimum(2000)
+//	@Param			quarter		path	integer	true	"quarter"		minimum(1)	maximum(4)
+//	@Param			kind		path	string	true	"batch"			Enums(signed,started,in_production)
 //	@Param			project_id	path	string	true	"project ID"	format(uuid)
 //	@Success		204
 //	@Failure		400	{object}	api.Problem

@@ -28,7 +28,7 @@ import (
 //	@Param			as_of	query		string	false	"day within the year, not in the future; default today or the year's last day"	format(date)
 //	@Param			plan	query		string	false	"plan version read"																Enums(as_of,baseline,current)	default(as_of)
 //	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year); default P"
-//	@Param			reports	query		string	false	"reports that count"															Enums(counted,accepted)	default(counted)
+//	@Param			reports	query		string	false	"reports that count"	Enums(counted,accepted)	default(counted)
 //	@Success		200		{object}	api.Breakdown
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
@@ -151,7 +151,7 @@ func (h *handlers) statsBatches(c *gin.Context, p identity.Principal) error {
 //	@Param			as_of	query		string	false	"day within the year, not in the future; default today or the year's last day"	format(date)
 //	@Param			plan	query		string	false	"plan version read"																Enums(as_of,baseline,current)	default(as_of)
 //	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year); default P"
-//	@Param			reports	query		string	false	"reports that count"															Enums(counted,accepted)	default(counted)
+//	@Param			reports	query		string	false	"reports that count"	Enums(counted,accepted)	default(counted)
 //	@Success		200		{object}	api.Trend
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem

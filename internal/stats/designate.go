@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
@@ -97,7 +98,7 @@ func (s *Service) Designate(ctx context.Context, p identity.Principal, year int,
 			return err
 		}
 		return ds.auditor.Append(ctx, p, audit.Record{Action: ActionDesignate, ResourceType: ResourceDesignation,
-			ResourceID: designationID(year, b, projectID), After: d})
+			ResourceID: designationID(year, b, projectID), After: view(year, b, projectID)})
 	})
 	if err != nil {
 		return Designation{}, false, err
@@ -120,12 +121,17 @@ func (s *Service) Undesignate(ctx context.Context, p identity.Principal, year in
 			return err
 		}
 		return ds.auditor.Append(ctx, p, audit.Record{Action: ActionUndesignate, ResourceType: ResourceDesignation,
-			ResourceID: designationID(year, b, projectID), Before: Designation{Year: year, Batch: b, ProjectID: projectID}})
+			ResourceID: designationID(year, b, projectID), Before: view(year, b, projectID)})
 	})
 	return err
 }
 
-// designationID names a designation in the audit trail.
+// designationID names a designation in the audit trail: 2021-Q2/started/<project>.
 func designationID(year int, b Batch, projectID string) string {
-	return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC).Format("2006") + "-Q" + string(rune('0'+b.Quarter)) + "/" + string(b.Kind) + "/" + projectID
+	return fmt.Sprintf("%04d-Q%d/%s/%s", year, b.Quarter, b.Kind, projectID)
+}
+
+// view is what the audit trail keeps of a designation.
+func view(year int, b Batch, projectID string) map[string]any {
+	return map[string]any{"year": year, "quarter": b.Quarter, "kind": string(b.Kind), "project_id": projectID}
 }
