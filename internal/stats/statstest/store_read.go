@@ -27,20 +27,7 @@ func (h *held) row(q stats.Query) stats.Row {
 			r.Entries = append(r.Entries, e)
 		}
 	}
-	for m, rep := range h.reports {
-		if !rep.State.Counts(q.AcceptedOnly) {
-			continue
-		}
-		switch {
-		case m.Year < q.Year:
-			r.EarlierYuan += rep.CompletedYuan
-		case m.Year == q.Year:
-			r.Months[m.Month-1] += rep.CompletedYuan
-			if rep.StatisticalYuan != nil {
-				r.Statistical[m.Month-1] += *rep.StatisticalYuan
-			}
-		}
-	}
+	h.sums(&r, q)
 	for _, d := range h.designated {
 		if d.Year == q.Year {
 			r.Designated = append(r.Designated, d.Batch)
@@ -59,6 +46,25 @@ func (h *held) row(q stats.Query) stats.Row {
 		}
 	}
 	return r
+}
+
+// sums adds h's reports that count for q to r: the year's by month, the
+// earlier years' together.
+func (h *held) sums(r *stats.Row, q stats.Query) {
+	for m, rep := range h.reports {
+		if !rep.State.Counts(q.AcceptedOnly) {
+			continue
+		}
+		switch {
+		case m.Year < q.Year:
+			r.EarlierYuan += rep.CompletedYuan
+		case m.Year == q.Year:
+			r.Months[m.Month-1] += rep.CompletedYuan
+			if rep.StatisticalYuan != nil {
+				r.Statistical[m.Month-1] += *rep.StatisticalYuan
+			}
+		}
+	}
 }
 
 func compare(a, b string) int {
