@@ -390,6 +390,198 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/batches/{year}/{quarter}/{kind}/{project_id}": {
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Designates a live project into the quarter's 签约 (signed), 开工 (started) or 投产 (in_production) batch of 三个一批 (docs/stats.md): 201 when designated, 200 when it was already. Once a quarter's batch of a kind has a designation, the batch counts the designated projects instead of deriving them from the days. The bureau's; audited. An unknown project is 404, an archived one 409.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "Designate a project into a 三个一批 batch",
+                "operationId": "designateBatch",
+                "parameters": [
+                    {
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "maximum": 4,
+                        "minimum": 1,
+                        "type": "integer",
+                        "description": "quarter",
+                        "name": "quarter",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "signed",
+                            "started",
+                            "in_production"
+                        ],
+                        "type": "string",
+                        "description": "batch",
+                        "name": "kind",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "project_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Designation"
+                        }
+                    },
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/api.Designation"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Removes the project's designation from the quarter's batch (docs/stats.md); when the batch has no designation left, it is derived from the days again. The bureau's; audited. 404 when the project is not designated into the batch.",
+                "produces": [
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "Take a project out of a 三个一批 batch",
+                "operationId": "undesignateBatch",
+                "parameters": [
+                    {
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "maximum": 4,
+                        "minimum": 1,
+                        "type": "integer",
+                        "description": "quarter",
+                        "name": "quarter",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "signed",
+                            "started",
+                            "in_production"
+                        ],
+                        "type": "string",
+                        "description": "batch",
+                        "name": "kind",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "project_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/clients": {
             "get": {
                 "security": [
@@ -2949,7 +3141,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The projects the caller may read signed, started (first start; a resumption is not one) and put into production within the quarter: count, total and expected annual output, and their IDs.",
+                "description": "The projects the caller may read in the quarter's batches of 三个一批 (or the year's, the union of its quarters, without quarter): those the bureau designated into the batch, or, for a quarter and kind where nothing is designated, those signed, first started (a resumption is not a start) and put into production within the quarter, marked derived: count, total and expected annual output, and their IDs.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -2971,7 +3163,7 @@ const docTemplate = `{
                         "maximum": 4,
                         "minimum": 1,
                         "type": "integer",
-                        "description": "quarter; default today's, or 4 for a past year",
+                        "description": "quarter; none: the year",
                         "name": "quarter",
                         "in": "query"
                     }
@@ -3011,7 +3203,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Counts, total investment, and the year's planned and completed investment of the projects the caller may read, grouped by stage (as of the year's last day, or today), category, department, township or leader.",
+                "description": "The projects the caller may read grouped by stage (on as_of), category, department, township, leader, or by their plan entry's section or build type (outside_plan: without an entry): count, total investment, and of the group's entries in force their number, planned investment and months 1..P; the months 1..P of the group's projects without an entry apart (docs/stats.md).",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -3028,7 +3220,9 @@ const docTemplate = `{
                             "category",
                             "department",
                             "township",
-                            "leader"
+                            "leader",
+                            "section",
+                            "build_type"
                         ],
                         "type": "string",
                         "description": "grouping",
@@ -3041,6 +3235,42 @@ const docTemplate = `{
                         "type": "integer",
                         "description": "year; default the current one",
                         "name": "year",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "description": "day within the year, not in the future; default today or the year's last day",
+                        "name": "as_of",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "as_of",
+                            "baseline",
+                            "current"
+                        ],
+                        "type": "string",
+                        "default": "as_of",
+                        "description": "plan version read",
+                        "name": "plan",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "last month whose reports count (YYYY-MM, within the year); default P",
+                        "name": "period",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "counted",
+                            "accepted"
+                        ],
+                        "type": "string",
+                        "default": "counted",
+                        "description": "reports that count",
+                        "name": "reports",
                         "in": "query"
                     }
                 ],
@@ -3079,7 +3309,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The KPIs of docs/stats.md over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.",
+                "description": "The KPIs of docs/stats.md over the projects the caller may read, read from the year's plan (the version named in plan; null when the year has none, and every rate then null) and the monthly reports that count: 开工率 of the 新建 entries on both bases against the checkpoint in force, 复工率 of the 续建 entries under construction at the end of the year before (stages from the history; 停缓建 apart), 投资完成率 of months 1..P against 序时进度 (P's month ÷ 12), with the investment outside the plan apart, 累计完成投资, 入统 (apart), 本年竣工 and 本年投产, projects by stage, 亿元以上 projects; every number with the IDs of the projects behind it. P is the latest period whose due day has passed today, not after as_of's month, or period. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -3102,6 +3332,35 @@ const docTemplate = `{
                         "format": "date",
                         "description": "day within the year, not in the future; default today or the year's last day",
                         "name": "as_of",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "as_of",
+                            "baseline",
+                            "current"
+                        ],
+                        "type": "string",
+                        "default": "as_of",
+                        "description": "plan version read",
+                        "name": "plan",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "last month whose reports count (YYYY-MM, within the year); default P",
+                        "name": "period",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "counted",
+                            "accepted"
+                        ],
+                        "type": "string",
+                        "default": "counted",
+                        "description": "reports that count: submitted and accepted, or accepted only",
+                        "name": "reports",
                         "in": "query"
                     },
                     {
@@ -3147,7 +3406,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Investment completed each month and from January, against the year's plan × month / 12 (序时进度), and the stage moves of each month by target stage (imports aside), over the projects the caller may read.",
+                "description": "The plan entries' investment completed each month (reports that count) and from January, against the plan × month / 12 (序时进度), each month marked due or not yet due (after P); the investment of the projects without an entry apart; and the stage moves of each month by target stage (imports aside), over the projects the caller may read.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -3163,6 +3422,42 @@ const docTemplate = `{
                         "type": "integer",
                         "description": "year; default the current one",
                         "name": "year",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "description": "day within the year, not in the future; default today or the year's last day",
+                        "name": "as_of",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "as_of",
+                            "baseline",
+                            "current"
+                        ],
+                        "type": "string",
+                        "default": "as_of",
+                        "description": "plan version read",
+                        "name": "plan",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "last month whose reports count (YYYY-MM, within the year); default P",
+                        "name": "period",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "counted",
+                            "accepted"
+                        ],
+                        "type": "string",
+                        "default": "counted",
+                        "description": "reports that count",
+                        "name": "reports",
                         "in": "query"
                     }
                 ],
@@ -3583,6 +3878,10 @@ const docTemplate = `{
                 "count": {
                     "type": "integer"
                 },
+                "derived": {
+                    "description": "Derived from the days, for a quarter where nothing is designated.",
+                    "type": "boolean"
+                },
                 "expected_annual_output_yuan": {
                     "type": "integer"
                 },
@@ -3605,7 +3904,9 @@ const docTemplate = `{
                     "$ref": "#/definitions/api.Batch"
                 },
                 "quarter": {
+                    "description": "Null for the whole year.",
                     "type": "integer",
+                    "x-nullable": true,
                     "example": 2
                 },
                 "signed": {
@@ -3622,6 +3923,10 @@ const docTemplate = `{
         "api.Breakdown": {
             "type": "object",
             "properties": {
+                "as_of": {
+                    "type": "string",
+                    "format": "date"
+                },
                 "by": {
                     "type": "string",
                     "enum": [
@@ -3629,7 +3934,9 @@ const docTemplate = `{
                         "category",
                         "department",
                         "township",
-                        "leader"
+                        "leader",
+                        "section",
+                        "build_type"
                     ]
                 },
                 "items": {
@@ -3637,6 +3944,18 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/api.BreakdownItem"
                     }
+                },
+                "period": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "plan": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.PlanVersion"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "year": {
                     "type": "integer"
@@ -3652,6 +3971,10 @@ const docTemplate = `{
                 "count": {
                     "type": "integer"
                 },
+                "entries": {
+                    "description": "The group's entries in force, their planned investment and months\n1..P; the months 1..P of its projects without an entry, apart.",
+                    "type": "integer"
+                },
                 "key": {
                     "description": "The stage, category, department code, township or leader.",
                     "type": "string"
@@ -3660,8 +3983,10 @@ const docTemplate = `{
                     "description": "Its Chinese name, where it has one.",
                     "type": "string"
                 },
+                "outside_plan_yuan": {
+                    "type": "integer"
+                },
                 "planned_yuan": {
-                    "description": "The year's plans and completed investment of the group.",
                     "type": "integer"
                 },
                 "total_investment_yuan": {
@@ -3681,6 +4006,19 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/api.Label"
                     }
+                }
+            }
+        },
+        "api.Checkpoint": {
+            "type": "object",
+            "properties": {
+                "date": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "rate": {
+                    "type": "number",
+                    "example": 0.75
                 }
             }
         },
@@ -3781,6 +4119,35 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Cumulative": {
+            "type": "object",
+            "properties": {
+                "opening_set_ids": {
+                    "description": "Entries whose opening balance the bureau set.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-nullable": true
+                },
+                "opening_yuan": {
+                    "type": "integer"
+                },
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-nullable": true
+                },
+                "total_yuan": {
+                    "type": "integer"
+                },
+                "year_yuan": {
+                    "type": "integer"
+                }
+            }
+        },
         "api.Department": {
             "type": "object",
             "properties": {
@@ -3843,6 +4210,38 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Designation": {
+            "type": "object",
+            "properties": {
+                "designated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "designated_by": {
+                    "type": "string"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "signed",
+                        "started",
+                        "in_production"
+                    ]
+                },
+                "project_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "quarter": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2021
+                }
+            }
+        },
         "api.Evidence": {
             "type": "object",
             "properties": {
@@ -3877,6 +4276,17 @@ const docTemplate = `{
                 "message": {
                     "type": "string",
                     "example": "必填"
+                }
+            }
+        },
+        "api.Firsts": {
+            "type": "object",
+            "properties": {
+                "outside_plan": {
+                    "$ref": "#/definitions/api.ProjectSet"
+                },
+                "plan": {
+                    "$ref": "#/definitions/api.ProjectSet"
                 }
             }
         },
@@ -4254,8 +4664,24 @@ const docTemplate = `{
                     "type": "number",
                     "x-nullable": true
                 },
+                "no_amount_ids": {
+                    "description": "Entries without a planned amount (they add 0 to the denominator).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-nullable": true
+                },
                 "numerator": {
                     "type": "integer"
+                },
+                "outside_plan": {
+                    "description": "Months 1..P of the projects without an entry: never in the rate.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.Money"
+                        }
+                    ]
                 },
                 "project_ids": {
                     "allOf": [
@@ -4610,6 +5036,21 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Money": {
+            "type": "object",
+            "properties": {
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-nullable": true
+                },
+                "yuan": {
+                    "type": "integer"
+                }
+            }
+        },
         "api.OAuthError": {
             "type": "object",
             "properties": {
@@ -4642,8 +5083,17 @@ const docTemplate = `{
                         "$ref": "#/definitions/api.StageCount"
                     }
                 },
+                "completed_this_year": {
+                    "$ref": "#/definitions/api.Firsts"
+                },
+                "cumulative_completion": {
+                    "$ref": "#/definitions/api.Cumulative"
+                },
                 "health": {
                     "$ref": "#/definitions/api.HealthCounts"
+                },
+                "in_production_this_year": {
+                    "$ref": "#/definitions/api.Firsts"
                 },
                 "investment_completion": {
                     "$ref": "#/definitions/api.InvestmentCompletion"
@@ -4656,6 +5106,21 @@ const docTemplate = `{
                         }
                     ]
                 },
+                "period": {
+                    "description": "P, the last period whose reports count (money); null when none does.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "2021-05"
+                },
+                "plan": {
+                    "description": "The plan version read; null when the year has no plan (every rate is\nthen null).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.PlanVersion"
+                        }
+                    ],
+                    "x-nullable": true
+                },
                 "projects": {
                     "description": "Every live project.",
                     "allOf": [
@@ -4664,11 +5129,22 @@ const docTemplate = `{
                         }
                     ]
                 },
+                "reports": {
+                    "description": "Which reports count: submitted and accepted, or accepted only.",
+                    "type": "string",
+                    "enum": [
+                        "counted",
+                        "accepted"
+                    ]
+                },
                 "resumption_rate": {
                     "$ref": "#/definitions/api.TargetRate"
                 },
                 "start_rate": {
                     "$ref": "#/definitions/api.StartRate"
+                },
+                "statistical": {
+                    "$ref": "#/definitions/api.Statistical"
                 },
                 "year": {
                     "type": "integer",
@@ -4708,6 +5184,41 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/api.Plan"
                     }
+                }
+            }
+        },
+        "api.PlanVersion": {
+            "type": "object",
+            "properties": {
+                "basis": {
+                    "type": "string",
+                    "enum": [
+                        "as_of",
+                        "baseline",
+                        "current"
+                    ]
+                },
+                "effective_on": {
+                    "description": "Its effective day (the 下达 day for revision 0; null for a draft).",
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "issued_on": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "revision": {
+                    "description": "The last adjustment read (0: as issued, or a draft as it stands).",
+                    "type": "integer"
+                },
+                "state": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "issued"
+                    ]
                 }
             }
         },
@@ -5466,6 +5977,18 @@ const docTemplate = `{
                 }
             }
         },
+        "api.StalledEntry": {
+            "type": "object",
+            "properties": {
+                "project_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "reason": {
+                    "type": "string"
+                }
+            }
+        },
         "api.StartRate": {
             "type": "object",
             "properties": {
@@ -5477,9 +6000,29 @@ const docTemplate = `{
                         }
                     ]
                 },
+                "checkpoints": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Checkpoint"
+                    }
+                },
+                "misclassified_ids": {
+                    "description": "新建 entries first started before the year: misclassified.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-nullable": true
+                },
                 "target": {
                     "type": "number",
                     "example": 0.75
+                },
+                "target_date": {
+                    "description": "The day of the checkpoint in force on as_of (the first on or after\nit, else the last).",
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
                 },
                 "to_date": {
                     "description": "New projects planned to start by as_of.",
@@ -5488,6 +6031,24 @@ const docTemplate = `{
                             "$ref": "#/definitions/api.Rate"
                         }
                     ]
+                }
+            }
+        },
+        "api.Statistical": {
+            "type": "object",
+            "properties": {
+                "count": {
+                    "type": "integer"
+                },
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-nullable": true
+                },
+                "yuan": {
+                    "type": "integer"
                 }
             }
         },
@@ -5512,9 +6073,22 @@ const docTemplate = `{
                     "type": "number",
                     "x-nullable": true
                 },
+                "stalled": {
+                    "description": "续建 entries under construction at the end of the year before that the\nbureau marked 停缓建: out of the rate, listed with their reasons.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.StalledEntry"
+                    }
+                },
                 "target": {
                     "type": "number",
                     "example": 1
+                },
+                "target_date": {
+                    "description": "The day the target is due by; null when the plan sets none.",
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
                 }
             }
         },
@@ -5670,11 +6244,27 @@ const docTemplate = `{
         "api.Trend": {
             "type": "object",
             "properties": {
+                "as_of": {
+                    "type": "string",
+                    "format": "date"
+                },
                 "months": {
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/api.TrendMonth"
                     }
+                },
+                "period": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "plan": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.PlanVersion"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "planned_yuan": {
                     "type": "integer"
@@ -5688,11 +6278,15 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "completed_yuan": {
-                    "description": "Investment completed in the month, and from January to the month.",
+                    "description": "The plan's entries' investment completed in the month, and from\nJanuary to the month.",
                     "type": "integer"
                 },
                 "cumulative_completed_yuan": {
                     "type": "integer"
+                },
+                "due": {
+                    "description": "Whether the month's reports are due (the month is P or before it).",
+                    "type": "boolean"
                 },
                 "month": {
                     "type": "string",
@@ -5705,6 +6299,10 @@ const docTemplate = `{
                         "type": "integer",
                         "format": "int64"
                     }
+                },
+                "outside_plan_yuan": {
+                    "description": "The month's investment of the projects without an entry.",
+                    "type": "integer"
                 },
                 "planned_to_date_yuan": {
                     "description": "The year's plan × month / 12 (序时进度).",

@@ -51,7 +51,7 @@ var fieldLabels = map[string]string{
 	"limit": "每页条数", "cursor": "翻页位置", "sort": "排序", "count": "是否计数", "q": "关键词",
 	"archived": "是否归档", "min_investment_yuan": "总投资下限", "max_investment_yuan": "总投资上限",
 	"planned_start_from": "计划开工日期起", "planned_start_to": "计划开工日期止", "updated_since": "修改时间起",
-	"by": "分组", "quarter": "季度", "format": "文件格式", "ids": "是否列出项目ID", "as_of": "截至日期", "on": "日期",
+	"by": "分组", "quarter": "季度", "format": "文件格式", "plan": "计划口径", "reports": "计入的月报", "ids": "是否列出项目ID", "as_of": "截至日期", "on": "日期",
 	"dry_run": "试导入", "file": "文件", "Idempotency-Key": "幂等键",
 	// The audit trail.
 	"resource_type": "对象类型", "resource_id": "对象编号", "actor": "操作人", "since": "起始时间",

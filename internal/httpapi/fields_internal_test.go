@@ -23,7 +23,7 @@ import (
 // field arguments: project.Check's methods and the query parsers here.
 var fieldArgs = map[string][]int{
 	"Add": {0}, "Text": {0}, "Enum": {0}, "Yuan": {0}, "Order": {0, 2}, "parse": {0}, "month": {0},
-	"enumList": {1}, "intParam": {1}, "dateParam": {1}, "boolParam": {1},
+	"enumList": {1}, "intParam": {1}, "dateParam": {1}, "boolParam": {1}, "invalidParam": {0},
 }
 
 var fieldName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)

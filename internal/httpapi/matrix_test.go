@@ -502,6 +502,18 @@ func matrixRows() map[string]matrixRow {
 		"GET /api/v1/stats/breakdown": {rule: readRule(http.StatusOK), req: get("/api/v1/stats/breakdown?by=department&year=2021")},
 		"GET /api/v1/stats/batches":   {rule: readRule(http.StatusOK), req: get("/api/v1/stats/batches?year=2021&quarter=2")},
 		"GET /api/v1/stats/trend":     {rule: readRule(http.StatusOK), req: get("/api/v1/stats/trend?year=2021")},
+		// 三个一批 designations: the bureau's. The project is designated
+		// first, so that a change answers 200 and a removal 204 whoever sends it.
+		"PUT /api/v1/batches/:year/:quarter/:kind/:project_id": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				m.admin(t, request{method: http.MethodPut, path: "/api/v1/batches/2021/2/started/" + p.ID})
+				return request{method: http.MethodPut, path: "/api/v1/batches/2021/2/started/" + p.ID}
+			}},
+		"DELETE /api/v1/batches/:year/:quarter/:kind/:project_id": {rule: rolesRule(http.StatusNoContent, identity.RoleAdmin, identity.RoleBureau), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				m.admin(t, request{method: http.MethodPut, path: "/api/v1/batches/2021/3/signed/" + p.ID})
+				return request{method: http.MethodDelete, path: "/api/v1/batches/2021/3/signed/" + p.ID}
+			}},
 
 		// County indicators: read by every reader, set by the bureau and
 		// the administrator.

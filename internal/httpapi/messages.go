@@ -63,8 +63,10 @@ var messages = map[string]text{
 	"department.admin_only": {ZH: "只有管理员可以管理部门", EN: "only an administrator may manage departments"},
 	"department.code_taken": {ZH: "部门代码已存在", EN: "the department code is taken"},
 
-	"issue.no_write": {ZH: "当前身份无权登记或处理问题", EN: "this identity may not open or update blockers"},
-	"issue.closed":   {ZH: "问题已解决，不能再修改；问题再次出现时请新登记", EN: "the blocker is resolved and closed; open a new one if the problem returns"},
+	"stats.no_designate":   {ZH: "当前身份无权指定三个一批", EN: "this identity may not designate projects into 三个一批 batches"},
+	"stats.not_designated": {ZH: "该项目未列入此批次", EN: "the project is not designated into this batch"},
+	"issue.no_write":       {ZH: "当前身份无权登记或处理问题", EN: "this identity may not open or update blockers"},
+	"issue.closed":         {ZH: "问题已解决，不能再修改；问题再次出现时请新登记", EN: "the blocker is resolved and closed; open a new one if the problem returns"},
 	// The blocker's status, and the one it was asked to take.
 	"issue.illegal_status": {ZH: "问题状态不能从“%s”变为“%s”", EN: "a blocker that is %s cannot become %s"},
 

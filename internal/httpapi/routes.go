@@ -123,6 +123,8 @@ func (h *handlers) reportRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/indicators", may(identity.ReadProjects), h.listIndicatorYears)
 	h.handle(r, http.MethodGet, "/api/v1/indicators/:year", may(identity.ReadProjects), h.getIndicators)
 	h.handle(r, http.MethodPut, "/api/v1/indicators/:year", may(identity.ManagePlans), h.putIndicators)
+	h.handle(r, http.MethodPut, "/api/v1/batches/:year/:quarter/:kind/:project_id", may(identity.ManagePlans), h.designate)
+	h.handle(r, http.MethodDelete, "/api/v1/batches/:year/:quarter/:kind/:project_id", may(identity.ManagePlans), h.undesignate)
 
 	h.handle(r, http.MethodGet, "/api/v1/audit", may(identity.ReadAudit), h.listAudit)
 	h.handle(r, http.MethodGet, "/api/v1/audit/verify", may(identity.ReadAudit), h.verifyAudit)

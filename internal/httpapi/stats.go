@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -13,7 +12,7 @@ import (
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
-	"github.com/guangling/pipeline/internal/investment"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/stats"
 )
@@ -34,32 +33,49 @@ func nonNil(ids []string) []string {
 	return ids
 }
 
-// statsPeriod reads year and as_of, refusing other parameters than those named.
-func (h *handlers) statsPeriod(c *gin.Context, params ...string) (int, time.Time, error) {
-	if err := onlyParams(c, params...); err != nil {
-		return 0, time.Time{}, err
+// idsIf is ids (never null) when they were asked for, else null.
+func idsIf(kept bool, ids []string) []string {
+	if !kept {
+		return nil
 	}
-	return stats.Period(c.Query("year"), c.Query("as_of"), calendar.Today(h.now()))
+	return nonNil(ids)
+}
+
+// statsParams reads year, as_of, plan, period and reports, refusing other
+// parameters than those named.
+func (h *handlers) statsParams(c *gin.Context, params ...string) (stats.Params, error) {
+	if err := onlyParams(c, params...); err != nil {
+		return stats.Params{}, err
+	}
+	year, on, err := stats.Period(c.Query("year"), c.Query("as_of"), calendar.Today(h.now()))
+	if err != nil {
+		return stats.Params{}, err
+	}
+	ps := stats.Params{Year: year, AsOf: on}
+	return ps, stats.Options(&ps, c.Query("plan"), c.Query("period"), c.Query("reports"))
 }
 
 // statsOverview answers the leadership's KPIs.
 //
 //	@Summary		KPI overview
-//	@Description	The KPIs of docs/stats.md over the projects the caller may read: 开工率 on both bases against 0.75, 复工率 (stages as of as_of, from the history) against 1.0, 投资完成率 against 序时进度, projects by stage, 亿元以上 projects; every rate with the IDs of the projects behind its numerator and denominator. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.
+//	@Description	The KPIs of docs/stats.md over the projects the caller may read, read from the year's plan (the version named in plan; null when the year has none, and every rate then null) and the monthly reports that count: 开工率 of the 新建 entries on both bases against the checkpoint in force, 复工率 of the 续建 entries under construction at the end of the year before (stages from the history; 停缓建 apart), 投资完成率 of months 1..P against 序时进度 (P's month ÷ 12), with the investment outside the plan apart, 累计完成投资, 入统 (apart), 本年竣工 and 本年投产, projects by stage, 亿元以上 projects; every number with the IDs of the projects behind it. P is the latest period whose due day has passed today, not after as_of's month, or period. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.
 //	@ID				statsOverview
 //	@Tags			stats
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
 //	@Param			year	query		integer	false	"year; default the current one"													minimum(2000)
 //	@Param			as_of	query		string	false	"day within the year, not in the future; default today or the year's last day"	format(date)
-//	@Param			ids		query		boolean	false	"with the IDs behind each number (false: project_ids null)"						default(true)
+//	@Param			plan	query		string	false	"plan version read"																Enums(as_of,baseline,current)	default(as_of)
+//	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year); default P"
+//	@Param			reports	query		string	false	"reports that count: submitted and accepted, or accepted only"	Enums(counted,accepted)	default(counted)
+//	@Param			ids		query		boolean	false	"with the IDs behind each number (false: project_ids null)"		default(true)
 //	@Success		200		{object}	api.Overview
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
 //	@Router			/api/v1/stats/overview [get]
 func (h *handlers) statsOverview(c *gin.Context, p identity.Principal) error {
-	year, on, err := h.statsPeriod(c, "year", "as_of", "ids")
+	ps, err := h.statsParams(c, "year", "as_of", "plan", "period", "reports", "ids")
 	if err != nil {
 		return err
 	}
@@ -70,7 +86,7 @@ func (h *handlers) statsOverview(c *gin.Context, p identity.Principal) error {
 		}
 		ids = v == "true"
 	}
-	b, err := h.stats.RenderedOverview(c.Request.Context(), p, year, on, ids, func(o stats.Overview) ([]byte, error) {
+	b, err := h.stats.RenderedOverview(c.Request.Context(), p, ps, ids, func(o stats.Overview) ([]byte, error) {
 		return json.Marshal(toOverviewResponse(o, ids))
 	})
 	if err != nil {
@@ -80,19 +96,67 @@ func (h *handlers) statsOverview(c *gin.Context, p identity.Principal) error {
 	return nil
 }
 
+// dayString is a day as YYYY-MM-DD, or nil.
+func dayString(d *time.Time) *string {
+	if d == nil || d.IsZero() {
+		return nil
+	}
+	s := d.Format(time.DateOnly)
+	return &s
+}
+
+// monthString is a month as YYYY-MM, or nil.
+func toPlanVersion(v *stats.Version) *api.PlanVersion {
+	if v == nil {
+		return nil
+	}
+	return &api.PlanVersion{State: string(v.State), IssuedOn: dayString(v.IssuedOn), Basis: string(v.Basis),
+		Revision: v.Revision, EffectiveOn: dayString(v.EffectiveOn)}
+}
+
+func toCheckpoints(cs []plan.Checkpoint) []api.Checkpoint {
+	out := make([]api.Checkpoint, len(cs))
+	for i, c := range cs {
+		out[i] = api.Checkpoint{Date: c.Date.Format(time.DateOnly), Rate: c.Rate}
+	}
+	return out
+}
+
+func toFirsts(f stats.Firsts, ids bool) api.Firsts {
+	set := func(s stats.Set) api.ProjectSet {
+		return api.ProjectSet{Count: s.Count, TotalInvestmentYuan: s.TotalInvestmentYuan, ProjectIDs: idsIf(ids, s.IDs)}
+	}
+	return api.Firsts{Plan: set(f.Plan), OutsidePlan: set(f.OutsidePlan)}
+}
+
 func toOverviewResponse(o stats.Overview, ids bool) api.Overview {
+	reports := "counted"
+	if o.AcceptedOnly {
+		reports = "accepted"
+	}
+	stalled := make([]api.StalledEntry, len(o.Stalled))
+	for i, s := range o.Stalled {
+		stalled[i] = api.StalledEntry{ProjectID: s.ID, Reason: s.Reason}
+	}
 	out := api.Overview{
-		Year: o.Year, AsOf: o.AsOf.Format(time.DateOnly),
-		StartRate:            api.StartRate{Annual: toRateResponse(o.StartAnnual, ids), ToDate: toRateResponse(o.StartToDate, ids), Target: stats.StartRateTarget},
-		ResumptionRate:       api.TargetRate{Rate: toRateResponse(o.Resumption, ids), Target: stats.ResumptionRateTarget},
-		InvestmentCompletion: api.InvestmentCompletion{Rate: toRateResponse(o.Investment, ids), TimeProgress: o.TimeProgress, GapPoints: o.GapPoints},
-		Over100M:             api.ProjectSet{Count: o.Over100M.Count, TotalInvestmentYuan: o.Over100M.TotalInvestmentYuan},
+		Year: o.Year, AsOf: o.AsOf.Format(time.DateOnly), Period: monthString(o.Period), Plan: toPlanVersion(o.Plan), Reports: reports,
+		StartRate: api.StartRate{Annual: toRateResponse(o.StartAnnual, ids), ToDate: toRateResponse(o.StartToDate, ids),
+			Target: o.StartTarget.Rate, TargetDate: dayString(&o.StartTarget.Date), Checkpoints: toCheckpoints(o.StartCheckpoints),
+			MisclassifiedIDs: nonNil(o.Misclassified)},
+		ResumptionRate: api.TargetRate{Rate: toRateResponse(o.Resumption, ids), Target: o.ResumptionTarget.Rate,
+			TargetDate: dayString(&o.ResumptionTarget.Date), Stalled: stalled},
+		InvestmentCompletion: api.InvestmentCompletion{Rate: toRateResponse(o.Investment, ids), TimeProgress: o.TimeProgress, GapPoints: o.GapPoints,
+			NoAmountIDs: idsIf(ids, o.NoAmountIDs), OutsidePlan: api.Money{Yuan: o.OutsidePlan.Yuan, ProjectIDs: idsIf(ids, o.OutsidePlan.IDs)}},
+		CumulativeCompletion: api.Cumulative{OpeningYuan: o.Cumulative.OpeningYuan, YearYuan: o.Cumulative.YearYuan,
+			TotalYuan: o.Cumulative.OpeningYuan + o.Cumulative.YearYuan, ProjectIDs: idsIf(ids, o.Cumulative.IDs),
+			OpeningSetIDs: idsIf(ids, o.Cumulative.OpeningSetIDs)},
+		Statistical:          api.Statistical{Yuan: o.Statistical.Yuan, Count: o.StatisticalCount, ProjectIDs: idsIf(ids, o.Statistical.IDs)},
+		CompletedThisYear:    toFirsts(o.Completed, ids),
+		InProductionThisYear: toFirsts(o.Production, ids),
+		Over100M:             api.ProjectSet{Count: o.Over100M.Count, TotalInvestmentYuan: o.Over100M.TotalInvestmentYuan, ProjectIDs: idsIf(ids, o.Over100M.IDs)},
 		Projects:             api.Totals{Count: o.All.Count, TotalInvestmentYuan: o.All.TotalInvestmentYuan},
 		Health:               api.HealthCounts{Green: o.Health[health.Green], Yellow: o.Health[health.Yellow], Red: o.Health[health.Red]},
 		ByStage:              []api.StageCount{},
-	}
-	if ids {
-		out.Over100M.ProjectIDs = nonNil(o.Over100M.IDs)
 	}
 	for _, l := range project.Stages {
 		if st, ok := o.ByStage[project.Stage(l.Value)]; ok {
@@ -100,141 +164,4 @@ func toOverviewResponse(o stats.Overview, ids bool) api.Overview {
 		}
 	}
 	return out
-}
-
-// statsBreakdown groups the projects by one key.
-//
-//	@Summary		Breakdown
-//	@Description	Counts, total investment, and the year's planned and completed investment of the projects the caller may read, grouped by stage (as of the year's last day, or today), category, department, township or leader.
-//	@ID				statsBreakdown
-//	@Tags			stats
-//	@Security		BearerAuth
-//	@Produce		json,application/problem+json
-//	@Param			by		query		string	true	"grouping"						Enums(stage,category,department,township,leader)
-//	@Param			year	query		integer	false	"year; default the current one"	minimum(2000)
-//	@Success		200		{object}	api.Breakdown
-//	@Failure		400		{object}	api.Problem
-//	@Failure		401		{object}	api.Problem
-//	@Failure		403		{object}	api.Problem
-//	@Router			/api/v1/stats/breakdown [get]
-func (h *handlers) statsBreakdown(c *gin.Context, p identity.Principal) error {
-	year, on, err := h.statsPeriod(c, "by", "year")
-	if err != nil {
-		return err
-	}
-	by := c.Query("by")
-	groups, err := h.stats.Breakdown(c.Request.Context(), p, by, year, on)
-	if err != nil {
-		return err
-	}
-	labels := map[string]string{}
-	switch by {
-	case "stage":
-		labels = labelMap(project.Stages)
-	case "category":
-		labels = labelMap(project.Categories)
-	case "department":
-		ds, err := h.departments.List(c.Request.Context(), p)
-		if err != nil {
-			return err
-		}
-		for _, d := range ds {
-			labels[d.Code] = d.Name
-		}
-	}
-	out := api.Breakdown{By: by, Year: year, Items: make([]api.BreakdownItem, len(groups))}
-	for i, g := range groups {
-		label, found := labels[g.Key]
-		if !found {
-			label = groupLabel(g.Key)
-		}
-		out.Items[i] = api.BreakdownItem{Key: g.Key, Label: label, Count: g.Count, TotalInvestmentYuan: g.TotalInvestmentYuan,
-			PlannedYuan: g.PlannedYuan, CompletedYuan: g.CompletedYuan}
-	}
-	ok(c, http.StatusOK, out)
-	return nil
-}
-
-func labelMap(ls []project.Label) map[string]string {
-	m := make(map[string]string, len(ls))
-	for _, l := range ls {
-		m[l.Value] = l.ZH
-	}
-	return m
-}
-
-// statsBatches answers 三个一批 for a quarter.
-//
-//	@Summary		三个一批 (quarterly batches)
-//	@Description	The projects the caller may read signed, started (first start; a resumption is not one) and put into production within the quarter: count, total and expected annual output, and their IDs.
-//	@ID				statsBatches
-//	@Tags			stats
-//	@Security		BearerAuth
-//	@Produce		json,application/problem+json
-//	@Param			year	query		integer	false	"year; default the current one"						minimum(2000)
-//	@Param			quarter	query		integer	false	"quarter; default today's, or 4 for a past year"	minimum(1)	maximum(4)
-//	@Success		200		{object}	api.Batches
-//	@Failure		400		{object}	api.Problem
-//	@Failure		401		{object}	api.Problem
-//	@Failure		403		{object}	api.Problem
-//	@Router			/api/v1/stats/batches [get]
-func (h *handlers) statsBatches(c *gin.Context, p identity.Principal) error {
-	year, on, err := h.statsPeriod(c, "year", "quarter")
-	if err != nil {
-		return err
-	}
-	quarter := (int(on.Month())-1)/3 + 1
-	if s := c.Query("quarter"); s != "" {
-		if quarter, err = strconv.Atoi(s); err != nil {
-			quarter = 0
-		}
-	}
-	b, err := h.stats.Batches(c.Request.Context(), p, year, quarter)
-	if err != nil {
-		return err
-	}
-	batch := func(s stats.Set) api.Batch {
-		return api.Batch{ProjectSet: api.ProjectSet{Count: s.Count, TotalInvestmentYuan: s.TotalInvestmentYuan, ProjectIDs: nonNil(s.IDs)},
-			ExpectedAnnualOutputYuan: s.ExpectedAnnualOutputYuan}
-	}
-	ok(c, http.StatusOK, api.Batches{Year: b.Year, Quarter: b.Quarter, Signed: batch(b.Signed), Started: batch(b.Started), InProduction: batch(b.InProduction)})
-	return nil
-}
-
-// statsTrend answers a year month by month.
-//
-//	@Summary		Monthly trend
-//	@Description	Investment completed each month and from January, against the year's plan × month / 12 (序时进度), and the stage moves of each month by target stage (imports aside), over the projects the caller may read.
-//	@ID				statsTrend
-//	@Tags			stats
-//	@Security		BearerAuth
-//	@Produce		json,application/problem+json
-//	@Param			year	query		integer	false	"year; default the current one"	minimum(2000)
-//	@Success		200		{object}	api.Trend
-//	@Failure		400		{object}	api.Problem
-//	@Failure		401		{object}	api.Problem
-//	@Failure		403		{object}	api.Problem
-//	@Router			/api/v1/stats/trend [get]
-func (h *handlers) statsTrend(c *gin.Context, p identity.Principal) error {
-	year, _, err := h.statsPeriod(c, "year")
-	if err != nil {
-		return err
-	}
-	t, err := h.stats.Trend(c.Request.Context(), p, year)
-	if err != nil {
-		return err
-	}
-	out := api.Trend{Year: t.Year, PlannedYuan: t.PlannedYuan, Months: make([]api.TrendMonth, len(t.Months))}
-	for i, m := range t.Months {
-		moves := map[string]int64{}
-		for st, n := range m.Moves {
-			moves[string(st)] = n
-		}
-		out.Months[i] = api.TrendMonth{
-			Month: investment.Period{Year: t.Year, Month: m.Month}.String(), CompletedYuan: m.CompletedYuan,
-			CumulativeCompletedYuan: m.CumulativeCompletedYuan, PlannedToDateYuan: m.PlannedToDateYuan, Moves: moves,
-		}
-	}
-	ok(c, http.StatusOK, out)
-	return nil
 }

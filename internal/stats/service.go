@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -18,12 +20,16 @@ type Service struct {
 	store Store
 	now   func() time.Time
 	cache *cache
+	// designations is set by SetDesignations, with the register and the
+	// auditor its writes go through.
+	designations *designations
 }
 
 // DefaultCacheTTL is how long statistics are remembered by default.
 const DefaultCacheTTL = 30 * time.Second
 
-// NewService returns a Service; now is the clock of the cache.
+// NewService returns a Service; now is the clock of the cache and tells
+// the day on which the periods that count are worked out.
 func NewService(store Store, now func() time.Time) *Service {
 	return &Service{store: store, now: now, cache: newCache(DefaultCacheTTL)}
 }
@@ -32,27 +38,55 @@ func NewService(store Store, now func() time.Time) *Service {
 // before first use.
 func (s *Service) SetCacheTTL(d time.Duration) { s.cache = newCache(d) }
 
-// Forget forgets every remembered statistic: the register has changed. The
-// register calls it once a change has committed (project.Service.Notify):
-// forgetting before the commit would let a reader fill the cache again from
-// the rows as they were.
+// Forget forgets every remembered statistic. The register calls it once a
+// change has committed (project.Service.Notify): a project, a plan entry,
+// a report or a designation, all changed with the project locked. A change
+// that does not go through the register (a dispatch period's due day, a
+// plan's issue or targets) calls it after its commit too: forgetting before
+// the commit would let a reader fill the cache again from the rows as they
+// were.
 func (s *Service) Forget() { s.cache.invalidate() }
 
-// computeStats runs compute over the rows p may read for year as of day on,
+// today is the county's day now.
+func (s *Service) today() time.Time { return calendar.Today(s.now()) }
+
+// frame reads the year and works out what the numbers of ps read.
+func (s *Service) frame(ctx context.Context, ps Params) (frame, error) {
+	y, err := s.store.Year(ctx, ps.Year)
+	if err != nil {
+		return frame{}, err
+	}
+	return newFrame(ps, y, s.today()), nil
+}
+
+// computeStats runs compute over the rows p may read for the frame of ps,
 // as the store streams them: compute reads them once.
-func computeStats[T any](ctx context.Context, s *Service, p identity.Principal, year int, on time.Time, compute func(iter.Seq[Row]) T) (T, error) {
+func computeStats[T any](ctx context.Context, s *Service, p identity.Principal, ps Params, compute func(iter.Seq[Row], frame) T) (T, error) {
 	var zero T
 	if err := project.CanRead(p); err != nil {
 		return zero, err
 	}
-	var err error
+	f, err := s.frame(ctx, ps)
+	if err != nil {
+		return zero, err
+	}
 	out := compute(func(yield func(Row) bool) {
-		err = s.store.Rows(ctx, project.ReachOf(p), Query{Year: year, AsOf: on}, yield)
-	})
+		err = s.store.Rows(ctx, project.ReachOf(p), Query{Year: ps.Year, AsOf: ps.AsOf, AcceptedOnly: ps.AcceptedOnly}, yield)
+	}, f)
 	if err != nil {
 		return zero, err
 	}
 	return out, nil
+}
+
+// key is a cache key of ps, with the day (the periods that count move with
+// it).
+func (s *Service) key(ps Params) []any {
+	period := ""
+	if ps.Period != nil {
+		period = ps.Period.String()
+	}
+	return []any{ps.Year, ps.AsOf.Format(time.DateOnly), ps.Basis, period, ps.AcceptedOnly, s.today().Format(time.DateOnly)}
 }
 
 // cached answers a statistic from the cache, keyed by its kind, the
@@ -63,8 +97,11 @@ func cached[T any](ctx context.Context, s *Service, p identity.Principal, kind s
 		return zero, err
 	}
 	sc := project.ReachOf(p)
-	key := fmt.Sprint(append([]any{kind, sc.All, sc.Department}, params...)...)
-	v, err := s.cache.get(ctx, key, s.now, func(ctx context.Context) (any, error) { return load(ctx) })
+	parts := []string{kind, fmt.Sprint(sc.All), sc.Department}
+	for _, v := range params {
+		parts = append(parts, fmt.Sprint(v))
+	}
+	v, err := s.cache.get(ctx, strings.Join(parts, "|"), s.now, func(ctx context.Context) (any, error) { return load(ctx) })
 	if err != nil {
 		return zero, err
 	}
@@ -73,9 +110,9 @@ func cached[T any](ctx context.Context, s *Service, p identity.Principal, kind s
 
 // Overview computes the KPIs over the projects p may read, with the IDs
 // behind them if ids.
-func (s *Service) Overview(ctx context.Context, p identity.Principal, year int, on time.Time, ids bool) (_ Overview, err error) {
+func (s *Service) Overview(ctx context.Context, p identity.Principal, ps Params, ids bool) (_ Overview, err error) {
 	defer apperr.Wrap(&err, "stats.Service.Overview")
-	return computeStats(ctx, s, p, year, on, func(rows iter.Seq[Row]) Overview { return ComputeOverview(rows, year, on, ids) })
+	return computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], f frame) Overview { return computeOverview(rows, f, ids) })
 }
 
 // RenderedOverview is the overview as render writes it (the HTTP layer's
@@ -84,10 +121,10 @@ func (s *Service) Overview(ctx context.Context, p identity.Principal, year int, 
 // than a cached computation, so the rendering is what is kept.
 // ids tells the rendering with the IDs from the one without, which is kept
 // apart.
-func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, year int, on time.Time, ids bool, render func(Overview) ([]byte, error)) (_ []byte, err error) {
+func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, ps Params, ids bool, render func(Overview) ([]byte, error)) (_ []byte, err error) {
 	defer apperr.Wrap(&err, "stats.Service.RenderedOverview")
-	return cached(ctx, s, p, "overview", []any{year, on, ids}, func(ctx context.Context) ([]byte, error) {
-		o, err := s.Overview(ctx, p, year, on, ids)
+	return cached(ctx, s, p, "overview", append(s.key(ps), ids), func(ctx context.Context) ([]byte, error) {
+		o, err := s.Overview(ctx, p, ps, ids)
 		if err != nil {
 			return nil, err
 		}
@@ -95,65 +132,54 @@ func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, ye
 	})
 }
 
-// Breakdown groups the projects p may read by key, for year (stages as on
-// the year's last day, or today).
-func (s *Service) Breakdown(ctx context.Context, p identity.Principal, by string, year int, on time.Time) (_ []Group, err error) {
+// Breakdown groups the projects p may read by key.
+func (s *Service) Breakdown(ctx context.Context, p identity.Principal, by string, ps Params) (_ Breakdown, err error) {
 	defer apperr.Wrap(&err, "stats.Service.Breakdown")
 	if !slices.Contains(BreakdownKeys, by) {
-		return nil, apperr.Fields([]apperr.FieldError{{Field: "by", Code: "invalid_value", Param: "stage,category,department,township,leader"}})
+		return Breakdown{}, invalidParam("by", strings.Join(BreakdownKeys, ","))
 	}
-	return cached(ctx, s, p, "breakdown", []any{by, year, on}, func(ctx context.Context) ([]Group, error) {
-		return computeStats(ctx, s, p, year, on, func(rows iter.Seq[Row]) []Group { return ComputeBreakdown(rows, by, on) })
+	return cached(ctx, s, p, "breakdown", append(s.key(ps), by), func(ctx context.Context) (Breakdown, error) {
+		return computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], f frame) Breakdown { return computeBreakdown(rows, by, f) })
 	})
 }
 
-// Batches computes 三个一批 for a quarter of year.
+// Batches computes 三个一批 for a quarter of year, or for the year when
+// quarter is 0.
 func (s *Service) Batches(ctx context.Context, p identity.Principal, year, quarter int) (_ Batches, err error) {
 	defer apperr.Wrap(&err, "stats.Service.Batches")
-	if quarter < 1 || quarter > 4 {
+	if quarter < 0 || quarter > 4 {
 		return Batches{}, apperr.Fields([]apperr.FieldError{{Field: "quarter", Code: "out_of_range", Param: "1..4"}})
 	}
+	ps := Params{Year: year, AsOf: time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)}
 	return cached(ctx, s, p, "batches", []any{year, quarter}, func(ctx context.Context) (Batches, error) {
-		return computeStats(ctx, s, p, year, time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC),
-			func(rows iter.Seq[Row]) Batches { return ComputeBatches(rows, year, quarter) })
+		y, err := s.store.Year(ctx, year)
+		if err != nil {
+			return Batches{}, err
+		}
+		return computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], _ frame) Batches {
+			return computeBatches(rows, year, quarter, y.Designated)
+		})
 	})
 }
 
-// Trend is the year's investment and moves month by month.
-func (s *Service) Trend(ctx context.Context, p identity.Principal, year int) (_ Trend, err error) {
+// Trend is the year's investment month by month, with the moves of each.
+func (s *Service) Trend(ctx context.Context, p identity.Principal, ps Params) (_ Trend, err error) {
 	defer apperr.Wrap(&err, "stats.Service.Trend")
-	return cached(ctx, s, p, "trend", []any{year}, func(ctx context.Context) (Trend, error) { return s.trend(ctx, p, year) })
-}
-
-func (s *Service) trend(ctx context.Context, p identity.Principal, year int) (Trend, error) {
-	planned, err := computeStats(ctx, s, p, year, time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC), func(rows iter.Seq[Row]) int64 {
-		var sum int64
-		for r := range rows {
-			if r.PlannedYuan != nil {
-				sum += *r.PlannedYuan
+	return cached(ctx, s, p, "trend", s.key(ps), func(ctx context.Context) (Trend, error) {
+		t, err := computeStats(ctx, s, p, ps, computeTrend)
+		if err != nil {
+			return Trend{}, err
+		}
+		moves, err := s.store.MonthlyMoves(ctx, project.ReachOf(p), ps.Year)
+		if err != nil {
+			return Trend{}, err
+		}
+		for m := range t.Months {
+			t.Months[m].Moves = moves[m]
+			if t.Months[m].Moves == nil {
+				t.Months[m].Moves = map[project.Stage]int64{}
 			}
 		}
-		return sum
+		return t, nil
 	})
-	if err != nil {
-		return Trend{}, err
-	}
-	completed, moves, err := s.store.MonthlyTrend(ctx, project.ReachOf(p), year)
-	if err != nil {
-		return Trend{}, err
-	}
-	t := Trend{Year: year, PlannedYuan: planned}
-	var cum int64
-	for m := range 12 {
-		cum += completed[m]
-		ms := moves[m]
-		if ms == nil {
-			ms = map[project.Stage]int64{}
-		}
-		t.Months = append(t.Months, TrendMonth{
-			Month: time.Month(m + 1), CompletedYuan: completed[m], CumulativeCompletedYuan: cum,
-			PlannedToDateYuan: t.PlannedYuan * int64(m+1) / 12, Moves: ms,
-		})
-	}
-	return t, nil
 }

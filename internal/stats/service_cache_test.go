@@ -22,16 +22,16 @@ func cachedCalls(svc *stats.Service) map[string]func(p identity.Principal, day s
 	render := func(o stats.Overview) ([]byte, error) { return fmt.Appendf(nil, "%d %v", o.All.Count, o.AsOf), nil }
 	return map[string]func(identity.Principal, string) (any, error){
 		"rendered overview": func(p identity.Principal, day string) (any, error) {
-			return svc.RenderedOverview(ctx, p, 2021, *on(day), false, render)
+			return svc.RenderedOverview(ctx, p, params(day), false, render)
 		},
 		"breakdown": func(p identity.Principal, day string) (any, error) {
-			return svc.Breakdown(ctx, p, "stage", 2021, *on(day))
+			return svc.Breakdown(ctx, p, "stage", params(day))
 		},
 		"batches": func(p identity.Principal, day string) (any, error) {
-			return svc.Batches(ctx, p, 2021, int(on(day).Month()+2)/3)
+			return svc.Batches(ctx, p, on(day).Year(), int(on(day).Month()+2)/3)
 		},
 		"trend": func(p identity.Principal, day string) (any, error) {
-			return svc.Trend(ctx, p, on(day).Year())
+			return svc.Trend(ctx, p, params(day))
 		},
 	}
 }
@@ -86,7 +86,7 @@ func TestCacheTimeToLive(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	breakdown := func() {
-		_, err := f.svc.Breakdown(ctx, bureau, "category", 2021, *on("2021-06-15"))
+		_, err := f.svc.Breakdown(ctx, bureau, "category", params("2021-06-15"))
 		require.NoError(t, err)
 	}
 	breakdown()
@@ -101,19 +101,19 @@ func TestCacheTimeToLive(t *testing.T) {
 	off := newFixture(t)
 	off.svc.SetCacheTTL(0)
 	for i := range 3 {
-		_, err := off.svc.Trend(ctx, bureau, 2021)
+		_, err := off.svc.Trend(ctx, bureau, params("2021-06-15"))
 		require.NoError(t, err)
-		_, err = off.svc.Breakdown(ctx, bureau, "stage", 2021, *on("2021-06-15"))
+		_, err = off.svc.Breakdown(ctx, bureau, "stage", params("2021-06-15"))
 		require.NoError(t, err)
 		assert.Equal(t, [2]int{2 * (i + 1), i + 1}, off.reads(), "a time to live of 0 never caches")
 	}
 
 	short := newFixture(t)
 	short.svc.SetCacheTTL(time.Minute)
-	_, err := short.svc.Trend(ctx, bureau, 2021)
+	_, err := short.svc.Trend(ctx, bureau, params("2021-06-15"))
 	require.NoError(t, err)
 	short.clock.advance(59 * time.Second)
-	_, err = short.svc.Trend(ctx, bureau, 2021)
+	_, err = short.svc.Trend(ctx, bureau, params("2021-06-15"))
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return short.reads() == [2]int{2, 2} }, time.Second, time.Millisecond,
 		"past half its time to live, it is read again in the background")
@@ -124,9 +124,9 @@ func TestCacheTimeToLive(t *testing.T) {
 func TestStoreErrorsAreNotCached(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("connection reset")
-	for _, method := range []string{"Rows", "MonthlyTrend"} {
+	for _, method := range []string{"Rows", "Year", "MonthlyMoves"} {
 		for name := range cachedCalls(nil) {
-			if method == "MonthlyTrend" && name != "trend" {
+			if method == "MonthlyMoves" && name != "trend" {
 				continue // only the trend reads it
 			}
 			f := newFixture(t)
@@ -177,14 +177,14 @@ func TestRenderedOverview(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	asOf := *on("2021-06-15")
+	asOf := params("2021-06-15")
 	renders := 0
 	render := func(o stats.Overview) ([]byte, error) {
 		renders++
 		return fmt.Appendf(nil, "%d %v", o.All.Count, o.StartAnnual.DenominatorIDs), nil
 	}
 	overview := func(ids bool) string {
-		b, err := f.svc.RenderedOverview(ctx, bureau, 2021, asOf, ids, render)
+		b, err := f.svc.RenderedOverview(ctx, bureau, asOf, ids, render)
 		require.NoError(t, err)
 		return string(b)
 	}
@@ -197,9 +197,9 @@ func TestRenderedOverview(t *testing.T) {
 
 	broken := errors.New("cannot render")
 	fails := func(stats.Overview) ([]byte, error) { return nil, broken }
-	_, err := f.svc.RenderedOverview(ctx, bureau, 2021, *on("2021-06-14"), true, fails)
+	_, err := f.svc.RenderedOverview(ctx, bureau, params("2021-06-14"), true, fails)
 	require.ErrorIs(t, err, broken)
-	b, err := f.svc.RenderedOverview(ctx, bureau, 2021, *on("2021-06-14"), true, render)
+	b, err := f.svc.RenderedOverview(ctx, bureau, params("2021-06-14"), true, render)
 	require.NoError(t, err, "the failure was not remembered")
 	assert.Equal(t, "3 [p1-energy-new p3-industry-new]", string(b))
 }

@@ -3,7 +3,7 @@ package stats_test
 import (
 	"context"
 	"errors"
-	"slices"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -13,8 +13,10 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/stats"
 	"github.com/guangling/pipeline/internal/stats/statstest"
@@ -69,17 +71,16 @@ func newFixture(t *testing.T) *fixture {
 	f.svc = stats.NewService(f.store, f.clock.now)
 	ctx := context.Background()
 	for _, p := range []statstest.Project{
-		{Row: stats.Row{ID: e1, Department: "energy", Category: "wind", Township: "壶泉镇", Leader: "张副县长", BuildType: project.New,
-			Stage: project.Started, Health: health.Green, TotalInvestmentYuan: 60_000_000, PlannedStartDate: on("2021-03-01"),
+		{Row: stats.Row{ID: e1, Department: "energy", Category: "wind", Township: "壶泉镇", Leader: "张副县长",
+			Stage: project.Started, Health: health.Green, TotalInvestmentYuan: 60_000_000,
 			SignedOn: on("2021-02-10"), StartedOn: on("2021-03-15")}},
 		{Row: stats.Row{ID: e2, Department: "energy", Category: "solar_pv", Township: "南村镇", Leader: "张副县长",
-			BuildType: project.Continuing, Stage: project.Started, Health: health.Yellow, TotalInvestmentYuan: 150_000_000,
+			Stage: project.Started, Health: health.Yellow, TotalInvestmentYuan: 150_000_000,
 			ExpectedAnnualOutputYuan: 9_000_000, StartedOn: on("2019-05-01"), ProductionOn: on("2021-05-20")}},
 		{Row: stats.Row{ID: i1, Department: "industry", Category: "materials", Township: "壶泉镇", Leader: "李副县长",
-			BuildType: project.New, Stage: project.Signed, Health: health.Red, TotalInvestmentYuan: 20_000_000,
-			PlannedStartDate: on("2021-05-01"), SignedOn: on("2021-04-02")}},
-		{Row: stats.Row{ID: archived, Department: "energy", Category: "wind", BuildType: project.New, Stage: project.Started,
-			Health: health.Green, PlannedStartDate: on("2021-02-01"), StartedOn: on("2021-02-01")}, Archived: true},
+			Stage: project.Signed, Health: health.Red, TotalInvestmentYuan: 20_000_000, SignedOn: on("2021-04-02")}},
+		{Row: stats.Row{ID: archived, Department: "energy", Category: "wind", Stage: project.Started,
+			Health: health.Green, StartedOn: on("2021-02-01")}, Archived: true},
 	} {
 		require.NoError(t, f.store.Add(ctx, p))
 	}
@@ -96,21 +97,41 @@ func newFixture(t *testing.T) *fixture {
 	for _, m := range moves {
 		require.NoError(t, f.store.Move(ctx, m.id, statstest.Move{To: m.to, On: *on(m.on), Kind: m.kind}))
 	}
+	for _, y := range []int{2020, 2021} {
+		require.NoError(t, f.store.Plan(ctx, plan.Plan{Year: y, State: plan.Issued, IssuedOn: on(fmt.Sprintf("%d-01-01", y))}))
+	}
 	for _, p := range []struct {
-		id   string
-		year int
-		yuan int64
-	}{{e1, 2021, 600}, {e2, 2021, 1200}, {i1, 2021, 300}, {archived, 2021, 5000}, {e1, 2020, 77}} {
-		require.NoError(t, f.store.Plan(ctx, p.id, p.year, p.yuan))
+		id    string
+		year  int
+		bt    plan.BuildType
+		yuan  int64
+		start string
+	}{{e1, 2021, plan.New, 600, "2021-03"}, {e2, 2021, plan.Continuing, 1200, ""}, {i1, 2021, plan.New, 300, "2021-05"},
+		{archived, 2021, plan.New, 5000, "2021-02"}, {e1, 2020, plan.Preliminary, 77, ""}} {
+		e := plan.Entry{Year: p.year, ProjectID: p.id, Version: 1, EffectiveOn: on(fmt.Sprintf("%d-01-01", p.year)), BuildType: p.bt,
+			PlannedYuan: &p.yuan, Section: plan.Industry}
+		if p.start != "" {
+			m, err := calendar.ParseMonth(p.start)
+			require.NoError(t, err)
+			e.PlannedStartMonth = &m
+		}
+		require.NoError(t, f.store.Entry(ctx, e))
 	}
 	for _, p := range []struct {
 		id    string
 		month time.Month
 		yuan  int64
 	}{{e1, time.January, 100}, {e1, time.June, 200}, {e1, time.July, 50}, {e2, time.March, 300}, {i1, time.April, 30}, {archived, time.March, 999}} {
-		require.NoError(t, f.store.Progress(ctx, p.id, 2021, p.month, p.yuan))
+		require.NoError(t, f.store.Report(ctx, statstest.Report{ProjectID: p.id, Month: calendar.Month{Year: 2021, Month: p.month},
+			CompletedYuan: p.yuan, State: dispatch.Accepted}))
 	}
 	return f
+}
+
+// params asks for the year of day as of that day, on the plan as of it.
+func params(day string) stats.Params {
+	d := *on(day)
+	return stats.Params{Year: d.Year(), AsOf: d, Basis: plan.AsOf}
 }
 
 func on(s string) *time.Time {
@@ -121,12 +142,12 @@ func on(s string) *time.Time {
 	return &d
 }
 
-// reads is how many times the store was read, Rows and MonthlyTrend.
-func (f *fixture) reads() [2]int { return [2]int{f.store.Reads("Rows"), f.store.Reads("MonthlyTrend")} }
+// reads is how many times the store was read, Rows and MonthlyMoves.
+func (f *fixture) reads() [2]int { return [2]int{f.store.Reads("Rows"), f.store.Reads("MonthlyMoves")} }
 
-func keys(gs []stats.Group) []string {
+func keys(b stats.Breakdown) []string {
 	out := []string{}
-	for _, g := range gs {
+	for _, g := range b.Groups {
 		out = append(out, g.Key)
 	}
 	return out
@@ -136,18 +157,18 @@ func TestReadPermission(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	asOf := *on("2021-06-15")
+	asOf := params("2021-06-15")
 	rendered := false
 	render := func(stats.Overview) ([]byte, error) { rendered = true; return nil, nil }
 	calls := map[string]func(p identity.Principal) error{
-		"overview": func(p identity.Principal) error { _, err := f.svc.Overview(ctx, p, 2021, asOf, true); return err },
+		"overview": func(p identity.Principal) error { _, err := f.svc.Overview(ctx, p, asOf, true); return err },
 		"rendered overview": func(p identity.Principal) error {
-			_, err := f.svc.RenderedOverview(ctx, p, 2021, asOf, true, render)
+			_, err := f.svc.RenderedOverview(ctx, p, asOf, true, render)
 			return err
 		},
-		"breakdown": func(p identity.Principal) error { _, err := f.svc.Breakdown(ctx, p, "stage", 2021, asOf); return err },
+		"breakdown": func(p identity.Principal) error { _, err := f.svc.Breakdown(ctx, p, "stage", asOf); return err },
 		"batches":   func(p identity.Principal) error { _, err := f.svc.Batches(ctx, p, 2021, 2); return err },
-		"trend":     func(p identity.Principal) error { _, err := f.svc.Trend(ctx, p, 2021); return err },
+		"trend":     func(p identity.Principal) error { _, err := f.svc.Trend(ctx, p, asOf); return err },
 	}
 	for name, call := range calls {
 		err := call(clientBlind)
@@ -166,30 +187,30 @@ func TestScope(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	asOf := *on("2021-06-30")
+	asOf := params("2021-06-30")
 	for _, tc := range []struct {
 		p          identity.Principal
 		ids        []string // the new projects planned in the year, of the live projects read
 		planned    int64
-		completed  int64 // to June
+		completed  int64 // to May, P on 15 June
 		year       int64 // to December
 		department []string
 	}{
-		{bureau, []string{e1, i1}, 2100, 630, 680, []string{"energy", "industry"}},
-		{leader, []string{e1, i1}, 2100, 630, 680, []string{"energy", "industry"}},
-		{energyViewer, []string{e1}, 1800, 600, 650, []string{"energy"}},
-		{clientRead, []string{e1}, 1800, 600, 650, []string{"energy"}},
+		{bureau, []string{e1, i1}, 2100, 430, 680, []string{"energy", "industry"}},
+		{leader, []string{e1, i1}, 2100, 430, 680, []string{"energy", "industry"}},
+		{energyViewer, []string{e1}, 1800, 400, 650, []string{"energy"}},
+		{clientRead, []string{e1}, 1800, 400, 650, []string{"energy"}},
 		{industryEditor, []string{i1}, 300, 30, 30, []string{"industry"}},
 		{nowhere, []string{}, 0, 0, 0, []string{}},
 	} {
-		o, err := f.svc.Overview(ctx, tc.p, 2021, asOf, true)
+		o, err := f.svc.Overview(ctx, tc.p, asOf, true)
 		require.NoError(t, err)
 		assert.Equal(t, tc.ids, o.StartAnnual.DenominatorIDs, tc.p.Name)
 		assert.Equal(t, []int64{tc.planned, tc.completed}, []int64{o.Investment.Denominator, o.Investment.Numerator}, tc.p.Name)
-		gs, err := f.svc.Breakdown(ctx, tc.p, "department", 2021, asOf)
+		gs, err := f.svc.Breakdown(ctx, tc.p, "department", asOf)
 		require.NoError(t, err)
 		assert.Equal(t, tc.department, keys(gs), "%s: a department sees its own", tc.p.Name)
-		tr, err := f.svc.Trend(ctx, tc.p, 2021)
+		tr, err := f.svc.Trend(ctx, tc.p, asOf)
 		require.NoError(t, err)
 		assert.Equal(t, tc.planned, tr.PlannedYuan, tc.p.Name)
 		assert.Equal(t, tc.year, tr.Months[11].CumulativeCompletedYuan, tc.p.Name)
@@ -200,33 +221,33 @@ func TestOverview(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	asOf := *on("2021-04-15")
-	o, err := f.svc.Overview(ctx, bureau, 2021, asOf, true)
+	asOf := params("2021-04-15")
+	o, err := f.svc.Overview(ctx, bureau, asOf, true)
 	require.NoError(t, err)
-	var rows []stats.Row
-	require.NoError(t, f.store.Rows(ctx, project.Reach{All: true}, stats.Query{Year: 2021, AsOf: asOf}, func(r stats.Row) bool {
-		rows = append(rows, r)
-		return true
-	}))
-	assert.Equal(t, stats.ComputeOverview(slices.Values(rows), 2021, asOf, true), o, "the formulas over the rows the store streams")
 	assert.Equal(t, []string{e2}, o.Resumption.DenominatorIDs)
-	assert.Empty(t, o.Resumption.NumeratorIDs, "suspended on 15 April, from its history")
+	assert.Equal(t, []string{e2}, o.Resumption.NumeratorIDs, "under way on 1 January: 已复工, though suspended on 15 April")
+	assert.Equal(t, []string{e1}, o.StartToDate.DenominatorIDs, "i1 is planned for May")
 	assert.Equal(t, []string{e1}, o.StartToDate.NumeratorIDs)
-	assert.Equal(t, []int64{430, 2100}, []int64{o.Investment.Numerator, o.Investment.Denominator}, "January to April")
+	assert.Equal(t, []int64{430, 2100}, []int64{o.Investment.Numerator, o.Investment.Denominator}, "January to April, P")
+	assert.Equal(t, "2021-04", o.Period.String())
 
-	without, err := f.svc.Overview(ctx, bureau, 2021, asOf, false)
+	without, err := f.svc.Overview(ctx, bureau, asOf, false)
 	require.NoError(t, err)
 	assert.Nil(t, without.StartAnnual.DenominatorIDs, "no IDs unless asked")
 	assert.Equal(t, o.StartAnnual.Numerator, without.StartAnnual.Numerator)
 
 	reads := f.reads()
-	_, err = f.svc.Overview(ctx, bureau, 2021, asOf, false)
+	_, err = f.svc.Overview(ctx, bureau, asOf, false)
 	require.NoError(t, err)
 	assert.Equal(t, reads[0]+1, f.reads()[0], "Overview itself is not cached")
 
 	boom := errors.New("boom")
 	f.store.Fail("Rows", boom)
-	_, err = f.svc.Overview(ctx, bureau, 2021, asOf, false)
+	_, err = f.svc.Overview(ctx, bureau, asOf, false)
+	assert.ErrorIs(t, err, boom)
+	f.store.Fail("Rows", nil)
+	f.store.Fail("Year", boom)
+	_, err = f.svc.Overview(ctx, bureau, asOf, false)
 	assert.ErrorIs(t, err, boom)
 }
 
@@ -234,33 +255,36 @@ func TestBreakdown(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	asOf := *on("2021-04-15")
+	asOf := params("2021-04-15")
 	for _, by := range []string{"", "owner", "Stage", "stage,category", "health"} {
-		_, err := f.svc.Breakdown(ctx, bureau, by, 2021, asOf)
+		_, err := f.svc.Breakdown(ctx, bureau, by, asOf)
 		require.Equal(t, apperr.Invalid, apperr.KindOf(err), "%q", by)
-		assert.Equal(t, []apperr.FieldError{{Field: "by", Code: "invalid_value", Param: "stage,category,department,township,leader"}},
+		assert.Equal(t, []apperr.FieldError{{Field: "by", Code: "invalid_value", Param: "stage,category,department,township,leader,section,build_type"}},
 			apperr.As(err).Fields, "%q", by)
 	}
 	assert.Equal(t, [2]int{0, 0}, f.reads(), "an unknown key reads nothing")
 
 	want := map[string][]stats.Group{
-		"stage": {{Key: "signed", Count: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30},
-			{Key: "started", Count: 1, TotalInvestmentYuan: 60_000_000, PlannedYuan: 600, CompletedYuan: 100},
-			{Key: "suspended", Count: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300}},
-		"category": {{Key: "wind", Count: 1, TotalInvestmentYuan: 60_000_000, PlannedYuan: 600, CompletedYuan: 100},
-			{Key: "solar_pv", Count: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300},
-			{Key: "materials", Count: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30}},
-		"department": {{Key: "energy", Count: 2, TotalInvestmentYuan: 210_000_000, PlannedYuan: 1800, CompletedYuan: 400},
-			{Key: "industry", Count: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30}},
-		"township": {{Key: "南村镇", Count: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300},
-			{Key: "壶泉镇", Count: 2, TotalInvestmentYuan: 80_000_000, PlannedYuan: 900, CompletedYuan: 130}},
-		"leader": {{Key: "张副县长", Count: 2, TotalInvestmentYuan: 210_000_000, PlannedYuan: 1800, CompletedYuan: 400},
-			{Key: "李副县长", Count: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30}},
+		"stage": {{Key: "signed", Count: 1, Entries: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30},
+			{Key: "started", Count: 1, Entries: 1, TotalInvestmentYuan: 60_000_000, PlannedYuan: 600, CompletedYuan: 100},
+			{Key: "suspended", Count: 1, Entries: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300}},
+		"category": {{Key: "wind", Count: 1, Entries: 1, TotalInvestmentYuan: 60_000_000, PlannedYuan: 600, CompletedYuan: 100},
+			{Key: "solar_pv", Count: 1, Entries: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300},
+			{Key: "materials", Count: 1, Entries: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30}},
+		"department": {{Key: "energy", Count: 2, Entries: 2, TotalInvestmentYuan: 210_000_000, PlannedYuan: 1800, CompletedYuan: 400},
+			{Key: "industry", Count: 1, Entries: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30}},
+		"township": {{Key: "南村镇", Count: 1, Entries: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300},
+			{Key: "壶泉镇", Count: 2, Entries: 2, TotalInvestmentYuan: 80_000_000, PlannedYuan: 900, CompletedYuan: 130}},
+		"leader": {{Key: "张副县长", Count: 2, Entries: 2, TotalInvestmentYuan: 210_000_000, PlannedYuan: 1800, CompletedYuan: 400},
+			{Key: "李副县长", Count: 1, Entries: 1, TotalInvestmentYuan: 20_000_000, PlannedYuan: 300, CompletedYuan: 30}},
+		"section": {{Key: "industry", Count: 3, Entries: 3, TotalInvestmentYuan: 230_000_000, PlannedYuan: 2100, CompletedYuan: 430}},
+		"build_type": {{Key: "new", Count: 2, Entries: 2, TotalInvestmentYuan: 80_000_000, PlannedYuan: 900, CompletedYuan: 130},
+			{Key: "continuing", Count: 1, Entries: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300}},
 	}
 	for _, by := range stats.BreakdownKeys {
-		gs, err := f.svc.Breakdown(ctx, bureau, by, 2021, asOf)
+		gs, err := f.svc.Breakdown(ctx, bureau, by, asOf)
 		require.NoError(t, err, by)
-		assert.Equal(t, want[by], gs, "%s: stages and categories in their order, the others by key; stages on 15 April", by)
+		assert.Equal(t, want[by], gs.Groups, "%s: stages and categories in their order, the others by key; stages on 15 April", by)
 	}
 }
 
@@ -268,7 +292,7 @@ func TestBatches(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	for _, q := range []int{0, 5, -1} {
+	for _, q := range []int{5, -1} {
 		_, err := f.svc.Batches(ctx, bureau, 2021, q)
 		require.Equal(t, apperr.Invalid, apperr.KindOf(err), "quarter %d", q)
 		assert.Equal(t, []apperr.FieldError{{Field: "quarter", Code: "out_of_range", Param: "1..4"}}, apperr.As(err).Fields)
@@ -285,18 +309,23 @@ func TestBatches(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, ids(b), "quarter %d: signed, started, put into production", q)
 		assert.Equal(t, []int{2021, q}, []int{b.Year, b.Quarter})
+		assert.True(t, b.Signed.Derived, "nothing designated")
 	}
-	b, err := f.svc.Batches(ctx, energyViewer, 2021, 2)
+	b, err := f.svc.Batches(ctx, bureau, 2021, 0)
+	require.NoError(t, err)
+	assert.Equal(t, [3][]string{{e1, i1}, {e1}, {e2}}, ids(b), "the year")
+	b, err = f.svc.Batches(ctx, energyViewer, 2021, 2)
 	require.NoError(t, err)
 	assert.Equal(t, [3][]string{{}, {}, {e2}}, ids(b), "a department's own")
-	assert.Equal(t, stats.Set{Count: 1, TotalInvestmentYuan: 150_000_000, ExpectedAnnualOutputYuan: 9_000_000, IDs: []string{e2}}, b.InProduction)
+	assert.Equal(t, stats.BatchSet{Set: stats.Set{Count: 1, TotalInvestmentYuan: 150_000_000, ExpectedAnnualOutputYuan: 9_000_000, IDs: []string{e2}},
+		Derived: true}, b.InProduction)
 }
 
 func TestTrend(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	tr, err := f.svc.Trend(ctx, bureau, 2021)
+	tr, err := f.svc.Trend(ctx, bureau, params("2021-06-15"))
 	require.NoError(t, err)
 	assert.Equal(t, 2021, tr.Year)
 	assert.Equal(t, int64(2100), tr.PlannedYuan, "the year's plans, the archived project's aside")
@@ -310,17 +339,17 @@ func TestTrend(t *testing.T) {
 		if want == nil {
 			want = map[project.Stage]int64{}
 		}
-		assert.Equal(t, stats.TrendMonth{Month: time.Month(i + 1), CompletedYuan: completed[i], CumulativeCompletedYuan: cum,
+		assert.Equal(t, stats.TrendMonth{Month: time.Month(i + 1), Due: i < 5, CompletedYuan: completed[i], CumulativeCompletedYuan: cum,
 			PlannedToDateYuan: 2100 * int64(i+1) / 12, Moves: want}, m, "month %d: the plan to date is the year's × month ÷ 12", i+1)
 	}
 	assert.Equal(t, int64(680), tr.Months[11].CumulativeCompletedYuan)
 
-	tr, err = f.svc.Trend(ctx, industryEditor, 2021)
+	tr, err = f.svc.Trend(ctx, industryEditor, params("2021-06-15"))
 	require.NoError(t, err)
 	assert.Equal(t, []int64{25, 50, 75}, []int64{tr.Months[0].PlannedToDateYuan, tr.Months[1].PlannedToDateYuan, tr.Months[2].PlannedToDateYuan})
 	assert.Equal(t, map[project.Stage]int64{project.Signed: 1}, tr.Months[3].Moves, "a department's own moves")
 
-	tr, err = f.svc.Trend(ctx, bureau, 2020)
+	tr, err = f.svc.Trend(ctx, bureau, params("2020-12-31"))
 	require.NoError(t, err)
 	assert.Equal(t, int64(77), tr.PlannedYuan)
 	assert.Equal(t, []int64{6, 12, 19}, []int64{tr.Months[0].PlannedToDateYuan, tr.Months[1].PlannedToDateYuan, tr.Months[2].PlannedToDateYuan},

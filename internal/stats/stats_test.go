@@ -8,115 +8,201 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/project"
 )
 
-// statsFixture is the worked example of docs/stats.md: 2021, as of 30 June.
-func statsFixture() []Row {
-	hist := func(entries ...string) []project.Step {
-		// entries: "to@day"
-		var out []project.Step
-		for _, e := range entries {
-			to, on := e[:len(e)-11], e[len(e)-10:]
-			out = append(out, project.Step{To: project.Stage(to), On: *day(on)})
+func hist(entries ...string) []project.Step {
+	var out []project.Step
+	for _, e := range entries {
+		to, on := e[:len(e)-11], e[len(e)-10:]
+		out = append(out, project.Step{To: project.Stage(to), On: *day(on)})
+	}
+	return out
+}
+
+func issued(bt plan.BuildType, mods ...func(*plan.Entry)) []plan.Entry {
+	e := plan.Entry{BuildType: bt, EffectiveOn: day("2021-01-01"), Section: plan.Industry}
+	for _, m := range mods {
+		m(&e)
+	}
+	return []plan.Entry{e}
+}
+
+func frameOn(asOf string, p int) frame {
+	f := frame{Params: Params{Year: 2021, AsOf: *day(asOf), Basis: plan.AsOf}, targets: plan.DefaultTargets(2021), p: p}
+	if p > 0 {
+		f.period = &calendar.Month{Year: 2021, Month: time.Month(p)}
+	}
+	return f
+}
+
+// TestResumption: 复工率's denominator is the 续建 entries at 开工 or 停工 on
+// 31 December, 停缓建 aside; its numerator those at 开工 or beyond on some
+// day from 1 January to as_of and not 终止 on as_of.
+func TestResumption(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		history  []string
+		stalled  bool
+		den, num bool
+	}{
+		{"under way all along", []string{"started@2020-05-01"}, false, true, true},
+		{"stopped all winter, not resumed", []string{"started@2020-05-01", "suspended@2020-11-01"}, false, true, false},
+		{"resumed in March, stopped in June", []string{"started@2020-05-01", "suspended@2020-11-01", "started@2021-03-01", "suspended@2021-06-01"}, false, true, true},
+		{"resumed after as_of", []string{"started@2020-05-01", "suspended@2020-11-01", "started@2021-07-01"}, false, true, false},
+		{"cancelled before as_of", []string{"started@2020-05-01", "cancelled@2021-03-01"}, false, true, false},
+		{"completed in the year", []string{"started@2020-05-01", "completed@2021-04-01"}, false, true, true},
+		{"producing since before the year", []string{"started@2018-05-01", "in_production@2019-05-01"}, false, false, false},
+		{"cancelled before the year", []string{"started@2019-05-01", "cancelled@2020-10-01"}, false, false, false},
+		{"stalled", []string{"started@2019-05-01", "suspended@2020-06-01"}, true, false, false},
+		{"started on 31 December", []string{"signed@2020-05-01", "started@2020-12-31"}, false, true, true},
+	} {
+		r := Row{ID: "C", Stage: project.Started, History: hist(tc.history...),
+			Entries: issued(plan.Continuing, func(e *plan.Entry) { e.Stalled, e.StalledReason = tc.stalled, "资金" })}
+		o := computeOverview(slices.Values([]Row{r}), frameOn("2021-06-30", 5), true)
+		assert.Equal(t, []bool{tc.den, tc.num}, []bool{o.Resumption.Denominator == 1, o.Resumption.Numerator == 1}, tc.name)
+		assert.Equal(t, tc.stalled, len(o.Stalled) == 1, tc.name)
+	}
+}
+
+// TestOverviewWithoutPlan: a year without a plan has no entries; every
+// rate is null, the investment is outside the plan.
+func TestOverviewWithoutPlan(t *testing.T) {
+	rows := []Row{{ID: "A", Stage: project.Started, StartedOn: day("2021-03-01"), Months: [12]int64{100, 200}}}
+	o := computeOverview(slices.Values(rows), frameOn("2021-03-31", 2), true)
+	assert.Nil(t, o.Plan)
+	assert.Nil(t, o.StartAnnual.Rate, "no denominator, no rate")
+	assert.Nil(t, o.Investment.Rate)
+	assert.Equal(t, []string{}, o.StartAnnual.DenominatorIDs)
+	assert.Nil(t, o.GapPoints)
+	assert.Equal(t, Money{Yuan: 300, IDs: []string{"A"}}, o.OutsidePlan)
+	assert.Equal(t, 0.1667, o.TimeProgress)
+	o = computeOverview(slices.Values(rows), frameOn("2021-03-31", 0), false)
+	assert.Equal(t, 0.0, o.TimeProgress, "no period counts yet")
+	assert.Equal(t, int64(0), o.OutsidePlan.Yuan)
+	assert.Nil(t, o.OutsidePlan.IDs)
+}
+
+func TestVersionOf(t *testing.T) {
+	p := plan.Plan{Year: 2021, State: plan.Issued, IssuedOn: day("2021-02-01")}
+	adjs := []Adjustment{{2, *day("2021-09-01")}, {1, *day("2021-07-01")}}
+	for _, tc := range []struct {
+		basis plan.Basis
+		on    string
+		rev   int
+		eff   *time.Time
+	}{
+		{plan.AsOf, "2021-06-30", 0, day("2021-02-01")},
+		{plan.AsOf, "2021-07-01", 1, day("2021-07-01")},
+		{plan.AsOf, "2021-12-31", 2, day("2021-09-01")},
+		{plan.Baseline, "2021-12-31", 0, day("2021-02-01")},
+		{plan.Current, "2021-03-01", 2, day("2021-09-01")},
+	} {
+		v := versionOf(p, adjs, tc.basis, *day(tc.on))
+		assert.Equal(t, &Version{State: plan.Issued, IssuedOn: p.IssuedOn, Basis: tc.basis, Revision: tc.rev, EffectiveOn: tc.eff}, v,
+			"%s on %s", tc.basis, tc.on)
+	}
+	v := versionOf(plan.Plan{Year: 2021, State: plan.Draft}, nil, plan.AsOf, *day("2021-03-01"))
+	assert.Equal(t, &Version{State: plan.Draft, Basis: plan.AsOf}, v, "a draft as it stands")
+}
+
+func TestNewFrame(t *testing.T) {
+	today := *day("2021-06-05")
+	y := Year{Periods: calendar.Periods{Due: map[calendar.Month]time.Time{{Year: 2021, Month: time.May}: *day("2021-06-08")}}}
+	f := newFrame(Params{Year: 2021, AsOf: today}, y, today)
+	assert.Equal(t, 4, f.p, "May is due on the 8th: April counts")
+	assert.Equal(t, plan.AsOf, f.Basis)
+	assert.Equal(t, plan.DefaultTargets(2021), f.targets, "no plan: the default targets")
+	f = newFrame(Params{Year: 2021, AsOf: *day("2021-02-15")}, y, today)
+	assert.Equal(t, 2, f.p, "not after as_of's month")
+	f = newFrame(Params{Year: 2021, AsOf: today, Period: &calendar.Month{Year: 2021, Month: time.September}}, y, today)
+	assert.Equal(t, 9, f.p, "a period named counts")
+	f = newFrame(Params{Year: 2021, AsOf: *day("2021-01-04")}, Year{}, *day("2021-01-04"))
+	assert.Zero(t, f.p, "no period yet")
+	assert.Nil(t, f.period)
+	targets := plan.Targets{StartRate: []plan.Checkpoint{{Date: *day("2021-05-31"), Rate: 0.5}}}
+	f = newFrame(Params{Year: 2021, AsOf: today}, Year{Plan: &plan.Plan{Year: 2021, State: plan.Draft, Targets: targets}}, today)
+	assert.Equal(t, targets, f.targets, "the plan's targets")
+}
+
+func TestCheckpointOn(t *testing.T) {
+	cs := []plan.Checkpoint{{Date: *day("2021-06-30"), Rate: 0.75}, {Date: *day("2021-09-30"), Rate: 0.9}}
+	assert.Equal(t, cs[0], checkpointOn(cs, *day("2021-03-01")))
+	assert.Equal(t, cs[0], checkpointOn(cs, *day("2021-06-30")))
+	assert.Equal(t, cs[1], checkpointOn(cs, *day("2021-07-01")))
+	assert.Equal(t, cs[1], checkpointOn(cs, *day("2021-12-31")), "after the last: the last")
+	assert.Equal(t, plan.Checkpoint{}, checkpointOn(nil, *day("2021-12-31")))
+}
+
+func TestComputeBatches(t *testing.T) {
+	rows := []Row{
+		{ID: "A", SignedOn: day("2021-04-02"), StartedOn: day("2021-05-01"), TotalInvestmentYuan: 10},
+		{ID: "B", SignedOn: day("2021-01-02"), Designated: []Batch{{2, Started}}, ExpectedAnnualOutputYuan: 7},
+		{ID: "C", ProductionOn: day("2021-08-01"), Designated: []Batch{{2, Signed}}},
+	}
+	designated := map[Batch]bool{{2, Started}: true, {2, Signed}: true}
+	b := computeBatches(slices.Values(rows), 2021, 2, designated)
+	assert.Equal(t, BatchSet{Set: Set{Count: 1, ExpectedAnnualOutputYuan: 7, IDs: []string{"B"}}}, b.Started, "designated: the dates do not count")
+	assert.Equal(t, []string{"C"}, b.Signed.IDs)
+	assert.False(t, b.Signed.Derived)
+	assert.Equal(t, BatchSet{Set: Set{IDs: []string{}}, Derived: true}, b.InProduction, "nothing designated: derived")
+	b = computeBatches(slices.Values(rows), 2021, 0, designated)
+	assert.Equal(t, []string{"B", "C"}, b.Signed.IDs, "the year: Q1 derived, Q2 designated (A's day does not count)")
+	assert.True(t, b.Signed.Derived)
+	assert.Equal(t, []string{"B"}, b.Started.IDs)
+	assert.Equal(t, []string{"C"}, b.InProduction.IDs)
+}
+
+func TestComputeBreakdown(t *testing.T) {
+	rows := []Row{
+		{ID: "A", Stage: project.Started, Entries: issued(plan.New, func(e *plan.Entry) { e.PlannedYuan = yuan(100); e.Section = plan.Livelihood }),
+			Months: [12]int64{10, 20, 30}},
+		{ID: "B", Stage: project.Signed, Entries: issued(plan.Continuing), Months: [12]int64{5}},
+		{ID: "C", Stage: project.Started, Months: [12]int64{7, 7}},
+	}
+	f := frameOn("2021-06-30", 2)
+	assert.Equal(t, []Group{
+		{Key: "industry", Count: 1, Entries: 1, CompletedYuan: 5},
+		{Key: "livelihood", Count: 1, Entries: 1, PlannedYuan: 100, CompletedYuan: 30},
+		{Key: OutsidePlanKey, Count: 1, OutsidePlanYuan: 14},
+	}, computeBreakdown(slices.Values(rows), "section", f).Groups, "in the sections' order; months 1..P")
+	keys := func(gs []Group) []string {
+		var out []string
+		for _, g := range gs {
+			out = append(out, g.Key)
 		}
 		return out
 	}
-	yuan := func(n int64) *int64 { return &n }
-	return []Row{
-		// project.New projects.
-		{ID: "N1", BuildType: project.New, Stage: project.Started, PlannedStartDate: day("2021-03-01"), StartedOn: day("2021-03-15"),
-			PlannedYuan: yuan(600), CompletedYuan: 300, TotalInvestmentYuan: 60_000_000},
-		{ID: "N2", BuildType: project.New, Stage: project.Landed, PlannedStartDate: day("2021-05-01"), TotalInvestmentYuan: 150_000_000,
-			SignedOn: day("2021-04-02")},
-		{ID: "N3", BuildType: project.New, Stage: project.Started, PlannedStartDate: day("2021-09-01"), StartedOn: day("2021-06-20"),
-			ExpectedAnnualOutputYuan: 9_000_000, TotalInvestmentYuan: 20_000_000},
-		{ID: "N4", BuildType: project.New, Stage: project.Signed, PlannedStartDate: day("2021-08-01"), SignedOn: day("2021-05-10")},
-		{ID: "N5", BuildType: project.New, Stage: project.Started, PlannedStartDate: day("2020-11-01"), StartedOn: day("2021-02-01")},
-		{ID: "N6", BuildType: project.New, Stage: project.Started, PlannedStartDate: day("2021-04-01"), StartedOn: day("2021-07-05"),
-			History: hist("landed@2021-03-01", "started@2021-07-05")},
-		// project.Continuing projects.
-		{ID: "C1", BuildType: project.Continuing, Stage: project.Started, PlannedYuan: yuan(1200), CompletedYuan: 300, TotalInvestmentYuan: 100_000_000},
-		{ID: "C2", BuildType: project.Continuing, Stage: project.Started,
-			History: hist("started@2020-05-01", "suspended@2020-11-15", "started@2021-07-10")},
-		{ID: "C3", BuildType: project.Continuing, Stage: project.Cancelled, History: hist("started@2019-05-01", "cancelled@2020-10-01")},
-		{ID: "C4", BuildType: project.Continuing, Stage: project.Cancelled, History: hist("started@2019-05-01", "cancelled@2021-05-01")},
-		{ID: "C5", BuildType: project.Continuing, Stage: project.Completed, ProductionOn: nil, History: hist("started@2019-05-01", "completed@2021-04-01")},
-	}
+	assert.Equal(t, []string{"new", "continuing", OutsidePlanKey}, keys(computeBreakdown(slices.Values(rows), "build_type", f).Groups))
+	assert.Equal(t, []string{"signed", "started"}, keys(computeBreakdown(slices.Values(rows), "stage", f).Groups))
 }
 
-func TestOverviewWorkedExample(t *testing.T) {
-	o := ComputeOverview(slices.Values(statsFixture()), 2021, *day("2021-06-30"), true)
-	rate := func(r Rate) []any {
-		v := -1.0
-		if r.Rate != nil {
-			v = *r.Rate
-		}
-		return []any{r.Numerator, r.Denominator, v, r.NumeratorIDs, r.DenominatorIDs}
+func TestComputeTrend(t *testing.T) {
+	rows := []Row{
+		{ID: "A", Entries: issued(plan.New, func(e *plan.Entry) { e.PlannedYuan = yuan(1200) }), Months: [12]int64{10, 20, 30}},
+		{ID: "B", Months: [12]int64{0, 0, 0, 40}},
 	}
-	assert.Equal(t, []any{int64(2), int64(5), 0.4, []string{"N1", "N3"}, []string{"N1", "N2", "N3", "N4", "N6"}}, rate(o.StartAnnual), "start rate, the year's plan")
-	assert.Equal(t, []any{int64(1), int64(3), 0.3333, []string{"N1"}, []string{"N1", "N2", "N6"}}, rate(o.StartToDate), "start rate, the plan to date")
-	assert.Equal(t, []any{int64(2), int64(4), 0.5, []string{"C1", "C5"}, []string{"C1", "C2", "C4", "C5"}}, rate(o.Resumption),
-		"C3 was cancelled before the year; C2 was still stopped on 30 June; C4 cancelled in the year")
-	assert.Equal(t, []any{int64(600), int64(1800), 0.3333, []string{"N1", "C1"}, []string{"N1", "C1"}}, rate(o.Investment))
-	assert.Equal(t, 0.5, o.TimeProgress)
-	require.NotNil(t, o.GapPoints)
-	assert.Equal(t, 16.67, *o.GapPoints)
-	assert.Equal(t, []string{"N2", "C1"}, o.Over100M.IDs, "亿元以上 includes exactly 100,000,000")
-	assert.Equal(t, int64(11), o.All.Count)
-	assert.Equal(t, int64(330_000_000), o.All.TotalInvestmentYuan)
-	counts := map[project.Stage]int64{}
-	for st, s := range o.ByStage {
-		counts[st] = s.Count
-	}
-	assert.Equal(t, map[project.Stage]int64{project.Started: 4, project.Landed: 2, project.Signed: 1, project.Suspended: 1, project.Cancelled: 2, project.Completed: 1}, counts,
-		"stages on 30 June: N6 was still landed, C2 suspended")
+	tr := computeTrend(slices.Values(rows), frameOn("2021-06-30", 2))
+	assert.Equal(t, int64(1200), tr.PlannedYuan)
+	assert.Equal(t, TrendMonth{Month: time.February, Due: true, CompletedYuan: 20, CumulativeCompletedYuan: 30, PlannedToDateYuan: 200}, tr.Months[1])
+	assert.Equal(t, TrendMonth{Month: time.March, CompletedYuan: 30, CumulativeCompletedYuan: 60, PlannedToDateYuan: 300}, tr.Months[2], "not yet due")
+	assert.Equal(t, int64(40), tr.Months[3].OutsidePlanYuan)
 }
 
-// TestOverviewWithoutIDs: the numbers are the same without the IDs
-// behind them, and no ID is kept.
-func TestOverviewWithoutIDs(t *testing.T) {
-	with := ComputeOverview(slices.Values(statsFixture()), 2021, *day("2021-06-30"), true)
-	without := ComputeOverview(slices.Values(statsFixture()), 2021, *day("2021-06-30"), false)
-	for _, r := range []*Rate{&with.StartAnnual, &with.StartToDate, &with.Resumption, &with.Investment} {
-		r.NumeratorIDs, r.DenominatorIDs = nil, nil
-	}
-	with.Over100M.IDs = nil
-	assert.Equal(t, with, without)
-	assert.Equal(t, int64(2), without.StartAnnual.Numerator)
-	assert.Equal(t, int64(2), without.Over100M.Count)
-}
-
-func TestOverviewWithoutPlans(t *testing.T) {
-	o := ComputeOverview(slices.Values([]Row(nil)), 2021, *day("2021-03-31"), true)
-	assert.Nil(t, o.StartAnnual.Rate, "no denominator, no rate")
-	assert.Equal(t, []string{}, o.StartAnnual.DenominatorIDs)
-	assert.Nil(t, o.GapPoints)
-	assert.Equal(t, 0.25, o.TimeProgress)
-}
-
-func TestBatchesWorkedExample(t *testing.T) {
-	b := ComputeBatches(slices.Values(statsFixture()), 2021, 2)
-	assert.Equal(t, []string{"N2", "N4"}, b.Signed.IDs)
-	assert.Equal(t, int64(150_000_000), b.Signed.TotalInvestmentYuan)
-	assert.Equal(t, []string{"N3"}, b.Started.IDs, "first starts in April–June")
-	assert.Equal(t, int64(9_000_000), b.Started.ExpectedAnnualOutputYuan)
-	assert.Equal(t, []string{}, b.InProduction.IDs)
-	b = ComputeBatches(slices.Values(statsFixture()), 2021, 1)
-	assert.Equal(t, []string{"N1", "N5"}, b.Started.IDs)
-}
-
-func TestBreakdown(t *testing.T) {
-	gs := ComputeBreakdown(slices.Values(statsFixture()), "stage", *day("2021-06-30"))
-	var keys []string
-	for _, g := range gs {
-		keys = append(keys, g.Key)
-	}
-	assert.Equal(t, []string{"signed", "landed", "started", "completed", "suspended", "cancelled"}, keys, "in the stages' order")
-	gs = ComputeBreakdown(slices.Values(statsFixture()), "category", *day("2021-06-30"))
-	require.Len(t, gs, 1)
-	assert.Equal(t, Group{Key: "", Count: 11, TotalInvestmentYuan: 330_000_000, PlannedYuan: 1800, CompletedYuan: 600}, gs[0])
+func TestOptions(t *testing.T) {
+	ps := Params{Year: 2021}
+	require.NoError(t, Options(&ps, "", "", ""))
+	assert.Equal(t, Params{Year: 2021, Basis: plan.AsOf}, ps)
+	require.NoError(t, Options(&ps, "baseline", "2021-07", "accepted"))
+	assert.Equal(t, Params{Year: 2021, Basis: plan.Baseline, Period: &calendar.Month{Year: 2021, Month: time.July}, AcceptedOnly: true}, ps)
+	err := Options(&Params{Year: 2021}, "latest", "2020-12", "all")
+	require.Equal(t, apperr.Invalid, apperr.KindOf(err))
+	assert.Len(t, apperr.As(err).Fields, 3)
+	err = Options(&Params{Year: 2021}, "", "2021-13", "")
+	assert.Equal(t, []apperr.FieldError{{Field: "period", Code: "invalid_format", Param: "YYYY-MM"}}, apperr.As(err).Fields)
 }
 
 func TestPeriod(t *testing.T) {
@@ -148,6 +234,8 @@ func TestPeriod(t *testing.T) {
 		assert.Equal(t, tc.want, on.Format(time.DateOnly), "%s %s", tc.year, tc.asOf)
 	}
 }
+
+func yuan(n int64) *int64 { return &n }
 
 func day(s string) *time.Time {
 	t, err := calendar.ParseDate(s)

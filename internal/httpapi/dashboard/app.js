@@ -207,13 +207,13 @@
   function renderOverview(o) {
     const y = `${o.year}年`;
     tile('start_annual', o, (x) => x.start_rate.annual, y + '新建项目',
-      { target: o.start_rate.target, numTitle: '：已开工', denTitle: '：年度计划开工' });
+      { target: o.start_rate.target, numTitle: '：已开工', denTitle: '：年度计划新建' });
     tile('start_to_date', o, (x) => x.start_rate.to_date, y + '新建项目',
       { target: o.start_rate.target, numTitle: `：截至${o.as_of}已开工`, denTitle: `：截至${o.as_of}应开工` });
     tile('resumption', o, (x) => x.resumption_rate, y + '续建项目',
-      { target: o.resumption_rate.target, numTitle: `：截至${o.as_of}在建`, denTitle: '：全部续建' });
+      { target: o.resumption_rate.target, numTitle: `：截至${o.as_of}已复工`, denTitle: '：上年末在建' });
     const inv = o.investment_completion;
-    tile('investment', o, (x) => x.investment_completion, y + '投资', { money: true, target: inv.time_progress, numTitle: '：已填报完成投资的项目', denTitle: '：有年度计划的项目' });
+    tile('investment', o, (x) => x.investment_completion, y + '投资', { money: true, target: inv.time_progress, numTitle: '：已报完成投资的计划项目', denTitle: '：有计划投资的计划项目' });
     const gap = $('[data-kpi="investment"] .gap');
     gap.className = 'gap';
     if (inv.gap_points === null) {
@@ -371,7 +371,7 @@
   }
 
   function renderBatches(b) {
-    $('#batch-title').textContent = `${b.year}年第${b.quarter}季度`;
+    $('#batch-title').textContent = b.quarter === null ? `${b.year}年全年` : `${b.year}年第${b.quarter}季度`;
     const body = $('#batches tbody');
     body.replaceChildren();
     for (const [key, name] of [['signed', '签约一批'], ['started', '开工一批'], ['in_production', '投产一批']]) {

@@ -241,7 +241,7 @@ func TestStatisticsFollowTheCommit(t *testing.T) {
 	bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 	// The overview as the HTTP layer asks for it: through the cache.
 	projects := func() int64 {
-		b, err := statistics.RenderedOverview(ctx, bureau, 2021, now(), false, func(o stats.Overview) ([]byte, error) {
+		b, err := statistics.RenderedOverview(ctx, bureau, stats.Params{Year: 2021, AsOf: now()}, false, func(o stats.Overview) ([]byte, error) {
 			return strconv.AppendInt(nil, o.All.Count, 10), nil
 		})
 		require.NoError(t, err)

@@ -3,35 +3,43 @@ package projectdb
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/stats"
 )
 
-// Stats reads the register for the statistics.
+// Stats reads the register, the year's plan and the monthly reports for
+// the statistics, and keeps 三个一批 designations.
 type Stats struct{ db *database.DB }
 
-var _ stats.Store = (*Stats)(nil)
+var (
+	_ stats.Store            = (*Stats)(nil)
+	_ stats.DesignationStore = (*Stats)(nil)
+)
 
 // NewStats returns the statistics' store.
 func NewStats(db *database.DB) *Stats { return &Stats{db: db} }
 
-// Rows streams the live projects in scope with the year's plan and the
-// investment completed up to q.AsOf's month, and the histories that
-// stats.Query names. Rows are scanned by hand, and no more than one is
-// held at a time (with the histories, read first): a register of 200,000
-// projects is read whole for every computation.
+// Rows streams the live projects in scope with their reports' sums by
+// month, and the year's plan entries, designations and the histories that
+// stats.Row names, read first, once each. Rows are scanned by hand, and no
+// more than one is held at a time: a register of 200,000 projects is read
+// whole for every computation.
 func (s *Stats) Rows(ctx context.Context, sc project.Reach, q stats.Query, yield func(stats.Row) bool) (err error) {
 	defer apperr.Wrap(&err, "projectdb.Stats.Rows")
-	// The histories and the rows are read in one snapshot, so that a move
-	// between the two reads cannot leave a row without the history that
-	// tells its stage on the day asked about.
+	// What is read first and the rows are read in one snapshot, so that a
+	// change between the reads cannot leave a row without its history or
+	// entry.
 	return s.db.InSnapshot(ctx, func(ctx context.Context) error { return s.rows(ctx, sc, q, yield) })
 }
 
@@ -48,22 +56,68 @@ func (w words) of(b sql.RawBytes) string {
 	return s
 }
 
+// keyed is what is read of the year before the rows, by project.
+type keyed struct {
+	histories  map[string][]project.Step
+	entries    map[string][]plan.Entry
+	designated map[string][]stats.Batch
+}
+
+func (s *Stats) keyed(db *gorm.DB, q stats.Query, w words) (k keyed, err error) {
+	if k.histories, err = statsHistories(db, q, w); err != nil {
+		return k, err
+	}
+	if k.entries, err = statsEntries(db, q.Year); err != nil {
+		return k, err
+	}
+	k.designated, err = statsDesignated(db, q.Year)
+	return k, err
+}
+
+// monthColumns sums the year's counting reports by month (m1..m12), their
+// 入统 figures (s1..s12), and the earlier years' (earlier).
+func monthColumns(year int) string {
+	var b strings.Builder
+	for m := 1; m <= 12; m++ {
+		fmt.Fprintf(&b, "sum(CASE WHEN year = %d AND month = %d THEN completed_yuan ELSE 0 END) AS m%d, ", year, m, m)
+	}
+	for m := 1; m <= 12; m++ {
+		fmt.Fprintf(&b, "sum(CASE WHEN year = %d AND month = %d THEN coalesce(statistical_yuan, 0) ELSE 0 END) AS s%d, ", year, m, m)
+	}
+	fmt.Fprintf(&b, "sum(CASE WHEN year < %d THEN completed_yuan ELSE 0 END) AS earlier", year)
+	return b.String()
+}
+
+// countingStates are the states of the reports that count.
+func countingStates(acceptedOnly bool) []string {
+	if acceptedOnly {
+		return []string{"accepted"}
+	}
+	return []string{"submitted", "accepted"}
+}
+
 func (s *Stats) rows(ctx context.Context, sc project.Reach, q stats.Query, yield func(stats.Row) bool) error {
 	db, done := s.db.Conn(ctx)
 	defer done()
 	w := words{}
-	histories, err := statsHistories(db, q, w)
+	k, err := s.keyed(db, q, w)
 	if err != nil {
 		return err
 	}
+	cols := []string{"coalesce(pr.earlier, 0)"}
+	for _, p := range []string{"m", "s"} {
+		for m := 1; m <= 12; m++ {
+			cols = append(cols, fmt.Sprintf("coalesce(pr.%s%d, 0)", p, m))
+		}
+	}
 	rs, err := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").
 		Select(`projects.id, projects.department, projects.category, projects.township, projects.leader,
-			projects.build_type, projects.stage, projects.health, projects.total_investment_yuan,
-			projects.expected_annual_output_yuan, projects.planned_start_date, projects.signed_on,
-			projects.started_on, projects.production_on, pl.planned_yuan, coalesce(pr.completed, 0) AS completed_yuan`).
-		Joins("LEFT JOIN project_plans pl ON pl.project_id = projects.id AND pl.year = ?", q.Year).
-		Joins(`LEFT JOIN (SELECT project_id, sum(completed_yuan) AS completed FROM project_progress
-			WHERE year = ? AND month <= ? GROUP BY project_id) pr ON pr.project_id = projects.id`, q.Year, int(q.AsOf.Month())).
+			projects.stage, projects.health, projects.total_investment_yuan, projects.expected_annual_output_yuan,
+			projects.signed_on, projects.started_on, projects.completed_on, projects.production_on,
+			projects.in_statistics_since, `+strings.Join(cols, ", ")).
+		Joins("LEFT JOIN (SELECT project_id, "+monthColumns(q.Year)+` FROM project_progress
+			WHERE year <= ? AND state IN ? GROUP BY project_id) pr ON pr.project_id = projects.id`,
+			q.Year, countingStates(q.AcceptedOnly)).
 		Order("projects.id").Rows()
 	if err != nil {
 		return translate(err)
@@ -75,7 +129,7 @@ func (s *Stats) rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 		if err != nil {
 			return translate(err)
 		}
-		r.History = histories[r.ID]
+		r.History, r.Entries, r.Designated = k.histories[r.ID], k.entries[r.ID], k.designated[r.ID]
 		if !yield(r) {
 			return nil
 		}
@@ -83,17 +137,13 @@ func (s *Stats) rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 	return translate(rs.Err())
 }
 
-// statsHistories reads the histories the statistics need (stats.Query):
+// statsHistories reads the histories stats.Row names: of the projects with
+// an entry in the year's plan, and of those with an entry after as_of;
 // each entry's stage and day, in recorded order, by project.
 func statsHistories(db *gorm.DB, q stats.Query, w words) (map[string][]project.Step, error) {
-	yearStart := time.Date(q.Year, 1, 1, 0, 0, 0, 0, time.UTC)
 	hs, err := db.Table("project_transitions").Select("project_id, to_stage, occurred_on").
-		Where(`project_id IN (SELECT project_id FROM project_transitions WHERE occurred_on > ?
-		UNION SELECT t.project_id FROM project_transitions t JOIN projects p ON p.id = t.project_id
-			WHERE t.to_stage = 'cancelled' AND t.occurred_on < ? AND p.build_type = 'continuing'
-		UNION SELECT t.project_id FROM projects p JOIN project_transitions t ON t.project_id = p.id
-			WHERE p.stage = 'cancelled' AND p.build_type = 'continuing' AND t.occurred_on >= ?)`,
-			*date(&q.AsOf), yearStart, yearStart).
+		Where(`project_id IN (SELECT project_id FROM plan_entries WHERE year = ?
+		UNION SELECT project_id FROM project_transitions WHERE occurred_on > ?)`, q.Year, *date(&q.AsOf)).
 		Order("project_id, recorded_at, id").Rows()
 	if err != nil {
 		return nil, translate(err)
@@ -115,15 +165,23 @@ func statsHistories(db *gorm.DB, q stats.Query, w words) (map[string][]project.S
 // statsScan holds the buffers a row of the statistics is scanned into,
 // reused from row to row.
 type statsScan struct {
-	dept, cat, township, leader, bt, stage, colour sql.RawBytes
-	total, output, planned                         sql.NullInt64
-	plannedStart, signed, started, production      sql.NullTime
+	dept, cat, township, leader, stage, colour sql.RawBytes
+	total, output                              sql.NullInt64
+	signed, started, completed, production     sql.NullTime
+	inStats                                    sql.NullString
 }
 
 func (b *statsScan) scan(rs *sql.Rows, w words) (stats.Row, error) {
 	var r stats.Row
-	if err := rs.Scan(&r.ID, &b.dept, &b.cat, &b.township, &b.leader, &b.bt, &b.stage, &b.colour, &b.total, &b.output,
-		&b.plannedStart, &b.signed, &b.started, &b.production, &b.planned, &r.CompletedYuan); err != nil {
+	dest := []any{&r.ID, &b.dept, &b.cat, &b.township, &b.leader, &b.stage, &b.colour, &b.total, &b.output,
+		&b.signed, &b.started, &b.completed, &b.production, &b.inStats, &r.EarlierYuan}
+	for m := range 12 {
+		dest = append(dest, &r.Months[m])
+	}
+	for m := range 12 {
+		dest = append(dest, &r.Statistical[m])
+	}
+	if err := rs.Scan(dest...); err != nil {
 		return r, err
 	}
 	day := func(t sql.NullTime) *time.Time {
@@ -133,39 +191,23 @@ func (b *statsScan) scan(rs *sql.Rows, w words) (stats.Row, error) {
 		return date(&t.Time)
 	}
 	r.Department, r.Township, r.Leader = w.of(b.dept), w.of(b.township), w.of(b.leader)
-	r.Category, r.BuildType = project.Category(w.of(b.cat)), project.BuildType(w.of(b.bt))
-	r.Stage, r.Health = project.Stage(w.of(b.stage)), health.Level(w.of(b.colour))
+	r.Category, r.Stage, r.Health = project.Category(w.of(b.cat)), project.Stage(w.of(b.stage)), health.Level(w.of(b.colour))
 	r.TotalInvestmentYuan, r.ExpectedAnnualOutputYuan = b.total.Int64, b.output.Int64
-	r.PlannedStartDate, r.SignedOn, r.StartedOn, r.ProductionOn = day(b.plannedStart), day(b.signed), day(b.started), day(b.production)
-	if b.planned.Valid {
-		p := b.planned.Int64
-		r.PlannedYuan = &p
+	r.SignedOn, r.StartedOn, r.CompletedOn, r.ProductionOn = day(b.signed), day(b.started), day(b.completed), day(b.production)
+	if b.inStats.Valid {
+		if m, err := calendar.ParseMonth(b.inStats.String); err == nil {
+			r.InStatisticsSince = &m
+		}
 	}
 	return r, nil
 }
 
-// MonthlyTrend sums the year's progress by month and counts its moves by
-// month and target stage, over the live projects in scope.
-func (s *Stats) MonthlyTrend(ctx context.Context, sc project.Reach, year int) (completed [12]int64, moves [12]map[project.Stage]int64, err error) {
-	defer apperr.Wrap(&err, "projectdb.Stats.MonthlyTrend")
+// MonthlyMoves counts the year's moves by month and target stage, over the
+// live projects in scope, imports aside.
+func (s *Stats) MonthlyMoves(ctx context.Context, sc project.Reach, year int) (moves [12]map[project.Stage]int64, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.MonthlyMoves")
 	db, done := s.db.Conn(ctx)
 	defer done()
-	var sums []struct {
-		Month int
-		Yuan  int64
-	}
-	err = scoped(db.Table("project_progress").Joins("JOIN projects ON projects.id = project_progress.project_id"), sc).
-		Where("projects.archived_at IS NULL AND project_progress.year = ?", year).
-		Select("project_progress.month AS month, sum(project_progress.completed_yuan) AS yuan").
-		Group("project_progress.month").Scan(&sums).Error
-	if err != nil {
-		return completed, moves, translate(err)
-	}
-	for _, m := range sums {
-		if m.Month >= 1 && m.Month <= 12 {
-			completed[m.Month-1] = m.Yuan
-		}
-	}
 	month := "CAST(strftime('%m', project_transitions.occurred_on) AS INTEGER)"
 	if s.db.Dialect() == database.Postgres {
 		month = "CAST(EXTRACT(MONTH FROM project_transitions.occurred_on) AS INTEGER)"
@@ -182,7 +224,7 @@ func (s *Stats) MonthlyTrend(ctx context.Context, sc project.Reach, year int) (c
 		Select(month + " AS month, project_transitions.to_stage AS stage, count(*) AS n").
 		Group(month + ", project_transitions.to_stage").Scan(&counts).Error
 	if err != nil {
-		return completed, moves, translate(err)
+		return moves, translate(err)
 	}
 	for _, c := range counts {
 		if c.Month >= 1 && c.Month <= 12 {
@@ -192,5 +234,5 @@ func (s *Stats) MonthlyTrend(ctx context.Context, sc project.Reach, year int) (c
 			moves[c.Month-1][project.Stage(c.Stage)] = c.N
 		}
 	}
-	return completed, moves, nil
+	return moves, nil
 }

@@ -1,0 +1,230 @@
+package projectdb
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/plan"
+	"github.com/guangling/pipeline/internal/stats"
+)
+
+// statsEntryRow is what the statistics read of a state of a plan entry.
+type statsEntryRow struct {
+	ProjectID         string
+	Version, Revision int
+	EffectiveOn       *time.Time
+	Removed           bool
+	BuildType         string
+	PlannedYuan       *int64
+	PlannedStartMonth *string
+	Section           string
+	Stalled           bool
+	StalledReason     string
+	OpeningYuan       *int64
+	Department        string
+	Leader            string
+}
+
+// statsEntries reads every state of the year's plan entries, by project.
+func statsEntries(db *gorm.DB, year int) (map[string][]plan.Entry, error) {
+	var rows []statsEntryRow
+	err := db.Table("plan_entries").Select(`project_id, version, revision, effective_on, removed, build_type, planned_yuan,
+		planned_start_month, section, stalled, stalled_reason, opening_yuan, department, leader`).
+		Where("year = ?", year).Order("project_id, version").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := map[string][]plan.Entry{}
+	for _, r := range rows {
+		e := plan.Entry{Year: year, ProjectID: r.ProjectID, Version: r.Version, Revision: r.Revision, EffectiveOn: date(r.EffectiveOn),
+			Removed: r.Removed, BuildType: plan.BuildType(r.BuildType), PlannedYuan: r.PlannedYuan, Section: plan.Section(r.Section),
+			Stalled: r.Stalled, StalledReason: r.StalledReason, OpeningYuan: r.OpeningYuan, Department: r.Department, Leader: r.Leader}
+		if r.PlannedStartMonth != nil {
+			if m, err := calendar.ParseMonth(*r.PlannedStartMonth); err == nil {
+				e.PlannedStartMonth = &m
+			}
+		}
+		out[r.ProjectID] = append(out[r.ProjectID], e)
+	}
+	return out, nil
+}
+
+// statsDesignated reads the year's designations, by project.
+func statsDesignated(db *gorm.DB, year int) (map[string][]stats.Batch, error) {
+	var rows []struct {
+		ProjectID string
+		Quarter   int
+		Kind      string
+	}
+	err := db.Table("batch_designations").Select("project_id, quarter, kind").Where("year = ?", year).
+		Order("project_id, quarter, kind").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := map[string][]stats.Batch{}
+	for _, r := range rows {
+		out[r.ProjectID] = append(out[r.ProjectID], stats.Batch{Quarter: r.Quarter, Kind: stats.Kind(r.Kind)})
+	}
+	return out, nil
+}
+
+// annualPlanRow is what the statistics read of a year's plan.
+type annualPlanRow struct {
+	Year      int
+	State     string
+	IssuedOn  *time.Time
+	Revisions int
+	Targets   string
+	Version   int
+	UpdatedAt time.Time
+	UpdatedBy string
+}
+
+// Year reads the year's plan and its adjustments, the dispatch calendar
+// and the batches with a designation.
+func (s *Stats) Year(ctx context.Context, year int) (y stats.Year, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Year(%d)", year)
+	db, done := s.db.Conn(ctx)
+	defer done()
+	var pr []annualPlanRow
+	if err := db.Table("annual_plans").Select("year, state, issued_on, revisions, CAST(targets AS TEXT) AS targets, version, updated_at, updated_by").
+		Where("year = ?", year).Scan(&pr).Error; err != nil {
+		return y, translate(err)
+	}
+	if len(pr) == 1 {
+		p := pr[0]
+		y.Plan = &plan.Plan{Year: p.Year, State: plan.State(p.State), IssuedOn: date(p.IssuedOn), Revisions: p.Revisions,
+			Targets: decodeTargets(p.Targets), Version: p.Version, UpdatedAt: p.UpdatedAt.UTC(), UpdatedBy: p.UpdatedBy}
+		var adjs []struct {
+			Revision    int
+			EffectiveOn time.Time
+		}
+		if err := db.Table("plan_entries").Distinct("revision, effective_on").
+			Where("year = ? AND revision > 0 AND effective_on IS NOT NULL", year).Scan(&adjs).Error; err != nil {
+			return y, translate(err)
+		}
+		for _, a := range adjs {
+			y.Adjustments = append(y.Adjustments, stats.Adjustment{Revision: a.Revision, EffectiveOn: *date(&a.EffectiveOn)})
+		}
+	}
+	if y.Periods, err = statsPeriods(db); err != nil {
+		return y, err
+	}
+	y.Designated, err = statsBatches(db, year)
+	return y, err
+}
+
+// statsPeriods reads the dispatch calendar the bureau set.
+func statsPeriods(db *gorm.DB) (calendar.Periods, error) {
+	var rows []struct {
+		Period   string
+		DueOn    time.Time
+		Combined bool
+	}
+	if err := db.Table("dispatch_periods").Select("period, due_on, combined").Scan(&rows).Error; err != nil {
+		return calendar.Periods{}, translate(err)
+	}
+	p := calendar.Periods{Due: map[calendar.Month]time.Time{}, Combined: map[int]bool{}}
+	for _, r := range rows {
+		m, err := calendar.ParseMonth(r.Period)
+		if err != nil {
+			continue
+		}
+		p.Due[m] = *date(&r.DueOn)
+		if r.Combined {
+			p.Combined[m.Year] = true
+		}
+	}
+	return p, nil
+}
+
+// statsBatches reads which batches of the year have a designation.
+func statsBatches(db *gorm.DB, year int) (map[stats.Batch]bool, error) {
+	var rows []struct {
+		Quarter int
+		Kind    string
+	}
+	if err := db.Table("batch_designations").Distinct("quarter, kind").Where("year = ?", year).Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := map[stats.Batch]bool{}
+	for _, r := range rows {
+		out[stats.Batch{Quarter: r.Quarter, Kind: stats.Kind(r.Kind)}] = true
+	}
+	return out, nil
+}
+
+// targetsJSON is how a plan's targets are kept (annual_plans.targets):
+// days as YYYY-MM-DD; an empty object when the bureau set none.
+type targetsJSON struct {
+	StartRate      []checkpointJSON `json:"start_rate"`
+	Resumption     *checkpointJSON  `json:"resumption"`
+	InvestmentYuan *int64           `json:"investment_yuan"`
+}
+
+type checkpointJSON struct {
+	Date string  `json:"date"`
+	Rate float64 `json:"rate"`
+}
+
+// decodeTargets reads a plan's targets; what cannot be read is left out.
+func decodeTargets(s string) plan.Targets {
+	var j targetsJSON
+	if json.Unmarshal([]byte(s), &j) != nil {
+		return plan.Targets{}
+	}
+	cp := func(c checkpointJSON) (plan.Checkpoint, bool) {
+		d, err := calendar.ParseDate(c.Date)
+		return plan.Checkpoint{Date: d, Rate: c.Rate}, err == nil
+	}
+	t := plan.Targets{InvestmentYuan: j.InvestmentYuan}
+	for _, c := range j.StartRate {
+		if c, ok := cp(c); ok {
+			t.StartRate = append(t.StartRate, c)
+		}
+	}
+	if j.Resumption != nil {
+		if c, ok := cp(*j.Resumption); ok {
+			t.Resumption = &c
+		}
+	}
+	return t
+}
+
+// Designate records a designation; created is false when it was there.
+func (s *Stats) Designate(ctx context.Context, d stats.Designation) (created bool, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Designate(%s)", d.ProjectID)
+	db, done := s.db.Conn(ctx)
+	defer done()
+	res := db.Exec(`INSERT INTO batch_designations (year, quarter, kind, project_id, designated_at, designated_by)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (year, quarter, kind, project_id) DO NOTHING`,
+		d.Year, d.Quarter, string(d.Kind), d.ProjectID, d.DesignatedAt.UTC(), d.DesignatedBy)
+	if res.Error != nil {
+		return false, translate(res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ErrNotDesignated is a designation that is not there.
+var ErrNotDesignated = apperr.Coded(apperr.NotFound, "stats.not_designated")
+
+// Undesignate removes a designation.
+func (s *Stats) Undesignate(ctx context.Context, year int, b stats.Batch, projectID string) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Undesignate(%s)", projectID)
+	db, done := s.db.Conn(ctx)
+	defer done()
+	res := db.Exec("DELETE FROM batch_designations WHERE year = ? AND quarter = ? AND kind = ? AND project_id = ?",
+		year, b.Quarter, string(b.Kind), projectID)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotDesignated
+	}
+	return nil
+}

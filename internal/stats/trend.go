@@ -1,0 +1,59 @@
+package stats
+
+import (
+	"iter"
+	"time"
+
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// TrendMonth is one month of a year: the plan's entries' reports that
+// count, from January, against the plan × month / 12; Due is false for a
+// month after P, whose reports are not yet due (its figures are those
+// reported so far).
+type TrendMonth struct {
+	Month                                                     time.Month
+	Due                                                       bool
+	CompletedYuan, CumulativeCompletedYuan, PlannedToDateYuan int64
+	OutsidePlanYuan                                           int64
+	Moves                                                     map[project.Stage]int64
+}
+
+// Trend is a year month by month against its plan.
+type Trend struct {
+	Year        int
+	AsOf        time.Time
+	Period      *calendar.Month
+	Plan        *Version
+	PlannedYuan int64
+	Months      []TrendMonth
+}
+
+// computeTrend sums the entries' months and the rest's, and the plan.
+func computeTrend(rows iter.Seq[Row], f frame) Trend {
+	t := Trend{Year: f.Year, AsOf: f.AsOf, Period: f.period, Plan: f.version}
+	var in, out [12]int64
+	for r := range rows {
+		e, ok := f.entry(r)
+		sums := &out
+		if ok {
+			sums = &in
+			if e.PlannedYuan != nil {
+				t.PlannedYuan += *e.PlannedYuan
+			}
+		}
+		for m := range 12 {
+			sums[m] += r.Months[m]
+		}
+	}
+	var cum int64
+	for m := range 12 {
+		cum += in[m]
+		t.Months = append(t.Months, TrendMonth{
+			Month: time.Month(m + 1), Due: m < f.p, CompletedYuan: in[m], CumulativeCompletedYuan: cum,
+			PlannedToDateYuan: t.PlannedYuan * int64(m+1) / 12, OutsidePlanYuan: out[m],
+		})
+	}
+	return t
+}
