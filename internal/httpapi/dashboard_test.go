@@ -379,7 +379,7 @@ func dashboardFixture(t *testing.T, e *env) map[string]string {
 	plan := func(p api.Project, yuan int64, months map[string]int64) {
 		e.put(t, asBureau, projectURL(p.ID, "plans", "2021"), api.PlanWrite{PlannedInvestmentYuan: ptr(yuan)}, http.StatusCreated)
 		for m, v := range months {
-			e.put(t, asBureau, projectURL(p.ID, "progress", m), api.ProgressWrite{CompletedYuan: ptr(v), Note: "月报"}, http.StatusCreated)
+			e.put(t, asBureau, projectURL(p.ID, "progress", m), api.ReportWrite{CompletedYuan: ptr(v), Note: "月报"}, http.StatusCreated)
 		}
 	}
 	permit := []api.Evidence{{Kind: "permit", Ref: "广灵建许字2021-031"}}

@@ -68,7 +68,16 @@ var messages = map[string]text{
 	// The blocker's status, and the one it was asked to take.
 	"issue.illegal_status": {ZH: "问题状态不能从“%s”变为“%s”", EN: "a blocker that is %s cannot become %s"},
 
-	"investment.no_write":        {ZH: "当前身份无权填报投资进度", EN: "this identity may not report progress"},
+	"dispatch.no_report":        {ZH: "当前身份无权填报月报", EN: "this identity may not submit monthly reports"},
+	"dispatch.no_review":        {ZH: "只有发改局或管理员可以审核月报", EN: "only the bureau or an administrator may review reports"},
+	"dispatch.no_manage":        {ZH: "只有发改局或管理员可以设置调度期", EN: "only the bureau or an administrator may set dispatch periods"},
+	"dispatch.other_department": {ZH: "该项目本年度由其他责任单位报送", EN: "another department is responsible for this plan entry's reports"},
+	"dispatch.not_in_plan":      {ZH: "该项目不在本期年度计划中，月报只针对计划项目", EN: "the project is not a plan entry owing this period; reports exist only for plan entries"},
+	// The February period that January is reported with.
+	"dispatch.combined_january":  {ZH: "本年1月与2月合并报送，请报 %s 期", EN: "January is reported with February this year: report period %s"},
+	"dispatch.no_report_yet":     {ZH: "该项目本期尚无月报", EN: "the project has no report of this period"},
+	"dispatch.report_returned":   {ZH: "月报已退回，待重新报送后才能审核", EN: "the report was returned; it can be reviewed once submitted again"},
+	"dispatch.report_accepted":   {ZH: "月报已审核通过，不能退回；如需更正请重新报送", EN: "the report is accepted and cannot be returned; submit a correction instead"},
 	"audit.reader_only":          {ZH: "只有发改局或管理员可以查看审计日志", EN: "only the bureau or an administrator may read the audit trail"},
 	"audit.written_concurrently": {ZH: "审计日志同时被写入，请重试", EN: "the audit trail was written concurrently; try again"},
 	"idempotency.in_progress":    {ZH: "相同的幂等键正在处理中", EN: "a request with the same Idempotency-Key is in progress"},

@@ -261,14 +261,13 @@ func TestProgress(t *testing.T) {
 		e := newEnv(t, db)
 		p := e.create(t, asEnergyEditor, projectBody("道威共享储能电站项目"))
 		path := func(period string) string { return projectURL(p.ID, "progress", period) }
-		e.put(t, asEnergyEditor, projectURL(p.ID, "plans", "2021"), yuan(1200), http.StatusCreated)
-
 		res := e.put(t, asEnergyEditor, path("2021-05"), completed(100, "首次填报"), http.StatusCreated)
-		var m api.ProgressMonth
+		var m api.Report
 		res.decode(t, &m)
 		assert.Equal(t, path("2021-05"), res.header.Get("Location"))
 		assert.Equal(t, `"1"`, res.header.Get("ETag"))
-		assert.Equal(t, api.ProgressMonth{Period: "2021-05", CompletedYuan: 100, Note: "首次填报", Version: 1, UpdatedAt: m.UpdatedAt, ReportedBy: asEnergyEditor}, m)
+		assert.Equal(t, api.Report{ProjectID: p.ID, Period: "2021-05", CompletedYuan: 100, Note: "首次填报", IssueIDs: []string{}, State: "submitted",
+			SubmittedAt: m.SubmittedAt, Version: 1, UpdatedAt: m.UpdatedAt, ReportedBy: asEnergyEditor}, m, "outside the plan: 计划外, submitted")
 
 		res = e.put(t, asEnergyEditor, path("2021-05"), completed(150, "更正"), http.StatusOK)
 		res.decode(t, &m)
@@ -318,9 +317,7 @@ func TestProgress(t *testing.T) {
 			y := e.progress(t, asEnergyViewer, p.ID, query)
 			assert.Equal(t, p.ID, y.ProjectID)
 			assert.Equal(t, 2021, y.Year, "the default year is the current one")
-			if assert.NotNil(t, y.PlannedInvestmentYuan) {
-				assert.Equal(t, 1200, int(*y.PlannedInvestmentYuan))
-			}
+			assert.Nil(t, y.PlannedInvestmentYuan, "no plan entry")
 			var periods []string
 			for _, m := range y.Months {
 				periods = append(periods, m.Period)

@@ -13,7 +13,6 @@ import (
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
-	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/stats"
 )
@@ -231,7 +230,7 @@ func (h *handlers) statsTrend(c *gin.Context, p identity.Principal) error {
 			moves[string(st)] = n
 		}
 		out.Months[i] = api.TrendMonth{
-			Month: investment.Period{Year: t.Year, Month: m.Month}.String(), CompletedYuan: m.CompletedYuan,
+			Month: calendar.Month{Year: t.Year, Month: m.Month}.String(), CompletedYuan: m.CompletedYuan,
 			CumulativeCompletedYuan: m.CumulativeCompletedYuan, PlannedToDateYuan: m.PlannedToDateYuan, Moves: moves,
 		}
 	}

@@ -53,9 +53,9 @@ func TestStatsOfAFixture(t *testing.T) {
 		send(http.MethodPut, "/api/v1/projects/"+a+"/plans/2021", api.PlanWrite{PlannedInvestmentYuan: ptr(int64(600))})
 		send(http.MethodPut, "/api/v1/projects/"+d+"/plans/2021", api.PlanWrite{PlannedInvestmentYuan: ptr(int64(1200))})
 		for _, m := range []string{"01", "02", "03", "04", "05"} {
-			send(http.MethodPut, "/api/v1/projects/"+a+"/progress/2021-"+m, api.ProgressWrite{CompletedYuan: ptr(int64(50))})
+			send(http.MethodPut, "/api/v1/projects/"+a+"/progress/2021-"+m, api.ReportWrite{CompletedYuan: ptr(int64(50))})
 		}
-		send(http.MethodPut, "/api/v1/projects/"+d+"/progress/2021-03", api.ProgressWrite{CompletedYuan: ptr(int64(300))})
+		send(http.MethodPut, "/api/v1/projects/"+d+"/progress/2021-03", api.ReportWrite{CompletedYuan: ptr(int64(300))})
 
 		overview := func(as, query string) api.Overview {
 			t.Helper()

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
@@ -82,6 +84,6 @@ func (r *statsRegister) Plan(ctx context.Context, id string, year int, yuan int6
 }
 
 func (r *statsRegister) Progress(ctx context.Context, id string, year int, month time.Month, yuan int64) error {
-	return r.st.PutProgress(ctx, investment.Progress{ProjectID: id, Period: investment.Period{Year: year, Month: month},
-		CompletedYuan: yuan, Version: 1, UpdatedAt: clock, ReportedBy: "energy_editor"})
+	return projectdb.NewDispatch(r.db).PutReport(ctx, dispatch.Report{ProjectID: id, Month: calendar.Month{Year: year, Month: month},
+		Figures: dispatch.Figures{CompletedYuan: yuan}, State: dispatch.Accepted, Version: 1, UpdatedAt: clock, ReportedBy: "energy_editor"})
 }
