@@ -586,7 +586,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		require.NotEmpty(t, alerts)
 		assert.ElementsMatch(t, dashIDs(alerts), b.attrs(t, "#alerts li[data-id]", "data-id"))
 		reasons := strings.Join(b.texts(t, "#alerts .reasons"), "\n")
-		for _, r := range []string{"计划开工日期已过未开工", "问题逾期未解决", "投资完成滞后序时进度（落后 45.00 个百分点）"} {
+		for _, r := range []string{"计划开工日期已过未开工", "问题逾期未解决", "投资完成滞后序时进度（落后 36.70 个百分点）"} {
 			assert.Contains(t, reasons, r)
 		}
 

@@ -723,12 +723,14 @@ func TestHealth(t *testing.T) {
 	})
 }
 
-// TestHealthOfInvestment holds the rule of 序时进度: on 15 June six months
-// of twelve have elapsed (50%); the year's completed investment behind that
-// by 10 to 30 points is yellow, by more red.
+// TestHealthOfInvestment holds the rule of 序时进度: on 15 July the latest
+// period whose reports count is June (due on 5 July), six months of twelve
+// (50%); the year's completed investment of months 1..6 behind that by 10
+// to 30 points is yellow, by more red.
 func TestHealthOfInvestment(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
+		e.setClock(t, time.Date(2021, 7, 15, 2, 0, 0, 0, time.UTC))
 		p := e.create(t, asEnergyEditor, projectBody("投资进度项目"))
 		e.put(t, asEnergyEditor, projectURL(p.ID, "plans", "2021"), yuan(1200), http.StatusCreated)
 		got, _ := e.get(t, asEnergyViewer, p.ID)
@@ -773,9 +775,13 @@ func TestHealthOfInvestment(t *testing.T) {
 		e.put(t, asEnergyEditor, projectURL(p.ID, "progress", "2021-06"), completed(500, ""), http.StatusCreated)
 		assert.Equal(t, "green", e.health(t, asBureau, p.ID, "").Health, "600 of 1200 by June")
 		h := e.health(t, asBureau, p.ID, "2021-05-31")
-		assert.Equal(t, "red", h.Health, "by May only 100: %+v", h.HealthReasons)
+		assert.Equal(t, "red", h.Health, "on 31 May P is April, and nothing by April: %+v", h.HealthReasons)
 		if r := reason(h.HealthReasons, "investment_behind"); assert.NotNil(t, r) {
-			assert.Equal(t, "2021: 33.3", r.Ref, "5/12 - 100/1200")
+			assert.Equal(t, "2021: 33.3", r.Ref, "4/12 - 0/1200")
+		}
+		h = e.health(t, asBureau, p.ID, "2021-06-06")
+		if r := reason(h.HealthReasons, "investment_behind"); assert.NotNil(t, r) {
+			assert.Equal(t, "2021: 33.3", r.Ref, "on 6 June P is May: 5/12 - 100/1200")
 		}
 		assert.Equal(t, "green", e.health(t, asBureau, p.ID, "2020-06-15").Health, "no plan for 2020")
 	})

@@ -366,3 +366,16 @@ func countingMonths(q *gorm.DB, id string) ([]health.MonthFact, error) {
 	}
 	return out, nil
 }
+
+// Periods reads the dispatch calendar, which decides the months a
+// project's investment rule reads.
+func (s *Store) Periods(ctx context.Context) (_ calendar.Periods, err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.Periods")
+	q, done := s.db.Conn(ctx)
+	defer done()
+	settings, err := periodSettings(q)
+	if err != nil {
+		return calendar.Periods{}, err
+	}
+	return dispatch.PeriodsOf(settings), nil
+}
