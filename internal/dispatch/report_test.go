@@ -21,7 +21,9 @@ func at(s string) time.Time { return day(s).Add(4 * time.Hour) }
 
 func TestPutReport(t *testing.T) {
 	t.Parallel()
-	fig := func(yuan int64) dispatch.Submission { return dispatch.Submission{Figures: dispatch.Figures{CompletedYuan: yuan}} }
+	fig := func(yuan int64) dispatch.Submission {
+		return dispatch.Submission{Figures: dispatch.Figures{CompletedYuan: yuan}}
+	}
 	cases := []struct {
 		name       string
 		as         identity.Principal
@@ -47,7 +49,7 @@ func TestPutReport(t *testing.T) {
 		{name: "after the due day: late", as: energyEditor, on: "2021-06-06", month: month(2021, 5), id: energyProject, in: fig(100),
 			check: func(t *testing.T, r dispatch.Report) { assert.True(t, r.Late) }},
 		{name: "a moved due day", as: energyEditor, on: "2021-06-06", month: month(2021, 5), id: energyProject, in: fig(100),
-			prep: func(t *testing.T, f *fixture) { f.setting(t, month(2021, 5), "2021-06-08", false) },
+			prep:  func(t *testing.T, f *fixture) { f.setting(t, month(2021, 5), "2021-06-08", false) },
 			check: func(t *testing.T, r dispatch.Report) { assert.False(t, r.Late) }},
 		{name: "the bureau on the department's behalf", as: bureau, on: "2021-06-03", month: month(2021, 5), id: energyProject, in: fig(1),
 			check: func(t *testing.T, r dispatch.Report) { assert.True(t, r.OnBehalf) }},
@@ -90,11 +92,11 @@ func TestPutReport(t *testing.T) {
 		{name: "too many blockers", as: energyEditor, on: "2021-06-03", month: month(2021, 5), id: energyProject,
 			in: dispatch.Submission{Figures: dispatch.Figures{IssueIDs: make([]string, 21)}}, wantFields: []string{"issue_ids:too_many"}},
 		{name: "a blocker of the project", as: energyEditor, on: "2021-06-03", month: month(2021, 5), id: energyProject,
-			prep: func(t *testing.T, f *fixture) { f.store.AddIssue(energyProject, "i-1") },
-			in:   dispatch.Submission{Figures: dispatch.Figures{IssueIDs: []string{"i-1"}}},
+			prep:  func(t *testing.T, f *fixture) { f.store.AddIssue(energyProject, "i-1") },
+			in:    dispatch.Submission{Figures: dispatch.Figures{IssueIDs: []string{"i-1"}}},
 			check: func(t *testing.T, r dispatch.Report) { assert.Equal(t, []string{"i-1"}, r.IssueIDs) }},
 		{name: "a new blocker", as: energyEditor, on: "2021-06-03", month: month(2021, 5), id: energyProject,
-			in: dispatch.Submission{NewIssue: &issue.Fields{Title: "用地未批"}},
+			in:    dispatch.Submission{NewIssue: &issue.Fields{Title: "用地未批"}},
 			check: func(t *testing.T, r dispatch.Report) { assert.Equal(t, []string{"issue-1"}, r.IssueIDs) }},
 		{name: "a bad new blocker", as: energyEditor, on: "2021-06-03", month: month(2021, 5), id: energyProject,
 			in: dispatch.Submission{NewIssue: &issue.Fields{}}, wantFields: []string{"title:required"}},
