@@ -79,7 +79,7 @@ func (s *Service) Sheet(ctx context.Context, p identity.Principal, county string
 			ids = append(ids, id)
 		}
 	}
-	reports, err := s.store.YearReports(ctx, m.Year)
+	reports, err := s.store.Reports(ctx, "", m.Year)
 	if err != nil {
 		return Sheet{}, err
 	}

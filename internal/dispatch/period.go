@@ -22,6 +22,20 @@ func (s *Service) SetPeriod(ctx context.Context, p identity.Principal, m calenda
 	if !p.May(identity.ManagePlans) {
 		return PeriodSetting{}, false, errNoPlans
 	}
+	if err := checkSetting(m, dueOn, combined); err != nil {
+		return PeriodSetting{}, false, err
+	}
+	var out PeriodSetting
+	var created bool
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, created, err = s.putSetting(ctx, p, PeriodSetting{Period: m, DueOn: dueOn, Combined: combined}, ifMatch)
+		return err
+	})
+	return out, created, err
+}
+
+func checkSetting(m calendar.Month, dueOn time.Time, combined bool) error {
 	var c project.Check
 	if dueOn.IsZero() {
 		c.Add("due_on", "required", "")
@@ -31,46 +45,41 @@ func (s *Service) SetPeriod(ctx context.Context, p identity.Principal, m calenda
 	if combined && m.Month != time.February {
 		c.Add("combined", "february_only", "")
 	}
-	if err := c.Err(); err != nil {
+	return c.Err()
+}
+
+// putSetting writes a period's setting st, in the transaction of ctx.
+func (s *Service) putSetting(ctx context.Context, p identity.Principal, st PeriodSetting, ifMatch int) (PeriodSetting, bool, error) {
+	settings, err := s.store.Settings(ctx)
+	if err != nil {
 		return PeriodSetting{}, false, err
 	}
+	var before *PeriodSetting
+	for i := range settings {
+		if settings[i].Period == st.Period {
+			before = &settings[i]
+		}
+	}
+	version := 0
+	if before != nil {
+		version = before.Version
+	}
+	if ifMatch != 0 && ifMatch != version {
+		return PeriodSetting{}, false, apperr.ErrVersionConflict
+	}
+	if before != nil && before.DueOn.Equal(st.DueOn) && before.Combined == st.Combined {
+		return *before, false, nil
+	}
 	now := s.clock()
-	var out PeriodSetting
-	var created bool
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		settings, err := s.store.Settings(ctx)
-		if err != nil {
-			return err
-		}
-		var before *PeriodSetting
-		for i := range settings {
-			if settings[i].Period == m {
-				before = &settings[i]
-			}
-		}
-		version := 0
-		if before != nil {
-			version = before.Version
-		}
-		if ifMatch != 0 && ifMatch != version {
-			return apperr.ErrVersionConflict
-		}
-		if before != nil && before.DueOn.Equal(dueOn) && before.Combined == combined {
-			out = *before
-			return nil
-		}
-		out = PeriodSetting{Period: m, DueOn: dueOn, Combined: combined, Version: version + 1, UpdatedAt: now, UpdatedBy: p.Name}
-		created = before == nil
-		if err := s.store.PutSetting(ctx, out); err != nil {
-			return err
-		}
-		if err := s.store.MarkHealthDue(ctx, calendar.Today(now)); err != nil {
-			return err
-		}
-		return s.auditor.Append(ctx, p, audit.Record{Action: ActionPeriodSet, ResourceType: ResourcePeriod, ResourceID: m.String(),
-			Before: settingView(before), After: settingView(&out)})
-	})
-	return out, created, err
+	st.Version, st.UpdatedAt, st.UpdatedBy = version+1, now, p.Name
+	if err := s.store.PutSetting(ctx, st); err != nil {
+		return PeriodSetting{}, false, err
+	}
+	if err := s.store.MarkHealthDue(ctx, calendar.Today(now)); err != nil {
+		return PeriodSetting{}, false, err
+	}
+	return st, before == nil, s.auditor.Append(ctx, p, audit.Record{Action: ActionPeriodSet, ResourceType: ResourcePeriod,
+		ResourceID: st.Period.String(), Before: settingView(before), After: settingView(&st)})
 }
 
 func settingView(st *PeriodSetting) any {

@@ -294,7 +294,7 @@ func TestStoreFailures(t *testing.T) {
 	f.auditor.err = nil
 	stored, _ := f.store.Reports(context.Background(), energyProject, 0)
 	assert.Empty(t, stored, "rolled back with its audit entry")
-	for _, method := range []string{"Settings", "Entries", "YearReports", "Opening", "Projects", "DepartmentNames"} {
+	for _, method := range []string{"Settings", "Entries", "Reports", "Opening", "Projects", "DepartmentNames"} {
 		f.store.Fail(method, boom)
 		if method != "Settings" {
 			_, err := f.svc.Sheet(context.Background(), bureau, "广灵县", month(2021, 5), false)

@@ -45,10 +45,9 @@ type Store interface {
 	// project when id is not empty), whatever their basis.
 	Entries(ctx context.Context, year int, id string) ([]plan.Entry, error)
 	// Reports lists a project's reports of a year (of every year when year
-	// is 0), in order of month.
+	// is 0), or every project's reports of a year when id is empty, in
+	// order of month.
 	Reports(ctx context.Context, id string, year int) ([]Report, error)
-	// YearReports lists every project's reports of a year.
-	YearReports(ctx context.Context, year int) ([]Report, error)
 	// Opening sums, for each project, the reports of the years before year
 	// that count (accepted only when acceptedOnly).
 	Opening(ctx context.Context, year int, acceptedOnly bool) (map[string]int64, error)

@@ -67,7 +67,7 @@ func (s *Service) PeriodStatus(ctx context.Context, p identity.Principal, m cale
 	if err != nil {
 		return Status{}, err
 	}
-	reports, err := s.store.YearReports(ctx, m.Year)
+	reports, err := s.store.Reports(ctx, "", m.Year)
 	if err != nil {
 		return Status{}, err
 	}

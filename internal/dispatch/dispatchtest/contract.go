@@ -130,7 +130,7 @@ func reportsRoundTrip(t *testing.T, s Setup) {
 	assert.Equal(t, time.UTC, got[1].UpdatedAt.Location())
 	assert.Equal(t, []dispatch.Report{last, plain, want}, reportsOf(t, s.Store, a, 0), "every year")
 	assert.Empty(t, reportsOf(t, s.Store, a, 2019))
-	year, err := s.Store.YearReports(ctx, 2021)
+	year, err := s.Store.Reports(ctx, "", 2021)
 	require.NoError(t, err)
 	assert.Subset(t, year, []dispatch.Report{plain, want, other})
 	for _, r := range year {

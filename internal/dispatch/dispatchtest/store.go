@@ -155,24 +155,16 @@ func (s *Store) list(keep func(dispatch.Report) bool) []dispatch.Report {
 }
 
 // Reports lists a project's reports of a year, or of every year when year
-// is 0, in order.
+// is 0, or every project's of a year when id is empty, in order.
 func (s *Store) Reports(_ context.Context, id string, year int) ([]dispatch.Report, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.fail["Reports"]; err != nil {
 		return nil, err
 	}
-	return s.list(func(r dispatch.Report) bool { return r.ProjectID == id && (year == 0 || r.Month.Year == year) }), nil
-}
-
-// YearReports lists every project's reports of a year.
-func (s *Store) YearReports(_ context.Context, year int) ([]dispatch.Report, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.fail["YearReports"]; err != nil {
-		return nil, err
-	}
-	return s.list(func(r dispatch.Report) bool { return r.Month.Year == year }), nil
+	return s.list(func(r dispatch.Report) bool {
+		return (id == "" || r.ProjectID == id) && (year == 0 || r.Month.Year == year)
+	}), nil
 }
 
 // Opening sums each project's counting reports of the years before year.

@@ -223,12 +223,16 @@ func (s *Dispatch) Entries(ctx context.Context, year int, id string) (_ []plan.E
 }
 
 // Reports lists a project's reports of a year (of every year when year is
-// 0), in order of month.
+// 0), or every project's reports of a year when id is empty, in order of
+// month.
 func (s *Dispatch) Reports(ctx context.Context, id string, year int) (_ []dispatch.Report, err error) {
 	defer apperr.Wrap(&err, "projectdb.Dispatch.Reports(%s)", id)
 	q, done := s.db.Conn(ctx)
 	defer done()
-	sel := q.Where("project_id = ?", id)
+	sel := q.Model(&reportRow{})
+	if id != "" {
+		sel = sel.Where("project_id = ?", id)
+	}
 	if year != 0 {
 		sel = sel.Where("year = ?", year)
 	}
@@ -245,14 +249,6 @@ func findReports(sel *gorm.DB) ([]dispatch.Report, error) {
 		out[i] = toReport(r)
 	}
 	return out, nil
-}
-
-// YearReports lists every project's reports of a year.
-func (s *Dispatch) YearReports(ctx context.Context, year int) (_ []dispatch.Report, err error) {
-	defer apperr.Wrap(&err, "projectdb.Dispatch.YearReports(%d)", year)
-	q, done := s.db.Conn(ctx)
-	defer done()
-	return findReports(q.Where("year = ?", year))
 }
 
 // Opening sums each project's counting reports of the years before year.
