@@ -86,6 +86,10 @@ func TestSheet(t *testing.T) {
 	put(lentProject, 2021, time.July, 7, dispatch.Returned, false)
 	put(lateProject, 2021, time.July, 3, dispatch.Submitted, false)
 	put(archivedProj, 2021, time.July, 9, dispatch.Accepted, false)
+	put(lentProject, 2020, time.May, 99, dispatch.Accepted, false)
+	opening := entry(lentProject, "industry", 2, 1, ptr(day("2021-03-01")), false)
+	opening.OpeningYuan = ptr(int64(500))
+	f.store.AddEntry(opening)
 
 	sh, err := f.svc.Sheet(ctx, bureau, "广灵县", month(2021, 7), false)
 	require.NoError(t, err)
@@ -106,6 +110,7 @@ func TestSheet(t *testing.T) {
 	assert.Equal(t, "王副县长", e.Leader)
 	assert.Equal(t, int64(0), rows[lentProject].ToDateYuan, "a returned report counts as not reported")
 	assert.Equal(t, dispatch.Returned, rows[lentProject].State)
+	assert.Equal(t, int64(500), rows[lentProject].CumulativeYuan, "the opening balance set by hand, not the reports of 2020")
 	assert.Equal(t, "工信局", rows[lentProject].Department)
 	assert.Equal(t, int64(3), rows[lateProject].ToDateYuan)
 	assert.Equal(t, int64(73), sh.Total.ToDateYuan)
