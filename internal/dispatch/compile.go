@@ -57,11 +57,12 @@ func deref(v *int64) int64 {
 	return *v
 }
 
-// Sheet is the 调度表 of period m (docs/dispatch.md, "The sheet"): one row
-// per plan entry in force on the period's last day, as the plan stood then;
-// money from the reports that count (accepted ones only when
-// acceptedOnly). A department principal's sheet holds its entries only.
-func (s *Service) Sheet(ctx context.Context, p identity.Principal, county string, m calendar.Month, acceptedOnly bool) (_ Sheet, err error) {
+// Sheet is the 调度表 of period m (docs/dispatch.md, "The sheet"), titled
+// with the county: one row per plan entry in force on the period's last
+// day, as the plan stood then; money from the reports that count (accepted
+// ones only when acceptedOnly). A department principal's sheet holds its
+// entries only.
+func (s *Service) Sheet(ctx context.Context, p identity.Principal, m calendar.Month, acceptedOnly bool) (_ Sheet, err error) {
 	defer apperr.Wrap(&err, "dispatch.Service.Sheet(%s)", m)
 	if err := project.CanRead(p); err != nil {
 		return Sheet{}, err
@@ -106,7 +107,7 @@ func (s *Service) Sheet(ctx context.Context, p identity.Principal, county string
 	slices.SortFunc(rows, func(a, b SheetRow) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ProjectID, b.ProjectID))
 	})
-	return Compile(county, m.Year, m, rows), nil
+	return Compile(s.county, m.Year, m, rows), nil
 }
 
 // fillMoney sets a row's 1–P月完成 from the year's reports that count, and

@@ -91,9 +91,11 @@ func TestSheet(t *testing.T) {
 	opening.OpeningYuan = ptr(int64(500))
 	f.store.AddEntry(opening)
 
-	sh, err := f.svc.Sheet(ctx, bureau, "广灵县", month(2021, 7), false)
+	sh, err := f.svc.Sheet(ctx, bureau, month(2021, 7), false)
 	require.NoError(t, err)
 	require.Len(t, sh.Sections, 1)
+	assert.Equal(t, "广灵县", sh.County)
+	assert.Equal(t, month(2021, 7), sh.Period)
 	rows := map[string]dispatch.SheetRow{}
 	for _, r := range sh.Sections[0].Rows {
 		rows[r.ProjectID] = r
@@ -116,7 +118,7 @@ func TestSheet(t *testing.T) {
 	assert.Equal(t, int64(73), sh.Total.ToDateYuan)
 	assert.Equal(t, int64(3600), sh.Total.PlannedYuan)
 
-	accepted, err := f.svc.Sheet(ctx, bureau, "广灵县", month(2021, 7), true)
+	accepted, err := f.svc.Sheet(ctx, bureau, month(2021, 7), true)
 	require.NoError(t, err)
 	for _, r := range accepted.Sections[0].Rows {
 		if r.ProjectID == energyProject {
@@ -124,7 +126,7 @@ func TestSheet(t *testing.T) {
 			assert.Equal(t, int64(1050), r.CumulativeYuan)
 		}
 	}
-	june, err := f.svc.Sheet(ctx, industryEditor, "广灵县", month(2021, 6), false)
+	june, err := f.svc.Sheet(ctx, industryEditor, month(2021, 6), false)
 	require.NoError(t, err)
 	require.Len(t, june.Sections, 1)
 	require.Len(t, june.Sections[0].Rows, 1, "a department's own entries; the July entry not yet in force")

@@ -198,7 +198,7 @@ func newFixture(now time.Time) *fixture {
 	st.AddEntry(entry(lateProject, "energy", 2, 2, ptr(day("2021-09-10")), true))
 	f := &fixture{store: st, auditor: &auditor{}, now: now}
 	f.svc = dispatch.NewService(dispatch.Deps{Store: st, Register: reg, Auditor: f.auditor, Issues: &issues{store: st}, Tx: tx{st},
-		Now: func() time.Time { return f.now }})
+		Now: func() time.Time { return f.now }, County: "广灵县"})
 	return f
 }
 

@@ -297,7 +297,7 @@ func TestStoreFailures(t *testing.T) {
 	for _, method := range []string{"Settings", "Entries", "Reports", "Opening", "Projects", "DepartmentNames"} {
 		f.store.Fail(method, boom)
 		if method != "Settings" {
-			_, err := f.svc.Sheet(context.Background(), bureau, "广灵县", month(2021, 5), false)
+			_, err := f.svc.Sheet(context.Background(), bureau, month(2021, 5), false)
 			require.ErrorIs(t, err, boom, method)
 		}
 		if method != "Opening" && method != "DepartmentNames" {

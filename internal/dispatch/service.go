@@ -96,9 +96,11 @@ type Service struct {
 	issues   Issues
 	tx       Transactor
 	now      func() time.Time
+	county   string
 }
 
-// Deps are what a Service is made of; Now is the clock.
+// Deps are what a Service is made of; Now is the clock and County the
+// county's name, the sheet's title (a setting).
 type Deps struct {
 	Store    Store
 	Register Register
@@ -106,11 +108,12 @@ type Deps struct {
 	Issues   Issues
 	Tx       Transactor
 	Now      func() time.Time
+	County   string
 }
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
-	return &Service{store: d.Store, register: d.Register, auditor: d.Auditor, issues: d.Issues, tx: d.Tx, now: d.Now}
+	return &Service{store: d.Store, register: d.Register, auditor: d.Auditor, issues: d.Issues, tx: d.Tx, now: d.Now, county: d.County}
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
