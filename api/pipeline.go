@@ -36,31 +36,16 @@ type PlanList struct {
 	Items []Plan `json:"items"`
 }
 
-// ProgressWrite reports the investment completed in a month.
-type ProgressWrite struct {
-	CompletedYuan *int64 `json:"completed_yuan" example:"8000000" minimum:"0"`
-	Note          string `json:"note" example:""`
-}
-
-// ProgressMonth is the investment completed in one month.
-type ProgressMonth struct {
-	Period        string `json:"period" example:"2021-03"`
-	CompletedYuan int64  `json:"completed_yuan" example:"8000000"`
-	Note          string `json:"note"`
-	Version       int    `json:"version" example:"1"`
-	UpdatedAt     string `json:"updated_at" format:"date-time"`
-	ReportedBy    string `json:"reported_by"`
-}
-
 // YearProgress is a project's investment in one year.
 type YearProgress struct {
 	ProjectID string `json:"project_id" format:"uuid"`
 	Year      int    `json:"year" example:"2021"`
-	// The year's plan; null when none is set.
+	// The year's plan: the plan entry's planned investment; null when none is set.
 	PlannedInvestmentYuan *int64 `json:"planned_investment_yuan" extensions:"x-nullable"`
-	// The sum of the months.
-	CompletedYuan int64           `json:"completed_yuan"`
-	Months        []ProgressMonth `json:"months"`
+	// The sum of the months whose reports count (submitted and accepted).
+	CompletedYuan int64 `json:"completed_yuan"`
+	// Every month reported, with its state and flags.
+	Months []Report `json:"months"`
 }
 
 // IssueCreate opens a blocker (问题清单).

@@ -1074,6 +1074,678 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/dispatch/periods": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Each period of the year (eleven when January is reported with February) with its due day, whether the bureau moved it and whether it is the combined 1–2月 period (docs/dispatch.md).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "dispatch"
+                ],
+                "summary": "The dispatch periods of a year",
+                "operationId": "listDispatchPeriods",
+                "parameters": [
+                    {
+                        "maximum": 2999,
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year; default the current one",
+                        "name": "year",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.DispatchPeriodList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/dispatch/periods/{period}": {
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Moves the period's due day (a holiday), at most two months after the period's end, and on February whether January is reported with it. Every live project's health is computed again, since the period its investment rule reads may move. If-Match is optional and names the setting's version.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "dispatch"
+                ],
+                "summary": "Set a dispatch period's due day",
+                "operationId": "putDispatchPeriod",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "period, YYYY-MM",
+                        "name": "period",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the setting being replaced",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the due day",
+                        "name": "setting",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.DispatchPeriodWrite"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.DispatchPeriod"
+                        }
+                    },
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/api.DispatchPeriod"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/dispatch/{period}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The period's due day, whether its reports count yet, and per responsible department the plan entries that owe a report (应报), reported on time (已报), reported late (逾期已报), overdue (逾期未报), not yet due (未报), returned (退回) and accepted (已审核), each with the projects behind it; totals. A department sees its own row only.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "dispatch"
+                ],
+                "summary": "A dispatch period's status",
+                "operationId": "getDispatchStatus",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "period, YYYY-MM",
+                        "name": "period",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.DispatchStatus"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/dispatch/{period}/reports/{project_id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The report with its state, flags and, when corrected, the figures as they stood before the first correction.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "dispatch"
+                ],
+                "summary": "A month's report",
+                "operationId": "getReport",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "period, YYYY-MM",
+                        "name": "period",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "project_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Report"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The report (月报) of a plan entry owing the period, by the entry's responsible department or by the bureau on its behalf: the month's completed investment, 入统 investment, 形象进度, problems (the project's blockers, or a new one opened in the same change) and next month's plan. Submitting again after a return, or a correction, makes it submitted again; a correction after the due day or after acceptance is marked and the first figures kept. The same figures again change nothing. If-Match is optional and names the report's version.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "dispatch"
+                ],
+                "summary": "Submit a month's report",
+                "operationId": "putReport",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "period, YYYY-MM",
+                        "name": "period",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "project_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the report being replaced",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the report",
+                        "name": "report",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.ReportWrite"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Report"
+                        }
+                    },
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/api.Report"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/dispatch/{period}/reports/{project_id}/accept": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The bureau accepts a submitted report (审核通过); accepting an accepted report changes nothing. A returned report is 409 (dispatch.report_returned).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "dispatch"
+                ],
+                "summary": "Accept a report",
+                "operationId": "acceptReport",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "period, YYYY-MM",
+                        "name": "period",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "project_id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Report"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/dispatch/{period}/reports/{project_id}/return": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The bureau returns a submitted report with a reason (退回); until it is submitted again it counts as not reported. A report not submitted is 409 with a code naming its state.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "dispatch"
+                ],
+                "summary": "Return a report",
+                "operationId": "returnReport",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "period, YYYY-MM",
+                        "name": "period",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "project_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "why",
+                        "name": "return",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.ReportReturn"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Report"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/dispatch/{period}/sheet": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "One row per plan entry in force at the period's end, grouped by section with 小计 rows and a 合计, money in 万元 with two decimals (sums taken in yuan and rounded once): 序号, 项目名称, 建设性质, 建设规模及主要内容, 总投资, 开工以来累计完成, 年度计划投资, 1–P月完成, 完成率, 形象进度, 存在问题, 包联领导, 责任单位, and a mark on rows whose report is not accepted or was corrected (docs/dispatch.md, \"The sheet\"). XLSX prints on A3 landscape with its header repeated. A department's sheet holds its own entries.",
+                "produces": [
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "text/csv",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "dispatch"
+                ],
+                "summary": "The 调度表 of a period",
+                "operationId": "dispatchSheet",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "period, YYYY-MM",
+                        "name": "period",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "xlsx",
+                            "csv"
+                        ],
+                        "type": "string",
+                        "default": "xlsx",
+                        "description": "file format",
+                        "name": "format",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "counted",
+                            "accepted"
+                        ],
+                        "type": "string",
+                        "default": "counted",
+                        "description": "reports that count: submitted and accepted, or accepted only",
+                        "name": "reports",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the sheet",
+                        "schema": {
+                            "type": "file"
+                        },
+                        "headers": {
+                            "Content-Disposition": {
+                                "type": "string",
+                                "description": "attachment with the file name (RFC 6266)"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/indicators": {
             "get": {
                 "security": [
@@ -2721,7 +3393,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The year's plan and every month reported, in order, with their sum.",
+                "description": "The year's planned investment (its plan entry's) and every month reported, in order, each with its state and flags, with the sum of the months whose reports count (submitted and accepted).",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -2790,7 +3462,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Records the investment completed in the month (YYYY-MM, not in the future). Reporting a month again is a correction: the new figure replaces the old, which the audit trail keeps. If-Match is optional and names the report's version.",
+                "description": "For a plan entry owing the period, this is that period's report (docs/dispatch.md), the same record as PUT /api/v1/dispatch/{period}/reports/{project_id}, under the same rules; for any other project it records investment outside the plan (计划外: submitted, never reviewed), by the project's department. The month is not in the future. The same figures again change nothing. If-Match is optional and names the report's version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -2826,12 +3498,12 @@ const docTemplate = `{
                         "in": "header"
                     },
                     {
-                        "description": "the month's figure",
+                        "description": "the month's report",
                         "name": "progress",
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "$ref": "#/definitions/api.ProgressWrite"
+                            "$ref": "#/definitions/api.ReportWrite"
                         }
                     }
                 ],
@@ -2839,13 +3511,13 @@ const docTemplate = `{
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "$ref": "#/definitions/api.ProgressMonth"
+                            "$ref": "#/definitions/api.Report"
                         }
                     },
                     "201": {
                         "description": "Created",
                         "schema": {
-                            "$ref": "#/definitions/api.ProgressMonth"
+                            "$ref": "#/definitions/api.Report"
                         }
                     },
                     "400": {
@@ -2892,6 +3564,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/api.Problem"
                         }
@@ -4242,6 +4920,175 @@ const docTemplate = `{
                 }
             }
         },
+        "api.DispatchPeriod": {
+            "type": "object",
+            "properties": {
+                "combined": {
+                    "description": "February reporting January too (the combined 1–2月 period).",
+                    "type": "boolean"
+                },
+                "due_on": {
+                    "description": "The day by which the period's reports are due: the 5th of the next\nmonth unless the bureau moved it.",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2021-04-05"
+                },
+                "moved": {
+                    "description": "The bureau set another due day than the 5th.",
+                    "type": "boolean"
+                },
+                "period": {
+                    "type": "string",
+                    "example": "2021-03"
+                },
+                "version": {
+                    "description": "The version of the bureau's setting; 0 when it never set one.",
+                    "type": "integer",
+                    "example": 0
+                }
+            }
+        },
+        "api.DispatchPeriodList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.DispatchPeriod"
+                    }
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2021
+                }
+            }
+        },
+        "api.DispatchPeriodWrite": {
+            "type": "object",
+            "properties": {
+                "combined": {
+                    "description": "Only on February: January is reported with it.",
+                    "type": "boolean"
+                },
+                "due_on": {
+                    "description": "After the period's last day, at most two months after it.",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2021-10-09"
+                }
+            }
+        },
+        "api.DispatchStanding": {
+            "type": "object",
+            "properties": {
+                "accepted": {
+                    "description": "已审核",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.DispatchTally"
+                        }
+                    ]
+                },
+                "department": {
+                    "type": "string",
+                    "example": "energy"
+                },
+                "overdue": {
+                    "description": "逾期未报",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.DispatchTally"
+                        }
+                    ]
+                },
+                "owed": {
+                    "description": "应报",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.DispatchTally"
+                        }
+                    ]
+                },
+                "pending": {
+                    "description": "未报 (not yet due)",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.DispatchTally"
+                        }
+                    ]
+                },
+                "reported": {
+                    "description": "已报",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.DispatchTally"
+                        }
+                    ]
+                },
+                "reported_late": {
+                    "description": "逾期已报",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.DispatchTally"
+                        }
+                    ]
+                },
+                "returned": {
+                    "description": "退回",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.DispatchTally"
+                        }
+                    ]
+                }
+            }
+        },
+        "api.DispatchStatus": {
+            "type": "object",
+            "properties": {
+                "combined": {
+                    "type": "boolean"
+                },
+                "counts": {
+                    "description": "The period's reports count in the numbers (from the day after the due day).",
+                    "type": "boolean"
+                },
+                "departments": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.DispatchStanding"
+                    }
+                },
+                "due_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "moved": {
+                    "type": "boolean"
+                },
+                "period": {
+                    "type": "string",
+                    "example": "2021-03"
+                },
+                "total": {
+                    "$ref": "#/definitions/api.DispatchStanding"
+                }
+            }
+        },
+        "api.DispatchTally": {
+            "type": "object",
+            "properties": {
+                "count": {
+                    "type": "integer"
+                },
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                }
+            }
+        },
         "api.Evidence": {
             "type": "object",
             "properties": {
@@ -4412,7 +5259,7 @@ const docTemplate = `{
                     }
                 },
                 "code": {
-                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, internal.",
+                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal.",
                     "type": "string",
                     "example": "validation_failed"
                 },
@@ -5243,7 +6090,7 @@ const docTemplate = `{
                     }
                 },
                 "code": {
-                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, internal.",
+                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal.",
                     "type": "string",
                     "example": "validation_failed"
                 },
@@ -5272,47 +6119,6 @@ const docTemplate = `{
                 "type": {
                     "type": "string",
                     "example": "urn:guangling:pipeline:problem:validation_failed"
-                }
-            }
-        },
-        "api.ProgressMonth": {
-            "type": "object",
-            "properties": {
-                "completed_yuan": {
-                    "type": "integer",
-                    "example": 8000000
-                },
-                "note": {
-                    "type": "string"
-                },
-                "period": {
-                    "type": "string",
-                    "example": "2021-03"
-                },
-                "reported_by": {
-                    "type": "string"
-                },
-                "updated_at": {
-                    "type": "string",
-                    "format": "date-time"
-                },
-                "version": {
-                    "type": "integer",
-                    "example": 1
-                }
-            }
-        },
-        "api.ProgressWrite": {
-            "type": "object",
-            "properties": {
-                "completed_yuan": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "example": 8000000
-                },
-                "note": {
-                    "type": "string",
-                    "example": ""
                 }
             }
         },
@@ -5963,6 +6769,196 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Report": {
+            "type": "object",
+            "properties": {
+                "completed_yuan": {
+                    "type": "integer",
+                    "example": 8000000
+                },
+                "corrected": {
+                    "description": "The figures changed after the due day or after acceptance (已更正).",
+                    "type": "boolean"
+                },
+                "issue_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "late": {
+                    "description": "First submitted after the period's due day.",
+                    "type": "boolean"
+                },
+                "migrated": {
+                    "description": "A monthly progress row of the first version, taken as accepted.",
+                    "type": "boolean"
+                },
+                "next_plan": {
+                    "type": "string"
+                },
+                "note": {
+                    "type": "string"
+                },
+                "on_behalf": {
+                    "description": "The bureau keyed the report in on the department's behalf.",
+                    "type": "boolean"
+                },
+                "original": {
+                    "description": "The figures before the first correction; null when never corrected.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.ReportFigures"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "period": {
+                    "type": "string",
+                    "example": "2021-03"
+                },
+                "problems": {
+                    "type": "string"
+                },
+                "project_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "reported_by": {
+                    "type": "string"
+                },
+                "return_reason": {
+                    "type": "string"
+                },
+                "reviewed_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "reviewed_by": {
+                    "type": "string"
+                },
+                "site_progress": {
+                    "type": "string"
+                },
+                "state": {
+                    "description": "submitted (counts until reviewed), returned (counts as not reported) or accepted.",
+                    "type": "string",
+                    "enum": [
+                        "submitted",
+                        "returned",
+                        "accepted"
+                    ]
+                },
+                "statistical_yuan": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "submitted_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "api.ReportFigures": {
+            "type": "object",
+            "properties": {
+                "completed_yuan": {
+                    "type": "integer"
+                },
+                "issue_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "next_plan": {
+                    "type": "string"
+                },
+                "note": {
+                    "type": "string"
+                },
+                "problems": {
+                    "type": "string"
+                },
+                "site_progress": {
+                    "type": "string"
+                },
+                "statistical_yuan": {
+                    "type": "integer",
+                    "x-nullable": true
+                }
+            }
+        },
+        "api.ReportReturn": {
+            "type": "object",
+            "properties": {
+                "reason": {
+                    "type": "string",
+                    "example": "形象进度与现场不符"
+                }
+            }
+        },
+        "api.ReportWrite": {
+            "type": "object",
+            "properties": {
+                "completed_yuan": {
+                    "description": "The month's completed investment; a 核减 corrects the earlier month, never a negative one.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "example": 8000000
+                },
+                "issue_ids": {
+                    "description": "The project's blockers the problems are.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "new_issue": {
+                    "description": "A blocker to open as the problem, in the same change.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.IssueCreate"
+                        }
+                    ]
+                },
+                "next_plan": {
+                    "description": "下月计划.",
+                    "type": "string",
+                    "example": ""
+                },
+                "note": {
+                    "type": "string",
+                    "example": ""
+                },
+                "problems": {
+                    "description": "存在问题.",
+                    "type": "string",
+                    "example": ""
+                },
+                "site_progress": {
+                    "description": "形象进度.",
+                    "type": "string",
+                    "example": "主体结构完成60%"
+                },
+                "statistical_yuan": {
+                    "description": "The month's investment in the statistics (入统), when reported.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                }
+            }
+        },
         "api.StageCount": {
             "type": "object",
             "properties": {
@@ -6423,17 +7419,18 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "completed_yuan": {
-                    "description": "The sum of the months.",
+                    "description": "The sum of the months whose reports count (submitted and accepted).",
                     "type": "integer"
                 },
                 "months": {
+                    "description": "Every month reported, with its state and flags.",
                     "type": "array",
                     "items": {
-                        "$ref": "#/definitions/api.ProgressMonth"
+                        "$ref": "#/definitions/api.Report"
                     }
                 },
                 "planned_investment_yuan": {
-                    "description": "The year's plan; null when none is set.",
+                    "description": "The year's plan: the plan entry's planned investment; null when none is set.",
                     "type": "integer",
                     "x-nullable": true
                 },

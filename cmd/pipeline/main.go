@@ -36,6 +36,7 @@ import (
 	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/department"
+	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
@@ -94,6 +95,7 @@ type app struct {
 	projects   *project.Service
 	investment *investment.Service
 	issues     *issue.Service
+	dispatch   *dispatch.Service
 	stats      *stats.Service
 	exchange   *exchange.Service
 	depts      *department.Service
@@ -107,7 +109,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // deps is what the HTTP surface serves from.
 func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
-		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
+		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Dispatch: a.dispatch, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Indicators: a.indicators, Now: time.Now,
 	}
 }
@@ -149,12 +151,15 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	projects.Notify(statistics.Forget)
 	users := auth.NewService(authdb.Stores(db), db, tokens, auditor, time.Now, newID)
 	users.SetPasswordCost(cfg.PasswordCost)
+	issues := issue.NewService(projectdb.NewIssues(db), projects, auditor, time.Now, newID)
 	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
 		investment: investment.NewService(store, projects, auditor, time.Now),
-		issues:     issue.NewService(projectdb.NewIssues(db), projects, auditor, time.Now, newID),
-		stats:      statistics,
-		exchange:   exchange.NewService(projects, depts, db, time.Now),
-		depts:      depts, health: project.NewRefresher(projects, store),
+		issues:     issues,
+		dispatch: dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditor,
+			Issues: issues, Tx: db, Now: time.Now, County: cfg.County, Changed: statistics.Forget}),
+		stats:    statistics,
+		exchange: exchange.NewService(projects, depts, db, time.Now),
+		depts:    depts, health: project.NewRefresher(projects, store),
 		indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditor, time.Now)}, nil
 }
 

@@ -37,6 +37,9 @@ const (
 	RateLimited
 	IdempotencyKeyReused
 	MethodNotAllowed
+	// Unprocessable is a well-formed request the rules refuse for what it
+	// names (a report of a project not in the plan).
+	Unprocessable
 )
 
 var codes = [...]string{
@@ -56,6 +59,7 @@ var codes = [...]string{
 	RateLimited:          "rate_limited",
 	IdempotencyKeyReused: "idempotency_key_reused",
 	MethodNotAllowed:     "method_not_allowed",
+	Unprocessable:        "unprocessable",
 }
 
 // Code is the stable snake_case machine code of the kind.

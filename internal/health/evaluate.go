@@ -25,7 +25,7 @@ func (r Rules) Evaluate(in Input, on time.Time) (Level, []Reason, *time.Time) {
 			e.late(m.Rule, *m.Planned, r.DateRedDays, "")
 		}
 	}
-	r.investment(&e, in.Facts)
+	r.investment(&e, in.Facts, in.Periods)
 	r.blockers(&e, in.Facts.Issues)
 	for _, f := range in.Funding {
 		if f.ReceivedYuan > f.PlannedYuan {
@@ -64,25 +64,38 @@ func (r Rules) blockers(e *evaluation, issues []IssueFact) {
 	}
 }
 
-// investment applies the rule of 序时进度: the year's completed investment,
-// months up to and including on's month, against the year's plan.
-func (r Rules) investment(e *evaluation, f Facts) {
-	if len(f.Plans) > 0 {
-		// Time progress moves on the first of every month.
-		e.due(time.Date(e.on.Year(), e.on.Month()+1, 1, 0, 0, 0, 0, time.UTC))
-	}
+// investment applies the rule of 序时进度: the year's completed investment
+// of months 1..P against the year's plan, where P is the latest period whose
+// reports count on day on (calendar.Periods.Counted) and 序时进度 is P's
+// month ÷ 12; while no period of the year counts, the rule does not apply.
+func (r Rules) investment(e *evaluation, f Facts, periods calendar.Periods) {
 	year := e.on.Year()
+	this := calendar.MonthOf(e.on)
+	if len(f.Plans) > 0 {
+		// P moves on the day after a period's due day; a new year starts
+		// with none.
+		e.due(time.Date(year+1, time.January, 1, 0, 0, 0, 0, time.UTC))
+		for m := (calendar.Month{Year: year, Month: time.January}); !this.Before(m.AddMonths(-1)); m = m.AddMonths(1) {
+			if periods.IsPeriod(m) {
+				e.due(periods.DueOn(m).AddDate(0, 0, 1))
+			}
+		}
+	}
 	plan := f.Plans[year]
 	if plan <= 0 {
 		return
 	}
+	p, ok := periods.Counted(year, e.on, this)
+	if !ok {
+		return
+	}
 	var done int64
 	for _, m := range f.Progress {
-		if m.Year == year && time.Month(m.Month) <= e.on.Month() {
+		if m.Year == year && time.Month(m.Month) <= p.Month {
 			done += m.Yuan
 		}
 	}
-	gap := InvestmentGap(done, plan, e.on.Month())
+	gap := InvestmentGap(done, plan, p.Month)
 	level := Green
 	switch {
 	case gap > r.InvestRedPoints:

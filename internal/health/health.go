@@ -42,10 +42,11 @@ func DefaultRules() Rules {
 	return Rules{DateRedDays: 90, InvestYellowPoints: 10, InvestRedPoints: 30, BlockerRedDays: 30}
 }
 
-// Fingerprint names the thresholds, so that a change of them is noticed and
-// every stored health computed again.
+// Fingerprint names the thresholds and the version of the rules (v2: the
+// investment rule reads the months whose reports count), so that a change
+// of them is noticed and every stored health computed again.
 func (r Rules) Fingerprint() string {
-	return fmt.Sprintf("v1 date_red=%d invest=%g/%g blocker_red=%d", r.DateRedDays, r.InvestYellowPoints, r.InvestRedPoints, r.BlockerRedDays)
+	return fmt.Sprintf("v2 date_red=%d invest=%g/%g blocker_red=%d", r.DateRedDays, r.InvestYellowPoints, r.InvestRedPoints, r.BlockerRedDays)
 }
 
 // The rules, as reasons name them.
@@ -154,6 +155,9 @@ type Input struct {
 	Milestones []Milestone
 	Funding    []Funding
 	Facts      Facts
+	// Periods is the dispatch calendar: the investment rule reads the
+	// months whose reports count on the day (docs/stages.md, "Health").
+	Periods calendar.Periods
 }
 
 // InvestmentGap is how many percentage points the investment completed, done

@@ -16,7 +16,7 @@ func TestDefaultRules(t *testing.T) {
 	t.Parallel()
 	// The defaults docs/stages.md gives.
 	assert.Equal(t, health.Rules{DateRedDays: 90, InvestYellowPoints: 10, InvestRedPoints: 30, BlockerRedDays: 30}, health.DefaultRules())
-	assert.Equal(t, "v1 date_red=90 invest=10/30 blocker_red=30", health.DefaultRules().Fingerprint())
+	assert.Equal(t, "v2 date_red=90 invest=10/30 blocker_red=30", health.DefaultRules().Fingerprint())
 }
 
 func TestFingerprint(t *testing.T) {
@@ -27,14 +27,14 @@ func TestFingerprint(t *testing.T) {
 		change func(r *health.Rules)
 		want   string
 	}{
-		{"DateRedDays changes it", func(r *health.Rules) { r.DateRedDays = 91 }, "v1 date_red=91 invest=10/30 blocker_red=30"},
-		{"InvestYellowPoints changes it", func(r *health.Rules) { r.InvestYellowPoints = 11 }, "v1 date_red=90 invest=11/30 blocker_red=30"},
-		{"a fraction of a yellow point changes it", func(r *health.Rules) { r.InvestYellowPoints = 10.5 }, "v1 date_red=90 invest=10.5/30 blocker_red=30"},
-		{"InvestRedPoints changes it", func(r *health.Rules) { r.InvestRedPoints = 29.99 }, "v1 date_red=90 invest=10/29.99 blocker_red=30"},
-		{"BlockerRedDays changes it", func(r *health.Rules) { r.BlockerRedDays = 31 }, "v1 date_red=90 invest=10/30 blocker_red=31"},
-		{"the two day thresholds swapped change it", func(r *health.Rules) { r.DateRedDays, r.BlockerRedDays = 30, 90 }, "v1 date_red=30 invest=10/30 blocker_red=90"},
-		{"the two point thresholds swapped change it", func(r *health.Rules) { r.InvestYellowPoints, r.InvestRedPoints = 30, 10 }, "v1 date_red=90 invest=30/10 blocker_red=30"},
-		{"zeroes change it", func(r *health.Rules) { *r = health.Rules{} }, "v1 date_red=0 invest=0/0 blocker_red=0"},
+		{"DateRedDays changes it", func(r *health.Rules) { r.DateRedDays = 91 }, "v2 date_red=91 invest=10/30 blocker_red=30"},
+		{"InvestYellowPoints changes it", func(r *health.Rules) { r.InvestYellowPoints = 11 }, "v2 date_red=90 invest=11/30 blocker_red=30"},
+		{"a fraction of a yellow point changes it", func(r *health.Rules) { r.InvestYellowPoints = 10.5 }, "v2 date_red=90 invest=10.5/30 blocker_red=30"},
+		{"InvestRedPoints changes it", func(r *health.Rules) { r.InvestRedPoints = 29.99 }, "v2 date_red=90 invest=10/29.99 blocker_red=30"},
+		{"BlockerRedDays changes it", func(r *health.Rules) { r.BlockerRedDays = 31 }, "v2 date_red=90 invest=10/30 blocker_red=31"},
+		{"the two day thresholds swapped change it", func(r *health.Rules) { r.DateRedDays, r.BlockerRedDays = 30, 90 }, "v2 date_red=30 invest=10/30 blocker_red=90"},
+		{"the two point thresholds swapped change it", func(r *health.Rules) { r.InvestYellowPoints, r.InvestRedPoints = 30, 10 }, "v2 date_red=90 invest=30/10 blocker_red=30"},
+		{"zeroes change it", func(r *health.Rules) { *r = health.Rules{} }, "v2 date_red=0 invest=0/0 blocker_red=0"},
 	}
 	seen := map[string]string{base.Fingerprint(): "the defaults"}
 	for _, tt := range tests {
@@ -139,7 +139,7 @@ func TestReasonJSONOfEvaluate(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `[
 		{"rule":"planned_start_missed","level":"red","since":"2021-01-02"},
-		{"rule":"investment_behind","level":"red","ref":"2021: 41.7"},
+		{"rule":"investment_behind","level":"red","ref":"2021: 33.3"},
 		{"rule":"blocker_overdue","level":"yellow","since":"2021-06-02","ref":"a"},
 		{"rule":"funding_over_plan","level":"yellow","ref":"enterprise"}
 	]`, string(b))

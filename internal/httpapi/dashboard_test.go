@@ -380,7 +380,7 @@ func dashboardFixture(t *testing.T, e *env) map[string]string {
 	plan := func(p api.Project, yuan int64, months map[string]int64) {
 		e.put(t, asBureau, projectURL(p.ID, "plans", "2021"), api.PlanWrite{PlannedInvestmentYuan: ptr(yuan)}, http.StatusCreated)
 		for m, v := range months {
-			e.put(t, asBureau, projectURL(p.ID, "progress", m), api.ProgressWrite{CompletedYuan: ptr(v), Note: "月报"}, http.StatusCreated)
+			e.put(t, asBureau, projectURL(p.ID, "progress", m), api.ReportWrite{CompletedYuan: ptr(v), Note: "月报"}, http.StatusCreated)
 		}
 	}
 	permit := []api.Evidence{{Kind: "permit", Ref: "广灵建许字2021-031"}}
@@ -589,7 +589,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		require.NotEmpty(t, alerts)
 		assert.ElementsMatch(t, dashIDs(alerts), b.attrs(t, "#alerts li[data-id]", "data-id"))
 		reasons := strings.Join(b.texts(t, "#alerts .reasons"), "\n")
-		for _, r := range []string{"计划开工日期已过未开工", "问题逾期未解决", "投资完成滞后序时进度（落后 45.00 个百分点）"} {
+		for _, r := range []string{"计划开工日期已过未开工", "问题逾期未解决", "投资完成滞后序时进度（落后 36.70 个百分点）"} {
 			assert.Contains(t, reasons, r)
 		}
 

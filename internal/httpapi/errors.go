@@ -36,6 +36,7 @@ var kinds = map[apperr.Kind]struct {
 	apperr.RateLimited:          {http.StatusTooManyRequests, text{ZH: "请求过于频繁", EN: "Too many requests"}},
 	apperr.IdempotencyKeyReused: {http.StatusUnprocessableEntity, text{ZH: "幂等键已用于另一个请求", EN: "The Idempotency-Key was used for another request"}},
 	apperr.MethodNotAllowed:     {http.StatusMethodNotAllowed, text{ZH: "不支持该请求方法", EN: "Method not allowed"}},
+	apperr.Unprocessable:        {http.StatusUnprocessableEntity, text{ZH: "请求无法按规则处理", EN: "The request cannot be processed under the rules"}},
 }
 
 // fieldMessages renders field error codes; %s is the error's Param.
@@ -59,6 +60,11 @@ var fieldMessages = map[string]text{
 	"unknown":           {ZH: "不存在", EN: "does not exist"},
 	"owner_only":        {ZH: "只有项目所属部门可以修改；责任部门只能修改 %s", EN: "only the project's owner may change it; the responsible department may change %s"},
 	"only_when":         {ZH: "仅在状态为 %s 时填写", EN: "is set only when the status is %s"},
+	"not_in_plan":       {ZH: "该项目不在 %s 期的年度计划中，无需报送", EN: "is not a plan entry owing period %s"},
+	"combined_period":   {ZH: "1月与2月合并报送，请报 %s 期", EN: "January is reported with February: report period %s"},
+	"february_only":     {ZH: "仅2月期可合并报送1月", EN: "may be set on February only"},
+	"too_many":          {ZH: "过多，最多 %s 个", EN: "has too many items (at most %s)"},
+	"is":                {ZH: "当前为 %s", EN: "is %s"},
 }
 
 // bareMessages render the codes whose message names a parameter when the

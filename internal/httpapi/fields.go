@@ -43,6 +43,9 @@ var fieldLabels = map[string]string{
 	"ref": "文号或文件名", "correction": "更正",
 	// Plans and progress.
 	"year": "年度", "period": "月份", "planned_investment_yuan": "计划投资", "completed_yuan": "完成投资",
+	// The monthly dispatch.
+	"statistical_yuan": "入统投资", "site_progress": "形象进度", "problems": "存在问题", "issue_ids": "关联问题",
+	"new_issue": "新登记问题", "next_plan": "下月计划", "state": "月报状态", "reason": "原因", "combined": "1–2月合并报送",
 	// Blockers.
 	"title": "问题标题", "description": "问题描述", "responsible_department": "责任部门", "due_on": "办结时限",
 	"status": "状态", "resolution": "办理结果", "project_id": "项目ID", "project_department": "项目所属部门",
@@ -74,6 +77,7 @@ var routeFieldLabels = []struct {
 	{"/api/v1/projects/:id/issues", map[string]string{"kind": "问题类别"}},
 	{"/api/v1/issues", map[string]string{"kind": "问题类别"}},
 	{"/api/v1/projects/:id/transitions", map[string]string{"kind": "材料类别"}},
+	{"/api/v1/dispatch/periods", map[string]string{"due_on": "报送截止日期"}},
 	{"/api/v1/indicators", map[string]string{"code": "指标代码", "label": "指标名称", "period": "统计期", "source": "数据来源"}},
 }
 

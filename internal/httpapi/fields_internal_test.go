@@ -161,10 +161,10 @@ func bodyFields() map[string]string {
 		}
 	}
 	for _, v := range []any{
-		api.ProjectCreate{}, api.ProjectPatch{}, api.Project{}, api.TransitionCreate{}, api.PlanWrite{}, api.ProgressWrite{},
+		api.ProjectCreate{}, api.ProjectPatch{}, api.Project{}, api.TransitionCreate{}, api.PlanWrite{}, api.ReportWrite{},
 		api.IssueCreate{}, api.IssuePatch{}, api.Issue{}, api.DepartmentCreate{}, api.DepartmentPatch{}, api.Department{},
 		api.UserCreate{}, api.UserPatch{}, api.User{}, api.ClientCreate{}, api.ClientPatch{}, api.Client{},
-		api.LoginRequest{}, api.RefreshRequest{}, api.IndicatorsPut{},
+		api.LoginRequest{}, api.RefreshRequest{}, api.IndicatorsPut{}, api.DispatchPeriodWrite{}, api.ReportReturn{},
 	} {
 		walk(reflect.TypeOf(v), reflect.TypeOf(v).Name())
 	}

@@ -43,6 +43,7 @@ import (
 	"github.com/guangling/pipeline/internal/auth/authdb"
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/department"
+	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
@@ -192,9 +193,11 @@ func newEnv(t testing.TB, db *database.DB) *env {
 
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	issues := issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID)
 	h, err := httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Projects: projects, Investment: investment.NewService(projectdb.New(db), projects, auditSvc, clk.now),
-		Issues: issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID), Stats: statistics,
+		Issues: issues, Stats: statistics,
+		Dispatch:    dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditSvc, Issues: issues, Tx: db, Now: clk.now, County: config.DefaultCounty}),
 		Exchange:    exchange.NewService(projects, depts, db, clk.now),
 		Departments: depts, Auth: authSvc, Tokens: tokens, Keys: keys,
 		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now,

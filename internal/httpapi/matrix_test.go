@@ -475,8 +475,41 @@ func matrixRows() map[string]matrixRow {
 			}},
 		"PUT /api/v1/projects/:id/progress/:period": {rule: scopedWriteRule(http.StatusOK, identity.ScopeProgressWrite), project: true,
 			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
-				m.admin(t, request{method: http.MethodPut, path: projectPath(p, "/progress/2021-05"), body: api.ProgressWrite{CompletedYuan: ptr(int64(1))}})
-				return request{method: http.MethodPut, path: projectPath(p, "/progress/2021-05"), body: api.ProgressWrite{CompletedYuan: ptr(int64(m.next() + 1))}}
+				m.admin(t, request{method: http.MethodPut, path: projectPath(p, "/progress/2021-05"), body: api.ReportWrite{CompletedYuan: ptr(int64(1))}})
+				return request{method: http.MethodPut, path: projectPath(p, "/progress/2021-05"), body: api.ReportWrite{CompletedYuan: ptr(int64(m.next() + 1))}}
+			}},
+
+		// The monthly dispatch: read like the register; reports by the plan
+		// entry's department (here the project's) with progress:write; the
+		// calendar and the review by the bureau and the administrator.
+		"GET /api/v1/dispatch/periods": {rule: readRule(http.StatusOK), req: get("/api/v1/dispatch/periods?year=2021")},
+		"PUT /api/v1/dispatch/periods/:period": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau),
+			req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
+				m.admin(t, request{method: http.MethodPut, path: "/api/v1/dispatch/periods/2021-09", body: api.DispatchPeriodWrite{DueOn: "2021-10-08"}})
+				return request{method: http.MethodPut, path: "/api/v1/dispatch/periods/2021-09",
+					body: api.DispatchPeriodWrite{DueOn: fmt.Sprintf("2021-10-%02d", m.next()%20+9)}}
+			}},
+		"GET /api/v1/dispatch/:period": {rule: readRule(http.StatusOK), req: get("/api/v1/dispatch/2021-05")},
+		"GET /api/v1/dispatch/:period/sheet": {rule: readRule(http.StatusOK), req: get("/api/v1/dispatch/2021-05/sheet?format=csv")},
+		"GET /api/v1/dispatch/:period/reports/:project_id": {rule: readRule(http.StatusOK), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				m.admin(t, request{method: http.MethodPut, path: reportPath("2021-05", p.ID), body: api.ReportWrite{CompletedYuan: ptr(int64(1))}})
+				return request{method: http.MethodGet, path: reportPath("2021-05", p.ID)}
+			}},
+		"PUT /api/v1/dispatch/:period/reports/:project_id": {rule: scopedWriteRule(http.StatusOK, identity.ScopeProgressWrite), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				m.admin(t, request{method: http.MethodPut, path: reportPath("2021-05", p.ID), body: api.ReportWrite{CompletedYuan: ptr(int64(1))}})
+				return request{method: http.MethodPut, path: reportPath("2021-05", p.ID), body: api.ReportWrite{CompletedYuan: ptr(int64(m.next() + 1))}}
+			}},
+		"POST /api/v1/dispatch/:period/reports/:project_id/accept": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				m.admin(t, request{method: http.MethodPut, path: reportPath("2021-05", p.ID), body: api.ReportWrite{CompletedYuan: ptr(int64(m.next() + 1))}})
+				return request{method: http.MethodPost, path: reportPath("2021-05", p.ID) + "/accept"}
+			}},
+		"POST /api/v1/dispatch/:period/reports/:project_id/return": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				m.admin(t, request{method: http.MethodPut, path: reportPath("2021-05", p.ID), body: api.ReportWrite{CompletedYuan: ptr(int64(m.next() + 1))}})
+				return request{method: http.MethodPost, path: reportPath("2021-05", p.ID) + "/return", body: api.ReportReturn{Reason: "形象进度与现场不符"}}
 			}},
 
 		// Blockers: opened and changed by whoever may change the project,
@@ -552,6 +585,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		m := &matrix{e: e, issues: map[string]string{}}
 		m.energy = e.create(t, asBureau, projectBody("matrix energy wind"))
 		m.industry = e.create(t, asBureau, with(projectBody("matrix industry zinc"), "department", "industry", "category", "materials"))
+		e.planEntry(t, m.energy.ID, "energy")
+		e.planEntry(t, m.industry.ID, "industry")
 		m.loginUser = e.newUser(t, "matrix.login", "leader", "").Username
 		m.refresh = e.signIn(t, m.loginUser, userPassword).RefreshToken
 		m.targetUser = e.newUser(t, "matrix.target", "dept_viewer", "energy").ID

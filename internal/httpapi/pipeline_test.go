@@ -261,14 +261,13 @@ func TestProgress(t *testing.T) {
 		e := newEnv(t, db)
 		p := e.create(t, asEnergyEditor, projectBody("道威共享储能电站项目"))
 		path := func(period string) string { return projectURL(p.ID, "progress", period) }
-		e.put(t, asEnergyEditor, projectURL(p.ID, "plans", "2021"), yuan(1200), http.StatusCreated)
-
 		res := e.put(t, asEnergyEditor, path("2021-05"), completed(100, "首次填报"), http.StatusCreated)
-		var m api.ProgressMonth
+		var m api.Report
 		res.decode(t, &m)
 		assert.Equal(t, path("2021-05"), res.header.Get("Location"))
 		assert.Equal(t, `"1"`, res.header.Get("ETag"))
-		assert.Equal(t, api.ProgressMonth{Period: "2021-05", CompletedYuan: 100, Note: "首次填报", Version: 1, UpdatedAt: m.UpdatedAt, ReportedBy: asEnergyEditor}, m)
+		assert.Equal(t, api.Report{ProjectID: p.ID, Period: "2021-05", CompletedYuan: 100, Note: "首次填报", IssueIDs: []string{}, State: "submitted",
+			SubmittedAt: m.SubmittedAt, Version: 1, UpdatedAt: m.UpdatedAt, ReportedBy: asEnergyEditor}, m, "outside the plan: 计划外, submitted")
 
 		res = e.put(t, asEnergyEditor, path("2021-05"), completed(150, "更正"), http.StatusOK)
 		res.decode(t, &m)
@@ -318,9 +317,7 @@ func TestProgress(t *testing.T) {
 			y := e.progress(t, asEnergyViewer, p.ID, query)
 			assert.Equal(t, p.ID, y.ProjectID)
 			assert.Equal(t, 2021, y.Year, "the default year is the current one")
-			if assert.NotNil(t, y.PlannedInvestmentYuan) {
-				assert.Equal(t, 1200, int(*y.PlannedInvestmentYuan))
-			}
+			assert.Nil(t, y.PlannedInvestmentYuan, "no plan entry")
 			var periods []string
 			for _, m := range y.Months {
 				periods = append(periods, m.Period)
@@ -726,12 +723,14 @@ func TestHealth(t *testing.T) {
 	})
 }
 
-// TestHealthOfInvestment holds the rule of 序时进度: on 15 June six months
-// of twelve have elapsed (50%); the year's completed investment behind that
-// by 10 to 30 points is yellow, by more red.
+// TestHealthOfInvestment holds the rule of 序时进度: on 15 July the latest
+// period whose reports count is June (due on 5 July), six months of twelve
+// (50%); the year's completed investment of months 1..6 behind that by 10
+// to 30 points is yellow, by more red.
 func TestHealthOfInvestment(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
+		e.setClock(t, time.Date(2021, 7, 15, 2, 0, 0, 0, time.UTC))
 		p := e.create(t, asEnergyEditor, projectBody("投资进度项目"))
 		e.put(t, asEnergyEditor, projectURL(p.ID, "plans", "2021"), yuan(1200), http.StatusCreated)
 		got, _ := e.get(t, asEnergyViewer, p.ID)
@@ -776,9 +775,13 @@ func TestHealthOfInvestment(t *testing.T) {
 		e.put(t, asEnergyEditor, projectURL(p.ID, "progress", "2021-06"), completed(500, ""), http.StatusCreated)
 		assert.Equal(t, "green", e.health(t, asBureau, p.ID, "").Health, "600 of 1200 by June")
 		h := e.health(t, asBureau, p.ID, "2021-05-31")
-		assert.Equal(t, "red", h.Health, "by May only 100: %+v", h.HealthReasons)
+		assert.Equal(t, "red", h.Health, "on 31 May P is April, and nothing by April: %+v", h.HealthReasons)
 		if r := reason(h.HealthReasons, "investment_behind"); assert.NotNil(t, r) {
-			assert.Equal(t, "2021: 33.3", r.Ref, "5/12 - 100/1200")
+			assert.Equal(t, "2021: 33.3", r.Ref, "4/12 - 0/1200")
+		}
+		h = e.health(t, asBureau, p.ID, "2021-06-06")
+		if r := reason(h.HealthReasons, "investment_behind"); assert.NotNil(t, r) {
+			assert.Equal(t, "2021: 33.3", r.Ref, "on 6 June P is May: 5/12 - 100/1200")
 		}
 		assert.Equal(t, "green", e.health(t, asBureau, p.ID, "2020-06-15").Health, "no plan for 2020")
 	})

@@ -8,7 +8,7 @@ import (
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/investment"
 )
@@ -27,10 +27,6 @@ func putAnswer(c *gin.Context, created bool, version int, body any) {
 
 func toPlanResponse(p investment.Plan) api.Plan {
 	return api.Plan{Year: p.Year, PlannedInvestmentYuan: p.PlannedYuan, Version: p.Version, UpdatedAt: timestamp(p.UpdatedAt), UpdatedBy: p.UpdatedBy}
-}
-
-func toProgressResponse(p investment.Progress) api.ProgressMonth {
-	return api.ProgressMonth{Period: p.Period.String(), CompletedYuan: p.CompletedYuan, Note: p.Note, Version: p.Version, UpdatedAt: timestamp(p.UpdatedAt), ReportedBy: p.ReportedBy}
 }
 
 // putPlan sets a project's planned investment for a year.
@@ -111,18 +107,18 @@ func (h *handlers) listPlans(c *gin.Context, p identity.Principal) error {
 // putProgress reports the investment completed in a month.
 //
 //	@Summary		Report a month's completed investment
-//	@Description	Records the investment completed in the month (YYYY-MM, not in the future). Reporting a month again is a correction: the new figure replaces the old, which the audit trail keeps. If-Match is optional and names the report's version.
+//	@Description	For a plan entry owing the period, this is that period's report (docs/dispatch.md), the same record as PUT /api/v1/dispatch/{period}/reports/{project_id}, under the same rules; for any other project it records investment outside the plan (计划外: submitted, never reviewed), by the project's department. The month is not in the future. The same figures again change nothing. If-Match is optional and names the report's version.
 //	@ID				putProgress
 //	@Tags			progress
 //	@Security		BearerAuth
 //	@Accept			json
 //	@Produce		json,application/problem+json
-//	@Param			id			path		string				true	"project ID"	format(uuid)
-//	@Param			period		path		string				true	"month, YYYY-MM"
-//	@Param			If-Match	header		string				false	"ETag of the report being corrected"
-//	@Param			progress	body		api.ProgressWrite	true	"the month's figure"
-//	@Success		200			{object}	api.ProgressMonth
-//	@Success		201			{object}	api.ProgressMonth
+//	@Param			id			path		string			true	"project ID"	format(uuid)
+//	@Param			period		path		string			true	"month, YYYY-MM"
+//	@Param			If-Match	header		string			false	"ETag of the report being corrected"
+//	@Param			progress	body		api.ReportWrite	true	"the month's report"
+//	@Success		200			{object}	api.Report
+//	@Success		201			{object}	api.Report
 //	@Failure		400			{object}	api.Problem
 //	@Failure		401			{object}	api.Problem
 //	@Failure		403			{object}	api.Problem
@@ -131,35 +127,16 @@ func (h *handlers) listPlans(c *gin.Context, p identity.Principal) error {
 //	@Failure		412			{object}	api.Problem
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
+//	@Failure		422			{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/progress/{period} [put]
 func (h *handlers) putProgress(c *gin.Context, p identity.Principal) error {
-	period, err := investment.ParsePeriod(c.Param("period"))
-	if err != nil {
-		return err
-	}
-	body, err := readBody(c, h.cfg.BodyLimit, false)
-	if err != nil {
-		return err
-	}
-	var in api.ProgressWrite
-	if err := decodeStrict(body, &in); err != nil {
-		return err
-	}
-	if in.CompletedYuan == nil {
-		return apperr.Fields([]apperr.FieldError{{Field: "completed_yuan", Code: "required"}})
-	}
-	pr, created, err := h.investment.PutProgress(c.Request.Context(), p, c.Param("id"), period, *in.CompletedYuan, in.Note, optionalIfMatch(c))
-	if err != nil {
-		return err
-	}
-	putAnswer(c, created, pr.Version, toProgressResponse(pr))
-	return nil
+	return h.submitReport(c, p, "period", "id", dispatch.ViaProgress)
 }
 
 // getProgress returns a project's investment in a year.
 //
 //	@Summary		A project's investment in a year
-//	@Description	The year's plan and every month reported, in order, with their sum.
+//	@Description	The year's planned investment (its plan entry's) and every month reported, in order, each with its state and flags, with the sum of the months whose reports count (submitted and accepted).
 //	@ID				getProgress
 //	@Tags			progress
 //	@Security		BearerAuth
@@ -173,26 +150,18 @@ func (h *handlers) putProgress(c *gin.Context, p identity.Principal) error {
 //	@Failure		404		{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/progress [get]
 func (h *handlers) getProgress(c *gin.Context, p identity.Principal) error {
-	year := calendar.Today(h.now()).Year()
-	err := onlyParams(c, "year")
-	if s := c.Query("year"); err == nil && s != "" {
-		if year, err = strconv.Atoi(s); err != nil {
-			err = apperr.Fields([]apperr.FieldError{{Field: "year", Code: "invalid_format", Param: "YYYY"}})
-		}
-	}
+	year, err := h.yearQuery(c)
 	if err != nil {
 		return err
 	}
-	yp, err := h.investment.Investment(c.Request.Context(), p, c.Param("id"), year)
+	y, err := h.dispatch.YearOf(c.Request.Context(), p, c.Param("id"), year)
 	if err != nil {
 		return err
 	}
-	out := api.YearProgress{ProjectID: c.Param("id"), Year: yp.Year, CompletedYuan: yp.CompletedYuan, Months: make([]api.ProgressMonth, len(yp.Months))}
-	if yp.Plan != nil {
-		out.PlannedInvestmentYuan = &yp.Plan.PlannedYuan
-	}
-	for i, m := range yp.Months {
-		out.Months[i] = toProgressResponse(m)
+	out := api.YearProgress{ProjectID: c.Param("id"), Year: y.Year, CompletedYuan: y.CompletedYuan, PlannedInvestmentYuan: y.PlannedYuan,
+		Months: make([]api.Report, len(y.Months))}
+	for i, m := range y.Months {
+		out.Months[i] = toReportResponse(m)
 	}
 	ok(c, http.StatusOK, out)
 	return nil

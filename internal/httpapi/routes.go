@@ -38,6 +38,7 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.operationRoutes(r)
 	h.identityRoutes(r)
 	h.projectRoutes(r)
+	h.dispatchRoutes(r)
 	h.reportRoutes(r)
 	r.NoRoute(h.servePublic(func(*gin.Context) error { return errNoEndpoint }))
 	r.NoMethod(h.servePublic(func(*gin.Context) error { return errMethod }))
@@ -112,6 +113,20 @@ func (h *handlers) projectRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/issues", may(identity.ReadProjects), h.listIssues)
 	h.handle(r, http.MethodGet, "/api/v1/issues/:id", may(identity.ReadProjects), h.getIssue)
 	h.handle(r, http.MethodPatch, "/api/v1/issues/:id", may(identity.ManageIssues), h.patchIssue)
+}
+
+// dispatchRoutes are the monthly dispatch (docs/dispatch.md): its periods,
+// the reports of plan entries and their review. gin takes the static
+// segment periods beside the parameter :period.
+func (h *handlers) dispatchRoutes(r *gin.Engine) {
+	h.handle(r, http.MethodGet, "/api/v1/dispatch/periods", may(identity.ReadProjects), h.listDispatchPeriods)
+	h.handle(r, http.MethodPut, "/api/v1/dispatch/periods/:period", may(identity.ManagePlans), h.putDispatchPeriod)
+	h.handle(r, http.MethodGet, "/api/v1/dispatch/:period", may(identity.ReadProjects), h.getDispatchStatus)
+	h.handle(r, http.MethodGet, "/api/v1/dispatch/:period/sheet", may(identity.ReadProjects), h.dispatchSheet)
+	h.handle(r, http.MethodGet, "/api/v1/dispatch/:period/reports/:project_id", may(identity.ReadProjects), h.getReport)
+	h.handle(r, http.MethodPut, "/api/v1/dispatch/:period/reports/:project_id", may(identity.ReportProgress), h.putReport)
+	h.handle(r, http.MethodPost, "/api/v1/dispatch/:period/reports/:project_id/accept", may(identity.ReviewReports), h.acceptReport)
+	h.handle(r, http.MethodPost, "/api/v1/dispatch/:period/reports/:project_id/return", may(identity.ReviewReports), h.returnReport)
 }
 
 // reportRoutes are the statistics and the audit trail.

@@ -18,6 +18,7 @@ import (
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/department"
+	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/indicator"
@@ -36,6 +37,7 @@ type Deps struct {
 	Projects    *project.Service
 	Investment  *investment.Service
 	Issues      *issue.Service
+	Dispatch    *dispatch.Service
 	Stats       *stats.Service
 	Exchange    *exchange.Service
 	Departments *department.Service
@@ -55,6 +57,7 @@ type handlers struct {
 	projects    *project.Service
 	investment  *investment.Service
 	issues      *issue.Service
+	dispatch    *dispatch.Service
 	stats       *stats.Service
 	exchange    *exchange.Service
 	departments *department.Service
@@ -107,7 +110,7 @@ func newHandlers(d Deps) *handlers {
 	}
 	h := &handlers{
 		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
-		idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
+		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
 	}
 	return h
 }

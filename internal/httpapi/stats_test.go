@@ -79,10 +79,10 @@ func TestStatsOfAFixture(t *testing.T) {
 			planEntry{c, "new", nil, ptr("2021-09")}, planEntry{d, "continuing", ptr(int64(1200)), nil},
 			planEntry{ep, "continuing", nil, nil}, planEntry{f, "continuing", nil, nil}, planEntry{hp, "continuing", nil, nil})
 		for _, m := range []string{"01", "02", "03", "04", "05", "06"} {
-			send(http.MethodPut, "/api/v1/projects/"+a+"/progress/2021-"+m, api.ProgressWrite{CompletedYuan: ptr(int64(50))})
+			send(http.MethodPut, "/api/v1/projects/"+a+"/progress/2021-"+m, api.ReportWrite{CompletedYuan: ptr(int64(50))})
 		}
-		send(http.MethodPut, "/api/v1/projects/"+d+"/progress/2021-03", api.ProgressWrite{CompletedYuan: ptr(int64(300))})
-		send(http.MethodPut, "/api/v1/projects/"+x+"/progress/2021-04", api.ProgressWrite{CompletedYuan: ptr(int64(70))})
+		send(http.MethodPut, "/api/v1/projects/"+d+"/progress/2021-03", api.ReportWrite{CompletedYuan: ptr(int64(300))})
+		send(http.MethodPut, "/api/v1/projects/"+x+"/progress/2021-04", api.ReportWrite{CompletedYuan: ptr(int64(70))})
 
 		st := statsFixture{t: t, e: e}
 		st.overviews(a, b, c, d, ep, hp, x)

@@ -137,13 +137,6 @@ func (s lockedStore) PutPlan(ctx context.Context, p investment.Plan) error {
 	return s.Store.PutPlan(ctx, p)
 }
 
-func (s lockedStore) PutProgress(ctx context.Context, p investment.Progress) error {
-	if !locked(ctx, p.ProjectID) {
-		return errUnlocked
-	}
-	return s.Store.PutProgress(ctx, p)
-}
-
 // audited is one record the auditor was given, with who made the change.
 type audited struct {
 	by     identity.Principal
@@ -192,23 +185,9 @@ func (f *fixture) putPlans(t *testing.T, ps ...investment.Plan) {
 	}
 }
 
-func (f *fixture) putProgress(t *testing.T, ps ...investment.Progress) {
-	t.Helper()
-	for _, p := range ps {
-		require.NoError(t, f.store.PutProgress(context.Background(), p))
-	}
-}
-
 func (f *fixture) plans(t *testing.T, id string) []investment.Plan {
 	t.Helper()
 	ps, err := f.store.Plans(context.Background(), id)
-	require.NoError(t, err)
-	return ps
-}
-
-func (f *fixture) progress(t *testing.T, id string) []investment.Progress {
-	t.Helper()
-	ps, err := f.store.ProgressOf(context.Background(), id, 0)
 	require.NoError(t, err)
 	return ps
 }

@@ -1,38 +1,12 @@
-// Package investment keeps the money of the pipeline: each project's
-// planned investment for a year and the investment it completed each month
-// (docs/stages.md, "Investment plans and monthly progress"). A change of
-// either is made on the project, locked, so that its health follows.
+// Package investment keeps each project's planned investment for a year
+// (docs/stages.md, "Investment plans"); the investment completed each
+// month is the monthly dispatch's (internal/dispatch). A change is made on
+// the project, locked, so that its health follows.
 package investment
 
 import (
-	"fmt"
 	"time"
-
-	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/project"
 )
-
-// Period is a calendar month, the unit of progress reports.
-type Period struct {
-	Year  int
-	Month time.Month
-}
-
-// ParsePeriod reads YYYY-MM.
-func ParsePeriod(s string) (Period, error) {
-	t, err := time.Parse("2006-01", s)
-	if err != nil || len(s) != 7 || t.Year() < project.MinYear || t.Year() > 2999 {
-		return Period{}, apperr.Fields([]apperr.FieldError{{Field: "period", Code: "invalid_format", Param: "YYYY-MM"}})
-	}
-	return Period{Year: t.Year(), Month: t.Month()}, nil
-}
-
-func (p Period) String() string { return fmt.Sprintf("%04d-%02d", p.Year, int(p.Month)) }
-
-// after reports whether p is a later month than q.
-func (p Period) after(q Period) bool {
-	return p.Year > q.Year || p.Year == q.Year && p.Month > q.Month
-}
 
 // maxPlanAhead is how many years ahead a plan may be set.
 const maxPlanAhead = 10
@@ -45,24 +19,4 @@ type Plan struct {
 	Version     int
 	UpdatedAt   time.Time
 	UpdatedBy   string
-}
-
-// Progress is the investment a project completed in one month.
-type Progress struct {
-	ProjectID     string
-	Period        Period
-	CompletedYuan int64
-	Note          string
-	Version       int
-	UpdatedAt     time.Time
-	ReportedBy    string
-}
-
-// YearProgress is a project's investment in one year: the plan, when set,
-// and the months reported, in order.
-type YearProgress struct {
-	Year          int
-	Plan          *Plan
-	Months        []Progress
-	CompletedYuan int64
 }

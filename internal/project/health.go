@@ -10,10 +10,12 @@ import (
 	"github.com/guangling/pipeline/internal/identity"
 )
 
-// healthInput is what p's health is computed from.
-func healthInput(p Project) health.Input {
+// healthInput is what p's health is computed from, with the dispatch
+// calendar that decides the months its investment rule reads.
+func healthInput(p Project, periods calendar.Periods) health.Input {
 	in := health.Input{
 		Cancelled: p.Stage == Cancelled,
+		Periods:   periods,
 		Milestones: []health.Milestone{
 			{Rule: health.RuleStartMissed, Planned: p.PlannedStartDate, Actual: p.Actual.StartedOn, Passed: p.Stage.Rank() >= Started.Rank()},
 			{Rule: health.RuleCompletionMissed, Planned: p.PlannedCompletionDate, Actual: p.Actual.CompletedOn, Passed: p.Stage.Rank() >= Completed.Rank()},
@@ -39,8 +41,13 @@ func (s *Service) loadFacts(ctx context.Context, pr *Project) error {
 }
 
 // refreshHealth computes pr's health for today from its fields and facts.
-func (s *Service) refreshHealth(pr *Project) {
-	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(*pr), calendar.Today(s.now()))
+func (s *Service) refreshHealth(ctx context.Context, pr *Project) error {
+	periods, err := s.store.Periods(ctx)
+	if err != nil {
+		return err
+	}
+	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(*pr, periods), calendar.Today(s.now()))
+	return nil
 }
 
 // HealthOn is a project's health computed for a day, past or future.
@@ -62,7 +69,11 @@ func (s *Service) Health(ctx context.Context, p identity.Principal, id string, o
 	if on.IsZero() {
 		on = calendar.Today(s.now())
 	}
-	h, reasons, _ := s.rules.Evaluate(healthInput(pr), on)
+	periods, err := s.store.Periods(ctx)
+	if err != nil {
+		return HealthOn{}, err
+	}
+	h, reasons, _ := s.rules.Evaluate(healthInput(pr, periods), on)
 	return HealthOn{On: on, Health: h, Reasons: reasons}, nil
 }
 
@@ -140,8 +151,7 @@ func (r *Refresher) Refresh(ctx context.Context) (_ int, err error) {
 func (s *Service) refreshOne(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(ctx context.Context) error {
 		_, err := s.store.Update(ctx, Reach{All: true}, id, func(pr *Project) error {
-			s.refreshHealth(pr)
-			return nil
+			return s.refreshHealth(ctx, pr)
 		})
 		return err
 	})

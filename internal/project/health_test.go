@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
 )
 
@@ -92,28 +93,33 @@ func TestHealthRules(t *testing.T) {
 			return HealthInput{Project: p}
 		}, want{health.Green, nil, ""}},
 		{"investment on time", func() HealthInput {
-			// June: 序时进度 50%; 600 of 1,200 done.
+			// On 15 June P is May (June's reports are due on 5 July):
+			// 序时进度 41.7%; months 1–5, 500 of 1,200, done.
 			return HealthInput{Project: base, Plans: map[int]int64{2021: 1200}, Progress: months(2021, 100, 100, 100, 100, 100, 100)}
-		}, want{health.Green, nil, "2021-07-01"}},
+		}, want{health.Green, nil, "2021-07-06"}},
 		{"investment 9 points behind: green", func() HealthInput {
-			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 410)}
-		}, want{health.Green, nil, "2021-07-01"}},
+			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 327)}
+		}, want{health.Green, nil, "2021-07-06"}},
 		{"investment 10 points behind: yellow", func() HealthInput {
-			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 400)}
-		}, want{health.Yellow, []string{"investment_behind:yellow"}, "2021-07-01"}},
+			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 316)}
+		}, want{health.Yellow, []string{"investment_behind:yellow"}, "2021-07-06"}},
 		{"investment 30 points behind: yellow", func() HealthInput {
-			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 200)}
-		}, want{health.Yellow, []string{"investment_behind:yellow"}, "2021-07-01"}},
+			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 117)}
+		}, want{health.Yellow, []string{"investment_behind:yellow"}, "2021-07-06"}},
 		{"investment more than 30 behind: red", func() HealthInput {
-			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 199)}
-		}, want{health.Red, []string{"investment_behind:red"}, "2021-07-01"}},
-		{"months after the day do not count", func() HealthInput {
-			in := HealthInput{Project: base, Plans: map[int]int64{2021: 1200}, Progress: months(2021, 0, 0, 0, 0, 0, 0, 1200)}
+			return HealthInput{Project: base, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 116)}
+		}, want{health.Red, []string{"investment_behind:red"}, "2021-07-06"}},
+		{"months after P do not count", func() HealthInput {
+			in := HealthInput{Project: base, Plans: map[int]int64{2021: 1200}, Progress: months(2021, 0, 0, 0, 0, 0, 1200)}
 			return in
-		}, want{health.Red, []string{"investment_behind:red"}, "2021-07-01"}},
+		}, want{health.Red, []string{"investment_behind:red"}, "2021-07-06"}},
+		{"a moved due day: P is April", func() HealthInput {
+			return HealthInput{Project: base, Plans: map[int]int64{2021: 1200}, Progress: months(2021, 100, 100, 100, 100),
+				Periods: calendar.Periods{Due: map[calendar.Month]time.Time{{Year: 2021, Month: time.May}: *day("2021-06-20")}}}
+		}, want{health.Green, nil, "2021-06-21"}},
 		{"a plan of another year only", func() HealthInput {
 			return HealthInput{Project: base, Plans: map[int]int64{2022: 1000}}
-		}, want{health.Green, nil, "2021-07-01"}},
+		}, want{health.Green, nil, "2021-07-06"}},
 		{"blocker due today", func() HealthInput {
 			return HealthInput{Project: base, Issues: []health.IssueFact{issue("a", "2021-06-15", "2021-06-01", nil)}}
 		}, want{health.Green, nil, "2021-06-16"}},
@@ -142,9 +148,9 @@ func TestHealthRules(t *testing.T) {
 			p := base
 			p.PlannedStartDate = day("2021-01-01")
 			p.Funding = []Funding{{Source: "enterprise", PlannedYuan: 1, ReceivedYuan: 2}}
-			return HealthInput{Project: p, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 400),
+			return HealthInput{Project: p, Plans: map[int]int64{2021: 1000}, Progress: months(2021, 316),
 				Issues: []health.IssueFact{issue("a", "2021-06-01", "2021-05-01", nil)}}
-		}, want{health.Red, []string{"planned_start_missed:red", "investment_behind:yellow", "blocker_overdue:yellow", "funding_over_plan:yellow"}, "2021-07-01"}},
+		}, want{health.Red, []string{"planned_start_missed:red", "investment_behind:yellow", "blocker_overdue:yellow", "funding_over_plan:yellow"}, "2021-07-02"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, reasons, next := rules.Evaluate(tc.in().input(), on)
@@ -171,12 +177,14 @@ type HealthInput struct {
 	Plans    map[int]int64
 	Progress []health.MonthFact
 	Issues   []health.IssueFact
+	// Periods is the dispatch calendar; the zero value holds the default due days.
+	Periods calendar.Periods
 }
 
 func (h HealthInput) input() health.Input {
 	p := h.Project
 	p.Facts = health.Facts{Plans: h.Plans, Progress: h.Progress, Issues: h.Issues}
-	return healthInput(p)
+	return healthInput(p, h.Periods)
 }
 
 func months(year int, amounts ...int64) []health.MonthFact {

@@ -41,6 +41,9 @@ type Store interface {
 	// Facts reads what a project's health is computed from besides its own
 	// fields: its plans, reported months (every year) and blockers.
 	Facts(ctx context.Context, id string) (health.Facts, error)
+	// Periods reads the dispatch calendar (the due days the bureau set),
+	// which decides the months the investment rule reads.
+	Periods(ctx context.Context) (calendar.Periods, error)
 }
 
 // Transactor runs fn in one transaction, carried by the context it passes
@@ -166,7 +169,11 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Draft) (_ 
 	pr := Project{
 		ID: s.newID(), Fields: e.Fields, Stage: e.Stage, Actual: e.Actual, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
-	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(pr), today)
+	periods, err := s.store.Periods(ctx)
+	if err != nil {
+		return Project{}, err
+	}
+	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(pr, periods), today)
 	var t *Transition
 	if e.Stage != Planning {
 		t = s.importEntry(p, pr.ID, e, today, now)
@@ -279,8 +286,7 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 		}
 		pr.Fields = f
 		s.touch(pr)
-		s.refreshHealth(pr)
-		return nil
+		return s.refreshHealth(ctx, pr)
 	})
 	if errors.Is(err, errUnchanged) {
 		// Nothing to write: no new version, no audit entry, no sync churn.
@@ -333,7 +339,9 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	on := tr.OccurredOn
 	pr.LastMoveOn = &on
 	s.touch(&pr)
-	s.refreshHealth(&pr)
+	if err := s.refreshHealth(ctx, &pr); err != nil {
+		return Project{}, Transition{}, err
+	}
 	if err := s.writeMove(ctx, p, before, pr, tr); err != nil {
 		if ifMatch != 0 && errors.Is(err, ErrChanged) {
 			err = apperr.ErrVersionConflict // the version asked for is gone
@@ -418,8 +426,7 @@ func (s *Service) Within(ctx context.Context, sc Reach, id string, fn func(ctx c
 			if err := s.loadFacts(ctx, pr); err != nil {
 				return err
 			}
-			s.refreshHealth(pr)
-			return nil
+			return s.refreshHealth(ctx, pr)
 		})
 		return err
 	})
@@ -471,8 +478,7 @@ func (s *Service) setArchived(ctx context.Context, p identity.Principal, id stri
 		} else {
 			pr.ArchivedAt = nil
 		}
-		s.refreshHealth(pr)
-		return nil
+		return s.refreshHealth(ctx, pr)
 	})
 }
 

@@ -19,10 +19,9 @@ var at = time.Date(2021, 4, 1, 9, 30, 15, 123456000, time.UTC)
 var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
 
 // StoreContract checks that st keeps what investment.Store documents: plans
-// by year, reported months by year and month (of one year, or of every year
-// for year 0), a second Put of the same year or month replacing the first,
-// every value coming back as it was put, times in UTC. newProject makes a
-// project that plans and reports may belong to and returns its ID (the SQL
+// by year, a second Put of the same year replacing the first, every value
+// coming back as it was put, times in UTC. newProject makes a project that
+// plans may belong to and returns its ID (the SQL
 // tables refer to projects); each case uses projects of its own, so the
 // cases share st and run in parallel.
 func StoreContract(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
@@ -31,11 +30,9 @@ func StoreContract(t *testing.T, st investment.Store, newProject func(t *testing
 		name string
 		run  func(t *testing.T, st investment.Store, newProject func(t *testing.T) string)
 	}{
-		{"a project without plans or reports has none", noneYet},
+		{"a project without plans has none", noneYet},
 		{"plans come back by year, each project its own", plansByYear},
 		{"a plan put again for its year replaces it", planReplaced},
-		{"months come back in order, of one year or of every year", monthsInOrder},
-		{"a month reported again replaces its report", progressReplaced},
 		{"values come back as put, times in UTC", roundTrip},
 		{"what a caller does with a list does not change the store", listsAreCopies},
 	}
@@ -51,22 +48,10 @@ func plan(id string, year int, yuan int64) investment.Plan {
 	return investment.Plan{ProjectID: id, Year: year, PlannedYuan: yuan, Version: 1, UpdatedAt: at, UpdatedBy: "energy_editor"}
 }
 
-func progress(id string, year int, month time.Month, yuan int64) investment.Progress {
-	return investment.Progress{ProjectID: id, Period: investment.Period{Year: year, Month: month}, CompletedYuan: yuan,
-		Version: 1, UpdatedAt: at, ReportedBy: "energy_editor"}
-}
-
 func putPlans(t *testing.T, st investment.Store, ps ...investment.Plan) {
 	t.Helper()
 	for _, p := range ps {
 		require.NoError(t, st.PutPlan(context.Background(), p))
-	}
-}
-
-func putProgress(t *testing.T, st investment.Store, ps ...investment.Progress) {
-	t.Helper()
-	for _, p := range ps {
-		require.NoError(t, st.PutProgress(context.Background(), p))
 	}
 }
 
@@ -77,26 +62,9 @@ func plansOf(t *testing.T, st investment.Store, id string) []investment.Plan {
 	return got
 }
 
-func progressOf(t *testing.T, st investment.Store, id string, year int) []investment.Progress {
-	t.Helper()
-	got, err := st.ProgressOf(context.Background(), id, year)
-	require.NoError(t, err)
-	return got
-}
-
-func periods(ps []investment.Progress) []string {
-	out := []string{}
-	for _, p := range ps {
-		out = append(out, p.Period.String())
-	}
-	return out
-}
-
 func noneYet(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
 	id := newProject(t)
 	assert.Empty(t, plansOf(t, st, id))
-	assert.Empty(t, progressOf(t, st, id, 0))
-	assert.Empty(t, progressOf(t, st, id, 2021))
 }
 
 func plansByYear(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
@@ -114,61 +82,25 @@ func planReplaced(t *testing.T, st investment.Store, newProject func(t *testing.
 	assert.Equal(t, []investment.Plan{again, plan(id, 2022, 5)}, plansOf(t, st, id), "every field replaced, the other year kept")
 }
 
-func monthsInOrder(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
-	a, b := newProject(t), newProject(t)
-	putProgress(t, st,
-		progress(a, 2021, time.October, 10), progress(a, 2020, time.December, 12), progress(b, 2021, time.March, 3),
-		progress(a, 2021, time.February, 2), progress(a, 2022, time.January, 1), progress(a, 2021, time.November, 11),
-	)
-	assert.Equal(t, []string{"2021-02", "2021-10", "2021-11"}, periods(progressOf(t, st, a, 2021)), "months in number order")
-	assert.Equal(t, []string{"2020-12", "2021-02", "2021-10", "2021-11", "2022-01"}, periods(progressOf(t, st, a, 0)),
-		"year 0: every year, by year and month")
-	assert.Empty(t, progressOf(t, st, a, 2019))
-	assert.Equal(t, []investment.Progress{progress(b, 2021, time.March, 3)}, progressOf(t, st, b, 0))
-	assert.Equal(t, []investment.Progress{progress(a, 2022, time.January, 1)}, progressOf(t, st, a, 2022))
-}
-
-func progressReplaced(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
-	id := newProject(t)
-	putProgress(t, st, progress(id, 2021, time.May, 100), progress(id, 2021, time.June, 40))
-	again := investment.Progress{ProjectID: id, Period: investment.Period{Year: 2021, Month: time.May}, CompletedYuan: 150,
-		Note: "更正", Version: 2, UpdatedAt: at.Add(time.Hour), ReportedBy: "bureau"}
-	putProgress(t, st, again)
-	assert.Equal(t, []investment.Progress{again, progress(id, 2021, time.June, 40)}, progressOf(t, st, id, 2021),
-		"every field replaced, the other month kept")
-}
-
 func roundTrip(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
 	id := newProject(t)
 	p := investment.Plan{ProjectID: id, Year: 2000, PlannedYuan: 10_000_000_000_000, Version: 7,
 		UpdatedAt: at.Add(time.Microsecond).In(shanghai), UpdatedBy: "能源局系统"}
-	m := investment.Progress{ProjectID: id, Period: investment.Period{Year: 2000, Month: time.January}, CompletedYuan: 10_000_000_000_000,
-		Note: "风机吊装完成\t第二批 «设备» 到场\n下月并网", Version: 3, UpdatedAt: at.Add(2 * time.Microsecond).In(shanghai), ReportedBy: "能源局系统"}
 	putPlans(t, st, p)
-	putProgress(t, st, m)
-	want, wantM := p, m
-	want.UpdatedAt, wantM.UpdatedAt = p.UpdatedAt.UTC(), m.UpdatedAt.UTC()
+	want := p
+	want.UpdatedAt = p.UpdatedAt.UTC()
 
 	plans := plansOf(t, st, id)
 	require.Len(t, plans, 1)
 	assert.Equal(t, want, plans[0])
 	assert.Equal(t, time.UTC, plans[0].UpdatedAt.Location())
 	assert.True(t, p.UpdatedAt.Equal(plans[0].UpdatedAt), "the same instant")
-	months := progressOf(t, st, id, 2000)
-	require.Len(t, months, 1)
-	assert.Equal(t, wantM, months[0])
-	assert.Equal(t, time.UTC, months[0].UpdatedAt.Location())
-	assert.True(t, m.UpdatedAt.Equal(months[0].UpdatedAt), "the same instant")
 }
 
 func listsAreCopies(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
 	id := newProject(t)
 	putPlans(t, st, plan(id, 2021, 1))
-	putProgress(t, st, progress(id, 2021, time.May, 2))
 	plans := plansOf(t, st, id)
 	plans[0].PlannedYuan, plans[0].Version = 99, 99
-	months := progressOf(t, st, id, 0)
-	months[0].CompletedYuan, months[0].Note = 99, "changed"
 	assert.Equal(t, []investment.Plan{plan(id, 2021, 1)}, plansOf(t, st, id))
-	assert.Equal(t, []investment.Progress{progress(id, 2021, time.May, 2)}, progressOf(t, st, id, 2021))
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
@@ -24,7 +26,7 @@ func TestStoreContract(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		st := projectdb.New(db)
-		projecttest.StoreContract(t, projecttest.Setup{Store: st, Tx: db, AddFacts: addFacts(st, projectdb.NewIssues(db))})
+		projecttest.StoreContract(t, projecttest.Setup{Store: st, Tx: db, AddFacts: addFacts(st, projectdb.NewIssues(db), projectdb.NewDispatch(db))})
 	})
 }
 
@@ -38,9 +40,9 @@ func TestHealthStoreContract(t *testing.T) {
 	})
 }
 
-// addFacts writes facts as the services of plans, progress and blockers
+// addFacts writes facts as the services of plans, the dispatch and blockers
 // would.
-func addFacts(st *projectdb.Store, issues *projectdb.Issues) func(t *testing.T, id string, f health.Facts, responsible string) {
+func addFacts(st *projectdb.Store, issues *projectdb.Issues, reports *projectdb.Dispatch) func(t *testing.T, id string, f health.Facts, responsible string) {
 	return func(t *testing.T, id string, f health.Facts, responsible string) {
 		t.Helper()
 		ctx := context.Background()
@@ -48,8 +50,8 @@ func addFacts(st *projectdb.Store, issues *projectdb.Issues) func(t *testing.T, 
 			require.NoError(t, st.PutPlan(ctx, investment.Plan{ProjectID: id, Year: y, PlannedYuan: v, Version: 1, UpdatedAt: clock, UpdatedBy: "bureau"}))
 		}
 		for _, m := range f.Progress {
-			require.NoError(t, st.PutProgress(ctx, investment.Progress{ProjectID: id, Period: investment.Period{Year: m.Year, Month: time.Month(m.Month)},
-				CompletedYuan: m.Yuan, Version: 1, UpdatedAt: clock, ReportedBy: "bureau"}))
+			require.NoError(t, reports.PutReport(ctx, dispatch.Report{ProjectID: id, Month: calendar.Month{Year: m.Year, Month: time.Month(m.Month)},
+				Figures: dispatch.Figures{CompletedYuan: m.Yuan}, State: dispatch.Accepted, Version: 1, UpdatedAt: clock, ReportedBy: "bureau"}))
 		}
 		for _, i := range f.Issues {
 			status := issue.Open

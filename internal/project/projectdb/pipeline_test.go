@@ -145,7 +145,7 @@ func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
 		assert.Equal(t, p.ID, got.ID)
 		_, err = svc.Transitions(ctx, industry, p.ID)
 		require.NoError(t, err)
-		_, err = money.Investment(ctx, industry, p.ID, 2021)
+		_, err = money.Plans(ctx, industry, p.ID)
 		require.NoError(t, err)
 
 		_, err = svc.Update(ctx, industry, p.ID, 1, func(f project.Fields) (project.Fields, error) { f.Leader = "x"; return f, nil })

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/project"
 )
@@ -47,6 +48,7 @@ type Store struct {
 	history     map[string][]project.Transition
 	facts       map[string]*facts
 	settings    map[string]string
+	periods     calendar.Periods
 	fail        map[string]error
 }
 
@@ -329,6 +331,24 @@ func (s *Store) AddFacts(id string, f health.Facts, responsible string) {
 		i.DueOn, i.CreatedAt, i.ResolvedAt = *date(&i.DueOn), i.CreatedAt.UTC(), utc(i.ResolvedAt)
 		pf.blockers[i.ID] = blocker{fact: i, responsible: responsible}
 	}
+}
+
+// SetPeriods sets the dispatch calendar Periods reads.
+func (s *Store) SetPeriods(p calendar.Periods) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.periods = p
+}
+
+// Periods reads the dispatch calendar: the default due days unless
+// SetPeriods set others.
+func (s *Store) Periods(context.Context) (calendar.Periods, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failure("Periods"); err != nil {
+		return calendar.Periods{}, err
+	}
+	return s.periods, nil
 }
 
 // Facts reads a project's plans, its months by year and month and its
