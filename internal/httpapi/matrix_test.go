@@ -489,7 +489,7 @@ func matrixRows() map[string]matrixRow {
 				return request{method: http.MethodPut, path: "/api/v1/dispatch/periods/2021-09",
 					body: api.DispatchPeriodWrite{DueOn: fmt.Sprintf("2021-10-%02d", m.next()%20+9)}}
 			}},
-		"GET /api/v1/dispatch/:period": {rule: readRule(http.StatusOK), req: get("/api/v1/dispatch/2021-05")},
+		"GET /api/v1/dispatch/:period":       {rule: readRule(http.StatusOK), req: get("/api/v1/dispatch/2021-05")},
 		"GET /api/v1/dispatch/:period/sheet": {rule: readRule(http.StatusOK), req: get("/api/v1/dispatch/2021-05/sheet?format=csv")},
 		"GET /api/v1/dispatch/:period/reports/:project_id": {rule: readRule(http.StatusOK), project: true,
 			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
