@@ -41,6 +41,7 @@ import (
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
@@ -92,6 +93,7 @@ type app struct {
 	auth       *auth.Service
 	projects   *project.Service
 	investment *investment.Service
+	plans      *plan.Service
 	issues     *issue.Service
 	stats      *stats.Service
 	exchange   *exchange.Service
@@ -105,7 +107,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // deps is what the HTTP surface serves from.
 func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
-		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
+		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Plans: a.plans, Issues: a.issues, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Now: time.Now,
 	}
 }
@@ -147,6 +149,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	users.SetPasswordCost(cfg.PasswordCost)
 	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
 		investment: investment.NewService(store, projects, auditor, time.Now),
+		plans:      plan.NewService(projectdb.NewPlans(db), projects, db, auditor, time.Now),
 		issues:     issue.NewService(projectdb.NewIssues(db), projects, auditor, time.Now, newID),
 		stats:      statistics,
 		exchange:   exchange.NewService(projects, depts, db, time.Now),

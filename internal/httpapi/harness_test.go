@@ -49,6 +49,7 @@ import (
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
@@ -192,6 +193,7 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	h, err := httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Projects: projects, Investment: investment.NewService(projectdb.New(db), projects, auditSvc, clk.now),
+		Plans:  plan.NewService(projectdb.NewPlans(db), projects, db, auditSvc, clk.now),
 		Issues: issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID), Stats: statistics,
 		Exchange:    exchange.NewService(projects, depts, db, clk.now),
 		Departments: depts, Auth: authSvc, Tokens: tokens, Keys: keys,

@@ -68,6 +68,11 @@ var messages = map[string]text{
 	// The blocker's status, and the one it was asked to take.
 	"issue.illegal_status": {ZH: "问题状态不能从“%s”变为“%s”", EN: "a blocker that is %s cannot become %s"},
 
+	"plan.no_write":       {ZH: "只有发改局或管理员可以编制、下达和调整年度计划", EN: "only the bureau or an administrator may draft, issue or adjust the year's plan"},
+	"plan.not_found":      {ZH: "该年度还没有重点项目计划", EN: "the year has no plan"},
+	"plan.no_entry":       {ZH: "该项目不在该年度计划中", EN: "the project is not in the year's plan"},
+	"plan.already_issued": {ZH: "该年度计划已下达，不能再次下达；请以调整方式修改", EN: "the year's plan is issued already; change it by adjustments"},
+
 	"investment.no_write":        {ZH: "当前身份无权填报投资进度", EN: "this identity may not report progress"},
 	"audit.reader_only":          {ZH: "只有发改局或管理员可以查看审计日志", EN: "only the bureau or an administrator may read the audit trail"},
 	"audit.written_concurrently": {ZH: "审计日志同时被写入，请重试", EN: "the audit trail was written concurrently; try again"},

@@ -39,6 +39,7 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.identityRoutes(r)
 	h.projectRoutes(r)
 	h.reportRoutes(r)
+	h.planRoutes(r)
 	r.NoRoute(h.servePublic(func(*gin.Context) error { return errNoEndpoint }))
 	r.NoMethod(h.servePublic(func(*gin.Context) error { return errMethod }))
 }
@@ -105,13 +106,23 @@ func (h *handlers) projectRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodPost, "/api/v1/projects/:id/transitions", may(identity.WriteProjects), h.moveProject)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id/health", may(identity.ReadProjects), h.getHealth)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id/plans", may(identity.ReadProjects), h.listPlans)
-	h.handle(r, http.MethodPut, "/api/v1/projects/:id/plans/:year", may(identity.WriteProjects), h.putPlan)
+	h.handle(r, http.MethodPut, "/api/v1/projects/:id/plans/:year", may(identity.ManagePlans), h.putPlan)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id/progress", may(identity.ReadProjects), h.getProgress)
 	h.handle(r, http.MethodPut, "/api/v1/projects/:id/progress/:period", may(identity.ReportProgress), h.putProgress)
 	h.handle(r, http.MethodPost, "/api/v1/projects/:id/issues", may(identity.ManageIssues), h.openIssue)
 	h.handle(r, http.MethodGet, "/api/v1/issues", may(identity.ReadProjects), h.listIssues)
 	h.handle(r, http.MethodGet, "/api/v1/issues/:id", may(identity.ReadProjects), h.getIssue)
 	h.handle(r, http.MethodPatch, "/api/v1/issues/:id", may(identity.ManageIssues), h.patchIssue)
+}
+
+// planRoutes are the year's plans (docs/plan.md).
+func (h *handlers) planRoutes(r *gin.Engine) {
+	h.handle(r, http.MethodGet, "/api/v1/annual-plans/:year", may(identity.ReadProjects), h.getAnnualPlan)
+	h.handle(r, http.MethodPost, "/api/v1/annual-plans/:year/issue", may(identity.ManagePlans), h.issuePlan)
+	h.handle(r, http.MethodPut, "/api/v1/annual-plans/:year/targets", may(identity.ManagePlans), h.putPlanTargets)
+	h.handle(r, http.MethodGet, "/api/v1/annual-plans/:year/entries/:project_id", may(identity.ReadProjects), h.getPlanEntry)
+	h.handle(r, http.MethodPut, "/api/v1/annual-plans/:year/entries/:project_id", may(identity.ManagePlans), h.putPlanEntry)
+	h.handle(r, http.MethodDelete, "/api/v1/annual-plans/:year/entries/:project_id", may(identity.ManagePlans), h.deletePlanEntry)
 }
 
 // reportRoutes are the statistics and the audit trail.

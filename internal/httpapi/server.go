@@ -22,6 +22,7 @@ import (
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/stats"
@@ -34,6 +35,7 @@ type Deps struct {
 	DB          *database.DB
 	Projects    *project.Service
 	Investment  *investment.Service
+	Plans       *plan.Service
 	Issues      *issue.Service
 	Stats       *stats.Service
 	Exchange    *exchange.Service
@@ -52,6 +54,7 @@ type handlers struct {
 	db          *database.DB
 	projects    *project.Service
 	investment  *investment.Service
+	plans       *plan.Service
 	issues      *issue.Service
 	stats       *stats.Service
 	exchange    *exchange.Service
@@ -103,7 +106,7 @@ func newHandlers(d Deps) *handlers {
 		d.Now = time.Now
 	}
 	h := &handlers{
-		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
+		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, plans: d.Plans, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
 		idem: d.Idempotency, audit: d.Audit, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
 	}
 	return h

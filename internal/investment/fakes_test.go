@@ -18,6 +18,17 @@ import (
 	"github.com/guangling/pipeline/internal/project"
 )
 
+// shanghai is the county's zone, whose calendar sets "today".
+var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
+
+// now is the tests' clock: 15 June 2021, 10:00 in Shanghai, with more
+// precision than is stored; stamped is it as the service stores it.
+var (
+	now     = time.Date(2021, 6, 15, 10, 0, 0, 123456789, shanghai)
+	stamped = time.Date(2021, 6, 15, 2, 0, 0, 123456000, time.UTC)
+	earlier = time.Date(2021, 3, 1, 8, 0, 0, 0, time.UTC)
+)
+
 // TestMemoryStoreContract holds the in-memory store to the contract the
 // SQL store passes (internal/project/projectdb), so that what the service
 // tests show with it holds with the database.
@@ -130,13 +141,6 @@ var errUnlocked = errors.New("written outside the project's lock and transaction
 // service writing with the project locked, in the change's transaction.
 type lockedStore struct{ *investmenttest.Store }
 
-func (s lockedStore) PutPlan(ctx context.Context, p investment.Plan) error {
-	if !locked(ctx, p.ProjectID) {
-		return errUnlocked
-	}
-	return s.Store.PutPlan(ctx, p)
-}
-
 func (s lockedStore) PutProgress(ctx context.Context, p investment.Progress) error {
 	if !locked(ctx, p.ProjectID) {
 		return errUnlocked
@@ -185,25 +189,11 @@ func newFixture(now time.Time) *fixture {
 	return f
 }
 
-func (f *fixture) putPlans(t *testing.T, ps ...investment.Plan) {
-	t.Helper()
-	for _, p := range ps {
-		require.NoError(t, f.store.PutPlan(context.Background(), p))
-	}
-}
-
 func (f *fixture) putProgress(t *testing.T, ps ...investment.Progress) {
 	t.Helper()
 	for _, p := range ps {
 		require.NoError(t, f.store.PutProgress(context.Background(), p))
 	}
-}
-
-func (f *fixture) plans(t *testing.T, id string) []investment.Plan {
-	t.Helper()
-	ps, err := f.store.Plans(context.Background(), id)
-	require.NoError(t, err)
-	return ps
 }
 
 func (f *fixture) progress(t *testing.T, id string) []investment.Progress {
@@ -223,4 +213,11 @@ func requireErr(t *testing.T, want error, fields []apperr.FieldError, err error)
 		return
 	}
 	require.ErrorIs(t, err, want)
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }

@@ -1,7 +1,7 @@
-// Package investment keeps the money of the pipeline: each project's
-// planned investment for a year and the investment it completed each month
-// (docs/stages.md, "Investment plans and monthly progress"). A change of
-// either is made on the project, locked, so that its health follows.
+// Package investment keeps the investment each project completed each month
+// (docs/stages.md, "Investment plans and monthly progress"); the planned
+// investment of a year is its entry in the year's plan (package plan). A
+// change is made on the project, locked, so that its health follows.
 package investment
 
 import (
@@ -34,19 +34,6 @@ func (p Period) after(q Period) bool {
 	return p.Year > q.Year || p.Year == q.Year && p.Month > q.Month
 }
 
-// maxPlanAhead is how many years ahead a plan may be set.
-const maxPlanAhead = 10
-
-// Plan is a project's planned investment for one year.
-type Plan struct {
-	ProjectID   string
-	Year        int
-	PlannedYuan int64
-	Version     int
-	UpdatedAt   time.Time
-	UpdatedBy   string
-}
-
 // Progress is the investment a project completed in one month.
 type Progress struct {
 	ProjectID     string
@@ -58,11 +45,10 @@ type Progress struct {
 	ReportedBy    string
 }
 
-// YearProgress is a project's investment in one year: the plan, when set,
-// and the months reported, in order.
+// YearProgress is a project's investment in one year: the months
+// reported, in order.
 type YearProgress struct {
 	Year          int
-	Plan          *Plan
 	Months        []Progress
 	CompletedYuan int64
 }

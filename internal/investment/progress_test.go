@@ -211,11 +211,9 @@ func TestInvestment(t *testing.T) {
 	month := func(id string, year int, m time.Month, yuan int64) investment.Progress {
 		return investment.Progress{ProjectID: id, Period: period(year, m), CompletedYuan: yuan, Version: 1, UpdatedAt: earlier, ReportedBy: "bureau"}
 	}
-	p2020 := investment.Plan{ProjectID: energyProject, Year: 2020, PlannedYuan: 900, Version: 1, UpdatedAt: earlier, UpdatedBy: "bureau"}
-	f.putPlans(t, plan2021, p2020)
 	f.putProgress(t, month(energyProject, 2021, time.June, 40), month(energyProject, 2020, time.December, 999), may2021,
 		month(energyProject, 2021, time.January, 30), month(energyProject, 2022, time.January, 5), month(industryProject, 2021, time.May, 7))
-	in2021 := investment.YearProgress{Year: 2021, Plan: &plan2021, CompletedYuan: 30 + 100 + 40, Months: []investment.Progress{
+	in2021 := investment.YearProgress{Year: 2021, CompletedYuan: 30 + 100 + 40, Months: []investment.Progress{
 		month(energyProject, 2021, time.January, 30), may2021, month(energyProject, 2021, time.June, 40)}}
 	for _, tt := range []struct {
 		name       string
@@ -226,10 +224,10 @@ func TestInvestment(t *testing.T) {
 		wantErr    error
 		wantFields []apperr.FieldError
 	}{
-		{name: "the plan, the months in order and their sum", as: energyViewer, id: energyProject, year: 2021, want: in2021},
-		{name: "a year with a plan", as: leader, id: energyProject, year: 2020, want: investment.YearProgress{Year: 2020, Plan: &p2020,
+		{name: "the months in order and their sum", as: energyViewer, id: energyProject, year: 2021, want: in2021},
+		{name: "a year before", as: leader, id: energyProject, year: 2020, want: investment.YearProgress{Year: 2020,
 			CompletedYuan: 999, Months: []investment.Progress{month(energyProject, 2020, time.December, 999)}}},
-		{name: "a year without a plan", as: clientRead, id: energyProject, year: 2022, want: investment.YearProgress{Year: 2022,
+		{name: "a year after", as: clientRead, id: energyProject, year: 2022, want: investment.YearProgress{Year: 2022,
 			CompletedYuan: 5, Months: []investment.Progress{month(energyProject, 2022, time.January, 5)}}},
 		{name: "a year of nothing", as: bureau, id: energyProject, year: 2000, want: investment.YearProgress{Year: 2000, Months: []investment.Progress{}}},
 		{name: "the year 2999", as: bureau, id: energyProject, year: 2999, want: investment.YearProgress{Year: 2999, Months: []investment.Progress{}}},
@@ -258,7 +256,7 @@ func TestInvestment(t *testing.T) {
 func TestInvestmentFailures(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
-	for _, method := range []string{"Plans", "ProgressOf"} {
+	for _, method := range []string{"ProgressOf"} {
 		t.Run(method, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(now)

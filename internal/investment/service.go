@@ -12,20 +12,16 @@ import (
 	"github.com/guangling/pipeline/internal/project"
 )
 
-// Store keeps plans and reported months. Implementations translate their
-// driver errors into apperr kinds.
+// Store keeps reported months. Implementations translate their driver
+// errors into apperr kinds.
 type Store interface {
-	// Plans lists a project's yearly plans, by year; PutPlan inserts or
-	// replaces one.
-	Plans(ctx context.Context, id string) ([]Plan, error)
-	PutPlan(ctx context.Context, p Plan) error
 	// ProgressOf lists a project's reported months of a year (of every
 	// year when year is 0), in order; PutProgress inserts or replaces one.
 	ProgressOf(ctx context.Context, id string, year int) ([]Progress, error)
 	PutProgress(ctx context.Context, p Progress) error
 }
 
-// Register is what plans and progress need of the register: to read a
+// Register is what progress needs of the register: to read a
 // project as a principal may, and to change one of its resources with the
 // project locked, its health computed again after (project.Service).
 type Register interface {
@@ -38,7 +34,7 @@ type Auditor interface {
 	Append(ctx context.Context, p identity.Principal, r audit.Record) error
 }
 
-// Service applies the rules of plans and progress.
+// Service applies the rules of progress.
 type Service struct {
 	store    Store
 	register Register
@@ -53,11 +49,8 @@ func NewService(store Store, register Register, auditor Auditor, now func() time
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// Audit actions of plans and progress; their resource is the project.
-const (
-	ActionPlanSet  = "project.plan_set"
-	ActionProgress = "progress.reported"
-)
+// ActionProgress is the audit action of a report; its resource is the project.
+const ActionProgress = "progress.reported"
 
 var errNoProgressWrite = apperr.Coded(apperr.Forbidden, "investment.no_write")
 
@@ -66,57 +59,6 @@ func canWriteProgress(p identity.Principal) error {
 		return errNoProgressWrite
 	}
 	return nil
-}
-
-// PutPlan sets a project's planned investment for a year. It reports whether
-// the plan was new. ifMatch, when not 0, must name the plan's version.
-func (s *Service) PutPlan(ctx context.Context, p identity.Principal, id string, year int, planned int64, ifMatch int) (_ Plan, _ bool, err error) {
-	defer apperr.Wrap(&err, "investment.Service.PutPlan(%s)", id)
-	if err := project.CanWrite(p); err != nil {
-		return Plan{}, false, err
-	}
-	now := s.clock()
-	var c project.Check
-	if year < project.MinYear || year > calendar.Today(now).Year()+maxPlanAhead {
-		c.Add("year", "out_of_range", strconv.Itoa(project.MinYear)+".."+strconv.Itoa(calendar.Today(now).Year()+maxPlanAhead))
-	}
-	c.Yuan("planned_investment_yuan", &planned)
-	if err := c.Err(); err != nil {
-		return Plan{}, false, err
-	}
-	var out Plan
-	var created bool
-	_, err = s.register.Within(ctx, project.ReachOf(p), id, func(ctx context.Context, _ *project.Project) error {
-		plans, err := s.store.Plans(ctx, id)
-		if err != nil {
-			return err
-		}
-		var before *Plan
-		version := 0
-		for i := range plans {
-			if plans[i].Year == year {
-				before, version = &plans[i], plans[i].Version
-			}
-		}
-		if err := matchVersion(ifMatch, version); err != nil {
-			return err
-		}
-		out = Plan{ProjectID: id, Year: year, PlannedYuan: planned, Version: 1, UpdatedAt: now, UpdatedBy: p.Name}
-		created = before == nil
-		if before != nil {
-			if before.PlannedYuan == planned {
-				out = *before
-				return nil
-			}
-			out.Version = before.Version + 1
-		}
-		if err := s.store.PutPlan(ctx, out); err != nil {
-			return err
-		}
-		return s.auditor.Append(ctx, p, audit.Record{Action: ActionPlanSet, ResourceType: project.ResourceType, ResourceID: id,
-			Before: planView(before), After: planView(&out)})
-	})
-	return out, created, err
 }
 
 // PutProgress records the investment a project completed in a month that
@@ -184,7 +126,7 @@ func matchVersion(ifMatch, version int) error {
 	return nil
 }
 
-// Investment returns a project's plan and progress for a year.
+// Investment returns a project's progress in a year.
 func (s *Service) Investment(ctx context.Context, p identity.Principal, id string, year int) (_ YearProgress, err error) {
 	defer apperr.Wrap(&err, "investment.Service.Investment(%s)", id)
 	if err := project.CanRead(p); err != nil {
@@ -196,43 +138,15 @@ func (s *Service) Investment(ctx context.Context, p identity.Principal, id strin
 	if _, err := s.register.Get(ctx, p, id); err != nil {
 		return YearProgress{}, err
 	}
-	plans, err := s.store.Plans(ctx, id)
-	if err != nil {
-		return YearProgress{}, err
-	}
 	months, err := s.store.ProgressOf(ctx, id, year)
 	if err != nil {
 		return YearProgress{}, err
 	}
 	out := YearProgress{Year: year, Months: months}
-	for i := range plans {
-		if plans[i].Year == year {
-			out.Plan = &plans[i]
-		}
-	}
 	for _, m := range months {
 		out.CompletedYuan += m.CompletedYuan
 	}
 	return out, nil
-}
-
-// Plans returns a project's plans, by year.
-func (s *Service) Plans(ctx context.Context, p identity.Principal, id string) (_ []Plan, err error) {
-	defer apperr.Wrap(&err, "investment.Service.Plans(%s)", id)
-	if err := project.CanRead(p); err != nil {
-		return nil, err
-	}
-	if _, err := s.register.Get(ctx, p, id); err != nil {
-		return nil, err
-	}
-	return s.store.Plans(ctx, id)
-}
-
-func planView(p *Plan) any {
-	if p == nil {
-		return nil
-	}
-	return map[string]any{"year": p.Year, "planned_investment_yuan": p.PlannedYuan, "version": p.Version}
 }
 
 func progressView(p *Progress) any {

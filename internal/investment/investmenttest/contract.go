@@ -18,11 +18,11 @@ var at = time.Date(2021, 4, 1, 9, 30, 15, 123456000, time.UTC)
 // instant in UTC.
 var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
 
-// StoreContract checks that st keeps what investment.Store documents: plans
-// by year, reported months by year and month (of one year, or of every year
+// StoreContract checks that st keeps what investment.Store documents:
+// reported months by year and month (of one year, or of every year
 // for year 0), a second Put of the same year or month replacing the first,
 // every value coming back as it was put, times in UTC. newProject makes a
-// project that plans and reports may belong to and returns its ID (the SQL
+// project that reports may belong to and returns its ID (the SQL
 // tables refer to projects); each case uses projects of its own, so the
 // cases share st and run in parallel.
 func StoreContract(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
@@ -31,9 +31,7 @@ func StoreContract(t *testing.T, st investment.Store, newProject func(t *testing
 		name string
 		run  func(t *testing.T, st investment.Store, newProject func(t *testing.T) string)
 	}{
-		{"a project without plans or reports has none", noneYet},
-		{"plans come back by year, each project its own", plansByYear},
-		{"a plan put again for its year replaces it", planReplaced},
+		{"a project without reports has none", noneYet},
 		{"months come back in order, of one year or of every year", monthsInOrder},
 		{"a month reported again replaces its report", progressReplaced},
 		{"values come back as put, times in UTC", roundTrip},
@@ -47,20 +45,9 @@ func StoreContract(t *testing.T, st investment.Store, newProject func(t *testing
 	}
 }
 
-func plan(id string, year int, yuan int64) investment.Plan {
-	return investment.Plan{ProjectID: id, Year: year, PlannedYuan: yuan, Version: 1, UpdatedAt: at, UpdatedBy: "energy_editor"}
-}
-
 func progress(id string, year int, month time.Month, yuan int64) investment.Progress {
 	return investment.Progress{ProjectID: id, Period: investment.Period{Year: year, Month: month}, CompletedYuan: yuan,
 		Version: 1, UpdatedAt: at, ReportedBy: "energy_editor"}
-}
-
-func putPlans(t *testing.T, st investment.Store, ps ...investment.Plan) {
-	t.Helper()
-	for _, p := range ps {
-		require.NoError(t, st.PutPlan(context.Background(), p))
-	}
 }
 
 func putProgress(t *testing.T, st investment.Store, ps ...investment.Progress) {
@@ -68,13 +55,6 @@ func putProgress(t *testing.T, st investment.Store, ps ...investment.Progress) {
 	for _, p := range ps {
 		require.NoError(t, st.PutProgress(context.Background(), p))
 	}
-}
-
-func plansOf(t *testing.T, st investment.Store, id string) []investment.Plan {
-	t.Helper()
-	got, err := st.Plans(context.Background(), id)
-	require.NoError(t, err)
-	return got
 }
 
 func progressOf(t *testing.T, st investment.Store, id string, year int) []investment.Progress {
@@ -94,24 +74,8 @@ func periods(ps []investment.Progress) []string {
 
 func noneYet(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
 	id := newProject(t)
-	assert.Empty(t, plansOf(t, st, id))
 	assert.Empty(t, progressOf(t, st, id, 0))
 	assert.Empty(t, progressOf(t, st, id, 2021))
-}
-
-func plansByYear(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
-	a, b := newProject(t), newProject(t)
-	putPlans(t, st, plan(a, 2023, 3), plan(b, 2022, 20), plan(a, 2021, 1), plan(a, 2031, 0), plan(a, 2022, 2))
-	assert.Equal(t, []investment.Plan{plan(a, 2021, 1), plan(a, 2022, 2), plan(a, 2023, 3), plan(a, 2031, 0)}, plansOf(t, st, a))
-	assert.Equal(t, []investment.Plan{plan(b, 2022, 20)}, plansOf(t, st, b))
-}
-
-func planReplaced(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
-	id := newProject(t)
-	putPlans(t, st, plan(id, 2021, 1200), plan(id, 2022, 5))
-	again := investment.Plan{ProjectID: id, Year: 2021, PlannedYuan: 1500, Version: 2, UpdatedAt: at.Add(time.Hour), UpdatedBy: "bureau"}
-	putPlans(t, st, again)
-	assert.Equal(t, []investment.Plan{again, plan(id, 2022, 5)}, plansOf(t, st, id), "every field replaced, the other year kept")
 }
 
 func monthsInOrder(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
@@ -140,20 +104,12 @@ func progressReplaced(t *testing.T, st investment.Store, newProject func(t *test
 
 func roundTrip(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
 	id := newProject(t)
-	p := investment.Plan{ProjectID: id, Year: 2000, PlannedYuan: 10_000_000_000_000, Version: 7,
-		UpdatedAt: at.Add(time.Microsecond).In(shanghai), UpdatedBy: "能源局系统"}
 	m := investment.Progress{ProjectID: id, Period: investment.Period{Year: 2000, Month: time.January}, CompletedYuan: 10_000_000_000_000,
 		Note: "风机吊装完成\t第二批 «设备» 到场\n下月并网", Version: 3, UpdatedAt: at.Add(2 * time.Microsecond).In(shanghai), ReportedBy: "能源局系统"}
-	putPlans(t, st, p)
 	putProgress(t, st, m)
-	want, wantM := p, m
-	want.UpdatedAt, wantM.UpdatedAt = p.UpdatedAt.UTC(), m.UpdatedAt.UTC()
+	wantM := m
+	wantM.UpdatedAt = m.UpdatedAt.UTC()
 
-	plans := plansOf(t, st, id)
-	require.Len(t, plans, 1)
-	assert.Equal(t, want, plans[0])
-	assert.Equal(t, time.UTC, plans[0].UpdatedAt.Location())
-	assert.True(t, p.UpdatedAt.Equal(plans[0].UpdatedAt), "the same instant")
 	months := progressOf(t, st, id, 2000)
 	require.Len(t, months, 1)
 	assert.Equal(t, wantM, months[0])
@@ -163,12 +119,8 @@ func roundTrip(t *testing.T, st investment.Store, newProject func(t *testing.T) 
 
 func listsAreCopies(t *testing.T, st investment.Store, newProject func(t *testing.T) string) {
 	id := newProject(t)
-	putPlans(t, st, plan(id, 2021, 1))
 	putProgress(t, st, progress(id, 2021, time.May, 2))
-	plans := plansOf(t, st, id)
-	plans[0].PlannedYuan, plans[0].Version = 99, 99
 	months := progressOf(t, st, id, 0)
 	months[0].CompletedYuan, months[0].Note = 99, "changed"
-	assert.Equal(t, []investment.Plan{plan(id, 2021, 1)}, plansOf(t, st, id))
 	assert.Equal(t, []investment.Progress{progress(id, 2021, time.May, 2)}, progressOf(t, st, id, 2021))
 }

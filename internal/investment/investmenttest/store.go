@@ -1,4 +1,4 @@
-// Package investmenttest holds what tests of plans and progress share: an
+// Package investmenttest holds what tests of progress share: an
 // in-memory investment.Store and StoreContract, the behaviour every Store
 // keeps, which the SQL store and the in-memory one both pass. Only tests
 // import it, so that neither is linked into a binary.
@@ -16,17 +16,11 @@ import (
 
 // Store is an investment.Store in memory, safe for concurrent use. It keeps
 // what the SQL store keeps, times in UTC, and no more: it knows no projects,
-// so a plan of any project ID is taken.
+// so a report of any project ID is taken.
 type Store struct {
 	mu       sync.Mutex
-	plans    map[planKey]investment.Plan
 	progress map[progressKey]investment.Progress
 	fail     map[string]error
-}
-
-type planKey struct {
-	project string
-	year    int
 }
 
 type progressKey struct {
@@ -38,11 +32,11 @@ var _ investment.Store = (*Store)(nil)
 
 // NewStore returns an empty Store.
 func NewStore() *Store {
-	return &Store{plans: map[planKey]investment.Plan{}, progress: map[progressKey]investment.Progress{}, fail: map[string]error{}}
+	return &Store{progress: map[progressKey]investment.Progress{}, fail: map[string]error{}}
 }
 
-// Fail makes every later call of the named method ("Plans", "PutPlan",
-// "ProgressOf" or "PutProgress") return err, as a failing database would;
+// Fail makes every later call of the named method ("ProgressOf" or
+// "PutProgress") return err, as a failing database would;
 // a nil err makes it work again.
 func (s *Store) Fail(method string, err error) {
 	s.mu.Lock()
@@ -52,35 +46,6 @@ func (s *Store) Fail(method string, err error) {
 	} else {
 		s.fail[method] = err
 	}
-}
-
-// Plans lists a project's plans by year.
-func (s *Store) Plans(_ context.Context, id string) ([]investment.Plan, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.fail["Plans"]; err != nil {
-		return nil, err
-	}
-	out := []investment.Plan{}
-	for k, p := range s.plans {
-		if k.project == id {
-			out = append(out, p)
-		}
-	}
-	slices.SortFunc(out, func(a, b investment.Plan) int { return cmp.Compare(a.Year, b.Year) })
-	return out, nil
-}
-
-// PutPlan inserts or replaces a plan.
-func (s *Store) PutPlan(_ context.Context, p investment.Plan) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.fail["PutPlan"]; err != nil {
-		return err
-	}
-	p.UpdatedAt = p.UpdatedAt.UTC()
-	s.plans[planKey{p.ProjectID, p.Year}] = p
-	return nil
 }
 
 // ProgressOf lists a project's reported months of a year, or of every year
@@ -120,10 +85,10 @@ func (s *Store) PutProgress(_ context.Context, p investment.Progress) error {
 func (s *Store) Snapshot() (restore func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	plans, progress := maps.Clone(s.plans), maps.Clone(s.progress)
+	progress := maps.Clone(s.progress)
 	return func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.plans, s.progress = plans, progress
+		s.progress = progress
 	}
 }

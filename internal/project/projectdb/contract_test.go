@@ -24,7 +24,7 @@ func TestStoreContract(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		st := projectdb.New(db)
-		projecttest.StoreContract(t, projecttest.Setup{Store: st, Tx: db, AddFacts: addFacts(st, projectdb.NewIssues(db))})
+		projecttest.StoreContract(t, projecttest.Setup{Store: st, Tx: db, AddFacts: addFacts(st, db, projectdb.NewIssues(db))})
 	})
 }
 
@@ -40,12 +40,12 @@ func TestHealthStoreContract(t *testing.T) {
 
 // addFacts writes facts as the services of plans, progress and blockers
 // would.
-func addFacts(st *projectdb.Store, issues *projectdb.Issues) func(t *testing.T, id string, f health.Facts, responsible string) {
+func addFacts(st *projectdb.Store, db *database.DB, issues *projectdb.Issues) func(t *testing.T, id string, f health.Facts, responsible string) {
 	return func(t *testing.T, id string, f health.Facts, responsible string) {
 		t.Helper()
 		ctx := context.Background()
 		for y, v := range f.Plans {
-			require.NoError(t, st.PutPlan(ctx, investment.Plan{ProjectID: id, Year: y, PlannedYuan: v, Version: 1, UpdatedAt: clock, UpdatedBy: "bureau"}))
+			require.NoError(t, putEntry(ctx, st, db, id, y, v))
 		}
 		for _, m := range f.Progress {
 			require.NoError(t, st.PutProgress(ctx, investment.Progress{ProjectID: id, Period: investment.Period{Year: m.Year, Month: time.Month(m.Month)},

@@ -61,7 +61,11 @@ func (s *Stats) rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 			projects.build_type, projects.stage, projects.health, projects.total_investment_yuan,
 			projects.expected_annual_output_yuan, projects.planned_start_date, projects.signed_on,
 			projects.started_on, projects.production_on, pl.planned_yuan, coalesce(pr.completed, 0) AS completed_yuan`).
-		Joins("LEFT JOIN project_plans pl ON pl.project_id = projects.id AND pl.year = ?", q.Year).
+		// The planned investment of the year's entry as every adjustment
+		// leaves it (docs/plan.md): its latest state, unless that removed it.
+		Joins(`LEFT JOIN (SELECT e.project_id, e.planned_yuan FROM plan_entries e WHERE e.year = ? AND NOT e.removed
+			AND e.version = (SELECT max(l.version) FROM plan_entries l WHERE l.year = e.year AND l.project_id = e.project_id)) pl
+			ON pl.project_id = projects.id`, q.Year).
 		Joins(`LEFT JOIN (SELECT project_id, sum(completed_yuan) AS completed FROM project_progress
 			WHERE year = ? AND month <= ? GROUP BY project_id) pr ON pr.project_id = projects.id`, q.Year, int(q.AsOf.Month())).
 		Order("projects.id").Rows()

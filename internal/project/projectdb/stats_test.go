@@ -78,7 +78,7 @@ func (r *statsRegister) Move(ctx context.Context, id string, m statstest.Move) e
 }
 
 func (r *statsRegister) Plan(ctx context.Context, id string, year int, yuan int64) error {
-	return r.st.PutPlan(ctx, investment.Plan{ProjectID: id, Year: year, PlannedYuan: yuan, Version: 1, UpdatedAt: clock, UpdatedBy: "bureau"})
+	return putEntry(ctx, r.st, r.db, id, year, yuan)
 }
 
 func (r *statsRegister) Progress(ctx context.Context, id string, year int, month time.Month, yuan int64) error {
