@@ -66,7 +66,8 @@ func TestAnnualPlan(t *testing.T) {
 		assert.Equal(t, "draft", draft.State)
 		assert.Equal(t, api.PlanBasis{Plan: "as_of", AsOf: "2021-06-15", Revision: 0}, draft.Basis)
 		assert.Equal(t, api.PlanTotals{Count: 2, PlannedInvestmentYuan: 1_500,
-			ByBuildType: map[string]api.PlanTotal{"new": {2, 1_500}}, BySection: map[string]api.PlanTotal{"industry": {2, 1_500}}}, draft.Totals)
+			ByBuildType: map[string]api.PlanTotal{"new": {Count: 2, PlannedInvestmentYuan: 1_500}},
+			BySection:   map[string]api.PlanTotal{"industry": {Count: 2, PlannedInvestmentYuan: 1_500}}}, draft.Totals)
 		assert.True(t, draft.Targets.Default, "the default targets until the bureau sets them")
 		assert.Equal(t, []api.PlanCheckpoint{{Date: "2021-06-30", Rate: 0.75}}, draft.Targets.StartRate)
 

@@ -90,8 +90,8 @@ func TestGetTotals(t *testing.T) {
 	f := year2021(t, later)
 	v, err := f.svc.Get(context.Background(), bureau, 2021, plan.Query{Basis: plan.Current})
 	require.NoError(t, err)
-	assert.Equal(t, map[plan.BuildType]plan.Total{plan.Continuing: {1, 150}, plan.Preliminary: {1, 80}}, v.Totals.ByBuildType)
-	assert.Equal(t, map[plan.Section]plan.Total{plan.Industry: {1, 150}, plan.Livelihood: {1, 80}}, v.Totals.BySection)
+	assert.Equal(t, map[plan.BuildType]plan.Total{plan.Continuing: {Count: 1, PlannedYuan: 150}, plan.Preliminary: {Count: 1, PlannedYuan: 80}}, v.Totals.ByBuildType)
+	assert.Equal(t, map[plan.Section]plan.Total{plan.Industry: {Count: 1, PlannedYuan: 150}, plan.Livelihood: {Count: 1, PlannedYuan: 80}}, v.Totals.BySection)
 }
 
 func TestGetRefused(t *testing.T) {

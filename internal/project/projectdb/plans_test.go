@@ -4,11 +4,20 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strconv"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/audit/auditdb"
 	"github.com/guangling/pipeline/internal/department"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/plan/plantest"
 	"github.com/guangling/pipeline/internal/platform/database"
@@ -55,4 +64,82 @@ func putEntry(ctx context.Context, st *projectdb.Store, db *database.DB, id stri
 	}
 	return plans.AddState(ctx, plan.Entry{Year: year, ProjectID: id, Version: 1, BuildType: plan.New, BuildTypeSource: plan.SourceSet,
 		KeyLevel: p.KeyLevel, PlannedYuan: &yuan, Department: p.Department, Section: plan.Industry, RecordedAt: clock, RecordedBy: "bureau"})
+}
+
+// TestPlanChangesTakeTurns: changes of one year's plan made at once — the
+// entries of several projects, two targets, two issues — each lock the
+// plan's row and follow each other: every change counts once in the
+// plan's version, and a plan is issued once.
+func TestPlanChangesTakeTurns(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		now := func() time.Time { return time.Date(2021, 6, 15, 2, 0, 0, 0, time.UTC) }
+		auditor := audit.NewService(auditdb.New(db), now)
+		st := projectdb.New(db)
+		svc := project.NewService(st, db, auditor, now, uuid.NewString)
+		plans := plan.NewService(projectdb.NewPlans(db), svc, db, auditor, now)
+		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
+		const n = 6
+		ids := make([]string, n)
+		for i := range ids {
+			p, err := svc.Create(ctx, bureau, project.Draft{Fields: project.Fields{Name: "项目" + strconv.Itoa(i), Category: "wind", Department: "energy"}})
+			require.NoError(t, err)
+			ids[i] = p.ID
+		}
+		_, err := plans.PutTargets(ctx, bureau, 2021, plan.Targets{})
+		require.NoError(t, err)
+
+		var wg sync.WaitGroup
+		errs := make(chan error, n+2)
+		for i, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := plans.SetPlanned(ctx, bureau, 2021, id, int64(i+1), plan.Change{}, 0)
+				errs <- err
+			}()
+		}
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := plans.PutTargets(ctx, bureau, 2021, plan.Targets{InvestmentYuan: ptr(int64(100 + i))})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		v, err := plans.Get(ctx, bureau, 2021, plan.Query{})
+		require.NoError(t, err)
+		assert.Len(t, v.Entries, n)
+		assert.Equal(t, 1+n+2, v.Plan.Version, "every change counted once")
+
+		issued := make(chan error, 2)
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := plans.Issue(ctx, bureau, 2021, nil)
+				issued <- err
+			}()
+		}
+		wg.Wait()
+		close(issued)
+		var ok, conflicts int
+		for err := range issued {
+			switch {
+			case err == nil:
+				ok++
+			case apperr.KindOf(err) == apperr.Conflict:
+				conflicts++
+			default:
+				t.Errorf("issue: %v", err)
+			}
+		}
+		assert.Equal(t, []int{1, 1}, []int{ok, conflicts}, "issued once")
+	})
 }
