@@ -17,21 +17,31 @@ type ProjectHealth struct {
 	HealthReasons []HealthReason `json:"health_reasons"`
 }
 
-// PlanWrite sets a year's planned investment.
+// PlanWrite sets the planned investment of a project's entry in a year's
+// plan (docs/plan.md); reason and effective_on once the plan is issued.
 type PlanWrite struct {
 	PlannedInvestmentYuan *int64 `json:"planned_investment_yuan" example:"120000000" minimum:"0"`
+	// The adjustment's reason (调整原因), 1 to 500 characters: required once the plan is issued.
+	Reason string `json:"reason,omitempty"`
+	// The day the adjustment takes effect; default today (31 December for a past year).
+	EffectiveOn *string `json:"effective_on,omitempty" format:"date"`
 }
 
-// Plan is a project's planned investment for a year.
+// Plan is a project's entry in a year's plan, as every adjustment leaves it.
 type Plan struct {
-	Year                  int    `json:"year" example:"2021"`
-	PlannedInvestmentYuan int64  `json:"planned_investment_yuan" example:"120000000"`
-	Version               int    `json:"version" example:"1"`
-	UpdatedAt             string `json:"updated_at" format:"date-time"`
-	UpdatedBy             string `json:"updated_by"`
+	Year int `json:"year" example:"2021"`
+	// The entry's planned investment; null when the plan gives none.
+	PlannedInvestmentYuan *int64 `json:"planned_investment_yuan" example:"120000000" extensions:"x-nullable"`
+	BuildType             string `json:"build_type" enums:"new,continuing,preliminary"`
+	// The state of the year's plan.
+	PlanState string `json:"plan_state" enums:"draft,issued"`
+	// The entry's version (its ETag).
+	Version   int    `json:"version" example:"1"`
+	UpdatedAt string `json:"updated_at" format:"date-time"`
+	UpdatedBy string `json:"updated_by"`
 }
 
-// PlanList is a project's plans by year.
+// PlanList is a project's entries in the years' plans, by year.
 type PlanList struct {
 	Items []Plan `json:"items"`
 }

@@ -37,6 +37,564 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/annual-plans/{year}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The year's plan (年度重点项目计划, docs/plan.md) as read under its basis — plan=as_of (default: the baseline and the adjustments effective on or before as_of, default today or 31 December for a past year), baseline or current — with the entries in force, each with its project, their totals, and basis naming the version read. A department sees the entries it is responsible for and those of its projects; the totals are over what it sees. A year without a plan is 404 plan.not_found.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "plans"
+                ],
+                "summary": "Get a year's plan",
+                "operationId": "getAnnualPlan",
+                "parameters": [
+                    {
+                        "maximum": 2999,
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "as_of",
+                            "baseline",
+                            "current"
+                        ],
+                        "type": "string",
+                        "description": "basis",
+                        "name": "plan",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "day of the as_of basis, YYYY-MM-DD",
+                        "name": "as_of",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.AnnualPlan"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "version of the plan"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/annual-plans/{year}/entries/{project_id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The entry in force under the basis (as in GET /annual-plans/{year}; null when the project is not in the plan then) and its history: the baseline and each adjustment, in order, with reason, effective day, who and when.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "plans"
+                ],
+                "summary": "Get a project's entry in a year's plan",
+                "operationId": "getPlanEntry",
+                "parameters": [
+                    {
+                        "maximum": 2999,
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "project_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "as_of",
+                            "baseline",
+                            "current"
+                        ],
+                        "type": "string",
+                        "description": "basis",
+                        "name": "plan",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "day of the as_of basis, YYYY-MM-DD",
+                        "name": "as_of",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.PlanEntryDetail"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Adds the project to the year's plan (201) or replaces its entry (200); the first entry of a year creates its plan as a draft. The whole entry is replaced: a field left out takes its default (build_type from the project's first start, stage and build type; department, leader and key level from the project; section from its category), and defaults names where each came from. Once the plan is issued the change is an adjustment (调整): reason is required and effective_on defaults to today (not before the 下达 day or the entry's last change, not after today or 31 December). Sending the same entry again changes nothing. If-Match is optional and names the entry's version. The bureau and the administrator only.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "plans"
+                ],
+                "summary": "Put a project's entry in a year's plan",
+                "operationId": "putPlanEntry",
+                "parameters": [
+                    {
+                        "maximum": 2999,
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "project_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the entry being replaced",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the entry",
+                        "name": "entry",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.PlanEntryWrite"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.PlanEntry"
+                        }
+                    },
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/api.PlanEntry"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "On a draft plan the entry is deleted. On an issued plan the removal is an adjustment: the body gives its reason and effective_on (default today), and the entry's history keeps it. If-Match is optional and names the entry's version. The bureau and the administrator only.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "plans"
+                ],
+                "summary": "Take a project out of a year's plan (调出)",
+                "operationId": "deletePlanEntry",
+                "parameters": [
+                    {
+                        "maximum": 2999,
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "project_id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the entry",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the adjustment, on an issued plan",
+                        "name": "removal",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/api.PlanRemoval"
+                        }
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/annual-plans/{year}/issue": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Issues the draft plan on issued_on (default today; not after today; from 1 October of the year before to 31 December of the year). By issuing, the bureau confirms each entry's build type. Its entries become the baseline, which counts for the whole year whatever its 下达 day; later changes are adjustments. Issuing an issued plan is 409 plan.already_issued. The bureau and the administrator only.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "plans"
+                ],
+                "summary": "Issue (下达) a year's plan",
+                "operationId": "issuePlan",
+                "parameters": [
+                    {
+                        "maximum": 2999,
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the 下达 day",
+                        "name": "issue",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/api.PlanIssue"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.AnnualPlan"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/annual-plans/{year}/targets": {
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Sets the year's targets: 开工率 checkpoints, the 复工率 target and its day, the investment target; rates from 0 to 1, days within the year. Creates the year's plan as a draft when there is none. The bureau and the administrator only.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "plans"
+                ],
+                "summary": "Set a year's targets",
+                "operationId": "putPlanTargets",
+                "parameters": [
+                    {
+                        "maximum": 2999,
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the targets",
+                        "name": "targets",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.PlanTargetsWrite"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.AnnualPlan"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/audit": {
             "get": {
                 "security": [
@@ -3221,7 +3779,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The planned investment of every year set, by year.",
+                "description": "A view of the project's entries in the years' plans (docs/plan.md), by year, each as every adjustment leaves it: planned investment, build type, the plan's state and the entry's version.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -3276,7 +3834,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Sets the project's planned investment for the year (docs/stages.md), creating the plan or replacing it; the audit trail keeps the old figure. If-Match is optional and names the plan's version.",
+                "description": "A view of the project's entry in the year's plan (docs/plan.md): sets its planned investment, adding the entry with its defaults when the project has none (the plan is created as a draft when the year has none). On an issued plan the change is an adjustment: reason is required, effective_on defaults to today. If-Match is optional and names the entry's version. The bureau and the administrator only.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3308,12 +3866,12 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the plan being replaced",
+                        "description": "ETag of the entry being changed",
                         "name": "If-Match",
                         "in": "header"
                     },
                     {
-                        "description": "the plan",
+                        "description": "the planned investment",
                         "name": "plan",
                         "in": "body",
                         "required": true,
@@ -4450,6 +5008,56 @@ const docTemplate = `{
         }
     },
     "definitions": {
+        "api.AnnualPlan": {
+            "type": "object",
+            "properties": {
+                "basis": {
+                    "$ref": "#/definitions/api.PlanBasis"
+                },
+                "entries": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.PlanEntry"
+                    }
+                },
+                "issued_on": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "revisions": {
+                    "description": "How many adjustments were made since it was issued.",
+                    "type": "integer"
+                },
+                "state": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "issued"
+                    ]
+                },
+                "targets": {
+                    "$ref": "#/definitions/api.PlanTargets"
+                },
+                "totals": {
+                    "$ref": "#/definitions/api.PlanTotals"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "updated_by": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer"
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2021
+                }
+            }
+        },
         "api.AuditEntry": {
             "type": "object",
             "properties": {
@@ -6002,8 +6610,26 @@ const docTemplate = `{
         "api.Plan": {
             "type": "object",
             "properties": {
+                "build_type": {
+                    "type": "string",
+                    "enum": [
+                        "new",
+                        "continuing",
+                        "preliminary"
+                    ]
+                },
+                "plan_state": {
+                    "description": "The state of the year's plan.",
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "issued"
+                    ]
+                },
                 "planned_investment_yuan": {
+                    "description": "The entry's planned investment; null when the plan gives none.",
                     "type": "integer",
+                    "x-nullable": true,
                     "example": 120000000
                 },
                 "updated_at": {
@@ -6014,12 +6640,312 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "version": {
+                    "description": "The entry's version (its ETag).",
                     "type": "integer",
                     "example": 1
                 },
                 "year": {
                     "type": "integer",
                     "example": 2021
+                }
+            }
+        },
+        "api.PlanBasis": {
+            "type": "object",
+            "properties": {
+                "as_of": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "effective_on": {
+                    "description": "The day the version took effect; null for a draft.",
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "plan": {
+                    "type": "string",
+                    "enum": [
+                        "as_of",
+                        "baseline",
+                        "current"
+                    ]
+                },
+                "revision": {
+                    "description": "The latest adjustment the version holds; 0: the baseline, or a draft.",
+                    "type": "integer"
+                }
+            }
+        },
+        "api.PlanCheckpoint": {
+            "type": "object",
+            "properties": {
+                "date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2021-06-30"
+                },
+                "rate": {
+                    "type": "number",
+                    "maximum": 1,
+                    "minimum": 0,
+                    "example": 0.75
+                }
+            }
+        },
+        "api.PlanEntry": {
+            "type": "object",
+            "properties": {
+                "build_type": {
+                    "type": "string",
+                    "enum": [
+                        "new",
+                        "continuing",
+                        "preliminary"
+                    ]
+                },
+                "build_type_source": {
+                    "type": "string",
+                    "enum": [
+                        "set",
+                        "started_before_year",
+                        "stage",
+                        "project_build_type",
+                        "default",
+                        "migrated"
+                    ]
+                },
+                "defaults": {
+                    "description": "In the answer to a PUT: where each value left out came from\n(field → project, category, derived, or the build type's source).",
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "string"
+                    }
+                },
+                "department": {
+                    "type": "string"
+                },
+                "effective_on": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "goals": {
+                    "type": "string"
+                },
+                "key_level": {
+                    "type": "string"
+                },
+                "leader": {
+                    "type": "string"
+                },
+                "opening_cumulative_yuan": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "planned_completion_on": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "planned_investment_yuan": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "planned_production_on": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "planned_start_month": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "project_code": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "project_department": {
+                    "type": "string"
+                },
+                "project_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "project_name": {
+                    "type": "string"
+                },
+                "reason": {
+                    "type": "string"
+                },
+                "recorded_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "recorded_by": {
+                    "type": "string"
+                },
+                "removed": {
+                    "description": "True for the state that took the project out of the plan (调出).",
+                    "type": "boolean"
+                },
+                "revision": {
+                    "description": "The adjustment that made this state; 0: the baseline or the draft.",
+                    "type": "integer"
+                },
+                "section": {
+                    "type": "string",
+                    "enum": [
+                        "industry",
+                        "infrastructure",
+                        "livelihood",
+                        "real_estate"
+                    ]
+                },
+                "stage": {
+                    "type": "string"
+                },
+                "stalled": {
+                    "type": "boolean"
+                },
+                "stalled_reason": {
+                    "type": "string"
+                },
+                "version": {
+                    "description": "The entry's version (its ETag).",
+                    "type": "integer",
+                    "example": 1
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2021
+                }
+            }
+        },
+        "api.PlanEntryDetail": {
+            "type": "object",
+            "properties": {
+                "basis": {
+                    "$ref": "#/definitions/api.PlanBasis"
+                },
+                "entry": {
+                    "description": "Null when the project is not in the plan under the basis.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.PlanEntry"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "history": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.PlanEntry"
+                    }
+                },
+                "plan_state": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "issued"
+                    ]
+                }
+            }
+        },
+        "api.PlanEntryWrite": {
+            "type": "object",
+            "properties": {
+                "build_type": {
+                    "description": "新建, 续建 or 前期 for the year; default from the project (build_type_source says how).",
+                    "type": "string",
+                    "enum": [
+                        "new",
+                        "continuing",
+                        "preliminary"
+                    ]
+                },
+                "department": {
+                    "description": "责任单位, a department code; default the project's.",
+                    "type": "string",
+                    "example": "energy"
+                },
+                "effective_on": {
+                    "description": "The day the adjustment takes effect; default today (31 December for a past year).",
+                    "type": "string",
+                    "format": "date"
+                },
+                "goals": {
+                    "description": "年度建设内容 / 形象进度目标.",
+                    "type": "string"
+                },
+                "key_level": {
+                    "description": "Default the project's.",
+                    "type": "string",
+                    "enum": [
+                        "none",
+                        "county",
+                        "city",
+                        "province",
+                        "national"
+                    ]
+                },
+                "leader": {
+                    "description": "包联领导; default the project's leader.",
+                    "type": "string"
+                },
+                "opening_cumulative_yuan": {
+                    "description": "累计 to the end of the previous year, set by hand; null: derived from the reports.",
+                    "type": "integer",
+                    "minimum": 0
+                },
+                "planned_completion_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "planned_investment_yuan": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "example": 120000000
+                },
+                "planned_production_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "planned_start_month": {
+                    "description": "A month of the plan's year, YYYY-MM.",
+                    "type": "string",
+                    "example": "2021-05"
+                },
+                "reason": {
+                    "description": "The adjustment's reason (调整原因), 1 to 500 characters: required once the plan is issued.",
+                    "type": "string"
+                },
+                "section": {
+                    "description": "Default from the project's category.",
+                    "type": "string",
+                    "enum": [
+                        "industry",
+                        "infrastructure",
+                        "livelihood",
+                        "real_estate"
+                    ]
+                },
+                "stalled": {
+                    "description": "停缓建, with its reason.",
+                    "type": "boolean"
+                },
+                "stalled_reason": {
+                    "type": "string"
+                }
+            }
+        },
+        "api.PlanIssue": {
+            "type": "object",
+            "properties": {
+                "issued_on": {
+                    "description": "Default today (31 December for a past year).",
+                    "type": "string",
+                    "format": "date"
                 }
             }
         },
@@ -6031,6 +6957,103 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/api.Plan"
                     }
+                }
+            }
+        },
+        "api.PlanRemoval": {
+            "type": "object",
+            "properties": {
+                "effective_on": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "reason": {
+                    "type": "string"
+                }
+            }
+        },
+        "api.PlanTargets": {
+            "type": "object",
+            "properties": {
+                "default": {
+                    "description": "True while the bureau has set none: these are the defaults.",
+                    "type": "boolean"
+                },
+                "investment_yuan": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "resumption": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.PlanCheckpoint"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "start_rate": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.PlanCheckpoint"
+                    }
+                }
+            }
+        },
+        "api.PlanTargetsWrite": {
+            "type": "object",
+            "properties": {
+                "investment_yuan": {
+                    "type": "integer",
+                    "minimum": 0
+                },
+                "resumption": {
+                    "description": "The 复工率 target and its day.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.PlanCheckpoint"
+                        }
+                    ]
+                },
+                "start_rate": {
+                    "description": "开工率 checkpoints.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.PlanCheckpoint"
+                    }
+                }
+            }
+        },
+        "api.PlanTotal": {
+            "type": "object",
+            "properties": {
+                "count": {
+                    "type": "integer"
+                },
+                "planned_investment_yuan": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.PlanTotals": {
+            "type": "object",
+            "properties": {
+                "by_build_type": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "$ref": "#/definitions/api.PlanTotal"
+                    }
+                },
+                "by_section": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "$ref": "#/definitions/api.PlanTotal"
+                    }
+                },
+                "count": {
+                    "type": "integer"
+                },
+                "planned_investment_yuan": {
+                    "type": "integer"
                 }
             }
         },
@@ -6072,10 +7095,19 @@ const docTemplate = `{
         "api.PlanWrite": {
             "type": "object",
             "properties": {
+                "effective_on": {
+                    "description": "The day the adjustment takes effect; default today (31 December for a past year).",
+                    "type": "string",
+                    "format": "date"
+                },
                 "planned_investment_yuan": {
                     "type": "integer",
                     "minimum": 0,
                     "example": 120000000
+                },
+                "reason": {
+                    "description": "The adjustment's reason (调整原因), 1 to 500 characters: required once the plan is issued.",
+                    "type": "string"
                 }
             }
         },

@@ -129,10 +129,9 @@ var layers = []struct {
 }{
 	{pkgs: []string{"api", "docs"}}, // the wire types and the generated Swagger document
 	{pkgs: []string{"internal/apperr", "internal/identity", "internal/calendar", "internal/health",
-		"internal/auth", "internal/audit", "internal/config", "internal/project", "internal/investment", "internal/plan", "internal/dispatch", "internal/indicator",
+		"internal/auth", "internal/audit", "internal/config", "internal/project", "internal/plan", "internal/dispatch", "internal/indicator",
 		"internal/issue", "internal/stats", "internal/exchange", "internal/department", "internal/seed", "internal/sheet",
 		// the in-memory fakes and store contract suites, beside what they fake
-		"internal/investment/investmenttest",
 		"internal/plan/plantest",
 		"internal/dispatch/dispatchtest",
 		"internal/indicator/indicatortest",

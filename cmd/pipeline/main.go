@@ -41,8 +41,8 @@ import (
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/indicator"
-	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
@@ -93,7 +93,7 @@ type app struct {
 	tokens     *auth.Tokens
 	auth       *auth.Service
 	projects   *project.Service
-	investment *investment.Service
+	plans      *plan.Service
 	issues     *issue.Service
 	dispatch   *dispatch.Service
 	stats      *stats.Service
@@ -109,7 +109,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // deps is what the HTTP surface serves from.
 func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
-		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Investment: a.investment, Issues: a.issues, Dispatch: a.dispatch, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
+		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Plans: a.plans, Issues: a.issues, Dispatch: a.dispatch, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Indicators: a.indicators, Now: time.Now,
 	}
 }
@@ -152,9 +152,11 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	users := auth.NewService(authdb.Stores(db), db, tokens, auditor, time.Now, newID)
 	users.SetPasswordCost(cfg.PasswordCost)
 	issues := issue.NewService(projectdb.NewIssues(db), projects, auditor, time.Now, newID)
+	plans := plan.NewService(projectdb.NewPlans(db), projects, db, auditor, time.Now)
+	plans.Notify(statistics.Forget)
 	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
-		investment: investment.NewService(store, projects, auditor, time.Now),
-		issues:     issues,
+		plans:  plans,
+		issues: issues,
 		dispatch: dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditor,
 			Issues: issues, Tx: db, Now: time.Now, County: cfg.County, Changed: statistics.Forget}),
 		stats:    statistics,

@@ -164,8 +164,13 @@ var genSteps = []string{
 	   CASE WHEN k = 1 THEN 'import' ELSE 'move' END, 'bench', b.department,
 	   ((coalesce(b.last_move, b.base - 300) - (10 - k) * 30) + time '10:00') AT TIME ZONE 'Asia/Shanghai'
 	 FROM bench_gen b, generate_series(1, 10) AS k`,
-	`INSERT INTO project_plans (project_id, year, planned_yuan, version, updated_at, updated_by)
-	 SELECT id, year, planned, 1, now(), 'bench' FROM bench_gen`,
+	`INSERT INTO annual_plans (year, state, issued_on, version, updated_at, updated_by)
+	 SELECT DISTINCT year, 'issued', make_date(year, 1, 1), 1, now(), 'bench' FROM bench_gen
+	 ON CONFLICT (year) DO NOTHING`,
+	`INSERT INTO plan_entries (year, project_id, version, revision, effective_on, build_type, build_type_source,
+	   key_level, planned_yuan, department, section, recorded_at, recorded_by)
+	 SELECT year, id, 1, 0, make_date(year, 1, 1), CASE WHEN continuing THEN 'continuing' ELSE 'new' END, 'set',
+	   'none', planned, department, 'industry', now(), 'bench' FROM bench_gen`,
 	`INSERT INTO project_progress (project_id, year, month, completed_yuan, version, updated_at, reported_by)
 	 SELECT id, year, month, yuan, 1, now(), 'bench' FROM bench_progress`,
 	`DROP TABLE pg_temp.bench_progress, pg_temp.bench_gen, pg_temp.bench_cat`,
@@ -200,7 +205,7 @@ func Generate(ctx context.Context, db *sql.DB, n int) error {
 			return fmt.Errorf("generate: %w\n%s", err, q)
 		}
 	}
-	for _, t := range []string{"projects", "project_transitions", "project_plans", "project_progress"} {
+	for _, t := range []string{"projects", "project_transitions", "annual_plans", "plan_entries", "project_progress"} {
 		if _, err := conn.ExecContext(ctx, "VACUUM ANALYZE "+t); err != nil {
 			return fmt.Errorf("generate: vacuum %s: %w", t, err)
 		}

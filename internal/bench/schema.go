@@ -89,7 +89,7 @@ func (r *run) generate(ctx context.Context) error {
 	}
 	var projects, history, plans, progress int
 	if err := r.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM project_transitions),
-		(SELECT count(*) FROM project_plans), (SELECT count(*) FROM project_progress)`).Scan(&projects, &history, &plans, &progress); err != nil {
+		(SELECT count(*) FROM plan_entries), (SELECT count(*) FROM project_progress)`).Scan(&projects, &history, &plans, &progress); err != nil {
 		return err
 	}
 	r.printf("generated %d projects, %d history entries, %d plans, %d months of progress in %s\n",

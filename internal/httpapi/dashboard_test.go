@@ -460,7 +460,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		e := newEnv(t, db)
 		entries := loadDemoData(t, e)
 		fixture := dashboardFixture(t, e)
-		planOfTheRegister(t, db)
+		planOfTheRegister(t, e)
 		leader := e.newUser(t, "dashboard.leader", "leader", "")
 		srv := httptest.NewServer(e.h) // 127.0.0.1
 		t.Cleanup(srv.Close)

@@ -43,6 +43,11 @@ var fieldLabels = map[string]string{
 	"ref": "文号或文件名", "correction": "更正",
 	// Plans and progress.
 	"year": "年度", "period": "月份", "planned_investment_yuan": "计划投资", "completed_yuan": "完成投资",
+	// The year's plan.
+	"planned_start_month": "计划开工月份", "planned_completion_on": "计划竣工日期", "planned_production_on": "计划投产日期",
+	"goals": "年度建设内容及形象进度目标", "section": "计划板块", "stalled_reason": "停缓建原因",
+	"opening_cumulative_yuan": "上年末累计完成投资", "effective_on": "生效日期", "issued_on": "下达日期",
+	"date": "日期", "rate": "目标比率", "investment_yuan": "投资目标",
 	// The monthly dispatch.
 	"statistical_yuan": "入统投资", "site_progress": "形象进度", "problems": "存在问题", "issue_ids": "关联问题",
 	"new_issue": "新登记问题", "next_plan": "下月计划", "state": "月报状态", "reason": "原因", "combined": "1–2月合并报送",

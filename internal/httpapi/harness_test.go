@@ -49,8 +49,8 @@ import (
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/indicator"
-	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
@@ -195,7 +195,8 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	issues := issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID)
 	h, err := httpapi.New(httpapi.Deps{
-		Config: cfg, Log: log, DB: db, Projects: projects, Investment: investment.NewService(projectdb.New(db), projects, auditSvc, clk.now),
+		Config: cfg, Log: log, DB: db, Projects: projects,
+		Plans:  plan.NewService(projectdb.NewPlans(db), projects, db, auditSvc, clk.now),
 		Issues: issues, Stats: statistics,
 		Dispatch:    dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditSvc, Issues: issues, Tx: db, Now: clk.now, County: config.DefaultCounty}),
 		Exchange:    exchange.NewService(projects, depts, db, clk.now),

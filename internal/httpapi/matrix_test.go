@@ -145,6 +145,7 @@ type matrix struct {
 	seq              int
 	state            *matrixState      // what an administrator sees; nil when stale
 	issues           map[string]string // project ID → the ID of a blocker of it
+	issueYear        int               // the last year whose plan a row issued
 }
 
 // matrixState is everything an administrator can list: a denied request
@@ -158,6 +159,7 @@ type matrixState struct {
 	Progress map[string]string // project ID → its year's progress
 	// Indicators is the county indicators of the matrix's year.
 	Indicators string
+	Annual     string // the 2021 plan as it stands, or its absence
 }
 
 func (m *matrix) next() int { m.seq++; return m.seq }
@@ -218,6 +220,7 @@ func (m *matrix) snapshot(t *testing.T) *matrixState {
 	if m.hasIndicators(t) {
 		s.Indicators = m.admin(t, request{method: http.MethodGet, path: matrixIndicators}).String()
 	}
+	s.Annual = m.e.do(t, request{principal: asAdmin, method: http.MethodGet, path: annualPath + "?plan=current"}).String()
 	return s
 }
 
@@ -263,6 +266,18 @@ func (m *matrix) issue(t *testing.T, p *api.Project) api.Issue {
 	var is api.Issue
 	m.admin(t, request{method: http.MethodGet, path: "/api/v1/issues/" + m.issues[p.ID]}).decode(t, &is)
 	return is
+}
+
+// annualPath is the year's plan the rows change.
+const annualPath = "/api/v1/annual-plans/2021"
+
+// entryPath is the path of p's entry in the 2021 plan.
+func entryPath(p *api.Project) string { return annualPath + "/entries/" + p.ID }
+
+// entry puts p into the 2021 plan, a draft, unless it is in it already.
+func (m *matrix) entry(t *testing.T, p *api.Project) {
+	t.Helper()
+	m.admin(t, request{method: http.MethodPut, path: entryPath(p), body: api.PlanEntryWrite{PlannedInvestmentYuan: ptr(int64(1))}})
 }
 
 // projectPath is a row's path with the project's ID.
@@ -463,11 +478,11 @@ func matrixRows() map[string]matrixRow {
 			}},
 
 		// Plans, progress and health: read like the project; plans written
-		// like it, progress with progress:write.
+		// by the bureau and the administrator, progress with progress:write.
 		"GET /api/v1/projects/:id/health":   {rule: readRule(http.StatusOK), project: true, req: getProject("/health?on=2021-06-01")},
 		"GET /api/v1/projects/:id/plans":    {rule: readRule(http.StatusOK), project: true, req: getProject("/plans")},
 		"GET /api/v1/projects/:id/progress": {rule: readRule(http.StatusOK), project: true, req: getProject("/progress?year=2021")},
-		"PUT /api/v1/projects/:id/plans/:year": {rule: writeRule(http.StatusOK), project: true,
+		"PUT /api/v1/projects/:id/plans/:year": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), project: true,
 			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
 				// The plan exists, so that a change answers 200 whoever sends it.
 				m.admin(t, request{method: http.MethodPut, path: projectPath(p, "/plans/2021"), body: api.PlanWrite{PlannedInvestmentYuan: ptr(int64(1))}})
@@ -528,6 +543,41 @@ func matrixRows() map[string]matrixRow {
 				is := m.issue(t, p)
 				return request{method: http.MethodPatch, path: "/api/v1/issues/" + is.ID, body: map[string]any{"description": fmt.Sprintf("%s %d", w.name, m.next())},
 					headers: map[string]string{"If-Match": quoted(is.Version)}}
+			}},
+
+		// The year's plans (docs/plan.md): read by every reader, over what
+		// it may read; written by the bureau and the administrator.
+		"GET /api/v1/annual-plans/:year": {rule: readRule(http.StatusOK), req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+			m.entry(t, &m.energy)
+			return request{method: http.MethodGet, path: annualPath}
+		}},
+		"PUT /api/v1/annual-plans/:year/targets": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau),
+			req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
+				return request{method: http.MethodPut, path: annualPath + "/targets", body: api.PlanTargetsWrite{
+					StartRate: []api.PlanCheckpoint{{Date: "2021-06-30", Rate: 0.75}}, InvestmentYuan: ptr(int64(m.next()))}}
+			}},
+		"POST /api/v1/annual-plans/:year/issue": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau),
+			req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
+				// A draft of a year of its own each time: a plan is issued once.
+				m.issueYear++
+				path := "/api/v1/annual-plans/" + strconv.Itoa(2000+m.issueYear)
+				m.admin(t, request{method: http.MethodPut, path: path + "/targets", body: api.PlanTargetsWrite{StartRate: []api.PlanCheckpoint{}}})
+				return request{method: http.MethodPost, path: path + "/issue", body: api.PlanIssue{}}
+			}},
+		"GET /api/v1/annual-plans/:year/entries/:project_id": {rule: readRule(http.StatusOK), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				m.entry(t, p)
+				return request{method: http.MethodGet, path: entryPath(p)}
+			}},
+		"PUT /api/v1/annual-plans/:year/entries/:project_id": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				m.entry(t, p)
+				return request{method: http.MethodPut, path: entryPath(p), body: api.PlanEntryWrite{PlannedInvestmentYuan: ptr(int64(m.next() + 1))}}
+			}},
+		"DELETE /api/v1/annual-plans/:year/entries/:project_id": {rule: rolesRule(http.StatusNoContent, identity.RoleAdmin, identity.RoleBureau), project: true,
+			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
+				m.entry(t, p)
+				return request{method: http.MethodDelete, path: entryPath(p)}
 			}},
 
 		// Statistics: every reader, over what it may read.

@@ -179,28 +179,30 @@ func (e *env) auditOf(t testing.TB, kind, id, action string) []api.AuditEntry {
 	return out
 }
 
-// TestPlans sets, replaces and refuses yearly plans (docs/stages.md).
+// TestPlans sets, replaces and refuses yearly plans, views of the
+// project's entries in the years' plans (docs/stages.md, docs/plan.md).
 func TestPlans(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
 		p := e.create(t, asEnergyEditor, projectBody("天润乌兰察布风电项目"))
 		path := func(year string) string { return projectURL(p.ID, "plans", year) }
 
-		res := e.put(t, asEnergyEditor, path("2021"), yuan(1200), http.StatusCreated)
+		res := e.put(t, asBureau, path("2021"), yuan(1200), http.StatusCreated)
 		var pl api.Plan
 		res.decode(t, &pl)
 		assert.Equal(t, path("2021"), res.header.Get("Location"))
 		assert.Equal(t, `"1"`, res.header.Get("ETag"))
-		assert.Equal(t, api.Plan{Year: 2021, PlannedInvestmentYuan: 1200, Version: 1, UpdatedAt: pl.UpdatedAt, UpdatedBy: asEnergyEditor}, pl)
+		assert.Equal(t, api.Plan{Year: 2021, PlannedInvestmentYuan: ptr(int64(1200)), BuildType: "new", PlanState: "draft", Version: 1,
+			UpdatedAt: pl.UpdatedAt, UpdatedBy: asBureau}, pl)
 
-		res = e.put(t, asEnergyEditor, path("2021"), yuan(1500), http.StatusOK)
+		res = e.put(t, asBureau, path("2021"), yuan(1500), http.StatusOK)
 		res.decode(t, &pl)
-		assert.Equal(t, 1500, int(pl.PlannedInvestmentYuan))
+		assert.Equal(t, int64(1500), *pl.PlannedInvestmentYuan)
 		assert.Equal(t, 2, pl.Version)
 		assert.Equal(t, `"2"`, res.header.Get("ETag"))
 		assert.Empty(t, res.header.Get("Location"), "a replacement is no creation")
 
-		res = e.put(t, asEnergyEditor, path("2021"), yuan(1500), http.StatusOK)
+		res = e.put(t, asBureau, path("2021"), yuan(1500), http.StatusOK)
 		res.decode(t, &pl)
 		assert.Equal(t, 2, pl.Version, "the same figure again changes nothing")
 		assert.Equal(t, `"2"`, res.header.Get("ETag"))
@@ -210,29 +212,29 @@ func TestPlans(t *testing.T) {
 				wantStatus: status, wantCode: code, wantFields: fields}
 		}
 		e.run(t, []tc{
-			{name: "stale If-Match", principal: asEnergyEditor, method: http.MethodPut, path: path("2021"), body: yuan(9),
+			{name: "stale If-Match", principal: asBureau, method: http.MethodPut, path: path("2021"), body: yuan(9),
 				headers: ifMatchTag(1), wantStatus: 412, wantCode: "version_conflict"},
-			bad("year before 2000", asEnergyEditor, "1999", yuan(9), 400, "validation_failed", "year"),
-			bad("year beyond ten years ahead", asEnergyEditor, "2032", yuan(9), 400, "validation_failed", "year"),
-			bad("year not a number", asEnergyEditor, "20x1", yuan(9), 400, "validation_failed", "year"),
-			bad("figure missing", asEnergyEditor, "2021", map[string]any{}, 400, "validation_failed", "planned_investment_yuan:required"),
-			bad("figure null", asEnergyEditor, "2021", map[string]any{"planned_investment_yuan": nil}, 400, "validation_failed", "planned_investment_yuan"),
-			bad("negative figure", asEnergyEditor, "2021", yuan(-1), 400, "validation_failed", "planned_investment_yuan"),
-			bad("fractional figure", asEnergyEditor, "2021", map[string]any{"planned_investment_yuan": 1.5}, 400, "validation_failed", "planned_investment_yuan"),
-			bad("figure as a string", asEnergyEditor, "2021", map[string]any{"planned_investment_yuan": "1200"}, 400, "validation_failed", "planned_investment_yuan"),
-			bad("unknown member", asEnergyEditor, "2021", map[string]any{"planned_investment_yuan": 9, "year": 2021}, 400, "unknown_field", "year"),
-			bad("another department's project", asIndustryEditor, "2021", yuan(9), 404, "not_found"),
+			bad("year before 2000", asBureau, "1999", yuan(9), 400, "validation_failed", "year"),
+			bad("year after 2999", asBureau, "3000", yuan(9), 400, "validation_failed", "year"),
+			bad("year not a number", asBureau, "20x1", yuan(9), 400, "validation_failed", "year"),
+			bad("figure missing", asBureau, "2021", map[string]any{}, 400, "validation_failed", "planned_investment_yuan:required"),
+			bad("figure null", asBureau, "2021", map[string]any{"planned_investment_yuan": nil}, 400, "validation_failed", "planned_investment_yuan"),
+			bad("negative figure", asBureau, "2021", yuan(-1), 400, "validation_failed", "planned_investment_yuan"),
+			bad("fractional figure", asBureau, "2021", map[string]any{"planned_investment_yuan": 1.5}, 400, "validation_failed", "planned_investment_yuan"),
+			bad("figure as a string", asBureau, "2021", map[string]any{"planned_investment_yuan": "1200"}, 400, "validation_failed", "planned_investment_yuan"),
+			bad("unknown member", asBureau, "2021", map[string]any{"planned_investment_yuan": 9, "year": 2021}, 400, "unknown_field", "year"),
+			bad("the project's department", asEnergyEditor, "2021", yuan(9), 403, "forbidden"),
 			bad("leader", asLeader, "2021", yuan(9), 403, "forbidden"),
 			bad("department viewer", asEnergyViewer, "2021", yuan(9), 403, "forbidden"),
-			bad("client without projects:write", asEnergyClientRead, "2021", yuan(9), 403, "forbidden"),
+			bad("client with projects:write", asEnergyClientWrite, "2021", yuan(9), 403, "forbidden"),
 		})
 		got := e.plans(t, asEnergyViewer, p.ID)
 		require.Len(t, got, 1, "refused requests store nothing")
-		assert.Equal(t, 1500, int(got[0].PlannedInvestmentYuan))
+		assert.Equal(t, int64(1500), *got[0].PlannedInvestmentYuan)
 		assert.Equal(t, 2, got[0].Version)
 
 		e.put(t, asBureau, path("2031"), yuan(4), http.StatusCreated)
-		e.put(t, asEnergyClientWrite, path("2022"), yuan(3), http.StatusCreated)
+		e.put(t, asAdmin, path("2022"), yuan(3), http.StatusCreated)
 		e.put(t, asBureau, path("2020"), yuan(0), http.StatusCreated)
 		var years []int
 		for _, pl := range e.plans(t, asLeader, p.ID) {
@@ -240,8 +242,8 @@ func TestPlans(t *testing.T) {
 		}
 		assert.Equal(t, []int{2020, 2021, 2022, 2031}, years, "plans by year")
 
-		set := e.auditOf(t, "project", p.ID, "project.plan_set")
-		if assert.Len(t, set, 5, "one audit entry per change; the unchanged PUT leaves none") {
+		set := e.auditOf(t, "annual_plan", "2021/"+p.ID, "plan.entry_set")
+		if assert.Len(t, set, 2, "one audit entry per change; the unchanged PUT leaves none") {
 			before, _ := set[1].Before.(map[string]any)
 			assert.Equal(t, 1200.0, before["planned_investment_yuan"], "the audit keeps the replaced figure")
 		}
@@ -490,7 +492,7 @@ func TestBlockerScope(t *testing.T) {
 			as("not its due date", http.MethodPatch, issuePath, ifMatchTag(1), map[string]any{"due_on": day(-60)}, 400, "validation_failed", "due_on"),
 			as("not its department", http.MethodPatch, issuePath, ifMatchTag(1), map[string]any{"responsible_department": "energy"}, 400, "validation_failed", "responsible_department"),
 			as("not the project", http.MethodPatch, projectURL(p.ID), ifMatchTag(1), map[string]any{"leader": "张三"}, 404, "not_found"),
-			as("not its plans", http.MethodPut, projectURL(p.ID, "plans", "2021"), nil, yuan(1), 404, "not_found"),
+			as("not its plans (the bureau's)", http.MethodPut, projectURL(p.ID, "plans", "2021"), nil, yuan(1), 403, "forbidden"),
 			as("not its progress", http.MethodPut, projectURL(p.ID, "progress", "2021-05"), nil, completed(1, ""), 404, "not_found"),
 			as("not its stage", http.MethodPost, projectURL(p.ID, "transitions"), nil, api.TransitionCreate{To: "negotiating", OccurredOn: today}, 404, "not_found"),
 			as("not new blockers", http.MethodPost, projectURL(p.ID, "issues"), nil, blocker("x", "grid", "industry", today), 404, "not_found"),
@@ -732,7 +734,7 @@ func TestHealthOfInvestment(t *testing.T) {
 		e := newEnv(t, db)
 		e.setClock(t, time.Date(2021, 7, 15, 2, 0, 0, 0, time.UTC))
 		p := e.create(t, asEnergyEditor, projectBody("投资进度项目"))
-		e.put(t, asEnergyEditor, projectURL(p.ID, "plans", "2021"), yuan(1200), http.StatusCreated)
+		e.put(t, asBureau, projectURL(p.ID, "plans", "2021"), yuan(1200), http.StatusCreated)
 		got, _ := e.get(t, asEnergyViewer, p.ID)
 		assert.Equal(t, "red", got.Health, "nothing completed of a year's plan by June")
 		assert.Equal(t, []api.HealthReason{{Rule: "investment_behind", Level: "red", Ref: "2021: 50.0"}}, got.HealthReasons)

@@ -40,6 +40,7 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.projectRoutes(r)
 	h.dispatchRoutes(r)
 	h.reportRoutes(r)
+	h.planRoutes(r)
 	r.NoRoute(h.servePublic(func(*gin.Context) error { return errNoEndpoint }))
 	r.NoMethod(h.servePublic(func(*gin.Context) error { return errMethod }))
 }
@@ -106,7 +107,7 @@ func (h *handlers) projectRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodPost, "/api/v1/projects/:id/transitions", may(identity.WriteProjects), h.moveProject)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id/health", may(identity.ReadProjects), h.getHealth)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id/plans", may(identity.ReadProjects), h.listPlans)
-	h.handle(r, http.MethodPut, "/api/v1/projects/:id/plans/:year", may(identity.WriteProjects), h.putPlan)
+	h.handle(r, http.MethodPut, "/api/v1/projects/:id/plans/:year", may(identity.ManagePlans), h.putPlan)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id/progress", may(identity.ReadProjects), h.getProgress)
 	h.handle(r, http.MethodPut, "/api/v1/projects/:id/progress/:period", may(identity.ReportProgress), h.putProgress)
 	h.handle(r, http.MethodPost, "/api/v1/projects/:id/issues", may(identity.ManageIssues), h.openIssue)
@@ -127,6 +128,16 @@ func (h *handlers) dispatchRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodPut, "/api/v1/dispatch/:period/reports/:project_id", may(identity.ReportProgress), h.putReport)
 	h.handle(r, http.MethodPost, "/api/v1/dispatch/:period/reports/:project_id/accept", may(identity.ReviewReports), h.acceptReport)
 	h.handle(r, http.MethodPost, "/api/v1/dispatch/:period/reports/:project_id/return", may(identity.ReviewReports), h.returnReport)
+}
+
+// planRoutes are the year's plans (docs/plan.md).
+func (h *handlers) planRoutes(r *gin.Engine) {
+	h.handle(r, http.MethodGet, "/api/v1/annual-plans/:year", may(identity.ReadProjects), h.getAnnualPlan)
+	h.handle(r, http.MethodPost, "/api/v1/annual-plans/:year/issue", may(identity.ManagePlans), h.issuePlan)
+	h.handle(r, http.MethodPut, "/api/v1/annual-plans/:year/targets", may(identity.ManagePlans), h.putPlanTargets)
+	h.handle(r, http.MethodGet, "/api/v1/annual-plans/:year/entries/:project_id", may(identity.ReadProjects), h.getPlanEntry)
+	h.handle(r, http.MethodPut, "/api/v1/annual-plans/:year/entries/:project_id", may(identity.ManagePlans), h.putPlanEntry)
+	h.handle(r, http.MethodDelete, "/api/v1/annual-plans/:year/entries/:project_id", may(identity.ManagePlans), h.deletePlanEntry)
 }
 
 // reportRoutes are the statistics and the audit trail.

@@ -22,8 +22,8 @@ import (
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/indicator"
-	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/stats"
@@ -35,7 +35,7 @@ type Deps struct {
 	Log         *slog.Logger
 	DB          *database.DB
 	Projects    *project.Service
-	Investment  *investment.Service
+	Plans       *plan.Service
 	Issues      *issue.Service
 	Dispatch    *dispatch.Service
 	Stats       *stats.Service
@@ -55,7 +55,7 @@ type handlers struct {
 	log         *slog.Logger
 	db          *database.DB
 	projects    *project.Service
-	investment  *investment.Service
+	plans       *plan.Service
 	issues      *issue.Service
 	dispatch    *dispatch.Service
 	stats       *stats.Service
@@ -109,7 +109,7 @@ func newHandlers(d Deps) *handlers {
 		d.Now = time.Now
 	}
 	h := &handlers{
-		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, investment: d.Investment, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
+		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, plans: d.Plans, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
 		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
 	}
 	return h

@@ -259,33 +259,36 @@ func (s statsFixture) refusals() {
 	}
 }
 
-// planOfTheRegister enters an issued 2021 plan that the register implies,
-// as the migration of the yearly plans does: an entry for each live
-// project with a 2021 yearly plan, a planned start in 2021 or a
-// continuing build type, typed from the project.
-func planOfTheRegister(t *testing.T, db *database.DB) {
+// planOfTheRegister completes the 2021 plan the register implies, through
+// the plan's API: an entry for each live project with a planned start in
+// 2021 or a continuing build type, typed from the project, beside those the
+// fixture's yearly plans entered; each keeps its planned investment.
+func planOfTheRegister(t *testing.T, e *env) {
 	t.Helper()
-	q, done := db.Conn(context.Background())
+	q, done := e.db.Conn(context.Background())
 	var rows []struct {
 		ID, BuildType    string
 		PlannedStartDate *time.Time
 		PlannedYuan      *int64
+		Entered          bool
 	}
-	require.NoError(t, q.Raw(`SELECT p.id, p.build_type, p.planned_start_date, pp.planned_yuan FROM projects p
-		LEFT JOIN project_plans pp ON pp.project_id = p.id AND pp.year = 2021 WHERE p.archived_at IS NULL
-		ORDER BY p.id`).Scan(&rows).Error)
+	require.NoError(t, q.Raw(`SELECT p.id, p.build_type, p.planned_start_date, e.planned_yuan, e.project_id IS NOT NULL AS entered
+		FROM projects p LEFT JOIN plan_entries e ON e.project_id = p.id AND e.year = 2021
+		WHERE p.archived_at IS NULL ORDER BY p.id`).Scan(&rows).Error)
 	done()
-	var entries []planEntry
 	for _, r := range rows {
 		in2021 := r.PlannedStartDate != nil && r.PlannedStartDate.Year() == 2021
-		if r.PlannedYuan == nil && !in2021 && r.BuildType != "continuing" {
+		if !r.Entered && !in2021 && r.BuildType != "continuing" {
 			continue
 		}
-		var month *string
-		if in2021 {
-			month = ptr(r.PlannedStartDate.Format("2006-01"))
+		body := map[string]any{"build_type": r.BuildType}
+		if r.PlannedYuan != nil {
+			body["planned_investment_yuan"] = *r.PlannedYuan
 		}
-		entries = append(entries, planEntry{r.ID, r.BuildType, r.PlannedYuan, month})
+		if in2021 {
+			body["planned_start_month"] = r.PlannedStartDate.Format("2006-01")
+		}
+		res := e.do(t, request{principal: asBureau, method: http.MethodPut, path: "/api/v1/annual-plans/2021/entries/" + r.ID, body: body})
+		require.Contains(t, []int{http.StatusCreated, http.StatusOK}, res.status, "%s", res)
 	}
-	enterPlan(t, db, entries...)
 }

@@ -107,9 +107,12 @@ type Plan struct {
 	// Revisions counts the adjustments made since the plan was issued.
 	Revisions int
 	Targets   Targets
-	Version   int
-	UpdatedAt time.Time
-	UpdatedBy string
+	// TargetsSet says the bureau set the targets; DefaultTargets stand in
+	// otherwise.
+	TargetsSet bool
+	Version    int
+	UpdatedAt  time.Time
+	UpdatedBy  string
 }
 
 // Entry is one state of a project's entry in a year's plan. A draft's
@@ -145,6 +148,18 @@ type Entry struct {
 
 	RecordedAt time.Time
 	RecordedBy string
+
+	// Project is what the plan shows of the entry's project, read with the
+	// entry and never written with it.
+	Project Summary
+}
+
+// Summary is what a plan shows of an entry's project.
+type Summary struct {
+	Name       string
+	Code       *string
+	Stage      project.Stage
+	Department string
 }
 
 // Basis says which version of a plan a number reads.

@@ -162,6 +162,21 @@ func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
 	return applied, err
 }
 
+// MigrateTo moves the schema up or down to version: for a test of what a
+// migration does to the rows it finds.
+func (db *DB) MigrateTo(ctx context.Context, version int64) error {
+	current, err := db.migrator.GetDBVersion(ctx)
+	switch {
+	case err != nil:
+		return err
+	case version < current:
+		_, err = db.migrator.DownTo(ctx, version)
+	default:
+		_, err = db.migrator.UpTo(ctx, version)
+	}
+	return err
+}
+
 // MigrationsCurrent reports whether every embedded migration is applied.
 func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)

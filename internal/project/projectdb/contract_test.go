@@ -10,7 +10,6 @@ import (
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/health"
-	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
@@ -26,7 +25,7 @@ func TestStoreContract(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		st := projectdb.New(db)
-		projecttest.StoreContract(t, projecttest.Setup{Store: st, Tx: db, AddFacts: addFacts(st, projectdb.NewIssues(db), projectdb.NewDispatch(db))})
+		projecttest.StoreContract(t, projecttest.Setup{Store: st, Tx: db, AddFacts: addFacts(st, db, projectdb.NewIssues(db), projectdb.NewDispatch(db))})
 	})
 }
 
@@ -42,12 +41,12 @@ func TestHealthStoreContract(t *testing.T) {
 
 // addFacts writes facts as the services of plans, the dispatch and blockers
 // would.
-func addFacts(st *projectdb.Store, issues *projectdb.Issues, reports *projectdb.Dispatch) func(t *testing.T, id string, f health.Facts, responsible string) {
+func addFacts(st *projectdb.Store, db *database.DB, issues *projectdb.Issues, reports *projectdb.Dispatch) func(t *testing.T, id string, f health.Facts, responsible string) {
 	return func(t *testing.T, id string, f health.Facts, responsible string) {
 		t.Helper()
 		ctx := context.Background()
 		for y, v := range f.Plans {
-			require.NoError(t, st.PutPlan(ctx, investment.Plan{ProjectID: id, Year: y, PlannedYuan: v, Version: 1, UpdatedAt: clock, UpdatedBy: "bureau"}))
+			require.NoError(t, putEntry(ctx, st, db, id, y, v))
 		}
 		for _, m := range f.Progress {
 			require.NoError(t, reports.PutReport(ctx, dispatch.Report{ProjectID: id, Month: calendar.Month{Year: m.Year, Month: time.Month(m.Month)},

@@ -12,7 +12,6 @@ import (
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/platform/database"
-	"github.com/guangling/pipeline/internal/project"
 )
 
 // Dispatch keeps the monthly dispatch: the periods the bureau set and the
@@ -74,34 +73,6 @@ type reportRow struct {
 
 func (reportRow) TableName() string { return "project_progress" }
 
-type dispatchEntryRow struct {
-	Year                int
-	ProjectID           string
-	Version             int
-	Revision            int
-	EffectiveOn         *time.Time
-	Removed             bool
-	Reason              string
-	BuildType           string
-	BuildTypeSource     string
-	KeyLevel            string
-	PlannedYuan         *int64
-	PlannedStartMonth   *string
-	PlannedCompletionOn *time.Time
-	PlannedProductionOn *time.Time
-	Goals               string
-	Department          string
-	Leader              string
-	Section             string
-	Stalled             bool
-	StalledReason       string
-	OpeningYuan         *int64
-	RecordedAt          time.Time
-	RecordedBy          string
-}
-
-func (dispatchEntryRow) TableName() string { return "plan_entries" }
-
 func toFiguresJSON(f dispatch.Figures) *figuresJSON {
 	return &figuresJSON{CompletedYuan: f.CompletedYuan, StatisticalYuan: f.StatisticalYuan, SiteProgress: f.SiteProgress,
 		Problems: f.Problems, IssueIDs: f.IssueIDs, NextPlan: f.NextPlan, Note: f.Note}
@@ -149,23 +120,6 @@ func toReport(r reportRow) dispatch.Report {
 	return out
 }
 
-func toEntry(r dispatchEntryRow) plan.Entry {
-	e := plan.Entry{
-		Year: r.Year, ProjectID: r.ProjectID, Version: r.Version, Revision: r.Revision, EffectiveOn: date(r.EffectiveOn),
-		Removed: r.Removed, Reason: r.Reason, BuildType: plan.BuildType(r.BuildType), BuildTypeSource: plan.Source(r.BuildTypeSource),
-		PlannedYuan: r.PlannedYuan, PlannedCompletionOn: date(r.PlannedCompletionOn), PlannedProductionOn: date(r.PlannedProductionOn),
-		Goals: r.Goals, Department: r.Department, Leader: r.Leader, Section: plan.Section(r.Section), Stalled: r.Stalled,
-		StalledReason: r.StalledReason, OpeningYuan: r.OpeningYuan, RecordedAt: r.RecordedAt.UTC(), RecordedBy: r.RecordedBy,
-	}
-	e.KeyLevel = project.KeyLevel(r.KeyLevel)
-	if r.PlannedStartMonth != nil {
-		if m, err := calendar.ParseMonth(*r.PlannedStartMonth); err == nil {
-			e.PlannedStartMonth = &m
-		}
-	}
-	return e
-}
-
 // Settings lists every period the bureau set, in order.
 func (s *Dispatch) Settings(ctx context.Context) (_ []dispatch.PeriodSetting, err error) {
 	defer apperr.Wrap(&err, "projectdb.Dispatch.Settings")
@@ -211,7 +165,7 @@ func (s *Dispatch) Entries(ctx context.Context, year int, id string) (_ []plan.E
 	if id != "" {
 		sel = sel.Where("project_id = ?", id)
 	}
-	var rows []dispatchEntryRow
+	var rows []planEntryRow
 	if err := sel.Order("project_id, version").Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}

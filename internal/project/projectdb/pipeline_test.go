@@ -17,8 +17,8 @@ import (
 	"github.com/guangling/pipeline/internal/audit/auditdb"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
-	"github.com/guangling/pipeline/internal/investment"
 	"github.com/guangling/pipeline/internal/issue"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
@@ -126,7 +126,7 @@ func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
 		ctx := context.Background()
 		now := func() time.Time { return time.Date(2021, 6, 15, 2, 0, 0, 0, time.UTC) }
 		svc := project.NewService(projectdb.New(db), db, audit.NewService(auditdb.New(db), now), now, uuid.NewString)
-		money := investment.NewService(projectdb.New(db), svc, audit.NewService(auditdb.New(db), now), now)
+		plans := plan.NewService(projectdb.NewPlans(db), svc, db, audit.NewService(auditdb.New(db), now), now)
 		blockers := issue.NewService(projectdb.NewIssues(db), svc, audit.NewService(auditdb.New(db), now), now, uuid.NewString)
 		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 		industry := identity.Principal{Subject: uuid.NewString(), Name: "industry", Role: identity.RoleDeptEditor, Department: "industry"}
@@ -145,13 +145,13 @@ func TestResponsibleDepartmentReadsTheProject(t *testing.T) {
 		assert.Equal(t, p.ID, got.ID)
 		_, err = svc.Transitions(ctx, industry, p.ID)
 		require.NoError(t, err)
-		_, err = money.Plans(ctx, industry, p.ID)
+		_, err = plans.ProjectPlans(ctx, industry, p.ID)
 		require.NoError(t, err)
 
 		_, err = svc.Update(ctx, industry, p.ID, 1, func(f project.Fields) (project.Fields, error) { f.Leader = "x"; return f, nil })
 		assert.Equal(t, apperr.NotFound, apperr.KindOf(err), "but does not change it")
-		_, _, err = money.PutPlan(ctx, industry, p.ID, 2021, 1, 0)
-		assert.Equal(t, apperr.NotFound, apperr.KindOf(err))
+		_, err = plans.SetPlanned(ctx, industry, 2021, p.ID, 1, plan.Change{}, 0)
+		assert.Equal(t, apperr.Forbidden, apperr.KindOf(err), "nor its plan")
 		page, err := svc.List(ctx, industry, project.ListQuery{Limit: 50})
 		require.NoError(t, err)
 		assert.Empty(t, page.Items, "lists hold the department's own register")
@@ -183,7 +183,7 @@ func TestAMoveDoesNotUndoWhatItDidNotRead(t *testing.T) {
 		auditor := audit.NewService(auditdb.New(db), clk.now)
 		st := projectdb.New(db)
 		svc := project.NewService(st, db, auditor, clk.now, uuid.NewString)
-		money := investment.NewService(st, svc, auditor, clk.now)
+		plans := plan.NewService(projectdb.NewPlans(db), svc, db, auditor, clk.now)
 		bureau := identity.Principal{Subject: uuid.NewString(), Name: "bureau", Role: identity.RoleBureau}
 		p, err := svc.Create(ctx, bureau, project.Draft{Stage: project.Started, Actual: project.Actual{StartedOn: day("2021-03-01")},
 			Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy"}})
@@ -191,7 +191,7 @@ func TestAMoveDoesNotUndoWhatItDidNotRead(t *testing.T) {
 
 		read, err := st.Get(ctx, project.Reach{All: true}, p.ID)
 		require.NoError(t, err)
-		_, _, err = money.PutPlan(ctx, bureau, p.ID, 2021, 1_000_000, 0)
+		_, err = plans.SetPlanned(ctx, bureau, 2021, p.ID, 1_000_000, plan.Change{}, 0)
 		require.NoError(t, err)
 		planned, err := st.Get(ctx, project.Reach{All: true}, p.ID)
 		require.NoError(t, err)

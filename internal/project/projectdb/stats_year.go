@@ -2,7 +2,6 @@ package projectdb
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"gorm.io/gorm"
@@ -73,18 +72,6 @@ func statsDesignated(db *gorm.DB, year int) (map[string][]stats.Batch, error) {
 	return out, nil
 }
 
-// annualPlanRow is what the statistics read of a year's plan.
-type annualPlanRow struct {
-	Year      int
-	State     string
-	IssuedOn  *time.Time
-	Revisions int
-	Targets   string
-	Version   int
-	UpdatedAt time.Time
-	UpdatedBy string
-}
-
 // Year reads the year's plan and its adjustments, the dispatch calendar
 // and the batches with a designation.
 func (s *Stats) Year(ctx context.Context, year int) (y stats.Year, err error) {
@@ -92,14 +79,12 @@ func (s *Stats) Year(ctx context.Context, year int) (y stats.Year, err error) {
 	db, done := s.db.Conn(ctx)
 	defer done()
 	var pr []annualPlanRow
-	if err := db.Table("annual_plans").Select("year, state, issued_on, revisions, CAST(targets AS TEXT) AS targets, version, updated_at, updated_by").
-		Where("year = ?", year).Scan(&pr).Error; err != nil {
+	if err := db.Where("year = ?", year).Find(&pr).Error; err != nil {
 		return y, translate(err)
 	}
 	if len(pr) == 1 {
-		p := pr[0]
-		y.Plan = &plan.Plan{Year: p.Year, State: plan.State(p.State), IssuedOn: date(p.IssuedOn), Revisions: p.Revisions,
-			Targets: decodeTargets(p.Targets), Version: p.Version, UpdatedAt: p.UpdatedAt.UTC(), UpdatedBy: p.UpdatedBy}
+		p := toPlan(pr[0])
+		y.Plan = &p
 		var adjs []struct {
 			Revision    int
 			EffectiveOn time.Time
@@ -157,43 +142,6 @@ func statsBatches(db *gorm.DB, year int) (map[stats.Batch]bool, error) {
 		out[stats.Batch{Quarter: r.Quarter, Kind: stats.Kind(r.Kind)}] = true
 	}
 	return out, nil
-}
-
-// targetsJSON is how a plan's targets are kept (annual_plans.targets):
-// days as YYYY-MM-DD; an empty object when the bureau set none.
-type targetsJSON struct {
-	StartRate      []checkpointJSON `json:"start_rate"`
-	Resumption     *checkpointJSON  `json:"resumption"`
-	InvestmentYuan *int64           `json:"investment_yuan"`
-}
-
-type checkpointJSON struct {
-	Date string  `json:"date"`
-	Rate float64 `json:"rate"`
-}
-
-// decodeTargets reads a plan's targets; what cannot be read is left out.
-func decodeTargets(s string) plan.Targets {
-	var j targetsJSON
-	if json.Unmarshal([]byte(s), &j) != nil {
-		return plan.Targets{}
-	}
-	cp := func(c checkpointJSON) (plan.Checkpoint, bool) {
-		d, err := calendar.ParseDate(c.Date)
-		return plan.Checkpoint{Date: d, Rate: c.Rate}, err == nil
-	}
-	t := plan.Targets{InvestmentYuan: j.InvestmentYuan}
-	for _, c := range j.StartRate {
-		if c, ok := cp(c); ok {
-			t.StartRate = append(t.StartRate, c)
-		}
-	}
-	if j.Resumption != nil {
-		if c, ok := cp(*j.Resumption); ok {
-			t.Resumption = &c
-		}
-	}
-	return t
 }
 
 // Designate records a designation; created is false when it was there.
