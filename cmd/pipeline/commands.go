@@ -143,6 +143,11 @@ func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 		return err
 	}
 	fmt.Fprintf(stdout, "loaded the county indicators of %d years\n", years)
+	entries, err := seed.DemoPlan(ctx, a.plans, a.projects)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "loaded %d entries of the %d plan (a draft)\n", entries, seed.PlanYear)
 	fmt.Fprintf(stdout, "demo accounts created now (existing ones keep their password), password %s:\n", pw)
 	for _, acc := range seed.Accounts {
 		fmt.Fprintf(stdout, "  %s (role %s %s)\n", acc.Username, acc.Role, acc.Department)

@@ -312,7 +312,11 @@ func firstStart(ctx context.Context, cfg config.Config, log *slog.Logger, a *app
 		if err != nil {
 			return "", err
 		}
-		log.Info("loaded the demo data set", slog.Int("projects", n), slog.Int("indicator_years", years))
+		entries, err := seed.DemoPlan(ctx, a.plans, a.projects)
+		if err != nil {
+			return "", err
+		}
+		log.Info("loaded the demo data set", slog.Int("projects", n), slog.Int("indicator_years", years), slog.Int("plan_entries", entries))
 		for _, acc := range seed.Accounts {
 			creds += fmt.Sprintf("  %s / %s   (role %s)\n", acc.Username, demoPW, strings.TrimSpace(string(acc.Role)+" "+acc.Department))
 		}

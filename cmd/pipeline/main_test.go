@@ -134,6 +134,10 @@ func TestServeZeroConfig(t *testing.T) {
 	status, body = get(t, base+"/api/v1/indicators", login(t, base, "bureau", m[1]))
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, []any{2020.0, 2021.0}, body["items"], "the report's indicators and targets")
+	status, body = get(t, base+"/api/v1/annual-plans/2021", login(t, base, "bureau", m[1]))
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "draft", body["state"], "the report's 2021 plan, a draft")
+	assert.Len(t, body["entries"], 23, "the projects the report's 2021 tasks name by type")
 	require.NoError(t, stop())
 }
 
@@ -155,10 +159,12 @@ func TestMigrateAndSeedPostgres(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"seed", "--demo"}, envOf(env), &out, io.Discard))
 	assert.Contains(t, out.String(), "loaded 55 demo projects")
 	assert.Contains(t, out.String(), "loaded the county indicators of 2 years")
+	assert.Contains(t, out.String(), "loaded 23 entries of the 2021 plan (a draft)")
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"seed", "--demo"}, envOf(env), &out, io.Discard))
 	assert.Contains(t, out.String(), "loaded 0 demo projects", "seeding twice adds nothing")
 	assert.Contains(t, out.String(), "loaded the county indicators of 0 years", "seeding twice adds nothing")
+	assert.Contains(t, out.String(), "loaded 0 entries of the 2021 plan (a draft)", "seeding twice adds nothing")
 
 	base, banner, stop := start(t, env)
 	assert.NotContains(t, banner, "bureau /", "no demo accounts are printed on PostgreSQL")

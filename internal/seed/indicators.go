@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/guangling/pipeline/internal/apperr"
-	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/indicator"
 )
 
@@ -48,7 +47,7 @@ func Indicators() map[int][]indicator.Item {
 // through the service, so that each is audited as entered by the demo
 // loader. It reports how many years it loaded.
 func DemoIndicators(ctx context.Context, svc *indicator.Service) (int, error) {
-	loader := identity.Principal{Subject: "seed", Name: "seed", Role: identity.RoleAdmin}
+	loader := seedPrincipal()
 	n := 0
 	for _, year := range []int{2020, 2021} {
 		_, err := svc.Get(ctx, loader, year)

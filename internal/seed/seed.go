@@ -87,6 +87,12 @@ func Projects() ([]project.Draft, error) {
 	return out, nil
 }
 
+// seedPrincipal is who loads the demo data: an administrator named seed,
+// as the audit trail records it.
+func seedPrincipal() identity.Principal {
+	return identity.Principal{Subject: "seed", Name: "seed", Role: identity.RoleAdmin}
+}
+
 // Account is a demo sign-in.
 type Account struct {
 	Username   string
@@ -107,7 +113,7 @@ var Accounts = []Account{
 // demo accounts that do not exist yet, all with the given password. It
 // reports how many projects it loaded.
 func Demo(ctx context.Context, projects *project.Service, users *auth.Service, password string) (int, error) {
-	loader := identity.Principal{Subject: "seed", Name: "seed", Role: identity.RoleAdmin}
+	loader := seedPrincipal()
 	for _, a := range Accounts {
 		_, err := users.CreateUser(ctx, loader, a.Username, password, a.Role, a.Department)
 		if err != nil && apperr.KindOf(err) != apperr.Conflict {

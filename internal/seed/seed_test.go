@@ -2,6 +2,7 @@ package seed
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/indicator"
 	"github.com/guangling/pipeline/internal/indicator/indicatortest"
+	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -183,3 +185,38 @@ func TestDemoIndicators(t *testing.T) {
 type nopAuditor struct{}
 
 func (nopAuditor) Append(context.Context, identity.Principal, audit.Record) error { return nil }
+
+// TestPlanEntries: the demo plan names demo projects only, each typed by
+// the phrase it quotes as the rule says (docs/plan.md, "The demo plan"),
+// with no planned investment the report does not give.
+func TestPlanEntries(t *testing.T) {
+	entries, err := PlanEntries()
+	require.NoError(t, err)
+	require.Len(t, entries, 23)
+	projects, err := Projects()
+	require.NoError(t, err)
+	names := map[string]bool{}
+	for _, p := range projects {
+		names[p.Name] = true
+	}
+	var raw []demoEntry
+	require.NoError(t, json.Unmarshal(demoPlan, &raw))
+	byPhrase := map[string]plan.BuildType{
+		"加速推进": plan.Continuing, "加快实施": plan.Continuing, "加快建设": plan.Continuing, "提速": plan.Continuing, "尽早完成": plan.Continuing,
+		"开工建设": plan.New, "早日开工建设": plan.New, "谋划实施": plan.Preliminary, "对接": plan.Preliminary,
+	}
+	count := map[plan.BuildType]int{}
+	for _, e := range raw {
+		assert.True(t, names[e.Name], "%s is a demo project", e.Name)
+		assert.Contains(t, e.Report, e.Phrase, e.Name)
+		want, ok := byPhrase[e.Phrase]
+		require.True(t, ok, "%s: %s is a phrase of the rule", e.Name, e.Phrase)
+		assert.Equal(t, want, plan.BuildType(e.BuildType), e.Name)
+		f := entries[e.Name]
+		assert.Equal(t, want, f.BuildType)
+		assert.Nil(t, f.PlannedYuan, "the report gives no year's planned investment")
+		assert.Contains(t, f.Goals, e.Report)
+		count[want]++
+	}
+	assert.Equal(t, map[plan.BuildType]int{plan.Continuing: 9, plan.New: 6, plan.Preliminary: 8}, count)
+}
