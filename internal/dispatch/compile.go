@@ -95,7 +95,7 @@ func (s *Service) Sheet(ctx context.Context, p identity.Principal, m calendar.Mo
 	rows := make([]SheetRow, 0, len(ids))
 	for _, id := range ids {
 		e, pr := in[id], projects[id]
-		r := SheetRow{ProjectID: id, Section: e.Section, Name: pr.Name, BuildType: e.BuildType, Content: e.Goals,
+		r := SheetRow{ProjectID: id, Section: e.Section, Name: pr.Name, BuildType: e.BuildType, Content: content(pr.Scale, e.Goals),
 			TotalInvestmentYuan: pr.TotalInvestmentYuan, PlannedYuan: e.PlannedYuan, Leader: e.Leader, Department: cmp.Or(names[e.Department], e.Department)}
 		fillMoney(&r, reports, m, acceptedOnly)
 		r.CumulativeYuan = r.ToDateYuan + opening[id]
@@ -108,6 +108,15 @@ func (s *Service) Sheet(ctx context.Context, p identity.Principal, m calendar.Mo
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ProjectID, b.ProjectID))
 	})
 	return Compile(s.county, m.Year, m, rows), nil
+}
+
+// content is the sheet's 建设规模及主要内容: the project's scale, then the
+// entry's goals for the year.
+func content(scale, goals string) string {
+	if scale == "" || goals == "" {
+		return scale + goals
+	}
+	return scale + "；" + goals
 }
 
 // fillMoney sets a row's 1–P月完成 from the year's reports that count, and

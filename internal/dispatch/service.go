@@ -29,6 +29,9 @@ type ProjectInfo struct {
 	Name                string
 	Department          string
 	TotalInvestmentYuan *int64
+	// Scale is the project's design capacity and its unit ("200 MW"), the
+	// first part of the sheet's 建设规模及主要内容; empty when not known.
+	Scale string
 	// Archived projects are out of the dispatch's counts and sheet.
 	Archived bool
 }

@@ -235,7 +235,7 @@ func TestDispatchSheetRoute(t *testing.T) {
 		assert.Equal(t, "text/csv; charset=utf-8; header=present", res.header.Get("Content-Type"))
 		assert.Contains(t, res.header.Get("Content-Disposition"), `filename="dispatch-2021-05.csv"`)
 		csv := string(res.body)
-		for _, want := range []string{"广灵县2021年重点项目建设进展情况调度表（1–5月）", "道威共享储能电站项目", "123.46", "基础完成", "待审核", "小计", "合计"} {
+		for _, want := range []string{"广灵县2021年重点项目建设进展情况调度表（1–5月）", "道威共享储能电站项目", "50 MW", "123.46", "基础完成", "待审核", "小计", "合计"} {
 			assert.Contains(t, csv, want)
 		}
 

@@ -33,7 +33,7 @@ type demoEntry struct {
 }
 
 // PlanEntries returns the demo plan's entries by project name, each with
-// its build type and, as its goals, the report's sentence.
+// its build type and, as its goals for the year, the report's sentence.
 func PlanEntries() (map[string]plan.Fields, error) {
 	d := json.NewDecoder(bytes.NewReader(demoPlan))
 	d.DisallowUnknownFields()
@@ -43,7 +43,7 @@ func PlanEntries() (map[string]plan.Fields, error) {
 	}
 	out := make(map[string]plan.Fields, len(es))
 	for _, e := range es {
-		out[e.Name] = plan.Fields{BuildType: plan.BuildType(e.BuildType), Goals: reportCitation + e.Report}
+		out[e.Name] = plan.Fields{BuildType: plan.BuildType(e.BuildType), Goals: e.Report}
 	}
 	return out, nil
 }

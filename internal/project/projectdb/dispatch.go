@@ -2,6 +2,8 @@ package projectdb
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -254,13 +256,17 @@ func (s *Dispatch) Projects(ctx context.Context, ids []string) (_ map[string]dis
 		Name                string
 		Department          string
 		TotalInvestmentYuan *int64
+		Capacity            *float64
+		CapacityUnit        string
 		ArchivedAt          *time.Time
 	}
-	if err := q.Table("projects").Select("id, name, department, total_investment_yuan, archived_at").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+	if err := q.Table("projects").Select("id, name, department, total_investment_yuan, capacity, capacity_unit, archived_at").
+		Where("id IN ?", ids).Scan(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
 	for _, r := range rows {
-		out[r.ID] = dispatch.ProjectInfo{Name: r.Name, Department: r.Department, TotalInvestmentYuan: r.TotalInvestmentYuan, Archived: r.ArchivedAt != nil}
+		out[r.ID] = dispatch.ProjectInfo{Name: r.Name, Department: r.Department, TotalInvestmentYuan: r.TotalInvestmentYuan,
+			Scale: scale(r.Capacity, r.CapacityUnit), Archived: r.ArchivedAt != nil}
 	}
 	return out, nil
 }
@@ -328,4 +334,12 @@ func (s *Store) Periods(ctx context.Context) (_ calendar.Periods, err error) {
 		return calendar.Periods{}, err
 	}
 	return dispatch.PeriodsOf(settings), nil
+}
+
+// scale writes a design capacity with its unit, "200 MW"; empty without one.
+func scale(capacity *float64, unit string) string {
+	if capacity == nil {
+		return ""
+	}
+	return strings.TrimSpace(strconv.FormatFloat(*capacity, 'f', -1, 64) + " " + unit)
 }
