@@ -138,6 +138,7 @@ func TestServeZeroConfig(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "draft", body["state"], "the report's 2021 plan, a draft")
 	assert.Len(t, body["entries"], 23, "the projects the report's 2021 tasks name by type")
+	assert.Equal(t, map[string]any{"date": "2021-06-30", "rate": 1.0}, body["targets"].(map[string]any)["resumption"], "the report's targets")
 	require.NoError(t, stop())
 }
 

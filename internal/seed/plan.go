@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/plan"
@@ -50,7 +51,8 @@ func PlanEntries() (map[string]plan.Fields, error) {
 
 // DemoPlan enters the 2021 plan of the report as a draft (the report is the
 // plan's 草案), when the year has no plan yet, for the demo projects in the
-// register. It reports how many entries it made.
+// register, with the report's targets: 开工率 75% and 复工率 100% by the
+// end of June. It reports how many entries it made.
 func DemoPlan(ctx context.Context, plans *plan.Service, projects *project.Service) (int, error) {
 	loader := seedPrincipal()
 	if _, err := plans.Get(ctx, loader, PlanYear, plan.Query{Basis: plan.Current}); err == nil || apperr.KindOf(err) != apperr.NotFound {
@@ -63,6 +65,12 @@ func DemoPlan(ctx context.Context, plans *plan.Service, projects *project.Servic
 	page, err := projects.List(ctx, loader, project.ListQuery{Limit: 200, Sort: project.Sort{Key: project.SortCreated}})
 	if err != nil {
 		return 0, err
+	}
+	// 确保上半年新建项目开工率75%以上，续建项目复工率100%.
+	june30 := time.Date(PlanYear, time.June, 30, 0, 0, 0, 0, time.UTC)
+	targets := plan.Targets{StartRate: []plan.Checkpoint{{Date: june30, Rate: 0.75}}, Resumption: &plan.Checkpoint{Date: june30, Rate: 1}}
+	if _, err := plans.PutTargets(ctx, loader, PlanYear, targets); err != nil {
+		return 0, fmt.Errorf("demo plan targets: %w", err)
 	}
 	n := 0
 	for _, p := range page.Items {
