@@ -40,6 +40,19 @@ func loadDemoIndicators(t *testing.T, e *env) {
 	n, err := seed.DemoIndicators(context.Background(), svc)
 	require.NoError(t, err)
 	require.Equal(t, 2, n, "2020 and 2021")
+
+	// The bureau writes 2021's growth target 10.50: the page shows it digit
+	// for digit, as the API answers it.
+	var y api.Indicators
+	e.getAsLeader(t, "/api/v1/indicators/2021", &y)
+	for i := range y.Items {
+		if y.Items[i].Code == "fixed_asset_investment_growth_target" {
+			y.Items[i].Value = json.RawMessage(`10.50`)
+		}
+	}
+	res := e.do(t, request{principal: asBureau, method: http.MethodPut, path: "/api/v1/indicators/2021",
+		body: api.IndicatorsPut{Items: y.Items}, headers: map[string]string{"If-Match": quoted(y.Version)}})
+	require.Equal(t, http.StatusOK, res.status, "%s", res)
 }
 
 // dispatchFixture makes the panel's period non-trivial without changing
@@ -194,6 +207,9 @@ func checkIndicators(t *testing.T, b *browser, e *env, year string) api.Indicato
 		assert.Equal(t, want[box], b.attrs(t, box+" .figure", "data-code"), box)
 	}
 	assert.Equal(t, year+"年", b.text(t, "#county-year"))
+	if year == "2021" {
+		assert.Equal(t, "10.50", b.text(t, `.figure[data-code="fixed_asset_investment_growth_target"] .value`), "digit for digit")
+	}
 	assert.Equal(t, "报告数", b.text(t, "#panel-indicators .badge"), "labelled as reported figures")
 	return ind
 }

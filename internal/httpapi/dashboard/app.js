@@ -25,7 +25,11 @@
     }
   }
 
-  async function call(method, path, body, retry = true) {
+  // decimals keeps an indicator's value digit for digit as the API wrote
+  // it (13.50 stays 13.50), where the browser gives a reviver the source.
+  const decimals = (key, value, ctx) => (key === 'value' && ctx && typeof ctx.source === 'string' ? ctx.source : value);
+
+  async function call(method, path, body, retry = true, reviver = undefined) {
     const headers = { Accept: 'application/json', 'Accept-Language': 'zh-CN' };
     const token = store.getItem(KEYS.access);
     if (token && !path.startsWith('/auth/')) headers.Authorization = 'Bearer ' + token;
@@ -39,11 +43,11 @@
     }
     if (res.status === 401 && retry && store.getItem(KEYS.refresh) && !path.startsWith('/auth/')) {
       await refresh();
-      return call(method, path, body, false);
+      return call(method, path, body, false, reviver);
     }
     const text = await res.text();
     let data = null;
-    try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+    try { data = text ? JSON.parse(text, reviver) : null; } catch { data = null; }
     if (!res.ok) throw new ApiError(data && typeof data === 'object' ? data : {}, res.status);
     return data;
   }
@@ -651,7 +655,7 @@
   async function loadIndicators() {
     $('#county-year').textContent = `${state.year}年`;
     const y = state.year;
-    const ind = state.indicatorYears.includes(y) ? await call('GET', '/indicators/' + y) : { items: [] };
+    const ind = state.indicatorYears.includes(y) ? await call('GET', '/indicators/' + y, undefined, true, decimals) : { items: [] };
     if (y !== state.year) return;
     const targets = ind.items.filter((it) => state.indicatorTargets[it.code]);
     const reported = ind.items.filter((it) => !state.indicatorTargets[it.code]);
