@@ -105,7 +105,7 @@ func TestGetRefused(t *testing.T) {
 	_, err = f.svc.Get(context.Background(), bureau, 3000, plan.Query{})
 	requireFields(t, []apperr.FieldError{{Field: "year", Code: "out_of_range", Param: "2000..2999"}}, err)
 	boom := errors.New("boom")
-	for _, m := range []string{"Plan", "Adjustments", "States"} {
+	for _, m := range []string{"Plans", "Adjustments", "States"} {
 		f.store.Fail(m, boom)
 		_, err = f.svc.Get(context.Background(), bureau, 2021, plan.Query{})
 		require.ErrorIs(t, err, boom, m)

@@ -220,18 +220,19 @@
   }
 
   // idsLink fills a link with a count that opens the projects behind it.
-  function idsLink(a, n, title, ids, money) {
+  function idsLink(a, n, title, ids, money, note) {
     a.textContent = money ? fmtWan(n) : fmtInt(n);
     a.dataset.value = n;
     a.href = '#';
-    clickable(a, () => drill(title, { ids }));
+    clickable(a, () => drill(title, { ids, note }));
   }
 
-  // flagLine shows a line of the tile only where the overview has entries for it.
-  function flagLine(t, flag, ids, title) {
+  // flagLine shows a line of the tile only where the overview has entries
+  // for it; note (the 停缓建 reasons) goes with the drill-down.
+  function flagLine(t, flag, ids, title, note) {
     const line = t.querySelector(`[data-flag="${flag}"]`);
     line.hidden = !ids.length;
-    if (ids.length) idsLink(line.querySelector('a'), ids.length, title, ids);
+    if (ids.length) idsLink(line.querySelector('a'), ids.length, title, ids, false, note);
   }
 
   // renderPlanBar names the version of the plan the numbers read and the
@@ -307,8 +308,9 @@
     }
     const res = $('[data-kpi="resumption"]');
     goal(res, o.resumption_rate.target, o.resumption_rate.target_date);
-    flagLine(res, 'stalled', (o.resumption_rate.stalled || []).map((x) => x.project_id), `${y}停缓建项目（不计入复工率）`);
-    res.querySelector('[data-flag="stalled"]').title = (o.resumption_rate.stalled || []).map((x) => x.reason).join('；');
+    const stalled = o.resumption_rate.stalled || [];
+    flagLine(res, 'stalled', stalled.map((x) => x.project_id), `${y}停缓建项目（不计入复工率）`,
+      '停缓建原因：' + stalled.map((x) => x.reason).join('；'));
     const inv = o.investment_completion;
     tile('investment', o, (x) => x.investment_completion, y + '投资', { money: true, target: inv.time_progress, numTitle: '：已报完成投资的计划项目', denTitle: '：有计划投资的计划项目' });
     const P = o.period ? monthOf(o.period) : 0;
