@@ -92,6 +92,14 @@ func dispatchFixture(t *testing.T, e *env) {
 		keyed = append(keyed, en.ProjectID)
 	}
 	require.Len(t, keyed, 2, "two entries of other departments")
+
+	// The hospital, stopped since November and not resumed, is 停缓建: out
+	// of the resumption rate, listed apart.
+	i := slices.IndexFunc(e.listAll(t, asLeader, "stage=suspended"), func(p api.Project) bool { return p.Name == "县医院综合楼项目" })
+	require.GreaterOrEqual(t, i, 0)
+	hospital := e.listAll(t, asLeader, "stage=suspended")[i]
+	e.put(t, asBureau, "/api/v1/annual-plans/2021/entries/"+hospital.ID, api.PlanEntryWrite{BuildType: ptr("continuing"),
+		Stalled: true, StalledReason: "资金未落实，2020年11月起停建"}, http.StatusOK)
 	res = e.do(t, request{principal: asBureau, method: http.MethodPost, path: "/api/v1/dispatch/" + dashPeriod + "/reports/" + keyed[1] + "/return",
 		body: api.ReportReturn{Reason: "形象进度与现场不符"}})
 	require.Equal(t, http.StatusOK, res.status, "%s", res)
@@ -149,6 +157,11 @@ func checkPlanTiles(t *testing.T, b *browser, e *env, ov api.Overview) {
 		}
 	}
 
+	require.Len(t, ov.ResumptionRate.Stalled, 1, "the hospital")
+	got, names := b.drill(t, `[data-flag="stalled"] a`)
+	assert.Equal(t, stalledIDs(ov), got)
+	assert.Equal(t, []string{"县医院综合楼项目"}, names)
+
 	for key, f := range map[string]api.Firsts{"completed": ov.CompletedThisYear, "in_production": ov.InProductionThisYear} {
 		tile := `[data-kpi="` + key + `"] `
 		assert.Equal(t, dashInt(f.Plan.Count), b.text(t, tile+".count"), key)
@@ -162,7 +175,7 @@ func checkPlanTiles(t *testing.T, b *browser, e *env, ov api.Overview) {
 	assert.Equal(t, dashWan(out.Yuan), b.text(t, `[data-kpi="outside_plan"] .count`))
 	assert.Equal(t, "1–5月，年度计划以外的项目", b.text(t, `[data-kpi="outside_plan"] .frac`))
 
-	got, _ := b.drill(t, `[data-kpi="in_production"] .count`)
+	got, _ = b.drill(t, `[data-kpi="in_production"] .count`)
 	assert.ElementsMatch(t, ov.InProductionThisYear.Plan.ProjectIDs, got)
 	got, _ = b.drill(t, `[data-kpi="cumulative"] .count`)
 	assert.ElementsMatch(t, c.ProjectIDs, got)
