@@ -154,3 +154,19 @@ type PlanEntryDetail struct {
 	Entry   *PlanEntry  `json:"entry" extensions:"x-nullable"`
 	History []PlanEntry `json:"history"`
 }
+
+// AnnualPlanYear is a year that has a plan, as the list of years shows it.
+type AnnualPlanYear struct {
+	Year     int     `json:"year" example:"2021"`
+	State    string  `json:"state" enums:"draft,issued"`
+	IssuedOn *string `json:"issued_on" format:"date" extensions:"x-nullable"`
+	// How many adjustments were made since it was issued.
+	Revisions int    `json:"revisions"`
+	Version   int    `json:"version"`
+	UpdatedAt string `json:"updated_at" format:"date-time"`
+}
+
+// AnnualPlanYears lists the years that have a plan, in order.
+type AnnualPlanYears struct {
+	Items []AnnualPlanYear `json:"items"`
+}

@@ -37,6 +37,45 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/annual-plans": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The years that have a plan (年度重点项目计划, docs/plan.md), in order, each with its state, 下达 day, number of adjustments and version: what a reader needs to pick a year. Every reader of projects sees every year; what a department sees of a plan's entries is GET /api/v1/annual-plans/{year}'s.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "plans"
+                ],
+                "summary": "The years with a plan",
+                "operationId": "listAnnualPlans",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.AnnualPlanYears"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/annual-plans/{year}": {
             "get": {
                 "security": [
@@ -5055,6 +5094,49 @@ const docTemplate = `{
                 "year": {
                     "type": "integer",
                     "example": 2021
+                }
+            }
+        },
+        "api.AnnualPlanYear": {
+            "type": "object",
+            "properties": {
+                "issued_on": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "revisions": {
+                    "description": "How many adjustments were made since it was issued.",
+                    "type": "integer"
+                },
+                "state": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "issued"
+                    ]
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "version": {
+                    "type": "integer"
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2021
+                }
+            }
+        },
+        "api.AnnualPlanYears": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.AnnualPlanYear"
+                    }
                 }
             }
         },

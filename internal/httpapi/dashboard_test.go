@@ -459,8 +459,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
 		entries := loadDemoData(t, e)
+		loadDemoIndicators(t, e)
 		fixture := dashboardFixture(t, e)
 		planOfTheRegister(t, e)
+		dispatchFixture(t, e)
 		leader := e.newUser(t, "dashboard.leader", "leader", "")
 		srv := httptest.NewServer(e.h) // 127.0.0.1
 		t.Cleanup(srv.Close)
@@ -538,6 +540,13 @@ func TestDashboardInBrowser(t *testing.T) {
 		assert.Equal(t, [2]int64{2, 6}, [2]int64{ov.StartRate.Annual.Numerator, ov.StartRate.Annual.Denominator})
 		assert.Equal(t, [2]int64{2, 4}, [2]int64{ov.StartRate.ToDate.Numerator, ov.StartRate.ToDate.Denominator})
 		assert.Equal(t, [2]int64{62_000_000, 200_000_000}, [2]int64{inv.Numerator, inv.Denominator})
+
+		// The plan's words, the county's targets beside them, the dispatch
+		// of May, and the years to choose from.
+		checkPlanTiles(t, b, e, ov)
+		checkIndicators(t, b, e, "2021")
+		checkDispatch(t, b, e)
+		checkYears(t, b, e)
 
 		// Projects by stage: the chart, the API and the demo data agree.
 		want := map[string]int64{}
@@ -627,6 +636,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		b.screenshot(t, "dashboard-laptop-drill-"+db.Dialect()+".png", false)
 		b.do(t, "close the drill-down", chromedp.Click(chromedp.CSS("#drill .drill-head button")))
 		phoneView(t, b, db.Dialect())
+		check2020(t, b, e, db.Dialect())
 
 		// An error of the API is shown with its Chinese detail, not a blank page.
 		bad := e.do(t, request{principal: asLeader, method: http.MethodGet, path: "/api/v1/stats/overview?year=2021&as_of=2021-12-31"})
@@ -673,6 +683,14 @@ func phoneView(t *testing.T, b *browser, dialect string) {
 	assert.Zero(t, evalJS[int](t, b, `document.querySelectorAll("#chart-category text.sub, #chart-department text.sub").length`),
 		"no total beside only some bars")
 	assert.Regexp(t, `^\d{4}-\d{2}-\d{2}$`, evalJS[string](t, b, `document.querySelector("#as-of").value`), "the day as YYYY-MM-DD")
+	for _, sel := range []string{"#panel-dispatch", "#panel-indicators", ".plan-bar", `[data-kpi="cumulative"]`, `[data-kpi="outside_plan"]`} {
+		r := evalJS[[]float64](t, b, `(r => [r.left, r.right, r.height])(document.querySelector(`+jsQuote(sel)+`).getBoundingClientRect())`)
+		assert.True(t, r[0] >= 0 && r[1] <= 390 && r[2] > 0, "%s shown within the screen: %v", sel, r)
+	}
+	assert.Positive(t, evalJS[int](t, b, `document.querySelectorAll("#dispatch tbody tr[data-department] th").length`), "the dispatch's rows")
+	assert.Empty(t, evalJS[[]string](t, b, `[...document.querySelectorAll("#panel-indicators .figure, .tile .goal, .tile .frac")]
+		.filter((x) => x.getClientRects().length && parseFloat(getComputedStyle(x).fontSize) < 12)
+		.map((x) => x.className)`), "the figures' and tiles' type of at least 12 px")
 
 	b.do(t, "a drill-down on the phone", chromedp.Click(chromedp.CSS(`[data-kpi="over_100m"] .count`)))
 	require.Equal(t, "ready", b.settled(t, "#drill"))

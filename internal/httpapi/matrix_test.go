@@ -547,6 +547,10 @@ func matrixRows() map[string]matrixRow {
 
 		// The year's plans (docs/plan.md): read by every reader, over what
 		// it may read; written by the bureau and the administrator.
+		"GET /api/v1/annual-plans": {rule: readRule(http.StatusOK), req: func(t *testing.T, m *matrix, _ who, _ *api.Project) request {
+			m.entry(t, &m.energy)
+			return request{method: http.MethodGet, path: "/api/v1/annual-plans"}
+		}},
 		"GET /api/v1/annual-plans/:year": {rule: readRule(http.StatusOK), req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
 			m.entry(t, &m.energy)
 			return request{method: http.MethodGet, path: annualPath}

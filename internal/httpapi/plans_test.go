@@ -219,3 +219,33 @@ func TestAnnualPlanScope(t *testing.T) {
 		assert.Equal(t, ptr(int64(100)), pr.PlannedInvestmentYuan, "progress reads the entry's planned investment")
 	})
 }
+
+// TestAnnualPlanYears lists the years that have a plan, by year, with
+// their state and 下达 day, to every reader.
+func TestAnnualPlanYears(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		years := func(as string) api.AnnualPlanYears {
+			t.Helper()
+			res := e.do(t, request{principal: as, method: http.MethodGet, path: "/api/v1/annual-plans"})
+			require.Equal(t, http.StatusOK, res.status, "%s", res)
+			var out api.AnnualPlanYears
+			res.decode(t, &out)
+			return out
+		}
+		assert.Equal(t, api.AnnualPlanYears{Items: []api.AnnualPlanYear{}}, years(asLeader), "no plan yet: an empty list")
+
+		wind := e.create(t, asBureau, projectBody("晨风50兆瓦风电项目"))
+		e.put(t, asBureau, planEntryURL("2021", wind.ID), api.PlanEntryWrite{PlannedInvestmentYuan: ptr(int64(1_000))}, http.StatusCreated)
+		e.put(t, asBureau, "/api/v1/annual-plans/2020/targets", api.PlanTargetsWrite{InvestmentYuan: ptr(int64(1))}, http.StatusOK)
+		res := e.do(t, request{principal: asBureau, method: http.MethodPost, path: "/api/v1/annual-plans/2020/issue", body: api.PlanIssue{IssuedOn: ptr("2020-01-20")}})
+		require.Equal(t, http.StatusOK, res.status, "%s", res)
+
+		for _, as := range []string{asLeader, asEnergyViewer, asBureau} {
+			got := years(as)
+			require.Len(t, got.Items, 2, as)
+			assert.Equal(t, []any{2020, "issued", ptr("2020-01-20"), 0}, []any{got.Items[0].Year, got.Items[0].State, got.Items[0].IssuedOn, got.Items[0].Revisions}, as)
+			assert.Equal(t, []any{2021, "draft", (*string)(nil)}, []any{got.Items[1].Year, got.Items[1].State, got.Items[1].IssuedOn}, as)
+		}
+	})
+}

@@ -132,6 +132,7 @@ func (h *handlers) dispatchRoutes(r *gin.Engine) {
 
 // planRoutes are the year's plans (docs/plan.md).
 func (h *handlers) planRoutes(r *gin.Engine) {
+	h.handle(r, http.MethodGet, "/api/v1/annual-plans", may(identity.ReadProjects), h.listAnnualPlans)
 	h.handle(r, http.MethodGet, "/api/v1/annual-plans/:year", may(identity.ReadProjects), h.getAnnualPlan)
 	h.handle(r, http.MethodPost, "/api/v1/annual-plans/:year/issue", may(identity.ManagePlans), h.issuePlan)
 	h.handle(r, http.MethodPut, "/api/v1/annual-plans/:year/targets", may(identity.ManagePlans), h.putPlanTargets)

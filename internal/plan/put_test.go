@@ -70,7 +70,7 @@ func TestPutDefaults(t *testing.T) {
 			got := w.Entry
 			got.Project = plan.Summary{}
 			assert.Equal(t, want, got)
-			pl, err := f.store.Plan(context.Background(), 2021)
+			pl, err := f.store.LockPlan(context.Background(), 2021)
 			require.NoError(t, err)
 			assert.Equal(t, plan.Plan{Year: 2021, State: plan.Draft, Version: 1, UpdatedAt: stamped, UpdatedBy: "bureau"}, pl,
 				"the first entry makes the year's plan a draft, its first version")
@@ -133,7 +133,7 @@ func TestPutRefused(t *testing.T) {
 			}
 			before, err := f.store.States(context.Background(), project.Reach{All: true}, 2021, "")
 			require.NoError(t, err)
-			pl, err := f.store.Plan(context.Background(), 2021)
+			pl, err := f.store.LockPlan(context.Background(), 2021)
 			require.NoError(t, err)
 			year := tt.year
 			if year == 0 {
@@ -148,7 +148,7 @@ func TestPutRefused(t *testing.T) {
 			after, err := f.store.States(context.Background(), project.Reach{All: true}, 2021, "")
 			require.NoError(t, err)
 			assert.Equal(t, before, after, "nothing changed")
-			again, err := f.store.Plan(context.Background(), 2021)
+			again, err := f.store.LockPlan(context.Background(), 2021)
 			require.NoError(t, err)
 			assert.Equal(t, pl, again)
 		})
@@ -195,7 +195,7 @@ func TestPutDraftAndIssued(t *testing.T) {
 	_, err = f.svc.Put(ctx, bureau, 2021, windProject, plan.Fields{PlannedYuan: ptr(int64(1))}, plan.Change{Reason: "x", EffectiveOn: day("2021-06-14")}, 0)
 	requireFields(t, []apperr.FieldError{{Field: "effective_on", Code: "out_of_range", Param: "2021-06-15..2021-06-15"}}, err)
 
-	pl, err := f.store.Plan(ctx, 2021)
+	pl, err := f.store.LockPlan(ctx, 2021)
 	require.NoError(t, err)
 	assert.Equal(t, 2, pl.Revisions)
 	assert.Equal(t, 5, pl.Version, "two changes, issued, two adjustments")
@@ -210,7 +210,7 @@ func TestPutPastYear(t *testing.T) {
 	f.put(t, 2020, windProject, plan.Fields{}, plan.Change{})
 	_, err := f.svc.Issue(context.Background(), bureau, 2020, nil)
 	require.NoError(t, err)
-	pl, err := f.store.Plan(context.Background(), 2020)
+	pl, err := f.store.LockPlan(context.Background(), 2020)
 	require.NoError(t, err)
 	assert.Equal(t, day("2020-12-31"), pl.IssuedOn, "issued on 31 December of a past year by default")
 	w, err := f.svc.Put(context.Background(), bureau, 2020, windProject, plan.Fields{Goals: "补录"}, plan.Change{Reason: "补录"}, 0)
@@ -235,7 +235,7 @@ func TestWriteFailures(t *testing.T) {
 			_, err := f.svc.Put(context.Background(), bureau, 2021, windProject, plan.Fields{}, plan.Change{}, 0)
 			require.ErrorIs(t, err, boom)
 			f.store.Fail(method, nil)
-			_, err = f.store.Plan(context.Background(), 2021)
+			_, err = f.store.LockPlan(context.Background(), 2021)
 			require.ErrorIs(t, err, apperr.ErrNotFound, "rolled back")
 		})
 	}

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
@@ -152,18 +151,32 @@ func (s *Service) ProjectPlans(ctx context.Context, p identity.Principal, projec
 		}
 		byYear[e.Year] = append(byYear[e.Year], e)
 	}
-	for _, y := range years {
-		e, in := InForce(byYear[y], Current, time.Time{})
-		if !in {
-			continue
-		}
-		pl, err := s.store.Plan(ctx, y)
+	stateOf := map[int]State{}
+	if len(years) > 0 {
+		plans, err := s.store.Plans(ctx, 0)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, YearEntry{Entry: e, State: pl.State})
+		for _, pl := range plans {
+			stateOf[pl.Year] = pl.State
+		}
+	}
+	for _, y := range years {
+		if e, in := InForce(byYear[y], Current, time.Time{}); in {
+			out = append(out, YearEntry{Entry: e, State: stateOf[y]})
+		}
 	}
 	return out, nil
+}
+
+// Plans lists the years that have a plan, by year, with their state,
+// 下达 day and adjustments: what a reader needs to pick a year.
+func (s *Service) Plans(ctx context.Context, p identity.Principal) (_ []Plan, err error) {
+	defer apperr.Wrap(&err, "plan.Service.Plans")
+	if err := project.CanRead(p); err != nil {
+		return nil, err
+	}
+	return s.store.Plans(ctx, 0)
 }
 
 // open reads a year's plan and the version q names.
@@ -174,13 +187,14 @@ func (s *Service) open(ctx context.Context, p identity.Principal, year int, q Qu
 	if err := checkYear(year); err != nil {
 		return Plan{}, Version{}, err
 	}
-	pl, err := s.store.Plan(ctx, year)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return Plan{}, Version{}, ErrNoPlan
-	}
+	plans, err := s.store.Plans(ctx, year)
 	if err != nil {
 		return Plan{}, Version{}, err
 	}
+	if len(plans) == 0 {
+		return Plan{}, Version{}, ErrNoPlan
+	}
+	pl := plans[0]
 	adj, err := s.store.Adjustments(ctx, year)
 	if err != nil {
 		return Plan{}, Version{}, err

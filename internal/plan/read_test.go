@@ -105,7 +105,7 @@ func TestGetRefused(t *testing.T) {
 	_, err = f.svc.Get(context.Background(), bureau, 3000, plan.Query{})
 	requireFields(t, []apperr.FieldError{{Field: "year", Code: "out_of_range", Param: "2000..2999"}}, err)
 	boom := errors.New("boom")
-	for _, m := range []string{"Plan", "Adjustments", "States"} {
+	for _, m := range []string{"Plans", "Adjustments", "States"} {
 		f.store.Fail(m, boom)
 		_, err = f.svc.Get(context.Background(), bureau, 2021, plan.Query{})
 		require.ErrorIs(t, err, boom, m)
@@ -208,7 +208,7 @@ func TestIssue(t *testing.T) {
 	f.put(t, 2022, windProject, plan.Fields{}, plan.Change{})
 	_, err = f.svc.Issue(ctx, bureau, 2022, day("2021-12-01"))
 	require.Error(t, err)
-	again, err := f.store.Plan(ctx, 2022)
+	again, err := f.store.LockPlan(ctx, 2022)
 	require.NoError(t, err)
 	assert.Equal(t, plan.Draft, again.State, "rolled back")
 }
@@ -280,5 +280,33 @@ func TestProjectPlans(t *testing.T) {
 
 	f.store.Fail("States", errors.New("boom"))
 	_, err = f.svc.ProjectPlans(ctx, bureau, windProject)
+	require.Error(t, err)
+}
+
+// TestPlans: the years that have a plan, by year, with their state, for
+// every reader; a failing store's error comes back.
+func TestPlans(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(now)
+	none, err := f.svc.Plans(ctx, leader)
+	require.NoError(t, err)
+	assert.Empty(t, none)
+	f.put(t, 2021, windProject, plan.Fields{}, plan.Change{})
+	f.put(t, 2020, windProject, plan.Fields{}, plan.Change{})
+	_, err = f.svc.Issue(ctx, bureau, 2020, day("2020-01-20"))
+	require.NoError(t, err)
+	for _, p := range []identity.Principal{leader, energyViewer, bureau} {
+		got, err := f.svc.Plans(ctx, p)
+		require.NoError(t, err, p.Name)
+		require.Len(t, got, 2, p.Name)
+		assert.Equal(t, [2]int{2020, 2021}, [2]int{got[0].Year, got[1].Year}, p.Name)
+		assert.Equal(t, [2]plan.State{plan.Issued, plan.Draft}, [2]plan.State{got[0].State, got[1].State}, p.Name)
+		assert.Equal(t, day("2020-01-20"), got[0].IssuedOn, p.Name)
+	}
+	_, err = f.svc.Plans(ctx, identity.Principal{Subject: "x", Name: "nobody"})
+	require.ErrorIs(t, err, apperr.ErrForbidden)
+	f.store.Fail("Plans", errors.New("boom"))
+	_, err = f.svc.Plans(ctx, leader)
 	require.Error(t, err)
 }

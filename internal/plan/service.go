@@ -17,10 +17,12 @@ import (
 // Store keeps plans and the states of their entries. Implementations
 // translate their driver errors into apperr kinds.
 type Store interface {
-	// Plan returns a year's plan; NotFound when the year has none.
-	Plan(ctx context.Context, year int) (Plan, error)
-	// LockPlan is Plan, the plan locked until the transaction carried by
-	// ctx ends, so that two changes of one plan follow each other.
+	// Plans returns a year's plan (none when the year has none), or every
+	// year's plan by year when year is 0.
+	Plans(ctx context.Context, year int) ([]Plan, error)
+	// LockPlan returns a year's plan, NotFound when the year has none,
+	// locked until the transaction carried by ctx ends, so that two changes
+	// of one plan follow each other.
 	LockPlan(ctx context.Context, year int) (Plan, error)
 	// CreatePlan inserts a plan, unless the year has one already: then it
 	// does nothing.

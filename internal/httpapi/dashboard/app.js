@@ -10,7 +10,7 @@
   const $ = (sel) => document.querySelector(sel);
   const store = window.sessionStorage;
 
-  const state = { year: 0, asOf: '', quarter: 0, today: '', labels: {} };
+  const state = { year: 0, asOf: '', quarter: 0, today: '', labels: {}, planYears: [], indicatorYears: [], indicatorTargets: {} };
   let refreshing = null; // the refresh in flight: refresh tokens are single use
   let refreshTimer = 0;
 
@@ -25,7 +25,11 @@
     }
   }
 
-  async function call(method, path, body, retry = true) {
+  // decimals keeps an indicator's value digit for digit as the API wrote
+  // it (13.50 stays 13.50), where the browser gives a reviver the source.
+  const decimals = (key, value, ctx) => (key === 'value' && ctx && typeof ctx.source === 'string' ? ctx.source : value);
+
+  async function call(method, path, body, retry = true, reviver = undefined) {
     const headers = { Accept: 'application/json', 'Accept-Language': 'zh-CN' };
     const token = store.getItem(KEYS.access);
     if (token && !path.startsWith('/auth/')) headers.Authorization = 'Bearer ' + token;
@@ -39,11 +43,11 @@
     }
     if (res.status === 401 && retry && store.getItem(KEYS.refresh) && !path.startsWith('/auth/')) {
       await refresh();
-      return call(method, path, body, false);
+      return call(method, path, body, false, reviver);
     }
     const text = await res.text();
     let data = null;
-    try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+    try { data = text ? JSON.parse(text, reviver) : null; } catch { data = null; }
     if (!res.ok) throw new ApiError(data && typeof data === 'object' ? data : {}, res.status);
     return data;
   }
@@ -204,16 +208,114 @@
     t.classList.toggle('behind', rate.rate !== null && rate.rate < opts.target);
   }
 
+  // monthDay reads a YYYY-MM-DD day as the bureau writes it, 6月30日,
+  // whatever the browser's locale.
+  const monthDay = (d) => `${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`;
+  const monthOf = (period) => Number(period.slice(5, 7));
+
+  // goal writes a target and its day: 目标 75.0%（6月30日前）.
+  function goal(t, rate, date) {
+    t.querySelector('.target').textContent = fmtPct(rate);
+    t.querySelector('.target-date').textContent = date ? `（${monthDay(date)}前）` : '';
+  }
+
+  // idsLink fills a link with a count that opens the projects behind it.
+  function idsLink(a, n, title, ids, money, note) {
+    a.textContent = money ? fmtWan(n) : fmtInt(n);
+    a.dataset.value = n;
+    a.href = '#';
+    clickable(a, () => drill(title, { ids, note }));
+  }
+
+  // flagLine shows a line of the tile only where the overview has entries
+  // for it; note (the 停缓建 reasons) goes with the drill-down.
+  function flagLine(t, flag, ids, title, note) {
+    const line = t.querySelector(`[data-flag="${flag}"]`);
+    line.hidden = !ids.length;
+    if (ids.length) idsLink(line.querySelector('a'), ids.length, title, ids, false, note);
+  }
+
+  // renderPlanBar names the version of the plan the numbers read and the
+  // period P whose money they hold: 资金数截至 5 月，6 月报 7 月 5 日到期.
+  function renderPlanBar(o, periods) {
+    const v = o.plan;
+    let version = `${o.year} 年没有录入年度计划`;
+    if (v && v.state === 'draft') version = '计划版本：草稿（按现状计算）';
+    else if (v && v.revision === 0) version = `计划版本：下达 ${v.issued_on}`;
+    else if (v) version = `计划版本：调整 ${v.revision}（${v.effective_on} 生效）· 下达 ${v.issued_on}`;
+    $('#plan-version').textContent = version;
+    $('#plan-version').dataset.state = v ? v.state : 'none';
+    let money = o.period ? `资金数截至 ${monthOf(o.period)} 月` : '尚无到期的月报，资金数为 0';
+    if (o.period && monthOf(o.period) === 12) money += '（全年）';
+    const next = periods.find((x) => !o.period || x.period > o.period);
+    if (next && next.due_on >= state.today) {
+      const m = monthOf(next.period);
+      money += `，${next.combined ? '1–2' : m} 月报 ${monthDay(next.due_on)}到期`;
+    }
+    $('#plan-period').textContent = `${money} · 阶段截至 ${o.as_of}`;
+  }
+
+  // renderFirsts fills 本年竣工 or 本年投产: the plan's entries, the rest apart.
+  function renderFirsts(key, o, pick, what) {
+    const t = document.querySelector(`[data-kpi="${key}"]`);
+    const f = pick(o);
+    idsLink(t.querySelector('.count'), f.plan.count, `${o.year}年计划项目：本年${what}`,
+      () => overviewIDs(o).then((x) => pick(x).plan.project_ids));
+    idsLink(t.querySelector('.outside'), f.outside_plan.count, `${o.year}年计划外项目：本年${what}`,
+      () => overviewIDs(o).then((x) => pick(x).outside_plan.project_ids));
+  }
+
+  function renderMoney(o) {
+    const c = o.cumulative_completion;
+    const cum = $('[data-kpi="cumulative"]');
+    idsLink(cum.querySelector('.count'), c.total_yuan, `${o.year}年计划项目：开工以来累计完成投资`,
+      () => overviewIDs(o).then((x) => x.cumulative_completion.project_ids), true);
+    cum.querySelector('.opening').textContent = fmtWan(c.opening_yuan);
+    cum.querySelector('.year-yuan').textContent = fmtWan(c.year_yuan);
+    const out = o.investment_completion.outside_plan;
+    const t = $('[data-kpi="outside_plan"]');
+    idsLink(t.querySelector('.count'), out.yuan, `${o.year}年计划外投资`,
+      () => overviewIDs(o).then((x) => x.investment_completion.outside_plan.project_ids), true);
+    const P = o.period ? monthOf(o.period) : 0;
+    t.querySelector('.months').textContent = P ? `${P > 1 ? '1–' : ''}${P}月` : '尚无到期月报';
+  }
+
+  // renderNoPlan says plainly that the year has no plan, instead of empty
+  // rates; the numbers that do not need one stay.
+  function renderNoPlan(o) {
+    const none = !o.plan;
+    $('#no-plan').hidden = !none;
+    $('#no-plan-text').textContent = none ? `${o.year} 年没有录入年度计划` : '';
+    for (const t of document.querySelectorAll('.plan-kpi')) t.hidden = none;
+  }
+
   function renderOverview(o) {
     const y = `${o.year}年`;
+    renderNoPlan(o);
+    renderFirsts('completed', o, (x) => x.completed_this_year, '竣工');
+    renderFirsts('in_production', o, (x) => x.in_production_this_year, '投产');
+    renderMoney(o);
     tile('start_annual', o, (x) => x.start_rate.annual, y + '新建项目',
-      { target: o.start_rate.target, numTitle: '：已开工', denTitle: '：年度计划新建' });
+      { target: o.start_rate.target, numTitle: '：已开工', denTitle: '：计划新建' });
     tile('start_to_date', o, (x) => x.start_rate.to_date, y + '新建项目',
       { target: o.start_rate.target, numTitle: `：截至${o.as_of}已开工`, denTitle: `：截至${o.as_of}应开工` });
     tile('resumption', o, (x) => x.resumption_rate, y + '续建项目',
       { target: o.resumption_rate.target, numTitle: `：截至${o.as_of}已复工`, denTitle: '：上年末在建' });
+    for (const key of ['start_annual', 'start_to_date']) {
+      const t = document.querySelector(`[data-kpi="${key}"]`);
+      goal(t, o.start_rate.target, o.start_rate.target_date);
+      flagLine(t, 'misclassified', o.start_rate.misclassified_ids || [], `${y}列为新建、上年已开工的条目（请核对建设性质）`);
+    }
+    const res = $('[data-kpi="resumption"]');
+    goal(res, o.resumption_rate.target, o.resumption_rate.target_date);
+    const stalled = o.resumption_rate.stalled || [];
+    flagLine(res, 'stalled', stalled.map((x) => x.project_id), `${y}停缓建项目（不计入复工率）`,
+      '停缓建原因：' + stalled.map((x) => x.reason).join('；'));
     const inv = o.investment_completion;
     tile('investment', o, (x) => x.investment_completion, y + '投资', { money: true, target: inv.time_progress, numTitle: '：已报完成投资的计划项目', denTitle: '：有计划投资的计划项目' });
+    const P = o.period ? monthOf(o.period) : 0;
+    $('[data-kpi="investment"] .months').textContent = P ? `${P > 1 ? '1–' : ''}${P}月完成` : '尚无到期月报，完成';
+    $('[data-kpi="investment"] .tp-month').textContent = P ? `（${P}/12，截至${P}月）` : '（0/12）';
     const gap = $('[data-kpi="investment"] .gap');
     gap.className = 'gap';
     if (inv.gap_points === null) {
@@ -440,6 +542,132 @@
     return td;
   }
 
+  // ---- the monthly dispatch ----
+
+  const DISPATCH = ['owed', 'reported', 'reported_late', 'overdue', 'pending', 'returned', 'accepted'];
+  const DISPATCH_ZH = { owed: '应报', reported: '已报', reported_late: '逾期已报', overdue: '逾期未报', pending: '未报', returned: '退回', accepted: '已审核' };
+
+  // dispatchPeriod is the period the panel shows: P, the latest period
+  // whose reports were due (the one whose money the KPIs hold, and whose
+  // late reports the bureau chases); before the year's first due day, the
+  // year's first period, the one due next. Without an overview, the latest
+  // period due by today.
+  function dispatchPeriod(o, periods) {
+    if (o && o.year === state.year) return o.period || (periods[0] && periods[0].period);
+    const due = periods.filter((x) => x.due_on < state.today);
+    return (due.length ? due[due.length - 1] : periods[0] || {}).period;
+  }
+
+  async function loadDispatch(o) {
+    const periods = (await call('GET', '/dispatch/periods?year=' + state.year)).items;
+    if (o && o.year === state.year) renderPlanBar(o, periods);
+    const period = dispatchPeriod(o, periods);
+    if (!period) throw new ApiError({ detail: `${state.year} 年没有调度期` }, 0);
+    renderDispatch(await call('GET', '/dispatch/' + period));
+  }
+
+  function dispatchRow(d, name, title) {
+    const tr = el('tr');
+    tr.dataset.department = d.department || '';
+    tr.append(el('th', '', name));
+    for (const key of DISPATCH) {
+      const td = el('td', 'n');
+      td.dataset.key = key;
+      const a = el('a', 'count');
+      idsLink(a, d[key].count, `${title}：${name}${DISPATCH_ZH[key]}`, d[key].project_ids);
+      td.append(a);
+      tr.append(td);
+    }
+    titled(tr, $('#dispatch'));
+    return tr;
+  }
+
+  function renderDispatch(st) {
+    const m = monthOf(st.period);
+    const title = `${st.period.slice(0, 4)}年${st.combined ? '1–2' : m}月调度`;
+    $('#dispatch-title').textContent = `${st.period.slice(0, 4)}年${st.combined ? '1–2' : m}月`;
+    $('#dispatch-due').textContent = `报送截止 ${st.due_on}${st.moved ? '（已调整）' : ''} · ${st.counts ? '已过截止日，计入统计' : '未到截止日'}`;
+    const body = $('#dispatch tbody');
+    body.replaceChildren();
+    for (const d of st.departments) body.append(dispatchRow(d, label('departments', d.department), title));
+    if (!st.departments.length) body.append(rowOf([el('td', 'empty', '该期没有应报的计划项目')], 8));
+    $('#dispatch tfoot').replaceChildren(st.departments.length > 1 ? dispatchRow(st.total, '合计', title) : '');
+    const link = $('#sheet-link');
+    link.dataset.period = st.period;
+    link.removeAttribute('data-state');
+    link.onclick = (ev) => { ev.preventDefault(); download(link, `/dispatch/${st.period}/sheet?format=xlsx`, `调度表-${st.period}.xlsx`); };
+  }
+
+  // download fetches a file with the bearer token and saves it through a
+  // Blob URL: a plain link would go without the token.
+  async function download(link, path, name) {
+    link.dataset.state = 'loading';
+    try {
+      let res = await fetch(API + path, { headers: { Authorization: 'Bearer ' + store.getItem(KEYS.access), 'Accept-Language': 'zh-CN' }, cache: 'no-store', credentials: 'omit' });
+      if (res.status === 401 && store.getItem(KEYS.refresh)) {
+        await refresh();
+        res = await fetch(API + path, { headers: { Authorization: 'Bearer ' + store.getItem(KEYS.access), 'Accept-Language': 'zh-CN' }, cache: 'no-store', credentials: 'omit' });
+      }
+      if (!res.ok) {
+        let problem = {};
+        try { problem = await res.json(); } catch { problem = {}; }
+        throw new ApiError(problem, res.status);
+      }
+      const blob = await res.blob();
+      const url = URL.createObjectURL(blob);
+      const a = el('a');
+      a.href = url;
+      a.download = name;
+      a.hidden = true;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      link.dataset.bytes = blob.size;
+      link.dataset.type = blob.type;
+      link.dataset.state = 'ready';
+    } catch (e) {
+      link.dataset.state = 'error';
+      const err = $('#error');
+      err.textContent = '调度表下载失败：' + e.message;
+      err.hidden = false;
+    }
+  }
+
+  // ---- the county's indicators: reported figures, never computed ----
+
+  // fmtDec groups a decimal's whole part, keeping its fraction as given.
+  function fmtDec(v) {
+    const [whole, frac] = String(v).split('.');
+    const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    return frac === undefined ? grouped : grouped + '.' + frac;
+  }
+
+  function figure(it) {
+    const box = el('div', 'figure');
+    box.dataset.code = it.code;
+    const value = el('p', 'fig-value');
+    value.append(el('b', 'value', fmtDec(it.value)), el('span', 'unit', it.unit));
+    const src = el('p', 'fig-source', it.source);
+    src.title = it.source;
+    box.append(el('p', 'fig-label', it.label), value, el('p', 'fig-period', /^\d{4}-\d{2}-\d{2}$/.test(it.period) ? `${it.period} 前` : it.period), src);
+    return box;
+  }
+
+  async function loadIndicators() {
+    $('#county-year').textContent = `${state.year}年`;
+    const y = state.year;
+    const ind = state.indicatorYears.includes(y) ? await call('GET', '/indicators/' + y, undefined, true, decimals) : { items: [] };
+    if (y !== state.year) return;
+    const targets = ind.items.filter((it) => state.indicatorTargets[it.code]);
+    const reported = ind.items.filter((it) => !state.indicatorTargets[it.code]);
+    $('#county-reported').replaceChildren(...reported.map(figure));
+    $('#county-targets').replaceChildren(...targets.map(figure));
+    $('#county-targets-head').hidden = !targets.length;
+    $('#county-empty').hidden = ind.items.length > 0;
+    $('#county-empty').textContent = `${y} 年没有录入县级指标`;
+  }
+
   // ---- drill-down ----
 
   let drillSeq = 0;
@@ -487,7 +715,9 @@
     const sel = $('#year');
     const now = Number(state.today.slice(0, 4));
     sel.replaceChildren();
-    for (let y = Math.max(now + 1, state.year); y >= Math.min(now - 5, state.year); y--) {
+    // The years that have a plan or indicators, this year, and the one shown.
+    const years = [...new Set([...state.planYears, ...state.indicatorYears, now, state.year])].sort((a, b) => b - a);
+    for (const y of years) {
       const o = el('option', '', `${y}年`);
       o.value = y;
       sel.append(o);
@@ -511,13 +741,14 @@
     board.dataset.state = 'loading';
     $('#error').hidden = true;
     let ok = true;
+    let o = null;
     try {
       // The server's clock decides today and the defaults of a year.
       const q = new URLSearchParams();
       if (state.year) q.set('year', state.year);
       if (state.asOf) q.set('as_of', state.asOf);
       q.set('ids', 'false');
-      const o = await call('GET', '/stats/overview?' + q);
+      o = await call('GET', '/stats/overview?' + q);
       if (seq !== loadSeq) return;
       state.year = o.year;
       state.asOf = o.as_of;
@@ -547,6 +778,8 @@
         .then((b) => renderBreakdown($('#chart-department'), b, 'department', '责任部门'))],
       [$('#batches tbody'), () => call('GET', `/stats/batches?${y}` + (state.quarter ? '&quarter=' + state.quarter : '')).then(renderBatches)],
       [$('#alerts'), () => all('health=red,yellow&sort=-total_investment_yuan').then(renderAlerts)],
+      [$('#dispatch tbody'), () => loadDispatch(o)],
+      [$('#county-reported'), loadIndicators],
     ];
     const results = await Promise.allSettled(panels.map(([, f]) => f()));
     if (seq !== loadSeq) return;
@@ -567,6 +800,10 @@
         state.labels[kind] = Object.fromEntries(meta[kind].map((l) => [l.value, l.zh]));
       }
       state.labels.departments = Object.fromEntries(meta.departments.map((d) => [d.code, d.name]));
+      state.indicatorTargets = Object.fromEntries(meta.indicator_codes.map((c) => [c.code, c.target]));
+      const [plans, indicators] = await Promise.all([call('GET', '/annual-plans'), call('GET', '/indicators')]);
+      state.planYears = plans.items.map((p) => p.year);
+      state.indicatorYears = indicators.items;
       const c = claims();
       $('#user').textContent = [c.name, label('roles', c.role)].filter(Boolean).join(' · ');
       // Today on the server's clock: the default as_of of the current year.

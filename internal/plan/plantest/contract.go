@@ -57,6 +57,7 @@ func StoreContract(t *testing.T, st plan.Store, setup Setup) {
 		{"a department reads its projects' entries and those it is responsible for", 2107, statesInReach},
 		{"year 0: a project's states of every year", 2108, projectStates},
 		{"what a caller does with what it reads does not change the store", 2109, readsAreCopies},
+		{"year 0: every year's plan, by year", 2110, everyPlan},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -87,9 +88,10 @@ func entry(year int, id, dept string, version int) plan.Entry {
 
 func mustPlan(t *testing.T, st plan.Store, year int) plan.Plan {
 	t.Helper()
-	p, err := st.Plan(context.Background(), year)
+	ps, err := st.Plans(context.Background(), year)
 	require.NoError(t, err)
-	return p
+	require.Len(t, ps, 1, "the plan of %d", year)
+	return ps[0]
 }
 
 func states(t *testing.T, st plan.Store, sc project.Reach, year int, id string) []plan.Entry {
@@ -101,8 +103,9 @@ func states(t *testing.T, st plan.Store, sc project.Reach, year int, id string) 
 
 func planRoundTrip(t *testing.T, st plan.Store, _ Setup, year int) {
 	ctx := context.Background()
-	_, err := st.Plan(ctx, year)
-	require.ErrorIs(t, err, apperr.ErrNotFound)
+	none, err := st.Plans(ctx, year)
+	require.NoError(t, err)
+	assert.Empty(t, none)
 	_, err = st.LockPlan(ctx, year)
 	require.ErrorIs(t, err, apperr.ErrNotFound)
 	p := draft(year)
@@ -298,4 +301,27 @@ func readsAreCopies(t *testing.T, st plan.Store, s Setup, year int) {
 	assert.Equal(t, 0.5, mustPlan(t, st, year).Targets.StartRate[0].Rate)
 	assert.Equal(t, int64(7), *mustPlan(t, st, year).Targets.InvestmentYuan)
 	assert.Equal(t, int64(100), *states(t, st, project.Reach{All: true}, year, id)[0].PlannedYuan)
+}
+
+func everyPlan(t *testing.T, st plan.Store, _ Setup, year int) {
+	ctx := context.Background()
+	// Two years of this case's own, the later one created first; the other
+	// cases' plans are in the list too, which is why only these are read.
+	earlier, later := draft(year), draft(year+300)
+	issued := date("2410-01-20")
+	later.State, later.IssuedOn, later.Revisions = plan.Issued, issued, 2
+	require.NoError(t, st.CreatePlan(ctx, later))
+	require.NoError(t, st.CreatePlan(ctx, earlier))
+	all, err := st.Plans(ctx, 0)
+	require.NoError(t, err)
+	var mine []plan.Plan
+	for i, p := range all {
+		if i > 0 {
+			assert.Less(t, all[i-1].Year, p.Year, "by year")
+		}
+		if p.Year == year || p.Year == year+300 {
+			mine = append(mine, p)
+		}
+	}
+	assert.Equal(t, []plan.Plan{earlier, later}, mine)
 }

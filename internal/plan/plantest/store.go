@@ -88,11 +88,28 @@ func (s *Store) Snapshot() (restore func()) {
 	}
 }
 
-// Plan returns a year's plan.
-func (s *Store) Plan(_ context.Context, year int) (plan.Plan, error) {
+// Plans returns a year's plan, or every year's by year for year 0.
+func (s *Store) Plans(_ context.Context, year int) ([]plan.Plan, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.fail["Plan"]; err != nil {
+	if err := s.fail["Plans"]; err != nil {
+		return nil, err
+	}
+	out := []plan.Plan{}
+	for y, p := range s.plans {
+		if year == 0 || y == year {
+			out = append(out, copyPlan(p))
+		}
+	}
+	slices.SortFunc(out, func(a, b plan.Plan) int { return cmp.Compare(a.Year, b.Year) })
+	return out, nil
+}
+
+// LockPlan returns a year's plan: the fake's callers take turns already.
+func (s *Store) LockPlan(_ context.Context, year int) (plan.Plan, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.fail["LockPlan"]; err != nil {
 		return plan.Plan{}, err
 	}
 	p, ok := s.plans[year]
@@ -100,14 +117,6 @@ func (s *Store) Plan(_ context.Context, year int) (plan.Plan, error) {
 		return plan.Plan{}, apperr.ErrNotFound
 	}
 	return copyPlan(p), nil
-}
-
-// LockPlan returns a year's plan: the fake's callers take turns already.
-func (s *Store) LockPlan(ctx context.Context, year int) (plan.Plan, error) {
-	if err := s.failed("LockPlan"); err != nil {
-		return plan.Plan{}, err
-	}
-	return s.Plan(ctx, year)
 }
 
 // CreatePlan inserts a plan unless the year has one.
@@ -245,12 +254,6 @@ func (s *Store) IssueStates(_ context.Context, year int, on time.Time) error {
 		}
 	}
 	return nil
-}
-
-func (s *Store) failed(method string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.fail[method]
 }
 
 // check refuses a state the SQL store's constraints refuse.

@@ -159,23 +159,32 @@ func translatePlan(err error) error {
 	return translate(err)
 }
 
-// Plan returns a year's plan.
-func (s *Plans) Plan(ctx context.Context, year int) (_ plan.Plan, err error) {
-	defer apperr.Wrap(&err, "projectdb.Plans.Plan(%d)", year)
-	return s.read(ctx, year, false)
+// Plans returns a year's plan, or every year's by year for year 0.
+func (s *Plans) Plans(ctx context.Context, year int) (_ []plan.Plan, err error) {
+	defer apperr.Wrap(&err, "projectdb.Plans.Plans(%d)", year)
+	q, done := s.db.Conn(ctx)
+	defer done()
+	if year != 0 {
+		q = q.Where("year = ?", year)
+	}
+	var rows []annualPlanRow
+	if err := q.Order("year").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]plan.Plan, len(rows))
+	for i, r := range rows {
+		out[i] = toPlan(r)
+	}
+	return out, nil
 }
 
 // LockPlan returns a year's plan, locked until the transaction ends.
 func (s *Plans) LockPlan(ctx context.Context, year int) (_ plan.Plan, err error) {
 	defer apperr.Wrap(&err, "projectdb.Plans.LockPlan(%d)", year)
-	return s.read(ctx, year, true)
-}
-
-func (s *Plans) read(ctx context.Context, year int, lock bool) (plan.Plan, error) {
 	q, done := s.db.Conn(ctx)
 	defer done()
 	q = q.Where("year = ?", year)
-	if lock && s.db.Dialect() == database.Postgres {
+	if s.db.Dialect() == database.Postgres {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	var r annualPlanRow
