@@ -440,7 +440,7 @@
     const wan = (y) => y / 10000;
     const lastMonth = Number(state.asOf.slice(0, 4)) === t.year ? Number(state.asOf.slice(5, 7)) : 12;
     const max = Math.max(1, ...t.months.map((m) => Math.max(wan(m.cumulative_completed_yuan), wan(m.planned_to_date_yuan))));
-    const step = niceStep(max, 4);
+    const step = Math.max(1, niceStep(max, 4)); // whole 万元: an empty year reads 0 and 1, not 0, 1, 1, 1
     const top2 = Math.ceil(max / step) * step;
     const y = (v) => H - bottom - (v / top2) * (H - top - bottom);
     for (let v = 0; v <= top2 + step / 2; v += step) {
