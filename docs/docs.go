@@ -4439,7 +4439,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The projects the caller may read grouped by stage (on as_of), category, department, township, leader, or by their plan entry's section or build type (outside_plan: without an entry): count, total investment, and of the group's entries in force their number, planned investment and months 1..P; the months 1..P of the group's projects without an entry apart (docs/stats.md).",
+                "description": "The projects the caller may read grouped by stage (on as_of), category, department, township, leader, or by their plan entry's section or build type (outside_plan: without an entry): count, total investment, and of the group's entries in force their number, planned investment and the months 1..P of those with a planned amount; the months 1..P of the group's entries without an amount and of its projects without an entry apart; the group's project IDs (null with ids=false) (docs/stats.md).",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -4508,6 +4508,13 @@ const docTemplate = `{
                         "description": "reports that count",
                         "name": "reports",
                         "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "default": true,
+                        "description": "with each group's project IDs (false: project_ids null)",
+                        "name": "ids",
+                        "in": "query"
                     }
                 ],
                 "responses": {
@@ -4545,7 +4552,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The KPIs of docs/stats.md over the projects the caller may read, read from the year's plan (the version named in plan; null when the year has none, and every rate then null) and the monthly reports that count: 开工率 of the 新建 entries on both bases against the checkpoint in force, 复工率 of the 续建 entries under construction at the end of the year before (stages from the history; 停缓建 apart), 投资完成率 of months 1..P against 序时进度 (P's month ÷ 12), with the investment outside the plan apart, 累计完成投资, 入统 (apart), 本年竣工 and 本年投产, projects by stage, 亿元以上 projects; every number with the IDs of the projects behind it. P is the latest period whose due day has passed today, not after as_of's month, or period. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.",
+                "description": "The KPIs of docs/stats.md over the projects the caller may read, read from the year's plan (the version named in plan; null when the year has none, and every rate then null) and the monthly reports that count: 开工率 of the 新建 entries on both bases against the checkpoint in force, 复工率 of the 续建 entries under construction at the end of the year before (stages from the history; 停缓建 apart), 投资完成率 of months 1..P of the entries with a planned amount against 序时进度 (P's month ÷ 12), with the investment of the entries without an amount (no_amount) and outside the plan apart, 累计完成投资 (every entry), 入统 (apart), 本年竣工 and 本年投产, projects by stage, 亿元以上 projects; every number with the IDs of the projects behind it. P is the latest period whose due day has passed today, not after as_of's month, or period. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -4642,7 +4649,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The plan entries' investment completed each month (reports that count) and from January, against the plan × month / 12 (序时进度), each month marked due or not yet due (after P); the investment of the projects without an entry apart; and the stage moves of each month by target stage (imports aside), over the projects the caller may read.",
+                "description": "The investment completed each month (reports that count) and from January of the plan entries with a planned amount, against the plan × month / 12 (序时进度), each month marked due or not yet due (after P); the investment of the entries without an amount and of the projects without an entry apart; and the stage moves of each month by target stage (imports aside), over the projects the caller may read.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -5258,7 +5265,7 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "entries": {
-                    "description": "The group's entries in force, their planned investment and months\n1..P; the months 1..P of its projects without an entry, apart.",
+                    "description": "The group's entries in force, their planned investment and months\n1..P of those with a planned amount; the months 1..P of its entries\nwithout an amount and of its projects without an entry, apart.",
                     "type": "integer"
                 },
                 "key": {
@@ -5269,11 +5276,22 @@ const docTemplate = `{
                     "description": "Its Chinese name, where it has one.",
                     "type": "string"
                 },
+                "no_amount_yuan": {
+                    "type": "integer"
+                },
                 "outside_plan_yuan": {
                     "type": "integer"
                 },
                 "planned_yuan": {
                     "type": "integer"
+                },
+                "project_ids": {
+                    "description": "The group's projects (null with ids=false).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-nullable": true
                 },
                 "total_investment_yuan": {
                     "type": "integer"
@@ -6118,6 +6136,14 @@ const docTemplate = `{
                     "description": "Percentage points behind time progress (negative when ahead); null\nwithout a plan.",
                     "type": "number",
                     "x-nullable": true
+                },
+                "no_amount": {
+                    "description": "Months 1..P of the entries without a planned amount, and the entries\nwith some: never in the rate (累计完成投资 keeps them).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.Money"
+                        }
+                    ]
                 },
                 "no_amount_ids": {
                     "description": "Entries without a planned amount (they add 0 to the denominator).",
@@ -8306,7 +8332,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "completed_yuan": {
-                    "description": "The plan's entries' investment completed in the month, and from\nJanuary to the month.",
+                    "description": "The investment completed in the month of the plan's entries with a\nplanned amount, and from January to the month.",
                     "type": "integer"
                 },
                 "cumulative_completed_yuan": {
@@ -8327,6 +8353,10 @@ const docTemplate = `{
                         "type": "integer",
                         "format": "int64"
                     }
+                },
+                "no_amount_yuan": {
+                    "description": "The month's investment of the entries without a planned amount.",
+                    "type": "integer"
                 },
                 "outside_plan_yuan": {
                     "description": "The month's investment of the projects without an entry.",

@@ -132,14 +132,15 @@ func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, ps
 	})
 }
 
-// Breakdown groups the projects p may read by key.
-func (s *Service) Breakdown(ctx context.Context, p identity.Principal, by string, ps Params) (_ Breakdown, err error) {
+// Breakdown groups the projects p may read by key, with each group's
+// project IDs if ids.
+func (s *Service) Breakdown(ctx context.Context, p identity.Principal, by string, ps Params, ids bool) (_ Breakdown, err error) {
 	defer apperr.Wrap(&err, "stats.Service.Breakdown")
 	if !slices.Contains(BreakdownKeys, by) {
 		return Breakdown{}, invalidParam("by", strings.Join(BreakdownKeys, ","))
 	}
-	return cached(ctx, s, p, "breakdown", append(s.key(ps), by), func(ctx context.Context) (Breakdown, error) {
-		return computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], f frame) Breakdown { return computeBreakdown(rows, by, f) })
+	return cached(ctx, s, p, "breakdown", append(s.key(ps), by, ids), func(ctx context.Context) (Breakdown, error) {
+		return computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], f frame) Breakdown { return computeBreakdown(rows, by, f, ids) })
 	})
 }
 

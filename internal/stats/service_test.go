@@ -166,7 +166,7 @@ func TestReadPermission(t *testing.T) {
 			_, err := f.svc.RenderedOverview(ctx, p, asOf, true, render)
 			return err
 		},
-		"breakdown": func(p identity.Principal) error { _, err := f.svc.Breakdown(ctx, p, "stage", asOf); return err },
+		"breakdown": func(p identity.Principal) error { _, err := f.svc.Breakdown(ctx, p, "stage", asOf, false); return err },
 		"batches":   func(p identity.Principal) error { _, err := f.svc.Batches(ctx, p, 2021, 2); return err },
 		"trend":     func(p identity.Principal) error { _, err := f.svc.Trend(ctx, p, asOf); return err },
 	}
@@ -207,7 +207,7 @@ func TestScope(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, tc.ids, o.StartAnnual.DenominatorIDs, tc.p.Name)
 		assert.Equal(t, []int64{tc.planned, tc.completed}, []int64{o.Investment.Denominator, o.Investment.Numerator}, tc.p.Name)
-		gs, err := f.svc.Breakdown(ctx, tc.p, "department", asOf)
+		gs, err := f.svc.Breakdown(ctx, tc.p, "department", asOf, false)
 		require.NoError(t, err)
 		assert.Equal(t, tc.department, keys(gs), "%s: a department sees its own", tc.p.Name)
 		tr, err := f.svc.Trend(ctx, tc.p, asOf)
@@ -257,7 +257,7 @@ func TestBreakdown(t *testing.T) {
 	ctx := context.Background()
 	asOf := params("2021-04-15")
 	for _, by := range []string{"", "owner", "Stage", "stage,category", "health"} {
-		_, err := f.svc.Breakdown(ctx, bureau, by, asOf)
+		_, err := f.svc.Breakdown(ctx, bureau, by, asOf, false)
 		require.Equal(t, apperr.Invalid, apperr.KindOf(err), "%q", by)
 		assert.Equal(t, []apperr.FieldError{{Field: "by", Code: "invalid_value", Param: "stage,category,department,township,leader,section,build_type"}},
 			apperr.As(err).Fields, "%q", by)
@@ -282,7 +282,7 @@ func TestBreakdown(t *testing.T) {
 			{Key: "continuing", Count: 1, Entries: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300}},
 	}
 	for _, by := range stats.BreakdownKeys {
-		gs, err := f.svc.Breakdown(ctx, bureau, by, asOf)
+		gs, err := f.svc.Breakdown(ctx, bureau, by, asOf, false)
 		require.NoError(t, err, by)
 		assert.Equal(t, want[by], gs.Groups, "%s: stages and categories in their order, the others by key; stages on 15 April", by)
 	}
