@@ -249,6 +249,17 @@ func (s statsFixture) designations(a, c, g string) {
 	s.get(asBureau, "/api/v1/stats/batches?year=2021&quarter=2", &bs)
 	assert.Equal(t, []string{c}, bs.Started.ProjectIDs, "derived again")
 	assert.Equal(t, http.StatusConflict, do(asBureau, http.MethodPut, path+g).status, "an archived project")
+	// A designation made before its project was archived counts nowhere and can be removed.
+	q, done := s.e.db.Conn(context.Background())
+	require.NoError(t, q.Exec(`INSERT INTO batch_designations (year, quarter, kind, project_id, designated_at, designated_by)
+		VALUES (2021, 3, 'started', ?, ?, 'bureau')`, g, time.Date(2021, 4, 2, 0, 0, 0, 0, time.UTC)).Error)
+	done()
+	s.get(asBureau, "/api/v1/stats/batches?year=2021&quarter=3", &bs)
+	assert.True(t, bs.Started.Derived, "designated only by an archived project: derived")
+	assert.Equal(t, http.StatusNoContent, do(asBureau, http.MethodDelete, "/api/v1/batches/2021/3/started/"+g).status, "an archived project's designation")
+	assert.Equal(t, http.StatusNotFound, do(asBureau, http.MethodDelete, "/api/v1/batches/2021/3/started/"+g).status, "removed")
+	res = s.e.do(t, request{principal: asBureau, method: http.MethodPut, path: "/api/v1/batches/2030/2/started/" + a})
+	assert.Equal(t, http.StatusBadRequest, res.status, "a year the statistics cannot read: %s", res)
 	assert.Equal(t, http.StatusNotFound, do(asBureau, http.MethodPut, path+"6f1c1a52-9d1e-4b59-8a55-0f3f8f0f7d11").status, "an unknown project")
 	assert.Equal(t, http.StatusForbidden, do(asEnergyEditor, http.MethodPut, path+a).status, "the bureau's")
 	for _, p := range []string{"/api/v1/batches/2021/5/started/" + a, "/api/v1/batches/2021/2/landed/" + a, "/api/v1/batches/x/2/started/" + a} {

@@ -153,12 +153,8 @@ func (s *Service) Batches(ctx context.Context, p identity.Principal, year, quart
 	}
 	ps := Params{Year: year, AsOf: time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)}
 	return cached(ctx, s, p, "batches", []any{year, quarter}, func(ctx context.Context) (Batches, error) {
-		y, err := s.store.Year(ctx, year)
-		if err != nil {
-			return Batches{}, err
-		}
 		return computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], _ frame) Batches {
-			return computeBatches(rows, year, quarter, y.Designated)
+			return computeBatches(rows, year, quarter)
 		})
 	})
 }

@@ -175,17 +175,19 @@ func TestComputeBatches(t *testing.T) {
 		{ID: "B", SignedOn: day("2021-01-02"), Designated: []Batch{{2, Started}}, ExpectedAnnualOutputYuan: 7},
 		{ID: "C", ProductionOn: day("2021-08-01"), Designated: []Batch{{2, Signed}}},
 	}
-	designated := map[Batch]bool{{2, Started}: true, {2, Signed}: true}
-	b := computeBatches(slices.Values(rows), 2021, 2, designated)
+	b := computeBatches(slices.Values(rows), 2021, 2)
 	assert.Equal(t, BatchSet{Set: Set{Count: 1, ExpectedAnnualOutputYuan: 7, IDs: []string{"B"}}}, b.Started, "designated: the dates do not count")
 	assert.Equal(t, []string{"C"}, b.Signed.IDs)
 	assert.False(t, b.Signed.Derived)
 	assert.Equal(t, BatchSet{Set: Set{IDs: []string{}}, Derived: true}, b.InProduction, "nothing designated: derived")
-	b = computeBatches(slices.Values(rows), 2021, 0, designated)
+	b = computeBatches(slices.Values(rows), 2021, 0)
 	assert.Equal(t, []string{"B", "C"}, b.Signed.IDs, "the year: Q1 derived, Q2 designated (A's day does not count)")
 	assert.True(t, b.Signed.Derived)
 	assert.Equal(t, []string{"B"}, b.Started.IDs)
 	assert.Equal(t, []string{"C"}, b.InProduction.IDs)
+	b = computeBatches(slices.Values(rows[:1]), 2021, 2)
+	assert.Equal(t, BatchSet{Set: Set{Count: 1, TotalInvestmentYuan: 10, IDs: []string{"A"}}, Derived: true}, b.Started,
+		"designated only among rows the caller may not read: derived from A's day")
 }
 
 func TestComputeBreakdown(t *testing.T) {
