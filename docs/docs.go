@@ -4494,7 +4494,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "last month whose reports count (YYYY-MM, within the year); default P",
+                        "description": "last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P",
                         "name": "period",
                         "in": "query"
                     },
@@ -4591,7 +4591,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "last month whose reports count (YYYY-MM, within the year); default P",
+                        "description": "last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P",
                         "name": "period",
                         "in": "query"
                     },
@@ -4688,7 +4688,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "last month whose reports count (YYYY-MM, within the year); default P",
+                        "description": "last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P",
                         "name": "period",
                         "in": "query"
                     },

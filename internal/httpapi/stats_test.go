@@ -276,6 +276,8 @@ func (s statsFixture) refusals() {
 		"/api/v1/stats/overview?plan=latest", "/api/v1/stats/overview?period=2020-12", "/api/v1/stats/overview?reports=all",
 		"/api/v1/stats/breakdown?by=color", "/api/v1/stats/breakdown", "/api/v1/stats/trend?period=2021-13",
 		"/api/v1/stats/batches?quarter=5", "/api/v1/stats/batches?quarter=0", "/api/v1/stats/batches?quarter=x", "/api/v1/stats/trend?year=abc",
+		"/api/v1/stats/overview?period=2021-07", "/api/v1/stats/trend?period=2021-12", "/api/v1/stats/breakdown?by=stage&period=2021-07",
+		"/api/v1/stats/overview?year=2022&period=2022-01", "/api/v1/stats/breakdown?by=stage&ids=maybe",
 	} {
 		res := s.e.do(s.t, request{principal: asBureau, method: http.MethodGet, path: path, invalid: true})
 		assert.Equal(s.t, http.StatusBadRequest, res.status, "%s: %s", path, res)

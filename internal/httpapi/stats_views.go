@@ -27,7 +27,7 @@ import (
 //	@Param			year	query		integer	false	"year; default the current one"													minimum(2000)
 //	@Param			as_of	query		string	false	"day within the year, not in the future; default today or the year's last day"	format(date)
 //	@Param			plan	query		string	false	"plan version read"																Enums(as_of,baseline,current)	default(as_of)
-//	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year); default P"
+//	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P"
 //	@Param			reports	query		string	false	"reports that count"										Enums(counted,accepted)	default(counted)
 //	@Param			ids		query		boolean	false	"with each group's project IDs (false: project_ids null)"	default(true)
 //	@Success		200		{object}	api.Breakdown
@@ -156,7 +156,7 @@ func (h *handlers) statsBatches(c *gin.Context, p identity.Principal) error {
 //	@Param			year	query		integer	false	"year; default the current one"													minimum(2000)
 //	@Param			as_of	query		string	false	"day within the year, not in the future; default today or the year's last day"	format(date)
 //	@Param			plan	query		string	false	"plan version read"																Enums(as_of,baseline,current)	default(as_of)
-//	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year); default P"
+//	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P"
 //	@Param			reports	query		string	false	"reports that count"	Enums(counted,accepted)	default(counted)
 //	@Success		200		{object}	api.Trend
 //	@Failure		400		{object}	api.Problem

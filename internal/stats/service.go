@@ -50,13 +50,23 @@ func (s *Service) Forget() { s.cache.invalidate() }
 // today is the county's day now.
 func (s *Service) today() time.Time { return calendar.Today(s.now()) }
 
-// frame reads the year and works out what the numbers of ps read.
+// frame reads the year and works out what the numbers of ps read; a
+// period named in ps is refused when it is after the current month, or a
+// January reported with February.
 func (s *Service) frame(ctx context.Context, ps Params) (frame, error) {
+	today := s.today()
+	if this := calendar.MonthOf(today); ps.Period != nil && this.Before(*ps.Period) {
+		return frame{}, apperr.Fields([]apperr.FieldError{{Field: "period", Code: "in_future", Param: this.String()}})
+	}
 	y, err := s.store.Year(ctx, ps.Year)
 	if err != nil {
 		return frame{}, err
 	}
-	return newFrame(ps, y, s.today()), nil
+	if ps.Period != nil && ps.Period.Month == time.January && y.Periods.Combined[ps.Year] {
+		feb := calendar.Month{Year: ps.Year, Month: time.February}
+		return frame{}, apperr.Fields([]apperr.FieldError{{Field: "period", Code: "combined_period", Param: feb.String()}})
+	}
+	return newFrame(ps, y, today), nil
 }
 
 // computeStats runs compute over the rows p may read for the frame of ps,

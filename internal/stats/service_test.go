@@ -251,6 +251,49 @@ func TestOverview(t *testing.T) {
 	assert.ErrorIs(t, err, boom)
 }
 
+// TestPeriodRefused: a period named after the current month is refused
+// before anything is read; one not yet due is an explicit request and
+// allowed; a January reported with February is refused naming February.
+func TestPeriodRefused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	require.NoError(t, f.store.Period(ctx, calendar.Month{Year: 2021, Month: time.February}, *on("2021-03-08"), true))
+	for _, tc := range []struct {
+		name   string
+		period calendar.Month
+		want   []apperr.FieldError
+	}{
+		{"after the current month", calendar.Month{Year: 2021, Month: time.July},
+			[]apperr.FieldError{{Field: "period", Code: "in_future", Param: "2021-06"}}},
+		{"the current month, not yet due", calendar.Month{Year: 2021, Month: time.June}, nil},
+		{"January reported with February", calendar.Month{Year: 2021, Month: time.January},
+			[]apperr.FieldError{{Field: "period", Code: "combined_period", Param: "2021-02"}}},
+		{"February, with January", calendar.Month{Year: 2021, Month: time.February}, nil},
+		{"January of a year reported monthly", calendar.Month{Year: 2020, Month: time.January}, nil},
+	} {
+		ps := params("2021-06-15")
+		if tc.period.Year == 2020 {
+			ps = params("2020-12-31")
+		}
+		ps.Period = &tc.period
+		calls := map[string]func() error{
+			"overview":  func() error { _, err := f.svc.Overview(ctx, bureau, ps, false); return err },
+			"trend":     func() error { _, err := f.svc.Trend(ctx, bureau, ps); return err },
+			"breakdown": func() error { _, err := f.svc.Breakdown(ctx, bureau, "stage", ps, false); return err },
+		}
+		for name, call := range calls {
+			err := call()
+			if tc.want == nil {
+				assert.NoError(t, err, "%s: %s", name, tc.name)
+				continue
+			}
+			require.Equal(t, apperr.Invalid, apperr.KindOf(err), "%s: %s", name, tc.name)
+			assert.Equal(t, tc.want, apperr.As(err).Fields, "%s: %s", name, tc.name)
+		}
+	}
+}
+
 func TestBreakdown(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
