@@ -191,7 +191,7 @@ type BreakdownItem struct {
 	CompletedYuan   int64 `json:"completed_yuan"`
 	NoAmountYuan    int64 `json:"no_amount_yuan"`
 	OutsidePlanYuan int64 `json:"outside_plan_yuan"`
-	// The group's projects (null with ids=false).
+	// The group's projects with ids=true, else null.
 	ProjectIDs []string `json:"project_ids" extensions:"x-nullable"`
 }
 

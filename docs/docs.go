@@ -4439,7 +4439,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The projects the caller may read grouped by stage (on as_of), category, department, township, leader, or by their plan entry's section or build type (outside_plan: without an entry): count, total investment, and of the group's entries in force their number, planned investment and the months 1..P of those with a planned amount; the months 1..P of the group's entries without an amount and of its projects without an entry apart; the group's project IDs (null with ids=false) (docs/stats.md).",
+                "description": "The projects the caller may read grouped by stage (on as_of), category, department, township, leader, or by their plan entry's section or build type (outside_plan: without an entry): count, total investment, and of the group's entries in force their number, planned investment and the months 1..P of those with a planned amount; the months 1..P of the group's entries without an amount and of its projects without an entry apart; with ids=true the group's project IDs, for its drill-down (null otherwise: at 200,000 projects they are the whole register) (docs/stats.md).",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -4511,7 +4511,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "boolean",
-                        "default": true,
+                        "default": false,
                         "description": "with each group's project IDs (false: project_ids null)",
                         "name": "ids",
                         "in": "query"
@@ -5286,7 +5286,7 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "project_ids": {
-                    "description": "The group's projects (null with ids=false).",
+                    "description": "The group's projects with ids=true, else null.",
                     "type": "array",
                     "items": {
                         "type": "string"

@@ -55,11 +55,11 @@ func (h *handlers) statsParams(c *gin.Context, params ...string) (stats.Params, 
 	return ps, stats.Options(&ps, c.Query("plan"), c.Query("period"), c.Query("reports"))
 }
 
-// idsParam reads ids: true (the default) or false.
-func idsParam(c *gin.Context) (bool, error) {
+// idsParam reads ids, true or false, def when it is not given.
+func idsParam(c *gin.Context, def bool) (bool, error) {
 	v, ok := c.GetQuery("ids")
 	if !ok {
-		return true, nil
+		return def, nil
 	}
 	if v != "true" && v != "false" {
 		return false, apperr.Fields([]apperr.FieldError{{Field: "ids", Code: "invalid_value", Param: "true,false"}})
@@ -91,7 +91,7 @@ func (h *handlers) statsOverview(c *gin.Context, p identity.Principal) error {
 	if err != nil {
 		return err
 	}
-	ids, err := idsParam(c)
+	ids, err := idsParam(c, true)
 	if err != nil {
 		return err
 	}

@@ -205,14 +205,14 @@ func (s statsFixture) views(a, b, c, x string) {
 	assert.Equal(t, int64(600), tr.Months[11].CumulativeCompletedYuan, "the figures reported so far")
 
 	var br api.Breakdown
-	s.get(asBureau, "/api/v1/stats/breakdown?by=department&year=2021&ids=false", &br)
+	s.get(asBureau, "/api/v1/stats/breakdown?by=department&year=2021", &br)
 	assert.Equal(t, []api.BreakdownItem{
 		{Key: "energy", Label: "能源局", Count: 2, Entries: 2, TotalInvestmentYuan: 150000000, PlannedYuan: 600, CompletedYuan: 250,
 			NoAmountYuan: 5_000_000},
 		{Key: "industry", Label: "工业和信息化局", Count: 6, Entries: 5, TotalInvestmentYuan: 120000000, PlannedYuan: 1200, CompletedYuan: 300,
 			OutsidePlanYuan: 70},
 	}, br.Items)
-	s.get(asBureau, "/api/v1/stats/breakdown?by=build_type&year=2021", &br)
+	s.get(asBureau, "/api/v1/stats/breakdown?by=build_type&year=2021&ids=true", &br)
 	require.Len(t, br.Items, 3)
 	assert.ElementsMatch(t, []string{a, b, c}, br.Items[0].ProjectIDs, "each group's projects, for its drill-down")
 	assert.ElementsMatch(t, []string{x}, br.Items[2].ProjectIDs)
@@ -225,6 +225,8 @@ func (s statsFixture) views(a, b, c, x string) {
 		{Key: "outside_plan", Label: "计划外", Count: 1, OutsidePlanYuan: 70},
 	}, br.Items)
 	assert.Equal(t, ptr("2021-05"), br.Period)
+	raw := s.e.do(t, request{principal: asBureau, method: http.MethodGet, path: "/api/v1/stats/breakdown?by=stage&year=2021"})
+	assert.Contains(t, raw.String(), `"project_ids":null`, "no IDs unless asked for")
 }
 
 func (s statsFixture) designations(a, c, g string) {

@@ -18,7 +18,7 @@ import (
 // statsBreakdown groups the projects by one key.
 //
 //	@Summary		Breakdown
-//	@Description	The projects the caller may read grouped by stage (on as_of), category, department, township, leader, or by their plan entry's section or build type (outside_plan: without an entry): count, total investment, and of the group's entries in force their number, planned investment and the months 1..P of those with a planned amount; the months 1..P of the group's entries without an amount and of its projects without an entry apart; the group's project IDs (null with ids=false) (docs/stats.md).
+//	@Description	The projects the caller may read grouped by stage (on as_of), category, department, township, leader, or by their plan entry's section or build type (outside_plan: without an entry): count, total investment, and of the group's entries in force their number, planned investment and the months 1..P of those with a planned amount; the months 1..P of the group's entries without an amount and of its projects without an entry apart; with ids=true the group's project IDs, for its drill-down (null otherwise: at 200,000 projects they are the whole register) (docs/stats.md).
 //	@ID				statsBreakdown
 //	@Tags			stats
 //	@Security		BearerAuth
@@ -29,7 +29,7 @@ import (
 //	@Param			plan	query		string	false	"plan version read"																Enums(as_of,baseline,current)	default(as_of)
 //	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P"
 //	@Param			reports	query		string	false	"reports that count"										Enums(counted,accepted)	default(counted)
-//	@Param			ids		query		boolean	false	"with each group's project IDs (false: project_ids null)"	default(true)
+//	@Param			ids		query		boolean	false	"with each group's project IDs (false: project_ids null)"	default(false)
 //	@Success		200		{object}	api.Breakdown
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
@@ -40,7 +40,7 @@ func (h *handlers) statsBreakdown(c *gin.Context, p identity.Principal) error {
 	if err != nil {
 		return err
 	}
-	ids, err := idsParam(c)
+	ids, err := idsParam(c, false)
 	if err != nil {
 		return err
 	}
