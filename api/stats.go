@@ -101,8 +101,8 @@ type StartRate struct {
 	MisclassifiedIDs []string `json:"misclassified_ids" extensions:"x-nullable"`
 }
 
-// InvestmentCompletion is 投资完成率: completed investment of the year up to
-// as_of's month over the year's planned investment, in yuan, against 序时进度.
+// InvestmentCompletion is 投资完成率: months 1..P of the entries with a
+// planned amount over their planned investment, in yuan, against 序时进度.
 type InvestmentCompletion struct {
 	Rate
 	// Months elapsed / 12.
@@ -112,6 +112,9 @@ type InvestmentCompletion struct {
 	GapPoints *float64 `json:"gap_points" extensions:"x-nullable"`
 	// Entries without a planned amount (they add 0 to the denominator).
 	NoAmountIDs []string `json:"no_amount_ids" extensions:"x-nullable"`
+	// Months 1..P of the entries without a planned amount, and the entries
+	// with some: never in the rate (累计完成投资 keeps them).
+	NoAmount Money `json:"no_amount"`
 	// Months 1..P of the projects without an entry: never in the rate.
 	OutsidePlan Money `json:"outside_plan"`
 }
@@ -181,11 +184,15 @@ type BreakdownItem struct {
 	Count               int64  `json:"count"`
 	TotalInvestmentYuan int64  `json:"total_investment_yuan"`
 	// The group's entries in force, their planned investment and months
-	// 1..P; the months 1..P of its projects without an entry, apart.
+	// 1..P of those with a planned amount; the months 1..P of its entries
+	// without an amount and of its projects without an entry, apart.
 	Entries         int64 `json:"entries"`
 	PlannedYuan     int64 `json:"planned_yuan"`
 	CompletedYuan   int64 `json:"completed_yuan"`
+	NoAmountYuan    int64 `json:"no_amount_yuan"`
 	OutsidePlanYuan int64 `json:"outside_plan_yuan"`
+	// The group's projects with ids=true, else null.
+	ProjectIDs []string `json:"project_ids" extensions:"x-nullable"`
 }
 
 // Breakdown groups the live projects by one key.
@@ -222,12 +229,14 @@ type TrendMonth struct {
 	Month string `json:"month" example:"2021-03"`
 	// Whether the month's reports are due (the month is P or before it).
 	Due bool `json:"due"`
-	// The plan's entries' investment completed in the month, and from
-	// January to the month.
+	// The investment completed in the month of the plan's entries with a
+	// planned amount, and from January to the month.
 	CompletedYuan           int64 `json:"completed_yuan"`
 	CumulativeCompletedYuan int64 `json:"cumulative_completed_yuan"`
 	// The year's plan × month / 12 (序时进度).
 	PlannedToDateYuan int64 `json:"planned_to_date_yuan"`
+	// The month's investment of the entries without a planned amount.
+	NoAmountYuan int64 `json:"no_amount_yuan"`
 	// The month's investment of the projects without an entry.
 	OutsidePlanYuan int64 `json:"outside_plan_yuan"`
 	// Stage moves in the month by the stage moved to (imports aside).

@@ -253,7 +253,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Adds the project to the year's plan (201) or replaces its entry (200); the first entry of a year creates its plan as a draft. The whole entry is replaced: a field left out takes its default (build_type from the project's first start, stage and build type; department, leader and key level from the project; section from its category), and defaults names where each came from. Once the plan is issued the change is an adjustment (调整): reason is required and effective_on defaults to today (not before the 下达 day or the entry's last change, not after today or 31 December). Sending the same entry again changes nothing. If-Match is optional and names the entry's version. The bureau and the administrator only.",
+                "description": "Adds the project to the year's plan (201) or replaces its entry (200); the first entry of a year creates its plan as a draft. The whole entry is replaced: a field left out takes its default (build_type from the project's first start, stage and build type; department, leader and key level from the project; section from its category), and defaults names where each came from. Once the plan is issued the change is an adjustment (调整): reason is required and effective_on defaults to today (not before the 下达 day, the entry's last change or the plan's latest adjustment, so that revisions are numbered in the order they take effect; not after today or 31 December). Sending the same entry again changes nothing. If-Match is optional and names the entry's version. The bureau and the administrator only.",
                 "consumes": [
                     "application/json"
                 ],
@@ -369,7 +369,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "On a draft plan the entry is deleted. On an issued plan the removal is an adjustment: the body gives its reason and effective_on (default today), and the entry's history keeps it. If-Match is optional and names the entry's version. The bureau and the administrator only.",
+                "description": "On a draft plan the entry is deleted. On an issued plan the removal is an adjustment: the body gives its reason and effective_on (default today; not before the plan's latest adjustment), and the entry's history keeps it. If-Match is optional and names the entry's version. The bureau and the administrator only.",
                 "consumes": [
                     "application/json"
                 ],
@@ -994,7 +994,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Designates a live project into the quarter's 签约 (signed), 开工 (started) or 投产 (in_production) batch of 三个一批 (docs/stats.md): 201 when designated, 200 when it was already. Once a quarter's batch of a kind has a designation, the batch counts the designated projects instead of deriving them from the days. The bureau's; audited. An unknown project is 404, an archived one 409.",
+                "description": "Designates a live project into the quarter's 签约 (signed), 开工 (started) or 投产 (in_production) batch of 三个一批 (docs/stats.md): 201 when designated, 200 when it was already. Once a quarter's batch of a kind has a designation of a live project the caller may read, the batch counts the designated projects instead of deriving them from the days. The year is 2000 to next year, as the statistics read. The bureau's; audited. An unknown project is 404, an archived one 409.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -1094,7 +1094,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Removes the project's designation from the quarter's batch (docs/stats.md); when the batch has no designation left, it is derived from the days again. The bureau's; audited. 404 when the project is not designated into the batch.",
+                "description": "Removes the project's designation from the quarter's batch (docs/stats.md), an archived project's too; when the batch has no designation left, it is derived from the days again. The bureau's; audited. 404 when the project is not designated into the batch.",
                 "produces": [
                     "application/problem+json"
                 ],
@@ -4478,7 +4478,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The projects the caller may read grouped by stage (on as_of), category, department, township, leader, or by their plan entry's section or build type (outside_plan: without an entry): count, total investment, and of the group's entries in force their number, planned investment and months 1..P; the months 1..P of the group's projects without an entry apart (docs/stats.md).",
+                "description": "The projects the caller may read grouped by stage (on as_of), category, department, township, leader, or by their plan entry's section or build type (outside_plan: without an entry): count, total investment, and of the group's entries in force their number, planned investment and the months 1..P of those with a planned amount; the months 1..P of the group's entries without an amount and of its projects without an entry apart; with ids=true the group's project IDs, for its drill-down (null otherwise: at 200,000 projects they are the whole register) (docs/stats.md).",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -4533,7 +4533,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "last month whose reports count (YYYY-MM, within the year); default P",
+                        "description": "last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P",
                         "name": "period",
                         "in": "query"
                     },
@@ -4546,6 +4546,13 @@ const docTemplate = `{
                         "default": "counted",
                         "description": "reports that count",
                         "name": "reports",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "with each group's project IDs (false: project_ids null)",
+                        "name": "ids",
                         "in": "query"
                     }
                 ],
@@ -4584,7 +4591,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The KPIs of docs/stats.md over the projects the caller may read, read from the year's plan (the version named in plan; null when the year has none, and every rate then null) and the monthly reports that count: 开工率 of the 新建 entries on both bases against the checkpoint in force, 复工率 of the 续建 entries under construction at the end of the year before (stages from the history; 停缓建 apart), 投资完成率 of months 1..P against 序时进度 (P's month ÷ 12), with the investment outside the plan apart, 累计完成投资, 入统 (apart), 本年竣工 and 本年投产, projects by stage, 亿元以上 projects; every number with the IDs of the projects behind it. P is the latest period whose due day has passed today, not after as_of's month, or period. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.",
+                "description": "The KPIs of docs/stats.md over the projects the caller may read, read from the year's plan (the version named in plan; null when the year has none, and every rate then null) and the monthly reports that count: 开工率 of the 新建 entries on both bases against the checkpoint in force, 复工率 of the 续建 entries under construction at the end of the year before (stages from the history; 停缓建 apart), 投资完成率 of months 1..P of the entries with a planned amount against 序时进度 (P's month ÷ 12), with the investment of the entries without an amount (no_amount) and outside the plan apart, 累计完成投资 (every entry), 入统 (apart), 本年竣工 and 本年投产, projects by stage, 亿元以上 projects; every number with the IDs of the projects behind it. P is the latest period whose due day has passed today, not after as_of's month, or period. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -4623,7 +4630,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "last month whose reports count (YYYY-MM, within the year); default P",
+                        "description": "last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P",
                         "name": "period",
                         "in": "query"
                     },
@@ -4681,7 +4688,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The plan entries' investment completed each month (reports that count) and from January, against the plan × month / 12 (序时进度), each month marked due or not yet due (after P); the investment of the projects without an entry apart; and the stage moves of each month by target stage (imports aside), over the projects the caller may read.",
+                "description": "The investment completed each month (reports that count) and from January of the plan entries with a planned amount, against the plan × month / 12 (序时进度), each month marked due or not yet due (after P); the investment of the entries without an amount and of the projects without an entry apart; and the stage moves of each month by target stage (imports aside), over the projects the caller may read.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -4720,7 +4727,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "last month whose reports count (YYYY-MM, within the year); default P",
+                        "description": "last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P",
                         "name": "period",
                         "in": "query"
                     },
@@ -5340,7 +5347,7 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "entries": {
-                    "description": "The group's entries in force, their planned investment and months\n1..P; the months 1..P of its projects without an entry, apart.",
+                    "description": "The group's entries in force, their planned investment and months\n1..P of those with a planned amount; the months 1..P of its entries\nwithout an amount and of its projects without an entry, apart.",
                     "type": "integer"
                 },
                 "key": {
@@ -5351,11 +5358,22 @@ const docTemplate = `{
                     "description": "Its Chinese name, where it has one.",
                     "type": "string"
                 },
+                "no_amount_yuan": {
+                    "type": "integer"
+                },
                 "outside_plan_yuan": {
                     "type": "integer"
                 },
                 "planned_yuan": {
                     "type": "integer"
+                },
+                "project_ids": {
+                    "description": "The group's projects with ids=true, else null.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-nullable": true
                 },
                 "total_investment_yuan": {
                     "type": "integer"
@@ -6200,6 +6218,14 @@ const docTemplate = `{
                     "description": "Percentage points behind time progress (negative when ahead); null\nwithout a plan.",
                     "type": "number",
                     "x-nullable": true
+                },
+                "no_amount": {
+                    "description": "Months 1..P of the entries without a planned amount, and the entries\nwith some: never in the rate (累计完成投资 keeps them).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.Money"
+                        }
+                    ]
                 },
                 "no_amount_ids": {
                     "description": "Entries without a planned amount (they add 0 to the denominator).",
@@ -8388,7 +8414,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "completed_yuan": {
-                    "description": "The plan's entries' investment completed in the month, and from\nJanuary to the month.",
+                    "description": "The investment completed in the month of the plan's entries with a\nplanned amount, and from January to the month.",
                     "type": "integer"
                 },
                 "cumulative_completed_yuan": {
@@ -8409,6 +8435,10 @@ const docTemplate = `{
                         "type": "integer",
                         "format": "int64"
                     }
+                },
+                "no_amount_yuan": {
+                    "description": "The month's investment of the entries without a planned amount.",
+                    "type": "integer"
                 },
                 "outside_plan_yuan": {
                     "description": "The month's investment of the projects without an entry.",

@@ -147,7 +147,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	statsStore := projectdb.NewStats(db)
 	statistics := stats.NewService(statsStore, time.Now)
 	statistics.SetCacheTTL(cfg.StatsCacheTTL)
-	statistics.SetDesignations(statsStore, projects, auditor)
+	statistics.SetDesignations(statsStore, projects, db, auditor)
 	projects.Notify(statistics.Forget)
 	users := auth.NewService(authdb.Stores(db), db, tokens, auditor, time.Now, newID)
 	users.SetPasswordCost(cfg.PasswordCost)

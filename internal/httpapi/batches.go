@@ -33,7 +33,7 @@ func batchPath(c *gin.Context) (int, stats.Batch, error) {
 // designate designates a project into a quarter's batch.
 //
 //	@Summary		Designate a project into a 三个一批 batch
-//	@Description	Designates a live project into the quarter's 签约 (signed), 开工 (started) or 投产 (in_production) batch of 三个一批 (docs/stats.md): 201 when designated, 200 when it was already. Once a quarter's batch of a kind has a designation, the batch counts the designated projects instead of deriving them from the days. The bureau's; audited. An unknown project is 404, an archived one 409.
+//	@Description	Designates a live project into the quarter's 签约 (signed), 开工 (started) or 投产 (in_production) batch of 三个一批 (docs/stats.md): 201 when designated, 200 when it was already. Once a quarter's batch of a kind has a designation of a live project the caller may read, the batch counts the designated projects instead of deriving them from the days. The year is 2000 to next year, as the statistics read. The bureau's; audited. An unknown project is 404, an archived one 409.
 //	@ID				designateBatch
 //	@Tags			stats
 //	@Security		BearerAuth
@@ -72,7 +72,7 @@ func (h *handlers) designate(c *gin.Context, p identity.Principal) error {
 // undesignate takes a project out of a quarter's batch.
 //
 //	@Summary		Take a project out of a 三个一批 batch
-//	@Description	Removes the project's designation from the quarter's batch (docs/stats.md); when the batch has no designation left, it is derived from the days again. The bureau's; audited. 404 when the project is not designated into the batch.
+//	@Description	Removes the project's designation from the quarter's batch (docs/stats.md), an archived project's too; when the batch has no designation left, it is derived from the days again. The bureau's; audited. 404 when the project is not designated into the batch.
 //	@ID				undesignateBatch
 //	@Tags			stats
 //	@Security		BearerAuth

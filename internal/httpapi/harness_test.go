@@ -187,7 +187,7 @@ func newEnv(t testing.TB, db *database.DB) *env {
 	authSvc.SetPasswordCost(cfg.PasswordCost)
 	projects := project.NewService(projectdb.New(db), db, auditSvc, clk.now, newID)
 	statistics := stats.NewService(projectdb.NewStats(db), clk.now)
-	statistics.SetDesignations(projectdb.NewStats(db), projects, auditSvc)
+	statistics.SetDesignations(projectdb.NewStats(db), projects, db, auditSvc)
 	depts := department.NewService(projectdb.NewDepartments(db), db, auditSvc, clk.now)
 	projects.Notify(statistics.Forget)
 

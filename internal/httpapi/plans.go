@@ -166,7 +166,7 @@ func toAnnualPlan(pl plan.Plan) api.AnnualPlan {
 // putPlanEntry adds or replaces a project's entry in a year's plan.
 //
 //	@Summary		Put a project's entry in a year's plan
-//	@Description	Adds the project to the year's plan (201) or replaces its entry (200); the first entry of a year creates its plan as a draft. The whole entry is replaced: a field left out takes its default (build_type from the project's first start, stage and build type; department, leader and key level from the project; section from its category), and defaults names where each came from. Once the plan is issued the change is an adjustment (调整): reason is required and effective_on defaults to today (not before the 下达 day or the entry's last change, not after today or 31 December). Sending the same entry again changes nothing. If-Match is optional and names the entry's version. The bureau and the administrator only.
+//	@Description	Adds the project to the year's plan (201) or replaces its entry (200); the first entry of a year creates its plan as a draft. The whole entry is replaced: a field left out takes its default (build_type from the project's first start, stage and build type; department, leader and key level from the project; section from its category), and defaults names where each came from. Once the plan is issued the change is an adjustment (调整): reason is required and effective_on defaults to today (not before the 下达 day, the entry's last change or the plan's latest adjustment, so that revisions are numbered in the order they take effect; not after today or 31 December). Sending the same entry again changes nothing. If-Match is optional and names the entry's version. The bureau and the administrator only.
 //	@ID				putPlanEntry
 //	@Tags			plans
 //	@Security		BearerAuth
@@ -213,7 +213,7 @@ func (h *handlers) putPlanEntry(c *gin.Context, p identity.Principal) error {
 // deletePlanEntry takes a project out of a year's plan.
 //
 //	@Summary		Take a project out of a year's plan (调出)
-//	@Description	On a draft plan the entry is deleted. On an issued plan the removal is an adjustment: the body gives its reason and effective_on (default today), and the entry's history keeps it. If-Match is optional and names the entry's version. The bureau and the administrator only.
+//	@Description	On a draft plan the entry is deleted. On an issued plan the removal is an adjustment: the body gives its reason and effective_on (default today; not before the plan's latest adjustment), and the entry's history keeps it. If-Match is optional and names the entry's version. The bureau and the administrator only.
 //	@ID				deletePlanEntry
 //	@Tags			plans
 //	@Security		BearerAuth

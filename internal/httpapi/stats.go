@@ -55,10 +55,22 @@ func (h *handlers) statsParams(c *gin.Context, params ...string) (stats.Params, 
 	return ps, stats.Options(&ps, c.Query("plan"), c.Query("period"), c.Query("reports"))
 }
 
+// idsParam reads ids, true or false, def when it is not given.
+func idsParam(c *gin.Context, def bool) (bool, error) {
+	v, ok := c.GetQuery("ids")
+	if !ok {
+		return def, nil
+	}
+	if v != "true" && v != "false" {
+		return false, apperr.Fields([]apperr.FieldError{{Field: "ids", Code: "invalid_value", Param: "true,false"}})
+	}
+	return v == "true", nil
+}
+
 // statsOverview answers the leadership's KPIs.
 //
 //	@Summary		KPI overview
-//	@Description	The KPIs of docs/stats.md over the projects the caller may read, read from the year's plan (the version named in plan; null when the year has none, and every rate then null) and the monthly reports that count: 开工率 of the 新建 entries on both bases against the checkpoint in force, 复工率 of the 续建 entries under construction at the end of the year before (stages from the history; 停缓建 apart), 投资完成率 of months 1..P against 序时进度 (P's month ÷ 12), with the investment outside the plan apart, 累计完成投资, 入统 (apart), 本年竣工 and 本年投产, projects by stage, 亿元以上 projects; every number with the IDs of the projects behind it. P is the latest period whose due day has passed today, not after as_of's month, or period. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.
+//	@Description	The KPIs of docs/stats.md over the projects the caller may read, read from the year's plan (the version named in plan; null when the year has none, and every rate then null) and the monthly reports that count: 开工率 of the 新建 entries on both bases against the checkpoint in force, 复工率 of the 续建 entries under construction at the end of the year before (stages from the history; 停缓建 apart), 投资完成率 of months 1..P of the entries with a planned amount against 序时进度 (P's month ÷ 12), with the investment of the entries without an amount (no_amount) and outside the plan apart, 累计完成投资 (every entry), 入统 (apart), 本年竣工 and 本年投产, projects by stage, 亿元以上 projects; every number with the IDs of the projects behind it. P is the latest period whose due day has passed today, not after as_of's month, or period. With ids=false every project_ids is null: the numbers alone, a few hundred bytes however large the register (with the IDs, 200,000 projects make some 38 MB). The formulas, with a worked example: docs/stats.md.
 //	@ID				statsOverview
 //	@Tags			stats
 //	@Security		BearerAuth
@@ -66,7 +78,7 @@ func (h *handlers) statsParams(c *gin.Context, params ...string) (stats.Params, 
 //	@Param			year	query		integer	false	"year; default the current one"													minimum(2000)
 //	@Param			as_of	query		string	false	"day within the year, not in the future; default today or the year's last day"	format(date)
 //	@Param			plan	query		string	false	"plan version read"																Enums(as_of,baseline,current)	default(as_of)
-//	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year); default P"
+//	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P"
 //	@Param			reports	query		string	false	"reports that count: submitted and accepted, or accepted only"	Enums(counted,accepted)	default(counted)
 //	@Param			ids		query		boolean	false	"with the IDs behind each number (false: project_ids null)"		default(true)
 //	@Success		200		{object}	api.Overview
@@ -79,12 +91,9 @@ func (h *handlers) statsOverview(c *gin.Context, p identity.Principal) error {
 	if err != nil {
 		return err
 	}
-	ids := true
-	if v, ok := c.GetQuery("ids"); ok {
-		if v != "true" && v != "false" {
-			return apperr.Fields([]apperr.FieldError{{Field: "ids", Code: "invalid_value", Param: "true,false"}})
-		}
-		ids = v == "true"
+	ids, err := idsParam(c, true)
+	if err != nil {
+		return err
 	}
 	b, err := h.stats.RenderedOverview(c.Request.Context(), p, ps, ids, func(o stats.Overview) ([]byte, error) {
 		return json.Marshal(toOverviewResponse(o, ids))
@@ -146,7 +155,8 @@ func toOverviewResponse(o stats.Overview, ids bool) api.Overview {
 		ResumptionRate: api.TargetRate{Rate: toRateResponse(o.Resumption, ids), Target: o.ResumptionTarget.Rate,
 			TargetDate: dayString(&o.ResumptionTarget.Date), Stalled: stalled},
 		InvestmentCompletion: api.InvestmentCompletion{Rate: toRateResponse(o.Investment, ids), TimeProgress: o.TimeProgress, GapPoints: o.GapPoints,
-			NoAmountIDs: idsIf(ids, o.NoAmountIDs), OutsidePlan: api.Money{Yuan: o.OutsidePlan.Yuan, ProjectIDs: idsIf(ids, o.OutsidePlan.IDs)}},
+			NoAmountIDs: idsIf(ids, o.NoAmountIDs), NoAmount: api.Money{Yuan: o.NoAmount.Yuan, ProjectIDs: idsIf(ids, o.NoAmount.IDs)},
+			OutsidePlan: api.Money{Yuan: o.OutsidePlan.Yuan, ProjectIDs: idsIf(ids, o.OutsidePlan.IDs)}},
 		CumulativeCompletion: api.Cumulative{OpeningYuan: o.Cumulative.OpeningYuan, YearYuan: o.Cumulative.YearYuan,
 			TotalYuan: o.Cumulative.OpeningYuan + o.Cumulative.YearYuan, ProjectIDs: idsIf(ids, o.Cumulative.IDs),
 			OpeningSetIDs: idsIf(ids, o.Cumulative.OpeningSetIDs)},

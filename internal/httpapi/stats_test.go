@@ -83,10 +83,12 @@ func TestStatsOfAFixture(t *testing.T) {
 		}
 		send(http.MethodPut, "/api/v1/projects/"+d+"/progress/2021-03", api.ReportWrite{CompletedYuan: ptr(int64(300))})
 		send(http.MethodPut, "/api/v1/projects/"+x+"/progress/2021-04", api.ReportWrite{CompletedYuan: ptr(int64(70))})
+		// B's entry has no planned amount: its 5,000,000 stays out of the rate.
+		send(http.MethodPut, "/api/v1/projects/"+b+"/progress/2021-02", api.ReportWrite{CompletedYuan: ptr(int64(5_000_000))})
 
 		st := statsFixture{t: t, e: e}
 		st.overviews(a, b, c, d, ep, hp, x)
-		st.views(a, c)
+		st.views(a, b, c, x)
 		st.designations(a, c, g)
 		st.refusals()
 	})
@@ -136,7 +138,8 @@ func (s statsFixture) overviews(a, b, c, d, ep, hp, x string) {
 	assert.Equal(t, 0.4167, o.InvestmentCompletion.TimeProgress)
 	assert.Equal(t, &gap, o.InvestmentCompletion.GapPoints)
 	assert.Len(t, o.InvestmentCompletion.NoAmountIDs, 5, "the entries without a planned amount: B, C, E, F, H")
-	assert.Equal(t, api.Cumulative{YearYuan: 550, TotalYuan: 550, ProjectIDs: o.CumulativeCompletion.ProjectIDs, OpeningSetIDs: []string{}},
+	assert.Equal(t, api.Money{Yuan: 5_000_000, ProjectIDs: []string{b}}, o.InvestmentCompletion.NoAmount, "B's report apart, never in the rate")
+	assert.Equal(t, api.Cumulative{YearYuan: 5_000_550, TotalYuan: 5_000_550, ProjectIDs: o.CumulativeCompletion.ProjectIDs, OpeningSetIDs: []string{}},
 		o.CumulativeCompletion)
 	assert.Len(t, o.CumulativeCompletion.ProjectIDs, 7)
 	assert.Equal(t, api.ProjectSet{Count: 2, TotalInvestmentYuan: 250000000, ProjectIDs: []string{a, d}}, o.Over100M)
@@ -160,6 +163,7 @@ func (s statsFixture) overviews(a, b, c, d, ep, hp, x string) {
 	assert.Nil(t, bare.StartRate.Annual.ProjectIDs)
 	assert.Nil(t, bare.Over100M.ProjectIDs)
 	assert.Nil(t, bare.InvestmentCompletion.OutsidePlan.ProjectIDs)
+	assert.Equal(t, api.Money{Yuan: 5_000_000}, bare.InvestmentCompletion.NoAmount)
 	assert.Equal(t, int64(550), bare.InvestmentCompletion.Numerator)
 	raw := s.e.do(t, request{principal: asBureau, method: http.MethodGet, path: "/api/v1/stats/overview?ids=false"})
 	assert.Contains(t, raw.String(), `"project_ids":null`)
@@ -175,7 +179,7 @@ func (s statsFixture) overviews(a, b, c, d, ep, hp, x string) {
 	assert.Equal(t, api.Totals{Count: 2, TotalInvestmentYuan: 150000000}, o.Projects)
 }
 
-func (s statsFixture) views(a, c string) {
+func (s statsFixture) views(a, b, c, x string) {
 	t := s.t
 	var bs api.Batches
 	s.get(asBureau, "/api/v1/stats/batches?year=2021&quarter=2", &bs)
@@ -194,6 +198,8 @@ func (s statsFixture) views(a, c string) {
 	assert.Equal(t, api.TrendMonth{Month: "2021-03", Due: true, CompletedYuan: 350, CumulativeCompletedYuan: 450, PlannedToDateYuan: 450,
 		Moves: map[string]int64{"cancelled": 1}}, tr.Months[2])
 	assert.Equal(t, int64(70), tr.Months[3].OutsidePlanYuan)
+	assert.Equal(t, api.TrendMonth{Month: "2021-02", Due: true, CompletedYuan: 50, CumulativeCompletedYuan: 100, PlannedToDateYuan: 300,
+		NoAmountYuan: 5_000_000, Moves: map[string]int64{}}, tr.Months[1], "B's month without a planned amount apart")
 	assert.False(t, tr.Months[5].Due, "June is not due yet")
 	assert.Equal(t, map[string]int64{"suspended": 1}, tr.Months[5].Moves)
 	assert.Equal(t, int64(600), tr.Months[11].CumulativeCompletedYuan, "the figures reported so far")
@@ -201,17 +207,26 @@ func (s statsFixture) views(a, c string) {
 	var br api.Breakdown
 	s.get(asBureau, "/api/v1/stats/breakdown?by=department&year=2021", &br)
 	assert.Equal(t, []api.BreakdownItem{
-		{Key: "energy", Label: "能源局", Count: 2, Entries: 2, TotalInvestmentYuan: 150000000, PlannedYuan: 600, CompletedYuan: 250},
+		{Key: "energy", Label: "能源局", Count: 2, Entries: 2, TotalInvestmentYuan: 150000000, PlannedYuan: 600, CompletedYuan: 250,
+			NoAmountYuan: 5_000_000},
 		{Key: "industry", Label: "工业和信息化局", Count: 6, Entries: 5, TotalInvestmentYuan: 120000000, PlannedYuan: 1200, CompletedYuan: 300,
 			OutsidePlanYuan: 70},
 	}, br.Items)
-	s.get(asBureau, "/api/v1/stats/breakdown?by=build_type&year=2021", &br)
+	s.get(asBureau, "/api/v1/stats/breakdown?by=build_type&year=2021&ids=true", &br)
+	require.Len(t, br.Items, 3)
+	assert.ElementsMatch(t, []string{a, b, c}, br.Items[0].ProjectIDs, "each group's projects, for its drill-down")
+	assert.ElementsMatch(t, []string{x}, br.Items[2].ProjectIDs)
+	for i := range br.Items {
+		br.Items[i].ProjectIDs = nil
+	}
 	assert.Equal(t, []api.BreakdownItem{
-		{Key: "new", Label: "新建", Count: 3, Entries: 3, TotalInvestmentYuan: 170000000, PlannedYuan: 600, CompletedYuan: 250},
+		{Key: "new", Label: "新建", Count: 3, Entries: 3, TotalInvestmentYuan: 170000000, PlannedYuan: 600, CompletedYuan: 250, NoAmountYuan: 5_000_000},
 		{Key: "continuing", Label: "续建", Count: 4, Entries: 4, TotalInvestmentYuan: 100000000, PlannedYuan: 1200, CompletedYuan: 300},
 		{Key: "outside_plan", Label: "计划外", Count: 1, OutsidePlanYuan: 70},
 	}, br.Items)
 	assert.Equal(t, ptr("2021-05"), br.Period)
+	raw := s.e.do(t, request{principal: asBureau, method: http.MethodGet, path: "/api/v1/stats/breakdown?by=stage&year=2021"})
+	assert.Contains(t, raw.String(), `"project_ids":null`, "no IDs unless asked for")
 }
 
 func (s statsFixture) designations(a, c, g string) {
@@ -236,6 +251,17 @@ func (s statsFixture) designations(a, c, g string) {
 	s.get(asBureau, "/api/v1/stats/batches?year=2021&quarter=2", &bs)
 	assert.Equal(t, []string{c}, bs.Started.ProjectIDs, "derived again")
 	assert.Equal(t, http.StatusConflict, do(asBureau, http.MethodPut, path+g).status, "an archived project")
+	// A designation made before its project was archived counts nowhere and can be removed.
+	q, done := s.e.db.Conn(context.Background())
+	require.NoError(t, q.Exec(`INSERT INTO batch_designations (year, quarter, kind, project_id, designated_at, designated_by)
+		VALUES (2021, 3, 'started', ?, ?, 'bureau')`, g, time.Date(2021, 4, 2, 0, 0, 0, 0, time.UTC)).Error)
+	done()
+	s.get(asBureau, "/api/v1/stats/batches?year=2021&quarter=3", &bs)
+	assert.True(t, bs.Started.Derived, "designated only by an archived project: derived")
+	assert.Equal(t, http.StatusNoContent, do(asBureau, http.MethodDelete, "/api/v1/batches/2021/3/started/"+g).status, "an archived project's designation")
+	assert.Equal(t, http.StatusNotFound, do(asBureau, http.MethodDelete, "/api/v1/batches/2021/3/started/"+g).status, "removed")
+	res = s.e.do(t, request{principal: asBureau, method: http.MethodPut, path: "/api/v1/batches/2030/2/started/" + a})
+	assert.Equal(t, http.StatusBadRequest, res.status, "a year the statistics cannot read: %s", res)
 	assert.Equal(t, http.StatusNotFound, do(asBureau, http.MethodPut, path+"6f1c1a52-9d1e-4b59-8a55-0f3f8f0f7d11").status, "an unknown project")
 	assert.Equal(t, http.StatusForbidden, do(asEnergyEditor, http.MethodPut, path+a).status, "the bureau's")
 	for _, p := range []string{"/api/v1/batches/2021/5/started/" + a, "/api/v1/batches/2021/2/landed/" + a, "/api/v1/batches/x/2/started/" + a} {
@@ -252,6 +278,8 @@ func (s statsFixture) refusals() {
 		"/api/v1/stats/overview?plan=latest", "/api/v1/stats/overview?period=2020-12", "/api/v1/stats/overview?reports=all",
 		"/api/v1/stats/breakdown?by=color", "/api/v1/stats/breakdown", "/api/v1/stats/trend?period=2021-13",
 		"/api/v1/stats/batches?quarter=5", "/api/v1/stats/batches?quarter=0", "/api/v1/stats/batches?quarter=x", "/api/v1/stats/trend?year=abc",
+		"/api/v1/stats/overview?period=2021-07", "/api/v1/stats/trend?period=2021-12", "/api/v1/stats/breakdown?by=stage&period=2021-07",
+		"/api/v1/stats/overview?year=2022&period=2022-01", "/api/v1/stats/breakdown?by=stage&ids=maybe",
 	} {
 		res := s.e.do(s.t, request{principal: asBureau, method: http.MethodGet, path: path, invalid: true})
 		assert.Equal(s.t, http.StatusBadRequest, res.status, "%s: %s", path, res)

@@ -18,7 +18,7 @@ import (
 // statsBreakdown groups the projects by one key.
 //
 //	@Summary		Breakdown
-//	@Description	The projects the caller may read grouped by stage (on as_of), category, department, township, leader, or by their plan entry's section or build type (outside_plan: without an entry): count, total investment, and of the group's entries in force their number, planned investment and months 1..P; the months 1..P of the group's projects without an entry apart (docs/stats.md).
+//	@Description	The projects the caller may read grouped by stage (on as_of), category, department, township, leader, or by their plan entry's section or build type (outside_plan: without an entry): count, total investment, and of the group's entries in force their number, planned investment and the months 1..P of those with a planned amount; the months 1..P of the group's entries without an amount and of its projects without an entry apart; with ids=true the group's project IDs, for its drill-down (null otherwise: at 200,000 projects they are the whole register) (docs/stats.md).
 //	@ID				statsBreakdown
 //	@Tags			stats
 //	@Security		BearerAuth
@@ -27,20 +27,25 @@ import (
 //	@Param			year	query		integer	false	"year; default the current one"													minimum(2000)
 //	@Param			as_of	query		string	false	"day within the year, not in the future; default today or the year's last day"	format(date)
 //	@Param			plan	query		string	false	"plan version read"																Enums(as_of,baseline,current)	default(as_of)
-//	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year); default P"
-//	@Param			reports	query		string	false	"reports that count"	Enums(counted,accepted)	default(counted)
+//	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P"
+//	@Param			reports	query		string	false	"reports that count"										Enums(counted,accepted)	default(counted)
+//	@Param			ids		query		boolean	false	"with each group's project IDs (false: project_ids null)"	default(false)
 //	@Success		200		{object}	api.Breakdown
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
 //	@Router			/api/v1/stats/breakdown [get]
 func (h *handlers) statsBreakdown(c *gin.Context, p identity.Principal) error {
-	ps, err := h.statsParams(c, "by", "year", "as_of", "plan", "period", "reports")
+	ps, err := h.statsParams(c, "by", "year", "as_of", "plan", "period", "reports", "ids")
+	if err != nil {
+		return err
+	}
+	ids, err := idsParam(c, false)
 	if err != nil {
 		return err
 	}
 	by := c.Query("by")
-	b, err := h.stats.Breakdown(c.Request.Context(), p, by, ps)
+	b, err := h.stats.Breakdown(c.Request.Context(), p, by, ps, ids)
 	if err != nil {
 		return err
 	}
@@ -56,7 +61,8 @@ func (h *handlers) statsBreakdown(c *gin.Context, p identity.Principal) error {
 			label = groupLabel(g.Key)
 		}
 		out.Items[i] = api.BreakdownItem{Key: g.Key, Label: label, Count: g.Count, TotalInvestmentYuan: g.TotalInvestmentYuan,
-			Entries: g.Entries, PlannedYuan: g.PlannedYuan, CompletedYuan: g.CompletedYuan, OutsidePlanYuan: g.OutsidePlanYuan}
+			Entries: g.Entries, PlannedYuan: g.PlannedYuan, CompletedYuan: g.CompletedYuan, NoAmountYuan: g.NoAmountYuan,
+			OutsidePlanYuan: g.OutsidePlanYuan, ProjectIDs: idsIf(ids, g.IDs)}
 	}
 	ok(c, http.StatusOK, out)
 	return nil
@@ -142,7 +148,7 @@ func (h *handlers) statsBatches(c *gin.Context, p identity.Principal) error {
 // statsTrend answers a year month by month.
 //
 //	@Summary		Monthly trend
-//	@Description	The plan entries' investment completed each month (reports that count) and from January, against the plan × month / 12 (序时进度), each month marked due or not yet due (after P); the investment of the projects without an entry apart; and the stage moves of each month by target stage (imports aside), over the projects the caller may read.
+//	@Description	The investment completed each month (reports that count) and from January of the plan entries with a planned amount, against the plan × month / 12 (序时进度), each month marked due or not yet due (after P); the investment of the entries without an amount and of the projects without an entry apart; and the stage moves of each month by target stage (imports aside), over the projects the caller may read.
 //	@ID				statsTrend
 //	@Tags			stats
 //	@Security		BearerAuth
@@ -150,7 +156,7 @@ func (h *handlers) statsBatches(c *gin.Context, p identity.Principal) error {
 //	@Param			year	query		integer	false	"year; default the current one"													minimum(2000)
 //	@Param			as_of	query		string	false	"day within the year, not in the future; default today or the year's last day"	format(date)
 //	@Param			plan	query		string	false	"plan version read"																Enums(as_of,baseline,current)	default(as_of)
-//	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year); default P"
+//	@Param			period	query		string	false	"last month whose reports count (YYYY-MM, within the year, not after the current month; not a January reported with February); default P"
 //	@Param			reports	query		string	false	"reports that count"	Enums(counted,accepted)	default(counted)
 //	@Success		200		{object}	api.Trend
 //	@Failure		400		{object}	api.Problem
@@ -176,7 +182,7 @@ func (h *handlers) statsTrend(c *gin.Context, p identity.Principal) error {
 		out.Months[i] = api.TrendMonth{
 			Month: calendar.Month{Year: t.Year, Month: m.Month}.String(), Due: m.Due, CompletedYuan: m.CompletedYuan,
 			CumulativeCompletedYuan: m.CumulativeCompletedYuan, PlannedToDateYuan: m.PlannedToDateYuan,
-			OutsidePlanYuan: m.OutsidePlanYuan, Moves: moves,
+			NoAmountYuan: m.NoAmountYuan, OutsidePlanYuan: m.OutsidePlanYuan, Moves: moves,
 		}
 	}
 	ok(c, http.StatusOK, out)

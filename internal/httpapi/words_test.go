@@ -31,6 +31,12 @@ func TestInStatisticsSince(t *testing.T) {
 				check: func(t *testing.T, res response) {
 					assert.Equal(t, "入统月份：格式无效（应为 YYYY-MM）", res.problem(t).Detail)
 				}},
+			{name: "a month to come", principal: asBureau, method: http.MethodPost, path: "/api/v1/projects",
+				body: with(projectBody("y"), "in_statistics_since", "2999-12"), invalid: true,
+				wantStatus: http.StatusBadRequest, wantFields: []string{"in_statistics_since:in_future"}},
+			{name: "changed to a month to come", principal: asBureau, method: http.MethodPatch, path: path, headers: ifMatchTag(1),
+				body: map[string]any{"in_statistics_since": "2999-12"}, invalid: true,
+				wantStatus: http.StatusBadRequest, wantFields: []string{"in_statistics_since:in_future"}},
 			{name: "changed", principal: asBureau, method: http.MethodPatch, path: path, headers: ifMatchTag(1),
 				body: map[string]any{"in_statistics_since": "2021-04"}, wantStatus: http.StatusOK,
 				check: func(t *testing.T, res response) {

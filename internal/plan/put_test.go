@@ -188,7 +188,9 @@ func TestPutDraftAndIssued(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, adj.Entry.Version, twice.Entry.Version, "a double submit makes no second adjustment")
 
-	added, err := f.svc.Put(ctx, bureau, 2021, zincProject, plan.Fields{}, plan.Change{Reason: "调入", EffectiveOn: day("2021-06-01")}, 0)
+	_, err = f.svc.Put(ctx, bureau, 2021, zincProject, plan.Fields{}, plan.Change{Reason: "调入", EffectiveOn: day("2021-06-01")}, 0)
+	requireFields(t, []apperr.FieldError{{Field: "effective_on", Code: "out_of_range", Param: "2021-06-15..2021-06-15"}}, err) // not before the plan's latest adjustment, of another entry
+	added, err := f.svc.Put(ctx, bureau, 2021, zincProject, plan.Fields{}, plan.Change{Reason: "调入"}, 0)
 	require.NoError(t, err)
 	assert.True(t, added.Created)
 	assert.Equal(t, 2, added.Entry.Revision)
@@ -200,6 +202,42 @@ func TestPutDraftAndIssued(t *testing.T) {
 	assert.Equal(t, 2, pl.Revisions)
 	assert.Equal(t, 5, pl.Version, "two changes, issued, two adjustments")
 	assert.Equal(t, []string{plan.ActionEntrySet, plan.ActionEntrySet, plan.ActionIssue, plan.ActionEntrySet, plan.ActionEntrySet}, f.auditor.actions())
+}
+
+// TestAdjustmentsInOrder: an adjustment may not take effect before the
+// plan's latest adjustment, of whichever entry, so that the revision an
+// answer names includes every earlier-numbered one.
+func TestAdjustmentsInOrder(t *testing.T) {
+	t.Parallel()
+	f := newFixture(time.Date(2021, 8, 4, 10, 0, 0, 0, shanghai))
+	ctx := context.Background()
+	f.put(t, 2021, windProject, plan.Fields{}, plan.Change{})
+	f.issue(t, 2021, "2021-01-20")
+	for _, tc := range []struct {
+		name, id, on string
+		want         []apperr.FieldError
+	}{
+		{"May", windProject, "2021-05-10", nil},
+		{"July, another entry", zincProject, "2021-07-01", nil},
+		{"the same day", windProject, "2021-07-01", nil},
+		{"backdated behind July", schoolProject, "2021-03-01",
+			[]apperr.FieldError{{Field: "effective_on", Code: "out_of_range", Param: "2021-07-01..2021-08-04"}}},
+		{"after July", schoolProject, "2021-07-02", nil},
+	} {
+		_, err := f.svc.Put(ctx, bureau, 2021, tc.id, plan.Fields{Goals: tc.name}, plan.Change{Reason: tc.name, EffectiveOn: day(tc.on)}, 0)
+		if tc.want == nil {
+			require.NoError(t, err, tc.name)
+			continue
+		}
+		requireFields(t, tc.want, err)
+	}
+	pls, err := f.store.Plans(ctx, 2021)
+	require.NoError(t, err)
+	require.Len(t, pls, 1)
+	assert.Equal(t, 4, pls[0].Revisions, "the backdated adjustment was not made")
+	adjs, err := f.store.Adjustments(ctx, 2021)
+	require.NoError(t, err)
+	assert.Equal(t, *day("2021-07-02"), adjs[4])
 }
 
 // TestPutPastYear: an adjustment of a past year's plan is effective on 31

@@ -166,8 +166,9 @@ func dayOrToday(on *time.Time, today time.Time, year int) time.Time {
 }
 
 // checkChange checks an adjustment of an issued plan: a reason of 1 to
-// MaxReason characters, and an effective day from the plan's 下达 day and
-// the entry's last change (since, may be nil) to today and 31 December.
+// MaxReason characters, and an effective day from the plan's 下达 day, the
+// entry's last change and the plan's latest adjustment (since, the later
+// of the two, may be nil) to today and 31 December.
 func checkChange(ch Change, pl Plan, since *time.Time, today time.Time) (time.Time, error) {
 	var c project.Check
 	c.Text("reason", strings.TrimSpace(ch.Reason), MaxReason, true)

@@ -217,7 +217,11 @@ func (s *Service) save(ctx context.Context, pl *Plan, last *Entry, e Entry, ch C
 	}
 	switch {
 	case pl.State == Issued:
-		on, err := checkChange(ch, *pl, effective(last), calendar.Today(now))
+		adjs, err := s.store.Adjustments(ctx, pl.Year)
+		if err != nil {
+			return Entry{}, err
+		}
+		on, err := checkChange(ch, *pl, laterOf(effective(last), latestAdjustment(adjs)), calendar.Today(now))
 		if err != nil {
 			return Entry{}, err
 		}
@@ -407,6 +411,29 @@ func effective(e *Entry) *time.Time {
 		return nil
 	}
 	return e.EffectiveOn
+}
+
+// latestAdjustment is the latest effective day of a plan's adjustments
+// (nil when it has none): a new adjustment may not take effect before it,
+// so that the order of revisions is the order of their effective days
+// (docs/plan.md).
+func latestAdjustment(adjs map[int]time.Time) *time.Time {
+	var out *time.Time
+	for _, on := range adjs {
+		if out == nil || on.After(*out) {
+			d := on
+			out = &d
+		}
+	}
+	return out
+}
+
+// laterOf is the later of two days, either of which may be nil.
+func laterOf(a, b *time.Time) *time.Time {
+	if a == nil || b != nil && b.After(*a) {
+		return b
+	}
+	return a
 }
 
 // matchVersion checks If-Match (ifMatch, 0 when absent) against an entry

@@ -257,6 +257,17 @@ func (f Fields) Validate() error {
 	return c.Err()
 }
 
+// ValidateOn checks the fields as Validate does, and those that depend on
+// the day: in_statistics_since (入统) is a month that has begun, not after
+// today's.
+func (f Fields) ValidateOn(today time.Time) error {
+	var c Check
+	if this := calendar.MonthOf(today); f.InStatisticsSince != nil && this.Before(*f.InStatisticsSince) {
+		c.Add("in_statistics_since", "in_future", this.String())
+	}
+	return JoinInvalid(f.Validate(), c.Err())
+}
+
 // dates pairs each actual date with its wire name and the stage it marks.
 func (a *Actual) dates() []struct {
 	field string

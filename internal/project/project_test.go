@@ -138,6 +138,32 @@ func TestValidateEntry(t *testing.T) {
 	}
 }
 
+// TestValidateOn: 入统 is a month that has begun, not after today's.
+func TestValidateOn(t *testing.T) {
+	t.Parallel()
+	today := *day("2021-04-15")
+	for _, tc := range []struct {
+		name  string
+		month *calendar.Month
+		want  []string
+	}{
+		{"none", nil, nil},
+		{"a past month", &calendar.Month{Year: 2020, Month: time.June}, nil},
+		{"this month", &calendar.Month{Year: 2021, Month: time.April}, nil},
+		{"next month", &calendar.Month{Year: 2021, Month: time.May}, []string{"in_statistics_since:in_future"}},
+		{"2999-12", &calendar.Month{Year: 2999, Month: time.December}, []string{"in_statistics_since:in_future"}},
+	} {
+		f := validFields()
+		f.InStatisticsSince = tc.month
+		err := f.ValidateOn(today)
+		if tc.want == nil {
+			assert.NoError(t, err, tc.name)
+			continue
+		}
+		assert.Equal(t, tc.want, fieldCodes(t, err), tc.name)
+	}
+}
+
 func TestLatest(t *testing.T) {
 	t.Parallel()
 	assert.Nil(t, Actual{}.Latest())

@@ -198,7 +198,7 @@ func validateDraft(e Draft, today time.Time) error {
 		c.Add("as_of", "out_of_range", "")
 	}
 	c.Text("note", e.Note, MaxNote, false)
-	return JoinInvalid(e.Fields.Validate(), ValidateEntry(e.Stage, e.Actual, today), c.Err())
+	return JoinInvalid(e.Fields.ValidateOn(today), ValidateEntry(e.Stage, e.Actual, today), c.Err())
 }
 
 // importEntry is the history entry of a project entered past planning, dated
@@ -275,7 +275,7 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 			return err
 		}
 		f.Normalize()
-		if err := f.Validate(); err != nil {
+		if err := f.ValidateOn(calendar.Today(s.now())); err != nil {
 			return err
 		}
 		if f.Department != pr.Department && p.Role.DepartmentBound() {

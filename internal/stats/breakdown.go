@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"iter"
 	"math"
 	"slices"
@@ -19,12 +20,15 @@ const OutsidePlanKey = "outside_plan"
 
 // Group is one group of a breakdown: its live projects, and of them the
 // entries in force with their planned investment and the completed
-// investment of months 1..P; OutsidePlanYuan is the rest's.
+// investment of months 1..P of those with a planned amount; NoAmountYuan
+// is months 1..P of the entries without an amount, OutsidePlanYuan the
+// rest's. IDs lists the group's projects when they are kept.
 type Group struct {
 	Key                                 string
 	Count, Entries, TotalInvestmentYuan int64
 	PlannedYuan, CompletedYuan          int64
-	OutsidePlanYuan                     int64
+	NoAmountYuan, OutsidePlanYuan       int64
+	IDs                                 []string
 }
 
 // Breakdown is the groups of a breakdown, with the period and plan read.
@@ -58,8 +62,8 @@ func keyOf(r Row, e plan.Entry, in bool, by string, f frame) string {
 }
 
 // computeBreakdown groups rows by key; groups come in the order of the
-// key's labels, else by key.
-func computeBreakdown(rows iter.Seq[Row], by string, f frame) Breakdown {
+// key's labels, else by key. kept keeps each group's project IDs.
+func computeBreakdown(rows iter.Seq[Row], by string, f frame, kept bool) Breakdown {
 	idx := map[string]int{}
 	var out []Group
 	for r := range rows {
@@ -69,21 +73,9 @@ func computeBreakdown(rows iter.Seq[Row], by string, f frame) Breakdown {
 		if !ok {
 			i = len(out)
 			idx[k] = i
-			out = append(out, Group{Key: k})
+			out = append(out, Group{Key: k, IDs: newIDs(kept).list})
 		}
-		g := &out[i]
-		g.Count++
-		g.TotalInvestmentYuan += r.TotalInvestmentYuan
-		year := through(r.Months, f.p)
-		if !in {
-			g.OutsidePlanYuan += year
-			continue
-		}
-		g.Entries++
-		g.CompletedYuan += year
-		if e.PlannedYuan != nil {
-			g.PlannedYuan += *e.PlannedYuan
-		}
+		out[i].add(r, e, in, through(r.Months, f.p), kept)
 	}
 	labels := map[string][]project.Label{"stage": project.Stages, "category": project.Categories,
 		"section": plan.Sections, "build_type": plan.BuildTypes}[by]
@@ -97,17 +89,25 @@ func computeBreakdown(rows iter.Seq[Row], by string, f frame) Breakdown {
 		if oa, ob := order(a.Key), order(b.Key); oa != ob {
 			return oa - ob
 		}
-		return compareStrings(a.Key, b.Key)
+		return cmp.Compare(a.Key, b.Key)
 	})
 	return Breakdown{Period: f.period, Plan: f.version, Groups: out}
 }
 
-func compareStrings(a, b string) int {
+// add counts a row, its entry e if in, and its months 1..P into g.
+func (g *Group) add(r Row, e plan.Entry, in bool, year int64, kept bool) {
+	g.Count++
+	g.TotalInvestmentYuan += r.TotalInvestmentYuan
+	g.IDs = keepID(kept, g.IDs, r.ID)
 	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+	case !in:
+		g.OutsidePlanYuan += year
+		return
+	case e.PlannedYuan == nil:
+		g.NoAmountYuan += year
+	default:
+		g.PlannedYuan += *e.PlannedYuan
+		g.CompletedYuan += year
 	}
-	return 0
+	g.Entries++
 }

@@ -2,7 +2,9 @@ package stats
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
@@ -39,6 +41,13 @@ type Register interface {
 	Within(ctx context.Context, sc project.Reach, id string, fn func(context.Context, *project.Project) error) (project.Project, error)
 }
 
+// Transactor runs fn in one transaction, carried by the context it passes
+// fn: the removal of an archived project's designation, which the register
+// does not lock, commits with its audit entry.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(context.Context) error) error
+}
+
 // Auditor records a change in the audit trail, in the transaction carried by ctx.
 type Auditor interface {
 	Append(ctx context.Context, p identity.Principal, r audit.Record) error
@@ -47,13 +56,15 @@ type Auditor interface {
 type designations struct {
 	store    DesignationStore
 	register Register
+	tx       Transactor
 	auditor  Auditor
 }
 
 // SetDesignations gives the service the store of designations, and the
-// register and auditor their changes go through, before first use.
-func (s *Service) SetDesignations(store DesignationStore, register Register, auditor Auditor) {
-	s.designations = &designations{store: store, register: register, auditor: auditor}
+// register, transactor and auditor their changes go through, before first
+// use.
+func (s *Service) SetDesignations(store DesignationStore, register Register, tx Transactor, auditor Auditor) {
+	s.designations = &designations{store: store, register: register, tx: tx, auditor: auditor}
 }
 
 // Audit actions and resource type of designations.
@@ -65,11 +76,12 @@ const (
 
 var errNoDesignate = apperr.Coded(apperr.Forbidden, "stats.no_designate")
 
-// checkBatch checks a designation's year, quarter and kind.
-func checkBatch(year int, b Batch) error {
+// checkBatch checks a designation's year (the years the statistics read:
+// 2000 to the year after today's), quarter and kind.
+func checkBatch(year int, b Batch, today time.Time) error {
 	var c project.Check
-	if year < project.MinYear || year > 2999 {
-		c.Add("year", "out_of_range", "2000..2999")
+	if maxYear := today.Year() + 1; year < project.MinYear || year > maxYear {
+		c.Add("year", "out_of_range", strconv.Itoa(project.MinYear)+".."+strconv.Itoa(maxYear))
 	}
 	if b.Quarter < 1 || b.Quarter > 4 {
 		c.Add("quarter", "out_of_range", "1..4")
@@ -87,7 +99,7 @@ func (s *Service) Designate(ctx context.Context, p identity.Principal, year int,
 	if !p.May(identity.ManagePlans) {
 		return Designation{}, false, errNoDesignate
 	}
-	if err := checkBatch(year, b); err != nil {
+	if err := checkBatch(year, b, s.today()); err != nil {
 		return Designation{}, false, err
 	}
 	d := Designation{Year: year, Batch: b, ProjectID: projectID, DesignatedAt: s.now().UTC().Truncate(time.Microsecond), DesignatedBy: p.Name}
@@ -106,24 +118,36 @@ func (s *Service) Designate(ctx context.Context, p identity.Principal, year int,
 	return d, created, nil
 }
 
-// Undesignate takes a project out of a quarter's batch.
+// Undesignate takes a project out of a quarter's batch. An archived
+// project's designation can be removed too (it counts nowhere while the
+// project is archived, and would count again if it were restored): the
+// register refuses to lock an archived project, so the removal commits in
+// a transaction of its own, and the statistics forget after it.
 func (s *Service) Undesignate(ctx context.Context, p identity.Principal, year int, b Batch, projectID string) (err error) {
 	defer apperr.Wrap(&err, "stats.Service.Undesignate(%s)", projectID)
 	if !p.May(identity.ManagePlans) {
 		return errNoDesignate
 	}
-	if err := checkBatch(year, b); err != nil {
+	if err := checkBatch(year, b, s.today()); err != nil {
 		return err
 	}
 	ds := s.designations
-	_, err = ds.register.Within(ctx, project.ReachOf(p), projectID, func(ctx context.Context, _ *project.Project) error {
+	remove := func(ctx context.Context) error {
 		if err := ds.store.Undesignate(ctx, year, b, projectID); err != nil {
 			return err
 		}
 		return ds.auditor.Append(ctx, p, audit.Record{Action: ActionUndesignate, ResourceType: ResourceDesignation,
 			ResourceID: designationID(year, b, projectID), Before: view(year, b, projectID)})
-	})
-	return err
+	}
+	_, err = ds.register.Within(ctx, project.ReachOf(p), projectID, func(ctx context.Context, _ *project.Project) error { return remove(ctx) })
+	if !errors.Is(err, project.ErrArchived) {
+		return err
+	}
+	if err := ds.tx.InTx(ctx, remove); err != nil {
+		return err
+	}
+	s.Forget()
+	return nil
 }
 
 // designationID names a designation in the audit trail: 2021-Q2/started/<project>.

@@ -59,8 +59,13 @@ type Overview struct {
 	ResumptionTarget plan.Checkpoint
 	Stalled          []Stalled
 
-	Investment   Rate // in yuan
-	NoAmountIDs  []string
+	// Investment is 投资完成率 in yuan: months 1..P of the entries with a
+	// planned amount over their amounts.
+	Investment  Rate
+	NoAmountIDs []string
+	// NoAmount is months 1..P of the entries without a planned amount:
+	// apart, never in the rate (累计完成投资 keeps them).
+	NoAmount     Money
 	OutsidePlan  Money
 	TimeProgress float64
 	GapPoints    *float64
@@ -85,6 +90,7 @@ type overviewOf struct {
 	o                   Overview
 	kept                bool
 	inv, noAmount, out  ids
+	noAmountPaid        ids
 	cum, openSet, stat  ids
 }
 
@@ -96,7 +102,7 @@ func computeOverview(rows iter.Seq[Row], f frame, kept bool) Overview {
 	a := &overviewOf{f: f, kept: kept,
 		jan1:  time.Date(f.Year, 1, 1, 0, 0, 0, 0, time.UTC),
 		dec31: time.Date(f.Year-1, 12, 31, 0, 0, 0, 0, time.UTC),
-		inv:   newIDs(kept), noAmount: newIDs(kept), out: newIDs(kept), cum: newIDs(kept), openSet: newIDs(kept), stat: newIDs(kept),
+		inv:   newIDs(kept), noAmount: newIDs(kept), out: newIDs(kept), noAmountPaid: newIDs(kept), cum: newIDs(kept), openSet: newIDs(kept), stat: newIDs(kept),
 	}
 	a.o = Overview{Year: f.Year, AsOf: f.AsOf, Period: f.period, Plan: f.version, AcceptedOnly: f.AcceptedOnly,
 		ByStage: map[project.Stage]Set{}, Health: map[health.Level]int64{}}
@@ -194,17 +200,7 @@ func (a *overviewOf) addEntry(r Row, e plan.Entry, year int64) {
 	if e.BuildType == plan.Continuing && e.Stalled && underConstruction(r.stageOn(a.dec31)) {
 		a.o.Stalled = append(a.o.Stalled, Stalled{ID: r.ID, Reason: e.StalledReason})
 	}
-	inv := &a.o.Investment
-	if e.PlannedYuan != nil {
-		inv.Denominator += *e.PlannedYuan
-		inv.DenominatorIDs = keepID(a.kept, inv.DenominatorIDs, r.ID)
-	} else {
-		a.noAmount.add(r.ID)
-	}
-	if year > 0 {
-		inv.Numerator += year
-		a.inv.add(r.ID)
-	}
+	a.investment(r, e, year)
 	opening := r.EarlierYuan
 	if e.OpeningYuan != nil {
 		opening = *e.OpeningYuan
@@ -213,6 +209,26 @@ func (a *overviewOf) addEntry(r Row, e plan.Entry, year int64) {
 	a.o.Cumulative.OpeningYuan += opening
 	a.o.Cumulative.YearYuan += year
 	a.cum.add(r.ID)
+}
+
+// investment counts an entry's planned amount and months 1..P into
+// 投资完成率, or its months apart when it has no amount.
+func (a *overviewOf) investment(r Row, e plan.Entry, year int64) {
+	inv := &a.o.Investment
+	if e.PlannedYuan == nil {
+		a.noAmount.add(r.ID)
+		if year > 0 {
+			a.o.NoAmount.Yuan += year
+			a.noAmountPaid.add(r.ID)
+		}
+		return
+	}
+	inv.Denominator += *e.PlannedYuan
+	inv.DenominatorIDs = keepID(a.kept, inv.DenominatorIDs, r.ID)
+	if year > 0 {
+		inv.Numerator += year
+		a.inv.add(r.ID)
+	}
 }
 
 // keepID appends id to list if the IDs are kept at all.
@@ -254,7 +270,7 @@ func (a *overviewOf) done() Overview {
 	if a.kept && o.Investment.DenominatorIDs == nil {
 		o.Investment.DenominatorIDs = []string{}
 	}
-	o.NoAmountIDs, o.OutsidePlan.IDs = a.noAmount.list, a.out.list
+	o.NoAmountIDs, o.NoAmount.IDs, o.OutsidePlan.IDs = a.noAmount.list, a.noAmountPaid.list, a.out.list
 	o.Cumulative.IDs, o.Cumulative.OpeningSetIDs, o.Statistical.IDs = a.cum.list, a.openSet.list, a.stat.list
 	o.TimeProgress = math.Round(float64(a.f.p)/12*10000) / 10000
 	if o.Investment.Denominator > 0 {

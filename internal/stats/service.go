@@ -50,13 +50,23 @@ func (s *Service) Forget() { s.cache.invalidate() }
 // today is the county's day now.
 func (s *Service) today() time.Time { return calendar.Today(s.now()) }
 
-// frame reads the year and works out what the numbers of ps read.
+// frame reads the year and works out what the numbers of ps read; a
+// period named in ps is refused when it is after the current month, or a
+// January reported with February.
 func (s *Service) frame(ctx context.Context, ps Params) (frame, error) {
+	today := s.today()
+	if this := calendar.MonthOf(today); ps.Period != nil && this.Before(*ps.Period) {
+		return frame{}, apperr.Fields([]apperr.FieldError{{Field: "period", Code: "in_future", Param: this.String()}})
+	}
 	y, err := s.store.Year(ctx, ps.Year)
 	if err != nil {
 		return frame{}, err
 	}
-	return newFrame(ps, y, s.today()), nil
+	if ps.Period != nil && ps.Period.Month == time.January && y.Periods.Combined[ps.Year] {
+		feb := calendar.Month{Year: ps.Year, Month: time.February}
+		return frame{}, apperr.Fields([]apperr.FieldError{{Field: "period", Code: "combined_period", Param: feb.String()}})
+	}
+	return newFrame(ps, y, today), nil
 }
 
 // computeStats runs compute over the rows p may read for the frame of ps,
@@ -132,14 +142,15 @@ func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, ps
 	})
 }
 
-// Breakdown groups the projects p may read by key.
-func (s *Service) Breakdown(ctx context.Context, p identity.Principal, by string, ps Params) (_ Breakdown, err error) {
+// Breakdown groups the projects p may read by key, with each group's
+// project IDs if ids.
+func (s *Service) Breakdown(ctx context.Context, p identity.Principal, by string, ps Params, ids bool) (_ Breakdown, err error) {
 	defer apperr.Wrap(&err, "stats.Service.Breakdown")
 	if !slices.Contains(BreakdownKeys, by) {
 		return Breakdown{}, invalidParam("by", strings.Join(BreakdownKeys, ","))
 	}
-	return cached(ctx, s, p, "breakdown", append(s.key(ps), by), func(ctx context.Context) (Breakdown, error) {
-		return computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], f frame) Breakdown { return computeBreakdown(rows, by, f) })
+	return cached(ctx, s, p, "breakdown", append(s.key(ps), by, ids), func(ctx context.Context) (Breakdown, error) {
+		return computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], f frame) Breakdown { return computeBreakdown(rows, by, f, ids) })
 	})
 }
 
@@ -152,12 +163,8 @@ func (s *Service) Batches(ctx context.Context, p identity.Principal, year, quart
 	}
 	ps := Params{Year: year, AsOf: time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)}
 	return cached(ctx, s, p, "batches", []any{year, quarter}, func(ctx context.Context) (Batches, error) {
-		y, err := s.store.Year(ctx, year)
-		if err != nil {
-			return Batches{}, err
-		}
 		return computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], _ frame) Batches {
-			return computeBatches(rows, year, quarter, y.Designated)
+			return computeBatches(rows, year, quarter)
 		})
 	})
 }

@@ -25,7 +25,7 @@ func cachedCalls(svc *stats.Service) map[string]func(p identity.Principal, day s
 			return svc.RenderedOverview(ctx, p, params(day), false, render)
 		},
 		"breakdown": func(p identity.Principal, day string) (any, error) {
-			return svc.Breakdown(ctx, p, "stage", params(day))
+			return svc.Breakdown(ctx, p, "stage", params(day), false)
 		},
 		"batches": func(p identity.Principal, day string) (any, error) {
 			return svc.Batches(ctx, p, on(day).Year(), int(on(day).Month()+2)/3)
@@ -86,7 +86,7 @@ func TestCacheTimeToLive(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	breakdown := func() {
-		_, err := f.svc.Breakdown(ctx, bureau, "category", params("2021-06-15"))
+		_, err := f.svc.Breakdown(ctx, bureau, "category", params("2021-06-15"), false)
 		require.NoError(t, err)
 	}
 	breakdown()
@@ -103,7 +103,7 @@ func TestCacheTimeToLive(t *testing.T) {
 	for i := range 3 {
 		_, err := off.svc.Trend(ctx, bureau, params("2021-06-15"))
 		require.NoError(t, err)
-		_, err = off.svc.Breakdown(ctx, bureau, "stage", params("2021-06-15"))
+		_, err = off.svc.Breakdown(ctx, bureau, "stage", params("2021-06-15"), false)
 		require.NoError(t, err)
 		assert.Equal(t, [2]int{2 * (i + 1), i + 1}, off.reads(), "a time to live of 0 never caches")
 	}

@@ -166,7 +166,7 @@ func TestReadPermission(t *testing.T) {
 			_, err := f.svc.RenderedOverview(ctx, p, asOf, true, render)
 			return err
 		},
-		"breakdown": func(p identity.Principal) error { _, err := f.svc.Breakdown(ctx, p, "stage", asOf); return err },
+		"breakdown": func(p identity.Principal) error { _, err := f.svc.Breakdown(ctx, p, "stage", asOf, false); return err },
 		"batches":   func(p identity.Principal) error { _, err := f.svc.Batches(ctx, p, 2021, 2); return err },
 		"trend":     func(p identity.Principal) error { _, err := f.svc.Trend(ctx, p, asOf); return err },
 	}
@@ -207,7 +207,7 @@ func TestScope(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, tc.ids, o.StartAnnual.DenominatorIDs, tc.p.Name)
 		assert.Equal(t, []int64{tc.planned, tc.completed}, []int64{o.Investment.Denominator, o.Investment.Numerator}, tc.p.Name)
-		gs, err := f.svc.Breakdown(ctx, tc.p, "department", asOf)
+		gs, err := f.svc.Breakdown(ctx, tc.p, "department", asOf, false)
 		require.NoError(t, err)
 		assert.Equal(t, tc.department, keys(gs), "%s: a department sees its own", tc.p.Name)
 		tr, err := f.svc.Trend(ctx, tc.p, asOf)
@@ -251,13 +251,56 @@ func TestOverview(t *testing.T) {
 	assert.ErrorIs(t, err, boom)
 }
 
+// TestPeriodRefused: a period named after the current month is refused
+// before anything is read; one not yet due is an explicit request and
+// allowed; a January reported with February is refused naming February.
+func TestPeriodRefused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	require.NoError(t, f.store.Period(ctx, calendar.Month{Year: 2021, Month: time.February}, *on("2021-03-08"), true))
+	for _, tc := range []struct {
+		name   string
+		period calendar.Month
+		want   []apperr.FieldError
+	}{
+		{"after the current month", calendar.Month{Year: 2021, Month: time.July},
+			[]apperr.FieldError{{Field: "period", Code: "in_future", Param: "2021-06"}}},
+		{"the current month, not yet due", calendar.Month{Year: 2021, Month: time.June}, nil},
+		{"January reported with February", calendar.Month{Year: 2021, Month: time.January},
+			[]apperr.FieldError{{Field: "period", Code: "combined_period", Param: "2021-02"}}},
+		{"February, with January", calendar.Month{Year: 2021, Month: time.February}, nil},
+		{"January of a year reported monthly", calendar.Month{Year: 2020, Month: time.January}, nil},
+	} {
+		ps := params("2021-06-15")
+		if tc.period.Year == 2020 {
+			ps = params("2020-12-31")
+		}
+		ps.Period = &tc.period
+		calls := map[string]func() error{
+			"overview":  func() error { _, err := f.svc.Overview(ctx, bureau, ps, false); return err },
+			"trend":     func() error { _, err := f.svc.Trend(ctx, bureau, ps); return err },
+			"breakdown": func() error { _, err := f.svc.Breakdown(ctx, bureau, "stage", ps, false); return err },
+		}
+		for name, call := range calls {
+			err := call()
+			if tc.want == nil {
+				assert.NoError(t, err, "%s: %s", name, tc.name)
+				continue
+			}
+			require.Equal(t, apperr.Invalid, apperr.KindOf(err), "%s: %s", name, tc.name)
+			assert.Equal(t, tc.want, apperr.As(err).Fields, "%s: %s", name, tc.name)
+		}
+	}
+}
+
 func TestBreakdown(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	asOf := params("2021-04-15")
 	for _, by := range []string{"", "owner", "Stage", "stage,category", "health"} {
-		_, err := f.svc.Breakdown(ctx, bureau, by, asOf)
+		_, err := f.svc.Breakdown(ctx, bureau, by, asOf, false)
 		require.Equal(t, apperr.Invalid, apperr.KindOf(err), "%q", by)
 		assert.Equal(t, []apperr.FieldError{{Field: "by", Code: "invalid_value", Param: "stage,category,department,township,leader,section,build_type"}},
 			apperr.As(err).Fields, "%q", by)
@@ -282,7 +325,7 @@ func TestBreakdown(t *testing.T) {
 			{Key: "continuing", Count: 1, Entries: 1, TotalInvestmentYuan: 150_000_000, PlannedYuan: 1200, CompletedYuan: 300}},
 	}
 	for _, by := range stats.BreakdownKeys {
-		gs, err := f.svc.Breakdown(ctx, bureau, by, asOf)
+		gs, err := f.svc.Breakdown(ctx, bureau, by, asOf, false)
 		require.NoError(t, err, by)
 		assert.Equal(t, want[by], gs.Groups, "%s: stages and categories in their order, the others by key; stages on 15 April", by)
 	}

@@ -46,7 +46,7 @@ type Row struct {
 	// every year before.
 	EarlierYuan int64
 	// Designated holds the 三个一批 batches of the year the project is
-	// designated into.
+	// designated into (a live project's: an archived one has no row).
 	Designated []Batch
 	// History holds the project's history, in recorded order, when its
 	// stage on a day the statistics look at may differ from today's: for
@@ -118,9 +118,6 @@ type Year struct {
 	Adjustments []Adjustment
 	// Periods is the dispatch calendar as the bureau set it.
 	Periods calendar.Periods
-	// Designated holds the batches of the year with at least one project
-	// designated into them, whoever may read it.
-	Designated map[Batch]bool
 }
 
 // Store loads what the statistics read.
@@ -128,8 +125,8 @@ type Store interface {
 	// Rows calls yield with each row, in project ID order, until it
 	// returns false: the whole register is never held at once.
 	Rows(ctx context.Context, s project.Reach, q Query, yield func(Row) bool) error
-	// Year reads the year's plan, its adjustments, the dispatch calendar
-	// and the designated batches.
+	// Year reads the year's plan, its adjustments and the dispatch
+	// calendar.
 	Year(ctx context.Context, year int) (Year, error)
 	// MonthlyMoves counts the year's moves (imports aside) by month and
 	// target stage.

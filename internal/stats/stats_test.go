@@ -86,6 +86,38 @@ func TestOverviewWithoutPlan(t *testing.T) {
 	assert.Nil(t, o.OutsidePlan.IDs)
 }
 
+// TestInvestmentNoAmount: 投资完成率's numerator is months 1..P of the
+// entries with a planned amount; an entry without one shows its money apart
+// (a 5,000,000 report on it leaves the rate at 0%), and 累计完成投资 keeps
+// every entry.
+func TestInvestmentNoAmount(t *testing.T) {
+	withAmount := func(e *plan.Entry) { e.PlannedYuan = yuan(11_000_000) }
+	rows := []Row{
+		{ID: "A", Stage: project.Started, Entries: issued(plan.Continuing, withAmount)},
+		{ID: "B", Stage: project.Started, Entries: issued(plan.Continuing), Months: [12]int64{0, 5_000_000}},
+		{ID: "C", Stage: project.Started, Entries: issued(plan.Continuing)},
+		{ID: "D", Stage: project.Started, Months: [12]int64{70}},
+	}
+	for _, tc := range []struct {
+		name     string
+		kept     bool
+		noAmount Money
+		noIDs    []string
+	}{
+		{"with IDs", true, Money{Yuan: 5_000_000, IDs: []string{"B"}}, []string{"B", "C"}},
+		{"without IDs", false, Money{Yuan: 5_000_000}, nil},
+	} {
+		o := computeOverview(slices.Values(rows), frameOn("2021-03-31", 2), tc.kept)
+		assert.Equal(t, []int64{0, 11_000_000}, []int64{o.Investment.Numerator, o.Investment.Denominator}, tc.name)
+		require.NotNil(t, o.Investment.Rate, tc.name)
+		assert.Equal(t, 0.0, *o.Investment.Rate, tc.name)
+		assert.Equal(t, tc.noAmount, o.NoAmount, tc.name)
+		assert.Equal(t, tc.noIDs, o.NoAmountIDs, tc.name)
+		assert.Equal(t, int64(70), o.OutsidePlan.Yuan, tc.name)
+		assert.Equal(t, int64(5_000_000), o.Cumulative.YearYuan, "%s: 累计完成投资 keeps every entry", tc.name)
+	}
+}
+
 func TestVersionOf(t *testing.T) {
 	p := plan.Plan{Year: 2021, State: plan.Issued, IssuedOn: day("2021-02-01")}
 	adjs := []Adjustment{{2, *day("2021-09-01")}, {1, *day("2021-07-01")}}
@@ -143,17 +175,19 @@ func TestComputeBatches(t *testing.T) {
 		{ID: "B", SignedOn: day("2021-01-02"), Designated: []Batch{{2, Started}}, ExpectedAnnualOutputYuan: 7},
 		{ID: "C", ProductionOn: day("2021-08-01"), Designated: []Batch{{2, Signed}}},
 	}
-	designated := map[Batch]bool{{2, Started}: true, {2, Signed}: true}
-	b := computeBatches(slices.Values(rows), 2021, 2, designated)
+	b := computeBatches(slices.Values(rows), 2021, 2)
 	assert.Equal(t, BatchSet{Set: Set{Count: 1, ExpectedAnnualOutputYuan: 7, IDs: []string{"B"}}}, b.Started, "designated: the dates do not count")
 	assert.Equal(t, []string{"C"}, b.Signed.IDs)
 	assert.False(t, b.Signed.Derived)
 	assert.Equal(t, BatchSet{Set: Set{IDs: []string{}}, Derived: true}, b.InProduction, "nothing designated: derived")
-	b = computeBatches(slices.Values(rows), 2021, 0, designated)
+	b = computeBatches(slices.Values(rows), 2021, 0)
 	assert.Equal(t, []string{"B", "C"}, b.Signed.IDs, "the year: Q1 derived, Q2 designated (A's day does not count)")
 	assert.True(t, b.Signed.Derived)
 	assert.Equal(t, []string{"B"}, b.Started.IDs)
 	assert.Equal(t, []string{"C"}, b.InProduction.IDs)
+	b = computeBatches(slices.Values(rows[:1]), 2021, 2)
+	assert.Equal(t, BatchSet{Set: Set{Count: 1, TotalInvestmentYuan: 10, IDs: []string{"A"}}, Derived: true}, b.Started,
+		"designated only among rows the caller may not read: derived from A's day")
 }
 
 func TestComputeBreakdown(t *testing.T) {
@@ -162,13 +196,15 @@ func TestComputeBreakdown(t *testing.T) {
 			Months: [12]int64{10, 20, 30}},
 		{ID: "B", Stage: project.Signed, Entries: issued(plan.Continuing), Months: [12]int64{5}},
 		{ID: "C", Stage: project.Started, Months: [12]int64{7, 7}},
+		{ID: "D", Stage: project.Started, Entries: issued(plan.Continuing, func(e *plan.Entry) { e.PlannedYuan = yuan(50) }), Months: [12]int64{1}},
 	}
 	f := frameOn("2021-06-30", 2)
 	assert.Equal(t, []Group{
-		{Key: "industry", Count: 1, Entries: 1, CompletedYuan: 5},
-		{Key: "livelihood", Count: 1, Entries: 1, PlannedYuan: 100, CompletedYuan: 30},
-		{Key: OutsidePlanKey, Count: 1, OutsidePlanYuan: 14},
-	}, computeBreakdown(slices.Values(rows), "section", f).Groups, "in the sections' order; months 1..P")
+		{Key: "industry", Count: 2, Entries: 2, PlannedYuan: 50, CompletedYuan: 1, NoAmountYuan: 5, IDs: []string{"B", "D"}},
+		{Key: "livelihood", Count: 1, Entries: 1, PlannedYuan: 100, CompletedYuan: 30, IDs: []string{"A"}},
+		{Key: OutsidePlanKey, Count: 1, OutsidePlanYuan: 14, IDs: []string{"C"}},
+	}, computeBreakdown(slices.Values(rows), "section", f, true).Groups, "in the sections' order; months 1..P; B's without an amount apart")
+	assert.Nil(t, computeBreakdown(slices.Values(rows), "section", f, false).Groups[0].IDs, "no IDs asked for")
 	keys := func(gs []Group) []string {
 		var out []string
 		for _, g := range gs {
@@ -176,18 +212,20 @@ func TestComputeBreakdown(t *testing.T) {
 		}
 		return out
 	}
-	assert.Equal(t, []string{"new", "continuing", OutsidePlanKey}, keys(computeBreakdown(slices.Values(rows), "build_type", f).Groups))
-	assert.Equal(t, []string{"signed", "started"}, keys(computeBreakdown(slices.Values(rows), "stage", f).Groups))
+	assert.Equal(t, []string{"new", "continuing", OutsidePlanKey}, keys(computeBreakdown(slices.Values(rows), "build_type", f, false).Groups))
+	assert.Equal(t, []string{"signed", "started"}, keys(computeBreakdown(slices.Values(rows), "stage", f, false).Groups))
 }
 
 func TestComputeTrend(t *testing.T) {
 	rows := []Row{
 		{ID: "A", Entries: issued(plan.New, func(e *plan.Entry) { e.PlannedYuan = yuan(1200) }), Months: [12]int64{10, 20, 30}},
 		{ID: "B", Months: [12]int64{0, 0, 0, 40}},
+		{ID: "C", Entries: issued(plan.Continuing), Months: [12]int64{0, 5_000}},
 	}
 	tr := computeTrend(slices.Values(rows), frameOn("2021-06-30", 2))
 	assert.Equal(t, int64(1200), tr.PlannedYuan)
-	assert.Equal(t, TrendMonth{Month: time.February, Due: true, CompletedYuan: 20, CumulativeCompletedYuan: 30, PlannedToDateYuan: 200}, tr.Months[1])
+	assert.Equal(t, TrendMonth{Month: time.February, Due: true, CompletedYuan: 20, CumulativeCompletedYuan: 30, PlannedToDateYuan: 200,
+		NoAmountYuan: 5_000}, tr.Months[1], "C's month without a planned amount apart")
 	assert.Equal(t, TrendMonth{Month: time.March, CompletedYuan: 30, CumulativeCompletedYuan: 60, PlannedToDateYuan: 300}, tr.Months[2], "not yet due")
 	assert.Equal(t, int64(40), tr.Months[3].OutsidePlanYuan)
 }

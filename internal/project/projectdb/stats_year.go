@@ -72,8 +72,8 @@ func statsDesignated(db *gorm.DB, year int) (map[string][]stats.Batch, error) {
 	return out, nil
 }
 
-// Year reads the year's plan and its adjustments, the dispatch calendar
-// and the batches with a designation.
+// Year reads the year's plan and its adjustments and the dispatch
+// calendar.
 func (s *Stats) Year(ctx context.Context, year int) (y stats.Year, err error) {
 	defer apperr.Wrap(&err, "projectdb.Stats.Year(%d)", year)
 	db, done := s.db.Conn(ctx)
@@ -100,8 +100,7 @@ func (s *Stats) Year(ctx context.Context, year int) (y stats.Year, err error) {
 	if y.Periods, err = statsPeriods(db); err != nil {
 		return y, err
 	}
-	y.Designated, err = statsBatches(db, year)
-	return y, err
+	return y, nil
 }
 
 // statsPeriods reads the dispatch calendar the bureau set.
@@ -126,22 +125,6 @@ func statsPeriods(db *gorm.DB) (calendar.Periods, error) {
 		}
 	}
 	return p, nil
-}
-
-// statsBatches reads which batches of the year have a designation.
-func statsBatches(db *gorm.DB, year int) (map[stats.Batch]bool, error) {
-	var rows []struct {
-		Quarter int
-		Kind    string
-	}
-	if err := db.Table("batch_designations").Distinct("quarter, kind").Where("year = ?", year).Scan(&rows).Error; err != nil {
-		return nil, translate(err)
-	}
-	out := map[stats.Batch]bool{}
-	for _, r := range rows {
-		out[stats.Batch{Quarter: r.Quarter, Kind: stats.Kind(r.Kind)}] = true
-	}
-	return out, nil
 }
 
 // Designate records a designation; created is false when it was there.

@@ -235,6 +235,9 @@ func scopeAndArchive(f *fixture) {
 	f.entry(entryOf(gone, 2021, plan.Continuing))
 	f.report(gone, "2021-03", 50, dispatch.Accepted)
 	f.move(gone, "started@2021-07-01")
+	q2 := stats.Batch{Quarter: 2, Kind: stats.Started}
+	require.NoError(f.t, f.reg.Designation(f.ctx(), stats.Designation{Year: 2021, Batch: q2, ProjectID: gone,
+		DesignatedAt: time.Date(2021, 4, 2, 0, 0, 0, 0, time.UTC), DesignatedBy: "bureau"}))
 	f.add(archived, in("industry"))
 	q := query(2021, "2021-06-30")
 	assert.Equal(f.t, sorted(e1, e2), f.ids(energy, q), "a department reads its own")
@@ -242,6 +245,7 @@ func scopeAndArchive(f *fixture) {
 	assert.Equal(f.t, sorted(e1, e2, i1), f.ids(all, q), "the whole register, archived projects aside")
 	assert.Empty(f.t, f.ids(project.Reach{}, q), "no department, no rows")
 	assert.Empty(f.t, f.ids(project.Reach{Department: "tourism"}, q), "a department without projects")
+	require.NoError(f.t, f.st.Undesignate(f.ctx(), 2021, q2, gone), "an archived project's designation can be removed")
 }
 
 func orderAndFields(f *fixture) {

@@ -129,7 +129,6 @@ func yearOf(f *fixture) {
 	require.NoError(f.t, err)
 	assert.Nil(f.t, y.Plan, "no plan")
 	assert.Empty(f.t, y.Adjustments)
-	assert.Empty(f.t, y.Designated)
 	a, b := f.add(), f.add()
 	targets := plan.Targets{StartRate: []plan.Checkpoint{{Date: date("2021-06-30"), Rate: 0.75}, {Date: date("2021-09-30"), Rate: 0.9}},
 		Resumption: &plan.Checkpoint{Date: date("2021-03-31"), Rate: 1}, InvestmentYuan: yuan(5_000_000)}
@@ -147,10 +146,6 @@ func yearOf(f *fixture) {
 	}{{"2021-02", "2021-03-10", true}, {"2021-05", "2021-06-08", false}, {"2020-12", "2021-01-06", false}} {
 		require.NoError(f.t, f.reg.Period(f.ctx(), *month(per.m), date(per.due), per.combined))
 	}
-	require.NoError(f.t, f.reg.Designation(f.ctx(), stats.Designation{Year: 2021, Batch: stats.Batch{Quarter: 2, Kind: stats.Started},
-		ProjectID: a, DesignatedAt: time.Date(2021, 4, 2, 0, 0, 0, 0, time.UTC), DesignatedBy: "bureau"}))
-	require.NoError(f.t, f.reg.Designation(f.ctx(), stats.Designation{Year: 2022, Batch: stats.Batch{Quarter: 1, Kind: stats.Signed},
-		ProjectID: a, DesignatedAt: time.Date(2021, 4, 2, 0, 0, 0, 0, time.UTC), DesignatedBy: "bureau"}))
 	y, err = f.st.Year(f.ctx(), 2021)
 	require.NoError(f.t, err)
 	require.NotNil(f.t, y.Plan)
@@ -161,7 +156,6 @@ func yearOf(f *fixture) {
 		Due:      map[calendar.Month]time.Time{*month("2021-02"): date("2021-03-10"), *month("2021-05"): date("2021-06-08"), *month("2020-12"): date("2021-01-06")},
 		Combined: map[int]bool{2021: true},
 	}, y.Periods)
-	assert.Equal(f.t, map[stats.Batch]bool{{Quarter: 2, Kind: stats.Started}: true}, y.Designated)
 }
 
 func designations(f *fixture) {

@@ -99,7 +99,7 @@ func (s *Store) Year(_ context.Context, year int) (stats.Year, error) {
 	if err := s.fail["Year"]; err != nil {
 		return stats.Year{}, err
 	}
-	y := stats.Year{Periods: calendar.Periods{Due: map[calendar.Month]time.Time{}, Combined: map[int]bool{}}, Designated: map[stats.Batch]bool{}}
+	y := stats.Year{Periods: calendar.Periods{Due: map[calendar.Month]time.Time{}, Combined: map[int]bool{}}}
 	if p, ok := s.plans[year]; ok {
 		y.Plan = &p
 	}
@@ -114,11 +114,6 @@ func (s *Store) Year(_ context.Context, year int) (stats.Year, error) {
 			if !seen[a] {
 				seen[a] = true
 				y.Adjustments = append(y.Adjustments, a)
-			}
-		}
-		for _, d := range h.designated {
-			if d.Year == year {
-				y.Designated[d.Batch] = true
 			}
 		}
 	}

@@ -47,7 +47,8 @@ type workedReport struct {
 // workedRegister is the worked example's register (docs/stats.md).
 var workedRegister = []workedProject{
 	{1, project.InProduction, func(p *Project) { p.StartedOn, p.ProductionOn = dayPtr("2018-03-01"), dayPtr("2019-10-01") },
-		[]string{"started@2018-03-01", "completed@2019-06-01", "in_production@2019-10-01"}, func(*plan.Entry) {}, plan.Continuing, nil},
+		[]string{"started@2018-03-01", "completed@2019-06-01", "in_production@2019-10-01"}, func(*plan.Entry) {}, plan.Continuing,
+		[]workedReport{{"2021-03", 80_000, dispatch.Accepted, 0}}},
 	{2, project.Suspended, func(p *Project) { p.StartedOn = dayPtr("2019-05-01") },
 		[]string{"started@2019-05-01", "suspended@2020-11-15"}, planned(2_000_000), plan.Continuing, nil},
 	{3, project.Suspended, func(p *Project) { p.StartedOn = dayPtr("2020-04-01") },
@@ -167,11 +168,12 @@ func checkWorked(t *testing.T, o stats.Overview) {
 	assert.Equal(t, plan.Checkpoint{Date: date("2021-03-31"), Rate: 1}, o.ResumptionTarget)
 	assert.Equal(t, rate(4_370_000, 22_500_000, 0.1942, ids(3, 5, 6, 7, 10, 11), ids(2, 3, 4, 5, 6, 7, 8, 9, 10, 11)), o.Investment, "投资完成率")
 	assert.Equal(t, ids(1), o.NoAmountIDs, "an entry without a planned amount")
+	assert.Equal(t, stats.Money{Yuan: 80_000, IDs: ids(1)}, o.NoAmount, "its months apart, never in the rate")
 	assert.Equal(t, stats.Money{Yuan: 700_000, IDs: ids(12)}, o.OutsidePlan, "outside the plan, apart")
 	assert.Equal(t, 0.5, o.TimeProgress, "序时进度: June ÷ 12")
 	require.NotNil(t, o.GapPoints)
 	assert.Equal(t, 30.58, *o.GapPoints)
-	assert.Equal(t, stats.Cumulative{OpeningYuan: 8_500_000, YearYuan: 4_370_000, IDs: ids(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),
+	assert.Equal(t, stats.Cumulative{OpeningYuan: 8_500_000, YearYuan: 4_450_000, IDs: ids(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),
 		OpeningSetIDs: ids(5)}, o.Cumulative, "累计完成投资")
 	assert.Equal(t, stats.Money{Yuan: 2_300_000, IDs: ids(5)}, o.Statistical, "入统")
 	assert.Equal(t, int64(1), o.StatisticalCount)
@@ -194,6 +196,7 @@ func checkWorkedVariants(t *testing.T, svc *stats.Service, p identity.Principal,
 	assert.Equal(t, rate(1, 4, 0.25, ids(6), ids(6, 7, 8, 9)), o.StartAnnual, "the baseline: P11 not in the plan")
 	assert.Equal(t, []int64{4_070_000, 20_000_000}, []int64{o.Investment.Numerator, o.Investment.Denominator})
 	assert.Equal(t, stats.Money{Yuan: 1_000_000, IDs: ids(11, 12)}, o.OutsidePlan)
+	assert.Equal(t, stats.Money{Yuan: 80_000, IDs: ids(1)}, o.NoAmount)
 
 	accepted := ps
 	accepted.AcceptedOnly = true
