@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
@@ -40,6 +41,12 @@ const (
 func (f Figures) same(o Figures) bool {
 	return f.CompletedYuan == o.CompletedYuan && eqYuan(f.StatisticalYuan, o.StatisticalYuan) && f.SiteProgress == o.SiteProgress &&
 		f.Problems == o.Problems && slices.Equal(f.IssueIDs, o.IssueIDs) && f.NextPlan == o.NextPlan && f.Note == o.Note
+}
+
+// moneyChanged reports whether f's money differs from o's: what a
+// correction is (docs/dispatch.md, "Corrections").
+func (f Figures) moneyChanged(o Figures) bool {
+	return f.CompletedYuan != o.CompletedYuan || !eqYuan(f.StatisticalYuan, o.StatisticalYuan)
 }
 
 func eqYuan(a, b *int64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
@@ -86,11 +93,13 @@ func (s *Service) PutReport(ctx context.Context, p identity.Principal, m calenda
 	var created bool
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		if in.NewIssue != nil {
-			is, err := s.issues.Open(ctx, p, id, *in.NewIssue)
+			id, err := s.blocker(ctx, p, cal, m, id, *in.NewIssue, via)
 			if err != nil {
 				return err
 			}
-			in.IssueIDs = append(in.IssueIDs, is.ID)
+			if !slices.Contains(in.IssueIDs, id) {
+				in.IssueIDs = append(in.IssueIDs, id)
+			}
 		}
 		_, err := s.register.Within(ctx, project.Reach{All: true}, id, func(ctx context.Context, pr *project.Project) error {
 			var err error
@@ -102,9 +111,35 @@ func (s *Service) PutReport(ctx context.Context, p identity.Principal, m calenda
 	return out, created, err
 }
 
+// blocker is the blocker a report's new problem f names, in the
+// transaction of ctx: once the caller is known to owe the report, the
+// project's unresolved blocker with the same title, kind and responsible
+// department when there is one, so that a retried submission opens no
+// second one, else a new blocker, opened whoever owns the project.
+func (s *Service) blocker(ctx context.Context, p identity.Principal, cal calendar.Periods, m calendar.Month, id string, f issue.Fields, via Via) (string, error) {
+	infos, err := s.store.Projects(ctx, []string{id})
+	if err != nil {
+		return "", err
+	}
+	info, ok := infos[id]
+	if !ok {
+		return "", apperr.ErrNotFound
+	}
+	if _, _, err := s.owing(ctx, p, id, info.Department, cal, m, via); err != nil {
+		return "", err
+	}
+	f.Title, f.ResponsibleDepartment = strings.TrimSpace(f.Title), strings.TrimSpace(f.ResponsibleDepartment)
+	found, err := s.store.FindIssue(ctx, id, f)
+	if err != nil || found != "" {
+		return found, err
+	}
+	is, err := s.issues.OpenIn(ctx, p, project.Reach{All: true}, id, f)
+	return is.ID, err
+}
+
 // submit decides and writes a report with the project locked.
 func (s *Service) submit(ctx context.Context, p identity.Principal, pr *project.Project, cal calendar.Periods, m calendar.Month, f Figures, ifMatch int, via Via) (Report, bool, error) {
-	entry, owed, err := s.owing(ctx, p, pr, cal, m, via)
+	entry, owed, err := s.owing(ctx, p, pr.ID, pr.Department, cal, m, via)
 	if err != nil {
 		return Report{}, false, err
 	}
@@ -139,14 +174,15 @@ func (s *Service) submit(ctx context.Context, p identity.Principal, pr *project.
 }
 
 // next is the report that a submission of f makes of before (nil when
-// there is none): submitted again, corrected when its figures change after
-// the due day (pastDue) or after acceptance.
+// there is none): submitted again, corrected when its money changes after
+// the due day (pastDue) or after acceptance; texts, blockers and next
+// month's plan may change without it.
 func next(before *Report, f Figures, p identity.Principal, now time.Time, pastDue bool) Report {
 	if before == nil {
 		return Report{Figures: f, State: Submitted, SubmittedAt: &now, Late: pastDue, Version: 1, UpdatedAt: now, ReportedBy: p.Name}
 	}
 	r := *before
-	if !before.Figures.same(f) && (pastDue || before.State == Accepted) {
+	if before.Figures.moneyChanged(f) && (pastDue || before.State == Accepted) {
 		r.Corrected = true
 		if r.Original == nil {
 			orig := before.Figures
@@ -158,19 +194,19 @@ func next(before *Report, f Figures, p identity.Principal, now time.Time, pastDu
 	return r
 }
 
-// owing decides who may report project pr's month m: the entry owing it
+// owing decides who may report month m of project id, of department dept: the entry owing it
 // and whether there is one. A department caller that neither owns the
 // project nor is responsible for the entry finds nothing (404); one that
 // owns the project but not the entry is refused (403).
-func (s *Service) owing(ctx context.Context, p identity.Principal, pr *project.Project, cal calendar.Periods, m calendar.Month, via Via) (plan.Entry, bool, error) {
-	states, err := s.store.Entries(ctx, m.Year, pr.ID)
+func (s *Service) owing(ctx context.Context, p identity.Principal, id, dept string, cal calendar.Periods, m calendar.Month, via Via) (plan.Entry, bool, error) {
+	states, err := s.store.Entries(ctx, m.Year, id)
 	if err != nil {
 		return plan.Entry{}, false, err
 	}
 	e, owed := Owes(states, cal, cal.PeriodOf(m))
 	reach := project.ReachOf(p)
 	switch {
-	case !reach.Admits(pr.Department) && !(owed && reach.Admits(e.Department)):
+	case !reach.Admits(dept) && !(owed && reach.Admits(e.Department)):
 		return plan.Entry{}, false, apperr.ErrNotFound
 	case owed && !cal.IsPeriod(m):
 		return plan.Entry{}, false, errCombinedJan(m)
@@ -223,7 +259,9 @@ const maxReason = 500
 // ReviewReport accepts or returns project id's report of period m: a
 // submitted report becomes accepted or returned; accepting an accepted
 // report changes nothing; anything else is a conflict naming the state.
-func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m calendar.Month, id string, rv Review) (_ Report, err error) {
+// ifMatch, when not 0, must name the version the bureau read: a report
+// changed since is not decided on unseen.
+func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m calendar.Month, id string, rv Review, ifMatch int) (_ Report, err error) {
 	defer apperr.Wrap(&err, "dispatch.Service.ReviewReport(%s)", id)
 	if !p.May(identity.ReviewReports) {
 		return Report{}, errNoReview
@@ -254,6 +292,8 @@ func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m cale
 			return err
 		case before == nil:
 			return errNoSuchReport
+		case ifMatch != 0 && ifMatch != before.Version:
+			return apperr.ErrVersionConflict
 		case rv.Accept && before.State == Accepted:
 			out = *before
 			return nil

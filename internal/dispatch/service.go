@@ -62,6 +62,9 @@ type Store interface {
 	DepartmentNames(ctx context.Context) (map[string]string, error)
 	// IssueIDs lists the IDs of a project's blockers.
 	IssueIDs(ctx context.Context, id string) ([]string, error)
+	// FindIssue returns the ID of project id's earliest unresolved blocker
+	// with f's title, kind and responsible department, "" when none.
+	FindIssue(ctx context.Context, id string, f issue.Fields) (string, error)
 	// MarkHealthDue makes every live project's stored health due on day on:
 	// a moved due day moves the investment its health reads.
 	MarkHealthDue(ctx context.Context, on time.Time) error
@@ -80,9 +83,10 @@ type Auditor interface {
 	Append(ctx context.Context, p identity.Principal, r audit.Record) error
 }
 
-// Issues opens a blocker that a report names as its problem (issue.Service).
+// Issues opens a blocker that a report names as its problem, of a project
+// in scope sc (issue.Service.OpenIn).
 type Issues interface {
-	Open(ctx context.Context, p identity.Principal, projectID string, f issue.Fields) (issue.Issue, error)
+	OpenIn(ctx context.Context, p identity.Principal, sc project.Reach, projectID string, f issue.Fields) (issue.Issue, error)
 }
 
 // Transactor runs fn in one transaction carried by the context it passes;

@@ -362,7 +362,7 @@ func (h *handlers) review(c *gin.Context, p identity.Principal, rv dispatch.Revi
 	if err != nil {
 		return err
 	}
-	r, err := h.dispatch.ReviewReport(c.Request.Context(), p, m, c.Param("project_id"), rv)
+	r, err := h.dispatch.ReviewReport(c.Request.Context(), p, m, c.Param("project_id"), rv, optionalIfMatch(c))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/dispatch"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/plan"
 )
 
@@ -23,8 +24,8 @@ var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
 // Setup is what the contract needs besides the store: NewProject makes a
 // project of department energy named name, with total investment total,
 // and returns its ID; AddEntry adds a state of a plan entry (its plan
-// made when missing); AddIssue opens a blocker of a project and returns its
-// ID. Settings, being one table for all, are tried by one case alone.
+// made when missing); AddIssue opens a blocker of a project, titled 用地手续,
+// of kind land, energy responsible, and returns its ID. Settings, being one table for all, are tried by one case alone.
 type Setup struct {
 	Store      dispatch.Store
 	NewProject func(t *testing.T, name string, total *int64) string
@@ -222,5 +223,17 @@ func lookups(t *testing.T, s Setup) {
 	ids, err = s.Store.IssueIDs(ctx, b)
 	require.NoError(t, err)
 	assert.Empty(t, ids)
+	same := issue.Fields{Title: "用地手续", Kind: "land", ResponsibleDepartment: "energy"}
+	found, err := s.Store.FindIssue(ctx, a, same)
+	require.NoError(t, err)
+	assert.Contains(t, []string{i1, i2}, found, "an unresolved blocker alike")
+	for _, f := range []issue.Fields{{Title: "环评", Kind: "land", ResponsibleDepartment: "energy"}, {Title: "用地手续", Kind: "funding", ResponsibleDepartment: "energy"}} {
+		found, err = s.Store.FindIssue(ctx, a, f)
+		require.NoError(t, err)
+		assert.Empty(t, found, "%+v", f)
+	}
+	found, err = s.Store.FindIssue(ctx, b, same)
+	require.NoError(t, err)
+	assert.Empty(t, found, "another project's")
 	require.NoError(t, s.Store.MarkHealthDue(ctx, time.Date(2021, 5, 6, 0, 0, 0, 0, time.UTC)))
 }

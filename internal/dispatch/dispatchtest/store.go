@@ -14,6 +14,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/dispatch"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/plan"
 )
 
@@ -28,6 +29,7 @@ type Store struct {
 	projects map[string]dispatch.ProjectInfo
 	names    map[string]string
 	issues   map[string][]string
+	fields   map[string]issue.Fields // of blockers added with their fields
 	healthOn *time.Time
 	fail     map[string]error
 }
@@ -42,7 +44,7 @@ var _ dispatch.Store = (*Store)(nil)
 // NewStore returns an empty Store.
 func NewStore() *Store {
 	return &Store{settings: map[calendar.Month]dispatch.PeriodSetting{}, reports: map[reportKey]dispatch.Report{},
-		projects: map[string]dispatch.ProjectInfo{}, names: map[string]string{}, issues: map[string][]string{}, fail: map[string]error{}}
+		projects: map[string]dispatch.ProjectInfo{}, names: map[string]string{}, issues: map[string][]string{}, fields: map[string]issue.Fields{}, fail: map[string]error{}}
 }
 
 // Fail makes every later call of the named method return err, as a failing
@@ -83,6 +85,15 @@ func (s *Store) AddIssue(projectID, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.issues[projectID] = append(s.issues[projectID], id)
+}
+
+// AddIssueWith adds a blocker of a project with its fields, which
+// FindIssue matches.
+func (s *Store) AddIssueWith(projectID, id string, f issue.Fields) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.issues[projectID] = append(s.issues[projectID], id)
+	s.fields[id] = f
 }
 
 // HealthDueOn is the day MarkHealthDue was last called with, if ever.
@@ -254,6 +265,23 @@ func (s *Store) IssueIDs(_ context.Context, id string) ([]string, error) {
 	return out, nil
 }
 
+// FindIssue returns the first blocker added of project id, unresolved,
+// with f's title, kind and responsible department.
+func (s *Store) FindIssue(_ context.Context, id string, f issue.Fields) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.fail["FindIssue"]; err != nil {
+		return "", err
+	}
+	for _, i := range s.issues[id] {
+		if g, ok := s.fields[i]; ok && g.Status != issue.Resolved && g.Title == f.Title && g.Kind == f.Kind &&
+			g.ResponsibleDepartment == f.ResponsibleDepartment {
+			return i, nil
+		}
+	}
+	return "", nil
+}
+
 // MarkHealthDue notes the day.
 func (s *Store) MarkHealthDue(_ context.Context, on time.Time) error {
 	s.mu.Lock()
@@ -271,9 +299,11 @@ func (s *Store) Snapshot() (restore func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	settings, reports, healthOn := maps.Clone(s.settings), maps.Clone(s.reports), s.healthOn
+	issues, fields := maps.Clone(s.issues), maps.Clone(s.fields)
 	return func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.settings, s.reports, s.healthOn = settings, reports, healthOn
+		s.issues, s.fields = issues, fields
 	}
 }

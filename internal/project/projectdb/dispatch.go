@@ -12,6 +12,7 @@ import (
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/platform/database"
 )
@@ -297,6 +298,21 @@ func (s *Dispatch) IssueIDs(ctx context.Context, id string) (_ []string, err err
 		return nil, translate(err)
 	}
 	return ids, nil
+}
+
+// FindIssue returns the ID of project id's earliest unresolved blocker
+// with f's title, kind and responsible department, "" when none.
+func (s *Dispatch) FindIssue(ctx context.Context, id string, f issue.Fields) (_ string, err error) {
+	defer apperr.Wrap(&err, "projectdb.Dispatch.FindIssue(%s)", id)
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var ids []string
+	err = q.Table("issues").Where("project_id = ? AND title = ? AND kind = ? AND responsible_department = ? AND status <> ?",
+		id, f.Title, string(f.Kind), f.ResponsibleDepartment, string(issue.Resolved)).Order("created_at, id").Limit(1).Pluck("id", &ids).Error
+	if err != nil || len(ids) == 0 {
+		return "", translate(err)
+	}
+	return ids[0], nil
 }
 
 // MarkHealthDue makes every live project's stored health due on day on.
