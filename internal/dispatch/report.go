@@ -128,10 +128,15 @@ func (s *Service) blocker(ctx context.Context, p identity.Principal, cal calenda
 	if _, _, err := s.owing(ctx, p, id, info.Department, cal, m, via); err != nil {
 		return "", err
 	}
-	f.Title, f.ResponsibleDepartment = strings.TrimSpace(f.Title), strings.TrimSpace(f.ResponsibleDepartment)
-	found, err := s.store.FindIssue(ctx, id, f)
-	if err != nil || found != "" {
-		return found, err
+	have, err := s.store.Blockers(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	title, dept := strings.TrimSpace(f.Title), strings.TrimSpace(f.ResponsibleDepartment)
+	for _, b := range have {
+		if b.Status != issue.Resolved && b.Title == title && b.Kind == f.Kind && b.ResponsibleDepartment == dept {
+			return b.ID, nil
+		}
 	}
 	is, err := s.issues.OpenIn(ctx, p, project.Reach{All: true}, id, f)
 	return is.ID, err
@@ -222,12 +227,12 @@ func (s *Service) checkIssues(ctx context.Context, id string, ids []string) erro
 	if len(ids) == 0 {
 		return nil
 	}
-	have, err := s.store.IssueIDs(ctx, id)
+	have, err := s.store.Blockers(ctx, id)
 	if err != nil {
 		return err
 	}
 	for _, i := range ids {
-		if !slices.Contains(have, i) {
+		if !slices.ContainsFunc(have, func(b issue.Issue) bool { return b.ID == i }) {
 			return apperr.Fields([]apperr.FieldError{{Field: "issue_ids", Code: "unknown", Param: i}})
 		}
 	}
@@ -287,18 +292,14 @@ func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m cale
 			return errNotInPlan(m)
 		}
 		before, err := s.find(ctx, id, m)
-		switch {
-		case err != nil:
+		if err != nil {
 			return err
-		case before == nil:
-			return errNoSuchReport
-		case ifMatch != 0 && ifMatch != before.Version:
-			return apperr.ErrVersionConflict
-		case rv.Accept && before.State == Accepted:
-			out = *before
-			return nil
-		case before.State != Submitted:
-			return errState(before.State)
+		}
+		if done, err := reviewable(before, rv, ifMatch); err != nil || done {
+			if done {
+				out = *before
+			}
+			return err
 		}
 		now := s.clock()
 		r := *before
@@ -314,6 +315,23 @@ func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m cale
 		return s.auditor.Append(ctx, p, audit.Record{Action: action, ResourceType: project.ResourceType, ResourceID: id, Before: view(before), After: view(&r)})
 	})
 	return out, err
+}
+
+// reviewable decides whether review rv may change report before (nil when
+// there is none), read at version ifMatch when not 0: done when it is
+// decided already (accepting an accepted report), an error when refused.
+func reviewable(before *Report, rv Review, ifMatch int) (done bool, err error) {
+	switch {
+	case before == nil:
+		return false, errNoSuchReport
+	case ifMatch != 0 && ifMatch != before.Version:
+		return false, apperr.ErrVersionConflict
+	case rv.Accept && before.State == Accepted:
+		return true, nil
+	case before.State != Submitted:
+		return false, errState(before.State)
+	}
+	return false, nil
 }
 
 // Report reads project id's report of month m, as a principal that may see

@@ -60,11 +60,9 @@ type Store interface {
 	// the departments' Chinese names by code.
 	Projects(ctx context.Context, ids []string) (map[string]ProjectInfo, error)
 	DepartmentNames(ctx context.Context) (map[string]string, error)
-	// IssueIDs lists the IDs of a project's blockers.
-	IssueIDs(ctx context.Context, id string) ([]string, error)
-	// FindIssue returns the ID of project id's earliest unresolved blocker
-	// with f's title, kind and responsible department, "" when none.
-	FindIssue(ctx context.Context, id string, f issue.Fields) (string, error)
+	// Blockers lists a project's blockers, the earliest created first: their
+	// IDs, titles, kinds, responsible departments and statuses.
+	Blockers(ctx context.Context, id string) ([]issue.Issue, error)
 	// MarkHealthDue makes every live project's stored health due on day on:
 	// a moved due day moves the investment its health reads.
 	MarkHealthDue(ctx context.Context, on time.Time) error

@@ -87,8 +87,7 @@ func (s *Store) AddIssue(projectID, id string) {
 	s.issues[projectID] = append(s.issues[projectID], id)
 }
 
-// AddIssueWith adds a blocker of a project with its fields, which
-// FindIssue matches.
+// AddIssueWith adds a blocker of a project with its fields.
 func (s *Store) AddIssueWith(projectID, id string, f issue.Fields) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -253,33 +252,18 @@ func (s *Store) DepartmentNames(context.Context) (map[string]string, error) {
 	return maps.Clone(s.names), nil
 }
 
-// IssueIDs lists a project's blockers' IDs, in order.
-func (s *Store) IssueIDs(_ context.Context, id string) ([]string, error) {
+// Blockers lists a project's blockers in the order they were added.
+func (s *Store) Blockers(_ context.Context, id string) ([]issue.Issue, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.fail["IssueIDs"]; err != nil {
+	if err := s.fail["Blockers"]; err != nil {
 		return nil, err
 	}
-	out := slices.Clone(s.issues[id])
-	slices.Sort(out)
+	out := make([]issue.Issue, len(s.issues[id]))
+	for i, b := range s.issues[id] {
+		out[i] = issue.Issue{ID: b, ProjectID: id, Fields: s.fields[b]}
+	}
 	return out, nil
-}
-
-// FindIssue returns the first blocker added of project id, unresolved,
-// with f's title, kind and responsible department.
-func (s *Store) FindIssue(_ context.Context, id string, f issue.Fields) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.fail["FindIssue"]; err != nil {
-		return "", err
-	}
-	for _, i := range s.issues[id] {
-		if g, ok := s.fields[i]; ok && g.Status != issue.Resolved && g.Title == f.Title && g.Kind == f.Kind &&
-			g.ResponsibleDepartment == f.ResponsibleDepartment {
-			return i, nil
-		}
-	}
-	return "", nil
 }
 
 // MarkHealthDue notes the day.
