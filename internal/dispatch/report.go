@@ -44,7 +44,7 @@ func (f Figures) same(o Figures) bool {
 }
 
 // moneyChanged reports whether f's money differs from o's: what a
-// correction is (docs/dispatch.md, "Corrections").
+// correction is (docs/dispatch.md, "States").
 func (f Figures) moneyChanged(o Figures) bool {
 	return f.CompletedYuan != o.CompletedYuan || !eqYuan(f.StatisticalYuan, o.StatisticalYuan)
 }
@@ -93,12 +93,12 @@ func (s *Service) PutReport(ctx context.Context, p identity.Principal, m calenda
 	var created bool
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		if in.NewIssue != nil {
-			id, err := s.blocker(ctx, p, cal, m, id, *in.NewIssue, via)
+			bid, err := s.blocker(ctx, p, cal, m, id, *in.NewIssue, via)
 			if err != nil {
 				return err
 			}
-			if !slices.Contains(in.IssueIDs, id) {
-				in.IssueIDs = append(in.IssueIDs, id)
+			if !slices.Contains(in.IssueIDs, bid) {
+				in.IssueIDs = append(in.IssueIDs, bid)
 			}
 		}
 		_, err := s.register.Within(ctx, project.Reach{All: true}, id, func(ctx context.Context, pr *project.Project) error {
@@ -115,28 +115,30 @@ func (s *Service) PutReport(ctx context.Context, p identity.Principal, m calenda
 // transaction of ctx: once the caller is known to owe the report, the
 // project's unresolved blocker with the same title, kind and responsible
 // department when there is one, so that a retried submission opens no
-// second one, else a new blocker, opened whoever owns the project.
+// second one, else a new blocker, opened whoever owns the project. The
+// project stays locked from the look-up to the report's write, so that two
+// retries at once open one blocker.
 func (s *Service) blocker(ctx context.Context, p identity.Principal, cal calendar.Periods, m calendar.Month, id string, f issue.Fields, via Via) (string, error) {
-	infos, err := s.store.Projects(ctx, []string{id})
-	if err != nil {
-		return "", err
-	}
-	info, ok := infos[id]
-	if !ok {
-		return "", apperr.ErrNotFound
-	}
-	if _, _, err := s.owing(ctx, p, id, info.Department, cal, m, via); err != nil {
-		return "", err
-	}
-	have, err := s.store.Blockers(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	title, dept := strings.TrimSpace(f.Title), strings.TrimSpace(f.ResponsibleDepartment)
-	for _, b := range have {
-		if b.Status != issue.Resolved && b.Title == title && b.Kind == f.Kind && b.ResponsibleDepartment == dept {
-			return b.ID, nil
+	found := ""
+	_, err := s.register.Within(ctx, project.Reach{All: true}, id, func(ctx context.Context, pr *project.Project) error {
+		if _, _, err := s.owing(ctx, p, pr.ID, pr.Department, cal, m, via); err != nil {
+			return err
 		}
+		have, err := s.store.Blockers(ctx, id)
+		if err != nil {
+			return err
+		}
+		title, dept := strings.TrimSpace(f.Title), strings.TrimSpace(f.ResponsibleDepartment)
+		for _, b := range have {
+			if b.Status != issue.Resolved && b.Title == title && b.Kind == f.Kind && b.ResponsibleDepartment == dept {
+				found = b.ID
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil || found != "" {
+		return found, err
 	}
 	is, err := s.issues.OpenIn(ctx, p, project.Reach{All: true}, id, f)
 	return is.ID, err
@@ -199,8 +201,8 @@ func next(before *Report, f Figures, p identity.Principal, now time.Time, pastDu
 	return r
 }
 
-// owing decides who may report month m of project id, of department dept: the entry owing it
-// and whether there is one. A department caller that neither owns the
+// owing decides who may report month m of project id, of department
+// dept: the entry owing it and whether there is one. A department caller that neither owns the
 // project nor is responsible for the entry finds nothing (404); one that
 // owns the project but not the entry is refused (403).
 func (s *Service) owing(ctx context.Context, p identity.Principal, id, dept string, cal calendar.Periods, m calendar.Month, via Via) (plan.Entry, bool, error) {
