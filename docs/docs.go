@@ -1835,7 +1835,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The period's due day, whether its reports count yet, and per responsible department the plan entries that owe a report (应报), reported on time (已报), reported late (逾期已报), overdue (逾期未报), not yet due (未报), returned (退回) and accepted (已审核), each with the projects behind it; totals. A department sees its own row only.",
+                "description": "The period's due day, whether its reports count yet, and per responsible department the plan entries that owe a report (应报), reported on time (已报), reported late (逾期已报), overdue (逾期未报), not yet due (未报), returned (退回) and accepted (已审核), each with the projects behind it; totals. A department sees its own row only. A period after the current month is 400 (period: in_future); January of a year whose January is reported with February is 422 (period: combined_period).",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -1961,7 +1961,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The report (月报) of a plan entry owing the period, by the entry's responsible department or by the bureau on its behalf: the month's completed investment, 入统 investment, 形象进度, problems (the project's blockers, or a new one opened in the same change) and next month's plan. Submitting again after a return, or a correction, makes it submitted again; a correction after the due day or after acceptance is marked and the first figures kept. The same figures again change nothing. If-Match is optional and names the report's version.",
+                "description": "The report (月报) of a plan entry owing the period, by the entry's responsible department or by the bureau on its behalf: the month's completed investment, 入统 investment, 形象进度, problems (the project's blockers, or a new one opened in the same change) and next month's plan. Submitting again after a return, or a correction, makes it submitted again; a correction after the due day or after acceptance is marked and the first figures kept. The same figures again change nothing; a new problem alike an unresolved blocker of the project (title, kind, responsible department) links that blocker, so that a retry opens none. A correction is a change of money (completed_yuan, statistical_yuan); texts, blockers and next month's plan change without it. If-Match is optional and names the report's version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -2083,7 +2083,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The bureau accepts a submitted report (审核通过); accepting an accepted report changes nothing. A returned report is 409 (dispatch.report_returned).",
+                "description": "The bureau accepts a submitted report (审核通过); accepting an accepted report changes nothing. A returned report is 409 (dispatch.report_returned). If-Match is optional and names the version the bureau read: a report changed since is 412 and stays as it is.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -2108,6 +2108,12 @@ const docTemplate = `{
                         "name": "project_id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the report as read",
+                        "name": "If-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -2147,6 +2153,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/api.Problem"
                         }
                     },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
                     "422": {
                         "description": "Unprocessable Entity",
                         "schema": {
@@ -2163,7 +2175,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The bureau returns a submitted report with a reason (退回); until it is submitted again it counts as not reported. A report not submitted is 409 with a code naming its state.",
+                "description": "The bureau returns a submitted report with a reason (退回); until it is submitted again it counts as not reported. A report not submitted is 409 with a code naming its state. If-Match is optional and names the version the bureau read: a report changed since is 412 and stays as it is.",
                 "consumes": [
                     "application/json"
                 ],
@@ -2191,6 +2203,12 @@ const docTemplate = `{
                         "name": "project_id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the report as read",
+                        "name": "If-Match",
+                        "in": "header"
                     },
                     {
                         "description": "why",
@@ -2239,6 +2257,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/api.Problem"
                         }
                     },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
                     "413": {
                         "description": "Request Entity Too Large",
                         "schema": {
@@ -2267,7 +2291,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "One row per plan entry in force at the period's end, grouped by section with 小计 rows and a 合计, money in 万元 with two decimals (sums taken in yuan and rounded once): 序号, 项目名称, 建设性质, 建设规模及主要内容, 总投资, 开工以来累计完成, 年度计划投资, 1–P月完成, 完成率, 形象进度, 存在问题, 包联领导, 责任单位, and a mark on rows whose report is not accepted or was corrected (docs/dispatch.md, \"The sheet\"). XLSX prints on A3 landscape with its header repeated. A department's sheet holds its own entries.",
+                "description": "One row per plan entry in force at the period's end, grouped by section with 小计 rows and a 合计, money in 万元 with two decimals (sums taken in yuan and rounded once): 序号, 项目名称, 建设性质, 建设规模及主要内容, 总投资, 开工以来累计完成, 年度计划投资, 1–P月完成, 完成率, 形象进度, 存在问题, 包联领导, 责任单位, and a mark on rows with a month up to P whose report is missing, not accepted or corrected, naming the earlier months (docs/dispatch.md, \"The sheet\"). A 小计's or the 合计's 完成率 divides the 1–P月完成 of the rows with a planned amount by their plans. A period after the current month is 400 (period: in_future); January of a year whose January is reported with February is 422 (period: combined_period). XLSX prints on A3 landscape with its header repeated. A department's sheet holds its own entries.",
                 "produces": [
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     "text/csv",
@@ -2336,6 +2360,12 @@ const docTemplate = `{
                     },
                     "403": {
                         "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/api.Problem"
                         }

@@ -37,7 +37,13 @@ func Compile(county string, year int, period calendar.Month, rows []SheetRow) Sh
 func (t *Totals) add(r SheetRow) {
 	t.Count++
 	t.TotalInvestmentYuan += deref(r.TotalInvestmentYuan)
+	if r.TotalInvestmentYuan != nil {
+		t.TotalKnown++
+	}
 	t.PlannedYuan += deref(r.PlannedYuan)
+	if r.PlannedYuan != nil {
+		t.PlannedToDateYuan += r.ToDateYuan
+	}
 	t.CumulativeYuan += r.CumulativeYuan
 	t.ToDateYuan += r.ToDateYuan
 }
@@ -45,7 +51,9 @@ func (t *Totals) add(r SheetRow) {
 func (t *Totals) merge(o Totals) {
 	t.Count += o.Count
 	t.TotalInvestmentYuan += o.TotalInvestmentYuan
+	t.TotalKnown += o.TotalKnown
 	t.PlannedYuan += o.PlannedYuan
+	t.PlannedToDateYuan += o.PlannedToDateYuan
 	t.CumulativeYuan += o.CumulativeYuan
 	t.ToDateYuan += o.ToDateYuan
 }
@@ -61,10 +69,15 @@ func deref(v *int64) int64 {
 // with the county: one row per plan entry in force on the period's last
 // day, as the plan stood then; money from the reports that count (accepted
 // ones only when acceptedOnly). A department principal's sheet holds its
-// entries only.
+// entries only. A period after the current month, or a January reported
+// with February, is refused.
 func (s *Service) Sheet(ctx context.Context, p identity.Principal, m calendar.Month, acceptedOnly bool) (_ Sheet, err error) {
 	defer apperr.Wrap(&err, "dispatch.Service.Sheet(%s)", m)
 	if err := project.CanRead(p); err != nil {
+		return Sheet{}, err
+	}
+	cal, err := s.periodAsked(ctx, m)
+	if err != nil {
 		return Sheet{}, err
 	}
 	entries, projects, err := s.liveEntries(ctx, m.Year)
@@ -98,6 +111,7 @@ func (s *Service) Sheet(ctx context.Context, p identity.Principal, m calendar.Mo
 		r := SheetRow{ProjectID: id, Section: e.Section, Name: pr.Name, BuildType: e.BuildType, Content: content(pr.Scale, e.Goals),
 			TotalInvestmentYuan: pr.TotalInvestmentYuan, PlannedYuan: e.PlannedYuan, Leader: e.Leader, Department: cmp.Or(names[e.Department], e.Department)}
 		fillMoney(&r, reports, m, acceptedOnly)
+		r.Earlier = earlier(entries[id], cal, reports, id, m)
 		r.CumulativeYuan = r.ToDateYuan + opening[id]
 		if e.OpeningYuan != nil {
 			r.CumulativeYuan = r.ToDateYuan + *e.OpeningYuan
@@ -133,6 +147,44 @@ func fillMoney(r *SheetRow, reports []Report, m calendar.Month, acceptedOnly boo
 			r.SiteProgress, r.Problems, r.State, r.Corrected = rep.SiteProgress, rep.Problems, rep.State, rep.Corrected
 		}
 	}
+}
+
+// earlier lists the months before m that project id's entry (its states)
+// owes and whose report is missing, not accepted or corrected.
+func earlier(states []plan.Entry, cal calendar.Periods, reports []Report, id string, m calendar.Month) []MonthMark {
+	var out []MonthMark
+	for mm := (calendar.Month{Year: m.Year, Month: time.January}); mm.Before(m); mm = mm.AddMonths(1) {
+		if _, owed := Owes(states, cal, mm); !owed || !cal.IsPeriod(mm) {
+			continue
+		}
+		mark := MonthMark{Month: mm}
+		for _, rep := range reports {
+			if rep.ProjectID == id && rep.Month == mm {
+				mark.State, mark.Corrected = rep.State, rep.Corrected
+			}
+		}
+		if mark.State != Accepted || mark.Corrected {
+			out = append(out, mark)
+		}
+	}
+	return out
+}
+
+// periodAsked reads the calendar for a question about period m: a month
+// after the current one is refused, as is a January reported with
+// February (docs/dispatch.md, "Periods").
+func (s *Service) periodAsked(ctx context.Context, m calendar.Month) (calendar.Periods, error) {
+	if this := calendar.MonthOf(calendar.Today(s.clock())); this.Before(m) {
+		return calendar.Periods{}, errFuture(this)
+	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return calendar.Periods{}, err
+	}
+	if !cal.IsPeriod(m) {
+		return calendar.Periods{}, errCombinedJan(m)
+	}
+	return cal, nil
 }
 
 // PeriodOfYear is one period of a year's calendar.

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/plan"
 )
@@ -67,6 +68,16 @@ func TestCompile(t *testing.T) {
 	}
 	assert.InDelta(t, 0.03, rounded, 1e-9)
 	assert.InDelta(t, 0.02, wan(sh.Sections[0].Subtotal.ToDateYuan), 1e-9, "summed in yuan, rounded once")
+
+	// The rate's part is what the rows with a plan completed; 总投资 known of some rows.
+	bare := dispatch.SheetRow{ProjectID: "d", Section: plan.Industry, ToDateYuan: 7_000}
+	sh = dispatch.Compile("广灵县", 2021, month(2021, 5), []dispatch.SheetRow{row("a", plan.Industry, 100, 1_000), bare, row("b", plan.Livelihood, 5, 10)})
+	assert.Equal(t, dispatch.Totals{Count: 2, TotalInvestmentYuan: 1_000, CumulativeYuan: 101, PlannedYuan: 1_000, ToDateYuan: 7_100,
+		PlannedToDateYuan: 100, TotalKnown: 1}, sh.Sections[0].Subtotal)
+	assert.Equal(t, int64(105), sh.Total.PlannedToDateYuan)
+	assert.Equal(t, 2, sh.Total.TotalKnown)
+	sh = dispatch.Compile("广灵县", 2021, month(2021, 5), []dispatch.SheetRow{bare})
+	assert.Zero(t, sh.Total.TotalKnown, "no row has a total investment")
 }
 
 func TestSheet(t *testing.T) {
@@ -115,6 +126,13 @@ func TestSheet(t *testing.T) {
 	assert.Equal(t, int64(500), rows[lentProject].CumulativeYuan, "the opening balance set by hand, not the reports of 2020")
 	assert.Equal(t, "工信局", rows[lentProject].Department)
 	assert.Equal(t, int64(3), rows[lateProject].ToDateYuan)
+	assert.Contains(t, e.Earlier, dispatch.MonthMark{Month: month(2021, 6), State: dispatch.Submitted}, "June not accepted")
+	assert.Contains(t, e.Earlier, dispatch.MonthMark{Month: month(2021, 5)}, "May not reported")
+	for _, m := range e.Earlier {
+		assert.NotEqual(t, month(2021, 1), m.Month, "January accepted as submitted")
+	}
+	assert.Empty(t, rows[lateProject].Earlier, "the months before the entry was added are not owed")
+	assert.Equal(t, int64(3+70), sh.Total.PlannedToDateYuan)
 	assert.Equal(t, int64(73), sh.Total.ToDateYuan)
 	assert.Equal(t, int64(3600), sh.Total.PlannedYuan)
 
@@ -132,4 +150,36 @@ func TestSheet(t *testing.T) {
 	require.Len(t, june.Sections[0].Rows, 1, "a department's own entries; the July entry not yet in force")
 	assert.Equal(t, lentProject, june.Sections[0].Rows[0].ProjectID)
 	assert.Empty(t, june.Sections[0].Rows[0].State, "no report of June")
+}
+
+// TestPeriodAsked: the sheet and the status of a period after the current
+// month, or of a January reported with February, are refused.
+func TestPeriodAsked(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name       string
+		m          calendar.Month
+		combined   bool
+		wantFields []string
+	}{
+		{name: "the current month", m: month(2021, 8)},
+		{name: "the next month", m: month(2021, 9), wantFields: []string{"period:in_future"}},
+		{name: "a later year", m: month(2099, 1), wantFields: []string{"period:in_future"}},
+		{name: "January", m: month(2021, 1)},
+		{name: "January reported with February", m: month(2021, 1), combined: true, wantFields: []string{"period:combined_period"}},
+		{name: "the combined February", m: month(2021, 2), combined: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(at("2021-08-10"))
+			if c.combined {
+				f.setting(t, month(2021, 2), "2021-03-05", true)
+			}
+			_, err := f.svc.Sheet(context.Background(), bureau, c.m, false)
+			requireErr(t, nil, c.wantFields, err)
+			_, err = f.svc.PeriodStatus(context.Background(), bureau, c.m)
+			requireErr(t, nil, c.wantFields, err)
+		})
+	}
 }

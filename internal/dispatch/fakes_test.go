@@ -38,7 +38,7 @@ func TestMemoryStoreContract(t *testing.T) {
 		AddEntry: func(_ *testing.T, e plan.Entry) { st.AddEntry(e) },
 		AddIssue: func(_ *testing.T, id string) string {
 			i := uuid.NewString()
-			st.AddIssue(id, i)
+			st.AddIssueWith(id, i, issue.Fields{Title: "用地手续", Kind: "land", ResponsibleDepartment: "energy", Status: issue.Open})
 			return i
 		},
 	})
@@ -137,17 +137,24 @@ func (a *auditor) Append(_ context.Context, _ identity.Principal, r audit.Record
 
 // issues opens blockers into the store's list of a project's blockers.
 type issues struct {
-	store *dispatchtest.Store
-	n     int
+	reg    *register
+	store  *dispatchtest.Store
+	n      int
+	scopes []project.Reach // each blocker's scope
 }
 
-func (i *issues) Open(_ context.Context, _ identity.Principal, projectID string, f issue.Fields) (issue.Issue, error) {
+func (i *issues) OpenIn(ctx context.Context, _ identity.Principal, sc project.Reach, projectID string, f issue.Fields) (issue.Issue, error) {
+	if _, err := i.reg.Within(ctx, sc, projectID, func(context.Context, *project.Project) error { return nil }); err != nil {
+		return issue.Issue{}, err
+	}
 	if f.Title == "" {
 		return issue.Issue{}, apperr.Fields([]apperr.FieldError{{Field: "title", Code: "required"}})
 	}
+	i.scopes = append(i.scopes, sc)
 	i.n++
 	id := "issue-" + strconv.Itoa(i.n)
-	i.store.AddIssue(projectID, id)
+	f.Status = issue.Open
+	i.store.AddIssueWith(projectID, id, f)
 	return issue.Issue{ID: id, ProjectID: projectID, Fields: f}, nil
 }
 
@@ -197,7 +204,7 @@ func newFixture(now time.Time) *fixture {
 	st.AddEntry(entry(lateProject, "energy", 1, 1, ptr(day("2021-07-15")), false))
 	st.AddEntry(entry(lateProject, "energy", 2, 2, ptr(day("2021-09-10")), true))
 	f := &fixture{store: st, auditor: &auditor{}, now: now}
-	f.svc = dispatch.NewService(dispatch.Deps{Store: st, Register: reg, Auditor: f.auditor, Issues: &issues{store: st}, Tx: tx{st},
+	f.svc = dispatch.NewService(dispatch.Deps{Store: st, Register: reg, Auditor: f.auditor, Issues: &issues{reg: reg, store: st}, Tx: tx{st},
 		Now: func() time.Time { return f.now }, County: "广灵县"})
 	return f
 }

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
@@ -40,6 +41,12 @@ const (
 func (f Figures) same(o Figures) bool {
 	return f.CompletedYuan == o.CompletedYuan && eqYuan(f.StatisticalYuan, o.StatisticalYuan) && f.SiteProgress == o.SiteProgress &&
 		f.Problems == o.Problems && slices.Equal(f.IssueIDs, o.IssueIDs) && f.NextPlan == o.NextPlan && f.Note == o.Note
+}
+
+// moneyChanged reports whether f's money differs from o's: what a
+// correction is (docs/dispatch.md, "States").
+func (f Figures) moneyChanged(o Figures) bool {
+	return f.CompletedYuan != o.CompletedYuan || !eqYuan(f.StatisticalYuan, o.StatisticalYuan)
 }
 
 func eqYuan(a, b *int64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
@@ -86,11 +93,13 @@ func (s *Service) PutReport(ctx context.Context, p identity.Principal, m calenda
 	var created bool
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		if in.NewIssue != nil {
-			is, err := s.issues.Open(ctx, p, id, *in.NewIssue)
+			bid, err := s.blocker(ctx, p, cal, m, id, *in.NewIssue, via)
 			if err != nil {
 				return err
 			}
-			in.IssueIDs = append(in.IssueIDs, is.ID)
+			if !slices.Contains(in.IssueIDs, bid) {
+				in.IssueIDs = append(in.IssueIDs, bid)
+			}
 		}
 		_, err := s.register.Within(ctx, project.Reach{All: true}, id, func(ctx context.Context, pr *project.Project) error {
 			var err error
@@ -102,9 +111,42 @@ func (s *Service) PutReport(ctx context.Context, p identity.Principal, m calenda
 	return out, created, err
 }
 
+// blocker is the blocker a report's new problem f names, in the
+// transaction of ctx: once the caller is known to owe the report, the
+// project's unresolved blocker with the same title, kind and responsible
+// department when there is one, so that a retried submission opens no
+// second one, else a new blocker, opened whoever owns the project. The
+// project stays locked from the look-up to the report's write, so that two
+// retries at once open one blocker.
+func (s *Service) blocker(ctx context.Context, p identity.Principal, cal calendar.Periods, m calendar.Month, id string, f issue.Fields, via Via) (string, error) {
+	found := ""
+	_, err := s.register.Within(ctx, project.Reach{All: true}, id, func(ctx context.Context, pr *project.Project) error {
+		if _, _, err := s.owing(ctx, p, pr.ID, pr.Department, cal, m, via); err != nil {
+			return err
+		}
+		have, err := s.store.Blockers(ctx, id)
+		if err != nil {
+			return err
+		}
+		title, dept := strings.TrimSpace(f.Title), strings.TrimSpace(f.ResponsibleDepartment)
+		for _, b := range have {
+			if b.Status != issue.Resolved && b.Title == title && b.Kind == f.Kind && b.ResponsibleDepartment == dept {
+				found = b.ID
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil || found != "" {
+		return found, err
+	}
+	is, err := s.issues.OpenIn(ctx, p, project.Reach{All: true}, id, f)
+	return is.ID, err
+}
+
 // submit decides and writes a report with the project locked.
 func (s *Service) submit(ctx context.Context, p identity.Principal, pr *project.Project, cal calendar.Periods, m calendar.Month, f Figures, ifMatch int, via Via) (Report, bool, error) {
-	entry, owed, err := s.owing(ctx, p, pr, cal, m, via)
+	entry, owed, err := s.owing(ctx, p, pr.ID, pr.Department, cal, m, via)
 	if err != nil {
 		return Report{}, false, err
 	}
@@ -139,14 +181,15 @@ func (s *Service) submit(ctx context.Context, p identity.Principal, pr *project.
 }
 
 // next is the report that a submission of f makes of before (nil when
-// there is none): submitted again, corrected when its figures change after
-// the due day (pastDue) or after acceptance.
+// there is none): submitted again, corrected when its money changes after
+// the due day (pastDue) or after acceptance; texts, blockers and next
+// month's plan may change without it.
 func next(before *Report, f Figures, p identity.Principal, now time.Time, pastDue bool) Report {
 	if before == nil {
 		return Report{Figures: f, State: Submitted, SubmittedAt: &now, Late: pastDue, Version: 1, UpdatedAt: now, ReportedBy: p.Name}
 	}
 	r := *before
-	if !before.Figures.same(f) && (pastDue || before.State == Accepted) {
+	if before.Figures.moneyChanged(f) && (pastDue || before.State == Accepted) {
 		r.Corrected = true
 		if r.Original == nil {
 			orig := before.Figures
@@ -158,19 +201,19 @@ func next(before *Report, f Figures, p identity.Principal, now time.Time, pastDu
 	return r
 }
 
-// owing decides who may report project pr's month m: the entry owing it
-// and whether there is one. A department caller that neither owns the
+// owing decides who may report month m of project id, of department
+// dept: the entry owing it and whether there is one. A department caller that neither owns the
 // project nor is responsible for the entry finds nothing (404); one that
 // owns the project but not the entry is refused (403).
-func (s *Service) owing(ctx context.Context, p identity.Principal, pr *project.Project, cal calendar.Periods, m calendar.Month, via Via) (plan.Entry, bool, error) {
-	states, err := s.store.Entries(ctx, m.Year, pr.ID)
+func (s *Service) owing(ctx context.Context, p identity.Principal, id, dept string, cal calendar.Periods, m calendar.Month, via Via) (plan.Entry, bool, error) {
+	states, err := s.store.Entries(ctx, m.Year, id)
 	if err != nil {
 		return plan.Entry{}, false, err
 	}
 	e, owed := Owes(states, cal, cal.PeriodOf(m))
 	reach := project.ReachOf(p)
 	switch {
-	case !reach.Admits(pr.Department) && !(owed && reach.Admits(e.Department)):
+	case !reach.Admits(dept) && !(owed && reach.Admits(e.Department)):
 		return plan.Entry{}, false, apperr.ErrNotFound
 	case owed && !cal.IsPeriod(m):
 		return plan.Entry{}, false, errCombinedJan(m)
@@ -186,12 +229,12 @@ func (s *Service) checkIssues(ctx context.Context, id string, ids []string) erro
 	if len(ids) == 0 {
 		return nil
 	}
-	have, err := s.store.IssueIDs(ctx, id)
+	have, err := s.store.Blockers(ctx, id)
 	if err != nil {
 		return err
 	}
 	for _, i := range ids {
-		if !slices.Contains(have, i) {
+		if !slices.ContainsFunc(have, func(b issue.Issue) bool { return b.ID == i }) {
 			return apperr.Fields([]apperr.FieldError{{Field: "issue_ids", Code: "unknown", Param: i}})
 		}
 	}
@@ -223,7 +266,9 @@ const maxReason = 500
 // ReviewReport accepts or returns project id's report of period m: a
 // submitted report becomes accepted or returned; accepting an accepted
 // report changes nothing; anything else is a conflict naming the state.
-func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m calendar.Month, id string, rv Review) (_ Report, err error) {
+// ifMatch, when not 0, must name the version the bureau read: a report
+// changed since is not decided on unseen.
+func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m calendar.Month, id string, rv Review, ifMatch int) (_ Report, err error) {
 	defer apperr.Wrap(&err, "dispatch.Service.ReviewReport(%s)", id)
 	if !p.May(identity.ReviewReports) {
 		return Report{}, errNoReview
@@ -249,16 +294,14 @@ func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m cale
 			return errNotInPlan(m)
 		}
 		before, err := s.find(ctx, id, m)
-		switch {
-		case err != nil:
+		if err != nil {
 			return err
-		case before == nil:
-			return errNoSuchReport
-		case rv.Accept && before.State == Accepted:
-			out = *before
-			return nil
-		case before.State != Submitted:
-			return errState(before.State)
+		}
+		if done, err := reviewable(before, rv, ifMatch); err != nil || done {
+			if done {
+				out = *before
+			}
+			return err
 		}
 		now := s.clock()
 		r := *before
@@ -274,6 +317,23 @@ func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m cale
 		return s.auditor.Append(ctx, p, audit.Record{Action: action, ResourceType: project.ResourceType, ResourceID: id, Before: view(before), After: view(&r)})
 	})
 	return out, err
+}
+
+// reviewable decides whether review rv may change report before (nil when
+// there is none), read at version ifMatch when not 0: done when it is
+// decided already (accepting an accepted report), an error when refused.
+func reviewable(before *Report, rv Review, ifMatch int) (done bool, err error) {
+	switch {
+	case before == nil:
+		return false, errNoSuchReport
+	case ifMatch != 0 && ifMatch != before.Version:
+		return false, apperr.ErrVersionConflict
+	case rv.Accept && before.State == Accepted:
+		return true, nil
+	case before.State != Submitted:
+		return false, errState(before.State)
+	}
+	return false, nil
 }
 
 // Report reads project id's report of month m, as a principal that may see

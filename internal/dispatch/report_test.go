@@ -3,6 +3,7 @@ package dispatch_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -198,10 +199,18 @@ func TestReviewReport(t *testing.T) {
 		id         string
 		before     *dispatch.State
 		review     dispatch.Review
+		ifMatch    int
 		wantState  dispatch.State
 		wantErr    error
 		wantFields []string
 	}{
+		{name: "accept the version read", as: bureau, id: energyProject, before: ptr(dispatch.Submitted), review: dispatch.Review{Accept: true}, ifMatch: 4, wantState: dispatch.Accepted},
+		{name: "accept a version changed since it was read", as: bureau, id: energyProject, before: ptr(dispatch.Submitted), review: dispatch.Review{Accept: true}, ifMatch: 3,
+			wantErr: apperr.ErrVersionConflict},
+		{name: "return a version changed since it was read", as: bureau, id: energyProject, before: ptr(dispatch.Submitted), review: dispatch.Review{Reason: "不符"}, ifMatch: 3,
+			wantErr: apperr.ErrVersionConflict},
+		{name: "accept an accepted report changed since", as: bureau, id: energyProject, before: ptr(dispatch.Accepted), review: dispatch.Review{Accept: true}, ifMatch: 2,
+			wantErr: apperr.ErrVersionConflict},
 		{name: "accept a submitted report", as: bureau, id: energyProject, before: ptr(dispatch.Submitted), review: dispatch.Review{Accept: true}, wantState: dispatch.Accepted},
 		{name: "return a submitted report", as: admin, id: energyProject, before: ptr(dispatch.Submitted), review: dispatch.Review{Reason: "不符"}, wantState: dispatch.Returned},
 		{name: "accept an accepted report", as: bureau, id: energyProject, before: ptr(dispatch.Accepted), review: dispatch.Review{Accept: true}, wantState: dispatch.Accepted},
@@ -222,10 +231,16 @@ func TestReviewReport(t *testing.T) {
 			if c.before != nil {
 				f.put(t, dispatch.Report{Figures: dispatch.Figures{CompletedYuan: 5}, State: *c.before})
 			}
-			r, err := f.svc.ReviewReport(context.Background(), c.as, month(2021, 5), c.id, c.review)
+			r, err := f.svc.ReviewReport(context.Background(), c.as, month(2021, 5), c.id, c.review, c.ifMatch)
 			requireErr(t, c.wantErr, c.wantFields, err)
 			if err != nil {
 				assert.Empty(t, f.auditor.records)
+				if c.before != nil {
+					got, err := f.svc.Report(context.Background(), bureau, month(2021, 5), c.id)
+					require.NoError(t, err)
+					assert.Equal(t, *c.before, got.State, "unchanged")
+					assert.Equal(t, 4, got.Version, "unchanged")
+				}
 				return
 			}
 			assert.Equal(t, c.wantState, r.State)
@@ -274,13 +289,13 @@ func TestReadReports(t *testing.T) {
 func TestStoreFailures(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
-	for _, method := range []string{"Settings", "Entries", "Reports", "PutReport", "IssueIDs"} {
+	for _, method := range []string{"Settings", "Entries", "Reports", "PutReport", "Blockers"} {
 		t.Run(method, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(at("2021-06-10"))
 			f.store.Fail(method, boom)
 			var in dispatch.Submission
-			if method == "IssueIDs" {
+			if method == "Blockers" {
 				in.IssueIDs = []string{"x"}
 			}
 			_, _, err := f.svc.PutReport(context.Background(), energyEditor, month(2021, 5), energyProject, in, 0, dispatch.ViaDispatch)
@@ -306,4 +321,141 @@ func TestStoreFailures(t *testing.T) {
 		}
 		f.store.Fail(method, nil)
 	}
+}
+
+// TestCorrectionIsMoney: after the due day or after acceptance, a change of
+// the money is a correction; texts, blockers and next month's plan change
+// without it, in a new version with its audit entry.
+func TestCorrectionIsMoney(t *testing.T) {
+	t.Parallel()
+	first := dispatch.Figures{CompletedYuan: 5, StatisticalYuan: ptr(int64(4)), SiteProgress: "基础施工", IssueIDs: []string{}, NextPlan: "吊装"}
+	cases := []struct {
+		name          string
+		state         dispatch.State
+		change        func(f *dispatch.Figures)
+		wantCorrected bool
+	}{
+		{"形象进度 after the due day", dispatch.Submitted, func(f *dispatch.Figures) { f.SiteProgress = "主体封顶" }, false},
+		{"problems and next month's plan after acceptance", dispatch.Accepted, func(f *dispatch.Figures) { f.Problems, f.NextPlan = "缺工", "并网" }, false},
+		{"a blocker linked after the due day", dispatch.Submitted, func(f *dispatch.Figures) { f.IssueIDs = []string{"i-1"} }, false},
+		{"the note after acceptance", dispatch.Accepted, func(f *dispatch.Figures) { f.Note = "补充" }, false},
+		{"completed investment after the due day", dispatch.Submitted, func(f *dispatch.Figures) { f.CompletedYuan = 6 }, true},
+		{"入统 investment after acceptance", dispatch.Accepted, func(f *dispatch.Figures) { f.StatisticalYuan = ptr(int64(5)) }, true},
+		{"入统 investment dropped after the due day", dispatch.Submitted, func(f *dispatch.Figures) { f.StatisticalYuan = nil }, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(at("2021-06-10"))
+			f.store.AddIssue(energyProject, "i-1")
+			f.put(t, dispatch.Report{Figures: first, State: c.state})
+			in := first
+			in.IssueIDs = slices.Clone(first.IssueIDs)
+			c.change(&in)
+			r, _, err := f.svc.PutReport(context.Background(), energyEditor, month(2021, 5), energyProject, dispatch.Submission{Figures: in}, 0, dispatch.ViaDispatch)
+			require.NoError(t, err)
+			assert.Equal(t, 5, r.Version)
+			assert.Equal(t, dispatch.Submitted, r.State)
+			assert.Len(t, f.auditor.records, 1)
+			assert.Equal(t, c.wantCorrected, r.Corrected)
+			if c.wantCorrected {
+				assert.Equal(t, &first, r.Original)
+			} else {
+				assert.Nil(t, r.Original)
+			}
+		})
+	}
+}
+
+// TestNewIssue: a report's new problem opens a blocker once, admitting the
+// entry's responsible department when the project is another's; a retry
+// links the unresolved blocker alike.
+func TestNewIssue(t *testing.T) {
+	t.Parallel()
+	problem := issue.Fields{Title: "用地未批", Kind: "land", ResponsibleDepartment: "energy"}
+	cases := []struct {
+		name       string
+		as         identity.Principal
+		id         string
+		prep       func(f *fixture)
+		in         issue.Fields
+		wantIssues []string
+		wantErr    error
+	}{
+		{name: "a new blocker", as: energyEditor, id: energyProject, in: problem, wantIssues: []string{"issue-1"}},
+		{name: "the same blocker unresolved: linked", as: energyEditor, id: energyProject, in: problem,
+			prep:       func(f *fixture) { f.store.AddIssueWith(energyProject, "i-old", withStatus(problem, issue.InProgress)) },
+			wantIssues: []string{"i-old"}},
+		{name: "the same title, spaced", as: energyEditor, id: energyProject, in: issue.Fields{Title: " 用地未批 ", Kind: "land", ResponsibleDepartment: "energy"},
+			prep:       func(f *fixture) { f.store.AddIssueWith(energyProject, "i-old", withStatus(problem, issue.Open)) },
+			wantIssues: []string{"i-old"}},
+		{name: "the same blocker resolved: a new one", as: energyEditor, id: energyProject, in: problem,
+			prep:       func(f *fixture) { f.store.AddIssueWith(energyProject, "i-old", withStatus(problem, issue.Resolved)) },
+			wantIssues: []string{"issue-1"}},
+		{name: "another kind: a new one", as: energyEditor, id: energyProject, in: issue.Fields{Title: "用地未批", Kind: "funding", ResponsibleDepartment: "energy"},
+			prep:       func(f *fixture) { f.store.AddIssueWith(energyProject, "i-old", withStatus(problem, issue.Open)) },
+			wantIssues: []string{"issue-1"}},
+		{name: "another department responsible: a new one", as: energyEditor, id: energyProject, in: issue.Fields{Title: "用地未批", Kind: "land", ResponsibleDepartment: "industry"},
+			prep:       func(f *fixture) { f.store.AddIssueWith(energyProject, "i-old", withStatus(problem, issue.Open)) },
+			wantIssues: []string{"issue-1"}},
+		{name: "the entry's department, not the project's", as: industryEditor, id: lentProject, in: problem, wantIssues: []string{"issue-1"}},
+		{name: "the project's department, not the entry's: refused first", as: energyEditor, id: lentProject, in: problem, wantErr: apperr.ErrForbidden},
+		{name: "another department: not found, nothing opened", as: industryEditor, id: energyProject, in: problem, wantErr: apperr.ErrNotFound},
+		{name: "not in the plan: nothing opened", as: energyEditor, id: outsideProj, in: problem, wantErr: &apperr.Error{Kind: apperr.Unprocessable}},
+		{name: "an unknown project", as: bureau, id: "p-none", in: problem, wantErr: apperr.ErrNotFound},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(at("2021-06-03"))
+			if c.prep != nil {
+				c.prep(f)
+			}
+			in := c.in
+			r, _, err := f.svc.PutReport(context.Background(), c.as, month(2021, 5), c.id, dispatch.Submission{NewIssue: &in}, 0, dispatch.ViaDispatch)
+			requireErr(t, c.wantErr, nil, err)
+			ids := blockerIDs(t, f, c.id)
+			if err != nil {
+				assert.NotContains(t, ids, "issue-1", "no blocker opened")
+				return
+			}
+			assert.Equal(t, c.wantIssues, r.IssueIDs)
+			assert.Subset(t, ids, c.wantIssues)
+		})
+	}
+}
+
+// TestNewIssueRetried: the same submission sent twice after the due day
+// opens one blocker and is no correction.
+func TestNewIssueRetried(t *testing.T) {
+	t.Parallel()
+	f := newFixture(at("2021-06-10"))
+	in := dispatch.Submission{Figures: dispatch.Figures{CompletedYuan: 7, Problems: "用地未批"},
+		NewIssue: &issue.Fields{Title: "用地未批", Kind: "land", ResponsibleDepartment: "energy"}}
+	first, created, err := f.svc.PutReport(context.Background(), energyEditor, month(2021, 5), energyProject, in, 0, dispatch.ViaDispatch)
+	require.NoError(t, err)
+	require.True(t, created)
+	again, created, err := f.svc.PutReport(context.Background(), energyEditor, month(2021, 5), energyProject, in, 0, dispatch.ViaDispatch)
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Equal(t, first, again, "nothing new")
+	assert.False(t, again.Corrected)
+	assert.Equal(t, []string{"issue-1"}, blockerIDs(t, f, energyProject), "one blocker")
+	assert.Len(t, f.auditor.records, 1)
+}
+
+func withStatus(f issue.Fields, s issue.Status) issue.Fields {
+	f.Status = s
+	return f
+}
+
+func blockerIDs(t *testing.T, f *fixture, id string) []string {
+	t.Helper()
+	bs, err := f.store.Blockers(context.Background(), id)
+	require.NoError(t, err)
+	var out []string
+	for _, b := range bs {
+		out = append(out, b.ID)
+	}
+	return out
 }

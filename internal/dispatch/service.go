@@ -60,8 +60,9 @@ type Store interface {
 	// the departments' Chinese names by code.
 	Projects(ctx context.Context, ids []string) (map[string]ProjectInfo, error)
 	DepartmentNames(ctx context.Context) (map[string]string, error)
-	// IssueIDs lists the IDs of a project's blockers.
-	IssueIDs(ctx context.Context, id string) ([]string, error)
+	// Blockers lists a project's blockers, the earliest created first: their
+	// IDs, titles, kinds, responsible departments and statuses.
+	Blockers(ctx context.Context, id string) ([]issue.Issue, error)
 	// MarkHealthDue makes every live project's stored health due on day on:
 	// a moved due day moves the investment its health reads.
 	MarkHealthDue(ctx context.Context, on time.Time) error
@@ -80,9 +81,10 @@ type Auditor interface {
 	Append(ctx context.Context, p identity.Principal, r audit.Record) error
 }
 
-// Issues opens a blocker that a report names as its problem (issue.Service).
+// Issues opens a blocker that a report names as its problem, of a project
+// in scope sc (issue.Service.OpenIn).
 type Issues interface {
-	Open(ctx context.Context, p identity.Principal, projectID string, f issue.Fields) (issue.Issue, error)
+	OpenIn(ctx context.Context, p identity.Principal, sc project.Reach, projectID string, f issue.Fields) (issue.Issue, error)
 }
 
 // Transactor runs fn in one transaction carried by the context it passes;

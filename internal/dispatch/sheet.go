@@ -27,12 +27,29 @@ type SheetRow struct {
 	// whose report is not accepted is marked.
 	State     State
 	Corrected bool // 已更正
+	// Earlier are the months before P whose money is in 1–P月完成 (or, not
+	// counting, out of it) and that the row is marked for: owed and not
+	// accepted, or corrected; in order.
+	Earlier []MonthMark
+}
+
+// MonthMark is how an earlier month of a row stands: its report's state
+// ("" when none) and whether it was corrected.
+type MonthMark struct {
+	Month     calendar.Month
+	State     State
+	Corrected bool
 }
 
 // Totals are the sums of a section or of the whole sheet, in yuan.
+// PlannedToDateYuan is the 1–P月完成 of the rows that have a planned
+// amount, which a 完成率 divides; TotalKnown counts the rows that have a
+// total investment (a 总投资 of none is empty, not 0).
 type Totals struct {
 	Count                                                        int
 	TotalInvestmentYuan, CumulativeYuan, PlannedYuan, ToDateYuan int64
+	PlannedToDateYuan                                            int64
+	TotalKnown                                                   int
 }
 
 // SheetSection is one section's rows and their 小计.

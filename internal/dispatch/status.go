@@ -50,18 +50,16 @@ type Status struct {
 }
 
 // PeriodStatus is the state of reporting of period m, by department; a
-// department principal sees its own row only.
+// department principal sees its own row only. A period after the current
+// month, or a January reported with February, is refused.
 func (s *Service) PeriodStatus(ctx context.Context, p identity.Principal, m calendar.Month) (_ Status, err error) {
 	defer apperr.Wrap(&err, "dispatch.Service.PeriodStatus(%s)", m)
 	if err := project.CanRead(p); err != nil {
 		return Status{}, err
 	}
-	cal, err := s.Calendar(ctx)
+	cal, err := s.periodAsked(ctx, m)
 	if err != nil {
 		return Status{}, err
-	}
-	if !cal.IsPeriod(m) {
-		return Status{}, errCombinedJan(m)
 	}
 	entries, _, err := s.liveEntries(ctx, m.Year)
 	if err != nil {

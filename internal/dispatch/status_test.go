@@ -73,7 +73,7 @@ func TestPeriodStatus(t *testing.T) {
 	assert.Equal(t, 2, st.Total.Owed.Count())
 
 	f.now = at("2021-06-10")
-	_, err = f.svc.ReviewReport(ctx, bureau, month(2021, 5), energyProject, dispatch.Review{Accept: true})
+	_, err = f.svc.ReviewReport(ctx, bureau, month(2021, 5), energyProject, dispatch.Review{Accept: true}, 0)
 	require.NoError(t, err)
 	st, err = f.svc.PeriodStatus(ctx, bureau, month(2021, 5))
 	require.NoError(t, err)
@@ -82,7 +82,7 @@ func TestPeriodStatus(t *testing.T) {
 	assert.Equal(t, []string{energyProject}, st.Total.Accepted.ProjectIDs)
 	_, _, err = f.svc.PutReport(ctx, industryEditor, month(2021, 5), lentProject, dispatch.Submission{}, 0, dispatch.ViaDispatch)
 	require.NoError(t, err)
-	_, err = f.svc.ReviewReport(ctx, bureau, month(2021, 5), lentProject, dispatch.Review{Reason: "未填形象进度"})
+	_, err = f.svc.ReviewReport(ctx, bureau, month(2021, 5), lentProject, dispatch.Review{Reason: "未填形象进度"}, 0)
 	require.NoError(t, err)
 	st, err = f.svc.PeriodStatus(ctx, industryEditor, month(2021, 5))
 	require.NoError(t, err)

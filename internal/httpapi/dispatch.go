@@ -192,7 +192,7 @@ func toStanding(s dispatch.Standing) api.DispatchStanding {
 // getDispatchStatus returns a period's state of reporting.
 //
 //	@Summary		A dispatch period's status
-//	@Description	The period's due day, whether its reports count yet, and per responsible department the plan entries that owe a report (应报), reported on time (已报), reported late (逾期已报), overdue (逾期未报), not yet due (未报), returned (退回) and accepted (已审核), each with the projects behind it; totals. A department sees its own row only.
+//	@Description	The period's due day, whether its reports count yet, and per responsible department the plan entries that owe a report (应报), reported on time (已报), reported late (逾期已报), overdue (逾期未报), not yet due (未报), returned (退回) and accepted (已审核), each with the projects behind it; totals. A department sees its own row only. A period after the current month is 400 (period: in_future); January of a year whose January is reported with February is 422 (period: combined_period).
 //	@ID				getDispatchStatus
 //	@Tags			dispatch
 //	@Security		BearerAuth
@@ -228,7 +228,7 @@ func (h *handlers) getDispatchStatus(c *gin.Context, p identity.Principal) error
 // putReport submits a plan entry's report of a period.
 //
 //	@Summary		Submit a month's report
-//	@Description	The report (月报) of a plan entry owing the period, by the entry's responsible department or by the bureau on its behalf: the month's completed investment, 入统 investment, 形象进度, problems (the project's blockers, or a new one opened in the same change) and next month's plan. Submitting again after a return, or a correction, makes it submitted again; a correction after the due day or after acceptance is marked and the first figures kept. The same figures again change nothing. If-Match is optional and names the report's version.
+//	@Description	The report (月报) of a plan entry owing the period, by the entry's responsible department or by the bureau on its behalf: the month's completed investment, 入统 investment, 形象进度, problems (the project's blockers, or a new one opened in the same change) and next month's plan. Submitting again after a return, or a correction, makes it submitted again; a correction after the due day or after acceptance is marked and the first figures kept. The same figures again change nothing; a new problem alike an unresolved blocker of the project (title, kind, responsible department) links that blocker, so that a retry opens none. A correction is a change of money (completed_yuan, statistical_yuan); texts, blockers and next month's plan change without it. If-Match is optional and names the report's version.
 //	@ID				putReport
 //	@Tags			dispatch
 //	@Security		BearerAuth
@@ -304,19 +304,21 @@ func (h *handlers) getReport(c *gin.Context, p identity.Principal) error {
 // acceptReport accepts a submitted report.
 //
 //	@Summary		Accept a report
-//	@Description	The bureau accepts a submitted report (审核通过); accepting an accepted report changes nothing. A returned report is 409 (dispatch.report_returned).
+//	@Description	The bureau accepts a submitted report (审核通过); accepting an accepted report changes nothing. A returned report is 409 (dispatch.report_returned). If-Match is optional and names the version the bureau read: a report changed since is 412 and stays as it is.
 //	@ID				acceptReport
 //	@Tags			dispatch
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
 //	@Param			period		path		string	true	"period, YYYY-MM"
 //	@Param			project_id	path		string	true	"project ID"	format(uuid)
+//	@Param			If-Match	header		string	false	"ETag of the report as read"
 //	@Success		200			{object}	api.Report
 //	@Failure		400			{object}	api.Problem
 //	@Failure		401			{object}	api.Problem
 //	@Failure		403			{object}	api.Problem
 //	@Failure		404			{object}	api.Problem
 //	@Failure		409			{object}	api.Problem
+//	@Failure		412			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
 //	@Router			/api/v1/dispatch/{period}/reports/{project_id}/accept [post]
 func (h *handlers) acceptReport(c *gin.Context, p identity.Principal) error {
@@ -326,7 +328,7 @@ func (h *handlers) acceptReport(c *gin.Context, p identity.Principal) error {
 // returnReport returns a submitted report to its department.
 //
 //	@Summary		Return a report
-//	@Description	The bureau returns a submitted report with a reason (退回); until it is submitted again it counts as not reported. A report not submitted is 409 with a code naming its state.
+//	@Description	The bureau returns a submitted report with a reason (退回); until it is submitted again it counts as not reported. A report not submitted is 409 with a code naming its state. If-Match is optional and names the version the bureau read: a report changed since is 412 and stays as it is.
 //	@ID				returnReport
 //	@Tags			dispatch
 //	@Security		BearerAuth
@@ -334,6 +336,7 @@ func (h *handlers) acceptReport(c *gin.Context, p identity.Principal) error {
 //	@Produce		json,application/problem+json
 //	@Param			period		path		string				true	"period, YYYY-MM"
 //	@Param			project_id	path		string				true	"project ID"	format(uuid)
+//	@Param			If-Match	header		string				false	"ETag of the report as read"
 //	@Param			return		body		api.ReportReturn	true	"why"
 //	@Success		200			{object}	api.Report
 //	@Failure		400			{object}	api.Problem
@@ -341,6 +344,7 @@ func (h *handlers) acceptReport(c *gin.Context, p identity.Principal) error {
 //	@Failure		403			{object}	api.Problem
 //	@Failure		404			{object}	api.Problem
 //	@Failure		409			{object}	api.Problem
+//	@Failure		412			{object}	api.Problem
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
@@ -362,7 +366,7 @@ func (h *handlers) review(c *gin.Context, p identity.Principal, rv dispatch.Revi
 	if err != nil {
 		return err
 	}
-	r, err := h.dispatch.ReviewReport(c.Request.Context(), p, m, c.Param("project_id"), rv)
+	r, err := h.dispatch.ReviewReport(c.Request.Context(), p, m, c.Param("project_id"), rv, optionalIfMatch(c))
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 // dispatchSheet writes the 调度表 of a period.
 //
 //	@Summary		The 调度表 of a period
-//	@Description	One row per plan entry in force at the period's end, grouped by section with 小计 rows and a 合计, money in 万元 with two decimals (sums taken in yuan and rounded once): 序号, 项目名称, 建设性质, 建设规模及主要内容, 总投资, 开工以来累计完成, 年度计划投资, 1–P月完成, 完成率, 形象进度, 存在问题, 包联领导, 责任单位, and a mark on rows whose report is not accepted or was corrected (docs/dispatch.md, "The sheet"). XLSX prints on A3 landscape with its header repeated. A department's sheet holds its own entries.
+//	@Description	One row per plan entry in force at the period's end, grouped by section with 小计 rows and a 合计, money in 万元 with two decimals (sums taken in yuan and rounded once): 序号, 项目名称, 建设性质, 建设规模及主要内容, 总投资, 开工以来累计完成, 年度计划投资, 1–P月完成, 完成率, 形象进度, 存在问题, 包联领导, 责任单位, and a mark on rows with a month up to P whose report is missing, not accepted or corrected, naming the earlier months (docs/dispatch.md, "The sheet"). A 小计's or the 合计's 完成率 divides the 1–P月完成 of the rows with a planned amount by their plans. A period after the current month is 400 (period: in_future); January of a year whose January is reported with February is 422 (period: combined_period). XLSX prints on A3 landscape with its header repeated. A department's sheet holds its own entries.
 //	@ID				dispatchSheet
 //	@Tags			dispatch
 //	@Security		BearerAuth
@@ -30,6 +30,7 @@ import (
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
+//	@Failure		422		{object}	api.Problem
 //	@Router			/api/v1/dispatch/{period}/sheet [get]
 func (h *handlers) dispatchSheet(c *gin.Context, p identity.Principal) (err error) {
 	defer apperr.Wrap(&err, "write the dispatch sheet")

@@ -81,7 +81,18 @@ func TestDispatchRound(t *testing.T) {
 		r = report(t, e.put(t, asEnergyEditor, path, map[string]any{"completed_yuan": 120, "site_progress": "主体施工"}, http.StatusOK))
 		assert.Equal(t, "submitted", r.State)
 		assert.False(t, r.Corrected, "changed before the due day and before acceptance")
-		res = e.do(t, request{principal: asBureau, method: http.MethodPost, path: path + "/accept"})
+		// The bureau read the report at version r.Version; the department
+		// changes it before the bureau decides.
+		read := r.Version
+		r = report(t, e.put(t, asEnergyEditor, path, map[string]any{"completed_yuan": 130, "site_progress": "主体施工"}, http.StatusOK))
+		for _, action := range []string{"/accept", "/return"} {
+			e.run(t, []tc{{name: "deciding on a version changed since it was read: " + action, principal: asBureau, method: http.MethodPost, path: path + action,
+				body: api.ReportReturn{Reason: "不符"}, headers: ifMatchTag(read), wantStatus: http.StatusPreconditionFailed, wantCode: "version_conflict"}})
+		}
+		res = e.do(t, request{principal: asEnergyViewer, method: http.MethodGet, path: path})
+		require.Equal(t, http.StatusOK, res.status, "%s", res)
+		assert.Equal(t, r, report(t, res), "nothing changed")
+		res = e.do(t, request{principal: asBureau, method: http.MethodPost, path: path + "/accept", headers: ifMatchTag(r.Version)})
 		require.Equal(t, http.StatusOK, res.status, "%s", res)
 		accepted := report(t, res)
 		assert.Equal(t, "accepted", accepted.State)
@@ -97,7 +108,7 @@ func TestDispatchRound(t *testing.T) {
 		assert.Equal(t, "submitted", r.State, "a correction awaits review")
 		assert.True(t, r.Corrected)
 		require.NotNil(t, r.Original)
-		assert.Equal(t, int64(120), r.Original.CompletedYuan, "the figures before the first correction")
+		assert.Equal(t, int64(130), r.Original.CompletedYuan, "the figures before the first correction")
 		same := report(t, e.put(t, asEnergyEditor, path, map[string]any{"completed_yuan": 90, "site_progress": "主体施工"}, http.StatusOK))
 		assert.Equal(t, r.Version, same.Version, "the same figures again change nothing")
 
@@ -158,6 +169,14 @@ func TestDispatchRefusals(t *testing.T) {
 				body: map[string]any{}, invalid: true, wantStatus: 400, wantCode: "validation_failed", wantFields: []string{"reason:required"}},
 			{name: "reviewing a report of a project outside the plan", principal: asBureau, method: http.MethodPost, path: reportPath("2021-05", outside.ID) + "/accept",
 				wantStatus: 422, wantCode: "unprocessable"},
+			{name: "the sheet of a future period", principal: asBureau, method: http.MethodGet, path: "/api/v1/dispatch/2099-01/sheet", invalid: true,
+				wantStatus: http.StatusBadRequest, wantCode: "validation_failed", wantFields: []string{"period:in_future"}},
+			{name: "the status of a future period", principal: asBureau, method: http.MethodGet, path: "/api/v1/dispatch/2099-01", invalid: true,
+				wantStatus: http.StatusBadRequest, wantCode: "validation_failed", wantFields: []string{"period:in_future"}},
+			{name: "the sheet of January in a combined year", principal: asBureau, method: http.MethodGet, path: "/api/v1/dispatch/2021-01/sheet",
+				wantStatus: http.StatusUnprocessableEntity, wantCode: "unprocessable", wantFields: []string{"period:combined_period"}},
+			{name: "the status of January in a combined year", principal: asBureau, method: http.MethodGet, path: "/api/v1/dispatch/2021-01",
+				wantStatus: http.StatusUnprocessableEntity, wantCode: "unprocessable", wantFields: []string{"period:combined_period"}},
 			{name: "combined on March", principal: asBureau, method: http.MethodPut, path: "/api/v1/dispatch/periods/2021-03",
 				body: api.DispatchPeriodWrite{DueOn: "2021-04-08", Combined: true}, invalid: true, wantStatus: 400, wantFields: []string{"combined:february_only"}},
 			{name: "a due day too late", principal: asBureau, method: http.MethodPut, path: "/api/v1/dispatch/periods/2021-03",
@@ -215,7 +234,34 @@ func TestDispatchNewIssue(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.status, "%s", res)
 		r2 := report(t, e.put(t, asEnergyEditor, reportPath("2021-05", p.ID), map[string]any{"completed_yuan": 2, "issue_ids": r.IssueIDs}, http.StatusOK))
 		assert.Equal(t, r.IssueIDs, r2.IssueIDs)
+
+		// The entry's department, not the project's, reports a problem
+		// after the due day, and sends the same request again.
+		lent := e.create(t, asEnergyEditor, projectBody("国昶物流园"))
+		e.planEntry(t, lent.ID, "industry")
+		body := map[string]any{"completed_yuan": 3, "problems": "缺少施工用电",
+			"new_issue": map[string]any{"title": "施工用电未接入", "kind": "land", "responsible_department": "energy", "due_on": "2021-07-01"}}
+		first := report(t, e.put(t, asIndustryEditor, reportPath("2021-05", lent.ID), body, http.StatusCreated))
+		require.Len(t, first.IssueIDs, 1)
+		retried := report(t, e.put(t, asIndustryEditor, reportPath("2021-05", lent.ID), body, http.StatusOK))
+		assert.Equal(t, first, retried, "a retry changes nothing")
+		assert.False(t, retried.Corrected)
+		assert.Equal(t, 1, e.issueCount(t, lent.ID), "one blocker")
+		edited := report(t, e.put(t, asIndustryEditor, reportPath("2021-05", lent.ID), map[string]any{"completed_yuan": 3, "problems": "施工用电已报装",
+			"issue_ids": first.IssueIDs}, http.StatusOK))
+		assert.Equal(t, first.Version+1, edited.Version)
+		assert.False(t, edited.Corrected, "the text changed after the due day, not the money")
 	})
+}
+
+// issueCount counts a project's blockers.
+func (e *env) issueCount(t testing.TB, projectID string) int {
+	t.Helper()
+	q, done := e.db.Conn(context.Background())
+	defer done()
+	var n int64
+	require.NoError(t, q.Table("issues").Where("project_id = ?", projectID).Count(&n).Error)
+	return int(n)
 }
 
 // TestDispatchSheetRoute: the 调度表 of a period downloads as CSV and XLSX

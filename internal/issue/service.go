@@ -76,8 +76,15 @@ func canWrite(p identity.Principal) error {
 }
 
 // Open records a blocker of a project the principal may change.
-func (s *Service) Open(ctx context.Context, p identity.Principal, projectID string, f Fields) (_ Issue, err error) {
-	defer apperr.Wrap(&err, "issue.Service.Open(%s)", projectID)
+func (s *Service) Open(ctx context.Context, p identity.Principal, projectID string, f Fields) (Issue, error) {
+	return s.OpenIn(ctx, p, project.ReachOf(p), projectID, f)
+}
+
+// OpenIn records a blocker of a project in scope sc: a caller that has
+// already decided who may change the project (the monthly dispatch admits
+// a plan entry's responsible department, docs/dispatch.md) names the scope.
+func (s *Service) OpenIn(ctx context.Context, p identity.Principal, sc project.Reach, projectID string, f Fields) (_ Issue, err error) {
+	defer apperr.Wrap(&err, "issue.Service.OpenIn(%s)", projectID)
 	if err := canWrite(p); err != nil {
 		return Issue{}, err
 	}
@@ -94,7 +101,7 @@ func (s *Service) Open(ctx context.Context, p identity.Principal, projectID stri
 	}
 	now := s.clock()
 	is := Issue{ID: s.newID(), ProjectID: projectID, Fields: f, CreatedBy: p.Name, Version: 1, CreatedAt: now, UpdatedAt: now}
-	_, err = s.register.Within(ctx, project.ReachOf(p), projectID, func(ctx context.Context, pr *project.Project) error {
+	_, err = s.register.Within(ctx, sc, projectID, func(ctx context.Context, pr *project.Project) error {
 		is.ProjectDepartment = pr.Department
 		if err := s.store.Create(ctx, is); err != nil {
 			return err

@@ -230,35 +230,51 @@ func entry(seq int64, r dispatch.SheetRow) line {
 	return l
 }
 
-// totals is a 小计 or the 合计 of t, whose sums were taken in yuan.
+// totals is a 小计 or the 合计 of t, whose sums were taken in yuan: its
+// 总投资 empty when no row has one, its 完成率 that of the rows with a
+// planned amount.
 func totals(kind lineKind, name string, t dispatch.Totals) line {
 	l := newLine(kind)
 	l.cells[colName] = textOf(fmt.Sprintf("%s（%d个）", name, t.Count))
-	l.cells[colTotal] = wanOf(t.TotalInvestmentYuan)
+	if t.TotalKnown > 0 {
+		l.cells[colTotal] = wanOf(t.TotalInvestmentYuan)
+	}
 	l.cells[colCumulative] = wanOf(t.CumulativeYuan)
 	l.cells[colPlanned] = wanOf(t.PlannedYuan)
 	l.cells[colToDate] = wanOf(t.ToDateYuan)
-	l.cells[colRate] = rateOf(t.ToDateYuan, &t.PlannedYuan)
+	// The rate divides what the rows with a plan completed by their plans.
+	l.cells[colRate] = rateOf(t.PlannedToDateYuan, &t.PlannedYuan)
 	return l
 }
 
-// Mark is what the last column says of row r: 未报, 待审核 or 退回 while
-// its report is not accepted, and 已更正 when it was corrected; "" for an
-// accepted report as submitted.
+// Mark is what the last column says of row r: for period P's report, 未报,
+// 待审核 or 退回 while it is not accepted, and 已更正 when it was
+// corrected; then the same words, each after its month ("3月待审核"), for
+// every earlier month that is not accepted or was corrected; "" when every
+// month is accepted as submitted.
 func Mark(r dispatch.SheetRow) string {
-	var marks []string
-	switch r.State {
-	case "":
-		marks = append(marks, "未报")
-	case dispatch.Submitted:
-		marks = append(marks, "待审核")
-	case dispatch.Returned:
-		marks = append(marks, "退回")
-	}
-	if r.Corrected {
-		marks = append(marks, "已更正")
+	marks := stateMarks("", r.State, r.Corrected)
+	for _, e := range r.Earlier {
+		marks = append(marks, stateMarks(fmt.Sprintf("%d月", int(e.Month.Month)), e.State, e.Corrected)...)
 	}
 	return strings.Join(marks, "、")
+}
+
+// stateMarks are the marks of a report in state st, each after prefix.
+func stateMarks(prefix string, st dispatch.State, corrected bool) []string {
+	var marks []string
+	switch st {
+	case "":
+		marks = append(marks, prefix+"未报")
+	case dispatch.Submitted:
+		marks = append(marks, prefix+"待审核")
+	case dispatch.Returned:
+		marks = append(marks, prefix+"退回")
+	}
+	if corrected {
+		marks = append(marks, prefix+"已更正")
+	}
+	return marks
 }
 
 // label is the Chinese label of value in labels, or value itself.

@@ -38,9 +38,11 @@ func add(t dispatch.Totals, r dispatch.SheetRow) dispatch.Totals {
 	t.ToDateYuan += r.ToDateYuan
 	if r.TotalInvestmentYuan != nil {
 		t.TotalInvestmentYuan += *r.TotalInvestmentYuan
+		t.TotalKnown++
 	}
 	if r.PlannedYuan != nil {
 		t.PlannedYuan += *r.PlannedYuan
+		t.PlannedToDateYuan += r.ToDateYuan
 	}
 	return t
 }
@@ -68,7 +70,8 @@ func fixture() dispatch.Sheet {
 				SiteProgress: "风机基础完成20台", Leader: "刘县长", Department: "发展和改革局", State: dispatch.Accepted},
 			dispatch.SheetRow{ProjectID: "p2", Name: "国昶锌合金深加工项目", BuildType: plan.New,
 				CumulativeYuan: 12_345, ToDateYuan: 12_345, Problems: "-环评未批复", Leader: "王副县长",
-				Department: "工业和信息化局", State: dispatch.Submitted, Corrected: true}),
+				Department: "工业和信息化局", State: dispatch.Submitted, Corrected: true,
+				Earlier: []dispatch.MonthMark{{Month: calendar.Month{Year: 2021, Month: time.March}, State: dispatch.Returned}}}),
 		section(plan.Infrastructure,
 			dispatch.SheetRow{ProjectID: "p3", Name: "水神堂旅游基础设施项目", BuildType: plan.Preliminary,
 				TotalInvestmentYuan: yuan(3_400_000_000), PlannedYuan: yuan(0), Department: "文化和旅游局"}),
@@ -90,8 +93,8 @@ var wantHeaders = []string{"序号", "项目名称", "建设性质", "建设规�
 var wantRows = [][]string{
 	{"", "一、产业项目", "", "", "", "", "", "", "", ""},
 	{"1", "晨风50兆瓦风电项目", "续建", "装机50兆瓦，建设风机25台及升压站", "35,000.00", "12,001.23", "5,000.00", "2,618.00", "52.36%", ""},
-	{"2", "国昶锌合金深加工项目", "新建", "", "", "1.23", "", "1.23", "", "待审核、已更正"},
-	{"", "小计（2个）", "", "", "35,000.00", "12,002.47", "5,000.00", "2,619.24", "52.38%", ""},
+	{"2", "国昶锌合金深加工项目", "新建", "", "", "1.23", "", "1.23", "", "待审核、已更正、3月退回"},
+	{"", "小计（2个）", "", "", "35,000.00", "12,002.47", "5,000.00", "2,619.24", "52.36%", ""},
 	{"", "二、基础设施项目", "", "", "", "", "", "", "", ""},
 	{"3", "水神堂旅游基础设施项目", "前期", "", "340,000.00", "0.00", "0.00", "0.00", "", "未报"},
 	{"", "小计（1个）", "", "", "340,000.00", "0.00", "0.00", "0.00", "", ""},
@@ -99,7 +102,7 @@ var wantRows = [][]string{
 	{"4", "县人民医院门诊楼项目", "新建", "", "8,000.00", "0.02", "1,000.00", "0.02", "0.00%", "已更正"},
 	{"5", "城区集中供热改造项目", "续建", "", "1.23", "0.50", "2,000.00", "0.50", "0.03%", "退回"},
 	{"", "小计（2个）", "", "", "8,001.23", "0.52", "3,000.00", "0.52", "0.02%", ""},
-	{"", "合计（5个）", "", "", "383,001.23", "12,002.98", "8,000.00", "2,619.75", "32.75%", ""},
+	{"", "合计（5个）", "", "", "383,001.23", "12,002.98", "8,000.00", "2,619.75", "32.73%", ""},
 }
 
 func TestRounding(t *testing.T) {
@@ -140,6 +143,22 @@ func TestDispatchWords(t *testing.T) {
 		{dispatch.Accepted, false, ""}, {dispatch.Accepted, true, "已更正"}, {dispatch.Returned, true, "退回、已更正"},
 	} {
 		assert.Equal(t, c.want, Mark(dispatch.SheetRow{State: c.state, Corrected: c.corrected}), "%q %v", c.state, c.corrected)
+	}
+	march, april := calendar.Month{Year: 2021, Month: time.March}, calendar.Month{Year: 2021, Month: time.April}
+	for _, c := range []struct {
+		name string
+		row  dispatch.SheetRow
+		want string
+	}{
+		{"every month accepted", dispatch.SheetRow{State: dispatch.Accepted}, ""},
+		{"March not reported", dispatch.SheetRow{State: dispatch.Accepted, Earlier: []dispatch.MonthMark{{Month: march}}}, "3月未报"},
+		{"March waiting, April returned and corrected", dispatch.SheetRow{State: dispatch.Submitted,
+			Earlier: []dispatch.MonthMark{{Month: march, State: dispatch.Submitted}, {Month: april, State: dispatch.Returned, Corrected: true}}},
+			"待审核、3月待审核、4月退回、4月已更正"},
+		{"March accepted after a correction", dispatch.SheetRow{State: dispatch.Accepted,
+			Earlier: []dispatch.MonthMark{{Month: march, State: dispatch.Accepted, Corrected: true}}}, "3月已更正"},
+	} {
+		assert.Equal(t, c.want, Mark(c.row), c.name)
 	}
 	s := newSheet()
 	s.County, s.Period = "灵丘县", calendar.Month{Year: 2021, Month: time.January}
@@ -237,7 +256,7 @@ func TestDispatchXLSX(t *testing.T) {
 	assert.Equal(t, "2618", cellAt(t, f, colToDate, 5, excelize.Options{RawCellValue: true}))
 	assert.Equal(t, "1.23", cellAt(t, f, colToDate, 6, excelize.Options{RawCellValue: true}))
 	assert.Equal(t, "2619.24", cellAt(t, f, colToDate, 7, excelize.Options{RawCellValue: true}))
-	assert.Equal(t, "0.5238", cellAt(t, f, colRate, 7, excelize.Options{RawCellValue: true}))
+	assert.Equal(t, "0.5236", cellAt(t, f, colRate, 7, excelize.Options{RawCellValue: true}))
 	rows, err := f.GetRows(DispatchSheetName)
 	require.NoError(t, err)
 	assert.Len(t, rows, headerRow+len(wantRows), "nothing below the 合计")
@@ -340,7 +359,7 @@ func TestDispatchEmpty(t *testing.T) {
 	recs, err := csv.NewReader(bytes.NewReader(b[len(utf8BOM):])).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, recs, 4)
-	assert.Equal(t, []string{"", "合计（0个）", "", "", "0.00", "0.00", "0.00", "0.00", "", "", "", "", "", ""}, recs[3])
+	assert.Equal(t, []string{"", "合计（0个）", "", "", "", "0.00", "0.00", "0.00", "", "", "", "", "", ""}, recs[3])
 	f := openDispatch(t, writeDispatch(t, exchange.FormatXLSX, newSheet()))
 	assert.Equal(t, "合计（0个）", cellAt(t, f, colName, headerRow+1))
 }
@@ -358,4 +377,29 @@ func longFixture(n int) dispatch.Sheet {
 	rows[len(rows)-1].Problems = strings.Repeat("征地手续尚未完成，", 6)
 	sections := append([]dispatch.SheetSection{section(plan.Industry, rows...)}, s.Sections[1:]...)
 	return newSheet(sections...)
+}
+
+// TestTotalsLine: a 小计's 完成率 divides what the rows with a plan
+// completed by their plans; its 总投资 is empty when no row has one, and a
+// sum when one has.
+func TestTotalsLine(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name      string
+		rows      []dispatch.SheetRow
+		wantTotal string
+		wantRate  string
+	}{
+		{"a row without a plan completes much", []dispatch.SheetRow{
+			{PlannedYuan: yuan(1_000_000), ToDateYuan: 500_000, TotalInvestmentYuan: yuan(9_000_000)},
+			{ToDateYuan: 78_000_000}}, "900.00", "50.00%"},
+		{"no row has a total investment", []dispatch.SheetRow{{PlannedYuan: yuan(1_000_000), ToDateYuan: 10_000}, {ToDateYuan: 5}}, "", "1.00%"},
+		{"one row of two has a total investment", []dispatch.SheetRow{{TotalInvestmentYuan: yuan(0)}, {}}, "0.00", ""},
+		{"no row has a plan", []dispatch.SheetRow{{ToDateYuan: 5}}, "", ""},
+	} {
+		sec := section(plan.Industry, c.rows...)
+		l := totals(subtotalLine, "小计", sec.Subtotal)
+		assert.Equal(t, c.wantTotal, l.cells[colTotal].String(), c.name)
+		assert.Equal(t, c.wantRate, l.cells[colRate].String(), c.name)
+	}
 }

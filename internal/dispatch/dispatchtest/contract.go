@@ -10,6 +10,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/dispatch"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/plan"
 )
 
@@ -23,8 +24,8 @@ var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
 // Setup is what the contract needs besides the store: NewProject makes a
 // project of department energy named name, with total investment total,
 // and returns its ID; AddEntry adds a state of a plan entry (its plan
-// made when missing); AddIssue opens a blocker of a project and returns its
-// ID. Settings, being one table for all, are tried by one case alone.
+// made when missing); AddIssue opens a blocker of a project, titled 用地手续,
+// of kind land, energy responsible, and returns its ID. Settings, being one table for all, are tried by one case alone.
 type Setup struct {
 	Store      dispatch.Store
 	NewProject func(t *testing.T, name string, total *int64) string
@@ -216,11 +217,16 @@ func lookups(t *testing.T, s Setup) {
 	require.NoError(t, err)
 	assert.Equal(t, "能源局", names["energy"])
 	i1, i2 := s.AddIssue(t, a), s.AddIssue(t, a)
-	ids, err := s.Store.IssueIDs(ctx, a)
+	blockers, err := s.Store.Blockers(ctx, a)
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{i1, i2}, ids)
-	ids, err = s.Store.IssueIDs(ctx, b)
+	require.Len(t, blockers, 2)
+	assert.ElementsMatch(t, []string{i1, i2}, []string{blockers[0].ID, blockers[1].ID})
+	for _, bl := range blockers {
+		assert.Equal(t, issue.Fields{Title: "用地手续", Kind: "land", ResponsibleDepartment: "energy", Status: issue.Open}, bl.Fields)
+		assert.Equal(t, a, bl.ProjectID)
+	}
+	blockers, err = s.Store.Blockers(ctx, b)
 	require.NoError(t, err)
-	assert.Empty(t, ids)
+	assert.Empty(t, blockers)
 	require.NoError(t, s.Store.MarkHealthDue(ctx, time.Date(2021, 5, 6, 0, 0, 0, 0, time.UTC)))
 }

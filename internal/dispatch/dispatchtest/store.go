@@ -14,6 +14,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/dispatch"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/plan"
 )
 
@@ -28,6 +29,7 @@ type Store struct {
 	projects map[string]dispatch.ProjectInfo
 	names    map[string]string
 	issues   map[string][]string
+	fields   map[string]issue.Fields // of blockers added with their fields
 	healthOn *time.Time
 	fail     map[string]error
 }
@@ -42,7 +44,7 @@ var _ dispatch.Store = (*Store)(nil)
 // NewStore returns an empty Store.
 func NewStore() *Store {
 	return &Store{settings: map[calendar.Month]dispatch.PeriodSetting{}, reports: map[reportKey]dispatch.Report{},
-		projects: map[string]dispatch.ProjectInfo{}, names: map[string]string{}, issues: map[string][]string{}, fail: map[string]error{}}
+		projects: map[string]dispatch.ProjectInfo{}, names: map[string]string{}, issues: map[string][]string{}, fields: map[string]issue.Fields{}, fail: map[string]error{}}
 }
 
 // Fail makes every later call of the named method return err, as a failing
@@ -83,6 +85,14 @@ func (s *Store) AddIssue(projectID, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.issues[projectID] = append(s.issues[projectID], id)
+}
+
+// AddIssueWith adds a blocker of a project with its fields.
+func (s *Store) AddIssueWith(projectID, id string, f issue.Fields) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.issues[projectID] = append(s.issues[projectID], id)
+	s.fields[id] = f
 }
 
 // HealthDueOn is the day MarkHealthDue was last called with, if ever.
@@ -242,15 +252,17 @@ func (s *Store) DepartmentNames(context.Context) (map[string]string, error) {
 	return maps.Clone(s.names), nil
 }
 
-// IssueIDs lists a project's blockers' IDs, in order.
-func (s *Store) IssueIDs(_ context.Context, id string) ([]string, error) {
+// Blockers lists a project's blockers in the order they were added.
+func (s *Store) Blockers(_ context.Context, id string) ([]issue.Issue, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.fail["IssueIDs"]; err != nil {
+	if err := s.fail["Blockers"]; err != nil {
 		return nil, err
 	}
-	out := slices.Clone(s.issues[id])
-	slices.Sort(out)
+	out := make([]issue.Issue, len(s.issues[id]))
+	for i, b := range s.issues[id] {
+		out[i] = issue.Issue{ID: b, ProjectID: id, Fields: s.fields[b]}
+	}
 	return out, nil
 }
 
@@ -271,9 +283,11 @@ func (s *Store) Snapshot() (restore func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	settings, reports, healthOn := maps.Clone(s.settings), maps.Clone(s.reports), s.healthOn
+	issues, fields := maps.Clone(s.issues), maps.Clone(s.fields)
 	return func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.settings, s.reports, s.healthOn = settings, reports, healthOn
+		s.issues, s.fields = issues, fields
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/platform/database"
 )
@@ -287,16 +288,25 @@ func (s *Dispatch) DepartmentNames(ctx context.Context) (_ map[string]string, er
 	return out, nil
 }
 
-// IssueIDs lists the IDs of a project's blockers.
-func (s *Dispatch) IssueIDs(ctx context.Context, id string) (_ []string, err error) {
-	defer apperr.Wrap(&err, "projectdb.Dispatch.IssueIDs(%s)", id)
+// Blockers lists a project's blockers, the earliest created first.
+func (s *Dispatch) Blockers(ctx context.Context, id string) (_ []issue.Issue, err error) {
+	defer apperr.Wrap(&err, "projectdb.Dispatch.Blockers(%s)", id)
 	q, done := s.db.Conn(ctx)
 	defer done()
-	var ids []string
-	if err := q.Table("issues").Where("project_id = ?", id).Order("id").Pluck("id", &ids).Error; err != nil {
+	var rows []struct {
+		ID, Title, Kind, ResponsibleDepartment, Status string
+	}
+	err = q.Table("issues").Select("id, title, kind, responsible_department, status").Where("project_id = ?", id).
+		Order("created_at, id").Scan(&rows).Error
+	if err != nil {
 		return nil, translate(err)
 	}
-	return ids, nil
+	out := make([]issue.Issue, len(rows))
+	for i, r := range rows {
+		out[i] = issue.Issue{ID: r.ID, ProjectID: id, Fields: issue.Fields{Title: r.Title, Kind: issue.Kind(r.Kind),
+			ResponsibleDepartment: r.ResponsibleDepartment, Status: issue.Status(r.Status)}}
+	}
+	return out, nil
 }
 
 // MarkHealthDue makes every live project's stored health due on day on.
