@@ -70,20 +70,25 @@ func (s *Service) frame(ctx context.Context, ps Params) (frame, error) {
 }
 
 // computeStats runs compute over the rows p may read for the frame of ps,
-// as the store streams them: compute reads them once.
+// as the store streams them: compute reads them once, in the snapshot in
+// which the frame read the year's plan.
 func computeStats[T any](ctx context.Context, s *Service, p identity.Principal, ps Params, compute func(iter.Seq[Row], frame) T) (T, error) {
-	var zero T
+	var out T
 	if err := project.CanRead(p); err != nil {
-		return zero, err
+		return out, err
 	}
-	f, err := s.frame(ctx, ps)
+	err := s.store.Snapshot(ctx, func(ctx context.Context) error {
+		f, err := s.frame(ctx, ps)
+		if err != nil {
+			return err
+		}
+		out = compute(func(yield func(Row) bool) {
+			err = s.store.Rows(ctx, project.ReachOf(p), Query{Year: ps.Year, AsOf: ps.AsOf, AcceptedOnly: ps.AcceptedOnly}, yield)
+		}, f)
+		return err
+	})
 	if err != nil {
-		return zero, err
-	}
-	out := compute(func(yield func(Row) bool) {
-		err = s.store.Rows(ctx, project.ReachOf(p), Query{Year: ps.Year, AsOf: ps.AsOf, AcceptedOnly: ps.AcceptedOnly}, yield)
-	}, f)
-	if err != nil {
+		var zero T
 		return zero, err
 	}
 	return out, nil

@@ -399,3 +399,19 @@ func TestTrend(t *testing.T) {
 		"rounded down")
 	assert.Zero(t, tr.Months[11].CumulativeCompletedYuan)
 }
+
+// TestOneSnapshot: a statistic reads the year's plan and its rows in one
+// snapshot, so that the plan version it names is the one its rows were
+// counted under.
+func TestOneSnapshot(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	_, err := f.svc.Overview(ctx, bureau, params("2021-04-15"), false)
+	require.NoError(t, err)
+	_, err = f.svc.Breakdown(ctx, bureau, "stage", params("2021-04-15"), false)
+	require.NoError(t, err)
+	require.Positive(t, f.store.Reads("Year"))
+	require.Positive(t, f.store.Reads("Rows"))
+	assert.Zero(t, f.store.Reads("outside"), "Year or Rows read outside a snapshot")
+}

@@ -131,6 +131,10 @@ type Store interface {
 	// MonthlyMoves counts the year's moves (imports aside) by month and
 	// target stage.
 	MonthlyMoves(ctx context.Context, s project.Reach, year int) ([12]map[project.Stage]int64, error)
+	// Snapshot runs fn with ctx carrying one consistent view of the data,
+	// which Year and Rows called in fn read: the plan version a number
+	// names is the one its rows were counted under.
+	Snapshot(ctx context.Context, fn func(context.Context) error) error
 }
 
 // Rate is a KPI with the projects behind it; the rate is nil when the

@@ -43,6 +43,13 @@ func (s *Stats) Rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 	return s.db.InSnapshot(ctx, func(ctx context.Context) error { return s.rows(ctx, sc, q, yield) })
 }
 
+// Snapshot runs fn in one read-only snapshot (a repeatable-read
+// transaction on PostgreSQL), which Year and Rows join.
+func (s *Stats) Snapshot(ctx context.Context, fn func(context.Context) error) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Snapshot")
+	return s.db.InSnapshot(ctx, fn)
+}
+
 // words keeps the rows' repeated words (departments, stages, leaders, …)
 // once.
 type words map[string]string

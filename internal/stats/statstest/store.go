@@ -245,7 +245,28 @@ func (s *Store) read(method string, sc project.Reach) ([]*held, error) {
 // Rows streams the live projects in scope in ID order, as stats.Row says.
 // The rows are made before the first is yielded, as one snapshot: yield
 // may call the store.
-func (s *Store) Rows(_ context.Context, sc project.Reach, q stats.Query, yield func(stats.Row) bool) error {
+// Snapshot runs fn with ctx marked: the store holds its data in memory
+// and each read is consistent, so the mark only lets a test see that Year
+// and Rows were read inside one snapshot (Reads("outside") counts those
+// that were not).
+func (s *Store) Snapshot(ctx context.Context, fn func(context.Context) error) error {
+	return fn(context.WithValue(ctx, snapshotKey{}, true))
+}
+
+// snapshotKey marks a context inside Snapshot.
+type snapshotKey struct{}
+
+// noteOutside counts a read made outside a snapshot; s.mu is held.
+func (s *Store) noteOutside(ctx context.Context) {
+	if in, _ := ctx.Value(snapshotKey{}).(bool); !in {
+		s.reads["outside"]++
+	}
+}
+
+func (s *Store) Rows(ctx context.Context, sc project.Reach, q stats.Query, yield func(stats.Row) bool) error {
+	s.mu.Lock()
+	s.noteOutside(ctx)
+	s.mu.Unlock()
 	hs, err := s.read("Rows", sc)
 	if err != nil {
 		return err

@@ -92,10 +92,11 @@ func (h *held) historyRead(q stats.Query) bool {
 
 // Year reads the year's plan, its adjustments, the calendar and the
 // designated batches.
-func (s *Store) Year(_ context.Context, year int) (stats.Year, error) {
+func (s *Store) Year(ctx context.Context, year int) (stats.Year, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reads["Year"]++
+	s.noteOutside(ctx)
 	if err := s.fail["Year"]; err != nil {
 		return stats.Year{}, err
 	}
