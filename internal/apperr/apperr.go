@@ -40,6 +40,9 @@ const (
 	// Unprocessable is a well-formed request the rules refuse for what it
 	// names (a report of a project not in the plan).
 	Unprocessable
+	// Unavailable is an outage: the database cannot be reached or did not
+	// answer in time; the request may be retried.
+	Unavailable
 )
 
 var codes = [...]string{
@@ -60,6 +63,7 @@ var codes = [...]string{
 	IdempotencyKeyReused: "idempotency_key_reused",
 	MethodNotAllowed:     "method_not_allowed",
 	Unprocessable:        "unprocessable",
+	Unavailable:          "unavailable",
 }
 
 // Code is the stable snake_case machine code of the kind.

@@ -38,6 +38,7 @@ func toAuditEntryResponse(e audit.Entry) api.AuditEntry {
 //	@Failure		400				{object}	api.Problem
 //	@Failure		401				{object}	api.Problem
 //	@Failure		403				{object}	api.Problem
+//	@Failure		503				{object}	api.Problem
 //	@Router			/api/v1/audit [get]
 func (h *handlers) listAudit(c *gin.Context, p identity.Principal) error {
 	q, err := parseAuditQuery(c.Request.URL.Query())
@@ -71,6 +72,7 @@ func (h *handlers) listAudit(c *gin.Context, p identity.Principal) error {
 //	@Success		200	{object}	api.AuditVerification
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/audit/verify [get]
 func (h *handlers) verifyAudit(c *gin.Context, p identity.Principal) error {
 	res, err := h.audit.Verify(c.Request.Context(), p)

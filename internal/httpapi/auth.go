@@ -29,6 +29,7 @@ import (
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		429			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/auth/login [post]
 func (h *handlers) login(c *gin.Context) error {
 	var in api.LoginRequest
@@ -73,6 +74,7 @@ func (h *handlers) refreshBody(c *gin.Context) (string, error) {
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
 //	@Failure		415		{object}	api.Problem
+//	@Failure		503		{object}	api.Problem
 //	@Router			/api/v1/auth/refresh [post]
 func (h *handlers) refresh(c *gin.Context) error {
 	raw, err := h.refreshBody(c)
@@ -99,6 +101,7 @@ func (h *handlers) refresh(c *gin.Context) error {
 //	@Success		204
 //	@Failure		400	{object}	api.Problem
 //	@Failure		415	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/auth/logout [post]
 func (h *handlers) logout(c *gin.Context) error {
 	raw, err := h.refreshBody(c)
@@ -140,6 +143,7 @@ func oauthFail(c *gin.Context, e *auth.OAuthError) {
 //	@Success		200				{object}	api.TokenResponse
 //	@Failure		400				{object}	api.OAuthError
 //	@Failure		401				{object}	api.OAuthError
+//	@Failure		503				{object}	api.Problem
 //	@Router			/api/v1/auth/token [post]
 func (h *handlers) token(c *gin.Context) error {
 	id, secret, scope, err := clientCredentials(c)
@@ -213,6 +217,7 @@ func clientCredentials(c *gin.Context) (id, secret, scope string, err error) {
 //	@Tags			auth
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.JWKS
+//	@Failure		503	{object}	api.Problem
 //	@Router			/.well-known/jwks.json [get]
 func (h *handlers) jwks(c *gin.Context) error {
 	keys := h.keys.JWKS()

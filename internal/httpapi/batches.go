@@ -49,6 +49,7 @@ func batchPath(c *gin.Context) (int, stats.Batch, error) {
 //	@Failure		403			{object}	api.Problem
 //	@Failure		404			{object}	api.Problem
 //	@Failure		409			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/batches/{year}/{quarter}/{kind}/{project_id} [put]
 func (h *handlers) designate(c *gin.Context, p identity.Principal) error {
 	year, b, err := batchPath(c)
@@ -87,6 +88,7 @@ func (h *handlers) designate(c *gin.Context, p identity.Principal) error {
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
 //	@Failure		409	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/batches/{year}/{quarter}/{kind}/{project_id} [delete]
 func (h *handlers) undesignate(c *gin.Context, p identity.Principal) error {
 	year, b, err := batchPath(c)

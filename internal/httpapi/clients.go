@@ -40,6 +40,7 @@ func writeClient(c *gin.Context, status int, cl auth.Client, secret string) {
 //	@Success		200	{object}	api.ClientList
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/clients [get]
 func (h *handlers) listClients(c *gin.Context, p identity.Principal) error {
 	cs, err := h.auth.ListClients(c.Request.Context(), p)
@@ -72,6 +73,7 @@ func (h *handlers) listClients(c *gin.Context, p identity.Principal) error {
 //	@Failure		403				{object}	api.Problem
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
+//	@Failure		503				{object}	api.Problem
 //	@Router			/api/v1/clients [post]
 func (h *handlers) createClient(c *gin.Context, p identity.Principal) error {
 	c.Header("Cache-Control", "no-store")
@@ -112,6 +114,7 @@ func (h *handlers) createClient(c *gin.Context, p identity.Principal) error {
 //	@Failure		412			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/clients/{id} [patch]
 func (h *handlers) patchClient(c *gin.Context, p identity.Principal) error {
 	patch, err := h.readPatch(c, clientPatch)
@@ -143,6 +146,7 @@ func (h *handlers) patchClient(c *gin.Context, p identity.Principal) error {
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/clients/{id}/rotate-secret [post]
 func (h *handlers) rotateClientSecret(c *gin.Context, p identity.Principal) error {
 	cl, secret, err := h.auth.UpdateClient(c.Request.Context(), p, c.Param("id"), 0, auth.ClientChange{RotateSecret: true})

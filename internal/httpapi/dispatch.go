@@ -105,6 +105,7 @@ func (h *handlers) readSubmission(c *gin.Context) (dispatch.Submission, error) {
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
+//	@Failure		503		{object}	api.Problem
 //	@Router			/api/v1/dispatch/periods [get]
 func (h *handlers) listDispatchPeriods(c *gin.Context, p identity.Principal) error {
 	year, err := h.yearQuery(c)
@@ -147,6 +148,7 @@ func (h *handlers) listDispatchPeriods(c *gin.Context, p identity.Principal) err
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/dispatch/periods/{period} [put]
 func (h *handlers) putDispatchPeriod(c *gin.Context, p identity.Principal) error {
 	m, err := monthParam(c, "period")
@@ -203,6 +205,7 @@ func toStanding(s dispatch.Standing) api.DispatchStanding {
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
 //	@Failure		422		{object}	api.Problem
+//	@Failure		503		{object}	api.Problem
 //	@Router			/api/v1/dispatch/{period} [get]
 func (h *handlers) getDispatchStatus(c *gin.Context, p identity.Principal) error {
 	m, err := monthParam(c, "period")
@@ -249,6 +252,7 @@ func (h *handlers) getDispatchStatus(c *gin.Context, p identity.Principal) error
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/dispatch/{period}/reports/{project_id} [put]
 func (h *handlers) putReport(c *gin.Context, p identity.Principal) error {
 	return h.submitReport(c, p, "period", "project_id", dispatch.ViaDispatch)
@@ -286,6 +290,7 @@ func (h *handlers) submitReport(c *gin.Context, p identity.Principal, monthName,
 //	@Failure		401			{object}	api.Problem
 //	@Failure		403			{object}	api.Problem
 //	@Failure		404			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/dispatch/{period}/reports/{project_id} [get]
 func (h *handlers) getReport(c *gin.Context, p identity.Principal) error {
 	m, err := monthParam(c, "period")
@@ -320,6 +325,7 @@ func (h *handlers) getReport(c *gin.Context, p identity.Principal) error {
 //	@Failure		409			{object}	api.Problem
 //	@Failure		412			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/dispatch/{period}/reports/{project_id}/accept [post]
 func (h *handlers) acceptReport(c *gin.Context, p identity.Principal) error {
 	return h.review(c, p, dispatch.Review{Accept: true})
@@ -348,6 +354,7 @@ func (h *handlers) acceptReport(c *gin.Context, p identity.Principal) error {
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/dispatch/{period}/reports/{project_id}/return [post]
 func (h *handlers) returnReport(c *gin.Context, p identity.Principal) error {
 	body, err := readBody(c, h.cfg.BodyLimit, false)

@@ -31,6 +31,7 @@ import (
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
 //	@Failure		422		{object}	api.Problem
+//	@Failure		503		{object}	api.Problem
 //	@Router			/api/v1/dispatch/{period}/sheet [get]
 func (h *handlers) dispatchSheet(c *gin.Context, p identity.Principal) (err error) {
 	defer apperr.Wrap(&err, "write the dispatch sheet")

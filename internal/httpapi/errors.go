@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/text/language"
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/platform/database"
 )
 
 // kinds is the one table from error kind to HTTP status and title.
@@ -37,6 +39,7 @@ var kinds = map[apperr.Kind]struct {
 	apperr.IdempotencyKeyReused: {http.StatusUnprocessableEntity, text{ZH: "幂等键已用于另一个请求", EN: "The Idempotency-Key was used for another request"}},
 	apperr.MethodNotAllowed:     {http.StatusMethodNotAllowed, text{ZH: "不支持该请求方法", EN: "Method not allowed"}},
 	apperr.Unprocessable:        {http.StatusUnprocessableEntity, text{ZH: "请求无法按规则处理", EN: "The request cannot be processed under the rules"}},
+	apperr.Unavailable:          {http.StatusServiceUnavailable, text{ZH: "服务暂时不可用，请稍后重试", EN: "The service is unavailable for the moment; retry shortly"}},
 }
 
 // fieldMessages renders field error codes; %s is the error's Param.
@@ -116,10 +119,24 @@ func fieldMessage(f apperr.FieldError, en bool) string {
 	return msg
 }
 
+// unavailableRetry is the Retry-After of an outage's 503.
+const unavailableRetry = 5 * time.Second
+
+// classify is the error err is answered as: an internal failure that is an
+// outage (database.Unavailable) is not a bug but a 503, to be retried
+// (docs/api.md, "Errors").
+func classify(err error) *apperr.Error {
+	e := apperr.As(err)
+	if e.Kind == apperr.Internal && database.Unavailable(err) {
+		return &apperr.Error{Kind: apperr.Unavailable, RetryAfter: unavailableRetry}
+	}
+	return e
+}
+
 // fail answers a request with the problem details of err. An internal error
 // is logged with the request ID; its text never reaches the client.
 func (h *handlers) fail(c *gin.Context, err error) {
-	e := apperr.As(err)
+	e := classify(err)
 	k, ok := kinds[e.Kind]
 	if !ok {
 		k = kinds[apperr.Internal]
@@ -128,7 +145,7 @@ func (h *handlers) fail(c *gin.Context, err error) {
 	if k.status >= 500 {
 		h.log.ErrorContext(c.Request.Context(), "request failed", slog.String("request_id", rid),
 			slog.String("route", c.FullPath()), slog.Any("error", err))
-		e = &apperr.Error{Kind: apperr.Internal}
+		e = &apperr.Error{Kind: e.Kind, RetryAfter: e.RetryAfter}
 	}
 	en := english(c)
 	p := api.Problem{

@@ -55,6 +55,7 @@ const exportWriteTimeout = 30 * time.Minute
 //	@Failure		400					{object}	api.Problem
 //	@Failure		401					{object}	api.Problem
 //	@Failure		403					{object}	api.Problem
+//	@Failure		503					{object}	api.Problem
 //	@Router			/api/v1/projects/export [get]
 func (h *handlers) exportProjects(c *gin.Context, p identity.Principal) error {
 	q, err := parseExportQuery(c.Request.URL.Query())
@@ -117,6 +118,7 @@ func disposition(format string, day time.Time) string {
 //	@Failure		413		{object}	api.Problem
 //	@Failure		415		{object}	api.Problem
 //	@Failure		422		{object}	api.ImportFailure	"rows failed; nothing was written"
+//	@Failure		503		{object}	api.Problem
 //	@Router			/api/v1/projects/import [post]
 func (h *handlers) importProjects(c *gin.Context, p identity.Principal) error {
 	dryRun, err := importQuery(c)

@@ -26,6 +26,7 @@ import (
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/health [get]
 func (h *handlers) getHealth(c *gin.Context, p identity.Principal) error {
 	var on time.Time

@@ -85,6 +85,7 @@ func indicatorYear(c *gin.Context) (int, error) {
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/indicators/{year} [put]
 func (h *handlers) putIndicators(c *gin.Context, p identity.Principal) error {
 	year, err := indicatorYear(c)
@@ -125,6 +126,7 @@ func (h *handlers) putIndicators(c *gin.Context, p identity.Principal) error {
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
 //	@Failure		404		{object}	api.Problem
+//	@Failure		503		{object}	api.Problem
 //	@Router			/api/v1/indicators/{year} [get]
 func (h *handlers) getIndicators(c *gin.Context, p identity.Principal) error {
 	year, err := indicatorYear(c)
@@ -151,6 +153,7 @@ func (h *handlers) getIndicators(c *gin.Context, p identity.Principal) error {
 //	@Success		200	{object}	api.IndicatorYears
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/indicators [get]
 func (h *handlers) listIndicatorYears(c *gin.Context, p identity.Principal) error {
 	years, err := h.indicators.Years(c.Request.Context(), p)

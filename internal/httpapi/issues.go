@@ -65,6 +65,7 @@ func issueFields(title, description, kind, dept string, due *string, status, res
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
 //	@Failure		422				{object}	api.Problem
+//	@Failure		503				{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/issues [post]
 func (h *handlers) openIssue(c *gin.Context, p identity.Principal) error {
 	id := c.Param("id")
@@ -99,6 +100,7 @@ func (h *handlers) openIssue(c *gin.Context, p identity.Principal) error {
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/issues/{id} [get]
 func (h *handlers) getIssue(c *gin.Context, p identity.Principal) error {
 	is, err := h.issues.Get(c.Request.Context(), p, c.Param("id"))
@@ -130,6 +132,7 @@ func (h *handlers) getIssue(c *gin.Context, p identity.Principal) error {
 //	@Failure		400			{object}	api.Problem
 //	@Failure		401			{object}	api.Problem
 //	@Failure		403			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/issues [get]
 func (h *handlers) listIssues(c *gin.Context, p identity.Principal) error {
 	q, err := parseIssueQuery(c.Request.URL.Query(), calendar.Today(h.now()))
@@ -176,6 +179,7 @@ func (h *handlers) listIssues(c *gin.Context, p identity.Principal) error {
 //	@Failure		415			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/issues/{id} [patch]
 func (h *handlers) patchIssue(c *gin.Context, p identity.Principal) error {
 	patch, err := h.readPatch(c, issuePatch)

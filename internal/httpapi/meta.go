@@ -52,6 +52,7 @@ func categoryStages() []api.CategoryStages {
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.Meta
 //	@Failure		401	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/meta [get]
 func (h *handlers) meta(c *gin.Context, p identity.Principal) error {
 	ds, err := h.departmentList(c, p)
@@ -79,6 +80,7 @@ func (h *handlers) meta(c *gin.Context, p identity.Principal) error {
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.DepartmentList
 //	@Failure		401	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/departments [get]
 func (h *handlers) listDepartments(c *gin.Context, p identity.Principal) error {
 	ds, err := h.departmentList(c, p)
@@ -112,6 +114,7 @@ func toDepartmentResponse(d department.Department) api.Department {
 //	@Failure		409				{object}	api.Problem
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
+//	@Failure		503				{object}	api.Problem
 //	@Router			/api/v1/departments [post]
 func (h *handlers) createDepartment(c *gin.Context, p identity.Principal) error {
 	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
@@ -147,6 +150,7 @@ func (h *handlers) createDepartment(c *gin.Context, p identity.Principal) error 
 //	@Failure		412			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/departments/{code} [patch]
 func (h *handlers) patchDepartment(c *gin.Context, p identity.Principal) error {
 	patch, err := h.readPatch(c, departmentPatch)

@@ -16,6 +16,7 @@ import (
 //	@Tags			operations
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.Health
+//	@Failure		503	{object}	api.Problem
 //	@Router			/healthz [get]
 func (h *handlers) healthz(c *gin.Context) error {
 	ok(c, http.StatusOK, api.Health{Status: "ok"})

@@ -20,6 +20,7 @@ import (
 //	@Success		200	{object}	api.AnnualPlanYears
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/annual-plans [get]
 func (h *handlers) listAnnualPlans(c *gin.Context, p identity.Principal) error {
 	plans, err := h.plans.Plans(c.Request.Context(), p)

@@ -49,6 +49,7 @@ func writeProject(c *gin.Context, status int, p project.Project) {
 //	@Failure		400					{object}	api.Problem
 //	@Failure		401					{object}	api.Problem
 //	@Failure		403					{object}	api.Problem
+//	@Failure		503					{object}	api.Problem
 //	@Router			/api/v1/projects [get]
 func (h *handlers) listProjects(c *gin.Context, p identity.Principal) error {
 	q, err := parseListQuery(c.Request.URL.Query())
@@ -92,6 +93,7 @@ func (h *handlers) listProjects(c *gin.Context, p identity.Principal) error {
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
 //	@Failure		422				{object}	api.Problem
+//	@Failure		503				{object}	api.Problem
 //	@Router			/api/v1/projects [post]
 func (h *handlers) createProject(c *gin.Context, p identity.Principal) error {
 	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
@@ -125,6 +127,7 @@ func (h *handlers) createProject(c *gin.Context, p identity.Principal) error {
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/projects/{id} [get]
 func (h *handlers) readProject(c *gin.Context, p identity.Principal) error {
 	pr, err := h.projects.Get(c.Request.Context(), p, c.Param("id"))
@@ -158,6 +161,7 @@ func (h *handlers) readProject(c *gin.Context, p identity.Principal) error {
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/projects/{id} [patch]
 func (h *handlers) patchProject(c *gin.Context, p identity.Principal) error {
 	patch, err := h.readPatch(c, projectPatch)
@@ -197,6 +201,7 @@ func (h *handlers) patchProject(c *gin.Context, p identity.Principal) error {
 //	@Failure		409	{object}	api.Problem
 //	@Failure		412	{object}	api.Problem
 //	@Failure		428	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/projects/{id} [delete]
 func (h *handlers) archiveProject(c *gin.Context, p identity.Principal) error {
 	version, err := ifMatch(c)
@@ -224,6 +229,7 @@ func (h *handlers) archiveProject(c *gin.Context, p identity.Principal) error {
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
 //	@Failure		409	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/restore [post]
 func (h *handlers) restoreProject(c *gin.Context, p identity.Principal) error {
 	pr, err := h.projects.Restore(c.Request.Context(), p, c.Param("id"))
@@ -247,6 +253,7 @@ func (h *handlers) restoreProject(c *gin.Context, p identity.Principal) error {
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/transitions [get]
 func (h *handlers) listTransitions(c *gin.Context, p identity.Principal) error {
 	ts, err := h.projects.Transitions(c.Request.Context(), p, c.Param("id"))
@@ -285,6 +292,7 @@ func (h *handlers) listTransitions(c *gin.Context, p identity.Principal) error {
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
 //	@Failure		422				{object}	api.Problem
+//	@Failure		503				{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/transitions [post]
 func (h *handlers) moveProject(c *gin.Context, p identity.Principal) error {
 	version := 0

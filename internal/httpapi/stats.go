@@ -85,6 +85,7 @@ func idsParam(c *gin.Context, def bool) (bool, error) {
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
+//	@Failure		503		{object}	api.Problem
 //	@Router			/api/v1/stats/overview [get]
 func (h *handlers) statsOverview(c *gin.Context, p identity.Principal) error {
 	ps, err := h.statsParams(c, "year", "as_of", "plan", "period", "reports", "ids")

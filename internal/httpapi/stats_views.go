@@ -34,6 +34,7 @@ import (
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
+//	@Failure		503		{object}	api.Problem
 //	@Router			/api/v1/stats/breakdown [get]
 func (h *handlers) statsBreakdown(c *gin.Context, p identity.Principal) error {
 	ps, err := h.statsParams(c, "by", "year", "as_of", "plan", "period", "reports", "ids")
@@ -117,6 +118,7 @@ func labelMap(ls []project.Label) map[string]string {
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
+//	@Failure		503		{object}	api.Problem
 //	@Router			/api/v1/stats/batches [get]
 func (h *handlers) statsBatches(c *gin.Context, p identity.Principal) error {
 	ps, err := h.statsParams(c, "year", "quarter")
@@ -162,6 +164,7 @@ func (h *handlers) statsBatches(c *gin.Context, p identity.Principal) error {
 //	@Failure		400		{object}	api.Problem
 //	@Failure		401		{object}	api.Problem
 //	@Failure		403		{object}	api.Problem
+//	@Failure		503		{object}	api.Problem
 //	@Router			/api/v1/stats/trend [get]
 func (h *handlers) statsTrend(c *gin.Context, p identity.Principal) error {
 	ps, err := h.statsParams(c, "year", "as_of", "plan", "period", "reports")

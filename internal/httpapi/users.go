@@ -32,6 +32,7 @@ func writeUser(c *gin.Context, status int, u auth.User) {
 //	@Success		200	{object}	api.UserList
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
+//	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/users [get]
 func (h *handlers) listUsers(c *gin.Context, p identity.Principal) error {
 	us, err := h.auth.ListUsers(c.Request.Context(), p)
@@ -65,6 +66,7 @@ func (h *handlers) listUsers(c *gin.Context, p identity.Principal) error {
 //	@Failure		409				{object}	api.Problem
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
+//	@Failure		503				{object}	api.Problem
 //	@Router			/api/v1/users [post]
 func (h *handlers) createUser(c *gin.Context, p identity.Principal) error {
 	return h.idempotent(c, p, func(ctx context.Context, body []byte) (created, error) {
@@ -101,6 +103,7 @@ func (h *handlers) createUser(c *gin.Context, p identity.Principal) error {
 //	@Failure		412			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		428			{object}	api.Problem
+//	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/users/{id} [patch]
 func (h *handlers) patchUser(c *gin.Context, p identity.Principal) error {
 	patch, err := h.readPatch(c, userPatch)
