@@ -8,6 +8,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/dispatch"
 	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/stats"
 )
@@ -97,34 +98,12 @@ func (s *Stats) Year(ctx context.Context, year int) (y stats.Year, err error) {
 			y.Adjustments = append(y.Adjustments, stats.Adjustment{Revision: a.Revision, EffectiveOn: *date(&a.EffectiveOn)})
 		}
 	}
-	if y.Periods, err = statsPeriods(db); err != nil {
+	settings, err := periodSettings(db)
+	if err != nil {
 		return y, err
 	}
+	y.Periods = dispatch.PeriodsOf(settings)
 	return y, nil
-}
-
-// statsPeriods reads the dispatch calendar the bureau set.
-func statsPeriods(db *gorm.DB) (calendar.Periods, error) {
-	var rows []struct {
-		Period   string
-		DueOn    time.Time
-		Combined bool
-	}
-	if err := db.Table("dispatch_periods").Select("period, due_on, combined").Scan(&rows).Error; err != nil {
-		return calendar.Periods{}, translate(err)
-	}
-	p := calendar.Periods{Due: map[calendar.Month]time.Time{}, Combined: map[int]bool{}}
-	for _, r := range rows {
-		m, err := calendar.ParseMonth(r.Period)
-		if err != nil {
-			continue
-		}
-		p.Due[m] = *date(&r.DueOn)
-		if r.Combined {
-			p.Combined[m.Year] = true
-		}
-	}
-	return p, nil
 }
 
 // Designate records a designation; created is false when it was there.
