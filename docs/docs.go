@@ -822,7 +822,7 @@ const docTemplate = `{
         },
         "/api/v1/auth/login": {
             "post": {
-                "description": "Exchanges a username and password for a short-lived access token (a JWT signed with EdDSA; send it as Authorization: Bearer) and a single-use refresh token. A wrong username and a wrong password answer alike; repeated failures for a username or from an address answer 429 with Retry-After.",
+                "description": "Exchanges a username and password for a short-lived access token (a JWT signed with EdDSA; send it as Authorization: Bearer) and a single-use refresh token. A wrong username and a wrong password answer alike. Repeated failures are throttled without locking the account out: after five failures of a username from one address, 429 with Retry-After (at most 60 s); an address that failed on 100 usernames in 15 minutes, 429 for other usernames; after five failures of a username from any address, its answers come after a delay of up to 30 s.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1004,7 +1004,7 @@ const docTemplate = `{
         },
         "/api/v1/auth/token": {
             "post": {
-                "description": "OAuth 2.0 client credentials grant (RFC 6749 §4.4) for department systems. Authenticate with HTTP Basic (client_id:client_secret) or client_id and client_secret in the form; scope is optional and must be among the client's scopes. Errors use the OAuth error format.",
+                "description": "OAuth 2.0 client credentials grant (RFC 6749 §4.4) for department systems. Authenticate with HTTP Basic (client_id:client_secret) or client_id and client_secret in the form; scope is optional and must be among the client's scopes. Errors use the OAuth error format, but for 429 (failures throttled per client as sign-ins are per username) and 503.",
                 "consumes": [
                     "application/x-www-form-urlencoded"
                 ],
@@ -1060,6 +1060,12 @@ const docTemplate = `{
                         "description": "Unauthorized",
                         "schema": {
                             "$ref": "#/definitions/api.OAuthError"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
                         }
                     },
                     "503": {

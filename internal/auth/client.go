@@ -45,12 +45,18 @@ type OAuthError struct {
 
 func (e *OAuthError) Error() string { return e.Code + ": " + e.Description }
 
-// ClientCredentials authenticates a client and issues an access token for the
-// requested scopes (all granted scopes when scope is empty).
-func (s *Service) ClientCredentials(ctx context.Context, clientID, secret, scope string) (_ Token, _ []string, err error) {
+// ClientCredentials authenticates a client calling from addr and issues an
+// access token for the requested scopes (all granted scopes when scope is
+// empty). Repeated failures are throttled as a user's sign-ins are, per
+// client (login.go).
+func (s *Service) ClientCredentials(ctx context.Context, clientID, secret, scope, addr string) (_ Token, _ []string, err error) {
 	defer apperr.Wrap(&err, "auth.Service.ClientCredentials")
 	if !plausibleName(clientID) {
 		return Token{}, nil, &OAuthError{Code: "invalid_client", Description: "client authentication failed"}
+	}
+	k := newAttempt("client:"+clientID, addr)
+	if err := s.admit(ctx, k); err != nil {
+		return Token{}, nil, err
 	}
 	c, err := s.clients.ClientByClientID(ctx, clientID)
 	if err != nil && apperr.KindOf(err) != apperr.NotFound {
@@ -69,6 +75,10 @@ func (s *Service) ClientCredentials(ctx context.Context, clientID, secret, scope
 		granted = distinct(strings.Fields(scope))
 		for _, sc := range granted {
 			if !slices.Contains(c.Scopes, sc) {
+				// The client authenticated: no failure of its secret.
+				if err := s.succeeded(ctx, k); err != nil {
+					return Token{}, nil, err
+				}
 				return Token{}, nil, &OAuthError{Code: "invalid_scope", Description: "scope " + sc + " is not granted to this client"}
 			}
 		}
@@ -76,8 +86,11 @@ func (s *Service) ClientCredentials(ctx context.Context, clientID, secret, scope
 	p := clientPrincipal(c, granted)
 	var tok Token
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.succeeded(ctx, k); err != nil {
+			return err
+		}
 		var err error
-		if tok, err = s.issue(ctx, p, ""); err != nil {
+		if tok, err = s.issue(ctx, p, "", time.Time{}); err != nil {
 			return err
 		}
 		return s.record(ctx, p, "auth.token", "client", c.ID, nil, map[string]any{"scope": strings.Join(granted, " ")})

@@ -59,7 +59,7 @@ func TestClientCredentials(t *testing.T) {
 				clientID = tc.client.ClientID
 			}
 			records := f.audit.count()
-			tok, granted, err := f.svc.ClientCredentials(ctx, clientID, tc.secret, tc.scope)
+			tok, granted, err := f.svc.ClientCredentials(ctx, clientID, tc.secret, tc.scope, addr)
 			if tc.oauthError != "" {
 				requireOAuth(t, tc.oauthError, err)
 				assert.Zero(t, tok)
@@ -94,19 +94,19 @@ func TestClientCredentialsFailures(t *testing.T) {
 	c, secret := f.newClient(t, "energy", identity.ScopeProjectsRead)
 
 	f.mem.Clients.Fail("ClientByClientID", errDB)
-	_, _, err := f.svc.ClientCredentials(ctx, c.ClientID, secret, "")
+	_, _, err := f.svc.ClientCredentials(ctx, c.ClientID, secret, "", addr)
 	require.ErrorIs(t, err, errDB, "a failing store is no wrong secret")
 	f.mem.Clients.Fail("ClientByClientID", nil)
 
 	f.audit.fail(errDB)
-	_, _, err = f.svc.ClientCredentials(ctx, c.ClientID, secret, "")
+	_, _, err = f.svc.ClientCredentials(ctx, c.ClientID, secret, "", addr)
 	require.ErrorIs(t, err, errDB)
 	f.audit.fail(nil)
 
 	disabled := true
 	_, _, err = f.svc.UpdateClient(ctx, admin, c.ID, c.Version, auth.ClientChange{Disabled: &disabled})
 	require.NoError(t, err)
-	_, _, err = f.svc.ClientCredentials(ctx, c.ClientID, secret, "")
+	_, _, err = f.svc.ClientCredentials(ctx, c.ClientID, secret, "", addr)
 	requireOAuth(t, "invalid_client", err)
 }
 
@@ -200,20 +200,20 @@ func TestUpdateClient(t *testing.T) {
 		{name: "disable", change: auth.ClientChange{Disabled: &yes}, action: "client.update",
 			check: func(t *testing.T, f *fixture, c auth.Client, secret, _ string) {
 				assert.True(t, c.Disabled)
-				_, _, err := f.svc.ClientCredentials(ctx, c.ClientID, secret, "")
+				_, _, err := f.svc.ClientCredentials(ctx, c.ClientID, secret, "", addr)
 				requireOAuth(t, "invalid_client", err)
 			}},
 		{name: "enable", change: auth.ClientChange{Disabled: &no}, action: "client.update",
 			check: func(t *testing.T, f *fixture, c auth.Client, secret, _ string) {
 				assert.False(t, c.Disabled)
-				_, _, err := f.svc.ClientCredentials(ctx, c.ClientID, secret, "")
+				_, _, err := f.svc.ClientCredentials(ctx, c.ClientID, secret, "", addr)
 				require.NoError(t, err)
 			}},
 		{name: "scopes", action: "client.update",
 			change: auth.ClientChange{Scopes: scopes(identity.ScopeProgressWrite, identity.ScopeEventsRead, identity.ScopeEventsRead)},
 			check: func(t *testing.T, f *fixture, c auth.Client, secret, _ string) {
 				assert.Equal(t, []string{identity.ScopeEventsRead, identity.ScopeProgressWrite}, c.Scopes)
-				_, _, err := f.svc.ClientCredentials(ctx, c.ClientID, secret, identity.ScopeProjectsRead)
+				_, _, err := f.svc.ClientCredentials(ctx, c.ClientID, secret, identity.ScopeProjectsRead, addr)
 				requireOAuth(t, "invalid_scope", err)
 			}},
 		{name: "no scopes", change: auth.ClientChange{Scopes: scopes()}, action: "client.update",
@@ -222,9 +222,9 @@ func TestUpdateClient(t *testing.T) {
 			check: func(t *testing.T, f *fixture, c auth.Client, secret, newSecret string) {
 				assert.True(t, strings.HasPrefix(newSecret, "pcs_"), newSecret)
 				assert.Equal(t, sha256Hex(newSecret), c.SecretHash)
-				_, _, err := f.svc.ClientCredentials(ctx, c.ClientID, secret, "")
+				_, _, err := f.svc.ClientCredentials(ctx, c.ClientID, secret, "", addr)
 				requireOAuth(t, "invalid_client", err)
-				_, _, err = f.svc.ClientCredentials(ctx, c.ClientID, newSecret, "")
+				_, _, err = f.svc.ClientCredentials(ctx, c.ClientID, newSecret, "", addr)
 				require.NoError(t, err)
 			}},
 	} {
@@ -282,6 +282,6 @@ func TestUpdateClientRefused(t *testing.T) {
 	stored, err := f.mem.Clients.ClientByID(ctx, c.ID)
 	require.NoError(t, err)
 	assert.Equal(t, c, stored, "nothing changed")
-	_, _, err = f.svc.ClientCredentials(ctx, c.ClientID, secret, "")
+	_, _, err = f.svc.ClientCredentials(ctx, c.ClientID, secret, "", addr)
 	require.NoError(t, err, "the secret is the same")
 }

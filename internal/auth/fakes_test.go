@@ -124,25 +124,49 @@ func (a *auditor) count() int {
 	return len(a.records)
 }
 
+// sleeper records the delays the service would have waited, and waits none.
+type sleeper struct {
+	mu     sync.Mutex
+	delays []time.Duration
+}
+
+func (s *sleeper) sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays = append(s.delays, d)
+	return ctx.Err()
+}
+
+// last returns the delay of the latest attempt.
+func (s *sleeper) last(t *testing.T) time.Duration {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	require.NotEmpty(t, s.delays, "nothing waited")
+	return s.delays[len(s.delays)-1]
+}
+
 // fixture is a Service over the fakes, with bcrypt's lowest cost so that
-// the tests are fast under the race detector.
+// the tests are fast under the race detector, and a sleeper.
 type fixture struct {
 	svc    *auth.Service
 	mem    *authtest.Memory
 	clock  *clock
 	audit  *auditor
 	tokens *auth.Tokens
+	sleep  *sleeper
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	keys, err := auth.GenerateKeySet()
 	require.NoError(t, err)
-	f := &fixture{mem: authtest.New(), clock: &clock{t: start}, audit: &auditor{}}
+	f := &fixture{mem: authtest.New(), clock: &clock{t: start}, audit: &auditor{}, sleep: &sleeper{}}
 	f.tokens, err = auth.NewTokens(keys, "iss", "aud", 15*time.Minute, f.clock.now)
 	require.NoError(t, err)
 	f.svc = auth.NewService(f.mem.Stores(), f.mem.Tx, f.tokens, f.audit, f.clock.now, uuid.NewString)
 	f.svc.SetPasswordCost(bcrypt.MinCost)
+	f.svc.SetSleep(f.sleep.sleep)
 	return f
 }
 

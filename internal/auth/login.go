@@ -30,13 +30,27 @@ type Window struct {
 	Count int
 }
 
-// Sign-in limits: failures counted per username and per client address in a
-// fixed window, kept in the database so that every replica sees them.
+// Sign-in limits (docs/api.md, "Sign-in throttling"), kept in the database
+// so that every replica sees them. Failures are counted in fixed windows of
+// LoginWindow per account (a username or a client ID) and address, per
+// account and per address; none of them locks an account out.
 const (
-	LoginWindow        = 15 * time.Minute
-	MaxFailuresPerUser = 5
-	MaxFailuresPerAddr = 20
-	RefreshTTL         = 12 * time.Hour
+	LoginWindow = 15 * time.Minute
+	// MaxFailuresPerPair attempts of an account from one address go at
+	// once; after them each attempt waits for its turn, the turns 1 s, 2 s,
+	// 4 s … and at most MaxPairBackoff apart (429 with Retry-After).
+	MaxFailuresPerPair = 5
+	MaxPairBackoff     = 60 * time.Second
+	// MaxAccountsPerAddr is how many accounts one address may fail on in a
+	// window; past it, the address's attempts on other accounts are 429.
+	MaxAccountsPerAddr = 100
+	// FreeFailuresPerAccount failures of an account, from any address, are
+	// answered at once; after them every attempt on the account is answered
+	// after a delay, 1 s, 2 s, 4 s … at most MaxAccountDelay: a delay only,
+	// never a refusal.
+	FreeFailuresPerAccount = 5
+	MaxAccountDelay        = 30 * time.Second
+	RefreshTTL             = 12 * time.Hour
 )
 
 var errBadLogin = apperr.Coded(apperr.Unauthenticated, "auth.bad_login")
@@ -50,29 +64,16 @@ func plausibleName(s string) bool {
 
 // Login checks a username and password and issues an access token and a
 // refresh token. Unknown users, wrong passwords and disabled accounts answer
-// alike and take the same time; repeated failures per username and per
-// client address are refused for a while (RateLimited).
+// alike and take the same time; repeated failures are throttled (admit).
 func (s *Service) Login(ctx context.Context, username, password, addr string) (_ Token, _ identity.Principal, err error) {
 	defer apperr.Wrap(&err, "auth.Service.Login")
-	now := s.now().UTC()
 	if !plausibleName(username) {
 		// No such user can exist, so answering at once reveals nothing, and
 		// nothing unbounded reaches the failure counters.
 		return Token{}, identity.Principal{}, errBadLogin
 	}
-	userKey, addrKey := "user:"+strings.ToLower(username), "addr:"+addr
-	keys := []string{userKey, addrKey}
-	// The attempt is counted before its password is checked, so that guesses
-	// sent in parallel cannot all pass a limit that none of them has reached
-	// yet; an attempt that turns out to be no failure is given back.
-	ws, err := s.failures.RecordFailure(ctx, keys, now, now.Add(-LoginWindow))
-	if err != nil {
-		return Token{}, identity.Principal{}, err
-	}
-	if err := overLimit(ws, userKey, addrKey, now); err != nil {
-		if rerr := s.failures.ReleaseFailure(ctx, keys); rerr != nil {
-			return Token{}, identity.Principal{}, rerr
-		}
+	k := newAttempt("user:"+strings.ToLower(username), addr)
+	if err := s.admit(ctx, k); err != nil {
 		return Token{}, identity.Principal{}, err
 	}
 	u, err := s.users.ByUsername(ctx, username)
@@ -89,14 +90,11 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (_
 	p := principalOf(u)
 	var tok Token
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := s.failures.ClearFailures(ctx, userKey); err != nil {
-			return err
-		}
-		if err := s.failures.ReleaseFailure(ctx, []string{addrKey}); err != nil {
+		if err := s.succeeded(ctx, k); err != nil {
 			return err
 		}
 		var err error
-		if tok, err = s.issue(ctx, p, ""); err != nil {
+		if tok, err = s.issue(ctx, p, "", u.TokensValidAfter); err != nil {
 			return err
 		}
 		return s.record(ctx, p, "auth.login", "user", u.ID, nil, nil)
@@ -104,19 +102,105 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (_
 	return tok, p, err
 }
 
-var errLimited = apperr.Coded(apperr.RateLimited, "auth.limited")
+// attempt is the failure counters of one sign-in attempt: the account's
+// (over every address), the pair's (the account from this address) and the
+// address's (over every account).
+type attempt struct{ account, pair, addr string }
 
-// overLimit refuses an attempt that took a key past its limit; ws are the
-// windows with the attempt counted.
-func overLimit(ws map[string]Window, userKey, addrKey string, now time.Time) error {
-	var wait time.Duration
-	for key, limit := range map[string]int{userKey: MaxFailuresPerUser, addrKey: MaxFailuresPerAddr} {
-		if w, ok := ws[key]; ok && w.Count > limit {
-			wait = max(wait, max(w.Start.Add(LoginWindow).Sub(now), time.Second))
+func newAttempt(account, addr string) attempt {
+	return attempt{account: account, pair: "pair:" + account + "@" + addr, addr: "addr:" + addr}
+}
+
+// admit counts an attempt before its password is checked, so that guesses
+// sent in parallel cannot all pass a limit that none of them has reached
+// yet, and refuses it (RateLimited, counting nothing) when its pair must
+// still wait or its address has failed on too many accounts. Otherwise it
+// waits the account's delay (bounded by ctx) and lets the attempt go on.
+func (s *Service) admit(ctx context.Context, k attempt) error {
+	now := s.now().UTC()
+	since := now.Add(-LoginWindow)
+	ws, err := s.failures.RecordFailure(ctx, []string{k.account, k.pair}, now, since)
+	if err != nil {
+		return err
+	}
+	counted := []string{k.account, k.pair}
+	wait := pairWait(ws[k.pair], now)
+	if wait == 0 && ws[k.pair].Count == 1 {
+		// The address counts the accounts it fails on: a pair's first
+		// attempt in its window.
+		aw, err := s.failures.RecordFailure(ctx, []string{k.addr}, now, since)
+		if err != nil {
+			return err
+		}
+		counted = append(counted, k.addr)
+		if aw[k.addr].Count > MaxAccountsPerAddr {
+			wait = max(aw[k.addr].Start.Add(LoginWindow).Sub(now), time.Second)
 		}
 	}
 	if wait > 0 {
+		// A refused attempt is given back: it checked no password.
+		if err := s.failures.ReleaseFailure(ctx, counted); err != nil {
+			return err
+		}
 		return &apperr.Error{Kind: apperr.RateLimited, Message: "auth.limited", RetryAfter: wait}
 	}
-	return nil
+	return s.sleep(ctx, accountDelay(ws[k.account].Count-1))
+}
+
+// succeeded forgets the failures of a signed-in pair, and gives the
+// attempt back to the account and the address: a success elsewhere clears
+// nothing of what other addresses did.
+func (s *Service) succeeded(ctx context.Context, k attempt) error {
+	if err := s.failures.ClearFailures(ctx, k.pair); err != nil {
+		return err
+	}
+	// The address counted the pair once, when its window began: with the
+	// pair forgotten, that count goes too.
+	return s.failures.ReleaseFailure(ctx, []string{k.account, k.addr})
+}
+
+// pairWait is how long an attempt on a pair must still wait, w being the
+// pair's window with the attempt counted: nothing for the first
+// MaxFailuresPerPair; the n-th after them has its turn when 1 s, 2 s, 4 s …
+// (doubling, at most MaxPairBackoff each) have passed n times since the
+// window began, or when the window ends and counts anew.
+func pairWait(w Window, now time.Time) time.Duration {
+	turn, gap := w.Start, time.Second
+	for range w.Count - MaxFailuresPerPair {
+		turn = turn.Add(gap)
+		gap = min(2*gap, MaxPairBackoff)
+	}
+	if end := w.Start.Add(LoginWindow); turn.After(end) {
+		turn = end
+	}
+	return max(turn.Sub(now), 0)
+}
+
+// accountDelay is how long an attempt on an account waits before its
+// password is checked, after failures failures of the account in its
+// window from any address.
+func accountDelay(failures int) time.Duration {
+	n := failures - FreeFailuresPerAccount
+	if n < 0 {
+		return 0
+	}
+	if n >= 5 { // 1 s << 5 is past the cap
+		return MaxAccountDelay
+	}
+	return min(time.Second<<n, MaxAccountDelay)
+}
+
+// sleepCtx waits d, or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -2,7 +2,9 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,8 +42,9 @@ func TestLogin(t *testing.T) {
 			assert.Equal(t, want, a.by)
 			assert.Equal(t, "auth.login", a.record.Action)
 			assert.Equal(t, u.ID, a.record.ResourceID)
-			_, counted := f.mem.Failures.Window("user:" + strings.ToLower(u.Username))
-			assert.False(t, counted, "a sign-in clears the username's failures")
+			assert.Zero(t, f.count(t, "user:"+strings.ToLower(u.Username)), "a sign-in is no failure")
+			_, counted := f.mem.Failures.Window("pair:user:" + strings.ToLower(u.Username) + "@" + addr)
+			assert.False(t, counted, "a sign-in clears its pair's failures")
 		})
 	}
 }
@@ -113,60 +116,172 @@ func (f *fixture) count(t *testing.T, key string) int {
 	return w.Count
 }
 
-func TestLoginThrottledPerUser(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	f.user(t, "li.ming", identity.RoleBureau, "")
-	f.user(t, "wang.fang", identity.RoleBureau, "")
-	for i := range auth.MaxFailuresPerUser {
-		f.fail(t, []string{"li.ming", "Li.Ming"}[i%2], addr) // one counter, whatever the case
-		f.clock.add(time.Minute)
-	}
-	f.requireLimited(t, "li.ming", addr, auth.LoginWindow-5*time.Minute)
-	f.requireLimited(t, "LI.MING", "198.51.100.7", auth.LoginWindow-5*time.Minute)
-	assert.Equal(t, auth.MaxFailuresPerUser, f.count(t, "user:li.ming"), "a refused attempt is given back")
-	assert.Equal(t, auth.MaxFailuresPerUser, f.count(t, "addr:"+addr), "to the address too")
-	f.login(t, "wang.fang") // another user from the same address
+// other is an address of the tests other than addr.
+const other = "198.51.100.7"
 
-	f.clock.add(auth.LoginWindow - 5*time.Minute - 500*time.Millisecond)
-	f.requireLimited(t, "li.ming", addr, time.Second) // never less than a second
-	f.clock.add(500 * time.Millisecond)
-	f.login(t, "li.ming") // the window is over
+// loginFrom signs a user in from an address, failing t on an error.
+func (f *fixture) loginFrom(t *testing.T, username, from string) {
+	t.Helper()
+	_, _, err := f.svc.Login(context.Background(), username, password, from)
+	require.NoError(t, err)
 }
 
+// TestLoginThrottledPerPair: five failures of a username from one address
+// go at once; then each attempt from there waits for its turn, the turns
+// 1 s, 2 s, 4 s … apart and never more than 60 s, even with the right
+// password; the same username from another address signs in at once: the
+// account is never locked out. The window's end counts anew.
+func TestLoginThrottledPerPair(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.user(t, "admin", identity.RoleAdmin, "")
+	for i := range auth.MaxFailuresPerPair {
+		f.fail(t, []string{"admin", "Admin"}[i%2], addr) // one counter, whatever the case
+	}
+	f.requireLimited(t, "admin", addr, time.Second)
+	f.requireLimited(t, "ADMIN", addr, time.Second)
+	pair := "pair:user:admin@" + addr
+	assert.Equal(t, auth.MaxFailuresPerPair, f.count(t, pair), "a refused attempt is given back")
+	assert.Equal(t, auth.MaxFailuresPerPair, f.count(t, "user:admin"), "to the account too")
+	f.loginFrom(t, "admin", other) // the real user elsewhere is not locked out
+
+	for i, gap := range []time.Duration{1, 2, 4, 8, 16, 32, 60, 60, 60} {
+		gap *= time.Second
+		if i > 0 {
+			f.requireLimited(t, "admin", addr, gap)
+		}
+		f.clock.add(gap - time.Millisecond)
+		f.requireLimited(t, "admin", addr, time.Millisecond)
+		f.clock.add(time.Millisecond)
+		f.fail(t, "admin", addr) // its turn
+	}
+	assert.Equal(t, auth.MaxFailuresPerPair+9, f.count(t, pair))
+
+	// Turns are counted from the window's start, 60 s apart from the 7th:
+	// those not taken are kept, up to the window's end, where the count
+	// starts anew. Here the last was at 243 s; at 870 s ten more have come
+	// (303 s … 843 s), and the next is the window's end.
+	f.clock.t = start.Add(auth.LoginWindow - 30*time.Second)
+	for range 10 {
+		f.fail(t, "admin", addr)
+	}
+	f.requireLimited(t, "admin", addr, 30*time.Second)
+	f.clock.add(30 * time.Second)
+	for range auth.MaxFailuresPerPair - 1 {
+		f.fail(t, "admin", addr)
+	}
+	f.loginFrom(t, "admin", addr) // the fifth of the new window
+	assert.Zero(t, f.count(t, pair), "a success clears the pair")
+}
+
+// TestLoginParallelGuesses: guesses sent at once on one pair cannot all
+// pass its limit: each is counted before its password is checked.
+func TestLoginParallelGuesses(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.user(t, "admin", identity.RoleAdmin, "")
+	errs := make([]error, 20)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = f.svc.Login(context.Background(), "admin", "wrong password!", addr)
+		}()
+	}
+	wg.Wait()
+	kinds := map[string]int{}
+	for _, err := range errs {
+		kinds[apperr.KindOf(err).Code()]++
+	}
+	assert.Equal(t, map[string]int{"unauthorized": auth.MaxFailuresPerPair, "rate_limited": 20 - auth.MaxFailuresPerPair}, kinds)
+}
+
+// TestLoginAccountDelay: failures of an account from many addresses,
+// one each, lock nothing: past the fifth, every attempt on the account is
+// answered after a delay, doubling from 1 s to at most 30 s, and the right
+// password still signs in. A success clears its own pair only, so the
+// delay stays for the window; other accounts wait nothing.
+func TestLoginAccountDelay(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.user(t, "admin", identity.RoleAdmin, "")
+	f.user(t, "li.ming", identity.RoleBureau, "")
+	from := func(i int) string { return fmt.Sprintf("203.0.113.%d", i) }
+	for i, want := range []time.Duration{0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 30, 30, 30} {
+		f.fail(t, "admin", from(i))
+		assert.Equal(t, want*time.Second, f.sleep.last(t), "attempt %d", i+1)
+	}
+	f.loginFrom(t, "admin", addr)
+	assert.Equal(t, auth.MaxAccountDelay, f.sleep.last(t), "the right password, after the delay")
+	f.loginFrom(t, "admin", addr)
+	assert.Equal(t, auth.MaxAccountDelay, f.sleep.last(t), "the failures of other addresses stay")
+	assert.Equal(t, 13, f.count(t, "user:admin"), "a success is no failure")
+	f.loginFrom(t, "li.ming", from(1))
+	assert.Zero(t, f.sleep.last(t), "another account")
+
+	f.clock.add(auth.LoginWindow)
+	f.loginFrom(t, "admin", from(1))
+	assert.Zero(t, f.sleep.last(t), "a new window")
+
+	// A caller gone while it waits is answered its context's error, and the
+	// attempt stays counted.
+	for i := range auth.FreeFailuresPerAccount {
+		f.fail(t, "admin", from(i))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err := f.svc.Login(ctx, "admin", password, addr)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, auth.FreeFailuresPerAccount+1, f.count(t, "user:admin"))
+}
+
+// TestLoginThrottledPerAddress: an address that failed on 100 accounts in
+// a window is refused for other accounts until the window ends, while the
+// accounts it already failed on keep their own counts, and another address
+// is not affected.
 func TestLoginThrottledPerAddress(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.user(t, "li.ming", identity.RoleBureau, "")
-	for i := range auth.MaxFailuresPerAddr {
-		f.fail(t, "guess"+string(rune('a'+i)), addr)
+	for i := range auth.MaxAccountsPerAddr {
+		f.fail(t, fmt.Sprintf("guess%03d", i), addr)
+		f.fail(t, fmt.Sprintf("guess%03d", i), addr) // one account, counted once
 	}
-	f.requireLimited(t, "li.ming", addr, auth.LoginWindow)
-	assert.Equal(t, 0, f.count(t, "user:li.ming"), "the refused attempt is given back to the username")
-	_, _, err := f.svc.Login(context.Background(), "li.ming", password, "198.51.100.7")
-	require.NoError(t, err, "another address")
+	assert.Equal(t, auth.MaxAccountsPerAddr, f.count(t, "addr:"+addr))
+	f.clock.add(time.Minute)
+	f.requireLimited(t, "li.ming", addr, auth.LoginWindow-time.Minute)
+	assert.Zero(t, f.count(t, "user:li.ming"), "the refused attempt is given back to the account")
+	assert.Equal(t, auth.MaxAccountsPerAddr, f.count(t, "addr:"+addr), "and to the address")
+	f.fail(t, "guess000", addr) // an account it already failed on
+	f.loginFrom(t, "li.ming", other)
+	f.clock.add(auth.LoginWindow - time.Minute)
+	f.loginFrom(t, "li.ming", addr)
 }
 
-// TestLoginGivesBack shows that a sign-in clears its username's failures and
-// gives its attempt back to the address: neither limit moves nearer.
+// TestLoginGivesBack shows that a sign-in clears its own pair only, and
+// gives its attempt back to the account and the pair's count back to the
+// address; the failures from another address stay.
 func TestLoginGivesBack(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.user(t, "li.ming", identity.RoleBureau, "")
-	for range auth.MaxFailuresPerUser - 1 {
+	for range auth.MaxFailuresPerPair - 1 {
+		f.fail(t, "li.ming", addr)
+		f.fail(t, "li.ming", other)
+	}
+	f.fail(t, "guess", addr)
+	f.loginFrom(t, "li.ming", addr)
+	assert.Zero(t, f.count(t, "pair:user:li.ming@"+addr))
+	assert.Equal(t, auth.MaxFailuresPerPair-1, f.count(t, "pair:user:li.ming@"+other), "another address's failures stay")
+	assert.Equal(t, 2*(auth.MaxFailuresPerPair-1), f.count(t, "user:li.ming"))
+	assert.Equal(t, 1, f.count(t, "addr:"+addr), "the other account's failure stays")
+	f.fail(t, "li.ming", other)
+	f.requireLimited(t, "li.ming", other, time.Second)
+	for range auth.MaxFailuresPerPair - 1 {
 		f.fail(t, "li.ming", addr)
 	}
-	for i := range auth.MaxFailuresPerAddr - auth.MaxFailuresPerUser {
-		f.fail(t, "guess"+string(rune('a'+i)), addr)
-	}
-	f.login(t, "li.ming")
-	assert.Equal(t, auth.MaxFailuresPerAddr-1, f.count(t, "addr:"+addr))
-	f.fail(t, "li.ming", addr) // the address's last
-	f.requireLimited(t, "li.ming", addr, auth.LoginWindow)
-	for range auth.MaxFailuresPerUser - 1 {
-		f.fail(t, "li.ming", "198.51.100.7")
-	}
-	assert.Equal(t, auth.MaxFailuresPerUser, f.count(t, "user:li.ming"), "counted anew since the sign-in")
+	f.loginFrom(t, "li.ming", addr) // counted anew since the sign-in
 }
 
 // TestLoginStoreFailures shows each store's failure answered, and what a
@@ -196,7 +311,7 @@ func TestLoginStoreFailures(t *testing.T) {
 			f.user(t, "li.ming", identity.RoleBureau, "")
 			failures := 1
 			if c.limited {
-				failures = auth.MaxFailuresPerUser
+				failures = auth.MaxFailuresPerPair
 			}
 			for range failures {
 				f.fail(t, "li.ming", addr)

@@ -66,6 +66,8 @@ type Service struct {
 	now      func() time.Time
 	newID    func() string
 	active   activeCache
+	// sleep waits an attempt's delay (login.go), or until its context ends.
+	sleep func(ctx context.Context, d time.Duration) error
 	// cost is the bcrypt cost of new password hashes; dummy is a hash at
 	// that cost, made on first use, compared against when the user is
 	// unknown so that a wrong username costs the same time as a wrong
@@ -83,10 +85,15 @@ func NewService(st Stores, tx Transactor, tokens *Tokens, auditor Auditor, now f
 	}
 	s := &Service{users: st.Users, clients: st.Clients, sessions: st.Sessions, failures: st.Failures,
 		tx: tx, tokens: tokens, audit: audit, now: now, newID: newID,
-		active: activeCache{entries: map[string]activeEntry{}}}
+		active: activeCache{entries: map[string]activeEntry{}}, sleep: sleepCtx}
 	s.SetPasswordCost(DefaultPasswordCost)
 	return s
 }
+
+// SetSleep replaces how the service waits the delay of a sign-in attempt on
+// an account that failed often (a test's clock, say). Set it before the
+// service is used.
+func (s *Service) SetSleep(sleep func(ctx context.Context, d time.Duration) error) { s.sleep = sleep }
 
 // SetPasswordCost sets the bcrypt cost of the password hashes made from now
 // on (bcrypt's own range, 4 to 31); hashes already stored keep theirs and
@@ -120,8 +127,9 @@ func hashSecret(s string) string {
 }
 
 // activeCache remembers for a short while whether a subject may still use
-// its tokens, so that disabling takes effect within activeTTL without a
-// database read on every request.
+// its tokens, and since when, so that disabling an account or ending its
+// tokens takes effect within activeTTL on every replica without a database
+// read on every request.
 type activeCache struct {
 	mu      sync.Mutex
 	entries map[string]activeEntry
@@ -129,47 +137,68 @@ type activeCache struct {
 
 type activeEntry struct {
 	active bool
-	until  time.Time
+	// validAfter is the user's TokensValidAfter: tokens issued before it
+	// are ended.
+	validAfter time.Time
+	until      time.Time
 }
 
-// activeTTL bounds how long a disabled account's access tokens keep working.
-const activeTTL = 30 * time.Second
+// activeTTL bounds how long a disabled account's access tokens, or those
+// ended by a password change or a refresh token's reuse, keep working on
+// another replica than the one that made the change.
+const activeTTL = 5 * time.Second
 
-// Active reports whether the principal's account or client is still enabled.
-func (s *Service) Active(ctx context.Context, p identity.Principal) (_ bool, err error) {
+// Active reports whether the principal's account or client is still enabled
+// and a token of it issued at issuedAt (its iat) is not ended.
+func (s *Service) Active(ctx context.Context, p identity.Principal, issuedAt time.Time) (_ bool, err error) {
 	defer apperr.Wrap(&err, "auth.Service.Active")
 	now := s.now()
 	s.active.mu.Lock()
 	e, ok := s.active.entries[p.Subject]
 	s.active.mu.Unlock()
-	if ok && now.Before(e.until) {
-		return e.active, nil
+	if !ok || !now.Before(e.until) {
+		if e, err = s.lookUp(ctx, p); err != nil {
+			return false, err
+		}
+		e.until = now.Add(activeTTL)
+		s.active.mu.Lock()
+		if len(s.active.entries) > 100_000 {
+			clear(s.active.entries)
+		}
+		s.active.entries[p.Subject] = e
+		s.active.mu.Unlock()
 	}
-	var active bool
+	return e.active && !issuedAt.Before(e.validAfter), nil
+}
+
+// lookUp reads whether the principal's account or client is enabled, and
+// since when its tokens are valid.
+func (s *Service) lookUp(ctx context.Context, p identity.Principal) (activeEntry, error) {
 	if p.ClientID != "" {
 		c, err := s.clients.ClientByID(ctx, p.Subject)
 		if err != nil && apperr.KindOf(err) != apperr.NotFound {
-			return false, err
+			return activeEntry{}, err
 		}
-		active = err == nil && !c.Disabled
-	} else {
-		u, err := s.users.UserByID(ctx, p.Subject)
-		if err != nil && apperr.KindOf(err) != apperr.NotFound {
-			return false, err
-		}
-		active = err == nil && !u.Disabled
+		return activeEntry{active: err == nil && !c.Disabled}, nil
 	}
-	s.active.mu.Lock()
-	if len(s.active.entries) > 100_000 {
-		clear(s.active.entries)
+	u, err := s.users.UserByID(ctx, p.Subject)
+	if err != nil && apperr.KindOf(err) != apperr.NotFound {
+		return activeEntry{}, err
 	}
-	s.active.entries[p.Subject] = activeEntry{active: active, until: now.Add(activeTTL)}
-	s.active.mu.Unlock()
-	return active, nil
+	return activeEntry{active: err == nil && !u.Disabled, validAfter: u.TokensValidAfter}, nil
 }
 
 func (s *Service) forget(subject string) {
 	s.active.mu.Lock()
 	delete(s.active.entries, subject)
 	s.active.mu.Unlock()
+}
+
+// endTokensAt is when tokens are ended by a change at now: the next whole
+// second. Tokens carry their iat in whole seconds, so a token issued
+// earlier in now's second (iat now truncated) falls before it; the tokens
+// issued after the change carry it as their iat (Tokens.issueAt) and so
+// keep working.
+func endTokensAt(now time.Time) time.Time {
+	return now.UTC().Truncate(time.Second).Add(time.Second)
 }

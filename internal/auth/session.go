@@ -36,9 +36,10 @@ type RefreshStore interface {
 }
 
 // issue makes an access token and, for users, the first refresh token of a
-// family (or the next one of familyID).
-func (s *Service) issue(ctx context.Context, p identity.Principal, familyID string) (Token, error) {
-	at, err := s.tokens.Issue(p)
+// family (or the next one of familyID). The access token is issued at
+// notBefore when that is later than now: the user's TokensValidAfter.
+func (s *Service) issue(ctx context.Context, p identity.Principal, familyID string, notBefore time.Time) (Token, error) {
+	at, err := s.tokens.issueAt(p, notBefore)
 	if err != nil {
 		return Token{}, err
 	}
@@ -66,7 +67,8 @@ func principalOf(u User) identity.Principal {
 var errBadRefresh = apperr.Coded(apperr.Unauthenticated, "auth.bad_refresh")
 
 // Refresh exchanges a refresh token for a new pair. A token presented a
-// second time revokes its whole family: whoever holds the other copy is
+// second time revokes its whole family and ends the user's access tokens
+// (within 5 seconds on every replica): whoever holds the other copy is
 // signed out too.
 func (s *Service) Refresh(ctx context.Context, raw string) (_ Token, err error) {
 	defer apperr.Wrap(&err, "auth.Service.Refresh")
@@ -75,7 +77,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (_ Token, err error) 
 	}
 	now := s.now().UTC()
 	var out Token
-	var reused string
+	var reused RefreshToken
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		t, fresh, err := s.sessions.UseRefresh(ctx, hashSecret(raw), now)
 		if err != nil {
@@ -86,7 +88,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (_ Token, err error) 
 		}
 		if !fresh {
 			if t.UsedAt != nil && t.RevokedAt == nil {
-				reused = t.FamilyID
+				reused = t
 			}
 			return errBadRefresh
 		}
@@ -98,18 +100,40 @@ func (s *Service) Refresh(ctx context.Context, raw string) (_ Token, err error) 
 			return err // a failure to read, not a verdict on the token
 		}
 		p := principalOf(u)
-		if out, err = s.issue(ctx, p, t.FamilyID); err != nil {
+		if out, err = s.issue(ctx, p, t.FamilyID, u.TokensValidAfter); err != nil {
 			return err
 		}
 		return s.record(ctx, p, "auth.refresh", "user", u.ID, nil, nil)
 	})
-	if reused != "" {
+	if reused.FamilyID != "" {
 		// Outside the failed transaction, so the revocation stays.
-		if rerr := s.sessions.RevokeFamily(ctx, reused, now); rerr != nil {
+		if rerr := s.reused(ctx, reused, now); rerr != nil {
 			return Token{}, rerr
 		}
 	}
 	return out, err
+}
+
+// reused revokes the family of a refresh token presented a second time and
+// ends its user's access tokens: the access tokens carry no family, so
+// every one of the user's is ended, and the user's other sessions refresh
+// theirs.
+func (s *Service) reused(ctx context.Context, t RefreshToken, now time.Time) error {
+	if err := s.sessions.RevokeFamily(ctx, t.FamilyID, now); err != nil {
+		return err
+	}
+	end := endTokensAt(now)
+	_, err := s.users.UpdateUser(ctx, t.UserID, func(u *User) error {
+		if end.After(u.TokensValidAfter) {
+			u.TokensValidAfter = end
+		}
+		return nil
+	})
+	s.forget(t.UserID)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return nil // no user, no tokens
+	}
+	return err
 }
 
 // Logout revokes the refresh token's family. An unknown token is no error:

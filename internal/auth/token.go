@@ -49,6 +49,7 @@ type verified struct {
 
 type verifiedEntry struct {
 	p   identity.Principal
+	iat time.Time
 	exp time.Time
 	nbf time.Time
 }
@@ -79,7 +80,18 @@ func (t *Tokens) TTL() time.Duration { return t.ttl }
 
 // Issue signs an access token for p.
 func (t *Tokens) Issue(p identity.Principal) (string, error) {
+	return t.issueAt(p, time.Time{})
+}
+
+// issueAt signs an access token for p issued now, or at notBefore when that
+// is later: a token issued in the second that its user's tokens were ended
+// carries the next second as its iat, so that it outlives the ending
+// (docs/api.md, "Sign-in").
+func (t *Tokens) issueAt(p identity.Principal, notBefore time.Time) (string, error) {
 	now := t.now().UTC()
+	if notBefore.After(now) {
+		now = notBefore.UTC()
+	}
 	jti := make([]byte, 16)
 	if _, err := rand.Read(jti); err != nil {
 		return "", err
@@ -104,8 +116,15 @@ var errBadToken = apperr.Coded(apperr.Unauthenticated, "auth.bad_token")
 // Verify checks an access token and returns its principal. Any fault, of
 // form, signature, algorithm, issuer, audience or time, is Unauthenticated.
 func (t *Tokens) Verify(raw string) (identity.Principal, error) {
+	p, _, err := t.Check(raw)
+	return p, err
+}
+
+// Check is Verify that also answers when the token was issued (its iat), for
+// Service.Active to compare with the time its user's tokens were ended.
+func (t *Tokens) Check(raw string) (identity.Principal, time.Time, error) {
 	if len(raw) > MaxTokenBytes || strings.Count(raw, ".") != 2 {
-		return identity.Principal{}, errBadToken
+		return identity.Principal{}, time.Time{}, errBadToken
 	}
 	key := sha256.Sum256([]byte(raw))
 	now := t.now()
@@ -113,29 +132,36 @@ func (t *Tokens) Verify(raw string) (identity.Principal, error) {
 	e, hit := t.seen.entries[key]
 	t.seen.mu.Unlock()
 	if hit && now.Before(e.exp) && !now.Before(e.nbf) {
-		return e.p, nil
+		return e.p, e.iat, nil
 	}
-	p, exp, nbf, err := t.verify(raw)
+	e, err := t.verify(raw)
 	if err != nil {
-		return identity.Principal{}, err
+		return identity.Principal{}, time.Time{}, err
 	}
 	t.seen.mu.Lock()
 	if len(t.seen.entries) >= maxVerified {
 		clear(t.seen.entries)
 	}
-	t.seen.entries[key] = verifiedEntry{p: p, exp: exp, nbf: nbf}
+	t.seen.entries[key] = e
 	t.seen.mu.Unlock()
-	return p, nil
+	return e.p, e.iat, nil
 }
 
 // verify checks a token fully: signature, algorithm, header and claims. It
-// returns the principal and the window in which the token is valid.
-func (t *Tokens) verify(raw string) (identity.Principal, time.Time, time.Time, error) {
+// returns the principal, when it was issued and the window in which the
+// token is valid.
+func (t *Tokens) verify(raw string) (verifiedEntry, error) {
 	var c claims
 	_, err := t.parser.ParseWithClaims(raw, &c, func(tok *jwt.Token) (any, error) {
 		// Only our own header fields count; jku, x5u and jwk are never read.
 		if typ, _ := tok.Header["typ"].(string); !strings.EqualFold(typ, "at+jwt") {
 			return nil, errors.New("wrong token type")
+		}
+		// RFC 7515 §4.1.11: a crit header names extensions that must be
+		// understood; this service understands none, so a token with crit
+		// (even an empty or malformed one) is refused.
+		if _, ok := tok.Header["crit"]; ok {
+			return nil, errors.New("crit names an extension this service does not understand")
 		}
 		kid, _ := tok.Header["kid"].(string)
 		pub, ok := t.keys.Public(kid)
@@ -145,13 +171,13 @@ func (t *Tokens) verify(raw string) (identity.Principal, time.Time, time.Time, e
 		return pub, nil
 	})
 	if err != nil {
-		return identity.Principal{}, time.Time{}, time.Time{}, &apperr.Error{Kind: apperr.Unauthenticated, Message: "auth.bad_token", Err: err}
+		return verifiedEntry{}, &apperr.Error{Kind: apperr.Unauthenticated, Message: "auth.bad_token", Err: err}
 	}
 	if c.Subject == "" || !c.Role.Valid() || c.IssuedAt == nil || c.ExpiresAt.Sub(c.IssuedAt.Time) > 15*time.Minute {
-		return identity.Principal{}, time.Time{}, time.Time{}, errBadToken
+		return verifiedEntry{}, errBadToken
 	}
 	if c.Role.DepartmentBound() && c.Dept == "" {
-		return identity.Principal{}, time.Time{}, time.Time{}, errBadToken
+		return verifiedEntry{}, errBadToken
 	}
 	var scopes []string
 	if c.Scope != "" {
@@ -164,5 +190,5 @@ func (t *Tokens) verify(raw string) (identity.Principal, time.Time, time.Time, e
 		nbf = c.NotBefore.Add(-30 * time.Second)
 	}
 	p := identity.Principal{Subject: c.Subject, Name: c.Name, Role: c.Role, Department: c.Dept, ClientID: c.ClientID, Scopes: scopes}
-	return p, exp, nbf, nil
+	return verifiedEntry{p: p, iat: c.IssuedAt.UTC(), exp: exp, nbf: nbf}, nil
 }

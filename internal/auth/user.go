@@ -20,9 +20,13 @@ type User struct {
 	Role         identity.Role
 	Department   string
 	Disabled     bool
-	Version      int
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// TokensValidAfter ends the access tokens issued before it (zero: none
+	// ended): a new password or a refresh token's reuse sets it, a whole
+	// second (endTokensAt).
+	TokensValidAfter time.Time
+	Version          int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // UserStore keeps users. ByUsername and UserByID return NotFound for an
@@ -147,8 +151,9 @@ func (s *Service) ListUsers(ctx context.Context, p identity.Principal) (_ []User
 }
 
 // UpdateUser changes a user's role, department, state or password (admin).
-// Disabling stops the user's access tokens within 30 seconds; disabling or a
-// new password revokes every refresh token of the user at once.
+// Disabling or a new password stops the user's access tokens within 5
+// seconds on every replica (at once on this one) and revokes every refresh
+// token of the user at once.
 func (s *Service) UpdateUser(ctx context.Context, p identity.Principal, id string, ifMatch int, ch UserChange) (_ User, err error) {
 	defer apperr.Wrap(&err, "auth.Service.UpdateUser(%s)", id)
 	if !p.May(identity.Administer) {
@@ -172,8 +177,12 @@ func (s *Service) UpdateUser(ctx context.Context, p identity.Principal, id strin
 			if err := ch.apply(u, p, hash); err != nil {
 				return err
 			}
+			now := s.now()
+			if hash != "" {
+				u.TokensValidAfter = endTokensAt(now)
+			}
 			u.Version++
-			u.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+			u.UpdatedAt = now.UTC().Truncate(time.Microsecond)
 			return nil
 		})
 		if err != nil {

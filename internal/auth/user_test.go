@@ -273,7 +273,8 @@ func TestUpdateUser(t *testing.T) {
 			u := f.user(t, "li.ming", c.role, dept)
 			session := f.login(t, "li.ming")
 			p := identity.Principal{Subject: u.ID, Role: c.role, Department: dept}
-			active, err := f.svc.Active(ctx, p)
+			issued := f.clock.now() // the session's access token's iat
+			active, err := f.svc.Active(ctx, p, issued)
 			require.NoError(t, err)
 			require.True(t, active)
 			f.clock.add(time.Second)
@@ -283,6 +284,11 @@ func TestUpdateUser(t *testing.T) {
 			want := u
 			c.want(&want)
 			want.Version, want.UpdatedAt, want.PasswordHash = 2, f.clock.now(), got.PasswordHash
+			if c.changed {
+				// The next second after the change: the access tokens
+				// issued before it end.
+				want.TokensValidAfter = f.clock.now().Truncate(time.Second).Add(time.Second)
+			}
 			assert.Equal(t, want, got)
 			assert.Equal(t, want, f.stored(t, u.ID))
 
@@ -294,9 +300,9 @@ func TestUpdateUser(t *testing.T) {
 			assert.Equal(t, c.changed, after["password_changed"] == true)
 			assert.NotContains(t, after, "password_hash")
 
-			active, err = f.svc.Active(ctx, p)
+			active, err = f.svc.Active(ctx, p, issued)
 			require.NoError(t, err)
-			assert.Equal(t, !want.Disabled, active, "the change takes effect at once on this replica")
+			assert.Equal(t, !want.Disabled && !c.changed, active, "the change takes effect at once on this replica")
 			if c.ended {
 				f.requireBadRefresh(t, session.RefreshToken)
 			} else {
@@ -385,7 +391,7 @@ func TestActive(t *testing.T) {
 	client := identity.Principal{Subject: c.ID, Name: c.Name, Role: identity.RoleDeptViewer, Department: "energy", ClientID: c.ClientID}
 	requireActive := func(p identity.Principal, want bool) {
 		t.Helper()
-		active, err := f.svc.Active(ctx, p)
+		active, err := f.svc.Active(ctx, p, start)
 		require.NoError(t, err)
 		require.Equal(t, want, active)
 	}
@@ -394,17 +400,17 @@ func TestActive(t *testing.T) {
 	requireActive(identity.Principal{Subject: "gone", Role: identity.RoleBureau}, false)
 	requireActive(identity.Principal{Subject: "gone", ClientID: "pc_gone"}, false)
 
-	// Disabled past the service (on another replica, say): seen within 30 seconds.
+	// Disabled past the service (on another replica, say): seen within 5 seconds.
 	f.setDisabled(t, u.ID, true)
 	_, err := f.mem.Clients.UpdateClient(ctx, c.ID, func(c *auth.Client) error {
 		c.Disabled = true
 		return nil
 	})
 	require.NoError(t, err)
-	f.clock.add(29 * time.Second)
+	f.clock.add(4*time.Second + 999*time.Millisecond)
 	requireActive(user, true)
 	requireActive(client, true)
-	f.clock.add(time.Second)
+	f.clock.add(time.Millisecond)
 	requireActive(user, false)
 	requireActive(client, false)
 
@@ -413,7 +419,7 @@ func TestActive(t *testing.T) {
 	f.mem.Users.Fail("UserByID", errDB)
 	f.mem.Clients.Fail("ClientByID", errDB)
 	for _, p := range []identity.Principal{user, client} {
-		_, err := f.svc.Active(ctx, p)
+		_, err := f.svc.Active(ctx, p, start)
 		require.ErrorIs(t, err, errDB)
 	}
 	f.mem.Users.Fail("UserByID", nil)

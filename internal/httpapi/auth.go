@@ -17,7 +17,7 @@ import (
 // login signs a user in.
 //
 //	@Summary		Sign in
-//	@Description	Exchanges a username and password for a short-lived access token (a JWT signed with EdDSA; send it as Authorization: Bearer) and a single-use refresh token. A wrong username and a wrong password answer alike; repeated failures for a username or from an address answer 429 with Retry-After.
+//	@Description	Exchanges a username and password for a short-lived access token (a JWT signed with EdDSA; send it as Authorization: Bearer) and a single-use refresh token. A wrong username and a wrong password answer alike. Repeated failures are throttled without locking the account out: after five failures of a username from one address, 429 with Retry-After (at most 60 s); an address that failed on 100 usernames in 15 minutes, 429 for other usernames; after five failures of a username from any address, its answers come after a delay of up to 30 s.
 //	@ID				login
 //	@Tags			auth
 //	@Accept			json
@@ -131,7 +131,7 @@ func oauthFail(c *gin.Context, e *auth.OAuthError) {
 // token is the OAuth 2.0 token endpoint for department systems.
 //
 //	@Summary		Client credentials token
-//	@Description	OAuth 2.0 client credentials grant (RFC 6749 §4.4) for department systems. Authenticate with HTTP Basic (client_id:client_secret) or client_id and client_secret in the form; scope is optional and must be among the client's scopes. Errors use the OAuth error format.
+//	@Description	OAuth 2.0 client credentials grant (RFC 6749 §4.4) for department systems. Authenticate with HTTP Basic (client_id:client_secret) or client_id and client_secret in the form; scope is optional and must be among the client's scopes. Errors use the OAuth error format, but for 429 (failures throttled per client as sign-ins are per username) and 503.
 //	@ID				token
 //	@Tags			auth
 //	@Accept			x-www-form-urlencoded
@@ -143,6 +143,7 @@ func oauthFail(c *gin.Context, e *auth.OAuthError) {
 //	@Success		200				{object}	api.TokenResponse
 //	@Failure		400				{object}	api.OAuthError
 //	@Failure		401				{object}	api.OAuthError
+//	@Failure		429				{object}	api.Problem
 //	@Failure		503				{object}	api.Problem
 //	@Router			/api/v1/auth/token [post]
 func (h *handlers) token(c *gin.Context) error {
@@ -150,7 +151,7 @@ func (h *handlers) token(c *gin.Context) error {
 	var tok auth.Token
 	var scopes []string
 	if err == nil {
-		tok, scopes, err = h.auth.ClientCredentials(c.Request.Context(), id, secret, scope)
+		tok, scopes, err = h.auth.ClientCredentials(c.Request.Context(), id, secret, scope, c.ClientIP())
 	}
 	var oe *auth.OAuthError
 	if errors.As(err, &oe) {

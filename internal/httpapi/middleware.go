@@ -114,12 +114,13 @@ func (h *handlers) authenticate(c *gin.Context) error {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return errNoToken
 	}
-	p, err := h.tokens.Verify(strings.TrimSpace(token))
+	p, issued, err := h.tokens.Check(strings.TrimSpace(token))
 	if err != nil {
 		return err
 	}
-	// A disabled user or client loses its tokens within the cache's life.
-	if active, err := h.auth.Active(c.Request.Context(), p); err != nil || !active {
+	// A disabled user or client, or a user whose tokens were ended (a new
+	// password, a refresh token's reuse), loses them within the cache's life.
+	if active, err := h.auth.Active(c.Request.Context(), p, issued); err != nil || !active {
 		if err == nil {
 			err = errInactive
 		}

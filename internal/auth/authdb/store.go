@@ -47,9 +47,11 @@ type userRow struct {
 	Role         string
 	Department   *string
 	Disabled     bool
-	Version      int
-	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt    time.Time `gorm:"autoUpdateTime:false"`
+	// TokensValidAfter is NULL while no tokens were ended (migration 00010).
+	TokensValidAfter *time.Time
+	Version          int
+	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (userRow) TableName() string { return "users" }
@@ -75,6 +77,9 @@ func toUser(r userRow) auth.User {
 	if r.Department != nil {
 		u.Department = *r.Department
 	}
+	if r.TokensValidAfter != nil {
+		u.TokensValidAfter = r.TokensValidAfter.UTC()
+	}
 	return u
 }
 
@@ -83,6 +88,10 @@ func toUserRow(u auth.User) userRow {
 		Disabled: u.Disabled, Version: u.Version, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
 	if u.Department != "" {
 		r.Department = &u.Department
+	}
+	if !u.TokensValidAfter.IsZero() {
+		at := u.TokensValidAfter.UTC()
+		r.TokensValidAfter = &at
 	}
 	return r
 }

@@ -1,6 +1,7 @@
 package authtest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -11,7 +12,9 @@ import (
 // documents: a key's attempts counted in a window that begins with its
 // first attempt and starts anew for an attempt when it began at or before
 // since; an attempt given back, never below zero; a key forgotten when
-// cleared; keys counted apart; window starts in UTC.
+// cleared; keys counted apart; window starts in UTC; concurrent attempts
+// each counted once, so that a limit checked on the count cannot be passed
+// by guesses sent at once.
 func FailureStoreContract(t *testing.T, st auth.FailureStore) {
 	t.Helper()
 	runCases(t, st, []contractCase[auth.FailureStore]{
@@ -19,6 +22,7 @@ func FailureStoreContract(t *testing.T, st auth.FailureStore) {
 		{"a window that began at or before since starts anew", failureWindowRenewed},
 		{"an attempt given back is no longer counted, never below zero", failureReleased},
 		{"a cleared key counts anew", failuresCleared},
+		{"concurrent attempts each get a count of their own", failuresConcurrent},
 	})
 }
 
@@ -78,4 +82,36 @@ func failuresCleared(t *testing.T, st auth.FailureStore) {
 	must(t, st.ClearFailures(ctx, unique("user:")), "clear an unknown key")
 	later := at.Add(time.Minute)
 	record(t, st, []string{user, addr}, later, since, map[string]auth.Window{user: window(later, 1), addr: window(at, 2)})
+}
+
+func failuresConcurrent(t *testing.T, st auth.FailureStore) {
+	pair, account := unique("pair:"), unique("user:")
+	since := at.Add(-time.Hour)
+	const n = 12
+	counts := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ws, err := st.RecordFailure(ctx, []string{account, pair}, at, since)
+			if err != nil {
+				t.Errorf("record: %v", err)
+				return
+			}
+			counts <- ws[pair].Count
+		}()
+	}
+	wg.Wait()
+	close(counts)
+	seen := map[int]bool{}
+	for c := range counts {
+		seen[c] = true
+	}
+	want := map[int]bool{}
+	for i := range n {
+		want[i+1] = true
+	}
+	equal(t, want, seen, "each attempt's count")
+	record(t, st, []string{account, pair}, at, since, map[string]auth.Window{account: window(at, n+1), pair: window(at, n+1)})
 }

@@ -28,6 +28,7 @@ func UserStoreContract(t *testing.T, st auth.UserStore) {
 		{"of concurrent creations of one username exactly one wins", userCreateRace},
 		{"users are listed by username", usersListed},
 		{"an update saves what the change made", userUpdated},
+		{"the time a user's tokens were ended comes back in UTC, none as zero", userTokensEnded},
 		{"an update the change refuses saves nothing", userChangeRefused},
 		{"an update to a taken username or an unknown department saves nothing", userUpdateRefused},
 		{"an update of an unknown user is not found", userUpdateUnknown},
@@ -229,4 +230,21 @@ func userUpdateUnknown(t *testing.T, st auth.UserStore) {
 		})
 		wantKind(t, apperr.NotFound, err, "update "+id)
 	}
+}
+
+func userTokensEnded(t *testing.T, st auth.UserStore) {
+	u := createUser(t, st, user(unique("ended"), identity.RoleBureau, ""))
+	equal(t, time.Time{}, userByID(t, st, u.ID).TokensValidAfter, "no tokens ended")
+	end := at.Truncate(time.Second).Add(time.Second)
+	got, err := st.UpdateUser(ctx, u.ID, func(v *auth.User) error {
+		v.TokensValidAfter = end.In(shanghai)
+		return nil
+	})
+	must(t, err, "end the tokens")
+	equal(t, end, got.TokensValidAfter.UTC(), "the update answers the time")
+	equal(t, end, userByID(t, st, u.ID).TokensValidAfter, "the time is saved, in UTC")
+	byName, err := st.ByUsername(ctx, u.Username)
+	must(t, err, "by username")
+	equal(t, end, byName.TokensValidAfter, "by username too")
+	equal(t, u.Version, byName.Version, "the version stays")
 }

@@ -25,7 +25,7 @@ var _ auth.UserStore = (*Users)(nil)
 func NewUsers() *Users { return &Users{byID: map[string]auth.User{}} }
 
 func userUTC(u auth.User) auth.User {
-	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	u.CreatedAt, u.UpdatedAt, u.TokensValidAfter = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), u.TokensValidAfter.UTC()
 	return u
 }
 
