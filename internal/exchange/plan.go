@@ -62,18 +62,7 @@ func (imp *importer) plan(ctx context.Context, line int, cells []string, ids map
 	if cur != nil {
 		in.p = *cur
 	}
-	for i, c := range imp.cols {
-		if c == nil || c.set == nil {
-			continue
-		}
-		v := ""
-		if i < len(cells) {
-			v = strings.TrimSpace(cells[i])
-		}
-		if code, param := c.set(&in, v); code != "" {
-			r.fail(c.Header, c.Field, code, param)
-		}
-	}
+	imp.readCells(r, &in, cells)
 	imp.applyWan(r, &in, cell)
 	if id != "" && cur == nil {
 		return r, nil // nothing to check the cells against
@@ -84,6 +73,29 @@ func (imp *importer) plan(ctx context.Context, line int, cells []string, ids map
 		imp.planCreate(r, &in.p)
 	}
 	return r, nil
+}
+
+// readCells reads the row's cells into in, noting on r each that cannot be
+// read.
+func (imp *importer) readCells(r *rowPlan, in *rowInput, cells []string) {
+	for i, c := range imp.cols {
+		v := ""
+		if i < len(cells) {
+			v = strings.TrimSpace(cells[i])
+		}
+		// No cell takes a bidirectional control character, whatever its
+		// column (docs/api.md, "Strict input").
+		if c != nil && strings.ContainsFunc(v, project.BidiControl) {
+			r.fail(c.Header, c.Field, "bidi_control", "")
+			continue
+		}
+		if c == nil || c.set == nil {
+			continue
+		}
+		if code, param := c.set(in, v); code != "" {
+			r.fail(c.Header, c.Field, code, param)
+		}
+	}
 }
 
 // current reads the project a row names by its ID, as of the version the

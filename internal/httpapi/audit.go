@@ -70,6 +70,7 @@ func (h *handlers) listAudit(c *gin.Context, p identity.Principal) error {
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.AuditVerification
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		503	{object}	api.Problem

@@ -218,6 +218,7 @@ func clientCredentials(c *gin.Context) (id, secret, scope string, err error) {
 //	@Tags			auth
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.JWKS
+//	@Failure		400	{object}	api.Problem
 //	@Failure		503	{object}	api.Problem
 //	@Router			/.well-known/jwks.json [get]
 func (h *handlers) jwks(c *gin.Context) error {

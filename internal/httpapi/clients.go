@@ -38,6 +38,7 @@ func writeClient(c *gin.Context, status int, cl auth.Client, secret string) {
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.ClientList
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		503	{object}	api.Problem
@@ -143,6 +144,7 @@ func (h *handlers) patchClient(c *gin.Context, p identity.Principal) error {
 //	@Produce		json,application/problem+json
 //	@Param			id	path		string	true	"client ID"	format(uuid)
 //	@Success		200	{object}	api.Client
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem

@@ -64,9 +64,20 @@ func onlyParams(c *gin.Context, names ...string) error {
 
 var errNotObject = apperr.Coded(apperr.MalformedJSON, "request.not_object")
 
-// decodeStrict decodes one JSON object into dst, rejecting unknown fields,
-// wrong types and trailing data with a problem that names the field.
+// decodeStrict decodes a request's JSON body, one object, into dst,
+// rejecting unknown fields, wrong types and trailing data with a problem
+// that names the field, and then what scanJSON refuses: a member named
+// twice and a bidirectional control character in any string.
 func decodeStrict(b []byte, dst any) error {
+	if err := decodeExact(b, dst); err != nil {
+		return err
+	}
+	return scanJSON(b)
+}
+
+// decodeExact is decodeStrict without scanJSON, for a document the service
+// made itself (a merge patch applied to the stored resource).
+func decodeExact(b []byte, dst any) error {
 	// Every body is an object: null would decode into a zero value (and, as a
 	// merge patch, replace the whole resource), so it is refused as such.
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {

@@ -148,6 +148,7 @@ func (h *handlers) listDispatchPeriods(c *gin.Context, p identity.Principal) err
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
 //	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/dispatch/periods/{period} [put]
 func (h *handlers) putDispatchPeriod(c *gin.Context, p identity.Principal) error {
@@ -252,6 +253,7 @@ func (h *handlers) getDispatchStatus(c *gin.Context, p identity.Principal) error
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
 //	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/dispatch/{period}/reports/{project_id} [put]
 func (h *handlers) putReport(c *gin.Context, p identity.Principal) error {
@@ -325,6 +327,7 @@ func (h *handlers) getReport(c *gin.Context, p identity.Principal) error {
 //	@Failure		409			{object}	api.Problem
 //	@Failure		412			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
 //	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/dispatch/{period}/reports/{project_id}/accept [post]
 func (h *handlers) acceptReport(c *gin.Context, p identity.Principal) error {
@@ -354,6 +357,7 @@ func (h *handlers) acceptReport(c *gin.Context, p identity.Principal) error {
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
 //	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/dispatch/{period}/reports/{project_id}/return [post]
 func (h *handlers) returnReport(c *gin.Context, p identity.Principal) error {

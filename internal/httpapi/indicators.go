@@ -151,6 +151,7 @@ func (h *handlers) getIndicators(c *gin.Context, p identity.Principal) error {
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.IndicatorYears
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		503	{object}	api.Problem

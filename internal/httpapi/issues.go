@@ -97,6 +97,7 @@ func (h *handlers) openIssue(c *gin.Context, p identity.Principal) error {
 //	@Param			id	path		string	true	"blocker ID"	format(uuid)
 //	@Success		200	{object}	api.Issue
 //	@Header			200	{string}	ETag	"version of the blocker"
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem

@@ -51,6 +51,7 @@ func categoryStages() []api.CategoryStages {
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.Meta
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/meta [get]
@@ -79,6 +80,7 @@ func (h *handlers) meta(c *gin.Context, p identity.Principal) error {
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.DepartmentList
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/departments [get]

@@ -16,6 +16,7 @@ import (
 //	@Tags			operations
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.Health
+//	@Failure		400	{object}	api.Problem
 //	@Failure		503	{object}	api.Problem
 //	@Router			/healthz [get]
 func (h *handlers) healthz(c *gin.Context) error {
@@ -32,6 +33,7 @@ func (h *handlers) healthz(c *gin.Context) error {
 //	@Tags			operations
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.Health
+//	@Failure		400	{object}	api.Problem
 //	@Failure		503	{object}	api.Health
 //	@Router			/readyz [get]
 func (h *handlers) readyz(c *gin.Context) error {

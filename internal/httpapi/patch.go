@@ -118,7 +118,7 @@ func applyPatch[W any](cur W, patch []byte) (W, error) {
 	if err != nil {
 		return w, err
 	}
-	if err := decodeStrict(merged, &w); err != nil {
+	if err := decodeExact(merged, &w); err != nil {
 		return w, err
 	}
 	// MergePatch drops the null members of objects inside an array (a

@@ -187,6 +187,7 @@ func toAnnualPlan(pl plan.Plan) api.AnnualPlan {
 //	@Failure		412			{object}	api.Problem
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
 //	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/annual-plans/{year}/entries/{project_id} [put]
 func (h *handlers) putPlanEntry(c *gin.Context, p identity.Principal) error {
@@ -233,6 +234,7 @@ func (h *handlers) putPlanEntry(c *gin.Context, p identity.Principal) error {
 //	@Failure		409	{object}	api.Problem
 //	@Failure		412	{object}	api.Problem
 //	@Failure		415	{object}	api.Problem
+//	@Failure		428	{object}	api.Problem
 //	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/annual-plans/{year}/entries/{project_id} [delete]
 func (h *handlers) deletePlanEntry(c *gin.Context, p identity.Principal) error {

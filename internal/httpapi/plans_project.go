@@ -35,6 +35,7 @@ import (
 //	@Failure		412			{object}	api.Problem
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
 //	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/plans/{year} [put]
 func (h *handlers) putPlan(c *gin.Context, p identity.Principal) error {
@@ -82,6 +83,7 @@ func toPlanResponse(y plan.YearEntry) api.Plan {
 //	@Produce		json,application/problem+json
 //	@Param			id	path		string	true	"project ID"	format(uuid)
 //	@Success		200	{object}	api.PlanList
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem

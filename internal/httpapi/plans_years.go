@@ -18,6 +18,7 @@ import (
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.AnnualPlanYears
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		503	{object}	api.Problem

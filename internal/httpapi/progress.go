@@ -46,6 +46,7 @@ func putAnswer(c *gin.Context, created bool, version int, body any) {
 //	@Failure		413			{object}	api.Problem
 //	@Failure		415			{object}	api.Problem
 //	@Failure		422			{object}	api.Problem
+//	@Failure		428			{object}	api.Problem
 //	@Failure		503			{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/progress/{period} [put]
 func (h *handlers) putProgress(c *gin.Context, p identity.Principal) error {

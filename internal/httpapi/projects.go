@@ -124,6 +124,7 @@ func (h *handlers) createProject(c *gin.Context, p identity.Principal) error {
 //	@Param			id	path		string	true	"project ID"	format(uuid)
 //	@Success		200	{object}	api.Project
 //	@Header			200	{string}	ETag	"version of the project"
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
@@ -195,6 +196,7 @@ func (h *handlers) patchProject(c *gin.Context, p identity.Principal) error {
 //	@Param			id			path	string	true	"project ID"	format(uuid)
 //	@Param			If-Match	header	string	true	"ETag of the version being archived"
 //	@Success		204
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
@@ -225,6 +227,7 @@ func (h *handlers) archiveProject(c *gin.Context, p identity.Principal) error {
 //	@Produce		json,application/problem+json
 //	@Param			id	path		string	true	"project ID"	format(uuid)
 //	@Success		200	{object}	api.Project
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
@@ -250,6 +253,7 @@ func (h *handlers) restoreProject(c *gin.Context, p identity.Principal) error {
 //	@Produce		json,application/problem+json
 //	@Param			id	path		string	true	"project ID"	format(uuid)
 //	@Success		200	{object}	api.TransitionList
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
@@ -292,6 +296,7 @@ func (h *handlers) listTransitions(c *gin.Context, p identity.Principal) error {
 //	@Failure		413				{object}	api.Problem
 //	@Failure		415				{object}	api.Problem
 //	@Failure		422				{object}	api.Problem
+//	@Failure		428				{object}	api.Problem
 //	@Failure		503				{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/transitions [post]
 func (h *handlers) moveProject(c *gin.Context, p identity.Principal) error {

@@ -186,7 +186,7 @@ func plain(fn gin.HandlerFunc) publicHandler {
 
 // handle registers a signed-in route behind its policy.
 func (h *handlers) handle(r *gin.Engine, method, path string, p policy, fn handler) {
-	chain := []gin.HandlerFunc{h.guard(h.authenticate)}
+	chain := []gin.HandlerFunc{h.guard(strictRequest), h.guard(h.authenticate)}
 	if len(p.roles) > 0 {
 		chain = append(chain, h.guard(requireRole(p.roles)))
 	}
@@ -197,7 +197,7 @@ func (h *handlers) handle(r *gin.Engine, method, path string, p policy, fn handl
 // handlePublic registers a route open to anyone.
 func (h *handlers) handlePublic(r *gin.Engine, method, path string, fn publicHandler) {
 	h.policies[method+" "+path] = public
-	r.Handle(method, path, h.servePublic(fn))
+	r.Handle(method, path, h.guard(strictRequest), h.servePublic(fn))
 }
 
 // errNoPrincipal answers a signed-in route that has no principal: routes

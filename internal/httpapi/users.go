@@ -30,6 +30,7 @@ func writeUser(c *gin.Context, status int, u auth.User) {
 //	@Security		BearerAuth
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	api.UserList
+//	@Failure		400	{object}	api.Problem
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		503	{object}	api.Problem

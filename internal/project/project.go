@@ -158,6 +158,21 @@ func unstorable(r rune) bool {
 	return r < 0x20 && r != '\t' || r == 0xFFFE || r == 0xFFFF
 }
 
+// BidiControl reports a bidirectional control character: the embeddings,
+// overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the marks
+// (U+200E, U+200F, U+061C). They reorder the text around them as it is
+// shown, so that a name can read otherwise than it is stored; no write takes
+// them (docs/api.md, "Strict input"). The other invisible characters that
+// text pasted from a document carries (U+200B–U+200D, U+2060, U+00AD,
+// U+FEFF) reorder nothing and are kept.
+func BidiControl(r rune) bool {
+	switch {
+	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return r == 0x200E || r == 0x200F || r == 0x061C
+}
+
 // Enum checks that v is one of the values of ls.
 func (c *Check) Enum(field, v string, ls []Label) {
 	if !valid(ls, v) {

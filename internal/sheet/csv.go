@@ -7,9 +7,11 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/exchange"
+	"github.com/guangling/pipeline/internal/project"
 )
 
 // csvWriter writes UTF-8 CSV with a byte order mark, by which Excel knows
@@ -38,7 +40,7 @@ func (c *csvWriter) WriteRow(cells []exchange.Cell) error {
 	for _, cell := range cells {
 		s := cell.String()
 		if cell.Kind == exchange.TextCell {
-			s = escapeFormula(s)
+			s = escapeFormula(neutralBidi(s))
 		}
 		c.rec = append(c.rec, s)
 	}
@@ -76,6 +78,22 @@ func escapeFormula(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// neutralBidi replaces each bidirectional control character of a value
+// stored before the API refused them with U+FFFD, so that an exported cell
+// shows its text in the order it is stored, and shows where such a
+// character was (docs/api.md, "Strict input").
+func neutralBidi(s string) string {
+	if !strings.ContainsFunc(s, project.BidiControl) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if project.BidiControl(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
 }
 
 func unescapeFormula(s string) string {

@@ -85,7 +85,7 @@ type dcell struct {
 	n    int64
 }
 
-func textOf(s string) dcell { return dcell{text: s} }
+func textOf(s string) dcell { return dcell{text: neutralBidi(s)} }
 
 // wanOf is yuan in 万元, rounded once to two decimals half away from zero.
 func wanOf(yuan int64) dcell { return dcell{kind: wanCell, n: roundDiv(yuan, 100)} }

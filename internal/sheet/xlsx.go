@@ -155,7 +155,7 @@ func (x *xlsxWriter) WriteRow(cells []exchange.Cell) error {
 		var v any
 		switch c.Kind {
 		case exchange.TextCell:
-			v = c.Text
+			v = neutralBidi(c.Text)
 		case exchange.IntegerCell:
 			v = c.Int
 		case exchange.NumberCell:
