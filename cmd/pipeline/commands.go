@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -24,8 +26,15 @@ commands:
   serve         serve the API (the default)
   migrate       apply the database migrations and exit
   seed --demo   load the demo data set (the report's projects and one account per role)
-  audit verify  check the audit trail's hash chain; exits non-zero when it is broken
-  keys rotate   add a new token signing key to PIPELINE_KEY_DIR
+  audit verify [--checkpoint FILE]
+                check the audit trail's hash chain, and that it still holds the
+                checkpoints in FILE; exits non-zero when it does not
+  audit checkpoint [--out FILE]
+                print the trail's head (ID, hash, time) as one JSON line, or
+                append it to FILE, for keeping outside the database
+  keys rotate [--out DIR] [--activate-in DURATION]
+                add a new token signing key to PIPELINE_KEY_DIR, or write it into
+                DIR (for a Secret); it signs after DURATION, verifies at once
   user create USERNAME ROLE [DEPARTMENT]
                 create a user; the password is PIPELINE_NEW_PASSWORD or a generated one, printed
   user password USERNAME
@@ -93,23 +102,58 @@ func seedCommand(ctx context.Context, in invocation) error {
 }
 
 func keysCommand(_ context.Context, in invocation) error {
-	if len(in.args) != 1 || in.args[0] != "rotate" {
+	if len(in.args) == 0 || in.args[0] != "rotate" {
 		return errors.New("keys: say 'keys rotate' to add a new signing key")
 	}
-	name, err := auth.AddKey(in.cfg.KeyDir, time.Now())
-	if err != nil {
+	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
+	fs.SetOutput(in.stderr)
+	out := fs.String("out", in.cfg.KeyDir, "the folder to write the new key into (e.g. to make a Secret of it)")
+	after := fs.Duration("activate-in", 0, "publish the key now, sign with it only after this long")
+	if err := fs.Parse(in.args[1:]); err != nil {
 		return err
 	}
-	fmt.Fprintf(in.stdout, "added %s: it signs new tokens once the service restarts; keep the older keys for at least %s so that the tokens they signed still verify\n",
-		name, in.cfg.AccessTokenTTL)
+	if fs.NArg() > 0 || *after < 0 {
+		return errors.New("keys rotate: usage: keys rotate [--out DIR] [--activate-in DURATION]")
+	}
+	if err := os.MkdirAll(*out, 0o700); err != nil {
+		return fmt.Errorf("keys rotate: %w", err)
+	}
+	now := time.Now()
+	var from time.Time
+	if *after > 0 {
+		from = now.Add(*after)
+	}
+	name, err := auth.AddKeyFrom(*out, now, from)
+	if err != nil {
+		return fmt.Errorf("keys rotate: %w (keys mounted from a Secret are read-only: write the new key elsewhere with --out, see deploy/README.md)", err)
+	}
+	when := "once the service restarts"
+	if !from.IsZero() {
+		when = "from " + from.UTC().Format(time.RFC3339) + " (restart every replica before then; until then it only verifies)"
+	}
+	fmt.Fprintf(in.stdout, "added %s: it signs new tokens %s; keep the older keys for at least %s after that so that the tokens they signed still verify\n",
+		name, when, in.cfg.AccessTokenTTL)
 	return nil
 }
 
 func auditCommand(ctx context.Context, in invocation) error {
-	if len(in.args) != 1 || in.args[0] != "verify" {
-		return errors.New("audit: say 'audit verify' to check the audit trail")
+	if len(in.args) == 0 || (in.args[0] != "verify" && in.args[0] != "checkpoint") {
+		return errors.New("audit: say 'audit verify' to check the audit trail, 'audit checkpoint' to anchor its head")
 	}
-	return auditVerify(ctx, in.cfg, in.log, in.stdout)
+	fs := flag.NewFlagSet("audit "+in.args[0], flag.ContinueOnError)
+	fs.SetOutput(in.stderr)
+	checkpoints := fs.String("checkpoint", "", "verify: a file of checkpoints (one JSON line each) that the trail must still hold")
+	out := fs.String("out", "", "checkpoint: append the checkpoint line to this file instead of printing it")
+	if err := fs.Parse(in.args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || (in.args[0] == "verify" && *out != "") || (in.args[0] == "checkpoint" && *checkpoints != "") {
+		return fmt.Errorf("audit %s: unexpected arguments; see 'pipeline help'", in.args[0])
+	}
+	if in.args[0] == "checkpoint" {
+		return auditCheckpoint(ctx, in, *out)
+	}
+	return auditVerify(ctx, in, *checkpoints)
 }
 
 func helpCommand(_ context.Context, in invocation) error {
@@ -155,25 +199,91 @@ func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 	return nil
 }
 
+// auditor opens the database and returns the audit trail as an operator
+// with access to it reads it, and the database to close.
+func auditor(ctx context.Context, in invocation) (*audit.Service, io.Closer, error) {
+	db, err := openDB(ctx, in.cfg, in.log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return audit.NewService(auditdb.New(db), time.Now), db, nil
+}
+
+// cliOperator is who reads the audit trail from the command line.
+var cliOperator = identity.Principal{Subject: "cli", Name: "cli", Role: identity.RoleAdmin}
+
 // auditVerify checks the audit trail's hash chain as an operator with access
-// to the database, and fails when the chain is broken.
-func auditVerify(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	db, err := openDB(ctx, cfg, log)
+// to the database, and the checkpoints in the file named, if any; it fails
+// when the chain is broken or a checkpoint does not hold.
+func auditVerify(ctx context.Context, in invocation, checkpointFile string) error {
+	var cps []audit.Checkpoint
+	if checkpointFile != "" {
+		f, err := os.Open(checkpointFile)
+		if err != nil {
+			return fmt.Errorf("audit verify: %w", err)
+		}
+		cps, err = audit.ReadCheckpoints(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("audit verify: %s: %w", checkpointFile, err)
+		}
+	}
+	trail, db, err := auditor(ctx, in)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	operator := identity.Principal{Subject: "cli", Name: "cli", Role: identity.RoleAdmin}
-	res, err := audit.NewService(auditdb.New(db), time.Now).Verify(ctx, operator)
+	res, err := trail.VerifyCheckpoints(ctx, cliOperator, cps)
 	if err != nil {
 		return fmt.Errorf("audit verify: %w", err)
 	}
-	if !res.OK {
-		fmt.Fprintf(stdout, "audit trail BROKEN: %d entries, first broken entry %d\n", res.Entries, *res.FirstBroken)
+	switch {
+	case res.FirstBroken != nil:
+		fmt.Fprintf(in.stdout, "audit trail BROKEN: %d entries, first broken entry %d\n", res.Entries, *res.FirstBroken)
 		return fmt.Errorf("audit trail broken at entry %d", *res.FirstBroken)
+	case res.Missed != nil:
+		fmt.Fprintf(in.stdout, "audit trail BROKEN: %d entries; %s\n", res.Entries, res.Missed.Reason())
+		return fmt.Errorf("audit trail does not hold the checkpoint at entry %d", res.Missed.Checkpoint.ID)
 	}
-	fmt.Fprintf(stdout, "audit trail intact: %d entries\n", res.Entries)
+	fmt.Fprintf(in.stdout, "audit trail intact: %d entries", res.Entries)
+	if len(cps) > 0 {
+		fmt.Fprintf(in.stdout, ", holding %d checkpoint(s)", len(cps))
+	}
+	fmt.Fprintln(in.stdout)
 	return nil
+}
+
+// auditCheckpoint verifies the trail and writes its head as one JSON line
+// to stdout, or appends it to the file out, and logs it (docs/audit.md).
+func auditCheckpoint(ctx context.Context, in invocation, out string) error {
+	trail, db, err := auditor(ctx, in)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cp, err := trail.Checkpoint(ctx, cliOperator)
+	if err != nil {
+		return fmt.Errorf("audit checkpoint: %w", err)
+	}
+	line, err := json.Marshal(cp)
+	if err != nil {
+		return err
+	}
+	in.log.Info("audit checkpoint", slog.Int64("id", cp.ID), slog.String("hash", cp.Hash),
+		slog.Time("at", cp.At), slog.Time("taken", cp.Taken))
+	if out == "" {
+		_, err = fmt.Fprintf(in.stdout, "%s\n", line)
+		return err
+	}
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("audit checkpoint: %w", err)
+	}
+	if _, err := fmt.Fprintf(f, "%s\n", line); err != nil {
+		f.Close()
+		return fmt.Errorf("audit checkpoint: %w", err)
+	}
+	return f.Close()
 }
 
 // operatorPrincipal is who the operator commands act as; the audit trail

@@ -73,6 +73,9 @@ type Result struct {
 	// FirstBroken is the ID of the first entry whose hash does not match its
 	// content or whose PrevHash does not match the entry before it.
 	FirstBroken *int64
+	// Missed is the first checkpoint that the chain no longer holds
+	// (VerifyCheckpoints); nil when none was given or all hold.
+	Missed *CheckpointMiss
 }
 
 // Service writes and reads the audit trail.
@@ -215,34 +218,47 @@ func (s *Service) List(ctx context.Context, p identity.Principal, q Query) (_ Pa
 // each hash and checking each link.
 func (s *Service) Verify(ctx context.Context, p identity.Principal) (_ Result, err error) {
 	defer apperr.Wrap(&err, "audit.Service.Verify")
-	if err := canRead(p); err != nil {
+	var c checker
+	if err := s.walk(ctx, p, &c); err != nil {
 		return Result{}, err
+	}
+	return c.result(), nil
+}
+
+// walk hands the whole chain to c in ID order, a batch at a time, after
+// sealing what is staged.
+func (s *Service) walk(ctx context.Context, p identity.Principal, c *checker) error {
+	if err := canRead(p); err != nil {
+		return err
 	}
 	if err := s.Flush(ctx); err != nil {
-		return Result{}, err
+		return err
 	}
-	var c checker
 	var after int64
 	for {
 		batch, err := s.store.Walk(ctx, after, s.batch)
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		for _, e := range batch {
 			c.check(e)
 			after = e.ID
 		}
 		if len(batch) < s.batch {
-			return c.result(), nil
+			return nil
 		}
 	}
 }
 
-// checker verifies entries handed to it in ID order.
+// checker verifies entries handed to it in ID order. It keeps the last
+// entry it saw (the head), and the hash of each entry whose ID is a key of
+// anchors.
 type checker struct {
 	prev    string
 	entries int64
 	broken  *int64
+	head    Entry
+	anchors map[int64]string
 }
 
 func (c *checker) check(e Entry) {
@@ -252,6 +268,10 @@ func (c *checker) check(e Entry) {
 		c.broken = &id
 	}
 	c.prev = e.Hash
+	c.head = e
+	if _, ok := c.anchors[e.ID]; ok {
+		c.anchors[e.ID] = e.Hash
+	}
 }
 
 func (c *checker) result() Result {

@@ -4,6 +4,9 @@
 -- Entries sealed before keep jsonb's rendering; the hash is computed over
 -- canonical JSON, so they verify as before.
 
+-- contract: audit_entries.before and after change type (jsonb to text) and the
+-- table is rewritten under a lock; code of 00006 reads either, see deploy/README.md.
+
 -- +goose Up
 ALTER TABLE audit_entries
     ALTER COLUMN before TYPE text USING before::text,

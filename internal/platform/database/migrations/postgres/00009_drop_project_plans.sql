@@ -3,6 +3,9 @@
 -- every adjustment leaves it (its latest state, unless that removed it),
 -- where the entry has a planned investment.
 
+-- contract: drops project_plans, which only code before 00008 reads: run it
+-- once no pod of such a version serves.
+
 -- +goose Up
 DROP TABLE project_plans;
 

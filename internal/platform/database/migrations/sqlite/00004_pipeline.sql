@@ -2,6 +2,9 @@
 -- blockers (问题清单), and the day each project's stored health is due to be
 -- computed again.
 
+-- contract: replaces the index projects_health_idx with a wider one; the code of
+-- every version reads through either, so this step never waited for a release.
+
 -- +goose Up
 CREATE TABLE project_plans (
     project_id   TEXT NOT NULL REFERENCES projects (id),
