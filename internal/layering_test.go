@@ -141,7 +141,7 @@ var layers = []struct {
 		"internal/auth/authtest",
 		"internal/department/departmenttest",
 	}},
-	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest"}},
+	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest", "internal/platform/childproc"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
 		"internal/idempotency"}, isolated: true},
 	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest"}},

@@ -45,7 +45,7 @@ func (r *run) cpuNow() cpu {
 	var c cpu
 	for _, s := range []*service{r.svc, r.against} {
 		if s != nil {
-			c.service += procCPU(s.proc.cmd.Process.Pid)
+			c.service += procCPU(s.proc.Pid())
 		}
 	}
 	c.postgres, c.pgOK = postgresCPU()
