@@ -146,6 +146,7 @@ var layers = []struct {
 		"internal/idempotency"}, isolated: true},
 	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest"}},
 	{pkgs: []string{"cmd/pipeline", "cmd/pipeline-bench"}},
+	{pkgs: []string{"internal/faults"}}, // tests only: the binary from outside, on a cluster of their own
 }
 
 // TestInternalEdges holds the order of layers over the module's imports;
