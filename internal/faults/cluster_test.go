@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -116,6 +117,9 @@ func startCluster(t *testing.T) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := own(dir); err != nil {
+		t.Fatal(err)
+	}
 	c := &cluster{bin: bin, dir: dir, port: freePort(t), as: as}
 	t.Cleanup(func() {
 		_, _ = c.pgCtl("stop", "-m", "immediate")
@@ -189,4 +193,40 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// ownerFile names, in a folder the tests made, the process that made it.
+const ownerFile = "owner.pid"
+
+// own writes this process's ID into the folder dir it made.
+func own(dir string) error {
+	return os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644)
+}
+
+// sweep stops and removes the clusters and binaries that earlier runs left
+// behind when they were ended before their clean-up (a test binary ended by
+// its timeout or a signal runs no t.Cleanup): the folders whose owner is
+// gone. A folder without an owner, or whose owner lives, is left alone.
+func sweep() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "pipeline-faults-*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || alive(pid) {
+			continue
+		}
+		if bin, err := pgBinDir(); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "data", "postmaster.pid")); err == nil {
+				as, _ := runAs()
+				_, _ = (&cluster{bin: bin, dir: dir, as: as}).pgCtl("stop", "-m", "immediate")
+			}
+		}
+		_ = os.RemoveAll(dir)
+	}
+}
+
+// alive reports whether a process pid exists.
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

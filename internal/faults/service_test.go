@@ -27,7 +27,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv(gateEnv) == "" {
 		os.Exit(m.Run())
 	}
+	sweep()
 	dir, err := os.MkdirTemp("", "pipeline-faults-bin-")
+	if err == nil {
+		err = own(dir)
+	}
 	if err != nil {
 		buildErr = err
 		os.Exit(m.Run())

@@ -37,6 +37,7 @@ func Start(ctx context.Context, name, bin string, env []string, announce *regexp
 	// Stopped as an operator stops it, so that it finishes its requests.
 	c.cmd.Cancel = func() error { return c.cmd.Process.Signal(syscall.SIGTERM) }
 	c.cmd.WaitDelay = 30 * time.Second
+	dieWithParent(c.cmd)
 	found := make(chan []string, 1)
 	c.cmd.Stdout = &lines{fn: func(l string) {
 		c.out.add(l)
