@@ -141,11 +141,12 @@ var layers = []struct {
 		"internal/auth/authtest",
 		"internal/department/departmenttest",
 	}},
-	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest"}},
+	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest", "internal/platform/childproc"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
 		"internal/idempotency"}, isolated: true},
 	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest"}},
 	{pkgs: []string{"cmd/pipeline", "cmd/pipeline-bench"}},
+	{pkgs: []string{"internal/faults"}}, // tests only: the binary from outside, on a cluster of their own
 }
 
 // TestInternalEdges holds the order of layers over the module's imports;

@@ -26,12 +26,25 @@ type cpu struct {
 	// found (the server is on this machine and readable).
 	postgres time.Duration
 	pgOK     bool
-	tools    time.Duration // wrk, pgbench and psql, which the bench waits for
+	// servers: of a reading, postgres by server (its postmaster's ID), so
+	// that a difference counts only the servers that ran throughout: a
+	// server stopped meanwhile (another test's) takes its times with it.
+	servers map[string]time.Duration
+	tools   time.Duration // wrk, pgbench and psql, which the bench waits for
 }
 
 func (c cpu) sub(d cpu) cpu {
+	pg := c.postgres - d.postgres
+	if c.servers != nil && d.servers != nil {
+		pg = 0
+		for id, t := range c.servers {
+			if was, ok := d.servers[id]; ok {
+				pg += t - was
+			}
+		}
+	}
 	return cpu{service: c.service - d.service, bench: c.bench - d.bench,
-		postgres: c.postgres - d.postgres, pgOK: c.pgOK && d.pgOK, tools: c.tools - d.tools}
+		postgres: pg, pgOK: c.pgOK && d.pgOK, tools: c.tools - d.tools}
 }
 
 func (c cpu) add(d cpu) cpu {
@@ -45,10 +58,13 @@ func (r *run) cpuNow() cpu {
 	var c cpu
 	for _, s := range []*service{r.svc, r.against} {
 		if s != nil {
-			c.service += procCPU(s.proc.cmd.Process.Pid)
+			c.service += procCPU(s.proc.Pid())
 		}
 	}
-	c.postgres, c.pgOK = postgresCPU()
+	c.servers, c.pgOK = postgresCPU()
+	for _, t := range c.servers {
+		c.postgres += t
+	}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		c.bench = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -119,13 +135,13 @@ func procCPU(pid int) time.Duration {
 	return ticks(f, 11, 12)
 }
 
-// postgresCPU sums the times of the processes named postgres, and of the
-// ended backends that the postmaster (the one whose parent is not a
-// postgres) reaped.
-func postgresCPU() (time.Duration, bool) {
+// postgresCPU sums, by server, the times of the processes named postgres,
+// and of the ended backends that the server's postmaster (the one whose
+// parent is not a postgres) reaped.
+func postgresCPU() (map[string]time.Duration, bool) {
 	dirs, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, false
+		return nil, false
 	}
 	procs := map[string][]string{}
 	for _, d := range dirs {
@@ -136,12 +152,15 @@ func postgresCPU() (time.Duration, bool) {
 			procs[d.Name()] = f
 		}
 	}
-	var t time.Duration
-	for _, f := range procs {
-		t += ticks(f, 11, 12)
-		if _, child := procs[f[1]]; !child {
-			t += ticks(f, 13, 14)
+	servers := map[string]time.Duration{}
+	for pid, f := range procs {
+		server := pid
+		if _, child := procs[f[1]]; child {
+			server = f[1] // a backend's parent is its postmaster
+		} else {
+			servers[server] += ticks(f, 13, 14)
 		}
+		servers[server] += ticks(f, 11, 12)
 	}
-	return t, len(procs) > 0
+	return servers, len(procs) > 0
 }

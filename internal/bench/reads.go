@@ -72,7 +72,7 @@ func (r *run) overviewIDs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rss, err := r.svc.proc.peakRSS()
+	rss, err := r.svc.proc.PeakRSS()
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/guangling/pipeline/api"
 	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/platform/childproc"
 )
 
 // benchUser is the bureau account the bench signs in as: bureau staff read
@@ -25,7 +26,7 @@ const benchUser = "bench"
 // service is a pipeline binary serving the bench schema.
 type service struct {
 	name string // its sides' name: "service", or "baseline" for Options.Against
-	proc *child
+	proc *childproc.Child
 	api  string // its base URL
 }
 
@@ -33,7 +34,7 @@ func (s *service) stop() error {
 	if s == nil {
 		return nil
 	}
-	return s.proc.stop()
+	return s.proc.Stop()
 }
 
 var servesRE = regexp.MustCompile(`pipeline serves on (http://\S+)`)
@@ -87,7 +88,7 @@ func (r *run) startService(ctx context.Context, name, bin string, env []string) 
 	if _, err := r.login(ctx, s.api); err != nil {
 		return s, err
 	}
-	r.printf("%s at %s (pid %d)\n", name, s.api, c.cmd.Process.Pid)
+	r.printf("%s at %s (pid %d)\n", name, s.api, c.Pid())
 	return s, nil
 }
 
@@ -133,7 +134,7 @@ func (b *bareServer) stop() error {
 
 // memory reads the service's peak memory so far.
 func (r *run) memory(context.Context) error {
-	rss, err := r.svc.proc.peakRSS()
+	rss, err := r.svc.proc.PeakRSS()
 	r.results = append(r.results, result{key: "memory", rss: rss, rssErr: err})
 	return nil
 }

@@ -93,6 +93,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", db.dialect, err)
 	}
+	if err := markLostConnections(g); err != nil {
+		return nil, err
+	}
 	db.gorm = g
 	if db.sql, err = g.DB(); err != nil {
 		return nil, err
@@ -234,17 +237,22 @@ func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(ctx context
 	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
 	defer cancel()
 	a := &afterCommit{}
+	fromFn := false // whether err is fn's own
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ctx := context.WithValue(context.WithValue(ctx, txKey{}, tx), afterKey{}, a)
 		if !db.Staging(ctx) { // in Staged, the transaction writes that change's rows
 			ctx = context.WithValue(ctx, stageKey{}, &stage{})
 		}
 		if err := fn(ctx); err != nil {
+			fromFn = true
 			return err
 		}
 		return flushStaged(ctx, tx)
 	}, opts)
 	a.end(err == nil)
+	if !fromFn {
+		err = markLost(err) // the begin's, the commit's or the staged rows'
+	}
 	if isTransient(err) {
 		// PostgreSQL chose this transaction to end a deadlock or a
 		// conflict of snapshots: nothing was written, and the same

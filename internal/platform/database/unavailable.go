@@ -13,7 +13,8 @@ import (
 
 // Unavailable reports whether err is an outage rather than a bug: the
 // database could not be reached, ended the connection (a restart, SQLSTATE
-// class 08, 57P01–57P03), had no connection to give (53300), or did not
+// class 08, 57P01–57P03, or without a word: connectionLost, a closed pgx
+// connection), had no connection to give (53300), or did not
 // answer before the query timeout. The HTTP layer answers it 503, to be
 // retried (docs/api.md, "Errors").
 func Unavailable(err error) bool {
@@ -21,6 +22,10 @@ func Unavailable(err error) bool {
 		return false
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	var lost connectionLost
+	if errors.As(err, &lost) || errors.Is(err, pgconn.ErrConnClosed) {
 		return true
 	}
 	var connect *pgconn.ConnectError

@@ -75,7 +75,7 @@ func (db *DB) updateIfPostgres(ctx context.Context, table string, match, set map
 		if tr, ok := q.Dialector.(gorm.ErrorTranslator); ok {
 			err = tr.Translate(err)
 		}
-		return false, err
+		return false, markLost(err)
 	}
 	if n != 1 {
 		dropStaged(ctx, rows)
