@@ -91,7 +91,7 @@ var messages = map[string]text{
 
 	"audit.reader_only":          {ZH: "只有发改局或管理员可以查看审计日志", EN: "only the bureau or an administrator may read the audit trail"},
 	"audit.written_concurrently": {ZH: "审计日志同时被写入，请重试", EN: "the audit trail was written concurrently; try again"},
-	"idempotency.in_progress":    {ZH: "相同的幂等键正在处理中", EN: "a request with the same Idempotency-Key is in progress"},
+	"idempotency.in_progress":    {ZH: "相同幂等键的请求正在处理中，请稍后重试", EN: "a request with the same Idempotency-Key is in progress; retry shortly"},
 	"database.changed_concurrently": {ZH: "数据正被同时修改，本次请求未生效，请重试",
 		EN: "the data was being changed at the same time; nothing was changed, try again"},
 
