@@ -8,14 +8,24 @@ import (
 	"net"
 	"strings"
 
+	gosqlite "github.com/glebarez/go-sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// SQLite's result codes of an outage (their extended codes share the low byte).
+const (
+	sqliteBusy      = 5 // SQLITE_BUSY: another writer held the file past busy_timeout
+	sqliteLocked    = 6 // SQLITE_LOCKED: a table locked within the file
+	sqliteInterrupt = 9 // SQLITE_INTERRUPT: the query ended at its context's end
 )
 
 // Unavailable reports whether err is an outage rather than a bug: the
 // database could not be reached, ended the connection (a restart, SQLSTATE
 // class 08, 57P01–57P03), had no connection to give (53300), or did not
-// answer before the query timeout. The HTTP layer answers it 503, to be
-// retried (docs/api.md, "Errors").
+// answer before the query timeout; on SQLite, the file stayed locked by
+// another writer past the busy timeout ("database is locked", SQLITE_BUSY)
+// or the query was interrupted at its deadline. The HTTP layer answers it
+// 503, to be retried (docs/api.md, "Errors").
 func Unavailable(err error) bool {
 	if err == nil {
 		return false
@@ -30,6 +40,11 @@ func Unavailable(err error) bool {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" || pg.Code == "53300"
+	}
+	var lite *gosqlite.Error
+	if errors.As(err, &lite) {
+		code := lite.Code() & 0xff
+		return code == sqliteBusy || code == sqliteLocked || code == sqliteInterrupt
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) {
