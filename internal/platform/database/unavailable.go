@@ -33,18 +33,8 @@ func Unavailable(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
 		return true
 	}
-	var connect *pgconn.ConnectError
-	if errors.As(err, &connect) || pgconn.Timeout(err) {
-		return true
-	}
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" || pg.Code == "53300"
-	}
-	var lite *gosqlite.Error
-	if errors.As(err, &lite) {
-		code := lite.Code() & 0xff
-		return code == sqliteBusy || code == sqliteLocked || code == sqliteInterrupt
+	if outage, known := driverOutage(err); known {
+		return outage
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) {
@@ -52,4 +42,23 @@ func Unavailable(err error) bool {
 	}
 	// database/sql does not export the error of a closed pool.
 	return strings.Contains(err.Error(), "sql: database is closed")
+}
+
+// driverOutage reports whether err, an error of PostgreSQL's or SQLite's
+// driver (known), is an outage.
+func driverOutage(err error) (outage, known bool) {
+	var connect *pgconn.ConnectError
+	if errors.As(err, &connect) || pgconn.Timeout(err) {
+		return true, true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" || pg.Code == "53300", true
+	}
+	var lite *gosqlite.Error
+	if errors.As(err, &lite) {
+		code := lite.Code() & 0xff
+		return code == sqliteBusy || code == sqliteLocked || code == sqliteInterrupt, true
+	}
+	return false, false
 }
