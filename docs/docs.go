@@ -6531,7 +6531,7 @@ const docTemplate = `{
                     }
                 },
                 "code": {
-                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable.",
+                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable, request_timeout.",
                     "type": "string",
                     "example": "validation_failed"
                 },
@@ -7794,7 +7794,7 @@ const docTemplate = `{
                     }
                 },
                 "code": {
-                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable.",
+                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable, request_timeout.",
                     "type": "string",
                     "example": "validation_failed"
                 },

@@ -43,6 +43,9 @@ const (
 	// Unavailable is an outage: the database cannot be reached or did not
 	// answer in time; the request may be retried.
 	Unavailable
+	// RequestTimeout is a request body that did not arrive within the
+	// server's read timeout.
+	RequestTimeout
 )
 
 var codes = [...]string{
@@ -64,6 +67,7 @@ var codes = [...]string{
 	MethodNotAllowed:     "method_not_allowed",
 	Unprocessable:        "unprocessable",
 	Unavailable:          "unavailable",
+	RequestTimeout:       "request_timeout",
 }
 
 // Code is the stable snake_case machine code of the kind.

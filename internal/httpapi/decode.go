@@ -7,7 +7,9 @@ import (
 	"io"
 	"maps"
 	"mime"
+	"net"
 	"net/http"
+	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -31,10 +33,23 @@ func readBody(c *gin.Context, limit int64, mergePatch bool) ([]byte, error) {
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	switch {
+	case err == nil:
+		return b, nil
+	case errors.As(err, &mbe):
 		return nil, apperr.Coded(apperr.TooLarge, "request.too_large")
+	case readTimedOut(err):
+		return nil, &apperr.Error{Kind: apperr.RequestTimeout, Message: "request.body_timeout", Err: err}
 	}
-	return b, err
+	// The client sent less than its Content-Length or the connection broke:
+	// the client's fault, not the service's (docs/api.md, "Errors").
+	return nil, &apperr.Error{Kind: apperr.Invalid, Message: "request.body_unreadable", Err: err}
+}
+
+// readTimedOut reports a read that passed the server's read timeout.
+func readTimedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // decodeBody reads a JSON body into dst (decodeStrict).

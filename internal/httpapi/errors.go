@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -40,6 +42,7 @@ var kinds = map[apperr.Kind]struct {
 	apperr.MethodNotAllowed:     {http.StatusMethodNotAllowed, text{ZH: "不支持该请求方法", EN: "Method not allowed"}},
 	apperr.Unprocessable:        {http.StatusUnprocessableEntity, text{ZH: "请求无法按规则处理", EN: "The request cannot be processed under the rules"}},
 	apperr.Unavailable:          {http.StatusServiceUnavailable, text{ZH: "服务暂时不可用，请稍后重试", EN: "The service is unavailable for the moment; retry shortly"}},
+	apperr.RequestTimeout:       {http.StatusRequestTimeout, text{ZH: "请求体接收超时", EN: "The request body did not arrive in time"}},
 }
 
 // fieldMessages renders field error codes; %s is the error's Param.
@@ -120,6 +123,17 @@ func fieldMessage(f apperr.FieldError, en bool) string {
 	return msg
 }
 
+// statusClientClosed is the status a request whose client went away is
+// logged and counted with; it is never sent (nginx's 499).
+const statusClientClosed = 499
+
+// clientGone reports that the client went away before its answer: the
+// request's context was canceled (the server's own shutdown does not cancel
+// it: Serve's BaseContext).
+func clientGone(c *gin.Context) bool {
+	return errors.Is(c.Request.Context().Err(), context.Canceled)
+}
+
 // unavailableRetry is the Retry-After of an outage's 503.
 const unavailableRetry = 5 * time.Second
 
@@ -142,10 +156,17 @@ func (h *handlers) fail(c *gin.Context, err error) {
 	if !ok {
 		k = kinds[apperr.Internal]
 	}
+	if k.status >= 500 && clientGone(c) {
+		// What failed was cut by the client's leaving: the answer is
+		// logged and counted as 499, neither an outage nor a bug
+		// (docs/api.md, "Errors"). A body the client left unfinished is
+		// still answered 400 or 408, in case it reads.
+		c.AbortWithStatus(statusClientClosed)
+		return
+	}
 	rid := requestID(c)
 	if k.status >= 500 {
-		h.log.ErrorContext(c.Request.Context(), "request failed", slog.String("request_id", rid),
-			slog.String("route", c.FullPath()), slog.Any("error", err))
+		h.logFailure(c, e, err)
 		e = &apperr.Error{Kind: e.Kind, RetryAfter: e.RetryAfter}
 	}
 	en := english(c)
@@ -178,6 +199,24 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		sep = "; "
 	}
 	p.Detail = strings.Join(details, sep)
+	problemHeaders(c, e, en)
+	writeJSON(c, k.status, "application/problem+json", p)
+	c.Abort()
+}
+
+// logFailure logs a 5xx with the request ID: an outage once per burst
+// (outageLog), anything else, a bug, every time.
+func (h *handlers) logFailure(c *gin.Context, e *apperr.Error, err error) {
+	rid, route := slog.String("request_id", requestID(c)), slog.String("route", c.FullPath())
+	if e.Kind == apperr.Unavailable {
+		h.outages.failed(c.Request.Context(), err, rid, route)
+		return
+	}
+	h.log.ErrorContext(c.Request.Context(), "request failed", rid, route, slog.Any("error", err))
+}
+
+// problemHeaders sets the headers of a problem answer.
+func problemHeaders(c *gin.Context, e *apperr.Error, en bool) {
 	if e.Kind == apperr.Unauthenticated {
 		c.Header("WWW-Authenticate", `Bearer realm="pipeline"`)
 		if c.GetHeader("Authorization") != "" {
@@ -192,6 +231,4 @@ func (h *handlers) fail(c *gin.Context, err error) {
 	} else {
 		c.Header("Content-Language", "zh-CN")
 	}
-	writeJSON(c, k.status, "application/problem+json", p)
-	c.Abort()
 }

@@ -240,6 +240,9 @@ func uploadError(err error) error {
 	if errors.As(err, &mbe) {
 		return errUploadTooLarge
 	}
+	if readTimedOut(err) {
+		return &apperr.Error{Kind: apperr.RequestTimeout, Message: "request.body_timeout", Err: err}
+	}
 	return &apperr.Error{Kind: apperr.Invalid, Err: err,
 		Fields:  []apperr.FieldError{{Field: "file", Code: "invalid_format", Param: "multipart/form-data"}},
 		Message: "upload.malformed"}

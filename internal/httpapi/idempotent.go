@@ -26,15 +26,22 @@ type created struct {
 	kept any
 }
 
-// errNoTwin ends a retry that found no twin to replay.
-var errNoTwin = errors.New("httpapi: no idempotency record to replay")
+// errTwin ends a transaction whose key a twin request claimed and committed
+// first: a fresh transaction reads the twin's answer.
+var errTwin = errors.New("httpapi: a twin request answered first")
+
+// claimAttempts bounds the transactions a keyed request runs to claim its
+// key or find the answer of the twin that did.
+const claimAttempts = 3
 
 var saneKey = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 
 // idempotent reads the JSON body of a creating request and runs it. With an
 // Idempotency-Key it runs in one transaction with the record of its answer,
 // so that a retry replays the first answer and never creates twice, even
-// when the retry races the original.
+// when the retry races the original: whatever a twin did, a retry answers
+// the first answer or 409 idempotency.in_progress, never a verdict of its
+// own on a request that a twin already made (docs/api.md, "Idempotency").
 func (h *handlers) idempotent(c *gin.Context, p identity.Principal, create func(ctx context.Context, body []byte) (created, error)) error {
 	body, err := readBody(c, h.cfg.BodyLimit, false)
 	if err != nil {
@@ -72,24 +79,29 @@ func (h *handlers) idempotent(c *gin.Context, p identity.Principal, create func(
 // createOnce runs create with the record of its answer under key, or finds
 // the record that an earlier request with the key left: fresh is what
 // create made, nil when the record is an earlier one.
+//
+// The key is claimed before create runs, in its transaction: a twin that
+// is running holds the claim, so this request waits for it to end rather
+// than run the work beside it (and, say, find the project already moved).
+// When the twin committed, the claim fails and a fresh transaction reads
+// its answer; when it rolled back, the claim is this request's.
 func (h *handlers) createOnce(c *gin.Context, p identity.Principal, key, hash string, body []byte,
 	create func(ctx context.Context, body []byte) (created, error)) (rec idempotency.Record, fresh *created, err error) {
-	var first error
-	for attempt := 0; attempt < 2; attempt++ {
+	for range claimAttempts {
 		fresh = nil
 		err = h.db.InTx(c.Request.Context(), func(ctx context.Context) error {
 			var gerr error
-			rec, gerr = h.idem.Get(ctx, p.Subject, key, h.now())
-			if gerr == nil {
-				return nil
+			if rec, gerr = h.idem.Get(ctx, p.Subject, key, h.now()); apperr.KindOf(gerr) != apperr.NotFound {
+				return gerr // found, or failed
 			}
-			if apperr.KindOf(gerr) != apperr.NotFound {
-				return gerr
-			}
-			if attempt > 0 {
-				// The retry only replays a twin's answer; it never runs
-				// the request again, which could apply it twice.
-				return errNoTwin
+			claim := idempotency.Record{Principal: p.Subject, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path,
+				RequestHash: hash, CreatedAt: h.now()}
+			won, err := h.idem.Claim(ctx, claim)
+			switch {
+			case err != nil:
+				return err
+			case !won:
+				return errTwin
 			}
 			out, err := create(ctx, body)
 			if err != nil {
@@ -99,22 +111,15 @@ func (h *handlers) createOnce(c *gin.Context, p identity.Principal, key, hash st
 				return err
 			}
 			fresh = &out
-			return h.idem.Put(ctx, rec)
+			return h.idem.Fill(ctx, rec)
 		})
-		// A twin request that committed first makes this attempt fail on
-		// the key (idempotency.ErrTaken) or, earlier, on a unique column of
-		// what it creates (a project code): either is a conflict, and the
-		// second attempt finds the twin's record and replays it. A genuine
-		// conflict fails the second attempt the same way.
-		if apperr.KindOf(err) != apperr.Conflict {
-			break
+		if !errors.Is(err, errTwin) {
+			return rec, fresh, err
 		}
-		first = err
 	}
-	if errors.Is(err, errNoTwin) {
-		err = first
-	}
-	return rec, fresh, err
+	// Twins keep winning and their answers keep vanishing (expiring): the
+	// client tries again.
+	return rec, nil, idempotency.ErrInProgress
 }
 
 // record is the idempotency record of a created answer.
@@ -139,12 +144,16 @@ func replay(c *gin.Context, rec idempotency.Record) {
 		c.Header("Location", rec.Location)
 	}
 	// The record keeps no headers but the location; the ETag of what was
-	// created is its version, which the recorded body carries.
+	// created is its version, which the recorded body carries: at its top,
+	// or in the project of a move's answer.
 	var v struct {
 		Version int `json:"version"`
+		Project struct {
+			Version int `json:"version"`
+		} `json:"project"`
 	}
-	if json.Unmarshal(rec.Body, &v) == nil && v.Version > 0 {
-		c.Header("ETag", etag(v.Version))
+	if json.Unmarshal(rec.Body, &v) == nil && max(v.Version, v.Project.Version) > 0 {
+		c.Header("ETag", etag(max(v.Version, v.Project.Version)))
 	}
 	c.Header("Idempotent-Replayed", "true")
 	c.Data(rec.Status, "application/json; charset=utf-8", rec.Body)

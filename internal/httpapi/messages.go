@@ -23,6 +23,8 @@ var messages = map[string]text{
 	// This package: the request, its route and its caller.
 	"request.not_json":          {ZH: "请求体须为 application/json", EN: "the request body must be application/json"},
 	"request.too_large":         {ZH: "请求体超过大小限制", EN: "the request body exceeds the size limit"},
+	"request.body_unreadable":   {ZH: "请求体不完整或连接中断", EN: "the request body was cut short or the connection broke"},
+	"request.body_timeout":      {ZH: "请求体未在服务器读取时限内送达", EN: "the request body did not arrive within the server's read timeout"},
 	"request.not_object":        {ZH: "请求体须为 JSON 对象", EN: "the request body must be a JSON object"},
 	"request.not_utf8":          {ZH: "请求体不是有效的 UTF-8 文本", EN: "the request body is not valid UTF-8"},
 	"request.trailing_data":     {ZH: "JSON 值之后还有多余内容", EN: "unexpected data after the JSON value"},
@@ -96,7 +98,7 @@ var messages = map[string]text{
 
 	"audit.reader_only":          {ZH: "只有发改局或管理员可以查看审计日志", EN: "only the bureau or an administrator may read the audit trail"},
 	"audit.written_concurrently": {ZH: "审计日志同时被写入，请重试", EN: "the audit trail was written concurrently; try again"},
-	"idempotency.in_progress":    {ZH: "相同的幂等键正在处理中", EN: "a request with the same Idempotency-Key is in progress"},
+	"idempotency.in_progress":    {ZH: "相同幂等键的请求正在处理中，请稍后重试", EN: "a request with the same Idempotency-Key is in progress; retry shortly"},
 	"database.changed_concurrently": {ZH: "数据正被同时修改，本次请求未生效，请重试",
 		EN: "the data was being changed at the same time; nothing was changed, try again"},
 

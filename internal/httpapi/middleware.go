@@ -60,8 +60,10 @@ func (h *handlers) accessLog(c *gin.Context) {
 	if p, ok := identity.PrincipalFrom(c.Request.Context()); ok {
 		attrs = append(attrs, slog.String("principal", p.Name), slog.String("subject", p.Subject))
 	}
+	// An outage's 503 is logged once per burst (outageLog), and a client
+	// that went away (499) is no failure of the service.
 	level := slog.LevelInfo
-	if c.Writer.Status() >= 500 {
+	if s := c.Writer.Status(); s >= 500 && s != http.StatusServiceUnavailable {
 		level = slog.LevelError
 	}
 	h.log.LogAttrs(c.Request.Context(), level, "request", attrs...)

@@ -70,6 +70,7 @@ type handlers struct {
 	now         func() time.Time
 	m           metrics
 	policies    map[string]policy
+	outages     *outageLog
 }
 
 type metrics struct {
@@ -111,6 +112,10 @@ func newHandlers(d Deps) *handlers {
 	h := &handlers{
 		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, plans: d.Plans, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
 		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
+		outages: newOutageLog(d.Log, d.Now),
+	}
+	if d.DB != nil {
+		d.DB.OnAnswer(h.outages.up)
 	}
 	return h
 }

@@ -56,6 +56,7 @@ type DB struct {
 	dialect      string
 	queryTimeout time.Duration
 	migrator     *goose.Provider
+	answers      answers
 }
 
 // Open connects to the database and checks that it answers. It does not
@@ -98,6 +99,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	db.gorm = g
 	if db.sql, err = g.DB(); err != nil {
+		return nil, err
+	}
+	if err := db.watchAnswers(g); err != nil {
 		return nil, err
 	}
 	if db.dialect == SQLite {
@@ -149,7 +153,11 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 func (db *DB) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
 	defer cancel()
-	return db.sql.PingContext(ctx)
+	err := db.sql.PingContext(ctx)
+	if err == nil {
+		db.answers.answered()
+	}
+	return err
 }
 
 // Close closes the pool.

@@ -8,15 +8,25 @@ import (
 	"net"
 	"strings"
 
+	gosqlite "github.com/glebarez/go-sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// SQLite's result codes of an outage (their extended codes share the low byte).
+const (
+	sqliteBusy      = 5 // SQLITE_BUSY: another writer held the file past busy_timeout
+	sqliteLocked    = 6 // SQLITE_LOCKED: a table locked within the file
+	sqliteInterrupt = 9 // SQLITE_INTERRUPT: the query ended at its context's end
 )
 
 // Unavailable reports whether err is an outage rather than a bug: the
 // database could not be reached, ended the connection (a restart, SQLSTATE
 // class 08, 57P01–57P03, or without a word: connectionLost, a closed pgx
-// connection), had no connection to give (53300), or did not
-// answer before the query timeout. The HTTP layer answers it 503, to be
-// retried (docs/api.md, "Errors").
+// connection), had no connection to give (53300), or did not answer before
+// the query timeout; on SQLite, the file stayed locked by another writer
+// past the busy timeout ("database is locked", SQLITE_BUSY) or the query was
+// interrupted at its deadline. The HTTP layer answers it 503, to be retried
+// (docs/api.md, "Errors").
 func Unavailable(err error) bool {
 	if err == nil {
 		return false
@@ -28,13 +38,8 @@ func Unavailable(err error) bool {
 	if errors.As(err, &lost) || errors.Is(err, pgconn.ErrConnClosed) {
 		return true
 	}
-	var connect *pgconn.ConnectError
-	if errors.As(err, &connect) || pgconn.Timeout(err) {
-		return true
-	}
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" || pg.Code == "53300"
+	if outage, known := driverOutage(err); known {
+		return outage
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) {
@@ -42,4 +47,23 @@ func Unavailable(err error) bool {
 	}
 	// database/sql does not export the error of a closed pool.
 	return strings.Contains(err.Error(), "sql: database is closed")
+}
+
+// driverOutage reports whether err, an error of PostgreSQL's or SQLite's
+// driver (known), is an outage.
+func driverOutage(err error) (outage, known bool) {
+	var connect *pgconn.ConnectError
+	if errors.As(err, &connect) || pgconn.Timeout(err) {
+		return true, true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" || pg.Code == "53300", true
+	}
+	var lite *gosqlite.Error
+	if errors.As(err, &lite) {
+		code := lite.Code() & 0xff
+		return code == sqliteBusy || code == sqliteLocked || code == sqliteInterrupt, true
+	}
+	return false, false
 }
