@@ -14,7 +14,8 @@ import (
 
 // TestOutageLog: a burst of outage failures is logged once in full, then
 // once every ten seconds with the count since, and once when the database
-// answers again; without a burst, an answer logs nothing.
+// answers again with no failure for ten seconds; without a burst, an answer
+// logs nothing.
 func TestOutageLog(t *testing.T) {
 	t0 := time.Date(2021, 6, 15, 2, 0, 0, 0, time.UTC)
 	type step struct {
@@ -27,21 +28,23 @@ func TestOutageLog(t *testing.T) {
 		want  []string // the lines, as "LEVEL msg key=value…" prefixes
 	}{
 		{"answers alone log nothing", []step{{0, false}, {time.Second, false}}, nil},
-		{"one failure, then back", []step{{0, true}, {time.Second, false}, {2 * time.Second, false}},
-			[]string{"ERROR database unavailable", "WARN database available again failures=0 total_failures=1 for=1s"}},
+		{"one failure, then back after ten quiet seconds", []step{{0, true}, {time.Second, false}, {11 * time.Second, false}, {12 * time.Second, false}},
+			[]string{"ERROR database unavailable", "WARN database available again failures=0 total_failures=1 for=11s"}},
+		{"answers amid failures do not end the burst", []step{{0, true}, {time.Second, false}, {2 * time.Second, true}, {5 * time.Second, false}, {11 * time.Second, false}},
+			[]string{"ERROR database unavailable"}},
 		{"a burst within ten seconds is one line", []step{{0, true}, {time.Second, true}, {9 * time.Second, true}},
 			[]string{"ERROR database unavailable"}},
 		{"a long burst, a line every ten seconds with the count since", []step{
 			{0, true}, {time.Second, true}, {5 * time.Second, true}, {10 * time.Second, true},
 			{11 * time.Second, true}, {19 * time.Second, true}, {20 * time.Second, true}, {21 * time.Second, true},
-			{25 * time.Second, false},
+			{25 * time.Second, false}, {31 * time.Second, false},
 		}, []string{
 			"ERROR database unavailable",
 			"WARN database still unavailable failures=3 for=10s",
 			"WARN database still unavailable failures=3 for=20s",
-			"WARN database available again failures=1 total_failures=8 for=25s",
+			"WARN database available again failures=1 total_failures=8 for=31s",
 		}},
-		{"a second burst is logged in full again", []step{{0, true}, {time.Second, false}, {2 * time.Second, true}, {3 * time.Second, true}},
+		{"a second burst is logged in full again", []step{{0, true}, {10 * time.Second, false}, {12 * time.Second, true}, {13 * time.Second, true}},
 			[]string{"ERROR database unavailable", "WARN database available again", "ERROR database unavailable"}},
 	}
 	for _, tc := range cases {

@@ -79,16 +79,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.queryTimeout = 10 * time.Second
 	}
 	var dialector gorm.Dialector
-	if o.URL != "" {
-		db.dialect = Postgres
-		dialector = postgres.Open(o.URL)
-	} else {
-		db.dialect = SQLite
-		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o700); err != nil {
-			return nil, fmt.Errorf("create data folder: %w", err)
-		}
-		dialector = sqlite.Open("file:" + o.SQLitePath +
-			"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
+	var err error
+	if db.dialect, dialector, err = dialectorOf(o); err != nil {
+		return nil, err
 	}
 	g, err := gorm.Open(dialector, cfg)
 	if err != nil {
@@ -122,6 +115,19 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// dialectorOf is the dialect and GORM dialector of o: PostgreSQL at its URL,
+// else SQLite in its file, whose folder it creates.
+func dialectorOf(o Options) (string, gorm.Dialector, error) {
+	if o.URL != "" {
+		return Postgres, postgres.Open(o.URL), nil
+	}
+	if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o700); err != nil {
+		return "", nil, fmt.Errorf("create data folder: %w", err)
+	}
+	return SQLite, sqlite.Open("file:" + o.SQLitePath +
+		"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"), nil
 }
 
 func (db *DB) newMigrator() (*goose.Provider, error) {
