@@ -17,7 +17,8 @@ import (
 // TestALockedSQLiteFileIsA503: when another writer holds the SQLite file
 // past the busy timeout ("database is locked"), a write answers 503
 // unavailable with Retry-After, not 500, and is logged with its cause; once
-// the file is free, a write passes and the log says the database is back.
+// the file is free and the burst is over, a write passes and the log says
+// the database is back.
 func TestALockedSQLiteFileIsA503(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "busy.db")
 	ctx := context.Background()
@@ -46,6 +47,7 @@ func TestALockedSQLiteFileIsA503(t *testing.T) {
 
 	_, err = hold.ExecContext(ctx, "ROLLBACK")
 	require.NoError(t, err)
+	e.clock.set(now.Add(10 * time.Second)) // the burst ends after ten quiet seconds
 	e.create(t, asBureau, projectBody("锁定文件风电项目"))
 	assert.Contains(t, e.log.String(), `level=ERROR msg="database unavailable"`)
 	assert.Contains(t, e.log.String(), "database is locked", "the cause is logged")
