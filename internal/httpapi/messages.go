@@ -31,6 +31,7 @@ var messages = map[string]text{
 	"request.if_match_required": {ZH: "修改和删除须带 If-Match 请求头（资源的 ETag）", EN: "send If-Match with the resource's ETag"},
 	"request.if_match_star":     {ZH: "If-Match 须为资源的 ETag（其版本），不接受 *", EN: "If-Match must be the resource's ETag (its version); * is not accepted"},
 	"request.if_match_versions": {ZH: "If-Match 只能指明一个版本", EN: "If-Match may name one version only"},
+	"request.if_match_weak":     {ZH: "弱 ETag（W/\"…\"）不能满足 If-Match，请使用资源的 ETag", EN: "a weak ETag (W/\"…\") never satisfies If-Match; send the resource's ETag"},
 	// The parameter whose value is not percent-encoded UTF-8.
 	"request.bad_query_parameter": {ZH: "查询参数 %s 的值不是有效的 UTF-8 百分号编码", EN: "the value of query parameter %s is not valid percent-encoded UTF-8"},
 	"request.bad_query":           {ZH: "查询字符串不是有效的 UTF-8 百分号编码", EN: "the query string is not valid percent-encoded UTF-8"},

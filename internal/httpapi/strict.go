@@ -154,12 +154,16 @@ func validQuery(raw string) bool {
 // its strong tags name, and whether it is *. A weak tag (W/"3") never
 // matches under the strong comparison If-Match asks for, and a tag that
 // names no version of ours matches none; both are left out.
-func ifMatchTags(values []string) (versions []int, star bool) {
+func ifMatchTags(values []string) (versions []int, star, weak bool) {
 	for _, h := range values {
 		for _, tag := range strings.Split(h, ",") {
 			tag = strings.TrimSpace(tag)
 			if tag == "*" {
 				star = true
+				continue
+			}
+			if strings.HasPrefix(tag, "W/") {
+				weak = true
 				continue
 			}
 			if len(tag) < 3 || tag[0] != '"' || tag[len(tag)-1] != '"' {
@@ -171,22 +175,26 @@ func ifMatchTags(values []string) (versions []int, star bool) {
 			}
 		}
 	}
-	return versions, star
+	return versions, star, weak
 }
 
 var (
 	errIfMatchStar     = apperr.Coded(apperr.PreconditionRequired, "request.if_match_star")
 	errIfMatchVersions = apperr.Coded(apperr.Invalid, "request.if_match_versions")
+	errIfMatchWeak     = apperr.Coded(apperr.VersionConflict, "request.if_match_weak")
 )
 
 // checkIfMatch refuses an If-Match the service cannot compare: * (which
 // would let a change pass over one the caller has not seen) and a list of
-// two different versions (a resource has one).
+// two different versions (a resource has one); one of weak tags only
+// fails (412) with a message that says why.
 func checkIfMatch(values []string) error {
-	versions, star := ifMatchTags(values)
+	versions, star, weak := ifMatchTags(values)
 	switch {
 	case star:
 		return errIfMatchStar
+	case weak && len(versions) == 0:
+		return errIfMatchWeak
 	case len(versions) > 1:
 		for _, v := range versions[1:] {
 			if v != versions[0] {

@@ -24,7 +24,7 @@ func ifMatch(c *gin.Context) (int, error) {
 	if err := checkIfMatch(h); err != nil {
 		return 0, err
 	}
-	if versions, _ := ifMatchTags(h); len(versions) > 0 {
+	if versions, _, _ := ifMatchTags(h); len(versions) > 0 {
 		return versions[0], nil
 	}
 	return -1, nil
