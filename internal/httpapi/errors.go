@@ -124,7 +124,7 @@ func fieldMessage(f apperr.FieldError, en bool) string {
 }
 
 // statusClientClosed is the status a request whose client went away is
-// logged and counted with; it is never sent (nginx's 499).
+// logged and counted with; nobody is left to read it.
 const statusClientClosed = 499
 
 // clientGone reports that the client went away before its answer: the
@@ -156,11 +156,12 @@ func (h *handlers) fail(c *gin.Context, err error) {
 	if !ok {
 		k = kinds[apperr.Internal]
 	}
-	if k.status >= 500 && clientGone(c) {
+	if k.status >= 500 && clientGone(c) && (errors.Is(err, context.Canceled) || database.Unavailable(err)) {
 		// What failed was cut by the client's leaving: the answer is
 		// logged and counted as 499, neither an outage nor a bug
 		// (docs/api.md, "Errors"). A body the client left unfinished is
-		// still answered 400 or 408, in case it reads.
+		// still answered 400 or 408, in case it reads; a bug met after
+		// the client left is logged as one.
 		c.AbortWithStatus(statusClientClosed)
 		return
 	}

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -87,5 +89,34 @@ func TestFieldMessage(t *testing.T) {
 	}
 	for _, c := range cases {
 		assert.Equal(t, c.want, fieldMessage(c.f, c.en), "%+v", c)
+	}
+}
+
+// TestAGoneClientHidesNoBug: after the client went away, a failure that
+// its leaving caused (a canceled query, an interrupted statement) is
+// counted as 499 and not logged as an error, while a bug met meanwhile is
+// still a 500 with its error line.
+func TestAGoneClientHidesNoBug(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status int
+		logged bool
+	}{
+		{"a canceled query", fmt.Errorf("projectdb.Store.List: %w", context.Canceled), 499, false},
+		{"a bug", errors.New(`pq: relation "missing" does not exist`), http.StatusInternalServerError, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs strings.Builder
+			h := &handlers{log: slog.New(slog.NewTextHandler(&logs, nil))}
+			r := gin.New()
+			r.GET("/x", func(c *gin.Context) { h.fail(c, tc.err) })
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, "/x", nil))
+			assert.Equal(t, tc.status, rec.Code)
+			assert.Equal(t, tc.logged, strings.Contains(logs.String(), "level=ERROR"), logs.String())
+		})
 	}
 }

@@ -55,11 +55,18 @@ func (s *jsonScan) value(path string) error {
 			return s.array(path)
 		}
 	case string:
-		if strings.ContainsFunc(v, project.BidiControl) {
+		if !secret(path) && strings.ContainsFunc(v, project.BidiControl) {
 			s.errs = append(s.errs, apperr.FieldError{Field: path, Code: "bidi_control"})
 		}
 	}
 	return nil
+}
+
+// secret reports whether the member at path is a password: it is never
+// shown, so no control can mislead a reader, and a password typed with a
+// right-to-left keyboard may hold one.
+func secret(path string) bool {
+	return path == "password" || strings.HasSuffix(path, ".password")
 }
 
 func (s *jsonScan) object(path string) error {

@@ -55,3 +55,26 @@ func TestSQLiteOutagesAreUnavailable(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, Unavailable(err), "a missing table is a bug: %v", err)
 }
+
+// TestATransactionOverItsTimeIsADeadline: a transaction cut at its own
+// deadline answers an error that is context.DeadlineExceeded on SQLite too,
+// whose driver reports the statement as interrupted, so that a caller can
+// tell a write over its time (an import too slow is 413) from the others.
+func TestATransactionOverItsTimeIsADeadline(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Options{SQLitePath: filepath.Join(t.TempDir(), "slow.db"), QueryTimeout: 50 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	err = db.InTx(ctx, func(ctx context.Context) error {
+		q, done := db.Conn(ctx)
+		defer done()
+		if err := q.Exec("CREATE TABLE slow (x INTEGER)").Error; err != nil {
+			return err
+		}
+		return q.Exec("INSERT INTO slow WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000000) SELECT x FROM c").Error
+	})
+	require.Error(t, err)
+	t.Logf("a transaction over its time: %v", err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.True(t, Unavailable(err), "still an outage for the HTTP layer")
+}

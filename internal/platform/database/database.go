@@ -264,6 +264,12 @@ func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(ctx context
 		return flushStaged(ctx, tx)
 	}, opts)
 	a.end(err == nil)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.Is(err, context.DeadlineExceeded) {
+		// SQLite reports a statement cut at the deadline as interrupted,
+		// not as the deadline: the caller tells a transaction over its
+		// time (an import too slow is 413) by context.DeadlineExceeded.
+		err = fmt.Errorf("%w (%w)", err, context.DeadlineExceeded)
+	}
 	if !fromFn {
 		err = markLost(err) // the begin's, the commit's or the staged rows'
 	}
