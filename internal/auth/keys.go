@@ -189,11 +189,31 @@ func AddKeyFrom(dir string, now, from time.Time) (string, error) {
 		f.Close()
 		return "", err
 	}
+	// On disk before its name: a crash must not leave an empty key that
+	// every later start would fail to read.
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", err
+	}
 	if err := f.Close(); err != nil {
 		return "", err
 	}
 	// A link, unlike a rename, fails when the name is taken.
-	return name, os.Link(f.Name(), name)
+	if err := os.Link(f.Name(), name); err != nil {
+		return "", err
+	}
+	return name, syncDir(dir)
+}
+
+// syncDir writes a folder's entries to disk, so that a name just made
+// outlives a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Signing returns the key that signs new tokens: the newest that may sign
