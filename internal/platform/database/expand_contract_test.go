@@ -38,6 +38,10 @@ var (
 	addOther   = regexp.MustCompile(`^ADD\s+(CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK|EXCLUDE)\b`)
 	notNull    = regexp.MustCompile(`\bNOT\s+NULL\b`)
 	hasDefault = regexp.MustCompile(`\bDEFAULT\b`)
+	// A constraint or unique index on a table the migration does not
+	// create refuses writes that the previous version's code may send.
+	createTable = regexp.MustCompile(`^CREATE TABLE (IF NOT EXISTS )?(\S+)`)
+	uniqueIndex = regexp.MustCompile(`^CREATE UNIQUE INDEX .*? ON (ONLY )?([^\s(]+)`)
 )
 
 // upSection is the part of a goose migration that applies it.
@@ -71,7 +75,14 @@ func statements(sql string) []string {
 // contractSteps lists what in sql's Up section only a contract step may do.
 func contractSteps(sql string) []string {
 	var found []string
+	created := map[string]bool{}
 	for _, st := range statements(sql) {
+		if m := createTable.FindStringSubmatch(st); m != nil {
+			created[strings.Trim(m[2], `"`)] = true
+		}
+		if m := uniqueIndex.FindStringSubmatch(st); m != nil && !created[strings.Trim(m[2], `"`)] {
+			found = append(found, "a unique index on an existing table: "+st)
+		}
 		if drop.MatchString(dropNull.ReplaceAllString(st, "")) {
 			found = append(found, "DROP: "+st)
 		}
@@ -85,7 +96,11 @@ func contractSteps(sql string) []string {
 			found = append(found, "SET NOT NULL: "+st)
 		}
 		if rest, ok := strings.CutPrefix(st, "ALTER TABLE "); ok {
-			for _, action := range topLevel(rest) {
+			actions := topLevel(rest)
+			for _, action := range actions {
+				if addOther.MatchString(action) && !created[alteredTable(rest)] {
+					found = append(found, "a constraint on an existing table: "+st)
+				}
 				if addColumn.MatchString(action) && !addOther.MatchString(action) &&
 					notNull.MatchString(action) && !hasDefault.MatchString(action) {
 					found = append(found, "NOT NULL without a default: "+st)
@@ -120,6 +135,13 @@ func topLevel(s string) []string {
 	return out
 }
 
+// alteredTable is the name of the table an ALTER TABLE's rest names.
+func alteredTable(rest string) string {
+	rest = strings.TrimPrefix(strings.TrimPrefix(rest, "IF EXISTS "), "ONLY ")
+	name, _, _ := strings.Cut(rest, " ")
+	return strings.Trim(name, `"`)
+}
+
 // contractReason is the reason a migration gives at its top (before its
 // first statement) for being a contract step, or "".
 func contractReason(sql string) string {
@@ -142,7 +164,11 @@ func TestContractSteps(t *testing.T) {
 		{"nullable column", "ALTER TABLE t ADD COLUMN note text;", false},
 		{"NOT NULL column with a default", "ALTER TABLE users ADD COLUMN tokens_valid_after timestamptz NOT NULL DEFAULT '1970-01-01';", false},
 		{"NOT NULL column with a default, lower case, no COLUMN", "alter table t add n bigint not null default 0;", false},
-		{"a check constraint naming NOT NULL", "ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL OR b IS NOT NULL);", false},
+		{"a check constraint naming NOT NULL, on a new table", "CREATE TABLE t (a int, b int); ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL OR b IS NOT NULL);", false},
+		{"a unique index on a new table", "CREATE TABLE IF NOT EXISTS t (code text); CREATE UNIQUE INDEX t_code ON t (code);", false},
+		{"a constraint on an existing table", "ALTER TABLE projects ADD CONSTRAINT c CHECK (planned_yuan >= 0);", true},
+		{"a foreign key on an existing table", "ALTER TABLE ONLY projects ADD FOREIGN KEY (d) REFERENCES departments (code);", true},
+		{"a unique index on an existing table", "CREATE UNIQUE INDEX IF NOT EXISTS projects_name ON projects (name);", true},
 		{"a relaxed column", "ALTER TABLE t ALTER COLUMN note DROP NOT NULL;", false},
 		{"the Down section drops", "CREATE TABLE t (id int);", false},
 		{"DROP in a string", "INSERT INTO t (s) VALUES ('DROP TABLE x; RENAME');", false},
