@@ -217,9 +217,21 @@ func (q quietTrace) LogMode(l logger.LogLevel) logger.Interface {
 }
 
 func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	if err != nil || time.Since(begin) > slowQuery {
+	if (err != nil && !answered(err)) || time.Since(begin) > slowQuery {
 		q.Interface.Trace(ctx, begin, fc, err)
 	}
+}
+
+// answered reports whether a statement's error is one its caller answers
+// and so is no failure to log here: a constraint the request broke (a code
+// taken, a department that does not exist: a 4xx), a row held or a
+// deadlock (409), a client gone, or an outage, which the HTTP layer logs
+// once per burst (docs/api.md, "Outages"). What is left is a bug, logged
+// with its SQL.
+func answered(err error) bool {
+	return errors.Is(err, gorm.ErrDuplicatedKey) || errors.Is(err, gorm.ErrForeignKeyViolated) ||
+		errors.Is(err, gorm.ErrCheckConstraintViolated) || errors.Is(err, context.Canceled) ||
+		IsLockUnavailable(err) || isTransient(err) || Unavailable(err)
 }
 
 // InTx runs fn in one transaction, committed when fn returns nil, after the
