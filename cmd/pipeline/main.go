@@ -208,7 +208,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	// Background work: the audit sealer, the health refresher and the
-	// purge of idempotency records. They stop before the database closes.
+	// purges of idempotency records and sign-in failures. They stop before
+	// the database closes.
 	ctx, stop := context.WithCancel(ctx)
 	var background sync.WaitGroup
 	background.Go(func() {
@@ -224,12 +225,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 				return int64(n), err
 			})
 	})
-	// An idempotency record is kept no longer than a retry may ask for it.
-	keys := idempotency.New(a.db)
-	background.Go(func() {
-		repeat(ctx, time.Hour, log, "purge idempotency records", "idempotency records purged", "records",
-			func(ctx context.Context) (int64, error) { return keys.Purge(ctx, time.Now()) })
-	})
+	a.purges(ctx, log, &background)
 	if cfg.PprofAddr != "" {
 		background.Go(func() { servePprof(ctx, cfg.PprofAddr, log) })
 	}
@@ -241,6 +237,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		if ready != nil {
 			ready(addr)
 		}
+	})
+}
+
+// purges starts the hourly purges in background: an idempotency record is
+// kept no longer than a retry may ask for it; a sign-in failure window no
+// longer than it counts, and a pair that signed in no longer than it is
+// known (docs/api.md, "Sign-in throttling").
+func (a *app) purges(ctx context.Context, log *slog.Logger, background *sync.WaitGroup) {
+	keys := idempotency.New(a.db)
+	background.Go(func() {
+		repeat(ctx, time.Hour, log, "purge idempotency records", "idempotency records purged", "records",
+			func(ctx context.Context) (int64, error) { return keys.Purge(ctx, time.Now()) })
+	})
+	background.Go(func() {
+		repeat(ctx, time.Hour, log, "purge sign-in failures", "sign-in failures purged", "rows", a.auth.PurgeFailures)
 	})
 }
 

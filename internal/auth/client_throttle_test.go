@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -49,4 +50,25 @@ func TestClientCredentialsThrottled(t *testing.T) {
 	require.True(t, errors.As(err, &oe), "%v", err)
 	assert.Equal(t, "invalid_scope", oe.Code)
 	assert.Zero(t, f.count(t, "pair:client:"+c.ClientID+"@"+addr), "the secret was right: the pair is cleared")
+}
+
+// TestClientCredentialsKnownPair: a client that got a token from an
+// address still gets one there after an attacker behind the same address
+// failed on more clients than its limit; a client that never did waits.
+func TestClientCredentialsKnownPair(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	c, secret := f.newClient(t, "energy", identity.ScopeProjectsRead)
+	newcomer, newSecret := f.newClient(t, "energy", identity.ScopeProjectsRead)
+	_, _, err := f.svc.ClientCredentials(ctx, c.ClientID, secret, "", addr)
+	require.NoError(t, err)
+	for i := range auth.MaxAccountsPerAddr + 1 {
+		_, _, err := f.svc.ClientCredentials(ctx, fmt.Sprintf("pcc_guess%03d", i), "pcs_wrong", "", addr)
+		require.Error(t, err)
+	}
+	_, _, err = f.svc.ClientCredentials(ctx, c.ClientID, secret, "", addr)
+	require.NoError(t, err, "the known client")
+	_, _, err = f.svc.ClientCredentials(ctx, newcomer.ClientID, newSecret, "", addr)
+	assert.Equal(t, auth.LoginWindow, requireKind(t, apperr.RateLimited, err).RetryAfter)
 }

@@ -22,6 +22,15 @@ type FailureStore interface {
 	// attempt that turned out to be no failure.
 	ReleaseFailure(ctx context.Context, keys []string) error
 	ClearFailures(ctx context.Context, key string) error
+	// Remember marks key known at now: a pair that signed in. Markers are
+	// kept apart from the failure windows, under keys of their own.
+	Remember(ctx context.Context, key string, now time.Time) error
+	// Known reports whether key was remembered after since.
+	Known(ctx context.Context, key string, since time.Time) (bool, error)
+	// PurgeFailures deletes the failure windows that began at or before
+	// windowsBefore (they have ended) and the markers remembered at or
+	// before markersBefore, and returns how many it deleted.
+	PurgeFailures(ctx context.Context, windowsBefore, markersBefore time.Time) (int64, error)
 }
 
 // Window is a failure counter.
@@ -50,7 +59,12 @@ const (
 	// never a refusal.
 	FreeFailuresPerAccount = 5
 	MaxAccountDelay        = 30 * time.Second
-	RefreshTTL             = 12 * time.Hour
+	// KnownPairLife is how long a pair that signed in stays known: a known
+	// pair is never refused for its address's failures on other accounts,
+	// so that an attacker behind a shared address (an office's NAT) cannot
+	// lock out the people who sign in from there.
+	KnownPairLife = 30 * 24 * time.Hour
+	RefreshTTL    = 12 * time.Hour
 )
 
 var errBadLogin = apperr.Coded(apperr.Unauthenticated, "auth.bad_login")
@@ -104,18 +118,21 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (_
 
 // attempt is the failure counters of one sign-in attempt: the account's
 // (over every address), the pair's (the account from this address) and the
-// address's (over every account).
-type attempt struct{ account, pair, addr string }
+// address's (over every account); known marks the pair as one that signed
+// in.
+type attempt struct{ account, pair, addr, known string }
 
 func newAttempt(account, addr string) attempt {
-	return attempt{account: account, pair: "pair:" + account + "@" + addr, addr: "addr:" + addr}
+	pair := account + "@" + addr
+	return attempt{account: account, pair: "pair:" + pair, addr: "addr:" + addr, known: "known:" + pair}
 }
 
 // admit counts an attempt before its password is checked, so that guesses
 // sent in parallel cannot all pass a limit that none of them has reached
 // yet, and refuses it (RateLimited, counting nothing) when its pair must
-// still wait or its address has failed on too many accounts. Otherwise it
-// waits the account's delay (bounded by ctx) and lets the attempt go on.
+// still wait or its address has failed on too many accounts and the pair is
+// not known (it signed in within KnownPairLife). Otherwise it waits the
+// account's delay (bounded by ctx) and lets the attempt go on.
 func (s *Service) admit(ctx context.Context, k attempt) error {
 	now := s.now().UTC()
 	since := now.Add(-LoginWindow)
@@ -133,8 +150,8 @@ func (s *Service) admit(ctx context.Context, k attempt) error {
 			return err
 		}
 		counted = append(counted, k.addr)
-		if aw[k.addr].Count > MaxAccountsPerAddr {
-			wait = max(aw[k.addr].Start.Add(LoginWindow).Sub(now), time.Second)
+		if wait, err = s.addrWait(ctx, k, aw[k.addr], now); err != nil {
+			return err
 		}
 	}
 	if wait > 0 {
@@ -147,16 +164,42 @@ func (s *Service) admit(ctx context.Context, k attempt) error {
 	return s.sleep(ctx, accountDelay(ws[k.account].Count-1))
 }
 
-// succeeded forgets the failures of a signed-in pair, and gives the
-// attempt back to the account and the address: a success elsewhere clears
-// nothing of what other addresses did.
+// addrWait is how long a pair's first attempt in its window must wait for
+// its address, w being the address's window with the attempt counted:
+// until the window ends when the address failed on too many accounts,
+// unless the pair is known.
+func (s *Service) addrWait(ctx context.Context, k attempt, w Window, now time.Time) (time.Duration, error) {
+	if w.Count <= MaxAccountsPerAddr {
+		return 0, nil
+	}
+	known, err := s.failures.Known(ctx, k.known, now.Add(-KnownPairLife))
+	if err != nil || known {
+		return 0, err
+	}
+	return max(w.Start.Add(LoginWindow).Sub(now), time.Second), nil
+}
+
+// succeeded forgets the failures of a signed-in pair, remembers the pair
+// as known, and gives the attempt back to the account and the address: a
+// success elsewhere clears nothing of what other addresses did.
 func (s *Service) succeeded(ctx context.Context, k attempt) error {
 	if err := s.failures.ClearFailures(ctx, k.pair); err != nil {
+		return err
+	}
+	if err := s.failures.Remember(ctx, k.known, s.now().UTC()); err != nil {
 		return err
 	}
 	// The address counted the pair once, when its window began: with the
 	// pair forgotten, that count goes too.
 	return s.failures.ReleaseFailure(ctx, []string{k.account, k.addr})
+}
+
+// PurgeFailures deletes the sign-in failure windows that have ended and the
+// known pairs older than KnownPairLife, and returns how many it deleted.
+func (s *Service) PurgeFailures(ctx context.Context) (_ int64, err error) {
+	defer apperr.Wrap(&err, "auth.Service.PurgeFailures")
+	now := s.now().UTC()
+	return s.failures.PurgeFailures(ctx, now.Add(-LoginWindow), now.Add(-KnownPairLife))
 }
 
 // pairWait is how long an attempt on a pair must still wait, w being the

@@ -346,3 +346,62 @@ func TestWithoutAuditor(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, f.audit.count())
 }
+
+// attackFrom fails on MaxAccountsPerAddr+1 usernames that do not exist from
+// an address, as an attacker behind it would: past the address's limit.
+func (f *fixture) attackFrom(t *testing.T, from string) {
+	t.Helper()
+	for i := range auth.MaxAccountsPerAddr {
+		f.fail(t, fmt.Sprintf("guess%03d", i), from)
+	}
+	f.requireLimited(t, fmt.Sprintf("guess%03d", auth.MaxAccountsPerAddr), from, auth.LoginWindow)
+}
+
+// TestLoginKnownPairPassesAddressLimit: an attacker behind an address
+// shared with real users (an office's NAT) cannot lock them out: a user
+// who signed in from the address within KnownPairLife still signs in there
+// past its limit, while one who never did is refused until the window
+// ends, and so is one whose last sign-in there is older than KnownPairLife.
+func TestLoginKnownPairPassesAddressLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, name := range []string{"li.ming", "wang.fang", "zhao.lei"} {
+		f.user(t, name, identity.RoleBureau, "")
+	}
+	f.loginFrom(t, "li.ming", addr)
+	f.loginFrom(t, "zhao.lei", addr)
+	f.clock.add(auth.KnownPairLife - time.Hour)
+	f.loginFrom(t, "li.ming", addr) // known again, for KnownPairLife from now
+	f.clock.add(2 * time.Hour)
+	f.attackFrom(t, addr)
+	f.loginFrom(t, "li.ming", addr)
+	f.requireLimited(t, "wang.fang", addr, auth.LoginWindow)
+	f.requireLimited(t, "zhao.lei", addr, auth.LoginWindow)
+	f.fail(t, "li.ming", addr) // a known pair's own failures still count
+	assert.Equal(t, 1, f.count(t, "pair:user:li.ming@"+addr))
+}
+
+// TestPurgeFailures: the hourly purge deletes the windows that ended and
+// the known pairs older than KnownPairLife, and keeps the rest.
+func TestPurgeFailures(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	f.user(t, "li.ming", identity.RoleBureau, "")
+	f.loginFrom(t, "li.ming", addr)
+	f.fail(t, "li.ming", other)
+	f.clock.add(auth.LoginWindow)
+	f.fail(t, "guess", addr)
+	n, err := f.svc.PurgeFailures(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), n, "the account's, the pair's and the address's windows from other")
+	assert.Zero(t, f.count(t, "pair:user:li.ming@"+other))
+	assert.Equal(t, 1, f.count(t, "addr:"+addr))
+	f.clock.add(auth.KnownPairLife)
+	n, err = f.svc.PurgeFailures(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(4), n, "the windows from addr, and the known pair")
+	f.mem.Failures.Fail("PurgeFailures", errDB)
+	_, err = f.svc.PurgeFailures(ctx)
+	require.ErrorIs(t, err, errDB)
+}

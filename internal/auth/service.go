@@ -85,7 +85,7 @@ func NewService(st Stores, tx Transactor, tokens *Tokens, auditor Auditor, now f
 	}
 	s := &Service{users: st.Users, clients: st.Clients, sessions: st.Sessions, failures: st.Failures,
 		tx: tx, tokens: tokens, audit: audit, now: now, newID: newID,
-		active: activeCache{entries: map[string]activeEntry{}}, sleep: sleepCtx}
+		active: activeCache{entries: map[string]activeEntry{}, gens: map[string]uint64{}}, sleep: sleepCtx}
 	s.SetPasswordCost(DefaultPasswordCost)
 	return s
 }
@@ -133,6 +133,18 @@ func hashSecret(s string) string {
 type activeCache struct {
 	mu      sync.Mutex
 	entries map[string]activeEntry
+	// gens counts the forgets of each subject, and epoch the times gens was
+	// cleared: an entry read while its subject was forgotten is not stored,
+	// or it would bring back the state from before the change.
+	gens  map[string]uint64
+	epoch uint64
+}
+
+// generation is a subject's count of forgets; c.mu is held.
+type generation struct{ epoch, gen uint64 }
+
+func (c *activeCache) generation(subject string) generation {
+	return generation{c.epoch, c.gens[subject]}
 }
 
 type activeEntry struct {
@@ -155,6 +167,7 @@ func (s *Service) Active(ctx context.Context, p identity.Principal, issuedAt tim
 	now := s.now()
 	s.active.mu.Lock()
 	e, ok := s.active.entries[p.Subject]
+	gen := s.active.generation(p.Subject)
 	s.active.mu.Unlock()
 	if !ok || !now.Before(e.until) {
 		if e, err = s.lookUp(ctx, p); err != nil {
@@ -165,7 +178,9 @@ func (s *Service) Active(ctx context.Context, p identity.Principal, issuedAt tim
 		if len(s.active.entries) > 100_000 {
 			clear(s.active.entries)
 		}
-		s.active.entries[p.Subject] = e
+		if s.active.generation(p.Subject) == gen {
+			s.active.entries[p.Subject] = e
+		}
 		s.active.mu.Unlock()
 	}
 	return e.active && !issuedAt.Before(e.validAfter), nil
@@ -188,10 +203,17 @@ func (s *Service) lookUp(ctx context.Context, p identity.Principal) (activeEntry
 	return activeEntry{active: err == nil && !u.Disabled, validAfter: u.TokensValidAfter}, nil
 }
 
+// forget drops a subject's cached state after a change to it, and makes
+// every read of it begun before the change unfit to be cached.
 func (s *Service) forget(subject string) {
 	s.active.mu.Lock()
+	defer s.active.mu.Unlock()
 	delete(s.active.entries, subject)
-	s.active.mu.Unlock()
+	if len(s.active.gens) > 100_000 {
+		clear(s.active.gens)
+		s.active.epoch++
+	}
+	s.active.gens[subject]++
 }
 
 // endTokensAt is when tokens are ended by a change at now: the next whole

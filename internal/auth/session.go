@@ -117,22 +117,26 @@ func (s *Service) Refresh(ctx context.Context, raw string) (_ Token, err error) 
 // reused revokes the family of a refresh token presented a second time and
 // ends its user's access tokens: the access tokens carry no family, so
 // every one of the user's is ended, and the user's other sessions refresh
-// theirs.
+// theirs. Both in one transaction: a revocation without the ended tokens
+// would leave the thief's access token working.
 func (s *Service) reused(ctx context.Context, t RefreshToken, now time.Time) error {
-	if err := s.sessions.RevokeFamily(ctx, t.FamilyID, now); err != nil {
-		return err
-	}
 	end := endTokensAt(now)
-	_, err := s.users.UpdateUser(ctx, t.UserID, func(u *User) error {
-		if end.After(u.TokensValidAfter) {
-			u.TokensValidAfter = end
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.sessions.RevokeFamily(ctx, t.FamilyID, now); err != nil {
+			return err
 		}
-		return nil
+		_, err := s.users.UpdateUser(ctx, t.UserID, func(u *User) error {
+			if end.After(u.TokensValidAfter) {
+				u.TokensValidAfter = end
+			}
+			return nil
+		})
+		if apperr.KindOf(err) == apperr.NotFound {
+			return nil // no user, no tokens
+		}
+		return err
 	})
 	s.forget(t.UserID)
-	if apperr.KindOf(err) == apperr.NotFound {
-		return nil // no user, no tokens
-	}
 	return err
 }
 

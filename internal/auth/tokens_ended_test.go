@@ -2,14 +2,17 @@ package auth_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/guangling/pipeline/internal/auth"
+	"github.com/guangling/pipeline/internal/auth/authtest"
 	"github.com/guangling/pipeline/internal/identity"
 )
 
@@ -105,4 +108,71 @@ func TestRefreshReuseEndsTokens(t *testing.T) {
 	again, _, err := f.svc.Login(ctx, "li.ming", password, addr)
 	require.NoError(t, err)
 	assert.True(t, f.active(t, f.svc, again.AccessToken), "signing in again, in the same second, works")
+}
+
+// TestRefreshReuseAllOrNothing: when ending the user's access tokens fails
+// after a refresh token's reuse, the family's revocation is undone with it
+// and the reuse answers the failure, so that a retry does both; never a
+// family revoked while the thief's access token keeps working.
+func TestRefreshReuseAllOrNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	u := f.user(t, "li.ming", identity.RoleBureau, "")
+	first := f.login(t, "li.ming")
+	f.clock.add(time.Minute)
+	f.refresh(t, first.RefreshToken)
+	f.mem.Users.Fail("UpdateUser", errDB)
+	_, err := f.svc.Refresh(ctx, first.RefreshToken)
+	require.ErrorIs(t, err, errDB)
+	for _, tok := range f.mem.Sessions.Tokens() {
+		assert.Nil(t, tok.RevokedAt, "no token revoked")
+	}
+	f.mem.Users.Fail("UpdateUser", nil)
+	f.requireBadRefresh(t, first.RefreshToken)
+	assert.Equal(t, start.Add(time.Minute+time.Second), f.stored(t, u.ID).TokensValidAfter)
+	for _, tok := range f.mem.Sessions.Tokens() {
+		assert.NotNil(t, tok.RevokedAt, "the family revoked")
+	}
+}
+
+// racingUsers is a UserStore whose UserByID runs during, once, after it
+// read the user and before it answers.
+type racingUsers struct {
+	*authtest.Users
+	fired  atomic.Bool
+	during func()
+}
+
+func (u *racingUsers) UserByID(ctx context.Context, id string) (auth.User, error) {
+	got, err := u.Users.UserByID(ctx, id)
+	if u.fired.CompareAndSwap(false, true) {
+		u.during()
+	}
+	return got, err
+}
+
+// TestActiveReadRacingPasswordChange: an Active check that read the user
+// before a password change committed does not cache what it read after
+// the change, so the replica that made the change ends the old tokens at
+// once, not up to 5 s later.
+func TestActiveReadRacingPasswordChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	u := f.user(t, "li.ming", identity.RoleBureau, "")
+	tok := f.login(t, "li.ming")
+	f.clock.add(time.Minute)
+	users := &racingUsers{Users: f.mem.Users}
+	st := f.mem.Stores()
+	st.Users = users
+	svc := auth.NewService(st, f.mem.Tx, f.tokens, nil, f.clock.now, uuid.NewString)
+	svc.SetPasswordCost(bcrypt.MinCost)
+	newPassword := "a new password, long enough"
+	users.during = func() {
+		_, err := svc.UpdateUser(ctx, admin, u.ID, u.Version, auth.UserChange{Password: &newPassword})
+		require.NoError(t, err)
+	}
+	assert.True(t, f.active(t, svc, tok.AccessToken), "read before the change")
+	assert.False(t, f.active(t, svc, tok.AccessToken), "after the change, on the replica that made it")
 }

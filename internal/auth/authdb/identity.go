@@ -262,3 +262,40 @@ func (s *Store) ClearFailures(ctx context.Context, key string) (err error) {
 	defer done()
 	return translate(q.Where("key = ?", key).Delete(&failureRow{}).Error)
 }
+
+// knownPrefix begins the keys of the markers of Remember, kept in
+// login_failures beside the failure windows: the window's start is when the
+// key was remembered.
+const knownPrefix = "marker:"
+
+// Remember marks key known at now.
+func (s *Store) Remember(ctx context.Context, key string, now time.Time) (err error) {
+	defer apperr.Wrap(&err, "authdb.Store.Remember")
+	q, done := s.db.Conn(ctx)
+	defer done()
+	return translate(q.Exec(`INSERT INTO login_failures (key, window_start, count) VALUES (?, ?, 0)
+ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start`, knownPrefix+key, now.UTC()).Error)
+}
+
+// Known reports whether key was remembered after since.
+func (s *Store) Known(ctx context.Context, key string, since time.Time) (_ bool, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.Known")
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var n int64
+	err = q.Model(&failureRow{}).Where("key = ? AND window_start > ?", knownPrefix+key, since.UTC()).Count(&n).Error
+	return n > 0, translate(err)
+}
+
+// PurgeFailures deletes the failure windows that began at or before
+// windowsBefore and the markers remembered at or before markersBefore.
+func (s *Store) PurgeFailures(ctx context.Context, windowsBefore, markersBefore time.Time) (_ int64, err error) {
+	defer apperr.Wrap(&err, "authdb.Store.PurgeFailures")
+	q, done := s.db.Conn(ctx)
+	defer done()
+	marker := fmt.Sprintf("substr(key, 1, %d) = '%s'", len(knownPrefix), knownPrefix) // a constant
+	res := q.Where("NOT ("+marker+") AND window_start <= ?", windowsBefore.UTC()).
+		Or(marker+" AND window_start <= ?", markersBefore.UTC()).
+		Delete(&failureRow{})
+	return res.RowsAffected, translate(res.Error)
+}

@@ -14,7 +14,9 @@ import (
 // since; an attempt given back, never below zero; a key forgotten when
 // cleared; keys counted apart; window starts in UTC; concurrent attempts
 // each counted once, so that a limit checked on the count cannot be passed
-// by guesses sent at once.
+// by guesses sent at once; a key remembered, apart from its failures, and
+// known after since; windows that ended and markers that aged purged, and
+// nothing else.
 func FailureStoreContract(t *testing.T, st auth.FailureStore) {
 	t.Helper()
 	runCases(t, st, []contractCase[auth.FailureStore]{
@@ -23,6 +25,8 @@ func FailureStoreContract(t *testing.T, st auth.FailureStore) {
 		{"an attempt given back is no longer counted, never below zero", failureReleased},
 		{"a cleared key counts anew", failuresCleared},
 		{"concurrent attempts each get a count of their own", failuresConcurrent},
+		{"a remembered key is known after since, apart from its failures", failureKeyKnown},
+		{"a purge deletes the ended windows and the aged markers only", failuresPurged},
 	})
 }
 
@@ -114,4 +118,51 @@ func failuresConcurrent(t *testing.T, st auth.FailureStore) {
 	}
 	equal(t, want, seen, "each attempt's count")
 	record(t, st, []string{account, pair}, at, since, map[string]auth.Window{account: window(at, n+1), pair: window(at, n+1)})
+}
+
+// known fails t unless key is known after since as want says.
+func known(t *testing.T, st auth.FailureStore, key string, since time.Time, want bool) {
+	t.Helper()
+	got, err := st.Known(ctx, key, since)
+	must(t, err, "known")
+	equal(t, want, got, "known "+key+" after "+since.String())
+}
+
+func failureKeyKnown(t *testing.T, st auth.FailureStore) {
+	key := unique("known:")
+	known(t, st, key, at.Add(-time.Hour), false)
+	must(t, st.Remember(ctx, key, at.In(shanghai)), "remember")
+	known(t, st, key, at.Add(-time.Microsecond), true)
+	known(t, st, key, at, false)
+	later := at.Add(time.Minute)
+	record(t, st, []string{key}, later, at.Add(-time.Hour), map[string]auth.Window{key: window(later, 1)})
+	must(t, st.ClearFailures(ctx, key), "clear the key's failures")
+	known(t, st, key, at.Add(-time.Microsecond), true)
+	must(t, st.Remember(ctx, key, later), "remember again")
+	known(t, st, key, at, true)
+	record(t, st, []string{key}, later, at.Add(-time.Hour), map[string]auth.Window{key: window(later, 1)})
+}
+
+// failuresPurged works long before the other cases' instants, so that its
+// purge touches none of theirs.
+func failuresPurged(t *testing.T, st auth.FailureStore) {
+	old := at.Add(-1000 * time.Hour)
+	windowsBefore, markersBefore := old.Add(5*time.Hour), old.Add(-5*time.Hour)
+	ended, boundary, open := unique("pair:"), unique("pair:"), unique("pair:")
+	aged, young := unique("known:"), unique("known:")
+	past := old.Add(-100 * time.Hour)
+	record(t, st, []string{ended}, old, past, map[string]auth.Window{ended: window(old, 1)})
+	record(t, st, []string{boundary}, windowsBefore, past, map[string]auth.Window{boundary: window(windowsBefore, 1)})
+	record(t, st, []string{open}, old.Add(10*time.Hour), past, map[string]auth.Window{open: window(old.Add(10*time.Hour), 1)})
+	must(t, st.Remember(ctx, aged, markersBefore), "remember")
+	must(t, st.Remember(ctx, young, old), "remember")
+	n, err := st.PurgeFailures(ctx, windowsBefore, markersBefore)
+	must(t, err, "purge")
+	equal(t, int64(3), n, "rows purged")
+	known(t, st, aged, past, false)
+	known(t, st, young, past, true)
+	now := old.Add(20 * time.Hour)
+	record(t, st, []string{ended, boundary, open}, now, past, map[string]auth.Window{
+		ended: window(now, 1), boundary: window(now, 1), open: window(old.Add(10*time.Hour), 2),
+	})
 }
