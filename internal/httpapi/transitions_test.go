@@ -167,8 +167,9 @@ func TestConcurrentMoves(t *testing.T) {
 			return count
 		}
 		if db.Dialect() == database.Postgres {
-			// While another transaction changes the project, a move does not
-			// queue behind it: it answers 409 at once, and changes nothing.
+			// While another transaction holds the project for longer than a
+			// move waits (database.RowWait), the move answers 409 and changes
+			// nothing.
 			tx, err := db.SQL().Begin()
 			require.NoError(t, err)
 			_, err = tx.Exec("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE", p.ID)

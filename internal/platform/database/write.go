@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -17,18 +18,25 @@ import (
 // longer matches.
 var errNoMatch = errors.New("database: no row matches")
 
+// RowWait is the longest UpdateIf waits on PostgreSQL for a row that
+// another transaction holds, before it answers IsLockUnavailable.
+const RowWait = 2 * time.Second
+
 // UpdateIf sets the columns set of one row of table, only while the row
 // still has the values of match (column = value, all of them; match names
 // the row by its "id"), and with it writes the rows staged so far with the
 // change carried by ctx (Stage): they are written if the row matched and
 // dropped if it did not, and a transaction that dropped staged rows may then
-// not commit. It reports whether the row matched. A row that
-// another transaction holds answers IsLockUnavailable at once instead of
-// waiting.
+// not commit. It reports whether the row matched.
 //
 // On PostgreSQL it is one statement, a data-modifying WITH whose inserts
 // read the update's result; on SQLite, the update and the inserts in one
-// transaction (or the caller's).
+// transaction (or the caller's). A row that another transaction holds is
+// waited for, at most RowWait (less when the deadline is nearer), and
+// matched as that transaction left it: a change that kept the values of
+// match (the health refresher's) lets the update through, one that changed
+// them makes it report false. A row still held then answers
+// IsLockUnavailable (docs/stages.md).
 func (db *DB) UpdateIf(ctx context.Context, table string, match, set map[string]any) (bool, error) {
 	if _, ok := match["id"]; !ok {
 		return false, errors.New("database: UpdateIf needs the row's id")
@@ -61,26 +69,77 @@ func (db *DB) updateIfSQLite(ctx context.Context, table string, match, set map[s
 	return err == nil, err
 }
 
-// updateIfPostgres is UpdateIf as one statement (updateIfStatement).
+// updateIfPostgres is UpdateIf as one statement (updateIfStatement). Alone,
+// it first refuses a held row at once, the one round trip of a row nobody
+// holds, and then waits for it in a transaction of its own: a statement
+// that waits outside a transaction could still commit after its deadline
+// cut the connection and the request was answered as failed. In the
+// caller's transaction, which commits only if the request's work ends, it
+// waits at once.
 func (db *DB) updateIfPostgres(ctx context.Context, table string, match, set map[string]any) (bool, error) {
 	rows := takeStaged(ctx)
-	q, done := db.Conn(ctx)
-	defer done()
-	stmt, args, err := updateIfStatement(ctx, q, table, match, set, rows)
+	var n int
+	var err error
+	if _, inTx := ctx.Value(txKey{}).(*gorm.DB); inTx {
+		n, err = db.updateIfWaiting(ctx, table, match, set, rows)
+	} else if n, err = db.updateIfRun(ctx, table, match, set, rows, false); IsLockUnavailable(err) {
+		err = db.InTx(ctx, func(ctx context.Context) (err error) {
+			n, err = db.updateIfWaiting(ctx, table, match, set, rows)
+			return err
+		})
+	}
 	if err != nil {
 		return false, err
+	}
+	if n != 1 {
+		dropStaged(ctx, rows)
+	}
+	return n == 1, nil
+}
+
+// updateIfWaiting runs UpdateIf's statement in the transaction that ctx
+// carries, waiting for a held row at most rowWait.
+func (db *DB) updateIfWaiting(ctx context.Context, table string, match, set map[string]any, rows []any) (int, error) {
+	q, done := db.Conn(ctx)
+	defer done()
+	if err := q.Exec(fmt.Sprintf("SET LOCAL lock_timeout = %d", rowWait(ctx).Milliseconds())).Error; err != nil {
+		return 0, err
+	}
+	n, err := db.updateIfRun(ctx, table, match, set, rows, true)
+	if err == nil {
+		err = q.Exec("SET LOCAL lock_timeout TO DEFAULT").Error
+	}
+	return n, err
+}
+
+// rowWait is how long UpdateIf waits for a held row: RowWait, or half of
+// what is left of ctx's deadline when that is less, so that a long hold
+// ends as a conflict and not as the query deadline (an outage).
+func rowWait(ctx context.Context) time.Duration {
+	wait := RowWait
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl)/2 < wait {
+		wait = time.Until(dl) / 2
+	}
+	return max(wait, time.Millisecond)
+}
+
+// updateIfRun runs UpdateIf's statement and returns the count of rows it
+// updated; wait says whether it waits for a held row or refuses it at once.
+func (db *DB) updateIfRun(ctx context.Context, table string, match, set map[string]any, rows []any, wait bool) (int, error) {
+	q, done := db.Conn(ctx)
+	defer done()
+	stmt, args, err := updateIfStatement(ctx, q, table, match, set, rows, wait)
+	if err != nil {
+		return 0, err
 	}
 	var n int
 	if err := q.Statement.ConnPool.QueryRowContext(q.Statement.Context, stmt, args...).Scan(&n); err != nil {
 		if tr, ok := q.Dialector.(gorm.ErrorTranslator); ok {
 			err = tr.Translate(err)
 		}
-		return false, markLost(err)
+		return 0, markLost(err)
 	}
-	if n != 1 {
-		dropStaged(ctx, rows)
-	}
-	return n == 1, nil
+	return n, nil
 }
 
 // pgStatement builds a PostgreSQL statement and its numbered parameters.
@@ -101,9 +160,9 @@ func (s *pgStatement) quote(name string) string { return s.q.Statement.Quote(nam
 // updateIfStatement is UpdateIf's statement on PostgreSQL: the update as u,
 // an insert of each of rows that selects from u, so that it writes only if
 // the update matched, and the count of rows u updated.
-func updateIfStatement(ctx context.Context, q *gorm.DB, table string, match, set map[string]any, rows []any) (string, []any, error) {
+func updateIfStatement(ctx context.Context, q *gorm.DB, table string, match, set map[string]any, rows []any, wait bool) (string, []any, error) {
 	s := &pgStatement{q: q}
-	s.update(table, match, set)
+	s.update(table, match, set, wait)
 	for i, r := range rows {
 		if err := s.insertFromUpdate(ctx, i, r); err != nil {
 			return "", nil, err
@@ -115,7 +174,7 @@ func updateIfStatement(ctx context.Context, q *gorm.DB, table string, match, set
 
 // update writes the WITH clause u: the update of the row of table that has
 // the values of match, returning 1 if it did.
-func (s *pgStatement) update(table string, match, set map[string]any) {
+func (s *pgStatement) update(table string, match, set map[string]any, wait bool) {
 	t := s.quote(table)
 	s.b.WriteString("WITH u AS (UPDATE " + t + " SET ")
 	for i, col := range slices.Sorted(maps.Keys(set)) {
@@ -124,13 +183,19 @@ func (s *pgStatement) update(table string, match, set map[string]any) {
 		}
 		s.b.WriteString(s.quote(col) + " = " + s.arg(set[col]))
 	}
-	// The locking subquery makes the update refuse, rather than queue behind,
-	// a transaction that holds the row.
+	// The locking subquery refuses a row that another transaction holds
+	// (NOWAIT), or waits for that transaction and then checks match again on
+	// the row it left (READ COMMITTED), so that only a row that still
+	// matches is written.
 	var conds []string
 	for _, col := range slices.Sorted(maps.Keys(match)) {
 		conds = append(conds, s.quote(col)+" = "+s.arg(match[col]))
 	}
-	fmt.Fprintf(&s.b, " WHERE id = (SELECT id FROM %s WHERE %s FOR UPDATE NOWAIT) RETURNING 1)", t, strings.Join(conds, " AND "))
+	lock := "FOR UPDATE NOWAIT"
+	if wait {
+		lock = "FOR UPDATE"
+	}
+	fmt.Fprintf(&s.b, " WHERE id = (SELECT id FROM %s WHERE %s %s) RETURNING 1)", t, strings.Join(conds, " AND "), lock)
 }
 
 // insertFromUpdate writes the i-th insert's WITH clause: row, a GORM row

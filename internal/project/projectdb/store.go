@@ -149,7 +149,10 @@ var errBusy = apperr.Coded(apperr.Conflict, "project.busy")
 // version and still has from's health facts (a plan, progress or blocker
 // changes those, not the version, and the move's health is computed from
 // them), its history row and the rows staged with it. A project that another
-// transaction holds is Conflict at once, not waited for.
+// transaction holds is waited for a moment (database.RowWait) and then
+// matched as that one left it: the health refresher's write lets the move
+// through, another move or change makes it ErrChanged; a project held longer
+// is Conflict (errBusy).
 func (s *Store) Move(ctx context.Context, from, to project.Project, t project.Transition) (err error) {
 	defer apperr.Wrap(&err, "projectdb.Store.Move")
 	q, done := s.db.Conn(ctx)
