@@ -124,39 +124,23 @@ func (s *Store) Claim(ctx context.Context, rec Record) (won bool, err error) {
 	defer apperr.Wrap(&err, "idempotency.Store.Claim")
 	q, done := s.db.Conn(ctx)
 	defer done()
-	pg := s.db.Dialect() == database.Postgres
-	if pg {
-		if err := q.Exec(fmt.Sprintf("SET LOCAL lock_timeout = %d", s.waitFor(ctx).Milliseconds())).Error; err != nil {
-			return false, err
-		}
-	}
 	rec.CreatedAt = rec.CreatedAt.UTC()
-	err = q.Where("principal = ? AND key = ? AND created_at <= ?", rec.Principal, rec.Key, rec.CreatedAt.Add(-TTL)).
-		Delete(&recordRow{}).Error
-	if err == nil {
+	err = s.db.WaitingForLocks(ctx, s.wait, func() error {
+		err := q.Where("principal = ? AND key = ? AND created_at <= ?", rec.Principal, rec.Key, rec.CreatedAt.Add(-TTL)).
+			Delete(&recordRow{}).Error
+		if err != nil {
+			return err
+		}
 		r := recordRow(rec)
 		r.Body = []byte{}
 		res := q.Clauses(clause.OnConflict{DoNothing: true}).Create(&r)
-		err, won = res.Error, res.RowsAffected == 1
-	}
+		won = res.RowsAffected == 1
+		return res.Error
+	})
 	if database.IsLockUnavailable(err) {
 		return false, ErrInProgress
 	}
-	if err == nil && pg {
-		err = q.Exec("SET LOCAL lock_timeout TO DEFAULT").Error
-	}
 	return won && err == nil, err
-}
-
-// waitFor is how long Claim waits for a twin: ClaimWait, or half of what
-// is left of ctx's deadline when that is less, so that a twin's wait ends
-// as a conflict and not as the query deadline (an outage).
-func (s *Store) waitFor(ctx context.Context) time.Duration {
-	wait := s.wait
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl)/2 < wait {
-		wait = time.Until(dl) / 2
-	}
-	return max(wait, time.Millisecond)
 }
 
 // Fill writes the answer of the request that claimed rec's key.

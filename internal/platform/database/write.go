@@ -98,29 +98,36 @@ func (db *DB) updateIfPostgres(ctx context.Context, table string, match, set map
 }
 
 // updateIfWaiting runs UpdateIf's statement in the transaction that ctx
-// carries, waiting for a held row at most rowWait.
-func (db *DB) updateIfWaiting(ctx context.Context, table string, match, set map[string]any, rows []any) (int, error) {
-	q, done := db.Conn(ctx)
-	defer done()
-	if err := q.Exec(fmt.Sprintf("SET LOCAL lock_timeout = %d", rowWait(ctx).Milliseconds())).Error; err != nil {
-		return 0, err
-	}
-	n, err := db.updateIfRun(ctx, table, match, set, rows, true)
-	if err == nil {
-		err = q.Exec("SET LOCAL lock_timeout TO DEFAULT").Error
-	}
+// carries, waiting for a held row at most RowWait.
+func (db *DB) updateIfWaiting(ctx context.Context, table string, match, set map[string]any, rows []any) (n int, err error) {
+	err = db.WaitingForLocks(ctx, RowWait, func() (err error) {
+		n, err = db.updateIfRun(ctx, table, match, set, rows, true)
+		return err
+	})
 	return n, err
 }
 
-// rowWait is how long UpdateIf waits for a held row: RowWait, or half of
-// what is left of ctx's deadline when that is less, so that a long hold
-// ends as a conflict and not as the query deadline (an outage).
-func rowWait(ctx context.Context) time.Duration {
-	wait := RowWait
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl)/2 < wait {
-		wait = time.Until(dl) / 2
+// WaitingForLocks runs fn, whose statements run in the transaction that
+// ctx carries, so that on PostgreSQL a statement waits for a lock at most
+// longest, or half of what is left of ctx's deadline when that is less (a
+// long hold then ends as IsLockUnavailable, a conflict, and not as the
+// query deadline, an outage); after fn, statements wait as before.
+func (db *DB) WaitingForLocks(ctx context.Context, longest time.Duration, fn func() error) error {
+	if db.dialect != Postgres {
+		return fn()
 	}
-	return max(wait, time.Millisecond)
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl)/2 < longest {
+		longest = time.Until(dl) / 2
+	}
+	q, done := db.Conn(ctx)
+	defer done()
+	if err := q.Exec(fmt.Sprintf("SET LOCAL lock_timeout = %d", max(longest, time.Millisecond).Milliseconds())).Error; err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	return q.Exec("SET LOCAL lock_timeout TO DEFAULT").Error
 }
 
 // updateIfRun runs UpdateIf's statement and returns the count of rows it
