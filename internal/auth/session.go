@@ -118,23 +118,22 @@ func (s *Service) Refresh(ctx context.Context, raw string) (_ Token, err error) 
 // ends its user's access tokens: the access tokens carry no family, so
 // every one of the user's is ended, and the user's other sessions refresh
 // theirs. Both in one transaction: a revocation without the ended tokens
-// would leave the thief's access token working.
+// would leave the thief's access token working. The user is locked first,
+// as a refresh (UseRefresh) and a password change lock it before its
+// tokens: in the other order, two reuses and a refresh deadlock.
 func (s *Service) reused(ctx context.Context, t RefreshToken, now time.Time) error {
 	end := endTokensAt(now)
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := s.sessions.RevokeFamily(ctx, t.FamilyID, now); err != nil {
-			return err
-		}
 		_, err := s.users.UpdateUser(ctx, t.UserID, func(u *User) error {
 			if end.After(u.TokensValidAfter) {
 				u.TokensValidAfter = end
 			}
 			return nil
 		})
-		if apperr.KindOf(err) == apperr.NotFound {
-			return nil // no user, no tokens
+		if err != nil && apperr.KindOf(err) != apperr.NotFound { // no user, no access tokens
+			return err
 		}
-		return err
+		return s.sessions.RevokeFamily(ctx, t.FamilyID, now)
 	})
 	s.forget(t.UserID)
 	return err
