@@ -44,6 +44,7 @@ type Config struct {
 	ShutdownTimeout   time.Duration // PIPELINE_SHUTDOWN_TIMEOUT
 	MaxHeaderBytes    int           // PIPELINE_MAX_HEADER_BYTES
 	TrustedProxies    []string      // PIPELINE_TRUSTED_PROXIES, comma-separated CIDRs; empty trusts none
+	CORSOrigins       []string      // PIPELINE_CORS_ORIGINS, comma-separated origins (scheme://host[:port]); empty: no CORS
 
 	QueryTimeout   time.Duration // PIPELINE_QUERY_TIMEOUT, deadline of each database call
 	DBMaxOpenConns int           // PIPELINE_DB_MAX_OPEN_CONNS (PostgreSQL; SQLite always uses one)
@@ -129,6 +130,7 @@ func (l *loader) settings() Config {
 		ShutdownTimeout:   l.duration("PIPELINE_SHUTDOWN_TIMEOUT", 20*time.Second),
 		MaxHeaderBytes:    int(l.int64("PIPELINE_MAX_HEADER_BYTES", 64<<10)),
 		TrustedProxies:    l.list("PIPELINE_TRUSTED_PROXIES"),
+		CORSOrigins:       l.list("PIPELINE_CORS_ORIGINS"),
 
 		QueryTimeout:   l.duration("PIPELINE_QUERY_TIMEOUT", 10*time.Second),
 		DBMaxOpenConns: int(l.int64("PIPELINE_DB_MAX_OPEN_CONNS", 20)),
@@ -231,6 +233,21 @@ func (l *loader) checkOperator(c Config) {
 	if utf8.RuneCountInString(c.County) > MaxCountyLength {
 		l.fail("PIPELINE_COUNTY", fmt.Sprintf("must have at most %d characters", MaxCountyLength))
 	}
+	for _, o := range c.CORSOrigins {
+		if !isOrigin(o) {
+			l.fail("PIPELINE_CORS_ORIGINS", "must be origins such as https://app.example.org, comma-separated: "+o)
+			break
+		}
+	}
+}
+
+// isOrigin reports whether s is a serialized origin (RFC 6454): an http or
+// https scheme and a host with an optional port, nothing else.
+func isOrigin(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Hostname() != "" &&
+		u.User == nil && u.Path == "" && u.RawQuery == "" && u.Fragment == "" && !u.ForceQuery &&
+		!strings.Contains(u.Host, "*") && u.String() == s
 }
 
 // LogValue masks secrets so that the configuration can be logged at start.
@@ -257,6 +274,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int64("body_limit", c.BodyLimit),
 		slog.Int64("import_body_limit", c.ImportBodyLimit),
 		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("query_timeout", c.QueryTimeout.String()),
 		slog.Int("db_max_open_conns", c.DBMaxOpenConns),
 		slog.String("log_level", c.LogLevel.String()),

@@ -67,6 +67,11 @@ func TestLoadRejects(t *testing.T) {
 		"PIPELINE_PASSWORD_COST high": {"PIPELINE_PASSWORD_COST": "15"},
 		"PIPELINE_PPROF_ADDR by name": {"PIPELINE_PPROF_ADDR": "localhost:6060"},
 		"PIPELINE_COUNTY":             {"PIPELINE_COUNTY": strings.Repeat("县", 21)},
+		"PIPELINE_CORS_ORIGINS path":  {"PIPELINE_CORS_ORIGINS": "https://app.example.org/"},
+		"PIPELINE_CORS_ORIGINS star":  {"PIPELINE_CORS_ORIGINS": "*"},
+		"PIPELINE_CORS_ORIGINS ftp":   {"PIPELINE_CORS_ORIGINS": "ftp://files.example.org"},
+		"PIPELINE_CORS_ORIGINS host":  {"PIPELINE_CORS_ORIGINS": "app.example.org"},
+		"PIPELINE_CORS_ORIGINS user":  {"PIPELINE_CORS_ORIGINS": "https://a@app.example.org"},
 	}
 	for name, e := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -76,6 +81,9 @@ func TestLoadRejects(t *testing.T) {
 			assert.Contains(t, err.Error(), strings.Fields(name)[0])
 		})
 	}
+	cors, err := Load(env(map[string]string{"PIPELINE_CORS_ORIGINS": "https://app.example.org, http://localhost:5173"}))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"https://app.example.org", "http://localhost:5173"}, cors.CORSOrigins)
 	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060"} {
 		c, err := Load(env(map[string]string{"PIPELINE_PPROF_ADDR": addr}))
 		require.NoError(t, err, addr)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -233,8 +232,7 @@ func routePath(p string) string {
 // broken token, never 500.
 func TestEveryRouteNeedsAValidToken(t *testing.T) {
 	e := newEnv(t, dbtest.SQLite(t))
-	engine, isGin := e.h.(*gin.Engine)
-	require.True(t, isGin, "httpapi.New returns a *gin.Engine")
+	engine := routed(t, e.h)
 	var covered int
 	for _, rt := range engine.Routes() {
 		if !strings.HasPrefix(rt.Path, "/api/v1/") || strings.HasPrefix(rt.Path, "/api/v1/auth/") {

@@ -54,6 +54,14 @@ func (h *handlers) dispatchSheet(c *gin.Context, p identity.Principal) (err erro
 	if err := check.Err(); err != nil {
 		return err
 	}
+	if c.Request.Method == http.MethodHead {
+		// The headers alone, without building the sheet: its title names
+		// the county and the month, so the file name is the plain one.
+		sheetHeaders(c, format)
+		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="dispatch-%s.%s"`, m, format))
+		c.Status(http.StatusOK)
+		return nil
+	}
 	sh, err := h.dispatch.Sheet(c.Request.Context(), p, m, reports == "accepted")
 	if err != nil {
 		return err
@@ -64,13 +72,21 @@ func (h *handlers) dispatchSheet(c *gin.Context, p identity.Principal) (err erro
 	if err := sheet.WriteDispatch(&buf, format, sh); err != nil {
 		return err
 	}
+	contentType := sheetHeaders(c, format)
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="dispatch-%s.%s"; filename*=UTF-8''%s`,
+		m, format, url.PathEscape(sheet.DispatchTitle(sh)+"."+format)))
+	c.Data(http.StatusOK, contentType, buf.Bytes())
+	return nil
+}
+
+// sheetHeaders sets the headers a dispatch sheet in format answers with,
+// and returns its content type.
+func sheetHeaders(c *gin.Context, format string) string {
 	contentType := sheet.XLSXType
 	if format == "csv" {
 		contentType = sheet.CSVType + "; charset=utf-8; header=present"
 	}
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="dispatch-%s.%s"; filename*=UTF-8''%s`,
-		m, format, url.PathEscape(sheet.DispatchTitle(sh)+"."+format)))
+	c.Header("Content-Type", contentType)
 	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, contentType, buf.Bytes())
-	return nil
+	return contentType
 }

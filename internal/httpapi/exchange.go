@@ -62,18 +62,16 @@ func (h *handlers) exportProjects(c *gin.Context, p identity.Principal) error {
 	if err != nil {
 		return err
 	}
+	if c.Request.Method == http.MethodHead {
+		// The headers alone, without reading the register.
+		h.exportHeaders(c, q.Format)
+		return nil
+	}
 	var w sheet.Writer
 	err = h.exchange.Export(c.Request.Context(), p, q.List, func() error {
 		// A large register takes longer to send than a JSON answer may.
 		_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(exportWriteTimeout))
-		contentType := sheet.XLSXType
-		if q.Format == exchange.FormatCSV {
-			contentType = sheet.CSVType + "; charset=utf-8; header=present"
-		}
-		c.Header("Content-Type", contentType)
-		c.Header("Content-Disposition", disposition(q.Format, calendar.Today(h.now())))
-		c.Header("Cache-Control", "no-store")
-		c.Status(http.StatusOK)
+		h.exportHeaders(c, q.Format)
 		var err error
 		w, err = sheet.NewWriter(q.Format, c.Writer, exchange.Columns(), columnWidths)
 		return err
@@ -338,4 +336,16 @@ var columnWidths = map[string]float64{
 	"production_on":               12,
 	"at_capacity_on":              12,
 	"health":                      8,
+}
+
+// exportHeaders begins the answer of an export in format.
+func (h *handlers) exportHeaders(c *gin.Context, format string) {
+	contentType := sheet.XLSXType
+	if format == exchange.FormatCSV {
+		contentType = sheet.CSVType + "; charset=utf-8; header=present"
+	}
+	c.Header("Content-Type", contentType)
+	c.Header("Content-Disposition", disposition(format, calendar.Today(h.now())))
+	c.Header("Cache-Control", "no-store")
+	c.Status(http.StatusOK)
 }

@@ -633,8 +633,7 @@ var wantCode = map[int]string{
 func TestAuthorizationMatrix(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
-		engine, isGin := e.h.(*gin.Engine)
-		require.True(t, isGin, "httpapi.New returns a *gin.Engine")
+		engine := routed(t, e.h)
 
 		m := &matrix{e: e, issues: map[string]string{}}
 		m.energy = e.create(t, asBureau, projectBody("matrix energy wind"))

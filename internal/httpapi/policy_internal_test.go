@@ -19,8 +19,7 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 	require.NoError(t, err)
 	h, err := New(Deps{Config: cfg, DB: dbtest.SQLite(t)})
 	require.NoError(t, err)
-	engine, isGin := h.(*gin.Engine)
-	require.True(t, isGin, "New returns a *gin.Engine")
+	engine := h.engine
 
 	// The policy table: what routes declares through handle.
 	ref := &handlers{policies: map[string]policy{}}
@@ -54,6 +53,8 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 	assert.ElementsMatch(t, []string{
 		"GET /healthz", "GET /readyz", "GET /metrics", "GET /swagger/*any", "GET /.well-known/jwks.json",
 		"GET /dashboard", "GET /dashboard/*file",
+		"HEAD /healthz", "HEAD /readyz", "HEAD /metrics", "HEAD /swagger/*any", "HEAD /.well-known/jwks.json",
+		"HEAD /dashboard", "HEAD /dashboard/*file",
 		"POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout", "POST /api/v1/auth/token",
 	}, publics)
 }

@@ -60,6 +60,10 @@ func (h *handlers) operationRoutes(r *gin.Engine) {
 	// in the process (a data race as soon as there are two).
 	ui := ginSwagger.WrapHandler(swaggerFiles.NewHandler())
 	h.handlePublic(r, http.MethodGet, "/swagger/*any", plain(func(c *gin.Context) {
+		if c.Request.Method == http.MethodHead {
+			// gin-swagger answers GET only; conditional drops the body.
+			c.Request.Method = http.MethodGet
+		}
 		if c.Param("any") == "/doc.json" {
 			c.Data(http.StatusOK, "application/json; charset=utf-8", []byte(swaggerDoc()))
 			return
@@ -190,14 +194,28 @@ func (h *handlers) handle(r *gin.Engine, method, path string, p policy, fn handl
 	if len(p.roles) > 0 {
 		chain = append(chain, h.guard(requireRole(p.roles)))
 	}
-	h.policies[method+" "+path] = p
-	r.Handle(method, path, append(chain, h.serve(fn))...)
+	chain = append(chain, h.serve(fn))
+	for _, m := range withHead(method) {
+		h.policies[m+" "+path] = p
+		r.Handle(m, path, chain...)
+	}
+}
+
+// withHead is method and, for a GET, HEAD as well: every GET route answers
+// HEAD with its headers and no body (conditional).
+func withHead(method string) []string {
+	if method == http.MethodGet {
+		return []string{method, http.MethodHead}
+	}
+	return []string{method}
 }
 
 // handlePublic registers a route open to anyone.
 func (h *handlers) handlePublic(r *gin.Engine, method, path string, fn publicHandler) {
-	h.policies[method+" "+path] = public
-	r.Handle(method, path, h.guard(strictRequest), h.servePublic(fn))
+	for _, m := range withHead(method) {
+		h.policies[m+" "+path] = public
+		r.Handle(m, path, h.guard(strictRequest), h.servePublic(fn))
+	}
 }
 
 // errNoPrincipal answers a signed-in route that has no principal: routes

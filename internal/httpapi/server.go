@@ -98,9 +98,27 @@ func newMetrics(db *database.DB) metrics {
 }
 
 // New returns the service's HTTP handler.
-func New(d Deps) (http.Handler, error) {
-	return newHandlers(d).engine()
+func New(d Deps) (*Handler, error) {
+	r, err := newHandlers(d).engine()
+	if err != nil {
+		return nil, err
+	}
+	outer, err := wrapTransport(d.Config, r)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{Handler: outer, engine: r}, nil
 }
+
+// Handler is the service's HTTP handler: the routes behind compression and
+// CORS.
+type Handler struct {
+	http.Handler
+	engine *gin.Engine
+}
+
+// Routes lists the registered routes.
+func (h *Handler) Routes() gin.RoutesInfo { return h.engine.Routes() }
 
 func newHandlers(d Deps) *handlers {
 	if d.Log == nil {
@@ -130,7 +148,7 @@ func (h *handlers) engine() (*gin.Engine, error) {
 	}
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(requestIDMiddleware, h.accessLog, h.metrics, h.recoverer)
+	r.Use(requestIDMiddleware, h.accessLog, h.metrics, h.recoverer, conditional)
 	h.routes(r)
 	return r, nil
 }

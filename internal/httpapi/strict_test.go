@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -104,8 +103,7 @@ func TestDuplicateMembers(t *testing.T) {
 func TestBidiControlsRefusedOnEveryWrite(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
-		engine, isGin := e.h.(*gin.Engine)
-		require.True(t, isGin)
+		engine := routed(t, e.h)
 		m := &matrix{e: e, issues: map[string]string{}}
 		m.energy = e.create(t, asBureau, projectBody("bidi energy wind"))
 		m.industry = e.create(t, asBureau, with(projectBody("bidi industry zinc"), "department", "industry", "category", "materials"))
@@ -289,8 +287,7 @@ func TestBidiControlsInImportsAndExports(t *testing.T) {
 func TestQueryNotPercentEncoded(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
-		engine, isGin := e.h.(*gin.Engine)
-		require.True(t, isGin)
+		engine := routed(t, e.h)
 		queries := map[string]string{
 			"cursor=%%%x":      "cursor",
 			"q=%zz":            "q",
