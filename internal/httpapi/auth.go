@@ -37,6 +37,7 @@ func (h *handlers) login(c *gin.Context) error {
 		return err
 	}
 	tok, _, err := h.auth.Login(c.Request.Context(), in.Username, in.Password, c.ClientIP())
+	h.m.signIn(signInUser, err)
 	if err != nil {
 		return err
 	}
@@ -152,6 +153,7 @@ func (h *handlers) token(c *gin.Context) error {
 	var scopes []string
 	if err == nil {
 		tok, scopes, err = h.auth.ClientCredentials(c.Request.Context(), id, secret, scope, c.ClientIP())
+		h.m.signIn(signInClient, err)
 	}
 	var oe *auth.OAuthError
 	if errors.As(err, &oe) {

@@ -142,6 +142,7 @@ func (h *handlers) importProjects(c *gin.Context, p identity.Principal) error {
 	if err != nil {
 		return err
 	}
+	h.m.imported(rep)
 	en := english(c)
 	out := toImportReport(rep, en)
 	if rep.DryRun || rep.Written() {

@@ -204,7 +204,7 @@ func newEnv(t testing.TB, db *database.DB, tune ...func(*config.Config)) *env {
 		Dispatch:    dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditSvc, Issues: issues, Tx: db, Now: clk.now, County: config.DefaultCounty}),
 		Exchange:    exchange.NewService(projects, depts, db, clk.now),
 		Departments: depts, Auth: authSvc, Tokens: tokens, Keys: keys,
-		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now,
+		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now, ProjectCounts: projectdb.New(db),
 		Indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditSvc, clk.now),
 	})
 	require.NoError(t, err)

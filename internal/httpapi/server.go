@@ -47,7 +47,9 @@ type Deps struct {
 	Idempotency *idempotency.Store
 	Audit       *audit.Service
 	Indicators  *indicator.Service
-	Now         func() time.Time
+	// ProjectCounts, when set, backs the pipeline_projects gauges.
+	ProjectCounts ProjectCounter
+	Now           func() time.Time
 }
 
 type handlers struct {
@@ -77,9 +79,11 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	handler  http.Handler
+	// signIns, imports and importRows are of docs/architecture.md, "Metrics".
+	signIns, imports, importRows *prometheus.CounterVec
 }
 
-func newMetrics(db *database.DB) metrics {
+func newMetrics(d Deps) metrics {
 	reg := prometheus.NewRegistry()
 	m := metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -89,10 +93,19 @@ func newMetrics(db *database.DB) metrics {
 			Name: "pipeline_http_request_duration_seconds", Help: "HTTP request latency by method and route.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route"}),
+		signIns: newCounter("pipeline_signin_attempts_total",
+			"Sign-in attempts by kind (user, client) and outcome (success, bad_login, rate_limited).", "kind", "outcome"),
+		imports: newCounter("pipeline_imports_total",
+			"Project imports by outcome (applied, refused, dry_run).", "outcome"),
+		importRows: newCounter("pipeline_import_rows_total",
+			"Rows of applied and refused imports by outcome (created, updated, unchanged, failed).", "outcome"),
 	}
-	reg.MustRegister(m.requests, m.latency,
+	reg.MustRegister(m.requests, m.latency, m.signIns, m.imports, m.importRows,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db.SQL(), db.Dialect()))
+		collectors.NewDBStatsCollector(d.DB.SQL(), d.DB.Dialect()))
+	if d.ProjectCounts != nil {
+		reg.MustRegister(newProjectsCollector(d.ProjectCounts, d.Log, d.Now))
+	}
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return m
 }
@@ -129,7 +142,7 @@ func newHandlers(d Deps) *handlers {
 	}
 	h := &handlers{
 		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, plans: d.Plans, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
-		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, now: d.Now, m: newMetrics(d.DB), policies: map[string]policy{},
+		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, now: d.Now, m: newMetrics(d), policies: map[string]policy{},
 		outages: newOutageLog(d.Log, d.Now),
 	}
 	if d.DB != nil {
