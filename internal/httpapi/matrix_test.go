@@ -629,21 +629,29 @@ var wantCode = map[int]string{
 	http.StatusNotFound:     "not_found",
 }
 
+// newMatrix makes the resources the route table's requests name: a project
+// of energy and one of industry, each a plan entry, a user who signs in, a
+// user and a client to change; prefix tells a test's names apart.
+func newMatrix(t *testing.T, e *env, prefix string) *matrix {
+	m := &matrix{e: e, issues: map[string]string{}}
+	m.energy = e.create(t, asBureau, projectBody(prefix+" energy wind"))
+	m.industry = e.create(t, asBureau, with(projectBody(prefix+" industry zinc"), "department", "industry", "category", "materials"))
+	e.planEntry(t, m.energy.ID, "energy")
+	e.planEntry(t, m.industry.ID, "industry")
+	m.loginUser = e.newUser(t, prefix+".login", "leader", "").Username
+	m.refresh = e.signIn(t, m.loginUser, userPassword).RefreshToken
+	m.targetUser = e.newUser(t, prefix+".target", "dept_viewer", "energy").ID
+	m.targetClient = e.newClient(t, prefix+" target system", "industry", identity.ScopeProjectsRead).ID
+	return m
+}
+
 // TestAuthorizationMatrix runs every route as every kind of caller.
 func TestAuthorizationMatrix(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
 		engine := routed(t, e.h)
 
-		m := &matrix{e: e, issues: map[string]string{}}
-		m.energy = e.create(t, asBureau, projectBody("matrix energy wind"))
-		m.industry = e.create(t, asBureau, with(projectBody("matrix industry zinc"), "department", "industry", "category", "materials"))
-		e.planEntry(t, m.energy.ID, "energy")
-		e.planEntry(t, m.industry.ID, "industry")
-		m.loginUser = e.newUser(t, "matrix.login", "leader", "").Username
-		m.refresh = e.signIn(t, m.loginUser, userPassword).RefreshToken
-		m.targetUser = e.newUser(t, "matrix.target", "dept_viewer", "energy").ID
-		m.targetClient = e.newClient(t, "matrix target system", "industry", identity.ScopeProjectsRead).ID
+		m := newMatrix(t, e, "matrix")
 
 		// Real department systems, signed in through the token endpoint.
 		reader := e.newClient(t, "energy reader", "energy", identity.ScopeProjectsRead)

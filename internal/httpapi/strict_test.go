@@ -104,15 +104,7 @@ func TestBidiControlsRefusedOnEveryWrite(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
 		engine := routed(t, e.h)
-		m := &matrix{e: e, issues: map[string]string{}}
-		m.energy = e.create(t, asBureau, projectBody("bidi energy wind"))
-		m.industry = e.create(t, asBureau, with(projectBody("bidi industry zinc"), "department", "industry", "category", "materials"))
-		e.planEntry(t, m.energy.ID, "energy")
-		e.planEntry(t, m.industry.ID, "industry")
-		m.loginUser = e.newUser(t, "bidi.login", "leader", "").Username
-		m.refresh = e.signIn(t, m.loginUser, userPassword).RefreshToken
-		m.targetUser = e.newUser(t, "bidi.target", "dept_viewer", "energy").ID
-		m.targetClient = e.newClient(t, "bidi target system", "industry", identity.ScopeProjectsRead).ID
+		m := newMatrix(t, e, "bidi")
 		m.tokenClient = e.newClient(t, "bidi reader", "energy", identity.ScopeProjectsRead)
 		admin := who{name: asAdmin, role: identity.RoleAdmin}
 
