@@ -85,7 +85,7 @@ func NewService(st Stores, tx Transactor, tokens *Tokens, auditor Auditor, now f
 	}
 	s := &Service{users: st.Users, clients: st.Clients, sessions: st.Sessions, failures: st.Failures,
 		tx: tx, tokens: tokens, audit: audit, now: now, newID: newID,
-		active: activeCache{entries: map[string]activeEntry{}, gens: map[string]uint64{}}, sleep: sleepCtx}
+		active: activeCache{entries: map[string]activeEntry{}}, sleep: sleepCtx}
 	s.SetPasswordCost(DefaultPasswordCost)
 	return s
 }
@@ -133,18 +133,11 @@ func hashSecret(s string) string {
 type activeCache struct {
 	mu      sync.Mutex
 	entries map[string]activeEntry
-	// gens counts the forgets of each subject, and epoch the times gens was
-	// cleared: an entry read while its subject was forgotten is not stored,
-	// or it would bring back the state from before the change.
-	gens  map[string]uint64
-	epoch uint64
-}
-
-// generation is a subject's count of forgets; c.mu is held.
-type generation struct{ epoch, gen uint64 }
-
-func (c *activeCache) generation(subject string) generation {
-	return generation{c.epoch, c.gens[subject]}
+	// forgets counts the changes forgotten: an entry read while one was
+	// made is not stored, or it could bring back the state from before the
+	// change. Changes are rare, so a read that misses the cache for
+	// another subject's change costs nothing worth counting per subject.
+	forgets uint64
 }
 
 type activeEntry struct {
@@ -167,7 +160,7 @@ func (s *Service) Active(ctx context.Context, p identity.Principal, issuedAt tim
 	now := s.now()
 	s.active.mu.Lock()
 	e, ok := s.active.entries[p.Subject]
-	gen := s.active.generation(p.Subject)
+	forgets := s.active.forgets
 	s.active.mu.Unlock()
 	if !ok || !now.Before(e.until) {
 		if e, err = s.lookUp(ctx, p); err != nil {
@@ -178,7 +171,7 @@ func (s *Service) Active(ctx context.Context, p identity.Principal, issuedAt tim
 		if len(s.active.entries) > 100_000 {
 			clear(s.active.entries)
 		}
-		if s.active.generation(p.Subject) == gen {
+		if s.active.forgets == forgets {
 			s.active.entries[p.Subject] = e
 		}
 		s.active.mu.Unlock()
@@ -209,11 +202,7 @@ func (s *Service) forget(subject string) {
 	s.active.mu.Lock()
 	defer s.active.mu.Unlock()
 	delete(s.active.entries, subject)
-	if len(s.active.gens) > 100_000 {
-		clear(s.active.gens)
-		s.active.epoch++
-	}
-	s.active.gens[subject]++
+	s.active.forgets++
 }
 
 // endTokensAt is when tokens are ended by a change at now: the next whole
