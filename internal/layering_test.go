@@ -129,7 +129,7 @@ var layers = []struct {
 }{
 	{pkgs: []string{"api", "docs"}}, // the wire types and the generated Swagger document
 	{pkgs: []string{"internal/apperr", "internal/identity", "internal/calendar", "internal/health",
-		"internal/auth", "internal/audit", "internal/config", "internal/project", "internal/plan", "internal/dispatch", "internal/indicator",
+		"internal/auth", "internal/audit", "internal/event", "internal/config", "internal/project", "internal/plan", "internal/dispatch", "internal/indicator",
 		"internal/issue", "internal/stats", "internal/exchange", "internal/department", "internal/seed", "internal/sheet",
 		// the in-memory fakes and store contract suites, beside what they fake
 		"internal/plan/plantest",
