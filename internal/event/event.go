@@ -77,3 +77,16 @@ type Event struct {
 func (e Event) Entitled(dept string) bool {
 	return dept != "" && slices.Contains(e.Departments, dept)
 }
+
+// Query selects sequenced events: those after a position, in commit order.
+type Query struct {
+	// After is the position read last; 0 reads from the start.
+	After int64
+	// Types admits only these types; empty admits every type.
+	Types []string
+	// Department admits only the events it is entitled to; empty admits
+	// every event (the bureau's reach).
+	Department string
+	// Limit is the most events to return.
+	Limit int
+}
