@@ -1,7 +1,7 @@
 // Command pipeline-openapi writes docs/openapi.yaml, the OpenAPI 3.0.3
 // document of the service, from swag's docs/swagger.json and the wire types
 // of api/ (docs/api.md, "The OpenAPI document"). Run it from the module's
-// root after swag init (README.md, "Development").
+// root after swag init (README.md, "For developers").
 package main
 
 import (

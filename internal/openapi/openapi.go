@@ -100,7 +100,7 @@ func fix(d doc, types Types) error {
 // encode writes the document as YAML: yaml.v3 sorts the keys of maps.
 func encode(d doc) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.WriteString("# Generated from docs/swagger.json by cmd/pipeline-openapi: do not edit (README.md, \"Development\").\n")
+	buf.WriteString("# Generated from docs/swagger.json by cmd/pipeline-openapi: do not edit (README.md, \"For developers\").\n")
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(d); err != nil {

@@ -2,7 +2,6 @@ package openapi
 
 import (
 	"encoding/json"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -119,11 +118,4 @@ func isProblem(schema any, schemas map[string]any) bool {
 		}
 	}
 	return true
-}
-
-// mediaTypes lists the media types of a response, sorted; for the tests.
-func mediaTypes(r map[string]any) []string {
-	keys := sortedKeys(obj(r["content"]))
-	sort.Strings(keys)
-	return keys
 }
