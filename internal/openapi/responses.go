@@ -71,19 +71,10 @@ func fixResponse(r map[string]any, status int, schemas map[string]any) {
 	if content == nil {
 		return
 	}
-	var keep []string
-	var schema any
-	for _, mt := range sortedKeys(content) {
-		schema = obj(content[mt])["schema"]
-		if mt != mediaJSON && mt != mediaProblem {
-			keep = append(keep, mt)
-		}
-	}
-	switch {
-	case status >= 400 && isProblem(schema, schemas):
-		keep = []string{mediaProblem}
-	case status >= 400 || len(keep) == 0:
-		keep = []string{mediaJSON}
+	keep, schema := mediaOf(content, status, schemas)
+	if schema == nil && len(keep) == 1 && keep[0] == mediaJSON {
+		delete(r, "content")
+		return
 	}
 	out := map[string]any{}
 	for _, mt := range keep {
@@ -96,11 +87,24 @@ func fixResponse(r map[string]any, status int, schemas map[string]any) {
 		}
 		out[mt] = m
 	}
-	if schema == nil && len(keep) == 1 && keep[0] == mediaJSON {
-		delete(r, "content")
-		return
-	}
 	r["content"] = out
+}
+
+// mediaOf chooses the media types an answer keeps, and its schema.
+func mediaOf(content map[string]any, status int, schemas map[string]any) (keep []string, schema any) {
+	for _, mt := range sortedKeys(content) {
+		schema = obj(content[mt])["schema"]
+		if mt != mediaJSON && mt != mediaProblem {
+			keep = append(keep, mt)
+		}
+	}
+	switch {
+	case status >= 400 && isProblem(schema, schemas):
+		keep = []string{mediaProblem}
+	case status >= 400 || len(keep) == 0:
+		keep = []string{mediaJSON}
+	}
+	return keep, schema
 }
 
 func refName(schema any) string {
