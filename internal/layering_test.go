@@ -140,10 +140,11 @@ var layers = []struct {
 		"internal/project/projecttest",
 		"internal/auth/authtest",
 		"internal/department/departmenttest",
+		"internal/event/eventtest",
 	}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest", "internal/platform/childproc"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
-		"internal/idempotency"}, isolated: true},
+		"internal/event/eventdb", "internal/idempotency"}, isolated: true},
 	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest"}},
 	{pkgs: []string{"cmd/pipeline", "cmd/pipeline-bench"}},
 	{pkgs: []string{"internal/faults"}}, // tests only: the binary from outside, on a cluster of their own
