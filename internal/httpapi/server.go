@@ -19,6 +19,7 @@ import (
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/dispatch"
+	"github.com/guangling/pipeline/internal/event"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/indicator"
@@ -47,6 +48,7 @@ type Deps struct {
 	Idempotency *idempotency.Store
 	Audit       *audit.Service
 	Indicators  *indicator.Service
+	Events      *event.Service
 	// ProjectCounts, when set, backs the pipeline_projects gauges.
 	ProjectCounts ProjectCounter
 	Now           func() time.Time
@@ -69,6 +71,7 @@ type handlers struct {
 	idem        *idempotency.Store
 	audit       *audit.Service
 	indicators  *indicator.Service
+	events      *event.Service
 	now         func() time.Time
 	m           metrics
 	policies    map[string]policy
@@ -142,7 +145,7 @@ func newHandlers(d Deps) *handlers {
 	}
 	h := &handlers{
 		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, plans: d.Plans, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
-		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, now: d.Now, m: newMetrics(d), policies: map[string]policy{},
+		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, events: d.Events, now: d.Now, m: newMetrics(d), policies: map[string]policy{},
 		outages: newOutageLog(d.Log, d.Now),
 	}
 	if d.DB != nil {
