@@ -114,7 +114,7 @@ func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
 		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Plans: a.plans, Issues: a.issues, Dispatch: a.dispatch, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Indicators: a.indicators, Events: a.events, Now: time.Now,
-		ProjectCounts: projectdb.New(a.db),
+		ProjectCounts: projectdb.New(a.db), ReportsOutstanding: a.dispatch,
 	}
 }
 

@@ -264,3 +264,23 @@ func TestEventsLongPoll(t *testing.T) {
 		assert.Empty(t, l.Items)
 	})
 }
+
+// TestEventMetrics: the events sequenced by type and the delay to their
+// position; the reports outstanding of the current period by department.
+func TestEventMetrics(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		before := e.scrape(t, "pipeline_event")
+		assert.Equal(t, 0.0, before[`pipeline_events_appended_total{type="project.created"}`], "every type is exported from the start")
+		p := e.create(t, asEnergyEditor, projectBody("储能电站项目"))
+		e.feed(t, asBureau, "")
+		got := grown(before, e.scrape(t, "pipeline_event"))
+		assert.Equal(t, 1.0, got[`pipeline_events_appended_total{type="project.created"}`])
+		assert.Equal(t, 1.0, got[`pipeline_event_position_delay_seconds_count`])
+
+		e.planEntry(t, p.ID, "industry")
+		e.setClock(t, time.Date(2021, 6, 3, 2, 0, 0, 0, time.UTC))
+		assert.Equal(t, map[string]float64{`pipeline_dispatch_reports_outstanding{department="industry"}`: 1},
+			e.scrape(t, "pipeline_dispatch_reports_outstanding{"))
+	})
+}

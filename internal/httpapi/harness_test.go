@@ -207,14 +207,16 @@ func newEnv(t testing.TB, db *database.DB, tune ...func(*config.Config)) *env {
 	issues.RecordEvents(events)
 	plans := plan.NewService(projectdb.NewPlans(db), projects, db, auditSvc, clk.now)
 	plans.RecordEvents(events)
+	dispatchSvc := dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditSvc,
+		Issues: issues, Tx: db, Now: clk.now, County: config.DefaultCounty, Events: events})
 	h, err := httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Projects: projects,
 		Plans: plans, Events: events,
 		Issues: issues, Stats: statistics,
-		Dispatch:    dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditSvc, Issues: issues, Tx: db, Now: clk.now, County: config.DefaultCounty, Events: events}),
+		Dispatch:    dispatchSvc,
 		Exchange:    exchange.NewService(projects, depts, db, clk.now),
 		Departments: depts, Auth: authSvc, Tokens: tokens, Keys: keys,
-		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now, ProjectCounts: projectdb.New(db),
+		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now, ProjectCounts: projectdb.New(db), ReportsOutstanding: dispatchSvc,
 		Indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditSvc, clk.now),
 	})
 	require.NoError(t, err)

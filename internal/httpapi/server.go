@@ -51,7 +51,10 @@ type Deps struct {
 	Events      *event.Service
 	// ProjectCounts, when set, backs the pipeline_projects gauges.
 	ProjectCounts ProjectCounter
-	Now           func() time.Time
+	// ReportsOutstanding, when set, backs the
+	// pipeline_dispatch_reports_outstanding gauges.
+	ReportsOutstanding OutstandingCounter
+	Now                func() time.Time
 }
 
 type handlers struct {
@@ -102,6 +105,14 @@ func newMetrics(d Deps) metrics {
 			"Project imports by outcome (applied, refused, dry_run).", "outcome"),
 		importRows: newCounter("pipeline_import_rows_total",
 			"Rows of applied and refused imports by outcome (created, updated, unchanged, failed).", "outcome"),
+	}
+	ev := newEventMetrics()
+	reg.MustRegister(ev.appended, ev.delay)
+	if d.Events != nil {
+		d.Events.Observe(ev.sequenced)
+	}
+	if d.ReportsOutstanding != nil {
+		reg.MustRegister(newOutstandingCollector(d.ReportsOutstanding, d.Log, d.Now))
 	}
 	reg.MustRegister(m.requests, m.latency, m.signIns, m.imports, m.importRows,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
