@@ -284,3 +284,22 @@ func TestEventMetrics(t *testing.T) {
 			e.scrape(t, "pipeline_dispatch_reports_outstanding{"))
 	})
 }
+
+// TestEventsOfAnImport: an import creates its projects through the
+// register, each with its event; a dry run records none.
+func TestEventsOfAnImport(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		file := csvFile(t,
+			[]string{"项目名称", "项目类别", "部门代码"},
+			[]string{"南村20兆瓦分布式光伏项目", "光伏发电", "能源局"},
+			[]string{"作疃乡肉牛养殖项目", "livestock", "agriculture"},
+		)
+		e.importOK(t, asBureau, "dry_run=true", "新项目.csv", file)
+		assert.Empty(t, e.feed(t, asBureau, "").Items)
+		e.importOK(t, asBureau, "", "新项目.csv", file)
+		assert.Equal(t, []seen{
+			{"project.created", "project", []string{"energy"}}, {"project.created", "project", []string{"agriculture"}},
+		}, seenOf(e.feed(t, asBureau, "")))
+	})
+}
