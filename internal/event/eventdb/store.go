@@ -6,9 +6,11 @@
 package eventdb
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -131,15 +133,24 @@ func (s *Store) Append(ctx context.Context, e event.Event) (err error) {
 	return translate(s.db.InTx(ctx, func(ctx context.Context) error { return s.db.Stage(ctx, row) }))
 }
 
+// sequencedRow is what Sequence returns of an event it gave a position.
+type sequencedRow struct {
+	Position int64
+	Type     string
+	At       time.Time
+}
+
 // Sequence gives up to limit committed events without a position the next
-// positions after the newest, in id order, in one transaction. On
-// PostgreSQL the advisory lock admits one sequencer at a time, across
-// replicas; SQLite has a single connection, which does the same. Why id
-// order among the committed is commit order: docs/integration.md, "Commit
-// order".
+// positions after the newest, in id order, in one transaction: the
+// advisory lock, then one statement that reads the newest position and the
+// events without one and sets theirs. On PostgreSQL the lock admits one
+// sequencer at a time, across replicas, and the statement, begun after the
+// lock was granted, sees what the sequencer before committed; SQLite has a
+// single connection, which does the same. Why id order among the committed
+// is commit order: docs/integration.md, "Commit order".
 func (s *Store) Sequence(ctx context.Context, limit int, at time.Time) (_ []event.Event, err error) {
 	defer apperr.Wrap(&err, "eventdb.Store.Sequence")
-	var out []event.Event
+	var rows []sequencedRow
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
@@ -148,38 +159,20 @@ func (s *Store) Sequence(ctx context.Context, limit int, at time.Time) (_ []even
 				return err
 			}
 		}
-		var pending []struct {
-			ID   int64
-			Type string
-			At   time.Time
-		}
-		if err := q.Table("events").Select("id", "type", "at").Where("position IS NULL").
-			Order("id").Limit(limit).Find(&pending).Error; err != nil || len(pending) == 0 {
-			return err
-		}
-		var head int64
-		if err := q.Table("events").Select("COALESCE(MAX(position), 0)").Scan(&head).Error; err != nil {
-			return err
-		}
-		ids := make([]int64, len(pending))
-		out = make([]event.Event, len(pending))
-		for i, p := range pending {
-			ids[i] = p.ID
-			out[i] = event.Event{Position: head + int64(i) + 1, Type: p.Type, At: p.At.UTC()}
-		}
-		res := q.Exec(`UPDATE events SET position = v.pos, sequenced_at = ?
-			FROM (SELECT id, ? + row_number() OVER (ORDER BY id) AS pos FROM events WHERE id IN ?) AS v
-			WHERE events.id = v.id`, at.UTC(), head, ids)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != int64(len(ids)) {
-			return fmt.Errorf("eventdb: sequenced %d of %d events", res.RowsAffected, len(ids))
-		}
-		return nil
+		return q.Raw(`WITH v AS (
+				SELECT p.id, h.head + row_number() OVER (ORDER BY p.id) AS pos
+				FROM (SELECT id FROM events WHERE position IS NULL ORDER BY id LIMIT ?) AS p,
+					(SELECT COALESCE(MAX(position), 0) AS head FROM events) AS h)
+			UPDATE events SET position = v.pos, sequenced_at = ? FROM v WHERE events.id = v.id
+			RETURNING events.position, events.type, events.at`, limit, at.UTC()).Scan(&rows).Error
 	})
 	if err != nil {
 		return nil, translate(err)
+	}
+	slices.SortFunc(rows, func(a, b sequencedRow) int { return cmp.Compare(a.Position, b.Position) })
+	out := make([]event.Event, len(rows))
+	for i, r := range rows {
+		out[i] = event.Event{Position: r.Position, Type: r.Type, At: r.At.UTC()}
 	}
 	return out, nil
 }
