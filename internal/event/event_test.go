@@ -248,3 +248,29 @@ func TestEntitled(t *testing.T) {
 	assert.True(t, event.Known(event.IssueResolved))
 	assert.False(t, event.Known("issue.deleted"))
 }
+
+// TestStopEndsWaits: when the sequencer stops, as the service shuts down,
+// a long poll answers at once with what there is.
+func TestStopEndsWaits(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() {
+		s.Run(ctx, func(err error) { t.Errorf("sequence: %v", err) })
+		close(ran)
+	}()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Read(context.Background(), bureau, event.Query{After: event.Latest}, event.MaxWait)
+		done <- err
+	}()
+	stop()
+	<-ran
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(25 * time.Second):
+		t.Fatal("the wait did not end when the sequencer stopped")
+	}
+}

@@ -40,7 +40,8 @@ const Latest int64 = -1
 // department-bound principal only those its department is entitled to.
 // When there are none it waits up to wait for some, without holding a
 // connection: woken when this process gives positions, and every second for
-// the positions other replicas give. A cursor older than the oldest kept
+// the positions other replicas give; a wait ends at once when the
+// sequencer stops (the service is shutting down). A cursor older than the oldest kept
 // event is ErrExpired; one ahead of the newest is Invalid.
 func (s *Service) Read(ctx context.Context, p identity.Principal, q Query, wait time.Duration) (_ Page, err error) {
 	defer apperr.Wrap(&err, "event.Service.Read")
@@ -78,6 +79,8 @@ func (s *Service) Read(ctx context.Context, p identity.Principal, q Query, wait 
 		case <-ctx.Done():
 			return page, nil
 		case <-deadline.C:
+			return page, nil
+		case <-s.stopped:
 			return page, nil
 		case <-signal:
 		case <-time.After(time.Second):

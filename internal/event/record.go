@@ -59,6 +59,11 @@ type Service struct {
 	batch     int
 	staged    chan struct{} // a signal to the sequencer that events were staged
 
+	// stopped is closed when Run ends (the service is stopping): long
+	// polls then answer at once, so that shutdown does not wait for them.
+	stopped  chan struct{}
+	stopOnce sync.Once
+
 	mu        sync.Mutex
 	sequenced chan struct{} // closed, and replaced, when events got positions
 	observe   func(typ string, lag time.Duration)
@@ -75,7 +80,7 @@ func NewService(store Store, now func() time.Time, retention time.Duration) *Ser
 	}
 	return &Service{
 		store: store, now: now, newID: func() string { return uuid.Must(uuid.NewV7()).String() }, retention: retention,
-		batch: 1000, staged: make(chan struct{}, 1), sequenced: make(chan struct{}),
+		batch: 1000, staged: make(chan struct{}, 1), sequenced: make(chan struct{}), stopped: make(chan struct{}),
 	}
 }
 

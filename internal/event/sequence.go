@@ -50,8 +50,10 @@ func (s *Service) Expire(ctx context.Context) (_ int, err error) {
 
 // Run sequences events as they commit, until ctx ends: a moment after a
 // wake (Record, Wake after a commit), and every second for the events that
-// other processes committed; and expires old events every hour.
+// other processes committed; and expires old events every hour. When it
+// ends, waiting readers are answered at once.
 func (s *Service) Run(ctx context.Context, log func(error)) {
+	defer s.stopOnce.Do(func() { close(s.stopped) })
 	expire := time.NewTicker(expireEvery)
 	defer expire.Stop()
 	tick := time.NewTicker(every)
