@@ -45,20 +45,10 @@ const Latest int64 = -1
 // event is ErrExpired; one ahead of the newest is Invalid.
 func (s *Service) Read(ctx context.Context, p identity.Principal, q Query, wait time.Duration) (_ Page, err error) {
 	defer apperr.Wrap(&err, "event.Service.Read")
-	if !p.May(identity.ReadEvents) {
-		return Page{}, errNoRead
+	q, err = scoped(p, q)
+	if err != nil {
+		return Page{}, err
 	}
-	q.Department = ""
-	if p.Role.DepartmentBound() {
-		if p.Department == "" {
-			return Page{}, errNoRead // fails closed: no department, no events
-		}
-		q.Department = p.Department
-	}
-	if q.Limit <= 0 {
-		q.Limit = DefaultLimit
-	}
-	q.Limit = min(q.Limit, MaxLimit)
 	wait = min(max(wait, 0), MaxWait)
 	if q.After == Latest {
 		_, head, err := s.store.Bounds(ctx)
@@ -86,6 +76,26 @@ func (s *Service) Read(ctx context.Context, p identity.Principal, q Query, wait 
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// scoped is q within what p may read: a department-bound principal's
+// department's events, a limit within bounds.
+func scoped(p identity.Principal, q Query) (Query, error) {
+	if !p.May(identity.ReadEvents) {
+		return q, errNoRead
+	}
+	q.Department = ""
+	if p.Role.DepartmentBound() {
+		if p.Department == "" {
+			return q, errNoRead // fails closed: no department, no events
+		}
+		q.Department = p.Department
+	}
+	if q.Limit <= 0 {
+		q.Limit = DefaultLimit
+	}
+	q.Limit = min(q.Limit, MaxLimit)
+	return q, nil
 }
 
 // read is one read of the feed and its bounds, read after the events so
