@@ -140,10 +140,11 @@ var layers = []struct {
 		"internal/project/projecttest",
 		"internal/auth/authtest",
 		"internal/department/departmenttest",
+		"internal/event/eventtest",
 	}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest", "internal/platform/childproc"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
-		"internal/idempotency"}, isolated: true},
+		"internal/event/eventdb", "internal/idempotency"}, isolated: true},
 	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest",
 		"internal/openapi"}}, // the OpenAPI 3 document from swag's
 	{pkgs: []string{"cmd/pipeline", "cmd/pipeline-bench", "cmd/pipeline-openapi"}},
