@@ -2,6 +2,10 @@ package client_test
 
 import (
 	"crypto/rand"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -12,7 +16,9 @@ import (
 
 // TestAgainstTheService: a department system, with the generated client
 // only, gets a token by client credentials, lists its projects, creates one
-// and moves its stage with If-Match.
+// and moves its stage with If-Match; the bureau archives it; the system's
+// change feed, followed from the start, shows exactly its department's
+// events, the archive included, in commit order.
 func TestAgainstTheService(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the service")
@@ -89,4 +95,106 @@ func TestAgainstTheService(t *testing.T) {
 	if stale.ApplicationproblemJSON412 == nil || stale.ApplicationproblemJSON412.Code != "version_conflict" {
 		t.Errorf("a move with a stale ETag: %s", stale.Body)
 	}
+
+	admin, err := client.NewClientWithResponses(s.base, client.WithRequestEditorFn(bearer(adminToken(t, ctx, s))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	archived, err := admin.ArchiveProjectWithResponse(ctx, p.Id, &client.ArchiveProjectParams{IfMatch: fmt.Sprintf(`"%d"`, p.Version+1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if archived.StatusCode() != http.StatusNoContent && archived.StatusCode() != http.StatusOK {
+		t.Fatalf("archive the project as the admin: %s %s", archived.Status(), archived.Body)
+	}
+	checkFeed(t, c, admin, p.Id)
+}
+
+// checkFeed follows the change feed from the start as the department system
+// c until it shows the archive of project, and checks that it holds exactly
+// the events of the whole feed (read by admin) that its department is
+// entitled to, in commit order, project's among them.
+func checkFeed(t *testing.T, c, admin *client.ClientWithResponses, project openapi_types.UUID) {
+	t.Helper()
+	var own []client.Event
+	deadline := time.Now().Add(30 * time.Second)
+	for !hasEvent(own, project, client.ProjectArchived) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the feed did not show the archive of %s within 30 s: %d events", project, len(own))
+		}
+		own = readFeed(t, c, lastPosition(t, own), own)
+	}
+	var want []string
+	for _, e := range readFeed(t, admin, 0, nil) {
+		if position(t, e) <= lastPosition(t, own) && slices.Contains(e.Departments, "energy") {
+			want = append(want, e.Id.String())
+		}
+	}
+	var got, types []string
+	for _, e := range own {
+		got = append(got, e.Id.String())
+		if e.ProjectId == project {
+			types = append(types, string(e.Type))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the department's feed holds %d events, %d of the whole feed are entitled to energy:\n%v\n%v", len(got), len(want), got, want)
+	}
+	wantTypes := []string{"project.created", "project.stage_changed", "project.archived"}
+	if !slices.Equal(types, wantTypes) {
+		t.Errorf("the project's events: %v, want %v", types, wantTypes)
+	}
+}
+
+// readFeed follows the feed after a position until a page is empty (that
+// page waits a second for what is being sequenced), appending to events and
+// checking that positions increase.
+func readFeed(t *testing.T, c *client.ClientWithResponses, after int64, events []client.Event) []client.Event {
+	t.Helper()
+	cursor, limit, wait := strconv.FormatInt(after, 10), 500, 1
+	for {
+		page, err := c.ListEventsWithResponse(t.Context(), &client.ListEventsParams{After: &cursor, Limit: &limit, Wait: &wait})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.JSON200 == nil {
+			t.Fatalf("read the feed after %s: %s %s", cursor, page.Status(), page.Body)
+		}
+		if len(page.JSON200.Items) == 0 {
+			return events
+		}
+		for _, e := range page.JSON200.Items {
+			if position(t, e) <= lastPosition(t, events) {
+				t.Errorf("position %s after %d", e.Position, lastPosition(t, events))
+			}
+			events = append(events, e)
+		}
+		cursor = page.JSON200.NextCursor
+	}
+}
+
+func position(t *testing.T, e client.Event) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(e.Position, 10, 64)
+	if err != nil {
+		t.Fatalf("event %s: position %q", e.Id, e.Position)
+	}
+	return n
+}
+
+func lastPosition(t *testing.T, events []client.Event) int64 {
+	t.Helper()
+	if len(events) == 0 {
+		return 0
+	}
+	return position(t, events[len(events)-1])
+}
+
+func hasEvent(events []client.Event, project openapi_types.UUID, typ client.EventType) bool {
+	for _, e := range events {
+		if e.ProjectId == project && e.Type == typ {
+			return true
+		}
+	}
+	return false
 }
