@@ -158,6 +158,33 @@ func TestReadCursor(t *testing.T) {
 	assert.Equal(t, []string{"c"}, ids(page))
 }
 
+// TestReadNext: a reader of one department or of some types moves past the
+// events of others, so that its cursor neither rescans them nor ages out of
+// what the feed keeps while it has missed nothing; a full page ends at its
+// last event.
+func TestReadNext(t *testing.T) {
+	t.Parallel()
+	s, c := newService(t)
+	ctx := context.Background()
+	record(t, s, change("ours", "energy"), change("theirs", "industry"), change("theirs too", "industry"))
+	page, err := s.Read(ctx, energy, event.Query{}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ours"}, ids(page))
+	assert.Equal(t, int64(3), page.Next, "past the other department's events")
+	page, err = s.Read(ctx, bureau, event.Query{Limit: 2}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), page.Next, "a full page ends at its last event")
+
+	c.set(start.Add(event.DefaultRetention + time.Minute))
+	record(t, s, change("later", "industry"))
+	_, err = s.Expire(ctx)
+	require.NoError(t, err)
+	page, err = s.Read(ctx, energy, event.Query{After: 3}, 0)
+	require.NoError(t, err, "a quiet department that missed nothing is not expired")
+	assert.Empty(t, page.Events)
+	assert.Equal(t, int64(4), page.Next)
+}
+
 func TestReadWaits(t *testing.T) {
 	t.Parallel()
 	s, _ := newService(t)

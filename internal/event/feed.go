@@ -23,6 +23,19 @@ type Page struct {
 	// Head is the newest position when the page was read: where a reader
 	// that starts from now begins.
 	Head int64
+	// Next is the cursor to read on from: the last event's position when
+	// the page is full, otherwise the head, as every event the reader may
+	// see up to the head is on the page. A reader of one department or of
+	// some types thus moves past the events of others, and its cursor does
+	// not age out of what the feed keeps while it has missed nothing.
+	Next int64
+}
+
+// Window is one consistent view of the feed: the events a query admits and
+// the oldest and newest positions kept.
+type Window struct {
+	Events       []Event
+	Oldest, Head int64
 }
 
 var (
@@ -98,23 +111,24 @@ func scoped(p identity.Principal, q Query) (Query, error) {
 	return q, nil
 }
 
-// read is one read of the feed and its bounds, read after the events so
-// that events expired before the read are noticed.
+// read is one read of the feed and its bounds, in one view of it. A cursor
+// before the oldest event kept but one is expired, 0 (the start) too once
+// anything has expired: nothing is ever skipped without a word.
 func (s *Service) read(ctx context.Context, q Query) (Page, error) {
-	evs, err := s.store.List(ctx, q)
-	if err != nil {
-		return Page{}, err
-	}
-	oldest, head, err := s.store.Bounds(ctx)
+	w, err := s.store.Window(ctx, q)
 	switch {
 	case err != nil:
 		return Page{}, err
-	case oldest > 0 && q.After < oldest-1:
+	case w.Oldest > 0 && q.After < w.Oldest-1:
 		return Page{}, ErrExpired
-	case q.After > head:
+	case q.After > w.Head:
 		return Page{}, errAhead
 	}
-	return Page{Events: evs, Head: head}, nil
+	page := Page{Events: w.Events, Head: w.Head, Next: max(q.After, w.Head)}
+	if n := len(w.Events); n > 0 && n == q.Limit {
+		page.Next = w.Events[n-1].Position
+	}
+	return page, nil
 }
 
 // signal returns a channel closed when this process next gives positions.

@@ -44,6 +44,9 @@ type Store interface {
 	List(ctx context.Context, q Query) ([]Event, error)
 	// Bounds returns the oldest and newest positions kept (0, 0 when none).
 	Bounds(ctx context.Context) (oldest, head int64, err error)
+	// Window returns what List and Bounds would, read in one consistent
+	// view of the feed: every event q admits up to the head it returns.
+	Window(ctx context.Context, q Query) (Window, error)
 	// Expire deletes sequenced events made before before, always keeping
 	// the newest event, and reports how many it deleted.
 	Expire(ctx context.Context, before time.Time) (int, error)

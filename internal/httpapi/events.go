@@ -127,14 +127,7 @@ func (h *handlers) listEvents(c *gin.Context, p identity.Principal) error {
 	for i, e := range page.Events {
 		out.Items[i] = RenderEvent(e)
 	}
-	switch {
-	case len(page.Events) > 0:
-		out.NextCursor = out.Items[len(out.Items)-1].Position
-	case q.After == event.Latest:
-		out.NextCursor = strconv.FormatInt(page.Head, 10)
-	default:
-		out.NextCursor = strconv.FormatInt(q.After, 10)
-	}
+	out.NextCursor = strconv.FormatInt(page.Next, 10)
 	ok(c, http.StatusOK, out)
 	return nil
 }

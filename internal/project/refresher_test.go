@@ -143,3 +143,18 @@ func TestRefresherReadsFactsAfresh(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n, "the facts are read afresh once, not at every refresh")
 }
+
+// TestRestoreReadsFactsAfresh: the refresher leaves archived projects
+// alone, so a restored project's facts are read again with it.
+func TestRestoreReadsFactsAfresh(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	blocker := health.IssueFact{ID: "b1", DueOn: *day("2021-07-01"), CreatedAt: now.Add(-time.Hour)}
+	old := f.seed(archived, func(p *project.Project) { p.Facts = health.Facts{Issues: []health.IssueFact{blocker}} })
+	f.store.AddFacts(old.ID, health.Facts{Issues: []health.IssueFact{blocker}}, "natural_resources")
+
+	got, err := f.svc.Restore(context.Background(), bureau, old.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "natural_resources", got.Facts.Issues[0].Dept)
+	assert.Equal(t, "natural_resources", f.stored(old.ID).Facts.Issues[0].Dept)
+}

@@ -475,6 +475,11 @@ func (s *Service) setArchived(ctx context.Context, p identity.Principal, id stri
 		} else {
 			pr.ArchivedAt = nil
 		}
+		// Afresh: an archived project's stored facts are not kept current
+		// by the refresher, and its events go to its blockers' departments.
+		if err := s.loadFacts(ctx, pr); err != nil {
+			return err
+		}
 		return s.refreshHealth(ctx, pr)
 	})
 }

@@ -208,6 +208,21 @@ func (s *Store) List(ctx context.Context, lq event.Query) (_ []event.Event, err 
 	return out, nil
 }
 
+// Window reads List and Bounds in one snapshot (database.DB.InSnapshot),
+// so that every event q admits up to the head is among those returned.
+func (s *Store) Window(ctx context.Context, q event.Query) (w event.Window, err error) {
+	defer apperr.Wrap(&err, "eventdb.Store.Window")
+	err = s.db.InSnapshot(ctx, func(ctx context.Context) error {
+		var err error
+		if w.Oldest, w.Head, err = s.Bounds(ctx); err != nil {
+			return err
+		}
+		w.Events, err = s.List(ctx, q)
+		return err
+	})
+	return w, translate(err)
+}
+
 // Bounds returns the oldest and newest positions kept (0, 0 when none),
 // two reads of the position's unique index.
 func (s *Store) Bounds(ctx context.Context) (oldest, head int64, err error) {
@@ -222,18 +237,42 @@ func (s *Store) Bounds(ctx context.Context) (oldest, head int64, err error) {
 	return b.Oldest, b.Head, nil
 }
 
+// expireBatch is the most events one statement of Expire deletes, so that
+// a long backlog (a shorter retention, a service stopped for weeks) is
+// deleted in statements that each end well within the query timeout.
+const expireBatch = 10000
+
 // Expire deletes the sequenced events before the first one made at or after
 // before (so that what is kept has no gap), and keeps the newest event
-// whatever its age, so that positions continue from it.
+// whatever its age, so that positions continue from it. It deletes from the
+// oldest up, in batches, each a statement of its own.
 func (s *Store) Expire(ctx context.Context, before time.Time) (_ int, err error) {
 	defer apperr.Wrap(&err, "eventdb.Store.Expire")
+	oldest, cut, err := s.expiryRange(ctx, before)
+	if err != nil {
+		return 0, translate(err)
+	}
+	n := 0
+	for from := oldest; from < cut; from += expireBatch {
+		q, done := s.db.Conn(ctx)
+		res := q.Exec(`DELETE FROM events WHERE position >= ? AND position < ?`, from, min(from+expireBatch, cut))
+		done()
+		if res.Error != nil {
+			return n, translate(res.Error)
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
+}
+
+// expiryRange returns the oldest position kept and the first to keep: that
+// of the first event made at or after before, or the newest.
+func (s *Store) expiryRange(ctx context.Context, before time.Time) (oldest, cut int64, err error) {
 	q, done := s.db.Conn(ctx)
 	defer done()
-	res := q.Exec(`DELETE FROM events WHERE position < COALESCE(
-		(SELECT MIN(position) FROM events WHERE position IS NOT NULL AND at >= ?),
-		(SELECT MAX(position) FROM events))`, before.UTC())
-	if res.Error != nil {
-		return 0, translate(res.Error)
-	}
-	return int(res.RowsAffected), nil
+	var r struct{ Oldest, Cut int64 }
+	err = q.Raw(`SELECT COALESCE((SELECT MIN(position) FROM events), 0) AS oldest,
+		COALESCE((SELECT MIN(position) FROM events WHERE position IS NOT NULL AND at >= ?),
+			(SELECT MAX(position) FROM events), 0) AS cut`, before.UTC()).Scan(&r).Error
+	return r.Oldest, r.Cut, err
 }

@@ -56,6 +56,10 @@ func (m *Memory) Sequence(_ context.Context, limit int, _ time.Time) ([]event.Ev
 func (m *Memory) List(_ context.Context, q event.Query) ([]event.Event, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.list(q), nil
+}
+
+func (m *Memory) list(q event.Query) []event.Event {
 	if q.Limit <= 0 {
 		q.Limit = event.DefaultLimit
 	}
@@ -69,17 +73,30 @@ func (m *Memory) List(_ context.Context, q event.Query) ([]event.Event, error) {
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out
+}
+
+// Window returns List and Bounds under one lock.
+func (m *Memory) Window(_ context.Context, q event.Query) (event.Window, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	oldest, head := m.bounds()
+	return event.Window{Events: m.list(q), Oldest: oldest, Head: head}, nil
 }
 
 // Bounds returns the oldest and newest positions kept.
 func (m *Memory) Bounds(context.Context) (int64, int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	oldest, head := m.bounds()
+	return oldest, head, nil
+}
+
+func (m *Memory) bounds() (int64, int64) {
 	if len(m.events) == 0 {
-		return 0, 0, nil
+		return 0, 0
 	}
-	return m.events[0].Position, m.events[len(m.events)-1].Position, nil
+	return m.events[0].Position, m.events[len(m.events)-1].Position
 }
 
 // Expire deletes the events before the first made at or after before,

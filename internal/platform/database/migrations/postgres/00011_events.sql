@@ -7,7 +7,10 @@
 -- +goose Up
 CREATE TABLE events (
     -- Staging order, from a sequence: the order positions are given in
-    -- among the events one pass of the sequencer finds committed.
+    -- among the events one pass of the sequencer finds committed. The
+    -- sequence must keep CACHE 1 (the default): with values cached per
+    -- session, a transaction begun after another committed could take a
+    -- smaller id, and commit order would no longer follow.
     id            bigserial PRIMARY KEY,
     -- Commit order; NULL until sequenced.
     position      bigint UNIQUE,
