@@ -1,16 +1,11 @@
 package client_test
 
 import (
-	"bufio"
-	"context"
 	"crypto/rand"
+	"fmt"
 	"net/http"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strings"
-	"sync"
-	"syscall"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,124 +14,11 @@ import (
 	"github.com/guangling/pipeline/api/client"
 )
 
-const adminPassword = "the client's test admin 2026"
-
-var servesRE = regexp.MustCompile(`pipeline serves on (http://\S+)`)
-
-// service is the pipeline binary built from this repository, serving a
-// fresh SQLite file with the demo data on a free loopback port.
-type service struct {
-	base string
-	mu   sync.Mutex
-	out  strings.Builder
-}
-
-func (s *service) output() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out.String()
-}
-
-func startService(t *testing.T) *service {
-	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "pipeline")
-	if out, err := exec.Command("go", "build", "-C", "../..", "-o", bin, "./cmd/pipeline").CombinedOutput(); err != nil {
-		t.Fatalf("build the service: %v\n%s", err, out)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "serve")
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + dir, "PIPELINE_ADDR=127.0.0.1:0", "PIPELINE_DATA_DIR=" + filepath.Join(dir, "data"),
-		"PIPELINE_DEMO=true", "PIPELINE_ADMIN_PASSWORD=" + adminPassword, "PIPELINE_PASSWORD_COST=4", "PIPELINE_LOG_LEVEL=warn"}
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 20 * time.Second
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &service{}
-	cmd.Stderr = &lockedWriter{s}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start the service: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			_, _ = (&lockedWriter{s}).Write([]byte(sc.Text() + "\n"))
-			if m := servesRE.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-		close(found)
-	}()
-	select {
-	case base, ok := <-found:
-		if !ok {
-			t.Fatalf("the service stopped:\n%s", s.output())
-		}
-		s.base = base
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("the service did not start within 2 minutes:\n%s", s.output())
-	}
-	return s
-}
-
-type lockedWriter struct{ s *service }
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.s.mu.Lock()
-	defer w.s.mu.Unlock()
-	return w.s.out.Write(p)
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// bearer sends a token as issued.
-func bearer(token string) client.RequestEditorFn {
-	return func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+token)
-		return nil
-	}
-}
-
-// newSystem registers a department system for energy as the admin, with
-// the generated client, and returns its client_id and client_secret.
-func newSystem(t *testing.T, ctx context.Context, s *service) (id, secret string) {
-	t.Helper()
-	anon, err := client.NewClientWithResponses(s.base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	login, err := anon.LoginWithResponse(ctx, client.LoginRequest{Username: ptr("admin"), Password: ptr(adminPassword)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if login.JSON200 == nil {
-		t.Fatalf("sign in as admin: %s", login.Body)
-	}
-	created, err := anon.CreateClientWithResponse(ctx, &client.CreateClientParams{}, client.ClientCreate{
-		Name: ptr("能源局项目系统"), Department: ptr("energy"), Scopes: &[]string{"projects:read", "projects:write"},
-	}, bearer(login.JSON200.AccessToken))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if created.JSON201 == nil || created.JSON201.ClientSecret == nil {
-		t.Fatalf("create a client: %s", created.Body)
-	}
-	return created.JSON201.ClientId, *created.JSON201.ClientSecret
-}
-
 // TestAgainstTheService: a department system, with the generated client
 // only, gets a token by client credentials, lists its projects, creates one
-// and moves its stage with If-Match.
+// and moves its stage with If-Match; the bureau archives it; the system's
+// change feed, followed from the start, shows exactly its department's
+// events, the archive included, in commit order.
 func TestAgainstTheService(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the service")
@@ -213,4 +95,106 @@ func TestAgainstTheService(t *testing.T) {
 	if stale.ApplicationproblemJSON412 == nil || stale.ApplicationproblemJSON412.Code != "version_conflict" {
 		t.Errorf("a move with a stale ETag: %s", stale.Body)
 	}
+
+	admin, err := client.NewClientWithResponses(s.base, client.WithRequestEditorFn(bearer(adminToken(t, ctx, s))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	archived, err := admin.ArchiveProjectWithResponse(ctx, p.Id, &client.ArchiveProjectParams{IfMatch: fmt.Sprintf(`"%d"`, p.Version+1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if archived.StatusCode() != http.StatusNoContent && archived.StatusCode() != http.StatusOK {
+		t.Fatalf("archive the project as the admin: %s %s", archived.Status(), archived.Body)
+	}
+	checkFeed(t, c, admin, p.Id)
+}
+
+// checkFeed follows the change feed from the start as the department system
+// c until it shows the archive of project, and checks that it holds exactly
+// the events of the whole feed (read by admin) that its department is
+// entitled to, in commit order, project's among them.
+func checkFeed(t *testing.T, c, admin *client.ClientWithResponses, project openapi_types.UUID) {
+	t.Helper()
+	var own []client.Event
+	deadline := time.Now().Add(30 * time.Second)
+	for !hasEvent(own, project, client.ProjectArchived) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the feed did not show the archive of %s within 30 s: %d events", project, len(own))
+		}
+		own = readFeed(t, c, lastPosition(t, own), own)
+	}
+	var want []string
+	for _, e := range readFeed(t, admin, 0, nil) {
+		if position(t, e) <= lastPosition(t, own) && slices.Contains(e.Departments, "energy") {
+			want = append(want, e.Id.String())
+		}
+	}
+	var got, types []string
+	for _, e := range own {
+		got = append(got, e.Id.String())
+		if e.ProjectId == project {
+			types = append(types, string(e.Type))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the department's feed holds %d events, %d of the whole feed are entitled to energy:\n%v\n%v", len(got), len(want), got, want)
+	}
+	wantTypes := []string{"project.created", "project.stage_changed", "project.archived"}
+	if !slices.Equal(types, wantTypes) {
+		t.Errorf("the project's events: %v, want %v", types, wantTypes)
+	}
+}
+
+// readFeed follows the feed after a position until a page is empty (that
+// page waits a second for what is being sequenced), appending to events and
+// checking that positions increase.
+func readFeed(t *testing.T, c *client.ClientWithResponses, after int64, events []client.Event) []client.Event {
+	t.Helper()
+	cursor, limit, wait := strconv.FormatInt(after, 10), 500, 1
+	for {
+		page, err := c.ListEventsWithResponse(t.Context(), &client.ListEventsParams{After: &cursor, Limit: &limit, Wait: &wait})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.JSON200 == nil {
+			t.Fatalf("read the feed after %s: %s %s", cursor, page.Status(), page.Body)
+		}
+		if len(page.JSON200.Items) == 0 {
+			return events
+		}
+		for _, e := range page.JSON200.Items {
+			if position(t, e) <= lastPosition(t, events) {
+				t.Errorf("position %s after %d", e.Position, lastPosition(t, events))
+			}
+			events = append(events, e)
+		}
+		cursor = page.JSON200.NextCursor
+	}
+}
+
+func position(t *testing.T, e client.Event) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(e.Position, 10, 64)
+	if err != nil {
+		t.Fatalf("event %s: position %q", e.Id, e.Position)
+	}
+	return n
+}
+
+func lastPosition(t *testing.T, events []client.Event) int64 {
+	t.Helper()
+	if len(events) == 0 {
+		return 0
+	}
+	return position(t, events[len(events)-1])
+}
+
+func hasEvent(events []client.Event, project openapi_types.UUID, typ client.EventType) bool {
+	for _, e := range events {
+		if e.ProjectId == project && e.Type == typ {
+			return true
+		}
+	}
+	return false
 }
