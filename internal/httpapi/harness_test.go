@@ -206,6 +206,7 @@ func newEnv(t testing.TB, db *database.DB, tune ...func(*config.Config)) *env {
 		Departments: depts, Auth: authSvc, Tokens: tokens, Keys: keys,
 		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now, ProjectCounts: projectdb.New(db),
 		Indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditSvc, clk.now),
+		Webhooks:   newWebhooks(db, cfg, auditSvc, clk.now),
 	})
 	require.NoError(t, err)
 	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk,

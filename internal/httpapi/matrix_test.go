@@ -8,6 +8,7 @@ package httpapi_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -295,7 +296,7 @@ func matrixRows() map[string]matrixRow {
 			return request{method: http.MethodGet, path: projectPath(p, suffix)}
 		}
 	}
-	return map[string]matrixRow{
+	rows := map[string]matrixRow{
 		// Operations and sign-in: open to anyone, whatever credential comes along.
 		"GET /healthz":               {rule: anyone(http.StatusOK), req: get("/healthz")},
 		"GET /readyz":                {rule: anyone(http.StatusOK), req: get("/readyz")},
@@ -620,6 +621,8 @@ func matrixRows() map[string]matrixRow {
 		"GET /api/v1/audit":        {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), req: get("/api/v1/audit")},
 		"GET /api/v1/audit/verify": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), req: get("/api/v1/audit/verify")},
 	}
+	maps.Copy(rows, webhookMatrixRows())
+	return rows
 }
 
 // wantCode is the problem code of a denial.
