@@ -9,7 +9,9 @@ const docTemplate = `{
     "info": {
         "description": "{{escape .Description}}",
         "title": "{{.Title}}",
-        "contact": {},
+        "contact": {
+            "name": "Guangling County Development and Reform Bureau"
+        },
         "version": "{{.Version}}"
     },
     "host": "{{.Host}}",
@@ -1045,7 +1047,7 @@ const docTemplate = `{
                     "auth"
                 ],
                 "summary": "Client credentials token",
-                "operationId": "token",
+                "operationId": "issueToken",
                 "parameters": [
                     {
                         "type": "string",
@@ -9973,12 +9975,71 @@ const docTemplate = `{
     },
     "securityDefinitions": {
         "BearerAuth": {
-            "description": "\"Bearer \" followed by an access token from POST /api/v1/auth/login.",
+            "description": "\"Bearer \" followed by an access token from POST /api/v1/auth/login or /api/v1/auth/token. docs/openapi.yaml makes it an HTTP bearer scheme.",
             "type": "apiKey",
             "name": "Authorization",
             "in": "header"
+        },
+        "OAuth2": {
+            "description": "Client credentials (RFC 6749 §4.4) for department systems: HTTP Basic or client_id and client_secret in the form.",
+            "type": "oauth2",
+            "flow": "application",
+            "tokenUrl": "/api/v1/auth/token",
+            "scopes": {
+                "events:read": "the change feed",
+                "issues:write": "opening and updating blockers",
+                "progress:write": "monthly progress",
+                "projects:read": "the department's projects and what belongs to them",
+                "projects:write": "creating, changing, moving and importing projects; yearly plans"
+            }
         }
-    }
+    },
+    "tags": [
+        {
+            "description": "Users, clients and departments (administrators)",
+            "name": "admin"
+        },
+        {
+            "description": "The audit trail and its verification",
+            "name": "audit"
+        },
+        {
+            "description": "Sign-in, refresh and sign-out of users; the client credentials token of department systems",
+            "name": "auth"
+        },
+        {
+            "description": "The monthly dispatch: periods, reports and their review, the dispatch sheet",
+            "name": "dispatch"
+        },
+        {
+            "description": "Blockers of projects",
+            "name": "issues"
+        },
+        {
+            "description": "Reference data: enumerations, departments",
+            "name": "meta"
+        },
+        {
+            "description": "Probes and token keys",
+            "name": "operations"
+        },
+        {
+            "description": "The year's plan of major projects",
+            "name": "plans"
+        },
+        {
+            "description": "Monthly progress and health of a project",
+            "name": "progress"
+        },
+        {
+            "description": "The register: projects, their stages, import and export",
+            "name": "projects"
+        },
+        {
+            "description": "Key figures, breakdowns and trends",
+            "name": "stats"
+        }
+    ]
 }`
 
 // SwaggerInfo holds exported Swagger Info so clients can modify it

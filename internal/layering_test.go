@@ -144,8 +144,9 @@ var layers = []struct {
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest", "internal/platform/childproc"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
 		"internal/idempotency"}, isolated: true},
-	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest"}},
-	{pkgs: []string{"cmd/pipeline", "cmd/pipeline-bench"}},
+	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest",
+		"internal/openapi"}}, // the OpenAPI 3 document from swag's
+	{pkgs: []string{"cmd/pipeline", "cmd/pipeline-bench", "cmd/pipeline-openapi"}},
 	{pkgs: []string{"internal/faults"}}, // tests only: the binary from outside, on a cluster of their own
 }
 

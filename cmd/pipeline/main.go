@@ -1,14 +1,45 @@
 // Command pipeline serves the major-project register of the Guangling County
 // Development and Reform Bureau over a JSON API.
 //
-//	@title						pipeline: major-project register API
-//	@version					1.0
-//	@description				The register of the county's major investment projects and their way through 在谈 → 签约 → 落地 → 开工 → 竣工 → 投产 → 达效. Errors are RFC 9457 problem details (application/problem+json) with a stable code; send Accept-Language: en for English text.
-//	@BasePath					/
-//	@securityDefinitions.apikey	BearerAuth
-//	@in							header
-//	@name						Authorization
-//	@description				"Bearer " followed by an access token from POST /api/v1/auth/login.
+//	@title									pipeline: major-project register API
+//	@version								1.0
+//	@description							The register of the county's major investment projects and their way through 在谈 → 签约 → 落地 → 开工 → 竣工 → 投产 → 达效. Errors are RFC 9457 problem details (application/problem+json) with a stable code; send Accept-Language: en for English text.
+//	@contact.name							Guangling County Development and Reform Bureau
+//	@tag.name								admin
+//	@tag.description						Users, clients and departments (administrators)
+//	@tag.name								audit
+//	@tag.description						The audit trail and its verification
+//	@tag.name								auth
+//	@tag.description						Sign-in, refresh and sign-out of users; the client credentials token of department systems
+//	@tag.name								dispatch
+//	@tag.description						The monthly dispatch: periods, reports and their review, the dispatch sheet
+//	@tag.name								issues
+//	@tag.description						Blockers of projects
+//	@tag.name								meta
+//	@tag.description						Reference data: enumerations, departments
+//	@tag.name								operations
+//	@tag.description						Probes and token keys
+//	@tag.name								plans
+//	@tag.description						The year's plan of major projects
+//	@tag.name								progress
+//	@tag.description						Monthly progress and health of a project
+//	@tag.name								projects
+//	@tag.description						The register: projects, their stages, import and export
+//	@tag.name								stats
+//	@tag.description						Key figures, breakdowns and trends
+//	@BasePath								/
+//	@securityDefinitions.apikey				BearerAuth
+//	@in										header
+//	@name									Authorization
+//	@description							"Bearer " followed by an access token from POST /api/v1/auth/login or /api/v1/auth/token. docs/openapi.yaml makes it an HTTP bearer scheme.
+//	@securitydefinitions.oauth2.application	OAuth2
+//	@tokenUrl								/api/v1/auth/token
+//	@scope.projects:read					the department's projects and what belongs to them
+//	@scope.projects:write					creating, changing, moving and importing projects; yearly plans
+//	@scope.progress:write					monthly progress
+//	@scope.issues:write						opening and updating blockers
+//	@scope.events:read						the change feed
+//	@description							Client credentials (RFC 6749 §4.4) for department systems: HTTP Basic or client_id and client_secret in the form.
 package main
 
 import (

@@ -133,7 +133,7 @@ func oauthFail(c *gin.Context, e *auth.OAuthError) {
 //
 //	@Summary		Client credentials token
 //	@Description	OAuth 2.0 client credentials grant (RFC 6749 §4.4) for department systems. Authenticate with HTTP Basic (client_id:client_secret) or client_id and client_secret in the form; scope is optional and must be among the client's scopes. Errors use the OAuth error format, but for 429 (failures throttled per client as sign-ins are per username) and 503.
-//	@ID				token
+//	@ID				issueToken
 //	@Tags			auth
 //	@Accept			x-www-form-urlencoded
 //	@Produce		json

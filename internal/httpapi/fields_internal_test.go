@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -59,6 +60,11 @@ func namedFields(t *testing.T) map[string]string {
 			if d != nil && d.IsDir() && p != root && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") ||
 				d.Name() == "bench" || d.Name() == "platform" || strings.HasSuffix(d.Name(), "db")) {
 				return filepath.SkipDir
+			}
+			if d != nil && d.IsDir() && p != root {
+				if _, err := os.Stat(filepath.Join(p, "go.mod")); err == nil {
+					return filepath.SkipDir // a module of its own: the generated client
+				}
 			}
 			return err
 		}

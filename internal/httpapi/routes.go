@@ -15,6 +15,7 @@ import (
 	ginSwagger "github.com/swaggo/gin-swagger"
 	"github.com/swaggo/swag"
 
+	"github.com/guangling/pipeline/docs"
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/identity"
 )
@@ -59,17 +60,22 @@ func (h *handlers) operationRoutes(r *gin.Engine) {
 	// A handler of its own: gin-swagger sets the file handler's Prefix on first
 	// use, and the package-level swaggerFiles.Handler is shared by every engine
 	// in the process (a data race as soon as there are two).
-	ui := ginSwagger.WrapHandler(swaggerFiles.NewHandler())
+	// The UI shows the OpenAPI 3 document, whose bearer scheme takes a token
+	// as issued.
+	ui := ginSwagger.WrapHandler(swaggerFiles.NewHandler(), ginSwagger.URL("openapi.yaml"))
 	h.handlePublic(r, http.MethodGet, "/swagger/*any", plain(func(c *gin.Context) {
 		if c.Request.Method == http.MethodHead {
 			// gin-swagger answers GET only; conditional drops the body.
 			c.Request.Method = http.MethodGet
 		}
-		if c.Param("any") == "/doc.json" {
+		switch c.Param("any") {
+		case "/doc.json":
 			c.Data(http.StatusOK, "application/json; charset=utf-8", []byte(swaggerDoc()))
-			return
+		case "/openapi.yaml":
+			c.Data(http.StatusOK, "application/yaml; charset=utf-8", docs.OpenAPI)
+		default:
+			ui(c)
 		}
-		ui(c)
 	}))
 	h.handlePublic(r, http.MethodGet, "/.well-known/jwks.json", h.jwks)
 	h.handlePublic(r, http.MethodGet, "/dashboard", h.dashboard)
