@@ -73,6 +73,26 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 
 // apply makes the change to sub, or refuses it.
 func (s *Service) apply(ctx context.Context, p identity.Principal, sub *Subscription, ch Change, now time.Time) error {
+	changed, err := s.applyInput(ctx, sub, ch)
+	if err != nil {
+		return err
+	}
+	paused, err := applyPause(p, sub, ch, now)
+	if err != nil {
+		return err
+	}
+	if !changed && !paused {
+		return errUnchanged
+	}
+	return nil
+}
+
+// applyInput changes the URL, the types and the description, checked as
+// at creation, and reports whether any changed.
+func (s *Service) applyInput(ctx context.Context, sub *Subscription, ch Change) (bool, error) {
+	if ch.URL == nil && ch.Types == nil && ch.Description == nil {
+		return false, nil
+	}
 	in := Input{URL: sub.URL, Types: sub.Types, Description: sub.Description}
 	if ch.URL != nil {
 		in.URL = *ch.URL
@@ -83,38 +103,38 @@ func (s *Service) apply(ctx context.Context, p identity.Principal, sub *Subscrip
 	if ch.Description != nil {
 		in.Description = *ch.Description
 	}
-	if ch.URL != nil || ch.Types != nil || ch.Description != nil {
-		if err := s.check(ctx, &in); err != nil {
-			return err
-		}
+	if err := s.check(ctx, &in); err != nil {
+		return false, err
 	}
 	changed := in.URL != sub.URL || !slices.Equal(in.Types, sub.Types) || in.Description != sub.Description
 	sub.URL, sub.Types, sub.Description = in.URL, in.Types, in.Description
+	return changed, nil
+}
+
+// applyPause pauses or resumes sub, and reports whether it did.
+func applyPause(p identity.Principal, sub *Subscription, ch Change, now time.Time) (bool, error) {
 	if ch.PausedReason != nil && (ch.Paused == nil || !*ch.Paused) {
-		return apperr.Fields([]apperr.FieldError{{Field: "paused_reason", Code: "only_when", Param: "paused: true"}})
+		return false, apperr.Fields([]apperr.FieldError{{Field: "paused_reason", Code: "only_when", Param: "paused: true"}})
 	}
-	if ch.Paused != nil && *ch.Paused != sub.Paused {
-		changed = true
-		sub.Paused = *ch.Paused
-		sub.PausedReason, sub.PausedAt = "", time.Time{}
-		if sub.Paused {
-			sub.PausedAt = now
-			sub.PausedReason = "paused by " + p.Name
-			if ch.PausedReason != nil {
-				r := strings.TrimSpace(*ch.PausedReason)
-				if utf8.RuneCountInString(r) > maxDescLength || !utf8.ValidString(r) {
-					return apperr.Fields([]apperr.FieldError{{Field: "paused_reason", Code: "too_long", Param: "200"}})
-				}
-				if r != "" {
-					sub.PausedReason = r
-				}
-			}
+	if ch.Paused == nil || *ch.Paused == sub.Paused {
+		return false, nil
+	}
+	sub.Paused = *ch.Paused
+	sub.PausedReason, sub.PausedAt = "", time.Time{}
+	if !sub.Paused {
+		return true, nil
+	}
+	sub.PausedAt, sub.PausedReason = now, "paused by "+p.Name
+	if ch.PausedReason != nil {
+		r := strings.TrimSpace(*ch.PausedReason)
+		if utf8.RuneCountInString(r) > maxDescLength || !utf8.ValidString(r) {
+			return false, apperr.Fields([]apperr.FieldError{{Field: "paused_reason", Code: "too_long", Param: "200"}})
+		}
+		if r != "" {
+			sub.PausedReason = r
 		}
 	}
-	if !changed {
-		return errUnchanged
-	}
-	return nil
+	return true, nil
 }
 
 // RotateSecret gives a subscription a new secret, returned this once. The

@@ -134,6 +134,12 @@ func NewService(d Deps, set Settings) *Service {
 	if set.Senders <= 0 {
 		set.Senders = 1
 	}
+	if set.Interval <= 0 {
+		set.Interval = 500 * time.Millisecond
+	}
+	if set.Lease <= 0 {
+		set.Lease = time.Minute
+	}
 	return &Service{Deps: d, set: set}
 }
 

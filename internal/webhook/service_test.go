@@ -105,7 +105,7 @@ func newHarness(t *testing.T) *harness {
 			return json.Marshal(map[string]any{"id": e.ID, "type": e.Type, "project_id": e.ProjectID, "position": e.Position})
 		},
 		Now: h.clock.now, NewID: uuid.NewString,
-	}, webhook.Settings{Schedule: schedule, Overlap: time.Hour, Lease: time.Minute, Batch: 10, Senders: 4})
+	}, webhook.Settings{Schedule: schedule, Overlap: time.Hour, Lease: time.Minute, Batch: 10, Senders: 4, Interval: time.Millisecond})
 	return h
 }
 

@@ -210,10 +210,17 @@ func outcomes(t *testing.T, b Backend) {
 	assert.Empty(t, failed.LeaseToken)
 	assert.Equal(t, `{"n":1}`, string(failed.Body))
 
-	got, err = b.Claim(ctx, next, next.Add(time.Minute), "three", 10)
+	pauseAndResume(t, b, sub, d1, next)
+}
+
+// pauseAndResume gives up on d1 at next, which pauses sub, resumes it and
+// redelivers d1.
+func pauseAndResume(t *testing.T, b Backend, sub webhook.Subscription, d1 webhook.Delivery, next time.Time) {
+	ctx := context.Background()
+	got, err := b.Claim(ctx, next, next.Add(time.Minute), "three", 10)
 	require.NoError(t, err)
 	require.Equal(t, []string{d1.ID}, ids(got))
-	ok, err = b.Record(ctx, webhook.Outcome{DeliveryID: d1.ID, LeaseToken: "three", At: next, Error: "timeout",
+	ok, err := b.Record(ctx, webhook.Outcome{DeliveryID: d1.ID, LeaseToken: "three", At: next, Error: "timeout",
 		NextAttemptAt: next, FirstFailedAt: T0, PauseReason: "gave up"})
 	require.NoError(t, err)
 	require.True(t, ok)
@@ -225,7 +232,7 @@ func outcomes(t *testing.T, b Backend) {
 	got, err = b.Claim(ctx, next.Add(time.Hour), next.Add(2*time.Hour), "four", 10)
 	require.NoError(t, err)
 	assert.Empty(t, got, "a paused subscription is sent nothing")
-	_, found, err = b.Oldest(ctx)
+	_, found, err := b.Oldest(ctx)
 	require.NoError(t, err)
 	assert.False(t, found, "a paused subscription's deliveries do not age the queue")
 
