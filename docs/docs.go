@@ -10038,6 +10038,10 @@ const docTemplate = `{
         {
             "description": "Key figures, breakdowns and trends",
             "name": "stats"
+        },
+        {
+            "description": "Signed deliveries of the change feed's events to department systems",
+            "name": "webhooks"
         }
     ]
 }`

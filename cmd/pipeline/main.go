@@ -27,6 +27,8 @@
 //	@tag.description						The register: projects, their stages, import and export
 //	@tag.name								stats
 //	@tag.description						Key figures, breakdowns and trends
+//	@tag.name								webhooks
+//	@tag.description						Signed deliveries of the change feed's events to department systems
 //	@BasePath								/
 //	@securityDefinitions.apikey				BearerAuth
 //	@in										header
@@ -79,6 +81,7 @@ import (
 	"github.com/guangling/pipeline/internal/project/projectdb"
 	"github.com/guangling/pipeline/internal/seed"
 	"github.com/guangling/pipeline/internal/stats"
+	"github.com/guangling/pipeline/internal/webhook"
 )
 
 func main() {
@@ -133,6 +136,7 @@ type app struct {
 	health     *project.Refresher
 	audit      *audit.Service
 	indicators *indicator.Service
+	webhooks   *webhook.Service
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -142,7 +146,7 @@ func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
 		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Plans: a.plans, Issues: a.issues, Dispatch: a.dispatch, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Indicators: a.indicators, Now: time.Now,
-		ProjectCounts: projectdb.New(a.db),
+		ProjectCounts: projectdb.New(a.db), Webhooks: a.webhooks,
 	}
 }
 
@@ -258,6 +262,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			})
 	})
 	a.purges(ctx, log, &background)
+	a.runWebhooks(ctx, cfg, log, &background)
 	if cfg.PprofAddr != "" {
 		background.Go(func() { servePprof(ctx, cfg.PprofAddr, log) })
 	}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/event"
+	"github.com/guangling/pipeline/internal/platform/database"
+	"github.com/guangling/pipeline/internal/webhook"
+	"github.com/guangling/pipeline/internal/webhook/send"
+	"github.com/guangling/pipeline/internal/webhook/webhookdb"
+)
+
+// newWebhooks wires the webhook service over the change feed, whose events
+// it posts as render renders them (docs/operations.md, "Webhooks").
+func newWebhooks(cfg config.Config, db *database.DB, auditor *audit.Service, feed webhook.Feed,
+	render func(event.Event) ([]byte, error)) *webhook.Service {
+	w := cfg.Webhooks
+	store := webhookdb.New(db)
+	return webhook.NewService(webhook.Deps{
+		Store: store, Queue: store, Feed: feed, Tx: db, Auditor: auditor, Render: render,
+		Sender:  send.New(send.Options{Timeout: w.Timeout, AllowPrivate: w.AllowPrivate}),
+		Targets: webhook.Targets{AllowPrivate: w.AllowPrivate, Lookup: send.Lookup(nil)},
+		Now:     time.Now, NewID: newID,
+	}, webhook.Settings{
+		Schedule: webhook.Schedule{Base: w.RetryBase, Cap: w.RetryMax, GiveUp: w.GiveUp},
+		Overlap:  w.SecretOverlap,
+		// A claim outlives the longest attempt, so that a delivery is taken
+		// again only from a sender that is gone.
+		Lease: w.Timeout + 30*time.Second, Batch: 100, Senders: w.Senders, Interval: w.Interval,
+	})
+}
+
+// runWebhooks starts the webhook worker in background, unless this
+// replica is set to leave it to others.
+func (a *app) runWebhooks(ctx context.Context, cfg config.Config, log *slog.Logger, background *sync.WaitGroup) {
+	if !cfg.Webhooks.Enabled || a.webhooks == nil {
+		return
+	}
+	background.Go(func() {
+		a.webhooks.Run(ctx, func(err error) { log.Error("deliver webhooks", slog.Any("error", err)) })
+	})
+}
