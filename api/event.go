@@ -18,8 +18,9 @@ type Event struct {
 	ProjectID string `json:"project_id" format:"uuid" example:"0190a0b0-0000-7000-8000-0000000000aa"`
 	// The resource's version after the change; 0 when it was removed.
 	Version int `json:"version" example:"4"`
-	// The changed fields with their new values, by their names in the resource.
-	Changes map[string]any `json:"changes"`
+	// The changed fields with their new values, by their names in the resource
+	// (a value may be null: the field was cleared).
+	Changes map[string]any `json:"changes" swaggertype:"object"`
 	// The departments entitled to the event when it committed.
 	Departments []string `json:"departments" example:"energy"`
 	// X-Request-ID of the request that made the change; empty outside a request.

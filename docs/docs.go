@@ -2639,6 +2639,95 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/events": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Events of the register after a cursor, in commit order (docs/integration.md, \"Events\"): no event is ever skipped by a reader that follows next_cursor, and a change committed before another began comes first. A department system or user sees only the events its department is entitled to; the bureau, leaders and administrators see all. after=latest starts from the newest event. With wait, an empty answer is held up to that many seconds until events arrive. A cursor older than the oldest kept event answers 410 cursor_expired: list your projects (archived=true too) and follow again from after=latest.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "Follow the change feed",
+                "operationId": "listEvents",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the position read last (next_cursor), 0 for the start, or latest",
+                        "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated event types; all when absent",
+                        "name": "types",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 500,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 100,
+                        "description": "page size",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 30,
+                        "minimum": 0,
+                        "type": "integer",
+                        "default": 0,
+                        "description": "seconds to wait for events when none are there",
+                        "name": "wait",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.EventList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/indicators": {
             "get": {
                 "security": [
@@ -6956,6 +7045,151 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Event": {
+            "type": "object",
+            "properties": {
+                "actor": {
+                    "description": "Who made the change.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.EventActor"
+                        }
+                    ]
+                },
+                "at": {
+                    "description": "When the change was made.",
+                    "type": "string",
+                    "format": "date-time",
+                    "example": "2026-12-07T02:00:00.123456Z"
+                },
+                "changes": {
+                    "description": "The changed fields with their new values, by their names in the resource\n(a value may be null: the field was cleared).",
+                    "type": "object"
+                },
+                "departments": {
+                    "description": "The departments entitled to the event when it committed.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "energy"
+                    ]
+                },
+                "id": {
+                    "description": "The event's ID: the same in the feed and in every webhook delivery of it.",
+                    "type": "string",
+                    "format": "uuid",
+                    "example": "0190a0b0-0000-7000-8000-0000000000e1"
+                },
+                "position": {
+                    "description": "The event's place in commit order, as a cursor: pass it as after= to read what follows.",
+                    "type": "string",
+                    "example": "1024"
+                },
+                "project_id": {
+                    "description": "The project the change belongs to.",
+                    "type": "string",
+                    "format": "uuid",
+                    "example": "0190a0b0-0000-7000-8000-0000000000aa"
+                },
+                "request_id": {
+                    "description": "X-Request-ID of the request that made the change; empty outside a request.",
+                    "type": "string",
+                    "example": "4f9c2a7e1b3d5f60718293a4b5c6d7e8"
+                },
+                "resource": {
+                    "description": "What changed.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.EventResource"
+                        }
+                    ]
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "project.created",
+                        "project.updated",
+                        "project.archived",
+                        "project.restored",
+                        "project.stage_changed",
+                        "plan_entry.changed",
+                        "plan_entry.removed",
+                        "report.submitted",
+                        "report.returned",
+                        "report.accepted",
+                        "issue.opened",
+                        "issue.updated",
+                        "issue.resolved"
+                    ],
+                    "example": "project.stage_changed"
+                },
+                "version": {
+                    "description": "The resource's version after the change; 0 when it was removed.",
+                    "type": "integer",
+                    "example": 4
+                }
+            }
+        },
+        "api.EventActor": {
+            "type": "object",
+            "properties": {
+                "department": {
+                    "description": "The actor's department; empty for the bureau and administrators.",
+                    "type": "string",
+                    "example": "energy"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "0190a0b0-0000-7000-8000-000000000001"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "energy-system"
+                }
+            }
+        },
+        "api.EventList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Event"
+                    }
+                },
+                "next_cursor": {
+                    "description": "The cursor to pass as after= next: the last item's position, or the\ncursor given when the page is empty.",
+                    "type": "string",
+                    "example": "1024"
+                }
+            }
+        },
+        "api.EventResource": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "example": "0190a0b0-0000-7000-8000-0000000000aa"
+                },
+                "path": {
+                    "description": "The resource's path under /api/v1, to read it as it is now.",
+                    "type": "string",
+                    "example": "/api/v1/projects/0190a0b0-0000-7000-8000-0000000000aa"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "project",
+                        "plan_entry",
+                        "report",
+                        "issue"
+                    ],
+                    "example": "project"
+                }
+            }
+        },
         "api.Evidence": {
             "type": "object",
             "properties": {
@@ -7126,7 +7360,7 @@ const docTemplate = `{
                     }
                 },
                 "code": {
-                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable, request_timeout.",
+                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable, request_timeout, cursor_expired.",
                     "type": "string",
                     "example": "validation_failed"
                 },
@@ -8389,7 +8623,7 @@ const docTemplate = `{
                     }
                 },
                 "code": {
-                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable, request_timeout.",
+                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable, request_timeout, cursor_expired.",
                     "type": "string",
                     "example": "validation_failed"
                 },
@@ -10010,6 +10244,10 @@ const docTemplate = `{
         {
             "description": "The monthly dispatch: periods, reports and their review, the dispatch sheet",
             "name": "dispatch"
+        },
+        {
+            "description": "The change feed: every change of the register in commit order",
+            "name": "events"
         },
         {
             "description": "Blockers of projects",

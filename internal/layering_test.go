@@ -144,11 +144,12 @@ var layers = []struct {
 		"internal/project/projecttest",
 		"internal/auth/authtest",
 		"internal/department/departmenttest",
+		"internal/event/eventtest",
 		"internal/webhook", "internal/webhook/webhooktest",
 	}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest", "internal/platform/childproc"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
-		"internal/idempotency", "internal/webhook/webhookdb"}, isolated: true},
+		"internal/event/eventdb", "internal/idempotency", "internal/webhook/webhookdb"}, isolated: true},
 	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest",
 		"internal/openapi", // the OpenAPI 3 document from swag's
 		"internal/webhook/send"}},

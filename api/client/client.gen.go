@@ -108,6 +108,81 @@ func (e DesignationKind) Valid() bool {
 	}
 }
 
+// Defines values for EventType.
+const (
+	IssueOpened         EventType = "issue.opened"
+	IssueResolved       EventType = "issue.resolved"
+	IssueUpdated        EventType = "issue.updated"
+	PlanEntryChanged    EventType = "plan_entry.changed"
+	PlanEntryRemoved    EventType = "plan_entry.removed"
+	ProjectArchived     EventType = "project.archived"
+	ProjectCreated      EventType = "project.created"
+	ProjectRestored     EventType = "project.restored"
+	ProjectStageChanged EventType = "project.stage_changed"
+	ProjectUpdated      EventType = "project.updated"
+	ReportAccepted      EventType = "report.accepted"
+	ReportReturned      EventType = "report.returned"
+	ReportSubmitted     EventType = "report.submitted"
+)
+
+// Valid indicates whether the value is a known member of the EventType enum.
+func (e EventType) Valid() bool {
+	switch e {
+	case IssueOpened:
+		return true
+	case IssueResolved:
+		return true
+	case IssueUpdated:
+		return true
+	case PlanEntryChanged:
+		return true
+	case PlanEntryRemoved:
+		return true
+	case ProjectArchived:
+		return true
+	case ProjectCreated:
+		return true
+	case ProjectRestored:
+		return true
+	case ProjectStageChanged:
+		return true
+	case ProjectUpdated:
+		return true
+	case ReportAccepted:
+		return true
+	case ReportReturned:
+		return true
+	case ReportSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventResourceType.
+const (
+	EventResourceTypeIssue     EventResourceType = "issue"
+	EventResourceTypePlanEntry EventResourceType = "plan_entry"
+	EventResourceTypeProject   EventResourceType = "project"
+	EventResourceTypeReport    EventResourceType = "report"
+)
+
+// Valid indicates whether the value is a known member of the EventResourceType enum.
+func (e EventResourceType) Valid() bool {
+	switch e {
+	case EventResourceTypeIssue:
+		return true
+	case EventResourceTypePlanEntry:
+		return true
+	case EventResourceTypeProject:
+		return true
+	case EventResourceTypeReport:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EvidenceKind.
 const (
 	EvidenceKindAcceptance EvidenceKind = "acceptance"
@@ -2160,6 +2235,102 @@ type DispatchTally struct {
 	ProjectIds []string `json:"project_ids"`
 }
 
+// Event defines model for Event.
+type Event struct {
+	// Actor Who made the change.
+	Actor EventActor `json:"actor"`
+
+	// At When the change was made.
+	//
+	// Example: 2026-12-07T02:00:00.123456Z
+	At time.Time `json:"at"`
+
+	// Changes The changed fields with their new values, by their names in the resource
+	// (a value may be null: the field was cleared).
+	Changes map[string]interface{} `json:"changes"`
+
+	// Departments The departments entitled to the event when it committed.
+	//
+	// Example: ["energy"]
+	Departments []string `json:"departments"`
+
+	// Id The event's ID: the same in the feed and in every webhook delivery of it.
+	//
+	// Example: 0190a0b0-0000-7000-8000-0000000000e1
+	Id openapi_types.UUID `json:"id"`
+
+	// Position The event's place in commit order, as a cursor: pass it as after= to read what follows.
+	//
+	// Example: 1024
+	Position string `json:"position"`
+
+	// ProjectId The project the change belongs to.
+	//
+	// Example: 0190a0b0-0000-7000-8000-0000000000aa
+	ProjectId openapi_types.UUID `json:"project_id"`
+
+	// RequestId X-Request-ID of the request that made the change; empty outside a request.
+	//
+	// Example: 4f9c2a7e1b3d5f60718293a4b5c6d7e8
+	RequestId string `json:"request_id"`
+
+	// Resource What changed.
+	Resource EventResource `json:"resource"`
+
+	// Type Example: project.stage_changed
+	Type EventType `json:"type"`
+
+	// Version The resource's version after the change; 0 when it was removed.
+	//
+	// Example: 4
+	Version int64 `json:"version"`
+}
+
+// EventType Example: project.stage_changed
+type EventType string
+
+// EventActor defines model for EventActor.
+type EventActor struct {
+	// Department The actor's department; empty for the bureau and administrators.
+	//
+	// Example: energy
+	Department string `json:"department"`
+
+	// Id Example: 0190a0b0-0000-7000-8000-000000000001
+	Id string `json:"id"`
+
+	// Name Example: energy-system
+	Name string `json:"name"`
+}
+
+// EventList defines model for EventList.
+type EventList struct {
+	Items []Event `json:"items"`
+
+	// NextCursor The cursor to pass as after= next: the last item's position, or the
+	// cursor given when the page is empty.
+	//
+	// Example: 1024
+	NextCursor string `json:"next_cursor"`
+}
+
+// EventResource defines model for EventResource.
+type EventResource struct {
+	// Id Example: 0190a0b0-0000-7000-8000-0000000000aa
+	Id string `json:"id"`
+
+	// Path The resource's path under /api/v1, to read it as it is now.
+	//
+	// Example: /api/v1/projects/0190a0b0-0000-7000-8000-0000000000aa
+	Path string `json:"path"`
+
+	// Type Example: project
+	Type EventResourceType `json:"type"`
+}
+
+// EventResourceType Example: project
+type EventResourceType string
+
 // Evidence defines model for Evidence.
 type Evidence struct {
 	Kind EvidenceKind `json:"kind"`
@@ -2259,7 +2430,7 @@ type ImportFailure struct {
 	// Code Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,
 	// forbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,
 	// payload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,
-	// unavailable, request_timeout.
+	// unavailable, request_timeout, cursor_expired.
 	//
 	// Example: validation_failed
 	Code    string `json:"code"`
@@ -2905,7 +3076,7 @@ type Problem struct {
 	// Code Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,
 	// forbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,
 	// payload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,
-	// unavailable, request_timeout.
+	// unavailable, request_timeout, cursor_expired.
 	//
 	// Example: validation_failed
 	Code string `json:"code"`
@@ -3826,6 +3997,21 @@ type DispatchSheetParamsFormat string
 
 // DispatchSheetParamsReports defines parameters for DispatchSheet.
 type DispatchSheetParamsReports string
+
+// ListEventsParams defines parameters for ListEvents.
+type ListEventsParams struct {
+	// After the position read last (next_cursor), 0 for the start, or latest
+	After *string `form:"after,omitempty" json:"after,omitempty"`
+
+	// Types comma-separated event types; all when absent
+	Types *string `form:"types,omitempty" json:"types,omitempty"`
+
+	// Limit page size
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Wait seconds to wait for events when none are there
+	Wait *int `form:"wait,omitempty" json:"wait,omitempty"`
+}
 
 // PutIndicatorsParams defines parameters for PutIndicators.
 type PutIndicatorsParams struct {
@@ -4750,6 +4936,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/dispatch/{period}/sheet (the `DispatchSheet` operationId).
 	DispatchSheet(ctx context.Context, period string, params *DispatchSheetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListEvents Follow the change feed
+	//
+	// Events of the register after a cursor, in commit order (docs/integration.md, "Events"): no event is ever skipped by a reader that follows next_cursor, and a change committed before another began comes first. A department system or user sees only the events its department is entitled to; the bureau, leaders and administrators see all. after=latest starts from the newest event. With wait, an empty answer is held up to that many seconds until events arrive. A cursor older than the oldest kept event answers 410 cursor_expired: list your projects (archived=true too) and follow again from after=latest.
+	//
+	// Corresponds with GET /api/v1/events (the `ListEvents` operationId).
+	ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListIndicatorYears The years with county indicators
 	//
@@ -6072,6 +6265,23 @@ func (c *PipelineClient) ReturnReport(ctx context.Context, period string, projec
 // Corresponds with GET /api/v1/dispatch/{period}/sheet (the `DispatchSheet` operationId).
 func (c *PipelineClient) DispatchSheet(ctx context.Context, period string, params *DispatchSheetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDispatchSheetRequest(c.Server, period, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListEvents Follow the change feed
+//
+// Events of the register after a cursor, in commit order (docs/integration.md, "Events"): no event is ever skipped by a reader that follows next_cursor, and a change committed before another began comes first. A department system or user sees only the events its department is entitled to; the bureau, leaders and administrators see all. after=latest starts from the newest event. With wait, an empty answer is held up to that many seconds until events arrive. A cursor older than the oldest kept event answers 410 cursor_expired: list your projects (archived=true too) and follow again from after=latest.
+//
+// Corresponds with GET /api/v1/events (the `ListEvents` operationId).
+func (c *PipelineClient) ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListEventsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8717,6 +8927,96 @@ func NewDispatchSheetRequest(server string, period string, params *DispatchSheet
 		if params.Reports != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reports", *params.Reports, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListEventsRequest constructs an http.Request for the ListEvents method
+func NewListEventsRequest(server string, params *ListEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Types != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "types", *params.Types, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Wait != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "wait", *params.Wait, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -11850,6 +12150,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/dispatch/{period}/sheet (the `DispatchSheet` operationId).
 	DispatchSheetWithResponse(ctx context.Context, period string, params *DispatchSheetParams, reqEditors ...RequestEditorFn) (*DispatchSheetResponse, error)
 
+	// ListEventsWithResponse Follow the change feed
+	//
+	// Events of the register after a cursor, in commit order (docs/integration.md, "Events"): no event is ever skipped by a reader that follows next_cursor, and a change committed before another began comes first. A department system or user sees only the events its department is entitled to; the bureau, leaders and administrators see all. after=latest starts from the newest event. With wait, an empty answer is held up to that many seconds until events arrive. A cursor older than the oldest kept event answers 410 cursor_expired: list your projects (archived=true too) and follow again from after=latest.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/events (the `ListEvents` operationId).
+	ListEventsWithResponse(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*ListEventsResponse, error)
+
 	// ListIndicatorYearsWithResponse The years with county indicators
 	//
 	// The years for which the bureau entered county indicators, in order.
@@ -14950,6 +15259,82 @@ func (r DispatchSheetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DispatchSheetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EventList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListEventsResponse) GetJSON200() *EventList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListEventsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListEventsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListEventsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r ListEventsResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListEventsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListEventsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19046,6 +19431,21 @@ func (c *ClientWithResponses) DispatchSheetWithResponse(ctx context.Context, per
 	return ParseDispatchSheetResponse(rsp)
 }
 
+// ListEventsWithResponse Follow the change feed
+//
+// Events of the register after a cursor, in commit order (docs/integration.md, "Events"): no event is ever skipped by a reader that follows next_cursor, and a change committed before another began comes first. A department system or user sees only the events its department is entitled to; the bureau, leaders and administrators see all. after=latest starts from the newest event. With wait, an empty answer is held up to that many seconds until events arrive. A cursor older than the oldest kept event answers 410 cursor_expired: list your projects (archived=true too) and follow again from after=latest.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/events (the `ListEvents` operationId).
+func (c *ClientWithResponses) ListEventsWithResponse(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*ListEventsResponse, error) {
+	rsp, err := c.ListEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListEventsResponse(rsp)
+}
+
 // ListIndicatorYearsWithResponse The years with county indicators
 //
 // The years for which the bureau entered county indicators, in order.
@@ -22050,6 +22450,67 @@ func ParseDispatchSheetResponse(rsp *http.Response) (*DispatchSheetResponse, err
 			headers.ContentDisposition = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListEventsResponse parses an HTTP response from a ListEventsWithResponse call
+func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EventList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil

@@ -13,6 +13,8 @@
 //	@tag.description						Sign-in, refresh and sign-out of users; the client credentials token of department systems
 //	@tag.name								dispatch
 //	@tag.description						The monthly dispatch: periods, reports and their review, the dispatch sheet
+//	@tag.name								events
+//	@tag.description						The change feed: every change of the register in commit order
 //	@tag.name								issues
 //	@tag.description						Blockers of projects
 //	@tag.name								meta
@@ -70,6 +72,8 @@ import (
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/dispatch"
+	"github.com/guangling/pipeline/internal/event"
+	"github.com/guangling/pipeline/internal/event/eventdb"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
@@ -136,6 +140,7 @@ type app struct {
 	health     *project.Refresher
 	audit      *audit.Service
 	indicators *indicator.Service
+	events     *event.Service
 	webhooks   *webhook.Service
 }
 
@@ -145,8 +150,9 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
 		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Plans: a.plans, Issues: a.issues, Dispatch: a.dispatch, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
-		Idempotency: idempotency.New(a.db), Audit: a.audit, Indicators: a.indicators, Now: time.Now,
-		ProjectCounts: projectdb.New(a.db), Webhooks: a.webhooks,
+		Idempotency: idempotency.New(a.db), Audit: a.audit, Indicators: a.indicators, Events: a.events, Now: time.Now,
+		ProjectCounts: projectdb.New(a.db), ReportsOutstanding: a.dispatch,
+		Webhooks: a.webhooks,
 	}
 }
 
@@ -190,15 +196,21 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	issues := issue.NewService(projectdb.NewIssues(db), projects, auditor, time.Now, newID)
 	plans := plan.NewService(projectdb.NewPlans(db), projects, db, auditor, time.Now)
 	plans.Notify(statistics.Forget)
+	events := event.NewService(eventdb.New(db), time.Now, cfg.EventRetention)
+	projects.RecordEvents(events)
+	projects.Notify(events.Wake)
+	issues.RecordEvents(events)
+	plans.RecordEvents(events)
 	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
 		plans:  plans,
-		issues: issues,
+		issues: issues, events: events,
 		dispatch: dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditor,
-			Issues: issues, Tx: db, Now: time.Now, County: cfg.County, Changed: statistics.Forget}),
+			Issues: issues, Tx: db, Now: time.Now, County: cfg.County, Changed: statistics.Forget, Events: events}),
 		stats:    statistics,
 		exchange: exchange.NewService(projects, depts, db, time.Now),
 		depts:    depts, health: project.NewRefresher(projects, store),
-		indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditor, time.Now)}, nil
+		indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditor, time.Now),
+		webhooks:   newWebhooks(cfg, db, auditor, eventdb.New(db))}, nil
 }
 
 // repeat runs a chore now and then at every interval, until ctx ends, and
@@ -243,13 +255,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return err
 	}
-	// Background work: the audit sealer, the health refresher and the
+	// Background work: the audit sealer, the event sequencer, the health refresher and the
 	// purges of idempotency records and sign-in failures. They stop before
 	// the database closes.
 	ctx, stop := context.WithCancel(ctx)
 	var background sync.WaitGroup
 	background.Go(func() {
 		a.audit.Run(ctx, func(err error) { log.Error("seal audit entries", slog.Any("error", err)) })
+	})
+	background.Go(func() {
+		a.events.Run(ctx, func(err error) { log.Error("sequence events", slog.Any("error", err)) })
 	})
 	// Health turns yellow and red with the passing of days, when nobody
 	// writes anything: the stored health is brought up to date at every

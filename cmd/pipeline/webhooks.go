@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/event"
+	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/webhook"
 	"github.com/guangling/pipeline/internal/webhook/send"
@@ -16,13 +18,12 @@ import (
 )
 
 // newWebhooks wires the webhook service over the change feed, whose events
-// it posts as render renders them (docs/operations.md, "Webhooks").
-func newWebhooks(cfg config.Config, db *database.DB, auditor *audit.Service, feed webhook.Feed,
-	render func(event.Event) ([]byte, error)) *webhook.Service {
+// it posts as the feed shows them (docs/operations.md, "Webhooks").
+func newWebhooks(cfg config.Config, db *database.DB, auditor *audit.Service, feed webhook.Feed) *webhook.Service {
 	w := cfg.Webhooks
 	store := webhookdb.New(db)
 	return webhook.NewService(webhook.Deps{
-		Store: store, Queue: store, Feed: feed, Tx: db, Auditor: auditor, Render: render,
+		Store: store, Queue: store, Feed: feed, Tx: db, Auditor: auditor, Render: renderEvent,
 		Sender:  send.New(send.Options{Timeout: w.Timeout, AllowPrivate: w.AllowPrivate}),
 		Targets: webhook.Targets{AllowPrivate: w.AllowPrivate, Lookup: send.Lookup(nil)},
 		Now:     time.Now, NewID: newID,
@@ -34,6 +35,10 @@ func newWebhooks(cfg config.Config, db *database.DB, auditor *audit.Service, fee
 		Lease: w.Timeout + 30*time.Second, Batch: 100, Senders: w.Senders, Interval: w.Interval,
 	})
 }
+
+// renderEvent is the body of a webhook delivery: the event as the feed
+// answers it.
+func renderEvent(e event.Event) ([]byte, error) { return json.Marshal(httpapi.RenderEvent(e)) }
 
 // runWebhooks starts the webhook worker in background, unless this
 // replica is set to leave it to others.

@@ -46,6 +46,9 @@ const (
 	// RequestTimeout is a request body that did not arrive within the
 	// server's read timeout.
 	RequestTimeout
+	// CursorExpired is a cursor of the change feed older than what it
+	// keeps (docs/integration.md, "Events").
+	CursorExpired
 )
 
 var codes = [...]string{
@@ -68,6 +71,7 @@ var codes = [...]string{
 	Unprocessable:        "unprocessable",
 	Unavailable:          "unavailable",
 	RequestTimeout:       "request_timeout",
+	CursorExpired:        "cursor_expired",
 }
 
 // Code is the stable snake_case machine code of the kind.

@@ -61,6 +61,10 @@ type Config struct {
 
 	StatsCacheTTL time.Duration // PIPELINE_STATS_CACHE_TTL, how long statistics are remembered (0: not at all)
 
+	// EventRetention is how long the change feed keeps events
+	// (docs/integration.md, "Events").
+	EventRetention time.Duration // PIPELINE_EVENT_RETENTION
+
 	// County is the county's name, which titles the 调度表 (docs/dispatch.md).
 	County string // PIPELINE_COUNTY
 
@@ -146,6 +150,7 @@ func (l *loader) settings() Config {
 		HealthBlockerRedDays:  int(l.int64("PIPELINE_HEALTH_BLOCKER_RED_DAYS", 30)),
 		HealthRefreshInterval: l.duration("PIPELINE_HEALTH_REFRESH_INTERVAL", 5*time.Minute),
 		StatsCacheTTL:         l.duration("PIPELINE_STATS_CACHE_TTL", 30*time.Second),
+		EventRetention:        l.duration("PIPELINE_EVENT_RETENTION", 30*24*time.Hour),
 
 		PprofAddr: l.str("PIPELINE_PPROF_ADDR", ""),
 		County:    l.str("PIPELINE_COUNTY", DefaultCounty),
@@ -216,6 +221,9 @@ func (l *loader) checkHealth(c Config) {
 	}
 	if c.StatsCacheTTL < 0 || c.StatsCacheTTL > time.Hour {
 		l.fail("PIPELINE_STATS_CACHE_TTL", "must be between 0 and 1h")
+	}
+	if c.EventRetention < time.Hour {
+		l.fail("PIPELINE_EVENT_RETENTION", "must be at least 1h")
 	}
 	if c.HealthRefreshInterval < time.Second {
 		l.fail("PIPELINE_HEALTH_REFRESH_INTERVAL", "must be at least 1s")

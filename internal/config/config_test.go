@@ -28,6 +28,7 @@ func TestLoadDefaults(t *testing.T) {
 	assert.Equal(t, 10, c.PasswordCost, "bcrypt's own default")
 	assert.Empty(t, c.TrustedProxies)
 	assert.Equal(t, "广灵县", c.County, "the county the service is set up for")
+	assert.Equal(t, 30*24*time.Hour, c.EventRetention)
 }
 
 func TestLoadPostgres(t *testing.T) {
@@ -72,6 +73,7 @@ func TestLoadRejects(t *testing.T) {
 		"PIPELINE_CORS_ORIGINS ftp":   {"PIPELINE_CORS_ORIGINS": "ftp://files.example.org"},
 		"PIPELINE_CORS_ORIGINS host":  {"PIPELINE_CORS_ORIGINS": "app.example.org"},
 		"PIPELINE_CORS_ORIGINS user":  {"PIPELINE_CORS_ORIGINS": "https://a@app.example.org"},
+		"PIPELINE_EVENT_RETENTION":    {"PIPELINE_EVENT_RETENTION": "10m"},
 	}
 	for name, e := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/event"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/issue"
 	"github.com/guangling/pipeline/internal/plan"
@@ -176,8 +177,11 @@ func (s *Service) submit(ctx context.Context, p identity.Principal, pr *project.
 	if err := s.store.PutReport(ctx, r); err != nil {
 		return Report{}, false, err
 	}
-	return r, before == nil, s.auditor.Append(ctx, p, audit.Record{Action: ActionReport, ResourceType: project.ResourceType,
-		ResourceID: pr.ID, Before: view(before), After: view(&r)})
+	if err := s.auditor.Append(ctx, p, audit.Record{Action: ActionReport, ResourceType: project.ResourceType,
+		ResourceID: pr.ID, Before: view(before), After: view(&r)}); err != nil {
+		return Report{}, false, err
+	}
+	return r, before == nil, s.recordReport(ctx, p, pr, event.ReportSubmitted, entry.Department, before, &r)
 }
 
 // next is the report that a submission of f makes of before (nil when
@@ -285,12 +289,13 @@ func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m cale
 		return Report{}, err
 	}
 	var out Report
-	_, err = s.register.Within(ctx, project.ReachOf(p), id, func(ctx context.Context, _ *project.Project) error {
+	_, err = s.register.Within(ctx, project.ReachOf(p), id, func(ctx context.Context, pr *project.Project) error {
 		states, err := s.store.Entries(ctx, m.Year, id)
 		if err != nil {
 			return err
 		}
-		if _, owed := Owes(states, cal, m); !owed || !cal.IsPeriod(m) {
+		entry, owed := Owes(states, cal, m)
+		if !owed || !cal.IsPeriod(m) {
 			return errNotInPlan(m)
 		}
 		before, err := s.find(ctx, id, m)
@@ -306,15 +311,18 @@ func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m cale
 		now := s.clock()
 		r := *before
 		r.State, r.ReviewedBy, r.ReviewedAt, r.Version, r.UpdatedAt = Accepted, p.Name, &now, before.Version+1, now
-		action := ActionAccept
+		action, typ := ActionAccept, event.ReportAccepted
 		if !rv.Accept {
-			r.State, r.ReturnReason, action = Returned, rv.Reason, ActionReturn
+			r.State, r.ReturnReason, action, typ = Returned, rv.Reason, ActionReturn, event.ReportReturned
 		}
 		if err := s.store.PutReport(ctx, r); err != nil {
 			return err
 		}
 		out = r
-		return s.auditor.Append(ctx, p, audit.Record{Action: action, ResourceType: project.ResourceType, ResourceID: id, Before: view(before), After: view(&r)})
+		if err := s.auditor.Append(ctx, p, audit.Record{Action: action, ResourceType: project.ResourceType, ResourceID: id, Before: view(before), After: view(&r)}); err != nil {
+			return err
+		}
+		return s.recordReport(ctx, p, pr, typ, entry.Department, before, &r)
 	})
 	return out, err
 }

@@ -98,6 +98,7 @@ type Service struct {
 	store    Store
 	register Register
 	auditor  Auditor
+	events   Recorder
 	issues   Issues
 	tx       Transactor
 	now      func() time.Time
@@ -118,11 +119,16 @@ type Deps struct {
 	Now      func() time.Time
 	County   string
 	Changed  func()
+	// Events, when set, records reports' changes in the change feed.
+	Events Recorder
 }
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
-	return &Service{store: d.Store, register: d.Register, auditor: d.Auditor, issues: d.Issues, tx: d.Tx, now: d.Now, county: d.County, changed: d.Changed}
+	if d.Events == nil {
+		d.Events = noEvents{}
+	}
+	return &Service{events: d.Events, store: d.Store, register: d.Register, auditor: d.Auditor, issues: d.Issues, tx: d.Tx, now: d.Now, county: d.County, changed: d.Changed}
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

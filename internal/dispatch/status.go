@@ -144,3 +144,28 @@ func addStanding(to *Standing, st Standing) {
 		t.ProjectIDs = append(t.ProjectIDs, from[i].ProjectIDs...)
 	}
 }
+
+// county is the principal of the service's own reads: the county's view.
+var county = identity.Principal{Name: "pipeline", Role: identity.RoleBureau}
+
+// Outstanding counts, by department, the reports owed for the current
+// period — last month, reported this month — that are not submitted: none
+// yet, or returned. A January reported with February owes nothing apart
+// (the operator's metric, docs/architecture.md, "Metrics").
+func (s *Service) Outstanding(ctx context.Context) (_ map[string]int, err error) {
+	defer apperr.Wrap(&err, "dispatch.Service.Outstanding")
+	m := calendar.MonthOf(calendar.Today(s.clock())).AddMonths(-1)
+	cal, err := s.Calendar(ctx)
+	if err != nil || !cal.IsPeriod(m) {
+		return map[string]int{}, err
+	}
+	st, err := s.PeriodStatus(ctx, county, m)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(st.Departments))
+	for _, d := range st.Departments {
+		out[d.Department] = d.Overdue.Count() + d.Pending.Count()
+	}
+	return out, nil
+}

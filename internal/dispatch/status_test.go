@@ -170,3 +170,29 @@ func TestSetPeriod(t *testing.T) {
 		})
 	}
 }
+
+// TestOutstanding: the reports of last month not submitted, by department,
+// a returned one among them.
+func TestOutstanding(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(at("2021-06-03"))
+	got, err := f.svc.Outstanding(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"energy": 1, "industry": 1}, got)
+	_, _, err = f.svc.PutReport(ctx, energyEditor, month(2021, 5), energyProject, dispatch.Submission{Figures: dispatch.Figures{CompletedYuan: 1}}, 0, dispatch.ViaDispatch)
+	require.NoError(t, err)
+	_, _, err = f.svc.PutReport(ctx, industryEditor, month(2021, 5), lentProject, dispatch.Submission{}, 0, dispatch.ViaDispatch)
+	require.NoError(t, err)
+	_, err = f.svc.ReviewReport(ctx, bureau, month(2021, 5), lentProject, dispatch.Review{Reason: "未填形象进度"}, 0)
+	require.NoError(t, err)
+	got, err = f.svc.Outstanding(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"energy": 0, "industry": 1}, got)
+
+	f.now = at("2021-02-10")
+	f.setting(t, month(2021, 2), "2021-03-09", true)
+	got, err = f.svc.Outstanding(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, got, "January is reported with February")
+}

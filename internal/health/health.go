@@ -128,6 +128,9 @@ type IssueFact struct {
 	DueOn      time.Time  `json:"due_on"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+	// Dept is the blocker's responsible department: entitled to the
+	// project's events while the blocker is open (docs/integration.md).
+	Dept string `json:"dept,omitempty"`
 }
 
 // Milestone is a planned date of a project and what it reached: the rule of

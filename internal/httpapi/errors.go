@@ -43,6 +43,7 @@ var kinds = map[apperr.Kind]struct {
 	apperr.Unprocessable:        {http.StatusUnprocessableEntity, text{ZH: "请求无法按规则处理", EN: "The request cannot be processed under the rules"}},
 	apperr.Unavailable:          {http.StatusServiceUnavailable, text{ZH: "服务暂时不可用，请稍后重试", EN: "The service is unavailable for the moment; retry shortly"}},
 	apperr.RequestTimeout:       {http.StatusRequestTimeout, text{ZH: "请求体接收超时", EN: "The request body did not arrive in time"}},
+	apperr.CursorExpired:        {http.StatusGone, text{ZH: "游标已过期", EN: "The cursor has expired"}},
 }
 
 // fieldMessages renders field error codes; %s is the error's Param.

@@ -63,13 +63,15 @@ var fieldLabels = map[string]string{
 	"dry_run": "试导入", "file": "文件", "Idempotency-Key": "幂等键",
 	// The audit trail.
 	"resource_type": "对象类型", "resource_id": "对象编号", "actor": "操作人", "since": "起始时间",
+	// The change feed.
+	"after": "起始位置", "types": "事件类型", "wait": "等待秒数",
 	// Users, clients, departments and sign-in.
 	"username": "用户名", "password": "密码", "role": "角色", "disabled": "是否停用", "scopes": "权限范围",
 	"client_id": "客户端ID", "client_secret": "客户端密钥", "refresh_token": "刷新令牌", "name_en": "英文名称",
 	// County indicators.
 	"items": "指标", "label": "名称", "value": "数值", "unit": "单位",
 	// Webhooks.
-	"url": "推送地址", "types": "事件类型", "paused_reason": "暂停原因",
+	"url": "推送地址", "paused_reason": "暂停原因",
 }
 
 // routeFieldLabels name the fields whose label depends on the resource:

@@ -41,6 +41,8 @@ import (
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/dispatch"
+	"github.com/guangling/pipeline/internal/event"
+	"github.com/guangling/pipeline/internal/event/eventdb"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/idempotency"
@@ -52,6 +54,7 @@ import (
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
 	"github.com/guangling/pipeline/internal/stats"
+	"github.com/guangling/pipeline/internal/webhook"
 )
 
 // now is the harness clock's time: 10:00 on 15 June 2021 in Guangling.
@@ -135,6 +138,10 @@ type env struct {
 	authz      map[string]string
 	log        *syncBuffer
 	clock      *testClock
+	// events is the change feed, whose sequencer tests run (Flush).
+	events *event.Service
+	// hooks delivers webhooks when tests ask (FanOut, Deliver).
+	hooks *webhook.Service
 }
 
 // setClock moves the env's clock and mints the signed-in principals fresh
@@ -194,19 +201,28 @@ func newEnv(t testing.TB, db *database.DB, tune ...func(*config.Config)) *env {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	issues := issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID)
+	events := event.NewService(eventdb.New(db), clk.now, cfg.EventRetention)
+	hooks := newWebhooks(db, cfg, auditSvc, clk.now)
+	projects.RecordEvents(events)
+	projects.Notify(events.Wake)
+	issues.RecordEvents(events)
+	plans := plan.NewService(projectdb.NewPlans(db), projects, db, auditSvc, clk.now)
+	plans.RecordEvents(events)
+	dispatchSvc := dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditSvc,
+		Issues: issues, Tx: db, Now: clk.now, County: config.DefaultCounty, Events: events})
 	h, err := httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Projects: projects,
-		Plans:  plan.NewService(projectdb.NewPlans(db), projects, db, auditSvc, clk.now),
+		Plans: plans, Events: events,
 		Issues: issues, Stats: statistics,
-		Dispatch:    dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditSvc, Issues: issues, Tx: db, Now: clk.now, County: config.DefaultCounty}),
+		Dispatch:    dispatchSvc,
 		Exchange:    exchange.NewService(projects, depts, db, clk.now),
 		Departments: depts, Auth: authSvc, Tokens: tokens, Keys: keys,
-		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now, ProjectCounts: projectdb.New(db),
+		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now, ProjectCounts: projectdb.New(db), ReportsOutstanding: dispatchSvc,
 		Indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditSvc, clk.now),
-		Webhooks:   newWebhooks(db, cfg, auditSvc, clk.now),
+		Webhooks:   hooks,
 	})
 	require.NoError(t, err)
-	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk,
+	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk, events: events, hooks: hooks,
 		principals: map[string]identity.Principal{}, authz: map[string]string{}}
 	t.Cleanup(func() {
 		if t.Failed() && logs.Len() > 0 {

@@ -101,6 +101,18 @@ func readRule(status int) rule {
 	}
 }
 
+// eventsRule: every signed-in caller with events:read (a department's
+// scope is in what it reads, not whether it may).
+func eventsRule(w who, _ bool) int {
+	switch {
+	case !w.signedIn():
+		return http.StatusUnauthorized
+	case !w.hasScope(identity.ScopeEventsRead):
+		return http.StatusForbidden
+	}
+	return http.StatusOK
+}
+
 // writeRule: bureau, admin and department editors with projects:write; the
 // leader and viewers 403; a department caller finds no project of another
 // department (404).
@@ -620,6 +632,9 @@ func matrixRows() map[string]matrixRow {
 		// The audit trail: the bureau and the administrator.
 		"GET /api/v1/audit":        {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), req: get("/api/v1/audit")},
 		"GET /api/v1/audit/verify": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), req: get("/api/v1/audit/verify")},
+
+		// The change feed: every role, a client with events:read.
+		"GET /api/v1/events": {rule: eventsRule, req: get("/api/v1/events?limit=1")},
 	}
 	maps.Copy(rows, webhookMatrixRows())
 	return rows

@@ -56,6 +56,8 @@ var messages = map[string]text{
 
 	"project.no_read":              {ZH: "当前身份无权读取项目", EN: "this identity may not read projects"},
 	"project.no_write":             {ZH: "当前身份无权修改项目", EN: "this identity may not change projects"},
+	"event.no_read":                {ZH: "当前身份无权读取变更流", EN: "this identity may not read the change feed"},
+	"event.cursor_expired":         {ZH: "游标早于变更流保留的最早事件。请列出本部门的全部项目（含已归档的，archived=true）以对齐数据，再以 after=latest 从当前位置继续读取", EN: "the cursor is older than the oldest event the feed keeps: list your department's projects (archived ones too, archived=true) to catch up, then follow the feed again from after=latest"},
 	"project.archiver_only":        {ZH: "只有发改局或管理员可以归档和恢复项目", EN: "only the bureau or an administrator may archive and restore projects"},
 	"project.archived":             {ZH: "项目已归档，请先恢复", EN: "the project is archived; restore it first"},
 	"project.not_archived":         {ZH: "项目未归档", EN: "the project is not archived"},

@@ -234,8 +234,19 @@ func TestProjectLifecycle(t *testing.T) {
 					res.decode(t, &l)
 					assert.Equal(t, []string{p.ID}, ids(l.Items))
 				}},
-			{name: "the archive is the bureau's", principal: asLeader, method: http.MethodGet, path: "/api/v1/projects?archived=true",
-				wantStatus: http.StatusForbidden, wantCode: "forbidden"},
+			{name: "a department lists its own archive", principal: asEnergyViewer, method: http.MethodGet, path: "/api/v1/projects?archived=true",
+				wantStatus: http.StatusOK, check: func(t *testing.T, res response) {
+					var page api.ProjectList
+					res.decode(t, &page)
+					require.Len(t, page.Items, 1)
+					assert.Equal(t, p.ID, page.Items[0].ID)
+				}},
+			{name: "and not another department's", principal: asIndustryEditor, method: http.MethodGet, path: "/api/v1/projects?archived=true",
+				wantStatus: http.StatusOK, check: func(t *testing.T, res response) {
+					var page api.ProjectList
+					res.decode(t, &page)
+					assert.Empty(t, page.Items)
+				}},
 			{name: "an archived project cannot be patched", principal: asBureau, method: http.MethodPatch, path: location,
 				headers: map[string]string{"If-Match": `"5"`}, body: map[string]any{"leader": "x"}, wantStatus: http.StatusConflict, wantCode: "conflict"},
 			{name: "deleting twice", principal: asBureau, method: http.MethodDelete, path: location,

@@ -166,6 +166,7 @@ func (h *handlers) reportRoutes(r *gin.Engine) {
 
 	h.handle(r, http.MethodGet, "/api/v1/audit", may(identity.ReadAudit), h.listAudit)
 	h.handle(r, http.MethodGet, "/api/v1/audit/verify", may(identity.ReadAudit), h.verifyAudit)
+	h.handle(r, http.MethodGet, "/api/v1/events", may(identity.ReadEvents), h.listEvents)
 }
 
 // webhookRoutes are the webhooks (docs/integration.md, "Webhooks").

@@ -19,6 +19,7 @@ import (
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/dispatch"
+	"github.com/guangling/pipeline/internal/event"
 	"github.com/guangling/pipeline/internal/exchange"
 	"github.com/guangling/pipeline/internal/idempotency"
 	"github.com/guangling/pipeline/internal/indicator"
@@ -48,9 +49,13 @@ type Deps struct {
 	Idempotency *idempotency.Store
 	Audit       *audit.Service
 	Indicators  *indicator.Service
+	Events      *event.Service
 	// ProjectCounts, when set, backs the pipeline_projects gauges.
 	ProjectCounts ProjectCounter
-	Now           func() time.Time
+	// ReportsOutstanding, when set, backs the
+	// pipeline_dispatch_reports_outstanding gauges.
+	ReportsOutstanding OutstandingCounter
+	Now                func() time.Time
 	// Webhooks serves /api/v1/webhooks and the pipeline_webhook_* metrics.
 	Webhooks *webhook.Service
 }
@@ -72,6 +77,7 @@ type handlers struct {
 	idem        *idempotency.Store
 	audit       *audit.Service
 	indicators  *indicator.Service
+	events      *event.Service
 	now         func() time.Time
 	m           metrics
 	policies    map[string]policy
@@ -103,6 +109,14 @@ func newMetrics(d Deps) metrics {
 			"Project imports by outcome (applied, refused, dry_run).", "outcome"),
 		importRows: newCounter("pipeline_import_rows_total",
 			"Rows of applied and refused imports by outcome (created, updated, unchanged, failed).", "outcome"),
+	}
+	ev := newEventMetrics()
+	reg.MustRegister(ev.appended, ev.delay)
+	if d.Events != nil {
+		d.Events.Observe(ev.sequenced)
+	}
+	if d.ReportsOutstanding != nil {
+		reg.MustRegister(newOutstandingCollector(d.ReportsOutstanding, d.Log, d.Now))
 	}
 	reg.MustRegister(m.requests, m.latency, m.signIns, m.imports, m.importRows,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -149,7 +163,7 @@ func newHandlers(d Deps) *handlers {
 	}
 	h := &handlers{
 		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, plans: d.Plans, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
-		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, now: d.Now, m: newMetrics(d), policies: map[string]policy{},
+		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, events: d.Events, now: d.Now, m: newMetrics(d), policies: map[string]policy{},
 		outages: newOutageLog(d.Log, d.Now), webhooks: d.Webhooks,
 	}
 	if d.DB != nil {

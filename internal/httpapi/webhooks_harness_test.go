@@ -12,11 +12,12 @@ import (
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/config"
 	"github.com/guangling/pipeline/internal/event"
+	"github.com/guangling/pipeline/internal/event/eventdb"
+	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/webhook"
 	"github.com/guangling/pipeline/internal/webhook/send"
 	"github.com/guangling/pipeline/internal/webhook/webhookdb"
-	"github.com/guangling/pipeline/internal/webhook/webhooktest"
 )
 
 // harnessDNS is the DNS of the harness's webhook targets.
@@ -40,10 +41,10 @@ func newWebhooks(db *database.DB, cfg config.Config, auditor *audit.Service, now
 	w := cfg.Webhooks
 	store := webhookdb.New(db)
 	return webhook.NewService(webhook.Deps{
-		Store: store, Queue: store, Feed: &webhooktest.Feed{}, Tx: db, Auditor: auditor,
+		Store: store, Queue: store, Feed: eventdb.New(db), Tx: db, Auditor: auditor,
 		Sender:  send.New(send.Options{Timeout: w.Timeout, AllowPrivate: w.AllowPrivate}),
 		Targets: webhook.Targets{AllowPrivate: w.AllowPrivate, Lookup: lookupHarness},
-		Render:  func(e event.Event) ([]byte, error) { return json.Marshal(e) },
+		Render:  func(e event.Event) ([]byte, error) { return json.Marshal(httpapi.RenderEvent(e)) },
 		Now:     now, NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}, webhook.Settings{
 		Schedule: webhook.Schedule{Base: w.RetryBase, Cap: w.RetryMax, GiveUp: w.GiveUp},

@@ -84,10 +84,12 @@ var (
 	ReadProjects    = Permission{Roles: Roles, Scope: ScopeProjectsRead}
 	WriteProjects   = Permission{Roles: editors, Scope: ScopeProjectsWrite}
 	ArchiveProjects = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProjectsWrite}
-	ReadArchived    = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProjectsRead}
-	CorrectStages   = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProjectsWrite}
-	ReportProgress  = Permission{Roles: editors, Scope: ScopeProgressWrite}
-	ManageIssues    = Permission{Roles: editors, Scope: ScopeIssuesWrite}
+	// Every role lists archived projects, a department-bound one its own
+	// department's (a department catches up on the change feed by them).
+	ReadArchived   = Permission{Roles: Roles, Scope: ScopeProjectsRead}
+	CorrectStages  = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProjectsWrite}
+	ReportProgress = Permission{Roles: editors, Scope: ScopeProgressWrite}
+	ManageIssues   = Permission{Roles: editors, Scope: ScopeIssuesWrite}
 	// The year's plan, its targets and 三个一批 designations, the dispatch
 	// calendar and the county's indicators are the bureau's.
 	ManagePlans = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProjectsWrite}
@@ -95,7 +97,10 @@ var (
 	// bureau accepts or returns them.
 	ReviewReports = Permission{Roles: []Role{RoleAdmin, RoleBureau}, Scope: ScopeProgressWrite}
 	ReadAudit     = Permission{Roles: []Role{RoleAdmin, RoleBureau}}
-	Administer    = Permission{Roles: []Role{RoleAdmin}}
+	// Every role reads the change feed; a department-bound principal only
+	// the events its department is entitled to.
+	ReadEvents = Permission{Roles: Roles, Scope: ScopeEventsRead}
+	Administer = Permission{Roles: []Role{RoleAdmin}}
 )
 
 // ManageWebhooks is for department systems and the bureau's: a department's

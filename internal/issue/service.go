@@ -45,13 +45,14 @@ type Service struct {
 	store    Store
 	register Register
 	auditor  Auditor
+	events   Recorder
 	now      func() time.Time
 	newID    func() string
 }
 
 // NewService returns a Service; now is the clock and newID makes blockers' IDs.
 func NewService(store Store, register Register, auditor Auditor, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, register: register, auditor: auditor, now: now, newID: newID}
+	return &Service{store: store, register: register, auditor: auditor, events: noEvents{}, now: now, newID: newID}
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
@@ -106,7 +107,10 @@ func (s *Service) OpenIn(ctx context.Context, p identity.Principal, sc project.R
 		if err := s.store.Create(ctx, is); err != nil {
 			return err
 		}
-		return s.auditor.Append(ctx, p, audit.Record{Action: ActionOpen, ResourceType: ResourceType, ResourceID: is.ID, After: view(is)})
+		if err := s.auditor.Append(ctx, p, audit.Record{Action: ActionOpen, ResourceType: ResourceType, ResourceID: is.ID, After: view(is)}); err != nil {
+			return err
+		}
+		return s.record(ctx, p, pr, nil, is)
 	})
 	if err != nil {
 		return Issue{}, err
@@ -164,7 +168,7 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 			out = is
 			return err
 		}
-		out, err = s.save(ctx, p, is, f)
+		out, err = s.save(ctx, p, pr, is, f)
 		return err
 	})
 	return out, err
@@ -205,8 +209,9 @@ func checkChange(cur Fields, f *Fields, owner bool) error {
 	return c.Err()
 }
 
-// save writes is with the fields f, a version up, and its audit entry.
-func (s *Service) save(ctx context.Context, p identity.Principal, is Issue, f Fields) (Issue, error) {
+// save writes is with the fields f, a version up, its audit entry and its
+// event.
+func (s *Service) save(ctx context.Context, p identity.Principal, pr *project.Project, is Issue, f Fields) (Issue, error) {
 	before := is
 	is.Fields = f
 	is.Version++
@@ -217,8 +222,11 @@ func (s *Service) save(ctx context.Context, p identity.Principal, is Issue, f Fi
 	if err := s.store.Update(ctx, is, before.Version); err != nil {
 		return Issue{}, err
 	}
-	return is, s.auditor.Append(ctx, p, audit.Record{Action: ActionUpdate, ResourceType: ResourceType, ResourceID: is.ID,
-		Before: view(before), After: view(is)})
+	if err := s.auditor.Append(ctx, p, audit.Record{Action: ActionUpdate, ResourceType: ResourceType, ResourceID: is.ID,
+		Before: view(before), After: view(is)}); err != nil {
+		return Issue{}, err
+	}
+	return is, s.record(ctx, p, pr, &before, is)
 }
 
 // List returns a page of the blockers the principal may see, the

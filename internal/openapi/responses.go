@@ -22,6 +22,7 @@ var problemExamples = map[int]struct{ code, title, detail string }{
 	405: {"method_not_allowed", "不支持该请求方法", "不支持该请求方法"},
 	408: {"request_timeout", "请求体接收超时", "请求体未在服务器读取时限内送达"},
 	409: {"conflict", "与当前状态冲突", "项目已归档，请先恢复"},
+	410: {"cursor_expired", "游标已过期", "游标早于变更流保留的最早事件。请列出本部门的全部项目（含已归档的，archived=true）以对齐数据，再以 after=latest 从当前位置继续读取"},
 	412: {"version_conflict", "资源已被修改，请刷新后重试", "资源已被修改，请刷新后重试"},
 	413: {"payload_too_large", "请求体过大", "请求体超过大小限制"},
 	415: {"unsupported_media_type", "不支持的内容类型", "请求体须为 application/json"},

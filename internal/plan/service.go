@@ -74,13 +74,14 @@ type Service struct {
 	register Register
 	tx       Transactor
 	auditor  Auditor
+	events   Recorder
 	now      func() time.Time
 	changed  []func()
 }
 
 // NewService returns a Service; now is the clock.
 func NewService(store Store, register Register, tx Transactor, auditor Auditor, now func() time.Time) *Service {
-	return &Service{store: store, register: register, tx: tx, auditor: auditor, now: now}
+	return &Service{store: store, register: register, tx: tx, auditor: auditor, events: noEvents{}, now: now}
 }
 
 // Notify asks for f to be called once a change of a plan itself (its 下达,
@@ -203,7 +204,7 @@ func (s *Service) write(ctx context.Context, p identity.Principal, year int, pro
 			return err
 		}
 		out.Entry.Project = summaryOf(*pr)
-		return s.record(ctx, p, &pl, ActionEntrySet, entryID(year, projectID), viewOf(cur), viewOf(&out.Entry))
+		return s.recordEntry(ctx, p, &pl, pr, year, cur, &out.Entry)
 	})
 	return out, err
 }
@@ -254,7 +255,7 @@ func (s *Service) Remove(ctx context.Context, p identity.Principal, year int, pr
 		return err
 	}
 	now := s.clock()
-	_, err = s.register.Within(ctx, project.ReachOf(p), projectID, func(ctx context.Context, _ *project.Project) error {
+	_, err = s.register.Within(ctx, project.ReachOf(p), projectID, func(ctx context.Context, pr *project.Project) error {
 		pl, err := s.lock(ctx, year)
 		if err != nil {
 			return err
@@ -279,7 +280,7 @@ func (s *Service) Remove(ctx context.Context, p identity.Principal, year int, pr
 		if err != nil {
 			return err
 		}
-		return s.record(ctx, p, &pl, ActionEntryRemove, entryID(year, projectID), viewOf(last), nil)
+		return s.recordEntry(ctx, p, &pl, pr, year, last, nil)
 	})
 	return err
 }

@@ -84,6 +84,7 @@ type Service struct {
 	store   Store
 	tx      Transactor
 	auditor Auditor
+	events  Recorder
 	now     func() time.Time
 	newID   func() string
 	rules   health.Rules
@@ -96,7 +97,7 @@ type Service struct {
 // now is the clock (Asia/Shanghai calendar days are taken from it); newID
 // makes the IDs of projects, transitions and blockers.
 func NewService(store Store, tx Transactor, auditor Auditor, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, tx: tx, auditor: auditor, now: now, newID: newID, rules: health.DefaultRules()}
+	return &Service{store: store, tx: tx, auditor: auditor, events: noEvents{}, now: now, newID: newID, rules: health.DefaultRules()}
 }
 
 // Notify has f called each time a change to the register has committed
@@ -182,7 +183,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Draft) (_ 
 		if err := s.store.Create(ctx, pr, t); err != nil {
 			return err
 		}
-		return s.auditor.Append(ctx, p, audit.Record{Action: ActionCreate, ResourceType: ResourceType, ResourceID: pr.ID, After: snapshot(pr)})
+		return s.recordChange(ctx, p, ActionCreate, nil, pr)
 	})
 	if err != nil {
 		return Project{}, err
@@ -369,13 +370,11 @@ func (s *Service) cancellationLeft(ctx context.Context, p identity.Principal, id
 	return "", nil
 }
 
-// writeMove writes a move as one statement: its audit entry, staged, then
-// the project as after with its history entry tr (Store.Move).
+// writeMove writes a move as one statement: its audit entry and event,
+// staged, then the project as after with its history entry tr (Store.Move).
 func (s *Service) writeMove(ctx context.Context, p identity.Principal, before, after Project, tr Transition) error {
 	return s.tx.Staged(ctx, func(ctx context.Context) error {
-		if err := s.auditor.Append(ctx, p, audit.Record{
-			Action: ActionMove, ResourceType: ResourceType, ResourceID: tr.ProjectID, Before: snapshot(before), After: snapshot(after),
-		}); err != nil {
+		if err := s.recordChange(ctx, p, ActionMove, &before, after); err != nil {
 			return err
 		}
 		return s.store.Move(ctx, before, after, tr)
@@ -396,9 +395,7 @@ func (s *Service) change(ctx context.Context, p identity.Principal, id, action s
 			return err
 		}
 		out = pr
-		return s.auditor.Append(ctx, p, audit.Record{
-			Action: action, ResourceType: ResourceType, ResourceID: id, Before: snapshot(before), After: snapshot(pr),
-		})
+		return s.recordChange(ctx, p, action, &before, pr)
 	})
 	if err != nil {
 		return Project{}, err

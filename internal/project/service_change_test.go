@@ -203,7 +203,7 @@ func TestArchiveRules(t *testing.T) {
 func TestWithin(t *testing.T) {
 	t.Parallel()
 	energy := project.Reach{Department: "energy"}
-	overdue := health.Facts{Issues: []health.IssueFact{{ID: id(900), DueOn: *day("2021-06-01"), CreatedAt: stamp.AddDate(0, -1, 0)}}}
+	overdue := health.Facts{Issues: []health.IssueFact{{ID: id(900), DueOn: *day("2021-06-01"), CreatedAt: stamp.AddDate(0, -1, 0), Dept: "energy"}}}
 	cases := []struct {
 		name  string
 		seed  func(*project.Project)

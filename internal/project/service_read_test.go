@@ -109,8 +109,10 @@ func TestList(t *testing.T) {
 		{"a client without it", clientBlind, false, nil, apperr.Forbidden},
 		{"the bureau lists the archived", bureau, true, []string{r.gone.ID}, 0},
 		{"an administrator too", admin, true, []string{r.gone.ID}, 0},
-		{"a leader may not", leader, true, nil, apperr.Forbidden},
-		{"a department may not", energyEditor, true, nil, apperr.Forbidden},
+		{"a leader too, to read", leader, true, []string{r.gone.ID}, 0},
+		{"a department its own archived, to catch up on the change feed", energyEditor, true, []string{r.gone.ID}, 0},
+		{"a client with projects:read its own", clientRead, true, []string{r.gone.ID}, 0},
+		{"another department none of them", industryEditor, true, nil, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

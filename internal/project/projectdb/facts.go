@@ -29,7 +29,8 @@ func (s *Store) Facts(ctx context.Context, id string) (_ health.Facts, err error
 	}
 	f := health.Facts{Plans: planned, Progress: months}
 	for _, i := range issues {
-		f.Issues = append(f.Issues, health.IssueFact{ID: i.ID, DueOn: i.DueOn, CreatedAt: i.CreatedAt, ResolvedAt: i.ResolvedAt})
+		f.Issues = append(f.Issues, health.IssueFact{ID: i.ID, DueOn: i.DueOn, CreatedAt: i.CreatedAt, ResolvedAt: i.ResolvedAt,
+			Dept: i.ResponsibleDepartment})
 	}
 	return f, nil
 }

@@ -400,9 +400,9 @@ func factsInOrder(t *testing.T, s Setup) {
 			{Year: 2020, Month: 12, Yuan: 12}, {Year: 2021, Month: 2, Yuan: 2}, {Year: 2021, Month: 10, Yuan: 10},
 		},
 		Issues: []health.IssueFact{
-			{ID: ids[1], DueOn: *day("2021-05-15"), CreatedAt: at.Add(time.Hour)},
-			{ID: ids[0], DueOn: *day("2021-06-01"), CreatedAt: at, ResolvedAt: ptr(resolved.UTC())},
-			{ID: ids[2], DueOn: *day("2021-06-01"), CreatedAt: at},
+			{ID: ids[1], DueOn: *day("2021-05-15"), CreatedAt: at.Add(time.Hour), Dept: "energy"},
+			{ID: ids[0], DueOn: *day("2021-06-01"), CreatedAt: at, ResolvedAt: ptr(resolved.UTC()), Dept: "energy"},
+			{ID: ids[2], DueOn: *day("2021-06-01"), CreatedAt: at, Dept: "energy"},
 		},
 	}, got)
 	got, err = s.Store.Facts(ctx, q.ID)

@@ -328,7 +328,7 @@ func (s *Store) AddFacts(id string, f health.Facts, responsible string) {
 		pf.months[[2]int{m.Year, m.Month}] = m.Yuan
 	}
 	for _, i := range f.Issues {
-		i.DueOn, i.CreatedAt, i.ResolvedAt = *date(&i.DueOn), i.CreatedAt.UTC(), utc(i.ResolvedAt)
+		i.DueOn, i.CreatedAt, i.ResolvedAt, i.Dept = *date(&i.DueOn), i.CreatedAt.UTC(), utc(i.ResolvedAt), responsible
 		pf.blockers[i.ID] = blocker{fact: i, responsible: responsible}
 	}
 }
