@@ -196,8 +196,22 @@ func (s *Service) Oldest(ctx context.Context) (_ time.Duration, err error) {
 	return max(s.clock().Sub(at), 0), nil
 }
 
-// Run fans out and delivers until ctx ends: at every interval, and at once
-// after a pass that found more to do. Up to Senders deliveries are sent at
+// settle is how long Run waits after a Wake before it fans out: the time
+// the change feed's sequencer takes to give the change's events their
+// positions (it settles 20 ms after a commit).
+const settle = 50 * time.Millisecond
+
+// Wake tells Run that a change committed, so that its events are fanned
+// out and sent without waiting for the interval.
+func (s *Service) Wake() {
+	select {
+	case s.woken <- struct{}{}:
+	default:
+	}
+}
+
+// Run fans out and delivers until ctx ends: at every interval, a moment
+// after a Wake, and at once after a pass that found more to do. Up to Senders deliveries are sent at
 // the same time, each of another key; a receiver that hangs holds only its
 // own sender until the timeout. onErr is told of every failed pass.
 func (s *Service) Run(ctx context.Context, onErr func(error)) {
@@ -213,6 +227,8 @@ func (s *Service) Run(ctx context.Context, onErr func(error)) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.woken:
+			time.Sleep(settle)
 		case <-time.After(wait):
 		}
 	}

@@ -172,6 +172,10 @@ func TestRunDeliversUntilStopped(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); h.svc.Run(ctx, func(err error) { t.Error(err) }) }()
 	require.Eventually(t, func() bool { return len(h.recv.got()) == 2 }, 30*time.Second, time.Millisecond)
+	h.commit(event.ProjectCreated, "p3")
+	h.svc.Wake()
+	h.svc.Wake() // a second wake before the first is taken is one
+	require.Eventually(t, func() bool { return len(h.recv.got()) == 3 }, 30*time.Second, time.Millisecond)
 	cancel()
 	<-done
 }

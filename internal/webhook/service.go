@@ -117,6 +117,7 @@ type Service struct {
 	Deps
 	set     Settings
 	observe atomic.Pointer[func(outcome string)]
+	woken   chan struct{} // a change committed (Wake)
 }
 
 // The outcomes of an attempt, as the metrics count them.
@@ -140,7 +141,7 @@ func NewService(d Deps, set Settings) *Service {
 	if set.Lease <= 0 {
 		set.Lease = time.Minute
 	}
-	return &Service{Deps: d, set: set}
+	return &Service{Deps: d, set: set, woken: make(chan struct{}, 1)}
 }
 
 // Observe has f told the outcome of every attempt (for the metrics).
