@@ -32,7 +32,7 @@ func newWebhooks(cfg config.Config, db *database.DB, auditor *audit.Service, fee
 		Overlap:  w.SecretOverlap,
 		// A claim outlives the longest attempt, so that a delivery is taken
 		// again only from a sender that is gone.
-		Lease: w.Timeout + 30*time.Second, Batch: 100, Senders: w.Senders, Interval: w.Interval,
+		Lease: w.Timeout + 30*time.Second, Batch: 100, Senders: w.Senders, Interval: w.Interval, Keep: w.LogRetention,
 	})
 }
 
@@ -51,5 +51,8 @@ func (a *app) runWebhooks(ctx context.Context, cfg config.Config, log *slog.Logg
 	a.projects.Notify(a.webhooks.Wake)
 	background.Go(func() {
 		a.webhooks.Run(ctx, func(err error) { log.Error("deliver webhooks", slog.Any("error", err)) })
+	})
+	background.Go(func() {
+		repeat(ctx, time.Hour, log, "purge webhook deliveries", "webhook deliveries purged", "deliveries", a.webhooks.Purge)
 	})
 }

@@ -26,6 +26,8 @@ type Webhooks struct {
 	Interval time.Duration // PIPELINE_WEBHOOK_INTERVAL
 	// Senders is the most deliveries sent at the same time per process.
 	Senders int // PIPELINE_WEBHOOK_SENDERS
+	// LogRetention is how long a delivered delivery stays in the log.
+	LogRetention time.Duration // PIPELINE_WEBHOOK_LOG_RETENTION
 }
 
 // webhooks reads the webhook settings.
@@ -40,6 +42,7 @@ func (l *loader) webhooks() Webhooks {
 		AllowPrivate:  l.boolean("PIPELINE_WEBHOOK_ALLOW_PRIVATE", false),
 		Interval:      l.duration("PIPELINE_WEBHOOK_INTERVAL", 500*time.Millisecond),
 		Senders:       int(l.int64("PIPELINE_WEBHOOK_SENDERS", 8)),
+		LogRetention:  l.duration("PIPELINE_WEBHOOK_LOG_RETENTION", 30*24*time.Hour),
 	}
 }
 
@@ -48,6 +51,7 @@ func (l *loader) checkWebhooks(w Webhooks) {
 	for name, v := range map[string]time.Duration{
 		"PIPELINE_WEBHOOK_TIMEOUT": w.Timeout, "PIPELINE_WEBHOOK_RETRY_BASE": w.RetryBase,
 		"PIPELINE_WEBHOOK_GIVE_UP": w.GiveUp, "PIPELINE_WEBHOOK_INTERVAL": w.Interval,
+		"PIPELINE_WEBHOOK_LOG_RETENTION": w.LogRetention,
 	} {
 		if v <= 0 {
 			l.fail(name, "must be positive")

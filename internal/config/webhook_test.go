@@ -13,7 +13,8 @@ func TestWebhookSettings(t *testing.T) {
 	c, err := Load(env(nil))
 	require.NoError(t, err)
 	assert.Equal(t, Webhooks{Enabled: true, Timeout: 10 * time.Second, RetryBase: 10 * time.Second, RetryMax: time.Hour,
-		GiveUp: 24 * time.Hour, SecretOverlap: 24 * time.Hour, Interval: 500 * time.Millisecond, Senders: 8}, c.Webhooks)
+		GiveUp: 24 * time.Hour, SecretOverlap: 24 * time.Hour, Interval: 500 * time.Millisecond, Senders: 8,
+		LogRetention: 30 * 24 * time.Hour}, c.Webhooks)
 	c, err = Load(env(map[string]string{"PIPELINE_WEBHOOK_ALLOW_PRIVATE": "true", "PIPELINE_WEBHOOK_RETRY_BASE": "5ms",
 		"PIPELINE_WEBHOOK_GIVE_UP": "1s", "PIPELINE_WEBHOOKS": "false"}))
 	require.NoError(t, err)
@@ -30,6 +31,7 @@ func TestWebhookSettings(t *testing.T) {
 		"PIPELINE_WEBHOOK_SENDERS":        "0",
 		"PIPELINE_WEBHOOK_ALLOW_PRIVATE":  "perhaps",
 		"PIPELINE_WEBHOOK_INTERVAL":       "never",
+		"PIPELINE_WEBHOOK_LOG_RETENTION":  "0s",
 	} {
 		_, err := Load(env(map[string]string{name: value}))
 		require.Error(t, err, name)

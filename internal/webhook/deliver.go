@@ -185,6 +185,16 @@ func (s *Service) outcome(c claimedDelivery, now time.Time, status int, sendErr 
 	return o
 }
 
+// Purge deletes from the log the deliveries delivered longer ago than the
+// Keep setting, and reports how many.
+func (s *Service) Purge(ctx context.Context) (_ int64, err error) {
+	defer apperr.Wrap(&err, "webhook.Service.Purge")
+	if s.set.Keep <= 0 {
+		return 0, nil
+	}
+	return s.Queue.Purge(ctx, s.clock().Add(-s.set.Keep))
+}
+
 // Oldest is the age at now of the oldest undelivered delivery of a
 // subscription not paused; 0 when there is none.
 func (s *Service) Oldest(ctx context.Context) (_ time.Duration, err error) {

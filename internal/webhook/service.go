@@ -56,6 +56,9 @@ type Queue interface {
 	// Oldest is when the oldest undelivered delivery of a subscription not
 	// paused was fanned out; false when there is none.
 	Oldest(ctx context.Context) (time.Time, bool, error)
+	// Purge deletes the deliveries delivered before before, and reports
+	// how many.
+	Purge(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Feed reads sequenced events after a position, in commit order (the change
@@ -95,6 +98,8 @@ type Settings struct {
 	Senders int
 	// Interval is how often Run looks for new events and due deliveries.
 	Interval time.Duration
+	// Keep is how long the log keeps a delivered delivery.
+	Keep time.Duration
 }
 
 // Deps are what a Service works with.

@@ -223,6 +223,15 @@ func (s *Store) Resume(ctx context.Context, subscriptionID string, now time.Time
 		Updates(map[string]any{"next_attempt_at": now.UTC(), "first_failed_at": nil, "attempts": 0}).Error)
 }
 
+// Purge deletes the deliveries delivered before before.
+func (s *Store) Purge(ctx context.Context, before time.Time) (_ int64, err error) {
+	defer apperr.Wrap(&err, "webhookdb.Store.Purge")
+	q, done := s.db.Conn(ctx)
+	defer done()
+	res := q.Where("delivered_at IS NOT NULL AND delivered_at < ?", before.UTC()).Delete(&deliveryRow{})
+	return res.RowsAffected, translate(res.Error)
+}
+
 // Oldest is when the oldest undelivered delivery of a subscription not
 // paused was fanned out.
 func (s *Store) Oldest(ctx context.Context) (_ time.Time, _ bool, err error) {

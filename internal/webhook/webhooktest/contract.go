@@ -258,4 +258,27 @@ func pauseAndResume(t *testing.T, b Backend, sub webhook.Subscription, d1 webhoo
 	require.NoError(t, err)
 	assert.Equal(t, d1.ID, again.ID)
 	assert.False(t, again.Delivered())
+	purge(t, b, sub)
+}
+
+// purge delivers one of sub's deliveries and purges the log.
+func purge(t *testing.T, b Backend, sub webhook.Subscription) {
+	ctx := context.Background()
+	at := T0.Add(10 * time.Hour)
+	got, err := b.Claim(ctx, at, at.Add(time.Minute), "purge", 10)
+	require.NoError(t, err)
+	require.NotEmpty(t, got)
+	_, err = b.Record(ctx, webhook.Outcome{DeliveryID: got[0].ID, LeaseToken: "purge", At: at, Status: 200, Delivered: true})
+	require.NoError(t, err)
+	before, err := b.Deliveries(ctx, sub.ID, webhook.DeliveryQuery{})
+	require.NoError(t, err)
+	n, err := b.Purge(ctx, at)
+	require.NoError(t, err)
+	assert.Zero(t, n, "delivered at the moment given: kept")
+	n, err = b.Purge(ctx, at.Add(time.Second))
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n)
+	after, err := b.Deliveries(ctx, sub.ID, webhook.DeliveryQuery{})
+	require.NoError(t, err)
+	assert.Len(t, after.Items, len(before.Items)-1, "only the delivered one goes; the undelivered stay")
 }

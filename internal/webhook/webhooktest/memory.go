@@ -251,6 +251,15 @@ func (m *Memory) Oldest(context.Context) (time.Time, bool, error) {
 	return oldest, !oldest.IsZero(), nil
 }
 
+// Purge implements webhook.Queue.
+func (m *Memory) Purge(_ context.Context, before time.Time) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := len(m.ds)
+	m.ds = slices.DeleteFunc(m.ds, func(d webhook.Delivery) bool { return d.Delivered() && d.DeliveredAt.Before(before) })
+	return int64(n - len(m.ds)), nil
+}
+
 // Feed is a change feed in memory: events appended are sequenced at once.
 type Feed struct {
 	mu     sync.Mutex
