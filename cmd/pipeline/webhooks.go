@@ -30,9 +30,10 @@ func newWebhooks(cfg config.Config, db *database.DB, auditor *audit.Service, fee
 	}, webhook.Settings{
 		Schedule: webhook.Schedule{Base: w.RetryBase, Cap: w.RetryMax, GiveUp: w.GiveUp},
 		Overlap:  w.SecretOverlap,
-		// A claim outlives the longest attempt, so that a delivery is taken
-		// again only from a sender that is gone.
-		Lease: w.Timeout + 30*time.Second, Batch: 100, Senders: w.Senders, Interval: w.Interval, Keep: w.LogRetention,
+		// A claim outlives the longest attempt and the writing of its
+		// outcome, so that a delivery is taken again only from a sender
+		// that is gone.
+		Lease: 2*w.Timeout + 5*time.Second, Batch: 100, Senders: w.Senders, Interval: w.Interval, Keep: w.LogRetention,
 	})
 }
 

@@ -48,6 +48,6 @@ func newWebhooks(db *database.DB, cfg config.Config, auditor *audit.Service, now
 		Now:     now, NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}, webhook.Settings{
 		Schedule: webhook.Schedule{Base: w.RetryBase, Cap: w.RetryMax, GiveUp: w.GiveUp},
-		Overlap:  w.SecretOverlap, Lease: w.Timeout + 30*time.Second, Batch: 100, Senders: w.Senders, Interval: w.Interval, Keep: w.LogRetention,
+		Overlap:  w.SecretOverlap, Lease: 2*w.Timeout + 5*time.Second, Batch: 100, Senders: w.Senders, Interval: w.Interval, Keep: w.LogRetention,
 	})
 }

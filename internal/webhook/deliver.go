@@ -221,7 +221,8 @@ func (s *Service) Wake() {
 }
 
 // Run fans out and delivers until ctx ends: at every interval, a moment
-// after a Wake, and at once after a pass that found more to do. Up to Senders deliveries are sent at
+// after a Wake, and at once after a pass that found more to do or when a
+// sender finishes (the next delivery of its key may then go). Up to Senders deliveries are sent at
 // the same time, each of another key; a receiver that hangs holds only its
 // own sender until the timeout. onErr is told of every failed pass.
 func (s *Service) Run(ctx context.Context, onErr func(error)) {
@@ -239,6 +240,7 @@ func (s *Service) Run(ctx context.Context, onErr func(error)) {
 			return
 		case <-s.woken:
 			time.Sleep(settle)
+		case <-s.freed:
 		case <-time.After(wait):
 		}
 	}
@@ -262,7 +264,13 @@ func (s *Service) pass(ctx context.Context, slots chan struct{}, senders *sync.W
 	for _, c := range claimed {
 		slots <- struct{}{}
 		senders.Go(func() {
-			defer func() { <-slots }()
+			defer func() {
+				<-slots
+				select {
+				case s.freed <- struct{}{}:
+				default:
+				}
+			}()
 			if err := s.send(ctx, c); err != nil && ctx.Err() == nil {
 				onErr(err)
 			}

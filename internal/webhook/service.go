@@ -123,6 +123,7 @@ type Service struct {
 	set     Settings
 	observe atomic.Pointer[func(outcome string)]
 	woken   chan struct{} // a change committed (Wake)
+	freed   chan struct{} // a sender finished: the next of its key may go
 }
 
 // The outcomes of an attempt, as the metrics count them.
@@ -146,7 +147,7 @@ func NewService(d Deps, set Settings) *Service {
 	if set.Lease <= 0 {
 		set.Lease = time.Minute
 	}
-	return &Service{Deps: d, set: set, woken: make(chan struct{}, 1)}
+	return &Service{Deps: d, set: set, woken: make(chan struct{}, 1), freed: make(chan struct{}, 1)}
 }
 
 // Observe has f told the outcome of every attempt (for the metrics).
