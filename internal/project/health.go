@@ -81,6 +81,13 @@ func (s *Service) Health(ctx context.Context, p identity.Principal, id string, o
 // the stored health was computed with.
 const healthRulesKey = "health_rules"
 
+// factsKey is the setting that holds the form of the stored facts the
+// health was computed from (factsForm). When it differs, every live
+// project is computed again, its facts read afresh: form 2 gave blockers
+// their departments, which a project's events are told to
+// (docs/integration.md, "Events").
+const factsKey, factsForm = "health_facts", "2"
+
 // HealthStore finds the projects whose stored health is due to be computed
 // again, and keeps the fingerprint of the rules it was computed with.
 type HealthStore interface {
@@ -115,20 +122,8 @@ func (r *Refresher) Refresh(ctx context.Context) (_ int, err error) {
 	defer apperr.Wrap(&err, "project.Refresher.Refresh")
 	s := r.svc
 	today := calendar.Today(s.now())
-	fp, err := r.store.Setting(ctx, healthRulesKey)
-	if err != nil {
+	if err := r.markIfStale(ctx, today); err != nil {
 		return 0, err
-	}
-	if fp != s.rules.Fingerprint() {
-		err := s.inTx(ctx, func(ctx context.Context) error {
-			if err := r.store.MarkHealthDue(ctx, today); err != nil {
-				return err
-			}
-			return r.store.PutSetting(ctx, healthRulesKey, s.rules.Fingerprint())
-		})
-		if err != nil {
-			return 0, err
-		}
 	}
 	n := 0
 	for {
@@ -145,12 +140,41 @@ func (r *Refresher) Refresh(ctx context.Context) (_ int, err error) {
 	}
 }
 
+// markIfStale makes every live project due when the rules or the form of
+// the stored facts changed since the stored health was computed.
+func (r *Refresher) markIfStale(ctx context.Context, today time.Time) error {
+	s := r.svc
+	fp, err := r.store.Setting(ctx, healthRulesKey)
+	if err != nil {
+		return err
+	}
+	form, err := r.store.Setting(ctx, factsKey)
+	if err != nil {
+		return err
+	}
+	if fp == s.rules.Fingerprint() && form == factsForm {
+		return nil
+	}
+	return s.inTx(ctx, func(ctx context.Context) error {
+		if err := r.store.MarkHealthDue(ctx, today); err != nil {
+			return err
+		}
+		if err := r.store.PutSetting(ctx, healthRulesKey, s.rules.Fingerprint()); err != nil {
+			return err
+		}
+		return r.store.PutSetting(ctx, factsKey, factsForm)
+	})
+}
+
 // refreshOne computes a project's stored health again, through Update, which
 // locks the row, so that a change committed meanwhile is never overwritten
 // by a health computed before it.
 func (s *Service) refreshOne(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(ctx context.Context) error {
 		_, err := s.store.Update(ctx, Reach{All: true}, id, func(pr *Project) error {
+			if err := s.loadFacts(ctx, pr); err != nil {
+				return err
+			}
 			return s.refreshHealth(ctx, pr)
 		})
 		return err

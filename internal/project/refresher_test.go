@@ -3,6 +3,7 @@ package project_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -117,4 +118,28 @@ func TestRefresherStopsAtAFailure(t *testing.T) {
 	n, err := r.Refresh(context.Background())
 	require.ErrorIs(t, err, errBoom)
 	assert.Equal(t, 2, n, "computed before the failure")
+}
+
+// TestRefresherReadsFactsAfresh: facts stored in an earlier form, whose
+// blockers did not know their departments, are read again once, so that a
+// project's events reach the departments of its open blockers.
+func TestRefresherReadsFactsAfresh(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	blocker := health.IssueFact{ID: "b1", DueOn: *day("2021-07-01"), CreatedAt: now.Add(-time.Hour)}
+	old := f.seed(func(p *project.Project) { p.Facts = health.Facts{Issues: []health.IssueFact{blocker}} })
+	f.store.AddFacts(old.ID, health.Facts{Issues: []health.IssueFact{blocker}}, "natural_resources")
+	require.Empty(t, f.stored(old.ID).Facts.Issues[0].Dept, "stored in the earlier form")
+	r := project.NewRefresher(f.svc, f.store)
+
+	_, err := r.Refresh(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "natural_resources", f.stored(old.ID).Facts.Issues[0].Dept)
+	form, err := f.store.Setting(ctx, "health_facts")
+	require.NoError(t, err)
+	assert.Equal(t, "2", form)
+	n, err := r.Refresh(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n, "the facts are read afresh once, not at every refresh")
 }
