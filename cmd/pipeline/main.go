@@ -29,6 +29,8 @@
 //	@tag.description						The register: projects, their stages, import and export
 //	@tag.name								stats
 //	@tag.description						Key figures, breakdowns and trends
+//	@tag.name								webhooks
+//	@tag.description						Signed deliveries of the change feed's events to department systems
 //	@BasePath								/
 //	@securityDefinitions.apikey				BearerAuth
 //	@in										header
@@ -83,6 +85,7 @@ import (
 	"github.com/guangling/pipeline/internal/project/projectdb"
 	"github.com/guangling/pipeline/internal/seed"
 	"github.com/guangling/pipeline/internal/stats"
+	"github.com/guangling/pipeline/internal/webhook"
 )
 
 func main() {
@@ -138,6 +141,7 @@ type app struct {
 	audit      *audit.Service
 	indicators *indicator.Service
 	events     *event.Service
+	webhooks   *webhook.Service
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -148,6 +152,7 @@ func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Plans: a.plans, Issues: a.issues, Dispatch: a.dispatch, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Indicators: a.indicators, Events: a.events, Now: time.Now,
 		ProjectCounts: projectdb.New(a.db), ReportsOutstanding: a.dispatch,
+		Webhooks: a.webhooks,
 	}
 }
 
@@ -204,7 +209,8 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		stats:    statistics,
 		exchange: exchange.NewService(projects, depts, db, time.Now),
 		depts:    depts, health: project.NewRefresher(projects, store),
-		indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditor, time.Now)}, nil
+		indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditor, time.Now),
+		webhooks:   newWebhooks(cfg, db, auditor, eventdb.New(db))}, nil
 }
 
 // repeat runs a chore now and then at every interval, until ctx ends, and
@@ -271,6 +277,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			})
 	})
 	a.purges(ctx, log, &background)
+	a.runWebhooks(ctx, cfg, log, &background)
 	if cfg.PprofAddr != "" {
 		background.Go(func() { servePprof(ctx, cfg.PprofAddr, log) })
 	}

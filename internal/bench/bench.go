@@ -206,6 +206,13 @@ func (r *run) steps() []step {
 		step{"get", r.getPair, true},
 		step{"page", r.pagePair, true},
 		step{"move", r.movePair, true},
+		// The delivery latency of moves to a webhook, beside the move pair.
+		step{"webhook", func(ctx context.Context) error {
+			if !r.o.wants("move") {
+				return nil
+			}
+			return r.webhookLatency(ctx)
+		}, false},
 		step{"overview", r.overview, true},
 		step{"export", r.exportPair, true},
 		// Memory is read before the overview with every ID, an answer of

@@ -101,6 +101,7 @@ func TestRun(t *testing.T) {
 		`pgbench: (service [0-9.]+ ms, )?PostgreSQL [0-9.]+ ms, tools [0-9.]+ ms\n`, string(file))
 	assert.Regexp(t, `(?m)^  memory +service peak RSS \(VmHWM\) [1-9][0-9]* MB`, string(file))
 	assert.Regexp(t, `(?m)^  ids +[0-9.]+/s, p50 .*, [0-9.]+ MB each, peak RSS [1-9][0-9]* MB`, string(file))
+	assert.Regexp(t, `(?m)^webhook +40 stage moves .*: p50 [0-9.]+ ms  max [0-9.]+ ms$`, string(file), "the delivery latency of moves")
 	assert.Contains(t, string(file), "phases: schema and migrations")
 }
 

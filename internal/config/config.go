@@ -71,6 +71,8 @@ type Config struct {
 	// PprofAddr is a loopback address on which the Go runtime profiler
 	// (net/http/pprof) is served, for the operator; empty: not at all.
 	PprofAddr string // PIPELINE_PPROF_ADDR
+
+	Webhooks Webhooks // PIPELINE_WEBHOOK_*
 }
 
 // HealthRules are the configured thresholds of the health rules.
@@ -106,6 +108,7 @@ func Load(getenv func(string) string) (Config, error) {
 	// The demo data is for the zero-setup run; on PostgreSQL it is asked for.
 	c.Demo = l.boolean("PIPELINE_DEMO", c.Embedded())
 	c.LogLevel = l.logLevel("PIPELINE_LOG_LEVEL", "info")
+	c.Webhooks = l.webhooks()
 	l.validate(c)
 	return c, errors.Join(l.errs...)
 }
@@ -161,6 +164,7 @@ func (l *loader) validate(c Config) {
 	l.checkLimits(c)
 	l.checkHealth(c)
 	l.checkOperator(c)
+	l.checkWebhooks(c.Webhooks)
 }
 
 // checkAccess checks the database and what signing in takes.

@@ -73,6 +73,9 @@ var fieldMessages = map[string]text{
 	"february_only":     {ZH: "仅2月期可合并报送1月", EN: "may be set on February only"},
 	"too_many":          {ZH: "过多，最多 %s 个", EN: "has too many items (at most %s)"},
 	"is":                {ZH: "当前为 %s", EN: "is %s"},
+	"credentials":       {ZH: "不能包含用户名或密码", EN: "must not carry a user name or password"},
+	"refused_address":   {ZH: "指向本机、内网、链路本地等不允许推送的地址（%s）", EN: "names or resolves to an address webhooks are not sent to: loopback, private, link-local or the like (%s)"},
+	"unresolvable":      {ZH: "域名无法解析（%s）", EN: "does not resolve (%s)"},
 }
 
 // bareMessages render the codes whose message names a parameter when the

@@ -70,6 +70,8 @@ var fieldLabels = map[string]string{
 	"client_id": "客户端ID", "client_secret": "客户端密钥", "refresh_token": "刷新令牌", "name_en": "英文名称",
 	// County indicators.
 	"items": "指标", "label": "名称", "value": "数值", "unit": "单位",
+	// Webhooks.
+	"url": "推送地址", "paused_reason": "暂停原因",
 }
 
 // routeFieldLabels name the fields whose label depends on the resource:
@@ -85,6 +87,7 @@ var routeFieldLabels = []struct {
 	{"/api/v1/issues", map[string]string{"kind": "问题类别"}},
 	{"/api/v1/projects/:id/transitions", map[string]string{"kind": "材料类别"}},
 	{"/api/v1/dispatch/periods", map[string]string{"due_on": "报送截止日期"}},
+	{"/api/v1/webhooks", map[string]string{"description": "推送说明"}},
 	{"/api/v1/indicators", map[string]string{"code": "指标代码", "label": "指标名称", "period": "统计期", "source": "数据来源"}},
 }
 

@@ -54,6 +54,7 @@ import (
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
 	"github.com/guangling/pipeline/internal/stats"
+	"github.com/guangling/pipeline/internal/webhook"
 )
 
 // now is the harness clock's time: 10:00 on 15 June 2021 in Guangling.
@@ -139,6 +140,8 @@ type env struct {
 	clock      *testClock
 	// events is the change feed, whose sequencer tests run (Flush).
 	events *event.Service
+	// hooks delivers webhooks when tests ask (FanOut, Deliver).
+	hooks *webhook.Service
 }
 
 // setClock moves the env's clock and mints the signed-in principals fresh
@@ -199,6 +202,7 @@ func newEnv(t testing.TB, db *database.DB, tune ...func(*config.Config)) *env {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	issues := issue.NewService(projectdb.NewIssues(db), projects, auditSvc, clk.now, newID)
 	events := event.NewService(eventdb.New(db), clk.now, cfg.EventRetention)
+	hooks := newWebhooks(db, cfg, auditSvc, clk.now)
 	projects.RecordEvents(events)
 	projects.Notify(events.Wake)
 	issues.RecordEvents(events)
@@ -215,9 +219,10 @@ func newEnv(t testing.TB, db *database.DB, tune ...func(*config.Config)) *env {
 		Departments: depts, Auth: authSvc, Tokens: tokens, Keys: keys,
 		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now, ProjectCounts: projectdb.New(db), ReportsOutstanding: dispatchSvc,
 		Indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditSvc, clk.now),
+		Webhooks:   hooks,
 	})
 	require.NoError(t, err)
-	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk, events: events,
+	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk, events: events, hooks: hooks,
 		principals: map[string]identity.Principal{}, authz: map[string]string{}}
 	t.Cleanup(func() {
 		if t.Failed() && logs.Len() > 0 {

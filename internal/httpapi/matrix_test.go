@@ -8,6 +8,7 @@ package httpapi_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -307,7 +308,7 @@ func matrixRows() map[string]matrixRow {
 			return request{method: http.MethodGet, path: projectPath(p, suffix)}
 		}
 	}
-	return map[string]matrixRow{
+	rows := map[string]matrixRow{
 		// Operations and sign-in: open to anyone, whatever credential comes along.
 		"GET /healthz":               {rule: anyone(http.StatusOK), req: get("/healthz")},
 		"GET /readyz":                {rule: anyone(http.StatusOK), req: get("/readyz")},
@@ -635,6 +636,8 @@ func matrixRows() map[string]matrixRow {
 		// The change feed: every role, a client with events:read.
 		"GET /api/v1/events": {rule: eventsRule, req: get("/api/v1/events?limit=1")},
 	}
+	maps.Copy(rows, webhookMatrixRows())
+	return rows
 }
 
 // wantCode is the problem code of a denial.

@@ -105,6 +105,9 @@ var messages = map[string]text{
 	"database.changed_concurrently": {ZH: "数据正被同时修改，本次请求未生效，请重试",
 		EN: "the data was being changed at the same time; nothing was changed, try again"},
 
+	"webhook.not_allowed": {ZH: "只有发改局、管理员和持有 events:read 的部门系统或部门用户可以管理推送订阅",
+		EN: "only the bureau, administrators and department systems or users with events:read may manage webhooks"},
+
 	"import.too_slow": {ZH: "导入未能在时限内完成，没有写入任何数据；请分批导入",
 		EN: "the import did not finish in time and wrote nothing; import the file in parts"},
 	// The most columns a file may have.

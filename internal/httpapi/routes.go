@@ -42,6 +42,7 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.dispatchRoutes(r)
 	h.reportRoutes(r)
 	h.planRoutes(r)
+	h.webhookRoutes(r)
 	r.NoRoute(h.servePublic(func(*gin.Context) error { return errNoEndpoint }))
 	r.NoMethod(h.servePublic(func(*gin.Context) error { return errMethod }))
 }
@@ -166,6 +167,19 @@ func (h *handlers) reportRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/audit", may(identity.ReadAudit), h.listAudit)
 	h.handle(r, http.MethodGet, "/api/v1/audit/verify", may(identity.ReadAudit), h.verifyAudit)
 	h.handle(r, http.MethodGet, "/api/v1/events", may(identity.ReadEvents), h.listEvents)
+}
+
+// webhookRoutes are the webhooks (docs/integration.md, "Webhooks").
+func (h *handlers) webhookRoutes(r *gin.Engine) {
+	may := may(identity.ManageWebhooks)
+	h.handle(r, http.MethodGet, "/api/v1/webhooks", may, h.listWebhooks)
+	h.handle(r, http.MethodPost, "/api/v1/webhooks", may, h.createWebhook)
+	h.handle(r, http.MethodGet, "/api/v1/webhooks/:id", may, h.getWebhook)
+	h.handle(r, http.MethodPatch, "/api/v1/webhooks/:id", may, h.patchWebhook)
+	h.handle(r, http.MethodDelete, "/api/v1/webhooks/:id", may, h.deleteWebhook)
+	h.handle(r, http.MethodPost, "/api/v1/webhooks/:id/rotate-secret", may, h.rotateWebhookSecret)
+	h.handle(r, http.MethodGet, "/api/v1/webhooks/:id/deliveries", may, h.listWebhookDeliveries)
+	h.handle(r, http.MethodPost, "/api/v1/webhooks/:id/deliveries/:delivery_id/redeliver", may, h.redeliverWebhookDelivery)
 }
 
 // swaggerDoc renders the registered Swagger document once. swag renders it

@@ -28,6 +28,7 @@ import (
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/stats"
+	"github.com/guangling/pipeline/internal/webhook"
 )
 
 // Deps are what the HTTP surface serves from.
@@ -55,6 +56,8 @@ type Deps struct {
 	// pipeline_dispatch_reports_outstanding gauges.
 	ReportsOutstanding OutstandingCounter
 	Now                func() time.Time
+	// Webhooks serves /api/v1/webhooks and the pipeline_webhook_* metrics.
+	Webhooks *webhook.Service
 }
 
 type handlers struct {
@@ -79,6 +82,7 @@ type handlers struct {
 	m           metrics
 	policies    map[string]policy
 	outages     *outageLog
+	webhooks    *webhook.Service
 }
 
 type metrics struct {
@@ -120,6 +124,9 @@ func newMetrics(d Deps) metrics {
 	if d.ProjectCounts != nil {
 		reg.MustRegister(newProjectsCollector(d.ProjectCounts, d.Log, d.Now))
 	}
+	if d.Webhooks != nil {
+		registerWebhookMetrics(reg, d.Webhooks)
+	}
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return m
 }
@@ -157,7 +164,7 @@ func newHandlers(d Deps) *handlers {
 	h := &handlers{
 		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, plans: d.Plans, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
 		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, events: d.Events, now: d.Now, m: newMetrics(d), policies: map[string]policy{},
-		outages: newOutageLog(d.Log, d.Now),
+		outages: newOutageLog(d.Log, d.Now), webhooks: d.Webhooks,
 	}
 	if d.DB != nil {
 		d.DB.OnAnswer(h.outages.up)

@@ -103,6 +103,11 @@ var (
 	Administer = Permission{Roles: []Role{RoleAdmin}}
 )
 
+// ManageWebhooks is for department systems and the bureau's: a department's
+// webhooks are its own and deliver what its feed shows (docs/integration.md,
+// "Webhooks").
+var ManageWebhooks = Permission{Roles: []Role{RoleAdmin, RoleBureau, RoleDeptEditor, RoleDeptViewer}, Scope: ScopeEventsRead}
+
 // May reports whether the principal has the permission: one of its roles,
 // and, for a client's token, its scope.
 func (p Principal) May(perm Permission) bool {
