@@ -50,7 +50,7 @@ func TestExamples(t *testing.T) {
 		}
 	}
 	needTools(t)
-	s := startService(t)
+	s := startService(t, webhookSettings...)
 	r := &runner{t: t, env: exampleEnv(t, s), module: exampleModule(t)}
 	defer r.finish()
 	for _, e := range examples {
@@ -99,7 +99,7 @@ func exampleEnv(t *testing.T, s *service) []string {
 		"PIPELINE_CLIENT_SECRET="+secret,
 		"PIPELINE_TOKEN="+tok.JSON200.AccessToken,
 		"RECEIVER_ADDR="+receiver,
-		"RECEIVER_URL=http://"+receiver+"/pipeline",
+		"RECEIVER_URL=http://"+receiver+"/pipeline/hook",
 		"WEBHOOK_SECRET_FILE="+filepath.Join(t.TempDir(), "webhook-secret"),
 		"PYTHONDONTWRITEBYTECODE=1",
 	)

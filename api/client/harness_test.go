@@ -96,6 +96,11 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	return w.s.out.Write(p)
 }
 
+// webhookSettings let the service post to receivers on loopback, and try
+// again soon after a failure.
+var webhookSettings = []string{"PIPELINE_WEBHOOK_ALLOW_PRIVATE=true", "PIPELINE_WEBHOOK_RETRY_BASE=200ms",
+	"PIPELINE_WEBHOOK_RETRY_MAX=2s", "PIPELINE_WEBHOOK_INTERVAL=100ms"}
+
 func ptr[T any](v T) *T { return &v }
 
 // bearer sends a token as issued.

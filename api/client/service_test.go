@@ -16,20 +16,22 @@ import (
 
 // TestAgainstTheService: a department system, with the generated client
 // only, gets a token by client credentials, lists its projects, creates one
-// and moves its stage with If-Match; the bureau archives it; the system's
+// and moves its stage with If-Match, which its webhook's receiver gets
+// signed on the fourth try after three failures; the bureau archives it; the system's
 // change feed, followed from the start, shows exactly its department's
 // events, the archive included, in commit order.
 func TestAgainstTheService(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the service")
 	}
-	s := startService(t)
+	s := startService(t, webhookSettings...)
 	ctx := t.Context()
 	id, secret := newSystem(t, ctx, s)
 	c, err := client.NewWithClientCredentials(ctx, s.base, id, secret, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rcv := newReceiver(t, c, 3)
 
 	list, err := c.ListProjectsWithResponse(ctx, &client.ListProjectsParams{Limit: ptr(200)})
 	if err != nil {
@@ -88,6 +90,7 @@ func TestAgainstTheService(t *testing.T) {
 	if got := moved.JSON201.Project; got.Stage != client.ProjectStageSigned || got.Version != p.Version+1 {
 		t.Errorf("moved: stage %q, version %d", got.Stage, got.Version)
 	}
+	rcv.wait(t, p.Id)
 	stale, err := c.MoveProjectWithResponse(ctx, p.Id, &client.MoveProjectParams{IfMatch: &etag}, move)
 	if err != nil {
 		t.Fatal(err)
