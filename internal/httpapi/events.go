@@ -37,7 +37,7 @@ func parseEventQuery(v url.Values) (event.Query, time.Duration, error) {
 	default:
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			c.Add("after", "invalid_format", "a position (0, 1, …) or latest")
+			c.Add("after", "invalid_format", "0, 1, 2, … | latest")
 		}
 		q.After = n
 	}
