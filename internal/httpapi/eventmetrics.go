@@ -6,7 +6,6 @@ package httpapi
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -50,51 +49,24 @@ func (m eventMetrics) sequenced(typ string, lag time.Duration) {
 }
 
 // outstandingCollector exports pipeline_dispatch_reports_outstanding at
-// scrape time, cached as pipeline_projects is (projectsCacheTTL), a failed
-// read exporting nothing and logged once until one succeeds.
+// scrape time, cached as pipeline_projects is (scrapeCache).
 type outstandingCollector struct {
-	src  OutstandingCounter
-	log  *slog.Logger
-	now  func() time.Time
-	desc *prometheus.Desc
-
-	mu      sync.Mutex
-	at      time.Time
-	counts  map[string]int
-	failing bool
+	cache *scrapeCache[map[string]int]
+	desc  *prometheus.Desc
 }
 
 func newOutstandingCollector(src OutstandingCounter, log *slog.Logger, now func() time.Time) *outstandingCollector {
-	return &outstandingCollector{src: src, log: log, now: now, desc: prometheus.NewDesc("pipeline_dispatch_reports_outstanding",
-		"Reports owed for the current dispatch period (last month) and not submitted (none yet, or returned), by department.",
-		[]string{"department"}, nil)}
+	return &outstandingCollector{
+		cache: &scrapeCache[map[string]int]{read: src.Outstanding, what: "counting outstanding reports", log: log, now: now},
+		desc: prometheus.NewDesc("pipeline_dispatch_reports_outstanding",
+			"Reports owed for the current dispatch period (last month) and not submitted (none yet, or returned), by department.",
+			[]string{"department"}, nil)}
 }
 
 func (c *outstandingCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *outstandingCollector) Collect(ch chan<- prometheus.Metric) {
-	for dept, n := range c.current() {
+	for dept, n := range c.cache.current() {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), dept)
 	}
-}
-
-func (c *outstandingCollector) current() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := c.now()
-	if !c.at.IsZero() && now.Sub(c.at) >= 0 && now.Sub(c.at) < projectsCacheTTL {
-		return c.counts
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), projectsQueryTimeout)
-	defer cancel()
-	counts, err := c.src.Outstanding(ctx)
-	c.at, c.counts = now, counts
-	if err != nil {
-		c.counts = nil
-		if !c.failing {
-			c.log.Warn("metrics: counting outstanding reports failed", slog.Any("error", err))
-		}
-	}
-	c.failing = err != nil
-	return c.counts
 }

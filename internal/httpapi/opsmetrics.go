@@ -91,55 +91,63 @@ func (m metrics) imported(rep exchange.ImportReport) {
 	}
 }
 
-// projectsCollector exports pipeline_projects at scrape time from one
-// GROUP BY query, cached for projectsCacheTTL so that frequent scrapes cost
-// one query per TTL. A failed query exports nothing for its TTL and is
-// logged once, not again until a query has succeeded; /metrics still
-// answers.
-type projectsCollector struct {
-	src  ProjectCounter
+// scrapeCache is a value read at scrape time and kept for projectsCacheTTL,
+// so that frequent scrapes cost one query per TTL; scrapes wait for one
+// query rather than each sending its own. A failed read answers the zero
+// value for its TTL and is logged once, not again until a read has
+// succeeded; /metrics still answers.
+type scrapeCache[T any] struct {
+	read func(context.Context) (T, error)
+	what string // what is read, for the log: "counting projects"
 	log  *slog.Logger
 	now  func() time.Time
-	desc *prometheus.Desc
 
 	mu      sync.Mutex
 	at      time.Time
-	counts  []project.StageCount
+	val     T
 	failing bool
 }
 
+func (c *scrapeCache[T]) current() T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	if !c.at.IsZero() && now.Sub(c.at) >= 0 && now.Sub(c.at) < projectsCacheTTL {
+		return c.val
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), projectsQueryTimeout)
+	defer cancel()
+	val, err := c.read(ctx)
+	c.at, c.val = now, val
+	if err != nil {
+		var zero T
+		c.val = zero
+		if !c.failing {
+			c.log.Warn("metrics: "+c.what+" failed", slog.Any("error", err))
+		}
+	}
+	c.failing = err != nil
+	return c.val
+}
+
+// projectsCollector exports pipeline_projects at scrape time from one
+// GROUP BY query (scrapeCache).
+type projectsCollector struct {
+	cache *scrapeCache[[]project.StageCount]
+	desc  *prometheus.Desc
+}
+
 func newProjectsCollector(src ProjectCounter, log *slog.Logger, now func() time.Time) *projectsCollector {
-	return &projectsCollector{src: src, log: log, now: now, desc: prometheus.NewDesc("pipeline_projects",
-		"Live (not archived) projects by stage and category.", []string{"stage", "category"}, nil)}
+	return &projectsCollector{
+		cache: &scrapeCache[[]project.StageCount]{read: src.LiveByStage, what: "counting projects", log: log, now: now},
+		desc: prometheus.NewDesc("pipeline_projects",
+			"Live (not archived) projects by stage and category.", []string{"stage", "category"}, nil)}
 }
 
 func (c *projectsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *projectsCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, n := range c.current() {
+	for _, n := range c.cache.current() {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n.Count), string(n.Stage), string(n.Category))
 	}
-}
-
-// current answers the cached counts, querying when they are older than the
-// TTL. Scrapes wait for one query rather than each sending its own.
-func (c *projectsCollector) current() []project.StageCount {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := c.now()
-	if !c.at.IsZero() && now.Sub(c.at) >= 0 && now.Sub(c.at) < projectsCacheTTL {
-		return c.counts
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), projectsQueryTimeout)
-	defer cancel()
-	counts, err := c.src.LiveByStage(ctx)
-	c.at, c.counts = now, counts
-	if err != nil {
-		c.counts = nil
-		if !c.failing {
-			c.log.Warn("metrics: counting projects failed", slog.Any("error", err))
-		}
-	}
-	c.failing = err != nil
-	return c.counts
 }
