@@ -79,7 +79,9 @@ func (r *run) generate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("the service's configuration: %w", err)
 	}
-	if _, err := r.db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('health_rules', $1)
+	// Likewise the form of the stored facts (health_facts): the generated
+	// ones have no blockers, so they are in the current form.
+	if _, err := r.db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('health_rules', $1), ('health_facts', '2')
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, cfg.HealthRules().Fingerprint()); err != nil {
 		return fmt.Errorf("store the health rules: %w", err)
 	}

@@ -3,6 +3,7 @@ package event_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -300,4 +301,66 @@ func TestStopEndsWaits(t *testing.T) {
 	case <-time.After(25 * time.Second):
 		t.Fatal("the wait did not end when the sequencer stopped")
 	}
+}
+
+// TestReadWaitsForAnotherReplica: a waiting reader learns of positions
+// another replica gave, from the newest position checked once a second, and
+// passes over positions it may not see.
+func TestReadWaitsForAnotherReplica(t *testing.T) {
+	t.Parallel()
+	store := eventtest.NewMemory()
+	c := &clock{t: start}
+	here, there := event.NewService(store, c.now, 0), event.NewService(store, c.now, 0)
+	got := make(chan event.Page, 1)
+	go func() {
+		page, err := here.Read(context.Background(), energy, event.Query{}, event.MaxWait)
+		assert.NoError(t, err)
+		got <- page
+	}()
+	record(t, there, change("elsewhere", "industry"))
+	time.Sleep(1500 * time.Millisecond) // past one check: the reader moves on to position 1
+	record(t, there, change("ours", "energy"))
+	select {
+	case page := <-got:
+		assert.Equal(t, []string{"ours"}, ids(page))
+		assert.Equal(t, int64(2), page.Next)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reader did not learn of the other replica's positions")
+	}
+}
+
+// countingStore counts the reads of waiting readers.
+type countingStore struct {
+	event.Store
+	windows, bounds atomic.Int64
+}
+
+func (s *countingStore) Window(ctx context.Context, q event.Query) (event.Window, error) {
+	s.windows.Add(1)
+	return s.Store.Window(ctx, q)
+}
+
+func (s *countingStore) Bounds(ctx context.Context) (int64, int64, error) {
+	s.bounds.Add(1)
+	return s.Store.Bounds(ctx)
+}
+
+// TestWaitingReadersShareOneCheck: however many readers wait, this process
+// checks for other replicas' positions once a second, and a reader reads
+// its page again only when there may be something new.
+func TestWaitingReadersShareOneCheck(t *testing.T) {
+	t.Parallel()
+	store := &countingStore{Store: eventtest.NewMemory()}
+	s := event.NewService(store, (&clock{t: start}).now, 0)
+	const readers = 10
+	var wg sync.WaitGroup
+	for range readers {
+		wg.Go(func() {
+			_, err := s.Read(context.Background(), energy, event.Query{}, 2500*time.Millisecond)
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int64(readers), store.windows.Load(), "one read each: nothing came")
+	assert.LessOrEqual(t, store.bounds.Load(), int64(5), "checks shared, about one a second")
 }

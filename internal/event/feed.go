@@ -78,17 +78,54 @@ func (s *Service) Read(ctx context.Context, p identity.Principal, q Query, wait 
 		if err != nil || len(page.Events) > 0 || wait == 0 {
 			return page, err
 		}
-		select {
-		case <-ctx.Done():
+		q.After = page.Next // nothing for this reader up to there
+		if !s.await(ctx, deadline.C, signal, q.After) {
 			return page, nil
-		case <-deadline.C:
-			return page, nil
-		case <-s.stopped:
-			return page, nil
-		case <-signal:
-		case <-time.After(time.Second):
 		}
 	}
+}
+
+// await waits until there may be events after position after: until this
+// process gives positions, or, checked every second for the positions
+// other replicas give, the newest position passes after. It reports false
+// when the wait ends first (its deadline, the caller gone, the service
+// stopping).
+func (s *Service) await(ctx context.Context, deadline <-chan time.Time, signal <-chan struct{}, after int64) bool {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-deadline:
+			return false
+		case <-s.stopped:
+			return false
+		case <-signal:
+			return true
+		case <-tick.C:
+			if head, err := s.farHead(ctx); err != nil || head > after {
+				return true // a failed read is answered by the read that follows
+			}
+		}
+	}
+}
+
+// farHead returns the newest position, read at most once a second however
+// many readers wait.
+func (s *Service) farHead(ctx context.Context) (int64, error) {
+	s.headMu.Lock()
+	defer s.headMu.Unlock()
+	now := time.Now() // a rate, not a time of the register: not s.now
+	if d := now.Sub(s.headAt); d >= 0 && d < time.Second {
+		return s.head, nil
+	}
+	_, head, err := s.store.Bounds(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s.head, s.headAt = head, now
+	return head, nil
 }
 
 // scoped is q within what p may read: a department-bound principal's

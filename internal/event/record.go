@@ -70,6 +70,12 @@ type Service struct {
 	mu        sync.Mutex
 	sequenced chan struct{} // closed, and replaced, when events got positions
 	observe   func(typ string, lag time.Duration)
+
+	// The newest position as last read for waiting readers (farHead), so
+	// that however many wait, this process asks once a second.
+	headMu sync.Mutex
+	head   int64
+	headAt time.Time
 }
 
 // DefaultRetention is how long events are kept unless set otherwise.
