@@ -33,6 +33,13 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 	if err != nil {
 		return Subscription{}, err
 	}
+	if ch.URL != nil {
+		// Before the transaction: a slow DNS answer holds no row and no
+		// connection.
+		if err := s.Targets.Check(ctx, *ch.URL); err != nil {
+			return Subscription{}, err
+		}
+	}
 	now := s.clock()
 	var out Subscription
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
@@ -43,7 +50,7 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 				return apperr.ErrVersionConflict
 			}
 			before = *sub
-			if err := s.apply(ctx, p, sub, ch, now); err != nil {
+			if err := apply(p, sub, ch, now); err != nil {
 				return err
 			}
 			resumed = before.Paused && !sub.Paused
@@ -72,8 +79,8 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 }
 
 // apply makes the change to sub, or refuses it.
-func (s *Service) apply(ctx context.Context, p identity.Principal, sub *Subscription, ch Change, now time.Time) error {
-	changed, err := s.applyInput(ctx, sub, ch)
+func apply(p identity.Principal, sub *Subscription, ch Change, now time.Time) error {
+	changed, err := applyInput(sub, ch)
 	if err != nil {
 		return err
 	}
@@ -87,9 +94,9 @@ func (s *Service) apply(ctx context.Context, p identity.Principal, sub *Subscrip
 	return nil
 }
 
-// applyInput changes the URL, the types and the description, checked as
-// at creation, and reports whether any changed.
-func (s *Service) applyInput(ctx context.Context, sub *Subscription, ch Change) (bool, error) {
+// applyInput changes the URL (checked before, by Update), the types and the
+// description, checked as at creation, and reports whether any changed.
+func applyInput(sub *Subscription, ch Change) (bool, error) {
 	if ch.URL == nil && ch.Types == nil && ch.Description == nil {
 		return false, nil
 	}
@@ -103,7 +110,7 @@ func (s *Service) applyInput(ctx context.Context, sub *Subscription, ch Change) 
 	if ch.Description != nil {
 		in.Description = *ch.Description
 	}
-	if err := s.check(ctx, &in); err != nil {
+	if err := checkFields(&in); err != nil {
 		return false, err
 	}
 	changed := in.URL != sub.URL || !slices.Equal(in.Types, sub.Types) || in.Description != sub.Description

@@ -190,11 +190,17 @@ type Input struct {
 	Description string
 }
 
-// check validates the input, the URL against the safe targets.
+// check validates the input, the URL against the safe targets (which may
+// ask DNS: never within a transaction).
 func (s *Service) check(ctx context.Context, in *Input) error {
 	if err := s.Targets.Check(ctx, in.URL); err != nil {
 		return err
 	}
+	return checkFields(in)
+}
+
+// checkFields validates and normalizes the input's types and description.
+func checkFields(in *Input) error {
 	var fs []apperr.FieldError
 	for _, t := range in.Types {
 		if !event.Known(t) {

@@ -1,0 +1,63 @@
+package webhookdb_test
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/internal/event"
+	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/platform/database/dbtest"
+	"github.com/guangling/pipeline/internal/webhook"
+	"github.com/guangling/pipeline/internal/webhook/webhookdb"
+	"github.com/guangling/pipeline/internal/webhook/webhooktest"
+)
+
+// A new URL is checked against DNS before the transaction that changes the
+// subscription: on SQLite that transaction holds the one connection, and a
+// slow DNS answer would stall every other request.
+func TestUpdateResolvesTargetBeforeTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := dbtest.SQLite(t)
+	store := webhookdb.New(db)
+	asked, answer := make(chan struct{}), make(chan struct{})
+	svc := webhook.NewService(webhook.Deps{Store: store, Queue: store, Feed: &webhooktest.Feed{}, Tx: db,
+		Auditor: &webhooktest.Auditor{},
+		Targets: webhook.Targets{Lookup: func(ctx context.Context, host string) ([]netip.Addr, error) {
+			if host == "slow.example" {
+				close(asked)
+				<-answer
+			}
+			return []netip.Addr{netip.MustParseAddr("93.184.216.34")}, nil
+		}},
+		Render: func(event.Event) ([]byte, error) { return nil, nil }, Now: time.Now, NewID: uuid.NewString,
+	}, webhook.Settings{})
+	bureau := identity.Principal{Subject: "u", Name: "bureau", Role: identity.RoleBureau}
+	sub, err := svc.Create(ctx, bureau, webhook.Input{URL: "https://fast.example/hook"})
+	require.NoError(t, err)
+	updated := make(chan error, 1)
+	go func() {
+		url := "https://slow.example/hook"
+		_, err := svc.Update(ctx, bureau, sub.ID, 1, webhook.Change{URL: &url})
+		updated <- err
+	}()
+	<-asked // the update waits for DNS
+	read := make(chan error, 1)
+	go func() { _, err := store.List(ctx, ""); read <- err }()
+	select {
+	case err := <-read:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Error("a read waited for another request's DNS lookup")
+	}
+	close(answer)
+	require.NoError(t, <-updated)
+	got, err := store.Get(ctx, "", sub.ID)
+	require.NoError(t, err)
+	require.Equal(t, "https://slow.example/hook", got.URL)
+}
