@@ -158,7 +158,7 @@ func outcomeOf(o Outcome) string {
 // retry after the schedule's wait, or, once the give-up window is over, the
 // subscription paused with the reason.
 func (s *Service) outcome(c claimedDelivery, now time.Time, status int, sendErr error) Outcome {
-	o := Outcome{DeliveryID: c.ID, LeaseToken: c.LeaseToken, At: now, Status: status}
+	o := Outcome{DeliveryID: c.ID, LeaseToken: c.LeaseToken, Generation: c.Generation, At: now, Status: status}
 	if sendErr == nil && status >= 200 && status < 300 {
 		o.Delivered = true
 		return o

@@ -90,6 +90,10 @@ type Delivery struct {
 	// LeaseToken names the claim under which a sender holds the delivery
 	// (Queue.Claim); empty when nobody does.
 	LeaseToken string
+	// Generation counts the times the delivery was made due afresh
+	// (redelivery, resume): an outcome is recorded only under the
+	// generation its attempt was claimed in.
+	Generation int
 }
 
 // Delivered reports whether a receiver has taken the delivery.
@@ -99,6 +103,8 @@ func (d Delivery) Delivered() bool { return !d.DeliveredAt.IsZero() }
 type Outcome struct {
 	DeliveryID string
 	LeaseToken string
+	// Generation is the delivery's when it was claimed.
+	Generation int
 	At         time.Time
 	Status     int
 	Error      string
