@@ -6172,7 +6172,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over.",
+                "description": "Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over. Another rotation before the overlap ends is 409 (conflict), the detail saying when it ends.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -6219,6 +6219,12 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
                         "schema": {
                             "$ref": "#/definitions/api.Problem"
                         }

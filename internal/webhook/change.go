@@ -146,6 +146,8 @@ func applyPause(p identity.Principal, sub *Subscription, ch Change, now time.Tim
 
 // RotateSecret gives a subscription a new secret, returned this once. The
 // old one keeps signing deliveries, after the new one, for the overlap.
+// Another rotation during the overlap is refused: it would end the
+// overlap's old secret at once, before its receiver changed over.
 func (s *Service) RotateSecret(ctx context.Context, p identity.Principal, id string) (_ Subscription, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.RotateSecret(%s)", id)
 	dept, err := reach(p)
@@ -156,6 +158,9 @@ func (s *Service) RotateSecret(ctx context.Context, p identity.Principal, id str
 	var out Subscription
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
 		sub, err := s.Store.Update(ctx, dept, id, func(sub *Subscription) error {
+			if len(sub.Secrets(now)) > 1 {
+				return apperr.Coded(apperr.Conflict, "webhook.rotation_running", sub.PreviousUntil.UTC().Format(time.RFC3339Nano))
+			}
 			sub.PreviousSecret, sub.PreviousUntil = sub.Secret, now.Add(s.set.Overlap)
 			sub.Secret = NewSecret()
 			sub.Version++

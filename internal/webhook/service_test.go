@@ -177,6 +177,8 @@ func TestSignedWithBothSecretsDuringARotation(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, sub.Secret, rotated.Secret)
 	assert.Empty(t, rotated.PreviousSecret, "the old secret is not shown again")
+	_, err = h.svc.RotateSecret(context.Background(), energy, sub.ID)
+	assert.Equal(t, apperr.Conflict, apperr.KindOf(err), "another rotation would drop the old secret before the overlap ends")
 
 	h.commit(event.ProjectCreated, "p1", "energy")
 	h.round(t)
@@ -196,6 +198,9 @@ func TestSignedWithBothSecretsDuringARotation(t *testing.T) {
 	assert.NotContains(t, c.header[webhook.HeaderSignature], ",", "the old secret no longer signs after the overlap")
 	require.NoError(t, webhook.Verify(rotated.Secret, c.header[webhook.HeaderTimestamp], c.body, c.header[webhook.HeaderSignature], h.clock.now(), webhook.DefaultTolerance))
 	assert.ErrorIs(t, webhook.Verify(sub.Secret, c.header[webhook.HeaderTimestamp], c.body, c.header[webhook.HeaderSignature], h.clock.now(), webhook.DefaultTolerance), webhook.ErrNoSignature)
+	again, err := h.svc.RotateSecret(context.Background(), energy, sub.ID)
+	require.NoError(t, err, "after the overlap")
+	assert.NotEqual(t, rotated.Secret, again.Secret)
 }
 
 func TestOrderedPerProject(t *testing.T) {
