@@ -29,7 +29,7 @@ type Change struct {
 // Update changes a subscription of version ifMatch.
 func (s *Service) Update(ctx context.Context, p identity.Principal, id string, ifMatch int, ch Change) (_ Subscription, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.Update(%s)", id)
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ManageWebhooks)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -150,7 +150,7 @@ func applyPause(p identity.Principal, sub *Subscription, ch Change, now time.Tim
 // overlap's old secret at once, before its receiver changed over.
 func (s *Service) RotateSecret(ctx context.Context, p identity.Principal, id string) (_ Subscription, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.RotateSecret(%s)", id)
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ManageWebhooks)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -192,6 +192,9 @@ func (s *Service) Deliveries(ctx context.Context, p identity.Principal, id strin
 // window afresh.
 func (s *Service) Redeliver(ctx context.Context, p identity.Principal, id, deliveryID string) (_ Delivery, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.Redeliver(%s, %s)", id, deliveryID)
+	if _, err := reach(p, identity.ManageWebhooks); err != nil {
+		return Delivery{}, err
+	}
 	var d Delivery
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.Get(ctx, p, id); err != nil {

@@ -20,26 +20,32 @@ func TestWhoMayManage(t *testing.T) {
 	ctx := context.Background()
 	in := webhook.Input{URL: "https://receiver.example/hook"}
 	for _, tt := range []struct {
-		name string
-		p    identity.Principal
-		ok   bool
+		name         string
+		p            identity.Principal
+		manage, read bool
 	}{
-		{"the bureau", bureau, true},
-		{"a department system with events:read", energy, true},
-		{"a department user (no scope limit)", identity.Principal{Subject: "u", Name: "u", Role: identity.RoleDeptViewer, Department: "energy"}, true},
-		{"the leader", leader, false},
-		{"a system without events:read", noScope, false},
-		{"a department role without a department", identity.Principal{Subject: "u", Role: identity.RoleDeptEditor}, false},
+		{"the bureau", bureau, true, true},
+		{"a department system with events:read", energy, true, true},
+		{"a department system with events:read only (a viewer)", industry, true, true},
+		{"a department editor (no scope limit)", identity.Principal{Subject: "u", Name: "u", Role: identity.RoleDeptEditor, Department: "energy"}, true, true},
+		{"a department viewer reads only", identity.Principal{Subject: "u", Name: "u", Role: identity.RoleDeptViewer, Department: "energy"}, false, true},
+		{"the leader", leader, false, false},
+		{"a system without events:read", noScope, false, false},
+		{"a department role without a department", identity.Principal{Subject: "u", Role: identity.RoleDeptEditor}, false, false},
 	} {
 		h := newHarness(t)
 		_, err := h.svc.Create(ctx, tt.p, in)
-		if tt.ok {
+		if tt.manage {
 			assert.NoError(t, err, tt.name)
-			continue
+		} else {
+			assert.ErrorIs(t, err, apperr.ErrForbidden, tt.name)
 		}
-		assert.ErrorIs(t, err, apperr.ErrForbidden, tt.name)
 		_, err = h.svc.List(ctx, tt.p)
-		assert.ErrorIs(t, err, apperr.ErrForbidden, tt.name)
+		if tt.read {
+			assert.NoError(t, err, tt.name)
+		} else {
+			assert.ErrorIs(t, err, apperr.ErrForbidden, tt.name)
+		}
 	}
 }
 

@@ -168,10 +168,10 @@ var (
 	errUnchanged = errors.New("webhook: unchanged")
 )
 
-// reach is the department whose subscriptions p manages: its own, or every
-// one ("") for the bureau and administrators.
-func reach(p identity.Principal) (string, error) {
-	if !p.May(identity.ManageWebhooks) {
+// reach is the department whose subscriptions p may read or manage (perm):
+// its own, or every one ("") for the bureau and administrators.
+func reach(p identity.Principal, perm identity.Permission) (string, error) {
+	if !p.May(perm) {
 		return "", errManage
 	}
 	if p.Role.DepartmentBound() {
@@ -228,7 +228,7 @@ func snapshot(sub Subscription) map[string]any {
 // secret, which is shown this once.
 func (s *Service) Create(ctx context.Context, p identity.Principal, in Input) (_ Subscription, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.Create")
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ManageWebhooks)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -251,7 +251,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, in Input) (_
 // Get returns a subscription p may see, without its secrets.
 func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (_ Subscription, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.Get(%s)", id)
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ReadWebhooks)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -262,7 +262,7 @@ func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (_ S
 // List returns the subscriptions p may see, without their secrets.
 func (s *Service) List(ctx context.Context, p identity.Principal) (_ []Subscription, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.List")
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ReadWebhooks)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +281,7 @@ func hideSecrets(sub Subscription) Subscription {
 // Delete removes a subscription and its deliveries.
 func (s *Service) Delete(ctx context.Context, p identity.Principal, id string) (err error) {
 	defer apperr.Wrap(&err, "webhook.Service.Delete(%s)", id)
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ManageWebhooks)
 	if err != nil {
 		return err
 	}
