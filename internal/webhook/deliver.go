@@ -18,8 +18,9 @@ const maxErrorLength = 500
 // per subscription that admits each event (paused ones too: their
 // deliveries wait), and moves the cursor past them, in one transaction
 // under the fan-out's lock. A subscription receives the events of changes
-// made since it was created. It reports how many events it read; fewer
-// than the batch means it has caught up.
+// made since it was created. A subscription whose owner may no longer have
+// it is paused first (followOwners). It reports how many events it read;
+// fewer than the batch means it has caught up.
 func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.FanOut")
 	n := 0
@@ -34,6 +35,9 @@ func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 		}
 		subs, err := s.Store.List(ctx, "")
 		if err != nil {
+			return err
+		}
+		if subs, err = s.followOwners(ctx, subs); err != nil {
 			return err
 		}
 		ds, err := s.deliveries(events, subs)

@@ -110,6 +110,9 @@ type Deps struct {
 	Tx      Transactor
 	Auditor Auditor
 	Sender  Sender
+	// Owners tells whether a subscription's owner still may have it; nil
+	// checks nothing.
+	Owners Owners
 	// Render is the body of an event as delivered.
 	Render  func(event.Event) ([]byte, error)
 	Targets Targets

@@ -87,8 +87,42 @@ type harness struct {
 	mem   *webhooktest.Memory
 	feed  *webhooktest.Feed
 	recv  *receiver
-	clock *clock
-	audit *webhooktest.Auditor
+	clock  *clock
+	audit  *webhooktest.Auditor
+	owners *owners
+}
+
+// owners are the users and clients as they stand, by subject: the
+// principals of these tests unless a test changes them.
+type owners struct {
+	mu sync.Mutex
+	m  map[string]identity.Principal // absent: gone or disabled
+}
+
+func newOwners() *owners {
+	o := &owners{m: map[string]identity.Principal{}}
+	for _, p := range []identity.Principal{bureau, leader, energy, industry, noScope} {
+		o.m[p.Subject] = p
+	}
+	return o
+}
+
+func (o *owners) PrincipalOf(_ context.Context, subject string) (identity.Principal, bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	p, ok := o.m[subject]
+	return p, ok, nil
+}
+
+// set makes subject p, or gone when p is nil.
+func (o *owners) set(subject string, p *identity.Principal) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if p == nil {
+		delete(o.m, subject)
+		return
+	}
+	o.m[subject] = *p
 }
 
 // schedule waits the whole ceiling (no jitter): 1s, 2s, 4s, 4s…, for 10s.
@@ -98,9 +132,9 @@ var schedule = webhook.Schedule{Base: time.Second, Cap: 4 * time.Second, GiveUp:
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{mem: webhooktest.NewMemory(), feed: &webhooktest.Feed{}, recv: &receiver{},
-		clock: &clock{t: webhooktest.T0}, audit: &webhooktest.Auditor{}}
+		clock: &clock{t: webhooktest.T0}, audit: &webhooktest.Auditor{}, owners: newOwners()}
 	h.svc = webhook.NewService(webhook.Deps{Store: h.mem, Queue: h.mem, Feed: h.feed, Tx: webhooktest.Tx{},
-		Auditor: h.audit, Sender: h.recv, Targets: webhook.Targets{AllowPrivate: true},
+		Auditor: h.audit, Sender: h.recv, Targets: webhook.Targets{AllowPrivate: true}, Owners: h.owners,
 		Render: func(e event.Event) ([]byte, error) {
 			return json.Marshal(map[string]any{"id": e.ID, "type": e.Type, "project_id": e.ProjectID, "position": e.Position})
 		},
