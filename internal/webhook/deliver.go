@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -19,11 +20,14 @@ const maxErrorLength = 500
 // deliveries wait), and moves the cursor past them, in one transaction
 // under the fan-out's lock. A subscription receives the events of changes
 // made since it was created. A subscription whose owner may no longer have
-// it is paused first (followOwners). It reports how many events it read;
-// fewer than the batch means it has caught up.
+// it is paused first (followOwners), and so is every one that may have
+// missed events expired unread, which it reports after committing as
+// ErrEventsLost (noticeLoss). It reports how many events it read; fewer
+// than the batch means it has caught up.
 func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.FanOut")
 	n := 0
+	var lost error
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
 		after, err := s.Queue.Cursor(ctx)
 		if err != nil {
@@ -40,6 +44,9 @@ func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 		if subs, err = s.followOwners(ctx, subs); err != nil {
 			return err
 		}
+		if lost = s.noticeLoss(ctx, after, events[0], subs, s.clock()); lost != nil && !errors.Is(lost, ErrEventsLost) {
+			return lost
+		}
 		ds, err := s.deliveries(events, subs)
 		if err != nil {
 			return err
@@ -47,6 +54,9 @@ func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 		n = len(events)
 		return s.Queue.Enqueue(ctx, events[len(events)-1].Position, ds)
 	})
+	if err == nil {
+		err = lost
+	}
 	return n, err
 }
 

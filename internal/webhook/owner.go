@@ -59,16 +59,7 @@ func (s *Service) followOwners(ctx context.Context, subs []Subscription) ([]Subs
 		if reason == "" {
 			continue
 		}
-		subs[i], err = s.Store.Update(ctx, "", sub.ID, func(sub *Subscription) error {
-			if sub.Paused {
-				return nil
-			}
-			sub.Paused, sub.PausedReason, sub.PausedAt = true, reason, now
-			sub.Version++
-			sub.UpdatedAt = now
-			return nil
-		})
-		if err != nil {
+		if subs[i], err = s.pause(ctx, sub.ID, reason, now); err != nil {
 			return nil, err
 		}
 	}

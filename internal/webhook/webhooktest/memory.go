@@ -279,9 +279,20 @@ type Feed struct {
 func (f *Feed) Append(e event.Event) event.Event {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	e.Position = int64(len(f.events) + 1)
+	e.Position = 1
+	if len(f.events) > 0 {
+		e.Position = f.events[len(f.events)-1].Position + 1
+	}
 	f.events = append(f.events, e)
 	return e
+}
+
+// Expire drops the events up to position upTo, as the feed's retention
+// does.
+func (f *Feed) Expire(upTo int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.events = slices.DeleteFunc(f.events, func(e event.Event) bool { return e.Position <= upTo })
 }
 
 // List implements webhook.Feed.
