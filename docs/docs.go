@@ -9979,6 +9979,12 @@ const docTemplate = `{
                     "format": "uuid",
                     "example": "0190a0b0-0000-7000-8000-0000000000f1"
                 },
+                "missed_after": {
+                    "description": "Paused for longer than the give-up window, the webhook stopped collecting events: the position of\nthe change feed after which it was given none, to pass as the feed's after to catch up; null when\nit missed nothing. It stays after a resume, until the webhook is paused again.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "1024"
+                },
                 "owner": {
                     "description": "Who registered it (user or client name).",
                     "type": "string",

@@ -3711,6 +3711,13 @@ type Webhook struct {
 	// Id Example: 0190a0b0-0000-7000-8000-0000000000f1
 	Id openapi_types.UUID `json:"id"`
 
+	// MissedAfter Paused for longer than the give-up window, the webhook stopped collecting events: the position of
+	// the change feed after which it was given none, to pass as the feed's after to catch up; null when
+	// it missed nothing. It stays after a resume, until the webhook is paused again.
+	//
+	// Example: 1024
+	MissedAfter *string `json:"missed_after"`
+
 	// Owner Who registered it (user or client name).
 	//
 	// Example: energy-system

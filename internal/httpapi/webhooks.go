@@ -38,6 +38,10 @@ func toWebhook(s webhook.Subscription, now time.Time) api.Webhook {
 	if now.Before(s.PreviousUntil) {
 		out.PreviousSecretUntil = optTimestamp(s.PreviousUntil)
 	}
+	if s.MissedFrom > 0 {
+		after := strconv.FormatInt(s.MissedFrom-1, 10)
+		out.MissedAfter = &after
+	}
 	return out
 }
 

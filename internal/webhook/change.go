@@ -131,7 +131,7 @@ func applyPause(p identity.Principal, sub *Subscription, ch Change, now time.Tim
 	if !sub.Paused {
 		return true, nil
 	}
-	sub.PausedAt, sub.PausedReason = now, "paused by "+p.Name
+	sub.PausedAt, sub.PausedReason, sub.MissedFrom = now, "paused by "+p.Name, 0
 	if ch.PausedReason != nil {
 		r := strings.TrimSpace(*ch.PausedReason)
 		if utf8.RuneCountInString(r) > maxDescLength || !utf8.ValidString(r) {

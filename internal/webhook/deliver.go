@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,7 +18,7 @@ const maxErrorLength = 500
 
 // FanOut turns the events sequenced since the cursor into deliveries, one
 // per subscription that admits each event (paused ones too: their
-// deliveries wait), and moves the cursor past them, in one transaction
+// deliveries wait, for the give-up window; see stopped), and moves the cursor past them, in one transaction
 // under the fan-out's lock. A subscription receives the events of changes
 // made since it was created. A subscription whose owner may no longer have
 // it is paused first (followOwners), and so is every one that may have
@@ -44,11 +45,15 @@ func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 		if subs, err = s.followOwners(ctx, subs); err != nil {
 			return err
 		}
-		if lost = s.noticeLoss(ctx, after, events[0], subs, s.clock()); lost != nil && !errors.Is(lost, ErrEventsLost) {
+		now := s.clock()
+		if lost = s.noticeLoss(ctx, after, events[0], subs, now); lost != nil && !errors.Is(lost, ErrEventsLost) {
 			return lost
 		}
-		ds, err := s.deliveries(events, subs)
+		ds, missed, err := s.deliveries(events, subs, now)
 		if err != nil {
+			return err
+		}
+		if err := s.noteMissed(ctx, subs, missed, now); err != nil {
 			return err
 		}
 		n = len(events)
@@ -61,27 +66,32 @@ func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 }
 
 // deliveries are the deliveries of events to the subscriptions that admit
-// them, in the events' order.
-func (s *Service) deliveries(events []event.Event, subs []Subscription) ([]Delivery, error) {
-	now := s.clock()
+// them, in the events' order, and, by subscription, the first position of
+// an event it admits but no longer collects (stopped).
+func (s *Service) deliveries(events []event.Event, subs []Subscription, now time.Time) ([]Delivery, map[string]int64, error) {
 	var ds []Delivery
+	missed := map[string]int64{}
 	for _, e := range events {
 		var body []byte
 		for _, sub := range subs {
 			if !sub.Admits(e) || e.At.Before(sub.CreatedAt) {
 				continue
 			}
+			if s.stopped(sub, e.At) {
+				missed[sub.ID] = cmp.Or(missed[sub.ID], e.Position)
+				continue
+			}
 			if body == nil {
 				var err error
 				if body, err = s.Render(e); err != nil {
-					return nil, fmt.Errorf("render event %s: %w", e.ID, err)
+					return nil, nil, fmt.Errorf("render event %s: %w", e.ID, err)
 				}
 			}
 			ds = append(ds, Delivery{ID: s.NewID(), SubscriptionID: sub.ID, EventID: e.ID, EventType: e.Type,
 				Position: e.Position, ProjectID: e.ProjectID, Body: body, NextAttemptAt: now, CreatedAt: now})
 		}
 	}
-	return ds, nil
+	return ds, missed, nil
 }
 
 // Deliver claims the deliveries due now, up to limit, and sends them, each

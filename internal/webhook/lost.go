@@ -55,9 +55,37 @@ func (s *Service) pause(ctx context.Context, id, reason string, now time.Time) (
 		if sub.Paused {
 			return nil
 		}
-		sub.Paused, sub.PausedReason, sub.PausedAt = true, reason, now
+		sub.Paused, sub.PausedReason, sub.PausedAt, sub.MissedFrom = true, reason, now, 0
 		sub.Version++
 		sub.UpdatedAt = now
 		return nil
 	})
+}
+
+// stopped reports whether a subscription, paused for longer than the
+// give-up window when an event was made at at, no longer collects
+// deliveries, so that what waits for a webhook nobody resumes stays
+// bounded.
+func (s *Service) stopped(sub Subscription, at time.Time) bool {
+	return sub.Paused && s.set.Schedule.GiveUp > 0 && at.Sub(sub.PausedAt) > s.set.Schedule.GiveUp
+}
+
+// noteMissed notes on each subscription the first position it was not
+// given (missed, by subscription; stopped), unless one is noted already.
+func (s *Service) noteMissed(ctx context.Context, subs []Subscription, missed map[string]int64, now time.Time) error {
+	for _, sub := range subs {
+		if missed[sub.ID] == 0 || sub.MissedFrom != 0 {
+			continue
+		}
+		_, err := s.Store.Update(ctx, "", sub.ID, func(sub *Subscription) error {
+			sub.MissedFrom = missed[sub.ID]
+			sub.Version++
+			sub.UpdatedAt = now
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

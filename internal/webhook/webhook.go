@@ -33,10 +33,14 @@ type Subscription struct {
 	PreviousSecret string
 	PreviousUntil  time.Time
 	// Paused subscriptions are sent nothing; their deliveries wait, in
-	// order, until the subscription is resumed.
+	// order, until the subscription is resumed. One paused for longer
+	// than the give-up window stops collecting them: MissedFrom is then
+	// the first position of the feed it was not given (0: none), kept
+	// after it is resumed until it is paused again.
 	Paused       bool
 	PausedReason string
 	PausedAt     time.Time
+	MissedFrom   int64
 	Version      int
 	CreatedAt    time.Time
 	UpdatedAt    time.Time

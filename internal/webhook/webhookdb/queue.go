@@ -93,16 +93,20 @@ func (s *Store) Enqueue(ctx context.Context, upTo int64, ds []webhook.Delivery) 
 // delivery of each (subscription, project) of a subscription not paused,
 // unclaimed or whose claim ran out, of a key none of whose deliveries is
 // held (a redelivered one becomes the head while a later one may be in
-// flight). The outer condition is checked again on a row another claim
-// changed meanwhile (PostgreSQL re-reads a row it waited for), so two
-// claims never take the same delivery.
+// flight). The heads are found on the index of undelivered deliveries by
+// key (webhook_deliveries_undelivered), of subscriptions not paused only,
+// so that neither a paused subscription's backlog nor the deliveries
+// queued behind a head are read row by row. The outer condition is checked
+// again on a row another claim changed meanwhile (PostgreSQL re-reads a row
+// it waited for), so two claims never take the same delivery.
 const claimSQL = `UPDATE webhook_deliveries SET lease_until = ?, lease_token = ?
 WHERE seq IN (
-	SELECT d.seq FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-	WHERE d.delivered_at IS NULL AND s.paused = ? AND d.next_attempt_at <= ?
-		AND (d.lease_until IS NULL OR d.lease_until < ?)
-		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.subscription_id = d.subscription_id
-			AND o.project_id = d.project_id AND o.delivered_at IS NULL AND o.seq < d.seq)
+	SELECT d.seq FROM (
+		SELECT MIN(h.seq) AS seq FROM webhook_deliveries h
+		WHERE h.delivered_at IS NULL AND h.subscription_id IN (SELECT id FROM webhook_subscriptions WHERE paused = ?)
+		GROUP BY h.subscription_id, h.project_id) heads
+	JOIN webhook_deliveries d ON d.seq = heads.seq
+	WHERE d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
 		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries l WHERE l.subscription_id = d.subscription_id
 			AND l.project_id = d.project_id AND l.delivered_at IS NULL AND l.lease_until >= ?)
 	ORDER BY d.next_attempt_at, d.seq LIMIT ?)
@@ -167,7 +171,7 @@ func (s *Store) Record(ctx context.Context, o webhook.Outcome) (_ bool, err erro
 			return nil
 		}
 		return q.Exec(`UPDATE webhook_subscriptions SET paused = ?, paused_reason = ?, paused_at = ?,
-			version = version + 1, updated_at = ?
+			missed_from = 0, version = version + 1, updated_at = ?
 			WHERE id = (SELECT subscription_id FROM webhook_deliveries WHERE id = ?) AND paused = ?`,
 			true, o.PauseReason, o.At.UTC(), o.At.UTC(), o.DeliveryID, false).Error
 	})

@@ -194,6 +194,7 @@ func (m *Memory) Record(_ context.Context, o webhook.Outcome) (bool, error) {
 	if s := m.find("", d.SubscriptionID); o.PauseReason != "" && s >= 0 && !m.subs[s].Paused {
 		sub := &m.subs[s]
 		sub.Paused, sub.PausedReason, sub.PausedAt, sub.Version, sub.UpdatedAt = true, o.PauseReason, o.At, sub.Version+1, o.At
+		sub.MissedFrom = 0
 	}
 	return true, nil
 }
