@@ -67,7 +67,11 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 			return err
 		}
 		if resumed {
-			if err := s.Queue.Resume(ctx, id, now); err != nil {
+			due, err := s.shared(ctx)
+			if err != nil {
+				return err
+			}
+			if err := s.Queue.Resume(ctx, id, due); err != nil {
 				return err
 			}
 		}
@@ -200,8 +204,11 @@ func (s *Service) Redeliver(ctx context.Context, p identity.Principal, id, deliv
 		if _, err := s.Get(ctx, p, id); err != nil {
 			return err
 		}
-		var err error
-		if d, err = s.Queue.Redeliver(ctx, id, deliveryID, s.clock()); err != nil {
+		due, err := s.shared(ctx)
+		if err != nil {
+			return err
+		}
+		if d, err = s.Queue.Redeliver(ctx, id, deliveryID, due); err != nil {
 			return err
 		}
 		return s.Auditor.Append(ctx, p, audit.Record{Action: "webhook.redeliver", ResourceType: "webhook",

@@ -45,7 +45,10 @@ func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 		if subs, err = s.followOwners(ctx, subs); err != nil {
 			return err
 		}
-		now := s.clock()
+		now, err := s.shared(ctx)
+		if err != nil {
+			return err
+		}
 		if lost = s.noticeLoss(ctx, after, events[0], subs, now); lost != nil && !errors.Is(lost, ErrEventsLost) {
 			return lost
 		}
@@ -117,39 +120,62 @@ func (s *Service) Deliver(ctx context.Context, limit int) (_ int, err error) {
 	return len(claimed), nil
 }
 
-// claimedDelivery is a delivery a sender holds, with its subscription.
+// claimedDelivery is a delivery a sender holds, with its subscription, and
+// when it was claimed by the shared clock (at) and by this process's
+// monotonic one (local), which measures the lease left.
 type claimedDelivery struct {
 	Delivery
-	sub Subscription
+	sub       Subscription
+	at, local time.Time
 }
 
-// claim takes the deliveries due now.
+// now is the shared time now, for an attempt at c.
+func (s *Service) now(c claimedDelivery) time.Time {
+	if s.Clock == nil {
+		return s.clock()
+	}
+	return c.at.Add(time.Since(c.local)).Truncate(time.Microsecond)
+}
+
+// claim takes the deliveries due now by the shared clock. The
+// subscriptions are read before, so that nothing is read one by one while
+// the lease runs; a delivery of one registered in between is left to its
+// lease, and sent after it.
 func (s *Service) claim(ctx context.Context, limit int) ([]claimedDelivery, error) {
-	now := s.clock()
+	list, err := s.Store.List(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	subs := make(map[string]Subscription, len(list))
+	for _, sub := range list {
+		subs[sub.ID] = sub
+	}
+	local := time.Now()
+	now, err := s.shared(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ds, err := s.Queue.Claim(ctx, now, now.Add(s.set.Lease), s.NewID(), limit)
 	if err != nil {
 		return nil, err
 	}
-	subs := map[string]Subscription{}
 	out := make([]claimedDelivery, 0, len(ds))
 	for _, d := range ds {
-		sub, ok := subs[d.SubscriptionID]
-		if !ok {
-			if sub, err = s.Store.Get(ctx, "", d.SubscriptionID); apperr.KindOf(err) == apperr.NotFound {
-				continue // deleted since: its deliveries went with it
-			} else if err != nil {
-				return nil, err
-			}
-			subs[d.SubscriptionID] = sub
+		if sub, ok := subs[d.SubscriptionID]; ok {
+			out = append(out, claimedDelivery{Delivery: d, sub: sub, at: now, local: local})
 		}
-		out = append(out, claimedDelivery{Delivery: d, sub: sub})
 	}
 	return out, nil
 }
 
-// send makes one attempt at a claimed delivery and records its outcome.
+// send makes one attempt at a claimed delivery and records its outcome,
+// unless less than the timeout is left of its lease: another sender could
+// take it while the attempt ran.
 func (s *Service) send(ctx context.Context, c claimedDelivery) error {
-	at := s.clock()
+	if s.set.Timeout > 0 && s.set.Lease-time.Since(c.local) < s.set.Timeout {
+		return nil
+	}
+	at := s.now(c)
 	ts := at.Unix()
 	header := map[string]string{
 		"Content-Type":  "application/json",
@@ -162,7 +188,7 @@ func (s *Service) send(ctx context.Context, c claimedDelivery) error {
 	if ctx.Err() != nil {
 		return nil // stopping: the claim runs out and another attempt follows
 	}
-	o := s.outcome(c, s.clock(), status, err)
+	o := s.outcome(c, s.now(c), status, err)
 	s.observed(outcomeOf(o))
 	_, err = s.Queue.Record(context.WithoutCancel(ctx), o)
 	return err

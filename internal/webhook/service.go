@@ -92,6 +92,10 @@ type Settings struct {
 	// Lease is how long a claim holds a delivery: longer than a send may
 	// take, after which another sender may take it.
 	Lease time.Duration
+	// Timeout is the longest a send may take: a claimed delivery with less
+	// of its lease left is not sent (its lease runs out, another claim
+	// sends it). Zero: no such check.
+	Timeout time.Duration
 	// Batch is the most events fanned out, and deliveries claimed, at once.
 	Batch int
 	// Senders is the most deliveries sent at the same time.
@@ -117,7 +121,12 @@ type Deps struct {
 	Render  func(event.Event) ([]byte, error)
 	Targets Targets
 	Now     func() time.Time
-	NewID   func() string
+	// Clock is the time every replica shares, by which deliveries fall
+	// due, claims are leased and attempts are recorded: the database's,
+	// so that a replica whose clock is ahead neither takes a claim before
+	// its lease ended nor sets times others judge wrongly. Nil: Now.
+	Clock func(ctx context.Context) (time.Time, error)
+	NewID func() string
 }
 
 // Service manages subscriptions and delivers events to them.
@@ -163,6 +172,15 @@ func (s *Service) observed(outcome string) {
 }
 
 func (s *Service) clock() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// shared is the time now by the clock every replica shares (Deps.Clock).
+func (s *Service) shared(ctx context.Context) (time.Time, error) {
+	if s.Clock == nil {
+		return s.clock(), nil
+	}
+	t, err := s.Clock(ctx)
+	return t.UTC().Truncate(time.Microsecond), err
+}
 
 var (
 	errManage     = apperr.Coded(apperr.Forbidden, "webhook.not_allowed")

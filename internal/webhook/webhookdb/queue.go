@@ -270,3 +270,20 @@ func (s *Store) Oldest(ctx context.Context) (_ time.Time, _ bool, err error) {
 	}
 	return rows[0].CreatedAt.UTC(), true, nil
 }
+
+// Now is the database's time, the clock every replica shares (webhook.Deps
+// Clock): PostgreSQL's clock_timestamp(). An SQLite file has one process
+// writing it, whose clock is the only one.
+func (s *Store) Now(ctx context.Context) (_ time.Time, err error) {
+	defer apperr.Wrap(&err, "webhookdb.Store.Now")
+	if s.db.Dialect() != database.Postgres {
+		return time.Now().UTC(), nil
+	}
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var now time.Time
+	if err := q.Raw(`SELECT clock_timestamp()`).Scan(&now).Error; err != nil {
+		return time.Time{}, translate(err)
+	}
+	return now.UTC(), nil
+}

@@ -61,3 +61,18 @@ func TestUpdateResolvesTargetBeforeTransaction(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "https://slow.example/hook", got.URL)
 }
+
+// The clock of leases is the database's: PostgreSQL's on PostgreSQL.
+func TestNowIsTheDatabases(t *testing.T) {
+	t.Parallel()
+	for _, d := range backends {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			store := webhookdb.New(d.open(t))
+			now, err := store.Now(context.Background())
+			require.NoError(t, err)
+			require.Equal(t, time.UTC, now.Location())
+			require.WithinDuration(t, time.Now(), now, time.Hour, "the same moment, give or take the clocks' difference")
+		})
+	}
+}
