@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -122,30 +123,39 @@ func applyInput(sub *Subscription, ch Change) (bool, error) {
 	return changed, nil
 }
 
-// applyPause pauses or resumes sub, and reports whether it did.
+// applyPause pauses or resumes sub, and reports whether it changed. A
+// reason given to a subscription already paused replaces its reason; the
+// pause itself (since when, what it missed) stays.
 func applyPause(p identity.Principal, sub *Subscription, ch Change, now time.Time) (bool, error) {
 	if ch.PausedReason != nil && (ch.Paused == nil || !*ch.Paused) {
 		return false, apperr.Fields([]apperr.FieldError{{Field: "paused_reason", Code: "only_when", Param: "paused: true"}})
 	}
-	if ch.Paused == nil || *ch.Paused == sub.Paused {
+	if ch.Paused == nil {
 		return false, nil
 	}
-	sub.Paused = *ch.Paused
-	sub.PausedReason, sub.PausedAt = "", time.Time{}
-	if !sub.Paused {
-		return true, nil
-	}
-	sub.PausedAt, sub.PausedReason, sub.MissedFrom = now, "paused by "+p.Name, 0
+	reason := "paused by " + p.Name
 	if ch.PausedReason != nil {
 		r := strings.TrimSpace(*ch.PausedReason)
 		if utf8.RuneCountInString(r) > maxDescLength || !utf8.ValidString(r) {
 			return false, apperr.Fields([]apperr.FieldError{{Field: "paused_reason", Code: "too_long", Param: "200"}})
 		}
-		if r != "" {
-			sub.PausedReason = r
-		}
+		reason = cmp.Or(r, reason)
 	}
-	return true, nil
+	switch {
+	case *ch.Paused && sub.Paused:
+		if ch.PausedReason == nil || reason == sub.PausedReason {
+			return false, nil
+		}
+		sub.PausedReason = reason
+		return true, nil
+	case *ch.Paused:
+		sub.Paused, sub.PausedAt, sub.PausedReason, sub.MissedFrom = true, now, reason, 0
+		return true, nil
+	case sub.Paused:
+		sub.Paused, sub.PausedAt, sub.PausedReason = false, time.Time{}, ""
+		return true, nil
+	}
+	return false, nil
 }
 
 // RotateSecret gives a subscription a new secret, returned this once. The

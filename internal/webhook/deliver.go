@@ -31,7 +31,9 @@ func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 	var lost error
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
 		after, err := s.Queue.Cursor(ctx)
-		if err != nil {
+		if errors.Is(err, ErrFanOutBusy) {
+			return nil // another replica's pass hands these events out
+		} else if err != nil {
 			return err
 		}
 		events, err := s.Feed.List(ctx, event.Query{After: after, Limit: s.set.Batch})
@@ -289,7 +291,11 @@ func (s *Service) Run(ctx context.Context, onErr func(error)) {
 		case <-ctx.Done():
 			return
 		case <-s.woken:
-			time.Sleep(settle)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(settle):
+			}
 		case <-s.freed:
 		case <-time.After(wait):
 		}

@@ -15,6 +15,10 @@ import (
 // them are paused, and the operator is told once.
 var ErrEventsLost = errors.New("webhook: events expired before they were fanned out")
 
+// ErrFanOutBusy is Queue.Cursor's answer while another replica fans out:
+// this one's pass skips the fan-out rather than wait for it.
+var ErrFanOutBusy = errors.New("webhook: another replica is fanning out")
+
 // noticeLoss pauses, at now, the subscriptions not paused that may have
 // missed events between the cursor (after) and first, the oldest event kept
 // after it: positions have no gaps (the sequencer gives the next ones after

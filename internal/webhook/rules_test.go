@@ -136,16 +136,25 @@ func TestUpdate(t *testing.T) {
 	assert.Equal(t, "paused by energy-system", changed.PausedReason, "the owner's name when no reason is given")
 	assert.Empty(t, changed.Secret)
 
+	already, err := h.svc.Update(ctx, energy, sub.ID, 2, webhook.Change{Paused: ptr(true)})
+	require.NoError(t, err)
+	assert.Equal(t, 2, already.Version, "paused already, no reason given: unchanged")
+	reason, err := h.svc.Update(ctx, energy, sub.ID, 2, webhook.Change{Paused: ptr(true), PausedReason: ptr("receiver moves")})
+	require.NoError(t, err)
+	assert.Equal(t, "receiver moves", reason.PausedReason, "a reason given to a paused webhook replaces its reason")
+	assert.Equal(t, changed.PausedAt, reason.PausedAt, "the pause stays")
+	assert.Equal(t, 3, reason.Version)
+
 	for _, ch := range []webhook.Change{
 		{URL: ptr("ftp://x.example/")},
 		{Types: &[]string{"nope"}},
 		{PausedReason: ptr("why")},
 		{Paused: ptr(false), PausedReason: ptr("why")},
 	} {
-		_, err := h.svc.Update(ctx, energy, sub.ID, 2, ch)
+		_, err := h.svc.Update(ctx, energy, sub.ID, 3, ch)
 		assert.Equal(t, apperr.Invalid, apperr.KindOf(err), "%+v", ch)
 	}
-	assert.Equal(t, []string{"webhook.create", "webhook.update"}, h.audit.Actions)
+	assert.Equal(t, []string{"webhook.create", "webhook.update", "webhook.update"}, h.audit.Actions)
 }
 
 func TestOldestAndObserve(t *testing.T) {

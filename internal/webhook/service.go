@@ -34,7 +34,8 @@ type Store interface {
 type Queue interface {
 	// Cursor returns the position of the last event fanned out, holding
 	// the fan-out's lock until the transaction carried by ctx ends, so
-	// that one fan-out runs at a time across replicas.
+	// that one fan-out runs at a time across replicas; ErrFanOutBusy,
+	// without waiting, while another holds it.
 	Cursor(ctx context.Context) (int64, error)
 	// Enqueue adds deliveries, in order, and moves the cursor to upTo.
 	Enqueue(ctx context.Context, upTo int64, ds []Delivery) error

@@ -53,18 +53,25 @@ type cursorRow struct {
 func (cursorRow) TableName() string { return "webhook_cursor" }
 
 // Cursor reads the fan-out's cursor with its row locked on PostgreSQL until
-// the transaction ends, so that replicas fan out one at a time; SQLite has
-// one connection, which does the same.
+// the transaction ends, so that replicas fan out one at a time, skipping a
+// row another replica holds (webhook.ErrFanOutBusy) rather than waiting for
+// it; SQLite has one connection, which does the same.
 func (s *Store) Cursor(ctx context.Context) (_ int64, err error) {
 	defer apperr.Wrap(&err, "webhookdb.Store.Cursor")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	sel := q.Where("id = 1")
 	if s.db.Dialect() == database.Postgres {
-		sel = sel.Clauses(clause.Locking{Strength: "UPDATE"})
+		sel = sel.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 	}
-	var r cursorRow
-	return r.Position, translate(sel.Take(&r).Error)
+	var rows []cursorRow
+	if err := sel.Limit(1).Find(&rows).Error; err != nil {
+		return 0, translate(err)
+	}
+	if len(rows) == 0 {
+		return 0, webhook.ErrFanOutBusy
+	}
+	return rows[0].Position, nil
 }
 
 // Enqueue inserts the deliveries in order and moves the cursor to upTo, in

@@ -76,3 +76,28 @@ func TestNowIsTheDatabases(t *testing.T) {
 		})
 	}
 }
+
+// A replica's fan-out skips, rather than waits for, the cursor another
+// replica holds (PostgreSQL; SQLite has one connection).
+func TestCursorHeldElsewhereIsSkipped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := dbtest.Postgres(t)
+	store := webhookdb.New(db)
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- db.InTx(ctx, func(ctx context.Context) error {
+			_, err := store.Cursor(ctx)
+			close(held)
+			<-release
+			return err
+		})
+	}()
+	<-held
+	err := db.InTx(ctx, func(ctx context.Context) error { _, err := store.Cursor(ctx); return err })
+	require.ErrorIs(t, err, webhook.ErrFanOutBusy)
+	close(release)
+	require.NoError(t, <-done)
+	_, err = store.Cursor(ctx)
+	require.NoError(t, err, "free again")
+}
