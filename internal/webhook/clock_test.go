@@ -26,7 +26,7 @@ func sharedHarness(t *testing.T, skew, lease, timeout time.Duration) (*harness, 
 		Auditor: h.audit, Sender: h.recv, Targets: webhook.Targets{AllowPrivate: true}, Owners: h.owners,
 		Render: func(e event.Event) ([]byte, error) { return json.Marshal(map[string]any{"id": e.ID}) },
 		Now:    h.clock.now, NewID: uuid.NewString,
-		Clock:  func(context.Context) (time.Time, error) { return shared.now(), nil },
+		Clock: func(context.Context) (time.Time, error) { return shared.now(), nil },
 	}, webhook.Settings{Schedule: schedule, Lease: lease, Timeout: timeout, Batch: 10, Senders: 4})
 	return h, shared
 }

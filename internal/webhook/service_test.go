@@ -83,10 +83,10 @@ func (c *clock) advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t
 
 // harness is a Service over in-memory fakes.
 type harness struct {
-	svc   *webhook.Service
-	mem   *webhooktest.Memory
-	feed  *webhooktest.Feed
-	recv  *receiver
+	svc    *webhook.Service
+	mem    *webhooktest.Memory
+	feed   *webhooktest.Feed
+	recv   *receiver
 	clock  *clock
 	audit  *webhooktest.Auditor
 	owners *owners
