@@ -18,6 +18,10 @@ type Webhook struct {
 	// Why it was paused: given with the pause, or the delivery that failed for the whole retry window.
 	PausedReason string  `json:"paused_reason" example:""`
 	PausedAt     *string `json:"paused_at" format:"date-time" extensions:"x-nullable"`
+	// Paused for longer than the give-up window, the webhook stopped collecting events: the position of
+	// the change feed after which it was given none, to pass as the feed's after to catch up; null when
+	// it missed nothing. It stays after a resume, until the webhook is paused again.
+	MissedAfter *string `json:"missed_after" example:"1024" extensions:"x-nullable"`
 	// Until when the secret before the last rotation still signs deliveries; null without a rotation in progress.
 	PreviousSecretUntil *string `json:"previous_secret_until" format:"date-time" extensions:"x-nullable"`
 	Version             int     `json:"version" example:"1"`

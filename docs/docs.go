@@ -6172,7 +6172,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over.",
+                "description": "Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over. Another rotation before the overlap ends is 409 (conflict), the detail saying when it ends.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -6219,6 +6219,12 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
                         "schema": {
                             "$ref": "#/definitions/api.Problem"
                         }
@@ -9972,6 +9978,12 @@ const docTemplate = `{
                     "type": "string",
                     "format": "uuid",
                     "example": "0190a0b0-0000-7000-8000-0000000000f1"
+                },
+                "missed_after": {
+                    "description": "Paused for longer than the give-up window, the webhook stopped collecting events: the position of\nthe change feed after which it was given none, to pass as the feed's after to catch up; null when\nit missed nothing. It stays after a resume, until the webhook is paused again.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "1024"
                 },
                 "owner": {
                     "description": "Who registered it (user or client name).",

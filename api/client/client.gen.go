@@ -3711,6 +3711,13 @@ type Webhook struct {
 	// Id Example: 0190a0b0-0000-7000-8000-0000000000f1
 	Id openapi_types.UUID `json:"id"`
 
+	// MissedAfter Paused for longer than the give-up window, the webhook stopped collecting events: the position of
+	// the change feed after which it was given none, to pass as the feed's after to catch up; null when
+	// it missed nothing. It stays after a resume, until the webhook is paused again.
+	//
+	// Example: 1024
+	MissedAfter *string `json:"missed_after"`
+
 	// Owner Who registered it (user or client name).
 	//
 	// Example: energy-system
@@ -5375,7 +5382,7 @@ type ClientInterface interface {
 
 	// RotateWebhookSecret Rotate a webhook's secret
 	//
-	// Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over.
+	// Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over. Another rotation before the overlap ends is 409 (conflict), the detail saying when it ends.
 	//
 	// Corresponds with POST /api/v1/webhooks/{id}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -7253,7 +7260,7 @@ func (c *PipelineClient) RedeliverWebhookDelivery(ctx context.Context, id openap
 
 // RotateWebhookSecret Rotate a webhook's secret
 //
-// Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over.
+// Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over. Another rotation before the overlap ends is 409 (conflict), the detail saying when it ends.
 //
 // Corresponds with POST /api/v1/webhooks/{id}/rotate-secret (the `RotateWebhookSecret` operationId).
 func (c *PipelineClient) RotateWebhookSecret(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -12638,7 +12645,7 @@ type ClientWithResponsesInterface interface {
 
 	// RotateWebhookSecretWithResponse Rotate a webhook's secret
 	//
-	// Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over.
+	// Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over. Another rotation before the overlap ends is 409 (conflict), the detail saying when it ends.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18538,6 +18545,8 @@ type RotateWebhookSecretResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Problem
 }
@@ -18565,6 +18574,11 @@ func (r RotateWebhookSecretResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RotateWebhookSecretResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RotateWebhookSecretResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
@@ -20243,7 +20257,7 @@ func (c *ClientWithResponses) RedeliverWebhookDeliveryWithResponse(ctx context.C
 
 // RotateWebhookSecretWithResponse Rotate a webhook's secret
 //
-// Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over.
+// Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over. Another rotation before the overlap ends is 409 (conflict), the detail saying when it ends.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25271,6 +25285,13 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest Problem

@@ -210,7 +210,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		exchange: exchange.NewService(projects, depts, db, time.Now),
 		depts:    depts, health: project.NewRefresher(projects, store),
 		indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditor, time.Now),
-		webhooks:   newWebhooks(cfg, db, auditor, eventdb.New(db))}, nil
+		webhooks:   newWebhooks(cfg, db, auditor, eventdb.New(db), users)}, nil
 }
 
 // repeat runs a chore now and then at every interval, until ctx ends, and

@@ -18,22 +18,23 @@ import (
 )
 
 // newWebhooks wires the webhook service over the change feed, whose events
-// it posts as the feed shows them (docs/operations.md, "Webhooks").
-func newWebhooks(cfg config.Config, db *database.DB, auditor *audit.Service, feed webhook.Feed) *webhook.Service {
+// it posts as the feed shows them (docs/operations.md, "Webhooks"), each
+// following its owner among owners' users and clients.
+func newWebhooks(cfg config.Config, db *database.DB, auditor *audit.Service, feed webhook.Feed, owners webhook.Owners) *webhook.Service {
 	w := cfg.Webhooks
 	store := webhookdb.New(db)
 	return webhook.NewService(webhook.Deps{
-		Store: store, Queue: store, Feed: feed, Tx: db, Auditor: auditor, Render: renderEvent,
+		Store: store, Queue: store, Feed: feed, Tx: db, Auditor: auditor, Render: renderEvent, Owners: owners,
 		Sender:  send.New(send.Options{Timeout: w.Timeout, AllowPrivate: w.AllowPrivate}),
 		Targets: webhook.Targets{AllowPrivate: w.AllowPrivate, Lookup: send.Lookup(nil)},
-		Now:     time.Now, NewID: newID,
+		Now:     time.Now, Clock: store.Now, NewID: newID,
 	}, webhook.Settings{
 		Schedule: webhook.Schedule{Base: w.RetryBase, Cap: w.RetryMax, GiveUp: w.GiveUp},
 		Overlap:  w.SecretOverlap,
 		// A claim outlives the longest attempt and the writing of its
 		// outcome, so that a delivery is taken again only from a sender
 		// that is gone.
-		Lease: 2*w.Timeout + 5*time.Second, Batch: 100, Senders: w.Senders, Interval: w.Interval, Keep: w.LogRetention,
+		Lease: 2*w.Timeout + 5*time.Second, Timeout: w.Timeout, Batch: 100, Senders: w.Senders, Interval: w.Interval, Keep: w.LogRetention,
 	})
 }
 

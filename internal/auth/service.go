@@ -213,3 +213,27 @@ func (s *Service) forget(subject string) {
 func endTokensAt(now time.Time) time.Time {
 	return now.UTC().Truncate(time.Second).Add(time.Second)
 }
+
+// PrincipalOf is the principal of a user or client as it stands now: its
+// role and department, and a client's role and scopes by every scope it
+// holds; false when there is no such user or client, or it is disabled.
+// It is how a webhook follows its owner (docs/integration.md, "Webhooks").
+func (s *Service) PrincipalOf(ctx context.Context, subject string) (_ identity.Principal, _ bool, err error) {
+	defer apperr.Wrap(&err, "auth.Service.PrincipalOf")
+	u, err := s.users.UserByID(ctx, subject)
+	switch {
+	case err == nil:
+		p := identity.Principal{Subject: u.ID, Name: u.Username, Role: u.Role, Department: u.Department}
+		return p, !u.Disabled, nil
+	case apperr.KindOf(err) != apperr.NotFound:
+		return identity.Principal{}, false, err
+	}
+	c, err := s.clients.ClientByID(ctx, subject)
+	switch {
+	case err == nil:
+		return clientPrincipal(c, c.Scopes), !c.Disabled, nil
+	case apperr.KindOf(err) != apperr.NotFound:
+		return identity.Principal{}, false, err
+	}
+	return identity.Principal{}, false, nil
+}

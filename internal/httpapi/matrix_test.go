@@ -677,6 +677,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		m.tokenClient = reader
 		e.authz["system_read"] = "Bearer " + e.clientToken(t, reader, "").AccessToken
 		e.authz["system_write"] = "Bearer " + e.clientToken(t, writer, "").AccessToken
+		// A system that only follows the feed: a viewer by its scopes.
+		follower := e.newClient(t, "energy follower", "energy", identity.ScopeEventsRead)
+		e.authz["system_events"] = "Bearer " + e.clientToken(t, follower, "").AccessToken
 		// A user who signed in and was then disabled.
 		disabled := e.newUser(t, "matrix.disabled", "bureau", "")
 		e.authz["disabled_user"] = "Bearer " + e.signIn(t, disabled.Username, userPassword).AccessToken
@@ -693,6 +696,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{name: asIndustryEditor, role: identity.RoleDeptEditor, dept: "industry"},
 			{name: "system_read", role: identity.RoleDeptViewer, dept: "energy", client: true, scopes: []string{read}},
 			{name: "system_write", role: identity.RoleDeptEditor, dept: "energy", client: true, scopes: []string{read, write}},
+			{name: "system_events", role: identity.RoleDeptViewer, dept: "energy", client: true, scopes: []string{identity.ScopeEventsRead}},
 			// The harness's clients carry the editor role whatever their
 			// scopes: the scope alone must hold them back.
 			{name: asEnergyClientRead, role: identity.RoleDeptEditor, dept: "energy", client: true, scopes: []string{read}},

@@ -105,8 +105,10 @@ var messages = map[string]text{
 	"database.changed_concurrently": {ZH: "数据正被同时修改，本次请求未生效，请重试",
 		EN: "the data was being changed at the same time; nothing was changed, try again"},
 
-	"webhook.not_allowed": {ZH: "只有发改局、管理员和持有 events:read 的部门系统或部门用户可以管理推送订阅",
-		EN: "only the bureau, administrators and department systems or users with events:read may manage webhooks"},
+	"webhook.rotation_running": {ZH: "上一次更换的密钥仍在并用期内（至 %s），并用期结束后才能再次更换",
+		EN: "the secret replaced by the last rotation still signs until %s; rotate again after that"},
+	"webhook.not_allowed": {ZH: "只有发改局、管理员、部门编辑用户和持有 events:read 的部门系统可以管理推送订阅；部门只读用户只能查看",
+		EN: "only the bureau, administrators, department editors and department systems with events:read may manage webhooks; department viewers may only read them"},
 
 	"import.too_slow": {ZH: "导入未能在时限内完成，没有写入任何数据；请分批导入",
 		EN: "the import did not finish in time and wrote nothing; import the file in parts"},

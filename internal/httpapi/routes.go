@@ -30,7 +30,10 @@ type policy struct {
 }
 
 // may is the policy of a route whose service checks perm.
-func may(perm identity.Permission) policy { return policy{roles: perm.Roles} }
+// A client role is admitted here; the service tells a client from a user.
+func may(perm identity.Permission) policy {
+	return policy{roles: slices.Concat(perm.Roles, perm.ClientRoles)}
+}
 
 var public = policy{public: true}
 
@@ -171,15 +174,15 @@ func (h *handlers) reportRoutes(r *gin.Engine) {
 
 // webhookRoutes are the webhooks (docs/integration.md, "Webhooks").
 func (h *handlers) webhookRoutes(r *gin.Engine) {
-	may := may(identity.ManageWebhooks)
-	h.handle(r, http.MethodGet, "/api/v1/webhooks", may, h.listWebhooks)
-	h.handle(r, http.MethodPost, "/api/v1/webhooks", may, h.createWebhook)
-	h.handle(r, http.MethodGet, "/api/v1/webhooks/:id", may, h.getWebhook)
-	h.handle(r, http.MethodPatch, "/api/v1/webhooks/:id", may, h.patchWebhook)
-	h.handle(r, http.MethodDelete, "/api/v1/webhooks/:id", may, h.deleteWebhook)
-	h.handle(r, http.MethodPost, "/api/v1/webhooks/:id/rotate-secret", may, h.rotateWebhookSecret)
-	h.handle(r, http.MethodGet, "/api/v1/webhooks/:id/deliveries", may, h.listWebhookDeliveries)
-	h.handle(r, http.MethodPost, "/api/v1/webhooks/:id/deliveries/:delivery_id/redeliver", may, h.redeliverWebhookDelivery)
+	read, manage := may(identity.ReadWebhooks), may(identity.ManageWebhooks)
+	h.handle(r, http.MethodGet, "/api/v1/webhooks", read, h.listWebhooks)
+	h.handle(r, http.MethodPost, "/api/v1/webhooks", manage, h.createWebhook)
+	h.handle(r, http.MethodGet, "/api/v1/webhooks/:id", read, h.getWebhook)
+	h.handle(r, http.MethodPatch, "/api/v1/webhooks/:id", manage, h.patchWebhook)
+	h.handle(r, http.MethodDelete, "/api/v1/webhooks/:id", manage, h.deleteWebhook)
+	h.handle(r, http.MethodPost, "/api/v1/webhooks/:id/rotate-secret", manage, h.rotateWebhookSecret)
+	h.handle(r, http.MethodGet, "/api/v1/webhooks/:id/deliveries", read, h.listWebhookDeliveries)
+	h.handle(r, http.MethodPost, "/api/v1/webhooks/:id/deliveries/:delivery_id/redeliver", manage, h.redeliverWebhookDelivery)
 }
 
 // swaggerDoc renders the registered Swagger document once. swag renders it

@@ -38,6 +38,10 @@ func toWebhook(s webhook.Subscription, now time.Time) api.Webhook {
 	if now.Before(s.PreviousUntil) {
 		out.PreviousSecretUntil = optTimestamp(s.PreviousUntil)
 	}
+	if s.MissedFrom > 0 {
+		after := strconv.FormatInt(s.MissedFrom-1, 10)
+		out.MissedAfter = &after
+	}
 	return out
 }
 
@@ -224,7 +228,7 @@ func (h *handlers) deleteWebhook(c *gin.Context, p identity.Principal) error {
 // rotateWebhookSecret gives a webhook a new secret.
 //
 //	@Summary		Rotate a webhook's secret
-//	@Description	Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over.
+//	@Description	Replaces the signing secret; the answer carries the new one this once. The old one keeps signing deliveries, after the new one in X-Pipeline-Signature, for the overlap (24 hours unless the operator set another), so that the receiver can change over. Another rotation before the overlap ends is 409 (conflict), the detail saying when it ends.
 //	@ID				rotateWebhookSecret
 //	@Tags			webhooks
 //	@Security		BearerAuth
@@ -235,6 +239,7 @@ func (h *handlers) deleteWebhook(c *gin.Context, p identity.Principal) error {
 //	@Failure		401	{object}	api.Problem
 //	@Failure		403	{object}	api.Problem
 //	@Failure		404	{object}	api.Problem
+//	@Failure		409	{object}	api.Problem
 //	@Failure		503	{object}	api.Problem
 //	@Router			/api/v1/webhooks/{id}/rotate-secret [post]
 func (h *handlers) rotateWebhookSecret(c *gin.Context, p identity.Principal) error {

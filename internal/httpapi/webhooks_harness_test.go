@@ -22,7 +22,7 @@ import (
 
 // harnessDNS is the DNS of the harness's webhook targets.
 var harnessDNS = map[string]string{
-	"receiver.example": "203.0.113.7",
+	"receiver.example": "93.184.216.34",
 	"internal.example": "10.0.0.5",
 	"mapped.example":   "::ffff:127.0.0.1",
 }

@@ -12,14 +12,18 @@ import (
 	"github.com/guangling/pipeline/internal/identity"
 )
 
-// webhookRule: the bureau, the administrator and department callers with
-// events:read; the leader 403, a system without the scope 403.
-func webhookRule(status int) rule {
+// webhookRule: the bureau, the administrator, department editors and
+// department systems with events:read change webhooks, and every
+// department caller with it reads them (read); the leader 403, a system
+// without the scope 403, a department viewer (a user) changing one 403.
+func webhookRule(status int, read bool) rule {
 	return func(w who, _ bool) int {
 		switch {
 		case !w.signedIn():
 			return http.StatusUnauthorized
-		case !w.is(identity.ManageWebhooks.Roles...), !w.hasScope(identity.ScopeEventsRead):
+		case !w.hasScope(identity.ScopeEventsRead), !w.is(identity.RoleAdmin, identity.RoleBureau, identity.RoleDeptEditor, identity.RoleDeptViewer):
+			return http.StatusForbidden
+		case !read && w.is(identity.RoleDeptViewer) && !w.client:
 			return http.StatusForbidden
 		}
 		return status
@@ -28,17 +32,21 @@ func webhookRule(status int) rule {
 
 // mayWebhooks reports whether w may manage webhooks.
 func mayWebhooks(w who) bool {
-	return webhookRule(http.StatusOK)(w, true) == http.StatusOK
+	return webhookRule(http.StatusOK, false)(w, true) == http.StatusOK
 }
 
 // webhookOf returns a new webhook of w's own when w may have one (its
-// department's), else of the administrator's.
+// department's), else of its department's editor for an energy caller, else
+// of the administrator's.
 func (m *matrix) webhookOf(t *testing.T, w who) api.Webhook {
 	t.Helper()
 	r := request{principal: asAdmin, method: http.MethodPost, path: "/api/v1/webhooks",
 		body: api.WebhookCreate{URL: fmt.Sprintf("https://receiver.example/hook/%d", m.next())}}
-	if mayWebhooks(w) {
+	switch {
+	case mayWebhooks(w):
 		r.principal = w.name
+	case w.dept == "energy":
+		r.principal = asEnergyEditor
 	}
 	res := m.e.do(t, r)
 	require.Equal(t, http.StatusCreated, res.status, "%s", res)
@@ -62,23 +70,23 @@ func webhookMatrixRows() map[string]matrixRow {
 		}
 	}
 	return map[string]matrixRow{
-		"GET /api/v1/webhooks": {rule: webhookRule(http.StatusOK), req: func(*testing.T, *matrix, who, *api.Project) request {
+		"GET /api/v1/webhooks": {rule: webhookRule(http.StatusOK, true), req: func(*testing.T, *matrix, who, *api.Project) request {
 			return request{method: http.MethodGet, path: "/api/v1/webhooks"}
 		}},
-		"POST /api/v1/webhooks": {rule: webhookRule(http.StatusCreated), req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
+		"POST /api/v1/webhooks": {rule: webhookRule(http.StatusCreated, false), req: func(_ *testing.T, m *matrix, _ who, _ *api.Project) request {
 			return request{method: http.MethodPost, path: "/api/v1/webhooks", body: api.WebhookCreate{
 				URL: fmt.Sprintf("https://receiver.example/new/%d", m.next()), Types: []string{"project.stage_changed"}, Description: "系统"}}
 		}},
-		"GET /api/v1/webhooks/:id": {rule: webhookRule(http.StatusOK), req: own(http.MethodGet, "", nil)},
-		"PATCH /api/v1/webhooks/:id": {rule: webhookRule(http.StatusOK), req: own(http.MethodPatch, "",
+		"GET /api/v1/webhooks/:id": {rule: webhookRule(http.StatusOK, true), req: own(http.MethodGet, "", nil)},
+		"PATCH /api/v1/webhooks/:id": {rule: webhookRule(http.StatusOK, false), req: own(http.MethodPatch, "",
 			func(_ *matrix, h api.Webhook) (any, map[string]string) {
 				return api.WebhookPatch{Description: ptr("改过"), Paused: ptr(true), PausedReason: ptr("维护")},
 					map[string]string{"If-Match": quoted(h.Version)}
 			})},
-		"DELETE /api/v1/webhooks/:id":             {rule: webhookRule(http.StatusNoContent), req: own(http.MethodDelete, "", nil)},
-		"POST /api/v1/webhooks/:id/rotate-secret": {rule: webhookRule(http.StatusOK), req: own(http.MethodPost, "/rotate-secret", nil)},
-		"GET /api/v1/webhooks/:id/deliveries":     {rule: webhookRule(http.StatusOK), req: own(http.MethodGet, "/deliveries", nil)},
-		"POST /api/v1/webhooks/:id/deliveries/:delivery_id/redeliver": {rule: webhookRule(http.StatusNotFound),
+		"DELETE /api/v1/webhooks/:id":             {rule: webhookRule(http.StatusNoContent, false), req: own(http.MethodDelete, "", nil)},
+		"POST /api/v1/webhooks/:id/rotate-secret": {rule: webhookRule(http.StatusOK, false), req: own(http.MethodPost, "/rotate-secret", nil)},
+		"GET /api/v1/webhooks/:id/deliveries":     {rule: webhookRule(http.StatusOK, true), req: own(http.MethodGet, "/deliveries", nil)},
+		"POST /api/v1/webhooks/:id/deliveries/:delivery_id/redeliver": {rule: webhookRule(http.StatusNotFound, false),
 			req: own(http.MethodPost, "/deliveries/"+uuid.NewString()+"/redeliver", nil)},
 	}
 }

@@ -90,6 +90,10 @@ func TestWebhookLifecycle(t *testing.T) {
 		assert.NotEqual(t, created.Secret, rotated.Secret)
 		assert.True(t, strings.HasPrefix(rotated.Secret, "whsec_"))
 		require.NotNil(t, rotated.PreviousSecretUntil, "the old secret signs for the overlap")
+		res = e.do(t, request{principal: asEnergyClientNone, method: http.MethodPost, path: path + "/rotate-secret"})
+		require.Equal(t, http.StatusConflict, res.status, "a second rotation during the overlap: %s", res)
+		assert.Equal(t, "conflict", res.problem(t).Code)
+		assert.Contains(t, res.problem(t).Detail, *rotated.PreviousSecretUntil, "when the overlap ends")
 
 		var log api.WebhookDeliveryList
 		res = e.do(t, request{principal: asEnergyClientNone, method: http.MethodGet, path: path + "/deliveries?limit=10"})

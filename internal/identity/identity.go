@@ -71,6 +71,10 @@ func (p Principal) HasScope(s string) bool {
 type Permission struct {
 	Roles []Role
 	Scope string
+	// ClientRoles qualify a client's token besides Roles, not a user's: a
+	// department system is a viewer when it writes nothing to the register,
+	// yet it manages its own webhooks.
+	ClientRoles []Role
 }
 
 // editors are the roles that change the register.
@@ -103,15 +107,22 @@ var (
 	Administer = Permission{Roles: []Role{RoleAdmin}}
 )
 
-// ManageWebhooks is for department systems and the bureau's: a department's
+// Webhooks are for department systems and the bureau's: a department's
 // webhooks are its own and deliver what its feed shows (docs/integration.md,
-// "Webhooks").
-var ManageWebhooks = Permission{Roles: []Role{RoleAdmin, RoleBureau, RoleDeptEditor, RoleDeptViewer}, Scope: ScopeEventsRead}
+// "Webhooks"). Every department role reads its department's; a department
+// user who only views the register changes none of them, a department
+// system with events:read does.
+var (
+	ReadWebhooks   = Permission{Roles: []Role{RoleAdmin, RoleBureau, RoleDeptEditor, RoleDeptViewer}, Scope: ScopeEventsRead}
+	ManageWebhooks = Permission{Roles: editors, Scope: ScopeEventsRead, ClientRoles: []Role{RoleDeptViewer}}
+)
 
-// May reports whether the principal has the permission: one of its roles,
-// and, for a client's token, its scope.
+// May reports whether the principal has the permission: one of its roles
+// (or, for a client's token, of its client roles), and, for a client's
+// token, its scope.
 func (p Principal) May(perm Permission) bool {
-	return p.Is(perm.Roles...) && (perm.Scope == "" || p.HasScope(perm.Scope))
+	role := p.Is(perm.Roles...) || (p.ClientID != "" && p.Is(perm.ClientRoles...))
+	return role && (perm.Scope == "" || p.HasScope(perm.Scope))
 }
 
 // Is reports whether the principal has one of the roles.

@@ -79,6 +79,13 @@ func TestMay(t *testing.T) {
 		{"no role is not", Principal{}, SignedIn, false},
 		{"only the administrator administers", Principal{Role: RoleBureau}, Administer, false},
 		{"the bureau reads the audit trail", Principal{Role: RoleBureau}, ReadAudit, true},
+		{"a department viewer reads webhooks", Principal{Role: RoleDeptViewer, Department: "energy"}, ReadWebhooks, true},
+		{"but does not change them", Principal{Role: RoleDeptViewer, Department: "energy"}, ManageWebhooks, false},
+		{"a system that follows the feed changes them", Principal{Role: RoleDeptViewer, Department: "energy", ClientID: "pc_2",
+			Scopes: []string{ScopeEventsRead}}, ManageWebhooks, true},
+		{"one without events:read does not", system, ManageWebhooks, false},
+		{"a department editor changes them", editor, ManageWebhooks, true},
+		{"the leader does not", Principal{Role: RoleLeader}, ReadWebhooks, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

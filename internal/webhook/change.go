@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -29,9 +30,16 @@ type Change struct {
 // Update changes a subscription of version ifMatch.
 func (s *Service) Update(ctx context.Context, p identity.Principal, id string, ifMatch int, ch Change) (_ Subscription, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.Update(%s)", id)
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ManageWebhooks)
 	if err != nil {
 		return Subscription{}, err
+	}
+	if ch.URL != nil {
+		// Before the transaction: a slow DNS answer holds no row and no
+		// connection.
+		if err := s.Targets.Check(ctx, *ch.URL); err != nil {
+			return Subscription{}, err
+		}
 	}
 	now := s.clock()
 	var out Subscription
@@ -43,7 +51,7 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 				return apperr.ErrVersionConflict
 			}
 			before = *sub
-			if err := s.apply(ctx, p, sub, ch, now); err != nil {
+			if err := apply(p, sub, ch, now); err != nil {
 				return err
 			}
 			resumed = before.Paused && !sub.Paused
@@ -60,7 +68,11 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 			return err
 		}
 		if resumed {
-			if err := s.Queue.Resume(ctx, id, now); err != nil {
+			due, err := s.shared(ctx)
+			if err != nil {
+				return err
+			}
+			if err := s.Queue.Resume(ctx, id, due); err != nil {
 				return err
 			}
 		}
@@ -72,8 +84,8 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 }
 
 // apply makes the change to sub, or refuses it.
-func (s *Service) apply(ctx context.Context, p identity.Principal, sub *Subscription, ch Change, now time.Time) error {
-	changed, err := s.applyInput(ctx, sub, ch)
+func apply(p identity.Principal, sub *Subscription, ch Change, now time.Time) error {
+	changed, err := applyInput(sub, ch)
 	if err != nil {
 		return err
 	}
@@ -87,9 +99,9 @@ func (s *Service) apply(ctx context.Context, p identity.Principal, sub *Subscrip
 	return nil
 }
 
-// applyInput changes the URL, the types and the description, checked as
-// at creation, and reports whether any changed.
-func (s *Service) applyInput(ctx context.Context, sub *Subscription, ch Change) (bool, error) {
+// applyInput changes the URL (checked before, by Update), the types and the
+// description, checked as at creation, and reports whether any changed.
+func applyInput(sub *Subscription, ch Change) (bool, error) {
 	if ch.URL == nil && ch.Types == nil && ch.Description == nil {
 		return false, nil
 	}
@@ -103,7 +115,7 @@ func (s *Service) applyInput(ctx context.Context, sub *Subscription, ch Change) 
 	if ch.Description != nil {
 		in.Description = *ch.Description
 	}
-	if err := s.check(ctx, &in); err != nil {
+	if err := checkFields(&in); err != nil {
 		return false, err
 	}
 	changed := in.URL != sub.URL || !slices.Equal(in.Types, sub.Types) || in.Description != sub.Description
@@ -111,37 +123,48 @@ func (s *Service) applyInput(ctx context.Context, sub *Subscription, ch Change) 
 	return changed, nil
 }
 
-// applyPause pauses or resumes sub, and reports whether it did.
+// applyPause pauses or resumes sub, and reports whether it changed. A
+// reason given to a subscription already paused replaces its reason; the
+// pause itself (since when, what it missed) stays.
 func applyPause(p identity.Principal, sub *Subscription, ch Change, now time.Time) (bool, error) {
 	if ch.PausedReason != nil && (ch.Paused == nil || !*ch.Paused) {
 		return false, apperr.Fields([]apperr.FieldError{{Field: "paused_reason", Code: "only_when", Param: "paused: true"}})
 	}
-	if ch.Paused == nil || *ch.Paused == sub.Paused {
+	if ch.Paused == nil {
 		return false, nil
 	}
-	sub.Paused = *ch.Paused
-	sub.PausedReason, sub.PausedAt = "", time.Time{}
-	if !sub.Paused {
-		return true, nil
-	}
-	sub.PausedAt, sub.PausedReason = now, "paused by "+p.Name
+	reason := "paused by " + p.Name
 	if ch.PausedReason != nil {
 		r := strings.TrimSpace(*ch.PausedReason)
 		if utf8.RuneCountInString(r) > maxDescLength || !utf8.ValidString(r) {
 			return false, apperr.Fields([]apperr.FieldError{{Field: "paused_reason", Code: "too_long", Param: "200"}})
 		}
-		if r != "" {
-			sub.PausedReason = r
-		}
+		reason = cmp.Or(r, reason)
 	}
-	return true, nil
+	switch {
+	case *ch.Paused && sub.Paused:
+		if ch.PausedReason == nil || reason == sub.PausedReason {
+			return false, nil
+		}
+		sub.PausedReason = reason
+		return true, nil
+	case *ch.Paused:
+		sub.Paused, sub.PausedAt, sub.PausedReason, sub.MissedFrom = true, now, reason, 0
+		return true, nil
+	case sub.Paused:
+		sub.Paused, sub.PausedAt, sub.PausedReason = false, time.Time{}, ""
+		return true, nil
+	}
+	return false, nil
 }
 
 // RotateSecret gives a subscription a new secret, returned this once. The
 // old one keeps signing deliveries, after the new one, for the overlap.
+// Another rotation during the overlap is refused: it would end the
+// overlap's old secret at once, before its receiver changed over.
 func (s *Service) RotateSecret(ctx context.Context, p identity.Principal, id string) (_ Subscription, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.RotateSecret(%s)", id)
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ManageWebhooks)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -149,6 +172,9 @@ func (s *Service) RotateSecret(ctx context.Context, p identity.Principal, id str
 	var out Subscription
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
 		sub, err := s.Store.Update(ctx, dept, id, func(sub *Subscription) error {
+			if len(sub.Secrets(now)) > 1 {
+				return apperr.Coded(apperr.Conflict, "webhook.rotation_running", sub.PreviousUntil.UTC().Format(time.RFC3339Nano))
+			}
 			sub.PreviousSecret, sub.PreviousUntil = sub.Secret, now.Add(s.set.Overlap)
 			sub.Secret = NewSecret()
 			sub.Version++
@@ -180,13 +206,19 @@ func (s *Service) Deliveries(ctx context.Context, p identity.Principal, id strin
 // window afresh.
 func (s *Service) Redeliver(ctx context.Context, p identity.Principal, id, deliveryID string) (_ Delivery, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.Redeliver(%s, %s)", id, deliveryID)
+	if _, err := reach(p, identity.ManageWebhooks); err != nil {
+		return Delivery{}, err
+	}
 	var d Delivery
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.Get(ctx, p, id); err != nil {
 			return err
 		}
-		var err error
-		if d, err = s.Queue.Redeliver(ctx, id, deliveryID, s.clock()); err != nil {
+		due, err := s.shared(ctx)
+		if err != nil {
+			return err
+		}
+		if d, err = s.Queue.Redeliver(ctx, id, deliveryID, due); err != nil {
 			return err
 		}
 		return s.Auditor.Append(ctx, p, audit.Record{Action: "webhook.redeliver", ResourceType: "webhook",

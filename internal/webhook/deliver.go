@@ -1,7 +1,9 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -16,16 +18,22 @@ const maxErrorLength = 500
 
 // FanOut turns the events sequenced since the cursor into deliveries, one
 // per subscription that admits each event (paused ones too: their
-// deliveries wait), and moves the cursor past them, in one transaction
+// deliveries wait, for the give-up window; see stopped), and moves the cursor past them, in one transaction
 // under the fan-out's lock. A subscription receives the events of changes
-// made since it was created. It reports how many events it read; fewer
+// made since it was created. A subscription whose owner may no longer have
+// it is paused first (followOwners), and so is every one that may have
+// missed events expired unread, which it reports after committing as
+// ErrEventsLost (noticeLoss). It reports how many events it read; fewer
 // than the batch means it has caught up.
 func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.FanOut")
 	n := 0
+	var lost error
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
 		after, err := s.Queue.Cursor(ctx)
-		if err != nil {
+		if errors.Is(err, ErrFanOutBusy) {
+			return nil // another replica's pass hands these events out
+		} else if err != nil {
 			return err
 		}
 		events, err := s.Feed.List(ctx, event.Query{After: after, Limit: s.set.Batch})
@@ -36,38 +44,59 @@ func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 		if err != nil {
 			return err
 		}
-		ds, err := s.deliveries(events, subs)
+		if subs, err = s.followOwners(ctx, subs); err != nil {
+			return err
+		}
+		now, err := s.shared(ctx)
 		if err != nil {
+			return err
+		}
+		if lost = s.noticeLoss(ctx, after, events[0], subs, now); lost != nil && !errors.Is(lost, ErrEventsLost) {
+			return lost
+		}
+		ds, missed, err := s.deliveries(events, subs, now)
+		if err != nil {
+			return err
+		}
+		if err := s.noteMissed(ctx, subs, missed, now); err != nil {
 			return err
 		}
 		n = len(events)
 		return s.Queue.Enqueue(ctx, events[len(events)-1].Position, ds)
 	})
+	if err == nil {
+		err = lost
+	}
 	return n, err
 }
 
 // deliveries are the deliveries of events to the subscriptions that admit
-// them, in the events' order.
-func (s *Service) deliveries(events []event.Event, subs []Subscription) ([]Delivery, error) {
-	now := s.clock()
+// them, in the events' order, and, by subscription, the first position of
+// an event it admits but no longer collects (stopped).
+func (s *Service) deliveries(events []event.Event, subs []Subscription, now time.Time) ([]Delivery, map[string]int64, error) {
 	var ds []Delivery
+	missed := map[string]int64{}
 	for _, e := range events {
 		var body []byte
 		for _, sub := range subs {
 			if !sub.Admits(e) || e.At.Before(sub.CreatedAt) {
 				continue
 			}
+			if s.stopped(sub, e.At) {
+				missed[sub.ID] = cmp.Or(missed[sub.ID], e.Position)
+				continue
+			}
 			if body == nil {
 				var err error
 				if body, err = s.Render(e); err != nil {
-					return nil, fmt.Errorf("render event %s: %w", e.ID, err)
+					return nil, nil, fmt.Errorf("render event %s: %w", e.ID, err)
 				}
 			}
 			ds = append(ds, Delivery{ID: s.NewID(), SubscriptionID: sub.ID, EventID: e.ID, EventType: e.Type,
 				Position: e.Position, ProjectID: e.ProjectID, Body: body, NextAttemptAt: now, CreatedAt: now})
 		}
 	}
-	return ds, nil
+	return ds, missed, nil
 }
 
 // Deliver claims the deliveries due now, up to limit, and sends them, each
@@ -93,39 +122,62 @@ func (s *Service) Deliver(ctx context.Context, limit int) (_ int, err error) {
 	return len(claimed), nil
 }
 
-// claimedDelivery is a delivery a sender holds, with its subscription.
+// claimedDelivery is a delivery a sender holds, with its subscription, and
+// when it was claimed by the shared clock (at) and by this process's
+// monotonic one (local), which measures the lease left.
 type claimedDelivery struct {
 	Delivery
-	sub Subscription
+	sub       Subscription
+	at, local time.Time
 }
 
-// claim takes the deliveries due now.
+// now is the shared time now, for an attempt at c.
+func (s *Service) now(c claimedDelivery) time.Time {
+	if s.Clock == nil {
+		return s.clock()
+	}
+	return c.at.Add(time.Since(c.local)).Truncate(time.Microsecond)
+}
+
+// claim takes the deliveries due now by the shared clock. The
+// subscriptions are read before, so that nothing is read one by one while
+// the lease runs; a delivery of one registered in between is left to its
+// lease, and sent after it.
 func (s *Service) claim(ctx context.Context, limit int) ([]claimedDelivery, error) {
-	now := s.clock()
+	list, err := s.Store.List(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	subs := make(map[string]Subscription, len(list))
+	for _, sub := range list {
+		subs[sub.ID] = sub
+	}
+	local := time.Now()
+	now, err := s.shared(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ds, err := s.Queue.Claim(ctx, now, now.Add(s.set.Lease), s.NewID(), limit)
 	if err != nil {
 		return nil, err
 	}
-	subs := map[string]Subscription{}
 	out := make([]claimedDelivery, 0, len(ds))
 	for _, d := range ds {
-		sub, ok := subs[d.SubscriptionID]
-		if !ok {
-			if sub, err = s.Store.Get(ctx, "", d.SubscriptionID); apperr.KindOf(err) == apperr.NotFound {
-				continue // deleted since: its deliveries went with it
-			} else if err != nil {
-				return nil, err
-			}
-			subs[d.SubscriptionID] = sub
+		if sub, ok := subs[d.SubscriptionID]; ok {
+			out = append(out, claimedDelivery{Delivery: d, sub: sub, at: now, local: local})
 		}
-		out = append(out, claimedDelivery{Delivery: d, sub: sub})
 	}
 	return out, nil
 }
 
-// send makes one attempt at a claimed delivery and records its outcome.
+// send makes one attempt at a claimed delivery and records its outcome,
+// unless less than the timeout is left of its lease: another sender could
+// take it while the attempt ran.
 func (s *Service) send(ctx context.Context, c claimedDelivery) error {
-	at := s.clock()
+	if s.set.Timeout > 0 && s.set.Lease-time.Since(c.local) < s.set.Timeout {
+		return nil
+	}
+	at := s.now(c)
 	ts := at.Unix()
 	header := map[string]string{
 		"Content-Type":  "application/json",
@@ -138,7 +190,7 @@ func (s *Service) send(ctx context.Context, c claimedDelivery) error {
 	if ctx.Err() != nil {
 		return nil // stopping: the claim runs out and another attempt follows
 	}
-	o := s.outcome(c, s.clock(), status, err)
+	o := s.outcome(c, s.now(c), status, err)
 	s.observed(outcomeOf(o))
 	_, err = s.Queue.Record(context.WithoutCancel(ctx), o)
 	return err
@@ -158,7 +210,7 @@ func outcomeOf(o Outcome) string {
 // retry after the schedule's wait, or, once the give-up window is over, the
 // subscription paused with the reason.
 func (s *Service) outcome(c claimedDelivery, now time.Time, status int, sendErr error) Outcome {
-	o := Outcome{DeliveryID: c.ID, LeaseToken: c.LeaseToken, At: now, Status: status}
+	o := Outcome{DeliveryID: c.ID, LeaseToken: c.LeaseToken, Generation: c.Generation, At: now, Status: status}
 	if sendErr == nil && status >= 200 && status < 300 {
 		o.Delivered = true
 		return o
@@ -239,7 +291,11 @@ func (s *Service) Run(ctx context.Context, onErr func(error)) {
 		case <-ctx.Done():
 			return
 		case <-s.woken:
-			time.Sleep(settle)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(settle):
+			}
 		case <-s.freed:
 		case <-time.After(wait):
 		}

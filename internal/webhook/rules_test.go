@@ -20,26 +20,32 @@ func TestWhoMayManage(t *testing.T) {
 	ctx := context.Background()
 	in := webhook.Input{URL: "https://receiver.example/hook"}
 	for _, tt := range []struct {
-		name string
-		p    identity.Principal
-		ok   bool
+		name         string
+		p            identity.Principal
+		manage, read bool
 	}{
-		{"the bureau", bureau, true},
-		{"a department system with events:read", energy, true},
-		{"a department user (no scope limit)", identity.Principal{Subject: "u", Name: "u", Role: identity.RoleDeptViewer, Department: "energy"}, true},
-		{"the leader", leader, false},
-		{"a system without events:read", noScope, false},
-		{"a department role without a department", identity.Principal{Subject: "u", Role: identity.RoleDeptEditor}, false},
+		{"the bureau", bureau, true, true},
+		{"a department system with events:read", energy, true, true},
+		{"a department system with events:read only (a viewer)", industry, true, true},
+		{"a department editor (no scope limit)", identity.Principal{Subject: "u", Name: "u", Role: identity.RoleDeptEditor, Department: "energy"}, true, true},
+		{"a department viewer reads only", identity.Principal{Subject: "u", Name: "u", Role: identity.RoleDeptViewer, Department: "energy"}, false, true},
+		{"the leader", leader, false, false},
+		{"a system without events:read", noScope, false, false},
+		{"a department role without a department", identity.Principal{Subject: "u", Role: identity.RoleDeptEditor}, false, false},
 	} {
 		h := newHarness(t)
 		_, err := h.svc.Create(ctx, tt.p, in)
-		if tt.ok {
+		if tt.manage {
 			assert.NoError(t, err, tt.name)
-			continue
+		} else {
+			assert.ErrorIs(t, err, apperr.ErrForbidden, tt.name)
 		}
-		assert.ErrorIs(t, err, apperr.ErrForbidden, tt.name)
 		_, err = h.svc.List(ctx, tt.p)
-		assert.ErrorIs(t, err, apperr.ErrForbidden, tt.name)
+		if tt.read {
+			assert.NoError(t, err, tt.name)
+		} else {
+			assert.ErrorIs(t, err, apperr.ErrForbidden, tt.name)
+		}
 	}
 }
 
@@ -130,16 +136,25 @@ func TestUpdate(t *testing.T) {
 	assert.Equal(t, "paused by energy-system", changed.PausedReason, "the owner's name when no reason is given")
 	assert.Empty(t, changed.Secret)
 
+	already, err := h.svc.Update(ctx, energy, sub.ID, 2, webhook.Change{Paused: ptr(true)})
+	require.NoError(t, err)
+	assert.Equal(t, 2, already.Version, "paused already, no reason given: unchanged")
+	reason, err := h.svc.Update(ctx, energy, sub.ID, 2, webhook.Change{Paused: ptr(true), PausedReason: ptr("receiver moves")})
+	require.NoError(t, err)
+	assert.Equal(t, "receiver moves", reason.PausedReason, "a reason given to a paused webhook replaces its reason")
+	assert.Equal(t, changed.PausedAt, reason.PausedAt, "the pause stays")
+	assert.Equal(t, 3, reason.Version)
+
 	for _, ch := range []webhook.Change{
 		{URL: ptr("ftp://x.example/")},
 		{Types: &[]string{"nope"}},
 		{PausedReason: ptr("why")},
 		{Paused: ptr(false), PausedReason: ptr("why")},
 	} {
-		_, err := h.svc.Update(ctx, energy, sub.ID, 2, ch)
+		_, err := h.svc.Update(ctx, energy, sub.ID, 3, ch)
 		assert.Equal(t, apperr.Invalid, apperr.KindOf(err), "%+v", ch)
 	}
-	assert.Equal(t, []string{"webhook.create", "webhook.update"}, h.audit.Actions)
+	assert.Equal(t, []string{"webhook.create", "webhook.update", "webhook.update"}, h.audit.Actions)
 }
 
 func TestOldestAndObserve(t *testing.T) {

@@ -34,7 +34,8 @@ type Store interface {
 type Queue interface {
 	// Cursor returns the position of the last event fanned out, holding
 	// the fan-out's lock until the transaction carried by ctx ends, so
-	// that one fan-out runs at a time across replicas.
+	// that one fan-out runs at a time across replicas; ErrFanOutBusy,
+	// without waiting, while another holds it.
 	Cursor(ctx context.Context) (int64, error)
 	// Enqueue adds deliveries, in order, and moves the cursor to upTo.
 	Enqueue(ctx context.Context, upTo int64, ds []Delivery) error
@@ -92,6 +93,10 @@ type Settings struct {
 	// Lease is how long a claim holds a delivery: longer than a send may
 	// take, after which another sender may take it.
 	Lease time.Duration
+	// Timeout is the longest a send may take: a claimed delivery with less
+	// of its lease left is not sent (its lease runs out, another claim
+	// sends it). Zero: no such check.
+	Timeout time.Duration
 	// Batch is the most events fanned out, and deliveries claimed, at once.
 	Batch int
 	// Senders is the most deliveries sent at the same time.
@@ -110,11 +115,19 @@ type Deps struct {
 	Tx      Transactor
 	Auditor Auditor
 	Sender  Sender
+	// Owners tells whether a subscription's owner still may have it; nil
+	// checks nothing.
+	Owners Owners
 	// Render is the body of an event as delivered.
 	Render  func(event.Event) ([]byte, error)
 	Targets Targets
 	Now     func() time.Time
-	NewID   func() string
+	// Clock is the time every replica shares, by which deliveries fall
+	// due, claims are leased and attempts are recorded: the database's,
+	// so that a replica whose clock is ahead neither takes a claim before
+	// its lease ended nor sets times others judge wrongly. Nil: Now.
+	Clock func(ctx context.Context) (time.Time, error)
+	NewID func() string
 }
 
 // Service manages subscriptions and delivers events to them.
@@ -161,6 +174,15 @@ func (s *Service) observed(outcome string) {
 
 func (s *Service) clock() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
+// shared is the time now by the clock every replica shares (Deps.Clock).
+func (s *Service) shared(ctx context.Context) (time.Time, error) {
+	if s.Clock == nil {
+		return s.clock(), nil
+	}
+	t, err := s.Clock(ctx)
+	return t.UTC().Truncate(time.Microsecond), err
+}
+
 var (
 	errManage     = apperr.Coded(apperr.Forbidden, "webhook.not_allowed")
 	maxDescLength = 200
@@ -168,10 +190,10 @@ var (
 	errUnchanged = errors.New("webhook: unchanged")
 )
 
-// reach is the department whose subscriptions p manages: its own, or every
-// one ("") for the bureau and administrators.
-func reach(p identity.Principal) (string, error) {
-	if !p.May(identity.ManageWebhooks) {
+// reach is the department whose subscriptions p may read or manage (perm):
+// its own, or every one ("") for the bureau and administrators.
+func reach(p identity.Principal, perm identity.Permission) (string, error) {
+	if !p.May(perm) {
 		return "", errManage
 	}
 	if p.Role.DepartmentBound() {
@@ -190,11 +212,17 @@ type Input struct {
 	Description string
 }
 
-// check validates the input, the URL against the safe targets.
+// check validates the input, the URL against the safe targets (which may
+// ask DNS: never within a transaction).
 func (s *Service) check(ctx context.Context, in *Input) error {
 	if err := s.Targets.Check(ctx, in.URL); err != nil {
 		return err
 	}
+	return checkFields(in)
+}
+
+// checkFields validates and normalizes the input's types and description.
+func checkFields(in *Input) error {
 	var fs []apperr.FieldError
 	for _, t := range in.Types {
 		if !event.Known(t) {
@@ -222,7 +250,7 @@ func snapshot(sub Subscription) map[string]any {
 // secret, which is shown this once.
 func (s *Service) Create(ctx context.Context, p identity.Principal, in Input) (_ Subscription, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.Create")
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ManageWebhooks)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -245,7 +273,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, in Input) (_
 // Get returns a subscription p may see, without its secrets.
 func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (_ Subscription, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.Get(%s)", id)
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ReadWebhooks)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -256,7 +284,7 @@ func (s *Service) Get(ctx context.Context, p identity.Principal, id string) (_ S
 // List returns the subscriptions p may see, without their secrets.
 func (s *Service) List(ctx context.Context, p identity.Principal) (_ []Subscription, err error) {
 	defer apperr.Wrap(&err, "webhook.Service.List")
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ReadWebhooks)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +303,7 @@ func hideSecrets(sub Subscription) Subscription {
 // Delete removes a subscription and its deliveries.
 func (s *Service) Delete(ctx context.Context, p identity.Principal, id string) (err error) {
 	defer apperr.Wrap(&err, "webhook.Service.Delete(%s)", id)
-	dept, err := reach(p)
+	dept, err := reach(p, identity.ManageWebhooks)
 	if err != nil {
 		return err
 	}

@@ -83,12 +83,46 @@ func (c *clock) advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t
 
 // harness is a Service over in-memory fakes.
 type harness struct {
-	svc   *webhook.Service
-	mem   *webhooktest.Memory
-	feed  *webhooktest.Feed
-	recv  *receiver
-	clock *clock
-	audit *webhooktest.Auditor
+	svc    *webhook.Service
+	mem    *webhooktest.Memory
+	feed   *webhooktest.Feed
+	recv   *receiver
+	clock  *clock
+	audit  *webhooktest.Auditor
+	owners *owners
+}
+
+// owners are the users and clients as they stand, by subject: the
+// principals of these tests unless a test changes them.
+type owners struct {
+	mu sync.Mutex
+	m  map[string]identity.Principal // absent: gone or disabled
+}
+
+func newOwners() *owners {
+	o := &owners{m: map[string]identity.Principal{}}
+	for _, p := range []identity.Principal{bureau, leader, energy, industry, noScope} {
+		o.m[p.Subject] = p
+	}
+	return o
+}
+
+func (o *owners) PrincipalOf(_ context.Context, subject string) (identity.Principal, bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	p, ok := o.m[subject]
+	return p, ok, nil
+}
+
+// set makes subject p, or gone when p is nil.
+func (o *owners) set(subject string, p *identity.Principal) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if p == nil {
+		delete(o.m, subject)
+		return
+	}
+	o.m[subject] = *p
 }
 
 // schedule waits the whole ceiling (no jitter): 1s, 2s, 4s, 4s…, for 10s.
@@ -98,9 +132,9 @@ var schedule = webhook.Schedule{Base: time.Second, Cap: 4 * time.Second, GiveUp:
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{mem: webhooktest.NewMemory(), feed: &webhooktest.Feed{}, recv: &receiver{},
-		clock: &clock{t: webhooktest.T0}, audit: &webhooktest.Auditor{}}
+		clock: &clock{t: webhooktest.T0}, audit: &webhooktest.Auditor{}, owners: newOwners()}
 	h.svc = webhook.NewService(webhook.Deps{Store: h.mem, Queue: h.mem, Feed: h.feed, Tx: webhooktest.Tx{},
-		Auditor: h.audit, Sender: h.recv, Targets: webhook.Targets{AllowPrivate: true},
+		Auditor: h.audit, Sender: h.recv, Targets: webhook.Targets{AllowPrivate: true}, Owners: h.owners,
 		Render: func(e event.Event) ([]byte, error) {
 			return json.Marshal(map[string]any{"id": e.ID, "type": e.Type, "project_id": e.ProjectID, "position": e.Position})
 		},
@@ -177,6 +211,8 @@ func TestSignedWithBothSecretsDuringARotation(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, sub.Secret, rotated.Secret)
 	assert.Empty(t, rotated.PreviousSecret, "the old secret is not shown again")
+	_, err = h.svc.RotateSecret(context.Background(), energy, sub.ID)
+	assert.Equal(t, apperr.Conflict, apperr.KindOf(err), "another rotation would drop the old secret before the overlap ends")
 
 	h.commit(event.ProjectCreated, "p1", "energy")
 	h.round(t)
@@ -196,6 +232,9 @@ func TestSignedWithBothSecretsDuringARotation(t *testing.T) {
 	assert.NotContains(t, c.header[webhook.HeaderSignature], ",", "the old secret no longer signs after the overlap")
 	require.NoError(t, webhook.Verify(rotated.Secret, c.header[webhook.HeaderTimestamp], c.body, c.header[webhook.HeaderSignature], h.clock.now(), webhook.DefaultTolerance))
 	assert.ErrorIs(t, webhook.Verify(sub.Secret, c.header[webhook.HeaderTimestamp], c.body, c.header[webhook.HeaderSignature], h.clock.now(), webhook.DefaultTolerance), webhook.ErrNoSignature)
+	again, err := h.svc.RotateSecret(context.Background(), energy, sub.ID)
+	require.NoError(t, err, "after the overlap")
+	assert.NotEqual(t, rotated.Secret, again.Secret)
 }
 
 func TestOrderedPerProject(t *testing.T) {
@@ -240,7 +279,7 @@ func TestPausedAfterTheGiveUpWindow(t *testing.T) {
 	h.commit(event.ProjectArchived, "p1")
 	outcomes := map[string]int{}
 	h.svc.Observe(func(o string) { outcomes[o]++ })
-	for range 10 {
+	for range 4 {
 		h.round(t)
 		h.clock.advance(4 * time.Second)
 	}
@@ -255,7 +294,7 @@ func TestPausedAfterTheGiveUpWindow(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, age, "a paused subscription's deliveries do not count as late")
 
-	h.commit(event.ProjectRestored, "p1")
+	h.commit(event.ProjectRestored, "p1") // within the give-up window after the pause: kept
 	h.clock.advance(time.Hour)
 	assert.Zero(t, h.round(t), "a paused subscription is sent nothing")
 	h.recv.answer = nil

@@ -30,7 +30,16 @@ func TestRefused(t *testing.T) {
 		{"224.0.0.1", true}, {"239.255.255.250", true}, {"ff02::1", true}, {"255.255.255.255", true},
 		{"::ffff:127.0.0.1", true}, {"::ffff:10.1.2.3", true}, {"::ffff:169.254.169.254", true}, {"::ffff:192.168.0.1", true},
 		{"::ffff:8.8.8.8", false},
-		{"8.8.8.8", false}, {"1.1.1.1", false}, {"2001:4860:4860::8888", false}, {"203.0.113.7", false},
+		{"8.8.8.8", false}, {"1.1.1.1", false}, {"2001:4860:4860::8888", false}, {"93.184.216.34", false},
+		// IPv6 forms that carry an IPv4 address a gateway reaches: refused
+		// as that address is.
+		{"64:ff9b::a00:1", true}, {"64:ff9b::a9fe:a9fe", true}, {"64:ff9b::808:808", false},
+		{"64:ff9b:1::808:808", true}, {"2002:a00:1::1", true}, {"2002:7f00:1::", true}, {"2002:808:808::1", false},
+		{"::a00:1", true}, {"::7f00:1", true},
+		// Reserved for protocols, benchmarking and documentation.
+		{"192.0.0.1", true}, {"198.18.0.1", true}, {"198.19.255.255", true}, {"198.20.0.1", false},
+		{"192.0.2.1", true}, {"198.51.100.1", true}, {"203.0.113.7", true}, {"2001:db8::1", true},
+		{"240.0.0.1", true},
 	} {
 		addr := netip.MustParseAddr(tt.addr)
 		assert.Equal(t, tt.refused, webhook.Refused(addr), tt.addr)
@@ -56,12 +65,12 @@ func resolver(names map[string][]string) webhook.Resolver {
 func TestTargetsCheck(t *testing.T) {
 	t.Parallel()
 	dns := resolver(map[string][]string{
-		"receiver.example":    {"203.0.113.7"},
+		"receiver.example":    {"93.184.216.34"},
 		"internal.example":    {"10.0.0.5"},
-		"sneaky.example":      {"203.0.113.8", "127.0.0.1"},
+		"sneaky.example":      {"93.184.216.35", "127.0.0.1"},
 		"metadata.example":    {"169.254.169.254"},
 		"mapped.example":      {"::ffff:192.168.0.10"},
-		"v6.example":          {"2001:db8::1"},
+		"v6.example":          {"2606:4700:4700::1111"},
 		"carrier-nat.example": {"100.64.1.1"},
 	})
 	strict := webhook.Targets{Lookup: dns}
@@ -74,8 +83,8 @@ func TestTargetsCheck(t *testing.T) {
 	}{
 		{"https", strict, "https://receiver.example/hook", ""},
 		{"http with a port and a query", strict, "http://receiver.example:8443/hook?x=1", ""},
-		{"a public address", strict, "https://203.0.113.7/hook", ""},
-		{"a public IPv6 address", strict, "https://[2001:db8::1]/hook", ""},
+		{"a public address", strict, "https://93.184.216.34/hook", ""},
+		{"a public IPv6 address", strict, "https://[2606:4700:4700::1111]/hook", ""},
 		{"empty", strict, "", "required"},
 		{"ftp", strict, "ftp://receiver.example/hook", "invalid_value"},
 		{"file", strict, "file:///etc/passwd", "invalid_format"},

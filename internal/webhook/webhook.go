@@ -33,10 +33,14 @@ type Subscription struct {
 	PreviousSecret string
 	PreviousUntil  time.Time
 	// Paused subscriptions are sent nothing; their deliveries wait, in
-	// order, until the subscription is resumed.
+	// order, until the subscription is resumed. One paused for longer
+	// than the give-up window stops collecting them: MissedFrom is then
+	// the first position of the feed it was not given (0: none), kept
+	// after it is resumed until it is paused again.
 	Paused       bool
 	PausedReason string
 	PausedAt     time.Time
+	MissedFrom   int64
 	Version      int
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -90,6 +94,10 @@ type Delivery struct {
 	// LeaseToken names the claim under which a sender holds the delivery
 	// (Queue.Claim); empty when nobody does.
 	LeaseToken string
+	// Generation counts the times the delivery was made due afresh
+	// (redelivery, resume): an outcome is recorded only under the
+	// generation its attempt was claimed in.
+	Generation int
 }
 
 // Delivered reports whether a receiver has taken the delivery.
@@ -99,6 +107,8 @@ func (d Delivery) Delivered() bool { return !d.DeliveredAt.IsZero() }
 type Outcome struct {
 	DeliveryID string
 	LeaseToken string
+	// Generation is the delivery's when it was claimed.
+	Generation int
 	At         time.Time
 	Status     int
 	Error      string

@@ -60,7 +60,7 @@ func TestControl(t *testing.T) {
 	for addr, refused := range map[string]bool{
 		"127.0.0.1:80": true, "[::1]:443": true, "10.1.2.3:80": true, "[::ffff:10.1.2.3]:80": true,
 		"169.254.169.254:80": true, "100.64.0.1:80": true, "0.0.0.0:80": true, "[fe80::1%eth0]:80": true,
-		"203.0.113.7:443": false, "[2001:db8::1]:443": false, "not an address": true,
+		"93.184.216.34:443": false, "[2606:4700:4700::1111]:443": false, "not an address": true,
 	} {
 		err := send.Control("tcp", addr, nil)
 		assert.Equal(t, refused, err != nil, addr)

@@ -30,6 +30,7 @@ type deliveryRow struct {
 	DeliveredAt    *time.Time
 	LeaseUntil     *time.Time
 	LeaseToken     string
+	Generation     int
 	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
 }
 
@@ -40,7 +41,8 @@ func (r deliveryRow) delivery() webhook.Delivery {
 		EventType: r.EventType, Position: r.Position, ProjectID: r.ProjectID, Body: []byte(r.Body),
 		Attempts: r.Attempts, FirstFailedAt: fromOpt(r.FirstFailedAt), LastAttemptAt: fromOpt(r.LastAttemptAt),
 		LastStatus: r.LastStatus, LastError: r.LastError, NextAttemptAt: r.NextAttemptAt.UTC(),
-		DeliveredAt: fromOpt(r.DeliveredAt), CreatedAt: r.CreatedAt.UTC(), LeaseToken: r.LeaseToken}
+		DeliveredAt: fromOpt(r.DeliveredAt), CreatedAt: r.CreatedAt.UTC(), LeaseToken: r.LeaseToken,
+		Generation: r.Generation}
 }
 
 type cursorRow struct {
@@ -51,18 +53,25 @@ type cursorRow struct {
 func (cursorRow) TableName() string { return "webhook_cursor" }
 
 // Cursor reads the fan-out's cursor with its row locked on PostgreSQL until
-// the transaction ends, so that replicas fan out one at a time; SQLite has
-// one connection, which does the same.
+// the transaction ends, so that replicas fan out one at a time, skipping a
+// row another replica holds (webhook.ErrFanOutBusy) rather than waiting for
+// it; SQLite has one connection, which does the same.
 func (s *Store) Cursor(ctx context.Context) (_ int64, err error) {
 	defer apperr.Wrap(&err, "webhookdb.Store.Cursor")
 	q, done := s.db.Conn(ctx)
 	defer done()
 	sel := q.Where("id = 1")
 	if s.db.Dialect() == database.Postgres {
-		sel = sel.Clauses(clause.Locking{Strength: "UPDATE"})
+		sel = sel.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 	}
-	var r cursorRow
-	return r.Position, translate(sel.Take(&r).Error)
+	var rows []cursorRow
+	if err := sel.Limit(1).Find(&rows).Error; err != nil {
+		return 0, translate(err)
+	}
+	if len(rows) == 0 {
+		return 0, webhook.ErrFanOutBusy
+	}
+	return rows[0].Position, nil
 }
 
 // Enqueue inserts the deliveries in order and moves the cursor to upTo, in
@@ -89,16 +98,24 @@ func (s *Store) Enqueue(ctx context.Context, upTo int64, ds []webhook.Delivery) 
 
 // claimSQL leases the due heads of their keys: the oldest undelivered
 // delivery of each (subscription, project) of a subscription not paused,
-// unclaimed or whose claim ran out. The outer condition is checked again on
-// a row another claim changed meanwhile (PostgreSQL re-reads a row it
-// waited for), so two claims never take the same delivery.
+// unclaimed or whose claim ran out, of a key none of whose deliveries is
+// held (a redelivered one becomes the head while a later one may be in
+// flight). The heads are found on the index of undelivered deliveries by
+// key (webhook_deliveries_undelivered), of subscriptions not paused only,
+// so that neither a paused subscription's backlog nor the deliveries
+// queued behind a head are read row by row. The outer condition is checked
+// again on a row another claim changed meanwhile (PostgreSQL re-reads a row
+// it waited for), so two claims never take the same delivery.
 const claimSQL = `UPDATE webhook_deliveries SET lease_until = ?, lease_token = ?
 WHERE seq IN (
-	SELECT d.seq FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-	WHERE d.delivered_at IS NULL AND s.paused = ? AND d.next_attempt_at <= ?
-		AND (d.lease_until IS NULL OR d.lease_until < ?)
-		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.subscription_id = d.subscription_id
-			AND o.project_id = d.project_id AND o.delivered_at IS NULL AND o.seq < d.seq)
+	SELECT d.seq FROM (
+		SELECT MIN(h.seq) AS seq FROM webhook_deliveries h
+		WHERE h.delivered_at IS NULL AND h.subscription_id IN (SELECT id FROM webhook_subscriptions WHERE paused = ?)
+		GROUP BY h.subscription_id, h.project_id) heads
+	JOIN webhook_deliveries d ON d.seq = heads.seq
+	WHERE d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
+		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries l WHERE l.subscription_id = d.subscription_id
+			AND l.project_id = d.project_id AND l.delivered_at IS NULL AND l.lease_until >= ?)
 	ORDER BY d.next_attempt_at, d.seq LIMIT ?)
 AND delivered_at IS NULL AND (lease_until IS NULL OR lease_until < ?)`
 
@@ -111,7 +128,7 @@ func (s *Store) Claim(ctx context.Context, now, until time.Time, token string, l
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
-		res := q.Exec(claimSQL, until, token, false, now, now, limit, now)
+		res := q.Exec(claimSQL, until, token, false, now, now, now, limit, now)
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
@@ -127,8 +144,11 @@ func (s *Store) Claim(ctx context.Context, now, until time.Time, token string, l
 	return out, nil
 }
 
-// Record writes an attempt's outcome under its claim and, when it says so,
-// pauses the subscription, in one transaction.
+// Record writes an attempt's outcome under its claim and generation and,
+// when it says so, pauses the subscription, in one transaction. An outcome
+// of an earlier generation (the delivery was redelivered or resumed while
+// the attempt ran) records nothing but ends the claim, so that the
+// delivery is sent afresh at once.
 func (s *Store) Record(ctx context.Context, o webhook.Outcome) (_ bool, err error) {
 	defer apperr.Wrap(&err, "webhookdb.Store.Record(%s)", o.DeliveryID)
 	set := map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_attempt_at": o.At.UTC(),
@@ -143,16 +163,22 @@ func (s *Store) Record(ctx context.Context, o webhook.Outcome) (_ bool, err erro
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
-		res := q.Model(&deliveryRow{}).Where("id = ? AND lease_token = ?", o.DeliveryID, o.LeaseToken).Updates(set)
-		if res.Error != nil || res.RowsAffected == 0 {
+		claim := func() *gorm.DB {
+			return q.Model(&deliveryRow{}).Where("id = ? AND lease_token = ?", o.DeliveryID, o.LeaseToken)
+		}
+		res := claim().Where("generation = ?", o.Generation).Updates(set)
+		if res.Error != nil {
 			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return claim().Updates(map[string]any{"lease_until": nil, "lease_token": ""}).Error
 		}
 		recorded = true
 		if o.PauseReason == "" {
 			return nil
 		}
 		return q.Exec(`UPDATE webhook_subscriptions SET paused = ?, paused_reason = ?, paused_at = ?,
-			version = version + 1, updated_at = ?
+			missed_from = 0, version = version + 1, updated_at = ?
 			WHERE id = (SELECT subscription_id FROM webhook_deliveries WHERE id = ?) AND paused = ?`,
 			true, o.PauseReason, o.At.UTC(), o.At.UTC(), o.DeliveryID, false).Error
 	})
@@ -187,8 +213,9 @@ func (s *Store) Deliveries(ctx context.Context, subscriptionID string, dq webhoo
 	return page, nil
 }
 
-// Redeliver makes a delivery due at now, its window and attempts afresh,
-// and returns it. A claim on it stays: it is not sent twice at once.
+// Redeliver makes a delivery due at now, its window and attempts afresh, in
+// a new generation, and returns it. A claim on it stays, so that it is not
+// sent twice at once, but its outcome is no longer recorded (Record).
 func (s *Store) Redeliver(ctx context.Context, subscriptionID, id string, now time.Time) (_ webhook.Delivery, err error) {
 	defer apperr.Wrap(&err, "webhookdb.Store.Redeliver(%s)", id)
 	if !database.ValidID(id) {
@@ -199,7 +226,8 @@ func (s *Store) Redeliver(ctx context.Context, subscriptionID, id string, now ti
 		q, done := s.db.Conn(ctx)
 		defer done()
 		res := q.Model(&deliveryRow{}).Where("id = ? AND subscription_id = ?", id, subscriptionID).Updates(map[string]any{
-			"delivered_at": nil, "next_attempt_at": now.UTC(), "first_failed_at": nil, "attempts": 0})
+			"delivered_at": nil, "next_attempt_at": now.UTC(), "first_failed_at": nil, "attempts": 0,
+			"generation": gorm.Expr("generation + 1")})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -214,13 +242,15 @@ func (s *Store) Redeliver(ctx context.Context, subscriptionID, id string, now ti
 	return r.delivery(), nil
 }
 
-// Resume makes a subscription's undelivered deliveries due at now.
+// Resume makes a subscription's undelivered deliveries due at now, in a new
+// generation (Redeliver).
 func (s *Store) Resume(ctx context.Context, subscriptionID string, now time.Time) (err error) {
 	defer apperr.Wrap(&err, "webhookdb.Store.Resume(%s)", subscriptionID)
 	q, done := s.db.Conn(ctx)
 	defer done()
 	return translate(q.Model(&deliveryRow{}).Where("subscription_id = ? AND delivered_at IS NULL", subscriptionID).
-		Updates(map[string]any{"next_attempt_at": now.UTC(), "first_failed_at": nil, "attempts": 0}).Error)
+		Updates(map[string]any{"next_attempt_at": now.UTC(), "first_failed_at": nil, "attempts": 0,
+			"generation": gorm.Expr("generation + 1")}).Error)
 }
 
 // Purge deletes the deliveries delivered before before.
@@ -246,4 +276,21 @@ func (s *Store) Oldest(ctx context.Context) (_ time.Time, _ bool, err error) {
 		return time.Time{}, false, translate(err)
 	}
 	return rows[0].CreatedAt.UTC(), true, nil
+}
+
+// Now is the database's time, the clock every replica shares (webhook.Deps
+// Clock): PostgreSQL's clock_timestamp(). An SQLite file has one process
+// writing it, whose clock is the only one.
+func (s *Store) Now(ctx context.Context) (_ time.Time, err error) {
+	defer apperr.Wrap(&err, "webhookdb.Store.Now")
+	if s.db.Dialect() != database.Postgres {
+		return time.Now().UTC(), nil
+	}
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var now time.Time
+	if err := q.Raw(`SELECT clock_timestamp()`).Scan(&now).Error; err != nil {
+		return time.Time{}, translate(err)
+	}
+	return now.UTC(), nil
 }

@@ -43,6 +43,7 @@ type subscriptionRow struct {
 	Paused         bool
 	PausedReason   string
 	PausedAt       *time.Time
+	MissedFrom     int64
 	Version        int
 	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
@@ -80,14 +81,14 @@ func toRow(s webhook.Subscription) subscriptionRow {
 	return subscriptionRow{ID: s.ID, URL: s.URL, Types: list(s.Types), Department: s.Department, OwnerID: s.OwnerID,
 		OwnerName: s.OwnerName, Description: s.Description, Secret: s.Secret, PreviousSecret: s.PreviousSecret,
 		PreviousUntil: optTime(s.PreviousUntil), Paused: s.Paused, PausedReason: s.PausedReason,
-		PausedAt: optTime(s.PausedAt), Version: s.Version, CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
+		PausedAt: optTime(s.PausedAt), MissedFrom: s.MissedFrom, Version: s.Version, CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
 }
 
 func (r subscriptionRow) subscription() webhook.Subscription {
 	return webhook.Subscription{ID: r.ID, URL: r.URL, Types: unlist(r.Types), Department: r.Department,
 		OwnerID: r.OwnerID, OwnerName: r.OwnerName, Description: r.Description, Secret: r.Secret,
 		PreviousSecret: r.PreviousSecret, PreviousUntil: fromOpt(r.PreviousUntil), Paused: r.Paused,
-		PausedReason: r.PausedReason, PausedAt: fromOpt(r.PausedAt), Version: r.Version,
+		PausedReason: r.PausedReason, PausedAt: fromOpt(r.PausedAt), MissedFrom: r.MissedFrom, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 

@@ -42,6 +42,89 @@ func Contract(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("fan-out cursor", func(t *testing.T) { cursor(t, open(t)) })
 	t.Run("claims take the head of each key once", func(t *testing.T) { claims(t, open(t)) })
 	t.Run("outcomes, pauses and the log", func(t *testing.T) { outcomes(t, open(t)) })
+	t.Run("a redelivery waits for its key's sender", func(t *testing.T) { redeliverWhileHeld(t, open(t)) })
+	t.Run("an attempt begun before a redelivery records nothing", func(t *testing.T) { staleOutcome(t, open(t)) })
+}
+
+func redeliverWhileHeld(t *testing.T, b Backend) {
+	ctx := context.Background()
+	sub := Subscription("")
+	require.NoError(t, b.Create(ctx, sub))
+	d1, d2 := NewDelivery(sub.ID, "a", 1), NewDelivery(sub.ID, "a", 2)
+	require.NoError(t, b.Enqueue(ctx, 2, []webhook.Delivery{d1, d2}))
+	got, err := b.Claim(ctx, T0, T0.Add(time.Minute), "one", 10)
+	require.NoError(t, err)
+	require.Equal(t, []string{d1.ID}, ids(got))
+	_, err = b.Record(ctx, webhook.Outcome{DeliveryID: d1.ID, LeaseToken: "one", At: T0, Status: 204, Delivered: true})
+	require.NoError(t, err)
+	got, err = b.Claim(ctx, T0.Add(time.Second), T0.Add(time.Minute), "two", 10)
+	require.NoError(t, err)
+	require.Equal(t, []string{d2.ID}, ids(got))
+
+	_, err = b.Redeliver(ctx, sub.ID, d1.ID, T0.Add(2*time.Second))
+	require.NoError(t, err)
+	got, err = b.Claim(ctx, T0.Add(3*time.Second), T0.Add(time.Minute), "three", 10)
+	require.NoError(t, err)
+	assert.Empty(t, got, "key a is held by sender two: no second sender takes it")
+	ok, err := b.Record(ctx, webhook.Outcome{DeliveryID: d2.ID, LeaseToken: "two", Generation: generation(t, b, sub.ID, d2.ID),
+		At: T0.Add(4 * time.Second), Status: 204, Delivered: true})
+	require.NoError(t, err)
+	require.True(t, ok)
+	got, err = b.Claim(ctx, T0.Add(5*time.Second), T0.Add(time.Minute), "four", 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{d1.ID}, ids(got), "once the key is free, the redelivered one goes")
+}
+
+// generation is a delivery's generation, as the log shows it.
+func generation(t *testing.T, b Backend, sub, id string) int {
+	t.Helper()
+	page, err := b.Deliveries(context.Background(), sub, webhook.DeliveryQuery{Limit: 100})
+	require.NoError(t, err)
+	for _, d := range page.Items {
+		if d.ID == id {
+			return d.Generation
+		}
+	}
+	require.Failf(t, "no such delivery", "%s", id)
+	return 0
+}
+
+// staleOutcome redelivers, and resumes, a delivery while an attempt at it
+// runs: the attempt's outcome, computed from the window it was claimed
+// with, neither undoes the fresh start nor pauses the subscription.
+func staleOutcome(t *testing.T, b Backend) {
+	ctx := context.Background()
+	sub := Subscription("")
+	require.NoError(t, b.Create(ctx, sub))
+	d1 := NewDelivery(sub.ID, "a", 1)
+	require.NoError(t, b.Enqueue(ctx, 1, []webhook.Delivery{d1}))
+	for i, fresh := range []func(at time.Time) error{
+		func(at time.Time) error { _, err := b.Redeliver(ctx, sub.ID, d1.ID, at); return err },
+		func(at time.Time) error { return b.Resume(ctx, sub.ID, at) },
+	} {
+		at := T0.Add(time.Duration(24+i) * time.Hour)
+		got, err := b.Claim(ctx, at, at.Add(time.Minute), "one", 10)
+		require.NoError(t, err)
+		require.Equal(t, []string{d1.ID}, ids(got))
+		require.NoError(t, fresh(at.Add(time.Second)))
+		ok, err := b.Record(ctx, webhook.Outcome{DeliveryID: d1.ID, LeaseToken: "one", Generation: got[0].Generation,
+			At: at.Add(2 * time.Second), Error: "HTTP 503", Status: 503, NextAttemptAt: at, FirstFailedAt: T0, PauseReason: "gave up"})
+		require.NoError(t, err)
+		assert.False(t, ok, "an outcome of a claim taken before the fresh start is not recorded")
+		s, err := b.Get(ctx, "", sub.ID)
+		require.NoError(t, err)
+		assert.False(t, s.Paused, "not paused by an attempt made before the fresh start")
+		page, err := b.Deliveries(ctx, sub.ID, webhook.DeliveryQuery{})
+		require.NoError(t, err)
+		assert.Zero(t, page.Items[0].Attempts)
+		assert.True(t, page.Items[0].FirstFailedAt.IsZero(), "the window stays afresh")
+		again, err := b.Claim(ctx, at.Add(3*time.Second), at.Add(time.Minute), "two", 10)
+		require.NoError(t, err)
+		assert.Equal(t, []string{d1.ID}, ids(again), "the stale attempt ended its claim: sent afresh at once")
+		_, err = b.Record(ctx, webhook.Outcome{DeliveryID: d1.ID, LeaseToken: "two", Generation: again[0].Generation,
+			At: at.Add(4 * time.Second), Error: "HTTP 503", Status: 503, NextAttemptAt: at, FirstFailedAt: at})
+		require.NoError(t, err)
+	}
 }
 
 func subscriptions(t *testing.T, b Backend) {
@@ -245,7 +328,7 @@ func pauseAndResume(t *testing.T, b Backend, sub webhook.Subscription, d1 webhoo
 	require.Equal(t, []string{d1.ID}, ids(got), "resumed, in order")
 	assert.Zero(t, got[0].Attempts)
 	assert.True(t, got[0].FirstFailedAt.IsZero())
-	_, err = b.Record(ctx, webhook.Outcome{DeliveryID: d1.ID, LeaseToken: "five", At: resumeAt, Status: 200, Delivered: true})
+	_, err = b.Record(ctx, webhook.Outcome{DeliveryID: d1.ID, LeaseToken: "five", Generation: got[0].Generation, At: resumeAt, Status: 200, Delivered: true})
 	require.NoError(t, err)
 
 	_, err = b.Redeliver(ctx, sub.ID, uuid.NewString(), resumeAt)
@@ -268,7 +351,7 @@ func purge(t *testing.T, b Backend, sub webhook.Subscription) {
 	got, err := b.Claim(ctx, at, at.Add(time.Minute), "purge", 10)
 	require.NoError(t, err)
 	require.NotEmpty(t, got)
-	_, err = b.Record(ctx, webhook.Outcome{DeliveryID: got[0].ID, LeaseToken: "purge", At: at, Status: 200, Delivered: true})
+	_, err = b.Record(ctx, webhook.Outcome{DeliveryID: got[0].ID, LeaseToken: "purge", Generation: got[0].Generation, At: at, Status: 200, Delivered: true})
 	require.NoError(t, err)
 	before, err := b.Deliveries(ctx, sub.ID, webhook.DeliveryQuery{})
 	require.NoError(t, err)

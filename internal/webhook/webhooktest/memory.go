@@ -137,10 +137,13 @@ func (m *Memory) paused(id string) bool {
 	return i < 0 || m.subs[i].Paused
 }
 
-// head reports whether d is the oldest undelivered delivery of its key.
-func (m *Memory) head(d webhook.Delivery) bool {
+// head reports whether d is the oldest undelivered delivery of its key,
+// and no delivery of its key is held at now.
+func (m *Memory) head(d webhook.Delivery, now time.Time) bool {
 	return !slices.ContainsFunc(m.ds, func(o webhook.Delivery) bool {
-		return o.SubscriptionID == d.SubscriptionID && o.ProjectID == d.ProjectID && !o.Delivered() && o.Seq < d.Seq
+		lease, held := m.leases[o.Seq]
+		return o.SubscriptionID == d.SubscriptionID && o.ProjectID == d.ProjectID && !o.Delivered() &&
+			(o.Seq < d.Seq || (held && !lease.Before(now)))
 	})
 }
 
@@ -152,7 +155,7 @@ func (m *Memory) Claim(_ context.Context, now, until time.Time, token string, li
 	for i, d := range m.ds {
 		lease, held := m.leases[d.Seq]
 		if d.Delivered() || m.paused(d.SubscriptionID) || d.NextAttemptAt.After(now) ||
-			(held && !lease.Before(now)) || !m.head(d) {
+			(held && !lease.Before(now)) || !m.head(d, now) {
 			continue
 		}
 		due = append(due, i)
@@ -178,6 +181,10 @@ func (m *Memory) Record(_ context.Context, o webhook.Outcome) (bool, error) {
 	}
 	d := &m.ds[i]
 	delete(m.leases, d.Seq)
+	if d.Generation != o.Generation {
+		d.LeaseToken = ""
+		return false, nil
+	}
 	d.LeaseToken, d.Attempts, d.LastAttemptAt, d.LastStatus, d.LastError = "", d.Attempts+1, o.At, o.Status, o.Error
 	if o.Delivered {
 		d.DeliveredAt = o.At
@@ -187,6 +194,7 @@ func (m *Memory) Record(_ context.Context, o webhook.Outcome) (bool, error) {
 	if s := m.find("", d.SubscriptionID); o.PauseReason != "" && s >= 0 && !m.subs[s].Paused {
 		sub := &m.subs[s]
 		sub.Paused, sub.PausedReason, sub.PausedAt, sub.Version, sub.UpdatedAt = true, o.PauseReason, o.At, sub.Version+1, o.At
+		sub.MissedFrom = 0
 	}
 	return true, nil
 }
@@ -223,6 +231,7 @@ func (m *Memory) Redeliver(_ context.Context, subscriptionID, id string, now tim
 	}
 	d := &m.ds[i]
 	d.DeliveredAt, d.NextAttemptAt, d.FirstFailedAt, d.Attempts = time.Time{}, now, time.Time{}, 0
+	d.Generation++
 	return *d, nil
 }
 
@@ -233,6 +242,7 @@ func (m *Memory) Resume(_ context.Context, subscriptionID string, now time.Time)
 	for i := range m.ds {
 		if d := &m.ds[i]; d.SubscriptionID == subscriptionID && !d.Delivered() {
 			d.NextAttemptAt, d.FirstFailedAt, d.Attempts = now, time.Time{}, 0
+			d.Generation++
 		}
 	}
 	return nil
@@ -270,9 +280,20 @@ type Feed struct {
 func (f *Feed) Append(e event.Event) event.Event {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	e.Position = int64(len(f.events) + 1)
+	e.Position = 1
+	if len(f.events) > 0 {
+		e.Position = f.events[len(f.events)-1].Position + 1
+	}
 	f.events = append(f.events, e)
 	return e
+}
+
+// Expire drops the events up to position upTo, as the feed's retention
+// does.
+func (f *Feed) Expire(upTo int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.events = slices.DeleteFunc(f.events, func(e event.Event) bool { return e.Position <= upTo })
 }
 
 // List implements webhook.Feed.
