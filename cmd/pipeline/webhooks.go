@@ -48,9 +48,9 @@ func (a *app) runWebhooks(ctx context.Context, cfg config.Config, log *slog.Logg
 	if !cfg.Webhooks.Enabled || a.webhooks == nil {
 		return
 	}
-	// A move's delivery leaves a moment after its commit, not at the next
-	// interval.
-	a.projects.Notify(a.webhooks.Wake)
+	// A move's delivery leaves as soon as its event has its position, not at
+	// the next interval.
+	a.events.AfterSequenced(a.webhooks.Wake)
 	background.Go(func() {
 		a.webhooks.Run(ctx, func(err error) { log.Error("deliver webhooks", slog.Any("error", err)) })
 	})

@@ -70,6 +70,8 @@ type Service struct {
 	mu        sync.Mutex
 	sequenced chan struct{} // closed, and replaced, when events got positions
 	observe   func(typ string, lag time.Duration)
+	// afterSequenced are told when this process gave positions.
+	afterSequenced []func()
 
 	// The newest position as last read for waiting readers (farHead), so
 	// that however many wait, this process asks once a second.

@@ -10,8 +10,12 @@ import (
 // How the sequencer runs (docs/integration.md, "Commit order"): it settles
 // a moment after a wake, so that the events of a burst are sequenced
 // together, and looks every second for what other processes committed.
+// Under a stream of changes its passes are at least pace apart: each is a
+// transaction of four round trips, and sequencing several changes at once
+// costs hardly more than one.
 const (
 	settle      = 20 * time.Millisecond
+	pace        = 50 * time.Millisecond
 	every       = time.Second
 	expireEvery = time.Hour
 )
@@ -28,8 +32,11 @@ func (s *Service) Flush(ctx context.Context) (n int, err error) {
 			n += len(evs)
 			s.told()
 			s.mu.Lock()
-			observe := s.observe
+			observe, after := s.observe, s.afterSequenced
 			s.mu.Unlock()
+			for _, f := range after {
+				f()
+			}
 			for _, e := range evs {
 				if observe != nil {
 					observe(e.Type, max(at.Sub(e.At), 0))
@@ -58,20 +65,30 @@ func (s *Service) Run(ctx context.Context, log func(error)) {
 	defer expire.Stop()
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	var last time.Time // the last pass
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.staged:
-			time.Sleep(settle)
+			time.Sleep(max(settle, pace-time.Since(last)))
 		case <-tick.C:
 		case <-expire.C:
 			if _, err := s.Expire(ctx); err != nil && ctx.Err() == nil {
 				log(err)
 			}
 		}
+		last = time.Now()
 		if _, err := s.Flush(ctx); err != nil && ctx.Err() == nil {
 			log(err)
 		}
 	}
+}
+
+// AfterSequenced has f called whenever this process has given events their
+// positions (the webhooks fan them out then); set before Run.
+func (s *Service) AfterSequenced(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.afterSequenced = append(s.afterSequenced, f)
 }

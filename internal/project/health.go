@@ -46,8 +46,14 @@ func (s *Service) refreshHealth(ctx context.Context, pr *Project) error {
 	if err != nil {
 		return err
 	}
-	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(*pr, periods), calendar.Today(s.now()))
+	s.evaluate(pr, periods)
 	return nil
+}
+
+// evaluate computes pr's health for today with the dispatch calendar
+// periods.
+func (s *Service) evaluate(pr *Project, periods calendar.Periods) {
+	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(*pr, periods), calendar.Today(s.now()))
 }
 
 // HealthOn is a project's health computed for a day, past or future.

@@ -22,6 +22,8 @@ type Store interface {
 	// Create inserts p, and an import transition when t is not nil.
 	Create(ctx context.Context, p Project, t *Transition) error
 	Get(ctx context.Context, s Reach, id string) (Project, error)
+	// GetWithPeriods is Get and Periods in one read (a move's).
+	GetWithPeriods(ctx context.Context, s Reach, id string) (Project, calendar.Periods, error)
 	// CodeHolders maps each of codes that a project holds, in any
 	// department, archived or not, to that project's ID (an import checks
 	// the codes it gives before it writes).
@@ -314,7 +316,7 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	// entry in one statement on the condition that the project is still as
 	// read (Store.Move): of two concurrent moves one wins and the other is
 	// Conflict.
-	pr, err := s.store.Get(ctx, ReachOf(p), id)
+	pr, periods, err := s.store.GetWithPeriods(ctx, ReachOf(p), id)
 	switch {
 	case err != nil:
 		return Project{}, Transition{}, err
@@ -340,9 +342,7 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	on := tr.OccurredOn
 	pr.LastMoveOn = &on
 	s.touch(&pr)
-	if err := s.refreshHealth(ctx, &pr); err != nil {
-		return Project{}, Transition{}, err
-	}
+	s.evaluate(&pr, periods)
 	if err := s.writeMove(ctx, p, before, pr, tr); err != nil {
 		if ifMatch != 0 && errors.Is(err, ErrChanged) {
 			err = apperr.ErrVersionConflict // the version asked for is gone

@@ -44,6 +44,7 @@ func (s *Service) FanOut(ctx context.Context) (_ int, err error) {
 		if err != nil {
 			return err
 		}
+		s.none.Store(len(subs) == 0)
 		if subs, err = s.followOwners(ctx, subs); err != nil {
 			return err
 		}
@@ -258,13 +259,13 @@ func (s *Service) Oldest(ctx context.Context) (_ time.Duration, err error) {
 	return max(s.clock().Sub(at), 0), nil
 }
 
-// settle is how long Run waits after a Wake before it fans out: the time
-// the change feed's sequencer takes to give the change's events their
-// positions (it settles 20 ms after a commit).
-const settle = 50 * time.Millisecond
+// settle is how long Run waits after a Wake before it fans out, so that the
+// wakes of a burst make one pass.
+const settle = 10 * time.Millisecond
 
-// Wake tells Run that a change committed, so that its events are fanned
-// out and sent without waiting for the interval.
+// Wake tells Run that events were given their positions (the sequencer of
+// this process calls it), so that they are fanned out and sent without
+// waiting for the interval.
 func (s *Service) Wake() {
 	select {
 	case s.woken <- struct{}{}:
@@ -283,21 +284,40 @@ func (s *Service) Run(ctx context.Context, onErr func(error)) {
 	defer senders.Wait()
 	for {
 		busy := s.pass(ctx, slots, &senders, onErr)
-		wait := s.set.Interval
-		if busy {
-			wait = 0
+		if !s.wait(ctx, busy) {
+			return
 		}
+	}
+}
+
+// wait waits for Run's next pass: at once after a busy pass, a moment after
+// a Wake, when a sender finishes, or at the interval; wakes are let pass
+// while there are no webhooks (the interval's pass notices new ones, and
+// Create wakes Run itself). It reports false when ctx ends.
+func (s *Service) wait(ctx context.Context, busy bool) bool {
+	if busy {
+		return ctx.Err() == nil
+	}
+	next := time.NewTimer(s.set.Interval)
+	defer next.Stop()
+	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-s.woken:
+			if s.none.Load() {
+				continue
+			}
 			select {
 			case <-ctx.Done():
-				return
+				return false
 			case <-time.After(settle):
+				return true
 			}
 		case <-s.freed:
-		case <-time.After(wait):
+			return true
+		case <-next.C:
+			return true
 		}
 	}
 }

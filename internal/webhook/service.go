@@ -137,6 +137,9 @@ type Service struct {
 	observe atomic.Pointer[func(outcome string)]
 	woken   chan struct{} // a change committed (Wake)
 	freed   chan struct{} // a sender finished: the next of its key may go
+	// none says that the last fan-out found no webhooks: Run then fans out
+	// at its interval only, not after every sequencing.
+	none atomic.Bool
 }
 
 // The outcomes of an attempt, as the metrics count them.
@@ -267,6 +270,10 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, in Input) (_
 		return s.Auditor.Append(ctx, p, audit.Record{Action: "webhook.create", ResourceType: "webhook",
 			ResourceID: sub.ID, After: snapshot(sub)})
 	})
+	if err == nil {
+		s.none.Store(false)
+		s.Wake()
+	}
 	return sub, err
 }
 

@@ -340,6 +340,16 @@ func (s *Store) SetPeriods(p calendar.Periods) {
 	s.periods = p
 }
 
+// GetWithPeriods is Get and Periods.
+func (s *Store) GetWithPeriods(ctx context.Context, sc project.Reach, id string) (project.Project, calendar.Periods, error) {
+	p, err := s.Get(ctx, sc, id)
+	if err != nil {
+		return project.Project{}, calendar.Periods{}, err
+	}
+	periods, err := s.Periods(ctx)
+	return p, periods, err
+}
+
 // Periods reads the dispatch calendar: the default due days unless
 // SetPeriods set others.
 func (s *Store) Periods(context.Context) (calendar.Periods, error) {
