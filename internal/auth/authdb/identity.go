@@ -187,7 +187,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, change func(*auth.C
 		q, done := s.db.Conn(ctx)
 		defer done()
 		var r clientRow
-		if err := s.locked(q).Where("id = ?", id).Take(&r).Error; err != nil {
+		if err := s.db.ForUpdate(q).Where("id = ?", id).Take(&r).Error; err != nil {
 			return translate(err)
 		}
 		c := toClient(r)

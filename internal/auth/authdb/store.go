@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/auth"
@@ -148,7 +147,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, change func(*auth.Use
 		q, done := s.db.Conn(ctx)
 		defer done()
 		var r userRow
-		if err := s.locked(q).Where("id = ?", id).Take(&r).Error; err != nil {
+		if err := s.db.ForUpdate(q).Where("id = ?", id).Take(&r).Error; err != nil {
 			return translate(err)
 		}
 		u := toUser(r)
@@ -168,14 +167,6 @@ func (s *Store) UpdateUser(ctx context.Context, id string, change func(*auth.Use
 		return nil
 	})
 	return out, translate(err)
-}
-
-// locked adds FOR UPDATE on PostgreSQL; SQLite has one writer anyway.
-func (s *Store) locked(q *gorm.DB) *gorm.DB {
-	if s.db.Dialect() == database.Postgres {
-		return q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	return q
 }
 
 // Create inserts a user.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // errNoMatch rolls back the SQLite transaction of an UpdateIf whose row no
@@ -228,4 +229,14 @@ func (s *pgStatement) insertFromUpdate(ctx context.Context, i int, row any) erro
 	fmt.Fprintf(&s.b, ", i%d AS (INSERT INTO %s (%s) SELECT %s FROM u)",
 		i, s.quote(stmt.Schema.Table), strings.Join(cols, ", "), strings.Join(vals, ", "))
 	return nil
+}
+
+// ForUpdate has q lock the rows it reads until the transaction ends, on
+// PostgreSQL (FOR UPDATE); SQLite runs one writing transaction at a time,
+// which does the same.
+func (db *DB) ForUpdate(q *gorm.DB) *gorm.DB {
+	if db.dialect == Postgres {
+		return q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return q
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/department"
@@ -78,10 +77,7 @@ func (s *Departments) Update(ctx context.Context, code string, now time.Time, ch
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
-		lq := q.Where("code = ?", code)
-		if s.db.Dialect() == database.Postgres {
-			lq = lq.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
+		lq := s.db.ForUpdate(q.Where("code = ?", code))
 		var r departmentRow
 		if err := lq.Take(&r).Error; err != nil {
 			return translate(err)

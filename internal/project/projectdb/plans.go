@@ -183,10 +183,7 @@ func (s *Plans) LockPlan(ctx context.Context, year int) (_ plan.Plan, err error)
 	defer apperr.Wrap(&err, "projectdb.Plans.LockPlan(%d)", year)
 	q, done := s.db.Conn(ctx)
 	defer done()
-	q = q.Where("year = ?", year)
-	if s.db.Dialect() == database.Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
+	q = s.db.ForUpdate(q.Where("year = ?", year))
 	var r annualPlanRow
 	if err := q.Take(&r).Error; err != nil {
 		return plan.Plan{}, translate(err)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/platform/database"
@@ -112,10 +111,7 @@ func (s *Store) Update(ctx context.Context, sc project.Reach, id string, change 
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
-		lq := scoped(q, sc).Where("id = ?", id)
-		if s.db.Dialect() == database.Postgres {
-			lq = lq.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
+		lq := s.db.ForUpdate(scoped(q, sc).Where("id = ?", id))
 		var row projectRow
 		if err := lq.Take(&row).Error; err != nil {
 			return translate(err)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/platform/database"
@@ -168,10 +167,7 @@ func (s *Store) Update(ctx context.Context, dept, id string, change func(*webhoo
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
 		q, done := s.db.Conn(ctx)
 		defer done()
-		sel := scoped(q, dept).Where("id = ?", id)
-		if s.db.Dialect() == database.Postgres {
-			sel = sel.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
+		sel := s.db.ForUpdate(scoped(q, dept).Where("id = ?", id))
 		var r subscriptionRow
 		if err := sel.Take(&r).Error; err != nil {
 			return err
