@@ -80,6 +80,20 @@ func (r *hookReceiver) received() int {
 	return len(r.events)
 }
 
+// register registers a webhook of stage moves to recv, served at url, and
+// gives recv its secret.
+func register(t *testing.T, s *service, recv *hookReceiver, url string) {
+	t.Helper()
+	var hook api.Webhook
+	st, _, err := s.call(http.MethodPost, "/api/v1/webhooks", api.WebhookCreate{URL: url + "/hook",
+		Types: []string{"project.stage_changed"}}, &hook)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, st)
+	recv.mu.Lock()
+	recv.secret = hook.Secret
+	recv.mu.Unlock()
+}
+
 // TestFaultWebhookKill commits stage moves while the service delivers no
 // webhooks (PIPELINE_WEBHOOKS=false: the moves' events are committed and
 // nothing has sent them), kills it with SIGKILL, and starts it again with
@@ -94,14 +108,7 @@ func TestFaultWebhookKill(t *testing.T) {
 	s := newService(t, c, "PIPELINE_WEBHOOK_ALLOW_PRIVATE=true", "PIPELINE_WEBHOOKS=false")
 	s.start()
 
-	var hook api.Webhook
-	st, _, err := s.call(http.MethodPost, "/api/v1/webhooks", api.WebhookCreate{URL: srv.URL + "/hook",
-		Types: []string{"project.stage_changed"}}, &hook)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusCreated, st)
-	recv.mu.Lock()
-	recv.secret = hook.Secret
-	recv.mu.Unlock()
+	register(t, s, recv, srv.URL)
 
 	const projects, moves = 4, 3
 	l := newLedger()
@@ -150,14 +157,7 @@ func TestFaultWebhookKillWhileSending(t *testing.T) {
 	defer srv.Close()
 	s := newService(t, c, "PIPELINE_WEBHOOK_ALLOW_PRIVATE=true", "PIPELINE_WEBHOOK_TIMEOUT=5s")
 	s.start()
-	var hook api.Webhook
-	st, _, err := s.call(http.MethodPost, "/api/v1/webhooks", api.WebhookCreate{URL: srv.URL + "/hook",
-		Types: []string{"project.stage_changed"}}, &hook)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusCreated, st)
-	recv.mu.Lock()
-	recv.secret = hook.Secret
-	recv.mu.Unlock()
+	register(t, s, recv, srv.URL)
 
 	l := newLedger()
 	id, ok := s.create(l, "推送中断测试")
