@@ -118,10 +118,10 @@ func (s *Service) clock() time.Time { return s.Now().UTC().Truncate(time.Microse
 
 // Audit actions and resource type of attachments.
 const (
-	ResourceType    = "attachment"
-	ActionAdd       = "attachment.added"
-	ActionWithdraw  = "attachment.withdrawn"
-	headSize        = 256 << 10
+	ResourceType   = "attachment"
+	ActionAdd      = "attachment.added"
+	ActionWithdraw = "attachment.withdrawn"
+	headSize       = 256 << 10
 )
 
 var (

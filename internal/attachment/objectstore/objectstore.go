@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 
@@ -106,13 +105,4 @@ func (s *Store) Open(ctx context.Context, sum string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("objectstore: read %s: %w", sum, err)
 	}
 	return rd, nil
-}
-
-// Has reports whether key holds an object: for tests and checks.
-func (s *Store) Has(ctx context.Context, key string) (bool, error) {
-	ok, err := s.bucket.Exists(ctx, key)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return false, err
-	}
-	return ok, err
 }
