@@ -18,14 +18,21 @@ import (
 // oversized file is kept.
 type limited struct {
 	r    interface{ Read([]byte) (int, error) }
+	max  int64
 	left int64
 }
 
-var errTooLarge = apperr.Coded(apperr.TooLarge, "attachment.too_large")
+func newLimited(r interface{ Read([]byte) (int, error) }, max int64) *limited {
+	return &limited{r: r, max: max, left: max}
+}
+
+func (l *limited) tooLarge() error {
+	return apperr.Coded(apperr.TooLarge, "attachment.too_large", strconv.FormatInt(l.max, 10))
+}
 
 func (l *limited) Read(p []byte) (int, error) {
 	if l.left < 0 {
-		return 0, errTooLarge
+		return 0, l.tooLarge()
 	}
 	if int64(len(p)) > l.left+1 {
 		p = p[:l.left+1]
@@ -33,7 +40,7 @@ func (l *limited) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
 	if l.left < 0 {
-		return 0, errTooLarge
+		return 0, l.tooLarge()
 	}
 	return n, err
 }

@@ -145,7 +145,7 @@ func (s *Service) Add(ctx context.Context, p identity.Principal, projectID strin
 	if err := s.checkTarget(ctx, p, projectID, f); err != nil {
 		return Attachment{}, err
 	}
-	r := &limited{r: content, left: s.set.MaxBytes}
+	r := newLimited(content, s.set.MaxBytes)
 	head, err := readHead(r)
 	if err != nil {
 		return Attachment{}, err

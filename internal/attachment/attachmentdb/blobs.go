@@ -26,6 +26,9 @@ type Blobs struct {
 	newID func() string
 	now   func() time.Time
 	chunk int
+	// Timeout bounds an upload's transaction, which lasts as long as the
+	// upload streams; zero: the query deadline.
+	Timeout time.Duration
 }
 
 var _ attachment.Blobs = (*Blobs)(nil)
@@ -59,7 +62,7 @@ func (chunkRow) TableName() string { return "blob_chunks" }
 // unique index, and keeps nothing of its own). An error of r or of then
 // rolls it all back.
 func (b *Blobs) Put(ctx context.Context, r io.Reader, mediaType string, then func(context.Context, attachment.Blob) error) error {
-	return b.db.InTx(ctx, func(ctx context.Context) error {
+	return b.db.InTxFor(ctx, b.Timeout, func(ctx context.Context) error {
 		key := "upload:" + b.newID()
 		sum, size, err := b.writeChunks(ctx, key, r)
 		if err != nil {
