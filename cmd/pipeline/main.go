@@ -160,6 +160,16 @@ func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	}
 }
 
+// loadTokens loads the signing keys and the access tokens they sign.
+func loadTokens(cfg config.Config) (*auth.KeySet, *auth.Tokens, error) {
+	keys, err := auth.LoadKeys(cfg.KeyDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	tokens, err := auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL, time.Now)
+	return keys, tokens, err
+}
+
 func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*app, error) {
 	db, err := openDB(ctx, cfg, log)
 	if err != nil {
@@ -175,12 +185,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 			log.Info("migrations applied", slog.Any("versions", applied))
 		}
 	}
-	keys, err := auth.LoadKeys(cfg.KeyDir)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	tokens, err := auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL, time.Now)
+	keys, tokens, err := loadTokens(cfg)
 	if err != nil {
 		db.Close()
 		return nil, err

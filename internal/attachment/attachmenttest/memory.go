@@ -63,7 +63,7 @@ func (s *Store) Create(_ context.Context, a attachment.Attachment) error {
 		return apperr.ErrNotFound
 	}
 	if _, ok := s.rows[a.ID]; ok {
-		return apperr.Coded(apperr.Conflict, "attachment.exists")
+		return &apperr.Error{Kind: apperr.Conflict}
 	}
 	s.rows[a.ID] = clone(a)
 	return nil
