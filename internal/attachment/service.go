@@ -135,8 +135,12 @@ var (
 // nothing is kept of either.
 func (s *Service) Add(ctx context.Context, p identity.Principal, projectID string, f Fields, content io.Reader) (_ Attachment, err error) {
 	defer apperr.Wrap(&err, "attachment.Service.Add(%s)", projectID)
-	if _, err := s.Register.GetOwn(ctx, p, projectID); err != nil {
+	pr, err := s.Register.GetOwn(ctx, p, projectID)
+	if err != nil {
 		return Attachment{}, err
+	}
+	if pr.ArchivedAt != nil {
+		return Attachment{}, project.ErrArchived // before the file is read
 	}
 	f.normalize()
 	if err := f.check(calendar.Today(s.clock())); err != nil {

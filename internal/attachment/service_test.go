@@ -150,6 +150,26 @@ func TestAddLimitAndTypes(t *testing.T) {
 	assert.Equal(t, int64(300<<10), w.svc.MaxBytes())
 }
 
+// TestAddTypes: the type is the content's, whatever the name says.
+func TestAddTypes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, attachment.Settings{})
+	for name, tc := range map[string]struct {
+		content []byte
+		want    string
+	}{
+		"IMG_0001.HEIC": {attachmenttest.HEIC(), "image/heic"},
+		"photo.pdf":     {attachmenttest.JPEG(t), "image/jpeg"},
+		"scan.jpg":      {attachmenttest.PDF(), "application/pdf"},
+		"chart":         {attachmenttest.PNG(t), "image/png"},
+		"a.webp":        {attachmenttest.WebP(), "image/webp"},
+	} {
+		a, err := w.svc.Add(ctx, energyEditor, energyProject, permit(name), bytes.NewReader(tc.content))
+		require.NoError(t, err, name)
+		assert.Equal(t, tc.want, a.MediaType, name)
+	}
+}
+
 func TestAddTargets(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, attachment.Settings{})

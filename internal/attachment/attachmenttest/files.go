@@ -142,3 +142,19 @@ func degrees(b []byte, v float64) {
 		binary.LittleEndian.PutUint32(b[i*8+4:], r[1])
 	}
 }
+
+// HEIC returns the start of a HEIC photo (an ISO BMFF ftyp box of brand
+// heic), as an iPhone writes it: kept as a file, not previewed.
+func HEIC() []byte {
+	b := []byte{0, 0, 0, 0x18}
+	b = append(b, "ftypheic"...)
+	b = append(b, 0, 0, 0, 0)
+	b = append(b, "mif1heic"...)
+	return append(b, make([]byte, 64)...)
+}
+
+// WebP returns the start of a WebP image (a RIFF container of type WEBP).
+func WebP() []byte {
+	b := []byte("RIFF\x24\x00\x00\x00WEBPVP8 ")
+	return append(b, make([]byte, 32)...)
+}
