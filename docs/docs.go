@@ -708,6 +708,265 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/attachments/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A file of a project the caller may read; another department's project's file is not found, as its project would not be. Its version in ETag.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "attachments"
+                ],
+                "summary": "Get a file's metadata",
+                "operationId": "getAttachment",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "attachment ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Attachment"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "version of the attachment"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/attachments/{id}/content": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The content of a file of a project the caller may read, by the attachment's ID only (never by its hash), streamed as it is stored. Content-Type is the type detected at upload, Content-Disposition attachment with the file's name (RFC 6266, its Chinese in filename*), ETag the content's SHA-256 (If-None-Match answers 304), X-Content-Type-Options nosniff. A withdrawn file still downloads.",
+                "produces": [
+                    "image/jpeg",
+                    "image/png",
+                    "image/heic",
+                    "image/heif",
+                    "image/webp",
+                    "application/pdf",
+                    "application/octet-stream",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "attachments"
+                ],
+                "summary": "Download a file",
+                "operationId": "downloadAttachment",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "attachment ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the file",
+                        "schema": {
+                            "type": "file"
+                        },
+                        "headers": {
+                            "Content-Disposition": {
+                                "type": "string",
+                                "description": "attachment; filename=…; filename*=UTF-8''…"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "the content's SHA-256"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/attachments/{id}/withdrawal": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Withdraws a file (撤回) for a reason: it is never deleted, stays downloadable and is listed with include_withdrawn=true with who withdrew it, when and why; the audit trail and the change feed (attachment.withdrawn) record it. Whoever may change the project may withdraw its files; a file withdrawn already is 409.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "attachments"
+                ],
+                "summary": "Withdraw a file",
+                "operationId": "withdrawAttachment",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "attachment ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the reason",
+                        "name": "withdrawal",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.AttachmentWithdrawal"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Attachment"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "version of the attachment"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/audit": {
             "get": {
                 "security": [
@@ -4133,6 +4392,259 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/projects/{id}/attachments": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The files kept as evidence of a project the caller may read, the earliest uploaded first: every target's, or one target's (target, and target_id within it). Withdrawn files only with include_withdrawn=true, with who withdrew them, when and why.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "attachments"
+                ],
+                "summary": "List a project's files",
+                "operationId": "listAttachments",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "project",
+                            "approval",
+                            "transition",
+                            "report"
+                        ],
+                        "type": "string",
+                        "description": "关联对象",
+                        "name": "target",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "关联对象编号 (with target)",
+                        "name": "target_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "also the withdrawn files",
+                        "name": "include_withdrawn",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.AttachmentList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. Whoever may change the project may upload.",
+                "consumes": [
+                    "multipart/form-data"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "attachments"
+                ],
+                "summary": "Upload a file to a project",
+                "operationId": "addAttachment",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "project",
+                            "approval",
+                            "transition",
+                            "report"
+                        ],
+                        "type": "string",
+                        "description": "关联对象: project (default), approval, transition or report",
+                        "name": "target",
+                        "in": "formData"
+                    },
+                    {
+                        "type": "string",
+                        "description": "关联对象编号: an approval item's code, a stage move's ID, a report's period YYYY-MM",
+                        "name": "target_id",
+                        "in": "formData"
+                    },
+                    {
+                        "enum": [
+                            "site_photo",
+                            "permit",
+                            "contract",
+                            "acceptance",
+                            "document",
+                            "other"
+                        ],
+                        "type": "string",
+                        "description": "文件类别",
+                        "name": "kind",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "description": "拍摄日期 of a site photo, YYYY-MM-DD",
+                        "name": "taken_on",
+                        "in": "formData"
+                    },
+                    {
+                        "type": "string",
+                        "description": "地点 of a site photo",
+                        "name": "place",
+                        "in": "formData"
+                    },
+                    {
+                        "type": "string",
+                        "description": "文件说明",
+                        "name": "note",
+                        "in": "formData"
+                    },
+                    {
+                        "type": "file",
+                        "description": "the file, last",
+                        "name": "file",
+                        "in": "formData",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/api.Attachment"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "version of the attachment"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the attachment"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "408": {
+                        "description": "Request Timeout",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/projects/{id}/health": {
             "get": {
                 "security": [
@@ -6401,6 +6913,156 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Attachment": {
+            "type": "object",
+            "properties": {
+                "content_url": {
+                    "description": "Where the content downloads.",
+                    "type": "string",
+                    "example": "/api/v1/attachments/0190a0b0-0000-7000-8000-0000000000f1/content"
+                },
+                "exif_latitude": {
+                    "description": "The photo's EXIF GPS latitude in degrees, north positive; absent when the image has none.",
+                    "type": "number",
+                    "example": 39.7607
+                },
+                "exif_longitude": {
+                    "description": "The photo's EXIF GPS longitude in degrees, east positive; absent when the image has none.",
+                    "type": "number",
+                    "example": 114.2071
+                },
+                "exif_taken_at": {
+                    "description": "The photo's own EXIF DateTimeOriginal (read in Asia/Shanghai unless the image gives its offset); absent when the image has none.",
+                    "type": "string",
+                    "format": "date-time",
+                    "example": "2021-06-14T01:30:00Z"
+                },
+                "filename": {
+                    "description": "The name as uploaded, without folders, control or bidirectional characters.",
+                    "type": "string",
+                    "example": "主体封顶.jpg"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "example": "0190a0b0-0000-7000-8000-0000000000f1"
+                },
+                "kind": {
+                    "description": "文件类别.",
+                    "type": "string",
+                    "enum": [
+                        "site_photo",
+                        "permit",
+                        "contract",
+                        "acceptance",
+                        "document",
+                        "other"
+                    ],
+                    "example": "site_photo"
+                },
+                "media_type": {
+                    "description": "The media type detected from the content when uploaded.",
+                    "type": "string",
+                    "example": "image/jpeg"
+                },
+                "note": {
+                    "description": "文件说明.",
+                    "type": "string",
+                    "example": "主体结构封顶"
+                },
+                "place": {
+                    "description": "地点, as the uploader gave it.",
+                    "type": "string",
+                    "example": "园区北门"
+                },
+                "project_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "example": "0190a0b0-0000-7000-8000-0000000000aa"
+                },
+                "sha256": {
+                    "description": "The content's SHA-256 in hex: the download's ETag.",
+                    "type": "string",
+                    "example": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                },
+                "size_bytes": {
+                    "type": "integer",
+                    "example": 2345678
+                },
+                "taken_on": {
+                    "description": "拍摄日期, as the uploader gave it; null when not given.",
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true,
+                    "example": "2021-06-14"
+                },
+                "target": {
+                    "description": "What within the project the file belongs to (关联对象).",
+                    "type": "string",
+                    "enum": [
+                        "project",
+                        "approval",
+                        "transition",
+                        "report"
+                    ],
+                    "example": "transition"
+                },
+                "target_id": {
+                    "description": "The target's ID (关联对象编号): an approval item's code, a stage move's ID, a report's period (YYYY-MM); empty for the project.",
+                    "type": "string",
+                    "example": "0190a0b0-0000-7000-8000-0000000000b2"
+                },
+                "uploaded_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "example": "2021-06-15T02:00:00Z"
+                },
+                "uploaded_by": {
+                    "type": "string",
+                    "example": "energy_editor"
+                },
+                "version": {
+                    "description": "The attachment's version (its ETag): 1, then 2 once withdrawn.",
+                    "type": "integer",
+                    "example": 1
+                },
+                "withdraw_reason": {
+                    "type": "string",
+                    "example": ""
+                },
+                "withdrawn_at": {
+                    "description": "When the file was withdrawn (撤回); null while it is not.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "withdrawn_by": {
+                    "type": "string",
+                    "example": ""
+                }
+            }
+        },
+        "api.AttachmentList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Attachment"
+                    }
+                }
+            }
+        },
+        "api.AttachmentWithdrawal": {
+            "type": "object",
+            "properties": {
+                "reason": {
+                    "description": "撤回原因, 1 to 1000 characters.",
+                    "type": "string",
+                    "example": "上传错了文件"
+                }
+            }
+        },
         "api.AuditEntry": {
             "type": "object",
             "properties": {
@@ -7127,7 +7789,9 @@ const docTemplate = `{
                         "report.accepted",
                         "issue.opened",
                         "issue.updated",
-                        "issue.resolved"
+                        "issue.resolved",
+                        "attachment.added",
+                        "attachment.withdrawn"
                     ],
                     "example": "project.stage_changed"
                 },
@@ -7190,7 +7854,8 @@ const docTemplate = `{
                         "project",
                         "plan_entry",
                         "report",
-                        "issue"
+                        "issue",
+                        "attachment"
                     ],
                     "example": "project"
                 }
@@ -10244,6 +10909,10 @@ const docTemplate = `{
         {
             "description": "Users, clients and departments (administrators)",
             "name": "admin"
+        },
+        {
+            "description": "Files kept as evidence of projects: site photos, permits, contracts",
+            "name": "attachments"
         },
         {
             "description": "The audit trail and its verification",

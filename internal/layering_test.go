@@ -69,14 +69,16 @@ func TestLayering(t *testing.T) {
 		module + "/internal/platform/database", module + "/internal/project/projectdb",
 		module + "/internal/auth/authdb", module + "/internal/idempotency",
 		module + "/internal/audit/auditdb", module + "/internal/webhook/webhookdb",
+		module + "/internal/attachment/attachmentdb",
 	}
 	domain := []string{
 		module + "/internal/apperr", module + "/internal/config", module + "/internal/auth", module + "/internal/identity",
 		module + "/internal/project", module + "/internal/seed", module + "/internal/health", module + "/internal/calendar",
-		module + "/internal/audit", module + "/internal/webhook",
+		module + "/internal/audit", module + "/internal/webhook", module + "/internal/attachment",
 	}
-	// A domain's sender speaks HTTP for it, from a layer above.
-	senders := []string{module + "/internal/webhook/send"}
+	// A domain's sender speaks HTTP for it, from a layer above; the files'
+	// object storage speaks S3's HTTP.
+	senders := []string{module + "/internal/webhook/send", module + "/internal/attachment/objectstore"}
 	isStore := func(p string) bool { return len(hasPrefix([]string{p}, stores...)) > 0 }
 	for _, p := range listPackages(t) {
 		switch {
@@ -146,10 +148,12 @@ var layers = []struct {
 		"internal/department/departmenttest",
 		"internal/event/eventtest",
 		"internal/webhook", "internal/webhook/webhooktest",
+		"internal/attachment", "internal/attachment/attachmenttest",
 	}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest", "internal/platform/childproc"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
-		"internal/event/eventdb", "internal/idempotency", "internal/webhook/webhookdb"}, isolated: true},
+		"internal/event/eventdb", "internal/idempotency", "internal/webhook/webhookdb",
+		"internal/attachment/attachmentdb", "internal/attachment/objectstore"}, isolated: true},
 	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest",
 		"internal/openapi", // the OpenAPI 3 document from swag's
 		"internal/webhook/send"}},

@@ -54,6 +54,60 @@ func (e AnnualPlanYearState) Valid() bool {
 	}
 }
 
+// Defines values for AttachmentKind.
+const (
+	AttachmentKindAcceptance AttachmentKind = "acceptance"
+	AttachmentKindContract   AttachmentKind = "contract"
+	AttachmentKindDocument   AttachmentKind = "document"
+	AttachmentKindOther      AttachmentKind = "other"
+	AttachmentKindPermit     AttachmentKind = "permit"
+	AttachmentKindSitePhoto  AttachmentKind = "site_photo"
+)
+
+// Valid indicates whether the value is a known member of the AttachmentKind enum.
+func (e AttachmentKind) Valid() bool {
+	switch e {
+	case AttachmentKindAcceptance:
+		return true
+	case AttachmentKindContract:
+		return true
+	case AttachmentKindDocument:
+		return true
+	case AttachmentKindOther:
+		return true
+	case AttachmentKindPermit:
+		return true
+	case AttachmentKindSitePhoto:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AttachmentTarget.
+const (
+	AttachmentTargetApproval   AttachmentTarget = "approval"
+	AttachmentTargetProject    AttachmentTarget = "project"
+	AttachmentTargetReport     AttachmentTarget = "report"
+	AttachmentTargetTransition AttachmentTarget = "transition"
+)
+
+// Valid indicates whether the value is a known member of the AttachmentTarget enum.
+func (e AttachmentTarget) Valid() bool {
+	switch e {
+	case AttachmentTargetApproval:
+		return true
+	case AttachmentTargetProject:
+		return true
+	case AttachmentTargetReport:
+		return true
+	case AttachmentTargetTransition:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BreakdownBy.
 const (
 	BreakdownByBuildType  BreakdownBy = "build_type"
@@ -110,6 +164,8 @@ func (e DesignationKind) Valid() bool {
 
 // Defines values for EventType.
 const (
+	AttachmentAdded     EventType = "attachment.added"
+	AttachmentWithdrawn EventType = "attachment.withdrawn"
 	IssueOpened         EventType = "issue.opened"
 	IssueResolved       EventType = "issue.resolved"
 	IssueUpdated        EventType = "issue.updated"
@@ -128,6 +184,10 @@ const (
 // Valid indicates whether the value is a known member of the EventType enum.
 func (e EventType) Valid() bool {
 	switch e {
+	case AttachmentAdded:
+		return true
+	case AttachmentWithdrawn:
+		return true
 	case IssueOpened:
 		return true
 	case IssueResolved:
@@ -161,15 +221,18 @@ func (e EventType) Valid() bool {
 
 // Defines values for EventResourceType.
 const (
-	EventResourceTypeIssue     EventResourceType = "issue"
-	EventResourceTypePlanEntry EventResourceType = "plan_entry"
-	EventResourceTypeProject   EventResourceType = "project"
-	EventResourceTypeReport    EventResourceType = "report"
+	EventResourceTypeAttachment EventResourceType = "attachment"
+	EventResourceTypeIssue      EventResourceType = "issue"
+	EventResourceTypePlanEntry  EventResourceType = "plan_entry"
+	EventResourceTypeProject    EventResourceType = "project"
+	EventResourceTypeReport     EventResourceType = "report"
 )
 
 // Valid indicates whether the value is a known member of the EventResourceType enum.
 func (e EventResourceType) Valid() bool {
 	switch e {
+	case EventResourceTypeAttachment:
+		return true
 	case EventResourceTypeIssue:
 		return true
 	case EventResourceTypePlanEntry:
@@ -1686,6 +1749,84 @@ func (e ExportProjectsParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListAttachmentsParamsTarget.
+const (
+	ListAttachmentsParamsTargetApproval   ListAttachmentsParamsTarget = "approval"
+	ListAttachmentsParamsTargetProject    ListAttachmentsParamsTarget = "project"
+	ListAttachmentsParamsTargetReport     ListAttachmentsParamsTarget = "report"
+	ListAttachmentsParamsTargetTransition ListAttachmentsParamsTarget = "transition"
+)
+
+// Valid indicates whether the value is a known member of the ListAttachmentsParamsTarget enum.
+func (e ListAttachmentsParamsTarget) Valid() bool {
+	switch e {
+	case ListAttachmentsParamsTargetApproval:
+		return true
+	case ListAttachmentsParamsTargetProject:
+		return true
+	case ListAttachmentsParamsTargetReport:
+		return true
+	case ListAttachmentsParamsTargetTransition:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddAttachmentMultipartBodyKind.
+const (
+	AddAttachmentMultipartBodyKindAcceptance AddAttachmentMultipartBodyKind = "acceptance"
+	AddAttachmentMultipartBodyKindContract   AddAttachmentMultipartBodyKind = "contract"
+	AddAttachmentMultipartBodyKindDocument   AddAttachmentMultipartBodyKind = "document"
+	AddAttachmentMultipartBodyKindOther      AddAttachmentMultipartBodyKind = "other"
+	AddAttachmentMultipartBodyKindPermit     AddAttachmentMultipartBodyKind = "permit"
+	AddAttachmentMultipartBodyKindSitePhoto  AddAttachmentMultipartBodyKind = "site_photo"
+)
+
+// Valid indicates whether the value is a known member of the AddAttachmentMultipartBodyKind enum.
+func (e AddAttachmentMultipartBodyKind) Valid() bool {
+	switch e {
+	case AddAttachmentMultipartBodyKindAcceptance:
+		return true
+	case AddAttachmentMultipartBodyKindContract:
+		return true
+	case AddAttachmentMultipartBodyKindDocument:
+		return true
+	case AddAttachmentMultipartBodyKindOther:
+		return true
+	case AddAttachmentMultipartBodyKindPermit:
+		return true
+	case AddAttachmentMultipartBodyKindSitePhoto:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddAttachmentMultipartBodyTarget.
+const (
+	AddAttachmentMultipartBodyTargetApproval   AddAttachmentMultipartBodyTarget = "approval"
+	AddAttachmentMultipartBodyTargetProject    AddAttachmentMultipartBodyTarget = "project"
+	AddAttachmentMultipartBodyTargetReport     AddAttachmentMultipartBodyTarget = "report"
+	AddAttachmentMultipartBodyTargetTransition AddAttachmentMultipartBodyTarget = "transition"
+)
+
+// Valid indicates whether the value is a known member of the AddAttachmentMultipartBodyTarget enum.
+func (e AddAttachmentMultipartBodyTarget) Valid() bool {
+	switch e {
+	case AddAttachmentMultipartBodyTargetApproval:
+		return true
+	case AddAttachmentMultipartBodyTargetProject:
+		return true
+	case AddAttachmentMultipartBodyTargetReport:
+		return true
+	case AddAttachmentMultipartBodyTargetTransition:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for StatsBreakdownParamsBy.
 const (
 	StatsBreakdownParamsByBuildType  StatsBreakdownParamsBy = "build_type"
@@ -1878,6 +2019,126 @@ type AnnualPlanYearState string
 // AnnualPlanYears defines model for AnnualPlanYears.
 type AnnualPlanYears struct {
 	Items []AnnualPlanYear `json:"items"`
+}
+
+// Attachment defines model for Attachment.
+type Attachment struct {
+	// ContentUrl Where the content downloads.
+	//
+	// Example: /api/v1/attachments/0190a0b0-0000-7000-8000-0000000000f1/content
+	ContentUrl string `json:"content_url"`
+
+	// ExifLatitude The photo's EXIF GPS latitude in degrees, north positive; absent when the image has none.
+	//
+	// Example: 39.7607
+	ExifLatitude *float64 `json:"exif_latitude,omitempty"`
+
+	// ExifLongitude The photo's EXIF GPS longitude in degrees, east positive; absent when the image has none.
+	//
+	// Example: 114.2071
+	ExifLongitude *float64 `json:"exif_longitude,omitempty"`
+
+	// ExifTakenAt The photo's own EXIF DateTimeOriginal (read in Asia/Shanghai unless the image gives its offset); absent when the image has none.
+	//
+	// Example: 2021-06-14T01:30:00Z
+	ExifTakenAt *time.Time `json:"exif_taken_at,omitempty"`
+
+	// Filename The name as uploaded, without folders, control or bidirectional characters.
+	//
+	// Example: 主体封顶.jpg
+	Filename string `json:"filename"`
+
+	// Id Example: 0190a0b0-0000-7000-8000-0000000000f1
+	Id openapi_types.UUID `json:"id"`
+
+	// Kind 文件类别.
+	//
+	// Example: site_photo
+	Kind AttachmentKind `json:"kind"`
+
+	// MediaType The media type detected from the content when uploaded.
+	//
+	// Example: image/jpeg
+	MediaType string `json:"media_type"`
+
+	// Note 文件说明.
+	//
+	// Example: 主体结构封顶
+	Note string `json:"note"`
+
+	// Place 地点, as the uploader gave it.
+	//
+	// Example: 园区北门
+	Place string `json:"place"`
+
+	// ProjectId Example: 0190a0b0-0000-7000-8000-0000000000aa
+	ProjectId openapi_types.UUID `json:"project_id"`
+
+	// Sha256 The content's SHA-256 in hex: the download's ETag.
+	//
+	// Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	Sha256 string `json:"sha256"`
+
+	// SizeBytes Example: 2345678
+	SizeBytes int64 `json:"size_bytes"`
+
+	// TakenOn 拍摄日期, as the uploader gave it; null when not given.
+	//
+	// Example: 2021-06-14
+	TakenOn *openapi_types.Date `json:"taken_on"`
+
+	// Target What within the project the file belongs to (关联对象).
+	//
+	// Example: transition
+	Target AttachmentTarget `json:"target"`
+
+	// TargetId The target's ID (关联对象编号): an approval item's code, a stage move's ID, a report's period (YYYY-MM); empty for the project.
+	//
+	// Example: 0190a0b0-0000-7000-8000-0000000000b2
+	TargetId string `json:"target_id"`
+
+	// UploadedAt Example: 2021-06-15T02:00:00Z
+	UploadedAt time.Time `json:"uploaded_at"`
+
+	// UploadedBy Example: energy_editor
+	UploadedBy string `json:"uploaded_by"`
+
+	// Version The attachment's version (its ETag): 1, then 2 once withdrawn.
+	//
+	// Example: 1
+	Version int64 `json:"version"`
+
+	// WithdrawReason Example:
+	WithdrawReason string `json:"withdraw_reason"`
+
+	// WithdrawnAt When the file was withdrawn (撤回); null while it is not.
+	WithdrawnAt *time.Time `json:"withdrawn_at"`
+
+	// WithdrawnBy Example:
+	WithdrawnBy string `json:"withdrawn_by"`
+}
+
+// AttachmentKind 文件类别.
+//
+// Example: site_photo
+type AttachmentKind string
+
+// AttachmentTarget What within the project the file belongs to (关联对象).
+//
+// Example: transition
+type AttachmentTarget string
+
+// AttachmentList defines model for AttachmentList.
+type AttachmentList struct {
+	Items []Attachment `json:"items"`
+}
+
+// AttachmentWithdrawal defines model for AttachmentWithdrawal.
+type AttachmentWithdrawal struct {
+	// Reason 撤回原因, 1 to 1000 characters.
+	//
+	// Example: 上传错了文件
+	Reason *string `json:"reason,omitempty"`
 }
 
 // AuditEntry defines model for AuditEntry.
@@ -4209,6 +4470,51 @@ type PatchProjectParams struct {
 	IfMatch string `json:"If-Match"`
 }
 
+// ListAttachmentsParams defines parameters for ListAttachments.
+type ListAttachmentsParams struct {
+	// Target 关联对象
+	Target *ListAttachmentsParamsTarget `form:"target,omitempty" json:"target,omitempty"`
+
+	// TargetId 关联对象编号 (with target)
+	TargetId *string `form:"target_id,omitempty" json:"target_id,omitempty"`
+
+	// IncludeWithdrawn also the withdrawn files
+	IncludeWithdrawn *bool `form:"include_withdrawn,omitempty" json:"include_withdrawn,omitempty"`
+}
+
+// ListAttachmentsParamsTarget defines parameters for ListAttachments.
+type ListAttachmentsParamsTarget string
+
+// AddAttachmentMultipartBody defines parameters for AddAttachment.
+type AddAttachmentMultipartBody struct {
+	// File the file, last
+	File openapi_types.File `json:"file"`
+
+	// Kind 文件类别
+	Kind AddAttachmentMultipartBodyKind `json:"kind"`
+
+	// Note 文件说明
+	Note *string `json:"note,omitempty"`
+
+	// Place 地点 of a site photo
+	Place *string `json:"place,omitempty"`
+
+	// TakenOn 拍摄日期 of a site photo, YYYY-MM-DD
+	TakenOn *openapi_types.Date `json:"taken_on,omitempty"`
+
+	// Target 关联对象: project (default), approval, transition or report
+	Target *AddAttachmentMultipartBodyTarget `json:"target,omitempty"`
+
+	// TargetId 关联对象编号: an approval item's code, a stage move's ID, a report's period YYYY-MM
+	TargetId *string `json:"target_id,omitempty"`
+}
+
+// AddAttachmentMultipartBodyKind defines parameters for AddAttachment.
+type AddAttachmentMultipartBodyKind string
+
+// AddAttachmentMultipartBodyTarget defines parameters for AddAttachment.
+type AddAttachmentMultipartBodyTarget string
+
 // GetHealthParams defines parameters for GetHealth.
 type GetHealthParams struct {
 	// On day, YYYY-MM-DD; default today
@@ -4380,6 +4686,9 @@ type IssuePlanJSONRequestBody = PlanIssue
 // PutPlanTargetsJSONRequestBody defines body for PutPlanTargets for application/json ContentType.
 type PutPlanTargetsJSONRequestBody = PlanTargetsWrite
 
+// WithdrawAttachmentJSONRequestBody defines body for WithdrawAttachment for application/json ContentType.
+type WithdrawAttachmentJSONRequestBody = AttachmentWithdrawal
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -4439,6 +4748,9 @@ type PatchProjectJSONRequestBody = ProjectPatch
 
 // PatchProjectApplicationMergePatchPlusJSONRequestBody defines body for PatchProject for application/merge-patch+json ContentType.
 type PatchProjectApplicationMergePatchPlusJSONRequestBody = ProjectPatch
+
+// AddAttachmentMultipartRequestBody defines body for AddAttachment for multipart/form-data ContentType.
+type AddAttachmentMultipartRequestBody AddAttachmentMultipartBody
 
 // OpenIssueJSONRequestBody defines body for OpenIssue for application/json ContentType.
 type OpenIssueJSONRequestBody = IssueCreate
@@ -4643,6 +4955,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v1/annual-plans/{year}/targets (the `PutPlanTargets` operationId).
 	PutPlanTargets(ctx context.Context, year int, body PutPlanTargetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAttachment Get a file's metadata
+	//
+	// A file of a project the caller may read; another department's project's file is not found, as its project would not be. Its version in ETag.
+	//
+	// Corresponds with GET /api/v1/attachments/{id} (the `GetAttachment` operationId).
+	GetAttachment(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadAttachment Download a file
+	//
+	// The content of a file of a project the caller may read, by the attachment's ID only (never by its hash), streamed as it is stored. Content-Type is the type detected at upload, Content-Disposition attachment with the file's name (RFC 6266, its Chinese in filename*), ETag the content's SHA-256 (If-None-Match answers 304), X-Content-Type-Options nosniff. A withdrawn file still downloads.
+	//
+	// Corresponds with GET /api/v1/attachments/{id}/content (the `DownloadAttachment` operationId).
+	DownloadAttachment(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WithdrawAttachmentWithBody Withdraw a file
+	//
+	// Withdraws a file (撤回) for a reason: it is never deleted, stays downloadable and is listed with include_withdrawn=true with who withdrew it, when and why; the audit trail and the change feed (attachment.withdrawn) record it. Whoever may change the project may withdraw its files; a file withdrawn already is 409.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/attachments/{id}/withdrawal (the `WithdrawAttachment` operationId).
+	WithdrawAttachmentWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WithdrawAttachment Withdraw a file
+	//
+	// Withdraws a file (撤回) for a reason: it is never deleted, stays downloadable and is listed with include_withdrawn=true with who withdrew it, when and why; the audit trail and the change feed (attachment.withdrawn) record it. Whoever may change the project may withdraw its files; a file withdrawn already is 409.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/attachments/{id}/withdrawal (the `WithdrawAttachment` operationId).
+	WithdrawAttachment(ctx context.Context, id openapi_types.UUID, body WithdrawAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAudit List audit entries
 	//
@@ -5112,6 +5456,22 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/projects/{id} (the `PatchProject` operationId).
 	PatchProjectWithApplicationMergePatchPlusJSONBody(ctx context.Context, id openapi_types.UUID, params *PatchProjectParams, body PatchProjectApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAttachments List a project's files
+	//
+	// The files kept as evidence of a project the caller may read, the earliest uploaded first: every target's, or one target's (target, and target_id within it). Withdrawn files only with include_withdrawn=true, with who withdrew them, when and why.
+	//
+	// Corresponds with GET /api/v1/projects/{id}/attachments (the `ListAttachments` operationId).
+	ListAttachments(ctx context.Context, id openapi_types.UUID, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddAttachmentWithBody Upload a file to a project
+	//
+	// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. Whoever may change the project may upload.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/projects/{id}/attachments (the `AddAttachment` operationId).
+	AddAttachmentWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetHealth A project's health on a day
 	//
@@ -5612,6 +5972,78 @@ func (c *PipelineClient) PutPlanTargetsWithBody(ctx context.Context, year int, c
 // Corresponds with PUT /api/v1/annual-plans/{year}/targets (the `PutPlanTargets` operationId).
 func (c *PipelineClient) PutPlanTargets(ctx context.Context, year int, body PutPlanTargetsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutPlanTargetsRequest(c.Server, year, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAttachment Get a file's metadata
+//
+// A file of a project the caller may read; another department's project's file is not found, as its project would not be. Its version in ETag.
+//
+// Corresponds with GET /api/v1/attachments/{id} (the `GetAttachment` operationId).
+func (c *PipelineClient) GetAttachment(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAttachmentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadAttachment Download a file
+//
+// The content of a file of a project the caller may read, by the attachment's ID only (never by its hash), streamed as it is stored. Content-Type is the type detected at upload, Content-Disposition attachment with the file's name (RFC 6266, its Chinese in filename*), ETag the content's SHA-256 (If-None-Match answers 304), X-Content-Type-Options nosniff. A withdrawn file still downloads.
+//
+// Corresponds with GET /api/v1/attachments/{id}/content (the `DownloadAttachment` operationId).
+func (c *PipelineClient) DownloadAttachment(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadAttachmentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WithdrawAttachmentWithBody Withdraw a file
+//
+// Withdraws a file (撤回) for a reason: it is never deleted, stays downloadable and is listed with include_withdrawn=true with who withdrew it, when and why; the audit trail and the change feed (attachment.withdrawn) record it. Whoever may change the project may withdraw its files; a file withdrawn already is 409.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/attachments/{id}/withdrawal (the `WithdrawAttachment` operationId).
+func (c *PipelineClient) WithdrawAttachmentWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWithdrawAttachmentRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WithdrawAttachment Withdraw a file
+//
+// Withdraws a file (撤回) for a reason: it is never deleted, stays downloadable and is listed with include_withdrawn=true with who withdrew it, when and why; the audit trail and the change feed (attachment.withdrawn) record it. Whoever may change the project may withdraw its files; a file withdrawn already is 409.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/attachments/{id}/withdrawal (the `WithdrawAttachment` operationId).
+func (c *PipelineClient) WithdrawAttachment(ctx context.Context, id openapi_types.UUID, body WithdrawAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWithdrawAttachmentRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6651,6 +7083,42 @@ func (c *PipelineClient) PatchProject(ctx context.Context, id openapi_types.UUID
 // Corresponds with PATCH /api/v1/projects/{id} (the `PatchProject` operationId).
 func (c *PipelineClient) PatchProjectWithApplicationMergePatchPlusJSONBody(ctx context.Context, id openapi_types.UUID, params *PatchProjectParams, body PatchProjectApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchProjectRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAttachments List a project's files
+//
+// The files kept as evidence of a project the caller may read, the earliest uploaded first: every target's, or one target's (target, and target_id within it). Withdrawn files only with include_withdrawn=true, with who withdrew them, when and why.
+//
+// Corresponds with GET /api/v1/projects/{id}/attachments (the `ListAttachments` operationId).
+func (c *PipelineClient) ListAttachments(ctx context.Context, id openapi_types.UUID, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAttachmentsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddAttachmentWithBody Upload a file to a project
+//
+// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. Whoever may change the project may upload.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/projects/{id}/attachments (the `AddAttachment` operationId).
+func (c *PipelineClient) AddAttachmentWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddAttachmentRequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7739,6 +8207,121 @@ func NewPutPlanTargetsRequestWithBody(server string, year int, contentType strin
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetAttachmentRequest constructs an http.Request for the GetAttachment method
+func NewGetAttachmentRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/attachments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDownloadAttachmentRequest constructs an http.Request for the DownloadAttachment method
+func NewDownloadAttachmentRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/attachments/%s/content", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewWithdrawAttachmentRequest calls the generic WithdrawAttachment builder with application/json body
+func NewWithdrawAttachmentRequest(server string, id openapi_types.UUID, body WithdrawAttachmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWithdrawAttachmentRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewWithdrawAttachmentRequestWithBody constructs an http.Request for the WithdrawAttachment method, with any body, and a specified content type
+func NewWithdrawAttachmentRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/attachments/%s/withdrawal", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -10219,6 +10802,127 @@ func NewPatchProjectRequestWithBody(server string, id openapi_types.UUID, params
 	return req, nil
 }
 
+// NewListAttachmentsRequest constructs an http.Request for the ListAttachments method
+func NewListAttachmentsRequest(server string, id openapi_types.UUID, params *ListAttachmentsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/projects/%s/attachments", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Target != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "target", *params.Target, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TargetId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "target_id", *params.TargetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IncludeWithdrawn != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "include_withdrawn", *params.IncludeWithdrawn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddAttachmentRequestWithBody constructs an http.Request for the AddAttachment method, with any body, and a specified content type
+func NewAddAttachmentRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/projects/%s/attachments", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetHealthRequest constructs an http.Request for the GetHealth method
 func NewGetHealthRequest(server string, id openapi_types.UUID, params *GetHealthParams) (*http.Request, error) {
 	var err error
@@ -11833,6 +12537,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/annual-plans/{year}/targets (the `PutPlanTargets` operationId).
 	PutPlanTargetsWithResponse(ctx context.Context, year int, body PutPlanTargetsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutPlanTargetsResponse, error)
 
+	// GetAttachmentWithResponse Get a file's metadata
+	//
+	// A file of a project the caller may read; another department's project's file is not found, as its project would not be. Its version in ETag.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/attachments/{id} (the `GetAttachment` operationId).
+	GetAttachmentWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetAttachmentResponse, error)
+
+	// DownloadAttachmentWithResponse Download a file
+	//
+	// The content of a file of a project the caller may read, by the attachment's ID only (never by its hash), streamed as it is stored. Content-Type is the type detected at upload, Content-Disposition attachment with the file's name (RFC 6266, its Chinese in filename*), ETag the content's SHA-256 (If-None-Match answers 304), X-Content-Type-Options nosniff. A withdrawn file still downloads.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/attachments/{id}/content (the `DownloadAttachment` operationId).
+	DownloadAttachmentWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DownloadAttachmentResponse, error)
+
+	// WithdrawAttachmentWithBodyWithResponse Withdraw a file
+	//
+	// Withdraws a file (撤回) for a reason: it is never deleted, stays downloadable and is listed with include_withdrawn=true with who withdrew it, when and why; the audit trail and the change feed (attachment.withdrawn) record it. Whoever may change the project may withdraw its files; a file withdrawn already is 409.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/attachments/{id}/withdrawal (the `WithdrawAttachment` operationId).
+	WithdrawAttachmentWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WithdrawAttachmentResponse, error)
+
+	// WithdrawAttachmentWithResponse Withdraw a file
+	//
+	// Withdraws a file (撤回) for a reason: it is never deleted, stays downloadable and is listed with include_withdrawn=true with who withdrew it, when and why; the audit trail and the change feed (attachment.withdrawn) record it. Whoever may change the project may withdraw its files; a file withdrawn already is 409.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/attachments/{id}/withdrawal (the `WithdrawAttachment` operationId).
+	WithdrawAttachmentWithResponse(ctx context.Context, id openapi_types.UUID, body WithdrawAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*WithdrawAttachmentResponse, error)
+
 	// ListAuditWithResponse List audit entries
 	//
 	// The append-only, hash-chained audit trail of every change (bureau, admin), oldest first. Filters combine with AND. Pages by an opaque keyset cursor, stable while entries are appended.
@@ -12345,6 +13085,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/projects/{id} (the `PatchProject` operationId).
 	PatchProjectWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *PatchProjectParams, body PatchProjectApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchProjectResponse, error)
+
+	// ListAttachmentsWithResponse List a project's files
+	//
+	// The files kept as evidence of a project the caller may read, the earliest uploaded first: every target's, or one target's (target, and target_id within it). Withdrawn files only with include_withdrawn=true, with who withdrew them, when and why.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/projects/{id}/attachments (the `ListAttachments` operationId).
+	ListAttachmentsWithResponse(ctx context.Context, id openapi_types.UUID, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*ListAttachmentsResponse, error)
+
+	// AddAttachmentWithBodyWithResponse Upload a file to a project
+	//
+	// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. Whoever may change the project may upload.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/projects/{id}/attachments (the `AddAttachment` operationId).
+	AddAttachmentWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAttachmentResponse, error)
 
 	// GetHealthWithResponse A project's health on a day
 	//
@@ -13343,6 +14101,270 @@ func (r PutPlanTargetsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PutPlanTargetsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAttachmentResponse200Headers the declared response headers of an HTTP 200 response for GetAttachment
+type GetAttachmentResponse200Headers struct {
+	ETag *string
+}
+
+type GetAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Attachment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAttachmentResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAttachmentResponse) GetJSON200() *Attachment {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAttachmentResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAttachmentResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAttachmentResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAttachmentResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetAttachmentResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DownloadAttachmentResponse200Headers the declared response headers of an HTTP 200 response for DownloadAttachment
+type DownloadAttachmentResponse200Headers struct {
+	ContentDisposition *string
+	ETag               *string
+}
+
+type DownloadAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadAttachmentResponse200Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DownloadAttachmentResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DownloadAttachmentResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DownloadAttachmentResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DownloadAttachmentResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DownloadAttachmentResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// WithdrawAttachmentResponse200Headers the declared response headers of an HTTP 200 response for WithdrawAttachment
+type WithdrawAttachmentResponse200Headers struct {
+	ETag *string
+}
+
+type WithdrawAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Attachment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *WithdrawAttachmentResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r WithdrawAttachmentResponse) GetJSON200() *Attachment {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r WithdrawAttachmentResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r WithdrawAttachmentResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r WithdrawAttachmentResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r WithdrawAttachmentResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r WithdrawAttachmentResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r WithdrawAttachmentResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r WithdrawAttachmentResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r WithdrawAttachmentResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r WithdrawAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WithdrawAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WithdrawAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WithdrawAttachmentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16560,6 +17582,194 @@ func (r PatchProjectResponse) ContentType() string {
 	return ""
 }
 
+type ListAttachmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AttachmentList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAttachmentsResponse) GetJSON200() *AttachmentList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAttachmentsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAttachmentsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAttachmentsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListAttachmentsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListAttachmentsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAttachmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAttachmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAttachmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAttachmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddAttachmentResponse201Headers the declared response headers of an HTTP 201 response for AddAttachment
+type AddAttachmentResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type AddAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Attachment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *AddAttachmentResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddAttachmentResponse) GetJSON201() *Attachment {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddAttachmentResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddAttachmentResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddAttachmentResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddAttachmentResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r AddAttachmentResponse) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddAttachmentResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddAttachmentResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AddAttachmentResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AddAttachmentResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetHealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18905,6 +20115,66 @@ func (c *ClientWithResponses) PutPlanTargetsWithResponse(ctx context.Context, ye
 	return ParsePutPlanTargetsResponse(rsp)
 }
 
+// GetAttachmentWithResponse Get a file's metadata
+//
+// A file of a project the caller may read; another department's project's file is not found, as its project would not be. Its version in ETag.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/attachments/{id} (the `GetAttachment` operationId).
+func (c *ClientWithResponses) GetAttachmentWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetAttachmentResponse, error) {
+	rsp, err := c.GetAttachment(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAttachmentResponse(rsp)
+}
+
+// DownloadAttachmentWithResponse Download a file
+//
+// The content of a file of a project the caller may read, by the attachment's ID only (never by its hash), streamed as it is stored. Content-Type is the type detected at upload, Content-Disposition attachment with the file's name (RFC 6266, its Chinese in filename*), ETag the content's SHA-256 (If-None-Match answers 304), X-Content-Type-Options nosniff. A withdrawn file still downloads.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/attachments/{id}/content (the `DownloadAttachment` operationId).
+func (c *ClientWithResponses) DownloadAttachmentWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DownloadAttachmentResponse, error) {
+	rsp, err := c.DownloadAttachment(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadAttachmentResponse(rsp)
+}
+
+// WithdrawAttachmentWithBodyWithResponse Withdraw a file
+//
+// Withdraws a file (撤回) for a reason: it is never deleted, stays downloadable and is listed with include_withdrawn=true with who withdrew it, when and why; the audit trail and the change feed (attachment.withdrawn) record it. Whoever may change the project may withdraw its files; a file withdrawn already is 409.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/attachments/{id}/withdrawal (the `WithdrawAttachment` operationId).
+func (c *ClientWithResponses) WithdrawAttachmentWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WithdrawAttachmentResponse, error) {
+	rsp, err := c.WithdrawAttachmentWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWithdrawAttachmentResponse(rsp)
+}
+
+// WithdrawAttachmentWithResponse Withdraw a file
+//
+// Withdraws a file (撤回) for a reason: it is never deleted, stays downloadable and is listed with include_withdrawn=true with who withdrew it, when and why; the audit trail and the change feed (attachment.withdrawn) record it. Whoever may change the project may withdraw its files; a file withdrawn already is 409.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/attachments/{id}/withdrawal (the `WithdrawAttachment` operationId).
+func (c *ClientWithResponses) WithdrawAttachmentWithResponse(ctx context.Context, id openapi_types.UUID, body WithdrawAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*WithdrawAttachmentResponse, error) {
+	rsp, err := c.WithdrawAttachment(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWithdrawAttachmentResponse(rsp)
+}
+
 // ListAuditWithResponse List audit entries
 //
 // The append-only, hash-chained audit trail of every change (bureau, admin), oldest first. Filters combine with AND. Pages by an opaque keyset cursor, stable while entries are appended.
@@ -19758,6 +21028,36 @@ func (c *ClientWithResponses) PatchProjectWithApplicationMergePatchPlusJSONBodyW
 		return nil, err
 	}
 	return ParsePatchProjectResponse(rsp)
+}
+
+// ListAttachmentsWithResponse List a project's files
+//
+// The files kept as evidence of a project the caller may read, the earliest uploaded first: every target's, or one target's (target, and target_id within it). Withdrawn files only with include_withdrawn=true, with who withdrew them, when and why.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/projects/{id}/attachments (the `ListAttachments` operationId).
+func (c *ClientWithResponses) ListAttachmentsWithResponse(ctx context.Context, id openapi_types.UUID, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*ListAttachmentsResponse, error) {
+	rsp, err := c.ListAttachments(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAttachmentsResponse(rsp)
+}
+
+// AddAttachmentWithBodyWithResponse Upload a file to a project
+//
+// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. Whoever may change the project may upload.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/projects/{id}/attachments (the `AddAttachment` operationId).
+func (c *ClientWithResponses) AddAttachmentWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAttachmentResponse, error) {
+	rsp, err := c.AddAttachmentWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddAttachmentResponse(rsp)
 }
 
 // GetHealthWithResponse A project's health on a day
@@ -20862,6 +22162,249 @@ func ParsePutPlanTargetsResponse(rsp *http.Response) (*PutPlanTargetsResponse, e
 		}
 		response.ApplicationproblemJSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseGetAttachmentResponse parses an HTTP response from a GetAttachmentWithResponse call
+func ParseGetAttachmentResponse(rsp *http.Response) (*GetAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Attachment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAttachmentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDownloadAttachmentResponse parses an HTTP response from a DownloadAttachmentWithResponse call
+func ParseDownloadAttachmentResponse(rsp *http.Response) (*DownloadAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadAttachmentResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseWithdrawAttachmentResponse parses an HTTP response from a WithdrawAttachmentWithResponse call
+func ParseWithdrawAttachmentResponse(rsp *http.Response) (*WithdrawAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WithdrawAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Attachment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers WithdrawAttachmentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -23572,6 +25115,176 @@ func ParsePatchProjectResponse(rsp *http.Response) (*PatchProjectResponse, error
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAttachmentsResponse parses an HTTP response from a ListAttachmentsWithResponse call
+func ParseListAttachmentsResponse(rsp *http.Response) (*ListAttachmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAttachmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AttachmentList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddAttachmentResponse parses an HTTP response from a AddAttachmentWithResponse call
+func ParseAddAttachmentResponse(rsp *http.Response) (*AddAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Attachment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers AddAttachmentResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil

@@ -7,6 +7,8 @@
 //	@contact.name							Guangling County Development and Reform Bureau
 //	@tag.name								admin
 //	@tag.description						Users, clients and departments (administrators)
+//	@tag.name								attachments
+//	@tag.description						Files kept as evidence of projects: site photos, permits, contracts
 //	@tag.name								audit
 //	@tag.description						The audit trail and its verification
 //	@tag.name								auth
@@ -65,6 +67,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/guangling/pipeline/internal/attachment"
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/audit/auditdb"
 	"github.com/guangling/pipeline/internal/auth"
@@ -142,6 +145,7 @@ type app struct {
 	indicators *indicator.Service
 	events     *event.Service
 	webhooks   *webhook.Service
+	files      *attachment.Service
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -152,8 +156,18 @@ func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Plans: a.plans, Issues: a.issues, Dispatch: a.dispatch, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Indicators: a.indicators, Events: a.events, Now: time.Now,
 		ProjectCounts: projectdb.New(a.db), ReportsOutstanding: a.dispatch,
-		Webhooks: a.webhooks,
+		Webhooks: a.webhooks, Attachments: a.files,
 	}
+}
+
+// loadTokens loads the signing keys and the access tokens they sign.
+func loadTokens(cfg config.Config) (*auth.KeySet, *auth.Tokens, error) {
+	keys, err := auth.LoadKeys(cfg.KeyDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	tokens, err := auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL, time.Now)
+	return keys, tokens, err
 }
 
 func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*app, error) {
@@ -171,12 +185,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 			log.Info("migrations applied", slog.Any("versions", applied))
 		}
 	}
-	keys, err := auth.LoadKeys(cfg.KeyDir)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	tokens, err := auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL, time.Now)
+	keys, tokens, err := loadTokens(cfg)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -201,7 +210,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	projects.Notify(events.Wake)
 	issues.RecordEvents(events)
 	plans.RecordEvents(events)
-	return &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
+	a := &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
 		plans:  plans,
 		issues: issues, events: events,
 		dispatch: dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditor,
@@ -210,7 +219,12 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		exchange: exchange.NewService(projects, depts, db, time.Now),
 		depts:    depts, health: project.NewRefresher(projects, store),
 		indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditor, time.Now),
-		webhooks:   newWebhooks(cfg, db, auditor, eventdb.New(db), users)}, nil
+		webhooks:   newWebhooks(cfg, db, auditor, eventdb.New(db), users)}
+	if a.files, err = newAttachments(ctx, cfg, a); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
 // repeat runs a chore now and then at every interval, until ctx ends, and

@@ -73,6 +73,8 @@ type Config struct {
 	PprofAddr string // PIPELINE_PPROF_ADDR
 
 	Webhooks Webhooks // PIPELINE_WEBHOOK_*
+
+	Uploads Uploads // PIPELINE_UPLOAD_*, PIPELINE_BLOB_URL
 }
 
 // HealthRules are the configured thresholds of the health rules.
@@ -109,6 +111,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.Demo = l.boolean("PIPELINE_DEMO", c.Embedded())
 	c.LogLevel = l.logLevel("PIPELINE_LOG_LEVEL", "info")
 	c.Webhooks = l.webhooks()
+	c.Uploads = l.uploads()
 	l.validate(c)
 	return c, errors.Join(l.errs...)
 }
@@ -165,6 +168,7 @@ func (l *loader) validate(c Config) {
 	l.checkHealth(c)
 	l.checkOperator(c)
 	l.checkWebhooks(c.Webhooks)
+	l.checkUploads(c.Uploads)
 }
 
 // checkAccess checks the database and what signing in takes.
@@ -292,7 +296,23 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("health_rules", c.HealthRules().Fingerprint()),
 		slog.String("county", c.County),
+		slog.Int64("upload_max_bytes", c.Uploads.MaxBytes),
+		slog.Any("upload_types", c.Uploads.Types),
+		slog.String("blob_storage", blobStorage(c.Uploads.BlobURL)),
 	)
+}
+
+// blobStorage names where files' contents are kept, without the URL's
+// query (which may carry credentials).
+func blobStorage(raw string) string {
+	if raw == "" {
+		return "database"
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "s3://(unparseable)"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 func maskURL(raw string) string {

@@ -27,6 +27,8 @@ const (
 	IssueOpened         = "issue.opened"
 	IssueUpdated        = "issue.updated"
 	IssueResolved       = "issue.resolved"
+	AttachmentAdded     = "attachment.added"
+	AttachmentWithdrawn = "attachment.withdrawn"
 )
 
 // Types lists every event type, in the order docs/integration.md gives them.
@@ -35,6 +37,7 @@ var Types = []string{
 	PlanEntryChanged, PlanEntryRemoved,
 	ReportSubmitted, ReportReturned, ReportAccepted,
 	IssueOpened, IssueUpdated, IssueResolved,
+	AttachmentAdded, AttachmentWithdrawn,
 }
 
 // Known reports whether t is one of Types.

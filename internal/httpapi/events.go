@@ -73,6 +73,8 @@ func resourcePath(typ, id string) string {
 		}
 	case "issue":
 		return "/api/v1/issues/" + id
+	case "attachment":
+		return "/api/v1/attachments/" + id
 	}
 	return ""
 }

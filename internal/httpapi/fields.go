@@ -72,6 +72,9 @@ var fieldLabels = map[string]string{
 	"items": "指标", "label": "名称", "value": "数值", "unit": "单位",
 	// Webhooks.
 	"url": "推送地址", "paused_reason": "暂停原因",
+	// Files kept as evidence.
+	"target": "关联对象", "target_id": "关联对象编号", "taken_on": "拍摄日期", "place": "地点",
+	"include_withdrawn": "是否含已撤回",
 }
 
 // routeFieldLabels name the fields whose label depends on the resource:
@@ -86,6 +89,8 @@ var routeFieldLabels = []struct {
 	{"/api/v1/projects/:id/issues", map[string]string{"kind": "问题类别"}},
 	{"/api/v1/issues", map[string]string{"kind": "问题类别"}},
 	{"/api/v1/projects/:id/transitions", map[string]string{"kind": "材料类别"}},
+	{"/api/v1/projects/:id/attachments", map[string]string{"kind": "文件类别", "note": "文件说明"}},
+	{"/api/v1/attachments", map[string]string{"reason": "撤回原因"}},
 	{"/api/v1/dispatch/periods", map[string]string{"due_on": "报送截止日期"}},
 	{"/api/v1/webhooks", map[string]string{"description": "推送说明"}},
 	{"/api/v1/indicators", map[string]string{"code": "指标代码", "label": "指标名称", "period": "统计期", "source": "数据来源"}},

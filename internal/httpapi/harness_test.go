@@ -220,6 +220,8 @@ func newEnv(t testing.TB, db *database.DB, tune ...func(*config.Config)) *env {
 		Idempotency: idempotency.New(db), Audit: auditSvc, Now: clk.now, ProjectCounts: projectdb.New(db), ReportsOutstanding: dispatchSvc,
 		Indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditSvc, clk.now),
 		Webhooks:   hooks,
+		Attachments: newAttachments(t, db, cfg, attachmentDeps{projects: projects, dispatch: dispatchSvc, audit: auditSvc,
+			events: events, now: clk.now}),
 	})
 	require.NoError(t, err)
 	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk, events: events, hooks: hooks,

@@ -637,6 +637,7 @@ func matrixRows() map[string]matrixRow {
 		"GET /api/v1/events": {rule: eventsRule, req: get("/api/v1/events?limit=1")},
 	}
 	maps.Copy(rows, webhookMatrixRows())
+	maps.Copy(rows, attachmentMatrixRows())
 	return rows
 }
 

@@ -125,6 +125,14 @@ var messages = map[string]text{
 	"import.too_many_writes": {ZH: "文件中有 %s 行要新建或修改项目，一次最多 %s 行，请分批导入",
 		EN: "%s rows of the file create or change a project, at most %s may at once; import it in parts"},
 
+	"attachment.too_large": {ZH: "文件超过大小上限（%s 字节）", EN: "the file exceeds the size limit (%s bytes)"},
+	// The media type detected, and those taken.
+	"attachment.type_not_allowed": {ZH: "不接受该类型的文件（按内容识别为 %s）；可上传的类型：%s",
+		EN: "files of this type are not taken (its content reads as %s); the types taken: %s"},
+	"attachment.withdrawn": {ZH: "该文件已撤回", EN: "the file is withdrawn already"},
+	"attachment.fields_after_file": {ZH: "表单字段须在 file 之前；file 之后不能再有字段",
+		EN: "the form's fields come before file; nothing may follow file"},
+
 	"sheet.empty": {ZH: "上传的文件是空的", EN: "the uploaded file is empty"},
 	"sheet.legacy_workbook": {ZH: "不支持 Excel 97-2003 (.xls) 或加密的工作簿，请另存为 .xlsx 或 CSV 后上传",
 		EN: "Excel 97-2003 (.xls) and encrypted workbooks are not supported; save the file as .xlsx or CSV"},

@@ -46,6 +46,7 @@ func (h *handlers) routes(r *gin.Engine) {
 	h.reportRoutes(r)
 	h.planRoutes(r)
 	h.webhookRoutes(r)
+	h.attachmentRoutes(r)
 	r.NoRoute(h.servePublic(func(*gin.Context) error { return errNoEndpoint }))
 	r.NoMethod(h.servePublic(func(*gin.Context) error { return errMethod }))
 }
@@ -170,6 +171,16 @@ func (h *handlers) reportRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/audit", may(identity.ReadAudit), h.listAudit)
 	h.handle(r, http.MethodGet, "/api/v1/audit/verify", may(identity.ReadAudit), h.verifyAudit)
 	h.handle(r, http.MethodGet, "/api/v1/events", may(identity.ReadEvents), h.listEvents)
+}
+
+// attachmentRoutes are the files kept as evidence (docs/files.md): written
+// by whoever may change the project, read by whoever may read it.
+func (h *handlers) attachmentRoutes(r *gin.Engine) {
+	h.handle(r, http.MethodPost, "/api/v1/projects/:id/attachments", may(identity.WriteProjects), h.addAttachment)
+	h.handle(r, http.MethodGet, "/api/v1/projects/:id/attachments", may(identity.ReadProjects), h.listAttachments)
+	h.handle(r, http.MethodGet, "/api/v1/attachments/:id", may(identity.ReadProjects), h.getAttachment)
+	h.handle(r, http.MethodGet, "/api/v1/attachments/:id/content", may(identity.ReadProjects), h.downloadAttachment)
+	h.handle(r, http.MethodPost, "/api/v1/attachments/:id/withdrawal", may(identity.WriteProjects), h.withdrawAttachment)
 }
 
 // webhookRoutes are the webhooks (docs/integration.md, "Webhooks").

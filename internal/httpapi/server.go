@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	_ "github.com/guangling/pipeline/docs" // registers the Swagger document served at /swagger
+	"github.com/guangling/pipeline/internal/attachment"
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/auth"
 	"github.com/guangling/pipeline/internal/config"
@@ -58,6 +59,8 @@ type Deps struct {
 	Now                func() time.Time
 	// Webhooks serves /api/v1/webhooks and the pipeline_webhook_* metrics.
 	Webhooks *webhook.Service
+	// Attachments serves the files kept as evidence (docs/files.md).
+	Attachments *attachment.Service
 }
 
 type handlers struct {
@@ -83,6 +86,7 @@ type handlers struct {
 	policies    map[string]policy
 	outages     *outageLog
 	webhooks    *webhook.Service
+	attachments *attachment.Service
 }
 
 type metrics struct {
@@ -164,7 +168,7 @@ func newHandlers(d Deps) *handlers {
 	h := &handlers{
 		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, plans: d.Plans, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
 		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, events: d.Events, now: d.Now, m: newMetrics(d), policies: map[string]policy{},
-		outages: newOutageLog(d.Log, d.Now), webhooks: d.Webhooks,
+		outages: newOutageLog(d.Log, d.Now), webhooks: d.Webhooks, attachments: d.Attachments,
 	}
 	if d.DB != nil {
 		d.DB.OnAnswer(h.outages.up)

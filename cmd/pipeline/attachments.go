@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/guangling/pipeline/internal/attachment"
+	"github.com/guangling/pipeline/internal/attachment/attachmentdb"
+	"github.com/guangling/pipeline/internal/attachment/objectstore"
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/identity"
+)
+
+// newAttachments wires the files kept as evidence (docs/files.md): their
+// contents in the database, or in the bucket of PIPELINE_BLOB_URL; their
+// targets checked against the register's history and the dispatch's
+// reports. Approval items are refused until the approvals' checklist is
+// wired in (attachment.NoApprovals).
+func newAttachments(ctx context.Context, cfg config.Config, a *app) (*attachment.Service, error) {
+	var blobs attachment.Blobs
+	if u := cfg.Uploads.BlobURL; u != "" {
+		st, err := objectstore.Open(ctx, u, newID)
+		if err != nil {
+			return nil, err
+		}
+		blobs = st
+	} else {
+		db := attachmentdb.NewBlobs(a.db, newID, time.Now)
+		// The upload streams into its transaction as it arrives: it may
+		// take as long as the body may take to arrive.
+		db.Timeout = cfg.ReadTimeout + cfg.QueryTimeout
+		blobs = db
+	}
+	reports := attachment.ReportsFunc(func(ctx context.Context, p identity.Principal, id string, m calendar.Month) (bool, error) {
+		_, err := a.dispatch.Report(ctx, p, m, id)
+		return err == nil, err
+	})
+	s := attachment.NewService(attachment.Deps{
+		Store: attachmentdb.New(a.db), Blobs: blobs, Register: a.projects, Auditor: a.audit, Now: time.Now, NewID: newID,
+		Targets: attachment.ProjectTargets{History: a.projects, Reports: reports, Approvals: attachment.NoApprovals},
+	}, attachment.Settings{MaxBytes: cfg.Uploads.MaxBytes, Types: cfg.Uploads.Types})
+	s.RecordEvents(a.events)
+	return s, nil
+}
