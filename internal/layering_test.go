@@ -69,11 +69,12 @@ func TestLayering(t *testing.T) {
 		module + "/internal/platform/database", module + "/internal/project/projectdb",
 		module + "/internal/auth/authdb", module + "/internal/idempotency",
 		module + "/internal/audit/auditdb", module + "/internal/webhook/webhookdb",
+		module + "/internal/approval/approvaldb",
 	}
 	domain := []string{
 		module + "/internal/apperr", module + "/internal/config", module + "/internal/auth", module + "/internal/identity",
 		module + "/internal/project", module + "/internal/seed", module + "/internal/health", module + "/internal/calendar",
-		module + "/internal/audit", module + "/internal/webhook",
+		module + "/internal/audit", module + "/internal/webhook", module + "/internal/approval",
 	}
 	// A domain's sender speaks HTTP for it, from a layer above.
 	senders := []string{module + "/internal/webhook/send"}
@@ -146,10 +147,11 @@ var layers = []struct {
 		"internal/department/departmenttest",
 		"internal/event/eventtest",
 		"internal/webhook", "internal/webhook/webhooktest",
+		"internal/approval", "internal/approval/approvaltest",
 	}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest", "internal/platform/childproc"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
-		"internal/event/eventdb", "internal/idempotency", "internal/webhook/webhookdb"}, isolated: true},
+		"internal/event/eventdb", "internal/idempotency", "internal/webhook/webhookdb", "internal/approval/approvaldb"}, isolated: true},
 	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest",
 		"internal/openapi", // the OpenAPI 3 document from swag's
 		"internal/webhook/send"}},

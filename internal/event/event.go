@@ -27,6 +27,7 @@ const (
 	IssueOpened         = "issue.opened"
 	IssueUpdated        = "issue.updated"
 	IssueResolved       = "issue.resolved"
+	ApprovalUpdated     = "approval.updated"
 )
 
 // Types lists every event type, in the order docs/integration.md gives them.
@@ -35,6 +36,7 @@ var Types = []string{
 	PlanEntryChanged, PlanEntryRemoved,
 	ReportSubmitted, ReportReturned, ReportAccepted,
 	IssueOpened, IssueUpdated, IssueResolved,
+	ApprovalUpdated,
 }
 
 // Known reports whether t is one of Types.

@@ -73,6 +73,10 @@ func resourcePath(typ, id string) string {
 		}
 	case "issue":
 		return "/api/v1/issues/" + id
+	case "approval":
+		if pid, _, ok := strings.Cut(id, "/"); ok {
+			return "/api/v1/projects/" + pid + "/approvals"
+		}
 	}
 	return ""
 }
