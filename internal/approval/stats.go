@@ -141,7 +141,10 @@ func (s *Service) PendingStarts(ctx context.Context, p identity.Principal, year,
 		return nil, apperr.Fields([]apperr.FieldError{{Field: "quarter", Code: "out_of_range", Param: "1..4"}})
 	}
 	v, err := s.Plans.Get(ctx, p, year, plan.Query{})
-	if err != nil {
+	switch {
+	case apperr.KindOf(err) == apperr.NotFound:
+		return []PendingStart{}, nil // a year without a plan plans no start
+	case err != nil:
 		return nil, err
 	}
 	entries := map[string]plan.Entry{}
