@@ -188,14 +188,19 @@ func (f Fields) validate(code Code, today time.Time) error {
 		}
 	}
 	c.Order("applied_on", f.AppliedOn, "obtained_on", f.ObtainedOn)
-	if code == EnvironmentalAssessment {
-		if f.EnvLevel != "" || f.Status == Obtained {
-			c.Enum("env_level", string(f.EnvLevel), EnvLevels)
-		}
-	} else if f.EnvLevel != "" {
-		c.Add("env_level", "only_for", string(EnvironmentalAssessment))
-	}
+	f.checkEnvLevel(&c, code)
 	return c.Err()
+}
+
+// checkEnvLevel checks the level of the environmental assessment: on that
+// item only, and known there once it is obtained.
+func (f Fields) checkEnvLevel(c *project.Check, code Code) {
+	switch {
+	case code != EnvironmentalAssessment && f.EnvLevel != "":
+		c.Add("env_level", "only_for", string(EnvironmentalAssessment))
+	case code == EnvironmentalAssessment && (f.EnvLevel != "" || f.Status == Obtained):
+		c.Enum("env_level", string(f.EnvLevel), EnvLevels)
+	}
 }
 
 // equal reports whether two items' fields are the same.
