@@ -8479,6 +8479,19 @@ const docTemplate = `{
         "api.Meta": {
             "type": "object",
             "properties": {
+                "approval_items": {
+                    "description": "The approval items (前期手续), their statuses and the levels of the\nenvironmental assessment (docs/approvals.md).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
+                "approval_statuses": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
                 "build_types": {
                     "type": "array",
                     "items": {
@@ -8502,6 +8515,12 @@ const docTemplate = `{
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/api.Department"
+                    }
+                },
+                "env_levels": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
                     }
                 },
                 "evidence_kinds": {

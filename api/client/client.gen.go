@@ -3037,13 +3037,18 @@ type LoginRequest struct {
 
 // Meta defines model for Meta.
 type Meta struct {
-	BuildTypes []Label `json:"build_types"`
-	Categories []Label `json:"categories"`
+	// ApprovalItems The approval items (前期手续), their statuses and the levels of the
+	// environmental assessment (docs/approvals.md).
+	ApprovalItems    []Label `json:"approval_items"`
+	ApprovalStatuses []Label `json:"approval_statuses"`
+	BuildTypes       []Label `json:"build_types"`
+	Categories       []Label `json:"categories"`
 
 	// CategoryStages The stages as they read for the categories of public works, where
 	// 投产 and 达效 read wrong; a category not listed reads stages.
 	CategoryStages []CategoryStages `json:"category_stages"`
 	Departments    []Department     `json:"departments"`
+	EnvLevels      []Label          `json:"env_levels"`
 	EvidenceKinds  []Label          `json:"evidence_kinds"`
 	FundingSources []Label          `json:"funding_sources"`
 	HealthRules    []Label          `json:"health_rules"`
