@@ -7,7 +7,7 @@ type Event struct {
 	ID string `json:"id" format:"uuid" example:"0190a0b0-0000-7000-8000-0000000000e1"`
 	// The event's place in commit order, as a cursor: pass it as after= to read what follows.
 	Position string `json:"position" example:"1024"`
-	Type     string `json:"type" enums:"project.created,project.updated,project.archived,project.restored,project.stage_changed,plan_entry.changed,plan_entry.removed,report.submitted,report.returned,report.accepted,issue.opened,issue.updated,issue.resolved,attachment.added,attachment.withdrawn" example:"project.stage_changed"`
+	Type     string `json:"type" enums:"project.created,project.updated,project.archived,project.restored,project.stage_changed,plan_entry.changed,plan_entry.removed,report.submitted,report.returned,report.accepted,issue.opened,issue.updated,issue.resolved,attachment.added,attachment.withdrawn,approval.updated" example:"project.stage_changed"`
 	// When the change was made.
 	At string `json:"at" format:"date-time" example:"2026-12-07T02:00:00.123456Z"`
 	// Who made the change.
@@ -37,7 +37,7 @@ type EventActor struct {
 
 // EventResource names the resource a change was made to.
 type EventResource struct {
-	Type string `json:"type" enums:"project,plan_entry,report,issue,attachment" example:"project"`
+	Type string `json:"type" enums:"project,plan_entry,report,issue,attachment,approval" example:"project"`
 	ID   string `json:"id" example:"0190a0b0-0000-7000-8000-0000000000aa"`
 	// The resource's path under /api/v1, to read it as it is now.
 	Path string `json:"path" example:"/api/v1/projects/0190a0b0-0000-7000-8000-0000000000aa"`

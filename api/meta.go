@@ -41,7 +41,12 @@ type Meta struct {
 	EvidenceKinds  []Label          `json:"evidence_kinds"`
 	IssueKinds     []Label          `json:"issue_kinds"`
 	IssueStatuses  []Label          `json:"issue_statuses"`
-	Roles          []Label          `json:"roles"`
+	// The approval items (前期手续), their statuses and the levels of the
+	// environmental assessment (docs/approvals.md).
+	ApprovalItems    []Label `json:"approval_items"`
+	ApprovalStatuses []Label `json:"approval_statuses"`
+	EnvLevels        []Label `json:"env_levels"`
+	Roles            []Label `json:"roles"`
 	// The county indicators' codes (PUT /api/v1/indicators/{year}).
 	IndicatorCodes []IndicatorCode `json:"indicator_codes"`
 	Departments    []Department    `json:"departments"`

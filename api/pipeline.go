@@ -2,7 +2,7 @@ package api
 
 // HealthReason is one health rule that fired (docs/stages.md, "Health").
 type HealthReason struct {
-	Rule  string `json:"rule" example:"planned_start_missed" enums:"planned_start_missed,planned_completion_missed,planned_production_missed,investment_behind,blocker_overdue,funding_over_plan"`
+	Rule  string `json:"rule" example:"planned_start_missed" enums:"planned_start_missed,planned_completion_missed,planned_production_missed,investment_behind,blocker_overdue,funding_over_plan,approval_overdue"`
 	Level string `json:"level" example:"yellow" enums:"yellow,red"`
 	// The first day the rule fired, for the rules of dates.
 	Since *string `json:"since,omitempty" format:"date"`

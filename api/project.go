@@ -117,6 +117,9 @@ type Transition struct {
 	Actor      string     `json:"actor"`
 	Department string     `json:"department"`
 	RecordedAt string     `json:"recorded_at" format:"date-time"`
+	// Why a first start was made without its 开工 permit item obtained
+	// (docs/approvals.md); "" otherwise.
+	PermitWaiver string `json:"permit_waiver"`
 }
 
 // Evidence backs a stage move.
@@ -141,6 +144,10 @@ type TransitionCreate struct {
 	Evidence []Evidence `json:"evidence,omitempty"`
 	// A move back to an earlier stage (bureau, admin), with a note.
 	Correction bool `json:"correction"`
+	// Why the project starts without its 开工 permit item obtained: a first
+	// move to started is refused (409) without it unless the item is
+	// obtained or not needed (docs/approvals.md). Only on such a move.
+	PermitWaiver string `json:"permit_waiver,omitempty" example:""`
 }
 
 // TransitionResult is a recorded move and the project after it.

@@ -4392,6 +4392,213 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/projects/{id}/approvals": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The items the project needs, derived from its facts (docs/approvals.md): 审批, 核准 or 备案 by its investment and category, land, forest and energy reviews by its needs, the environmental assessment, soil and water, social stability, the planning permits, the 开工 permit item of its works kind (start_permit) and, for energy projects, grid connection. An item never written reads as not_started, version 0. readiness is obtained ÷ needed, not_needed counted in neither.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "approvals"
+                ],
+                "summary": "A project's approvals (前期手续)",
+                "operationId": "listApprovals",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.ApprovalList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/projects/{id}/approvals/{item}": {
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Sets every field of the item (docs/approvals.md): status not_started, in_progress, obtained (with obtained_on, not in the future) or not_needed (with a reason); applied_on not in the future, expected_on (past it and not obtained, the project's health turns yellow: approval_overdue), the approval's number and issuer, env_level on environmental_assessment. The first write answers 201; later ones need If-Match with the item's ETag (428 without, 412 when stale) and answer 200. An item the catalogue does not know, or one the project's checklist does not list, is 404. Whoever may change the project may write its approvals.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "approvals"
+                ],
+                "summary": "Set an item of a project's approvals",
+                "operationId": "putApproval",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the item's code",
+                        "name": "item",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the item being changed; required once it was written",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the item",
+                        "name": "approval",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/api.ApprovalWrite"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Approval"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "version of the item"
+                            }
+                        }
+                    },
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/api.Approval"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "version of the item"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/projects/{id}/attachments": {
             "get": {
                 "security": [
@@ -5384,7 +5591,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.",
+                "description": "Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.",
                 "consumes": [
                     "application/json"
                 ],
@@ -5497,6 +5704,134 @@ const docTemplate = `{
                     },
                     "428": {
                         "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/stats/approvals": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Of the live projects still to start (planning to landed) that the caller may read, the approval items needed and obtained by department (docs/approvals.md, \"Statistics\"); readiness is obtained ÷ needed, not_needed counted in neither. With department, that department's projects too, by name, each with the items it still lacks. A department's user sees its own.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "Approval readiness by department",
+                "operationId": "statsApprovals",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "one department, with its projects",
+                        "name": "department",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.ApprovalReadiness"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/stats/approvals/pending-starts": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The entries of the year's plan (as in force today) whose planned start month falls in the quarter, whose projects have not started and still lack a needed approval item: the list a dispatch meeting chases (docs/approvals.md, \"Statistics\"). Each with its project, departments, planned month, readiness and missing items, the earliest planned first; a year without a plan has none. A department's user sees the entries it may read in the plan.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "Entries to start this quarter that lack approvals",
+                "operationId": "statsPendingStarts",
+                "parameters": [
+                    {
+                        "maximum": 2100,
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "the plan's year; default the current one",
+                        "name": "year",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 4,
+                        "minimum": 1,
+                        "type": "integer",
+                        "description": "1–4; default the current one",
+                        "name": "quarter",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.PendingStartList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
                         "schema": {
                             "$ref": "#/definitions/api.Problem"
                         }
@@ -6913,6 +7248,221 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Approval": {
+            "type": "object",
+            "properties": {
+                "applied_on": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "approval_no": {
+                    "description": "批复文号 (or the filing's number).",
+                    "type": "string",
+                    "example": "140223202106010101"
+                },
+                "env_level": {
+                    "description": "The level of the environmental assessment, on that item only:\nreport_book 报告书 and report_form 报告表 are approved, registration_form\n登记表 only filed.",
+                    "type": "string",
+                    "enum": [
+                        "report_book",
+                        "report_form",
+                        "registration_form"
+                    ],
+                    "x-nullable": true
+                },
+                "expected_on": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "issuer": {
+                    "description": "审批部门: who issued it.",
+                    "type": "string",
+                    "example": "县行政审批服务管理局"
+                },
+                "item": {
+                    "type": "string",
+                    "enum": [
+                        "project_proposal",
+                        "feasibility_study",
+                        "preliminary_design",
+                        "approval_catalogue",
+                        "filing",
+                        "land_preapproval",
+                        "forest_land_review",
+                        "energy_review",
+                        "environmental_assessment",
+                        "soil_water_conservation",
+                        "social_stability",
+                        "land_planning_permit",
+                        "works_planning_permit",
+                        "construction_permit",
+                        "road_works_permit",
+                        "water_works_filing",
+                        "power_works_filing",
+                        "grid_connection"
+                    ],
+                    "example": "construction_permit"
+                },
+                "name_en": {
+                    "type": "string",
+                    "example": "Construction permit"
+                },
+                "name_zh": {
+                    "description": "The item's name in Chinese and English.",
+                    "type": "string",
+                    "example": "施工许可"
+                },
+                "note": {
+                    "type": "string"
+                },
+                "obtained_on": {
+                    "type": "string",
+                    "format": "date",
+                    "x-nullable": true
+                },
+                "overdue": {
+                    "description": "Overdue: not obtained, needed, past its expected day.",
+                    "type": "boolean"
+                },
+                "reason": {
+                    "description": "Why the item is not needed; \"\" otherwise.",
+                    "type": "string"
+                },
+                "start_permit": {
+                    "description": "StartPermit marks the item that lets the project start (开工): a\nfirst move to started needs it obtained or not needed, or a\npermit_waiver.",
+                    "type": "boolean"
+                },
+                "status": {
+                    "description": "not_started 未启动, in_progress 办理中, obtained 已取得, not_needed 不需要.",
+                    "type": "string",
+                    "enum": [
+                        "not_started",
+                        "in_progress",
+                        "obtained",
+                        "not_needed"
+                    ],
+                    "example": "in_progress"
+                },
+                "status_zh": {
+                    "type": "string",
+                    "example": "办理中"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "updated_by": {
+                    "type": "string"
+                },
+                "version": {
+                    "description": "The item's version, for If-Match; 0 when never written.",
+                    "type": "integer"
+                }
+            }
+        },
+        "api.ApprovalList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Approval"
+                    }
+                },
+                "project_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "readiness": {
+                    "$ref": "#/definitions/api.Readiness"
+                },
+                "start_permit": {
+                    "description": "The item that lets the project start (开工).",
+                    "type": "string",
+                    "example": "construction_permit"
+                }
+            }
+        },
+        "api.ApprovalReadiness": {
+            "type": "object",
+            "properties": {
+                "departments": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.DepartmentApprovalReadiness"
+                    }
+                },
+                "projects": {
+                    "description": "The drill-down: the department's projects, by name; null unless\ndepartment was given.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.ProjectApprovalReadiness"
+                    },
+                    "x-nullable": true
+                },
+                "total": {
+                    "$ref": "#/definitions/api.Readiness"
+                }
+            }
+        },
+        "api.ApprovalWrite": {
+            "type": "object",
+            "properties": {
+                "applied_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2021-03-01"
+                },
+                "approval_no": {
+                    "type": "string",
+                    "example": "140223202105200101"
+                },
+                "env_level": {
+                    "description": "On environmental_assessment only; required there when obtained.",
+                    "type": "string",
+                    "enum": [
+                        "report_book",
+                        "report_form",
+                        "registration_form"
+                    ]
+                },
+                "expected_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2021-05-31"
+                },
+                "issuer": {
+                    "type": "string",
+                    "example": "县行政审批服务管理局"
+                },
+                "note": {
+                    "type": "string"
+                },
+                "obtained_on": {
+                    "description": "Required when obtained, and only then; not in the future.",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2021-05-20"
+                },
+                "reason": {
+                    "description": "Required when not_needed, and only then.",
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "not_started",
+                        "in_progress",
+                        "obtained",
+                        "not_needed"
+                    ],
+                    "example": "obtained"
+                }
+            }
+        },
         "api.Attachment": {
             "type": "object",
             "properties": {
@@ -7471,6 +8021,22 @@ const docTemplate = `{
                 }
             }
         },
+        "api.DepartmentApprovalReadiness": {
+            "type": "object",
+            "properties": {
+                "department": {
+                    "type": "string",
+                    "example": "energy"
+                },
+                "projects": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "readiness": {
+                    "$ref": "#/definitions/api.Readiness"
+                }
+            }
+        },
         "api.DepartmentCreate": {
             "type": "object",
             "properties": {
@@ -7791,7 +8357,8 @@ const docTemplate = `{
                         "issue.updated",
                         "issue.resolved",
                         "attachment.added",
-                        "attachment.withdrawn"
+                        "attachment.withdrawn",
+                        "approval.updated"
                     ],
                     "example": "project.stage_changed"
                 },
@@ -7855,7 +8422,8 @@ const docTemplate = `{
                         "plan_entry",
                         "report",
                         "issue",
-                        "attachment"
+                        "attachment",
+                        "approval"
                     ],
                     "example": "project"
                 }
@@ -7987,7 +8555,8 @@ const docTemplate = `{
                         "planned_production_missed",
                         "investment_behind",
                         "blocker_overdue",
-                        "funding_over_plan"
+                        "funding_over_plan",
+                        "approval_overdue"
                     ],
                     "example": "planned_start_missed"
                 },
@@ -8575,6 +9144,19 @@ const docTemplate = `{
         "api.Meta": {
             "type": "object",
             "properties": {
+                "approval_items": {
+                    "description": "The approval items (前期手续), their statuses and the levels of the\nenvironmental assessment (docs/approvals.md).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
+                "approval_statuses": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
                 "build_types": {
                     "type": "array",
                     "items": {
@@ -8598,6 +9180,12 @@ const docTemplate = `{
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/api.Department"
+                    }
+                },
+                "env_levels": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
                     }
                 },
                 "evidence_kinds": {
@@ -8772,6 +9360,71 @@ const docTemplate = `{
                 },
                 "statistical": {
                     "$ref": "#/definitions/api.Statistical"
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2021
+                }
+            }
+        },
+        "api.PendingStart": {
+            "type": "object",
+            "properties": {
+                "department": {
+                    "type": "string"
+                },
+                "missing": {
+                    "description": "The needed items not obtained, in the checklist's order.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
+                "name": {
+                    "type": "string"
+                },
+                "planned_start_month": {
+                    "type": "string",
+                    "example": "2021-05"
+                },
+                "project_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "readiness": {
+                    "$ref": "#/definitions/api.Readiness"
+                },
+                "responsible_department": {
+                    "description": "The entry's 责任单位 of the year.",
+                    "type": "string",
+                    "example": "energy"
+                },
+                "stage": {
+                    "type": "string",
+                    "example": "landed"
+                },
+                "start_permit": {
+                    "type": "string",
+                    "example": "construction_permit"
+                },
+                "start_permit_missing": {
+                    "description": "The 开工 permit item is among the missing.",
+                    "type": "boolean"
+                }
+            }
+        },
+        "api.PendingStartList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.PendingStart"
+                    }
+                },
+                "quarter": {
+                    "type": "integer",
+                    "example": 2
                 },
                 "year": {
                     "type": "integer",
@@ -9544,6 +10197,39 @@ const docTemplate = `{
                 }
             }
         },
+        "api.ProjectApprovalReadiness": {
+            "type": "object",
+            "properties": {
+                "department": {
+                    "type": "string"
+                },
+                "missing": {
+                    "description": "The needed items not obtained, in the checklist's order.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
+                "name": {
+                    "type": "string"
+                },
+                "project_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "readiness": {
+                    "$ref": "#/definitions/api.Readiness"
+                },
+                "stage": {
+                    "type": "string",
+                    "example": "landed"
+                },
+                "start_permit": {
+                    "type": "string",
+                    "example": "construction_permit"
+                }
+            }
+        },
         "api.ProjectCreate": {
             "type": "object",
             "properties": {
@@ -9965,6 +10651,24 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Readiness": {
+            "type": "object",
+            "properties": {
+                "needed": {
+                    "type": "integer",
+                    "example": 10
+                },
+                "obtained": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "rate": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.4
+                }
+            }
+        },
         "api.RefreshRequest": {
             "type": "object",
             "properties": {
@@ -10367,6 +11071,10 @@ const docTemplate = `{
                     "type": "string",
                     "format": "date"
                 },
+                "permit_waiver": {
+                    "description": "Why a first start was made without its 开工 permit item obtained\n(docs/approvals.md); \"\" otherwise.",
+                    "type": "string"
+                },
                 "recorded_at": {
                     "type": "string",
                     "format": "date-time"
@@ -10400,6 +11108,11 @@ const docTemplate = `{
                     "type": "string",
                     "format": "date",
                     "example": "2021-04-20"
+                },
+                "permit_waiver": {
+                    "description": "Why the project starts without its 开工 permit item obtained: a first\nmove to started is refused (409) without it unless the item is\nobtained or not needed (docs/approvals.md). Only on such a move.",
+                    "type": "string",
+                    "example": ""
                 },
                 "to": {
                     "type": "string",
@@ -10913,6 +11626,10 @@ const docTemplate = `{
         {
             "description": "Files kept as evidence of projects: site photos, permits, contracts",
             "name": "attachments"
+        },
+        {
+            "description": "The approvals (前期手续) of projects and the 开工 gate",
+            "name": "approvals"
         },
         {
             "description": "The audit trail and its verification",

@@ -70,11 +70,13 @@ func TestLayering(t *testing.T) {
 		module + "/internal/auth/authdb", module + "/internal/idempotency",
 		module + "/internal/audit/auditdb", module + "/internal/webhook/webhookdb",
 		module + "/internal/attachment/attachmentdb",
+		module + "/internal/approval/approvaldb",
 	}
 	domain := []string{
 		module + "/internal/apperr", module + "/internal/config", module + "/internal/auth", module + "/internal/identity",
 		module + "/internal/project", module + "/internal/seed", module + "/internal/health", module + "/internal/calendar",
 		module + "/internal/audit", module + "/internal/webhook", module + "/internal/attachment",
+		module + "/internal/approval",
 	}
 	// A domain's sender speaks HTTP for it, from a layer above; the files'
 	// object storage speaks S3's HTTP.
@@ -149,11 +151,12 @@ var layers = []struct {
 		"internal/event/eventtest",
 		"internal/webhook", "internal/webhook/webhooktest",
 		"internal/attachment", "internal/attachment/attachmenttest",
+		"internal/approval", "internal/approval/approvaltest",
 	}},
 	{pkgs: []string{"internal/platform/database", "internal/platform/database/dbtest", "internal/platform/childproc"}},
 	{pkgs: []string{"internal/project/projectdb", "internal/auth/authdb", "internal/audit/auditdb",
 		"internal/event/eventdb", "internal/idempotency", "internal/webhook/webhookdb",
-		"internal/attachment/attachmentdb", "internal/attachment/objectstore"}, isolated: true},
+		"internal/attachment/attachmentdb", "internal/attachment/objectstore", "internal/approval/approvaldb"}, isolated: true},
 	{pkgs: []string{"internal/httpapi", "internal/bench", "internal/bench/benchtest",
 		"internal/openapi", // the OpenAPI 3 document from swag's
 		"internal/webhook/send"}},

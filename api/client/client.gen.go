@@ -54,6 +54,162 @@ func (e AnnualPlanYearState) Valid() bool {
 	}
 }
 
+// Defines values for ApprovalEnvLevel.
+const (
+	ApprovalEnvLevelRegistrationForm ApprovalEnvLevel = "registration_form"
+	ApprovalEnvLevelReportBook       ApprovalEnvLevel = "report_book"
+	ApprovalEnvLevelReportForm       ApprovalEnvLevel = "report_form"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalEnvLevel enum.
+func (e ApprovalEnvLevel) Valid() bool {
+	switch e {
+	case ApprovalEnvLevelRegistrationForm:
+		return true
+	case ApprovalEnvLevelReportBook:
+		return true
+	case ApprovalEnvLevelReportForm:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApprovalItem.
+const (
+	ApprovalCatalogue       ApprovalItem = "approval_catalogue"
+	ConstructionPermit      ApprovalItem = "construction_permit"
+	EnergyReview            ApprovalItem = "energy_review"
+	EnvironmentalAssessment ApprovalItem = "environmental_assessment"
+	FeasibilityStudy        ApprovalItem = "feasibility_study"
+	Filing                  ApprovalItem = "filing"
+	ForestLandReview        ApprovalItem = "forest_land_review"
+	GridConnection          ApprovalItem = "grid_connection"
+	LandPlanningPermit      ApprovalItem = "land_planning_permit"
+	LandPreapproval         ApprovalItem = "land_preapproval"
+	PowerWorksFiling        ApprovalItem = "power_works_filing"
+	PreliminaryDesign       ApprovalItem = "preliminary_design"
+	ProjectProposal         ApprovalItem = "project_proposal"
+	RoadWorksPermit         ApprovalItem = "road_works_permit"
+	SocialStability         ApprovalItem = "social_stability"
+	SoilWaterConservation   ApprovalItem = "soil_water_conservation"
+	WaterWorksFiling        ApprovalItem = "water_works_filing"
+	WorksPlanningPermit     ApprovalItem = "works_planning_permit"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalItem enum.
+func (e ApprovalItem) Valid() bool {
+	switch e {
+	case ApprovalCatalogue:
+		return true
+	case ConstructionPermit:
+		return true
+	case EnergyReview:
+		return true
+	case EnvironmentalAssessment:
+		return true
+	case FeasibilityStudy:
+		return true
+	case Filing:
+		return true
+	case ForestLandReview:
+		return true
+	case GridConnection:
+		return true
+	case LandPlanningPermit:
+		return true
+	case LandPreapproval:
+		return true
+	case PowerWorksFiling:
+		return true
+	case PreliminaryDesign:
+		return true
+	case ProjectProposal:
+		return true
+	case RoadWorksPermit:
+		return true
+	case SocialStability:
+		return true
+	case SoilWaterConservation:
+		return true
+	case WaterWorksFiling:
+		return true
+	case WorksPlanningPermit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApprovalStatus.
+const (
+	ApprovalStatusInProgress ApprovalStatus = "in_progress"
+	ApprovalStatusNotNeeded  ApprovalStatus = "not_needed"
+	ApprovalStatusNotStarted ApprovalStatus = "not_started"
+	ApprovalStatusObtained   ApprovalStatus = "obtained"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalStatus enum.
+func (e ApprovalStatus) Valid() bool {
+	switch e {
+	case ApprovalStatusInProgress:
+		return true
+	case ApprovalStatusNotNeeded:
+		return true
+	case ApprovalStatusNotStarted:
+		return true
+	case ApprovalStatusObtained:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApprovalWriteEnvLevel.
+const (
+	ApprovalWriteEnvLevelRegistrationForm ApprovalWriteEnvLevel = "registration_form"
+	ApprovalWriteEnvLevelReportBook       ApprovalWriteEnvLevel = "report_book"
+	ApprovalWriteEnvLevelReportForm       ApprovalWriteEnvLevel = "report_form"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalWriteEnvLevel enum.
+func (e ApprovalWriteEnvLevel) Valid() bool {
+	switch e {
+	case ApprovalWriteEnvLevelRegistrationForm:
+		return true
+	case ApprovalWriteEnvLevelReportBook:
+		return true
+	case ApprovalWriteEnvLevelReportForm:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApprovalWriteStatus.
+const (
+	ApprovalWriteStatusInProgress ApprovalWriteStatus = "in_progress"
+	ApprovalWriteStatusNotNeeded  ApprovalWriteStatus = "not_needed"
+	ApprovalWriteStatusNotStarted ApprovalWriteStatus = "not_started"
+	ApprovalWriteStatusObtained   ApprovalWriteStatus = "obtained"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalWriteStatus enum.
+func (e ApprovalWriteStatus) Valid() bool {
+	switch e {
+	case ApprovalWriteStatusInProgress:
+		return true
+	case ApprovalWriteStatusNotNeeded:
+		return true
+	case ApprovalWriteStatusNotStarted:
+		return true
+	case ApprovalWriteStatusObtained:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AttachmentKind.
 const (
 	AttachmentKindAcceptance AttachmentKind = "acceptance"
@@ -164,6 +320,7 @@ func (e DesignationKind) Valid() bool {
 
 // Defines values for EventType.
 const (
+	ApprovalUpdated     EventType = "approval.updated"
 	AttachmentAdded     EventType = "attachment.added"
 	AttachmentWithdrawn EventType = "attachment.withdrawn"
 	IssueOpened         EventType = "issue.opened"
@@ -184,6 +341,8 @@ const (
 // Valid indicates whether the value is a known member of the EventType enum.
 func (e EventType) Valid() bool {
 	switch e {
+	case ApprovalUpdated:
+		return true
 	case AttachmentAdded:
 		return true
 	case AttachmentWithdrawn:
@@ -221,6 +380,7 @@ func (e EventType) Valid() bool {
 
 // Defines values for EventResourceType.
 const (
+	EventResourceTypeApproval   EventResourceType = "approval"
 	EventResourceTypeAttachment EventResourceType = "attachment"
 	EventResourceTypeIssue      EventResourceType = "issue"
 	EventResourceTypePlanEntry  EventResourceType = "plan_entry"
@@ -231,6 +391,8 @@ const (
 // Valid indicates whether the value is a known member of the EventResourceType enum.
 func (e EventResourceType) Valid() bool {
 	switch e {
+	case EventResourceTypeApproval:
+		return true
 	case EventResourceTypeAttachment:
 		return true
 	case EventResourceTypeIssue:
@@ -335,6 +497,7 @@ func (e HealthReasonLevel) Valid() bool {
 
 // Defines values for HealthReasonRule.
 const (
+	ApprovalOverdue         HealthReasonRule = "approval_overdue"
 	BlockerOverdue          HealthReasonRule = "blocker_overdue"
 	FundingOverPlan         HealthReasonRule = "funding_over_plan"
 	InvestmentBehind        HealthReasonRule = "investment_behind"
@@ -346,6 +509,8 @@ const (
 // Valid indicates whether the value is a known member of the HealthReasonRule enum.
 func (e HealthReasonRule) Valid() bool {
 	switch e {
+	case ApprovalOverdue:
+		return true
 	case BlockerOverdue:
 		return true
 	case FundingOverPlan:
@@ -2021,6 +2186,135 @@ type AnnualPlanYears struct {
 	Items []AnnualPlanYear `json:"items"`
 }
 
+// Approval defines model for Approval.
+type Approval struct {
+	AppliedOn *openapi_types.Date `json:"applied_on"`
+
+	// ApprovalNo 批复文号 (or the filing's number).
+	//
+	// Example: 140223202106010101
+	ApprovalNo string `json:"approval_no"`
+
+	// EnvLevel The level of the environmental assessment, on that item only:
+	// report_book 报告书 and report_form 报告表 are approved, registration_form
+	// 登记表 only filed.
+	EnvLevel   *ApprovalEnvLevel   `json:"env_level"`
+	ExpectedOn *openapi_types.Date `json:"expected_on"`
+
+	// Issuer 审批部门: who issued it.
+	//
+	// Example: 县行政审批服务管理局
+	Issuer string `json:"issuer"`
+
+	// Item Example: construction_permit
+	Item ApprovalItem `json:"item"`
+
+	// NameEn Example: Construction permit
+	NameEn string `json:"name_en"`
+
+	// NameZh The item's name in Chinese and English.
+	//
+	// Example: 施工许可
+	NameZh     string              `json:"name_zh"`
+	Note       string              `json:"note"`
+	ObtainedOn *openapi_types.Date `json:"obtained_on"`
+
+	// Overdue Overdue: not obtained, needed, past its expected day.
+	Overdue bool `json:"overdue"`
+
+	// Reason Why the item is not needed; "" otherwise.
+	Reason string `json:"reason"`
+
+	// StartPermit StartPermit marks the item that lets the project start (开工): a
+	// first move to started needs it obtained or not needed, or a
+	// permit_waiver.
+	StartPermit bool `json:"start_permit"`
+
+	// Status not_started 未启动, in_progress 办理中, obtained 已取得, not_needed 不需要.
+	//
+	// Example: in_progress
+	Status ApprovalStatus `json:"status"`
+
+	// StatusZh Example: 办理中
+	StatusZh  string     `json:"status_zh"`
+	UpdatedAt *time.Time `json:"updated_at"`
+	UpdatedBy string     `json:"updated_by"`
+
+	// Version The item's version, for If-Match; 0 when never written.
+	Version int64 `json:"version"`
+}
+
+// ApprovalEnvLevel The level of the environmental assessment, on that item only:
+// report_book 报告书 and report_form 报告表 are approved, registration_form
+// 登记表 only filed.
+type ApprovalEnvLevel string
+
+// ApprovalItem Example: construction_permit
+type ApprovalItem string
+
+// ApprovalStatus not_started 未启动, in_progress 办理中, obtained 已取得, not_needed 不需要.
+//
+// Example: in_progress
+type ApprovalStatus string
+
+// ApprovalList defines model for ApprovalList.
+type ApprovalList struct {
+	Items     []Approval         `json:"items"`
+	ProjectId openapi_types.UUID `json:"project_id"`
+	Readiness Readiness          `json:"readiness"`
+
+	// StartPermit The item that lets the project start (开工).
+	//
+	// Example: construction_permit
+	StartPermit string `json:"start_permit"`
+}
+
+// ApprovalReadiness defines model for ApprovalReadiness.
+type ApprovalReadiness struct {
+	Departments []DepartmentApprovalReadiness `json:"departments"`
+
+	// Projects The drill-down: the department's projects, by name; null unless
+	// department was given.
+	Projects *[]ProjectApprovalReadiness `json:"projects"`
+	Total    Readiness                   `json:"total"`
+}
+
+// ApprovalWrite defines model for ApprovalWrite.
+type ApprovalWrite struct {
+	// AppliedOn Example: 2021-03-01
+	AppliedOn *openapi_types.Date `json:"applied_on,omitempty"`
+
+	// ApprovalNo Example: 140223202105200101
+	ApprovalNo *string `json:"approval_no,omitempty"`
+
+	// EnvLevel On environmental_assessment only; required there when obtained.
+	EnvLevel *ApprovalWriteEnvLevel `json:"env_level,omitempty"`
+
+	// ExpectedOn Example: 2021-05-31
+	ExpectedOn *openapi_types.Date `json:"expected_on,omitempty"`
+
+	// Issuer Example: 县行政审批服务管理局
+	Issuer *string `json:"issuer,omitempty"`
+	Note   *string `json:"note,omitempty"`
+
+	// ObtainedOn Required when obtained, and only then; not in the future.
+	//
+	// Example: 2021-05-20
+	ObtainedOn *openapi_types.Date `json:"obtained_on,omitempty"`
+
+	// Reason Required when not_needed, and only then.
+	Reason *string `json:"reason,omitempty"`
+
+	// Status Example: obtained
+	Status *ApprovalWriteStatus `json:"status,omitempty"`
+}
+
+// ApprovalWriteEnvLevel On environmental_assessment only; required there when obtained.
+type ApprovalWriteEnvLevel string
+
+// ApprovalWriteStatus Example: obtained
+type ApprovalWriteStatus string
+
 // Attachment defines model for Attachment.
 type Attachment struct {
 	// ContentUrl Where the content downloads.
@@ -2362,6 +2656,16 @@ type Department struct {
 
 	// Version Example: 1
 	Version int64 `json:"version"`
+}
+
+// DepartmentApprovalReadiness defines model for DepartmentApprovalReadiness.
+type DepartmentApprovalReadiness struct {
+	// Department Example: energy
+	Department string `json:"department"`
+
+	// Projects Example: 3
+	Projects  int64     `json:"projects"`
+	Readiness Readiness `json:"readiness"`
 }
 
 // DepartmentCreate defines model for DepartmentCreate.
@@ -2994,13 +3298,18 @@ type LoginRequest struct {
 
 // Meta defines model for Meta.
 type Meta struct {
-	BuildTypes []Label `json:"build_types"`
-	Categories []Label `json:"categories"`
+	// ApprovalItems The approval items (前期手续), their statuses and the levels of the
+	// environmental assessment (docs/approvals.md).
+	ApprovalItems    []Label `json:"approval_items"`
+	ApprovalStatuses []Label `json:"approval_statuses"`
+	BuildTypes       []Label `json:"build_types"`
+	Categories       []Label `json:"categories"`
 
 	// CategoryStages The stages as they read for the categories of public works, where
 	// 投产 and 达效 read wrong; a category not listed reads stages.
 	CategoryStages []CategoryStages `json:"category_stages"`
 	Departments    []Department     `json:"departments"`
+	EnvLevels      []Label          `json:"env_levels"`
 	EvidenceKinds  []Label          `json:"evidence_kinds"`
 	FundingSources []Label          `json:"funding_sources"`
 	HealthRules    []Label          `json:"health_rules"`
@@ -3070,6 +3379,45 @@ type Overview struct {
 
 // OverviewReports Which reports count: submitted and accepted, or accepted only.
 type OverviewReports string
+
+// PendingStart defines model for PendingStart.
+type PendingStart struct {
+	Department string `json:"department"`
+
+	// Missing The needed items not obtained, in the checklist's order.
+	Missing []Label `json:"missing"`
+	Name    string  `json:"name"`
+
+	// PlannedStartMonth Example: 2021-05
+	PlannedStartMonth string             `json:"planned_start_month"`
+	ProjectId         openapi_types.UUID `json:"project_id"`
+	Readiness         Readiness          `json:"readiness"`
+
+	// ResponsibleDepartment The entry's 责任单位 of the year.
+	//
+	// Example: energy
+	ResponsibleDepartment string `json:"responsible_department"`
+
+	// Stage Example: landed
+	Stage string `json:"stage"`
+
+	// StartPermit Example: construction_permit
+	StartPermit string `json:"start_permit"`
+
+	// StartPermitMissing The 开工 permit item is among the missing.
+	StartPermitMissing bool `json:"start_permit_missing"`
+}
+
+// PendingStartList defines model for PendingStartList.
+type PendingStartList struct {
+	Items []PendingStart `json:"items"`
+
+	// Quarter Example: 2
+	Quarter int64 `json:"quarter"`
+
+	// Year Example: 2021
+	Year int64 `json:"year"`
+}
 
 // Plan defines model for Plan.
 type Plan struct {
@@ -3449,6 +3797,23 @@ type ProjectKeyLevel string
 // ProjectStage defines model for Project.Stage.
 type ProjectStage string
 
+// ProjectApprovalReadiness defines model for ProjectApprovalReadiness.
+type ProjectApprovalReadiness struct {
+	Department string `json:"department"`
+
+	// Missing The needed items not obtained, in the checklist's order.
+	Missing   []Label            `json:"missing"`
+	Name      string             `json:"name"`
+	ProjectId openapi_types.UUID `json:"project_id"`
+	Readiness Readiness          `json:"readiness"`
+
+	// Stage Example: landed
+	Stage string `json:"stage"`
+
+	// StartPermit Example: construction_permit
+	StartPermit string `json:"start_permit"`
+}
+
 // ProjectCreate defines model for ProjectCreate.
 type ProjectCreate struct {
 	AtCapacityOn *openapi_types.Date `json:"at_capacity_on,omitempty"`
@@ -3623,6 +3988,18 @@ type Rate struct {
 	Numerator   int64       `json:"numerator"`
 	ProjectIds  *ProjectIDs `json:"project_ids"`
 	Rate        *float64    `json:"rate"`
+}
+
+// Readiness defines model for Readiness.
+type Readiness struct {
+	// Needed Example: 10
+	Needed int64 `json:"needed"`
+
+	// Obtained Example: 4
+	Obtained int64 `json:"obtained"`
+
+	// Rate Example: 0.4
+	Rate *float64 `json:"rate"`
 }
 
 // RefreshRequest defines model for RefreshRequest.
@@ -3824,8 +4201,12 @@ type Transition struct {
 	Kind       TransitionKind     `json:"kind"`
 	Note       string             `json:"note"`
 	OccurredOn openapi_types.Date `json:"occurred_on"`
-	RecordedAt time.Time          `json:"recorded_at"`
-	To         string             `json:"to"`
+
+	// PermitWaiver Why a first start was made without its 开工 permit item obtained
+	// (docs/approvals.md); "" otherwise.
+	PermitWaiver string    `json:"permit_waiver"`
+	RecordedAt   time.Time `json:"recorded_at"`
+	To           string    `json:"to"`
 }
 
 // TransitionKind defines model for Transition.Kind.
@@ -3848,6 +4229,13 @@ type TransitionCreate struct {
 	//
 	// Example: 2021-04-20
 	OccurredOn *openapi_types.Date `json:"occurred_on,omitempty"`
+
+	// PermitWaiver Why the project starts without its 开工 permit item obtained: a first
+	// move to started is refused (409) without it unless the item is
+	// obtained or not needed (docs/approvals.md). Only on such a move.
+	//
+	// Example:
+	PermitWaiver *string `json:"permit_waiver,omitempty"`
 
 	// To Example: signed
 	To *TransitionCreateTo `json:"to,omitempty"`
@@ -4470,6 +4858,12 @@ type PatchProjectParams struct {
 	IfMatch string `json:"If-Match"`
 }
 
+// PutApprovalParams defines parameters for PutApproval.
+type PutApprovalParams struct {
+	// IfMatch ETag of the item being changed; required once it was written
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // ListAttachmentsParams defines parameters for ListAttachments.
 type ListAttachmentsParams struct {
 	// Target 关联对象
@@ -4552,6 +4946,21 @@ type MoveProjectParams struct {
 
 	// IdempotencyKey unique key of this request
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// StatsApprovalsParams defines parameters for StatsApprovals.
+type StatsApprovalsParams struct {
+	// Department one department, with its projects
+	Department *string `form:"department,omitempty" json:"department,omitempty"`
+}
+
+// StatsPendingStartsParams defines parameters for StatsPendingStarts.
+type StatsPendingStartsParams struct {
+	// Year the plan's year; default the current one
+	Year *int `form:"year,omitempty" json:"year,omitempty"`
+
+	// Quarter 1–4; default the current one
+	Quarter *int `form:"quarter,omitempty" json:"quarter,omitempty"`
 }
 
 // StatsBatchesParams defines parameters for StatsBatches.
@@ -4748,6 +5157,9 @@ type PatchProjectJSONRequestBody = ProjectPatch
 
 // PatchProjectApplicationMergePatchPlusJSONRequestBody defines body for PatchProject for application/merge-patch+json ContentType.
 type PatchProjectApplicationMergePatchPlusJSONRequestBody = ProjectPatch
+
+// PutApprovalJSONRequestBody defines body for PutApproval for application/json ContentType.
+type PutApprovalJSONRequestBody = ApprovalWrite
 
 // AddAttachmentMultipartRequestBody defines body for AddAttachment for multipart/form-data ContentType.
 type AddAttachmentMultipartRequestBody AddAttachmentMultipartBody
@@ -5457,6 +5869,31 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/projects/{id} (the `PatchProject` operationId).
 	PatchProjectWithApplicationMergePatchPlusJSONBody(ctx context.Context, id openapi_types.UUID, params *PatchProjectParams, body PatchProjectApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListApprovals A project's approvals (前期手续)
+	//
+	// The items the project needs, derived from its facts (docs/approvals.md): 审批, 核准 or 备案 by its investment and category, land, forest and energy reviews by its needs, the environmental assessment, soil and water, social stability, the planning permits, the 开工 permit item of its works kind (start_permit) and, for energy projects, grid connection. An item never written reads as not_started, version 0. readiness is obtained ÷ needed, not_needed counted in neither.
+	//
+	// Corresponds with GET /api/v1/projects/{id}/approvals (the `ListApprovals` operationId).
+	ListApprovals(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutApprovalWithBody Set an item of a project's approvals
+	//
+	// Sets every field of the item (docs/approvals.md): status not_started, in_progress, obtained (with obtained_on, not in the future) or not_needed (with a reason); applied_on not in the future, expected_on (past it and not obtained, the project's health turns yellow: approval_overdue), the approval's number and issuer, env_level on environmental_assessment. The first write answers 201; later ones need If-Match with the item's ETag (428 without, 412 when stale) and answer 200. An item the catalogue does not know, or one the project's checklist does not list, is 404. Whoever may change the project may write its approvals.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/projects/{id}/approvals/{item} (the `PutApproval` operationId).
+	PutApprovalWithBody(ctx context.Context, id openapi_types.UUID, item string, params *PutApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutApproval Set an item of a project's approvals
+	//
+	// Sets every field of the item (docs/approvals.md): status not_started, in_progress, obtained (with obtained_on, not in the future) or not_needed (with a reason); applied_on not in the future, expected_on (past it and not obtained, the project's health turns yellow: approval_overdue), the approval's number and issuer, env_level on environmental_assessment. The first write answers 201; later ones need If-Match with the item's ETag (428 without, 412 when stale) and answer 200. An item the catalogue does not know, or one the project's checklist does not list, is 404. Whoever may change the project may write its approvals.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/projects/{id}/approvals/{item} (the `PutApproval` operationId).
+	PutApproval(ctx context.Context, id openapi_types.UUID, item string, params *PutApprovalParams, body PutApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAttachments List a project's files
 	//
 	// The files kept as evidence of a project the caller may read, the earliest uploaded first: every target's, or one target's (target, and target_id within it). Withdrawn files only with include_withdrawn=true, with who withdrew them, when and why.
@@ -5564,7 +6001,7 @@ type ClientInterface interface {
 
 	// MoveProjectWithBody Move a project to another stage
 	//
-	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5573,12 +6010,26 @@ type ClientInterface interface {
 
 	// MoveProject Move a project to another stage
 	//
-	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/projects/{id}/transitions (the `MoveProject` operationId).
 	MoveProject(ctx context.Context, id openapi_types.UUID, params *MoveProjectParams, body MoveProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StatsApprovals Approval readiness by department
+	//
+	// Of the live projects still to start (planning to landed) that the caller may read, the approval items needed and obtained by department (docs/approvals.md, "Statistics"); readiness is obtained ÷ needed, not_needed counted in neither. With department, that department's projects too, by name, each with the items it still lacks. A department's user sees its own.
+	//
+	// Corresponds with GET /api/v1/stats/approvals (the `StatsApprovals` operationId).
+	StatsApprovals(ctx context.Context, params *StatsApprovalsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StatsPendingStarts Entries to start this quarter that lack approvals
+	//
+	// The entries of the year's plan (as in force today) whose planned start month falls in the quarter, whose projects have not started and still lack a needed approval item: the list a dispatch meeting chases (docs/approvals.md, "Statistics"). Each with its project, departments, planned month, readiness and missing items, the earliest planned first; a year without a plan has none. A department's user sees the entries it may read in the plan.
+	//
+	// Corresponds with GET /api/v1/stats/approvals/pending-starts (the `StatsPendingStarts` operationId).
+	StatsPendingStarts(ctx context.Context, params *StatsPendingStartsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StatsBatches 三个一批 (quarterly batches)
 	//
@@ -7093,6 +7544,61 @@ func (c *PipelineClient) PatchProjectWithApplicationMergePatchPlusJSONBody(ctx c
 	return c.Client.Do(req)
 }
 
+// ListApprovals A project's approvals (前期手续)
+//
+// The items the project needs, derived from its facts (docs/approvals.md): 审批, 核准 or 备案 by its investment and category, land, forest and energy reviews by its needs, the environmental assessment, soil and water, social stability, the planning permits, the 开工 permit item of its works kind (start_permit) and, for energy projects, grid connection. An item never written reads as not_started, version 0. readiness is obtained ÷ needed, not_needed counted in neither.
+//
+// Corresponds with GET /api/v1/projects/{id}/approvals (the `ListApprovals` operationId).
+func (c *PipelineClient) ListApprovals(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListApprovalsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutApprovalWithBody Set an item of a project's approvals
+//
+// Sets every field of the item (docs/approvals.md): status not_started, in_progress, obtained (with obtained_on, not in the future) or not_needed (with a reason); applied_on not in the future, expected_on (past it and not obtained, the project's health turns yellow: approval_overdue), the approval's number and issuer, env_level on environmental_assessment. The first write answers 201; later ones need If-Match with the item's ETag (428 without, 412 when stale) and answer 200. An item the catalogue does not know, or one the project's checklist does not list, is 404. Whoever may change the project may write its approvals.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/projects/{id}/approvals/{item} (the `PutApproval` operationId).
+func (c *PipelineClient) PutApprovalWithBody(ctx context.Context, id openapi_types.UUID, item string, params *PutApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutApprovalRequestWithBody(c.Server, id, item, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutApproval Set an item of a project's approvals
+//
+// Sets every field of the item (docs/approvals.md): status not_started, in_progress, obtained (with obtained_on, not in the future) or not_needed (with a reason); applied_on not in the future, expected_on (past it and not obtained, the project's health turns yellow: approval_overdue), the approval's number and issuer, env_level on environmental_assessment. The first write answers 201; later ones need If-Match with the item's ETag (428 without, 412 when stale) and answer 200. An item the catalogue does not know, or one the project's checklist does not list, is 404. Whoever may change the project may write its approvals.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/projects/{id}/approvals/{item} (the `PutApproval` operationId).
+func (c *PipelineClient) PutApproval(ctx context.Context, id openapi_types.UUID, item string, params *PutApprovalParams, body PutApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutApprovalRequest(c.Server, id, item, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListAttachments List a project's files
 //
 // The files kept as evidence of a project the caller may read, the earliest uploaded first: every target's, or one target's (target, and target_id within it). Withdrawn files only with include_withdrawn=true, with who withdrew them, when and why.
@@ -7330,7 +7836,7 @@ func (c *PipelineClient) ListTransitions(ctx context.Context, id openapi_types.U
 
 // MoveProjectWithBody Move a project to another stage
 //
-// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7349,13 +7855,47 @@ func (c *PipelineClient) MoveProjectWithBody(ctx context.Context, id openapi_typ
 
 // MoveProject Move a project to another stage
 //
-// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/projects/{id}/transitions (the `MoveProject` operationId).
 func (c *PipelineClient) MoveProject(ctx context.Context, id openapi_types.UUID, params *MoveProjectParams, body MoveProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMoveProjectRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StatsApprovals Approval readiness by department
+//
+// Of the live projects still to start (planning to landed) that the caller may read, the approval items needed and obtained by department (docs/approvals.md, "Statistics"); readiness is obtained ÷ needed, not_needed counted in neither. With department, that department's projects too, by name, each with the items it still lacks. A department's user sees its own.
+//
+// Corresponds with GET /api/v1/stats/approvals (the `StatsApprovals` operationId).
+func (c *PipelineClient) StatsApprovals(ctx context.Context, params *StatsApprovalsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStatsApprovalsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StatsPendingStarts Entries to start this quarter that lack approvals
+//
+// The entries of the year's plan (as in force today) whose planned start month falls in the quarter, whose projects have not started and still lack a needed approval item: the list a dispatch meeting chases (docs/approvals.md, "Statistics"). Each with its project, departments, planned month, readiness and missing items, the earliest planned first; a year without a plan has none. A department's user sees the entries it may read in the plan.
+//
+// Corresponds with GET /api/v1/stats/approvals/pending-starts (the `StatsPendingStarts` operationId).
+func (c *PipelineClient) StatsPendingStarts(ctx context.Context, params *StatsPendingStartsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStatsPendingStartsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10802,6 +11342,109 @@ func NewPatchProjectRequestWithBody(server string, id openapi_types.UUID, params
 	return req, nil
 }
 
+// NewListApprovalsRequest constructs an http.Request for the ListApprovals method
+func NewListApprovalsRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/projects/%s/approvals", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutApprovalRequest calls the generic PutApproval builder with application/json body
+func NewPutApprovalRequest(server string, id openapi_types.UUID, item string, params *PutApprovalParams, body PutApprovalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutApprovalRequestWithBody(server, id, item, params, "application/json", bodyReader)
+}
+
+// NewPutApprovalRequestWithBody constructs an http.Request for the PutApproval method, with any body, and a specified content type
+func NewPutApprovalRequestWithBody(server string, id openapi_types.UUID, item string, params *PutApprovalParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "item", item, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/projects/%s/approvals/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListAttachmentsRequest constructs an http.Request for the ListAttachments method
 func NewListAttachmentsRequest(server string, id openapi_types.UUID, params *ListAttachmentsParams) (*http.Request, error) {
 	var err error
@@ -11415,6 +12058,126 @@ func NewMoveProjectRequestWithBody(server string, id openapi_types.UUID, params 
 			req.Header.Set("Idempotency-Key", headerParam1)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewStatsApprovalsRequest constructs an http.Request for the StatsApprovals method
+func NewStatsApprovalsRequest(server string, params *StatsApprovalsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/stats/approvals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Department != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "department", *params.Department, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStatsPendingStartsRequest constructs an http.Request for the StatsPendingStarts method
+func NewStatsPendingStartsRequest(server string, params *StatsPendingStartsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/stats/approvals/pending-starts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Year != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "year", *params.Year, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Quarter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "quarter", *params.Quarter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -13086,6 +13849,33 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/v1/projects/{id} (the `PatchProject` operationId).
 	PatchProjectWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *PatchProjectParams, body PatchProjectApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchProjectResponse, error)
 
+	// ListApprovalsWithResponse A project's approvals (前期手续)
+	//
+	// The items the project needs, derived from its facts (docs/approvals.md): 审批, 核准 or 备案 by its investment and category, land, forest and energy reviews by its needs, the environmental assessment, soil and water, social stability, the planning permits, the 开工 permit item of its works kind (start_permit) and, for energy projects, grid connection. An item never written reads as not_started, version 0. readiness is obtained ÷ needed, not_needed counted in neither.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/projects/{id}/approvals (the `ListApprovals` operationId).
+	ListApprovalsWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ListApprovalsResponse, error)
+
+	// PutApprovalWithBodyWithResponse Set an item of a project's approvals
+	//
+	// Sets every field of the item (docs/approvals.md): status not_started, in_progress, obtained (with obtained_on, not in the future) or not_needed (with a reason); applied_on not in the future, expected_on (past it and not obtained, the project's health turns yellow: approval_overdue), the approval's number and issuer, env_level on environmental_assessment. The first write answers 201; later ones need If-Match with the item's ETag (428 without, 412 when stale) and answer 200. An item the catalogue does not know, or one the project's checklist does not list, is 404. Whoever may change the project may write its approvals.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/projects/{id}/approvals/{item} (the `PutApproval` operationId).
+	PutApprovalWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, item string, params *PutApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutApprovalResponse, error)
+
+	// PutApprovalWithResponse Set an item of a project's approvals
+	//
+	// Sets every field of the item (docs/approvals.md): status not_started, in_progress, obtained (with obtained_on, not in the future) or not_needed (with a reason); applied_on not in the future, expected_on (past it and not obtained, the project's health turns yellow: approval_overdue), the approval's number and issuer, env_level on environmental_assessment. The first write answers 201; later ones need If-Match with the item's ETag (428 without, 412 when stale) and answer 200. An item the catalogue does not know, or one the project's checklist does not list, is 404. Whoever may change the project may write its approvals.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/projects/{id}/approvals/{item} (the `PutApproval` operationId).
+	PutApprovalWithResponse(ctx context.Context, id openapi_types.UUID, item string, params *PutApprovalParams, body PutApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*PutApprovalResponse, error)
+
 	// ListAttachmentsWithResponse List a project's files
 	//
 	// The files kept as evidence of a project the caller may read, the earliest uploaded first: every target's, or one target's (target, and target_id within it). Withdrawn files only with include_withdrawn=true, with who withdrew them, when and why.
@@ -13205,7 +13995,7 @@ type ClientWithResponsesInterface interface {
 
 	// MoveProjectWithBodyWithResponse Move a project to another stage
 	//
-	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13214,12 +14004,30 @@ type ClientWithResponsesInterface interface {
 
 	// MoveProjectWithResponse Move a project to another stage
 	//
-	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/projects/{id}/transitions (the `MoveProject` operationId).
 	MoveProjectWithResponse(ctx context.Context, id openapi_types.UUID, params *MoveProjectParams, body MoveProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveProjectResponse, error)
+
+	// StatsApprovalsWithResponse Approval readiness by department
+	//
+	// Of the live projects still to start (planning to landed) that the caller may read, the approval items needed and obtained by department (docs/approvals.md, "Statistics"); readiness is obtained ÷ needed, not_needed counted in neither. With department, that department's projects too, by name, each with the items it still lacks. A department's user sees its own.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/stats/approvals (the `StatsApprovals` operationId).
+	StatsApprovalsWithResponse(ctx context.Context, params *StatsApprovalsParams, reqEditors ...RequestEditorFn) (*StatsApprovalsResponse, error)
+
+	// StatsPendingStartsWithResponse Entries to start this quarter that lack approvals
+	//
+	// The entries of the year's plan (as in force today) whose planned start month falls in the quarter, whose projects have not started and still lack a needed approval item: the list a dispatch meeting chases (docs/approvals.md, "Statistics"). Each with its project, departments, planned month, readiness and missing items, the earliest planned first; a year without a plan has none. A department's user sees the entries it may read in the plan.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/stats/approvals/pending-starts (the `StatsPendingStarts` operationId).
+	StatsPendingStartsWithResponse(ctx context.Context, params *StatsPendingStartsParams, reqEditors ...RequestEditorFn) (*StatsPendingStartsResponse, error)
 
 	// StatsBatchesWithResponse 三个一批 (quarterly batches)
 	//
@@ -17582,6 +18390,214 @@ func (r PatchProjectResponse) ContentType() string {
 	return ""
 }
 
+type ListApprovalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApprovalList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListApprovalsResponse) GetJSON200() *ApprovalList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListApprovalsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListApprovalsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListApprovalsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListApprovalsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListApprovalsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListApprovalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListApprovalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListApprovalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListApprovalsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutApprovalResponse200Headers the declared response headers of an HTTP 200 response for PutApproval
+type PutApprovalResponse200Headers struct {
+	ETag *string
+}
+
+// PutApprovalResponse201Headers the declared response headers of an HTTP 201 response for PutApproval
+type PutApprovalResponse201Headers struct {
+	ETag *string
+}
+
+type PutApprovalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Approval
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Approval
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PutApprovalResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *PutApprovalResponse201Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutApprovalResponse) GetJSON200() *Approval {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PutApprovalResponse) GetJSON201() *Approval {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutApprovalResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutApprovalResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutApprovalResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutApprovalResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutApprovalResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PutApprovalResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutApprovalResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutApprovalResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r PutApprovalResponse) GetApplicationproblemJSON428() *Problem {
+	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutApprovalResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutApprovalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutApprovalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutApprovalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutApprovalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListAttachmentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18630,6 +19646,144 @@ func (r MoveProjectResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r MoveProjectResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StatsApprovalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApprovalReadiness
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StatsApprovalsResponse) GetJSON200() *ApprovalReadiness {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StatsApprovalsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StatsApprovalsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StatsApprovalsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r StatsApprovalsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r StatsApprovalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StatsApprovalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StatsApprovalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StatsApprovalsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StatsPendingStartsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PendingStartList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StatsPendingStartsResponse) GetJSON200() *PendingStartList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StatsPendingStartsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StatsPendingStartsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StatsPendingStartsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r StatsPendingStartsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r StatsPendingStartsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StatsPendingStartsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StatsPendingStartsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StatsPendingStartsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21030,6 +22184,51 @@ func (c *ClientWithResponses) PatchProjectWithApplicationMergePatchPlusJSONBodyW
 	return ParsePatchProjectResponse(rsp)
 }
 
+// ListApprovalsWithResponse A project's approvals (前期手续)
+//
+// The items the project needs, derived from its facts (docs/approvals.md): 审批, 核准 or 备案 by its investment and category, land, forest and energy reviews by its needs, the environmental assessment, soil and water, social stability, the planning permits, the 开工 permit item of its works kind (start_permit) and, for energy projects, grid connection. An item never written reads as not_started, version 0. readiness is obtained ÷ needed, not_needed counted in neither.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/projects/{id}/approvals (the `ListApprovals` operationId).
+func (c *ClientWithResponses) ListApprovalsWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ListApprovalsResponse, error) {
+	rsp, err := c.ListApprovals(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListApprovalsResponse(rsp)
+}
+
+// PutApprovalWithBodyWithResponse Set an item of a project's approvals
+//
+// Sets every field of the item (docs/approvals.md): status not_started, in_progress, obtained (with obtained_on, not in the future) or not_needed (with a reason); applied_on not in the future, expected_on (past it and not obtained, the project's health turns yellow: approval_overdue), the approval's number and issuer, env_level on environmental_assessment. The first write answers 201; later ones need If-Match with the item's ETag (428 without, 412 when stale) and answer 200. An item the catalogue does not know, or one the project's checklist does not list, is 404. Whoever may change the project may write its approvals.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/projects/{id}/approvals/{item} (the `PutApproval` operationId).
+func (c *ClientWithResponses) PutApprovalWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, item string, params *PutApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutApprovalResponse, error) {
+	rsp, err := c.PutApprovalWithBody(ctx, id, item, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutApprovalResponse(rsp)
+}
+
+// PutApprovalWithResponse Set an item of a project's approvals
+//
+// Sets every field of the item (docs/approvals.md): status not_started, in_progress, obtained (with obtained_on, not in the future) or not_needed (with a reason); applied_on not in the future, expected_on (past it and not obtained, the project's health turns yellow: approval_overdue), the approval's number and issuer, env_level on environmental_assessment. The first write answers 201; later ones need If-Match with the item's ETag (428 without, 412 when stale) and answer 200. An item the catalogue does not know, or one the project's checklist does not list, is 404. Whoever may change the project may write its approvals.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/projects/{id}/approvals/{item} (the `PutApproval` operationId).
+func (c *ClientWithResponses) PutApprovalWithResponse(ctx context.Context, id openapi_types.UUID, item string, params *PutApprovalParams, body PutApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*PutApprovalResponse, error) {
+	rsp, err := c.PutApproval(ctx, id, item, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutApprovalResponse(rsp)
+}
+
 // ListAttachmentsWithResponse List a project's files
 //
 // The files kept as evidence of a project the caller may read, the earliest uploaded first: every target's, or one target's (target, and target_id within it). Withdrawn files only with include_withdrawn=true, with who withdrew them, when and why.
@@ -21227,7 +22426,7 @@ func (c *ClientWithResponses) ListTransitionsWithResponse(ctx context.Context, i
 
 // MoveProjectWithBodyWithResponse Move a project to another stage
 //
-// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21242,7 +22441,7 @@ func (c *ClientWithResponses) MoveProjectWithBodyWithResponse(ctx context.Contex
 
 // MoveProjectWithResponse Move a project to another stage
 //
-// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21253,6 +22452,36 @@ func (c *ClientWithResponses) MoveProjectWithResponse(ctx context.Context, id op
 		return nil, err
 	}
 	return ParseMoveProjectResponse(rsp)
+}
+
+// StatsApprovalsWithResponse Approval readiness by department
+//
+// Of the live projects still to start (planning to landed) that the caller may read, the approval items needed and obtained by department (docs/approvals.md, "Statistics"); readiness is obtained ÷ needed, not_needed counted in neither. With department, that department's projects too, by name, each with the items it still lacks. A department's user sees its own.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/stats/approvals (the `StatsApprovals` operationId).
+func (c *ClientWithResponses) StatsApprovalsWithResponse(ctx context.Context, params *StatsApprovalsParams, reqEditors ...RequestEditorFn) (*StatsApprovalsResponse, error) {
+	rsp, err := c.StatsApprovals(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStatsApprovalsResponse(rsp)
+}
+
+// StatsPendingStartsWithResponse Entries to start this quarter that lack approvals
+//
+// The entries of the year's plan (as in force today) whose planned start month falls in the quarter, whose projects have not started and still lack a needed approval item: the list a dispatch meeting chases (docs/approvals.md, "Statistics"). Each with its project, departments, planned month, readiness and missing items, the earliest planned first; a year without a plan has none. A department's user sees the entries it may read in the plan.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/stats/approvals/pending-starts (the `StatsPendingStarts` operationId).
+func (c *ClientWithResponses) StatsPendingStartsWithResponse(ctx context.Context, params *StatsPendingStartsParams, reqEditors ...RequestEditorFn) (*StatsPendingStartsResponse, error) {
+	rsp, err := c.StatsPendingStarts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStatsPendingStartsResponse(rsp)
 }
 
 // StatsBatchesWithResponse 三个一批 (quarterly batches)
@@ -25120,6 +26349,193 @@ func ParsePatchProjectResponse(rsp *http.Response) (*PatchProjectResponse, error
 	return response, nil
 }
 
+// ParseListApprovalsResponse parses an HTTP response from a ListApprovalsWithResponse call
+func ParseListApprovalsResponse(rsp *http.Response) (*ListApprovalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListApprovalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApprovalList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutApprovalResponse parses an HTTP response from a PutApprovalWithResponse call
+func ParsePutApprovalResponse(rsp *http.Response) (*PutApprovalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutApprovalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Approval
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Approval
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PutApprovalResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers PutApprovalResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListAttachmentsResponse parses an HTTP response from a ListAttachmentsWithResponse call
 func ParseListAttachmentsResponse(rsp *http.Response) (*ListAttachmentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -26028,6 +27444,114 @@ func ParseMoveProjectResponse(rsp *http.Response) (*MoveProjectResponse, error) 
 			headers.Location = &value
 		}
 		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStatsApprovalsResponse parses an HTTP response from a StatsApprovalsWithResponse call
+func ParseStatsApprovalsResponse(rsp *http.Response) (*StatsApprovalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StatsApprovalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApprovalReadiness
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStatsPendingStartsResponse parses an HTTP response from a StatsPendingStartsWithResponse call
+func ParseStatsPendingStartsResponse(rsp *http.Response) (*StatsPendingStartsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StatsPendingStartsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PendingStartList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil

@@ -14,9 +14,8 @@ import (
 
 // newAttachments wires the files kept as evidence (docs/files.md): their
 // contents in the database, or in the bucket of PIPELINE_BLOB_URL; their
-// targets checked against the register's history and the dispatch's
-// reports. Approval items are refused until the approvals' checklist is
-// wired in (attachment.NoApprovals).
+// targets checked against the register's history, the dispatch's reports
+// and the approvals' checklist.
 func newAttachments(ctx context.Context, cfg config.Config, a *app) (*attachment.Service, error) {
 	var blobs attachment.Blobs
 	if u := cfg.Uploads.BlobURL; u != "" {
@@ -38,7 +37,7 @@ func newAttachments(ctx context.Context, cfg config.Config, a *app) (*attachment
 	})
 	s := attachment.NewService(attachment.Deps{
 		Store: attachmentdb.New(a.db), Blobs: blobs, Register: a.projects, Auditor: a.audit, Now: time.Now, NewID: newID,
-		Targets: attachment.ProjectTargets{History: a.projects, Reports: reports, Approvals: attachment.NoApprovals},
+		Targets: attachment.ProjectTargets{History: a.projects, Reports: reports, Approvals: a.approvals},
 	}, attachment.Settings{MaxBytes: cfg.Uploads.MaxBytes, Types: cfg.Uploads.Types})
 	s.RecordEvents(a.events)
 	return s, nil

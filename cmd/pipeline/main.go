@@ -9,6 +9,8 @@
 //	@tag.description						Users, clients and departments (administrators)
 //	@tag.name								attachments
 //	@tag.description						Files kept as evidence of projects: site photos, permits, contracts
+//	@tag.name								approvals
+//	@tag.description						The approvals (前期手续) of projects and the 开工 gate
 //	@tag.name								audit
 //	@tag.description						The audit trail and its verification
 //	@tag.name								auth
@@ -67,6 +69,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/guangling/pipeline/internal/approval"
+	"github.com/guangling/pipeline/internal/approval/approvaldb"
 	"github.com/guangling/pipeline/internal/attachment"
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/audit/auditdb"
@@ -136,6 +140,7 @@ type app struct {
 	projects   *project.Service
 	plans      *plan.Service
 	issues     *issue.Service
+	approvals  *approval.Service
 	dispatch   *dispatch.Service
 	stats      *stats.Service
 	exchange   *exchange.Service
@@ -153,7 +158,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // deps is what the HTTP surface serves from.
 func (a *app) deps(cfg config.Config, log *slog.Logger) httpapi.Deps {
 	return httpapi.Deps{
-		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Plans: a.plans, Issues: a.issues, Dispatch: a.dispatch, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
+		Config: cfg, Log: log, DB: a.db, Projects: a.projects, Plans: a.plans, Issues: a.issues, Approvals: a.approvals, Dispatch: a.dispatch, Stats: a.stats, Exchange: a.exchange, Departments: a.depts, Auth: a.auth, Tokens: a.tokens, Keys: a.keys,
 		Idempotency: idempotency.New(a.db), Audit: a.audit, Indicators: a.indicators, Events: a.events, Now: time.Now,
 		ProjectCounts: projectdb.New(a.db), ReportsOutstanding: a.dispatch,
 		Webhooks: a.webhooks, Attachments: a.files,
@@ -210,9 +215,12 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	projects.Notify(events.Wake)
 	issues.RecordEvents(events)
 	plans.RecordEvents(events)
+	approvals := approval.NewService(approval.Deps{Store: approvaldb.New(db), Register: projects, Plans: plans, Auditor: auditor,
+		Events: events, Now: time.Now, Rules: approval.Rules{EnergyReviewTCE: cfg.EnergyReviewTCE}})
+	projects.GateStarts(approvals)
 	a := &app{db: db, keys: keys, tokens: tokens, audit: auditor, projects: projects, auth: users,
 		plans:  plans,
-		issues: issues, events: events,
+		issues: issues, approvals: approvals, events: events,
 		dispatch: dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditor,
 			Issues: issues, Tx: db, Now: time.Now, County: cfg.County, Changed: statistics.Forget, Events: events}),
 		stats:    statistics,

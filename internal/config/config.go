@@ -61,6 +61,11 @@ type Config struct {
 
 	StatsCacheTTL time.Duration // PIPELINE_STATS_CACHE_TTL, how long statistics are remembered (0: not at all)
 
+	// EnergyReviewTCE is the energy use, in 吨标准煤 a year, from which a
+	// project's approvals list the energy conservation review (节能审查,
+	// docs/approvals.md).
+	EnergyReviewTCE float64 // PIPELINE_ENERGY_REVIEW_TCE
+
 	// EventRetention is how long the change feed keeps events
 	// (docs/integration.md, "Events").
 	EventRetention time.Duration // PIPELINE_EVENT_RETENTION
@@ -154,6 +159,7 @@ func (l *loader) settings() Config {
 		HealthRefreshInterval: l.duration("PIPELINE_HEALTH_REFRESH_INTERVAL", 5*time.Minute),
 		StatsCacheTTL:         l.duration("PIPELINE_STATS_CACHE_TTL", 30*time.Second),
 		EventRetention:        l.duration("PIPELINE_EVENT_RETENTION", 30*24*time.Hour),
+		EnergyReviewTCE:       l.float("PIPELINE_ENERGY_REVIEW_TCE", 1000),
 
 		PprofAddr: l.str("PIPELINE_PPROF_ADDR", ""),
 		County:    l.str("PIPELINE_COUNTY", DefaultCounty),
@@ -231,6 +237,9 @@ func (l *loader) checkHealth(c Config) {
 	}
 	if c.HealthRefreshInterval < time.Second {
 		l.fail("PIPELINE_HEALTH_REFRESH_INTERVAL", "must be at least 1s")
+	}
+	if !(c.EnergyReviewTCE > 0 && c.EnergyReviewTCE <= 1e7) {
+		l.fail("PIPELINE_ENERGY_REVIEW_TCE", "must be above 0 and at most 10000000")
 	}
 }
 

@@ -29,6 +29,7 @@ func TestLoadDefaults(t *testing.T) {
 	assert.Empty(t, c.TrustedProxies)
 	assert.Equal(t, "广灵县", c.County, "the county the service is set up for")
 	assert.Equal(t, 30*24*time.Hour, c.EventRetention)
+	assert.Equal(t, 1000.0, c.EnergyReviewTCE, "吨标准煤 a year")
 }
 
 func TestLoadPostgres(t *testing.T) {
@@ -55,25 +56,27 @@ func TestLoadPostgres(t *testing.T) {
 func TestLoadRejects(t *testing.T) {
 	t.Parallel()
 	cases := map[string]map[string]string{
-		"PIPELINE_DATABASE_URL":       {"PIPELINE_DATABASE_URL": "mysql://x"},
-		"PIPELINE_ACCESS_TOKEN_TTL":   {"PIPELINE_ACCESS_TOKEN_TTL": "1h"},
-		"PIPELINE_ADMIN_PASSWORD":     {"PIPELINE_ADMIN_PASSWORD": "short"},
-		"PIPELINE_BODY_LIMIT":         {"PIPELINE_BODY_LIMIT": "-1"},
-		"PIPELINE_READ_TIMEOUT":       {"PIPELINE_READ_TIMEOUT": "soon"},
-		"PIPELINE_DEMO":               {"PIPELINE_DEMO": "maybe"},
-		"PIPELINE_LOG_LEVEL":          {"PIPELINE_LOG_LEVEL": "loud"},
-		"PIPELINE_DB_MAX_IDLE_CONNS":  {"PIPELINE_DB_MAX_IDLE_CONNS": "50"},
-		"PIPELINE_PPROF_ADDR":         {"PIPELINE_PPROF_ADDR": "0.0.0.0:6060"},
-		"PIPELINE_PASSWORD_COST":      {"PIPELINE_PASSWORD_COST": "3"},
-		"PIPELINE_PASSWORD_COST high": {"PIPELINE_PASSWORD_COST": "15"},
-		"PIPELINE_PPROF_ADDR by name": {"PIPELINE_PPROF_ADDR": "localhost:6060"},
-		"PIPELINE_COUNTY":             {"PIPELINE_COUNTY": strings.Repeat("县", 21)},
-		"PIPELINE_CORS_ORIGINS path":  {"PIPELINE_CORS_ORIGINS": "https://app.example.org/"},
-		"PIPELINE_CORS_ORIGINS star":  {"PIPELINE_CORS_ORIGINS": "*"},
-		"PIPELINE_CORS_ORIGINS ftp":   {"PIPELINE_CORS_ORIGINS": "ftp://files.example.org"},
-		"PIPELINE_CORS_ORIGINS host":  {"PIPELINE_CORS_ORIGINS": "app.example.org"},
-		"PIPELINE_CORS_ORIGINS user":  {"PIPELINE_CORS_ORIGINS": "https://a@app.example.org"},
-		"PIPELINE_EVENT_RETENTION":    {"PIPELINE_EVENT_RETENTION": "10m"},
+		"PIPELINE_DATABASE_URL":          {"PIPELINE_DATABASE_URL": "mysql://x"},
+		"PIPELINE_ACCESS_TOKEN_TTL":      {"PIPELINE_ACCESS_TOKEN_TTL": "1h"},
+		"PIPELINE_ADMIN_PASSWORD":        {"PIPELINE_ADMIN_PASSWORD": "short"},
+		"PIPELINE_BODY_LIMIT":            {"PIPELINE_BODY_LIMIT": "-1"},
+		"PIPELINE_READ_TIMEOUT":          {"PIPELINE_READ_TIMEOUT": "soon"},
+		"PIPELINE_DEMO":                  {"PIPELINE_DEMO": "maybe"},
+		"PIPELINE_LOG_LEVEL":             {"PIPELINE_LOG_LEVEL": "loud"},
+		"PIPELINE_DB_MAX_IDLE_CONNS":     {"PIPELINE_DB_MAX_IDLE_CONNS": "50"},
+		"PIPELINE_PPROF_ADDR":            {"PIPELINE_PPROF_ADDR": "0.0.0.0:6060"},
+		"PIPELINE_PASSWORD_COST":         {"PIPELINE_PASSWORD_COST": "3"},
+		"PIPELINE_PASSWORD_COST high":    {"PIPELINE_PASSWORD_COST": "15"},
+		"PIPELINE_PPROF_ADDR by name":    {"PIPELINE_PPROF_ADDR": "localhost:6060"},
+		"PIPELINE_COUNTY":                {"PIPELINE_COUNTY": strings.Repeat("县", 21)},
+		"PIPELINE_CORS_ORIGINS path":     {"PIPELINE_CORS_ORIGINS": "https://app.example.org/"},
+		"PIPELINE_CORS_ORIGINS star":     {"PIPELINE_CORS_ORIGINS": "*"},
+		"PIPELINE_CORS_ORIGINS ftp":      {"PIPELINE_CORS_ORIGINS": "ftp://files.example.org"},
+		"PIPELINE_CORS_ORIGINS host":     {"PIPELINE_CORS_ORIGINS": "app.example.org"},
+		"PIPELINE_CORS_ORIGINS user":     {"PIPELINE_CORS_ORIGINS": "https://a@app.example.org"},
+		"PIPELINE_EVENT_RETENTION":       {"PIPELINE_EVENT_RETENTION": "10m"},
+		"PIPELINE_ENERGY_REVIEW_TCE":     {"PIPELINE_ENERGY_REVIEW_TCE": "0"},
+		"PIPELINE_ENERGY_REVIEW_TCE nan": {"PIPELINE_ENERGY_REVIEW_TCE": "NaN"},
 	}
 	for name, e := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -29,6 +29,7 @@ const (
 	IssueResolved       = "issue.resolved"
 	AttachmentAdded     = "attachment.added"
 	AttachmentWithdrawn = "attachment.withdrawn"
+	ApprovalUpdated     = "approval.updated"
 )
 
 // Types lists every event type, in the order docs/integration.md gives them.
@@ -38,6 +39,7 @@ var Types = []string{
 	ReportSubmitted, ReportReturned, ReportAccepted,
 	IssueOpened, IssueUpdated, IssueResolved,
 	AttachmentAdded, AttachmentWithdrawn,
+	ApprovalUpdated,
 }
 
 // Known reports whether t is one of Types.

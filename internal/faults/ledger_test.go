@@ -158,10 +158,11 @@ func (s *service) step(l *ledger, id string, step int) bool {
 		return true
 	}
 	to := map[int]string{0: "started", 2: "suspended", 4: "started"}[step]
+	waiver := map[int]string{0: "故障测试"}[step] // the first start, its permit item not recorded
 	var res api.TransitionResult
 	a, _ := s.send(http.MethodPost, "/api/v1/projects/"+id+"/transitions",
 		api.TransitionCreate{To: to, OccurredOn: fmt.Sprintf("2021-01-%02d", step+1),
-			Evidence: []api.Evidence{{Kind: "permit", Ref: "故障测试"}}, Note: "故障测试"}, &res, "Idempotency-Key", uuid.NewString())
+			Evidence: []api.Evidence{{Kind: "permit", Ref: "故障测试"}}, Note: "故障测试", PermitWaiver: waiver}, &res, "Idempotency-Key", uuid.NewString())
 	l.note(began, a)
 	if a.status != http.StatusCreated || a.err != nil {
 		return false

@@ -27,6 +27,7 @@ func (r Rules) Evaluate(in Input, on time.Time) (Level, []Reason, *time.Time) {
 	}
 	r.investment(&e, in.Facts, in.Periods)
 	r.blockers(&e, in.Facts.Issues)
+	approvals(&e, in.Facts.Approvals)
 	for _, f := range in.Funding {
 		if f.ReceivedYuan > f.PlannedYuan {
 			e.fire(Reason{Rule: RuleFundingOverPlan, Level: Yellow, Ref: f.Source})
@@ -61,6 +62,26 @@ func (r Rules) blockers(e *evaluation, issues []IssueFact) {
 	}
 	if worst != nil {
 		e.late(RuleBlockerOverdue, worst.DueOn, r.BlockerRedDays, worst.ID)
+	}
+}
+
+// approvals applies the rule of overdue approvals: an item not obtained
+// past its expected day is yellow, the one expected earliest named.
+func approvals(e *evaluation, items []ApprovalFact) {
+	var worst *ApprovalFact
+	for i, a := range items {
+		from := a.ExpectedOn.AddDate(0, 0, 1)
+		if e.on.Before(from) {
+			e.due(from)
+			continue
+		}
+		if worst == nil || a.ExpectedOn.Before(worst.ExpectedOn) {
+			worst = &items[i]
+		}
+	}
+	if worst != nil {
+		since := worst.ExpectedOn.AddDate(0, 0, 1)
+		e.fire(Reason{Rule: RuleApprovalOverdue, Level: Yellow, Since: &since, Ref: worst.Item})
 	}
 }
 

@@ -57,6 +57,7 @@ const (
 	RuleInvestmentBehind = "investment_behind"
 	RuleBlockerOverdue   = "blocker_overdue"
 	RuleFundingOverPlan  = "funding_over_plan"
+	RuleApprovalOverdue  = "approval_overdue"
 )
 
 // Reason is one rule that fired.
@@ -113,6 +114,15 @@ type Facts struct {
 	Plans    map[int]int64 `json:"plans,omitempty"`
 	Progress []MonthFact   `json:"progress,omitempty"`
 	Issues   []IssueFact   `json:"issues,omitempty"`
+	// Approvals are the needed approval items not obtained that have an
+	// expected day (docs/approvals.md).
+	Approvals []ApprovalFact `json:"approvals,omitempty"`
+}
+
+// ApprovalFact is an approval item not obtained, expected by a day.
+type ApprovalFact struct {
+	Item       string    `json:"item"`
+	ExpectedOn time.Time `json:"expected_on"`
 }
 
 // MonthFact is one reported month.

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/approval"
 	"github.com/guangling/pipeline/internal/attachment"
 	"github.com/guangling/pipeline/internal/attachment/attachmentdb"
 	"github.com/guangling/pipeline/internal/attachment/objectstore"
@@ -40,11 +41,12 @@ func init() {
 
 // attachmentDeps are the services the files are wired over.
 type attachmentDeps struct {
-	projects *project.Service
-	dispatch *dispatch.Service
-	audit    *audit.Service
-	events   *event.Service
-	now      func() time.Time
+	projects  *project.Service
+	dispatch  *dispatch.Service
+	audit     *audit.Service
+	events    *event.Service
+	approvals *approval.Service
+	now       func() time.Time
 }
 
 // newAttachments wires the files as cmd/pipeline does: contents in the
@@ -64,7 +66,7 @@ func newAttachments(t testing.TB, db *database.DB, cfg config.Config, d attachme
 	})
 	s := attachment.NewService(attachment.Deps{
 		Store: attachmentdb.New(db), Blobs: blobs, Register: d.projects, Auditor: d.audit, Now: d.now, NewID: newID,
-		Targets: attachment.ProjectTargets{History: d.projects, Reports: reports, Approvals: attachment.NoApprovals},
+		Targets: attachment.ProjectTargets{History: d.projects, Reports: reports, Approvals: d.approvals},
 	}, attachment.Settings{MaxBytes: cfg.Uploads.MaxBytes, Types: cfg.Uploads.Types})
 	s.RecordEvents(d.events)
 	return s

@@ -148,8 +148,10 @@ func TestAttachmentsRefused(t *testing.T) {
 			{"a bad 拍摄日期", asEnergyEditor, uploadTo(t, p.ID, []field{{"kind", "site_photo"}, {"taken_on", "14/06/2021"}}, "a.pdf", pdf), 400, "validation_failed", "taken_on"},
 			{"a stage move that is not the project's", asEnergyEditor,
 				uploadTo(t, p.ID, []field{{"kind", "permit"}, {"target", "transition"}, {"target_id", industry.ID}}, "a.pdf", pdf), 400, "validation_failed", "target_id"},
-			{"an approval item (none until the approvals are wired)", asEnergyEditor,
-				uploadTo(t, p.ID, []field{{"kind", "permit"}, {"target", "approval"}, {"target_id", "construction_permit"}}, "a.pdf", pdf), 400, "validation_failed", "target_id"},
+			{"an approval item not on the project's checklist", asEnergyEditor,
+				uploadTo(t, p.ID, []field{{"kind", "permit"}, {"target", "approval"}, {"target_id", "road_works_permit"}}, "a.pdf", pdf), 400, "validation_failed", "target_id"},
+			{"an approval item that does not exist", asEnergyEditor,
+				uploadTo(t, p.ID, []field{{"kind", "permit"}, {"target", "approval"}, {"target_id", "no_such_item"}}, "a.pdf", pdf), 400, "validation_failed", "target_id"},
 			{"an approval item of another department's project", asEnergyEditor,
 				uploadTo(t, industry.ID, []field{{"kind", "permit"}, {"target", "approval"}, {"target_id", "construction_permit"}}, "a.pdf", pdf), 404, "not_found", ""},
 			{"not multipart", asEnergyEditor, request{method: http.MethodPost, path: "/api/v1/projects/" + p.ID + "/attachments",
@@ -218,8 +220,8 @@ func TestAttachmentsScope(t *testing.T) {
 	})
 }
 
-// TestAttachmentsTargets: files of a stage move and of a monthly report,
-// listed by target.
+// TestAttachmentsTargets: files of a stage move, of a monthly report and of
+// an approval item, listed by target.
 func TestAttachmentsTargets(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
@@ -237,6 +239,8 @@ func TestAttachmentsTargets(t *testing.T) {
 		assert.Equal(t, mv.ID, m.TargetID)
 		r := e.upload(t, asEnergyEditor, p.ID, []field{{"kind", "site_photo"}, {"target", "report"}, {"target_id", "2021-05"}}, "现场.png", attachmenttest.PNG(t))
 		assert.Equal(t, "image/png", r.MediaType)
+		a := e.upload(t, asEnergyEditor, p.ID, []field{{"kind", "permit"}, {"target", "approval"}, {"target_id", "power_works_filing"}}, "开工备案.pdf", attachmenttest.PDF())
+		assert.Equal(t, "power_works_filing", a.TargetID)
 		res = e.do(t, request{principal: asEnergyEditor, method: http.MethodPost, path: "/api/v1/projects/" + p.ID + "/attachments",
 			body: mustBody(t, []field{{"kind", "document"}, {"target", "report"}, {"target_id", "2021-04"}}), headers: formHeaders(t), invalid: true})
 		assert.Equal(t, http.StatusBadRequest, res.status, "a report not made: %s", res)
@@ -248,6 +252,9 @@ func TestAttachmentsTargets(t *testing.T) {
 		e.do(t, request{principal: asBureau, method: http.MethodGet, path: "/api/v1/projects/" + p.ID + "/attachments?target=transition"}).decode(t, &l)
 		require.Len(t, l.Items, 1)
 		assert.Equal(t, m.ID, l.Items[0].ID)
+		e.do(t, request{principal: asEnergyViewer, method: http.MethodGet, path: "/api/v1/projects/" + p.ID + "/attachments?target=approval&target_id=power_works_filing"}).decode(t, &l)
+		require.Len(t, l.Items, 1)
+		assert.Equal(t, a.ID, l.Items[0].ID)
 	})
 }
 

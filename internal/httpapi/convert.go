@@ -131,6 +131,7 @@ func toTransitionResponse(t project.Transition) api.Transition {
 	return api.Transition{
 		ID: t.ID, From: from, To: string(t.To), OccurredOn: t.OccurredOn.Format(time.DateOnly), Note: t.Note,
 		Evidence: toEvidence(t.Evidence), Kind: t.Kind, Actor: t.Actor, Department: t.Department, RecordedAt: timestamp(t.RecordedAt),
+		PermitWaiver: t.PermitWaiver,
 	}
 }
 

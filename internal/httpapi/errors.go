@@ -68,6 +68,7 @@ var fieldMessages = map[string]text{
 	"unknown":           {ZH: "不存在", EN: "does not exist"},
 	"owner_only":        {ZH: "只有项目所属部门可以修改；责任部门只能修改 %s", EN: "only the project's owner may change it; the responsible department may change %s"},
 	"only_when":         {ZH: "仅在状态为 %s 时填写", EN: "is set only when the status is %s"},
+	"only_for":          {ZH: "仅适用于 %s", EN: "is set only on %s"},
 	"not_in_plan":       {ZH: "该项目不在 %s 期的年度计划中，无需报送", EN: "is not a plan entry owing period %s"},
 	"combined_period":   {ZH: "1月与2月合并报送，请报 %s 期", EN: "January is reported with February: report period %s"},
 	"february_only":     {ZH: "仅2月期可合并报送1月", EN: "may be set on February only"},

@@ -75,6 +75,10 @@ func resourcePath(typ, id string) string {
 		return "/api/v1/issues/" + id
 	case "attachment":
 		return "/api/v1/attachments/" + id
+	case "approval":
+		if pid, _, ok := strings.Cut(id, "/"); ok {
+			return "/api/v1/projects/" + pid + "/approvals"
+		}
 	}
 	return ""
 }

@@ -55,6 +55,9 @@ var fieldLabels = map[string]string{
 	"title": "问题标题", "description": "问题描述", "responsible_department": "责任部门", "due_on": "办结时限",
 	"status": "状态", "resolution": "办理结果", "project_id": "项目ID", "project_department": "项目所属部门",
 	"overdue": "是否逾期", "created_by": "登记人", "resolved_at": "解决时间",
+	// Approvals (前期手续) and the 开工 gate.
+	"applied_on": "申报日期", "expected_on": "预计取得日期", "obtained_on": "取得日期", "approval_no": "批复文号",
+	"issuer": "审批部门", "env_level": "环评类别", "permit_waiver": "未取得开工许可即开工的原因",
 	// Lists, statistics and the import.
 	"limit": "每页条数", "cursor": "翻页位置", "sort": "排序", "count": "是否计数", "q": "关键词",
 	"archived": "是否归档", "min_investment_yuan": "总投资下限", "max_investment_yuan": "总投资上限",
@@ -92,6 +95,7 @@ var routeFieldLabels = []struct {
 	{"/api/v1/projects/:id/attachments", map[string]string{"kind": "文件类别", "note": "文件说明"}},
 	{"/api/v1/attachments", map[string]string{"reason": "撤回原因"}},
 	{"/api/v1/dispatch/periods", map[string]string{"due_on": "报送截止日期"}},
+	{"/api/v1/projects/:id/approvals", map[string]string{"status": "办理状态", "reason": "不需要的原因", "note": "备注"}},
 	{"/api/v1/webhooks", map[string]string{"description": "推送说明"}},
 	{"/api/v1/indicators", map[string]string{"code": "指标代码", "label": "指标名称", "period": "统计期", "source": "数据来源"}},
 }

@@ -34,6 +34,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/approval"
+	"github.com/guangling/pipeline/internal/approval/approvaldb"
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/audit/auditdb"
 	"github.com/guangling/pipeline/internal/auth"
@@ -208,12 +210,15 @@ func newEnv(t testing.TB, db *database.DB, tune ...func(*config.Config)) *env {
 	issues.RecordEvents(events)
 	plans := plan.NewService(projectdb.NewPlans(db), projects, db, auditSvc, clk.now)
 	plans.RecordEvents(events)
+	approvals := approval.NewService(approval.Deps{Store: approvaldb.New(db), Register: projects, Plans: plans, Auditor: auditSvc,
+		Events: events, Now: clk.now, Rules: approval.Rules{EnergyReviewTCE: cfg.EnergyReviewTCE}})
+	projects.GateStarts(approvals)
 	dispatchSvc := dispatch.NewService(dispatch.Deps{Store: projectdb.NewDispatch(db), Register: projects, Auditor: auditSvc,
 		Issues: issues, Tx: db, Now: clk.now, County: config.DefaultCounty, Events: events})
 	h, err := httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Projects: projects,
 		Plans: plans, Events: events,
-		Issues: issues, Stats: statistics,
+		Issues: issues, Stats: statistics, Approvals: approvals,
 		Dispatch:    dispatchSvc,
 		Exchange:    exchange.NewService(projects, depts, db, clk.now),
 		Departments: depts, Auth: authSvc, Tokens: tokens, Keys: keys,
@@ -221,7 +226,7 @@ func newEnv(t testing.TB, db *database.DB, tune ...func(*config.Config)) *env {
 		Indicators: indicator.NewService(projectdb.NewIndicators(db), db, auditSvc, clk.now),
 		Webhooks:   hooks,
 		Attachments: newAttachments(t, db, cfg, attachmentDeps{projects: projects, dispatch: dispatchSvc, audit: auditSvc,
-			events: events, now: clk.now}),
+			events: events, approvals: approvals, now: clk.now}),
 	})
 	require.NoError(t, err)
 	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk, events: events, hooks: hooks,

@@ -450,6 +450,10 @@ func matrixRows() map[string]matrixRow {
 				cur, _ := m.e.get(t, asAdmin, p.ID)
 				move := api.TransitionCreate{To: "started", OccurredOn: "2021-06-15",
 					Evidence: []api.Evidence{{Kind: "permit", Ref: "施工许可 140223-2021-001"}}}
+				if cur.Stage != "suspended" {
+					// A first start, whose permit item the approvals do not hold.
+					move.PermitWaiver = "许可证已取得，前期手续待补录"
+				}
 				if cur.Stage == "started" {
 					move = api.TransitionCreate{To: "suspended", OccurredOn: "2021-06-15", Note: "冬季停工"}
 				}
@@ -500,6 +504,27 @@ func matrixRows() map[string]matrixRow {
 				// The plan exists, so that a change answers 200 whoever sends it.
 				m.admin(t, request{method: http.MethodPut, path: projectPath(p, "/plans/2021"), body: api.PlanWrite{PlannedInvestmentYuan: ptr(int64(1))}})
 				return request{method: http.MethodPut, path: projectPath(p, "/plans/2021"), body: api.PlanWrite{PlannedInvestmentYuan: ptr(int64(m.next() + 1))}}
+			}},
+		"GET /api/v1/projects/:id/approvals": {rule: readRule(http.StatusOK), project: true, req: getProject("/approvals")},
+		"PUT /api/v1/projects/:id/approvals/:item": {rule: writeRule(http.StatusOK), project: true,
+			req: func(t *testing.T, m *matrix, w who, p *api.Project) request {
+				// Written first, so that a change answers 200 whoever sends it.
+				path := projectPath(p, "/approvals/environmental_assessment")
+				res := m.admin(t, request{method: http.MethodGet, path: projectPath(p, "/approvals")})
+				var l api.ApprovalList
+				res.decode(t, &l)
+				v := 0
+				for _, it := range l.Items {
+					if it.Item == "environmental_assessment" {
+						v = it.Version
+					}
+				}
+				if v == 0 {
+					m.admin(t, request{method: http.MethodPut, path: path, body: api.ApprovalWrite{Status: "in_progress"}})
+					v = 1
+				}
+				return request{method: http.MethodPut, path: path, headers: map[string]string{"If-Match": quoted(v)},
+					body: api.ApprovalWrite{Status: "in_progress", Note: fmt.Sprintf("%s %d", w.name, m.next())}}
 			}},
 		"PUT /api/v1/projects/:id/progress/:period": {rule: scopedWriteRule(http.StatusOK, identity.ScopeProgressWrite), project: true,
 			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
@@ -598,10 +623,12 @@ func matrixRows() map[string]matrixRow {
 			}},
 
 		// Statistics: every reader, over what it may read.
-		"GET /api/v1/stats/overview":  {rule: readRule(http.StatusOK), req: get("/api/v1/stats/overview?year=2021")},
-		"GET /api/v1/stats/breakdown": {rule: readRule(http.StatusOK), req: get("/api/v1/stats/breakdown?by=department&year=2021")},
-		"GET /api/v1/stats/batches":   {rule: readRule(http.StatusOK), req: get("/api/v1/stats/batches?year=2021&quarter=2")},
-		"GET /api/v1/stats/trend":     {rule: readRule(http.StatusOK), req: get("/api/v1/stats/trend?year=2021")},
+		"GET /api/v1/stats/overview":                 {rule: readRule(http.StatusOK), req: get("/api/v1/stats/overview?year=2021")},
+		"GET /api/v1/stats/breakdown":                {rule: readRule(http.StatusOK), req: get("/api/v1/stats/breakdown?by=department&year=2021")},
+		"GET /api/v1/stats/batches":                  {rule: readRule(http.StatusOK), req: get("/api/v1/stats/batches?year=2021&quarter=2")},
+		"GET /api/v1/stats/trend":                    {rule: readRule(http.StatusOK), req: get("/api/v1/stats/trend?year=2021")},
+		"GET /api/v1/stats/approvals":                {rule: readRule(http.StatusOK), req: get("/api/v1/stats/approvals")},
+		"GET /api/v1/stats/approvals/pending-starts": {rule: readRule(http.StatusOK), req: get("/api/v1/stats/approvals/pending-starts?year=2021&quarter=2")},
 		// 三个一批 designations: the bureau's. The project is designated
 		// first, so that a change answers 200 and a removal 204 whoever sends it.
 		"PUT /api/v1/batches/:year/:quarter/:kind/:project_id": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), project: true,

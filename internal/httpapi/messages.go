@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/approval"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -54,8 +55,14 @@ var messages = map[string]text{
 	"auth.own_disable":    {ZH: "不能停用自己的账号", EN: "an administrator cannot disable their own account"},
 	"auth.username_taken": {ZH: "用户名已存在", EN: "the username is taken"},
 
-	"project.no_read":              {ZH: "当前身份无权读取项目", EN: "this identity may not read projects"},
-	"project.no_write":             {ZH: "当前身份无权修改项目", EN: "this identity may not change projects"},
+	"project.no_read":  {ZH: "当前身份无权读取项目", EN: "this identity may not read projects"},
+	"project.no_write": {ZH: "当前身份无权修改项目", EN: "this identity may not change projects"},
+	// The 开工 permit item of the project (docs/approvals.md).
+	"project.start_permit_missing": {ZH: "开工须先取得“%s”（前期手续），或在 permit_waiver 中说明未取得即开工的原因",
+		EN: "a first move to started needs the project's start permit item (%s) obtained, or permit_waiver saying why it starts without it"},
+	"approval.unknown_item":        {ZH: "前期手续目录中没有这一项", EN: "the approvals catalogue has no such item"},
+	"approval.not_in_checklist":    {ZH: "该项目的前期手续清单不含这一项（由项目的投资类型、类别、用地、能耗等情况决定）", EN: "the project's approvals do not list this item (its investment type, category, land and energy decide them)"},
+	"approval.if_match_required":   {ZH: "该手续已填报过，修改须带 If-Match 请求头（其 ETag）", EN: "the item was written before: send If-Match with its ETag"},
 	"event.no_read":                {ZH: "当前身份无权读取变更流", EN: "this identity may not read the change feed"},
 	"event.cursor_expired":         {ZH: "游标早于变更流保留的最早事件。请列出本部门的全部项目（含已归档的，archived=true）以对齐数据，再以 after=latest 从当前位置继续读取", EN: "the cursor is older than the oldest event the feed keeps: list your department's projects (archived ones too, archived=true) to catch up, then follow the feed again from after=latest"},
 	"project.archiver_only":        {ZH: "只有发改局或管理员可以归档和恢复项目", EN: "only the bureau or an administrator may archive and restore projects"},
@@ -155,8 +162,9 @@ var messages = map[string]text{
 // zhParams render the parameters of a code for the Chinese text where the
 // value the error carries is not what a Chinese reader should see.
 var zhParams = map[string]func(string) string{
-	"project.illegal_move":   stageLabel,
-	"import.unknown_columns": func(list string) string { return strings.ReplaceAll(list, ", ", "、") },
+	"project.illegal_move":         stageLabel,
+	"project.start_permit_missing": func(item string) string { return approval.LabelOf(approval.Code(item)).ZH },
+	"import.unknown_columns":       func(list string) string { return strings.ReplaceAll(list, ", ", "、") },
 }
 
 // stageLabel is the Chinese name of a stage.

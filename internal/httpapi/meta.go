@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/approval"
 	"github.com/guangling/pipeline/internal/department"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/issue"
@@ -66,6 +67,7 @@ func (h *handlers) meta(c *gin.Context, p identity.Principal) error {
 		FundingSources: toLabels(project.FundingSources), Healths: toLabels(project.Healths),
 		HealthRules: toLabels(project.HealthRuleLabels), EvidenceKinds: toLabels(project.EvidenceKinds),
 		IssueKinds: toLabels(issue.Kinds), IssueStatuses: toLabels(issue.Statuses),
+		ApprovalItems: toLabels(approval.Catalogue), ApprovalStatuses: toLabels(approval.Statuses), EnvLevels: toLabels(approval.EnvLevels),
 		Roles: toLabels(roleLabels), IndicatorCodes: indicatorCodes(), Departments: ds,
 	})
 	return nil

@@ -275,7 +275,7 @@ func (h *handlers) listTransitions(c *gin.Context, p identity.Principal) error {
 // moveProject changes a project's stage.
 //
 //	@Summary		Move a project to another stage
-//	@Description	Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+//	@Description	Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 //	@ID				moveProject
 //	@Tags			projects
 //	@Security		BearerAuth
@@ -318,7 +318,7 @@ func (h *handlers) moveProject(c *gin.Context, p identity.Principal) error {
 		if err := apperr.Fields(d.errs); err != nil {
 			return created{}, err
 		}
-		m := project.Move{To: project.Stage(in.To), OccurredOn: *on, Note: in.Note, Correction: in.Correction}
+		m := project.Move{To: project.Stage(in.To), OccurredOn: *on, Note: in.Note, Correction: in.Correction, PermitWaiver: in.PermitWaiver}
 		for _, e := range in.Evidence {
 			m.Evidence = append(m.Evidence, project.Evidence(e))
 		}

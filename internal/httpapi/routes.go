@@ -129,6 +129,8 @@ func (h *handlers) projectRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/issues", may(identity.ReadProjects), h.listIssues)
 	h.handle(r, http.MethodGet, "/api/v1/issues/:id", may(identity.ReadProjects), h.getIssue)
 	h.handle(r, http.MethodPatch, "/api/v1/issues/:id", may(identity.ManageIssues), h.patchIssue)
+	h.handle(r, http.MethodGet, "/api/v1/projects/:id/approvals", may(identity.ReadProjects), h.listApprovals)
+	h.handle(r, http.MethodPut, "/api/v1/projects/:id/approvals/:item", may(identity.WriteProjects), h.putApproval)
 }
 
 // dispatchRoutes are the monthly dispatch (docs/dispatch.md): its periods,
@@ -162,6 +164,8 @@ func (h *handlers) reportRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/stats/breakdown", may(identity.ReadProjects), h.statsBreakdown)
 	h.handle(r, http.MethodGet, "/api/v1/stats/batches", may(identity.ReadProjects), h.statsBatches)
 	h.handle(r, http.MethodGet, "/api/v1/stats/trend", may(identity.ReadProjects), h.statsTrend)
+	h.handle(r, http.MethodGet, "/api/v1/stats/approvals", may(identity.ReadProjects), h.statsApprovals)
+	h.handle(r, http.MethodGet, "/api/v1/stats/approvals/pending-starts", may(identity.ReadProjects), h.statsPendingStarts)
 	h.handle(r, http.MethodGet, "/api/v1/indicators", may(identity.ReadProjects), h.listIndicatorYears)
 	h.handle(r, http.MethodGet, "/api/v1/indicators/:year", may(identity.ReadProjects), h.getIndicators)
 	h.handle(r, http.MethodPut, "/api/v1/indicators/:year", may(identity.ManagePlans), h.putIndicators)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	_ "github.com/guangling/pipeline/docs" // registers the Swagger document served at /swagger
+	"github.com/guangling/pipeline/internal/approval"
 	"github.com/guangling/pipeline/internal/attachment"
 	"github.com/guangling/pipeline/internal/audit"
 	"github.com/guangling/pipeline/internal/auth"
@@ -40,6 +41,7 @@ type Deps struct {
 	Projects    *project.Service
 	Plans       *plan.Service
 	Issues      *issue.Service
+	Approvals   *approval.Service
 	Dispatch    *dispatch.Service
 	Stats       *stats.Service
 	Exchange    *exchange.Service
@@ -70,6 +72,7 @@ type handlers struct {
 	projects    *project.Service
 	plans       *plan.Service
 	issues      *issue.Service
+	approvals   *approval.Service
 	dispatch    *dispatch.Service
 	stats       *stats.Service
 	exchange    *exchange.Service
@@ -166,7 +169,7 @@ func newHandlers(d Deps) *handlers {
 		d.Now = time.Now
 	}
 	h := &handlers{
-		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, plans: d.Plans, issues: d.Issues, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
+		cfg: d.Config, log: d.Log, db: d.DB, projects: d.Projects, plans: d.Plans, issues: d.Issues, approvals: d.Approvals, stats: d.Stats, exchange: d.Exchange, departments: d.Departments, auth: d.Auth, tokens: d.Tokens, keys: d.Keys,
 		dispatch: d.Dispatch, idem: d.Idempotency, audit: d.Audit, indicators: d.Indicators, events: d.Events, now: d.Now, m: newMetrics(d), policies: map[string]policy{},
 		outages: newOutageLog(d.Log, d.Now), webhooks: d.Webhooks, attachments: d.Attachments,
 	}

@@ -91,7 +91,7 @@ func TestMoves(t *testing.T) {
 		assert.Len(t, e.history(t, asAdmin, p.ID), 1)
 
 		for _, m := range []api.TransitionCreate{
-			{To: "started", OccurredOn: "2021-04-10", Evidence: permit},
+			{To: "started", OccurredOn: "2021-04-10", Evidence: permit, PermitWaiver: "县政府专题会议同意先行开工"},
 			{To: "suspended", OccurredOn: "2021-05-01", Note: "用地调整"},
 			{To: "started", OccurredOn: "2021-05-20"},
 		} {

@@ -166,6 +166,7 @@ var HealthRuleLabels = []Label{
 	{health.RuleProductionMissed, "计划投产日期已过未投产", "Planned production date passed without production"},
 	{health.RuleInvestmentBehind, "投资完成滞后序时进度", "Investment completed behind time progress"},
 	{health.RuleBlockerOverdue, "问题逾期未解决", "A blocker is past its due date"},
+	{health.RuleApprovalOverdue, "前期手续逾期未取得", "An approval is past its expected date"},
 	{health.RuleFundingOverPlan, "资金到位超过计划", "Funding received above plan"},
 }
 

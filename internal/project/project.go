@@ -95,6 +95,9 @@ type Transition struct {
 	Actor      string
 	Department string
 	RecordedAt time.Time
+	// PermitWaiver is why a first start was made without its 开工 permit
+	// item cleared ("" when it was cleared, or for another move).
+	PermitWaiver string
 }
 
 // Transition kinds.

@@ -90,6 +90,7 @@ type Service struct {
 	now     func() time.Time
 	newID   func() string
 	rules   health.Rules
+	gate    StartGate
 	// changed are told once a change to the register has committed.
 	changed []func()
 }
@@ -336,6 +337,9 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	before := pr
 	tr, err := Apply(&pr, m, p, pr.LastMoveOn, calendar.Today(now))
 	if err != nil {
+		return Project{}, Transition{}, err
+	}
+	if err := s.checkStart(ctx, before, tr); err != nil {
 		return Project{}, Transition{}, err
 	}
 	tr.ID, tr.ProjectID, tr.RecordedAt = s.newID(), id, now

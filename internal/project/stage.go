@@ -34,6 +34,10 @@ type Move struct {
 	Note       string
 	Evidence   []Evidence
 	Correction bool
+	// PermitWaiver says why a project starts without its 开工 permit item
+	// obtained (docs/approvals.md, "The 开工 gate"); kept on the history
+	// entry.
+	PermitWaiver string
 
 	// left is the stage a cancelled project's cancellation left, from its
 	// history: a correction may set it back that far.
@@ -125,7 +129,7 @@ func Apply(p *Project, m Move, actor identity.Principal, lastMove *time.Time, to
 		ev = []Evidence{}
 	}
 	return Transition{From: &from, To: m.To, OccurredOn: m.OccurredOn, Note: strings.TrimSpace(m.Note), Evidence: ev,
-		Kind: kind, Actor: actor.Name, Department: actor.Department}, nil
+		Kind: kind, Actor: actor.Name, Department: actor.Department, PermitWaiver: strings.TrimSpace(m.PermitWaiver)}, nil
 }
 
 // moveKind is the kind of the history entry of a move of a project at from.
@@ -144,6 +148,7 @@ func checkMove(a Actual, m Move, lastMove *time.Time, today time.Time) error {
 	var c Check
 	c.Enum("to", string(m.To), Stages)
 	c.Text("note", m.Note, 2000, false)
+	c.Text("permit_waiver", m.PermitWaiver, MaxNote, false)
 	for i, e := range m.Evidence {
 		c.Enum("evidence["+strconv.Itoa(i)+"].kind", e.Kind, EvidenceKinds)
 		c.Text("evidence["+strconv.Itoa(i)+"].ref", e.Ref, 500, true)

@@ -92,6 +92,9 @@ type transitionRow struct {
 	Actor      string
 	Department string
 	RecordedAt time.Time
+	// PermitWaiver is written only by a first start made without its
+	// 开工 permit item (docs/approvals.md).
+	PermitWaiver string
 }
 
 func (transitionRow) TableName() string { return "project_transitions" }
@@ -217,7 +220,7 @@ func toTransitionRow(t project.Transition) transitionRow {
 	return transitionRow{
 		ID: t.ID, ProjectID: t.ProjectID, FromStage: from, ToStage: string(t.To), OccurredOn: *date(&t.OccurredOn),
 		Note: t.Note, Evidence: jsonValue[[]project.Evidence]{evidence(t.Evidence)},
-		Kind: t.Kind, Actor: t.Actor, Department: t.Department, RecordedAt: t.RecordedAt.UTC(),
+		Kind: t.Kind, Actor: t.Actor, Department: t.Department, RecordedAt: t.RecordedAt.UTC(), PermitWaiver: t.PermitWaiver,
 	}
 }
 
@@ -230,7 +233,7 @@ func toTransition(r transitionRow) project.Transition {
 	return project.Transition{
 		ID: r.ID, ProjectID: r.ProjectID, From: from, To: project.Stage(r.ToStage), OccurredOn: *date(&r.OccurredOn),
 		Note: r.Note, Evidence: evidence(r.Evidence.V), Kind: r.Kind, Actor: r.Actor, Department: r.Department,
-		RecordedAt: r.RecordedAt.UTC(),
+		RecordedAt: r.RecordedAt.UTC(), PermitWaiver: r.PermitWaiver,
 	}
 }
 

@@ -1,0 +1,112 @@
+package project_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// gate is a StartGate that answers cleared (or err) and counts its calls.
+type gate struct {
+	cleared bool
+	err     error
+	asked   []string
+}
+
+func (g *gate) StartPermit(_ context.Context, pr project.Project) (string, bool, error) {
+	g.asked = append(g.asked, pr.ID)
+	return "construction_permit", g.cleared, g.err
+}
+
+// TestStartGate: a first start whose 开工 permit item is not cleared is
+// refused, naming the item, unless the move says why; the reason is kept on
+// the history entry. Other moves do not ask.
+func TestStartGate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name    string
+		stage   func(*project.Project)
+		cleared bool
+		fail    error
+		move    func(*project.Move)
+		asked   int
+		err     func(t *testing.T, err error)
+		waiver  string
+	}{
+		{name: "a first start without the permit is refused", stage: landed, move: start, asked: 1, err: func(t *testing.T, err error) {
+			assert.Equal(t, &apperr.Error{Kind: apperr.Conflict, Message: "project.start_permit_missing", Params: []string{"construction_permit"}}, apperr.As(err))
+		}},
+		{name: "a first start with the permit cleared", stage: landed, cleared: true, move: start, asked: 1},
+		{name: "a first start that says why", stage: landed, asked: 0, waiver: "县政府专题会议纪要〔2021〕5号同意先行开工",
+			move: func(m *project.Move) {
+				start(m)
+				m.PermitWaiver = " 县政府专题会议纪要〔2021〕5号同意先行开工 "
+			}},
+		{name: "the gate fails", stage: landed, fail: errBoom, move: start, asked: 1, err: boom},
+		{name: "a resumption is not gated", asked: 0,
+			stage: func(p *project.Project) {
+				p.Stage, p.Actual.StartedOn, p.LastMoveOn = project.Suspended, day("2021-01-10"), day("2021-02-01")
+			},
+			move: func(m *project.Move) { m.To, m.OccurredOn = project.Started, *day("2021-06-10") }},
+		{name: "a correction back to started is not gated", asked: 0,
+			stage: func(p *project.Project) {
+				p.Stage, p.Actual.StartedOn, p.Actual.CompletedOn, p.LastMoveOn = project.Completed, day("2021-01-10"), day("2021-05-01"), day("2021-05-01")
+			},
+			move: func(m *project.Move) {
+				m.To, m.OccurredOn, m.Note, m.Correction = project.Started, *day("2021-06-10"), "竣工录入有误", true
+			}},
+		{name: "a move to another stage does not ask", stage: landed, asked: 0,
+			move: func(m *project.Move) { m.To, m.OccurredOn, m.Note = project.Cancelled, *day("2021-06-10"), "撤资" }},
+		{name: "a waiver on another move is refused", stage: landed, asked: 0, err: fields("permit_waiver:only_when"),
+			move: func(m *project.Move) {
+				m.To, m.OccurredOn, m.Note, m.PermitWaiver = project.Cancelled, *day("2021-06-10"), "撤资", "无"
+			}},
+		{name: "a waiver too long", stage: landed, asked: 0, err: fields("permit_waiver:too_long"),
+			move: func(m *project.Move) { start(m); m.PermitWaiver = string(make([]rune, project.MaxNote+1)) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			g := &gate{cleared: c.cleared, err: c.fail}
+			f.svc.GateStarts(g)
+			p := f.seed(c.stage)
+			var m project.Move
+			c.move(&m)
+			_, tr, err := f.svc.Move(context.Background(), bureau, p.ID, 0, m)
+			assert.Len(t, g.asked, c.asked)
+			if c.err != nil {
+				c.err(t, err)
+				assert.Equal(t, p, f.stored(p.ID), "nothing written")
+				assert.Empty(t, f.history(p.ID))
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, c.waiver, tr.PermitWaiver)
+			h := f.history(p.ID)
+			require.Len(t, h, 1)
+			assert.Equal(t, c.waiver, h[0].PermitWaiver, "kept in the history")
+		})
+	}
+}
+
+// Without a gate no start is refused; an import is not a move and asks
+// nothing.
+func TestStartWithoutGate(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	p := f.seed(landed)
+	_, _, err := f.svc.Move(context.Background(), bureau, p.ID, 0, func() project.Move { var m project.Move; start(&m); return m }())
+	require.NoError(t, err)
+
+	g := &gate{}
+	f.svc.GateStarts(g)
+	_, err = f.svc.Create(context.Background(), bureau, project.Draft{Fields: project.Fields{Name: "录入的在建项目", Category: "manufacturing", Department: "industry"},
+		Stage: project.Started, Actual: project.Actual{StartedOn: day("2021-03-01")}})
+	require.NoError(t, err)
+	assert.Empty(t, g.asked, "an import is not gated")
+}
