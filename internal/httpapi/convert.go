@@ -7,6 +7,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -71,6 +72,7 @@ func toFields(w api.ProjectWrite, d *dates) project.Fields {
 		PlannedCompletionDate: d.parse("planned_completion_date", w.PlannedCompletionDate),
 		PlannedProductionDate: d.parse("planned_production_date", w.PlannedProductionDate),
 		InStatisticsSince:     d.month("in_statistics_since", w.InStatisticsSince),
+		File:                  toFile(w),
 	}
 }
 
@@ -93,7 +95,7 @@ func toProjectWrite(f project.Fields) api.ProjectWrite {
 	for i, fu := range f.Funding {
 		funding[i] = api.Funding{Source: fu.Source, PlannedYuan: fu.PlannedYuan, ReceivedYuan: fu.ReceivedYuan}
 	}
-	return api.ProjectWrite{
+	w := api.ProjectWrite{
 		Code: f.Code, Name: f.Name, Category: string(f.Category), Department: f.Department,
 		Leader: f.Leader, Company: f.Company, Township: f.Township, Capacity: f.Capacity, CapacityUnit: f.CapacityUnit,
 		TotalInvestmentYuan: f.TotalInvestmentYuan, ExpectedAnnualOutputYuan: f.ExpectedAnnualOutputYuan,
@@ -102,9 +104,14 @@ func toProjectWrite(f project.Fields) api.ProjectWrite {
 		PlannedCompletionDate: dateString(f.PlannedCompletionDate), PlannedProductionDate: dateString(f.PlannedProductionDate),
 		InStatisticsSince: monthString(f.InStatisticsSince),
 	}
+	fileWrite(f.File, &w)
+	return w
 }
 
-func toProjectResponse(p project.Project) api.Project {
+// toProjectResponse renders a project for viewer, with the owner's contact
+// masked unless the viewer may see it (project.MayContact).
+func toProjectResponse(p project.Project, viewer identity.Principal) api.Project {
+	project.MaskContact(viewer, &p)
 	var archived *string
 	if p.ArchivedAt != nil {
 		s := timestamp(*p.ArchivedAt)

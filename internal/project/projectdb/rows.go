@@ -4,6 +4,8 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/guangling/pipeline/internal/calendar"
@@ -60,6 +62,35 @@ type projectRow struct {
 	PlannedCompletionDate    *time.Time
 	PlannedProductionDate    *time.Time
 	InStatisticsSince        *string
+	InvestmentType           string
+	InDevelopmentZone        *bool
+	ConstructionNature       string
+	WorksKind                string
+	ExpectedAnnualTaxYuan    *int64
+	ExpectedJobs             *int
+	LandNeededMu             *float64
+	LandSecuredMu            *float64
+	NewConstructionLandMu    *float64
+	ArableLandMu             *float64
+	ForestLandMu             *float64
+	EnergyNeededTCE          *float64
+	EnergySecuredTCE         *float64
+	WaterNeeded10kM3         *float64
+	WaterSecured10kM3        *float64
+	PowerNeededKVA           *float64
+	PowerSecuredKVA          *float64
+	ContractAmountYuan       *int64
+	Investor                 string
+	InvestorOrigin           string
+	AttractingUnit           string
+	FundsArrived             jsonValue[[]project.FundsArrived]
+	Leaders                  jsonValue[[]project.Leader]
+	CooperatingUnits         jsonValue[[]string]
+	OwnerContactName         string
+	OwnerContactPhone        string
+	TaskForce                string
+	PredecessorID            *string
+	ParentID                 *string
 	Stage                    string
 	SignedOn                 *time.Time
 	LandedOn                 *time.Time
@@ -149,7 +180,7 @@ func toRow(p project.Project) projectRow {
 	if reasons == nil {
 		reasons = []health.Reason{}
 	}
-	return projectRow{
+	r := projectRow{
 		ID: p.ID, Code: p.Code, Name: p.Name, Category: string(p.Category), Department: p.Department,
 		Leader: p.Leader, Company: p.Company, Township: p.Township,
 		Capacity: p.Capacity, CapacityUnit: p.CapacityUnit,
@@ -165,6 +196,65 @@ func toRow(p project.Project) projectRow {
 		LastMoveOn: date(p.LastMoveOn),
 		Version:    p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), ArchivedAt: utc(p.ArchivedAt),
 	}
+	fileToRow(p.File, &r)
+	return r
+}
+
+// fileToRow copies the project file's fields into r; lists are never nil,
+// so that a row written and read back compares equal.
+func fileToRow(f project.File, r *projectRow) {
+	r.InvestmentType, r.InDevelopmentZone = string(f.InvestmentType), clone(f.InDevelopmentZone)
+	r.ConstructionNature, r.WorksKind = string(f.ConstructionNature), string(f.WorksKind)
+	r.ExpectedAnnualTaxYuan, r.ExpectedJobs = clone(f.ExpectedAnnualTaxYuan), clone(f.ExpectedJobs)
+	r.LandNeededMu, r.LandSecuredMu = clone(f.LandNeededMu), clone(f.LandSecuredMu)
+	r.NewConstructionLandMu, r.ArableLandMu, r.ForestLandMu = clone(f.NewConstructionLandMu), clone(f.ArableLandMu), clone(f.ForestLandMu)
+	r.EnergyNeededTCE, r.EnergySecuredTCE = clone(f.EnergyNeededTCE), clone(f.EnergySecuredTCE)
+	r.WaterNeeded10kM3, r.WaterSecured10kM3 = clone(f.WaterNeeded10kM3), clone(f.WaterSecured10kM3)
+	r.PowerNeededKVA, r.PowerSecuredKVA = clone(f.PowerNeededKVA), clone(f.PowerSecuredKVA)
+	r.ContractAmountYuan, r.Investor = clone(f.ContractAmountYuan), f.Investor
+	r.InvestorOrigin, r.AttractingUnit = string(f.InvestorOrigin), f.AttractingUnit
+	r.FundsArrived = jsonValue[[]project.FundsArrived]{nonNil(f.FundsArrived)}
+	r.Leaders = jsonValue[[]project.Leader]{nonNil(f.Leaders)}
+	r.CooperatingUnits = jsonValue[[]string]{nonNil(f.CooperatingUnits)}
+	r.OwnerContactName, r.OwnerContactPhone, r.TaskForce = f.OwnerContactName, f.OwnerContactPhone, f.TaskForce
+	r.PredecessorID, r.ParentID = clone(f.PredecessorID), clone(f.ParentID)
+}
+
+// toFile reads the project file's fields of a row.
+func toFile(r projectRow) project.File {
+	return project.File{
+		InvestmentType: project.InvestmentType(r.InvestmentType), InDevelopmentZone: clone(r.InDevelopmentZone),
+		ConstructionNature: project.ConstructionNature(r.ConstructionNature), WorksKind: project.WorksKind(r.WorksKind),
+		ExpectedAnnualTaxYuan: clone(r.ExpectedAnnualTaxYuan), ExpectedJobs: clone(r.ExpectedJobs),
+		LandNeededMu: clone(r.LandNeededMu), LandSecuredMu: clone(r.LandSecuredMu),
+		NewConstructionLandMu: clone(r.NewConstructionLandMu), ArableLandMu: clone(r.ArableLandMu), ForestLandMu: clone(r.ForestLandMu),
+		EnergyNeededTCE: clone(r.EnergyNeededTCE), EnergySecuredTCE: clone(r.EnergySecuredTCE),
+		WaterNeeded10kM3: clone(r.WaterNeeded10kM3), WaterSecured10kM3: clone(r.WaterSecured10kM3),
+		PowerNeededKVA: clone(r.PowerNeededKVA), PowerSecuredKVA: clone(r.PowerSecuredKVA),
+		ContractAmountYuan: clone(r.ContractAmountYuan), Investor: r.Investor,
+		InvestorOrigin: project.Origin(r.InvestorOrigin), AttractingUnit: r.AttractingUnit,
+		FundsArrived: nonNil(slices.Clone(r.FundsArrived.V)), Leaders: nonNil(slices.Clone(r.Leaders.V)),
+		CooperatingUnits: nonNil(slices.Clone(r.CooperatingUnits.V)),
+		OwnerContactName: r.OwnerContactName, OwnerContactPhone: r.OwnerContactPhone, TaskForce: r.TaskForce,
+		PredecessorID: lowerID(r.PredecessorID), ParentID: lowerID(r.ParentID),
+	}
+}
+
+// nonNil is s, or an empty list for nil.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// lowerID reads a stored project ID as the register writes IDs.
+func lowerID(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	v := strings.ToLower(*s)
+	return &v
 }
 
 // clone copies what p points to, so that a project changed in place leaves
@@ -197,6 +287,7 @@ func toProject(r projectRow) project.Project {
 			PlannedSignDate: date(r.PlannedSignDate), PlannedStartDate: date(r.PlannedStartDate),
 			PlannedCompletionDate: date(r.PlannedCompletionDate), PlannedProductionDate: date(r.PlannedProductionDate),
 			InStatisticsSince: month(r.InStatisticsSince),
+			File:              toFile(r),
 		},
 		Stage: project.Stage(r.Stage),
 		Actual: project.Actual{
