@@ -243,3 +243,24 @@ type TransitionResult struct {
 	Transition Transition `json:"transition"`
 	Project    Project    `json:"project"`
 }
+
+// ProjectRef names a linked project.
+type ProjectRef struct {
+	ID    string  `json:"id" format:"uuid"`
+	Code  *string `json:"code" extensions:"x-nullable"`
+	Name  string  `json:"name"`
+	Stage string  `json:"stage" enums:"planning,negotiating,signed,landed,started,completed,in_production,at_capacity,suspended,cancelled"`
+}
+
+// RelatedProjects are a project's phases and bundle: the projects linked to
+// it that the caller may read.
+type RelatedProjects struct {
+	// The earlier phase (predecessor_id); null when none or not readable.
+	Predecessor *ProjectRef `json:"predecessor" extensions:"x-nullable"`
+	// The later phases: the projects whose predecessor this one is.
+	Successors []ProjectRef `json:"successors"`
+	// The bundle this project is a child of (parent_id).
+	Parent *ProjectRef `json:"parent" extensions:"x-nullable"`
+	// The children of this bundle.
+	Children []ProjectRef `json:"children"`
+}

@@ -56,6 +56,10 @@ type Store interface {
 type Register interface {
 	Get(ctx context.Context, p identity.Principal, id string) (project.Project, error)
 	Within(ctx context.Context, sc project.Reach, id string, fn func(context.Context, *project.Project) error) (project.Project, error)
+	// BundleClash is Invalid (field project_id) when pr's parent or one of
+	// its children is an entry of year's plan: either a bundle or its
+	// children are entries, never both (docs/plan.md).
+	BundleClash(ctx context.Context, pr project.Project, year int) error
 }
 
 // Transactor runs fn in one transaction, carried by the context it passes fn.
@@ -195,6 +199,9 @@ func (s *Service) write(ctx context.Context, p identity.Principal, year int, pro
 		if cur != nil && sameFields(*cur, f) {
 			out.Entry = *cur
 			return nil
+		}
+		if err := s.register.BundleClash(ctx, *pr, year); err != nil {
+			return err
 		}
 		e := withFields(Entry{Year: year, ProjectID: projectID, Version: 1, BuildTypeSource: src, RecordedAt: now, RecordedBy: p.Name}, f)
 		if e.BuildTypeSource != SourceSet && cur != nil && cur.BuildType == e.BuildType {

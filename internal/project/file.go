@@ -145,7 +145,7 @@ type factor struct {
 }
 
 // factors pairs each factor quantity with its wire name.
-func (f *Fields) factors() []factor {
+func (f *File) factors() []factor {
 	return []factor{
 		{"land_needed_mu", &f.LandNeededMu}, {"land_secured_mu", &f.LandSecuredMu},
 		{"new_construction_land_mu", &f.NewConstructionLandMu}, {"arable_land_mu", &f.ArableLandMu},
@@ -156,9 +156,20 @@ func (f *Fields) factors() []factor {
 	}
 }
 
-// validateFile checks the project file's fields into c; today bounds the
-// years of funds arrived.
-func (f Fields) validateFile(c *Check, today time.Time) {
+// MaxYear bounds the years a project file names.
+const MaxYear = 2100
+
+// validateFundsOn checks that no funds arrived in a year after today's.
+func (f Fields) validateFundsOn(c *Check, today time.Time) {
+	for i, fa := range f.FundsArrived {
+		if fa.Year > today.Year() && fa.Year <= MaxYear {
+			c.Add("funds_arrived["+strconv.Itoa(i)+"].year", "in_future", strconv.Itoa(today.Year()))
+		}
+	}
+}
+
+// validateFile checks the project file's fields into c.
+func (f Fields) validateFile(c *Check) {
 	optionalEnum := func(field, v string, ls []Label) {
 		if v != "" {
 			c.Enum(field, v, ls)
@@ -191,17 +202,17 @@ func (f Fields) validateFile(c *Check, today time.Time) {
 	c.Text("owner_contact_name", f.OwnerContactName, MaxContactName, false)
 	c.Text("owner_contact_phone", f.OwnerContactPhone, MaxPhone, false)
 	c.Text("task_force", f.TaskForce, MaxTaskForce, false)
-	f.validateFunds(c, today)
+	f.validateFunds(c)
 	f.validateLeaders(c)
 	f.validateUnits(c)
 }
 
-func (f Fields) validateFunds(c *Check, today time.Time) {
+func (f Fields) validateFunds(c *Check) {
 	seen := map[int]bool{}
 	for i, fa := range f.FundsArrived {
 		p := "funds_arrived[" + strconv.Itoa(i) + "]."
-		if fa.Year < MinYear || fa.Year > today.Year() {
-			c.Add(p+"year", "out_of_range", strconv.Itoa(MinYear)+".."+strconv.Itoa(today.Year()))
+		if fa.Year < MinYear || fa.Year > MaxYear {
+			c.Add(p+"year", "out_of_range", strconv.Itoa(MinYear)+".."+strconv.Itoa(MaxYear))
 		}
 		if seen[fa.Year] {
 			c.Add(p+"year", "not_unique", "")

@@ -144,7 +144,7 @@ func (s *Service) linked(ctx context.Context, c *Check, p identity.Principal, fi
 	}
 	pr, err := s.store.Get(ctx, readReach(p), *target)
 	if apperr.KindOf(err) == apperr.NotFound {
-		c.Add(field, "unknown", "")
+		c.Add(field, "unknown_project", "")
 		return nil, nil
 	}
 	if err != nil {

@@ -314,6 +314,7 @@ func (f Fields) Validate() error {
 	c.Order("planned_sign_date", f.PlannedSignDate, "planned_start_date", f.PlannedStartDate)
 	c.Order("planned_start_date", f.PlannedStartDate, "planned_completion_date", f.PlannedCompletionDate)
 	c.Order("planned_completion_date", f.PlannedCompletionDate, "planned_production_date", f.PlannedProductionDate)
+	f.validateFile(&c)
 	return c.Err()
 }
 
@@ -325,7 +326,7 @@ func (f Fields) ValidateOn(today time.Time) error {
 	if this := calendar.MonthOf(today); f.InStatisticsSince != nil && this.Before(*f.InStatisticsSince) {
 		c.Add("in_statistics_since", "in_future", this.String())
 	}
-	f.validateFile(&c, today)
+	f.validateFundsOn(&c, today)
 	return JoinInvalid(f.Validate(), c.Err())
 }
 

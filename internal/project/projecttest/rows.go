@@ -139,7 +139,7 @@ func FullFile() project.File {
 		WaterNeeded10kM3: ptr(3.5), WaterSecured10kM3: ptr(3.5), PowerNeededKVA: ptr(8000.0), PowerSecuredKVA: ptr(6300.0),
 		ContractAmountYuan: ptr(int64(400_000_000)), Investor: "北京某能源集团", InvestorOrigin: "jingjinji",
 		AttractingUnit: "县招商服务中心", FundsArrived: []project.FundsArrived{{Year: 2020, Yuan: 100_000_000}, {Year: 2021, Yuan: 20_000_000}},
-		Leaders: []project.Leader{{Name: "张副县长", Lead: true, Username: "zhang"}, {Name: "李副县长"}},
+		Leaders:          []project.Leader{{Name: "张副县长", Lead: true, Username: "zhang"}, {Name: "李副县长"}},
 		CooperatingUnits: []string{"natural_resources", "water"}, OwnerContactName: "王经理", OwnerContactPhone: "13812345678",
 		TaskForce: "光伏项目专班",
 	}
