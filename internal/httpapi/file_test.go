@@ -25,8 +25,8 @@ func fileBody(mods ...func(map[string]any)) map[string]any {
 		"water_needed_10k_m3": 1.2, "water_secured_10k_m3": 1, "power_needed_kva": 630, "power_secured_kva": 400,
 		"contract_amount_yuan": 350000000, "investor": "某新能源集团", "investor_origin": "jingjinji",
 		"attracting_unit": "县投资促进中心", "funds_arrived": []map[string]any{{"year": 2021, "yuan": 5000000}, {"year": 2020, "yuan": 1000000}},
-		"leaders":           []map[string]any{{"name": "王县长", "lead": true, "username": "leader"}, {"name": "李副县长", "lead": false}},
-		"cooperating_units": []string{"industry", "natural_resources"},
+		"leaders":            []map[string]any{{"name": "王县长", "lead": true, "username": "leader"}, {"name": "李副县长", "lead": false}},
+		"cooperating_units":  []string{"industry", "natural_resources"},
 		"owner_contact_name": "赵经理", "owner_contact_phone": "13812345678", "task_force": "风电项目专班",
 	}
 	for _, m := range mods {

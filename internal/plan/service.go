@@ -195,13 +195,14 @@ func (s *Service) write(ctx context.Context, p identity.Principal, year int, pro
 		if err := f.validate(year); err != nil {
 			return err
 		}
+		changed := cur == nil || !sameFields(*cur, f)
+		if err := s.checkBundle(ctx, *pr, year, changed); err != nil {
+			return err
+		}
 		out = Written{Created: cur == nil, Defaults: defaults}
-		if cur != nil && sameFields(*cur, f) {
+		if !changed {
 			out.Entry = *cur
 			return nil
-		}
-		if err := s.register.BundleClash(ctx, *pr, year); err != nil {
-			return err
 		}
 		e := withFields(Entry{Year: year, ProjectID: projectID, Version: 1, BuildTypeSource: src, RecordedAt: now, RecordedBy: p.Name}, f)
 		if e.BuildTypeSource != SourceSet && cur != nil && cur.BuildType == e.BuildType {
@@ -214,6 +215,15 @@ func (s *Service) write(ctx context.Context, p identity.Principal, year int, pro
 		return s.recordEntry(ctx, p, &pl, pr, year, cur, &out.Entry)
 	})
 	return out, err
+}
+
+// checkBundle refuses a changed entry of pr in year whose bundle or
+// children are entries of the year too (Register.BundleClash).
+func (s *Service) checkBundle(ctx context.Context, pr project.Project, year int, changed bool) error {
+	if !changed {
+		return nil
+	}
+	return s.register.BundleClash(ctx, pr, year)
 }
 
 // save writes e as the entry's next state after last (nil for a new
