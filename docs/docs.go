@@ -7771,10 +7771,14 @@ const docTemplate = `{
                         "land",
                         "funding",
                         "approval",
-                        "grid",
                         "construction",
                         "environment",
-                        "other"
+                        "land_acquisition",
+                        "energy_quota",
+                        "forestry",
+                        "grid_connection",
+                        "other",
+                        "grid"
                     ]
                 },
                 "overdue": {
@@ -7840,10 +7844,14 @@ const docTemplate = `{
                         "land",
                         "funding",
                         "approval",
-                        "grid",
                         "construction",
                         "environment",
-                        "other"
+                        "land_acquisition",
+                        "energy_quota",
+                        "forestry",
+                        "grid_connection",
+                        "other",
+                        "grid"
                     ],
                     "example": "land"
                 },
@@ -7892,10 +7900,14 @@ const docTemplate = `{
                         "land",
                         "funding",
                         "approval",
-                        "grid",
                         "construction",
                         "environment",
-                        "other"
+                        "land_acquisition",
+                        "energy_quota",
+                        "forestry",
+                        "grid_connection",
+                        "other",
+                        "grid"
                     ]
                 },
                 "resolution": {

@@ -392,13 +392,17 @@ func (e IndicatorItemUnit) Valid() bool {
 
 // Defines values for IssueKind.
 const (
-	IssueKindApproval     IssueKind = "approval"
-	IssueKindConstruction IssueKind = "construction"
-	IssueKindEnvironment  IssueKind = "environment"
-	IssueKindFunding      IssueKind = "funding"
-	IssueKindGrid         IssueKind = "grid"
-	IssueKindLand         IssueKind = "land"
-	IssueKindOther        IssueKind = "other"
+	IssueKindApproval        IssueKind = "approval"
+	IssueKindConstruction    IssueKind = "construction"
+	IssueKindEnergyQuota     IssueKind = "energy_quota"
+	IssueKindEnvironment     IssueKind = "environment"
+	IssueKindForestry        IssueKind = "forestry"
+	IssueKindFunding         IssueKind = "funding"
+	IssueKindGrid            IssueKind = "grid"
+	IssueKindGridConnection  IssueKind = "grid_connection"
+	IssueKindLand            IssueKind = "land"
+	IssueKindLandAcquisition IssueKind = "land_acquisition"
+	IssueKindOther           IssueKind = "other"
 )
 
 // Valid indicates whether the value is a known member of the IssueKind enum.
@@ -408,13 +412,21 @@ func (e IssueKind) Valid() bool {
 		return true
 	case IssueKindConstruction:
 		return true
+	case IssueKindEnergyQuota:
+		return true
 	case IssueKindEnvironment:
+		return true
+	case IssueKindForestry:
 		return true
 	case IssueKindFunding:
 		return true
 	case IssueKindGrid:
 		return true
+	case IssueKindGridConnection:
+		return true
 	case IssueKindLand:
+		return true
+	case IssueKindLandAcquisition:
 		return true
 	case IssueKindOther:
 		return true
@@ -446,13 +458,17 @@ func (e IssueStatus) Valid() bool {
 
 // Defines values for IssueCreateKind.
 const (
-	IssueCreateKindApproval     IssueCreateKind = "approval"
-	IssueCreateKindConstruction IssueCreateKind = "construction"
-	IssueCreateKindEnvironment  IssueCreateKind = "environment"
-	IssueCreateKindFunding      IssueCreateKind = "funding"
-	IssueCreateKindGrid         IssueCreateKind = "grid"
-	IssueCreateKindLand         IssueCreateKind = "land"
-	IssueCreateKindOther        IssueCreateKind = "other"
+	IssueCreateKindApproval        IssueCreateKind = "approval"
+	IssueCreateKindConstruction    IssueCreateKind = "construction"
+	IssueCreateKindEnergyQuota     IssueCreateKind = "energy_quota"
+	IssueCreateKindEnvironment     IssueCreateKind = "environment"
+	IssueCreateKindForestry        IssueCreateKind = "forestry"
+	IssueCreateKindFunding         IssueCreateKind = "funding"
+	IssueCreateKindGrid            IssueCreateKind = "grid"
+	IssueCreateKindGridConnection  IssueCreateKind = "grid_connection"
+	IssueCreateKindLand            IssueCreateKind = "land"
+	IssueCreateKindLandAcquisition IssueCreateKind = "land_acquisition"
+	IssueCreateKindOther           IssueCreateKind = "other"
 )
 
 // Valid indicates whether the value is a known member of the IssueCreateKind enum.
@@ -462,13 +478,21 @@ func (e IssueCreateKind) Valid() bool {
 		return true
 	case IssueCreateKindConstruction:
 		return true
+	case IssueCreateKindEnergyQuota:
+		return true
 	case IssueCreateKindEnvironment:
+		return true
+	case IssueCreateKindForestry:
 		return true
 	case IssueCreateKindFunding:
 		return true
 	case IssueCreateKindGrid:
 		return true
+	case IssueCreateKindGridConnection:
+		return true
 	case IssueCreateKindLand:
+		return true
+	case IssueCreateKindLandAcquisition:
 		return true
 	case IssueCreateKindOther:
 		return true
@@ -479,13 +503,17 @@ func (e IssueCreateKind) Valid() bool {
 
 // Defines values for IssuePatchKind.
 const (
-	IssuePatchKindApproval     IssuePatchKind = "approval"
-	IssuePatchKindConstruction IssuePatchKind = "construction"
-	IssuePatchKindEnvironment  IssuePatchKind = "environment"
-	IssuePatchKindFunding      IssuePatchKind = "funding"
-	IssuePatchKindGrid         IssuePatchKind = "grid"
-	IssuePatchKindLand         IssuePatchKind = "land"
-	IssuePatchKindOther        IssuePatchKind = "other"
+	IssuePatchKindApproval        IssuePatchKind = "approval"
+	IssuePatchKindConstruction    IssuePatchKind = "construction"
+	IssuePatchKindEnergyQuota     IssuePatchKind = "energy_quota"
+	IssuePatchKindEnvironment     IssuePatchKind = "environment"
+	IssuePatchKindForestry        IssuePatchKind = "forestry"
+	IssuePatchKindFunding         IssuePatchKind = "funding"
+	IssuePatchKindGrid            IssuePatchKind = "grid"
+	IssuePatchKindGridConnection  IssuePatchKind = "grid_connection"
+	IssuePatchKindLand            IssuePatchKind = "land"
+	IssuePatchKindLandAcquisition IssuePatchKind = "land_acquisition"
+	IssuePatchKindOther           IssuePatchKind = "other"
 )
 
 // Valid indicates whether the value is a known member of the IssuePatchKind enum.
@@ -495,13 +523,21 @@ func (e IssuePatchKind) Valid() bool {
 		return true
 	case IssuePatchKindConstruction:
 		return true
+	case IssuePatchKindEnergyQuota:
+		return true
 	case IssuePatchKindEnvironment:
+		return true
+	case IssuePatchKindForestry:
 		return true
 	case IssuePatchKindFunding:
 		return true
 	case IssuePatchKindGrid:
 		return true
+	case IssuePatchKindGridConnection:
+		return true
 	case IssuePatchKindLand:
+		return true
+	case IssuePatchKindLandAcquisition:
 		return true
 	case IssuePatchKindOther:
 		return true

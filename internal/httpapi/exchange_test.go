@@ -272,6 +272,10 @@ func registerFixture(t *testing.T, e *env) {
 	e.create(t, asBureau, map[string]any{"name": "规划中的数字乡村项目", "category": "digital", "department": "drc"})
 	e.create(t, asEnergyEditor, map[string]any{"name": "南村20兆瓦分布式光伏项目", "category": "solar_pv",
 		"total_investment_yuan": 80000000, "planned_start_date": "2021-08-01"})
+	// The project file, lists and links with it: what the file holds of it
+	// and what it leaves out come back unchanged.
+	phase := e.create(t, asBureau, fileBody())
+	e.create(t, asBureau, fileBody(withField("name", "上墨家沟风电（二期）"), withField("predecessor_id", phase.ID)))
 
 	moved := e.create(t, asBureau, with(projectBody("上墨家沟风电二期"), "code", "2021-140223-44-01-000099"))
 	res := e.do(t, request{principal: asBureau, method: http.MethodPost, path: projectPath(&moved, "/transitions"),
