@@ -41,7 +41,12 @@ type Meta struct {
 	EvidenceKinds  []Label          `json:"evidence_kinds"`
 	IssueKinds     []Label          `json:"issue_kinds"`
 	IssueStatuses  []Label          `json:"issue_statuses"`
-	Roles          []Label          `json:"roles"`
+	// The project file's enumerations (docs/api.md, "The project file").
+	InvestmentTypes     []Label `json:"investment_types"`
+	ConstructionNatures []Label `json:"construction_natures"`
+	WorksKinds          []Label `json:"works_kinds"`
+	InvestorOrigins     []Label `json:"investor_origins"`
+	Roles               []Label `json:"roles"`
 	// The county indicators' codes (PUT /api/v1/indicators/{year}).
 	IndicatorCodes []IndicatorCode `json:"indicator_codes"`
 	Departments    []Department    `json:"departments"`

@@ -8038,6 +8038,12 @@ const docTemplate = `{
                         "$ref": "#/definitions/api.CategoryStages"
                     }
                 },
+                "construction_natures": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
                 "departments": {
                     "type": "array",
                     "items": {
@@ -8075,6 +8081,19 @@ const docTemplate = `{
                         "$ref": "#/definitions/api.IndicatorCode"
                     }
                 },
+                "investment_types": {
+                    "description": "The project file's enumerations (docs/api.md, \"The project file\").",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
+                "investor_origins": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
                 "issue_kinds": {
                     "type": "array",
                     "items": {
@@ -8100,6 +8119,12 @@ const docTemplate = `{
                     }
                 },
                 "stages": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
+                "works_kinds": {
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/api.Label"

@@ -3150,20 +3150,26 @@ type Meta struct {
 
 	// CategoryStages The stages as they read for the categories of public works, where
 	// 投产 and 达效 read wrong; a category not listed reads stages.
-	CategoryStages []CategoryStages `json:"category_stages"`
-	Departments    []Department     `json:"departments"`
-	EvidenceKinds  []Label          `json:"evidence_kinds"`
-	FundingSources []Label          `json:"funding_sources"`
-	HealthRules    []Label          `json:"health_rules"`
-	Healths        []Label          `json:"healths"`
+	CategoryStages      []CategoryStages `json:"category_stages"`
+	ConstructionNatures []Label          `json:"construction_natures"`
+	Departments         []Department     `json:"departments"`
+	EvidenceKinds       []Label          `json:"evidence_kinds"`
+	FundingSources      []Label          `json:"funding_sources"`
+	HealthRules         []Label          `json:"health_rules"`
+	Healths             []Label          `json:"healths"`
 
 	// IndicatorCodes The county indicators' codes (PUT /api/v1/indicators/{year}).
 	IndicatorCodes []IndicatorCode `json:"indicator_codes"`
-	IssueKinds     []Label         `json:"issue_kinds"`
-	IssueStatuses  []Label         `json:"issue_statuses"`
-	KeyLevels      []Label         `json:"key_levels"`
-	Roles          []Label         `json:"roles"`
-	Stages         []Label         `json:"stages"`
+
+	// InvestmentTypes The project file's enumerations (docs/api.md, "The project file").
+	InvestmentTypes []Label `json:"investment_types"`
+	InvestorOrigins []Label `json:"investor_origins"`
+	IssueKinds      []Label `json:"issue_kinds"`
+	IssueStatuses   []Label `json:"issue_statuses"`
+	KeyLevels       []Label `json:"key_levels"`
+	Roles           []Label `json:"roles"`
+	Stages          []Label `json:"stages"`
+	WorksKinds      []Label `json:"works_kinds"`
 }
 
 // Money defines model for Money.

@@ -66,6 +66,8 @@ func (h *handlers) meta(c *gin.Context, p identity.Principal) error {
 		FundingSources: toLabels(project.FundingSources), Healths: toLabels(project.Healths),
 		HealthRules: toLabels(project.HealthRuleLabels), EvidenceKinds: toLabels(project.EvidenceKinds),
 		IssueKinds: toLabels(issue.Kinds), IssueStatuses: toLabels(issue.Statuses),
+		InvestmentTypes: toLabels(project.InvestmentTypes), ConstructionNatures: toLabels(project.ConstructionNatures),
+		WorksKinds: toLabels(project.WorksKinds), InvestorOrigins: toLabels(project.Origins),
 		Roles: toLabels(roleLabels), IndicatorCodes: indicatorCodes(), Departments: ds,
 	})
 	return nil

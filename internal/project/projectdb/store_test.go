@@ -20,8 +20,8 @@ import (
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 	"github.com/guangling/pipeline/internal/project"
-	"github.com/guangling/pipeline/internal/project/projecttest"
 	"github.com/guangling/pipeline/internal/project/projectdb"
+	"github.com/guangling/pipeline/internal/project/projecttest"
 )
 
 // clock is the fixed "now" of the suite, at microsecond precision as the
