@@ -192,15 +192,11 @@ func (s *Service) write(ctx context.Context, p identity.Principal, year int, pro
 			cur = last
 		}
 		f, src, defaults := withDefaults(fields(cur), *pr, year)
-		if err := f.validate(year); err != nil {
-			return err
-		}
-		changed := cur == nil || !sameFields(*cur, f)
-		if err := s.checkBundle(ctx, *pr, year, changed); err != nil {
+		if err := s.check(ctx, *pr, year, cur, f); err != nil {
 			return err
 		}
 		out = Written{Created: cur == nil, Defaults: defaults}
-		if !changed {
+		if cur != nil && sameFields(*cur, f) {
 			out.Entry = *cur
 			return nil
 		}
@@ -217,10 +213,14 @@ func (s *Service) write(ctx context.Context, p identity.Principal, year int, pro
 	return out, err
 }
 
-// checkBundle refuses a changed entry of pr in year whose bundle or
+// check validates the fields f of pr's entry in year (cur as it stands,
+// nil when none) and, when they change it, refuses an entry whose bundle or
 // children are entries of the year too (Register.BundleClash).
-func (s *Service) checkBundle(ctx context.Context, pr project.Project, year int, changed bool) error {
-	if !changed {
+func (s *Service) check(ctx context.Context, pr project.Project, year int, cur *Entry, f Fields) error {
+	if err := f.validate(year); err != nil {
+		return err
+	}
+	if cur != nil && sameFields(*cur, f) {
 		return nil
 	}
 	return s.register.BundleClash(ctx, pr, year)

@@ -75,38 +75,40 @@ type projectRow struct {
 	ForestLandMu             *float64
 	EnergyNeededTCE          *float64
 	EnergySecuredTCE         *float64
-	WaterNeeded10kM3         *float64
-	WaterSecured10kM3        *float64
-	PowerNeededKVA           *float64
-	PowerSecuredKVA          *float64
-	ContractAmountYuan       *int64
-	Investor                 string
-	InvestorOrigin           string
-	AttractingUnit           string
-	FundsArrived             jsonValue[[]project.FundsArrived]
-	Leaders                  jsonValue[[]project.Leader]
-	CooperatingUnits         jsonValue[[]string]
-	OwnerContactName         string
-	OwnerContactPhone        string
-	TaskForce                string
-	PredecessorID            *string
-	ParentID                 *string
-	Stage                    string
-	SignedOn                 *time.Time
-	LandedOn                 *time.Time
-	StartedOn                *time.Time
-	CompletedOn              *time.Time
-	ProductionOn             *time.Time
-	AtCapacityOn             *time.Time
-	Health                   string
-	HealthReasons            jsonValue[[]health.Reason]
-	HealthDueOn              *time.Time
-	HealthFacts              jsonValue[health.Facts]
-	LastMoveOn               *time.Time
-	Version                  int
-	CreatedAt                time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt                time.Time `gorm:"autoUpdateTime:false"`
-	ArchivedAt               *time.Time
+	// The column names are the API's (water_needed_10k_m3), as every
+	// column of the register file is: GORM names the fields so.
+	WaterNeeded_10kM3  *float64
+	WaterSecured_10kM3 *float64
+	PowerNeededKVA     *float64
+	PowerSecuredKVA    *float64
+	ContractAmountYuan *int64
+	Investor           string
+	InvestorOrigin     string
+	AttractingUnit     string
+	FundsArrived       jsonValue[[]project.FundsArrived]
+	Leaders            jsonValue[[]project.Leader]
+	CooperatingUnits   jsonValue[[]string]
+	OwnerContactName   string
+	OwnerContactPhone  string
+	TaskForce          string
+	PredecessorID      *string
+	ParentID           *string
+	Stage              string
+	SignedOn           *time.Time
+	LandedOn           *time.Time
+	StartedOn          *time.Time
+	CompletedOn        *time.Time
+	ProductionOn       *time.Time
+	AtCapacityOn       *time.Time
+	Health             string
+	HealthReasons      jsonValue[[]health.Reason]
+	HealthDueOn        *time.Time
+	HealthFacts        jsonValue[health.Facts]
+	LastMoveOn         *time.Time
+	Version            int
+	CreatedAt          time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
+	ArchivedAt         *time.Time
 }
 
 func (projectRow) TableName() string { return "projects" }
@@ -209,7 +211,7 @@ func fileToRow(f project.File, r *projectRow) {
 	r.LandNeededMu, r.LandSecuredMu = clone(f.LandNeededMu), clone(f.LandSecuredMu)
 	r.NewConstructionLandMu, r.ArableLandMu, r.ForestLandMu = clone(f.NewConstructionLandMu), clone(f.ArableLandMu), clone(f.ForestLandMu)
 	r.EnergyNeededTCE, r.EnergySecuredTCE = clone(f.EnergyNeededTCE), clone(f.EnergySecuredTCE)
-	r.WaterNeeded10kM3, r.WaterSecured10kM3 = clone(f.WaterNeeded10kM3), clone(f.WaterSecured10kM3)
+	r.WaterNeeded_10kM3, r.WaterSecured_10kM3 = clone(f.WaterNeeded10kM3), clone(f.WaterSecured10kM3)
 	r.PowerNeededKVA, r.PowerSecuredKVA = clone(f.PowerNeededKVA), clone(f.PowerSecuredKVA)
 	r.ContractAmountYuan, r.Investor = clone(f.ContractAmountYuan), f.Investor
 	r.InvestorOrigin, r.AttractingUnit = string(f.InvestorOrigin), f.AttractingUnit
@@ -229,7 +231,7 @@ func toFile(r projectRow) project.File {
 		LandNeededMu: clone(r.LandNeededMu), LandSecuredMu: clone(r.LandSecuredMu),
 		NewConstructionLandMu: clone(r.NewConstructionLandMu), ArableLandMu: clone(r.ArableLandMu), ForestLandMu: clone(r.ForestLandMu),
 		EnergyNeededTCE: clone(r.EnergyNeededTCE), EnergySecuredTCE: clone(r.EnergySecuredTCE),
-		WaterNeeded10kM3: clone(r.WaterNeeded10kM3), WaterSecured10kM3: clone(r.WaterSecured10kM3),
+		WaterNeeded10kM3: clone(r.WaterNeeded_10kM3), WaterSecured10kM3: clone(r.WaterSecured_10kM3),
 		PowerNeededKVA: clone(r.PowerNeededKVA), PowerSecuredKVA: clone(r.PowerSecuredKVA),
 		ContractAmountYuan: clone(r.ContractAmountYuan), Investor: r.Investor,
 		InvestorOrigin: project.Origin(r.InvestorOrigin), AttractingUnit: r.AttractingUnit,

@@ -21,8 +21,8 @@ ALTER TABLE projects
     ADD COLUMN forest_land_mu            double precision,
     ADD COLUMN energy_needed_tce         double precision,
     ADD COLUMN energy_secured_tce        double precision,
-    ADD COLUMN water_needed10k_m3        double precision,
-    ADD COLUMN water_secured10k_m3       double precision,
+    ADD COLUMN water_needed_10k_m3        double precision,
+    ADD COLUMN water_secured_10k_m3       double precision,
     ADD COLUMN power_needed_kva          double precision,
     ADD COLUMN power_secured_kva         double precision,
     ADD COLUMN contract_amount_yuan      bigint CHECK (contract_amount_yuan >= 0),
@@ -52,12 +52,14 @@ CREATE INDEX project_units_department_idx ON project_units (department, project_
 
 -- +goose Down
 DROP TABLE project_units;
+DROP INDEX projects_parent_idx;
+DROP INDEX projects_predecessor_idx;
 ALTER TABLE projects
     DROP COLUMN investment_type, DROP COLUMN in_development_zone, DROP COLUMN construction_nature,
     DROP COLUMN works_kind, DROP COLUMN expected_annual_tax_yuan, DROP COLUMN expected_jobs,
     DROP COLUMN land_needed_mu, DROP COLUMN land_secured_mu, DROP COLUMN new_construction_land_mu,
     DROP COLUMN arable_land_mu, DROP COLUMN forest_land_mu, DROP COLUMN energy_needed_tce,
-    DROP COLUMN energy_secured_tce, DROP COLUMN water_needed10k_m3, DROP COLUMN water_secured10k_m3,
+    DROP COLUMN energy_secured_tce, DROP COLUMN water_needed_10k_m3, DROP COLUMN water_secured_10k_m3,
     DROP COLUMN power_needed_kva, DROP COLUMN power_secured_kva, DROP COLUMN contract_amount_yuan,
     DROP COLUMN investor, DROP COLUMN investor_origin, DROP COLUMN attracting_unit, DROP COLUMN funds_arrived,
     DROP COLUMN leaders, DROP COLUMN cooperating_units, DROP COLUMN owner_contact_name,

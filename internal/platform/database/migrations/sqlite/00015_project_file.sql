@@ -20,8 +20,8 @@ ALTER TABLE projects ADD COLUMN arable_land_mu REAL;
 ALTER TABLE projects ADD COLUMN forest_land_mu REAL;
 ALTER TABLE projects ADD COLUMN energy_needed_tce REAL;
 ALTER TABLE projects ADD COLUMN energy_secured_tce REAL;
-ALTER TABLE projects ADD COLUMN water_needed10k_m3 REAL;
-ALTER TABLE projects ADD COLUMN water_secured10k_m3 REAL;
+ALTER TABLE projects ADD COLUMN water_needed_10k_m3 REAL;
+ALTER TABLE projects ADD COLUMN water_secured_10k_m3 REAL;
 ALTER TABLE projects ADD COLUMN power_needed_kva REAL;
 ALTER TABLE projects ADD COLUMN power_secured_kva REAL;
 ALTER TABLE projects ADD COLUMN contract_amount_yuan INTEGER CHECK (contract_amount_yuan >= 0);
@@ -51,6 +51,8 @@ CREATE INDEX project_units_department_idx ON project_units (department, project_
 
 -- +goose Down
 DROP TABLE project_units;
+DROP INDEX projects_parent_idx;
+DROP INDEX projects_predecessor_idx;
 ALTER TABLE projects DROP COLUMN investment_type;
 ALTER TABLE projects DROP COLUMN in_development_zone;
 ALTER TABLE projects DROP COLUMN construction_nature;
@@ -64,8 +66,8 @@ ALTER TABLE projects DROP COLUMN arable_land_mu;
 ALTER TABLE projects DROP COLUMN forest_land_mu;
 ALTER TABLE projects DROP COLUMN energy_needed_tce;
 ALTER TABLE projects DROP COLUMN energy_secured_tce;
-ALTER TABLE projects DROP COLUMN water_needed10k_m3;
-ALTER TABLE projects DROP COLUMN water_secured10k_m3;
+ALTER TABLE projects DROP COLUMN water_needed_10k_m3;
+ALTER TABLE projects DROP COLUMN water_secured_10k_m3;
 ALTER TABLE projects DROP COLUMN power_needed_kva;
 ALTER TABLE projects DROP COLUMN power_secured_kva;
 ALTER TABLE projects DROP COLUMN contract_amount_yuan;
