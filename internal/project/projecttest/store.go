@@ -120,6 +120,11 @@ func (s *Store) check(p project.Project) error {
 	if !s.departments[p.Department] {
 		return apperr.Fields([]apperr.FieldError{{Field: "department", Code: "unknown"}})
 	}
+	for _, u := range p.CooperatingUnits {
+		if !s.departments[u] {
+			return apperr.Fields([]apperr.FieldError{{Field: "cooperating_units", Code: "unknown"}})
+		}
+	}
 	if p.Code == nil {
 		return nil
 	}
