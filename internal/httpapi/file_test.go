@@ -151,6 +151,21 @@ func TestOwnerContactMasking(t *testing.T) {
 		i := slices.IndexFunc(items, func(p api.Project) bool { return p.ID == unnamed.ID })
 		require.GreaterOrEqual(t, i, 0)
 		assert.Equal(t, "138****5678", items[i].OwnerContactPhone, "masked in lists too")
+
+		for as, want := range map[string]string{asLeader: "138****5678", asBureau: "13812345678"} {
+			g := readGrid(t, e.exportFile(t, as, "format=csv"))
+			assert.Equal(t, want, g.cell(t, g.find(t, unnamed.ID), "业主联系电话"), "%s's export", as)
+		}
+
+		created := 0
+		for _, ev := range e.feed(t, asBureau, "?types=project.created").Items {
+			if ev.ProjectID == named.ID {
+				created++
+				assert.Equal(t, "赵**", ev.Changes["owner_contact_name"], "masked in the feed, whoever reads it")
+				assert.Equal(t, "138****5678", ev.Changes["owner_contact_phone"])
+			}
+		}
+		assert.Equal(t, 1, created)
 	})
 }
 
