@@ -160,7 +160,7 @@ func TestRowRoundTrip(t *testing.T) {
 	full.PlannedCompletionDate, full.PlannedProductionDate = day("2021-12-31"), day("2022-03-01")
 	full.InStatisticsSince = &calendar.Month{Year: 2020, Month: time.October}
 	full.Category = "real_estate"
-	full.File = project.File{
+	project.CopyFile(&full.Fields, project.Fields{
 		InvestmentType: "enterprise", InDevelopmentZone: ptr(true), ConstructionNature: "technical_renovation", WorksKind: "building",
 		ExpectedAnnualTaxYuan: ptr(int64(3_000_000)), ExpectedJobs: ptr(1_200), LandNeededMu: ptr(88.5), LandSecuredMu: ptr(90.0),
 		NewConstructionLandMu: ptr(60.25), ArableLandMu: ptr(12.0), ForestLandMu: ptr(0.75), EnergyNeededTCE: ptr(1500.0),
@@ -168,7 +168,7 @@ func TestRowRoundTrip(t *testing.T) {
 		PowerSecuredKVA: ptr(6300.0), ContractAmountYuan: ptr(int64(100_000_000)), Investor: "北京某集团", InvestorOrigin: "jingjinji",
 		AttractingUnit: "县招商服务中心", OwnerContactName: "赵经理", OwnerContactPhone: "13812345678", TaskForce: "专班",
 		PredecessorID: ptr("0190a4d2-0000-7000-8000-000000000009"), ParentID: ptr("0190a4d2-0000-7000-8000-000000000008"),
-	}
+	})
 	bare := project.Project{ID: "0190a4d2-0000-7000-8000-000000000002", Version: 1, Stage: project.Planning, Health: health.Green,
 		Fields: project.Fields{Name: "谋划中的项目", Category: "other", Department: "drc", BuildType: project.New, KeyLevel: "none"}}
 

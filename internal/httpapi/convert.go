@@ -62,7 +62,7 @@ func toFields(w api.ProjectWrite, d *dates) project.Fields {
 	for i, f := range w.Funding {
 		funding[i] = project.Funding{Source: f.Source, PlannedYuan: f.PlannedYuan, ReceivedYuan: f.ReceivedYuan}
 	}
-	return project.Fields{
+	f := project.Fields{
 		Code: w.Code, Name: w.Name, Category: project.Category(w.Category), Department: w.Department,
 		Leader: w.Leader, Company: w.Company, Township: w.Township, Capacity: w.Capacity, CapacityUnit: w.CapacityUnit,
 		TotalInvestmentYuan: w.TotalInvestmentYuan, ExpectedAnnualOutputYuan: w.ExpectedAnnualOutputYuan,
@@ -72,8 +72,9 @@ func toFields(w api.ProjectWrite, d *dates) project.Fields {
 		PlannedCompletionDate: d.parse("planned_completion_date", w.PlannedCompletionDate),
 		PlannedProductionDate: d.parse("planned_production_date", w.PlannedProductionDate),
 		InStatisticsSince:     d.month("in_statistics_since", w.InStatisticsSince),
-		File:                  toFile(w),
 	}
+	fileFields(w, &f)
+	return f
 }
 
 func toEntry(in api.ProjectCreate) (project.Draft, error) {
@@ -104,7 +105,7 @@ func toProjectWrite(f project.Fields) api.ProjectWrite {
 		PlannedCompletionDate: dateString(f.PlannedCompletionDate), PlannedProductionDate: dateString(f.PlannedProductionDate),
 		InStatisticsSince: monthString(f.InStatisticsSince),
 	}
-	fileWrite(f.File, &w)
+	fileWrite(f, &w)
 	return w
 }
 

@@ -23,9 +23,9 @@ func nullText[T ~string](v T) *string {
 	return &s
 }
 
-// toFile converts the project file's fields of a request.
-func toFile(w api.ProjectWrite) project.File {
-	f := project.File{
+// fileFields converts the project file's fields of a request into f.
+func fileFields(w api.ProjectWrite, f *project.Fields) {
+	file := project.Fields{
 		InvestmentType: project.InvestmentType(enumText(w.InvestmentType)), InDevelopmentZone: w.InDevelopmentZone,
 		ConstructionNature: project.ConstructionNature(enumText(w.ConstructionNature)), WorksKind: project.WorksKind(enumText(w.WorksKind)),
 		ExpectedAnnualTaxYuan: w.ExpectedAnnualTaxYuan, ExpectedJobs: w.ExpectedJobs,
@@ -40,19 +40,19 @@ func toFile(w api.ProjectWrite) project.File {
 		OwnerContactName: w.OwnerContactName, OwnerContactPhone: w.OwnerContactPhone, TaskForce: w.TaskForce,
 		PredecessorID: w.PredecessorID, ParentID: w.ParentID,
 	}
-	f.FundsArrived = make([]project.FundsArrived, len(w.FundsArrived))
+	file.FundsArrived = make([]project.FundsArrived, len(w.FundsArrived))
 	for i, fa := range w.FundsArrived {
-		f.FundsArrived[i] = project.FundsArrived(fa)
+		file.FundsArrived[i] = project.FundsArrived(fa)
 	}
-	f.Leaders = make([]project.Leader, len(w.Leaders))
+	file.Leaders = make([]project.Leader, len(w.Leaders))
 	for i, l := range w.Leaders {
-		f.Leaders[i] = project.Leader(l)
+		file.Leaders[i] = project.Leader(l)
 	}
-	return f
+	project.CopyFile(f, file)
 }
 
 // fileWrite sets the project file's fields of w from f.
-func fileWrite(f project.File, w *api.ProjectWrite) {
+func fileWrite(f project.Fields, w *api.ProjectWrite) {
 	w.InvestmentType, w.InDevelopmentZone = nullText(f.InvestmentType), f.InDevelopmentZone
 	w.ConstructionNature, w.WorksKind = nullText(f.ConstructionNature), nullText(f.WorksKind)
 	w.ExpectedAnnualTaxYuan, w.ExpectedJobs = f.ExpectedAnnualTaxYuan, f.ExpectedJobs

@@ -89,7 +89,7 @@ func TestLeaderAndLeaders(t *testing.T) {
 	f := project.Fields{Leader: " 王县长 "}
 	f.Normalize()
 	assert.Equal(t, []project.Leader{{Name: "王县长", Lead: true}}, f.Leaders)
-	g := project.Fields{File: project.File{Leaders: []project.Leader{{Name: "甲"}, {Name: " 乙 ", Lead: true}}}}
+	g := project.Fields{Leaders: []project.Leader{{Name: "甲"}, {Name: " 乙 ", Lead: true}}}
 	g.Normalize()
 	assert.Equal(t, "乙", g.Leader)
 	h := project.Fields{}
@@ -102,10 +102,10 @@ func TestLeaderAndLeaders(t *testing.T) {
 // the rest.
 func TestOwnerContact(t *testing.T) {
 	t.Parallel()
-	pr := project.Project{Fields: project.Fields{Department: "energy", File: project.File{
+	pr := project.Project{Fields: project.Fields{Department: "energy",
 		Leaders:          []project.Leader{{Name: "王县长", Lead: true, Username: "leader"}},
 		OwnerContactName: "赵经理", OwnerContactPhone: "138-1234-5678",
-	}}}
+	}}
 	otherLeader := identity.Principal{Name: "leader2", Role: identity.RoleLeader}
 	leaderClient := identity.Principal{Name: "leader", Role: identity.RoleLeader, ClientID: "c"}
 	for _, tt := range []struct {
@@ -170,14 +170,14 @@ func TestLinks(t *testing.T) {
 	assert.Equal(t, []string{"predecessor_id:self"}, fieldErrs(t, update(one.ID, after(one.ID))))
 	assert.Equal(t, []string{"parent_id:nested"}, fieldErrs(t, update(one.ID, under(road.ID))))
 	assert.Equal(t, []string{"parent_id:has_children"}, fieldErrs(t, update(bundle.ID, under(one.ID))))
-	_, err := f.svc.Create(ctx, energyEditor, project.Draft{Fields: project.Fields{Name: "x", Category: "wind", File: project.File{PredecessorID: &one.ID}}})
+	_, err := f.svc.Create(ctx, energyEditor, project.Draft{Fields: project.Fields{Name: "x", Category: "wind", PredecessorID: &one.ID}})
 	assert.Equal(t, []string{"predecessor_id:unknown_project"}, fieldErrs(t, err), "a project the writer may not read")
 	_, err = f.svc.Create(ctx, bureau, project.Draft{Fields: project.Fields{Name: "x", Category: "wind", Department: "energy",
-		File: project.File{Leaders: []project.Leader{{Name: "王", Lead: true, Username: "nobody"}}}}})
+		Leaders: []project.Leader{{Name: "王", Lead: true, Username: "nobody"}}}})
 	assert.Equal(t, []string{"leaders[0].username:unknown"}, fieldErrs(t, err))
 	f.store.AddLeaderAccount("wang")
 	_, err = f.svc.Create(ctx, bureau, project.Draft{Fields: project.Fields{Name: "x", Category: "wind", Department: "energy",
-		File: project.File{Leaders: []project.Leader{{Name: "王", Lead: true, Username: "wang"}}}}})
+		Leaders: []project.Leader{{Name: "王", Lead: true, Username: "wang"}}}})
 	assert.NoError(t, err)
 
 	r, err := f.svc.Related(ctx, bureau, one.ID)

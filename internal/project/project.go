@@ -48,13 +48,9 @@ type Fields struct {
 	// InStatisticsSince is the month from which the project is in the
 	// statistics (入统), nil when it is not (or not known to be).
 	InStatisticsSince *calendar.Month
-	File
-}
-
-// File is the project file's own fields (项目档案, docs/api.md "Projects"),
-// every one optional: empty or nil is not known.
-type File struct {
-	// Classification.
+	// The project file's own fields (项目档案, docs/api.md "The project
+	// file") follow, every one optional: empty or nil is not known. First
+	// the classification.
 	InvestmentType        InvestmentType
 	InDevelopmentZone     *bool
 	ConstructionNature    ConstructionNature

@@ -33,13 +33,13 @@ func snapshot(p Project) map[string]any {
 		"health": p.Health, "health_reasons": p.HealthReasons, "archived_at": p.ArchivedAt,
 		"version": p.Version, "created_at": p.CreatedAt, "updated_at": p.UpdatedAt,
 	}
-	fileSnapshot(p.File, m)
+	fileSnapshot(p.Fields, m)
 	return m
 }
 
 // fileSnapshot adds the project file's fields to a snapshot, as the API
 // shows them: an enumeration not known is null.
-func fileSnapshot(f File, m map[string]any) {
+func fileSnapshot(f Fields, m map[string]any) {
 	enum := func(v string) *string {
 		if v == "" {
 			return nil

@@ -198,13 +198,13 @@ func toRow(p project.Project) projectRow {
 		LastMoveOn: date(p.LastMoveOn),
 		Version:    p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), ArchivedAt: utc(p.ArchivedAt),
 	}
-	fileToRow(p.File, &r)
+	fileToRow(p.Fields, &r)
 	return r
 }
 
 // fileToRow copies the project file's fields into r; lists are never nil,
 // so that a row written and read back compares equal.
-func fileToRow(f project.File, r *projectRow) {
+func fileToRow(f project.Fields, r *projectRow) {
 	r.InvestmentType, r.InDevelopmentZone = string(f.InvestmentType), clone(f.InDevelopmentZone)
 	r.ConstructionNature, r.WorksKind = string(f.ConstructionNature), string(f.WorksKind)
 	r.ExpectedAnnualTaxYuan, r.ExpectedJobs = clone(f.ExpectedAnnualTaxYuan), clone(f.ExpectedJobs)
@@ -222,24 +222,23 @@ func fileToRow(f project.File, r *projectRow) {
 	r.PredecessorID, r.ParentID = clone(f.PredecessorID), clone(f.ParentID)
 }
 
-// toFile reads the project file's fields of a row.
-func toFile(r projectRow) project.File {
-	return project.File{
-		InvestmentType: project.InvestmentType(r.InvestmentType), InDevelopmentZone: clone(r.InDevelopmentZone),
-		ConstructionNature: project.ConstructionNature(r.ConstructionNature), WorksKind: project.WorksKind(r.WorksKind),
-		ExpectedAnnualTaxYuan: clone(r.ExpectedAnnualTaxYuan), ExpectedJobs: clone(r.ExpectedJobs),
-		LandNeededMu: clone(r.LandNeededMu), LandSecuredMu: clone(r.LandSecuredMu),
-		NewConstructionLandMu: clone(r.NewConstructionLandMu), ArableLandMu: clone(r.ArableLandMu), ForestLandMu: clone(r.ForestLandMu),
-		EnergyNeededTCE: clone(r.EnergyNeededTCE), EnergySecuredTCE: clone(r.EnergySecuredTCE),
-		WaterNeeded10kM3: clone(r.WaterNeeded_10kM3), WaterSecured10kM3: clone(r.WaterSecured_10kM3),
-		PowerNeededKVA: clone(r.PowerNeededKVA), PowerSecuredKVA: clone(r.PowerSecuredKVA),
-		ContractAmountYuan: clone(r.ContractAmountYuan), Investor: r.Investor,
-		InvestorOrigin: project.Origin(r.InvestorOrigin), AttractingUnit: r.AttractingUnit,
-		FundsArrived: nonNil(slices.Clone(r.FundsArrived.V)), Leaders: nonNil(slices.Clone(r.Leaders.V)),
-		CooperatingUnits: nonNil(slices.Clone(r.CooperatingUnits.V)),
-		OwnerContactName: r.OwnerContactName, OwnerContactPhone: r.OwnerContactPhone, TaskForce: r.TaskForce,
-		PredecessorID: lowerID(r.PredecessorID), ParentID: lowerID(r.ParentID),
-	}
+// fileFromRow reads the project file's fields of a row into f.
+func fileFromRow(r projectRow, f *project.Fields) {
+	f.InvestmentType, f.InDevelopmentZone = project.InvestmentType(r.InvestmentType), clone(r.InDevelopmentZone)
+	f.ConstructionNature, f.WorksKind = project.ConstructionNature(r.ConstructionNature), project.WorksKind(r.WorksKind)
+	f.ExpectedAnnualTaxYuan, f.ExpectedJobs = clone(r.ExpectedAnnualTaxYuan), clone(r.ExpectedJobs)
+	f.LandNeededMu, f.LandSecuredMu = clone(r.LandNeededMu), clone(r.LandSecuredMu)
+	f.NewConstructionLandMu, f.ArableLandMu, f.ForestLandMu = clone(r.NewConstructionLandMu), clone(r.ArableLandMu), clone(r.ForestLandMu)
+	f.EnergyNeededTCE, f.EnergySecuredTCE = clone(r.EnergyNeededTCE), clone(r.EnergySecuredTCE)
+	f.WaterNeeded10kM3, f.WaterSecured10kM3 = clone(r.WaterNeeded_10kM3), clone(r.WaterSecured_10kM3)
+	f.PowerNeededKVA, f.PowerSecuredKVA = clone(r.PowerNeededKVA), clone(r.PowerSecuredKVA)
+	f.ContractAmountYuan, f.Investor = clone(r.ContractAmountYuan), r.Investor
+	f.InvestorOrigin, f.AttractingUnit = project.Origin(r.InvestorOrigin), r.AttractingUnit
+	f.FundsArrived = nonNil(slices.Clone(r.FundsArrived.V))
+	f.Leaders = nonNil(slices.Clone(r.Leaders.V))
+	f.CooperatingUnits = nonNil(slices.Clone(r.CooperatingUnits.V))
+	f.OwnerContactName, f.OwnerContactPhone, f.TaskForce = r.OwnerContactName, r.OwnerContactPhone, r.TaskForce
+	f.PredecessorID, f.ParentID = lowerID(r.PredecessorID), lowerID(r.ParentID)
 }
 
 // nonNil is s, or an empty list for nil.
@@ -278,7 +277,7 @@ func toProject(r projectRow) project.Project {
 	if reasons == nil {
 		reasons = []health.Reason{}
 	}
-	return project.Project{
+	p := project.Project{
 		ID: r.ID,
 		Fields: project.Fields{
 			Code: clone(r.Code), Name: r.Name, Category: project.Category(r.Category), Department: r.Department,
@@ -289,7 +288,6 @@ func toProject(r projectRow) project.Project {
 			PlannedSignDate: date(r.PlannedSignDate), PlannedStartDate: date(r.PlannedStartDate),
 			PlannedCompletionDate: date(r.PlannedCompletionDate), PlannedProductionDate: date(r.PlannedProductionDate),
 			InStatisticsSince: month(r.InStatisticsSince),
-			File:              toFile(r),
 		},
 		Stage: project.Stage(r.Stage),
 		Actual: project.Actual{
@@ -299,6 +297,8 @@ func toProject(r projectRow) project.Project {
 		Health: health.Level(r.Health), HealthReasons: reasons, HealthDueOn: date(r.HealthDueOn), Facts: r.HealthFacts.V, LastMoveOn: date(r.LastMoveOn),
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ArchivedAt: utc(r.ArchivedAt),
 	}
+	fileFromRow(r, &p.Fields)
+	return p
 }
 
 func toTransitionRow(t project.Transition) transitionRow {

@@ -50,11 +50,11 @@ func newProject(mods ...func(*project.Project)) project.Project {
 		Fields: project.Fields{
 			Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy",
 			BuildType: project.New, KeyLevel: "none", Funding: []project.Funding{},
-			File: projecttest.EmptyFile(),
 		},
 		Stage: project.Planning, Health: health.Green, HealthReasons: []health.Reason{},
 		Version: 1, CreatedAt: clock, UpdatedAt: clock,
 	}
+	project.CopyFile(&p.Fields, projecttest.EmptyFile())
 	for _, m := range mods {
 		m(&p)
 	}
@@ -84,7 +84,7 @@ func fullProject() (project.Project, *project.Transition) {
 			{Source: "special_bond", PlannedYuan: 0, ReceivedYuan: 0},
 		}
 		p.PlannedSignDate = day("2019-11-30")
-		p.File = projecttest.FullFile()
+		project.CopyFile(&p.Fields, projecttest.FullFile())
 		p.PlannedStartDate = day("2020-03-01")
 		p.PlannedCompletionDate = day("2020-12-31")
 		p.PlannedProductionDate = day("2021-02-28")

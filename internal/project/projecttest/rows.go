@@ -58,7 +58,7 @@ func stored(p project.Project) project.Project {
 	f.Funding = append([]project.Funding{}, f.Funding...)
 	f.PlannedSignDate, f.PlannedStartDate = date(f.PlannedSignDate), date(f.PlannedStartDate)
 	f.PlannedCompletionDate, f.PlannedProductionDate = date(f.PlannedCompletionDate), date(f.PlannedProductionDate)
-	f.File = storedFile(f.File)
+	storedFile(&f)
 	a := p.Actual
 	a.SignedOn, a.LandedOn, a.StartedOn = date(a.SignedOn), date(a.LandedOn), date(a.StartedOn)
 	a.CompletedOn, a.ProductionOn, a.AtCapacityOn = date(a.CompletedOn), date(a.ProductionOn), date(a.AtCapacityOn)
@@ -114,9 +114,9 @@ func strs[T ~string](vs []T) []string {
 // in reports whether v is one of vs, or vs is empty.
 func in(vs []string, v string) bool { return len(vs) == 0 || slices.Contains(vs, v) }
 
-// storedFile is the project file as the SQL store keeps it: lists empty
-// rather than nil, sharing nothing with f.
-func storedFile(f project.File) project.File {
+// storedFile makes the project file of f as the SQL store keeps it: lists
+// empty rather than nil, sharing nothing with what it was.
+func storedFile(f *project.Fields) {
 	f.InDevelopmentZone, f.ExpectedAnnualTaxYuan, f.ExpectedJobs = clone(f.InDevelopmentZone), clone(f.ExpectedAnnualTaxYuan), clone(f.ExpectedJobs)
 	for _, v := range []**float64{&f.LandNeededMu, &f.LandSecuredMu, &f.NewConstructionLandMu, &f.ArableLandMu, &f.ForestLandMu,
 		&f.EnergyNeededTCE, &f.EnergySecuredTCE, &f.WaterNeeded10kM3, &f.WaterSecured10kM3, &f.PowerNeededKVA, &f.PowerSecuredKVA} {
@@ -126,12 +126,12 @@ func storedFile(f project.File) project.File {
 	f.FundsArrived = append([]project.FundsArrived{}, f.FundsArrived...)
 	f.Leaders = append([]project.Leader{}, f.Leaders...)
 	f.CooperatingUnits = append([]string{}, f.CooperatingUnits...)
-	return f
 }
 
-// FullFile is a project file with every field set.
-func FullFile() project.File {
-	return project.File{
+// FullFile is a project file with every field set, the register's own
+// fields empty (project.CopyFile sets it on a project).
+func FullFile() project.Fields {
+	return project.Fields{
 		InvestmentType: "enterprise", InDevelopmentZone: ptr(true), ConstructionNature: "expansion", WorksKind: "power",
 		ExpectedAnnualTaxYuan: ptr(int64(12_000_000)), ExpectedJobs: ptr(120),
 		LandNeededMu: ptr(300.5), LandSecuredMu: ptr(310.25), NewConstructionLandMu: ptr(120.0), ArableLandMu: ptr(20.0),
@@ -146,7 +146,8 @@ func FullFile() project.File {
 }
 
 // EmptyFile is the project file of a project that knows none of it, as the
-// stores keep it: empty lists, not nil.
-func EmptyFile() project.File {
-	return project.File{FundsArrived: []project.FundsArrived{}, Leaders: []project.Leader{}, CooperatingUnits: []string{}}
+// stores keep it: empty lists, not nil (project.CopyFile sets it on a
+// project).
+func EmptyFile() project.Fields {
+	return project.Fields{FundsArrived: []project.FundsArrived{}, Leaders: []project.Leader{}, CooperatingUnits: []string{}}
 }
