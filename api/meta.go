@@ -46,7 +46,12 @@ type Meta struct {
 	ApprovalItems    []Label `json:"approval_items"`
 	ApprovalStatuses []Label `json:"approval_statuses"`
 	EnvLevels        []Label `json:"env_levels"`
-	Roles            []Label `json:"roles"`
+	// The project file's enumerations (docs/api.md, "The project file").
+	InvestmentTypes     []Label `json:"investment_types"`
+	ConstructionNatures []Label `json:"construction_natures"`
+	WorksKinds          []Label `json:"works_kinds"`
+	InvestorOrigins     []Label `json:"investor_origins"`
+	Roles               []Label `json:"roles"`
 	// The county indicators' codes (PUT /api/v1/indicators/{year}).
 	IndicatorCodes []IndicatorCode `json:"indicator_codes"`
 	Departments    []Department    `json:"departments"`

@@ -62,7 +62,7 @@ type YearProgress struct {
 type IssueCreate struct {
 	Title       string `json:"title" example:"风机基础用地未获批"`
 	Description string `json:"description" example:""`
-	Kind        string `json:"kind" example:"land" enums:"land,funding,approval,grid,construction,environment,other"`
+	Kind        string `json:"kind" example:"land" enums:"land,funding,approval,construction,environment,land_acquisition,energy_quota,forestry,grid_connection,other,grid"`
 	// The department that must clear it.
 	ResponsibleDepartment string `json:"responsible_department" example:"natural_resources"`
 	DueOn                 string `json:"due_on" format:"date" example:"2021-06-30"`
@@ -73,7 +73,7 @@ type IssueCreate struct {
 type IssuePatch struct {
 	Title                 *string `json:"title,omitempty"`
 	Description           *string `json:"description,omitempty"`
-	Kind                  *string `json:"kind,omitempty" enums:"land,funding,approval,grid,construction,environment,other"`
+	Kind                  *string `json:"kind,omitempty" enums:"land,funding,approval,construction,environment,land_acquisition,energy_quota,forestry,grid_connection,other,grid"`
 	ResponsibleDepartment *string `json:"responsible_department,omitempty"`
 	DueOn                 *string `json:"due_on,omitempty" format:"date"`
 	// open → in_progress → resolved (open → resolved too); resolved is final.
@@ -89,7 +89,7 @@ type Issue struct {
 	ProjectDepartment     string `json:"project_department" example:"energy"`
 	Title                 string `json:"title"`
 	Description           string `json:"description"`
-	Kind                  string `json:"kind" enums:"land,funding,approval,grid,construction,environment,other"`
+	Kind                  string `json:"kind" enums:"land,funding,approval,construction,environment,land_acquisition,energy_quota,forestry,grid_connection,other,grid"`
 	ResponsibleDepartment string `json:"responsible_department" example:"natural_resources"`
 	DueOn                 string `json:"due_on" format:"date"`
 	Status                string `json:"status" enums:"open,in_progress,resolved"`

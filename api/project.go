@@ -7,6 +7,21 @@ type Funding struct {
 	ReceivedYuan int64  `json:"received_yuan" minimum:"0"`
 }
 
+// FundsArrived is the money that arrived (到位资金) in one year.
+type FundsArrived struct {
+	Year int   `json:"year" example:"2021"`
+	Yuan int64 `json:"yuan" minimum:"0"`
+}
+
+// Leader is one of a project's county leaders (包联县领导).
+type Leader struct {
+	Name string `json:"name" example:"张三"`
+	// Whether this leader leads; exactly one does.
+	Lead bool `json:"lead"`
+	// The account of a user with the leader role, when the leader has one.
+	Username string `json:"username,omitempty"`
+}
+
 // ProjectWrite holds the writable fields of a project. In a PATCH body (JSON
 // merge patch) every field is optional and null clears an optional field.
 type ProjectWrite struct {
@@ -33,6 +48,57 @@ type ProjectWrite struct {
 	PlannedProductionDate    *string   `json:"planned_production_date" extensions:"x-nullable" format:"date"`
 	// 入统: the month (YYYY-MM) from which the project is in the statistics.
 	InStatisticsSince *string `json:"in_statistics_since" extensions:"x-nullable" example:"2021-03"`
+	// 投资类型: government (政府投资) or enterprise (企业投资); empty when not known.
+	InvestmentType *string `json:"investment_type" extensions:"x-nullable" enums:"government,enterprise" example:"enterprise"`
+	// 开发区内 (true) or 外 (false); null when not known.
+	InDevelopmentZone *bool `json:"in_development_zone" extensions:"x-nullable"`
+	// 建设性质, the statistical nature of construction (not the plan's 新建/续建).
+	ConstructionNature *string `json:"construction_nature" extensions:"x-nullable" enums:"new_build,expansion,reconstruction,relocation,technical_renovation" example:"new_build"`
+	// 工程类别: which start permit applies.
+	WorksKind *string `json:"works_kind" extensions:"x-nullable" enums:"building,municipal,road,water,power" example:"power"`
+	// 预计年税收, yuan.
+	ExpectedAnnualTaxYuan *int64 `json:"expected_annual_tax_yuan" extensions:"x-nullable" minimum:"0"`
+	// 预计带动就业, people.
+	ExpectedJobs *int `json:"expected_jobs" extensions:"x-nullable" minimum:"0"`
+	// 用地需求 and 已保障用地, 亩.
+	LandNeededMu  *float64 `json:"land_needed_mu" extensions:"x-nullable" minimum:"0"`
+	LandSecuredMu *float64 `json:"land_secured_mu" extensions:"x-nullable" minimum:"0"`
+	// Of the land needed: 新增建设用地, 耕地, 林地, 亩; each at most land_needed_mu.
+	NewConstructionLandMu *float64 `json:"new_construction_land_mu" extensions:"x-nullable" minimum:"0"`
+	ArableLandMu          *float64 `json:"arable_land_mu" extensions:"x-nullable" minimum:"0"`
+	ForestLandMu          *float64 `json:"forest_land_mu" extensions:"x-nullable" minimum:"0"`
+	// 能耗, 吨标准煤 a year, needed and secured.
+	EnergyNeededTCE  *float64 `json:"energy_needed_tce" extensions:"x-nullable" minimum:"0"`
+	EnergySecuredTCE *float64 `json:"energy_secured_tce" extensions:"x-nullable" minimum:"0"`
+	// 用水, 万立方米 a year, needed and secured.
+	WaterNeeded10kM3  *float64 `json:"water_needed_10k_m3" extensions:"x-nullable" minimum:"0"`
+	WaterSecured10kM3 *float64 `json:"water_secured_10k_m3" extensions:"x-nullable" minimum:"0"`
+	// 用电负荷, kVA, needed and secured (a generator's MW is its capacity).
+	PowerNeededKVA  *float64 `json:"power_needed_kva" extensions:"x-nullable" minimum:"0"`
+	PowerSecuredKVA *float64 `json:"power_secured_kva" extensions:"x-nullable" minimum:"0"`
+	// 签约额, yuan.
+	ContractAmountYuan *int64 `json:"contract_amount_yuan" extensions:"x-nullable" minimum:"0"`
+	// 投资方.
+	Investor string `json:"investor" maxLength:"200"`
+	// 投资方来源地.
+	InvestorOrigin *string `json:"investor_origin" extensions:"x-nullable" enums:"jingjinji,yangtze_delta,pearl_delta,in_province,in_county,overseas,other" example:"jingjinji"`
+	// 招商单位.
+	AttractingUnit string `json:"attracting_unit" maxLength:"200"`
+	// 到位资金 by year, one entry a year.
+	FundsArrived []FundsArrived `json:"funds_arrived"`
+	// 包联县领导, exactly one leading when not empty; leader is the lead's name.
+	Leaders []Leader `json:"leaders"`
+	// 配合单位: department codes other than the owning department (牵头单位).
+	CooperatingUnits []string `json:"cooperating_units"`
+	// 业主联系人 and 电话: masked for callers who may not see them.
+	OwnerContactName  string `json:"owner_contact_name" maxLength:"50"`
+	OwnerContactPhone string `json:"owner_contact_phone" maxLength:"30"`
+	// 专班.
+	TaskForce string `json:"task_force" maxLength:"200"`
+	// The earlier phase of this project (一期 of this 二期).
+	PredecessorID *string `json:"predecessor_id" extensions:"x-nullable" format:"uuid"`
+	// The bundle this project is a child of.
+	ParentID *string `json:"parent_id" extensions:"x-nullable" format:"uuid"`
 }
 
 // ProjectPatch documents the body of a project PATCH: a JSON merge patch
@@ -42,25 +108,54 @@ type ProjectWrite struct {
 // source). name, category and department cannot be cleared. Members left nil
 // here are omitted, so a Go client sends only what it sets.
 type ProjectPatch struct {
-	Code                     *string   `json:"code,omitempty" extensions:"x-nullable" example:"2021-140223-44-01-000001"`
-	Name                     *string   `json:"name,omitempty" example:"晨风50兆瓦风电项目" minLength:"1" maxLength:"200"`
-	Category                 *string   `json:"category,omitempty" example:"wind" enums:"wind,solar_pv,solar_thermal,energy_storage,hybrid_energy,raw_materials,new_materials,manufacturing,chemicals,building_materials,agriculture,livestock,food_processing,logistics,tourism,digital,infrastructure,urban,social,environment,real_estate,other,materials"`
-	Department               *string   `json:"department,omitempty" example:"energy"`
-	Leader                   *string   `json:"leader,omitempty" extensions:"x-nullable"`
-	Company                  *string   `json:"company,omitempty" extensions:"x-nullable"`
-	Township                 *string   `json:"township,omitempty" extensions:"x-nullable"`
-	Capacity                 *float64  `json:"capacity,omitempty" extensions:"x-nullable" example:"50"`
-	CapacityUnit             *string   `json:"capacity_unit,omitempty" extensions:"x-nullable" example:"MW"`
-	TotalInvestmentYuan      *int64    `json:"total_investment_yuan,omitempty" extensions:"x-nullable" minimum:"0" example:"3400000000"`
-	ExpectedAnnualOutputYuan *int64    `json:"expected_annual_output_yuan,omitempty" extensions:"x-nullable" minimum:"0"`
-	BuildType                *string   `json:"build_type,omitempty" extensions:"x-nullable" enums:"new,continuing" example:"new"`
-	KeyLevel                 *string   `json:"key_level,omitempty" extensions:"x-nullable" enums:"none,county,city,province,national" example:"none"`
-	Funding                  []Funding `json:"funding,omitempty" extensions:"x-nullable"`
-	PlannedSignDate          *string   `json:"planned_sign_date,omitempty" extensions:"x-nullable" format:"date" example:"2021-03-31"`
-	PlannedStartDate         *string   `json:"planned_start_date,omitempty" extensions:"x-nullable" format:"date" example:"2021-05-01"`
-	PlannedCompletionDate    *string   `json:"planned_completion_date,omitempty" extensions:"x-nullable" format:"date"`
-	PlannedProductionDate    *string   `json:"planned_production_date,omitempty" extensions:"x-nullable" format:"date"`
-	InStatisticsSince        *string   `json:"in_statistics_since,omitempty" extensions:"x-nullable" example:"2021-03"`
+	Code                     *string        `json:"code,omitempty" extensions:"x-nullable" example:"2021-140223-44-01-000001"`
+	Name                     *string        `json:"name,omitempty" example:"晨风50兆瓦风电项目" minLength:"1" maxLength:"200"`
+	Category                 *string        `json:"category,omitempty" example:"wind" enums:"wind,solar_pv,solar_thermal,energy_storage,hybrid_energy,raw_materials,new_materials,manufacturing,chemicals,building_materials,agriculture,livestock,food_processing,logistics,tourism,digital,infrastructure,urban,social,environment,real_estate,other,materials"`
+	Department               *string        `json:"department,omitempty" example:"energy"`
+	Leader                   *string        `json:"leader,omitempty" extensions:"x-nullable"`
+	Company                  *string        `json:"company,omitempty" extensions:"x-nullable"`
+	Township                 *string        `json:"township,omitempty" extensions:"x-nullable"`
+	Capacity                 *float64       `json:"capacity,omitempty" extensions:"x-nullable" example:"50"`
+	CapacityUnit             *string        `json:"capacity_unit,omitempty" extensions:"x-nullable" example:"MW"`
+	TotalInvestmentYuan      *int64         `json:"total_investment_yuan,omitempty" extensions:"x-nullable" minimum:"0" example:"3400000000"`
+	ExpectedAnnualOutputYuan *int64         `json:"expected_annual_output_yuan,omitempty" extensions:"x-nullable" minimum:"0"`
+	BuildType                *string        `json:"build_type,omitempty" extensions:"x-nullable" enums:"new,continuing" example:"new"`
+	KeyLevel                 *string        `json:"key_level,omitempty" extensions:"x-nullable" enums:"none,county,city,province,national" example:"none"`
+	Funding                  []Funding      `json:"funding,omitempty" extensions:"x-nullable"`
+	PlannedSignDate          *string        `json:"planned_sign_date,omitempty" extensions:"x-nullable" format:"date" example:"2021-03-31"`
+	PlannedStartDate         *string        `json:"planned_start_date,omitempty" extensions:"x-nullable" format:"date" example:"2021-05-01"`
+	PlannedCompletionDate    *string        `json:"planned_completion_date,omitempty" extensions:"x-nullable" format:"date"`
+	PlannedProductionDate    *string        `json:"planned_production_date,omitempty" extensions:"x-nullable" format:"date"`
+	InStatisticsSince        *string        `json:"in_statistics_since,omitempty" extensions:"x-nullable" example:"2021-03"`
+	InvestmentType           *string        `json:"investment_type,omitempty" extensions:"x-nullable" enums:"government,enterprise"`
+	InDevelopmentZone        *bool          `json:"in_development_zone,omitempty" extensions:"x-nullable"`
+	ConstructionNature       *string        `json:"construction_nature,omitempty" extensions:"x-nullable" enums:"new_build,expansion,reconstruction,relocation,technical_renovation"`
+	WorksKind                *string        `json:"works_kind,omitempty" extensions:"x-nullable" enums:"building,municipal,road,water,power"`
+	ExpectedAnnualTaxYuan    *int64         `json:"expected_annual_tax_yuan,omitempty" extensions:"x-nullable" minimum:"0"`
+	ExpectedJobs             *int           `json:"expected_jobs,omitempty" extensions:"x-nullable" minimum:"0"`
+	LandNeededMu             *float64       `json:"land_needed_mu,omitempty" extensions:"x-nullable" minimum:"0"`
+	LandSecuredMu            *float64       `json:"land_secured_mu,omitempty" extensions:"x-nullable" minimum:"0"`
+	NewConstructionLandMu    *float64       `json:"new_construction_land_mu,omitempty" extensions:"x-nullable" minimum:"0"`
+	ArableLandMu             *float64       `json:"arable_land_mu,omitempty" extensions:"x-nullable" minimum:"0"`
+	ForestLandMu             *float64       `json:"forest_land_mu,omitempty" extensions:"x-nullable" minimum:"0"`
+	EnergyNeededTCE          *float64       `json:"energy_needed_tce,omitempty" extensions:"x-nullable" minimum:"0"`
+	EnergySecuredTCE         *float64       `json:"energy_secured_tce,omitempty" extensions:"x-nullable" minimum:"0"`
+	WaterNeeded10kM3         *float64       `json:"water_needed_10k_m3,omitempty" extensions:"x-nullable" minimum:"0"`
+	WaterSecured10kM3        *float64       `json:"water_secured_10k_m3,omitempty" extensions:"x-nullable" minimum:"0"`
+	PowerNeededKVA           *float64       `json:"power_needed_kva,omitempty" extensions:"x-nullable" minimum:"0"`
+	PowerSecuredKVA          *float64       `json:"power_secured_kva,omitempty" extensions:"x-nullable" minimum:"0"`
+	ContractAmountYuan       *int64         `json:"contract_amount_yuan,omitempty" extensions:"x-nullable" minimum:"0"`
+	Investor                 *string        `json:"investor,omitempty" extensions:"x-nullable"`
+	InvestorOrigin           *string        `json:"investor_origin,omitempty" extensions:"x-nullable" enums:"jingjinji,yangtze_delta,pearl_delta,in_province,in_county,overseas,other"`
+	AttractingUnit           *string        `json:"attracting_unit,omitempty" extensions:"x-nullable"`
+	FundsArrived             []FundsArrived `json:"funds_arrived,omitempty" extensions:"x-nullable"`
+	Leaders                  []Leader       `json:"leaders,omitempty" extensions:"x-nullable"`
+	CooperatingUnits         []string       `json:"cooperating_units,omitempty" extensions:"x-nullable"`
+	OwnerContactName         *string        `json:"owner_contact_name,omitempty" extensions:"x-nullable"`
+	OwnerContactPhone        *string        `json:"owner_contact_phone,omitempty" extensions:"x-nullable"`
+	TaskForce                *string        `json:"task_force,omitempty" extensions:"x-nullable"`
+	PredecessorID            *string        `json:"predecessor_id,omitempty" extensions:"x-nullable" format:"uuid"`
+	ParentID                 *string        `json:"parent_id,omitempty" extensions:"x-nullable" format:"uuid"`
 }
 
 // ActualDates are the days on which a project reached each stage.
@@ -154,4 +249,25 @@ type TransitionCreate struct {
 type TransitionResult struct {
 	Transition Transition `json:"transition"`
 	Project    Project    `json:"project"`
+}
+
+// ProjectRef names a linked project.
+type ProjectRef struct {
+	ID    string  `json:"id" format:"uuid"`
+	Code  *string `json:"code" extensions:"x-nullable"`
+	Name  string  `json:"name"`
+	Stage string  `json:"stage" enums:"planning,negotiating,signed,landed,started,completed,in_production,at_capacity,suspended,cancelled"`
+}
+
+// RelatedProjects are a project's phases and bundle: the projects linked to
+// it that the caller may read.
+type RelatedProjects struct {
+	// The earlier phase (predecessor_id); null when none or not readable.
+	Predecessor *ProjectRef `json:"predecessor" extensions:"x-nullable"`
+	// The later phases: the projects whose predecessor this one is.
+	Successors []ProjectRef `json:"successors"`
+	// The bundle this project is a child of (parent_id).
+	Parent *ProjectRef `json:"parent" extensions:"x-nullable"`
+	// The children of this bundle.
+	Children []ProjectRef `json:"children"`
 }

@@ -5446,6 +5446,73 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/projects/{id}/related": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The projects linked to this one that the caller may read: its predecessor (the earlier phase) and successors (the later phases), its parent (the bundle it belongs to) and children. Each is named by ID, code, name and stage.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "projects"
+                ],
+                "summary": "A project's phases and bundle",
+                "operationId": "getRelatedProjects",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "project ID",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.RelatedProjects"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/projects/{id}/restore": {
             "post": {
                 "security": [
@@ -8503,6 +8570,19 @@ const docTemplate = `{
                 }
             }
         },
+        "api.FundsArrived": {
+            "type": "object",
+            "properties": {
+                "year": {
+                    "type": "integer",
+                    "example": 2021
+                },
+                "yuan": {
+                    "type": "integer",
+                    "minimum": 0
+                }
+            }
+        },
         "api.Health": {
             "type": "object",
             "properties": {
@@ -8925,10 +9005,14 @@ const docTemplate = `{
                         "land",
                         "funding",
                         "approval",
-                        "grid",
                         "construction",
                         "environment",
-                        "other"
+                        "land_acquisition",
+                        "energy_quota",
+                        "forestry",
+                        "grid_connection",
+                        "other",
+                        "grid"
                     ]
                 },
                 "overdue": {
@@ -8994,10 +9078,14 @@ const docTemplate = `{
                         "land",
                         "funding",
                         "approval",
-                        "grid",
                         "construction",
                         "environment",
-                        "other"
+                        "land_acquisition",
+                        "energy_quota",
+                        "forestry",
+                        "grid_connection",
+                        "other",
+                        "grid"
                     ],
                     "example": "land"
                 },
@@ -9046,10 +9134,14 @@ const docTemplate = `{
                         "land",
                         "funding",
                         "approval",
-                        "grid",
                         "construction",
                         "environment",
-                        "other"
+                        "land_acquisition",
+                        "energy_quota",
+                        "forestry",
+                        "grid_connection",
+                        "other",
+                        "grid"
                     ]
                 },
                 "resolution": {
@@ -9128,6 +9220,23 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Leader": {
+            "type": "object",
+            "properties": {
+                "lead": {
+                    "description": "Whether this leader leads; exactly one does.",
+                    "type": "boolean"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "张三"
+                },
+                "username": {
+                    "description": "The account of a user with the leader role, when the leader has one.",
+                    "type": "string"
+                }
+            }
+        },
         "api.LoginRequest": {
             "type": "object",
             "properties": {
@@ -9176,6 +9285,12 @@ const docTemplate = `{
                         "$ref": "#/definitions/api.CategoryStages"
                     }
                 },
+                "construction_natures": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
                 "departments": {
                     "type": "array",
                     "items": {
@@ -9219,6 +9334,19 @@ const docTemplate = `{
                         "$ref": "#/definitions/api.IndicatorCode"
                     }
                 },
+                "investment_types": {
+                    "description": "The project file's enumerations (docs/api.md, \"The project file\").",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
+                "investor_origins": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
                 "issue_kinds": {
                     "type": "array",
                     "items": {
@@ -9244,6 +9372,12 @@ const docTemplate = `{
                     }
                 },
                 "stages": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Label"
+                    }
+                },
+                "works_kinds": {
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/api.Label"
@@ -9982,6 +10116,11 @@ const docTemplate = `{
         "api.Project": {
             "type": "object",
             "properties": {
+                "arable_land_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "archived_at": {
                     "description": "Set when the project is archived.",
                     "type": "string",
@@ -9992,6 +10131,11 @@ const docTemplate = `{
                     "type": "string",
                     "format": "date",
                     "x-nullable": true
+                },
+                "attracting_unit": {
+                    "description": "招商单位.",
+                    "type": "string",
+                    "maxLength": 200
                 },
                 "build_type": {
                     "type": "string",
@@ -10054,6 +10198,32 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true
                 },
+                "construction_nature": {
+                    "description": "建设性质, the statistical nature of construction (not the plan's 新建/续建).",
+                    "type": "string",
+                    "enum": [
+                        "new_build",
+                        "expansion",
+                        "reconstruction",
+                        "relocation",
+                        "technical_renovation"
+                    ],
+                    "x-nullable": true,
+                    "example": "new_build"
+                },
+                "contract_amount_yuan": {
+                    "description": "签约额, yuan.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "cooperating_units": {
+                    "description": "配合单位: department codes other than the owning department (牵头单位).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
                 "created_at": {
                     "type": "string",
                     "format": "date-time"
@@ -10063,8 +10233,36 @@ const docTemplate = `{
                     "type": "string",
                     "example": "energy"
                 },
+                "energy_needed_tce": {
+                    "description": "能耗, 吨标准煤 a year, needed and secured.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "energy_secured_tce": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "expected_annual_output_yuan": {
                     "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_annual_tax_yuan": {
+                    "description": "预计年税收, yuan.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_jobs": {
+                    "description": "预计带动就业, people.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "forest_land_mu": {
+                    "type": "number",
                     "minimum": 0,
                     "x-nullable": true
                 },
@@ -10072,6 +10270,13 @@ const docTemplate = `{
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/api.Funding"
+                    }
+                },
+                "funds_arrived": {
+                    "description": "到位资金 by year, one entry a year.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.FundsArrived"
                     }
                 },
                 "health": {
@@ -10092,11 +10297,46 @@ const docTemplate = `{
                     "type": "string",
                     "format": "uuid"
                 },
+                "in_development_zone": {
+                    "description": "开发区内 (true) or 外 (false); null when not known.",
+                    "type": "boolean",
+                    "x-nullable": true
+                },
                 "in_statistics_since": {
                     "description": "入统: the month (YYYY-MM) from which the project is in the statistics.",
                     "type": "string",
                     "x-nullable": true,
                     "example": "2021-03"
+                },
+                "investment_type": {
+                    "description": "投资类型: government (政府投资) or enterprise (企业投资); empty when not known.",
+                    "type": "string",
+                    "enum": [
+                        "government",
+                        "enterprise"
+                    ],
+                    "x-nullable": true,
+                    "example": "enterprise"
+                },
+                "investor": {
+                    "description": "投资方.",
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "investor_origin": {
+                    "description": "投资方来源地.",
+                    "type": "string",
+                    "enum": [
+                        "jingjinji",
+                        "yangtze_delta",
+                        "pearl_delta",
+                        "in_province",
+                        "in_county",
+                        "overseas",
+                        "other"
+                    ],
+                    "x-nullable": true,
+                    "example": "jingjinji"
                 },
                 "key_level": {
                     "type": "string",
@@ -10109,6 +10349,17 @@ const docTemplate = `{
                     ],
                     "example": "none"
                 },
+                "land_needed_mu": {
+                    "description": "用地需求 and 已保障用地, 亩.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "land_secured_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "landed_on": {
                     "type": "string",
                     "format": "date",
@@ -10118,11 +10369,39 @@ const docTemplate = `{
                     "type": "string",
                     "example": ""
                 },
+                "leaders": {
+                    "description": "包联县领导, exactly one leading when not empty; leader is the lead's name.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Leader"
+                    }
+                },
                 "name": {
                     "type": "string",
                     "maxLength": 200,
                     "minLength": 1,
                     "example": "晨风50兆瓦风电项目"
+                },
+                "new_construction_land_mu": {
+                    "description": "Of the land needed: 新增建设用地, 耕地, 林地, 亩; each at most land_needed_mu.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "owner_contact_name": {
+                    "description": "业主联系人 and 电话: masked for callers who may not see them.",
+                    "type": "string",
+                    "maxLength": 50
+                },
+                "owner_contact_phone": {
+                    "type": "string",
+                    "maxLength": 30
+                },
+                "parent_id": {
+                    "description": "The bundle this project is a child of.",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
                 },
                 "planned_completion_date": {
                     "type": "string",
@@ -10145,6 +10424,23 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true,
                     "example": "2021-05-01"
+                },
+                "power_needed_kva": {
+                    "description": "用电负荷, kVA, needed and secured (a generator's MW is its capacity).",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "power_secured_kva": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "predecessor_id": {
+                    "description": "The earlier phase of this project (一期 of this 二期).",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
                 },
                 "production_on": {
                     "type": "string",
@@ -10176,6 +10472,11 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true
                 },
+                "task_force": {
+                    "description": "专班.",
+                    "type": "string",
+                    "maxLength": 200
+                },
                 "total_investment_yuan": {
                     "description": "Total planned investment in yuan.",
                     "type": "integer",
@@ -10194,6 +10495,30 @@ const docTemplate = `{
                 "version": {
                     "type": "integer",
                     "example": 1
+                },
+                "water_needed_10k_m3": {
+                    "description": "用水, 万立方米 a year, needed and secured.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "water_secured_10k_m3": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "works_kind": {
+                    "description": "工程类别: which start permit applies.",
+                    "type": "string",
+                    "enum": [
+                        "building",
+                        "municipal",
+                        "road",
+                        "water",
+                        "power"
+                    ],
+                    "x-nullable": true,
+                    "example": "power"
                 }
             }
         },
@@ -10233,10 +10558,20 @@ const docTemplate = `{
         "api.ProjectCreate": {
             "type": "object",
             "properties": {
+                "arable_land_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "at_capacity_on": {
                     "type": "string",
                     "format": "date",
                     "x-nullable": true
+                },
+                "attracting_unit": {
+                    "description": "招商单位.",
+                    "type": "string",
+                    "maxLength": 200
                 },
                 "build_type": {
                     "type": "string",
@@ -10299,13 +10634,67 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true
                 },
+                "construction_nature": {
+                    "description": "建设性质, the statistical nature of construction (not the plan's 新建/续建).",
+                    "type": "string",
+                    "enum": [
+                        "new_build",
+                        "expansion",
+                        "reconstruction",
+                        "relocation",
+                        "technical_renovation"
+                    ],
+                    "x-nullable": true,
+                    "example": "new_build"
+                },
+                "contract_amount_yuan": {
+                    "description": "签约额, yuan.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "cooperating_units": {
+                    "description": "配合单位: department codes other than the owning department (牵头单位).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
                 "department": {
                     "description": "Owning department's code; a department caller's own by default.",
                     "type": "string",
                     "example": "energy"
                 },
+                "energy_needed_tce": {
+                    "description": "能耗, 吨标准煤 a year, needed and secured.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "energy_secured_tce": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "expected_annual_output_yuan": {
                     "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_annual_tax_yuan": {
+                    "description": "预计年税收, yuan.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_jobs": {
+                    "description": "预计带动就业, people.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "forest_land_mu": {
+                    "type": "number",
                     "minimum": 0,
                     "x-nullable": true
                 },
@@ -10315,11 +10704,53 @@ const docTemplate = `{
                         "$ref": "#/definitions/api.Funding"
                     }
                 },
+                "funds_arrived": {
+                    "description": "到位资金 by year, one entry a year.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.FundsArrived"
+                    }
+                },
+                "in_development_zone": {
+                    "description": "开发区内 (true) or 外 (false); null when not known.",
+                    "type": "boolean",
+                    "x-nullable": true
+                },
                 "in_statistics_since": {
                     "description": "入统: the month (YYYY-MM) from which the project is in the statistics.",
                     "type": "string",
                     "x-nullable": true,
                     "example": "2021-03"
+                },
+                "investment_type": {
+                    "description": "投资类型: government (政府投资) or enterprise (企业投资); empty when not known.",
+                    "type": "string",
+                    "enum": [
+                        "government",
+                        "enterprise"
+                    ],
+                    "x-nullable": true,
+                    "example": "enterprise"
+                },
+                "investor": {
+                    "description": "投资方.",
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "investor_origin": {
+                    "description": "投资方来源地.",
+                    "type": "string",
+                    "enum": [
+                        "jingjinji",
+                        "yangtze_delta",
+                        "pearl_delta",
+                        "in_province",
+                        "in_county",
+                        "overseas",
+                        "other"
+                    ],
+                    "x-nullable": true,
+                    "example": "jingjinji"
                 },
                 "key_level": {
                     "type": "string",
@@ -10332,6 +10763,17 @@ const docTemplate = `{
                     ],
                     "example": "none"
                 },
+                "land_needed_mu": {
+                    "description": "用地需求 and 已保障用地, 亩.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "land_secured_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "landed_on": {
                     "type": "string",
                     "format": "date",
@@ -10341,11 +10783,39 @@ const docTemplate = `{
                     "type": "string",
                     "example": ""
                 },
+                "leaders": {
+                    "description": "包联县领导, exactly one leading when not empty; leader is the lead's name.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Leader"
+                    }
+                },
                 "name": {
                     "type": "string",
                     "maxLength": 200,
                     "minLength": 1,
                     "example": "晨风50兆瓦风电项目"
+                },
+                "new_construction_land_mu": {
+                    "description": "Of the land needed: 新增建设用地, 耕地, 林地, 亩; each at most land_needed_mu.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "owner_contact_name": {
+                    "description": "业主联系人 and 电话: masked for callers who may not see them.",
+                    "type": "string",
+                    "maxLength": 50
+                },
+                "owner_contact_phone": {
+                    "type": "string",
+                    "maxLength": 30
+                },
+                "parent_id": {
+                    "description": "The bundle this project is a child of.",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
                 },
                 "planned_completion_date": {
                     "type": "string",
@@ -10368,6 +10838,23 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true,
                     "example": "2021-05-01"
+                },
+                "power_needed_kva": {
+                    "description": "用电负荷, kVA, needed and secured (a generator's MW is its capacity).",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "power_secured_kva": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "predecessor_id": {
+                    "description": "The earlier phase of this project (一期 of this 二期).",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
                 },
                 "production_on": {
                     "type": "string",
@@ -10400,6 +10887,11 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true
                 },
+                "task_force": {
+                    "description": "专班.",
+                    "type": "string",
+                    "maxLength": 200
+                },
                 "total_investment_yuan": {
                     "description": "Total planned investment in yuan.",
                     "type": "integer",
@@ -10410,6 +10902,30 @@ const docTemplate = `{
                 "township": {
                     "type": "string",
                     "example": ""
+                },
+                "water_needed_10k_m3": {
+                    "description": "用水, 万立方米 a year, needed and secured.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "water_secured_10k_m3": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "works_kind": {
+                    "description": "工程类别: which start permit applies.",
+                    "type": "string",
+                    "enum": [
+                        "building",
+                        "municipal",
+                        "road",
+                        "water",
+                        "power"
+                    ],
+                    "x-nullable": true,
+                    "example": "power"
                 }
             }
         },
@@ -10476,6 +10992,15 @@ const docTemplate = `{
         "api.ProjectPatch": {
             "type": "object",
             "properties": {
+                "arable_land_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "attracting_unit": {
+                    "type": "string",
+                    "x-nullable": true
+                },
                 "build_type": {
                     "type": "string",
                     "enum": [
@@ -10533,12 +11058,60 @@ const docTemplate = `{
                     "type": "string",
                     "x-nullable": true
                 },
+                "construction_nature": {
+                    "type": "string",
+                    "enum": [
+                        "new_build",
+                        "expansion",
+                        "reconstruction",
+                        "relocation",
+                        "technical_renovation"
+                    ],
+                    "x-nullable": true
+                },
+                "contract_amount_yuan": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "cooperating_units": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-nullable": true
+                },
                 "department": {
                     "type": "string",
                     "example": "energy"
                 },
+                "energy_needed_tce": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "energy_secured_tce": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "expected_annual_output_yuan": {
                     "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_annual_tax_yuan": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_jobs": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "forest_land_mu": {
+                    "type": "number",
                     "minimum": 0,
                     "x-nullable": true
                 },
@@ -10549,10 +11122,46 @@ const docTemplate = `{
                     },
                     "x-nullable": true
                 },
+                "funds_arrived": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.FundsArrived"
+                    },
+                    "x-nullable": true
+                },
+                "in_development_zone": {
+                    "type": "boolean",
+                    "x-nullable": true
+                },
                 "in_statistics_since": {
                     "type": "string",
                     "x-nullable": true,
                     "example": "2021-03"
+                },
+                "investment_type": {
+                    "type": "string",
+                    "enum": [
+                        "government",
+                        "enterprise"
+                    ],
+                    "x-nullable": true
+                },
+                "investor": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "investor_origin": {
+                    "type": "string",
+                    "enum": [
+                        "jingjinji",
+                        "yangtze_delta",
+                        "pearl_delta",
+                        "in_province",
+                        "in_county",
+                        "overseas",
+                        "other"
+                    ],
+                    "x-nullable": true
                 },
                 "key_level": {
                     "type": "string",
@@ -10566,8 +11175,25 @@ const docTemplate = `{
                     "x-nullable": true,
                     "example": "none"
                 },
+                "land_needed_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "land_secured_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "leader": {
                     "type": "string",
+                    "x-nullable": true
+                },
+                "leaders": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Leader"
+                    },
                     "x-nullable": true
                 },
                 "name": {
@@ -10575,6 +11201,24 @@ const docTemplate = `{
                     "maxLength": 200,
                     "minLength": 1,
                     "example": "晨风50兆瓦风电项目"
+                },
+                "new_construction_land_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "owner_contact_name": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "owner_contact_phone": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "parent_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
                 },
                 "planned_completion_date": {
                     "type": "string",
@@ -10598,6 +11242,25 @@ const docTemplate = `{
                     "x-nullable": true,
                     "example": "2021-05-01"
                 },
+                "power_needed_kva": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "power_secured_kva": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "predecessor_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
+                },
+                "task_force": {
+                    "type": "string",
+                    "x-nullable": true
+                },
                 "total_investment_yuan": {
                     "type": "integer",
                     "minimum": 0,
@@ -10607,6 +11270,58 @@ const docTemplate = `{
                 "township": {
                     "type": "string",
                     "x-nullable": true
+                },
+                "water_needed_10k_m3": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "water_secured_10k_m3": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "works_kind": {
+                    "type": "string",
+                    "enum": [
+                        "building",
+                        "municipal",
+                        "road",
+                        "water",
+                        "power"
+                    ],
+                    "x-nullable": true
+                }
+            }
+        },
+        "api.ProjectRef": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "stage": {
+                    "type": "string",
+                    "enum": [
+                        "planning",
+                        "negotiating",
+                        "signed",
+                        "landed",
+                        "started",
+                        "completed",
+                        "in_production",
+                        "at_capacity",
+                        "suspended",
+                        "cancelled"
+                    ]
                 }
             }
         },
@@ -10674,6 +11389,43 @@ const docTemplate = `{
             "properties": {
                 "refresh_token": {
                     "type": "string"
+                }
+            }
+        },
+        "api.RelatedProjects": {
+            "type": "object",
+            "properties": {
+                "children": {
+                    "description": "The children of this bundle.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.ProjectRef"
+                    }
+                },
+                "parent": {
+                    "description": "The bundle this project is a child of (parent_id).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.ProjectRef"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "predecessor": {
+                    "description": "The earlier phase (predecessor_id); null when none or not readable.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.ProjectRef"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "successors": {
+                    "description": "The later phases: the projects whose predecessor this one is.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.ProjectRef"
+                    }
                 }
             }
         },

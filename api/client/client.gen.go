@@ -77,64 +77,64 @@ func (e ApprovalEnvLevel) Valid() bool {
 
 // Defines values for ApprovalItem.
 const (
-	ApprovalCatalogue       ApprovalItem = "approval_catalogue"
-	ConstructionPermit      ApprovalItem = "construction_permit"
-	EnergyReview            ApprovalItem = "energy_review"
-	EnvironmentalAssessment ApprovalItem = "environmental_assessment"
-	FeasibilityStudy        ApprovalItem = "feasibility_study"
-	Filing                  ApprovalItem = "filing"
-	ForestLandReview        ApprovalItem = "forest_land_review"
-	GridConnection          ApprovalItem = "grid_connection"
-	LandPlanningPermit      ApprovalItem = "land_planning_permit"
-	LandPreapproval         ApprovalItem = "land_preapproval"
-	PowerWorksFiling        ApprovalItem = "power_works_filing"
-	PreliminaryDesign       ApprovalItem = "preliminary_design"
-	ProjectProposal         ApprovalItem = "project_proposal"
-	RoadWorksPermit         ApprovalItem = "road_works_permit"
-	SocialStability         ApprovalItem = "social_stability"
-	SoilWaterConservation   ApprovalItem = "soil_water_conservation"
-	WaterWorksFiling        ApprovalItem = "water_works_filing"
-	WorksPlanningPermit     ApprovalItem = "works_planning_permit"
+	ApprovalItemApprovalCatalogue       ApprovalItem = "approval_catalogue"
+	ApprovalItemConstructionPermit      ApprovalItem = "construction_permit"
+	ApprovalItemEnergyReview            ApprovalItem = "energy_review"
+	ApprovalItemEnvironmentalAssessment ApprovalItem = "environmental_assessment"
+	ApprovalItemFeasibilityStudy        ApprovalItem = "feasibility_study"
+	ApprovalItemFiling                  ApprovalItem = "filing"
+	ApprovalItemForestLandReview        ApprovalItem = "forest_land_review"
+	ApprovalItemGridConnection          ApprovalItem = "grid_connection"
+	ApprovalItemLandPlanningPermit      ApprovalItem = "land_planning_permit"
+	ApprovalItemLandPreapproval         ApprovalItem = "land_preapproval"
+	ApprovalItemPowerWorksFiling        ApprovalItem = "power_works_filing"
+	ApprovalItemPreliminaryDesign       ApprovalItem = "preliminary_design"
+	ApprovalItemProjectProposal         ApprovalItem = "project_proposal"
+	ApprovalItemRoadWorksPermit         ApprovalItem = "road_works_permit"
+	ApprovalItemSocialStability         ApprovalItem = "social_stability"
+	ApprovalItemSoilWaterConservation   ApprovalItem = "soil_water_conservation"
+	ApprovalItemWaterWorksFiling        ApprovalItem = "water_works_filing"
+	ApprovalItemWorksPlanningPermit     ApprovalItem = "works_planning_permit"
 )
 
 // Valid indicates whether the value is a known member of the ApprovalItem enum.
 func (e ApprovalItem) Valid() bool {
 	switch e {
-	case ApprovalCatalogue:
+	case ApprovalItemApprovalCatalogue:
 		return true
-	case ConstructionPermit:
+	case ApprovalItemConstructionPermit:
 		return true
-	case EnergyReview:
+	case ApprovalItemEnergyReview:
 		return true
-	case EnvironmentalAssessment:
+	case ApprovalItemEnvironmentalAssessment:
 		return true
-	case FeasibilityStudy:
+	case ApprovalItemFeasibilityStudy:
 		return true
-	case Filing:
+	case ApprovalItemFiling:
 		return true
-	case ForestLandReview:
+	case ApprovalItemForestLandReview:
 		return true
-	case GridConnection:
+	case ApprovalItemGridConnection:
 		return true
-	case LandPlanningPermit:
+	case ApprovalItemLandPlanningPermit:
 		return true
-	case LandPreapproval:
+	case ApprovalItemLandPreapproval:
 		return true
-	case PowerWorksFiling:
+	case ApprovalItemPowerWorksFiling:
 		return true
-	case PreliminaryDesign:
+	case ApprovalItemPreliminaryDesign:
 		return true
-	case ProjectProposal:
+	case ApprovalItemProjectProposal:
 		return true
-	case RoadWorksPermit:
+	case ApprovalItemRoadWorksPermit:
 		return true
-	case SocialStability:
+	case ApprovalItemSocialStability:
 		return true
-	case SoilWaterConservation:
+	case ApprovalItemSoilWaterConservation:
 		return true
-	case WaterWorksFiling:
+	case ApprovalItemWaterWorksFiling:
 		return true
-	case WorksPlanningPermit:
+	case ApprovalItemWorksPlanningPermit:
 		return true
 	default:
 		return false
@@ -620,13 +620,17 @@ func (e IndicatorItemUnit) Valid() bool {
 
 // Defines values for IssueKind.
 const (
-	IssueKindApproval     IssueKind = "approval"
-	IssueKindConstruction IssueKind = "construction"
-	IssueKindEnvironment  IssueKind = "environment"
-	IssueKindFunding      IssueKind = "funding"
-	IssueKindGrid         IssueKind = "grid"
-	IssueKindLand         IssueKind = "land"
-	IssueKindOther        IssueKind = "other"
+	IssueKindApproval        IssueKind = "approval"
+	IssueKindConstruction    IssueKind = "construction"
+	IssueKindEnergyQuota     IssueKind = "energy_quota"
+	IssueKindEnvironment     IssueKind = "environment"
+	IssueKindForestry        IssueKind = "forestry"
+	IssueKindFunding         IssueKind = "funding"
+	IssueKindGrid            IssueKind = "grid"
+	IssueKindGridConnection  IssueKind = "grid_connection"
+	IssueKindLand            IssueKind = "land"
+	IssueKindLandAcquisition IssueKind = "land_acquisition"
+	IssueKindOther           IssueKind = "other"
 )
 
 // Valid indicates whether the value is a known member of the IssueKind enum.
@@ -636,13 +640,21 @@ func (e IssueKind) Valid() bool {
 		return true
 	case IssueKindConstruction:
 		return true
+	case IssueKindEnergyQuota:
+		return true
 	case IssueKindEnvironment:
+		return true
+	case IssueKindForestry:
 		return true
 	case IssueKindFunding:
 		return true
 	case IssueKindGrid:
 		return true
+	case IssueKindGridConnection:
+		return true
 	case IssueKindLand:
+		return true
+	case IssueKindLandAcquisition:
 		return true
 	case IssueKindOther:
 		return true
@@ -674,13 +686,17 @@ func (e IssueStatus) Valid() bool {
 
 // Defines values for IssueCreateKind.
 const (
-	IssueCreateKindApproval     IssueCreateKind = "approval"
-	IssueCreateKindConstruction IssueCreateKind = "construction"
-	IssueCreateKindEnvironment  IssueCreateKind = "environment"
-	IssueCreateKindFunding      IssueCreateKind = "funding"
-	IssueCreateKindGrid         IssueCreateKind = "grid"
-	IssueCreateKindLand         IssueCreateKind = "land"
-	IssueCreateKindOther        IssueCreateKind = "other"
+	IssueCreateKindApproval        IssueCreateKind = "approval"
+	IssueCreateKindConstruction    IssueCreateKind = "construction"
+	IssueCreateKindEnergyQuota     IssueCreateKind = "energy_quota"
+	IssueCreateKindEnvironment     IssueCreateKind = "environment"
+	IssueCreateKindForestry        IssueCreateKind = "forestry"
+	IssueCreateKindFunding         IssueCreateKind = "funding"
+	IssueCreateKindGrid            IssueCreateKind = "grid"
+	IssueCreateKindGridConnection  IssueCreateKind = "grid_connection"
+	IssueCreateKindLand            IssueCreateKind = "land"
+	IssueCreateKindLandAcquisition IssueCreateKind = "land_acquisition"
+	IssueCreateKindOther           IssueCreateKind = "other"
 )
 
 // Valid indicates whether the value is a known member of the IssueCreateKind enum.
@@ -690,13 +706,21 @@ func (e IssueCreateKind) Valid() bool {
 		return true
 	case IssueCreateKindConstruction:
 		return true
+	case IssueCreateKindEnergyQuota:
+		return true
 	case IssueCreateKindEnvironment:
+		return true
+	case IssueCreateKindForestry:
 		return true
 	case IssueCreateKindFunding:
 		return true
 	case IssueCreateKindGrid:
 		return true
+	case IssueCreateKindGridConnection:
+		return true
 	case IssueCreateKindLand:
+		return true
+	case IssueCreateKindLandAcquisition:
 		return true
 	case IssueCreateKindOther:
 		return true
@@ -707,13 +731,17 @@ func (e IssueCreateKind) Valid() bool {
 
 // Defines values for IssuePatchKind.
 const (
-	IssuePatchKindApproval     IssuePatchKind = "approval"
-	IssuePatchKindConstruction IssuePatchKind = "construction"
-	IssuePatchKindEnvironment  IssuePatchKind = "environment"
-	IssuePatchKindFunding      IssuePatchKind = "funding"
-	IssuePatchKindGrid         IssuePatchKind = "grid"
-	IssuePatchKindLand         IssuePatchKind = "land"
-	IssuePatchKindOther        IssuePatchKind = "other"
+	IssuePatchKindApproval        IssuePatchKind = "approval"
+	IssuePatchKindConstruction    IssuePatchKind = "construction"
+	IssuePatchKindEnergyQuota     IssuePatchKind = "energy_quota"
+	IssuePatchKindEnvironment     IssuePatchKind = "environment"
+	IssuePatchKindForestry        IssuePatchKind = "forestry"
+	IssuePatchKindFunding         IssuePatchKind = "funding"
+	IssuePatchKindGrid            IssuePatchKind = "grid"
+	IssuePatchKindGridConnection  IssuePatchKind = "grid_connection"
+	IssuePatchKindLand            IssuePatchKind = "land"
+	IssuePatchKindLandAcquisition IssuePatchKind = "land_acquisition"
+	IssuePatchKindOther           IssuePatchKind = "other"
 )
 
 // Valid indicates whether the value is a known member of the IssuePatchKind enum.
@@ -723,13 +751,21 @@ func (e IssuePatchKind) Valid() bool {
 		return true
 	case IssuePatchKindConstruction:
 		return true
+	case IssuePatchKindEnergyQuota:
+		return true
 	case IssuePatchKindEnvironment:
+		return true
+	case IssuePatchKindForestry:
 		return true
 	case IssuePatchKindFunding:
 		return true
 	case IssuePatchKindGrid:
 		return true
+	case IssuePatchKindGridConnection:
+		return true
 	case IssuePatchKindLand:
+		return true
+	case IssuePatchKindLandAcquisition:
 		return true
 	case IssuePatchKindOther:
 		return true
@@ -1164,6 +1200,84 @@ func (e ProjectCategory) Valid() bool {
 	}
 }
 
+// Defines values for ProjectConstructionNature.
+const (
+	ProjectConstructionNatureExpansion           ProjectConstructionNature = "expansion"
+	ProjectConstructionNatureNewBuild            ProjectConstructionNature = "new_build"
+	ProjectConstructionNatureReconstruction      ProjectConstructionNature = "reconstruction"
+	ProjectConstructionNatureRelocation          ProjectConstructionNature = "relocation"
+	ProjectConstructionNatureTechnicalRenovation ProjectConstructionNature = "technical_renovation"
+)
+
+// Valid indicates whether the value is a known member of the ProjectConstructionNature enum.
+func (e ProjectConstructionNature) Valid() bool {
+	switch e {
+	case ProjectConstructionNatureExpansion:
+		return true
+	case ProjectConstructionNatureNewBuild:
+		return true
+	case ProjectConstructionNatureReconstruction:
+		return true
+	case ProjectConstructionNatureRelocation:
+		return true
+	case ProjectConstructionNatureTechnicalRenovation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectInvestmentType.
+const (
+	ProjectInvestmentTypeEnterprise ProjectInvestmentType = "enterprise"
+	ProjectInvestmentTypeGovernment ProjectInvestmentType = "government"
+)
+
+// Valid indicates whether the value is a known member of the ProjectInvestmentType enum.
+func (e ProjectInvestmentType) Valid() bool {
+	switch e {
+	case ProjectInvestmentTypeEnterprise:
+		return true
+	case ProjectInvestmentTypeGovernment:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectInvestorOrigin.
+const (
+	ProjectInvestorOriginInCounty     ProjectInvestorOrigin = "in_county"
+	ProjectInvestorOriginInProvince   ProjectInvestorOrigin = "in_province"
+	ProjectInvestorOriginJingjinji    ProjectInvestorOrigin = "jingjinji"
+	ProjectInvestorOriginOther        ProjectInvestorOrigin = "other"
+	ProjectInvestorOriginOverseas     ProjectInvestorOrigin = "overseas"
+	ProjectInvestorOriginPearlDelta   ProjectInvestorOrigin = "pearl_delta"
+	ProjectInvestorOriginYangtzeDelta ProjectInvestorOrigin = "yangtze_delta"
+)
+
+// Valid indicates whether the value is a known member of the ProjectInvestorOrigin enum.
+func (e ProjectInvestorOrigin) Valid() bool {
+	switch e {
+	case ProjectInvestorOriginInCounty:
+		return true
+	case ProjectInvestorOriginInProvince:
+		return true
+	case ProjectInvestorOriginJingjinji:
+		return true
+	case ProjectInvestorOriginOther:
+		return true
+	case ProjectInvestorOriginOverseas:
+		return true
+	case ProjectInvestorOriginPearlDelta:
+		return true
+	case ProjectInvestorOriginYangtzeDelta:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProjectKeyLevel.
 const (
 	ProjectKeyLevelCity     ProjectKeyLevel = "city"
@@ -1227,6 +1341,33 @@ func (e ProjectStage) Valid() bool {
 	case ProjectStageStarted:
 		return true
 	case ProjectStageSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectWorksKind.
+const (
+	ProjectWorksKindBuilding  ProjectWorksKind = "building"
+	ProjectWorksKindMunicipal ProjectWorksKind = "municipal"
+	ProjectWorksKindPower     ProjectWorksKind = "power"
+	ProjectWorksKindRoad      ProjectWorksKind = "road"
+	ProjectWorksKindWater     ProjectWorksKind = "water"
+)
+
+// Valid indicates whether the value is a known member of the ProjectWorksKind enum.
+func (e ProjectWorksKind) Valid() bool {
+	switch e {
+	case ProjectWorksKindBuilding:
+		return true
+	case ProjectWorksKindMunicipal:
+		return true
+	case ProjectWorksKindPower:
+		return true
+	case ProjectWorksKindRoad:
+		return true
+	case ProjectWorksKindWater:
 		return true
 	default:
 		return false
@@ -1332,6 +1473,84 @@ func (e ProjectCreateCategory) Valid() bool {
 	}
 }
 
+// Defines values for ProjectCreateConstructionNature.
+const (
+	ProjectCreateConstructionNatureExpansion           ProjectCreateConstructionNature = "expansion"
+	ProjectCreateConstructionNatureNewBuild            ProjectCreateConstructionNature = "new_build"
+	ProjectCreateConstructionNatureReconstruction      ProjectCreateConstructionNature = "reconstruction"
+	ProjectCreateConstructionNatureRelocation          ProjectCreateConstructionNature = "relocation"
+	ProjectCreateConstructionNatureTechnicalRenovation ProjectCreateConstructionNature = "technical_renovation"
+)
+
+// Valid indicates whether the value is a known member of the ProjectCreateConstructionNature enum.
+func (e ProjectCreateConstructionNature) Valid() bool {
+	switch e {
+	case ProjectCreateConstructionNatureExpansion:
+		return true
+	case ProjectCreateConstructionNatureNewBuild:
+		return true
+	case ProjectCreateConstructionNatureReconstruction:
+		return true
+	case ProjectCreateConstructionNatureRelocation:
+		return true
+	case ProjectCreateConstructionNatureTechnicalRenovation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectCreateInvestmentType.
+const (
+	ProjectCreateInvestmentTypeEnterprise ProjectCreateInvestmentType = "enterprise"
+	ProjectCreateInvestmentTypeGovernment ProjectCreateInvestmentType = "government"
+)
+
+// Valid indicates whether the value is a known member of the ProjectCreateInvestmentType enum.
+func (e ProjectCreateInvestmentType) Valid() bool {
+	switch e {
+	case ProjectCreateInvestmentTypeEnterprise:
+		return true
+	case ProjectCreateInvestmentTypeGovernment:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectCreateInvestorOrigin.
+const (
+	ProjectCreateInvestorOriginInCounty     ProjectCreateInvestorOrigin = "in_county"
+	ProjectCreateInvestorOriginInProvince   ProjectCreateInvestorOrigin = "in_province"
+	ProjectCreateInvestorOriginJingjinji    ProjectCreateInvestorOrigin = "jingjinji"
+	ProjectCreateInvestorOriginOther        ProjectCreateInvestorOrigin = "other"
+	ProjectCreateInvestorOriginOverseas     ProjectCreateInvestorOrigin = "overseas"
+	ProjectCreateInvestorOriginPearlDelta   ProjectCreateInvestorOrigin = "pearl_delta"
+	ProjectCreateInvestorOriginYangtzeDelta ProjectCreateInvestorOrigin = "yangtze_delta"
+)
+
+// Valid indicates whether the value is a known member of the ProjectCreateInvestorOrigin enum.
+func (e ProjectCreateInvestorOrigin) Valid() bool {
+	switch e {
+	case ProjectCreateInvestorOriginInCounty:
+		return true
+	case ProjectCreateInvestorOriginInProvince:
+		return true
+	case ProjectCreateInvestorOriginJingjinji:
+		return true
+	case ProjectCreateInvestorOriginOther:
+		return true
+	case ProjectCreateInvestorOriginOverseas:
+		return true
+	case ProjectCreateInvestorOriginPearlDelta:
+		return true
+	case ProjectCreateInvestorOriginYangtzeDelta:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProjectCreateKeyLevel.
 const (
 	ProjectCreateKeyLevelCity     ProjectCreateKeyLevel = "city"
@@ -1395,6 +1614,33 @@ func (e ProjectCreateStage) Valid() bool {
 	case ProjectCreateStageStarted:
 		return true
 	case ProjectCreateStageSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectCreateWorksKind.
+const (
+	ProjectCreateWorksKindBuilding  ProjectCreateWorksKind = "building"
+	ProjectCreateWorksKindMunicipal ProjectCreateWorksKind = "municipal"
+	ProjectCreateWorksKindPower     ProjectCreateWorksKind = "power"
+	ProjectCreateWorksKindRoad      ProjectCreateWorksKind = "road"
+	ProjectCreateWorksKindWater     ProjectCreateWorksKind = "water"
+)
+
+// Valid indicates whether the value is a known member of the ProjectCreateWorksKind enum.
+func (e ProjectCreateWorksKind) Valid() bool {
+	switch e {
+	case ProjectCreateWorksKindBuilding:
+		return true
+	case ProjectCreateWorksKindMunicipal:
+		return true
+	case ProjectCreateWorksKindPower:
+		return true
+	case ProjectCreateWorksKindRoad:
+		return true
+	case ProjectCreateWorksKindWater:
 		return true
 	default:
 		return false
@@ -1500,6 +1746,84 @@ func (e ProjectPatchCategory) Valid() bool {
 	}
 }
 
+// Defines values for ProjectPatchConstructionNature.
+const (
+	ProjectPatchConstructionNatureExpansion           ProjectPatchConstructionNature = "expansion"
+	ProjectPatchConstructionNatureNewBuild            ProjectPatchConstructionNature = "new_build"
+	ProjectPatchConstructionNatureReconstruction      ProjectPatchConstructionNature = "reconstruction"
+	ProjectPatchConstructionNatureRelocation          ProjectPatchConstructionNature = "relocation"
+	ProjectPatchConstructionNatureTechnicalRenovation ProjectPatchConstructionNature = "technical_renovation"
+)
+
+// Valid indicates whether the value is a known member of the ProjectPatchConstructionNature enum.
+func (e ProjectPatchConstructionNature) Valid() bool {
+	switch e {
+	case ProjectPatchConstructionNatureExpansion:
+		return true
+	case ProjectPatchConstructionNatureNewBuild:
+		return true
+	case ProjectPatchConstructionNatureReconstruction:
+		return true
+	case ProjectPatchConstructionNatureRelocation:
+		return true
+	case ProjectPatchConstructionNatureTechnicalRenovation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectPatchInvestmentType.
+const (
+	ProjectPatchInvestmentTypeEnterprise ProjectPatchInvestmentType = "enterprise"
+	ProjectPatchInvestmentTypeGovernment ProjectPatchInvestmentType = "government"
+)
+
+// Valid indicates whether the value is a known member of the ProjectPatchInvestmentType enum.
+func (e ProjectPatchInvestmentType) Valid() bool {
+	switch e {
+	case ProjectPatchInvestmentTypeEnterprise:
+		return true
+	case ProjectPatchInvestmentTypeGovernment:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectPatchInvestorOrigin.
+const (
+	ProjectPatchInvestorOriginInCounty     ProjectPatchInvestorOrigin = "in_county"
+	ProjectPatchInvestorOriginInProvince   ProjectPatchInvestorOrigin = "in_province"
+	ProjectPatchInvestorOriginJingjinji    ProjectPatchInvestorOrigin = "jingjinji"
+	ProjectPatchInvestorOriginOther        ProjectPatchInvestorOrigin = "other"
+	ProjectPatchInvestorOriginOverseas     ProjectPatchInvestorOrigin = "overseas"
+	ProjectPatchInvestorOriginPearlDelta   ProjectPatchInvestorOrigin = "pearl_delta"
+	ProjectPatchInvestorOriginYangtzeDelta ProjectPatchInvestorOrigin = "yangtze_delta"
+)
+
+// Valid indicates whether the value is a known member of the ProjectPatchInvestorOrigin enum.
+func (e ProjectPatchInvestorOrigin) Valid() bool {
+	switch e {
+	case ProjectPatchInvestorOriginInCounty:
+		return true
+	case ProjectPatchInvestorOriginInProvince:
+		return true
+	case ProjectPatchInvestorOriginJingjinji:
+		return true
+	case ProjectPatchInvestorOriginOther:
+		return true
+	case ProjectPatchInvestorOriginOverseas:
+		return true
+	case ProjectPatchInvestorOriginPearlDelta:
+		return true
+	case ProjectPatchInvestorOriginYangtzeDelta:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProjectPatchKeyLevel.
 const (
 	ProjectPatchKeyLevelCity     ProjectPatchKeyLevel = "city"
@@ -1521,6 +1845,75 @@ func (e ProjectPatchKeyLevel) Valid() bool {
 	case ProjectPatchKeyLevelNone:
 		return true
 	case ProjectPatchKeyLevelProvince:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectPatchWorksKind.
+const (
+	ProjectPatchWorksKindBuilding  ProjectPatchWorksKind = "building"
+	ProjectPatchWorksKindMunicipal ProjectPatchWorksKind = "municipal"
+	ProjectPatchWorksKindPower     ProjectPatchWorksKind = "power"
+	ProjectPatchWorksKindRoad      ProjectPatchWorksKind = "road"
+	ProjectPatchWorksKindWater     ProjectPatchWorksKind = "water"
+)
+
+// Valid indicates whether the value is a known member of the ProjectPatchWorksKind enum.
+func (e ProjectPatchWorksKind) Valid() bool {
+	switch e {
+	case ProjectPatchWorksKindBuilding:
+		return true
+	case ProjectPatchWorksKindMunicipal:
+		return true
+	case ProjectPatchWorksKindPower:
+		return true
+	case ProjectPatchWorksKindRoad:
+		return true
+	case ProjectPatchWorksKindWater:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectRefStage.
+const (
+	ProjectRefStageAtCapacity   ProjectRefStage = "at_capacity"
+	ProjectRefStageCancelled    ProjectRefStage = "cancelled"
+	ProjectRefStageCompleted    ProjectRefStage = "completed"
+	ProjectRefStageInProduction ProjectRefStage = "in_production"
+	ProjectRefStageLanded       ProjectRefStage = "landed"
+	ProjectRefStageNegotiating  ProjectRefStage = "negotiating"
+	ProjectRefStagePlanning     ProjectRefStage = "planning"
+	ProjectRefStageSigned       ProjectRefStage = "signed"
+	ProjectRefStageStarted      ProjectRefStage = "started"
+	ProjectRefStageSuspended    ProjectRefStage = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the ProjectRefStage enum.
+func (e ProjectRefStage) Valid() bool {
+	switch e {
+	case ProjectRefStageAtCapacity:
+		return true
+	case ProjectRefStageCancelled:
+		return true
+	case ProjectRefStageCompleted:
+		return true
+	case ProjectRefStageInProduction:
+		return true
+	case ProjectRefStageLanded:
+		return true
+	case ProjectRefStageNegotiating:
+		return true
+	case ProjectRefStagePlanning:
+		return true
+	case ProjectRefStageSigned:
+		return true
+	case ProjectRefStageStarted:
+		return true
+	case ProjectRefStageSuspended:
 		return true
 	default:
 		return false
@@ -2933,6 +3326,13 @@ type Funding struct {
 // FundingSource defines model for Funding.Source.
 type FundingSource string
 
+// FundsArrived defines model for FundsArrived.
+type FundsArrived struct {
+	// Year Example: 2021
+	Year int64 `json:"year"`
+	Yuan int64 `json:"yuan"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	Checks *map[string]string `json:"checks,omitempty"`
@@ -3287,6 +3687,18 @@ type Label struct {
 	Zh string `json:"zh"`
 }
 
+// Leader defines model for Leader.
+type Leader struct {
+	// Lead Whether this leader leads; exactly one does.
+	Lead bool `json:"lead"`
+
+	// Name Example: 张三
+	Name string `json:"name"`
+
+	// Username The account of a user with the leader role, when the leader has one.
+	Username *string `json:"username,omitempty"`
+}
+
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
 	// Password Example: correct horse battery staple
@@ -3307,21 +3719,27 @@ type Meta struct {
 
 	// CategoryStages The stages as they read for the categories of public works, where
 	// 投产 and 达效 read wrong; a category not listed reads stages.
-	CategoryStages []CategoryStages `json:"category_stages"`
-	Departments    []Department     `json:"departments"`
-	EnvLevels      []Label          `json:"env_levels"`
-	EvidenceKinds  []Label          `json:"evidence_kinds"`
-	FundingSources []Label          `json:"funding_sources"`
-	HealthRules    []Label          `json:"health_rules"`
-	Healths        []Label          `json:"healths"`
+	CategoryStages      []CategoryStages `json:"category_stages"`
+	ConstructionNatures []Label          `json:"construction_natures"`
+	Departments         []Department     `json:"departments"`
+	EnvLevels           []Label          `json:"env_levels"`
+	EvidenceKinds       []Label          `json:"evidence_kinds"`
+	FundingSources      []Label          `json:"funding_sources"`
+	HealthRules         []Label          `json:"health_rules"`
+	Healths             []Label          `json:"healths"`
 
 	// IndicatorCodes The county indicators' codes (PUT /api/v1/indicators/{year}).
 	IndicatorCodes []IndicatorCode `json:"indicator_codes"`
-	IssueKinds     []Label         `json:"issue_kinds"`
-	IssueStatuses  []Label         `json:"issue_statuses"`
-	KeyLevels      []Label         `json:"key_levels"`
-	Roles          []Label         `json:"roles"`
-	Stages         []Label         `json:"stages"`
+
+	// InvestmentTypes The project file's enumerations (docs/api.md, "The project file").
+	InvestmentTypes []Label `json:"investment_types"`
+	InvestorOrigins []Label `json:"investor_origins"`
+	IssueKinds      []Label `json:"issue_kinds"`
+	IssueStatuses   []Label `json:"issue_statuses"`
+	KeyLevels       []Label `json:"key_levels"`
+	Roles           []Label `json:"roles"`
+	Stages          []Label `json:"stages"`
+	WorksKinds      []Label `json:"works_kinds"`
 }
 
 // Money defines model for Money.
@@ -3709,9 +4127,14 @@ type Problem struct {
 
 // Project defines model for Project.
 type Project struct {
+	ArableLandMu *float64 `json:"arable_land_mu"`
+
 	// ArchivedAt Set when the project is archived.
 	ArchivedAt   *time.Time          `json:"archived_at"`
 	AtCapacityOn *openapi_types.Date `json:"at_capacity_on"`
+
+	// AttractingUnit 招商单位.
+	AttractingUnit string `json:"attracting_unit"`
 
 	// BuildType Example: new
 	BuildType ProjectBuildType `json:"build_type"`
@@ -3733,32 +4156,90 @@ type Project struct {
 	// Company Example:
 	Company     string              `json:"company"`
 	CompletedOn *openapi_types.Date `json:"completed_on"`
-	CreatedAt   time.Time           `json:"created_at"`
+
+	// ConstructionNature 建设性质, the statistical nature of construction (not the plan's 新建/续建).
+	//
+	// Example: new_build
+	ConstructionNature *ProjectConstructionNature `json:"construction_nature"`
+
+	// ContractAmountYuan 签约额, yuan.
+	ContractAmountYuan *int64 `json:"contract_amount_yuan"`
+
+	// CooperatingUnits 配合单位: department codes other than the owning department (牵头单位).
+	CooperatingUnits []string  `json:"cooperating_units"`
+	CreatedAt        time.Time `json:"created_at"`
 
 	// Department Owning department's code; a department caller's own by default.
 	//
 	// Example: energy
-	Department               string             `json:"department"`
-	ExpectedAnnualOutputYuan *int64             `json:"expected_annual_output_yuan"`
-	Funding                  []Funding          `json:"funding"`
-	Health                   TrafficLight       `json:"health"`
-	HealthReasons            []HealthReason     `json:"health_reasons"`
-	Id                       openapi_types.UUID `json:"id"`
+	Department string `json:"department"`
+
+	// EnergyNeededTce 能耗, 吨标准煤 a year, needed and secured.
+	EnergyNeededTce          *float64 `json:"energy_needed_tce"`
+	EnergySecuredTce         *float64 `json:"energy_secured_tce"`
+	ExpectedAnnualOutputYuan *int64   `json:"expected_annual_output_yuan"`
+
+	// ExpectedAnnualTaxYuan 预计年税收, yuan.
+	ExpectedAnnualTaxYuan *int64 `json:"expected_annual_tax_yuan"`
+
+	// ExpectedJobs 预计带动就业, people.
+	ExpectedJobs *int64    `json:"expected_jobs"`
+	ForestLandMu *float64  `json:"forest_land_mu"`
+	Funding      []Funding `json:"funding"`
+
+	// FundsArrived 到位资金 by year, one entry a year.
+	FundsArrived  []FundsArrived     `json:"funds_arrived"`
+	Health        TrafficLight       `json:"health"`
+	HealthReasons []HealthReason     `json:"health_reasons"`
+	Id            openapi_types.UUID `json:"id"`
+
+	// InDevelopmentZone 开发区内 (true) or 外 (false); null when not known.
+	InDevelopmentZone *bool `json:"in_development_zone"`
 
 	// InStatisticsSince 入统: the month (YYYY-MM) from which the project is in the statistics.
 	//
 	// Example: 2021-03
 	InStatisticsSince *string `json:"in_statistics_since"`
 
+	// InvestmentType 投资类型: government (政府投资) or enterprise (企业投资); empty when not known.
+	//
+	// Example: enterprise
+	InvestmentType *ProjectInvestmentType `json:"investment_type"`
+
+	// Investor 投资方.
+	Investor string `json:"investor"`
+
+	// InvestorOrigin 投资方来源地.
+	//
+	// Example: jingjinji
+	InvestorOrigin *ProjectInvestorOrigin `json:"investor_origin"`
+
 	// KeyLevel Example: none
-	KeyLevel ProjectKeyLevel     `json:"key_level"`
-	LandedOn *openapi_types.Date `json:"landed_on"`
+	KeyLevel ProjectKeyLevel `json:"key_level"`
+
+	// LandNeededMu 用地需求 and 已保障用地, 亩.
+	LandNeededMu  *float64            `json:"land_needed_mu"`
+	LandSecuredMu *float64            `json:"land_secured_mu"`
+	LandedOn      *openapi_types.Date `json:"landed_on"`
 
 	// Leader Example:
 	Leader string `json:"leader"`
 
+	// Leaders 包联县领导, exactly one leading when not empty; leader is the lead's name.
+	Leaders []Leader `json:"leaders"`
+
 	// Name Example: 晨风50兆瓦风电项目
-	Name                  string              `json:"name"`
+	Name string `json:"name"`
+
+	// NewConstructionLandMu Of the land needed: 新增建设用地, 耕地, 林地, 亩; each at most land_needed_mu.
+	NewConstructionLandMu *float64 `json:"new_construction_land_mu"`
+
+	// OwnerContactName 业主联系人 and 电话: masked for callers who may not see them.
+	OwnerContactName  string `json:"owner_contact_name"`
+	OwnerContactPhone string `json:"owner_contact_phone"`
+
+	// ParentId The bundle this project is a child of.
+	ParentId              *openapi_types.UUID `json:"parent_id"`
 	PlannedCompletionDate *openapi_types.Date `json:"planned_completion_date"`
 	PlannedProductionDate *openapi_types.Date `json:"planned_production_date"`
 
@@ -3767,10 +4248,20 @@ type Project struct {
 
 	// PlannedStartDate Example: 2021-05-01
 	PlannedStartDate *openapi_types.Date `json:"planned_start_date"`
-	ProductionOn     *openapi_types.Date `json:"production_on"`
-	SignedOn         *openapi_types.Date `json:"signed_on"`
-	Stage            ProjectStage        `json:"stage"`
-	StartedOn        *openapi_types.Date `json:"started_on"`
+
+	// PowerNeededKva 用电负荷, kVA, needed and secured (a generator's MW is its capacity).
+	PowerNeededKva  *float64 `json:"power_needed_kva"`
+	PowerSecuredKva *float64 `json:"power_secured_kva"`
+
+	// PredecessorId The earlier phase of this project (一期 of this 二期).
+	PredecessorId *openapi_types.UUID `json:"predecessor_id"`
+	ProductionOn  *openapi_types.Date `json:"production_on"`
+	SignedOn      *openapi_types.Date `json:"signed_on"`
+	Stage         ProjectStage        `json:"stage"`
+	StartedOn     *openapi_types.Date `json:"started_on"`
+
+	// TaskForce 专班.
+	TaskForce string `json:"task_force"`
 
 	// TotalInvestmentYuan Total planned investment in yuan.
 	//
@@ -3783,6 +4274,15 @@ type Project struct {
 
 	// Version Example: 1
 	Version int64 `json:"version"`
+
+	// WaterNeeded10kM3 用水, 万立方米 a year, needed and secured.
+	WaterNeeded10kM3  *float64 `json:"water_needed_10k_m3"`
+	WaterSecured10kM3 *float64 `json:"water_secured_10k_m3"`
+
+	// WorksKind 工程类别: which start permit applies.
+	//
+	// Example: power
+	WorksKind *ProjectWorksKind `json:"works_kind"`
 }
 
 // ProjectBuildType Example: new
@@ -3791,11 +4291,31 @@ type ProjectBuildType string
 // ProjectCategory Example: wind
 type ProjectCategory string
 
+// ProjectConstructionNature 建设性质, the statistical nature of construction (not the plan's 新建/续建).
+//
+// Example: new_build
+type ProjectConstructionNature string
+
+// ProjectInvestmentType 投资类型: government (政府投资) or enterprise (企业投资); empty when not known.
+//
+// Example: enterprise
+type ProjectInvestmentType string
+
+// ProjectInvestorOrigin 投资方来源地.
+//
+// Example: jingjinji
+type ProjectInvestorOrigin string
+
 // ProjectKeyLevel Example: none
 type ProjectKeyLevel string
 
 // ProjectStage defines model for Project.Stage.
 type ProjectStage string
+
+// ProjectWorksKind 工程类别: which start permit applies.
+//
+// Example: power
+type ProjectWorksKind string
 
 // ProjectApprovalReadiness defines model for ProjectApprovalReadiness.
 type ProjectApprovalReadiness struct {
@@ -3816,7 +4336,11 @@ type ProjectApprovalReadiness struct {
 
 // ProjectCreate defines model for ProjectCreate.
 type ProjectCreate struct {
+	ArableLandMu *float64            `json:"arable_land_mu,omitempty"`
 	AtCapacityOn *openapi_types.Date `json:"at_capacity_on,omitempty"`
+
+	// AttractingUnit 招商单位.
+	AttractingUnit *string `json:"attracting_unit,omitempty"`
 
 	// BuildType Example: new
 	BuildType *ProjectCreateBuildType `json:"build_type,omitempty"`
@@ -3839,27 +4363,85 @@ type ProjectCreate struct {
 	Company     *string             `json:"company,omitempty"`
 	CompletedOn *openapi_types.Date `json:"completed_on,omitempty"`
 
+	// ConstructionNature 建设性质, the statistical nature of construction (not the plan's 新建/续建).
+	//
+	// Example: new_build
+	ConstructionNature *ProjectCreateConstructionNature `json:"construction_nature,omitempty"`
+
+	// ContractAmountYuan 签约额, yuan.
+	ContractAmountYuan *int64 `json:"contract_amount_yuan,omitempty"`
+
+	// CooperatingUnits 配合单位: department codes other than the owning department (牵头单位).
+	CooperatingUnits *[]string `json:"cooperating_units,omitempty"`
+
 	// Department Owning department's code; a department caller's own by default.
 	//
 	// Example: energy
-	Department               *string    `json:"department,omitempty"`
-	ExpectedAnnualOutputYuan *int64     `json:"expected_annual_output_yuan,omitempty"`
-	Funding                  *[]Funding `json:"funding,omitempty"`
+	Department *string `json:"department,omitempty"`
+
+	// EnergyNeededTce 能耗, 吨标准煤 a year, needed and secured.
+	EnergyNeededTce          *float64 `json:"energy_needed_tce,omitempty"`
+	EnergySecuredTce         *float64 `json:"energy_secured_tce,omitempty"`
+	ExpectedAnnualOutputYuan *int64   `json:"expected_annual_output_yuan,omitempty"`
+
+	// ExpectedAnnualTaxYuan 预计年税收, yuan.
+	ExpectedAnnualTaxYuan *int64 `json:"expected_annual_tax_yuan,omitempty"`
+
+	// ExpectedJobs 预计带动就业, people.
+	ExpectedJobs *int64     `json:"expected_jobs,omitempty"`
+	ForestLandMu *float64   `json:"forest_land_mu,omitempty"`
+	Funding      *[]Funding `json:"funding,omitempty"`
+
+	// FundsArrived 到位资金 by year, one entry a year.
+	FundsArrived *[]FundsArrived `json:"funds_arrived,omitempty"`
+
+	// InDevelopmentZone 开发区内 (true) or 外 (false); null when not known.
+	InDevelopmentZone *bool `json:"in_development_zone,omitempty"`
 
 	// InStatisticsSince 入统: the month (YYYY-MM) from which the project is in the statistics.
 	//
 	// Example: 2021-03
 	InStatisticsSince *string `json:"in_statistics_since,omitempty"`
 
+	// InvestmentType 投资类型: government (政府投资) or enterprise (企业投资); empty when not known.
+	//
+	// Example: enterprise
+	InvestmentType *ProjectCreateInvestmentType `json:"investment_type,omitempty"`
+
+	// Investor 投资方.
+	Investor *string `json:"investor,omitempty"`
+
+	// InvestorOrigin 投资方来源地.
+	//
+	// Example: jingjinji
+	InvestorOrigin *ProjectCreateInvestorOrigin `json:"investor_origin,omitempty"`
+
 	// KeyLevel Example: none
 	KeyLevel *ProjectCreateKeyLevel `json:"key_level,omitempty"`
-	LandedOn *openapi_types.Date    `json:"landed_on,omitempty"`
+
+	// LandNeededMu 用地需求 and 已保障用地, 亩.
+	LandNeededMu  *float64            `json:"land_needed_mu,omitempty"`
+	LandSecuredMu *float64            `json:"land_secured_mu,omitempty"`
+	LandedOn      *openapi_types.Date `json:"landed_on,omitempty"`
 
 	// Leader Example:
 	Leader *string `json:"leader,omitempty"`
 
+	// Leaders 包联县领导, exactly one leading when not empty; leader is the lead's name.
+	Leaders *[]Leader `json:"leaders,omitempty"`
+
 	// Name Example: 晨风50兆瓦风电项目
-	Name                  *string             `json:"name,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// NewConstructionLandMu Of the land needed: 新增建设用地, 耕地, 林地, 亩; each at most land_needed_mu.
+	NewConstructionLandMu *float64 `json:"new_construction_land_mu,omitempty"`
+
+	// OwnerContactName 业主联系人 and 电话: masked for callers who may not see them.
+	OwnerContactName  *string `json:"owner_contact_name,omitempty"`
+	OwnerContactPhone *string `json:"owner_contact_phone,omitempty"`
+
+	// ParentId The bundle this project is a child of.
+	ParentId              *openapi_types.UUID `json:"parent_id,omitempty"`
 	PlannedCompletionDate *openapi_types.Date `json:"planned_completion_date,omitempty"`
 	PlannedProductionDate *openapi_types.Date `json:"planned_production_date,omitempty"`
 
@@ -3868,12 +4450,22 @@ type ProjectCreate struct {
 
 	// PlannedStartDate Example: 2021-05-01
 	PlannedStartDate *openapi_types.Date `json:"planned_start_date,omitempty"`
-	ProductionOn     *openapi_types.Date `json:"production_on,omitempty"`
-	SignedOn         *openapi_types.Date `json:"signed_on,omitempty"`
+
+	// PowerNeededKva 用电负荷, kVA, needed and secured (a generator's MW is its capacity).
+	PowerNeededKva  *float64 `json:"power_needed_kva,omitempty"`
+	PowerSecuredKva *float64 `json:"power_secured_kva,omitempty"`
+
+	// PredecessorId The earlier phase of this project (一期 of this 二期).
+	PredecessorId *openapi_types.UUID `json:"predecessor_id,omitempty"`
+	ProductionOn  *openapi_types.Date `json:"production_on,omitempty"`
+	SignedOn      *openapi_types.Date `json:"signed_on,omitempty"`
 
 	// Stage Example: planning
 	Stage     *ProjectCreateStage `json:"stage,omitempty"`
 	StartedOn *openapi_types.Date `json:"started_on,omitempty"`
+
+	// TaskForce 专班.
+	TaskForce *string `json:"task_force,omitempty"`
 
 	// TotalInvestmentYuan Total planned investment in yuan.
 	//
@@ -3882,6 +4474,15 @@ type ProjectCreate struct {
 
 	// Township Example:
 	Township *string `json:"township,omitempty"`
+
+	// WaterNeeded10kM3 用水, 万立方米 a year, needed and secured.
+	WaterNeeded10kM3  *float64 `json:"water_needed_10k_m3,omitempty"`
+	WaterSecured10kM3 *float64 `json:"water_secured_10k_m3,omitempty"`
+
+	// WorksKind 工程类别: which start permit applies.
+	//
+	// Example: power
+	WorksKind *ProjectCreateWorksKind `json:"works_kind,omitempty"`
 }
 
 // ProjectCreateBuildType Example: new
@@ -3890,11 +4491,31 @@ type ProjectCreateBuildType string
 // ProjectCreateCategory Example: wind
 type ProjectCreateCategory string
 
+// ProjectCreateConstructionNature 建设性质, the statistical nature of construction (not the plan's 新建/续建).
+//
+// Example: new_build
+type ProjectCreateConstructionNature string
+
+// ProjectCreateInvestmentType 投资类型: government (政府投资) or enterprise (企业投资); empty when not known.
+//
+// Example: enterprise
+type ProjectCreateInvestmentType string
+
+// ProjectCreateInvestorOrigin 投资方来源地.
+//
+// Example: jingjinji
+type ProjectCreateInvestorOrigin string
+
 // ProjectCreateKeyLevel Example: none
 type ProjectCreateKeyLevel string
 
 // ProjectCreateStage Example: planning
 type ProjectCreateStage string
+
+// ProjectCreateWorksKind 工程类别: which start permit applies.
+//
+// Example: power
+type ProjectCreateWorksKind string
 
 // ProjectHealth defines model for ProjectHealth.
 type ProjectHealth struct {
@@ -3922,6 +4543,9 @@ type ProjectList struct {
 
 // ProjectPatch defines model for ProjectPatch.
 type ProjectPatch struct {
+	ArableLandMu   *float64 `json:"arable_land_mu,omitempty"`
+	AttractingUnit *string  `json:"attracting_unit,omitempty"`
+
 	// BuildType Example: new
 	BuildType *ProjectPatchBuildType `json:"build_type,omitempty"`
 
@@ -3935,23 +4559,43 @@ type ProjectPatch struct {
 	Category *ProjectPatchCategory `json:"category,omitempty"`
 
 	// Code Example: 2021-140223-44-01-000001
-	Code    *string `json:"code,omitempty"`
-	Company *string `json:"company,omitempty"`
+	Code               *string                         `json:"code,omitempty"`
+	Company            *string                         `json:"company,omitempty"`
+	ConstructionNature *ProjectPatchConstructionNature `json:"construction_nature,omitempty"`
+	ContractAmountYuan *int64                          `json:"contract_amount_yuan,omitempty"`
+	CooperatingUnits   *[]string                       `json:"cooperating_units,omitempty"`
 
 	// Department Example: energy
-	Department               *string    `json:"department,omitempty"`
-	ExpectedAnnualOutputYuan *int64     `json:"expected_annual_output_yuan,omitempty"`
-	Funding                  *[]Funding `json:"funding,omitempty"`
+	Department               *string         `json:"department,omitempty"`
+	EnergyNeededTce          *float64        `json:"energy_needed_tce,omitempty"`
+	EnergySecuredTce         *float64        `json:"energy_secured_tce,omitempty"`
+	ExpectedAnnualOutputYuan *int64          `json:"expected_annual_output_yuan,omitempty"`
+	ExpectedAnnualTaxYuan    *int64          `json:"expected_annual_tax_yuan,omitempty"`
+	ExpectedJobs             *int64          `json:"expected_jobs,omitempty"`
+	ForestLandMu             *float64        `json:"forest_land_mu,omitempty"`
+	Funding                  *[]Funding      `json:"funding,omitempty"`
+	FundsArrived             *[]FundsArrived `json:"funds_arrived,omitempty"`
+	InDevelopmentZone        *bool           `json:"in_development_zone,omitempty"`
 
 	// InStatisticsSince Example: 2021-03
-	InStatisticsSince *string `json:"in_statistics_since,omitempty"`
+	InStatisticsSince *string                     `json:"in_statistics_since,omitempty"`
+	InvestmentType    *ProjectPatchInvestmentType `json:"investment_type,omitempty"`
+	Investor          *string                     `json:"investor,omitempty"`
+	InvestorOrigin    *ProjectPatchInvestorOrigin `json:"investor_origin,omitempty"`
 
 	// KeyLevel Example: none
-	KeyLevel *ProjectPatchKeyLevel `json:"key_level,omitempty"`
-	Leader   *string               `json:"leader,omitempty"`
+	KeyLevel      *ProjectPatchKeyLevel `json:"key_level,omitempty"`
+	LandNeededMu  *float64              `json:"land_needed_mu,omitempty"`
+	LandSecuredMu *float64              `json:"land_secured_mu,omitempty"`
+	Leader        *string               `json:"leader,omitempty"`
+	Leaders       *[]Leader             `json:"leaders,omitempty"`
 
 	// Name Example: 晨风50兆瓦风电项目
 	Name                  *string             `json:"name,omitempty"`
+	NewConstructionLandMu *float64            `json:"new_construction_land_mu,omitempty"`
+	OwnerContactName      *string             `json:"owner_contact_name,omitempty"`
+	OwnerContactPhone     *string             `json:"owner_contact_phone,omitempty"`
+	ParentId              *openapi_types.UUID `json:"parent_id,omitempty"`
 	PlannedCompletionDate *openapi_types.Date `json:"planned_completion_date,omitempty"`
 	PlannedProductionDate *openapi_types.Date `json:"planned_production_date,omitempty"`
 
@@ -3960,10 +4604,17 @@ type ProjectPatch struct {
 
 	// PlannedStartDate Example: 2021-05-01
 	PlannedStartDate *openapi_types.Date `json:"planned_start_date,omitempty"`
+	PowerNeededKva   *float64            `json:"power_needed_kva,omitempty"`
+	PowerSecuredKva  *float64            `json:"power_secured_kva,omitempty"`
+	PredecessorId    *openapi_types.UUID `json:"predecessor_id,omitempty"`
+	TaskForce        *string             `json:"task_force,omitempty"`
 
 	// TotalInvestmentYuan Example: 3400000000
-	TotalInvestmentYuan *int64  `json:"total_investment_yuan,omitempty"`
-	Township            *string `json:"township,omitempty"`
+	TotalInvestmentYuan *int64                 `json:"total_investment_yuan,omitempty"`
+	Township            *string                `json:"township,omitempty"`
+	WaterNeeded10kM3    *float64               `json:"water_needed_10k_m3,omitempty"`
+	WaterSecured10kM3   *float64               `json:"water_secured_10k_m3,omitempty"`
+	WorksKind           *ProjectPatchWorksKind `json:"works_kind,omitempty"`
 }
 
 // ProjectPatchBuildType Example: new
@@ -3972,8 +4623,31 @@ type ProjectPatchBuildType string
 // ProjectPatchCategory Example: wind
 type ProjectPatchCategory string
 
+// ProjectPatchConstructionNature defines model for ProjectPatch.ConstructionNature.
+type ProjectPatchConstructionNature string
+
+// ProjectPatchInvestmentType defines model for ProjectPatch.InvestmentType.
+type ProjectPatchInvestmentType string
+
+// ProjectPatchInvestorOrigin defines model for ProjectPatch.InvestorOrigin.
+type ProjectPatchInvestorOrigin string
+
 // ProjectPatchKeyLevel Example: none
 type ProjectPatchKeyLevel string
+
+// ProjectPatchWorksKind defines model for ProjectPatch.WorksKind.
+type ProjectPatchWorksKind string
+
+// ProjectRef defines model for ProjectRef.
+type ProjectRef struct {
+	Code  *string            `json:"code"`
+	Id    openapi_types.UUID `json:"id"`
+	Name  string             `json:"name"`
+	Stage ProjectRefStage    `json:"stage"`
+}
+
+// ProjectRefStage defines model for ProjectRef.Stage.
+type ProjectRefStage string
 
 // ProjectSet defines model for ProjectSet.
 type ProjectSet struct {
@@ -4005,6 +4679,21 @@ type Readiness struct {
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
 	RefreshToken *string `json:"refresh_token,omitempty"`
+}
+
+// RelatedProjects defines model for RelatedProjects.
+type RelatedProjects struct {
+	// Children The children of this bundle.
+	Children []ProjectRef `json:"children"`
+
+	// Parent The bundle this project is a child of (parent_id).
+	Parent *ProjectRef `json:"parent"`
+
+	// Predecessor The earlier phase (predecessor_id); null when none or not readable.
+	Predecessor *ProjectRef `json:"predecessor"`
+
+	// Successors The later phases: the projects whose predecessor this one is.
+	Successors []ProjectRef `json:"successors"`
 }
 
 // Report defines model for Report.
@@ -5985,6 +6674,13 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/projects/{id}/progress/{period} (the `PutProgress` operationId).
 	PutProgress(ctx context.Context, id openapi_types.UUID, period string, params *PutProgressParams, body PutProgressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetRelatedProjects A project's phases and bundle
+	//
+	// The projects linked to this one that the caller may read: its predecessor (the earlier phase) and successors (the later phases), its parent (the bundle it belongs to) and children. Each is named by ID, code, name and stage.
+	//
+	// Corresponds with GET /api/v1/projects/{id}/related (the `GetRelatedProjects` operationId).
+	GetRelatedProjects(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RestoreProject Restore a project
 	//
 	// Brings an archived project back into lists and statistics (bureau, admin).
@@ -7790,6 +8486,23 @@ func (c *PipelineClient) PutProgressWithBody(ctx context.Context, id openapi_typ
 // Corresponds with PUT /api/v1/projects/{id}/progress/{period} (the `PutProgress` operationId).
 func (c *PipelineClient) PutProgress(ctx context.Context, id openapi_types.UUID, period string, params *PutProgressParams, body PutProgressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutProgressRequest(c.Server, id, period, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRelatedProjects A project's phases and bundle
+//
+// The projects linked to this one that the caller may read: its predecessor (the earlier phase) and successors (the later phases), its parent (the bundle it belongs to) and children. Each is named by ID, code, name and stage.
+//
+// Corresponds with GET /api/v1/projects/{id}/related (the `GetRelatedProjects` operationId).
+func (c *PipelineClient) GetRelatedProjects(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRelatedProjectsRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -11922,6 +12635,40 @@ func NewPutProgressRequestWithBody(server string, id openapi_types.UUID, period 
 	return req, nil
 }
 
+// NewGetRelatedProjectsRequest constructs an http.Request for the GetRelatedProjects method
+func NewGetRelatedProjectsRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/projects/%s/related", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRestoreProjectRequest constructs an http.Request for the RestoreProject method
 func NewRestoreProjectRequest(server string, id openapi_types.UUID) (*http.Request, error) {
 	var err error
@@ -13974,6 +14721,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v1/projects/{id}/progress/{period} (the `PutProgress` operationId).
 	PutProgressWithResponse(ctx context.Context, id openapi_types.UUID, period string, params *PutProgressParams, body PutProgressJSONRequestBody, reqEditors ...RequestEditorFn) (*PutProgressResponse, error)
+
+	// GetRelatedProjectsWithResponse A project's phases and bundle
+	//
+	// The projects linked to this one that the caller may read: its predecessor (the earlier phase) and successors (the later phases), its parent (the bundle it belongs to) and children. Each is named by ID, code, name and stage.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/projects/{id}/related (the `GetRelatedProjects` operationId).
+	GetRelatedProjectsWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetRelatedProjectsResponse, error)
 
 	// RestoreProjectWithResponse Restore a project
 	//
@@ -19368,6 +20124,82 @@ func (r PutProgressResponse) ContentType() string {
 	return ""
 }
 
+type GetRelatedProjectsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RelatedProjects
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRelatedProjectsResponse) GetJSON200() *RelatedProjects {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetRelatedProjectsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetRelatedProjectsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetRelatedProjectsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetRelatedProjectsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetRelatedProjectsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRelatedProjectsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRelatedProjectsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRelatedProjectsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRelatedProjectsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RestoreProjectResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22392,6 +23224,21 @@ func (c *ClientWithResponses) PutProgressWithResponse(ctx context.Context, id op
 		return nil, err
 	}
 	return ParsePutProgressResponse(rsp)
+}
+
+// GetRelatedProjectsWithResponse A project's phases and bundle
+//
+// The projects linked to this one that the caller may read: its predecessor (the earlier phase) and successors (the later phases), its parent (the bundle it belongs to) and children. Each is named by ID, code, name and stage.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/projects/{id}/related (the `GetRelatedProjects` operationId).
+func (c *ClientWithResponses) GetRelatedProjectsWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetRelatedProjectsResponse, error) {
+	rsp, err := c.GetRelatedProjects(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRelatedProjectsResponse(rsp)
 }
 
 // RestoreProjectWithResponse Restore a project
@@ -27191,6 +28038,67 @@ func ParsePutProgressResponse(rsp *http.Response) (*PutProgressResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRelatedProjectsResponse parses an HTTP response from a GetRelatedProjectsWithResponse call
+func ParseGetRelatedProjectsResponse(rsp *http.Response) (*GetRelatedProjectsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRelatedProjectsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RelatedProjects
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest Problem

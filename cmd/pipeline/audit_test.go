@@ -29,7 +29,7 @@ func TestAuditVerify(t *testing.T) {
 	m := regexp.MustCompile(`audit trail intact: (\d+) entries`).FindStringSubmatch(out.String())
 	require.NotNil(t, m, out.String())
 	n, _ := strconv.Atoi(m[1])
-	assert.GreaterOrEqual(t, n, 55+2, "one entry per demo project and year of indicators at least")
+	assert.GreaterOrEqual(t, n, 56+2, "one entry per demo project and year of indicators at least")
 
 	db, err := database.Open(ctx, database.Options{SQLitePath: filepath.Join(dir, "pipeline.db")})
 	require.NoError(t, err)

@@ -21,7 +21,8 @@ type Subject struct {
 // SubjectOf is what the checklist of p is derived from.
 func SubjectOf(p project.Project) Subject {
 	return Subject{
-		Category: string(p.Category),
+		Category: string(p.Category), InvestmentType: string(p.InvestmentType), WorksKind: string(p.WorksKind),
+		NewConstructionLandMu: p.NewConstructionLandMu, ForestLandMu: p.ForestLandMu, EnergyNeededTCE: p.EnergyNeededTCE,
 	}
 }
 

@@ -111,6 +111,17 @@ func TestSubjectOf(t *testing.T) {
 	s := approval.SubjectOf(project.Project{Fields: project.Fields{Category: "solar_pv"}})
 	assert.Equal(t, "solar_pv", s.Category)
 	assert.Equal(t, approval.PowerWorksFiling, approval.StartPermitOf(s))
+
+	// The project file's facts decide the checklist: a government road
+	// on new construction and forest land, above the energy threshold.
+	road := project.Project{Fields: project.Fields{Category: "infrastructure", InvestmentType: "government", WorksKind: "road",
+		NewConstructionLandMu: f(12), ForestLandMu: f(3), EnergyNeededTCE: f(1500)}}
+	s = approval.SubjectOf(road)
+	assert.Equal(t, approval.Subject{Category: "infrastructure", InvestmentType: "government", WorksKind: "road",
+		NewConstructionLandMu: f(12), ForestLandMu: f(3), EnergyNeededTCE: f(1500)}, s)
+	cl := approval.DefaultRules().Derive(s)
+	assert.Equal(t, approval.RoadWorksPermit, cl.StartPermit)
+	assert.Subset(t, cl.Items, []approval.Code{approval.ProjectProposal, approval.LandPreapproval, approval.ForestLandReview, approval.EnergyReview})
 }
 
 func TestLabels(t *testing.T) {

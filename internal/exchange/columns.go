@@ -225,8 +225,9 @@ func valid(ls []project.Label, v string) bool {
 	return slices.ContainsFunc(ls, func(l project.Label) bool { return l.Value == v })
 }
 
-// columns is the register file, in order.
-var columns = []*column{
+// columns is the register file, in order: the register's fields, the
+// project file's, and the health, for reading.
+var columns = slices.Concat([]*column{
 	{
 		Column: Column{Header: HeaderID, Alias: "id", Field: "id", Kind: TextCell},
 		get:    func(p *project.Project) Cell { return textCell(p.ID) },
@@ -266,7 +267,7 @@ var columns = []*column{
 			return "", ""
 		},
 	},
-	textColumn("包联领导", "leader", func(p *project.Project) *string { return &p.Leader }),
+	leaderColumn(),
 	textColumn("投资主体", "company", func(p *project.Project) *string { return &p.Company }),
 	textColumn("所在乡镇", "township", func(p *project.Project) *string { return &p.Township }),
 	{
@@ -330,11 +331,10 @@ var columns = []*column{
 	dateColumn("竣工日期", "completed_on", func(p *project.Project) **time.Time { return &p.Actual.CompletedOn }),
 	dateColumn("投产日期", "production_on", func(p *project.Project) **time.Time { return &p.Actual.ProductionOn }),
 	dateColumn("达效日期", "at_capacity_on", func(p *project.Project) **time.Time { return &p.Actual.AtCapacityOn }),
-	{
-		Column: Column{Header: "健康状态", Alias: "health", Field: "health", Kind: TextCell, Ignored: true},
-		get:    func(p *project.Project) Cell { return labelCell(project.Healths, string(p.Health)) },
-	},
-}
+}, fileColumns, []*column{{
+	Column: Column{Header: "健康状态", Alias: "health", Field: "health", Kind: TextCell, Ignored: true},
+	get:    func(p *project.Project) Cell { return labelCell(project.Healths, string(p.Health)) },
+}})
 
 func withRequired(c *column) *column {
 	c.Required = true

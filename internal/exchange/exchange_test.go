@@ -160,6 +160,15 @@ func TestRowRoundTrip(t *testing.T) {
 	full.PlannedCompletionDate, full.PlannedProductionDate = day("2021-12-31"), day("2022-03-01")
 	full.InStatisticsSince = &calendar.Month{Year: 2020, Month: time.October}
 	full.Category = "real_estate"
+	project.CopyFile(&full.Fields, project.Fields{
+		InvestmentType: "enterprise", InDevelopmentZone: ptr(true), ConstructionNature: "technical_renovation", WorksKind: "building",
+		ExpectedAnnualTaxYuan: ptr(int64(3_000_000)), ExpectedJobs: ptr(1_200), LandNeededMu: ptr(88.5), LandSecuredMu: ptr(90.0),
+		NewConstructionLandMu: ptr(60.25), ArableLandMu: ptr(12.0), ForestLandMu: ptr(0.75), EnergyNeededTCE: ptr(1500.0),
+		EnergySecuredTCE: ptr(1000.0), WaterNeeded10kM3: ptr(2.5), WaterSecured10kM3: ptr(2.0), PowerNeededKVA: ptr(8000.0),
+		PowerSecuredKVA: ptr(6300.0), ContractAmountYuan: ptr(int64(100_000_000)), Investor: "北京某集团", InvestorOrigin: "jingjinji",
+		AttractingUnit: "县招商服务中心", OwnerContactName: "赵经理", OwnerContactPhone: "13812345678", TaskForce: "专班",
+		PredecessorID: ptr("0190a4d2-0000-7000-8000-000000000009"), ParentID: ptr("0190a4d2-0000-7000-8000-000000000008"),
+	})
 	bare := project.Project{ID: "0190a4d2-0000-7000-8000-000000000002", Version: 1, Stage: project.Planning, Health: health.Green,
 		Fields: project.Fields{Name: "谋划中的项目", Category: "other", Department: "drc", BuildType: project.New, KeyLevel: "none"}}
 
@@ -197,6 +206,9 @@ func TestRowRoundTrip(t *testing.T) {
 	assert.Equal(t, "2020-09-30", byHeader["开工日期"].String())
 	assert.Equal(t, DateCell, byHeader["开工日期"].Kind)
 	assert.Equal(t, "12.75", byHeader["建设规模"].String())
+	assert.Equal(t, "是", byHeader["是否在开发区内"].Text)
+	assert.Equal(t, "京津冀", byHeader["投资方来源地"].Text)
+	assert.Equal(t, "技改", byHeader["建设性质（统计）"].Text)
 	assert.Equal(t, EmptyCell, ExportRow(&bare, nil)[2].Kind, "no code, an empty cell")
 	assert.Equal(t, "2020-10", byHeader["入统月份"].String())
 	assert.Equal(t, "房地产开发", byHeader[HeaderCategory].Text)

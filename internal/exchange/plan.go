@@ -191,6 +191,7 @@ func (imp *importer) planUpdate(r *rowPlan, cur, next *project.Project) {
 			r.fail(c.Header, c.Field, "read_only", was)
 		}
 	}
+	keepMaskedContact(imp, cur, next)
 	f := next.Fields
 	f.Normalize()
 	_ = r.fieldErrors(f.Validate())

@@ -98,6 +98,7 @@ func (s *Service) Export(ctx context.Context, p identity.Principal, q project.Li
 			}(q)
 		}
 		for i := range page.Items {
+			project.MaskContact(p, &page.Items[i])
 			cells = ExportRow(&page.Items[i], cells)
 			if err := write(cells); err != nil {
 				return err

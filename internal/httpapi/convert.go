@@ -7,6 +7,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -61,7 +62,7 @@ func toFields(w api.ProjectWrite, d *dates) project.Fields {
 	for i, f := range w.Funding {
 		funding[i] = project.Funding{Source: f.Source, PlannedYuan: f.PlannedYuan, ReceivedYuan: f.ReceivedYuan}
 	}
-	return project.Fields{
+	f := project.Fields{
 		Code: w.Code, Name: w.Name, Category: project.Category(w.Category), Department: w.Department,
 		Leader: w.Leader, Company: w.Company, Township: w.Township, Capacity: w.Capacity, CapacityUnit: w.CapacityUnit,
 		TotalInvestmentYuan: w.TotalInvestmentYuan, ExpectedAnnualOutputYuan: w.ExpectedAnnualOutputYuan,
@@ -72,6 +73,8 @@ func toFields(w api.ProjectWrite, d *dates) project.Fields {
 		PlannedProductionDate: d.parse("planned_production_date", w.PlannedProductionDate),
 		InStatisticsSince:     d.month("in_statistics_since", w.InStatisticsSince),
 	}
+	fileFields(w, &f)
+	return f
 }
 
 func toEntry(in api.ProjectCreate) (project.Draft, error) {
@@ -93,7 +96,7 @@ func toProjectWrite(f project.Fields) api.ProjectWrite {
 	for i, fu := range f.Funding {
 		funding[i] = api.Funding{Source: fu.Source, PlannedYuan: fu.PlannedYuan, ReceivedYuan: fu.ReceivedYuan}
 	}
-	return api.ProjectWrite{
+	w := api.ProjectWrite{
 		Code: f.Code, Name: f.Name, Category: string(f.Category), Department: f.Department,
 		Leader: f.Leader, Company: f.Company, Township: f.Township, Capacity: f.Capacity, CapacityUnit: f.CapacityUnit,
 		TotalInvestmentYuan: f.TotalInvestmentYuan, ExpectedAnnualOutputYuan: f.ExpectedAnnualOutputYuan,
@@ -102,9 +105,14 @@ func toProjectWrite(f project.Fields) api.ProjectWrite {
 		PlannedCompletionDate: dateString(f.PlannedCompletionDate), PlannedProductionDate: dateString(f.PlannedProductionDate),
 		InStatisticsSince: monthString(f.InStatisticsSince),
 	}
+	fileWrite(f, &w)
+	return w
 }
 
-func toProjectResponse(p project.Project) api.Project {
+// toProjectResponse renders a project for viewer, with the owner's contact
+// masked unless the viewer may see it (project.MayContact).
+func toProjectResponse(p project.Project, viewer identity.Principal) api.Project {
+	project.MaskContact(viewer, &p)
 	var archived *string
 	if p.ArchivedAt != nil {
 		s := timestamp(*p.ArchivedAt)

@@ -77,6 +77,17 @@ var fieldMessages = map[string]text{
 	"credentials":       {ZH: "不能包含用户名或密码", EN: "must not carry a user name or password"},
 	"refused_address":   {ZH: "指向本机、内网、链路本地等不允许推送的地址（%s）", EN: "names or resolves to an address webhooks are not sent to: loopback, private, link-local or the like (%s)"},
 	"unresolvable":      {ZH: "域名无法解析（%s）", EN: "does not resolve (%s)"},
+	// The project file.
+	"exceeds":         {ZH: "不能大于 %s", EN: "must not exceed %s"},
+	"one_lead":        {ZH: "应有且只有一位牵头领导（现有 %s 位）", EN: "must have exactly one lead (has %s)"},
+	"not_lead":        {ZH: "应与牵头领导一致（%s）", EN: "must be the lead's name (%s)"},
+	"owner":           {ZH: "是项目所属部门（牵头单位 %s），不能同时为配合单位", EN: "is the owning department (the lead unit, %s), not a cooperating unit"},
+	"unknown_project": {ZH: "没有这个项目，或无权查看", EN: "no such project, or not one this caller may read"},
+	"self":            {ZH: "不能指向项目自身", EN: "must not name the project itself"},
+	"cycle":           {ZH: "前后期形成循环", EN: "would make the phases a cycle"},
+	"nested":          {ZH: "该项目本身属于打捆项目（%s），只允许一层", EN: "is itself a child of a bundle (%s); bundles have one level"},
+	"has_children":    {ZH: "本项目已是打捆项目，不能再属于其他打捆项目", EN: "this project is a bundle itself and cannot have a parent"},
+	"both_planned":    {ZH: "打捆项目与其子项目不能同时列入 %s 年度计划", EN: "a bundle and its children cannot both be entries of the %s plan"},
 }
 
 // bareMessages render the codes whose message names a parameter when the

@@ -100,7 +100,8 @@ func TestEventsOfEveryChange(t *testing.T) {
 		assert.Equal(t, p.ID, moved.ProjectID)
 		assert.Equal(t, "/api/v1/projects/"+p.ID, moved.Resource.Path)
 		assert.Equal(t, asBureau, moved.Actor.Name)
-		assert.Equal(t, map[string]any{"leader": "王县长"}, l.Items[1].Changes)
+		assert.Equal(t, map[string]any{"leader": "王县长", "leaders": []any{map[string]any{"name": "王县长", "lead": true}}}, l.Items[1].Changes,
+			"a leader alone is a one-person list")
 		assert.Equal(t, l.Items[1].Position, l.NextCursor)
 	})
 }

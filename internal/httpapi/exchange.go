@@ -337,6 +337,14 @@ var columnWidths = map[string]float64{
 	"production_on":               12,
 	"at_capacity_on":              12,
 	"health":                      8,
+	// The project file.
+	"investment_type": 10, "in_development_zone": 8, "construction_nature": 10, "works_kind": 10,
+	"expected_annual_tax_yuan": 16, "expected_jobs": 10, "land_needed_mu": 10, "land_secured_mu": 10,
+	"new_construction_land_mu": 10, "arable_land_mu": 10, "forest_land_mu": 10, "energy_needed_tce": 12,
+	"energy_secured_tce": 12, "water_needed_10k_m3": 12, "water_secured_10k_m3": 12, "power_needed_kva": 12,
+	"power_secured_kva": 12, "contract_amount_yuan": 16, "investor": 24, "investor_origin": 10,
+	"attracting_unit": 16, "owner_contact_name": 10, "owner_contact_phone": 14, "task_force": 16,
+	"predecessor_id": 38, "parent_id": 38,
 }
 
 // exportHeaders begins the answer of an export in format.

@@ -272,6 +272,10 @@ func registerFixture(t *testing.T, e *env) {
 	e.create(t, asBureau, map[string]any{"name": "规划中的数字乡村项目", "category": "digital", "department": "drc"})
 	e.create(t, asEnergyEditor, map[string]any{"name": "南村20兆瓦分布式光伏项目", "category": "solar_pv",
 		"total_investment_yuan": 80000000, "planned_start_date": "2021-08-01"})
+	// The project file, lists and links with it: what the file holds of it
+	// and what it leaves out come back unchanged.
+	phase := e.create(t, asBureau, fileBody())
+	e.create(t, asBureau, fileBody(withField("name", "上墨家沟风电（二期）"), withField("predecessor_id", phase.ID)))
 
 	moved := e.create(t, asBureau, with(projectBody("上墨家沟风电二期"), "code", "2021-140223-44-01-000099"))
 	res := e.do(t, request{principal: asBureau, method: http.MethodPost, path: projectPath(&moved, "/transitions"),
@@ -448,7 +452,8 @@ func TestExportFile(t *testing.T) {
 			assert.Contains(t, res.header.Get("Content-Disposition"), `filename="projects-20210615.csv"`)
 			require.True(t, bytes.HasPrefix(res.body, []byte("\xEF\xBB\xBF项目ID,版本,项目代码,项目名称,项目类别,")), "%.80q", res.body)
 			line := fmt.Sprintf("%s,1,2021-140223-44-01-000001,晨风50兆瓦风电项目,风电,energy,张县长,晨风新能源有限公司,作疃乡,50.5,MW,"+
-				"340000000,34000,45000000,新建,市级重点,2021-03-31,2021-05-01,2022-06-30,2022-09-30,2021-03,谋划储备,,,,,,,", p.ID)
+				"340000000,34000,45000000,新建,市级重点,2021-03-31,2021-05-01,2022-06-30,2022-09-30,2021-03,谋划储备,,,,,,,"+
+				strings.Repeat(",", 26), p.ID) // the project file's 26 columns, empty
 			assert.Contains(t, string(res.body), line+"黄灯\r\n", "the planned start has passed: yellow")
 			g := readGrid(t, res.body)
 			assert.Len(t, g.rows, 1, "the category filter applies: wind only")

@@ -38,6 +38,17 @@ var fieldLabels = map[string]string{
 	"started_on": "开工日期", "completed_on": "竣工日期", "production_on": "投产日期", "at_capacity_on": "达效日期",
 	"health": "健康状态", "health_reasons": "健康原因", "archived_at": "归档时间", "created_at": "创建时间",
 	"updated_at": "更新时间",
+	// The project file.
+	"investment_type": "投资类型", "in_development_zone": "是否在开发区内", "construction_nature": "建设性质（统计）",
+	"works_kind": "工程类别", "expected_annual_tax_yuan": "预计年税收", "expected_jobs": "预计带动就业",
+	"land_needed_mu": "用地需求", "land_secured_mu": "已保障用地", "new_construction_land_mu": "新增建设用地",
+	"arable_land_mu": "占用耕地", "forest_land_mu": "占用林地", "energy_needed_tce": "能耗需求",
+	"energy_secured_tce": "已保障能耗", "water_needed_10k_m3": "用水需求", "water_secured_10k_m3": "已保障用水",
+	"power_needed_kva": "用电负荷需求", "power_secured_kva": "已保障用电负荷", "contract_amount_yuan": "签约额",
+	"investor": "投资方", "investor_origin": "投资方来源地", "attracting_unit": "招商单位", "funds_arrived": "到位资金",
+	"yuan": "金额", "leaders": "包联县领导", "lead": "牵头领导", "cooperating_units": "配合单位",
+	"owner_contact_name": "业主联系人", "owner_contact_phone": "业主联系电话", "task_force": "专班",
+	"predecessor_id": "前期项目", "parent_id": "所属打捆项目",
 	// A stage move.
 	"to": "目标阶段", "occurred_on": "发生日期", "note": "说明", "evidence": "佐证材料", "kind": "类别",
 	"ref": "文号或文件名", "correction": "更正",

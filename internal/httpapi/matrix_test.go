@@ -442,6 +442,7 @@ func matrixRows() map[string]matrixRow {
 		}},
 		"GET /api/v1/projects/:id":             {rule: readRule(http.StatusOK), project: true, req: getProject("")},
 		"GET /api/v1/projects/:id/transitions": {rule: readRule(http.StatusOK), project: true, req: getProject("/transitions")},
+		"GET /api/v1/projects/:id/related":     {rule: readRule(http.StatusOK), project: true, req: getProject("/related")},
 		"POST /api/v1/projects/:id/transitions": {rule: writeRule(http.StatusCreated), project: true,
 			req: func(t *testing.T, m *matrix, _ who, p *api.Project) request {
 				// Always a legal move from where the project stands, so that

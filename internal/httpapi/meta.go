@@ -68,6 +68,8 @@ func (h *handlers) meta(c *gin.Context, p identity.Principal) error {
 		HealthRules: toLabels(project.HealthRuleLabels), EvidenceKinds: toLabels(project.EvidenceKinds),
 		IssueKinds: toLabels(issue.Kinds), IssueStatuses: toLabels(issue.Statuses),
 		ApprovalItems: toLabels(approval.Catalogue), ApprovalStatuses: toLabels(approval.Statuses), EnvLevels: toLabels(approval.EnvLevels),
+		InvestmentTypes: toLabels(project.InvestmentTypes), ConstructionNatures: toLabels(project.ConstructionNatures),
+		WorksKinds: toLabels(project.WorksKinds), InvestorOrigins: toLabels(project.Origins),
 		Roles: toLabels(roleLabels), IndicatorCodes: indicatorCodes(), Departments: ds,
 	})
 	return nil

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -12,9 +13,9 @@ import (
 	"github.com/guangling/pipeline/internal/project"
 )
 
-func writeProject(c *gin.Context, status int, p project.Project) {
+func writeProject(c *gin.Context, status int, p project.Project, viewer identity.Principal) {
 	c.Header("ETag", etag(p.Version))
-	ok(c, status, toProjectResponse(p))
+	ok(c, status, toProjectResponse(p, viewer))
 }
 
 // listProjects lists the projects the caller may read.
@@ -62,7 +63,7 @@ func (h *handlers) listProjects(c *gin.Context, p identity.Principal) error {
 	}
 	out := api.ProjectList{Items: make([]api.Project, len(page.Items)), Total: page.Total}
 	for i, pr := range page.Items {
-		out.Items[i] = toProjectResponse(pr)
+		out.Items[i] = toProjectResponse(pr, p)
 	}
 	if page.Next != nil {
 		s := encodeCursor(*page.Next)
@@ -109,7 +110,7 @@ func (h *handlers) createProject(c *gin.Context, p identity.Principal) error {
 		if err != nil {
 			return created{}, err
 		}
-		return created{location: "/api/v1/projects/" + pr.ID, etag: etag(pr.Version), body: toProjectResponse(pr)}, nil
+		return created{location: "/api/v1/projects/" + pr.ID, etag: etag(pr.Version), body: toProjectResponse(pr, p)}, nil
 	})
 }
 
@@ -135,7 +136,7 @@ func (h *handlers) readProject(c *gin.Context, p identity.Principal) error {
 	if err != nil {
 		return err
 	}
-	writeProject(c, http.StatusOK, pr)
+	writeProject(c, http.StatusOK, pr, p)
 	return nil
 }
 
@@ -174,6 +175,7 @@ func (h *handlers) patchProject(c *gin.Context, p identity.Principal) error {
 		if err != nil {
 			return cur, err
 		}
+		leaderPatch(&w, patch.members)
 		var d dates
 		f := toFields(w, &d)
 		return f, apperr.Fields(d.errs)
@@ -181,7 +183,7 @@ func (h *handlers) patchProject(c *gin.Context, p identity.Principal) error {
 	if err != nil {
 		return err
 	}
-	writeProject(c, http.StatusOK, pr)
+	writeProject(c, http.StatusOK, pr, p)
 	return nil
 }
 
@@ -239,7 +241,7 @@ func (h *handlers) restoreProject(c *gin.Context, p identity.Principal) error {
 	if err != nil {
 		return err
 	}
-	writeProject(c, http.StatusOK, pr)
+	writeProject(c, http.StatusOK, pr, p)
 	return nil
 }
 
@@ -327,6 +329,21 @@ func (h *handlers) moveProject(c *gin.Context, p identity.Principal) error {
 			return created{}, err
 		}
 		return created{location: "/api/v1/projects/" + id + "/transitions", etag: etag(pr.Version),
-			body: api.TransitionResult{Transition: toTransitionResponse(tr), Project: toProjectResponse(pr)}}, nil
+			body: api.TransitionResult{Transition: toTransitionResponse(tr), Project: toProjectResponse(pr, p)}}, nil
 	})
+}
+
+// leaderPatch relates leader and leaders in a patch (docs/api.md,
+// "Leaders"): a patch of leader alone sets a one-person list, read from it
+// again by the register; a patch of leaders alone sets leader to its lead's
+// name.
+func leaderPatch(w *api.ProjectWrite, members map[string]json.RawMessage) {
+	_, leader := members["leader"]
+	_, leaders := members["leaders"]
+	switch {
+	case leader && !leaders:
+		w.Leaders = nil
+	case leaders && !leader:
+		w.Leader = ""
+	}
 }

@@ -62,6 +62,8 @@ func TestProjectLifecycle(t *testing.T) {
 					},
 					PlannedSignDate: ptr("2021-03-31"), PlannedStartDate: ptr("2021-05-01"),
 					PlannedCompletionDate: ptr("2022-06-30"), PlannedProductionDate: ptr("2022-09-30"),
+					// leader alone makes a one-person list, who leads.
+					FundsArrived: []api.FundsArrived{}, Leaders: []api.Leader{{Name: "张县长", Lead: true}}, CooperatingUnits: []string{},
 				},
 				// Planned to start on 2021-05-01, not started on the clock's 2021-06-15.
 				Stage: "planning", Health: "yellow", Version: 1,
@@ -134,6 +136,7 @@ func TestProjectLifecycle(t *testing.T) {
 					got := res.project(t)
 					want := p
 					want.Leader, want.TotalInvestmentYuan, want.Funding, want.Version = "李副县长", ptr[int64](500000000), []api.Funding{}, 2
+					want.Leaders = []api.Leader{{Name: "李副县长", Lead: true}}
 					assert.Equal(t, want, got)
 					p = got
 				}}),
@@ -181,6 +184,7 @@ func TestProjectLifecycle(t *testing.T) {
 					got := res.project(t)
 					want := p
 					want.Code, want.Capacity, want.ExpectedAnnualOutputYuan, want.PlannedProductionDate, want.Leader, want.Version = nil, nil, nil, nil, "", 3
+					want.Leaders = []api.Leader{}
 					assert.Equal(t, want, got)
 					assert.Equal(t, `"3"`, res.header.Get("ETag"))
 					p = got

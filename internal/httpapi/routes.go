@@ -119,6 +119,7 @@ func (h *handlers) projectRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodDelete, "/api/v1/projects/:id", may(identity.ArchiveProjects), h.archiveProject)
 	h.handle(r, http.MethodPost, "/api/v1/projects/:id/restore", may(identity.ArchiveProjects), h.restoreProject)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id/transitions", may(identity.ReadProjects), h.listTransitions)
+	h.handle(r, http.MethodGet, "/api/v1/projects/:id/related", may(identity.ReadProjects), h.relatedProjects)
 	h.handle(r, http.MethodPost, "/api/v1/projects/:id/transitions", may(identity.WriteProjects), h.moveProject)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id/health", may(identity.ReadProjects), h.getHealth)
 	h.handle(r, http.MethodGet, "/api/v1/projects/:id/plans", may(identity.ReadProjects), h.listPlans)

@@ -3,6 +3,7 @@ package plan_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -134,6 +135,30 @@ func (r *register) Within(ctx context.Context, sc project.Reach, id string, fn f
 		return project.Project{}, err
 	}
 	return pr, nil
+}
+
+// BundleClash refuses an entry of pr in year when its parent or one of its
+// children is an entry of that year.
+func (r *register) BundleClash(ctx context.Context, pr project.Project, year int) error {
+	var others []string
+	if pr.ParentID != nil {
+		others = append(others, *pr.ParentID)
+	}
+	for id, p := range r.projects {
+		if p.ParentID != nil && *p.ParentID == pr.ID {
+			others = append(others, id)
+		}
+	}
+	for _, o := range others {
+		states, err := r.store.States(ctx, project.Reach{All: true}, year, o)
+		if err != nil {
+			return err
+		}
+		if len(states) > 0 && !states[len(states)-1].Removed {
+			return apperr.Fields([]apperr.FieldError{{Field: "project_id", Code: "both_planned", Param: strconv.Itoa(year)}})
+		}
+	}
+	return nil
 }
 
 // InTx runs fn in a transaction that a failure rolls back.

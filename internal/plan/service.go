@@ -56,6 +56,10 @@ type Store interface {
 type Register interface {
 	Get(ctx context.Context, p identity.Principal, id string) (project.Project, error)
 	Within(ctx context.Context, sc project.Reach, id string, fn func(context.Context, *project.Project) error) (project.Project, error)
+	// BundleClash is Invalid (field project_id) when pr's parent or one of
+	// its children is an entry of year's plan: either a bundle or its
+	// children are entries, never both (docs/plan.md).
+	BundleClash(ctx context.Context, pr project.Project, year int) error
 }
 
 // Transactor runs fn in one transaction, carried by the context it passes fn.
@@ -188,7 +192,7 @@ func (s *Service) write(ctx context.Context, p identity.Principal, year int, pro
 			cur = last
 		}
 		f, src, defaults := withDefaults(fields(cur), *pr, year)
-		if err := f.validate(year); err != nil {
+		if err := s.check(ctx, *pr, year, cur, f); err != nil {
 			return err
 		}
 		out = Written{Created: cur == nil, Defaults: defaults}
@@ -207,6 +211,19 @@ func (s *Service) write(ctx context.Context, p identity.Principal, year int, pro
 		return s.recordEntry(ctx, p, &pl, pr, year, cur, &out.Entry)
 	})
 	return out, err
+}
+
+// check validates the fields f of pr's entry in year (cur as it stands,
+// nil when none) and, when they change it, refuses an entry whose bundle or
+// children are entries of the year too (Register.BundleClash).
+func (s *Service) check(ctx context.Context, pr project.Project, year int, cur *Entry, f Fields) error {
+	if err := f.validate(year); err != nil {
+		return err
+	}
+	if cur != nil && sameFields(*cur, f) {
+		return nil
+	}
+	return s.register.BundleClash(ctx, pr, year)
 }
 
 // save writes e as the entry's next state after last (nil for a new

@@ -63,6 +63,19 @@ func (s *Service) recordChange(ctx context.Context, p identity.Principal, action
 	}
 	return s.events.Record(ctx, p, event.Change{
 		Type: eventTypes[action], ResourceType: ResourceType, ResourceID: after.ID, ProjectID: after.ID,
-		Version: after.Version, Changes: event.Diff(snapBefore, snapAfter), Departments: after.Entitled(left),
+		Version: after.Version, Changes: maskChanges(event.Diff(snapBefore, snapAfter)), Departments: after.Entitled(left),
 	})
+}
+
+// maskChanges masks the owner's contact in an event's changes, always: the
+// departments entitled to a project's events include some that may not see
+// it (docs/integration.md, "Event types").
+func maskChanges(ch map[string]any) map[string]any {
+	if v, ok := ch["owner_contact_name"].(string); ok {
+		ch["owner_contact_name"] = MaskName(v)
+	}
+	if v, ok := ch["owner_contact_phone"].(string); ok {
+		ch["owner_contact_phone"] = MaskPhone(v)
+	}
+	return ch
 }

@@ -149,8 +149,8 @@ func (f *fixture) seed(mods ...func(*project.Project)) project.Project {
 	f.seeds++
 	p := project.Project{
 		ID: fmt.Sprintf("99999999-0000-4000-8000-%012d", f.seeds),
-		Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy",
-			BuildType: project.New, KeyLevel: "none", Funding: []project.Funding{}},
+		Fields: withEmptyFile(project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy",
+			BuildType: project.New, KeyLevel: "none", Funding: []project.Funding{}}),
 		Stage: project.Planning, Health: health.Green, HealthReasons: []health.Reason{},
 		Version: 1, CreatedAt: stamp.AddDate(0, -1, 0), UpdatedAt: stamp.AddDate(0, -1, 0),
 	}
@@ -205,4 +205,11 @@ func fieldCodes(t *testing.T, err error) []string {
 		out = append(out, fe.Field+":"+fe.Code)
 	}
 	return out
+}
+
+// withEmptyFile gives f the project file of a project that knows none of
+// it, as the register keeps it: empty lists, not nil.
+func withEmptyFile(f project.Fields) project.Fields {
+	f.FundsArrived, f.Leaders, f.CooperatingUnits = []project.FundsArrived{}, []project.Leader{}, []string{}
+	return f
 }

@@ -48,6 +48,46 @@ type Fields struct {
 	// InStatisticsSince is the month from which the project is in the
 	// statistics (入统), nil when it is not (or not known to be).
 	InStatisticsSince *calendar.Month
+	// The project file's own fields (项目档案, docs/api.md "The project
+	// file") follow, every one optional: empty or nil is not known. First
+	// the classification.
+	InvestmentType        InvestmentType
+	InDevelopmentZone     *bool
+	ConstructionNature    ConstructionNature
+	WorksKind             WorksKind
+	ExpectedAnnualTaxYuan *int64
+	ExpectedJobs          *int
+	// Factors (要素保障): land in 亩, energy in 吨标准煤 a year, water in
+	// 万立方米 a year, power as load capacity in kVA.
+	LandNeededMu          *float64
+	LandSecuredMu         *float64
+	NewConstructionLandMu *float64
+	ArableLandMu          *float64
+	ForestLandMu          *float64
+	EnergyNeededTCE       *float64
+	EnergySecuredTCE      *float64
+	WaterNeeded10kM3      *float64
+	WaterSecured10kM3     *float64
+	PowerNeededKVA        *float64
+	PowerSecuredKVA       *float64
+	// Investment attraction (招商引资).
+	ContractAmountYuan *int64
+	Investor           string
+	InvestorOrigin     Origin
+	AttractingUnit     string
+	FundsArrived       []FundsArrived
+	// People: the leaders (one leads; Leader is the lead's name), the
+	// cooperating units (department codes; the owning department leads),
+	// the owner's contact and the task force.
+	Leaders           []Leader
+	CooperatingUnits  []string
+	OwnerContactName  string
+	OwnerContactPhone string
+	TaskForce         string
+	// Phases and bundles: the earlier phase, and the bundle this project
+	// is a child of.
+	PredecessorID *string
+	ParentID      *string
 }
 
 // Actual holds the dates on which a project reached each stage.
@@ -224,6 +264,7 @@ func (f *Fields) Normalize() {
 		r, _ := strconv.ParseFloat(strconv.FormatFloat(*c, 'g', 15, 64), 64)
 		f.Capacity = &r
 	}
+	f.normalizeFile()
 }
 
 // Validate checks the writable fields and returns every problem at once.
@@ -272,6 +313,7 @@ func (f Fields) Validate() error {
 	c.Order("planned_sign_date", f.PlannedSignDate, "planned_start_date", f.PlannedStartDate)
 	c.Order("planned_start_date", f.PlannedStartDate, "planned_completion_date", f.PlannedCompletionDate)
 	c.Order("planned_completion_date", f.PlannedCompletionDate, "planned_production_date", f.PlannedProductionDate)
+	f.validateFile(&c)
 	return c.Err()
 }
 
@@ -283,6 +325,7 @@ func (f Fields) ValidateOn(today time.Time) error {
 	if this := calendar.MonthOf(today); f.InStatisticsSince != nil && this.Before(*f.InStatisticsSince) {
 		c.Add("in_statistics_since", "in_future", this.String())
 	}
+	f.validateFundsOn(&c, today)
 	return JoinInvalid(f.Validate(), c.Err())
 }
 

@@ -91,6 +91,7 @@ type Service struct {
 	newID   func() string
 	rules   health.Rules
 	gate    StartGate
+	file    FileStore
 	// changed are told once a change to the register has committed.
 	changed []func()
 }
@@ -100,7 +101,12 @@ type Service struct {
 // now is the clock (Asia/Shanghai calendar days are taken from it); newID
 // makes the IDs of projects, transitions and blockers.
 func NewService(store Store, tx Transactor, auditor Auditor, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, tx: tx, auditor: auditor, events: noEvents{}, now: now, newID: newID, rules: health.DefaultRules()}
+	s := &Service{store: store, tx: tx, auditor: auditor, events: noEvents{}, now: now, newID: newID, rules: health.DefaultRules(),
+		file: noFileStore{}}
+	if fs, ok := store.(FileStore); ok {
+		s.file = fs
+	}
+	return s
 }
 
 // Notify has f called each time a change to the register has committed
@@ -170,8 +176,12 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Draft) (_ 
 	if err := validateDraft(e, today); err != nil {
 		return Project{}, err
 	}
+	id := s.newID()
+	if err := s.checkFile(ctx, p, id, e.Fields, nil); err != nil {
+		return Project{}, err
+	}
 	pr := Project{
-		ID: s.newID(), Fields: e.Fields, Stage: e.Stage, Actual: e.Actual, Version: 1, CreatedAt: now, UpdatedAt: now,
+		ID: id, Fields: e.Fields, Stage: e.Stage, Actual: e.Actual, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	periods, err := s.store.Periods(ctx)
 	if err != nil {
@@ -287,6 +297,9 @@ func (s *Service) Update(ctx context.Context, p identity.Principal, id string, i
 		}
 		if reflect.DeepEqual(f, pr.Fields) {
 			return errUnchanged
+		}
+		if err := s.checkFile(ctx, p, id, f, &pr.Fields); err != nil {
+			return err
 		}
 		pr.Fields = f
 		s.touch(pr)
@@ -437,62 +450,4 @@ func (s *Service) Within(ctx context.Context, sc Reach, id string, fn func(ctx c
 func (s *Service) touch(pr *Project) {
 	pr.Version++
 	pr.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
-}
-
-// Archive takes a project out of lists and statistics; its history stays.
-func (s *Service) Archive(ctx context.Context, p identity.Principal, id string, ifMatch int) (err error) {
-	defer apperr.Wrap(&err, "project.Service.Archive(%s)", id)
-	_, err = s.setArchived(ctx, p, id, &ifMatch, true)
-	return err
-}
-
-// Restore brings an archived project back.
-func (s *Service) Restore(ctx context.Context, p identity.Principal, id string) (_ Project, err error) {
-	defer apperr.Wrap(&err, "project.Service.Restore(%s)", id)
-	return s.setArchived(ctx, p, id, nil, false)
-}
-
-func (s *Service) setArchived(ctx context.Context, p identity.Principal, id string, ifMatch *int, archived bool) (Project, error) {
-	if !p.May(identity.ArchiveProjects) {
-		return Project{}, errArchiver
-	}
-	action := ActionRestore
-	if archived {
-		action = ActionArchive
-	}
-	return s.change(ctx, p, id, action, func(ctx context.Context, pr *Project) error {
-		// The state before the version: a second archive, sent with the
-		// version the first one found, is 404 as docs/api.md says.
-		if (pr.ArchivedAt != nil) == archived {
-			if archived {
-				return apperr.ErrNotFound // archiving twice: it has already left the register
-			}
-			return apperr.Coded(apperr.Conflict, "project.not_archived")
-		}
-		if ifMatch != nil && pr.Version != *ifMatch {
-			return apperr.ErrVersionConflict
-		}
-		s.touch(pr)
-		if archived {
-			t := pr.UpdatedAt
-			pr.ArchivedAt = &t
-		} else {
-			pr.ArchivedAt = nil
-		}
-		// Afresh: an archived project's stored facts are not kept current
-		// by the refresher, and its events go to its blockers' departments.
-		if err := s.loadFacts(ctx, pr); err != nil {
-			return err
-		}
-		return s.refreshHealth(ctx, pr)
-	})
-}
-
-// Transitions returns a project's stage history, oldest first.
-func (s *Service) Transitions(ctx context.Context, p identity.Principal, id string) (_ []Transition, err error) {
-	defer apperr.Wrap(&err, "project.Service.Transitions(%s)", id)
-	if err := CanRead(p); err != nil {
-		return nil, err
-	}
-	return s.store.Transitions(ctx, readReach(p), id)
 }

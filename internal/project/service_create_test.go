@@ -45,8 +45,8 @@ func TestCreate(t *testing.T) {
 		check func(t *testing.T, f *fixture, p project.Project)
 	}{
 		{name: "the bureau enters a project at planning", by: bureau, entry: entry(), check: func(t *testing.T, f *fixture, p project.Project) {
-			want := project.Project{ID: id(1), Fields: project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy",
-				BuildType: project.New, KeyLevel: "none", Funding: []project.Funding{}},
+			want := project.Project{ID: id(1), Fields: withEmptyFile(project.Fields{Name: "晨风50兆瓦风电项目", Category: "wind", Department: "energy",
+				BuildType: project.New, KeyLevel: "none", Funding: []project.Funding{}}),
 				Stage: project.Planning, Health: health.Green, HealthReasons: []health.Reason{}, Version: 1, CreatedAt: stamp, UpdatedAt: stamp}
 			assert.Equal(t, want, p)
 			assert.Equal(t, want, f.stored(p.ID))

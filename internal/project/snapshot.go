@@ -18,7 +18,7 @@ func snapshot(p Project) map[string]any {
 		s := m.String()
 		inStatistics = &s
 	}
-	return map[string]any{
+	m := map[string]any{
 		"id": p.ID, "code": p.Code, "name": p.Name, "category": p.Category, "department": p.Department,
 		"leader": p.Leader, "company": p.Company, "township": p.Township,
 		"capacity": p.Capacity, "capacity_unit": p.CapacityUnit,
@@ -33,4 +33,35 @@ func snapshot(p Project) map[string]any {
 		"health": p.Health, "health_reasons": p.HealthReasons, "archived_at": p.ArchivedAt,
 		"version": p.Version, "created_at": p.CreatedAt, "updated_at": p.UpdatedAt,
 	}
+	fileSnapshot(p.Fields, m)
+	return m
+}
+
+// fileSnapshot adds the project file's fields to a snapshot, as the API
+// shows them: an enumeration not known is null.
+func fileSnapshot(f Fields, m map[string]any) {
+	enum := func(v string) *string {
+		if v == "" {
+			return nil
+		}
+		return &v
+	}
+	m["investment_type"], m["in_development_zone"] = enum(string(f.InvestmentType)), f.InDevelopmentZone
+	m["construction_nature"], m["works_kind"] = enum(string(f.ConstructionNature)), enum(string(f.WorksKind))
+	m["expected_annual_tax_yuan"], m["expected_jobs"] = f.ExpectedAnnualTaxYuan, f.ExpectedJobs
+	for _, v := range f.factors() {
+		m[v.field] = *v.v
+	}
+	m["contract_amount_yuan"], m["investor"] = f.ContractAmountYuan, f.Investor
+	m["investor_origin"], m["attracting_unit"] = enum(string(f.InvestorOrigin)), f.AttractingUnit
+	m["funds_arrived"], m["leaders"], m["cooperating_units"] = nonNil(f.FundsArrived), nonNil(f.Leaders), nonNil(f.CooperatingUnits)
+	m["owner_contact_name"], m["owner_contact_phone"], m["task_force"] = f.OwnerContactName, f.OwnerContactPhone, f.TaskForce
+	m["predecessor_id"], m["parent_id"] = f.PredecessorID, f.ParentID
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

@@ -24,3 +24,14 @@ func TestMemoryHealthStoreContract(t *testing.T) {
 	st := projecttest.NewStore()
 	projecttest.HealthStoreContract(t, st, st)
 }
+
+func TestMemoryFileStoreContract(t *testing.T) {
+	t.Parallel()
+	st := projecttest.NewStore()
+	projecttest.FileStoreContract(t, projecttest.FileSetup{
+		Setup: projecttest.Setup{Store: st, Tx: projecttest.NewTx(),
+			AddFacts: func(_ *testing.T, id string, f health.Facts, responsible string) { st.AddFacts(id, f, responsible) }},
+		File:             st,
+		AddLeaderAccount: func(_ *testing.T, u string) { st.AddLeaderAccount(u) },
+	})
+}

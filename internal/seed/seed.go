@@ -38,7 +38,9 @@ type demoProject struct {
 	Stage                 string   `json:"stage"`
 	AsOf                  string   `json:"as_of"`
 	PlannedCompletionDate string   `json:"planned_completion_date"`
-	Report                string   `json:"report"`
+	// Predecessor names the earlier phase, an entry before this one.
+	Predecessor string `json:"predecessor"`
+	Report      string `json:"report"`
 }
 
 // reportCitation opens the note of a demo project's history entry: the
@@ -49,13 +51,39 @@ type demoProject struct {
 // reached its stage, so no actual date is set.
 const reportCitation = "据《广灵县2020年国民经济和社会发展计划执行情况与2021年国民经济和社会发展计划（草案）的报告》（2021年4月7日）："
 
-// Projects returns the demo projects as register entries.
-func Projects() ([]project.Draft, error) {
+func demoEntries() ([]demoProject, error) {
 	d := json.NewDecoder(bytes.NewReader(demoProjects))
 	d.DisallowUnknownFields()
 	var ps []demoProject
 	if err := d.Decode(&ps); err != nil {
 		return nil, fmt.Errorf("demo projects: %w", err)
+	}
+	return ps, nil
+}
+
+// Phases maps each demo project that is a later phase to the name of its
+// earlier phase, as the report tells them apart: 钕铁硼永磁 built in 2020
+// and pushed again in 2021, 山水白羊 and its 二期.
+func Phases() (map[string]string, error) {
+	ps, err := demoEntries()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, p := range ps {
+		if p.Predecessor != "" {
+			out[p.Name] = p.Predecessor
+		}
+	}
+	return out, nil
+}
+
+// Projects returns the demo projects as register entries, without their
+// links (Phases).
+func Projects() ([]project.Draft, error) {
+	ps, err := demoEntries()
+	if err != nil {
+		return nil, err
 	}
 	out := make([]project.Draft, len(ps))
 	for i, p := range ps {
@@ -128,10 +156,24 @@ func Demo(ctx context.Context, projects *project.Service, users *auth.Service, p
 	if err != nil {
 		return 0, err
 	}
+	phases, err := Phases()
+	if err != nil {
+		return 0, err
+	}
+	ids := map[string]string{}
 	for _, e := range entries {
-		if _, err := projects.Create(ctx, loader, e); err != nil {
+		if prev, ok := phases[e.Name]; ok {
+			id, known := ids[prev]
+			if !known {
+				return 0, fmt.Errorf("demo project %q: its earlier phase %q comes later", e.Name, prev)
+			}
+			e.PredecessorID = &id
+		}
+		p, err := projects.Create(ctx, loader, e)
+		if err != nil {
 			return 0, fmt.Errorf("demo project %q: %w", e.Name, err)
 		}
+		ids[e.Name] = p.ID
 	}
 	return len(entries), nil
 }

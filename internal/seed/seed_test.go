@@ -220,3 +220,23 @@ func TestPlanEntries(t *testing.T) {
 	}
 	assert.Equal(t, map[plan.BuildType]int{plan.Continuing: 9, plan.New: 6, plan.Preliminary: 8}, count)
 }
+
+// TestPhases: the report's phases are linked, each earlier phase is an
+// entry before its later one, and Demo can link them as it creates them.
+func TestPhases(t *testing.T) {
+	t.Parallel()
+	phases, err := Phases()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"钕铁硼永磁项目": "钕铁硼永磁生产加工项目", "山水白羊二期项目": "山水白羊一期项目"}, phases)
+	entries, err := Projects()
+	require.NoError(t, err)
+	seen := map[string]project.Stage{}
+	for _, e := range entries {
+		if prev, ok := phases[e.Name]; ok {
+			assert.Contains(t, seen, prev, "%s comes after %s", e.Name, prev)
+		}
+		seen[e.Name] = e.Stage
+	}
+	assert.Equal(t, project.InProduction, seen["钕铁硼永磁生产加工项目"], "built in 2020")
+	assert.Equal(t, project.Started, seen["钕铁硼永磁项目"], "pushed in 2021")
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/internal/calendar"
@@ -63,4 +64,29 @@ func addFacts(st *projectdb.Store, db *database.DB, issues *projectdb.Issues, re
 			}))
 		}
 	}
+}
+
+// TestFileStoreContract runs the contract of project.FileStore on SQLite
+// and PostgreSQL; a leader's account is a row of users, as the accounts'
+// store writes it.
+func TestFileStoreContract(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		st := projectdb.New(db)
+		projecttest.FileStoreContract(t, projecttest.FileSetup{
+			Setup: projecttest.Setup{Store: st, Tx: db, AddFacts: addFacts(st, db, projectdb.NewIssues(db), projectdb.NewDispatch(db))},
+			File:  st,
+			AddLeaderAccount: func(t *testing.T, u string) {
+				q, done := db.Conn(context.Background())
+				defer done()
+				for _, row := range []struct {
+					name string
+					role string
+				}{{u, "leader"}, {u + "_bureau", "bureau"}} {
+					require.NoError(t, q.Exec("INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES (?, ?, 'x', ?, ?, ?)",
+						uuid.NewString(), row.name, row.role, clock, clock).Error)
+				}
+			},
+		})
+	})
 }

@@ -4,6 +4,8 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/guangling/pipeline/internal/calendar"
@@ -60,22 +62,53 @@ type projectRow struct {
 	PlannedCompletionDate    *time.Time
 	PlannedProductionDate    *time.Time
 	InStatisticsSince        *string
-	Stage                    string
-	SignedOn                 *time.Time
-	LandedOn                 *time.Time
-	StartedOn                *time.Time
-	CompletedOn              *time.Time
-	ProductionOn             *time.Time
-	AtCapacityOn             *time.Time
-	Health                   string
-	HealthReasons            jsonValue[[]health.Reason]
-	HealthDueOn              *time.Time
-	HealthFacts              jsonValue[health.Facts]
-	LastMoveOn               *time.Time
-	Version                  int
-	CreatedAt                time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt                time.Time `gorm:"autoUpdateTime:false"`
-	ArchivedAt               *time.Time
+	InvestmentType           string
+	InDevelopmentZone        *bool
+	ConstructionNature       string
+	WorksKind                string
+	ExpectedAnnualTaxYuan    *int64
+	ExpectedJobs             *int
+	LandNeededMu             *float64
+	LandSecuredMu            *float64
+	NewConstructionLandMu    *float64
+	ArableLandMu             *float64
+	ForestLandMu             *float64
+	EnergyNeededTCE          *float64
+	EnergySecuredTCE         *float64
+	// The column names are the API's (water_needed_10k_m3), as every
+	// column of the register file is: GORM names the fields so.
+	WaterNeeded_10kM3  *float64
+	WaterSecured_10kM3 *float64
+	PowerNeededKVA     *float64
+	PowerSecuredKVA    *float64
+	ContractAmountYuan *int64
+	Investor           string
+	InvestorOrigin     string
+	AttractingUnit     string
+	FundsArrived       jsonValue[[]project.FundsArrived]
+	Leaders            jsonValue[[]project.Leader]
+	CooperatingUnits   jsonValue[[]string]
+	OwnerContactName   string
+	OwnerContactPhone  string
+	TaskForce          string
+	PredecessorID      *string
+	ParentID           *string
+	Stage              string
+	SignedOn           *time.Time
+	LandedOn           *time.Time
+	StartedOn          *time.Time
+	CompletedOn        *time.Time
+	ProductionOn       *time.Time
+	AtCapacityOn       *time.Time
+	Health             string
+	HealthReasons      jsonValue[[]health.Reason]
+	HealthDueOn        *time.Time
+	HealthFacts        jsonValue[health.Facts]
+	LastMoveOn         *time.Time
+	Version            int
+	CreatedAt          time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
+	ArchivedAt         *time.Time
 }
 
 func (projectRow) TableName() string { return "projects" }
@@ -152,7 +185,7 @@ func toRow(p project.Project) projectRow {
 	if reasons == nil {
 		reasons = []health.Reason{}
 	}
-	return projectRow{
+	r := projectRow{
 		ID: p.ID, Code: p.Code, Name: p.Name, Category: string(p.Category), Department: p.Department,
 		Leader: p.Leader, Company: p.Company, Township: p.Township,
 		Capacity: p.Capacity, CapacityUnit: p.CapacityUnit,
@@ -168,6 +201,64 @@ func toRow(p project.Project) projectRow {
 		LastMoveOn: date(p.LastMoveOn),
 		Version:    p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), ArchivedAt: utc(p.ArchivedAt),
 	}
+	fileToRow(p.Fields, &r)
+	return r
+}
+
+// fileToRow copies the project file's fields into r; lists are never nil,
+// so that a row written and read back compares equal.
+func fileToRow(f project.Fields, r *projectRow) {
+	r.InvestmentType, r.InDevelopmentZone = string(f.InvestmentType), clone(f.InDevelopmentZone)
+	r.ConstructionNature, r.WorksKind = string(f.ConstructionNature), string(f.WorksKind)
+	r.ExpectedAnnualTaxYuan, r.ExpectedJobs = clone(f.ExpectedAnnualTaxYuan), clone(f.ExpectedJobs)
+	r.LandNeededMu, r.LandSecuredMu = clone(f.LandNeededMu), clone(f.LandSecuredMu)
+	r.NewConstructionLandMu, r.ArableLandMu, r.ForestLandMu = clone(f.NewConstructionLandMu), clone(f.ArableLandMu), clone(f.ForestLandMu)
+	r.EnergyNeededTCE, r.EnergySecuredTCE = clone(f.EnergyNeededTCE), clone(f.EnergySecuredTCE)
+	r.WaterNeeded_10kM3, r.WaterSecured_10kM3 = clone(f.WaterNeeded10kM3), clone(f.WaterSecured10kM3)
+	r.PowerNeededKVA, r.PowerSecuredKVA = clone(f.PowerNeededKVA), clone(f.PowerSecuredKVA)
+	r.ContractAmountYuan, r.Investor = clone(f.ContractAmountYuan), f.Investor
+	r.InvestorOrigin, r.AttractingUnit = string(f.InvestorOrigin), f.AttractingUnit
+	r.FundsArrived = jsonValue[[]project.FundsArrived]{nonNil(f.FundsArrived)}
+	r.Leaders = jsonValue[[]project.Leader]{nonNil(f.Leaders)}
+	r.CooperatingUnits = jsonValue[[]string]{nonNil(f.CooperatingUnits)}
+	r.OwnerContactName, r.OwnerContactPhone, r.TaskForce = f.OwnerContactName, f.OwnerContactPhone, f.TaskForce
+	r.PredecessorID, r.ParentID = clone(f.PredecessorID), clone(f.ParentID)
+}
+
+// fileFromRow reads the project file's fields of a row into f.
+func fileFromRow(r projectRow, f *project.Fields) {
+	f.InvestmentType, f.InDevelopmentZone = project.InvestmentType(r.InvestmentType), clone(r.InDevelopmentZone)
+	f.ConstructionNature, f.WorksKind = project.ConstructionNature(r.ConstructionNature), project.WorksKind(r.WorksKind)
+	f.ExpectedAnnualTaxYuan, f.ExpectedJobs = clone(r.ExpectedAnnualTaxYuan), clone(r.ExpectedJobs)
+	f.LandNeededMu, f.LandSecuredMu = clone(r.LandNeededMu), clone(r.LandSecuredMu)
+	f.NewConstructionLandMu, f.ArableLandMu, f.ForestLandMu = clone(r.NewConstructionLandMu), clone(r.ArableLandMu), clone(r.ForestLandMu)
+	f.EnergyNeededTCE, f.EnergySecuredTCE = clone(r.EnergyNeededTCE), clone(r.EnergySecuredTCE)
+	f.WaterNeeded10kM3, f.WaterSecured10kM3 = clone(r.WaterNeeded_10kM3), clone(r.WaterSecured_10kM3)
+	f.PowerNeededKVA, f.PowerSecuredKVA = clone(r.PowerNeededKVA), clone(r.PowerSecuredKVA)
+	f.ContractAmountYuan, f.Investor = clone(r.ContractAmountYuan), r.Investor
+	f.InvestorOrigin, f.AttractingUnit = project.Origin(r.InvestorOrigin), r.AttractingUnit
+	f.FundsArrived = nonNil(slices.Clone(r.FundsArrived.V))
+	f.Leaders = nonNil(slices.Clone(r.Leaders.V))
+	f.CooperatingUnits = nonNil(slices.Clone(r.CooperatingUnits.V))
+	f.OwnerContactName, f.OwnerContactPhone, f.TaskForce = r.OwnerContactName, r.OwnerContactPhone, r.TaskForce
+	f.PredecessorID, f.ParentID = lowerID(r.PredecessorID), lowerID(r.ParentID)
+}
+
+// nonNil is s, or an empty list for nil.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// lowerID reads a stored project ID as the register writes IDs.
+func lowerID(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	v := strings.ToLower(*s)
+	return &v
 }
 
 // clone copies what p points to, so that a project changed in place leaves
@@ -189,7 +280,7 @@ func toProject(r projectRow) project.Project {
 	if reasons == nil {
 		reasons = []health.Reason{}
 	}
-	return project.Project{
+	p := project.Project{
 		ID: r.ID,
 		Fields: project.Fields{
 			Code: clone(r.Code), Name: r.Name, Category: project.Category(r.Category), Department: r.Department,
@@ -209,6 +300,8 @@ func toProject(r projectRow) project.Project {
 		Health: health.Level(r.Health), HealthReasons: reasons, HealthDueOn: date(r.HealthDueOn), Facts: r.HealthFacts.V, LastMoveOn: date(r.LastMoveOn),
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ArchivedAt: utc(r.ArchivedAt),
 	}
+	fileFromRow(r, &p.Fields)
+	return p
 }
 
 func toTransitionRow(t project.Transition) transitionRow {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,7 +62,9 @@ func scoped(q *gorm.DB, s project.Reach) *gorm.DB {
 		return q
 	case s.Responsible:
 		return q.Where("(projects.department = ? OR EXISTS (SELECT 1 FROM issues i WHERE i.project_id = projects.id"+
-			" AND i.responsible_department = ? AND i.status <> 'resolved'))", s.Department, s.Department)
+			" AND i.responsible_department = ? AND i.status <> 'resolved')"+
+			" OR EXISTS (SELECT 1 FROM project_units u WHERE u.project_id = projects.id AND u.department = ?))",
+			s.Department, s.Department, s.Department)
 	}
 	return q.Where("projects.department = ?", s.Department)
 }
@@ -75,6 +78,9 @@ func (s *Store) Create(ctx context.Context, p project.Project, t *project.Transi
 		row := toRow(p)
 		if err := q.Create(&row).Error; err != nil {
 			return translate(err)
+		}
+		if err := saveUnits(q, p.ID, nil, p.CooperatingUnits); err != nil {
+			return err
 		}
 		if t != nil {
 			tr := toTransitionRow(*t)
@@ -132,10 +138,45 @@ func (s *Store) Update(ctx context.Context, sc project.Reach, id string, change 
 		if res.RowsAffected != 1 {
 			return project.ErrChanged
 		}
+		if err := saveUnits(q, id, row.CooperatingUnits.V, p.CooperatingUnits); err != nil {
+			return err
+		}
 		out = p
 		return nil
 	})
 	return out, translate(err)
+}
+
+// unitRow is a cooperating unit of a project, which the read scope of its
+// department queries (project.Reach's Responsible).
+type unitRow struct {
+	ProjectID  string
+	Department string
+}
+
+func (unitRow) TableName() string { return "project_units" }
+
+// saveUnits writes the cooperating units of project id when they differ
+// from old; an unknown department is Invalid, naming the field.
+func saveUnits(q *gorm.DB, id string, old, units []string) error {
+	if slices.Equal(old, units) {
+		return nil
+	}
+	if err := q.Where("project_id = ?", id).Delete(&unitRow{}).Error; err != nil {
+		return translate(err)
+	}
+	if len(units) == 0 {
+		return nil
+	}
+	rows := make([]unitRow, len(units))
+	for i, u := range units {
+		rows[i] = unitRow{ProjectID: id, Department: u}
+	}
+	err := q.Create(&rows).Error
+	if errors.Is(err, gorm.ErrForeignKeyViolated) {
+		return apperr.Fields([]apperr.FieldError{{Field: "cooperating_units", Code: "unknown"}})
+	}
+	return translate(err)
 }
 
 var errBusy = apperr.Coded(apperr.Conflict, "project.busy")

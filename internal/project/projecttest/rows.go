@@ -58,6 +58,7 @@ func stored(p project.Project) project.Project {
 	f.Funding = append([]project.Funding{}, f.Funding...)
 	f.PlannedSignDate, f.PlannedStartDate = date(f.PlannedSignDate), date(f.PlannedStartDate)
 	f.PlannedCompletionDate, f.PlannedProductionDate = date(f.PlannedCompletionDate), date(f.PlannedProductionDate)
+	storedFile(&f)
 	a := p.Actual
 	a.SignedOn, a.LandedOn, a.StartedOn = date(a.SignedOn), date(a.LandedOn), date(a.StartedOn)
 	a.CompletedOn, a.ProductionOn, a.AtCapacityOn = date(a.CompletedOn), date(a.ProductionOn), date(a.AtCapacityOn)
@@ -112,3 +113,41 @@ func strs[T ~string](vs []T) []string {
 
 // in reports whether v is one of vs, or vs is empty.
 func in(vs []string, v string) bool { return len(vs) == 0 || slices.Contains(vs, v) }
+
+// storedFile makes the project file of f as the SQL store keeps it: lists
+// empty rather than nil, sharing nothing with what it was.
+func storedFile(f *project.Fields) {
+	f.InDevelopmentZone, f.ExpectedAnnualTaxYuan, f.ExpectedJobs = clone(f.InDevelopmentZone), clone(f.ExpectedAnnualTaxYuan), clone(f.ExpectedJobs)
+	for _, v := range []**float64{&f.LandNeededMu, &f.LandSecuredMu, &f.NewConstructionLandMu, &f.ArableLandMu, &f.ForestLandMu,
+		&f.EnergyNeededTCE, &f.EnergySecuredTCE, &f.WaterNeeded10kM3, &f.WaterSecured10kM3, &f.PowerNeededKVA, &f.PowerSecuredKVA} {
+		*v = clone(*v)
+	}
+	f.ContractAmountYuan, f.PredecessorID, f.ParentID = clone(f.ContractAmountYuan), clone(f.PredecessorID), clone(f.ParentID)
+	f.FundsArrived = append([]project.FundsArrived{}, f.FundsArrived...)
+	f.Leaders = append([]project.Leader{}, f.Leaders...)
+	f.CooperatingUnits = append([]string{}, f.CooperatingUnits...)
+}
+
+// FullFile is a project file with every field set, the register's own
+// fields empty (project.CopyFile sets it on a project).
+func FullFile() project.Fields {
+	return project.Fields{
+		InvestmentType: "enterprise", InDevelopmentZone: ptr(true), ConstructionNature: "expansion", WorksKind: "power",
+		ExpectedAnnualTaxYuan: ptr(int64(12_000_000)), ExpectedJobs: ptr(120),
+		LandNeededMu: ptr(300.5), LandSecuredMu: ptr(310.25), NewConstructionLandMu: ptr(120.0), ArableLandMu: ptr(20.0),
+		ForestLandMu: ptr(0.5), EnergyNeededTCE: ptr(1500.0), EnergySecuredTCE: ptr(1000.0),
+		WaterNeeded10kM3: ptr(3.5), WaterSecured10kM3: ptr(3.5), PowerNeededKVA: ptr(8000.0), PowerSecuredKVA: ptr(6300.0),
+		ContractAmountYuan: ptr(int64(400_000_000)), Investor: "北京某能源集团", InvestorOrigin: "jingjinji",
+		AttractingUnit: "县招商服务中心", FundsArrived: []project.FundsArrived{{Year: 2020, Yuan: 100_000_000}, {Year: 2021, Yuan: 20_000_000}},
+		Leaders:          []project.Leader{{Name: "张副县长", Lead: true, Username: "zhang"}, {Name: "李副县长"}},
+		CooperatingUnits: []string{"natural_resources", "water"}, OwnerContactName: "王经理", OwnerContactPhone: "13812345678",
+		TaskForce: "光伏项目专班",
+	}
+}
+
+// EmptyFile is the project file of a project that knows none of it, as the
+// stores keep it: empty lists, not nil (project.CopyFile sets it on a
+// project).
+func EmptyFile() project.Fields {
+	return project.Fields{FundsArrived: []project.FundsArrived{}, Leaders: []project.Leader{}, CooperatingUnits: []string{}}
+}

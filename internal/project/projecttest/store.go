@@ -50,6 +50,8 @@ type Store struct {
 	settings    map[string]string
 	periods     calendar.Periods
 	fail        map[string]error
+	// accounts are the usernames of the leader accounts LeaderAccounts knows.
+	accounts map[string]bool
 }
 
 // facts are the plans, months and blockers of one project.
@@ -78,7 +80,7 @@ func NewStore(departments ...string) *Store {
 	}
 	s := &Store{
 		departments: map[string]bool{}, projects: map[string]project.Project{}, history: map[string][]project.Transition{},
-		facts: map[string]*facts{}, settings: map[string]string{}, fail: map[string]error{},
+		facts: map[string]*facts{}, settings: map[string]string{}, fail: map[string]error{}, accounts: map[string]bool{},
 	}
 	for _, d := range departments {
 		s.departments[d] = true
@@ -117,6 +119,11 @@ var errDuplicateCode = &apperr.Error{
 func (s *Store) check(p project.Project) error {
 	if !s.departments[p.Department] {
 		return apperr.Fields([]apperr.FieldError{{Field: "department", Code: "unknown"}})
+	}
+	for _, u := range p.CooperatingUnits {
+		if !s.departments[u] {
+			return apperr.Fields([]apperr.FieldError{{Field: "cooperating_units", Code: "unknown"}})
+		}
 	}
 	if p.Code == nil {
 		return nil
@@ -162,6 +169,8 @@ func (s *Store) admits(sc project.Reach, p project.Project) bool {
 		return true
 	case !sc.Responsible || sc.Department == "":
 		return false
+	case slices.Contains(p.CooperatingUnits, sc.Department):
+		return true
 	}
 	f := s.facts[p.ID]
 	if f == nil {
