@@ -30,9 +30,17 @@ type Row struct {
 	TotalInvestmentYuan      int64
 	ExpectedAnnualOutputYuan int64
 	SignedOn                 *time.Time
+	LandedOn                 *time.Time
 	StartedOn                *time.Time // the first start
 	CompletedOn              *time.Time
 	ProductionOn             *time.Time
+	// ContractAmountYuan is the contract amount (签约额), when known;
+	// InvestorOrigin where the investor comes from ("" when not known).
+	ContractAmountYuan *int64
+	InvestorOrigin     project.Origin
+	// FundsArrivedYuan is the funds arrived (到位资金) recorded for the
+	// year of the query; nil when none is recorded for it.
+	FundsArrivedYuan *int64
 	// InStatisticsSince is the month from which the project is in the
 	// statistics (入统), when it is.
 	InStatisticsSince *calendar.Month
