@@ -598,10 +598,11 @@ func matrixRows() map[string]matrixRow {
 			}},
 
 		// Statistics: every reader, over what it may read.
-		"GET /api/v1/stats/overview":  {rule: readRule(http.StatusOK), req: get("/api/v1/stats/overview?year=2021")},
-		"GET /api/v1/stats/breakdown": {rule: readRule(http.StatusOK), req: get("/api/v1/stats/breakdown?by=department&year=2021")},
-		"GET /api/v1/stats/batches":   {rule: readRule(http.StatusOK), req: get("/api/v1/stats/batches?year=2021&quarter=2")},
-		"GET /api/v1/stats/trend":     {rule: readRule(http.StatusOK), req: get("/api/v1/stats/trend?year=2021")},
+		"GET /api/v1/stats/overview":   {rule: readRule(http.StatusOK), req: get("/api/v1/stats/overview?year=2021")},
+		"GET /api/v1/stats/breakdown":  {rule: readRule(http.StatusOK), req: get("/api/v1/stats/breakdown?by=department&year=2021")},
+		"GET /api/v1/stats/batches":    {rule: readRule(http.StatusOK), req: get("/api/v1/stats/batches?year=2021&quarter=2")},
+		"GET /api/v1/stats/trend":      {rule: readRule(http.StatusOK), req: get("/api/v1/stats/trend?year=2021")},
+		"GET /api/v1/stats/attraction": {rule: readRule(http.StatusOK), req: get("/api/v1/stats/attraction?year=2021")},
 		// 三个一批 designations: the bureau's. The project is designated
 		// first, so that a change answers 200 and a removal 204 whoever sends it.
 		"PUT /api/v1/batches/:year/:quarter/:kind/:project_id": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), project: true,

@@ -161,6 +161,7 @@ func (h *handlers) reportRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/stats/breakdown", may(identity.ReadProjects), h.statsBreakdown)
 	h.handle(r, http.MethodGet, "/api/v1/stats/batches", may(identity.ReadProjects), h.statsBatches)
 	h.handle(r, http.MethodGet, "/api/v1/stats/trend", may(identity.ReadProjects), h.statsTrend)
+	h.handle(r, http.MethodGet, "/api/v1/stats/attraction", may(identity.ReadProjects), h.statsAttraction)
 	h.handle(r, http.MethodGet, "/api/v1/indicators", may(identity.ReadProjects), h.listIndicatorYears)
 	h.handle(r, http.MethodGet, "/api/v1/indicators/:year", may(identity.ReadProjects), h.getIndicators)
 	h.handle(r, http.MethodPut, "/api/v1/indicators/:year", may(identity.ManagePlans), h.putIndicators)
