@@ -4998,6 +4998,73 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/stats/attraction": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Over the projects the caller may read: the projects signed in the year by as_of (signed_on from 1 January to as_of), by the investor's origin (every origin of the closed list in its order, then unknown) and in all, with their total investment, contract amount (签约额; those without one named apart), how many landed by as_of and their funds arrived recorded for the year; 签约→落地, of the projects signed in the year by as_of those landed by as_of; 落地→开工, of the projects landed in the year by as_of those first started by as_of; each rate with its projects, those still to chase and those 终止 on as_of apart; and the year's funds arrived (到位资金) of every project with funds recorded for the year, beside their contract amounts. A signed project moved past 落地 without its date lands on its next recorded date. The definitions, with a worked example: docs/stats.md.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "Investment attraction (招商引资)",
+                "operationId": "statsAttraction",
+                "parameters": [
+                    {
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year; default the current one",
+                        "name": "year",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "description": "day within the year, not in the future; default today or the year's last day",
+                        "name": "as_of",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Attraction"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/stats/batches": {
             "get": {
                 "security": [
@@ -6401,6 +6468,200 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Attraction": {
+            "type": "object",
+            "properties": {
+                "as_of": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "by_origin": {
+                    "description": "The projects signed in the year by as_of, by origin: every origin\nof the closed list in its order, then unknown.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.AttractionOrigin"
+                    }
+                },
+                "funds_arrived": {
+                    "$ref": "#/definitions/api.AttractionFunds"
+                },
+                "landing_to_start": {
+                    "description": "落地→开工: of the projects landed in the year by as_of, those started\nby as_of.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.AttractionRate"
+                        }
+                    ]
+                },
+                "signed": {
+                    "description": "The projects signed in the year by as_of, whatever their origin.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.AttractionSigning"
+                        }
+                    ]
+                },
+                "signing_to_landing": {
+                    "description": "签约→落地: of the projects signed in the year by as_of, those landed\nby as_of.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.AttractionRate"
+                        }
+                    ]
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2021
+                }
+            }
+        },
+        "api.AttractionFunds": {
+            "type": "object",
+            "properties": {
+                "contract_amount_yuan": {
+                    "type": "integer"
+                },
+                "no_amount_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "yuan": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.AttractionOrigin": {
+            "type": "object",
+            "properties": {
+                "contract_amount_yuan": {
+                    "description": "签约额: the sum of the contract amounts of those with one.",
+                    "type": "integer"
+                },
+                "count": {
+                    "type": "integer"
+                },
+                "funds_arrived_yuan": {
+                    "description": "Their funds arrived (到位资金) recorded for the year.",
+                    "type": "integer"
+                },
+                "label": {
+                    "description": "Its Chinese name.",
+                    "type": "string",
+                    "example": "京津冀"
+                },
+                "landed": {
+                    "description": "Of them, those landed (落地) by as_of.",
+                    "type": "integer"
+                },
+                "no_amount_ids": {
+                    "description": "The projects without a contract amount (counted, their amount not\nknown).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "origin": {
+                    "description": "An origin of the closed list, or unknown (not recorded).",
+                    "type": "string",
+                    "enum": [
+                        "jingjinji",
+                        "yangtze_delta",
+                        "pearl_delta",
+                        "in_province",
+                        "in_county",
+                        "overseas",
+                        "other",
+                        "unknown"
+                    ]
+                },
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "total_investment_yuan": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.AttractionRate": {
+            "type": "object",
+            "properties": {
+                "cancelled_ids": {
+                    "description": "Of the denominator, those that have not moved on and are 终止 on\nas_of.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "denominator": {
+                    "type": "integer"
+                },
+                "numerator": {
+                    "type": "integer"
+                },
+                "pending_ids": {
+                    "description": "Of the denominator, those that have not moved on and are not 终止\non as_of: the list to chase.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "project_ids": {
+                    "$ref": "#/definitions/api.ProjectIDs"
+                },
+                "rate": {
+                    "description": "Null when the denominator is 0.",
+                    "type": "number",
+                    "x-nullable": true
+                }
+            }
+        },
+        "api.AttractionSigning": {
+            "type": "object",
+            "properties": {
+                "contract_amount_yuan": {
+                    "description": "签约额: the sum of the contract amounts of those with one.",
+                    "type": "integer"
+                },
+                "count": {
+                    "type": "integer"
+                },
+                "funds_arrived_yuan": {
+                    "description": "Their funds arrived (到位资金) recorded for the year.",
+                    "type": "integer"
+                },
+                "landed": {
+                    "description": "Of them, those landed (落地) by as_of.",
+                    "type": "integer"
+                },
+                "no_amount_ids": {
+                    "description": "The projects without a contract amount (counted, their amount not\nknown).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "total_investment_yuan": {
+                    "type": "integer"
+                }
+            }
+        },
         "api.AuditEntry": {
             "type": "object",
             "properties": {
@@ -7270,6 +7531,19 @@ const docTemplate = `{
                 }
             }
         },
+        "api.FundsArrived": {
+            "type": "object",
+            "properties": {
+                "year": {
+                    "type": "integer",
+                    "example": 2021
+                },
+                "yuan": {
+                    "type": "integer",
+                    "minimum": 0
+                }
+            }
+        },
         "api.Health": {
             "type": "object",
             "properties": {
@@ -7891,6 +8165,23 @@ const docTemplate = `{
                 "zh": {
                     "type": "string",
                     "example": "风电"
+                }
+            }
+        },
+        "api.Leader": {
+            "type": "object",
+            "properties": {
+                "lead": {
+                    "description": "Whether this leader leads; exactly one does.",
+                    "type": "boolean"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "张三"
+                },
+                "username": {
+                    "description": "The account of a user with the leader role, when the leader has one.",
+                    "type": "string"
                 }
             }
         },
@@ -8664,6 +8955,11 @@ const docTemplate = `{
         "api.Project": {
             "type": "object",
             "properties": {
+                "arable_land_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "archived_at": {
                     "description": "Set when the project is archived.",
                     "type": "string",
@@ -8674,6 +8970,11 @@ const docTemplate = `{
                     "type": "string",
                     "format": "date",
                     "x-nullable": true
+                },
+                "attracting_unit": {
+                    "description": "招商单位.",
+                    "type": "string",
+                    "maxLength": 200
                 },
                 "build_type": {
                     "type": "string",
@@ -8736,6 +9037,32 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true
                 },
+                "construction_nature": {
+                    "description": "建设性质, the statistical nature of construction (not the plan's 新建/续建).",
+                    "type": "string",
+                    "enum": [
+                        "new_build",
+                        "expansion",
+                        "reconstruction",
+                        "relocation",
+                        "technical_renovation"
+                    ],
+                    "x-nullable": true,
+                    "example": "new_build"
+                },
+                "contract_amount_yuan": {
+                    "description": "签约额, yuan.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "cooperating_units": {
+                    "description": "配合单位: department codes other than the owning department (牵头单位).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
                 "created_at": {
                     "type": "string",
                     "format": "date-time"
@@ -8745,8 +9072,36 @@ const docTemplate = `{
                     "type": "string",
                     "example": "energy"
                 },
+                "energy_needed_tce": {
+                    "description": "能耗, 吨标准煤 a year, needed and secured.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "energy_secured_tce": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "expected_annual_output_yuan": {
                     "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_annual_tax_yuan": {
+                    "description": "预计年税收, yuan.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_jobs": {
+                    "description": "预计带动就业, people.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "forest_land_mu": {
+                    "type": "number",
                     "minimum": 0,
                     "x-nullable": true
                 },
@@ -8754,6 +9109,13 @@ const docTemplate = `{
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/api.Funding"
+                    }
+                },
+                "funds_arrived": {
+                    "description": "到位资金 by year, one entry a year.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.FundsArrived"
                     }
                 },
                 "health": {
@@ -8774,11 +9136,46 @@ const docTemplate = `{
                     "type": "string",
                     "format": "uuid"
                 },
+                "in_development_zone": {
+                    "description": "开发区内 (true) or 外 (false); null when not known.",
+                    "type": "boolean",
+                    "x-nullable": true
+                },
                 "in_statistics_since": {
                     "description": "入统: the month (YYYY-MM) from which the project is in the statistics.",
                     "type": "string",
                     "x-nullable": true,
                     "example": "2021-03"
+                },
+                "investment_type": {
+                    "description": "投资类型: government (政府投资) or enterprise (企业投资); empty when not known.",
+                    "type": "string",
+                    "enum": [
+                        "government",
+                        "enterprise"
+                    ],
+                    "x-nullable": true,
+                    "example": "enterprise"
+                },
+                "investor": {
+                    "description": "投资方.",
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "investor_origin": {
+                    "description": "投资方来源地.",
+                    "type": "string",
+                    "enum": [
+                        "jingjinji",
+                        "yangtze_delta",
+                        "pearl_delta",
+                        "in_province",
+                        "in_county",
+                        "overseas",
+                        "other"
+                    ],
+                    "x-nullable": true,
+                    "example": "jingjinji"
                 },
                 "key_level": {
                     "type": "string",
@@ -8791,6 +9188,17 @@ const docTemplate = `{
                     ],
                     "example": "none"
                 },
+                "land_needed_mu": {
+                    "description": "用地需求 and 已保障用地, 亩.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "land_secured_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "landed_on": {
                     "type": "string",
                     "format": "date",
@@ -8800,11 +9208,39 @@ const docTemplate = `{
                     "type": "string",
                     "example": ""
                 },
+                "leaders": {
+                    "description": "包联县领导, exactly one leading when not empty; leader is the lead's name.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Leader"
+                    }
+                },
                 "name": {
                     "type": "string",
                     "maxLength": 200,
                     "minLength": 1,
                     "example": "晨风50兆瓦风电项目"
+                },
+                "new_construction_land_mu": {
+                    "description": "Of the land needed: 新增建设用地, 耕地, 林地, 亩; each at most land_needed_mu.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "owner_contact_name": {
+                    "description": "业主联系人 and 电话: masked for callers who may not see them.",
+                    "type": "string",
+                    "maxLength": 50
+                },
+                "owner_contact_phone": {
+                    "type": "string",
+                    "maxLength": 30
+                },
+                "parent_id": {
+                    "description": "The bundle this project is a child of.",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
                 },
                 "planned_completion_date": {
                     "type": "string",
@@ -8827,6 +9263,23 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true,
                     "example": "2021-05-01"
+                },
+                "power_needed_kva": {
+                    "description": "用电负荷, kVA, needed and secured (a generator's MW is its capacity).",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "power_secured_kva": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "predecessor_id": {
+                    "description": "The earlier phase of this project (一期 of this 二期).",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
                 },
                 "production_on": {
                     "type": "string",
@@ -8858,6 +9311,11 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true
                 },
+                "task_force": {
+                    "description": "专班.",
+                    "type": "string",
+                    "maxLength": 200
+                },
                 "total_investment_yuan": {
                     "description": "Total planned investment in yuan.",
                     "type": "integer",
@@ -8876,16 +9334,50 @@ const docTemplate = `{
                 "version": {
                     "type": "integer",
                     "example": 1
+                },
+                "water_needed_10k_m3": {
+                    "description": "用水, 万立方米 a year, needed and secured.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "water_secured_10k_m3": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "works_kind": {
+                    "description": "工程类别: which start permit applies.",
+                    "type": "string",
+                    "enum": [
+                        "building",
+                        "municipal",
+                        "road",
+                        "water",
+                        "power"
+                    ],
+                    "x-nullable": true,
+                    "example": "power"
                 }
             }
         },
         "api.ProjectCreate": {
             "type": "object",
             "properties": {
+                "arable_land_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "at_capacity_on": {
                     "type": "string",
                     "format": "date",
                     "x-nullable": true
+                },
+                "attracting_unit": {
+                    "description": "招商单位.",
+                    "type": "string",
+                    "maxLength": 200
                 },
                 "build_type": {
                     "type": "string",
@@ -8948,13 +9440,67 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true
                 },
+                "construction_nature": {
+                    "description": "建设性质, the statistical nature of construction (not the plan's 新建/续建).",
+                    "type": "string",
+                    "enum": [
+                        "new_build",
+                        "expansion",
+                        "reconstruction",
+                        "relocation",
+                        "technical_renovation"
+                    ],
+                    "x-nullable": true,
+                    "example": "new_build"
+                },
+                "contract_amount_yuan": {
+                    "description": "签约额, yuan.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "cooperating_units": {
+                    "description": "配合单位: department codes other than the owning department (牵头单位).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
                 "department": {
                     "description": "Owning department's code; a department caller's own by default.",
                     "type": "string",
                     "example": "energy"
                 },
+                "energy_needed_tce": {
+                    "description": "能耗, 吨标准煤 a year, needed and secured.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "energy_secured_tce": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "expected_annual_output_yuan": {
                     "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_annual_tax_yuan": {
+                    "description": "预计年税收, yuan.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_jobs": {
+                    "description": "预计带动就业, people.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "forest_land_mu": {
+                    "type": "number",
                     "minimum": 0,
                     "x-nullable": true
                 },
@@ -8964,11 +9510,53 @@ const docTemplate = `{
                         "$ref": "#/definitions/api.Funding"
                     }
                 },
+                "funds_arrived": {
+                    "description": "到位资金 by year, one entry a year.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.FundsArrived"
+                    }
+                },
+                "in_development_zone": {
+                    "description": "开发区内 (true) or 外 (false); null when not known.",
+                    "type": "boolean",
+                    "x-nullable": true
+                },
                 "in_statistics_since": {
                     "description": "入统: the month (YYYY-MM) from which the project is in the statistics.",
                     "type": "string",
                     "x-nullable": true,
                     "example": "2021-03"
+                },
+                "investment_type": {
+                    "description": "投资类型: government (政府投资) or enterprise (企业投资); empty when not known.",
+                    "type": "string",
+                    "enum": [
+                        "government",
+                        "enterprise"
+                    ],
+                    "x-nullable": true,
+                    "example": "enterprise"
+                },
+                "investor": {
+                    "description": "投资方.",
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "investor_origin": {
+                    "description": "投资方来源地.",
+                    "type": "string",
+                    "enum": [
+                        "jingjinji",
+                        "yangtze_delta",
+                        "pearl_delta",
+                        "in_province",
+                        "in_county",
+                        "overseas",
+                        "other"
+                    ],
+                    "x-nullable": true,
+                    "example": "jingjinji"
                 },
                 "key_level": {
                     "type": "string",
@@ -8981,6 +9569,17 @@ const docTemplate = `{
                     ],
                     "example": "none"
                 },
+                "land_needed_mu": {
+                    "description": "用地需求 and 已保障用地, 亩.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "land_secured_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "landed_on": {
                     "type": "string",
                     "format": "date",
@@ -8990,11 +9589,39 @@ const docTemplate = `{
                     "type": "string",
                     "example": ""
                 },
+                "leaders": {
+                    "description": "包联县领导, exactly one leading when not empty; leader is the lead's name.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Leader"
+                    }
+                },
                 "name": {
                     "type": "string",
                     "maxLength": 200,
                     "minLength": 1,
                     "example": "晨风50兆瓦风电项目"
+                },
+                "new_construction_land_mu": {
+                    "description": "Of the land needed: 新增建设用地, 耕地, 林地, 亩; each at most land_needed_mu.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "owner_contact_name": {
+                    "description": "业主联系人 and 电话: masked for callers who may not see them.",
+                    "type": "string",
+                    "maxLength": 50
+                },
+                "owner_contact_phone": {
+                    "type": "string",
+                    "maxLength": 30
+                },
+                "parent_id": {
+                    "description": "The bundle this project is a child of.",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
                 },
                 "planned_completion_date": {
                     "type": "string",
@@ -9017,6 +9644,23 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true,
                     "example": "2021-05-01"
+                },
+                "power_needed_kva": {
+                    "description": "用电负荷, kVA, needed and secured (a generator's MW is its capacity).",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "power_secured_kva": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "predecessor_id": {
+                    "description": "The earlier phase of this project (一期 of this 二期).",
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
                 },
                 "production_on": {
                     "type": "string",
@@ -9049,6 +9693,11 @@ const docTemplate = `{
                     "format": "date",
                     "x-nullable": true
                 },
+                "task_force": {
+                    "description": "专班.",
+                    "type": "string",
+                    "maxLength": 200
+                },
                 "total_investment_yuan": {
                     "description": "Total planned investment in yuan.",
                     "type": "integer",
@@ -9059,6 +9708,30 @@ const docTemplate = `{
                 "township": {
                     "type": "string",
                     "example": ""
+                },
+                "water_needed_10k_m3": {
+                    "description": "用水, 万立方米 a year, needed and secured.",
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "water_secured_10k_m3": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "works_kind": {
+                    "description": "工程类别: which start permit applies.",
+                    "type": "string",
+                    "enum": [
+                        "building",
+                        "municipal",
+                        "road",
+                        "water",
+                        "power"
+                    ],
+                    "x-nullable": true,
+                    "example": "power"
                 }
             }
         },
@@ -9125,6 +9798,15 @@ const docTemplate = `{
         "api.ProjectPatch": {
             "type": "object",
             "properties": {
+                "arable_land_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "attracting_unit": {
+                    "type": "string",
+                    "x-nullable": true
+                },
                 "build_type": {
                     "type": "string",
                     "enum": [
@@ -9182,12 +9864,60 @@ const docTemplate = `{
                     "type": "string",
                     "x-nullable": true
                 },
+                "construction_nature": {
+                    "type": "string",
+                    "enum": [
+                        "new_build",
+                        "expansion",
+                        "reconstruction",
+                        "relocation",
+                        "technical_renovation"
+                    ],
+                    "x-nullable": true
+                },
+                "contract_amount_yuan": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "cooperating_units": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-nullable": true
+                },
                 "department": {
                     "type": "string",
                     "example": "energy"
                 },
+                "energy_needed_tce": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "energy_secured_tce": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "expected_annual_output_yuan": {
                     "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_annual_tax_yuan": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "expected_jobs": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "forest_land_mu": {
+                    "type": "number",
                     "minimum": 0,
                     "x-nullable": true
                 },
@@ -9198,10 +9928,46 @@ const docTemplate = `{
                     },
                     "x-nullable": true
                 },
+                "funds_arrived": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.FundsArrived"
+                    },
+                    "x-nullable": true
+                },
+                "in_development_zone": {
+                    "type": "boolean",
+                    "x-nullable": true
+                },
                 "in_statistics_since": {
                     "type": "string",
                     "x-nullable": true,
                     "example": "2021-03"
+                },
+                "investment_type": {
+                    "type": "string",
+                    "enum": [
+                        "government",
+                        "enterprise"
+                    ],
+                    "x-nullable": true
+                },
+                "investor": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "investor_origin": {
+                    "type": "string",
+                    "enum": [
+                        "jingjinji",
+                        "yangtze_delta",
+                        "pearl_delta",
+                        "in_province",
+                        "in_county",
+                        "overseas",
+                        "other"
+                    ],
+                    "x-nullable": true
                 },
                 "key_level": {
                     "type": "string",
@@ -9215,8 +9981,25 @@ const docTemplate = `{
                     "x-nullable": true,
                     "example": "none"
                 },
+                "land_needed_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "land_secured_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
                 "leader": {
                     "type": "string",
+                    "x-nullable": true
+                },
+                "leaders": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.Leader"
+                    },
                     "x-nullable": true
                 },
                 "name": {
@@ -9224,6 +10007,24 @@ const docTemplate = `{
                     "maxLength": 200,
                     "minLength": 1,
                     "example": "晨风50兆瓦风电项目"
+                },
+                "new_construction_land_mu": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "owner_contact_name": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "owner_contact_phone": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "parent_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
                 },
                 "planned_completion_date": {
                     "type": "string",
@@ -9247,6 +10048,25 @@ const docTemplate = `{
                     "x-nullable": true,
                     "example": "2021-05-01"
                 },
+                "power_needed_kva": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "power_secured_kva": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "predecessor_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "x-nullable": true
+                },
+                "task_force": {
+                    "type": "string",
+                    "x-nullable": true
+                },
                 "total_investment_yuan": {
                     "type": "integer",
                     "minimum": 0,
@@ -9255,6 +10075,27 @@ const docTemplate = `{
                 },
                 "township": {
                     "type": "string",
+                    "x-nullable": true
+                },
+                "water_needed_10k_m3": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "water_secured_10k_m3": {
+                    "type": "number",
+                    "minimum": 0,
+                    "x-nullable": true
+                },
+                "works_kind": {
+                    "type": "string",
+                    "enum": [
+                        "building",
+                        "municipal",
+                        "road",
+                        "water",
+                        "power"
+                    ],
                     "x-nullable": true
                 }
             }

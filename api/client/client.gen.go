@@ -54,6 +54,42 @@ func (e AnnualPlanYearState) Valid() bool {
 	}
 }
 
+// Defines values for AttractionOriginOrigin.
+const (
+	AttractionOriginOriginInCounty     AttractionOriginOrigin = "in_county"
+	AttractionOriginOriginInProvince   AttractionOriginOrigin = "in_province"
+	AttractionOriginOriginJingjinji    AttractionOriginOrigin = "jingjinji"
+	AttractionOriginOriginOther        AttractionOriginOrigin = "other"
+	AttractionOriginOriginOverseas     AttractionOriginOrigin = "overseas"
+	AttractionOriginOriginPearlDelta   AttractionOriginOrigin = "pearl_delta"
+	AttractionOriginOriginUnknown      AttractionOriginOrigin = "unknown"
+	AttractionOriginOriginYangtzeDelta AttractionOriginOrigin = "yangtze_delta"
+)
+
+// Valid indicates whether the value is a known member of the AttractionOriginOrigin enum.
+func (e AttractionOriginOrigin) Valid() bool {
+	switch e {
+	case AttractionOriginOriginInCounty:
+		return true
+	case AttractionOriginOriginInProvince:
+		return true
+	case AttractionOriginOriginJingjinji:
+		return true
+	case AttractionOriginOriginOther:
+		return true
+	case AttractionOriginOriginOverseas:
+		return true
+	case AttractionOriginOriginPearlDelta:
+		return true
+	case AttractionOriginOriginUnknown:
+		return true
+	case AttractionOriginOriginYangtzeDelta:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BreakdownBy.
 const (
 	BreakdownByBuildType  BreakdownBy = "build_type"
@@ -936,6 +972,84 @@ func (e ProjectCategory) Valid() bool {
 	}
 }
 
+// Defines values for ProjectConstructionNature.
+const (
+	ProjectConstructionNatureExpansion           ProjectConstructionNature = "expansion"
+	ProjectConstructionNatureNewBuild            ProjectConstructionNature = "new_build"
+	ProjectConstructionNatureReconstruction      ProjectConstructionNature = "reconstruction"
+	ProjectConstructionNatureRelocation          ProjectConstructionNature = "relocation"
+	ProjectConstructionNatureTechnicalRenovation ProjectConstructionNature = "technical_renovation"
+)
+
+// Valid indicates whether the value is a known member of the ProjectConstructionNature enum.
+func (e ProjectConstructionNature) Valid() bool {
+	switch e {
+	case ProjectConstructionNatureExpansion:
+		return true
+	case ProjectConstructionNatureNewBuild:
+		return true
+	case ProjectConstructionNatureReconstruction:
+		return true
+	case ProjectConstructionNatureRelocation:
+		return true
+	case ProjectConstructionNatureTechnicalRenovation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectInvestmentType.
+const (
+	ProjectInvestmentTypeEnterprise ProjectInvestmentType = "enterprise"
+	ProjectInvestmentTypeGovernment ProjectInvestmentType = "government"
+)
+
+// Valid indicates whether the value is a known member of the ProjectInvestmentType enum.
+func (e ProjectInvestmentType) Valid() bool {
+	switch e {
+	case ProjectInvestmentTypeEnterprise:
+		return true
+	case ProjectInvestmentTypeGovernment:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectInvestorOrigin.
+const (
+	ProjectInvestorOriginInCounty     ProjectInvestorOrigin = "in_county"
+	ProjectInvestorOriginInProvince   ProjectInvestorOrigin = "in_province"
+	ProjectInvestorOriginJingjinji    ProjectInvestorOrigin = "jingjinji"
+	ProjectInvestorOriginOther        ProjectInvestorOrigin = "other"
+	ProjectInvestorOriginOverseas     ProjectInvestorOrigin = "overseas"
+	ProjectInvestorOriginPearlDelta   ProjectInvestorOrigin = "pearl_delta"
+	ProjectInvestorOriginYangtzeDelta ProjectInvestorOrigin = "yangtze_delta"
+)
+
+// Valid indicates whether the value is a known member of the ProjectInvestorOrigin enum.
+func (e ProjectInvestorOrigin) Valid() bool {
+	switch e {
+	case ProjectInvestorOriginInCounty:
+		return true
+	case ProjectInvestorOriginInProvince:
+		return true
+	case ProjectInvestorOriginJingjinji:
+		return true
+	case ProjectInvestorOriginOther:
+		return true
+	case ProjectInvestorOriginOverseas:
+		return true
+	case ProjectInvestorOriginPearlDelta:
+		return true
+	case ProjectInvestorOriginYangtzeDelta:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProjectKeyLevel.
 const (
 	ProjectKeyLevelCity     ProjectKeyLevel = "city"
@@ -999,6 +1113,33 @@ func (e ProjectStage) Valid() bool {
 	case ProjectStageStarted:
 		return true
 	case ProjectStageSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectWorksKind.
+const (
+	ProjectWorksKindBuilding  ProjectWorksKind = "building"
+	ProjectWorksKindMunicipal ProjectWorksKind = "municipal"
+	ProjectWorksKindPower     ProjectWorksKind = "power"
+	ProjectWorksKindRoad      ProjectWorksKind = "road"
+	ProjectWorksKindWater     ProjectWorksKind = "water"
+)
+
+// Valid indicates whether the value is a known member of the ProjectWorksKind enum.
+func (e ProjectWorksKind) Valid() bool {
+	switch e {
+	case ProjectWorksKindBuilding:
+		return true
+	case ProjectWorksKindMunicipal:
+		return true
+	case ProjectWorksKindPower:
+		return true
+	case ProjectWorksKindRoad:
+		return true
+	case ProjectWorksKindWater:
 		return true
 	default:
 		return false
@@ -1104,6 +1245,84 @@ func (e ProjectCreateCategory) Valid() bool {
 	}
 }
 
+// Defines values for ProjectCreateConstructionNature.
+const (
+	ProjectCreateConstructionNatureExpansion           ProjectCreateConstructionNature = "expansion"
+	ProjectCreateConstructionNatureNewBuild            ProjectCreateConstructionNature = "new_build"
+	ProjectCreateConstructionNatureReconstruction      ProjectCreateConstructionNature = "reconstruction"
+	ProjectCreateConstructionNatureRelocation          ProjectCreateConstructionNature = "relocation"
+	ProjectCreateConstructionNatureTechnicalRenovation ProjectCreateConstructionNature = "technical_renovation"
+)
+
+// Valid indicates whether the value is a known member of the ProjectCreateConstructionNature enum.
+func (e ProjectCreateConstructionNature) Valid() bool {
+	switch e {
+	case ProjectCreateConstructionNatureExpansion:
+		return true
+	case ProjectCreateConstructionNatureNewBuild:
+		return true
+	case ProjectCreateConstructionNatureReconstruction:
+		return true
+	case ProjectCreateConstructionNatureRelocation:
+		return true
+	case ProjectCreateConstructionNatureTechnicalRenovation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectCreateInvestmentType.
+const (
+	ProjectCreateInvestmentTypeEnterprise ProjectCreateInvestmentType = "enterprise"
+	ProjectCreateInvestmentTypeGovernment ProjectCreateInvestmentType = "government"
+)
+
+// Valid indicates whether the value is a known member of the ProjectCreateInvestmentType enum.
+func (e ProjectCreateInvestmentType) Valid() bool {
+	switch e {
+	case ProjectCreateInvestmentTypeEnterprise:
+		return true
+	case ProjectCreateInvestmentTypeGovernment:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectCreateInvestorOrigin.
+const (
+	ProjectCreateInvestorOriginInCounty     ProjectCreateInvestorOrigin = "in_county"
+	ProjectCreateInvestorOriginInProvince   ProjectCreateInvestorOrigin = "in_province"
+	ProjectCreateInvestorOriginJingjinji    ProjectCreateInvestorOrigin = "jingjinji"
+	ProjectCreateInvestorOriginOther        ProjectCreateInvestorOrigin = "other"
+	ProjectCreateInvestorOriginOverseas     ProjectCreateInvestorOrigin = "overseas"
+	ProjectCreateInvestorOriginPearlDelta   ProjectCreateInvestorOrigin = "pearl_delta"
+	ProjectCreateInvestorOriginYangtzeDelta ProjectCreateInvestorOrigin = "yangtze_delta"
+)
+
+// Valid indicates whether the value is a known member of the ProjectCreateInvestorOrigin enum.
+func (e ProjectCreateInvestorOrigin) Valid() bool {
+	switch e {
+	case ProjectCreateInvestorOriginInCounty:
+		return true
+	case ProjectCreateInvestorOriginInProvince:
+		return true
+	case ProjectCreateInvestorOriginJingjinji:
+		return true
+	case ProjectCreateInvestorOriginOther:
+		return true
+	case ProjectCreateInvestorOriginOverseas:
+		return true
+	case ProjectCreateInvestorOriginPearlDelta:
+		return true
+	case ProjectCreateInvestorOriginYangtzeDelta:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProjectCreateKeyLevel.
 const (
 	ProjectCreateKeyLevelCity     ProjectCreateKeyLevel = "city"
@@ -1167,6 +1386,33 @@ func (e ProjectCreateStage) Valid() bool {
 	case ProjectCreateStageStarted:
 		return true
 	case ProjectCreateStageSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectCreateWorksKind.
+const (
+	ProjectCreateWorksKindBuilding  ProjectCreateWorksKind = "building"
+	ProjectCreateWorksKindMunicipal ProjectCreateWorksKind = "municipal"
+	ProjectCreateWorksKindPower     ProjectCreateWorksKind = "power"
+	ProjectCreateWorksKindRoad      ProjectCreateWorksKind = "road"
+	ProjectCreateWorksKindWater     ProjectCreateWorksKind = "water"
+)
+
+// Valid indicates whether the value is a known member of the ProjectCreateWorksKind enum.
+func (e ProjectCreateWorksKind) Valid() bool {
+	switch e {
+	case ProjectCreateWorksKindBuilding:
+		return true
+	case ProjectCreateWorksKindMunicipal:
+		return true
+	case ProjectCreateWorksKindPower:
+		return true
+	case ProjectCreateWorksKindRoad:
+		return true
+	case ProjectCreateWorksKindWater:
 		return true
 	default:
 		return false
@@ -1272,6 +1518,84 @@ func (e ProjectPatchCategory) Valid() bool {
 	}
 }
 
+// Defines values for ProjectPatchConstructionNature.
+const (
+	ProjectPatchConstructionNatureExpansion           ProjectPatchConstructionNature = "expansion"
+	ProjectPatchConstructionNatureNewBuild            ProjectPatchConstructionNature = "new_build"
+	ProjectPatchConstructionNatureReconstruction      ProjectPatchConstructionNature = "reconstruction"
+	ProjectPatchConstructionNatureRelocation          ProjectPatchConstructionNature = "relocation"
+	ProjectPatchConstructionNatureTechnicalRenovation ProjectPatchConstructionNature = "technical_renovation"
+)
+
+// Valid indicates whether the value is a known member of the ProjectPatchConstructionNature enum.
+func (e ProjectPatchConstructionNature) Valid() bool {
+	switch e {
+	case ProjectPatchConstructionNatureExpansion:
+		return true
+	case ProjectPatchConstructionNatureNewBuild:
+		return true
+	case ProjectPatchConstructionNatureReconstruction:
+		return true
+	case ProjectPatchConstructionNatureRelocation:
+		return true
+	case ProjectPatchConstructionNatureTechnicalRenovation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectPatchInvestmentType.
+const (
+	ProjectPatchInvestmentTypeEnterprise ProjectPatchInvestmentType = "enterprise"
+	ProjectPatchInvestmentTypeGovernment ProjectPatchInvestmentType = "government"
+)
+
+// Valid indicates whether the value is a known member of the ProjectPatchInvestmentType enum.
+func (e ProjectPatchInvestmentType) Valid() bool {
+	switch e {
+	case ProjectPatchInvestmentTypeEnterprise:
+		return true
+	case ProjectPatchInvestmentTypeGovernment:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectPatchInvestorOrigin.
+const (
+	ProjectPatchInvestorOriginInCounty     ProjectPatchInvestorOrigin = "in_county"
+	ProjectPatchInvestorOriginInProvince   ProjectPatchInvestorOrigin = "in_province"
+	ProjectPatchInvestorOriginJingjinji    ProjectPatchInvestorOrigin = "jingjinji"
+	ProjectPatchInvestorOriginOther        ProjectPatchInvestorOrigin = "other"
+	ProjectPatchInvestorOriginOverseas     ProjectPatchInvestorOrigin = "overseas"
+	ProjectPatchInvestorOriginPearlDelta   ProjectPatchInvestorOrigin = "pearl_delta"
+	ProjectPatchInvestorOriginYangtzeDelta ProjectPatchInvestorOrigin = "yangtze_delta"
+)
+
+// Valid indicates whether the value is a known member of the ProjectPatchInvestorOrigin enum.
+func (e ProjectPatchInvestorOrigin) Valid() bool {
+	switch e {
+	case ProjectPatchInvestorOriginInCounty:
+		return true
+	case ProjectPatchInvestorOriginInProvince:
+		return true
+	case ProjectPatchInvestorOriginJingjinji:
+		return true
+	case ProjectPatchInvestorOriginOther:
+		return true
+	case ProjectPatchInvestorOriginOverseas:
+		return true
+	case ProjectPatchInvestorOriginPearlDelta:
+		return true
+	case ProjectPatchInvestorOriginYangtzeDelta:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProjectPatchKeyLevel.
 const (
 	ProjectPatchKeyLevelCity     ProjectPatchKeyLevel = "city"
@@ -1293,6 +1617,33 @@ func (e ProjectPatchKeyLevel) Valid() bool {
 	case ProjectPatchKeyLevelNone:
 		return true
 	case ProjectPatchKeyLevelProvince:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectPatchWorksKind.
+const (
+	ProjectPatchWorksKindBuilding  ProjectPatchWorksKind = "building"
+	ProjectPatchWorksKindMunicipal ProjectPatchWorksKind = "municipal"
+	ProjectPatchWorksKindPower     ProjectPatchWorksKind = "power"
+	ProjectPatchWorksKindRoad      ProjectPatchWorksKind = "road"
+	ProjectPatchWorksKindWater     ProjectPatchWorksKind = "water"
+)
+
+// Valid indicates whether the value is a known member of the ProjectPatchWorksKind enum.
+func (e ProjectPatchWorksKind) Valid() bool {
+	switch e {
+	case ProjectPatchWorksKindBuilding:
+		return true
+	case ProjectPatchWorksKindMunicipal:
+		return true
+	case ProjectPatchWorksKindPower:
+		return true
+	case ProjectPatchWorksKindRoad:
+		return true
+	case ProjectPatchWorksKindWater:
 		return true
 	default:
 		return false
@@ -1880,6 +2231,104 @@ type AnnualPlanYears struct {
 	Items []AnnualPlanYear `json:"items"`
 }
 
+// Attraction defines model for Attraction.
+type Attraction struct {
+	AsOf openapi_types.Date `json:"as_of"`
+
+	// ByOrigin The projects signed in the year by as_of, by origin: every origin
+	// of the closed list in its order, then unknown.
+	ByOrigin     []AttractionOrigin `json:"by_origin"`
+	FundsArrived AttractionFunds    `json:"funds_arrived"`
+
+	// LandingToStart 落地→开工: of the projects landed in the year by as_of, those started
+	// by as_of.
+	LandingToStart AttractionRate `json:"landing_to_start"`
+
+	// Signed The projects signed in the year by as_of, whatever their origin.
+	Signed AttractionSigning `json:"signed"`
+
+	// SigningToLanding 签约→落地: of the projects signed in the year by as_of, those landed
+	// by as_of.
+	SigningToLanding AttractionRate `json:"signing_to_landing"`
+
+	// Year Example: 2021
+	Year int64 `json:"year"`
+}
+
+// AttractionFunds defines model for AttractionFunds.
+type AttractionFunds struct {
+	ContractAmountYuan int64    `json:"contract_amount_yuan"`
+	NoAmountIds        []string `json:"no_amount_ids"`
+	ProjectIds         []string `json:"project_ids"`
+	Yuan               int64    `json:"yuan"`
+}
+
+// AttractionOrigin defines model for AttractionOrigin.
+type AttractionOrigin struct {
+	// ContractAmountYuan 签约额: the sum of the contract amounts of those with one.
+	ContractAmountYuan int64 `json:"contract_amount_yuan"`
+	Count              int64 `json:"count"`
+
+	// FundsArrivedYuan Their funds arrived (到位资金) recorded for the year.
+	FundsArrivedYuan int64 `json:"funds_arrived_yuan"`
+
+	// Label Its Chinese name.
+	//
+	// Example: 京津冀
+	Label string `json:"label"`
+
+	// Landed Of them, those landed (落地) by as_of.
+	Landed int64 `json:"landed"`
+
+	// NoAmountIds The projects without a contract amount (counted, their amount not
+	// known).
+	NoAmountIds []string `json:"no_amount_ids"`
+
+	// Origin An origin of the closed list, or unknown (not recorded).
+	Origin              AttractionOriginOrigin `json:"origin"`
+	ProjectIds          []string               `json:"project_ids"`
+	TotalInvestmentYuan int64                  `json:"total_investment_yuan"`
+}
+
+// AttractionOriginOrigin An origin of the closed list, or unknown (not recorded).
+type AttractionOriginOrigin string
+
+// AttractionRate defines model for AttractionRate.
+type AttractionRate struct {
+	// CancelledIds Of the denominator, those that have not moved on and are 终止 on
+	// as_of.
+	CancelledIds []string `json:"cancelled_ids"`
+	Denominator  int64    `json:"denominator"`
+	Numerator    int64    `json:"numerator"`
+
+	// PendingIds Of the denominator, those that have not moved on and are not 终止
+	// on as_of: the list to chase.
+	PendingIds []string   `json:"pending_ids"`
+	ProjectIds ProjectIDs `json:"project_ids"`
+
+	// Rate Null when the denominator is 0.
+	Rate *float64 `json:"rate"`
+}
+
+// AttractionSigning defines model for AttractionSigning.
+type AttractionSigning struct {
+	// ContractAmountYuan 签约额: the sum of the contract amounts of those with one.
+	ContractAmountYuan int64 `json:"contract_amount_yuan"`
+	Count              int64 `json:"count"`
+
+	// FundsArrivedYuan Their funds arrived (到位资金) recorded for the year.
+	FundsArrivedYuan int64 `json:"funds_arrived_yuan"`
+
+	// Landed Of them, those landed (落地) by as_of.
+	Landed int64 `json:"landed"`
+
+	// NoAmountIds The projects without a contract amount (counted, their amount not
+	// known).
+	NoAmountIds         []string `json:"no_amount_ids"`
+	ProjectIds          []string `json:"project_ids"`
+	TotalInvestmentYuan int64    `json:"total_investment_yuan"`
+}
+
 // AuditEntry defines model for AuditEntry.
 type AuditEntry struct {
 	// Action Example: project.update
@@ -2368,6 +2817,13 @@ type Funding struct {
 // FundingSource defines model for Funding.Source.
 type FundingSource string
 
+// FundsArrived defines model for FundsArrived.
+type FundsArrived struct {
+	// Year Example: 2021
+	Year int64 `json:"year"`
+	Yuan int64 `json:"yuan"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	Checks *map[string]string `json:"checks,omitempty"`
@@ -2720,6 +3176,18 @@ type Label struct {
 
 	// Zh Example: 风电
 	Zh string `json:"zh"`
+}
+
+// Leader defines model for Leader.
+type Leader struct {
+	// Lead Whether this leader leads; exactly one does.
+	Lead bool `json:"lead"`
+
+	// Name Example: 张三
+	Name string `json:"name"`
+
+	// Username The account of a user with the leader role, when the leader has one.
+	Username *string `json:"username,omitempty"`
 }
 
 // LoginRequest defines model for LoginRequest.
@@ -3100,9 +3568,14 @@ type Problem struct {
 
 // Project defines model for Project.
 type Project struct {
+	ArableLandMu *float64 `json:"arable_land_mu"`
+
 	// ArchivedAt Set when the project is archived.
 	ArchivedAt   *time.Time          `json:"archived_at"`
 	AtCapacityOn *openapi_types.Date `json:"at_capacity_on"`
+
+	// AttractingUnit 招商单位.
+	AttractingUnit string `json:"attracting_unit"`
 
 	// BuildType Example: new
 	BuildType ProjectBuildType `json:"build_type"`
@@ -3124,32 +3597,90 @@ type Project struct {
 	// Company Example:
 	Company     string              `json:"company"`
 	CompletedOn *openapi_types.Date `json:"completed_on"`
-	CreatedAt   time.Time           `json:"created_at"`
+
+	// ConstructionNature 建设性质, the statistical nature of construction (not the plan's 新建/续建).
+	//
+	// Example: new_build
+	ConstructionNature *ProjectConstructionNature `json:"construction_nature"`
+
+	// ContractAmountYuan 签约额, yuan.
+	ContractAmountYuan *int64 `json:"contract_amount_yuan"`
+
+	// CooperatingUnits 配合单位: department codes other than the owning department (牵头单位).
+	CooperatingUnits []string  `json:"cooperating_units"`
+	CreatedAt        time.Time `json:"created_at"`
 
 	// Department Owning department's code; a department caller's own by default.
 	//
 	// Example: energy
-	Department               string             `json:"department"`
-	ExpectedAnnualOutputYuan *int64             `json:"expected_annual_output_yuan"`
-	Funding                  []Funding          `json:"funding"`
-	Health                   TrafficLight       `json:"health"`
-	HealthReasons            []HealthReason     `json:"health_reasons"`
-	Id                       openapi_types.UUID `json:"id"`
+	Department string `json:"department"`
+
+	// EnergyNeededTce 能耗, 吨标准煤 a year, needed and secured.
+	EnergyNeededTce          *float64 `json:"energy_needed_tce"`
+	EnergySecuredTce         *float64 `json:"energy_secured_tce"`
+	ExpectedAnnualOutputYuan *int64   `json:"expected_annual_output_yuan"`
+
+	// ExpectedAnnualTaxYuan 预计年税收, yuan.
+	ExpectedAnnualTaxYuan *int64 `json:"expected_annual_tax_yuan"`
+
+	// ExpectedJobs 预计带动就业, people.
+	ExpectedJobs *int64    `json:"expected_jobs"`
+	ForestLandMu *float64  `json:"forest_land_mu"`
+	Funding      []Funding `json:"funding"`
+
+	// FundsArrived 到位资金 by year, one entry a year.
+	FundsArrived  []FundsArrived     `json:"funds_arrived"`
+	Health        TrafficLight       `json:"health"`
+	HealthReasons []HealthReason     `json:"health_reasons"`
+	Id            openapi_types.UUID `json:"id"`
+
+	// InDevelopmentZone 开发区内 (true) or 外 (false); null when not known.
+	InDevelopmentZone *bool `json:"in_development_zone"`
 
 	// InStatisticsSince 入统: the month (YYYY-MM) from which the project is in the statistics.
 	//
 	// Example: 2021-03
 	InStatisticsSince *string `json:"in_statistics_since"`
 
+	// InvestmentType 投资类型: government (政府投资) or enterprise (企业投资); empty when not known.
+	//
+	// Example: enterprise
+	InvestmentType *ProjectInvestmentType `json:"investment_type"`
+
+	// Investor 投资方.
+	Investor string `json:"investor"`
+
+	// InvestorOrigin 投资方来源地.
+	//
+	// Example: jingjinji
+	InvestorOrigin *ProjectInvestorOrigin `json:"investor_origin"`
+
 	// KeyLevel Example: none
-	KeyLevel ProjectKeyLevel     `json:"key_level"`
-	LandedOn *openapi_types.Date `json:"landed_on"`
+	KeyLevel ProjectKeyLevel `json:"key_level"`
+
+	// LandNeededMu 用地需求 and 已保障用地, 亩.
+	LandNeededMu  *float64            `json:"land_needed_mu"`
+	LandSecuredMu *float64            `json:"land_secured_mu"`
+	LandedOn      *openapi_types.Date `json:"landed_on"`
 
 	// Leader Example:
 	Leader string `json:"leader"`
 
+	// Leaders 包联县领导, exactly one leading when not empty; leader is the lead's name.
+	Leaders []Leader `json:"leaders"`
+
 	// Name Example: 晨风50兆瓦风电项目
-	Name                  string              `json:"name"`
+	Name string `json:"name"`
+
+	// NewConstructionLandMu Of the land needed: 新增建设用地, 耕地, 林地, 亩; each at most land_needed_mu.
+	NewConstructionLandMu *float64 `json:"new_construction_land_mu"`
+
+	// OwnerContactName 业主联系人 and 电话: masked for callers who may not see them.
+	OwnerContactName  string `json:"owner_contact_name"`
+	OwnerContactPhone string `json:"owner_contact_phone"`
+
+	// ParentId The bundle this project is a child of.
+	ParentId              *openapi_types.UUID `json:"parent_id"`
 	PlannedCompletionDate *openapi_types.Date `json:"planned_completion_date"`
 	PlannedProductionDate *openapi_types.Date `json:"planned_production_date"`
 
@@ -3158,10 +3689,20 @@ type Project struct {
 
 	// PlannedStartDate Example: 2021-05-01
 	PlannedStartDate *openapi_types.Date `json:"planned_start_date"`
-	ProductionOn     *openapi_types.Date `json:"production_on"`
-	SignedOn         *openapi_types.Date `json:"signed_on"`
-	Stage            ProjectStage        `json:"stage"`
-	StartedOn        *openapi_types.Date `json:"started_on"`
+
+	// PowerNeededKva 用电负荷, kVA, needed and secured (a generator's MW is its capacity).
+	PowerNeededKva  *float64 `json:"power_needed_kva"`
+	PowerSecuredKva *float64 `json:"power_secured_kva"`
+
+	// PredecessorId The earlier phase of this project (一期 of this 二期).
+	PredecessorId *openapi_types.UUID `json:"predecessor_id"`
+	ProductionOn  *openapi_types.Date `json:"production_on"`
+	SignedOn      *openapi_types.Date `json:"signed_on"`
+	Stage         ProjectStage        `json:"stage"`
+	StartedOn     *openapi_types.Date `json:"started_on"`
+
+	// TaskForce 专班.
+	TaskForce string `json:"task_force"`
 
 	// TotalInvestmentYuan Total planned investment in yuan.
 	//
@@ -3174,6 +3715,15 @@ type Project struct {
 
 	// Version Example: 1
 	Version int64 `json:"version"`
+
+	// WaterNeeded10kM3 用水, 万立方米 a year, needed and secured.
+	WaterNeeded10kM3  *float64 `json:"water_needed_10k_m3"`
+	WaterSecured10kM3 *float64 `json:"water_secured_10k_m3"`
+
+	// WorksKind 工程类别: which start permit applies.
+	//
+	// Example: power
+	WorksKind *ProjectWorksKind `json:"works_kind"`
 }
 
 // ProjectBuildType Example: new
@@ -3182,15 +3732,39 @@ type ProjectBuildType string
 // ProjectCategory Example: wind
 type ProjectCategory string
 
+// ProjectConstructionNature 建设性质, the statistical nature of construction (not the plan's 新建/续建).
+//
+// Example: new_build
+type ProjectConstructionNature string
+
+// ProjectInvestmentType 投资类型: government (政府投资) or enterprise (企业投资); empty when not known.
+//
+// Example: enterprise
+type ProjectInvestmentType string
+
+// ProjectInvestorOrigin 投资方来源地.
+//
+// Example: jingjinji
+type ProjectInvestorOrigin string
+
 // ProjectKeyLevel Example: none
 type ProjectKeyLevel string
 
 // ProjectStage defines model for Project.Stage.
 type ProjectStage string
 
+// ProjectWorksKind 工程类别: which start permit applies.
+//
+// Example: power
+type ProjectWorksKind string
+
 // ProjectCreate defines model for ProjectCreate.
 type ProjectCreate struct {
+	ArableLandMu *float64            `json:"arable_land_mu,omitempty"`
 	AtCapacityOn *openapi_types.Date `json:"at_capacity_on,omitempty"`
+
+	// AttractingUnit 招商单位.
+	AttractingUnit *string `json:"attracting_unit,omitempty"`
 
 	// BuildType Example: new
 	BuildType *ProjectCreateBuildType `json:"build_type,omitempty"`
@@ -3213,27 +3787,85 @@ type ProjectCreate struct {
 	Company     *string             `json:"company,omitempty"`
 	CompletedOn *openapi_types.Date `json:"completed_on,omitempty"`
 
+	// ConstructionNature 建设性质, the statistical nature of construction (not the plan's 新建/续建).
+	//
+	// Example: new_build
+	ConstructionNature *ProjectCreateConstructionNature `json:"construction_nature,omitempty"`
+
+	// ContractAmountYuan 签约额, yuan.
+	ContractAmountYuan *int64 `json:"contract_amount_yuan,omitempty"`
+
+	// CooperatingUnits 配合单位: department codes other than the owning department (牵头单位).
+	CooperatingUnits *[]string `json:"cooperating_units,omitempty"`
+
 	// Department Owning department's code; a department caller's own by default.
 	//
 	// Example: energy
-	Department               *string    `json:"department,omitempty"`
-	ExpectedAnnualOutputYuan *int64     `json:"expected_annual_output_yuan,omitempty"`
-	Funding                  *[]Funding `json:"funding,omitempty"`
+	Department *string `json:"department,omitempty"`
+
+	// EnergyNeededTce 能耗, 吨标准煤 a year, needed and secured.
+	EnergyNeededTce          *float64 `json:"energy_needed_tce,omitempty"`
+	EnergySecuredTce         *float64 `json:"energy_secured_tce,omitempty"`
+	ExpectedAnnualOutputYuan *int64   `json:"expected_annual_output_yuan,omitempty"`
+
+	// ExpectedAnnualTaxYuan 预计年税收, yuan.
+	ExpectedAnnualTaxYuan *int64 `json:"expected_annual_tax_yuan,omitempty"`
+
+	// ExpectedJobs 预计带动就业, people.
+	ExpectedJobs *int64     `json:"expected_jobs,omitempty"`
+	ForestLandMu *float64   `json:"forest_land_mu,omitempty"`
+	Funding      *[]Funding `json:"funding,omitempty"`
+
+	// FundsArrived 到位资金 by year, one entry a year.
+	FundsArrived *[]FundsArrived `json:"funds_arrived,omitempty"`
+
+	// InDevelopmentZone 开发区内 (true) or 外 (false); null when not known.
+	InDevelopmentZone *bool `json:"in_development_zone,omitempty"`
 
 	// InStatisticsSince 入统: the month (YYYY-MM) from which the project is in the statistics.
 	//
 	// Example: 2021-03
 	InStatisticsSince *string `json:"in_statistics_since,omitempty"`
 
+	// InvestmentType 投资类型: government (政府投资) or enterprise (企业投资); empty when not known.
+	//
+	// Example: enterprise
+	InvestmentType *ProjectCreateInvestmentType `json:"investment_type,omitempty"`
+
+	// Investor 投资方.
+	Investor *string `json:"investor,omitempty"`
+
+	// InvestorOrigin 投资方来源地.
+	//
+	// Example: jingjinji
+	InvestorOrigin *ProjectCreateInvestorOrigin `json:"investor_origin,omitempty"`
+
 	// KeyLevel Example: none
 	KeyLevel *ProjectCreateKeyLevel `json:"key_level,omitempty"`
-	LandedOn *openapi_types.Date    `json:"landed_on,omitempty"`
+
+	// LandNeededMu 用地需求 and 已保障用地, 亩.
+	LandNeededMu  *float64            `json:"land_needed_mu,omitempty"`
+	LandSecuredMu *float64            `json:"land_secured_mu,omitempty"`
+	LandedOn      *openapi_types.Date `json:"landed_on,omitempty"`
 
 	// Leader Example:
 	Leader *string `json:"leader,omitempty"`
 
+	// Leaders 包联县领导, exactly one leading when not empty; leader is the lead's name.
+	Leaders *[]Leader `json:"leaders,omitempty"`
+
 	// Name Example: 晨风50兆瓦风电项目
-	Name                  *string             `json:"name,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// NewConstructionLandMu Of the land needed: 新增建设用地, 耕地, 林地, 亩; each at most land_needed_mu.
+	NewConstructionLandMu *float64 `json:"new_construction_land_mu,omitempty"`
+
+	// OwnerContactName 业主联系人 and 电话: masked for callers who may not see them.
+	OwnerContactName  *string `json:"owner_contact_name,omitempty"`
+	OwnerContactPhone *string `json:"owner_contact_phone,omitempty"`
+
+	// ParentId The bundle this project is a child of.
+	ParentId              *openapi_types.UUID `json:"parent_id,omitempty"`
 	PlannedCompletionDate *openapi_types.Date `json:"planned_completion_date,omitempty"`
 	PlannedProductionDate *openapi_types.Date `json:"planned_production_date,omitempty"`
 
@@ -3242,12 +3874,22 @@ type ProjectCreate struct {
 
 	// PlannedStartDate Example: 2021-05-01
 	PlannedStartDate *openapi_types.Date `json:"planned_start_date,omitempty"`
-	ProductionOn     *openapi_types.Date `json:"production_on,omitempty"`
-	SignedOn         *openapi_types.Date `json:"signed_on,omitempty"`
+
+	// PowerNeededKva 用电负荷, kVA, needed and secured (a generator's MW is its capacity).
+	PowerNeededKva  *float64 `json:"power_needed_kva,omitempty"`
+	PowerSecuredKva *float64 `json:"power_secured_kva,omitempty"`
+
+	// PredecessorId The earlier phase of this project (一期 of this 二期).
+	PredecessorId *openapi_types.UUID `json:"predecessor_id,omitempty"`
+	ProductionOn  *openapi_types.Date `json:"production_on,omitempty"`
+	SignedOn      *openapi_types.Date `json:"signed_on,omitempty"`
 
 	// Stage Example: planning
 	Stage     *ProjectCreateStage `json:"stage,omitempty"`
 	StartedOn *openapi_types.Date `json:"started_on,omitempty"`
+
+	// TaskForce 专班.
+	TaskForce *string `json:"task_force,omitempty"`
 
 	// TotalInvestmentYuan Total planned investment in yuan.
 	//
@@ -3256,6 +3898,15 @@ type ProjectCreate struct {
 
 	// Township Example:
 	Township *string `json:"township,omitempty"`
+
+	// WaterNeeded10kM3 用水, 万立方米 a year, needed and secured.
+	WaterNeeded10kM3  *float64 `json:"water_needed_10k_m3,omitempty"`
+	WaterSecured10kM3 *float64 `json:"water_secured_10k_m3,omitempty"`
+
+	// WorksKind 工程类别: which start permit applies.
+	//
+	// Example: power
+	WorksKind *ProjectCreateWorksKind `json:"works_kind,omitempty"`
 }
 
 // ProjectCreateBuildType Example: new
@@ -3264,11 +3915,31 @@ type ProjectCreateBuildType string
 // ProjectCreateCategory Example: wind
 type ProjectCreateCategory string
 
+// ProjectCreateConstructionNature 建设性质, the statistical nature of construction (not the plan's 新建/续建).
+//
+// Example: new_build
+type ProjectCreateConstructionNature string
+
+// ProjectCreateInvestmentType 投资类型: government (政府投资) or enterprise (企业投资); empty when not known.
+//
+// Example: enterprise
+type ProjectCreateInvestmentType string
+
+// ProjectCreateInvestorOrigin 投资方来源地.
+//
+// Example: jingjinji
+type ProjectCreateInvestorOrigin string
+
 // ProjectCreateKeyLevel Example: none
 type ProjectCreateKeyLevel string
 
 // ProjectCreateStage Example: planning
 type ProjectCreateStage string
+
+// ProjectCreateWorksKind 工程类别: which start permit applies.
+//
+// Example: power
+type ProjectCreateWorksKind string
 
 // ProjectHealth defines model for ProjectHealth.
 type ProjectHealth struct {
@@ -3296,6 +3967,9 @@ type ProjectList struct {
 
 // ProjectPatch defines model for ProjectPatch.
 type ProjectPatch struct {
+	ArableLandMu   *float64 `json:"arable_land_mu,omitempty"`
+	AttractingUnit *string  `json:"attracting_unit,omitempty"`
+
 	// BuildType Example: new
 	BuildType *ProjectPatchBuildType `json:"build_type,omitempty"`
 
@@ -3309,23 +3983,43 @@ type ProjectPatch struct {
 	Category *ProjectPatchCategory `json:"category,omitempty"`
 
 	// Code Example: 2021-140223-44-01-000001
-	Code    *string `json:"code,omitempty"`
-	Company *string `json:"company,omitempty"`
+	Code               *string                         `json:"code,omitempty"`
+	Company            *string                         `json:"company,omitempty"`
+	ConstructionNature *ProjectPatchConstructionNature `json:"construction_nature,omitempty"`
+	ContractAmountYuan *int64                          `json:"contract_amount_yuan,omitempty"`
+	CooperatingUnits   *[]string                       `json:"cooperating_units,omitempty"`
 
 	// Department Example: energy
-	Department               *string    `json:"department,omitempty"`
-	ExpectedAnnualOutputYuan *int64     `json:"expected_annual_output_yuan,omitempty"`
-	Funding                  *[]Funding `json:"funding,omitempty"`
+	Department               *string         `json:"department,omitempty"`
+	EnergyNeededTce          *float64        `json:"energy_needed_tce,omitempty"`
+	EnergySecuredTce         *float64        `json:"energy_secured_tce,omitempty"`
+	ExpectedAnnualOutputYuan *int64          `json:"expected_annual_output_yuan,omitempty"`
+	ExpectedAnnualTaxYuan    *int64          `json:"expected_annual_tax_yuan,omitempty"`
+	ExpectedJobs             *int64          `json:"expected_jobs,omitempty"`
+	ForestLandMu             *float64        `json:"forest_land_mu,omitempty"`
+	Funding                  *[]Funding      `json:"funding,omitempty"`
+	FundsArrived             *[]FundsArrived `json:"funds_arrived,omitempty"`
+	InDevelopmentZone        *bool           `json:"in_development_zone,omitempty"`
 
 	// InStatisticsSince Example: 2021-03
-	InStatisticsSince *string `json:"in_statistics_since,omitempty"`
+	InStatisticsSince *string                     `json:"in_statistics_since,omitempty"`
+	InvestmentType    *ProjectPatchInvestmentType `json:"investment_type,omitempty"`
+	Investor          *string                     `json:"investor,omitempty"`
+	InvestorOrigin    *ProjectPatchInvestorOrigin `json:"investor_origin,omitempty"`
 
 	// KeyLevel Example: none
-	KeyLevel *ProjectPatchKeyLevel `json:"key_level,omitempty"`
-	Leader   *string               `json:"leader,omitempty"`
+	KeyLevel      *ProjectPatchKeyLevel `json:"key_level,omitempty"`
+	LandNeededMu  *float64              `json:"land_needed_mu,omitempty"`
+	LandSecuredMu *float64              `json:"land_secured_mu,omitempty"`
+	Leader        *string               `json:"leader,omitempty"`
+	Leaders       *[]Leader             `json:"leaders,omitempty"`
 
 	// Name Example: 晨风50兆瓦风电项目
 	Name                  *string             `json:"name,omitempty"`
+	NewConstructionLandMu *float64            `json:"new_construction_land_mu,omitempty"`
+	OwnerContactName      *string             `json:"owner_contact_name,omitempty"`
+	OwnerContactPhone     *string             `json:"owner_contact_phone,omitempty"`
+	ParentId              *openapi_types.UUID `json:"parent_id,omitempty"`
 	PlannedCompletionDate *openapi_types.Date `json:"planned_completion_date,omitempty"`
 	PlannedProductionDate *openapi_types.Date `json:"planned_production_date,omitempty"`
 
@@ -3334,10 +4028,17 @@ type ProjectPatch struct {
 
 	// PlannedStartDate Example: 2021-05-01
 	PlannedStartDate *openapi_types.Date `json:"planned_start_date,omitempty"`
+	PowerNeededKva   *float64            `json:"power_needed_kva,omitempty"`
+	PowerSecuredKva  *float64            `json:"power_secured_kva,omitempty"`
+	PredecessorId    *openapi_types.UUID `json:"predecessor_id,omitempty"`
+	TaskForce        *string             `json:"task_force,omitempty"`
 
 	// TotalInvestmentYuan Example: 3400000000
-	TotalInvestmentYuan *int64  `json:"total_investment_yuan,omitempty"`
-	Township            *string `json:"township,omitempty"`
+	TotalInvestmentYuan *int64                 `json:"total_investment_yuan,omitempty"`
+	Township            *string                `json:"township,omitempty"`
+	WaterNeeded10kM3    *float64               `json:"water_needed_10k_m3,omitempty"`
+	WaterSecured10kM3   *float64               `json:"water_secured_10k_m3,omitempty"`
+	WorksKind           *ProjectPatchWorksKind `json:"works_kind,omitempty"`
 }
 
 // ProjectPatchBuildType Example: new
@@ -3346,8 +4047,20 @@ type ProjectPatchBuildType string
 // ProjectPatchCategory Example: wind
 type ProjectPatchCategory string
 
+// ProjectPatchConstructionNature defines model for ProjectPatch.ConstructionNature.
+type ProjectPatchConstructionNature string
+
+// ProjectPatchInvestmentType defines model for ProjectPatch.InvestmentType.
+type ProjectPatchInvestmentType string
+
+// ProjectPatchInvestorOrigin defines model for ProjectPatch.InvestorOrigin.
+type ProjectPatchInvestorOrigin string
+
 // ProjectPatchKeyLevel Example: none
 type ProjectPatchKeyLevel string
+
+// ProjectPatchWorksKind defines model for ProjectPatch.WorksKind.
+type ProjectPatchWorksKind string
 
 // ProjectSet defines model for ProjectSet.
 type ProjectSet struct {
@@ -4246,6 +4959,15 @@ type MoveProjectParams struct {
 
 	// IdempotencyKey unique key of this request
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// StatsAttractionParams defines parameters for StatsAttraction.
+type StatsAttractionParams struct {
+	// Year year; default the current one
+	Year *int `form:"year,omitempty" json:"year,omitempty"`
+
+	// AsOf day within the year, not in the future; default today or the year's last day
+	AsOf *openapi_types.Date `form:"as_of,omitempty" json:"as_of,omitempty"`
 }
 
 // StatsBatchesParams defines parameters for StatsBatches.
@@ -5219,6 +5941,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/projects/{id}/transitions (the `MoveProject` operationId).
 	MoveProject(ctx context.Context, id openapi_types.UUID, params *MoveProjectParams, body MoveProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StatsAttraction Investment attraction (招商引资)
+	//
+	// Over the projects the caller may read: the projects signed in the year by as_of (signed_on from 1 January to as_of), by the investor's origin (every origin of the closed list in its order, then unknown) and in all, with their total investment, contract amount (签约额; those without one named apart), how many landed by as_of and their funds arrived recorded for the year; 签约→落地, of the projects signed in the year by as_of those landed by as_of; 落地→开工, of the projects landed in the year by as_of those first started by as_of; each rate with its projects, those still to chase and those 终止 on as_of apart; and the year's funds arrived (到位资金) of every project with funds recorded for the year, beside their contract amounts. A signed project moved past 落地 without its date lands on its next recorded date. The definitions, with a worked example: docs/stats.md.
+	//
+	// Corresponds with GET /api/v1/stats/attraction (the `StatsAttraction` operationId).
+	StatsAttraction(ctx context.Context, params *StatsAttractionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StatsBatches 三个一批 (quarterly batches)
 	//
@@ -6888,6 +7617,23 @@ func (c *PipelineClient) MoveProjectWithBody(ctx context.Context, id openapi_typ
 // Corresponds with POST /api/v1/projects/{id}/transitions (the `MoveProject` operationId).
 func (c *PipelineClient) MoveProject(ctx context.Context, id openapi_types.UUID, params *MoveProjectParams, body MoveProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMoveProjectRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StatsAttraction Investment attraction (招商引资)
+//
+// Over the projects the caller may read: the projects signed in the year by as_of (signed_on from 1 January to as_of), by the investor's origin (every origin of the closed list in its order, then unknown) and in all, with their total investment, contract amount (签约额; those without one named apart), how many landed by as_of and their funds arrived recorded for the year; 签约→落地, of the projects signed in the year by as_of those landed by as_of; 落地→开工, of the projects landed in the year by as_of those first started by as_of; each rate with its projects, those still to chase and those 终止 on as_of apart; and the year's funds arrived (到位资金) of every project with funds recorded for the year, beside their contract amounts. A signed project moved past 落地 without its date lands on its next recorded date. The definitions, with a worked example: docs/stats.md.
+//
+// Corresponds with GET /api/v1/stats/attraction (the `StatsAttraction` operationId).
+func (c *PipelineClient) StatsAttraction(ctx context.Context, params *StatsAttractionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStatsAttractionRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10716,6 +11462,72 @@ func NewMoveProjectRequestWithBody(server string, id openapi_types.UUID, params 
 	return req, nil
 }
 
+// NewStatsAttractionRequest constructs an http.Request for the StatsAttraction method
+func NewStatsAttractionRequest(server string, params *StatsAttractionParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/stats/attraction")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Year != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "year", *params.Year, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "as_of", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewStatsBatchesRequest constructs an http.Request for the StatsBatches method
 func NewStatsBatchesRequest(server string, params *StatsBatchesParams) (*http.Request, error) {
 	var err error
@@ -12462,6 +13274,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/projects/{id}/transitions (the `MoveProject` operationId).
 	MoveProjectWithResponse(ctx context.Context, id openapi_types.UUID, params *MoveProjectParams, body MoveProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveProjectResponse, error)
+
+	// StatsAttractionWithResponse Investment attraction (招商引资)
+	//
+	// Over the projects the caller may read: the projects signed in the year by as_of (signed_on from 1 January to as_of), by the investor's origin (every origin of the closed list in its order, then unknown) and in all, with their total investment, contract amount (签约额; those without one named apart), how many landed by as_of and their funds arrived recorded for the year; 签约→落地, of the projects signed in the year by as_of those landed by as_of; 落地→开工, of the projects landed in the year by as_of those first started by as_of; each rate with its projects, those still to chase and those 终止 on as_of apart; and the year's funds arrived (到位资金) of every project with funds recorded for the year, beside their contract amounts. A signed project moved past 落地 without its date lands on its next recorded date. The definitions, with a worked example: docs/stats.md.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/stats/attraction (the `StatsAttraction` operationId).
+	StatsAttractionWithResponse(ctx context.Context, params *StatsAttractionParams, reqEditors ...RequestEditorFn) (*StatsAttractionResponse, error)
 
 	// StatsBatchesWithResponse 三个一批 (quarterly batches)
 	//
@@ -17426,6 +18247,75 @@ func (r MoveProjectResponse) ContentType() string {
 	return ""
 }
 
+type StatsAttractionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Attraction
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StatsAttractionResponse) GetJSON200() *Attraction {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StatsAttractionResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StatsAttractionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StatsAttractionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r StatsAttractionResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r StatsAttractionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StatsAttractionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StatsAttractionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StatsAttractionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type StatsBatchesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19953,6 +20843,21 @@ func (c *ClientWithResponses) MoveProjectWithResponse(ctx context.Context, id op
 		return nil, err
 	}
 	return ParseMoveProjectResponse(rsp)
+}
+
+// StatsAttractionWithResponse Investment attraction (招商引资)
+//
+// Over the projects the caller may read: the projects signed in the year by as_of (signed_on from 1 January to as_of), by the investor's origin (every origin of the closed list in its order, then unknown) and in all, with their total investment, contract amount (签约额; those without one named apart), how many landed by as_of and their funds arrived recorded for the year; 签约→落地, of the projects signed in the year by as_of those landed by as_of; 落地→开工, of the projects landed in the year by as_of those first started by as_of; each rate with its projects, those still to chase and those 终止 on as_of apart; and the year's funds arrived (到位资金) of every project with funds recorded for the year, beside their contract amounts. A signed project moved past 落地 without its date lands on its next recorded date. The definitions, with a worked example: docs/stats.md.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/stats/attraction (the `StatsAttraction` operationId).
+func (c *ClientWithResponses) StatsAttractionWithResponse(ctx context.Context, params *StatsAttractionParams, reqEditors ...RequestEditorFn) (*StatsAttractionResponse, error) {
+	rsp, err := c.StatsAttraction(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStatsAttractionResponse(rsp)
 }
 
 // StatsBatchesWithResponse 三个一批 (quarterly batches)
@@ -24315,6 +25220,60 @@ func ParseMoveProjectResponse(rsp *http.Response) (*MoveProjectResponse, error) 
 			headers.Location = &value
 		}
 		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStatsAttractionResponse parses an HTTP response from a StatsAttractionWithResponse call
+func ParseStatsAttractionResponse(rsp *http.Response) (*StatsAttractionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StatsAttractionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Attraction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
