@@ -62,6 +62,7 @@ func TestStatsAttraction(t *testing.T) {
 		assert.Equal(t, api.AttractionOrigin{Origin: "jingjinji", Label: "京津冀", AttractionSigning: api.AttractionSigning{
 			Count: 2, TotalInvestmentYuan: 850_000_000, ContractAmountYuan: 500_000_000, NoAmountIDs: []string{b}, Landed: 1,
 			FundsArrivedYuan: 120_000_000, ProjectIDs: sortedIDs(a, b)}}, o.ByOrigin[0])
+		assert.Equal(t, []string{c}, o.ByOrigin[1].ProjectIDs, "长三角")
 		assert.Equal(t, "pearl_delta", o.ByOrigin[2].Origin)
 		assert.Equal(t, int64(0), o.ByOrigin[2].Count, "L was signed the year before")
 		assert.Equal(t, api.AttractionOrigin{Origin: "unknown", Label: "未填写", AttractionSigning: api.AttractionSigning{
