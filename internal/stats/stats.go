@@ -1,7 +1,8 @@
 // Package stats computes the KPIs a county leader reads (docs/stats.md):
 // 开工率, 复工率 and 投资完成率 against 序时进度 over the entries of the
 // year's plan and their monthly reports, 累计完成投资, 入统, 本年竣工 and
-// 本年投产, 三个一批, breakdowns and the monthly trend, over the rows of the
+// 本年投产, 三个一批, breakdowns, the monthly trend and investment attraction
+// (签约 by origin, 签约→落地, 落地→开工, 到位资金), over the rows of the
 // register the store streams, each number with the projects behind it.
 // Results are remembered for a short while and forgotten as soon as the
 // register, a plan, a report, a period or a designation changes.
