@@ -5912,6 +5912,73 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/stats/attraction": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Over the projects the caller may read: the projects signed in the year by as_of (signed_on from 1 January to as_of), by the investor's origin (every origin of the closed list in its order, then unknown) and in all, with their total investment, contract amount (签约额; those without one named apart), how many landed by as_of and their funds arrived recorded for the year; 签约→落地, of the projects signed in the year by as_of those landed by as_of; 落地→开工, of the projects landed in the year by as_of those first started by as_of; each rate with its projects, those still to chase and those 终止 on as_of apart; and the year's funds arrived (到位资金) of every project with funds recorded for the year, beside their contract amounts. A signed project moved past 落地 without its date lands on its next recorded date. The definitions, with a worked example: docs/stats.md.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "stats"
+                ],
+                "summary": "Investment attraction (招商引资)",
+                "operationId": "statsAttraction",
+                "parameters": [
+                    {
+                        "minimum": 2000,
+                        "type": "integer",
+                        "description": "year; default the current one",
+                        "name": "year",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date",
+                        "description": "day within the year, not in the future; default today or the year's last day",
+                        "name": "as_of",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/api.Attraction"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/stats/batches": {
             "get": {
                 "security": [
@@ -7677,6 +7744,200 @@ const docTemplate = `{
                     "description": "撤回原因, 1 to 1000 characters.",
                     "type": "string",
                     "example": "上传错了文件"
+                }
+            }
+        },
+        "api.Attraction": {
+            "type": "object",
+            "properties": {
+                "as_of": {
+                    "type": "string",
+                    "format": "date"
+                },
+                "by_origin": {
+                    "description": "The projects signed in the year by as_of, by origin: every origin\nof the closed list in its order, then unknown.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/api.AttractionOrigin"
+                    }
+                },
+                "funds_arrived": {
+                    "$ref": "#/definitions/api.AttractionFunds"
+                },
+                "landing_to_start": {
+                    "description": "落地→开工: of the projects landed in the year by as_of, those started\nby as_of.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.AttractionRate"
+                        }
+                    ]
+                },
+                "signed": {
+                    "description": "The projects signed in the year by as_of, whatever their origin.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.AttractionSigning"
+                        }
+                    ]
+                },
+                "signing_to_landing": {
+                    "description": "签约→落地: of the projects signed in the year by as_of, those landed\nby as_of.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/api.AttractionRate"
+                        }
+                    ]
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2021
+                }
+            }
+        },
+        "api.AttractionFunds": {
+            "type": "object",
+            "properties": {
+                "contract_amount_yuan": {
+                    "type": "integer"
+                },
+                "no_amount_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "yuan": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.AttractionOrigin": {
+            "type": "object",
+            "properties": {
+                "contract_amount_yuan": {
+                    "description": "签约额: the sum of the contract amounts of those with one.",
+                    "type": "integer"
+                },
+                "count": {
+                    "type": "integer"
+                },
+                "funds_arrived_yuan": {
+                    "description": "Their funds arrived (到位资金) recorded for the year.",
+                    "type": "integer"
+                },
+                "label": {
+                    "description": "Its Chinese name.",
+                    "type": "string",
+                    "example": "京津冀"
+                },
+                "landed": {
+                    "description": "Of them, those landed (落地) by as_of.",
+                    "type": "integer"
+                },
+                "no_amount_ids": {
+                    "description": "The projects without a contract amount (counted, their amount not\nknown).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "origin": {
+                    "description": "An origin of the closed list, or unknown (not recorded).",
+                    "type": "string",
+                    "enum": [
+                        "jingjinji",
+                        "yangtze_delta",
+                        "pearl_delta",
+                        "in_province",
+                        "in_county",
+                        "overseas",
+                        "other",
+                        "unknown"
+                    ]
+                },
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "total_investment_yuan": {
+                    "type": "integer"
+                }
+            }
+        },
+        "api.AttractionRate": {
+            "type": "object",
+            "properties": {
+                "cancelled_ids": {
+                    "description": "Of the denominator, those that have not moved on and are 终止 on\nas_of.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "denominator": {
+                    "type": "integer"
+                },
+                "numerator": {
+                    "type": "integer"
+                },
+                "pending_ids": {
+                    "description": "Of the denominator, those that have not moved on and are not 终止\non as_of: the list to chase.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "project_ids": {
+                    "$ref": "#/definitions/api.ProjectIDs"
+                },
+                "rate": {
+                    "description": "Null when the denominator is 0.",
+                    "type": "number",
+                    "x-nullable": true
+                }
+            }
+        },
+        "api.AttractionSigning": {
+            "type": "object",
+            "properties": {
+                "contract_amount_yuan": {
+                    "description": "签约额: the sum of the contract amounts of those with one.",
+                    "type": "integer"
+                },
+                "count": {
+                    "type": "integer"
+                },
+                "funds_arrived_yuan": {
+                    "description": "Their funds arrived (到位资金) recorded for the year.",
+                    "type": "integer"
+                },
+                "landed": {
+                    "description": "Of them, those landed (落地) by as_of.",
+                    "type": "integer"
+                },
+                "no_amount_ids": {
+                    "description": "The projects without a contract amount (counted, their amount not\nknown).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "project_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "total_investment_yuan": {
+                    "type": "integer"
                 }
             }
         },

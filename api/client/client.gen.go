@@ -264,6 +264,42 @@ func (e AttachmentTarget) Valid() bool {
 	}
 }
 
+// Defines values for AttractionOriginOrigin.
+const (
+	AttractionOriginOriginInCounty     AttractionOriginOrigin = "in_county"
+	AttractionOriginOriginInProvince   AttractionOriginOrigin = "in_province"
+	AttractionOriginOriginJingjinji    AttractionOriginOrigin = "jingjinji"
+	AttractionOriginOriginOther        AttractionOriginOrigin = "other"
+	AttractionOriginOriginOverseas     AttractionOriginOrigin = "overseas"
+	AttractionOriginOriginPearlDelta   AttractionOriginOrigin = "pearl_delta"
+	AttractionOriginOriginUnknown      AttractionOriginOrigin = "unknown"
+	AttractionOriginOriginYangtzeDelta AttractionOriginOrigin = "yangtze_delta"
+)
+
+// Valid indicates whether the value is a known member of the AttractionOriginOrigin enum.
+func (e AttractionOriginOrigin) Valid() bool {
+	switch e {
+	case AttractionOriginOriginInCounty:
+		return true
+	case AttractionOriginOriginInProvince:
+		return true
+	case AttractionOriginOriginJingjinji:
+		return true
+	case AttractionOriginOriginOther:
+		return true
+	case AttractionOriginOriginOverseas:
+		return true
+	case AttractionOriginOriginPearlDelta:
+		return true
+	case AttractionOriginOriginUnknown:
+		return true
+	case AttractionOriginOriginYangtzeDelta:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BreakdownBy.
 const (
 	BreakdownByBuildType  BreakdownBy = "build_type"
@@ -2826,6 +2862,104 @@ type AttachmentWithdrawal struct {
 	//
 	// Example: 上传错了文件
 	Reason *string `json:"reason,omitempty"`
+}
+
+// Attraction defines model for Attraction.
+type Attraction struct {
+	AsOf openapi_types.Date `json:"as_of"`
+
+	// ByOrigin The projects signed in the year by as_of, by origin: every origin
+	// of the closed list in its order, then unknown.
+	ByOrigin     []AttractionOrigin `json:"by_origin"`
+	FundsArrived AttractionFunds    `json:"funds_arrived"`
+
+	// LandingToStart 落地→开工: of the projects landed in the year by as_of, those started
+	// by as_of.
+	LandingToStart AttractionRate `json:"landing_to_start"`
+
+	// Signed The projects signed in the year by as_of, whatever their origin.
+	Signed AttractionSigning `json:"signed"`
+
+	// SigningToLanding 签约→落地: of the projects signed in the year by as_of, those landed
+	// by as_of.
+	SigningToLanding AttractionRate `json:"signing_to_landing"`
+
+	// Year Example: 2021
+	Year int64 `json:"year"`
+}
+
+// AttractionFunds defines model for AttractionFunds.
+type AttractionFunds struct {
+	ContractAmountYuan int64    `json:"contract_amount_yuan"`
+	NoAmountIds        []string `json:"no_amount_ids"`
+	ProjectIds         []string `json:"project_ids"`
+	Yuan               int64    `json:"yuan"`
+}
+
+// AttractionOrigin defines model for AttractionOrigin.
+type AttractionOrigin struct {
+	// ContractAmountYuan 签约额: the sum of the contract amounts of those with one.
+	ContractAmountYuan int64 `json:"contract_amount_yuan"`
+	Count              int64 `json:"count"`
+
+	// FundsArrivedYuan Their funds arrived (到位资金) recorded for the year.
+	FundsArrivedYuan int64 `json:"funds_arrived_yuan"`
+
+	// Label Its Chinese name.
+	//
+	// Example: 京津冀
+	Label string `json:"label"`
+
+	// Landed Of them, those landed (落地) by as_of.
+	Landed int64 `json:"landed"`
+
+	// NoAmountIds The projects without a contract amount (counted, their amount not
+	// known).
+	NoAmountIds []string `json:"no_amount_ids"`
+
+	// Origin An origin of the closed list, or unknown (not recorded).
+	Origin              AttractionOriginOrigin `json:"origin"`
+	ProjectIds          []string               `json:"project_ids"`
+	TotalInvestmentYuan int64                  `json:"total_investment_yuan"`
+}
+
+// AttractionOriginOrigin An origin of the closed list, or unknown (not recorded).
+type AttractionOriginOrigin string
+
+// AttractionRate defines model for AttractionRate.
+type AttractionRate struct {
+	// CancelledIds Of the denominator, those that have not moved on and are 终止 on
+	// as_of.
+	CancelledIds []string `json:"cancelled_ids"`
+	Denominator  int64    `json:"denominator"`
+	Numerator    int64    `json:"numerator"`
+
+	// PendingIds Of the denominator, those that have not moved on and are not 终止
+	// on as_of: the list to chase.
+	PendingIds []string   `json:"pending_ids"`
+	ProjectIds ProjectIDs `json:"project_ids"`
+
+	// Rate Null when the denominator is 0.
+	Rate *float64 `json:"rate"`
+}
+
+// AttractionSigning defines model for AttractionSigning.
+type AttractionSigning struct {
+	// ContractAmountYuan 签约额: the sum of the contract amounts of those with one.
+	ContractAmountYuan int64 `json:"contract_amount_yuan"`
+	Count              int64 `json:"count"`
+
+	// FundsArrivedYuan Their funds arrived (到位资金) recorded for the year.
+	FundsArrivedYuan int64 `json:"funds_arrived_yuan"`
+
+	// Landed Of them, those landed (落地) by as_of.
+	Landed int64 `json:"landed"`
+
+	// NoAmountIds The projects without a contract amount (counted, their amount not
+	// known).
+	NoAmountIds         []string `json:"no_amount_ids"`
+	ProjectIds          []string `json:"project_ids"`
+	TotalInvestmentYuan int64    `json:"total_investment_yuan"`
 }
 
 // AuditEntry defines model for AuditEntry.
@@ -5652,6 +5786,15 @@ type StatsPendingStartsParams struct {
 	Quarter *int `form:"quarter,omitempty" json:"quarter,omitempty"`
 }
 
+// StatsAttractionParams defines parameters for StatsAttraction.
+type StatsAttractionParams struct {
+	// Year year; default the current one
+	Year *int `form:"year,omitempty" json:"year,omitempty"`
+
+	// AsOf day within the year, not in the future; default today or the year's last day
+	AsOf *openapi_types.Date `form:"as_of,omitempty" json:"as_of,omitempty"`
+}
+
 // StatsBatchesParams defines parameters for StatsBatches.
 type StatsBatchesParams struct {
 	// Year year; default the current one
@@ -6726,6 +6869,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/stats/approvals/pending-starts (the `StatsPendingStarts` operationId).
 	StatsPendingStarts(ctx context.Context, params *StatsPendingStartsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StatsAttraction Investment attraction (招商引资)
+	//
+	// Over the projects the caller may read: the projects signed in the year by as_of (signed_on from 1 January to as_of), by the investor's origin (every origin of the closed list in its order, then unknown) and in all, with their total investment, contract amount (签约额; those without one named apart), how many landed by as_of and their funds arrived recorded for the year; 签约→落地, of the projects signed in the year by as_of those landed by as_of; 落地→开工, of the projects landed in the year by as_of those first started by as_of; each rate with its projects, those still to chase and those 终止 on as_of apart; and the year's funds arrived (到位资金) of every project with funds recorded for the year, beside their contract amounts. A signed project moved past 落地 without its date lands on its next recorded date. The definitions, with a worked example: docs/stats.md.
+	//
+	// Corresponds with GET /api/v1/stats/attraction (the `StatsAttraction` operationId).
+	StatsAttraction(ctx context.Context, params *StatsAttractionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StatsBatches 三个一批 (quarterly batches)
 	//
@@ -8609,6 +8759,23 @@ func (c *PipelineClient) StatsApprovals(ctx context.Context, params *StatsApprov
 // Corresponds with GET /api/v1/stats/approvals/pending-starts (the `StatsPendingStarts` operationId).
 func (c *PipelineClient) StatsPendingStarts(ctx context.Context, params *StatsPendingStartsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStatsPendingStartsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StatsAttraction Investment attraction (招商引资)
+//
+// Over the projects the caller may read: the projects signed in the year by as_of (signed_on from 1 January to as_of), by the investor's origin (every origin of the closed list in its order, then unknown) and in all, with their total investment, contract amount (签约额; those without one named apart), how many landed by as_of and their funds arrived recorded for the year; 签约→落地, of the projects signed in the year by as_of those landed by as_of; 落地→开工, of the projects landed in the year by as_of those first started by as_of; each rate with its projects, those still to chase and those 终止 on as_of apart; and the year's funds arrived (到位资金) of every project with funds recorded for the year, beside their contract amounts. A signed project moved past 落地 without its date lands on its next recorded date. The definitions, with a worked example: docs/stats.md.
+//
+// Corresponds with GET /api/v1/stats/attraction (the `StatsAttraction` operationId).
+func (c *PipelineClient) StatsAttraction(ctx context.Context, params *StatsAttractionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStatsAttractionRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -12930,6 +13097,72 @@ func NewStatsPendingStartsRequest(server string, params *StatsPendingStartsParam
 	return req, nil
 }
 
+// NewStatsAttractionRequest constructs an http.Request for the StatsAttraction method
+func NewStatsAttractionRequest(server string, params *StatsAttractionParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/stats/attraction")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Year != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "year", *params.Year, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "as_of", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewStatsBatchesRequest constructs an http.Request for the StatsBatches method
 func NewStatsBatchesRequest(server string, params *StatsBatchesParams) (*http.Request, error) {
 	var err error
@@ -14784,6 +15017,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/stats/approvals/pending-starts (the `StatsPendingStarts` operationId).
 	StatsPendingStartsWithResponse(ctx context.Context, params *StatsPendingStartsParams, reqEditors ...RequestEditorFn) (*StatsPendingStartsResponse, error)
+
+	// StatsAttractionWithResponse Investment attraction (招商引资)
+	//
+	// Over the projects the caller may read: the projects signed in the year by as_of (signed_on from 1 January to as_of), by the investor's origin (every origin of the closed list in its order, then unknown) and in all, with their total investment, contract amount (签约额; those without one named apart), how many landed by as_of and their funds arrived recorded for the year; 签约→落地, of the projects signed in the year by as_of those landed by as_of; 落地→开工, of the projects landed in the year by as_of those first started by as_of; each rate with its projects, those still to chase and those 终止 on as_of apart; and the year's funds arrived (到位资金) of every project with funds recorded for the year, beside their contract amounts. A signed project moved past 落地 without its date lands on its next recorded date. The definitions, with a worked example: docs/stats.md.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/stats/attraction (the `StatsAttraction` operationId).
+	StatsAttractionWithResponse(ctx context.Context, params *StatsAttractionParams, reqEditors ...RequestEditorFn) (*StatsAttractionResponse, error)
 
 	// StatsBatchesWithResponse 三个一批 (quarterly batches)
 	//
@@ -20622,6 +20864,75 @@ func (r StatsPendingStartsResponse) ContentType() string {
 	return ""
 }
 
+type StatsAttractionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Attraction
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StatsAttractionResponse) GetJSON200() *Attraction {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StatsAttractionResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StatsAttractionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StatsAttractionResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r StatsAttractionResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r StatsAttractionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StatsAttractionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StatsAttractionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StatsAttractionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type StatsBatchesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23329,6 +23640,21 @@ func (c *ClientWithResponses) StatsPendingStartsWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseStatsPendingStartsResponse(rsp)
+}
+
+// StatsAttractionWithResponse Investment attraction (招商引资)
+//
+// Over the projects the caller may read: the projects signed in the year by as_of (signed_on from 1 January to as_of), by the investor's origin (every origin of the closed list in its order, then unknown) and in all, with their total investment, contract amount (签约额; those without one named apart), how many landed by as_of and their funds arrived recorded for the year; 签约→落地, of the projects signed in the year by as_of those landed by as_of; 落地→开工, of the projects landed in the year by as_of those first started by as_of; each rate with its projects, those still to chase and those 终止 on as_of apart; and the year's funds arrived (到位资金) of every project with funds recorded for the year, beside their contract amounts. A signed project moved past 落地 without its date lands on its next recorded date. The definitions, with a worked example: docs/stats.md.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/stats/attraction (the `StatsAttraction` operationId).
+func (c *ClientWithResponses) StatsAttractionWithResponse(ctx context.Context, params *StatsAttractionParams, reqEditors ...RequestEditorFn) (*StatsAttractionResponse, error) {
+	rsp, err := c.StatsAttraction(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStatsAttractionResponse(rsp)
 }
 
 // StatsBatchesWithResponse 三个一批 (quarterly batches)
@@ -28427,6 +28753,60 @@ func ParseStatsPendingStartsResponse(rsp *http.Response) (*StatsPendingStartsRes
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest PendingStartList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStatsAttractionResponse parses an HTTP response from a StatsAttractionWithResponse call
+func ParseStatsAttractionResponse(rsp *http.Response) (*StatsAttractionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StatsAttractionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Attraction
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

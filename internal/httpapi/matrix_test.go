@@ -630,6 +630,7 @@ func matrixRows() map[string]matrixRow {
 		"GET /api/v1/stats/trend":                    {rule: readRule(http.StatusOK), req: get("/api/v1/stats/trend?year=2021")},
 		"GET /api/v1/stats/approvals":                {rule: readRule(http.StatusOK), req: get("/api/v1/stats/approvals")},
 		"GET /api/v1/stats/approvals/pending-starts": {rule: readRule(http.StatusOK), req: get("/api/v1/stats/approvals/pending-starts?year=2021&quarter=2")},
+		"GET /api/v1/stats/attraction":               {rule: readRule(http.StatusOK), req: get("/api/v1/stats/attraction?year=2021")},
 		// 三个一批 designations: the bureau's. The project is designated
 		// first, so that a change answers 200 and a removal 204 whoever sends it.
 		"PUT /api/v1/batches/:year/:quarter/:kind/:project_id": {rule: rolesRule(http.StatusOK, identity.RoleAdmin, identity.RoleBureau), project: true,

@@ -167,6 +167,7 @@ func (h *handlers) reportRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodGet, "/api/v1/stats/trend", may(identity.ReadProjects), h.statsTrend)
 	h.handle(r, http.MethodGet, "/api/v1/stats/approvals", may(identity.ReadProjects), h.statsApprovals)
 	h.handle(r, http.MethodGet, "/api/v1/stats/approvals/pending-starts", may(identity.ReadProjects), h.statsPendingStarts)
+	h.handle(r, http.MethodGet, "/api/v1/stats/attraction", may(identity.ReadProjects), h.statsAttraction)
 	h.handle(r, http.MethodGet, "/api/v1/indicators", may(identity.ReadProjects), h.listIndicatorYears)
 	h.handle(r, http.MethodGet, "/api/v1/indicators/:year", may(identity.ReadProjects), h.getIndicators)
 	h.handle(r, http.MethodPut, "/api/v1/indicators/:year", may(identity.ManagePlans), h.putIndicators)

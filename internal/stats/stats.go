@@ -1,7 +1,8 @@
 // Package stats computes the KPIs a county leader reads (docs/stats.md):
 // 开工率, 复工率 and 投资完成率 against 序时进度 over the entries of the
 // year's plan and their monthly reports, 累计完成投资, 入统, 本年竣工 and
-// 本年投产, 三个一批, breakdowns and the monthly trend, over the rows of the
+// 本年投产, 三个一批, breakdowns, the monthly trend and investment attraction
+// (签约 by origin, 签约→落地, 落地→开工, 到位资金), over the rows of the
 // register the store streams, each number with the projects behind it.
 // Results are remembered for a short while and forgotten as soon as the
 // register, a plan, a report, a period or a designation changes.
@@ -30,9 +31,17 @@ type Row struct {
 	TotalInvestmentYuan      int64
 	ExpectedAnnualOutputYuan int64
 	SignedOn                 *time.Time
+	LandedOn                 *time.Time
 	StartedOn                *time.Time // the first start
 	CompletedOn              *time.Time
 	ProductionOn             *time.Time
+	// ContractAmountYuan is the contract amount (签约额), when known;
+	// InvestorOrigin where the investor comes from ("" when not known).
+	ContractAmountYuan *int64
+	InvestorOrigin     project.Origin
+	// FundsArrivedYuan is the funds arrived (到位资金) recorded for the
+	// year of the query; nil when none is recorded for it.
+	FundsArrivedYuan *int64
 	// InStatisticsSince is the month from which the project is in the
 	// statistics (入统), when it is.
 	InStatisticsSince *calendar.Month

@@ -1,9 +1,12 @@
 package projectdb
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -121,7 +124,8 @@ func (s *Stats) rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 		Select(`projects.id, projects.department, projects.category, projects.township, projects.leader,
 			projects.stage, projects.health, projects.total_investment_yuan, projects.expected_annual_output_yuan,
 			projects.signed_on, projects.started_on, projects.completed_on, projects.production_on,
-			projects.in_statistics_since, `+strings.Join(cols, ", ")).
+			projects.in_statistics_since, projects.landed_on, projects.contract_amount_yuan, projects.investor_origin,
+			projects.funds_arrived, `+strings.Join(cols, ", ")).
 		Joins("LEFT JOIN (SELECT project_id, "+monthColumns(q.Year)+` FROM project_progress
 			WHERE year <= ? AND state IN ? GROUP BY project_id) pr ON pr.project_id = projects.id`,
 			q.Year, countingStates(q.AcceptedOnly)).
@@ -132,7 +136,7 @@ func (s *Stats) rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 	defer rs.Close()
 	var sr statsScan
 	for rs.Next() {
-		r, err := sr.scan(rs, w)
+		r, err := sr.scan(rs, w, q.Year)
 		if err != nil {
 			return translate(err)
 		}
@@ -176,12 +180,16 @@ type statsScan struct {
 	total, output                              sql.NullInt64
 	signed, started, completed, production     sql.NullTime
 	inStats                                    sql.NullString
+	landed                                     sql.NullTime
+	contract                                   sql.NullInt64
+	origin, funds                              sql.RawBytes
 }
 
-func (b *statsScan) scan(rs *sql.Rows, w words) (stats.Row, error) {
+func (b *statsScan) scan(rs *sql.Rows, w words, year int) (stats.Row, error) {
 	var r stats.Row
 	dest := []any{&r.ID, &b.dept, &b.cat, &b.township, &b.leader, &b.stage, &b.colour, &b.total, &b.output,
-		&b.signed, &b.started, &b.completed, &b.production, &b.inStats, &r.EarlierYuan}
+		&b.signed, &b.started, &b.completed, &b.production, &b.inStats, &b.landed, &b.contract, &b.origin, &b.funds,
+		&r.EarlierYuan}
 	for m := range 12 {
 		dest = append(dest, &r.Months[m])
 	}
@@ -201,12 +209,41 @@ func (b *statsScan) scan(rs *sql.Rows, w words) (stats.Row, error) {
 	r.Category, r.Stage, r.Health = project.Category(w.of(b.cat)), project.Stage(w.of(b.stage)), health.Level(w.of(b.colour))
 	r.TotalInvestmentYuan, r.ExpectedAnnualOutputYuan = b.total.Int64, b.output.Int64
 	r.SignedOn, r.StartedOn, r.CompletedOn, r.ProductionOn = day(b.signed), day(b.started), day(b.completed), day(b.production)
+	r.LandedOn, r.InvestorOrigin = day(b.landed), project.Origin(w.of(b.origin))
+	if b.contract.Valid {
+		v := b.contract.Int64
+		r.ContractAmountYuan = &v
+	}
+	funds, err := fundsOf(b.funds, year)
+	if err != nil {
+		return r, err
+	}
+	r.FundsArrivedYuan = funds
 	if b.inStats.Valid {
 		if m, err := calendar.ParseMonth(b.inStats.String); err == nil {
 			r.InStatisticsSince = &m
 		}
 	}
 	return r, nil
+}
+
+// fundsOf reads the funds arrived in year of a project's funds_arrived
+// column (a JSON list, mostly empty): nil when none is recorded for it.
+func fundsOf(b sql.RawBytes, year int) (*int64, error) {
+	if len(b) <= 2 || !bytes.Contains(b, []byte(strconv.Itoa(year))) {
+		return nil, nil
+	}
+	var fs []project.FundsArrived
+	if err := json.Unmarshal(b, &fs); err != nil {
+		return nil, fmt.Errorf("reading funds_arrived: %w", err)
+	}
+	for _, f := range fs {
+		if f.Year == year {
+			v := f.Yuan
+			return &v, nil
+		}
+	}
+	return nil, nil
 }
 
 // MonthlyMoves counts the year's moves by month and target stage, over the

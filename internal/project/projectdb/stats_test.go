@@ -81,7 +81,12 @@ func (r *statsRegister) Add(ctx context.Context, p statstest.Project) error {
 		q.ID, q.Department, q.Category, q.Township, q.Leader = p.ID, p.Department, p.Category, p.Township, p.Leader
 		q.Stage, q.Health = p.Stage, p.Health
 		q.TotalInvestmentYuan, q.ExpectedAnnualOutputYuan = amount(p.TotalInvestmentYuan), amount(p.ExpectedAnnualOutputYuan)
-		q.Actual = project.Actual{SignedOn: p.SignedOn, StartedOn: p.StartedOn, CompletedOn: p.CompletedOn, ProductionOn: p.ProductionOn}
+		q.Actual = project.Actual{SignedOn: p.SignedOn, LandedOn: p.LandedOn, StartedOn: p.StartedOn, CompletedOn: p.CompletedOn,
+			ProductionOn: p.ProductionOn}
+		q.ContractAmountYuan, q.InvestorOrigin = p.ContractAmountYuan, p.InvestorOrigin
+		if p.FundsArrived != nil {
+			q.FundsArrived = p.FundsArrived
+		}
 		if p.Archived {
 			q.ArchivedAt = ptr(clock.Add(time.Hour))
 		}

@@ -71,6 +71,7 @@ func StoreContract(t *testing.T, open Opener) {
 		{"the year: plan, adjustments, calendar, designated batches", yearOf},
 		{"designations: recorded once, removed, read with the rows", designations},
 		{"the monthly moves, imports aside, in scope", monthlyMoves},
+		{"investment attraction: landing, contract, origin, the year's funds", attraction},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -253,6 +254,7 @@ func orderAndFields(f *fixture) {
 	full := Project{Row: stats.Row{ID: ids[2], Department: "industry", Category: "solar_pv", Township: "壶泉镇",
 		Leader: "张副县长", Stage: project.InProduction, Health: health.Yellow,
 		TotalInvestmentYuan: 456_789_012, ExpectedAnnualOutputYuan: 98_765_432, SignedOn: dayPtr("2019-12-02"),
+		LandedOn: dayPtr("2020-01-15"), ContractAmountYuan: yuan(300_000_000), InvestorOrigin: "yangtze_delta",
 		StartedOn: dayPtr("2020-03-18"), CompletedOn: dayPtr("2021-01-20"), ProductionOn: dayPtr("2021-03-05"),
 		InStatisticsSince: month("2020-04")}}
 	// Entered out of ID order.

@@ -223,3 +223,27 @@ func monthlyMoves(f *fixture) {
 	assert.Equal(f.t, map[time.Month]stages{time.January: {project.Landed: 1}}, moves(industry, 2021))
 	assert.Equal(f.t, map[time.Month]stages{}, moves(project.Reach{}, 2021), "no department, nothing")
 }
+
+func attraction(f *fixture) {
+	funded := f.add(func(p *Project) {
+		p.SignedOn, p.LandedOn, p.ContractAmountYuan, p.InvestorOrigin = dayPtr("2021-02-01"), dayPtr("2021-04-30"), yuan(0), "jingjinji"
+		p.FundsArrived = []project.FundsArrived{{Year: 2020, Yuan: 7}, {Year: 2021, Yuan: 2_500_000}, {Year: 2022, Yuan: 11}}
+	})
+	zero := f.add(func(p *Project) { p.FundsArrived = []project.FundsArrived{{Year: 2021, Yuan: 0}} })
+	bare := f.add(func(p *Project) { p.FundsArrived = []project.FundsArrived{} })
+	got := byID(f.rows(all, query(2021, "2021-06-30")))
+	r := got[funded]
+	assert.Equal(f.t, dayPtr("2021-04-30"), r.LandedOn)
+	assert.Equal(f.t, yuan(0), r.ContractAmountYuan, "an amount of 0 is an amount")
+	assert.Equal(f.t, project.Origin("jingjinji"), r.InvestorOrigin)
+	assert.Equal(f.t, yuan(2_500_000), r.FundsArrivedYuan, "the query's year's funds")
+	assert.Equal(f.t, yuan(0), got[zero].FundsArrivedYuan, "0 recorded for the year is recorded")
+	assert.Nil(f.t, got[bare].FundsArrivedYuan, "none recorded")
+	assert.Nil(f.t, got[bare].ContractAmountYuan)
+	assert.Equal(f.t, project.Origin(""), got[bare].InvestorOrigin)
+	got = byID(f.rows(all, query(2020, "2020-12-31")))
+	assert.Equal(f.t, yuan(7), got[funded].FundsArrivedYuan)
+	assert.Nil(f.t, got[zero].FundsArrivedYuan, "nothing recorded for 2020")
+	got = byID(f.rows(all, query(2019, "2019-12-31")))
+	assert.Nil(f.t, got[funded].FundsArrivedYuan, "a year without funds")
+}

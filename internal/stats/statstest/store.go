@@ -24,10 +24,12 @@ import (
 // Project is a project as it is entered into a register: what the
 // statistics read of it today (the Row's entries, sums, designations and
 // history are not entered: the store works them out from what it is
-// given), and whether it is archived.
+// given), its funds arrived by year (the Row's FundsArrivedYuan is the
+// query's year's), and whether it is archived.
 type Project struct {
 	stats.Row
-	Archived bool
+	FundsArrived []project.FundsArrived
+	Archived     bool
 }
 
 // Move is an entry of a project's history: the stage it moved to, the day
@@ -117,7 +119,12 @@ func (s *Store) Add(_ context.Context, p Project) error {
 		return fmt.Errorf("project %s: already held", p.ID)
 	}
 	p.Entries, p.Months, p.Statistical, p.EarlierYuan, p.Designated, p.History = nil, [12]int64{}, [12]int64{}, 0, nil, nil
-	for _, d := range []**time.Time{&p.SignedOn, &p.StartedOn, &p.CompletedOn, &p.ProductionOn} {
+	p.FundsArrivedYuan, p.FundsArrived = nil, slices.Clone(p.FundsArrived)
+	if p.ContractAmountYuan != nil {
+		v := *p.ContractAmountYuan
+		p.ContractAmountYuan = &v
+	}
+	for _, d := range []**time.Time{&p.SignedOn, &p.LandedOn, &p.StartedOn, &p.CompletedOn, &p.ProductionOn} {
 		*d = dayOf(*d)
 	}
 	s.projects[p.ID] = &held{Project: p, reports: map[calendar.Month]Report{}}

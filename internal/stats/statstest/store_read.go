@@ -15,8 +15,18 @@ import (
 // a row does not change the store.
 func (h *held) row(q stats.Query) stats.Row {
 	r := h.Row
-	for _, d := range []**time.Time{&r.SignedOn, &r.StartedOn, &r.CompletedOn, &r.ProductionOn} {
+	for _, d := range []**time.Time{&r.SignedOn, &r.LandedOn, &r.StartedOn, &r.CompletedOn, &r.ProductionOn} {
 		*d = dayOf(*d)
+	}
+	if r.ContractAmountYuan != nil {
+		v := *r.ContractAmountYuan
+		r.ContractAmountYuan = &v
+	}
+	for _, fa := range h.FundsArrived {
+		if fa.Year == q.Year {
+			v := fa.Yuan
+			r.FundsArrivedYuan = &v
+		}
 	}
 	if m := r.InStatisticsSince; m != nil {
 		c := *m
