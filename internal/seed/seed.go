@@ -38,6 +38,10 @@ type demoProject struct {
 	Stage                 string   `json:"stage"`
 	AsOf                  string   `json:"as_of"`
 	PlannedCompletionDate string   `json:"planned_completion_date"`
+	// Investor and InvestorOrigin are set where the report names the
+	// investor by where it comes from (唐山海泰, of Tangshan in 京津冀).
+	Investor       string `json:"investor"`
+	InvestorOrigin string `json:"investor_origin"`
 	// Predecessor names the earlier phase, an entry before this one.
 	Predecessor string `json:"predecessor"`
 	Report      string `json:"report"`
@@ -92,7 +96,7 @@ func Projects() ([]project.Draft, error) {
 				Name: p.Name, Category: project.Category(p.Category), Department: p.Department,
 				Company: p.Company, Township: p.Township, Capacity: p.Capacity, CapacityUnit: p.CapacityUnit,
 				TotalInvestmentYuan: p.TotalInvestmentYuan, BuildType: project.BuildType(p.BuildType),
-				KeyLevel: project.KeyLevel(p.KeyLevel),
+				KeyLevel: project.KeyLevel(p.KeyLevel), Investor: p.Investor, InvestorOrigin: project.Origin(p.InvestorOrigin),
 			},
 			Stage: project.Stage(p.Stage),
 			Note:  reportCitation + p.Report,

@@ -240,3 +240,18 @@ func TestPhases(t *testing.T) {
 	assert.Equal(t, project.InProduction, seen["钕铁硼永磁生产加工项目"], "built in 2020")
 	assert.Equal(t, project.Started, seen["钕铁硼永磁项目"], "pushed in 2021")
 }
+
+// TestInvestorOrigins: the one investor the report names by where it comes
+// from, 唐山海泰 of Tangshan (京津冀), and no other origin.
+func TestInvestorOrigins(t *testing.T) {
+	t.Parallel()
+	entries, err := Projects()
+	require.NoError(t, err)
+	origins := map[string]project.Origin{}
+	for _, e := range entries {
+		if e.InvestorOrigin != "" || e.Investor != "" {
+			origins[e.Name+"/"+e.Investor] = e.InvestorOrigin
+		}
+	}
+	assert.Equal(t, map[string]project.Origin{"唐山海泰200兆瓦光伏项目/唐山海泰": "jingjinji"}, origins)
+}

@@ -238,10 +238,24 @@ func fileFromRow(r projectRow, f *project.Fields) {
 	f.ContractAmountYuan, f.Investor = clone(r.ContractAmountYuan), r.Investor
 	f.InvestorOrigin, f.AttractingUnit = project.Origin(r.InvestorOrigin), r.AttractingUnit
 	f.FundsArrived = nonNil(slices.Clone(r.FundsArrived.V))
-	f.Leaders = nonNil(slices.Clone(r.Leaders.V))
+	f.Leaders = leadersOf(r)
 	f.CooperatingUnits = nonNil(slices.Clone(r.CooperatingUnits.V))
 	f.OwnerContactName, f.OwnerContactPhone, f.TaskForce = r.OwnerContactName, r.OwnerContactPhone, r.TaskForce
 	f.PredecessorID, f.ParentID = lowerID(r.PredecessorID), lowerID(r.ParentID)
+}
+
+// leadersOf reads the leaders of a row. A row written by a build that
+// knew only leader (one still serving during a rolling upgrade) holds
+// leaders empty or led by another name: its leader is then the list.
+func leadersOf(r projectRow) []project.Leader {
+	ls := nonNil(slices.Clone(r.Leaders.V))
+	switch {
+	case r.Leader == project.LeadName(ls):
+		return ls
+	case r.Leader == "":
+		return []project.Leader{}
+	}
+	return []project.Leader{{Name: r.Leader, Lead: true}}
 }
 
 // nonNil is s, or an empty list for nil.

@@ -667,3 +667,33 @@ func TestDepartments(t *testing.T) {
 		assert.Equal(t, department.Department{Code: "energy", Name: "能源局", NameEN: "Energy Bureau", Version: 1}, ds[i])
 	})
 }
+
+// TestLeadersOfAnOlderWriter: a row whose leader a build that knew only
+// leader wrote (during a rolling upgrade) reads with that leader as the
+// list, not the stale list.
+func TestLeadersOfAnOlderWriter(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		st := projectdb.New(db)
+		ctx := context.Background()
+		p := newProject(func(p *project.Project) {
+			p.Leader, p.Leaders = "王明", []project.Leader{{Name: "王明", Lead: true}, {Name: "李华"}}
+		})
+		require.NoError(t, st.Create(ctx, p, nil))
+		for _, c := range []struct {
+			leader string
+			want   []project.Leader
+		}{
+			{"王明", []project.Leader{{Name: "王明", Lead: true}, {Name: "李华"}}},
+			{"赵刚", []project.Leader{{Name: "赵刚", Lead: true}}},
+			{"", []project.Leader{}},
+		} {
+			_, err := db.SQL().ExecContext(ctx, "UPDATE projects SET leader = $1 WHERE id = $2", c.leader, p.ID)
+			require.NoError(t, err)
+			got, err := st.Get(ctx, project.Reach{All: true}, p.ID)
+			require.NoError(t, err)
+			assert.Equal(t, c.want, got.Leaders, c.leader)
+			assert.Equal(t, c.leader, got.Leader)
+		}
+	})
+}
