@@ -37,15 +37,15 @@ func (g *gate) Listed(project.Project) []string { return g.listed }
 func TestStartGate(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
-		name    string
+		name      string
 		stage     func(*project.Project)
 		cleared   bool
 		notNeeded string
 		fail      error
-		move    func(*project.Move)
-		asked   int
-		err     func(t *testing.T, err error)
-		waiver  string
+		move      func(*project.Move)
+		asked     int
+		err       func(t *testing.T, err error)
+		waiver    string
 	}{
 		{name: "a first start without the permit is refused", stage: landed, move: start, asked: 1, err: permitMissing},
 		{name: "a move past started without the permit is refused", stage: landed, asked: 1, err: permitMissing,
