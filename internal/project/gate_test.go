@@ -3,11 +3,13 @@ package project_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projecttest"
 )
@@ -145,4 +147,40 @@ func TestStartWithoutGate(t *testing.T) {
 		Stage: project.Started, Actual: project.Actual{StartedOn: day("2021-03-01")}})
 	require.NoError(t, err)
 	assert.Empty(t, g.asked, "an import is not gated")
+}
+
+// Only the approval items the checklist lists now count toward health: one
+// it dropped leaves the light as the project is written.
+func TestHealthCountsListedApprovals(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		gate   *gate
+		health health.Level
+	}{
+		{"without a gate every stored item counts", nil, health.Yellow},
+		{"a listed item counts", &gate{listed: []string{"land_preapproval", "construction_permit"}}, health.Yellow},
+		{"an item no longer listed does not", &gate{listed: []string{"construction_permit"}}, health.Green},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			if c.gate != nil {
+				f.svc.GateStarts(c.gate)
+			}
+			p := f.seed(func(p *project.Project) {
+				p.Facts.Approvals = []health.ApprovalFact{{Item: "land_preapproval", ExpectedOn: *day("2021-05-31")}}
+			})
+			got, err := f.svc.Update(context.Background(), bureau, p.ID, p.Version, func(fs project.Fields) (project.Fields, error) {
+				fs.Name = "晨风50兆瓦风电项目（一期）"
+				return fs, nil
+			})
+			require.NoError(t, err)
+			assert.Equal(t, c.health, got.Health, "%v", got.HealthReasons)
+			assert.Len(t, got.Facts.Approvals, 1, "the stored facts keep the item")
+			h, err := f.svc.Health(context.Background(), bureau, p.ID, time.Time{})
+			require.NoError(t, err)
+			assert.Equal(t, c.health, h.Health, "computed for a day")
+		})
+	}
 }
