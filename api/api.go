@@ -13,7 +13,7 @@ type Problem struct {
 	// Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,
 	// forbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,
 	// payload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,
-	// unavailable, request_timeout, cursor_expired.
+	// unavailable, request_timeout, cursor_expired, start_permit_missing.
 	Code   string       `json:"code" example:"validation_failed"`
 	Errors []FieldError `json:"errors"`
 	// Allowed names the permitted alternatives of an illegal_transition

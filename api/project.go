@@ -213,7 +213,8 @@ type Transition struct {
 	Department string     `json:"department"`
 	RecordedAt string     `json:"recorded_at" format:"date-time"`
 	// Why a first start was made without its 开工 permit item obtained
-	// (docs/approvals.md); "" otherwise.
+	// ("不需要：<reason>" from an item marked not needed; docs/approvals.md);
+	// "" otherwise.
 	PermitWaiver string `json:"permit_waiver"`
 }
 
@@ -240,7 +241,8 @@ type TransitionCreate struct {
 	// A move back to an earlier stage (bureau, admin), with a note.
 	Correction bool `json:"correction"`
 	// Why the project starts without its 开工 permit item obtained: a first
-	// move to started is refused (409) without it unless the item is
+	// start (a move to started or past it of a project never started) is
+	// refused (409 start_permit_missing) without it unless the item is
 	// obtained or not needed (docs/approvals.md). Only on such a move.
 	PermitWaiver string `json:"permit_waiver,omitempty" example:""`
 }

@@ -5658,7 +5658,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.",
+                "description": "Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (a move, not a resumption or a correction, to started or past it of a project never started) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 start_permit_missing naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry, and an item not needed lends its own reason. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.",
                 "consumes": [
                     "application/json"
                 ],
@@ -8941,7 +8941,7 @@ const docTemplate = `{
                     }
                 },
                 "code": {
-                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable, request_timeout, cursor_expired.",
+                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable, request_timeout, cursor_expired, start_permit_missing.",
                     "type": "string",
                     "example": "validation_failed"
                 },
@@ -10342,7 +10342,7 @@ const docTemplate = `{
                     }
                 },
                 "code": {
-                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable, request_timeout, cursor_expired.",
+                    "description": "Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,\nforbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,\npayload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,\nunavailable, request_timeout, cursor_expired, start_permit_missing.",
                     "type": "string",
                     "example": "validation_failed"
                 },
@@ -12085,7 +12085,7 @@ const docTemplate = `{
                     "format": "date"
                 },
                 "permit_waiver": {
-                    "description": "Why a first start was made without its 开工 permit item obtained\n(docs/approvals.md); \"\" otherwise.",
+                    "description": "Why a first start was made without its 开工 permit item obtained\n(\"不需要：\u003creason\u003e\" from an item marked not needed; docs/approvals.md);\n\"\" otherwise.",
                     "type": "string"
                 },
                 "recorded_at": {
@@ -12123,7 +12123,7 @@ const docTemplate = `{
                     "example": "2021-04-20"
                 },
                 "permit_waiver": {
-                    "description": "Why the project starts without its 开工 permit item obtained: a first\nmove to started is refused (409) without it unless the item is\nobtained or not needed (docs/approvals.md). Only on such a move.",
+                    "description": "Why the project starts without its 开工 permit item obtained: a first\nstart (a move to started or past it of a project never started) is\nrefused (409 start_permit_missing) without it unless the item is\nobtained or not needed (docs/approvals.md). Only on such a move.",
                     "type": "string",
                     "example": ""
                 },

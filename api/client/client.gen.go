@@ -3529,7 +3529,7 @@ type ImportFailure struct {
 	// Code Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,
 	// forbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,
 	// payload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,
-	// unavailable, request_timeout, cursor_expired.
+	// unavailable, request_timeout, cursor_expired, start_permit_missing.
 	//
 	// Example: validation_failed
 	Code    string `json:"code"`
@@ -4237,7 +4237,7 @@ type Problem struct {
 	// Code Code is a stable machine code: validation_failed, malformed_json, unknown_field, unauthorized,
 	// forbidden, not_found, conflict, version_conflict, precondition_required, illegal_transition,
 	// payload_too_large, unsupported_media_type, rate_limited, idempotency_key_reused, unprocessable, internal,
-	// unavailable, request_timeout, cursor_expired.
+	// unavailable, request_timeout, cursor_expired, start_permit_missing.
 	//
 	// Example: validation_failed
 	Code string `json:"code"`
@@ -5026,7 +5026,8 @@ type Transition struct {
 	OccurredOn openapi_types.Date `json:"occurred_on"`
 
 	// PermitWaiver Why a first start was made without its 开工 permit item obtained
-	// (docs/approvals.md); "" otherwise.
+	// ("不需要：<reason>" from an item marked not needed; docs/approvals.md);
+	// "" otherwise.
 	PermitWaiver string    `json:"permit_waiver"`
 	RecordedAt   time.Time `json:"recorded_at"`
 	To           string    `json:"to"`
@@ -5054,7 +5055,8 @@ type TransitionCreate struct {
 	OccurredOn *openapi_types.Date `json:"occurred_on,omitempty"`
 
 	// PermitWaiver Why the project starts without its 开工 permit item obtained: a first
-	// move to started is refused (409) without it unless the item is
+	// start (a move to started or past it of a project never started) is
+	// refused (409 start_permit_missing) without it unless the item is
 	// obtained or not needed (docs/approvals.md). Only on such a move.
 	//
 	// Example:
@@ -6840,7 +6842,7 @@ type ClientInterface interface {
 
 	// MoveProjectWithBody Move a project to another stage
 	//
-	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (a move, not a resumption or a correction, to started or past it of a project never started) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 start_permit_missing naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry, and an item not needed lends its own reason. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6849,7 +6851,7 @@ type ClientInterface interface {
 
 	// MoveProject Move a project to another stage
 	//
-	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (a move, not a resumption or a correction, to started or past it of a project never started) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 start_permit_missing naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry, and an item not needed lends its own reason. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -8699,7 +8701,7 @@ func (c *PipelineClient) ListTransitions(ctx context.Context, id openapi_types.U
 
 // MoveProjectWithBody Move a project to another stage
 //
-// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (a move, not a resumption or a correction, to started or past it of a project never started) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 start_permit_missing naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry, and an item not needed lends its own reason. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8718,7 +8720,7 @@ func (c *PipelineClient) MoveProjectWithBody(ctx context.Context, id openapi_typ
 
 // MoveProject Move a project to another stage
 //
-// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (a move, not a resumption or a correction, to started or past it of a project never started) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 start_permit_missing naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry, and an item not needed lends its own reason. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -14984,7 +14986,7 @@ type ClientWithResponsesInterface interface {
 
 	// MoveProjectWithBodyWithResponse Move a project to another stage
 	//
-	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (a move, not a resumption or a correction, to started or past it of a project never started) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 start_permit_missing naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry, and an item not needed lends its own reason. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14993,7 +14995,7 @@ type ClientWithResponsesInterface interface {
 
 	// MoveProjectWithResponse Move a project to another stage
 	//
-	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+	// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (a move, not a resumption or a correction, to started or past it of a project never started) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 start_permit_missing naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry, and an item not needed lends its own reason. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -23584,7 +23586,7 @@ func (c *ClientWithResponses) ListTransitionsWithResponse(ctx context.Context, i
 
 // MoveProjectWithBodyWithResponse Move a project to another stage
 //
-// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (a move, not a resumption or a correction, to started or past it of a project never started) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 start_permit_missing naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry, and an item not needed lends its own reason. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23599,7 +23601,7 @@ func (c *ClientWithResponses) MoveProjectWithBodyWithResponse(ctx context.Contex
 
 // MoveProjectWithResponse Move a project to another stage
 //
-// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (not a resumption or a correction) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
+// Records a stage move (docs/stages.md): forward moves may skip stages; started ⇄ suspended (停工/复工); cancelled from any stage that is not terminal; a correction (bureau, admin, with a note) sets a project back. Moving to signed needs contract evidence, to started a permit, to completed an acceptance; suspending and cancelling need a note. A first start (a move, not a resumption or a correction, to started or past it of a project never started) whose 开工 permit item (docs/approvals.md) is neither obtained nor not needed answers 409 start_permit_missing naming the item, unless permit_waiver says why it starts without it; the reason is kept on the history entry, and an item not needed lends its own reason. An illegal move answers 422 with the allowed targets; of two moves sent at once, one wins and the other answers 409. If-Match is optional. With an Idempotency-Key, a repeated request replays the first answer.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -49,6 +49,10 @@ const (
 	// CursorExpired is a cursor of the change feed older than what it
 	// keeps (docs/integration.md, "Events").
 	CursorExpired
+	// StartPermitMissing is a first move to 开工 (or past it) of a project
+	// whose 开工 permit item is not obtained, without the reason why
+	// (docs/approvals.md, "The 开工 gate").
+	StartPermitMissing
 )
 
 var codes = [...]string{
@@ -72,6 +76,7 @@ var codes = [...]string{
 	Unavailable:          "unavailable",
 	RequestTimeout:       "request_timeout",
 	CursorExpired:        "cursor_expired",
+	StartPermitMissing:   "start_permit_missing",
 }
 
 // Code is the stable snake_case machine code of the kind.

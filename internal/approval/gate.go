@@ -10,22 +10,40 @@ import (
 )
 
 // StartPermit is the register's 开工 gate (project.StartGate): the item that
-// lets pr's works start, and whether it is cleared, obtained or recorded as
-// not needed with its reason. It reads the stored items in the transaction
+// lets pr's works start, whether it is obtained, and the reason recorded on
+// it when it is not needed. It reads the stored items in the transaction
 // carried by ctx, if any.
-func (s *Service) StartPermit(ctx context.Context, pr project.Project) (_ string, cleared bool, err error) {
+func (s *Service) StartPermit(ctx context.Context, pr project.Project) (_ project.Permit, err error) {
 	defer apperr.Wrap(&err, "approval.Service.StartPermit(%s)", pr.ID)
 	code := StartPermitOf(SubjectOf(pr))
 	stored, err := s.Store.Items(ctx, pr.ID)
 	if err != nil {
-		return "", false, err
+		return project.Permit{}, err
 	}
+	pm := project.Permit{Item: string(code)}
 	for _, it := range stored {
-		if it.Code == code {
-			return string(code), it.Status == Obtained || it.Status == NotNeeded, nil
+		if it.Code != code {
+			continue
+		}
+		switch it.Status {
+		case Obtained:
+			pm.Obtained = true
+		case NotNeeded:
+			pm.NotNeeded = it.Reason
 		}
 	}
-	return string(code), false, nil
+	return pm, nil
+}
+
+// Listed names the items of pr's checklist as its fields now derive it
+// (project.StartGate): only these count toward its health.
+func (s *Service) Listed(pr project.Project) []string {
+	cl := s.Rules.Derive(SubjectOf(pr))
+	out := make([]string, len(cl.Items))
+	for i, c := range cl.Items {
+		out[i] = string(c)
+	}
+	return out
 }
 
 // HasItem reports whether the checklist of a project the principal may

@@ -12,6 +12,7 @@ import (
 	"github.com/guangling/pipeline/internal/approval"
 	"github.com/guangling/pipeline/internal/event"
 	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/project"
 )
 
 func TestChecklistReadsUnstoredItemsAsNotStarted(t *testing.T) {
@@ -180,24 +181,25 @@ func TestPutPassesStoreFailures(t *testing.T) {
 	assert.ErrorIs(t, err, boom)
 	_, err = fx.svc.Checklist(context.Background(), bureau, windFarm)
 	assert.ErrorIs(t, err, boom)
-	_, _, err = fx.svc.StartPermit(context.Background(), fx.register.projects[windFarm])
+	_, err = fx.svc.StartPermit(context.Background(), fx.register.projects[windFarm])
 	assert.ErrorIs(t, err, boom)
 }
 
-// The gate: the project's 开工 permit item, cleared when obtained or not
-// needed.
+// The gate: the project's 开工 permit item, whether it is obtained, and the
+// reason of one not needed.
 func TestStartPermit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	for _, c := range []struct {
-		name    string
-		f       *approval.Fields
-		cleared bool
+		name string
+		f    *approval.Fields
+		want project.Permit
 	}{
-		{"never written", nil, false},
-		{"in progress", &approval.Fields{Status: approval.InProgress}, false},
-		{"obtained", &approval.Fields{Status: approval.Obtained, ObtainedOn: date("2021-04-01")}, true},
-		{"not needed, with its reason", &approval.Fields{Status: approval.NotNeeded, Reason: "投资额30万元以下，免于施工许可"}, true},
+		{"never written", nil, project.Permit{Item: "construction_permit"}},
+		{"in progress", &approval.Fields{Status: approval.InProgress}, project.Permit{Item: "construction_permit"}},
+		{"obtained", &approval.Fields{Status: approval.Obtained, ObtainedOn: date("2021-04-01")}, project.Permit{Item: "construction_permit", Obtained: true}},
+		{"not needed, with its reason", &approval.Fields{Status: approval.NotNeeded, Reason: "投资额30万元以下，免于施工许可"},
+			project.Permit{Item: "construction_permit", NotNeeded: "投资额30万元以下，免于施工许可"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -206,12 +208,23 @@ func TestStartPermit(t *testing.T) {
 			if c.f != nil {
 				put(t, fx, industryEditor, factory, approval.ConstructionPermit, 0, *c.f)
 			}
-			item, cleared, err := fx.svc.StartPermit(ctx, fx.register.projects[factory])
+			got, err := fx.svc.StartPermit(ctx, fx.register.projects[factory])
 			require.NoError(t, err)
-			assert.Equal(t, "construction_permit", item)
-			assert.Equal(t, c.cleared, cleared)
+			assert.Equal(t, c.want, got)
 		})
 	}
+}
+
+// Listed names the items of the checklist the project's fields derive now.
+func TestListed(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	pr := fx.register.projects[factory]
+	assert.NotContains(t, fx.svc.Listed(pr), "land_preapproval")
+	five := 5.0
+	pr.NewConstructionLandMu = &five
+	assert.Contains(t, fx.svc.Listed(pr), "land_preapproval")
+	assert.Contains(t, fx.svc.Listed(pr), "construction_permit")
 }
 
 func TestOverdue(t *testing.T) {

@@ -139,7 +139,12 @@ func TestStartGateOverHTTP(t *testing.T) {
 		res := e.do(t, request{principal: asIndustryEditor, method: http.MethodPost, path: projectURL(p.ID, "transitions"), body: start,
 			headers: map[string]string{"Accept-Language": "zh"}})
 		require.Equal(t, http.StatusConflict, res.status, "%s", res)
-		assert.Contains(t, res.problem(t).Detail, "施工许可")
+		pb := res.problem(t)
+		assert.Contains(t, pb.Detail, "施工许可")
+		assert.Equal(t, "start_permit_missing", pb.Code, "a code of its own, for a program to tell")
+		require.Len(t, pb.Errors, 1)
+		assert.Equal(t, "permit_waiver", pb.Errors[0].Field)
+		assert.Equal(t, "required", pb.Errors[0].Code)
 		res = e.do(t, request{principal: asIndustryEditor, method: http.MethodPost, path: projectURL(p.ID, "transitions"), body: start,
 			headers: map[string]string{"Accept-Language": "en"}})
 		assert.Contains(t, res.problem(t).Detail, "construction_permit")

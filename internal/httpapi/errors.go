@@ -44,6 +44,7 @@ var kinds = map[apperr.Kind]struct {
 	apperr.Unavailable:          {http.StatusServiceUnavailable, text{ZH: "服务暂时不可用，请稍后重试", EN: "The service is unavailable for the moment; retry shortly"}},
 	apperr.RequestTimeout:       {http.StatusRequestTimeout, text{ZH: "请求体接收超时", EN: "The request body did not arrive in time"}},
 	apperr.CursorExpired:        {http.StatusGone, text{ZH: "游标已过期", EN: "The cursor has expired"}},
+	apperr.StartPermitMissing:   {http.StatusConflict, text{ZH: "开工许可未取得", EN: "The start permit is not obtained"}},
 }
 
 // fieldMessages renders field error codes; %s is the error's Param.

@@ -53,7 +53,7 @@ func (s *Service) refreshHealth(ctx context.Context, pr *Project) error {
 // evaluate computes pr's health for today with the dispatch calendar
 // periods.
 func (s *Service) evaluate(pr *Project, periods calendar.Periods) {
-	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(*pr, periods), calendar.Today(s.now()))
+	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(s.listedApprovals(*pr), periods), calendar.Today(s.now()))
 }
 
 // HealthOn is a project's health computed for a day, past or future.
@@ -79,7 +79,7 @@ func (s *Service) Health(ctx context.Context, p identity.Principal, id string, o
 	if err != nil {
 		return HealthOn{}, err
 	}
-	h, reasons, _ := s.rules.Evaluate(healthInput(pr, periods), on)
+	h, reasons, _ := s.rules.Evaluate(healthInput(s.listedApprovals(pr), periods), on)
 	return HealthOn{On: on, Health: h, Reasons: reasons}, nil
 }
 

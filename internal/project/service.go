@@ -187,7 +187,7 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Draft) (_ 
 	if err != nil {
 		return Project{}, err
 	}
-	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(pr, periods), today)
+	pr.Health, pr.HealthReasons, pr.HealthDueOn = s.rules.Evaluate(healthInput(s.listedApprovals(pr), periods), today)
 	var t *Transition
 	if e.Stage != Planning {
 		t = s.importEntry(p, pr.ID, e, today, now)
@@ -352,7 +352,7 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	if err != nil {
 		return Project{}, Transition{}, err
 	}
-	if err := s.checkStart(ctx, before, tr); err != nil {
+	if err := checkWaiver(before, tr); err != nil {
 		return Project{}, Transition{}, err
 	}
 	tr.ID, tr.ProjectID, tr.RecordedAt = s.newID(), id, now
@@ -360,7 +360,7 @@ func (s *Service) Move(ctx context.Context, p identity.Principal, id string, ifM
 	pr.LastMoveOn = &on
 	s.touch(&pr)
 	s.evaluate(&pr, periods)
-	if err := s.writeMove(ctx, p, before, pr, tr); err != nil {
+	if err := s.writeGated(ctx, p, before, pr, &tr); err != nil {
 		if ifMatch != 0 && errors.Is(err, ErrChanged) {
 			err = apperr.ErrVersionConflict // the version asked for is gone
 		}
@@ -385,6 +385,30 @@ func (s *Service) cancellationLeft(ctx context.Context, p identity.Principal, id
 		}
 	}
 	return "", nil
+}
+
+// writeGated writes a move as writeMove does. A first start that asks the
+// 开工 gate (asks) locks the project first, in one transaction with the
+// write, and asks the gate under that lock: an approval write, which holds
+// the same lock (Within), is then either seen by the gate or waits for the
+// move (docs/approvals.md, "The 开工 gate"). Any other move takes no lock
+// and reads nothing more.
+func (s *Service) writeGated(ctx context.Context, p identity.Principal, before, after Project, tr *Transition) error {
+	if !s.asks(before, *tr) {
+		return s.writeMove(ctx, p, before, after, *tr)
+	}
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		_, err := s.store.Update(ctx, ReachOf(p), before.ID, func(cur *Project) error {
+			if cur.Version != before.Version {
+				return ErrChanged
+			}
+			return s.checkStart(ctx, before, tr)
+		})
+		if err != nil {
+			return err
+		}
+		return s.writeMove(ctx, p, before, after, *tr)
+	})
 }
 
 // writeMove writes a move as one statement: its audit entry and event,
