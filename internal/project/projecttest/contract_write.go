@@ -240,7 +240,11 @@ func moveConflicts(t *testing.T, s Setup) {
 
 	// A change made between the read and the move: a new version.
 	read := get(t, s.Store, p.ID)
-	changed, err := s.Store.Update(ctx, all, p.ID, func(q *project.Project) error { q.Leader = "李四"; q.Version++; return nil })
+	changed, err := s.Store.Update(ctx, all, p.ID, func(q *project.Project) error {
+		q.Leader, q.Leaders = "李四", []project.Leader{{Name: "李四", Lead: true}}
+		q.Version++
+		return nil
+	})
 	require.NoError(t, err)
 	to, tr := moved(read, project.Started, "2021-03-01")
 	require.ErrorIs(t, move(s, read, to, tr), project.ErrChanged)
