@@ -207,6 +207,12 @@ func TestSitePhotoEXIF(t *testing.T) {
 	assert.InDelta(t, -114.25, *a.EXIF.Longitude, 1e-6, "west is negative")
 	assert.Equal(t, "园区北门", a.Place)
 
+	abroad := attachmenttest.JPEGWithEXIFOffset(t, taken, "+02:00", 36.5, -114.25)
+	away, err := w.svc.Add(ctx, energyEditor, energyProject, attachment.Fields{Kind: attachment.SitePhoto}, bytes.NewReader(abroad))
+	require.NoError(t, err)
+	require.NotNil(t, away.EXIF.TakenAt)
+	assert.Equal(t, time.Date(2021, 6, 14, 7, 30, 0, 0, time.UTC), *away.EXIF.TakenAt, "09:30 at the offset the image gives (OffsetTimeOriginal)")
+
 	plain, err := w.svc.Add(ctx, energyEditor, energyProject, attachment.Fields{Kind: attachment.SitePhoto}, bytes.NewReader(attachmenttest.JPEG(t)))
 	require.NoError(t, err)
 	assert.True(t, plain.EXIF.Empty(), "a photo sent through a chat app has no EXIF")
