@@ -12,6 +12,10 @@ import (
 	"github.com/guangling/pipeline/internal/identity"
 )
 
+// stagedUploadAge is how old the chunks of an upload that never ended are
+// when they are swept: far longer than any upload may stream.
+const stagedUploadAge = 24 * time.Hour
+
 // newAttachments wires the files kept as evidence (docs/files.md): their
 // contents in the database, or in the bucket of PIPELINE_BLOB_URL; their
 // targets checked against the register's history, the dispatch's reports
@@ -26,9 +30,11 @@ func newAttachments(ctx context.Context, cfg config.Config, a *app) (*attachment
 		blobs = st
 	} else {
 		db := attachmentdb.NewBlobs(a.db, newID, time.Now)
-		// The upload streams into its transaction as it arrives: it may
-		// take as long as the body may take to arrive.
-		db.Timeout = cfg.ReadTimeout + cfg.QueryTimeout
+		// An upload stages its chunks as they arrive; one the service's
+		// stop cut leaves them, swept once they are a day old.
+		a.staged = func(ctx context.Context) (int64, error) {
+			return db.SweepStaged(ctx, time.Now().Add(-stagedUploadAge))
+		}
 		blobs = db
 	}
 	reports := attachment.ReportsFunc(func(ctx context.Context, p identity.Principal, id string, m calendar.Month) (bool, error) {
