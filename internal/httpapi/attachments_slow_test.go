@@ -1,7 +1,10 @@
 package httpapi_test
 
 import (
+	"context"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -11,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/internal/attachment/attachmenttest"
+	"github.com/guangling/pipeline/internal/config"
+	"github.com/guangling/pipeline/internal/httpapi"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
 )
@@ -67,4 +72,40 @@ func TestSlowUploadBlocksNothing(t *testing.T) {
 		a2, b2, c2 := kept(t, db)
 		assert.Equal(t, []int{attachments, blobs, chunks}, []int{a2, b2, c2}, "a cut upload leaves no attachment, content or chunk")
 	})
+}
+
+// TestUploadOutlastsReadTimeout: an upload whose body takes longer than the
+// server's read deadline to arrive is taken, within PIPELINE_UPLOAD_TIMEOUT.
+func TestUploadOutlastsReadTimeout(t *testing.T) {
+	db := dbtest.SQLite(t)
+	e := newEnv(t, db, func(c *config.Config) {
+		c.Addr, c.ReadTimeout, c.Uploads.Timeout = "127.0.0.1:0", 300*time.Millisecond, 20*time.Second
+	})
+	p := e.create(t, asEnergyEditor, projectBody("道威共享储能电站项目"))
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan net.Addr, 1)
+	served := make(chan error, 1)
+	go func() {
+		served <- httpapi.Serve(ctx, e.cfg, e.h, slog.New(slog.DiscardHandler), func(a net.Addr) { addr <- a })
+	}()
+	t.Cleanup(func() { cancel(); <-served })
+	base := "http://" + (<-addr).String()
+
+	body, ct := attachmentForm(t, []field{{"kind", "permit"}}, "permit.pdf", "application/pdf", attachmenttest.Sized(1<<20))
+	pr, pw := io.Pipe()
+	go func() {
+		_, _ = pw.Write(body[:400<<10])
+		time.Sleep(time.Second) // a slow link: longer than the read deadline
+		_, _ = pw.Write(body[400<<10:])
+		_ = pw.Close()
+	}()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/projects/"+p.ID+"/attachments", pr)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("Authorization", e.authz[asEnergyEditor])
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err, "the upload is not cut at the read deadline")
+	defer res.Body.Close()
+	answer, _ := io.ReadAll(res.Body)
+	assert.Equal(t, http.StatusCreated, res.StatusCode, "%s", answer)
 }
