@@ -22,11 +22,13 @@ const stagedUploadAge = 24 * time.Hour
 // and the approvals' checklist.
 func newAttachments(ctx context.Context, cfg config.Config, a *app) (*attachment.Service, error) {
 	var blobs attachment.Blobs
+	rows := attachmentdb.New(a.db)
 	if u := cfg.Uploads.BlobURL; u != "" {
 		st, err := objectstore.Open(ctx, u, newID)
 		if err != nil {
 			return nil, err
 		}
+		st.Referenced = rows.Referenced
 		blobs = st
 	} else {
 		db := attachmentdb.NewBlobs(a.db, newID, time.Now)
@@ -42,7 +44,7 @@ func newAttachments(ctx context.Context, cfg config.Config, a *app) (*attachment
 		return err == nil, err
 	})
 	s := attachment.NewService(attachment.Deps{
-		Store: attachmentdb.New(a.db), Blobs: blobs, Register: a.projects, Auditor: a.audit, Now: time.Now, NewID: newID,
+		Store: rows, Blobs: blobs, Register: a.projects, Auditor: a.audit, Now: time.Now, NewID: newID,
 		Targets: attachment.ProjectTargets{History: a.projects, Reports: reports, Approvals: a.approvals},
 	}, attachment.Settings{MaxBytes: cfg.Uploads.MaxBytes, Types: cfg.Uploads.Types})
 	s.RecordEvents(a.events)
