@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -301,4 +302,21 @@ func TestSafeFilename(t *testing.T) {
 	} {
 		assert.Equal(t, want, attachment.SafeFilename(in), in)
 	}
+}
+
+// TestAddAlso: what the caller adds to the transaction runs with the kept
+// attachment, and its error is Add's.
+func TestAddAlso(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, attachment.Settings{})
+	var seen attachment.Attachment
+	a, err := w.svc.Add(ctx, energyEditor, energyProject, permit("scan.pdf"), bytes.NewReader(attachmenttest.Sized(100)),
+		func(_ context.Context, a attachment.Attachment) error { seen = a; return nil })
+	require.NoError(t, err)
+	assert.Equal(t, a, seen)
+	assert.Len(t, seen.SHA256, 64)
+	refused := errors.New("the answer was not recorded")
+	_, err = w.svc.Add(ctx, energyEditor, energyProject, permit("scan.pdf"), bytes.NewReader(attachmenttest.Sized(100)),
+		func(context.Context, attachment.Attachment) error { return refused })
+	assert.ErrorIs(t, err, refused)
 }

@@ -109,3 +109,36 @@ func TestUploadOutlastsReadTimeout(t *testing.T) {
 	answer, _ := io.ReadAll(res.Body)
 	assert.Equal(t, http.StatusCreated, res.StatusCode, "%s", answer)
 }
+
+// TestUploadIdempotencyKey: an upload sent twice with one Idempotency-Key
+// is kept once and its repeat replays the first answer; the key with other
+// content is 422; on both databases.
+func TestUploadIdempotencyKey(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		p := e.create(t, asEnergyEditor, projectBody("道威共享储能电站项目"))
+		send := func(key string, content []byte) response {
+			r := uploadTo(t, p.ID, []field{{"kind", "permit"}}, "permit.pdf", content)
+			r.principal, r.headers["Idempotency-Key"] = asEnergyEditor, key
+			return e.do(t, r)
+		}
+		pdf := attachmenttest.Sized(300 << 10)
+		first := send("upload-1", pdf)
+		require.Equal(t, http.StatusCreated, first.status, "%s", first)
+		again := send("upload-1", pdf)
+		require.Equal(t, http.StatusCreated, again.status, "%s", again)
+		assert.Equal(t, "true", again.header.Get("Idempotent-Replayed"))
+		assert.Equal(t, first.header.Get("Location"), again.header.Get("Location"))
+		assert.JSONEq(t, string(first.body), string(again.body))
+		attachments, blobs, chunks := kept(t, db)
+		assert.Equal(t, []int{1, 1, 2}, []int{attachments, blobs, chunks}, "the repeat keeps nothing")
+
+		other := send("upload-1", attachmenttest.Sized(200<<10))
+		assert.Equal(t, http.StatusUnprocessableEntity, other.status, "%s", other)
+		attachments, _, _ = kept(t, db)
+		assert.Equal(t, 1, attachments)
+		assert.Equal(t, http.StatusCreated, send("upload-2", pdf).status, "another key is another upload")
+		attachments, blobs, _ = kept(t, db)
+		assert.Equal(t, []int{2, 1}, []int{attachments, blobs})
+	})
+}
