@@ -4696,7 +4696,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. Whoever may change the project may upload.",
+                "description": "Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. With an Idempotency-Key, a repeated upload of the same fields and content keeps nothing and replays the first answer. Whoever may change the project may upload.",
                 "consumes": [
                     "multipart/form-data"
                 ],
@@ -4776,6 +4776,12 @@ const docTemplate = `{
                         "name": "file",
                         "in": "formData",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "unique key of this request",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -4839,6 +4845,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/api.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/api.Problem"
                         }

@@ -5728,6 +5728,12 @@ type AddAttachmentMultipartBody struct {
 	TargetId *string `json:"target_id,omitempty"`
 }
 
+// AddAttachmentParams defines parameters for AddAttachment.
+type AddAttachmentParams struct {
+	// IdempotencyKey unique key of this request
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // AddAttachmentMultipartBodyKind defines parameters for AddAttachment.
 type AddAttachmentMultipartBodyKind string
 
@@ -6737,12 +6743,12 @@ type ClientInterface interface {
 
 	// AddAttachmentWithBody Upload a file to a project
 	//
-	// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. Whoever may change the project may upload.
+	// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. With an Idempotency-Key, a repeated upload of the same fields and content keeps nothing and replays the first answer. Whoever may change the project may upload.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/projects/{id}/attachments (the `AddAttachment` operationId).
-	AddAttachmentWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AddAttachmentWithBody(ctx context.Context, id openapi_types.UUID, params *AddAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetHealth A project's health on a day
 	//
@@ -8466,13 +8472,13 @@ func (c *PipelineClient) ListAttachments(ctx context.Context, id openapi_types.U
 
 // AddAttachmentWithBody Upload a file to a project
 //
-// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. Whoever may change the project may upload.
+// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. With an Idempotency-Key, a repeated upload of the same fields and content keeps nothing and replays the first answer. Whoever may change the project may upload.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/projects/{id}/attachments (the `AddAttachment` operationId).
-func (c *PipelineClient) AddAttachmentWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAddAttachmentRequestWithBody(c.Server, id, contentType, body)
+func (c *PipelineClient) AddAttachmentWithBody(ctx context.Context, id openapi_types.UUID, params *AddAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddAttachmentRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -12413,7 +12419,7 @@ func NewListAttachmentsRequest(server string, id openapi_types.UUID, params *Lis
 }
 
 // NewAddAttachmentRequestWithBody constructs an http.Request for the AddAttachment method, with any body, and a specified content type
-func NewAddAttachmentRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewAddAttachmentRequestWithBody(server string, id openapi_types.UUID, params *AddAttachmentParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12444,6 +12450,21 @@ func NewAddAttachmentRequestWithBody(server string, id openapi_types.UUID, conte
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -14869,12 +14890,12 @@ type ClientWithResponsesInterface interface {
 
 	// AddAttachmentWithBodyWithResponse Upload a file to a project
 	//
-	// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. Whoever may change the project may upload.
+	// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. With an Idempotency-Key, a repeated upload of the same fields and content keeps nothing and replays the first answer. Whoever may change the project may upload.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/projects/{id}/attachments (the `AddAttachment` operationId).
-	AddAttachmentWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAttachmentResponse, error)
+	AddAttachmentWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AddAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAttachmentResponse, error)
 
 	// GetHealthWithResponse A project's health on a day
 	//
@@ -19701,6 +19722,8 @@ type AddAttachmentResponse struct {
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Problem
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -19750,6 +19773,11 @@ func (r AddAttachmentResponse) GetApplicationproblemJSON413() *Problem {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r AddAttachmentResponse) GetApplicationproblemJSON415() *Problem {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddAttachmentResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
@@ -23391,13 +23419,13 @@ func (c *ClientWithResponses) ListAttachmentsWithResponse(ctx context.Context, i
 
 // AddAttachmentWithBodyWithResponse Upload a file to a project
 //
-// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. Whoever may change the project may upload.
+// Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. With an Idempotency-Key, a repeated upload of the same fields and content keeps nothing and replays the first answer. Whoever may change the project may upload.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/projects/{id}/attachments (the `AddAttachment` operationId).
-func (c *ClientWithResponses) AddAttachmentWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAttachmentResponse, error) {
-	rsp, err := c.AddAttachmentWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AddAttachmentWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *AddAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAttachmentResponse, error) {
+	rsp, err := c.AddAttachmentWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27848,6 +27876,13 @@ func ParseAddAttachmentResponse(rsp *http.Response) (*AddAttachmentResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest Problem

@@ -151,6 +151,9 @@ type app struct {
 	events     *event.Service
 	webhooks   *webhook.Service
 	files      *attachment.Service
+	// staged sweeps the chunks of uploads a stop cut (contents kept in
+	// the database only).
+	staged func(context.Context) (int64, error)
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -327,6 +330,11 @@ func (a *app) purges(ctx context.Context, log *slog.Logger, background *sync.Wai
 	background.Go(func() {
 		repeat(ctx, time.Hour, log, "purge sign-in failures", "sign-in failures purged", "rows", a.auth.PurgeFailures)
 	})
+	if a.staged != nil {
+		background.Go(func() {
+			repeat(ctx, time.Hour, log, "sweep staged uploads", "staged uploads swept", "uploads", a.staged)
+		})
+	}
 }
 
 // servePprof serves the Go runtime profiler on a loopback address until ctx

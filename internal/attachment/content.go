@@ -2,6 +2,7 @@ package attachment
 
 import (
 	"bytes"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gabriel-vasile/mimetype"
 	"github.com/rwcarlsen/goexif/exif"
+	"github.com/rwcarlsen/goexif/tiff"
 
 	"github.com/guangling/pipeline/internal/apperr"
 )
@@ -94,16 +96,47 @@ func exifTime(x *exif.Exif) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	zone := shanghai
-	if off, err := x.Get("OffsetTimeOriginal"); err == nil {
-		if z, ok := offsetZone(off.String()); ok {
-			zone = z
-		}
+	if z, ok := offsetZone(offsetTimeOriginal(x)); ok {
+		zone = z
 	}
 	t, err := time.ParseInLocation("2006:01:02 15:04:05", strings.TrimRight(strings.TrimSpace(s), "\x00"), zone)
 	if err != nil || t.Year() < 1900 {
 		return time.Time{}, false
 	}
 	return t.UTC(), true
+}
+
+// offsetTimeOriginal is the Exif IFD's OffsetTimeOriginal (tag 0x9011,
+// EXIF 2.31), which the EXIF reader does not load of itself: the Exif IFD is
+// read again from the raw EXIF, keeping only that tag; "" when absent.
+func offsetTimeOriginal(x *exif.Exif) string {
+	const name exif.FieldName = "OffsetTimeOriginal"
+	ptr, err := x.Get(exif.ExifIFDPointer)
+	if err != nil || x.Tiff == nil {
+		return ""
+	}
+	at, err := ptr.Int64(0)
+	if err != nil {
+		return ""
+	}
+	r := bytes.NewReader(x.Raw)
+	if _, err := r.Seek(at, io.SeekStart); err != nil {
+		return ""
+	}
+	dir, _, err := tiff.DecodeDir(r, x.Tiff.Order)
+	if err != nil {
+		return ""
+	}
+	x.LoadTags(dir, map[uint16]exif.FieldName{0x9011: name}, false)
+	tag, err := x.Get(name)
+	if err != nil {
+		return ""
+	}
+	s, err := tag.StringVal()
+	if err != nil {
+		return ""
+	}
+	return s
 }
 
 // offsetZone reads an EXIF offset "+08:00".

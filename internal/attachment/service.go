@@ -132,8 +132,11 @@ var (
 // Add keeps the file content yields as an attachment of a project the
 // principal may change. The type is decided from the content; a file over
 // the limit is TooLarge, one of a type not taken UnsupportedMediaType, and
-// nothing is kept of either.
-func (s *Service) Add(ctx context.Context, p identity.Principal, projectID string, f Fields, content io.Reader) (_ Attachment, err error) {
+// nothing is kept of either. Each of also runs in the transaction that
+// keeps the file, once its row is written: its error keeps nothing (the
+// caller's record of the answer, docs/files.md, "Idempotency").
+func (s *Service) Add(ctx context.Context, p identity.Principal, projectID string, f Fields, content io.Reader,
+	also ...func(context.Context, Attachment) error) (_ Attachment, err error) {
 	defer apperr.Wrap(&err, "attachment.Service.Add(%s)", projectID)
 	pr, err := s.Register.GetOwn(ctx, p, projectID)
 	if err != nil {
@@ -165,21 +168,35 @@ func (s *Service) Add(ctx context.Context, p identity.Principal, projectID strin
 	}
 	err = s.Blobs.Put(ctx, io.MultiReader(bytes.NewReader(head), r), mt, func(ctx context.Context, b Blob) error {
 		a.SHA256, a.Size = b.SHA256, b.Size
-		_, err := s.Register.Within(ctx, project.ReachOf(p), projectID, func(ctx context.Context, pr *project.Project) error {
-			if err := s.Store.Create(ctx, a); err != nil {
-				return err
-			}
-			if err := s.Auditor.Append(ctx, p, audit.Record{Action: ActionAdd, ResourceType: ResourceType, ResourceID: a.ID, After: view(a)}); err != nil {
-				return err
-			}
-			return s.record(ctx, p, pr, nil, a)
-		})
-		return err
+		return s.keep(ctx, p, a, also)
 	})
 	if err != nil {
 		return Attachment{}, err
 	}
 	return a, nil
+}
+
+// keep writes a's row, audit entry and event, and runs also, in one
+// transaction with the project locked.
+func (s *Service) keep(ctx context.Context, p identity.Principal, a Attachment, also []func(context.Context, Attachment) error) error {
+	_, err := s.Register.Within(ctx, project.ReachOf(p), a.ProjectID, func(ctx context.Context, pr *project.Project) error {
+		if err := s.Store.Create(ctx, a); err != nil {
+			return err
+		}
+		if err := s.Auditor.Append(ctx, p, audit.Record{Action: ActionAdd, ResourceType: ResourceType, ResourceID: a.ID, After: view(a)}); err != nil {
+			return err
+		}
+		if err := s.record(ctx, p, pr, nil, a); err != nil {
+			return err
+		}
+		for _, f := range also {
+			if err := f(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
 }
 
 // checkTarget makes sure the target names something of the project.

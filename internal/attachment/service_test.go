@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -207,6 +208,12 @@ func TestSitePhotoEXIF(t *testing.T) {
 	assert.InDelta(t, -114.25, *a.EXIF.Longitude, 1e-6, "west is negative")
 	assert.Equal(t, "园区北门", a.Place)
 
+	abroad := attachmenttest.JPEGWithEXIFOffset(t, taken, "+02:00", 36.5, -114.25)
+	away, err := w.svc.Add(ctx, energyEditor, energyProject, attachment.Fields{Kind: attachment.SitePhoto}, bytes.NewReader(abroad))
+	require.NoError(t, err)
+	require.NotNil(t, away.EXIF.TakenAt)
+	assert.Equal(t, time.Date(2021, 6, 14, 7, 30, 0, 0, time.UTC), *away.EXIF.TakenAt, "09:30 at the offset the image gives (OffsetTimeOriginal)")
+
 	plain, err := w.svc.Add(ctx, energyEditor, energyProject, attachment.Fields{Kind: attachment.SitePhoto}, bytes.NewReader(attachmenttest.JPEG(t)))
 	require.NoError(t, err)
 	assert.True(t, plain.EXIF.Empty(), "a photo sent through a chat app has no EXIF")
@@ -295,4 +302,21 @@ func TestSafeFilename(t *testing.T) {
 	} {
 		assert.Equal(t, want, attachment.SafeFilename(in), in)
 	}
+}
+
+// TestAddAlso: what the caller adds to the transaction runs with the kept
+// attachment, and its error is Add's.
+func TestAddAlso(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, attachment.Settings{})
+	var seen attachment.Attachment
+	a, err := w.svc.Add(ctx, energyEditor, energyProject, permit("scan.pdf"), bytes.NewReader(attachmenttest.Sized(100)),
+		func(_ context.Context, a attachment.Attachment) error { seen = a; return nil })
+	require.NoError(t, err)
+	assert.Equal(t, a, seen)
+	assert.Len(t, seen.SHA256, 64)
+	refused := errors.New("the answer was not recorded")
+	_, err = w.svc.Add(ctx, energyEditor, energyProject, permit("scan.pdf"), bytes.NewReader(attachmenttest.Sized(100)),
+		func(context.Context, attachment.Attachment) error { return refused })
+	assert.ErrorIs(t, err, refused)
 }

@@ -307,6 +307,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("county", c.County),
 		slog.Int64("upload_max_bytes", c.Uploads.MaxBytes),
 		slog.Any("upload_types", c.Uploads.Types),
+		slog.String("upload_timeout", c.Uploads.Timeout.String()),
 		slog.String("blob_storage", blobStorage(c.Uploads.BlobURL)),
 	)
 }

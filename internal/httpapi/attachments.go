@@ -58,32 +58,34 @@ func toAttachment(a attachment.Attachment) api.Attachment {
 // addAttachment keeps a file as evidence of a project.
 //
 //	@Summary		Upload a file to a project
-//	@Description	Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. Whoever may change the project may upload.
+//	@Description	Keeps a file as evidence (docs/files.md): a site photo, a permit, a contract…, attached to the project, one of its approval items, stage moves or monthly reports. multipart/form-data whose fields come before the file part (nothing may follow it). The type is decided from the content, never from the name or the part's Content-Type: JPEG, PNG, HEIC/HEIF, WebP and PDF unless the operator says otherwise (PIPELINE_UPLOAD_TYPES), else 415; a file over PIPELINE_UPLOAD_MAX_BYTES (20 MiB) is 413. Nothing is kept of a refused upload. A site photo's EXIF time and GPS position are shown beside the uploader's 拍摄日期 and 地点. With an Idempotency-Key, a repeated upload of the same fields and content keeps nothing and replays the first answer. Whoever may change the project may upload.
 //	@ID				addAttachment
 //	@Tags			attachments
 //	@Security		BearerAuth
 //	@Accept			multipart/form-data
 //	@Produce		json,application/problem+json
-//	@Param			id			path		string	true	"project ID"												format(uuid)
-//	@Param			target		formData	string	false	"关联对象: project (default), approval, transition or report"	Enums(project,approval,transition,report)
-//	@Param			target_id	formData	string	false	"关联对象编号: an approval item's code, a stage move's ID, a report's period YYYY-MM"
-//	@Param			kind		formData	string	true	"文件类别"								Enums(site_photo,permit,contract,acceptance,document,other)
-//	@Param			taken_on	formData	string	false	"拍摄日期 of a site photo, YYYY-MM-DD"	format(date)
-//	@Param			place		formData	string	false	"地点 of a site photo"
-//	@Param			note		formData	string	false	"文件说明"
-//	@Param			file		formData	file	true	"the file, last"
-//	@Success		201			{object}	api.Attachment
-//	@Header			201			{string}	Location	"URL of the attachment"
-//	@Header			201			{string}	ETag		"version of the attachment"
-//	@Failure		400			{object}	api.Problem
-//	@Failure		401			{object}	api.Problem
-//	@Failure		403			{object}	api.Problem
-//	@Failure		404			{object}	api.Problem
-//	@Failure		408			{object}	api.Problem
-//	@Failure		409			{object}	api.Problem
-//	@Failure		413			{object}	api.Problem
-//	@Failure		415			{object}	api.Problem
-//	@Failure		503			{object}	api.Problem
+//	@Param			id				path		string	true	"project ID"												format(uuid)
+//	@Param			target			formData	string	false	"关联对象: project (default), approval, transition or report"	Enums(project,approval,transition,report)
+//	@Param			target_id		formData	string	false	"关联对象编号: an approval item's code, a stage move's ID, a report's period YYYY-MM"
+//	@Param			kind			formData	string	true	"文件类别"								Enums(site_photo,permit,contract,acceptance,document,other)
+//	@Param			taken_on		formData	string	false	"拍摄日期 of a site photo, YYYY-MM-DD"	format(date)
+//	@Param			place			formData	string	false	"地点 of a site photo"
+//	@Param			note			formData	string	false	"文件说明"
+//	@Param			file			formData	file	true	"the file, last"
+//	@Param			Idempotency-Key	header		string	false	"unique key of this request"
+//	@Success		201				{object}	api.Attachment
+//	@Header			201				{string}	Location	"URL of the attachment"
+//	@Header			201				{string}	ETag		"version of the attachment"
+//	@Failure		400				{object}	api.Problem
+//	@Failure		401				{object}	api.Problem
+//	@Failure		403				{object}	api.Problem
+//	@Failure		404				{object}	api.Problem
+//	@Failure		408				{object}	api.Problem
+//	@Failure		409				{object}	api.Problem
+//	@Failure		413				{object}	api.Problem
+//	@Failure		415				{object}	api.Problem
+//	@Failure		422				{object}	api.Problem
+//	@Failure		503				{object}	api.Problem
 //	@Router			/api/v1/projects/{id}/attachments [post]
 func (h *handlers) addAttachment(c *gin.Context, p identity.Principal) error {
 	if err := onlyParams(c); err != nil {
@@ -97,12 +99,17 @@ func (h *handlers) addAttachment(c *gin.Context, p identity.Principal) error {
 	if c.Request.ContentLength > limit {
 		return apperr.Coded(apperr.TooLarge, "attachment.too_large", strconv.FormatInt(h.attachments.MaxBytes(), 10))
 	}
+	h.extendUploadDeadlines(c)
 	mr := multipart.NewReader(http.MaxBytesReader(c.Writer, c.Request.Body, limit), params["boundary"])
 	f, file, err := readAttachmentForm(mr)
 	if err != nil {
 		return err
 	}
-	a, err := h.attachments.Add(c.Request.Context(), p, c.Param("id"), f, &filePart{part: file, form: mr})
+	content := &filePart{part: file, form: mr}
+	if key := c.GetHeader("Idempotency-Key"); key != "" {
+		return h.addAttachmentOnce(c, p, key, f, content)
+	}
+	a, err := h.attachments.Add(c.Request.Context(), p, c.Param("id"), f, content)
 	if err != nil {
 		return err
 	}

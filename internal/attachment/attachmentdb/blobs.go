@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -26,9 +28,6 @@ type Blobs struct {
 	newID func() string
 	now   func() time.Time
 	chunk int
-	// Timeout bounds an upload's transaction, which lasts as long as the
-	// upload streams; zero: the query deadline.
-	Timeout time.Duration
 }
 
 var _ attachment.Blobs = (*Blobs)(nil)
@@ -55,19 +54,33 @@ type chunkRow struct {
 
 func (chunkRow) TableName() string { return "blob_chunks" }
 
-// Put streams r into chunks under an upload key, hashing it, in one
-// transaction with then: at the end the chunks are named by the hash, or
-// dropped when the content is kept already (two uploads of the same
-// content at once: the second waits for the first's row, PostgreSQL's
-// unique index, and keeps nothing of its own). An error of r or of then
-// rolls it all back.
-func (b *Blobs) Put(ctx context.Context, r io.Reader, mediaType string, then func(context.Context, attachment.Blob) error) error {
-	return b.db.InTxFor(ctx, b.Timeout, func(ctx context.Context) error {
-		key := "upload:" + b.newID()
-		sum, size, err := b.writeChunks(ctx, key, r)
+// Staged chunks are kept under stagedPrefix, the time the upload began
+// (stagedStamp, UTC) and an upload ID: "upload:20210614T093000Z:<id>".
+const (
+	stagedPrefix = "upload:"
+	stagedStamp  = "20060102T150405Z"
+)
+
+// Put stages r's chunks under an upload key, hashing it, each chunk an
+// insert of its own under the query deadline, outside any transaction: a
+// slow client holds no connection between its chunks (docs/files.md,
+// "Storage"). Then one short transaction names the chunks by the hash (or
+// drops them when the content is kept already: two uploads of the same
+// content at once, the second waits for the first's row, the unique key)
+// and runs then. On any error the staged chunks are deleted, best effort;
+// what a crash leaves is removed by SweepStaged.
+func (b *Blobs) Put(ctx context.Context, r io.Reader, mediaType string, then func(context.Context, attachment.Blob) error) (err error) {
+	key := stagedPrefix + b.now().UTC().Format(stagedStamp) + ":" + b.newID()
+	defer func() {
 		if err != nil {
-			return err
+			b.drop(context.WithoutCancel(ctx), key)
 		}
+	}()
+	sum, size, err := b.writeChunks(ctx, key, r)
+	if err != nil {
+		return err
+	}
+	return b.db.InTx(ctx, func(ctx context.Context) error {
 		if err := b.name(ctx, key, blobRow{SHA256: sum, SizeBytes: size, MediaType: mediaType, CreatedAt: b.now().UTC()}); err != nil {
 			return err
 		}
@@ -75,11 +88,9 @@ func (b *Blobs) Put(ctx context.Context, r io.Reader, mediaType string, then fun
 	})
 }
 
-// writeChunks writes what r yields under key, a chunk at a time, and
-// answers its SHA-256 and size.
+// writeChunks writes what r yields under key, a chunk at a time, each in a
+// statement of its own, and answers its SHA-256 and size.
 func (b *Blobs) writeChunks(ctx context.Context, key string, r io.Reader) (string, int64, error) {
-	q, done := b.db.Conn(ctx)
-	defer done()
 	h := sha256.New()
 	buf := make([]byte, b.chunk)
 	var size int64
@@ -88,8 +99,8 @@ func (b *Blobs) writeChunks(ctx context.Context, key string, r io.Reader) (strin
 		if n > 0 {
 			h.Write(buf[:n])
 			size += int64(n)
-			if err := q.Create(&chunkRow{SHA256: key, Seq: seq, Data: buf[:n]}).Error; err != nil {
-				return "", 0, translate(err)
+			if err := b.insertChunk(ctx, chunkRow{SHA256: key, Seq: seq, Data: buf[:n]}); err != nil {
+				return "", 0, err
 			}
 		}
 		switch {
@@ -99,6 +110,56 @@ func (b *Blobs) writeChunks(ctx context.Context, key string, r io.Reader) (strin
 			return "", 0, err
 		}
 	}
+}
+
+// insertChunk inserts one chunk, holding a connection only for it.
+func (b *Blobs) insertChunk(ctx context.Context, c chunkRow) error {
+	q, done := b.db.Conn(ctx)
+	defer done()
+	if err := q.Create(&c).Error; err != nil {
+		return fmt.Errorf("staging chunk %d: %w", c.Seq, translate(err))
+	}
+	return nil
+}
+
+// drop deletes the chunks staged under key, best effort: a chunk left is
+// invisible (no blob names it) and swept later.
+func (b *Blobs) drop(ctx context.Context, key string) {
+	q, done := b.db.Conn(ctx)
+	defer done()
+	if err := q.Where("sha256 = ?", key).Delete(&chunkRow{}).Error; err != nil {
+		slog.WarnContext(ctx, "attachments: dropping staged chunks", "key", key, "err", err)
+	}
+}
+
+// SweepStaged deletes the chunks of uploads that began before cutoff and
+// never ended (the service stopped while they streamed), and answers how
+// many uploads it removed.
+func (b *Blobs) SweepStaged(ctx context.Context, cutoff time.Time) (_ int64, err error) {
+	defer apperr.Wrap(&err, "attachmentdb.Blobs.SweepStaged")
+	var keys []string
+	q, done := b.db.Conn(ctx)
+	err = q.Model(&chunkRow{}).Distinct("sha256").Where("sha256 LIKE ?", stagedPrefix+"%").Pluck("sha256", &keys).Error
+	done()
+	if err != nil {
+		return 0, translate(err)
+	}
+	var removed int64
+	for _, key := range keys {
+		stamp, _, _ := strings.Cut(strings.TrimPrefix(key, stagedPrefix), ":")
+		began, err := time.Parse(stagedStamp, stamp)
+		if err == nil && !began.Before(cutoff) {
+			continue // an upload streaming now; a key without a time is older than this form
+		}
+		q, done := b.db.Conn(ctx)
+		err = q.Where("sha256 = ?", key).Delete(&chunkRow{}).Error
+		done()
+		if err != nil {
+			return removed, translate(err)
+		}
+		removed++
+	}
+	return removed, nil
 }
 
 // name keeps the chunks under key as the content of blob, or drops them

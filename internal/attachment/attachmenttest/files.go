@@ -75,8 +75,15 @@ func Sized(n int) []byte {
 // an offset) and the GPS position lat, lon (north and east when positive).
 func JPEGWithEXIF(t testing.TB, taken time.Time, lat, lon float64) []byte {
 	t.Helper()
+	return JPEGWithEXIFOffset(t, taken, "", lat, lon)
+}
+
+// JPEGWithEXIFOffset is JPEGWithEXIF whose Exif IFD also gives
+// OffsetTimeOriginal (tag 0x9011, "+02:00") unless offset is empty.
+func JPEGWithEXIFOffset(t testing.TB, taken time.Time, offset string, lat, lon float64) []byte {
+	t.Helper()
 	plain := JPEG(t)
-	tiff := exifTIFF(taken, lat, lon)
+	tiff := exifTIFF(taken, offset, lat, lon)
 	seg := []byte{0xFF, 0xE1, 0, 0}
 	binary.BigEndian.PutUint16(seg[2:], uint16(2+6+len(tiff)))
 	seg = append(append(seg, "Exif\x00\x00"...), tiff...)
@@ -86,18 +93,26 @@ func JPEGWithEXIF(t testing.TB, taken time.Time, lat, lon float64) []byte {
 }
 
 // exifTIFF lays out IFD0 (pointers to the Exif and GPS IFDs), the Exif IFD
-// (DateTimeOriginal) and the GPS IFD (latitude and longitude with refs).
-func exifTIFF(taken time.Time, lat, lon float64) []byte {
+// (DateTimeOriginal, and OffsetTimeOriginal when offset is given) and the
+// GPS IFD (latitude and longitude with refs).
+func exifTIFF(taken time.Time, offset string, lat, lon float64) []byte {
 	const (
 		ifd0   = 8
 		exifAt = ifd0 + 2 + 2*12 + 4 // 38
-		dateAt = exifAt + 2 + 12 + 4 // 56
-		gpsAt  = dateAt + 20         // 76
-		latAt  = gpsAt + 2 + 4*12 + 4
-		lonAt  = latAt + 24
-		end    = lonAt + 24
 	)
-	b := make([]byte, end)
+	tags := 1
+	if offset != "" {
+		tags = 2
+	}
+	dateAt := exifAt + 2 + tags*12 + 4
+	offAt := dateAt + 20
+	gpsAt := offAt
+	if offset != "" {
+		gpsAt += 8
+	}
+	latAt := gpsAt + 2 + 4*12 + 4
+	lonAt := latAt + 24
+	b := make([]byte, lonAt+24)
 	le := binary.LittleEndian
 	copy(b, "II")
 	le.PutUint16(b[2:], 42)
@@ -110,10 +125,14 @@ func exifTIFF(taken time.Time, lat, lon float64) []byte {
 	}
 	le.PutUint16(b[ifd0:], 2)
 	entry(ifd0+2, 0x8769, 4, 1, exifAt)
-	entry(ifd0+14, 0x8825, 4, 1, gpsAt)
-	le.PutUint16(b[exifAt:], 1)
-	entry(exifAt+2, 0x9003, 2, 20, dateAt)
+	entry(ifd0+14, 0x8825, 4, 1, uint32(gpsAt))
+	le.PutUint16(b[exifAt:], uint16(tags))
+	entry(exifAt+2, 0x9003, 2, 20, uint32(dateAt))
 	copy(b[dateAt:], taken.Format("2006:01:02 15:04:05")+"\x00")
+	if offset != "" {
+		entry(exifAt+14, 0x9011, 2, 7, uint32(offAt))
+		copy(b[offAt:], offset+"\x00")
+	}
 	latRef, lonRef := "N", "E"
 	if lat < 0 {
 		latRef, lat = "S", -lat
@@ -123,9 +142,9 @@ func exifTIFF(taken time.Time, lat, lon float64) []byte {
 	}
 	le.PutUint16(b[gpsAt:], 4)
 	entry(gpsAt+2, 0x0001, 2, 2, uint32(latRef[0]))
-	entry(gpsAt+14, 0x0002, 5, 3, latAt)
+	entry(gpsAt+14, 0x0002, 5, 3, uint32(latAt))
 	entry(gpsAt+26, 0x0003, 2, 2, uint32(lonRef[0]))
-	entry(gpsAt+38, 0x0004, 5, 3, lonAt)
+	entry(gpsAt+38, 0x0004, 5, 3, uint32(lonAt))
 	degrees(b[latAt:], lat)
 	degrees(b[lonAt:], lon)
 	return b

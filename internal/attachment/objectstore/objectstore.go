@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/s3blob" // s3:// buckets
@@ -26,6 +27,10 @@ const partSize = 5 << 20
 type Store struct {
 	bucket *blob.Bucket
 	newID  func() string
+	// Referenced tells whether an attachment references the content sum:
+	// an object copied under its hash for an upload whose row did not
+	// commit is deleted unless it is. Nil keeps such objects.
+	Referenced func(ctx context.Context, sum string) (bool, error)
 }
 
 var _ attachment.Blobs = (*Store)(nil)
@@ -44,23 +49,21 @@ func Open(ctx context.Context, url string, newID func() string) (*Store, error) 
 func (s *Store) Close() error { return s.bucket.Close() }
 
 // Put streams r to a temporary key uploads/<id>, hashing it, then copies it
-// to the key of its hash unless that key holds it already, removes the
-// temporary key, and calls then (which writes the attachment's row in a
-// transaction of its own). An error of r aborts the upload, which leaves no
-// object. The object is written before the row: when then fails, the object
-// stays, unreferenced, harmless and taken again by the next upload of the
-// same content.
-func (s *Store) Put(ctx context.Context, r io.Reader, mediaType string, then func(context.Context, attachment.Blob) error) (err error) {
+// to the key of its hash unless that key holds it already, and calls then
+// (which writes the attachment's row in a transaction of its own). An error
+// of r aborts the upload, which leaves no object. When then fails, the
+// object this upload copied is deleted unless an attachment references the
+// content (Referenced), best effort. The temporary key is removed in any
+// case; a failure to remove it, or to delete, is logged, never Put's error:
+// once then has committed, the upload has succeeded (docs/files.md,
+// "Storage").
+func (s *Store) Put(ctx context.Context, r io.Reader, mediaType string, then func(context.Context, attachment.Blob) error) error {
 	tmp := "uploads/" + s.newID()
 	sum, size, err := s.write(ctx, tmp, r, mediaType)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if derr := s.bucket.Delete(context.WithoutCancel(ctx), tmp); derr != nil && err == nil && gcerrors.Code(derr) != gcerrors.NotFound {
-			err = fmt.Errorf("objectstore: remove %s: %w", tmp, derr)
-		}
-	}()
+	defer s.remove(context.WithoutCancel(ctx), tmp)
 	kept, err := s.bucket.Exists(ctx, sum)
 	if err != nil {
 		return fmt.Errorf("objectstore: look for %s: %w", sum, err)
@@ -70,7 +73,36 @@ func (s *Store) Put(ctx context.Context, r io.Reader, mediaType string, then fun
 			return fmt.Errorf("objectstore: copy %s to %s: %w", tmp, sum, err)
 		}
 	}
-	return then(ctx, attachment.Blob{SHA256: sum, Size: size, MediaType: mediaType})
+	if err := then(ctx, attachment.Blob{SHA256: sum, Size: size, MediaType: mediaType}); err != nil {
+		if !kept {
+			s.forget(context.WithoutCancel(ctx), sum)
+		}
+		return err
+	}
+	return nil
+}
+
+// forget deletes the object sum, copied for an upload whose row did not
+// commit, unless an attachment references it.
+func (s *Store) forget(ctx context.Context, sum string) {
+	if s.Referenced == nil {
+		return
+	}
+	used, err := s.Referenced(ctx, sum)
+	if err != nil {
+		slog.WarnContext(ctx, "attachments: keeping an object of a failed upload", "key", sum, "err", err)
+		return
+	}
+	if !used {
+		s.remove(ctx, sum)
+	}
+}
+
+// remove deletes key, logging a failure.
+func (s *Store) remove(ctx context.Context, key string) {
+	if err := s.bucket.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		slog.WarnContext(ctx, "attachments: removing an object", "key", key, "err", err)
+	}
 }
 
 // write uploads what r yields to key and answers its SHA-256 and size; a

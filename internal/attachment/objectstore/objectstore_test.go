@@ -2,16 +2,21 @@ package objectstore_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guangling/pipeline/internal/attachment"
 	"github.com/guangling/pipeline/internal/attachment/attachmenttest"
 	"github.com/guangling/pipeline/internal/attachment/objectstore"
 )
@@ -21,7 +26,27 @@ import (
 // it and the keys of the objects it holds.
 func FakeS3(t *testing.T) (string, func() []string) {
 	t.Helper()
-	be := s3mem.New()
+	u, keys, _ := fakeS3(t)
+	return u, keys
+}
+
+// failingDeletes is a bucket's backend whose deletes fail while fail is set.
+type failingDeletes struct {
+	gofakes3.Backend
+	fail atomic.Bool
+}
+
+func (b *failingDeletes) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
+	if b.fail.Load() {
+		return gofakes3.ObjectDeleteResult{}, errors.New("the storage refused the delete")
+	}
+	return b.Backend.DeleteObject(bucket, key)
+}
+
+// fakeS3 is FakeS3 whose deletes fail on request.
+func fakeS3(t *testing.T) (string, func() []string, *failingDeletes) {
+	t.Helper()
+	be := &failingDeletes{Backend: s3mem.New()}
 	require.NoError(t, be.CreateBucket("pipeline"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -39,21 +64,67 @@ func FakeS3(t *testing.T) (string, func() []string) {
 		}
 		return out
 	}
-	return "s3://pipeline?" + q.Encode(), keys
+	return "s3://pipeline?" + q.Encode(), keys, be
 }
 
-// TestBlobsContract: the same contract as the database's, but that an
-// object whose row failed stays (unreferenced, docs/files.md).
+// TestBlobsContract: the same contract as the database's: an object copied
+// for a row that failed is deleted, being referenced by no attachment.
 func TestBlobsContract(t *testing.T) {
 	t.Parallel()
 	u, keys := FakeS3(t)
 	st, err := objectstore.Open(context.Background(), u, uuid.NewString)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
+	st.Referenced = func(context.Context, string) (bool, error) { return false, nil }
 	attachmenttest.BlobsContract(t, st, attachmenttest.BlobsOptions{
-		Kept: func(*testing.T) int { return len(keys()) }, ChunkSize: 256 << 10,
+		Kept: func(*testing.T) int { return len(keys()) }, ChunkSize: 256 << 10, Transactional: true,
 	})
 	for _, k := range keys() {
 		require.Regexp(t, `^[0-9a-f]{64}$`, k, "every object is under its hash: no upload's temporary key is left")
 	}
+}
+
+// TestFailedRowKeepsNoObject: when the row does not commit, the object the
+// upload copied under its hash is deleted unless an attachment references
+// the content; one kept before the upload stays.
+func TestFailedRowKeepsNoObject(t *testing.T) {
+	t.Parallel()
+	u, keys, _ := fakeS3(t)
+	st, err := objectstore.Open(context.Background(), u, uuid.NewString)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	refused := errors.New("the row was refused")
+	fail := func(context.Context, attachment.Blob) error { return refused }
+	referenced := false
+	st.Referenced = func(context.Context, string) (bool, error) { return referenced, nil }
+
+	require.ErrorIs(t, st.Put(context.Background(), strings.NewReader("%PDF-1.4 one"), "application/pdf", fail), refused)
+	assert.Empty(t, keys(), "neither the temporary key nor the copy under the hash stays")
+
+	referenced = true // another attachment's row committed meanwhile
+	require.ErrorIs(t, st.Put(context.Background(), strings.NewReader("%PDF-1.4 two"), "application/pdf", fail), refused)
+	assert.Len(t, keys(), 1, "a content an attachment references stays")
+
+	referenced = false
+	require.NoError(t, st.Put(context.Background(), strings.NewReader("%PDF-1.4 three"), "application/pdf",
+		func(context.Context, attachment.Blob) error { return nil }))
+	require.ErrorIs(t, st.Put(context.Background(), strings.NewReader("%PDF-1.4 three"), "application/pdf", fail), refused)
+	assert.Len(t, keys(), 2, "a content kept before this upload is not this upload's to delete")
+}
+
+// TestCommittedUploadIgnoresCleanup: once the row has committed, a failure
+// to remove the temporary key is logged, never Put's error (which would
+// answer 500 for a file that is kept).
+func TestCommittedUploadIgnoresCleanup(t *testing.T) {
+	t.Parallel()
+	u, keys, be := fakeS3(t)
+	st, err := objectstore.Open(context.Background(), u, uuid.NewString)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	be.fail.Store(true)
+	committed := false
+	require.NoError(t, st.Put(context.Background(), strings.NewReader("%PDF-1.4 kept"), "application/pdf",
+		func(context.Context, attachment.Blob) error { committed = true; return nil }))
+	assert.True(t, committed)
+	assert.Len(t, keys(), 2, "the content, and the temporary key the storage would not remove")
 }

@@ -243,9 +243,8 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 }
 
 // InTxFor runs fn as InTx does, under the deadline d instead of the query
-// deadline: for the one transaction that streams an upload into the
-// database as it arrives (docs/files.md), whose time is the client's more
-// than the database's. Inside another transaction it joins that one.
+// deadline, for a transaction whose time is not the database's alone.
+// Inside another transaction it joins that one.
 func (db *DB) InTxFor(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
 	if d <= 0 {
 		d = db.queryTimeout
