@@ -79,6 +79,9 @@ func readEXIF(head []byte) EXIF {
 		out.TakenAt = &t
 	}
 	if lat, lon, err := x.LatLong(); err == nil && validPlace(lat, lon) {
+		// Degrees, minutes and seconds as rationals come out as binary
+		// fractions (39.769999999999996): seven places are a centimetre.
+		lat, lon = math.Round(lat*1e7)/1e7, math.Round(lon*1e7)/1e7
 		out.Latitude, out.Longitude = &lat, &lon
 	}
 	return out

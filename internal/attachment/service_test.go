@@ -208,6 +208,13 @@ func TestSitePhotoEXIF(t *testing.T) {
 	assert.InDelta(t, -114.25, *a.EXIF.Longitude, 1e-6, "west is negative")
 	assert.Equal(t, "园区北门", a.Place)
 
+	// 39°46'12" is 39.77, not the binary fraction next to it.
+	near, err := w.svc.Add(ctx, energyEditor, energyProject, attachment.Fields{Kind: attachment.SitePhoto},
+		bytes.NewReader(attachmenttest.JPEGWithEXIF(t, taken, 39.77, 114.28)))
+	require.NoError(t, err)
+	require.NotNil(t, near.EXIF.Latitude)
+	assert.Equal(t, []float64{39.77, 114.28}, []float64{*near.EXIF.Latitude, *near.EXIF.Longitude})
+
 	abroad := attachmenttest.JPEGWithEXIFOffset(t, taken, "+02:00", 36.5, -114.25)
 	away, err := w.svc.Add(ctx, energyEditor, energyProject, attachment.Fields{Kind: attachment.SitePhoto}, bytes.NewReader(abroad))
 	require.NoError(t, err)

@@ -239,17 +239,7 @@ func answered(err error) bool {
 // outer transaction. The whole transaction runs
 // under the query deadline.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return db.inTx(ctx, nil, db.queryTimeout, fn)
-}
-
-// InTxFor runs fn as InTx does, under the deadline d instead of the query
-// deadline, for a transaction whose time is not the database's alone.
-// Inside another transaction it joins that one.
-func (db *DB) InTxFor(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
-	if d <= 0 {
-		d = db.queryTimeout
-	}
-	return db.inTx(ctx, nil, d, fn)
+	return db.inTx(ctx, nil, fn)
 }
 
 // InSnapshot runs fn in one read-only transaction that sees the database as
@@ -261,16 +251,16 @@ func (db *DB) InSnapshot(ctx context.Context, fn func(ctx context.Context) error
 	if db.dialect == Postgres {
 		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 	}
-	return db.inTx(ctx, opts, db.queryTimeout, fn)
+	return db.inTx(ctx, opts, fn)
 }
 
 // inTx runs fn in a transaction of its own, or in the one ctx carries, and
 // then what fn left for after its commit.
-func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, timeout time.Duration, fn func(ctx context.Context) error) error {
+func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
 	defer cancel()
 	a := &afterCommit{}
 	fromFn := false // whether err is fn's own
