@@ -28,7 +28,6 @@ func newAttachments(ctx context.Context, cfg config.Config, a *app) (*attachment
 		if err != nil {
 			return nil, err
 		}
-		st.Referenced = rows.Referenced
 		blobs = st
 	} else {
 		db := attachmentdb.NewBlobs(a.db, newID, time.Now)

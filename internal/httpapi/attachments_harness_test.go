@@ -58,7 +58,6 @@ func newAttachments(t testing.TB, db *database.DB, cfg config.Config, d attachme
 		st, err := objectstore.Open(context.Background(), cfg.Uploads.BlobURL, newID)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = st.Close() })
-		st.Referenced = attachmentdb.New(db).Referenced
 		blobs = st
 	}
 	reports := attachment.ReportsFunc(func(ctx context.Context, p identity.Principal, id string, m calendar.Month) (bool, error) {

@@ -139,7 +139,11 @@ func (b *Blobs) SweepStaged(ctx context.Context, cutoff time.Time) (_ int64, err
 	defer apperr.Wrap(&err, "attachmentdb.Blobs.SweepStaged")
 	var keys []string
 	q, done := b.db.Conn(ctx)
-	err = q.Model(&chunkRow{}).Distinct("sha256").Where("sha256 LIKE ?", stagedPrefix+"%").Pluck("sha256", &keys).Error
+	// A range on the key, not LIKE, which PostgreSQL cannot read from the
+	// primary key's index under a language's collation: the keys of
+	// uploads begun before cutoff, the time fixed-width after the prefix.
+	err = q.Model(&chunkRow{}).Distinct("sha256").Where("sha256 >= ? AND sha256 < ?",
+		stagedPrefix, stagedPrefix+cutoff.UTC().Format(stagedStamp)).Pluck("sha256", &keys).Error
 	done()
 	if err != nil {
 		return 0, translate(err)

@@ -179,16 +179,3 @@ func (s *Store) Update(ctx context.Context, a attachment.Attachment, version int
 	}
 	return nil
 }
-
-// Referenced tells whether an attachment, withdrawn or not, references
-// the content sum.
-func (s *Store) Referenced(ctx context.Context, sum string) (_ bool, err error) {
-	defer apperr.Wrap(&err, "attachmentdb.Store.Referenced(%s)", sum)
-	q, done := s.db.Conn(ctx)
-	defer done()
-	var n int64
-	if err := q.Model(&row{}).Where("sha256 = ?", sum).Limit(1).Count(&n).Error; err != nil {
-		return false, translate(err)
-	}
-	return n > 0, nil
-}

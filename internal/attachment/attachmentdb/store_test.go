@@ -154,24 +154,3 @@ func TestSweepStaged(t *testing.T) {
 		})
 	}
 }
-
-// TestReferenced: a content is referenced while an attachment, withdrawn
-// or not, names it, on both databases.
-func TestReferenced(t *testing.T) {
-	t.Parallel()
-	for _, d := range backends {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			db := d.open(t)
-			st := attachmentdb.New(db)
-			a := attachmenttest.Sample(project(db)(t), time.Now().UTC())
-			used, err := st.Referenced(context.Background(), a.SHA256)
-			require.NoError(t, err)
-			assert.False(t, used)
-			require.NoError(t, st.Create(context.Background(), a))
-			used, err = st.Referenced(context.Background(), a.SHA256)
-			require.NoError(t, err)
-			assert.True(t, used)
-		})
-	}
-}

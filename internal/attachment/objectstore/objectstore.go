@@ -27,10 +27,6 @@ const partSize = 5 << 20
 type Store struct {
 	bucket *blob.Bucket
 	newID  func() string
-	// Referenced tells whether an attachment references the content sum:
-	// an object copied under its hash for an upload whose row did not
-	// commit is deleted unless it is. Nil keeps such objects.
-	Referenced func(ctx context.Context, sum string) (bool, error)
 }
 
 var _ attachment.Blobs = (*Store)(nil)
@@ -52,11 +48,11 @@ func (s *Store) Close() error { return s.bucket.Close() }
 // to the key of its hash unless that key holds it already, and calls then
 // (which writes the attachment's row in a transaction of its own). An error
 // of r aborts the upload, which leaves no object. When then fails, the
-// object this upload copied is deleted unless an attachment references the
-// content (Referenced), best effort. The temporary key is removed in any
-// case; a failure to remove it, or to delete, is logged, never Put's error:
-// once then has committed, the upload has succeeded (docs/files.md,
-// "Storage").
+// object under the hash stays: another upload of the same content may be
+// committing its row against it at that moment, so the request never
+// deletes a content (docs/files.md, "Storage"). The temporary key is
+// removed in any case; a failure to remove it is logged, never Put's error:
+// once then has committed, the upload has succeeded.
 func (s *Store) Put(ctx context.Context, r io.Reader, mediaType string, then func(context.Context, attachment.Blob) error) error {
 	tmp := "uploads/" + s.newID()
 	sum, size, err := s.write(ctx, tmp, r, mediaType)
@@ -73,29 +69,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, mediaType string, then fun
 			return fmt.Errorf("objectstore: copy %s to %s: %w", tmp, sum, err)
 		}
 	}
-	if err := then(ctx, attachment.Blob{SHA256: sum, Size: size, MediaType: mediaType}); err != nil {
-		if !kept {
-			s.forget(context.WithoutCancel(ctx), sum)
-		}
-		return err
-	}
-	return nil
-}
-
-// forget deletes the object sum, copied for an upload whose row did not
-// commit, unless an attachment references it.
-func (s *Store) forget(ctx context.Context, sum string) {
-	if s.Referenced == nil {
-		return
-	}
-	used, err := s.Referenced(ctx, sum)
-	if err != nil {
-		slog.WarnContext(ctx, "attachments: keeping an object of a failed upload", "key", sum, "err", err)
-		return
-	}
-	if !used {
-		s.remove(ctx, sum)
-	}
+	return then(ctx, attachment.Blob{SHA256: sum, Size: size, MediaType: mediaType})
 }
 
 // remove deletes key, logging a failure.

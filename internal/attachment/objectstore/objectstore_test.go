@@ -2,6 +2,8 @@ package objectstore_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net"
 	"net/http"
@@ -67,27 +69,27 @@ func fakeS3(t *testing.T) (string, func() []string, *failingDeletes) {
 	return "s3://pipeline?" + q.Encode(), keys, be
 }
 
-// TestBlobsContract: the same contract as the database's: an object copied
-// for a row that failed is deleted, being referenced by no attachment.
+// TestBlobsContract: the same contract as the database's, but for a row
+// that failed: its object stays, unreferenced (TestFailedRowKeepsNoTemporaryObject).
 func TestBlobsContract(t *testing.T) {
 	t.Parallel()
 	u, keys := FakeS3(t)
 	st, err := objectstore.Open(context.Background(), u, uuid.NewString)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
-	st.Referenced = func(context.Context, string) (bool, error) { return false, nil }
 	attachmenttest.BlobsContract(t, st, attachmenttest.BlobsOptions{
-		Kept: func(*testing.T) int { return len(keys()) }, ChunkSize: 256 << 10, Transactional: true,
+		Kept: func(*testing.T) int { return len(keys()) }, ChunkSize: 256 << 10,
 	})
 	for _, k := range keys() {
 		require.Regexp(t, `^[0-9a-f]{64}$`, k, "every object is under its hash: no upload's temporary key is left")
 	}
 }
 
-// TestFailedRowKeepsNoObject: when the row does not commit, the object the
-// upload copied under its hash is deleted unless an attachment references
-// the content; one kept before the upload stays.
-func TestFailedRowKeepsNoObject(t *testing.T) {
+// TestFailedRowKeepsNoTemporaryObject: when the row does not commit, the
+// temporary key goes and the object under the hash stays, for a twin
+// upload of the same content may be committing against it; the next
+// upload of that content uses it.
+func TestFailedRowKeepsNoTemporaryObject(t *testing.T) {
 	t.Parallel()
 	u, keys, _ := fakeS3(t)
 	st, err := objectstore.Open(context.Background(), u, uuid.NewString)
@@ -95,21 +97,17 @@ func TestFailedRowKeepsNoObject(t *testing.T) {
 	t.Cleanup(func() { _ = st.Close() })
 	refused := errors.New("the row was refused")
 	fail := func(context.Context, attachment.Blob) error { return refused }
-	referenced := false
-	st.Referenced = func(context.Context, string) (bool, error) { return referenced, nil }
+	content := "%PDF-1.4 one"
+	sum := sha256.Sum256([]byte(content))
 
-	require.ErrorIs(t, st.Put(context.Background(), strings.NewReader("%PDF-1.4 one"), "application/pdf", fail), refused)
-	assert.Empty(t, keys(), "neither the temporary key nor the copy under the hash stays")
+	require.ErrorIs(t, st.Put(context.Background(), strings.NewReader(content), "application/pdf", fail), refused)
+	assert.Equal(t, []string{hex.EncodeToString(sum[:])}, keys(), "no temporary key stays; the content does")
 
-	referenced = true // another attachment's row committed meanwhile
-	require.ErrorIs(t, st.Put(context.Background(), strings.NewReader("%PDF-1.4 two"), "application/pdf", fail), refused)
-	assert.Len(t, keys(), 1, "a content an attachment references stays")
-
-	referenced = false
-	require.NoError(t, st.Put(context.Background(), strings.NewReader("%PDF-1.4 three"), "application/pdf",
-		func(context.Context, attachment.Blob) error { return nil }))
-	require.ErrorIs(t, st.Put(context.Background(), strings.NewReader("%PDF-1.4 three"), "application/pdf", fail), refused)
-	assert.Len(t, keys(), 2, "a content kept before this upload is not this upload's to delete")
+	var got attachment.Blob
+	require.NoError(t, st.Put(context.Background(), strings.NewReader(content), "application/pdf",
+		func(_ context.Context, b attachment.Blob) error { got = b; return nil }))
+	assert.Equal(t, hex.EncodeToString(sum[:]), got.SHA256)
+	assert.Len(t, keys(), 1, "the next upload of the content uses the object")
 }
 
 // TestCommittedUploadIgnoresCleanup: once the row has committed, a failure
