@@ -172,6 +172,13 @@ func TestLinks(t *testing.T) {
 	assert.Equal(t, []string{"parent_id:has_children"}, fieldErrs(t, update(bundle.ID, under(one.ID))))
 	_, err := f.svc.Create(ctx, energyEditor, project.Draft{Fields: project.Fields{Name: "x", Category: "wind", PredecessorID: &one.ID}})
 	assert.Equal(t, []string{"predecessor_id:unknown_project"}, fieldErrs(t, err), "a project the writer may not read")
+	cooperated, err := f.svc.Create(ctx, bureau, project.Draft{Fields: project.Fields{Name: "锌合金", Category: "materials", Department: "industry",
+		CooperatingUnits: []string{"energy"}}})
+	require.NoError(t, err)
+	_, err = f.svc.Get(ctx, energyEditor, cooperated.ID)
+	require.NoError(t, err, "a cooperating unit reads the project")
+	_, err = f.svc.Create(ctx, energyEditor, project.Draft{Fields: project.Fields{Name: "x", Category: "wind", ParentID: &cooperated.ID}})
+	assert.Equal(t, []string{"parent_id:unknown_project"}, fieldErrs(t, err), "but may not put its own project under it")
 	_, err = f.svc.Create(ctx, bureau, project.Draft{Fields: project.Fields{Name: "x", Category: "wind", Department: "energy",
 		Leaders: []project.Leader{{Name: "王", Lead: true, Username: "nobody"}}}})
 	assert.Equal(t, []string{"leaders[0].username:unknown"}, fieldErrs(t, err))

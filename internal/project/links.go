@@ -135,14 +135,16 @@ func (s *Service) checkAccounts(ctx context.Context, c *Check, f Fields, before 
 	return nil
 }
 
-// linked reads the project a link names, as the writer may read it: one it
-// may not read, or none, is unknown.
+// linked reads the project a link names within the writer's scope: one
+// outside it, or none, is unknown. A project the writer only reads (as a
+// cooperating unit, or a blocker's department) is outside: a link would let
+// one department's project bar another's plan entries (docs/api.md).
 func (s *Service) linked(ctx context.Context, c *Check, p identity.Principal, field, id string, target *string) (*Project, error) {
 	if *target == id {
 		c.Add(field, "self", "")
 		return nil, nil
 	}
-	pr, err := s.store.Get(ctx, readReach(p), *target)
+	pr, err := s.store.Get(ctx, ReachOf(p), *target)
 	if apperr.KindOf(err) == apperr.NotFound {
 		c.Add(field, "unknown_project", "")
 		return nil, nil
