@@ -137,6 +137,9 @@ func (r *register) Within(ctx context.Context, sc project.Reach, id string, fn f
 	return pr, nil
 }
 
+// LockBundle locks nothing: Within holds the register's mutex.
+func (r *register) LockBundle(context.Context, project.Project) error { return nil }
+
 // BundleClash refuses an entry of pr in year when its parent or one of its
 // children is an entry of that year.
 func (r *register) BundleClash(ctx context.Context, pr project.Project, year int) error {

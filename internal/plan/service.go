@@ -60,6 +60,9 @@ type Register interface {
 	// its children is an entry of year's plan: either a bundle or its
 	// children are entries, never both (docs/plan.md).
 	BundleClash(ctx context.Context, pr project.Project, year int) error
+	// LockBundle locks pr's parent's row, if any, until the transaction
+	// ends: an entry of a bundle and one of its child's take turns on it.
+	LockBundle(ctx context.Context, pr project.Project) error
 }
 
 // Transactor runs fn in one transaction, carried by the context it passes fn.
@@ -176,7 +179,7 @@ func (s *Service) write(ctx context.Context, p identity.Principal, year int, pro
 	now := s.clock()
 	var out Written
 	_, err := s.register.Within(ctx, project.ReachOf(p), projectID, func(ctx context.Context, pr *project.Project) error {
-		pl, err := s.lockOrCreate(ctx, p, year, now)
+		pl, err := s.lockEntry(ctx, p, *pr, year, now)
 		if err != nil {
 			return err
 		}
@@ -389,6 +392,16 @@ func (s *Service) lock(ctx context.Context, year int) (Plan, error) {
 		return Plan{}, ErrNoPlan
 	}
 	return pl, err
+}
+
+// lockEntry locks pr's bundle's row, then the year's plan (made first
+// when none): project, bundle, plan is every writer's order, so that no
+// two writers each wait for the other.
+func (s *Service) lockEntry(ctx context.Context, p identity.Principal, pr project.Project, year int, now time.Time) (Plan, error) {
+	if err := s.register.LockBundle(ctx, pr); err != nil {
+		return Plan{}, err
+	}
+	return s.lockOrCreate(ctx, p, year, now)
 }
 
 // lockOrCreate returns a year's plan, locked, made as a draft first when

@@ -26,6 +26,10 @@ type FileStore interface {
 	// PlanYears maps each of ids to the years whose plans hold it as an
 	// entry in force.
 	PlanYears(ctx context.Context, ids []string) (map[string][]int, error)
+	// LockBundle locks the row of project id, in any scope, until the
+	// transaction carried by ctx ends (a missing project is no error), so that
+	// the writes the bundle rule checks take turns on the bundle's row.
+	LockBundle(ctx context.Context, id string) error
 }
 
 // noFileStore knows no accounts and no links: a Service over a Store that
@@ -38,6 +42,7 @@ func (noFileStore) Children(context.Context, string) ([]string, error)         {
 func (noFileStore) PlanYears(context.Context, []string) (map[string][]int, error) {
 	return nil, nil
 }
+func (noFileStore) LockBundle(context.Context, string) error { return nil }
 
 // maxChain bounds the walk along predecessors that looks for a cycle.
 const maxChain = 100
@@ -186,6 +191,11 @@ func (s *Service) checkParent(ctx context.Context, c *Check, p identity.Principa
 	if parent == nil {
 		return nil
 	}
+	// The bundle's row first: a concurrent link to it or entry of it
+	// commits before the reads below or waits for this write (docs/plan.md).
+	if err := s.file.LockBundle(ctx, *parent); err != nil {
+		return err
+	}
 	pr, err := s.linked(ctx, c, p, "parent_id", id, parent)
 	if pr == nil || err != nil {
 		return err
@@ -227,9 +237,15 @@ func errBundlePlanned(year int) error {
 
 // BundleClash reports, for a plan entry of pr in year about to be made,
 // whether pr's parent or one of its children is an entry of that year's
-// plan: Invalid naming project_id, nil otherwise.
+// plan: Invalid naming project_id, nil otherwise. Called with pr's row
+// locked (Within), it first locks the row of pr's parent (LockBundle), so
+// that every write the rule checks takes turns on the bundle's row and
+// reads what the other committed (docs/plan.md).
 func (s *Service) BundleClash(ctx context.Context, pr Project, year int) (err error) {
 	defer apperr.Wrap(&err, "project.Service.BundleClash(%s)", pr.ID)
+	if err := s.LockBundle(ctx, pr); err != nil {
+		return err
+	}
 	others, err := s.file.Children(ctx, pr.ID)
 	if err != nil {
 		return err
@@ -250,4 +266,15 @@ func (s *Service) BundleClash(ctx context.Context, pr Project, year int) (err er
 		}
 	}
 	return nil
+}
+
+// LockBundle locks the row of pr's parent, if it has one, until the
+// transaction carried by ctx ends. A caller that locks more (a year's
+// plan) locks the bundle first: project, bundle, then the rest.
+func (s *Service) LockBundle(ctx context.Context, pr Project) (err error) {
+	defer apperr.Wrap(&err, "project.Service.LockBundle(%s)", pr.ID)
+	if pr.ParentID == nil {
+		return nil
+	}
+	return s.file.LockBundle(ctx, *pr.ParentID)
 }

@@ -177,9 +177,6 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Draft) (_ 
 		return Project{}, err
 	}
 	id := s.newID()
-	if err := s.checkFile(ctx, p, id, e.Fields, nil); err != nil {
-		return Project{}, err
-	}
 	pr := Project{
 		ID: id, Fields: e.Fields, Stage: e.Stage, Actual: e.Actual, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
@@ -193,6 +190,10 @@ func (s *Service) Create(ctx context.Context, p identity.Principal, e Draft) (_ 
 		t = s.importEntry(p, pr.ID, e, today, now)
 	}
 	err = s.inTx(ctx, func(ctx context.Context) error {
+		// In the transaction: a bundle named is locked while it is read.
+		if err := s.checkFile(ctx, p, id, e.Fields, nil); err != nil {
+			return err
+		}
 		if err := s.store.Create(ctx, pr, t); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/plan"
+	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -97,4 +98,18 @@ func (s *Store) PlanYears(ctx context.Context, ids []string) (_ map[string][]int
 		slices.Sort(out[id])
 	}
 	return out, nil
+}
+
+// LockBundle locks the row of project id until the transaction carried by
+// ctx ends, on PostgreSQL (SQLite runs one writer at a time); a project
+// that does not exist locks nothing.
+func (s *Store) LockBundle(ctx context.Context, id string) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.LockBundle(%s)", id)
+	if !database.ValidID(id) {
+		return nil
+	}
+	q, done := s.db.Conn(ctx)
+	defer done()
+	var ids []string
+	return translate(s.db.ForUpdate(q.Model(&projectRow{}).Where("id = ?", id)).Pluck("id", &ids).Error)
 }

@@ -90,3 +90,10 @@ func (s *Store) PlanYears(_ context.Context, ids []string) (map[string][]int, er
 	}
 	return out, nil
 }
+
+// LockBundle locks nothing: the fake's writes take turns on its mutex.
+func (s *Store) LockBundle(context.Context, string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failure("LockBundle")
+}
