@@ -276,6 +276,9 @@ func registerFixture(t *testing.T, e *env) {
 	// and what it leaves out come back unchanged.
 	phase := e.create(t, asBureau, fileBody())
 	e.create(t, asBureau, fileBody(withField("name", "上墨家沟风电（二期）"), withField("predecessor_id", phase.ID)))
+	bundle := e.create(t, asBureau, map[string]any{"name": "老西关规划一、二、三路", "category": "infrastructure", "department": "housing"})
+	e.create(t, asBureau, fileBody(withField("name", "老西关规划二路"), withField("parent_id", bundle.ID),
+		withField("in_development_zone", true)))
 
 	moved := e.create(t, asBureau, with(projectBody("上墨家沟风电二期"), "code", "2021-140223-44-01-000099"))
 	res := e.do(t, request{principal: asBureau, method: http.MethodPost, path: projectPath(&moved, "/transitions"),
