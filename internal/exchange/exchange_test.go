@@ -14,6 +14,7 @@ import (
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/project"
+	"github.com/guangling/pipeline/internal/project/projecttest"
 )
 
 func TestColumns(t *testing.T) {
@@ -160,7 +161,7 @@ func TestRowRoundTrip(t *testing.T) {
 	full.PlannedCompletionDate, full.PlannedProductionDate = day("2021-12-31"), day("2022-03-01")
 	full.InStatisticsSince = &calendar.Month{Year: 2020, Month: time.October}
 	full.Category = "real_estate"
-	project.CopyFile(&full.Fields, project.Fields{
+	projecttest.CopyFile(&full.Fields, project.Fields{
 		InvestmentType: "enterprise", InDevelopmentZone: ptr(true), ConstructionNature: "technical_renovation", WorksKind: "building",
 		ExpectedAnnualTaxYuan: ptr(int64(3_000_000)), ExpectedJobs: ptr(1_200), LandNeededMu: ptr(88.5), LandSecuredMu: ptr(90.0),
 		NewConstructionLandMu: ptr(60.25), ArableLandMu: ptr(12.0), ForestLandMu: ptr(0.75), EnergyNeededTCE: ptr(1500.0),

@@ -23,32 +23,29 @@ func nullText[T ~string](v T) *string {
 	return &s
 }
 
-// fileFields converts the project file's fields of a request into f.
+// fileFields sets the project file's fields of f from a request.
 func fileFields(w api.ProjectWrite, f *project.Fields) {
-	file := project.Fields{
-		InvestmentType: project.InvestmentType(enumText(w.InvestmentType)), InDevelopmentZone: w.InDevelopmentZone,
-		ConstructionNature: project.ConstructionNature(enumText(w.ConstructionNature)), WorksKind: project.WorksKind(enumText(w.WorksKind)),
-		ExpectedAnnualTaxYuan: w.ExpectedAnnualTaxYuan, ExpectedJobs: w.ExpectedJobs,
-		LandNeededMu: w.LandNeededMu, LandSecuredMu: w.LandSecuredMu,
-		NewConstructionLandMu: w.NewConstructionLandMu, ArableLandMu: w.ArableLandMu, ForestLandMu: w.ForestLandMu,
-		EnergyNeededTCE: w.EnergyNeededTCE, EnergySecuredTCE: w.EnergySecuredTCE,
-		WaterNeeded10kM3: w.WaterNeeded10kM3, WaterSecured10kM3: w.WaterSecured10kM3,
-		PowerNeededKVA: w.PowerNeededKVA, PowerSecuredKVA: w.PowerSecuredKVA,
-		ContractAmountYuan: w.ContractAmountYuan, Investor: w.Investor,
-		InvestorOrigin: project.Origin(enumText(w.InvestorOrigin)), AttractingUnit: w.AttractingUnit,
-		CooperatingUnits: append([]string{}, w.CooperatingUnits...),
-		OwnerContactName: w.OwnerContactName, OwnerContactPhone: w.OwnerContactPhone, TaskForce: w.TaskForce,
-		PredecessorID: w.PredecessorID, ParentID: w.ParentID,
-	}
-	file.FundsArrived = make([]project.FundsArrived, len(w.FundsArrived))
+	f.InvestmentType, f.InDevelopmentZone = project.InvestmentType(enumText(w.InvestmentType)), w.InDevelopmentZone
+	f.ConstructionNature, f.WorksKind = project.ConstructionNature(enumText(w.ConstructionNature)), project.WorksKind(enumText(w.WorksKind))
+	f.ExpectedAnnualTaxYuan, f.ExpectedJobs = w.ExpectedAnnualTaxYuan, w.ExpectedJobs
+	f.LandNeededMu, f.LandSecuredMu = w.LandNeededMu, w.LandSecuredMu
+	f.NewConstructionLandMu, f.ArableLandMu, f.ForestLandMu = w.NewConstructionLandMu, w.ArableLandMu, w.ForestLandMu
+	f.EnergyNeededTCE, f.EnergySecuredTCE = w.EnergyNeededTCE, w.EnergySecuredTCE
+	f.WaterNeeded10kM3, f.WaterSecured10kM3 = w.WaterNeeded10kM3, w.WaterSecured10kM3
+	f.PowerNeededKVA, f.PowerSecuredKVA = w.PowerNeededKVA, w.PowerSecuredKVA
+	f.ContractAmountYuan, f.Investor = w.ContractAmountYuan, w.Investor
+	f.InvestorOrigin, f.AttractingUnit = project.Origin(enumText(w.InvestorOrigin)), w.AttractingUnit
+	f.CooperatingUnits = append([]string{}, w.CooperatingUnits...)
+	f.OwnerContactName, f.OwnerContactPhone, f.TaskForce = w.OwnerContactName, w.OwnerContactPhone, w.TaskForce
+	f.PredecessorID, f.ParentID = w.PredecessorID, w.ParentID
+	f.FundsArrived = make([]project.FundsArrived, len(w.FundsArrived))
 	for i, fa := range w.FundsArrived {
-		file.FundsArrived[i] = project.FundsArrived(fa)
+		f.FundsArrived[i] = project.FundsArrived(fa)
 	}
-	file.Leaders = make([]project.Leader, len(w.Leaders))
+	f.Leaders = make([]project.Leader, len(w.Leaders))
 	for i, l := range w.Leaders {
-		file.Leaders[i] = project.Leader(l)
+		f.Leaders[i] = project.Leader(l)
 	}
-	project.CopyFile(f, file)
 }
 
 // fileWrite sets the project file's fields of w from f.

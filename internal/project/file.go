@@ -327,21 +327,3 @@ func MaskContact(p identity.Principal, pr *Project) {
 		pr.OwnerContactPhone = MaskPhone(pr.OwnerContactPhone)
 	}
 }
-
-// CopyFile sets the project file's fields of dst to those of src, leaving
-// the register's own fields as they are.
-func CopyFile(dst *Fields, src Fields) {
-	dst.InvestmentType, dst.InDevelopmentZone = src.InvestmentType, src.InDevelopmentZone
-	dst.ConstructionNature, dst.WorksKind = src.ConstructionNature, src.WorksKind
-	dst.ExpectedAnnualTaxYuan, dst.ExpectedJobs = src.ExpectedAnnualTaxYuan, src.ExpectedJobs
-	dst.LandNeededMu, dst.LandSecuredMu = src.LandNeededMu, src.LandSecuredMu
-	dst.NewConstructionLandMu, dst.ArableLandMu, dst.ForestLandMu = src.NewConstructionLandMu, src.ArableLandMu, src.ForestLandMu
-	dst.EnergyNeededTCE, dst.EnergySecuredTCE = src.EnergyNeededTCE, src.EnergySecuredTCE
-	dst.WaterNeeded10kM3, dst.WaterSecured10kM3 = src.WaterNeeded10kM3, src.WaterSecured10kM3
-	dst.PowerNeededKVA, dst.PowerSecuredKVA = src.PowerNeededKVA, src.PowerSecuredKVA
-	dst.ContractAmountYuan, dst.Investor = src.ContractAmountYuan, src.Investor
-	dst.InvestorOrigin, dst.AttractingUnit, dst.FundsArrived = src.InvestorOrigin, src.AttractingUnit, src.FundsArrived
-	dst.Leaders, dst.CooperatingUnits = src.Leaders, src.CooperatingUnits
-	dst.OwnerContactName, dst.OwnerContactPhone, dst.TaskForce = src.OwnerContactName, src.OwnerContactPhone, src.TaskForce
-	dst.PredecessorID, dst.ParentID = src.PredecessorID, src.ParentID
-}

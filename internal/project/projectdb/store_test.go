@@ -54,7 +54,7 @@ func newProject(mods ...func(*project.Project)) project.Project {
 		Stage: project.Planning, Health: health.Green, HealthReasons: []health.Reason{},
 		Version: 1, CreatedAt: clock, UpdatedAt: clock,
 	}
-	project.CopyFile(&p.Fields, projecttest.EmptyFile())
+	projecttest.CopyFile(&p.Fields, projecttest.EmptyFile())
 	for _, m := range mods {
 		m(&p)
 	}
@@ -84,7 +84,7 @@ func fullProject() (project.Project, *project.Transition) {
 			{Source: "special_bond", PlannedYuan: 0, ReceivedYuan: 0},
 		}
 		p.PlannedSignDate = day("2019-11-30")
-		project.CopyFile(&p.Fields, projecttest.FullFile())
+		projecttest.CopyFile(&p.Fields, projecttest.FullFile())
 		p.PlannedStartDate = day("2020-03-01")
 		p.PlannedCompletionDate = day("2020-12-31")
 		p.PlannedProductionDate = day("2021-02-28")

@@ -119,7 +119,7 @@ func newProject(mods ...func(*project.Project)) project.Project {
 		Stage: project.Planning, Health: health.Green, HealthReasons: []health.Reason{},
 		Version: 1, CreatedAt: at, UpdatedAt: at,
 	}
-	project.CopyFile(&p.Fields, EmptyFile())
+	CopyFile(&p.Fields, EmptyFile())
 	for _, m := range mods {
 		m(&p)
 	}
@@ -140,7 +140,7 @@ func fullProject() (project.Project, *project.Transition) {
 			{Source: "bank_loan", PlannedYuan: 156_789_012, ReceivedYuan: 0},
 		}
 		p.PlannedSignDate, p.PlannedStartDate = day("2019-11-30"), day("2020-03-01")
-		project.CopyFile(&p.Fields, FullFile())
+		CopyFile(&p.Fields, FullFile())
 		p.PlannedCompletionDate, p.PlannedProductionDate = day("2020-12-31"), day("2021-02-28")
 		p.Stage = project.InProduction
 		p.Actual = project.Actual{
