@@ -76,6 +76,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (be
 	schema := fs.String("schema", "pipeline_bench", "the schema to work in, dropped and created again")
 	round := fs.Duration("round", 5*time.Second, "length of each side of a round, whole seconds")
 	rounds := fs.Int("rounds", 0, "rounds of each pair (default 3, or 5 with -against)")
+	runs := fs.Int("runs", 1, "full runs of the pairs, one after another on the same register and service; prints each pair's median ratio with each run's")
 	clients := fs.Int("clients", 4, "connections of each side")
 	pprof := fs.String("pprof", "", "serve the service's profiler on this loopback address (e.g. 127.0.0.1:6060)")
 	pairs := fs.String("pairs", "", "only these pairs, comma-separated (healthz, list, get, page, move, overview, export, overview-ids)")
@@ -100,8 +101,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (be
 		only = strings.Split(*pairs, ",")
 	}
 	return bench.Options{
-		DatabaseURL: dbu, Schema: *schema, Projects: cmp.Or(*projects, n), Rounds: *rounds, Round: *round, Clients: *clients,
-		Out: *out, Pairs: only, Pprof: *pprof, Service: *service, Against: *against, Bare: bareHealthz(),
+		DatabaseURL: dbu, Schema: *schema, Projects: cmp.Or(*projects, n), Rounds: *rounds, Runs: *runs, Round: *round, Clients: *clients,
+		Out: *out, Pairs: only, Pprof: *pprof, Service: *service, Against: *against, Bare: bareHealthz(), Floor: floor,
 		Command: "pipeline-bench " + strings.Join(redacted(args), " "),
 	}, nil
 }

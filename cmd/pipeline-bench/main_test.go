@@ -59,10 +59,13 @@ func TestFlags(t *testing.T) {
 	assert.Equal(t, "/bin/base", o.Against)
 	assert.Zero(t, o.Rounds, "the benchmark's default: 3, or 5 in a comparison")
 	assert.NotNil(t, o.Bare)
+	assert.NotNil(t, o.Floor)
+	assert.Equal(t, 1, o.Runs)
 
-	o, err = parseFlags([]string{"-projects", "2000", "-database-url", "postgres://127.0.0.1/other"}, env, io.Discard)
+	o, err = parseFlags([]string{"-projects", "2000", "-runs", "3", "-database-url", "postgres://127.0.0.1/other"}, env, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, 2000, o.Projects)
+	assert.Equal(t, 3, o.Runs)
 	assert.Equal(t, "postgres://127.0.0.1/other", o.DatabaseURL)
 
 	_, err = parseFlags([]string{"-pairs", "move", "extra"}, env, io.Discard)
@@ -88,8 +91,10 @@ func TestBareHealthz(t *testing.T) {
 }
 
 // TestRunBuildsTheService runs the command as docs/performance.md does,
-// without -service, on the healthz pair: it builds the pipeline binary,
-// starts it and measures it against its bare gin engine.
+// without -service, on the healthz, get and list pairs: it builds the
+// pipeline binary, starts it and measures it against its bare gin engine
+// and against its floor of gin and pgx, which must answer a get and a list
+// with the service's projects first (the run checks them).
 func TestRunBuildsTheService(t *testing.T) {
 	benchtest.NeedTools(t, true)
 	base := os.Getenv(dbtest.EnvURL)
@@ -106,7 +111,7 @@ func TestRunBuildsTheService(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var stdout bytes.Buffer
-	err := run(ctx, []string{"-schema", schema, "-projects", "300", "-rounds", "1", "-round", "1s", "-clients", "2", "-pairs", "healthz", "-out", results},
+	err := run(ctx, []string{"-schema", schema, "-projects", "300", "-rounds", "1", "-round", "1s", "-clients", "2", "-pairs", "healthz,get,list", "-out", results},
 		envOf(map[string]string{"PIPELINE_BENCH_DATABASE_URL": base}), &stdout, io.Discard)
 	require.NoError(t, err, stdout.String())
 	assert.Contains(t, stdout.String(), "building the service: go build "+servicePackage)
@@ -114,5 +119,9 @@ func TestRunBuildsTheService(t *testing.T) {
 	require.NoError(t, err)
 	assert.Regexp(t, `(?m)^  healthz +service [0-9.]+/s vs bare gin [0-9.]+/s`, string(file))
 	assert.Regexp(t, `(?m)^healthz: (.*\n)+?  cpu/op   service: service [0-9.]+ ms.*; bare gin: bench process [0-9.]+ ms`, string(file))
-	assert.Regexp(t, `(?m) -pairs healthz -out \S+$`, string(file), "the command line is recorded")
+	for _, key := range []string{"get", "list"} {
+		assert.Regexp(t, `(?m)^  `+key+` +service [0-9.]+/s vs floor [0-9.]+/s`, string(file))
+		assert.Regexp(t, `(?m)^`+key+`: (.*\n)+?  cpu/op   service: service [0-9.]+ ms.*; floor: (service [0-9.]+ ms, )?bench process [0-9.]+ ms`, string(file))
+	}
+	assert.Regexp(t, `(?m) -pairs healthz,get,list -out \S+$`, string(file), "the command line is recorded")
 }

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
 
@@ -44,6 +45,7 @@ type Options struct {
 	Schema      string        // default "pipeline_bench"
 	Projects    int           // projects generated; default QuickProjects
 	Rounds      int           // rounds of each pair; default 3, or 5 in a comparison
+	Runs        int           // full runs of the pairs, one after another, for the median of each ratio; default 1
 	Round       time.Duration // length of each side of a round; default 5s
 	Clients     int           // connections of each side; default 4
 	Pairs       []string      // the pairs to measure, by name; default all
@@ -61,6 +63,13 @@ type Options struct {
 	// a loopback port of its own, in its own process. The healthz pair
 	// needs it, except in a comparison.
 	Bare http.Handler
+	// Floor builds the floor of the get and list pairs: a handler of
+	// GET /api/v1/projects/{id} and GET /api/v1/projects?stage=…&limit=…
+	// that answers with what the statements select, through pool, on the
+	// bench schema, with no authentication, middleware or ORM. The bench
+	// serves it as it serves Bare. The get and list pairs need it, except
+	// in a comparison.
+	Floor func(pool *pgxpool.Pool, q FloorSQL) http.Handler
 	// Command is the command line recorded with the results.
 	Command string
 	// Env is the environment the tools and the children start from
@@ -72,20 +81,23 @@ type Options struct {
 // run is one benchmark run: its options, tools, temporary folder, schema,
 // the children and what was measured.
 type run struct {
-	o        Options
-	out      io.Writer // the terminal and the results
-	tmp      string
-	wrk      string
-	pgbench  string
-	psql     string
-	db       *sql.DB // the bench schema
-	baseURL  string  // the server, for pgbench and psql
-	pgEnv    []string
-	childEnv []string
-	svc      *service // the service (Options.Service)
-	against  *service // the binary it is compared with (Options.Against), or nil
-	bare     *bareServer
-	password string
+	o         Options
+	out       io.Writer // the terminal and the results
+	tmp       string
+	wrk       string
+	pgbench   string
+	psql      string
+	db        *sql.DB // the bench schema
+	baseURL   string  // the server, for pgbench and psql
+	pgEnv     []string
+	childEnv  []string
+	svc       *service // the service (Options.Service)
+	against   *service // the binary it is compared with (Options.Against), or nil
+	bare      *bareServer
+	floor     *bareServer   // the floor of the get and list pairs
+	floorPool *pgxpool.Pool // its connections
+	schemaURL string        // the bench schema, for the floor's pool
+	password  string
 	// client talks to the service outside the measurements: signing in,
 	// the check of each request before wrk sends it, the walk to a deep
 	// page, the export. Deadlines come from the context: an export takes
@@ -94,6 +106,7 @@ type run struct {
 	phases  []phase
 	results []result
 	failed  []string
+	runNo   int // the run under way, of Options.Runs (from 1 when there are several)
 }
 
 type phase struct {
@@ -200,28 +213,44 @@ func (r *run) steps() []step {
 	if r.o.Against != "" {
 		return append(append(start, r.comparisonSteps()...), step{"stop the services", r.stopServices, false})
 	}
-	return append(start,
-		step{"healthz", r.healthzPair, true},
-		step{"list", r.listPair, true},
-		step{"get", r.getPair, true},
-		step{"page", r.pagePair, true},
-		step{"move", r.movePair, true},
+	steps := start
+	for i := range r.o.Runs {
+		if r.o.Runs > 1 {
+			steps = append(steps, step{fmt.Sprintf("run %d", i+1), func(context.Context) error {
+				r.runNo = i + 1
+				r.printf("\n=== run %d of %d\n", i+1, r.o.Runs)
+				return nil
+			}, false})
+		}
+		steps = append(steps, r.pairSteps()...)
+	}
+	return append(steps,
+		// Memory is the service's peak over everything above, the overview
+		// with every ID included.
+		step{"memory", func(ctx context.Context) error { r.runNo = 0; return r.memory(ctx) }, false},
+		step{"stop the service", r.stopServices, false},
+	)
+}
+
+// pairSteps are one run's measurements of the service against its floors.
+func (r *run) pairSteps() []step {
+	return []step{
+		{"healthz", r.healthzPair, true},
+		{"list", r.listPair, true},
+		{"get", r.getPair, true},
+		{"page", r.pagePair, true},
+		{"move", r.movePair, true},
 		// The delivery latency of moves to a webhook, beside the move pair.
-		step{"webhook", func(ctx context.Context) error {
+		{"webhook", func(ctx context.Context) error {
 			if !r.o.wants("move") {
 				return nil
 			}
 			return r.webhookLatency(ctx)
 		}, false},
-		step{"overview", r.overview, true},
-		step{"export", r.exportPair, true},
-		// Memory is read before the overview with every ID, an answer of
-		// tens of megabytes at the full size, which is measured last and
-		// reports the memory it took by itself.
-		step{"memory", r.memory, false},
-		step{"overview-ids", r.overviewIDs, true},
-		step{"stop the service", r.stopServices, false},
-	)
+		{"overview", r.overview, true},
+		{"export", r.exportPair, true},
+		{"overview-ids", r.overviewIDs, true},
+	}
 }
 
 // pairNames are the pairs a run can measure, in order.
@@ -243,8 +272,12 @@ func (r *run) runSteps(ctx context.Context) error {
 		if s.pair && !r.o.wants(s.name) {
 			continue
 		}
-		t0 := time.Now()
-		if err := s.fn(ctx); err != nil {
+		t0, had := time.Now(), len(r.results)
+		err := s.fn(ctx)
+		for i := had; i < len(r.results); i++ {
+			r.results[i].run = r.runNo
+		}
+		if err != nil {
 			var pf pairFailure
 			if !errors.As(err, &pf) || ctx.Err() != nil {
 				return fmt.Errorf("%s: %w", s.name, err)

@@ -13,9 +13,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -61,6 +63,32 @@ var bareHealthz = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) 
 	_, _ = w.Write([]byte(`{"status":"ok"}`))
 })
 
+// floorStandIn stands for the gin floor of cmd/pipeline-bench, which this
+// package does not import: the same statements through net/http. answer
+// edits the list's statement (a floor that answers other projects).
+func floorStandIn(list func(string) string) func(*pgxpool.Pool, FloorSQL) http.Handler {
+	return func(pool *pgxpool.Pool, q FloorSQL) http.Handler {
+		answer := func(w http.ResponseWriter, r *http.Request, sql string, args ...any) {
+			var body []byte
+			if err := pool.QueryRow(r.Context(), sql, args...).Scan(&body); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			_, _ = w.Write(body)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /api/v1/projects/{id}", func(w http.ResponseWriter, r *http.Request) { answer(w, r, q.Get, r.PathValue("id")) })
+		mux.HandleFunc("GET /api/v1/projects", func(w http.ResponseWriter, r *http.Request) {
+			limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+			answer(w, r, list(q.List), r.URL.Query().Get("stage"), limit)
+		})
+		return mux
+	}
+}
+
+func same(sql string) string { return sql }
+
 // TestRun runs the whole benchmark at a tiny size and checks that every
 // pair was measured on both sides. Run fails when wrk saw an answer other
 // than 2xx or a socket error, or pgbench an error, so a pass also says that
@@ -73,13 +101,13 @@ func TestRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	err := Run(ctx, Options{DatabaseURL: os.Getenv(dbtest.EnvURL), Schema: testSchema(t), Projects: 300, Rounds: 1, Round: time.Second, Clients: 2,
-		Out: results, Service: bin, Bare: bareHealthz, Command: "go test ./internal/bench"}, &stdout)
+		Out: results, Service: bin, Bare: bareHealthz, Floor: floorStandIn(same), Command: "go test ./internal/bench"}, &stdout)
 	require.NoError(t, err, stdout.String())
 
 	file, err := os.ReadFile(results)
 	require.NoError(t, err)
 	assert.Equal(t, stdout.String(), string(file), "the file holds what was printed")
-	for _, key := range []string{"healthz", "list", "get", "page", "move", "export"} {
+	for _, key := range []string{"healthz", "list", "get", "page", "move", "export csv", "export xlsx"} {
 		m := regexp.MustCompile(`(?m)^  ` + key + ` +.*? ([0-9.]+)/s vs .*? ([0-9.]+)/s`).FindStringSubmatch(string(file))
 		if assert.NotNil(t, m, "summary line of %s", key) {
 			for _, v := range m[1:] {
@@ -98,7 +126,20 @@ func TestRun(t *testing.T) {
 	// tool (and in the service, which may still be sealing the moves' audit
 	// entries).
 	assert.Regexp(t, `(?m)^move: (.*\n)+?  cpu/op   service: service [0-9.]+ ms, PostgreSQL [0-9.]+ ms, tools [0-9.]+ ms; `+
-		`pgbench: (service [0-9.]+ ms, )?PostgreSQL [0-9.]+ ms, tools [0-9.]+ ms\n`, string(file))
+		`its SQL: (service [0-9.]+ ms, )?PostgreSQL [0-9.]+ ms, tools [0-9.]+ ms\n`, string(file))
+	// The move's SQL ran (a failed transaction would have failed the run),
+	// and the WAL of each kind of move was read.
+	assert.Regexp(t, `(?m)^  wal/op   service [1-9][0-9]* B, its SQL [1-9][0-9]* B, bare transaction [1-9][0-9]* B; service/bare [0-9.]+×  target ≤ 2×`, string(file))
+	// The floor answered the service's projects (the run checks it first)
+	// and cost the bench process.
+	assert.Regexp(t, `(?m)^get: (.*\n)+?  cpu/op   service: .*; floor: (service [0-9.]+ ms, )?bench process [0-9.]+ ms`, string(file))
+	assert.Regexp(t, `(?m)^  for reference, pgbench of the service's SQL, one round: [0-9.]+/s`, string(file))
+	// Each export produced its file; the service's memory was watched.
+	for _, f := range []string{"export-copy.csv", "CSV-export.csv", "XLSX-export.xlsx"} {
+		assert.Regexp(t, `(?m)^  `+regexp.QuoteMeta(f)+`: (0\.[1-9]|[1-9])[0-9.]* MB$`, string(file))
+	}
+	assert.Regexp(t, `(?m)^export csv: (.*\n)*?  cpu/op   CSV export: service [0-9.]+ ms.*; psql \\copy: .*tools [0-9.]+ ms`, string(file))
+	assert.Regexp(t, `(?m)^  service peak RSS during the exports [1-9][0-9]* MB$`, string(file))
 	assert.Regexp(t, `(?m)^  memory +service peak RSS \(VmHWM\) [1-9][0-9]* MB`, string(file))
 	assert.Regexp(t, `(?m)^  ids +[0-9.]+/s, p50 .*, [0-9.]+ MB each, peak RSS [1-9][0-9]* MB`, string(file))
 	assert.Regexp(t, `(?m)^webhook +40 stage moves .*: p50 [0-9.]+ ms  max [0-9.]+ ms$`, string(file), "the delivery latency of moves")
@@ -187,6 +228,10 @@ func TestOptionsRefuse(t *testing.T) {
 		want string // "" when the options are accepted
 	}{
 		{"every pair", func(*Options) {}, ""},
+		{"no floor", func(o *Options) { o.Floor = nil }, "the get and list pairs need a floor"},
+		{"no floor, no get or list", func(o *Options) { o.Floor, o.Pairs = nil, []string{"move", "healthz"} }, ""},
+		{"several runs", func(o *Options) { o.Runs = 3 }, ""},
+		{"several runs of a comparison", func(o *Options) { o.Against, o.Runs = bin, 3 }, "a comparison of two binaries takes -rounds"},
 		{"unknown pair", func(o *Options) { o.Pairs = []string{"auth"} }, `pair "auth": the pairs are healthz, list, get, page, move, overview, export, overview-ids`},
 		{"no bare handler", func(o *Options) { o.Bare = nil }, "the healthz pair needs a bare handler"},
 		{"no bare handler, no healthz", func(o *Options) { o.Bare, o.Pairs = nil, []string{"move"} }, ""},
@@ -198,7 +243,7 @@ func TestOptionsRefuse(t *testing.T) {
 		{"remote database", func(o *Options) { o.DatabaseURL = "postgres://db.example.org/test" }, "must be on loopback"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o := Options{DatabaseURL: "postgres://127.0.0.1/test", Service: bin, Bare: bareHealthz}
+			o := Options{DatabaseURL: "postgres://127.0.0.1/test", Service: bin, Bare: bareHealthz, Floor: floorStandIn(same)}
 			tc.edit(&o)
 			_, err := o.withDefaults()
 			if tc.want == "" {
@@ -216,10 +261,45 @@ func TestRoundsDefault(t *testing.T) {
 	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "pipeline")
 	require.NoError(t, os.WriteFile(bin, nil, 0o755))
-	o, err := Options{DatabaseURL: "postgres://127.0.0.1/test", Service: bin, Bare: bareHealthz}.withDefaults()
+	o, err := Options{DatabaseURL: "postgres://127.0.0.1/test", Service: bin, Bare: bareHealthz, Floor: floorStandIn(same)}.withDefaults()
 	require.NoError(t, err)
 	assert.Equal(t, 3, o.Rounds)
 	o, err = Options{DatabaseURL: "postgres://127.0.0.1/test", Service: bin, Against: bin}.withDefaults()
 	require.NoError(t, err)
 	assert.Equal(t, 5, o.Rounds)
+}
+
+// TestFloorAnswersTheSame: a floor that answers other projects than the
+// service (here the list's last page first) is not measured against it.
+func TestFloorAnswersTheSame(t *testing.T) {
+	benchtest.NeedTools(t, true)
+	bin := buildService(t)
+	results := filepath.Join(t.TempDir(), "results.txt")
+	var stdout bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	other := func(sql string) string {
+		return strings.Replace(sql, "ORDER BY created_at, id LIMIT", "ORDER BY created_at DESC, id DESC LIMIT", 1)
+	}
+	err := Run(ctx, Options{DatabaseURL: os.Getenv(dbtest.EnvURL), Schema: testSchema(t), Projects: 300, Rounds: 1, Round: time.Second, Clients: 2,
+		Pairs: []string{"list", "get"}, Out: results, Service: bin, Floor: floorStandIn(other), Command: "go test ./internal/bench"}, &stdout)
+	require.ErrorContains(t, err, "not measured: list")
+	assert.Contains(t, stdout.String(), "the floor answers other projects than the service")
+	assert.Regexp(t, `(?m)^  get +service [0-9.]+/s vs floor [0-9.]+/s`, stdout.String(), "the get pair, whose floor answers the same, is measured")
+}
+
+// TestRuns: several runs print each pair's median ratio with each run's.
+func TestRuns(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	r := &run{o: Options{Runs: 3, Projects: 100, Clients: 1, Rounds: 1, Round: time.Second}, out: &out}
+	for i, v := range []float64{0.9, 0.5, 0.7} {
+		r.results = append(r.results, result{key: "get", value: v, target: 0.8, goal: "≥ 0.80", run: i + 1},
+			result{key: "move WAL", value: 3 - v, target: 2, atMost: true, goal: "≤ 2×", run: i + 1},
+			result{key: "ids", info: true, run: i + 1})
+	}
+	r.summary()
+	assert.Regexp(t, `(?m)^  get +median 0\.70  \(0\.90, 0\.50, 0\.70\)  target ≥ 0\.80  MISS$`, out.String())
+	assert.Regexp(t, `(?m)^  move WAL +median 2\.30  \(2\.10, 2\.50, 2\.30\)  target ≤ 2×  MISS$`, out.String())
+	assert.NotRegexp(t, `(?m)^  ids +median`, out.String(), "a figure without a target has no median")
 }

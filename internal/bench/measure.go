@@ -38,6 +38,11 @@ type result struct {
 	key      string
 	measured string
 	ratio    string
+	value    float64 // the ratio, for the median of several runs
+	target   float64 // what value must reach: at least, or at most with atMost
+	atMost   bool
+	run      int    // which of several runs measured it (0: the only one)
+	cpu      string // each side's processor time per operation
 	goal     string
 	pass     bool
 	info     bool  // a figure for comparison, with no target
@@ -110,9 +115,10 @@ func (r *run) measure(ctx context.Context, p pair) error {
 	a, b := total(m.a), total(m.b)
 	ratio := a.rate() / b.rate()
 	res := result{key: p.key, measured: p.a.name + " " + figure(a.rate()) + "/s vs " + p.b.name + " " + figure(b.rate()) + "/s",
-		ratio: fmt.Sprintf("%.2f", ratio), goal: p.goal, pass: ratio >= p.atLeast}
+		ratio: fmt.Sprintf("%.2f", ratio), value: ratio, target: p.atLeast, goal: p.goal, pass: ratio >= p.atLeast,
+		cpu: fmt.Sprintf("%s: %s; %s: %s", p.a.name, sumCPU(m.acpu).perOp(a.n), p.b.name, sumCPU(m.bcpu).perOp(b.n))}
 	r.printf("  total    %s  %s  ratio %.2f  target %s  %s\n", sideLine(p.a.name, a), sideLine(p.b.name, b), ratio, p.goal, mark(res.pass))
-	r.printf("  cpu/op   %s: %s; %s: %s\n", p.a.name, sumCPU(m.acpu).perOp(a.n), p.b.name, sumCPU(m.bcpu).perOp(b.n))
+	r.printf("  cpu/op   %s\n", res.cpu)
 	r.results = append(r.results, res)
 	return nil
 }
@@ -165,28 +171,74 @@ func mark(pass bool) string {
 	return "MISS"
 }
 
-// summary prints one line per pair, the service's peak memory and how long
-// each phase took.
+// summary prints one line per pair (with each side's processor time per
+// operation), the service's peak memory, the medians of several runs and
+// how long each phase took.
 func (r *run) summary() {
 	r.printf("\nsummary: %d projects, %d client(s) a side, %d round(s) of %s\n", r.o.Projects, r.o.Clients, r.o.Rounds, r.o.Round)
 	for _, x := range r.results {
-		if x.key == "memory" {
-			if x.rssErr != nil {
-				r.printf("  %-9s service peak RSS unknown: %v\n", x.key, x.rssErr)
-				continue
-			}
-			x.measured = fmt.Sprintf("service peak RSS (VmHWM) %.0f MB", float64(x.rss)/(1<<20))
-			x.goal, x.pass = "< 150 MB", x.rss < 150<<20
-		}
-		m := mark(x.pass)
-		if x.info {
-			m = ""
-		}
-		r.printf("  %-9s %-62s %6s  %-22s %s\n", x.key, x.measured, x.ratio, x.goal, m)
+		r.summaryLine(x)
+	}
+	if r.o.Runs > 1 {
+		r.medians()
 	}
 	var ph []string
 	for _, p := range r.phases {
 		ph = append(ph, fmt.Sprintf("%s %s", p.name, p.took.Round(100*time.Millisecond)))
 	}
 	r.printf("phases: %s\n", strings.Join(ph, ", "))
+}
+
+func (r *run) summaryLine(x result) {
+	if x.key == "memory" {
+		if x.rssErr != nil {
+			r.printf("  %-14s service peak RSS unknown: %v\n", x.key, x.rssErr)
+			return
+		}
+		x.measured = fmt.Sprintf("service peak RSS (VmHWM) %.0f MB", float64(x.rss)/(1<<20))
+		x.goal, x.pass = "< 150 MB", x.rss < 150<<20
+	}
+	m := mark(x.pass)
+	if x.info {
+		m = ""
+	}
+	key := x.key
+	if x.run > 0 {
+		key = fmt.Sprintf("%s (%d)", key, x.run)
+	}
+	r.printf("  %-14s %-62s %6s  %-22s %s\n", key, x.measured, x.ratio, x.goal, m)
+	if x.cpu != "" {
+		r.printf("  %-14s cpu/op %s\n", "", x.cpu)
+	}
+}
+
+// medians prints, for each pair with a target, the median of its ratios
+// over the runs, each run's, and whether the median meets the target.
+func (r *run) medians() {
+	r.printf("\nmedians of %d runs (the ratio of each run in brackets):\n", r.o.Runs)
+	var keys []string
+	byKey := map[string][]result{}
+	for _, x := range r.results {
+		if x.info || x.target == 0 {
+			continue
+		}
+		if _, ok := byKey[x.key]; !ok {
+			keys = append(keys, x.key)
+		}
+		byKey[x.key] = append(byKey[x.key], x)
+	}
+	for _, k := range keys {
+		var vs []string
+		var xs []float64
+		for _, x := range byKey[k] {
+			xs = append(xs, x.value)
+			vs = append(vs, fmt.Sprintf("%.2f", x.value))
+		}
+		m := median(xs)
+		pass := m >= byKey[k][0].target
+		if byKey[k][0].atMost {
+			pass = m <= byKey[k][0].target
+		}
+		r.printf("  %-14s median %.2f  (%s)  target %s  %s\n", k, m, strings.Join(vs, ", "), byKey[k][0].goal, mark(pass))
+	}
 }

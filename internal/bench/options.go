@@ -20,6 +20,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Rounds = cmp.Or(o.Rounds, 5)
 	}
 	o.Rounds = cmp.Or(o.Rounds, 3)
+	o.Runs = cmp.Or(o.Runs, 1)
 	o.Round = cmp.Or(o.Round, 5*time.Second)
 	o.Clients = cmp.Or(o.Clients, 4)
 	o.Out = cmp.Or(o.Out, "bench-results.txt")
@@ -48,8 +49,10 @@ func (o Options) check() error {
 		return fmt.Errorf("schema %q: want a lower-case SQL identifier", o.Schema)
 	case o.Projects < 100:
 		return fmt.Errorf("%d projects: want at least 100", o.Projects)
-	case o.Rounds < 1 || o.Clients < 1:
-		return errors.New("rounds and clients: want at least 1")
+	case o.Rounds < 1 || o.Clients < 1 || o.Runs < 1:
+		return errors.New("runs, rounds and clients: want at least 1")
+	case o.Runs > 1 && o.Against != "":
+		return errors.New("runs: a comparison of two binaries takes -rounds, not -runs")
 	case o.Round < time.Second:
 		return errors.New("round: want at least 1s (wrk and pgbench count whole seconds)")
 	}
@@ -87,6 +90,9 @@ func (o Options) checkPairs() error {
 	}
 	if o.Against == "" && o.wants("healthz") && o.Bare == nil {
 		return errors.New("the healthz pair needs a bare handler to compare with")
+	}
+	if o.Against == "" && (o.wants("get") || o.wants("list")) && o.Floor == nil {
+		return errors.New("the get and list pairs need a floor to compare with")
 	}
 	return nil
 }

@@ -5,12 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
-
-	"github.com/guangling/pipeline/internal/exchange"
 )
 
 // overviewPath is the overview as the dashboard's tiles ask for it: without
@@ -82,88 +77,18 @@ func (r *run) overviewIDs(ctx context.Context) error {
 	return nil
 }
 
-// exportSQL selects what the export writes, column for column, with the
-// export's headers: the register's columns (exchange.Columns) of every live
-// project in the export's order. Derived columns (万元) are computed as the
-// export computes them; labels stay codes, which is psql's share of the
-// work the export does.
-func exportSQL() string {
-	cols := exchange.Columns()
-	alias := map[string]string{}
-	for _, c := range cols {
-		alias[c.Header] = c.Alias
-	}
-	sel := make([]string, len(cols))
-	for i, c := range cols {
-		expr := c.Alias
-		if c.Source != "" {
-			expr = fmt.Sprintf("%s / %d.0", alias[c.Source], c.Per)
-		}
-		sel[i] = fmt.Sprintf(`%s AS "%s"`, expr, c.Header)
-	}
-	return "SELECT " + strings.Join(sel, ", ") + " FROM projects WHERE archived_at IS NULL ORDER BY created_at, id"
-}
-
-const exportPath = "/api/v1/projects/export?format=xlsx"
-
-// exportSide downloads the XLSX export of the service at to a file of the
-// side's own, one export a run.
-func (r *run) exportSide(_ context.Context, name, at string) (side, error) {
-	file := r.exportFile(name)
-	return side{name: name, run: func(ctx context.Context, _ time.Duration) (sample, error) {
-		token, err := r.login(ctx, at)
-		if err != nil {
-			return sample{}, err
-		}
-		f, err := os.Create(file)
-		if err != nil {
-			return sample{}, err
-		}
-		defer f.Close()
-		t0 := time.Now()
-		if _, err := r.download(ctx, at+exportPath, token, f); err != nil {
-			return sample{}, err
-		}
-		return once(time.Since(t0)), f.Close()
-	}}, nil
-}
-
-func (r *run) exportFile(name string) string {
-	return filepath.Join(r.tmp, strings.ReplaceAll(name, " ", "-")+".xlsx")
-}
-
-// exportPair: the XLSX export, read to a file, against psql \copy of the
-// same columns to a CSV file; one of each per round.
-func (r *run) exportPair(ctx context.Context) error {
-	query := exportSQL()
-	copyFile := filepath.Join(r.tmp, "export.csv")
-	export, _ := r.exportSide(ctx, "export", r.svc.api)
-	cp := side{name: `psql \copy`, run: func(ctx context.Context, _ time.Duration) (sample, error) {
-		took, err := r.psqlCopy(ctx, query, copyFile)
-		return once(took), err
-	}}
-	// psql first in each round (copy, export, copy, export …): each reads
-	// the register the other just read.
-	if err := r.measure(ctx, pair{key: "export", what: fmt.Sprintf("GET %s of %d projects against psql \\copy of the same columns as CSV (one of each a round, psql first; rates are exports/s)", exportPath, r.o.Projects),
-		a: export, b: cp, atLeast: 1.0 / 3, goal: "≥ 0.33 (time ≤ 3×)", once: true, bFirst: true}); err != nil {
-		return err
-	}
-	for _, f := range []string{copyFile, r.exportFile("export")} {
-		if st, err := os.Stat(f); err == nil {
-			r.printf("  %s: %.1f MB\n", filepath.Base(f), float64(st.Size())/1e6)
-		}
-	}
-	return nil
-}
-
-// download streams what GET url answers to w and returns its size. An
+// download streams what GET url answers to w and returns its size, with
+// header's names and values (pairs) set on the request. An
 // answer other than 200 or a broken one fails the pair.
-func (r *run) download(ctx context.Context, url, token string, w io.Writer) (int64, error) {
+func (r *run) download(ctx context.Context, url, token string, w io.Writer, header ...string) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	resp, err := r.client.Do(req)
 	if err != nil {
 		return 0, failure("GET %s: %v", url, err)

@@ -25,6 +25,7 @@ func (r *run) prepareSchema(ctx context.Context) error {
 	q.Set("search_path", r.o.Schema+",public")
 	u.RawQuery = q.Encode()
 	schemaURL := u.String()
+	r.schemaURL = schemaURL
 	r.pgEnv = append(withoutPrefix(r.o.Env, "PGOPTIONS="), "PGOPTIONS=-c search_path="+r.o.Schema+",public")
 	r.childEnv = append(withoutPrefix(r.o.Env, "PIPELINE_"),
 		"PIPELINE_DATABASE_URL="+schemaURL,

@@ -68,11 +68,20 @@ func (r *run) startServices(ctx context.Context) error {
 			return err
 		}
 	}
-	if r.o.Bare != nil && r.o.Against == "" {
-		if err := r.serveBare(); err != nil {
+	if r.o.Against != "" {
+		return nil
+	}
+	if r.o.Bare != nil {
+		if r.bare, err = r.serveInProcess(r.o.Bare); err != nil {
 			return err
 		}
 		r.printf("bare handler at %s (in the bench's own process)\n", r.bare.url)
+	}
+	if r.o.Floor != nil {
+		if err := r.serveFloor(ctx); err != nil {
+			return err
+		}
+		r.printf("floor (gin and pgx) at %s (in the bench's own process)\n", r.floor.url)
 	}
 	return nil
 }
@@ -132,31 +141,32 @@ func (r *run) startService(ctx context.Context, name, bin string, env []string) 
 	return s, nil
 }
 
-// bareServer serves Options.Bare in the bench's own process.
+// bareServer serves a handler of the bench's own, Options.Bare or the
+// floor, in the bench's own process.
 type bareServer struct {
 	url  string
 	srv  *http.Server
 	done chan error
 }
 
-// serveBare serves the bare handler on a loopback port of its own, with
-// the service's HTTP server settings.
-func (r *run) serveBare() error {
+// serveInProcess serves h on a loopback port of its own, with the
+// service's HTTP server settings.
+func (r *run) serveInProcess(h http.Handler) (*bareServer, error) {
 	cfg, err := config.Load(getenv(r.childEnv))
 	if err != nil {
-		return fmt.Errorf("the service's configuration: %w", err)
+		return nil, fmt.Errorf("the service's configuration: %w", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srv := &http.Server{
-		Handler: r.o.Bare, ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout,
+		Handler: h, ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout,
 		WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes,
 	}
-	r.bare = &bareServer{url: "http://" + ln.Addr().String(), srv: srv, done: make(chan error, 1)}
-	go func() { r.bare.done <- srv.Serve(ln) }()
-	return nil
+	b := &bareServer{url: "http://" + ln.Addr().String(), srv: srv, done: make(chan error, 1)}
+	go func() { b.done <- srv.Serve(ln) }()
+	return b, nil
 }
 
 func (b *bareServer) stop() error {
@@ -179,12 +189,15 @@ func (r *run) memory(context.Context) error {
 	return nil
 }
 
-// stopServices stops the services and the bare handler.
+// stopServices stops the services, the bare handler and the floor.
 func (r *run) stopServices(context.Context) error { return r.stopChildren() }
 
 func (r *run) stopChildren() error {
-	err := errors.Join(r.bare.stop(), r.against.stop(), r.svc.stop())
-	r.bare, r.against, r.svc = nil, nil, nil
+	err := errors.Join(r.bare.stop(), r.floor.stop(), r.against.stop(), r.svc.stop())
+	if r.floorPool != nil {
+		r.floorPool.Close()
+	}
+	r.bare, r.floor, r.floorPool, r.against, r.svc = nil, nil, nil, nil, nil
 	return err
 }
 

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -52,7 +53,7 @@ func (s *hookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // for stage moves to a receiver on loopback, then moves of one project one
 // after the other, each timed from its 201 (the move has committed) to the
 // receiver's reading its delivery. It prints the median and the highest.
-func (r *run) webhookLatency(ctx context.Context) error {
+func (r *run) webhookLatency(ctx context.Context) (err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -66,9 +67,17 @@ func (r *run) webhookLatency(ctx context.Context) error {
 		return err
 	}
 	body, _ := json.Marshal(api.WebhookCreate{URL: "http://" + ln.Addr().String() + "/hook", Types: []string{"project.stage_changed"}})
-	if err := r.do(ctx, http.MethodPost, r.svc.api+"/api/v1/webhooks", token, body, http.StatusCreated, nil); err != nil {
+	var hook struct{ ID string }
+	if err := r.do(ctx, http.MethodPost, r.svc.api+"/api/v1/webhooks", token, body, http.StatusCreated, &hook); err != nil {
 		return fmt.Errorf("register a webhook: %w", err)
 	}
+	// Removed after, so that the moves of a later run (-runs) are not
+	// delivered to a receiver that is gone.
+	defer func() {
+		if derr := r.expect(ctx, http.MethodDelete, r.svc.api+"/api/v1/webhooks/"+hook.ID, token, http.StatusNoContent); derr != nil {
+			err = errors.Join(err, fmt.Errorf("remove the webhook: %w", derr))
+		}
+	}()
 	var p api.Project
 	body, _ = json.Marshal(map[string]string{"name": "推送时延测量项目", "category": "wind", "department": "energy"})
 	if err := r.do(ctx, http.MethodPost, r.svc.api+"/api/v1/projects", token, body, http.StatusCreated, &p); err != nil {
