@@ -127,10 +127,12 @@ func selectProjects(omit ...string) projectSelect {
 	return s
 }
 
-// read runs q with s's select list and scans its rows; the columns s
-// leaves out read as their zero values.
-func (s projectSelect) read(db *database.DB, q *gorm.DB) ([]projectRow, error) {
-	var out []projectRow
+// read runs q with s's select list and scans its rows, room made for up
+// to limit (a row is large: growing the slice by appending was a quarter
+// of the bytes a list allocated); the columns s leaves out read as their
+// zero values.
+func (s projectSelect) read(db *database.DB, q *gorm.DB, limit int) ([]projectRow, error) {
+	out := make([]projectRow, 0, limit)
 	targets := make([]any, len(s.cols))
 	// One raw column, written as it is: an expression GORM would read
 	// character by character for its placeholders.

@@ -98,7 +98,7 @@ func (s *Store) Get(ctx context.Context, sc project.Reach, id string) (_ project
 	}
 	q, done := s.db.Conn(ctx)
 	defer done()
-	rows, err := allColumns.read(s.db, scoped(q.Model(&projectRow{}), sc).Where("id = ?", id).Limit(1))
+	rows, err := allColumns.read(s.db, scoped(q.Model(&projectRow{}), sc).Where("id = ?", id).Limit(1), 1)
 	switch {
 	case err != nil:
 		return project.Project{}, translate(err)
@@ -298,7 +298,7 @@ func (s *Store) List(ctx context.Context, sc project.Reach, lq project.ListQuery
 		}
 		page.Total = &n
 	}
-	rows, err := plan.cols.read(s.db, plan.page)
+	rows, err := plan.cols.read(s.db, plan.page, lq.Limit+1)
 	if err != nil {
 		return page, translate(err)
 	}
