@@ -40,7 +40,8 @@ func (a *answers) answered() {
 // watchAnswers registers the GORM callbacks that tell OnAnswer's functions.
 func (db *DB) watchAnswers(g *gorm.DB) error {
 	after := func(tx *gorm.DB) {
-		if !Unavailable(tx.Error) {
+		// A dry run only built a statement (EachRow tells of its answer).
+		if !tx.DryRun && !Unavailable(tx.Error) {
 			db.answers.answered()
 		}
 	}

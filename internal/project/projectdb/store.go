@@ -98,11 +98,14 @@ func (s *Store) Get(ctx context.Context, sc project.Reach, id string) (_ project
 	}
 	q, done := s.db.Conn(ctx)
 	defer done()
-	var row projectRow
-	if err := scoped(q, sc).Where("id = ?", id).Take(&row).Error; err != nil {
+	rows, err := allColumns.read(s.db, scoped(q.Model(&projectRow{}), sc).Where("id = ?", id).Limit(1), 1)
+	switch {
+	case err != nil:
 		return project.Project{}, translate(err)
+	case len(rows) == 0:
+		return project.Project{}, apperr.ErrNotFound
 	}
-	return toProject(row), nil
+	return toProject(rows[0]), nil
 }
 
 // Update loads, changes and saves one project in a transaction. The row is
@@ -295,8 +298,8 @@ func (s *Store) List(ctx context.Context, sc project.Reach, lq project.ListQuery
 		}
 		page.Total = &n
 	}
-	var rows []projectRow
-	if err := plan.page.Find(&rows).Error; err != nil {
+	rows, err := plan.cols.read(s.db, plan.page, lq.Limit+1)
+	if err != nil {
 		return page, translate(err)
 	}
 	if len(rows) > lq.Limit {
@@ -315,6 +318,7 @@ func (s *Store) List(ctx context.Context, sc project.Reach, lq project.ListQuery
 type listPlan struct {
 	lq    project.ListQuery // the query with its defaults filled in
 	page  *gorm.DB          // the rows of the page and one more, to tell whether another follows
+	cols  projectSelect     // the columns page reads
 	count *gorm.DB          // every row the scope and filter admit
 }
 
@@ -364,19 +368,11 @@ func (s *Store) planList(q *gorm.DB, sc project.Reach, lq project.ListQuery) (li
 		// lets PostgreSQL scan the ascending index backwards.
 		order += " NULLS LAST"
 	}
-	// What health is computed from stays behind: a listed project is read,
-	// not changed, and decoding it was a fifth of a list's time.
-	omit := []string{"health_facts"}
+	cols := listColumns
 	if lq.Brief {
-		// Nor what the register file does not hold: decoding the funding
-		// and health reasons was a sixth of an export's reading. The sort
-		// key stays, for the next page's cursor.
-		omit = append(omit, "funding", "health_reasons", "health_due_on", "last_move_on", "archived_at")
-		if lq.Sort.Key != project.SortUpdated {
-			omit = append(omit, "updated_at")
-		}
+		cols = briefColumns[lq.Sort.Key == project.SortUpdated]
 	}
-	plan.page = pq.Omit(omit...).Order(order + ", id " + dir).Limit(lq.Limit + 1)
+	plan.page, plan.cols = pq.Order(order+", id "+dir).Limit(lq.Limit+1), cols
 	return plan, nil
 }
 

@@ -175,6 +175,7 @@ func TestCreateGetRoundTrip(t *testing.T) {
 				got, err := st.Get(ctx, project.Reach{All: true}, tc.p.ID)
 				require.NoError(t, err)
 				assert.Equal(t, want, got)
+				assertReadsAlike(t, db, st, want)
 				if tc.p.Code == nil {
 					assert.Nil(t, got.Code)
 					assert.Nil(t, got.Capacity)
@@ -188,6 +189,32 @@ func TestCreateGetRoundTrip(t *testing.T) {
 			})
 		}
 	})
+}
+
+// assertReadsAlike holds that the project reads as want in a transaction
+// too (on PostgreSQL, through database/sql's rows rather than pgx's), and
+// that List reads it as Get does, without its health facts, in and out of
+// one.
+func assertReadsAlike(t *testing.T, db *database.DB, st *projectdb.Store, want project.Project) {
+	t.Helper()
+	ctx := context.Background()
+	listed := want
+	listed.Facts = health.Facts{}
+	q := project.ListQuery{Filter: project.Filter{IDs: []string{want.ID}, Archived: want.ArchivedAt != nil}}
+	read := func(ctx context.Context) {
+		got, err := st.Get(ctx, project.Reach{All: true}, want.ID)
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+		page, err := st.List(ctx, project.Reach{All: true}, q)
+		require.NoError(t, err)
+		require.Len(t, page.Items, 1)
+		assert.Equal(t, listed, page.Items[0])
+	}
+	read(ctx)
+	require.NoError(t, db.InTx(ctx, func(ctx context.Context) error {
+		read(ctx)
+		return nil
+	}))
 }
 
 func TestCreateErrors(t *testing.T) {
