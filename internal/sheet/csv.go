@@ -85,7 +85,7 @@ func escapeFormula(s string) string {
 // shows its text in the order it is stored, and shows where such a
 // character was (docs/api.md, "Strict input").
 func neutralBidi(s string) string {
-	if !strings.ContainsFunc(s, project.BidiControl) {
+	if !mayHoldBidi(s) || !strings.ContainsFunc(s, project.BidiControl) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -94,6 +94,13 @@ func neutralBidi(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// mayHoldBidi reports whether s holds a lead byte of a bidirectional
+// control character's UTF-8 form (U+061C: D8; U+200E–U+2069: E2), a quick
+// look that spares most text decoding its runes.
+func mayHoldBidi(s string) bool {
+	return strings.IndexByte(s, 0xE2) >= 0 || strings.IndexByte(s, 0xD8) >= 0
 }
 
 func unescapeFormula(s string) string {
