@@ -261,3 +261,43 @@ func readCSV(t testing.TB, b []byte) [][]string {
 		out = append(out, cells)
 	}
 }
+
+// TestCSVAsEncodingCSV holds the CSV writer to what encoding/csv writes of
+// the same fields (with CRLF line ends), the writer the export used before,
+// for hostile texts, numbers, dates and empty cells.
+func TestCSVAsEncodingCSV(t *testing.T) {
+	t.Parallel()
+	rows := hostileRows()
+	var want bytes.Buffer
+	want.Write(utf8BOM)
+	w := csv.NewWriter(&want)
+	w.UseCRLF = true
+	var head []string
+	for _, c := range exchange.Columns() {
+		head = append(head, c.Header)
+	}
+	require.NoError(t, w.Write(head))
+	for _, r := range rows {
+		rec := make([]string, len(r))
+		for i, c := range r {
+			rec[i] = c.String()
+			if c.Kind == exchange.TextCell {
+				rec[i] = escapeFormula(neutralBidi(c.Text))
+			}
+		}
+		require.NoError(t, w.Write(rec))
+	}
+	w.Flush()
+	require.NoError(t, w.Error())
+	assert.Equal(t, want.String(), string(writeRows(t, exchange.FormatCSV, rows)))
+	extra := []string{"lone\rcr", "\r\nlead", "\u00a0nbsp", "\u2028ls"}
+	for _, s := range extra {
+		var b bytes.Buffer
+		cw := csv.NewWriter(&b)
+		cw.UseCRLF = true
+		require.NoError(t, cw.Write([]string{s, s}))
+		cw.Flush()
+		field := string(appendCSVField(nil, s))
+		assert.Equal(t, b.String(), field+","+field+"\r\n", "%q", s)
+	}
+}

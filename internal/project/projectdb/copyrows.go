@@ -14,7 +14,7 @@ import (
 // text format, unescaped; nil for NULL) goes into a row.
 type copyColumn struct {
 	name string
-	set  func(r *projectRow, v []byte) error
+	set  func(r *projectRow, t interned, v []byte) error
 }
 
 // copyColumns are the columns of the register file's projects: what List
@@ -22,9 +22,9 @@ type copyColumn struct {
 // times and the lists the file does not hold (funds arrived, cooperating
 // units). Leaders stay: who may see the owner's contact depends on them.
 var copyColumns = []copyColumn{
-	{"id", text(func(r *projectRow) *string { return &r.ID })},
+	{"id", unique(func(r *projectRow) *string { return &r.ID })},
 	{"code", optText(func(r *projectRow) **string { return &r.Code })},
-	{"name", text(func(r *projectRow) *string { return &r.Name })},
+	{"name", unique(func(r *projectRow) *string { return &r.Name })},
 	{"category", text(func(r *projectRow) *string { return &r.Category })},
 	{"department", text(func(r *projectRow) *string { return &r.Department })},
 	{"leader", text(func(r *projectRow) *string { return &r.Leader })},
@@ -62,7 +62,7 @@ var copyColumns = []copyColumn{
 	{"investor", text(func(r *projectRow) *string { return &r.Investor })},
 	{"investor_origin", text(func(r *projectRow) *string { return &r.InvestorOrigin })},
 	{"attracting_unit", text(func(r *projectRow) *string { return &r.AttractingUnit })},
-	{"leaders", func(r *projectRow, v []byte) error { return r.Leaders.Scan(v) }},
+	{"leaders", setLeaders},
 	{"owner_contact_name", text(func(r *projectRow) *string { return &r.OwnerContactName })},
 	{"owner_contact_phone", text(func(r *projectRow) *string { return &r.OwnerContactPhone })},
 	{"task_force", text(func(r *projectRow) *string { return &r.TaskForce })},
@@ -76,7 +76,7 @@ var copyColumns = []copyColumn{
 	{"production_on", optDate(func(r *projectRow) **time.Time { return &r.ProductionOn })},
 	{"at_capacity_on", optDate(func(r *projectRow) **time.Time { return &r.AtCapacityOn })},
 	{"health", text(func(r *projectRow) *string { return &r.Health })},
-	{"version", func(r *projectRow, v []byte) error {
+	{"version", func(r *projectRow, t interned, v []byte) error {
 		n, err := strconv.Atoi(string(v))
 		r.Version = n
 		return err
@@ -91,15 +91,49 @@ func streamColumns() []string {
 	return out
 }
 
-func text(f func(r *projectRow) *string) func(*projectRow, []byte) error {
-	return func(r *projectRow, v []byte) error {
+func text(f func(r *projectRow) *string) func(*projectRow, interned, []byte) error {
+	return func(r *projectRow, t interned, v []byte) error {
+		*f(r) = t.text(v)
+		return nil
+	}
+}
+
+// unique reads a text that each row has its own of (an ID, a name).
+func unique(f func(r *projectRow) *string) func(*projectRow, interned, []byte) error {
+	return func(r *projectRow, _ interned, v []byte) error {
 		*f(r) = string(v)
 		return nil
 	}
 }
 
-func optText(f func(r *projectRow) **string) func(*projectRow, []byte) error {
-	return func(r *projectRow, v []byte) error {
+// interned holds short texts that rows repeat (a category, a stage, a
+// township, a leader), so that each is allocated once an export rather
+// than once a row. It is bounded: past internMax texts, the rest are
+// allocated as they come.
+type interned map[string]string
+
+const (
+	internMax = 4096
+	internLen = 64 // bytes; longer texts are rarely repeated
+)
+
+// text is v as a string, taken from t when t holds it.
+func (t interned) text(v []byte) string {
+	if len(v) > internLen {
+		return string(v)
+	}
+	if s, ok := t[string(v)]; ok {
+		return s
+	}
+	s := string(v)
+	if len(t) < internMax {
+		t[s] = s
+	}
+	return s
+}
+
+func optText(f func(r *projectRow) **string) func(*projectRow, interned, []byte) error {
+	return func(r *projectRow, t interned, v []byte) error {
 		if v != nil {
 			s := string(v)
 			*f(r) = &s
@@ -108,8 +142,8 @@ func optText(f func(r *projectRow) **string) func(*projectRow, []byte) error {
 	}
 }
 
-func optFloat(f func(r *projectRow) **float64) func(*projectRow, []byte) error {
-	return func(r *projectRow, v []byte) error {
+func optFloat(f func(r *projectRow) **float64) func(*projectRow, interned, []byte) error {
+	return func(r *projectRow, t interned, v []byte) error {
 		if v == nil {
 			return nil
 		}
@@ -119,8 +153,8 @@ func optFloat(f func(r *projectRow) **float64) func(*projectRow, []byte) error {
 	}
 }
 
-func optInt(f func(r *projectRow) **int64) func(*projectRow, []byte) error {
-	return func(r *projectRow, v []byte) error {
+func optInt(f func(r *projectRow) **int64) func(*projectRow, interned, []byte) error {
+	return func(r *projectRow, t interned, v []byte) error {
 		if v == nil {
 			return nil
 		}
@@ -130,8 +164,8 @@ func optInt(f func(r *projectRow) **int64) func(*projectRow, []byte) error {
 	}
 }
 
-func optCount(f func(r *projectRow) **int) func(*projectRow, []byte) error {
-	return func(r *projectRow, v []byte) error {
+func optCount(f func(r *projectRow) **int) func(*projectRow, interned, []byte) error {
+	return func(r *projectRow, t interned, v []byte) error {
 		if v == nil {
 			return nil
 		}
@@ -141,8 +175,8 @@ func optCount(f func(r *projectRow) **int) func(*projectRow, []byte) error {
 	}
 }
 
-func optBool(f func(r *projectRow) **bool) func(*projectRow, []byte) error {
-	return func(r *projectRow, v []byte) error {
+func optBool(f func(r *projectRow) **bool) func(*projectRow, interned, []byte) error {
+	return func(r *projectRow, t interned, v []byte) error {
 		if v == nil {
 			return nil
 		}
@@ -156,15 +190,77 @@ func optBool(f func(r *projectRow) **bool) func(*projectRow, []byte) error {
 }
 
 // optDate reads a date as CopyOut writes it (ISO: YYYY-MM-DD).
-func optDate(f func(r *projectRow) **time.Time) func(*projectRow, []byte) error {
-	return func(r *projectRow, v []byte) error {
+func optDate(f func(r *projectRow) **time.Time) func(*projectRow, interned, []byte) error {
+	return func(r *projectRow, t interned, v []byte) error {
 		if v == nil {
 			return nil
 		}
-		d, err := time.Parse(time.DateOnly, string(v))
+		d, err := parseDay(v)
 		*f(r) = &d
 		return err
 	}
+}
+
+// parseDay reads YYYY-MM-DD, the form of every date PostgreSQL writes
+// within the years a project's dates may have, a quarter of the time
+// time.Parse takes; anything else goes to time.Parse.
+func parseDay(v []byte) (time.Time, error) {
+	if len(v) != 10 || v[4] != '-' || v[7] != '-' {
+		return time.Parse(time.DateOnly, string(v))
+	}
+	n := func(b []byte) int {
+		x := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			x = x*10 + int(c-'0')
+		}
+		return x
+	}
+	y, m, d := n(v[:4]), n(v[5:7]), n(v[8:])
+	if y < 0 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return time.Parse(time.DateOnly, string(v))
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d {
+		return time.Parse(time.DateOnly, string(v)) // 31 April: its error
+	}
+	return t, nil
+}
+
+// setLeaders reads the leaders. Most rows hold none, or the one leader
+// of their leader column as the register writes it ([{"lead": true,
+// "name": …}] in jsonb's order), which are taken as they are; the rest
+// are decoded as JSON, the way List reads every row (jsonValue.Scan).
+func setLeaders(r *projectRow, _ interned, v []byte) error {
+	switch {
+	case string(v) == "[]":
+		r.Leaders.V = []project.Leader{}
+		return nil
+	case plainJSON(r.Leader) && len(v) == len(leadPrefix)+len(r.Leader)+len(leadSuffix) &&
+		string(v[:len(leadPrefix)]) == leadPrefix && string(v[len(leadPrefix):len(v)-len(leadSuffix)]) == r.Leader &&
+		string(v[len(v)-len(leadSuffix):]) == leadSuffix:
+		r.Leaders.V = []project.Leader{{Name: r.Leader, Lead: true}}
+		return nil
+	}
+	return r.Leaders.Scan(v)
+}
+
+// The leaders of a row that names one, its leader, as jsonb writes them.
+const (
+	leadPrefix = `[{"lead": true, "name": "`
+	leadSuffix = `"}]`
+)
+
+// plainJSON reports text that JSON writes as it is, between quotes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // copyReader takes the rows of a COPY in its text format, decodes each as
@@ -174,11 +270,12 @@ type copyReader struct {
 	partial []byte   // a row begun in one Write and ended in a later one
 	fields  [][]byte // the row's fields, unescaped (nil for NULL)
 	scratch []byte
+	texts   interned
 	err     error
 }
 
 func newCopyReader(fn func(*project.Project) error) *copyReader {
-	return &copyReader{fn: fn, fields: make([][]byte, len(copyColumns))}
+	return &copyReader{fn: fn, fields: make([][]byte, len(copyColumns)), texts: interned{}}
 }
 
 var errCopyCutShort = errors.New("projectdb: a COPY row without its end")
@@ -216,20 +313,21 @@ func (c *copyReader) end() error {
 // row decodes one row and hands its project to fn.
 func (c *copyReader) row(line []byte) error {
 	c.scratch = c.scratch[:0]
-	n := 0
-	for field := range bytes.SplitSeq(line, []byte{'\t'}) {
-		if n == len(c.fields) {
-			return fmt.Errorf("projectdb: a COPY row of more than %d fields", len(c.fields))
+	for n := range c.fields {
+		i := bytes.IndexByte(line, '\t')
+		last := n == len(c.fields)-1
+		if (i < 0) != last {
+			return fmt.Errorf("projectdb: a COPY row of other than %d fields", len(c.fields))
 		}
-		c.fields[n] = c.unescape(field)
-		n++
-	}
-	if n != len(c.fields) {
-		return fmt.Errorf("projectdb: a COPY row of %d fields, not %d", n, len(c.fields))
+		if last {
+			i = len(line)
+		}
+		c.fields[n] = c.unescape(line[:i:i])
+		line = line[min(i+1, len(line)):]
 	}
 	var r projectRow
 	for i, col := range copyColumns {
-		if err := col.set(&r, c.fields[i]); err != nil {
+		if err := col.set(&r, c.texts, c.fields[i]); err != nil {
 			return fmt.Errorf("projectdb: column %s: %w", col.name, err)
 		}
 	}
