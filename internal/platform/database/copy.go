@@ -31,9 +31,10 @@ var ErrNoCopy = errors.New("database: COPY is PostgreSQL's")
 // transaction that fixes how values are written whatever the server's or
 // the session's settings: dates as ISO, floating-point numbers in their
 // shortest exact form, strings without backslash escapes. It holds one
-// connection, and one snapshot, until the last row is written: no query
-// deadline applies, only ctx's. Failures are marked as every statement's
-// are, so that an outage reads as Unavailable.
+// connection, and one snapshot, until the last row is written: the query
+// timeout bounds reaching the database and waiting for a lock, not the
+// rows, which take as long as ctx allows. Failures are marked as every
+// statement's are, so that an outage reads as Unavailable.
 func (db *DB) CopyOut(ctx context.Context, w io.Writer, query string, args ...any) (err error) {
 	if db.dialect != Postgres {
 		return ErrNoCopy
@@ -42,7 +43,12 @@ func (db *DB) CopyOut(ctx context.Context, w io.Writer, query string, args ...an
 	if err != nil {
 		return err
 	}
-	conn, err := db.sql.Conn(ctx)
+	// Reaching the database, and a lock the copy waits for, take no
+	// longer than any query may; the rows then take as long as the
+	// reader needs.
+	start, cancel := context.WithTimeout(ctx, db.queryTimeout)
+	defer cancel()
+	conn, err := db.sql.Conn(start)
 	if err != nil {
 		return markLost(err)
 	}
@@ -53,12 +59,17 @@ func (db *DB) CopyOut(ctx context.Context, w io.Writer, query string, args ...an
 			return fmt.Errorf("database: COPY needs pgx's connection, not %T", dc)
 		}
 		pc := c.Conn().PgConn()
-		if err := pc.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "+
+		if err := pc.Exec(start, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "+
 			"SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 1; "+
-			"SET LOCAL standard_conforming_strings = on").Close(); err != nil {
+			"SET LOCAL standard_conforming_strings = on; "+
+			fmt.Sprintf("SET LOCAL lock_timeout = %d", db.queryTimeout.Milliseconds())).Close(); err != nil {
 			return err
 		}
 		_, err := pc.CopyTo(ctx, w, "COPY ("+q+") TO STDOUT")
+		if IsLockUnavailable(err) {
+			// A lock held past the query timeout: an outage, as a query's.
+			err = fmt.Errorf("%w (%w)", err, context.DeadlineExceeded)
+		}
 		if pc.IsClosed() {
 			return err // the driver closed it: the pool drops it
 		}
