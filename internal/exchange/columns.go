@@ -113,13 +113,24 @@ func dayCell(t *time.Time) Cell {
 	return Cell{Kind: DateCell, Date: *t}
 }
 
-func labelCell(ls []project.Label, v string) Cell {
-	for _, l := range ls {
-		if l.Value == v {
-			return textCell(l.ZH)
-		}
+// labelCell is the label of value v (v itself when it has none) among
+// labels, which labelsOf made.
+func labelCell(labels map[string]string, v string) Cell {
+	if zh, ok := labels[v]; ok {
+		return textCell(zh)
 	}
 	return textCell(v)
+}
+
+// labelsOf maps each value of ls to its Chinese label.
+func labelsOf(ls []project.Label) map[string]string {
+	m := make(map[string]string, len(ls))
+	for _, l := range ls {
+		if _, seen := m[l.Value]; !seen {
+			m[l.Value] = l.ZH
+		}
+	}
+	return m
 }
 
 // yuanPerWan is how many yuan make one 万元.
@@ -190,9 +201,10 @@ func monthColumn(header, field string, f func(p *project.Project) **calendar.Mon
 // enumColumn reads a label (or the API value) of ls; get and put read and
 // write the project's field.
 func enumColumn(header, field string, ls []project.Label, get func(p *project.Project) string, put func(p *project.Project, v string)) *column {
+	labels := labelsOf(ls)
 	return &column{
 		Column: Column{Header: header, Alias: field, Field: field, Kind: TextCell},
-		get:    func(p *project.Project) Cell { return labelCell(ls, get(p)) },
+		get:    func(p *project.Project) Cell { return labelCell(labels, get(p)) },
 		set: func(r *rowInput, v string) (string, string) {
 			if v == "" {
 				put(&r.p, "")
@@ -333,8 +345,13 @@ var columns = slices.Concat([]*column{
 	dateColumn("达效日期", "at_capacity_on", func(p *project.Project) **time.Time { return &p.Actual.AtCapacityOn }),
 }, fileColumns, []*column{{
 	Column: Column{Header: "健康状态", Alias: "health", Field: "health", Kind: TextCell, Ignored: true},
-	get:    func(p *project.Project) Cell { return labelCell(project.Healths, string(p.Health)) },
+	get:    func(p *project.Project) Cell { return labelCell(healthLabels, string(p.Health)) },
 }})
+
+var (
+	healthLabels = labelsOf(project.Healths)
+	stageLabels  = labelsOf(project.Stages)
+)
 
 func withRequired(c *column) *column {
 	c.Required = true

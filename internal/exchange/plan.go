@@ -170,7 +170,7 @@ func (r *rowPlan) fieldErrors(err error) error {
 		case "date_order":
 			param = fieldColumn(param)
 		case "not_reached":
-			param = labelCell(project.Stages, param).Text
+			param = labelCell(stageLabels, param).Text
 		}
 		r.fail(col, f.Field, f.Code, param)
 	}
@@ -181,7 +181,7 @@ func (r *rowPlan) fieldErrors(err error) error {
 // changes anything.
 func (imp *importer) planUpdate(r *rowPlan, cur, next *project.Project) {
 	if next.Stage != cur.Stage {
-		r.fail(HeaderStage, "stage", "read_only", labelCell(project.Stages, string(cur.Stage)).Text)
+		r.fail(HeaderStage, "stage", "read_only", labelCell(stageLabels, string(cur.Stage)).Text)
 	}
 	for _, c := range columns {
 		if c.Kind != DateCell || !strings.HasSuffix(c.Field, "_on") {

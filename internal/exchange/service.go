@@ -22,6 +22,13 @@ type Register interface {
 	CodeHolders(ctx context.Context, codes []string) (map[string]string, error)
 }
 
+// Streamer is what a register may offer besides List: the projects a
+// filter selects within the principal's scope, in creation order, in one
+// read (project.Service.Stream), or false when it cannot.
+type Streamer interface {
+	Stream(ctx context.Context, p identity.Principal, f project.Filter, fn func(*project.Project) error) (bool, error)
+}
+
 // Departments lists the departments a row may name (department.Service).
 type Departments interface {
 	List(ctx context.Context, p identity.Principal) ([]department.Department, error)
@@ -70,6 +77,11 @@ type ExportQuery struct {
 // so that a refused request fails before anything is written.
 func (s *Service) Export(ctx context.Context, p identity.Principal, q project.ListQuery, begin func() error, write func([]Cell) error) (err error) {
 	defer apperr.Wrap(&err, "exchange.Service.Export")
+	if st, ok := s.register.(Streamer); ok {
+		if done, err := s.stream(ctx, st, p, q.Filter, begin, write); done || err != nil {
+			return err
+		}
+	}
 	q.Sort, q.Limit, q.After, q.Count, q.Brief = project.Sort{Key: project.SortCreated}, ExportPageSize, nil, false, true
 	page, err := s.register.List(ctx, p, q)
 	if err != nil {
@@ -113,4 +125,27 @@ func (s *Service) Export(ctx context.Context, p identity.Principal, q project.Li
 		}
 		page = n.page
 	}
+}
+
+// stream exports through the register's one read, if it has one (done):
+// begin is called with the first row, or at the end when there is none,
+// so that a refused request still fails before anything is written.
+func (s *Service) stream(ctx context.Context, st Streamer, p identity.Principal, f project.Filter, begin func() error, write func([]Cell) error) (done bool, err error) {
+	begun := false
+	var cells []Cell
+	done, err = st.Stream(ctx, p, f, func(pr *project.Project) error {
+		if !begun {
+			begun = true
+			if err := begin(); err != nil {
+				return err
+			}
+		}
+		project.MaskContact(p, pr)
+		cells = ExportRow(pr, cells)
+		return write(cells)
+	})
+	if done && err == nil && !begun {
+		err = begin()
+	}
+	return done, err
 }

@@ -82,8 +82,8 @@ func (h *handlers) exportProjects(c *gin.Context, p identity.Principal) error {
 		w.Abort()
 	}
 	if err != nil && !c.Writer.Written() {
-		// Nothing has left yet (an XLSX file leaves whole, at the end): the
-		// failure is answered as problem details, not as a download.
+		// Nothing has left yet (the failure came before the first row): it
+		// is answered as problem details, not as a download.
 		c.Writer.Header().Del("Content-Disposition")
 	}
 	// Once the file has begun, an error cuts the connection (answer).

@@ -977,8 +977,8 @@ func seedRegister(b *testing.B, db *database.DB, n int) {
 // the time of one export, the bytes sent, the heap in use at its peak
 // (sampled), the bytes allocated, and the process's peak resident set
 // (VmHWM, reset before the export). The heap peak stays flat as the row
-// count grows: rows pass through excelize's bounded stream buffer, which
-// spills to a temporary file, and the archive goes straight to the response.
+// count grows: rows are written as they are read, deflated into the
+// response, and nothing goes to a temporary file.
 //
 //	go test -run '^$' -bench ExportXLSX -benchtime 1x ./internal/httpapi
 //	PIPELINE_BENCH_EXPORT_ROWS=200000 go test -run '^$' -bench 'ExportXLSX/sqlite' -benchtime 1x -timeout 60m ./internal/httpapi

@@ -4,7 +4,11 @@ import (
 	"context"
 	"slices"
 
+	"gorm.io/gorm"
+
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/platform/database"
+	"github.com/guangling/pipeline/internal/project"
 )
 
 // CodeHolders maps each of codes that a project holds, in any department,
@@ -29,4 +33,29 @@ func (s *Store) CodeHolders(ctx context.Context, codes []string) (_ map[string]s
 		}
 	}
 	return out, nil
+}
+
+// Stream calls fn with each project that the scope and filter admit, in
+// creation order, with the fields of the register file (docs/api.md,
+// "Export and import"), read in one COPY on PostgreSQL
+// (database.DB.CopyOut) and decoded as List decodes rows; fn must not keep
+// the project. It answers false on SQLite, whose exports read pages
+// (List) instead.
+func (s *Store) Stream(ctx context.Context, sc project.Reach, f project.Filter, fn func(*project.Project) error) (_ bool, err error) {
+	defer apperr.Wrap(&err, "projectdb.Store.Stream")
+	if s.db.Dialect() != database.Postgres {
+		return false, nil
+	}
+	q, done := s.db.Conn(ctx)
+	stmt := s.filter(scoped(q.Session(&gorm.Session{DryRun: true}).Model(&projectRow{}), sc), f).
+		Select(streamColumns()).Order("created_at, id").Find(&[]projectRow{}).Statement
+	done()
+	if stmt.Error != nil {
+		return true, translate(stmt.Error)
+	}
+	rd := newCopyReader(fn)
+	if err := s.db.CopyOut(ctx, rd, stmt.SQL.String(), stmt.Vars...); err != nil {
+		return true, translate(err)
+	}
+	return true, rd.end()
 }
