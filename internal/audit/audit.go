@@ -27,6 +27,10 @@ type Record struct {
 	ResourceID   string
 	Before       any
 	After        any
+	// Keep names members that say which part of the resource the change
+	// was to (a report's month, whose resource is the project): an entry
+	// of the changed members keeps them on both sides, changed or not.
+	Keep []string
 }
 
 // Entry is one link of the chain. Before and After hold canonical JSON
@@ -130,7 +134,7 @@ func (s *Service) entry(ctx context.Context, p identity.Principal, r Record) (En
 	if r.Action == "" || r.ResourceType == "" || r.ResourceID == "" {
 		return Entry{}, errors.New("audit: a record needs an action, a resource type and a resource ID")
 	}
-	before, after, format, err := sides(r.Before, r.After)
+	before, after, format, err := sides(r.Before, r.After, r.Keep...)
 	if err != nil {
 		return Entry{}, err
 	}

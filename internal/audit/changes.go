@@ -31,8 +31,9 @@ func (f Format) String() string {
 
 // sides returns the canonical JSON that an entry keeps of a change from
 // before to after: when both are JSON objects, only their members that
-// differ (FormatChanges); otherwise both whole (FormatSnapshots).
-func sides(before, after any) (b, a json.RawMessage, f Format, err error) {
+// differ, and those named in keep (FormatChanges); otherwise both whole
+// (FormatSnapshots).
+func sides(before, after any, keep ...string) (b, a json.RawMessage, f Format, err error) {
 	if before != nil && after != nil {
 		mb, okb, err := members(before)
 		if err != nil {
@@ -43,7 +44,7 @@ func sides(before, after any) (b, a json.RawMessage, f Format, err error) {
 			return nil, nil, 0, err
 		}
 		if okb && oka {
-			b, a = changes(mb, ma)
+			b, a = changes(mb, ma, keep)
 			return b, a, FormatChanges, nil
 		}
 	}
@@ -94,16 +95,17 @@ func members(v any) (map[string][]byte, bool, error) {
 }
 
 // changes returns the objects of the members of before and of after whose
-// values differ or that only one side has, in canonical JSON.
-func changes(before, after map[string][]byte) (b, a json.RawMessage) {
+// values differ or that only one side has, and those named in keep, in
+// canonical JSON.
+func changes(before, after map[string][]byte, keep []string) (b, a json.RawMessage) {
 	var keys []string
 	for k, x := range before {
-		if y, ok := after[k]; !ok || !bytes.Equal(x, y) {
+		if y, ok := after[k]; !ok || !bytes.Equal(x, y) || slices.Contains(keep, k) {
 			keys = append(keys, k)
 		}
 	}
 	for k := range after {
-		if _, ok := before[k]; !ok {
+		if _, ok := before[k]; !ok && !slices.Contains(keep, k) {
 			keys = append(keys, k)
 		}
 	}

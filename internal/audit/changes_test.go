@@ -26,6 +26,7 @@ func TestSides(t *testing.T) {
 	cases := []struct {
 		name          string
 		before, after any
+		keep          []string
 		wantB, wantA  string
 		format        Format
 	}{
@@ -43,6 +44,10 @@ func TestSides(t *testing.T) {
 			before: map[string]any{"reasons": []string{"late"}, "id": "p1"},
 			after:  map[string]any{"reasons": []string{"late", "blocked"}, "id": "p1"},
 			wantB:  `{"reasons":["late"]}`, wantA: `{"reasons":["late","blocked"]}`, format: FormatChanges},
+		{name: "members kept whether changed or not",
+			before: map[string]any{"period": "2021-05", "completed_yuan": 100, "state": "submitted"},
+			after:  map[string]any{"period": "2021-05", "completed_yuan": 150, "state": "submitted"}, keep: []string{"period", "absent"},
+			wantB: `{"completed_yuan":100,"period":"2021-05"}`, wantA: `{"completed_yuan":150,"period":"2021-05"}`, format: FormatChanges},
 		{name: "nothing changed", before: map[string]any{"id": "p1"}, after: map[string]any{"id": "p1"},
 			wantB: `{}`, wantA: `{}`, format: FormatChanges},
 		{name: "structs compare by their JSON members",
@@ -61,7 +66,7 @@ func TestSides(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			b, a, f, err := sides(c.before, c.after)
+			b, a, f, err := sides(c.before, c.after, c.keep...)
 			require.NoError(t, err)
 			assert.Equal(t, c.wantB, string(b))
 			assert.Equal(t, c.wantA, string(a))
