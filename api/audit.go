@@ -16,9 +16,11 @@ type AuditEntry struct {
 	Action       string `json:"action" example:"project.update"`
 	ResourceType string `json:"resource_type" example:"project"`
 	ResourceID   string `json:"resource_id" example:"0190a0b0-0000-7000-8000-0000000000aa"`
-	// The resource before the change (canonical JSON, RFC 8785); null for a creation.
+	// What before and after hold: the whole resource on each side (snapshots: creations, removals, and entries made before formats), or only the members that the change changed (changes). The format is sealed (docs/audit.md).
+	Format string `json:"format" enums:"snapshots,changes" example:"changes"`
+	// The resource before the change (canonical JSON, RFC 8785); null for a creation. With format changes, only the members the change changed, as they were.
 	Before any `json:"before" extensions:"x-nullable"`
-	// The resource after the change (canonical JSON, RFC 8785); null when it was removed.
+	// The resource after the change (canonical JSON, RFC 8785); null when it was removed. With format changes, only the members the change changed, as they became; a member that before has and after lacks was removed.
 	After any `json:"after" extensions:"x-nullable"`
 	// X-Request-ID of the request that made the change; empty for changes made outside a request.
 	RequestID string `json:"request_id" example:"4f9c2a7e1b3d5f60718293a4b5c6d7e8"`

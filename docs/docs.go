@@ -7971,7 +7971,7 @@ const docTemplate = `{
                     "example": "0190a0b0-0000-7000-8000-000000000001"
                 },
                 "after": {
-                    "description": "The resource after the change (canonical JSON, RFC 8785); null when it was removed.",
+                    "description": "The resource after the change (canonical JSON, RFC 8785); null when it was removed. With format changes, only the members the change changed, as they became; a member that before has and after lacks was removed.",
                     "x-nullable": true
                 },
                 "at": {
@@ -7981,13 +7981,22 @@ const docTemplate = `{
                     "example": "2021-06-15T02:00:00.123456Z"
                 },
                 "before": {
-                    "description": "The resource before the change (canonical JSON, RFC 8785); null for a creation.",
+                    "description": "The resource before the change (canonical JSON, RFC 8785); null for a creation. With format changes, only the members the change changed, as they were.",
                     "x-nullable": true
                 },
                 "dept": {
                     "description": "The actor's department, empty for the bureau and administrators.",
                     "type": "string",
                     "example": ""
+                },
+                "format": {
+                    "description": "What before and after hold: the whole resource on each side (snapshots: creations, removals, and entries made before formats), or only the members that the change changed (changes). The format is sealed (docs/audit.md).",
+                    "type": "string",
+                    "enum": [
+                        "snapshots",
+                        "changes"
+                    ],
+                    "example": "changes"
                 },
                 "hash": {
                     "description": "Hex SHA-256 sealing this entry and its link to the previous one.",

@@ -300,6 +300,24 @@ func (e AttractionOriginOrigin) Valid() bool {
 	}
 }
 
+// Defines values for AuditEntryFormat.
+const (
+	Changes   AuditEntryFormat = "changes"
+	Snapshots AuditEntryFormat = "snapshots"
+)
+
+// Valid indicates whether the value is a known member of the AuditEntryFormat enum.
+func (e AuditEntryFormat) Valid() bool {
+	switch e {
+	case Changes:
+		return true
+	case Snapshots:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BreakdownBy.
 const (
 	BreakdownByBuildType  BreakdownBy = "build_type"
@@ -2977,7 +2995,7 @@ type AuditEntry struct {
 	// Example: 0190a0b0-0000-7000-8000-000000000001
 	ActorId string `json:"actor_id"`
 
-	// After The resource after the change (canonical JSON, RFC 8785); null when it was removed.
+	// After The resource after the change (canonical JSON, RFC 8785); null when it was removed. With format changes, only the members the change changed, as they became; a member that before has and after lacks was removed.
 	After interface{} `json:"after"`
 
 	// At When the change was made.
@@ -2985,13 +3003,18 @@ type AuditEntry struct {
 	// Example: 2021-06-15T02:00:00.123456Z
 	At time.Time `json:"at"`
 
-	// Before The resource before the change (canonical JSON, RFC 8785); null for a creation.
+	// Before The resource before the change (canonical JSON, RFC 8785); null for a creation. With format changes, only the members the change changed, as they were.
 	Before interface{} `json:"before"`
 
 	// Dept The actor's department, empty for the bureau and administrators.
 	//
 	// Example:
 	Dept string `json:"dept"`
+
+	// Format What before and after hold: the whole resource on each side (snapshots: creations, removals, and entries made before formats), or only the members that the change changed (changes). The format is sealed (docs/audit.md).
+	//
+	// Example: changes
+	Format AuditEntryFormat `json:"format"`
 
 	// Hash Hex SHA-256 sealing this entry and its link to the previous one.
 	//
@@ -3017,6 +3040,11 @@ type AuditEntry struct {
 	// ResourceType Example: project
 	ResourceType string `json:"resource_type"`
 }
+
+// AuditEntryFormat What before and after hold: the whole resource on each side (snapshots: creations, removals, and entries made before formats), or only the members that the change changed (changes). The format is sealed (docs/audit.md).
+//
+// Example: changes
+type AuditEntryFormat string
 
 // AuditList defines model for AuditList.
 type AuditList struct {

@@ -19,17 +19,23 @@ import (
 
 // Record is what a change says about itself. Before and After are snapshots
 // of the resource, marshalled to JSON (nil is null: nothing before a
-// creation).
+// creation). When both are JSON objects the entry keeps only the members
+// that differ (FormatChanges).
 type Record struct {
 	Action       string // e.g. project.update
 	ResourceType string // e.g. project
 	ResourceID   string
 	Before       any
 	After        any
+	// Keep names members that say which part of the resource the change
+	// was to (a report's month, whose resource is the project): an entry
+	// of the changed members keeps them on both sides, changed or not.
+	Keep []string
 }
 
 // Entry is one link of the chain. Before and After hold canonical JSON
-// (RFC 8785); Hash is Seal(PrevHash, entry).
+// (RFC 8785), whole or the changed members only as Format says; Hash is
+// Seal(PrevHash, entry).
 type Entry struct {
 	ID           int64
 	At           time.Time
@@ -44,6 +50,9 @@ type Entry struct {
 	RequestID    string
 	PrevHash     string // the previous entry's hash; empty for the first
 	Hash         string
+	// Format says what Before and After hold; zero is FormatSnapshots, as
+	// entries were before formats.
+	Format Format
 }
 
 // Store keeps the chain. Implementations translate their driver errors into
@@ -119,17 +128,13 @@ func (s *Service) Append(ctx context.Context, p identity.Principal, r Record) (e
 	return nil
 }
 
-// entry is the entry Append stages for r: its snapshots in canonical JSON,
-// which the sealer seals as they are (SealStaged).
+// entry is the entry Append stages for r: its sides in canonical JSON
+// (sides), which the sealer seals as they are (SealStaged).
 func (s *Service) entry(ctx context.Context, p identity.Principal, r Record) (Entry, error) {
 	if r.Action == "" || r.ResourceType == "" || r.ResourceID == "" {
 		return Entry{}, errors.New("audit: a record needs an action, a resource type and a resource ID")
 	}
-	before, err := snapshot(r.Before)
-	if err != nil {
-		return Entry{}, err
-	}
-	after, err := snapshot(r.After)
+	before, after, format, err := sides(r.Before, r.After, r.Keep...)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -137,7 +142,7 @@ func (s *Service) entry(ctx context.Context, p identity.Principal, r Record) (En
 		At:    s.now().UTC().Truncate(time.Microsecond),
 		Actor: p.Name, ActorID: p.Subject, Dept: p.Department,
 		Action: r.Action, ResourceType: r.ResourceType, ResourceID: r.ResourceID,
-		Before: before, After: after, RequestID: RequestIDFrom(ctx),
+		Before: before, After: after, RequestID: RequestIDFrom(ctx), Format: format,
 	}, nil
 }
 

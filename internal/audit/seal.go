@@ -20,12 +20,31 @@ import (
 	"unicode/utf8"
 )
 
-// sealVersion opens every sealed message, so that a later formula can be
-// told apart from this one.
-const sealVersion = "pipeline.audit.v1"
+// sealVersion opens every sealed message of an entry in FormatSnapshots,
+// so that a later formula can be told apart from this one;
+// sealVersionChanges opens those of FormatChanges, so that an entry's
+// format is sealed with it.
+const (
+	sealVersion        = "pipeline.audit.v1"
+	sealVersionChanges = "pipeline.audit.v2"
+)
+
+// version is the literal that opens e's sealed message.
+// A format this code does not know has a literal of its own, so that such
+// an entry verifies as neither.
+func version(e Entry) string {
+	switch e.Format {
+	case 0, FormatSnapshots:
+		return sealVersion
+	case FormatChanges:
+		return sealVersionChanges
+	}
+	return "pipeline.audit.unknown-format-" + strconv.Itoa(int(e.Format))
+}
 
 // Seal returns e's hash: the hex SHA-256 of a sequence of netstrings
-// ("<length in bytes>:<bytes>,"), one for each of sealVersion, prev, and every
+// ("<length in bytes>:<bytes>,"), one for each of the format's version
+// literal (sealVersion, sealVersionChanges), prev, and every
 // field of e but PrevHash (prev stands in its place) and Hash, in this order:
 // id (decimal), at (UTC, 2006-01-02T15:04:05.000000Z), actor, actor_id, dept,
 // action, resource_type, resource_id, before, after (each as RFC 8785
@@ -44,7 +63,7 @@ func Seal(prev string, e Entry) string {
 func SealStaged(prev string, e Entry) string {
 	h := sha256.New()
 	for _, f := range []string{
-		sealVersion, prev, strconv.FormatInt(e.ID, 10), e.At.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		version(e), prev, strconv.FormatInt(e.ID, 10), e.At.UTC().Format("2006-01-02T15:04:05.000000Z"),
 		e.Actor, e.ActorID, e.Dept, e.Action, e.ResourceType, e.ResourceID,
 		string(e.Before), string(e.After), e.RequestID,
 	} {

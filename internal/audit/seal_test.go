@@ -36,6 +36,16 @@ func TestSealFormula(t *testing.T) {
 		`29:{"name":"晨风","version":1},` + `35:{"name":"晨风风电","version":2},` + "5:req-1,"
 	sum := sha256.Sum256([]byte(msg))
 	assert.Equal(t, hex.EncodeToString(sum[:]), Seal("ab12", entry()))
+	snapshots := entry()
+	snapshots.Format = FormatSnapshots
+	assert.Equal(t, Seal("ab12", entry()), Seal("ab12", snapshots), "an entry without a format is whole snapshots")
+
+	// An entry of the changed members opens with its own literal, so that
+	// its format is sealed: the rest of the message is the same.
+	changed := entry()
+	changed.Format = FormatChanges
+	sum = sha256.Sum256([]byte("17:pipeline.audit.v2," + msg[len("17:pipeline.audit.v1,"):]))
+	assert.Equal(t, hex.EncodeToString(sum[:]), Seal("ab12", changed))
 }
 
 // TestSeal: every field but Hash is sealed, the previous hash stands in for
@@ -66,6 +76,8 @@ func TestSeal(t *testing.T) {
 		{name: "before", prev: "ab12", change: func(e *Entry) { e.Before = json.RawMessage(`{"name":"晨风","version":3}`) }},
 		{name: "after", prev: "ab12", change: func(e *Entry) { e.After = json.RawMessage(`null`) }},
 		{name: "request id", prev: "ab12", change: func(e *Entry) { e.RequestID = "req-2" }},
+		{name: "format", prev: "ab12", change: func(e *Entry) { e.Format = FormatChanges }},
+		{name: "a format not known", prev: "ab12", change: func(e *Entry) { e.Format = 3 }},
 		{name: "fields shifted across a boundary", prev: "ab12", change: func(e *Entry) {
 			e.Actor, e.ActorID = "bureau0190a0b0-0000-7000-8000-000000000001", ""
 		}},

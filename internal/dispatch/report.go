@@ -178,7 +178,7 @@ func (s *Service) submit(ctx context.Context, p identity.Principal, pr *project.
 		return Report{}, false, err
 	}
 	if err := s.auditor.Append(ctx, p, audit.Record{Action: ActionReport, ResourceType: project.ResourceType,
-		ResourceID: pr.ID, Before: view(before), After: view(&r)}); err != nil {
+		ResourceID: pr.ID, Before: view(before), After: view(&r), Keep: reportKeys}); err != nil {
 		return Report{}, false, err
 	}
 	return r, before == nil, s.recordReport(ctx, p, pr, event.ReportSubmitted, entry.Department, before, &r)
@@ -319,7 +319,7 @@ func (s *Service) ReviewReport(ctx context.Context, p identity.Principal, m cale
 			return err
 		}
 		out = r
-		if err := s.auditor.Append(ctx, p, audit.Record{Action: action, ResourceType: project.ResourceType, ResourceID: id, Before: view(before), After: view(&r)}); err != nil {
+		if err := s.auditor.Append(ctx, p, audit.Record{Action: action, ResourceType: project.ResourceType, ResourceID: id, Before: view(before), After: view(&r), Keep: reportKeys}); err != nil {
 			return err
 		}
 		return s.recordReport(ctx, p, pr, typ, entry.Department, before, &r)
@@ -407,3 +407,8 @@ func view(r *Report) any {
 	}
 	return v
 }
+
+// reportKeys name a report's month in its audit entries, whose resource is
+// the project: an entry of the changed members keeps it (docs/audit.md,
+// "What is recorded").
+var reportKeys = []string{"period"}

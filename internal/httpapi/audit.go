@@ -14,7 +14,7 @@ import (
 func toAuditEntryResponse(e audit.Entry) api.AuditEntry {
 	return api.AuditEntry{
 		ID: e.ID, At: timestamp(e.At), Actor: e.Actor, ActorID: e.ActorID, Dept: e.Dept, Action: e.Action,
-		ResourceType: e.ResourceType, ResourceID: e.ResourceID,
+		ResourceType: e.ResourceType, ResourceID: e.ResourceID, Format: e.Format.String(),
 		Before: json.RawMessage(e.Before), After: json.RawMessage(e.After),
 		RequestID: e.RequestID, PrevHash: e.PrevHash, Hash: e.Hash,
 	}

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"testing"
@@ -108,26 +109,31 @@ func TestAuditTrail(t *testing.T) {
 
 		es = e.auditList(t, asBureau, byID)
 		require.Len(t, es, 4)
+		assert.Equal(t, []string{"snapshots", "changes", "changes", "changes"}, []string{es[0].Format, es[1].Format, es[2].Format, es[3].Format})
 		u := es[1]
 		assert.Equal(t, []string{"project.update", "energy_editor", e.principals[asEnergyEditor].Subject, "energy", "req-patch"},
 			[]string{u.Action, u.Actor, u.ActorID, u.Dept, u.RequestID})
-		assert.Equal(t, created, u.Before)
-		assert.Equal(t, patched, u.After)
+		// An update keeps the members it changed, as they were and became.
 		assert.Equal(t, "李县长", u.After.(map[string]any)["leader"])
+		assert.Equal(t, created["leader"], u.Before.(map[string]any)["leader"])
+		assert.NotContains(t, u.After, "name", "an unchanged member is not kept")
+		state := replayWire(t, nil, es[0])
+		state = replayWire(t, state, u)
+		assert.Equal(t, patched, state, "the creation with the update's changes is the project as the API answered it")
 
 		a := es[2]
 		assert.Equal(t, []string{"project.archive", "bureau", "req-archive"}, []string{a.Action, a.Actor, a.RequestID})
-		assert.Equal(t, patched, a.Before)
 		assert.Nil(t, a.Before.(map[string]any)["archived_at"])
 		assert.Equal(t, now.Format(time.RFC3339Nano), a.After.(map[string]any)["archived_at"])
 		assert.EqualValues(t, 3, a.After.(map[string]any)["version"])
+		state = replayWire(t, state, a)
+		assert.Equal(t, now.Format(time.RFC3339Nano), state["archived_at"])
 
 		r := es[3]
 		assert.Equal(t, []string{"project.restore", "admin"}, []string{r.Action, r.Actor})
 		assert.Equal(t, restoreRequest, r.RequestID, "a generated request ID is recorded too")
 		assert.NotEmpty(t, r.RequestID)
-		assert.Equal(t, a.After, r.Before)
-		assert.Equal(t, restored, r.After)
+		assert.Equal(t, restored, replayWire(t, state, r))
 
 		prev := ""
 		for _, x := range es {
@@ -148,9 +154,33 @@ func fromWire(t testing.TB, w api.AuditEntry) audit.Entry {
 	require.NoError(t, err)
 	after, err := json.Marshal(w.After)
 	require.NoError(t, err)
+	format := audit.FormatSnapshots
+	if w.Format == "changes" {
+		format = audit.FormatChanges
+	}
 	return audit.Entry{ID: w.ID, At: at, Actor: w.Actor, ActorID: w.ActorID, Dept: w.Dept, Action: w.Action,
 		ResourceType: w.ResourceType, ResourceID: w.ResourceID, Before: before, After: after,
-		RequestID: w.RequestID, PrevHash: w.PrevHash, Hash: w.Hash}
+		RequestID: w.RequestID, PrevHash: w.PrevHash, Hash: w.Hash, Format: format}
+}
+
+// replayWire is the resource after entry w, from the resource before it
+// (state), by the rule of docs/audit.md ("Reading it"): a whole snapshot
+// is the resource; the changes of an entry are set over the state, and a
+// member its before has and its after lacks is removed. Before must match
+// the state on every member it has.
+func replayWire(t testing.TB, state map[string]any, w api.AuditEntry) map[string]any {
+	t.Helper()
+	if w.Format != "changes" {
+		after, _ := w.After.(map[string]any)
+		return after
+	}
+	next := maps.Clone(state)
+	for k, v := range w.Before.(map[string]any) {
+		assert.Equal(t, v, state[k], "entry %d: %s as it was", w.ID, k)
+		delete(next, k)
+	}
+	maps.Copy(next, w.After.(map[string]any))
+	return next
 }
 
 // TestAuditOfIdempotentCreate: a replayed create is not a second change.

@@ -45,6 +45,9 @@ type Content struct {
 	Before       string
 	After        string
 	RequestID    string
+	// Format is what Before and After hold (audit.Format); rows from before
+	// the column (migration 00019) have its default, whole snapshots.
+	Format audit.Format
 }
 
 type entryRow struct {
@@ -60,7 +63,7 @@ func toFields(e audit.Entry) Content {
 	return Content{
 		At: e.At.UTC(), Actor: e.Actor, ActorID: e.ActorID, Dept: e.Dept, Action: e.Action,
 		ResourceType: e.ResourceType, ResourceID: e.ResourceID, Before: string(e.Before), After: string(e.After),
-		RequestID: e.RequestID,
+		RequestID: e.RequestID, Format: max(e.Format, audit.FormatSnapshots),
 	}
 }
 
@@ -70,7 +73,7 @@ func (f Content) toEntry(id int64, prevHash, hash string) audit.Entry {
 		ID: id, At: f.At.UTC(), Actor: f.Actor, ActorID: f.ActorID, Dept: f.Dept, Action: f.Action,
 		ResourceType: f.ResourceType, ResourceID: f.ResourceID,
 		Before: json.RawMessage(f.Before), After: json.RawMessage(f.After),
-		RequestID: f.RequestID, PrevHash: prevHash, Hash: hash,
+		RequestID: f.RequestID, PrevHash: prevHash, Hash: hash, Format: f.Format,
 	}
 }
 
@@ -188,9 +191,9 @@ func (s *Store) SealPending(ctx context.Context, limit int) (_ int, err error) {
 		v := s.placesSQL()
 		res := q.Exec(`WITH v AS (`+v+`)
 			INSERT INTO audit_entries (id, at, actor, actor_id, dept, action, resource_type, resource_id,
-				before, after, request_id, prev_hash, hash)
+				before, after, request_id, format, prev_hash, hash)
 			SELECT v.id, p.at, p.actor, p.actor_id, p.dept, p.action, p.resource_type, p.resource_id,
-				p.before, p.after, p.request_id, v.prev_hash, v.hash
+				p.before, p.after, p.request_id, p.format, v.prev_hash, v.hash
 			FROM audit_pending p JOIN v ON p.id = v.pending_id`, string(js))
 		if err := sealed(res, len(places)); err != nil {
 			return err

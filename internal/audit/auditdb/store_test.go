@@ -107,7 +107,11 @@ func TestAppendLinksTheChain(t *testing.T) {
 		assert.Equal(t, "null", string(page.Items[0].Before))
 		assert.Equal(t, `{"capacity":99.875,"id":"p1","name":"晨风<50MW>风电","total_investment_yuan":3400000000,"version":1}`,
 			string(page.Items[0].After), "listed as sealed: canonical JSON")
-		assert.Equal(t, `{"capacity":50,"id":"p1","name":"晨风风电","total_investment_yuan":null,"version":1}`, string(page.Items[1].Before))
+		// An update keeps only the members it changed (the ID did not).
+		assert.Equal(t, `{"capacity":50,"name":"晨风风电","total_investment_yuan":null,"version":1}`, string(page.Items[1].Before))
+		assert.Equal(t, `{"capacity":99.875,"name":"晨风<50MW>风电","total_investment_yuan":3400000000,"version":2}`, string(page.Items[1].After))
+		assert.Equal(t, []audit.Format{audit.FormatSnapshots, audit.FormatChanges, audit.FormatChanges},
+			[]audit.Format{page.Items[0].Format, page.Items[1].Format, page.Items[2].Format})
 		assert.Equal(t, audit.Result{OK: true, Entries: 3}, verify(t, svc))
 	})
 }
@@ -392,4 +396,63 @@ func TestSealsABacklogInOneBatch(t *testing.T) {
 		require.NoError(t, err)
 		assert.Zero(t, left, "nothing left staged")
 	})
+}
+
+// stageWhole stages n whole-snapshot updates as the release before entry
+// formats did: without the format column, both sides whole.
+func stageWhole(t *testing.T, db *database.DB, n int) {
+	t.Helper()
+	values := "?, 'bureau', 'u1', '', 'project.update', 'project', 'p1', ?, ?, ''"
+	if db.Dialect() == database.Postgres {
+		values = "$1, 'bureau', 'u1', '', 'project.update', 'project', 'p1', $2, $3, ''"
+	}
+	insert := `INSERT INTO audit_pending (at, actor, actor_id, dept, action, resource_type, resource_id, before, after, request_id)
+		VALUES (` + values + `)`
+	for i := range n {
+		before := fmt.Sprintf(`{"id":"p1","name":"晨风风电","version":%d}`, i+1)
+		after := fmt.Sprintf(`{"id":"p1","name":"晨风风电","version":%d}`, i+2)
+		require.NoError(t, exec(db, insert, start.Add(-time.Hour+time.Duration(i)*time.Second), before, after))
+	}
+}
+
+// TestVerifyAcceptsBothFormats: a trail of whole-snapshot entries followed
+// by entries of the changed members verifies, and tampering with an entry
+// of either format, its format included, is found where it was done.
+func TestVerifyAcceptsBothFormats(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper string
+		broken int64
+	}{
+		{name: "nothing changed"},
+		{name: "a whole snapshot changed", tamper: `UPDATE audit_entries SET "after" = '{"id":"p1","name":"forged","version":3}' WHERE id = 2`, broken: 2},
+		{name: "a whole snapshot relabelled as changes", tamper: `UPDATE audit_entries SET format = 2 WHERE id = 3`, broken: 3},
+		{name: "changed members altered", tamper: `UPDATE audit_entries SET "after" = '{"name":"forged","version":2}' WHERE id = 5`, broken: 5},
+		{name: "changes relabelled as whole snapshots", tamper: `UPDATE audit_entries SET format = 1 WHERE id = 6`, broken: 6},
+		{name: "a format not known", tamper: `UPDATE audit_entries SET format = 3 WHERE id = 4`, broken: 4},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, db *database.DB) {
+				stageWhole(t, db, 3)
+				svc := newService(db)
+				require.NoError(t, svc.Flush(context.Background()))
+				appendN(t, svc, 3) // a creation, then two updates
+				es := walk(t, db)
+				require.Len(t, es, 6)
+				assert.Equal(t, []audit.Format{audit.FormatSnapshots, audit.FormatSnapshots, audit.FormatSnapshots,
+					audit.FormatSnapshots, audit.FormatChanges, audit.FormatChanges},
+					[]audit.Format{es[0].Format, es[1].Format, es[2].Format, es[3].Format, es[4].Format, es[5].Format})
+				assert.Equal(t, `{"id":"p1","name":"晨风风电","version":3}`, string(es[1].After), "an old entry stays whole")
+				assert.Equal(t, `{"capacity":50,"name":"晨风风电","total_investment_yuan":null,"version":1}`, string(es[4].Before))
+				if c.tamper == "" {
+					assert.Equal(t, audit.Result{OK: true, Entries: 6}, verify(t, svc))
+					return
+				}
+				disableTriggers(t, db)
+				require.NoError(t, exec(db, c.tamper))
+				assert.Equal(t, audit.Result{OK: false, Entries: 6, FirstBroken: &c.broken}, verify(t, svc))
+			})
+		})
+	}
 }
