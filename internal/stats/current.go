@@ -1,0 +1,375 @@
+package stats
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/identity"
+	"github.com/guangling/pipeline/internal/plan"
+	"github.com/guangling/pipeline/internal/project"
+)
+
+// The current figures (docs/stats.md, "Current figures"): the overview of
+// the default request (this year, as of today, the plan as of today, the
+// period due, the reports that count) is kept as each department's tally,
+// built from the change feed by a keeper, and summed on read with what the
+// feed committed since.
+
+// tallyForm is the form of the tallies kept: a build that folds rows
+// otherwise changes it, and the figures are built again.
+const tallyForm = "1"
+
+// KeepStore keeps the current figures. Implementations translate their
+// driver errors into apperr kinds.
+type KeepStore interface {
+	// Kept reads the key the figures are kept for, the position they are
+	// through, and dept's partial (every department's when dept is "").
+	Kept(ctx context.Context, dept string) (Kept, error)
+	// Pending reads the projects of the events after position after, in
+	// position order, at most limit events; with unsequenced, also those
+	// of the committed events without a position yet.
+	Pending(ctx context.Context, after int64, limit int, unsequenced bool) (Pending, error)
+	// Contributions reads the kept contributions of the projects ids.
+	Contributions(ctx context.Context, ids []string) ([]Contribution, error)
+	// HealthDue reports whether a live project's stored health is due to
+	// be computed again on day on.
+	HealthDue(ctx context.Context, on time.Time) (bool, error)
+	// Exclusive runs fn in a transaction that one keeper at a time holds,
+	// across replicas; ran is false when another held it.
+	Exclusive(ctx context.Context, fn func(context.Context) error) (ran bool, err error)
+	// Replace keeps cs and k's partials in place of everything kept.
+	Replace(ctx context.Context, k Kept, cs []Contribution) error
+	// Apply keeps cs in place of the projects' contributions (removing
+	// those of gone) and k's partials in place of those departments', and
+	// sets the position the figures are through.
+	Apply(ctx context.Context, k Kept, cs []Contribution, gone []string) error
+}
+
+// Kept is what is kept of the current figures: the key they are for, the
+// position of the last event they count, and departments' tallies
+// (encoded).
+type Kept struct {
+	Key      string
+	Through  int64
+	Partials map[string][]byte
+}
+
+// Contribution is one project's tally (encoded), under its department.
+type Contribution struct {
+	ProjectID, Department string
+	Tally                 []byte
+}
+
+// Pending is what the feed committed after a position.
+type Pending struct {
+	// IDs are the projects the events belong to, once each.
+	IDs []string
+	// Through is the position of the last event read (after when none);
+	// Head the newest position.
+	Through, Head int64
+	// More tells that events were left past the limit; Gap that events
+	// after the position have expired, so the feed cannot tell what
+	// changed.
+	More, Gap bool
+}
+
+// Keeping has the current figures kept in store, before first use.
+func (s *Service) Keeping(store KeepStore) {
+	s.keep = store
+	s.wake = make(chan struct{}, 1)
+}
+
+// readLimit is the most events a read catches up on; past it the read
+// computes from scratch. keepBatch is the most a keeper's pass applies.
+const (
+	readLimit = 2000
+	keepBatch = 1000
+)
+
+// isCurrent reports whether ps is the default request of today.
+func isCurrent(ps Params, today time.Time) bool {
+	return ps.Year == today.Year() && ps.AsOf.Equal(today) && (ps.Basis == "" || ps.Basis == plan.AsOf) &&
+		ps.Period == nil && !ps.AcceptedOnly
+}
+
+// currentKey is the key of the figures of frame f: what a tally was folded under
+// besides the rows (the day, the period, the plan's state, the health's
+// rules). When it changes the figures are built again.
+func currentKey(f frame) string {
+	period, pl := "-", "none"
+	if f.period != nil {
+		period = f.period.String()
+	}
+	if v := f.version; v != nil {
+		pl = string(v.State)
+		if v.IssuedOn != nil {
+			pl += "@" + v.IssuedOn.Format(time.DateOnly)
+		}
+	}
+	return fmt.Sprintf("%s|%d|%s|%s|%s|%s", tallyForm, f.Year, f.AsOf.Format(time.DateOnly), period, pl, f.health)
+}
+
+func decode(b []byte) (Tally, error) {
+	var t Tally
+	if err := json.Unmarshal(b, &t); err != nil {
+		return t, fmt.Errorf("reading a kept tally: %w", err)
+	}
+	return t, nil
+}
+
+func encode(t Tally) []byte {
+	b, err := json.Marshal(t)
+	if err != nil {
+		panic(err) // a Tally always encodes
+	}
+	return b
+}
+
+// Current answers the overview of ps, without the IDs, over the projects
+// p may read from the kept current figures and what committed since; ok is
+// false when they cannot answer it: ps is not today's default request, the
+// figures are not kept for today, or the keeper is too far behind.
+func (s *Service) Current(ctx context.Context, p identity.Principal, ps Params) (o Overview, ok bool, err error) {
+	defer apperr.Wrap(&err, "stats.Service.Current")
+	if err := project.CanRead(p); err != nil {
+		return o, false, err
+	}
+	return s.current(ctx, project.ReachOf(p), ps)
+}
+
+// current answers the overview of today's default request from the kept
+// figures and what committed since, in the snapshot in which it reads the
+// frame; ok is false when the figures are not kept for today's key or the
+// keeper is too far behind, and the caller computes from scratch.
+func (s *Service) current(ctx context.Context, sc project.Reach, ps Params) (o Overview, ok bool, err error) {
+	if s.keep == nil || (!sc.All && sc.Department == "") || !isCurrent(ps, s.today()) {
+		return o, false, nil
+	}
+	err = s.store.Snapshot(ctx, func(ctx context.Context) error {
+		f, err := s.frame(ctx, ps)
+		if err != nil {
+			return err
+		}
+		k, err := s.keep.Kept(ctx, sc.Department)
+		if err != nil || k.Key != currentKey(f) {
+			return err
+		}
+		p, err := s.keep.Pending(ctx, k.Through, readLimit, true)
+		if err != nil || p.More || p.Gap {
+			return err
+		}
+		t := Tally{}
+		for _, b := range k.Partials {
+			u, err := decode(b)
+			if err != nil {
+				return err
+			}
+			t.Add(u)
+		}
+		if err := s.catchUp(ctx, f, sc.Department, p.IDs, &t); err != nil {
+			return err
+		}
+		o, ok = t.overview(f), true
+		return nil
+	})
+	return o, ok, err
+}
+
+// catchUp replaces in t the kept contributions of the projects ids by
+// their contributions now, within department dept ("" for all).
+func (s *Service) catchUp(ctx context.Context, f frame, dept string, ids []string, t *Tally) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	in := func(d string) bool { return dept == "" || d == dept }
+	old, err := s.keep.Contributions(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range old {
+		if !in(c.Department) {
+			continue
+		}
+		u, err := decode(c.Tally)
+		if err != nil {
+			return err
+		}
+		t.Sub(u)
+	}
+	return s.store.Rows(ctx, project.Reach{All: true}, Query{Year: f.Year, AsOf: f.AsOf, IDs: ids}, func(r Row) bool {
+		if in(r.Department) {
+			t.Add(contribution(r, f))
+		}
+		return true
+	})
+}
+
+// Wake tells the keeper that events got their positions.
+func (s *Service) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// RunKeeper keeps the current figures until ctx ends: after every Wake and
+// every second (for what other replicas sequenced).
+func (s *Service) RunKeeper(ctx context.Context, log func(error)) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		if _, err := s.Keep(ctx); err != nil && ctx.Err() == nil {
+			log(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// Keep brings the kept figures up to the events committed, or builds them
+// again from scratch when today's key is not the one they were kept for
+// (once no project's health is due to be computed again). It reports how
+// many projects it computed; nothing when another replica's keeper runs.
+func (s *Service) Keep(ctx context.Context) (n int, err error) {
+	_, err = s.keep.Exclusive(ctx, func(ctx context.Context) error {
+		today := s.today()
+		f, err := s.frame(ctx, Params{Year: today.Year(), AsOf: today, Basis: plan.AsOf})
+		if err != nil {
+			return err
+		}
+		k, err := s.keep.Kept(ctx, "")
+		if err != nil {
+			return err
+		}
+		if k.Key == currentKey(f) {
+			var rebuild bool
+			n, rebuild, err = s.apply(ctx, f, k)
+			if err != nil || !rebuild {
+				return err
+			}
+		}
+		if due, err := s.keep.HealthDue(ctx, today); err != nil || due {
+			return err
+		}
+		n, err = s.rebuild(ctx, f)
+		return err
+	})
+	return n, err
+}
+
+// rebuild folds every live project into its contribution and the
+// departments' partials, through the newest position read before the rows.
+func (s *Service) rebuild(ctx context.Context, f frame) (int, error) {
+	p, err := s.keep.Pending(ctx, 0, 0, false)
+	if err != nil {
+		return 0, err
+	}
+	k := Kept{Key: currentKey(f), Through: p.Head, Partials: map[string][]byte{}}
+	partials := map[string]*Tally{}
+	var cs []Contribution
+	err = s.store.Rows(ctx, project.Reach{All: true}, Query{Year: f.Year, AsOf: f.AsOf}, func(r Row) bool {
+		c := contribution(r, f)
+		cs = append(cs, Contribution{ProjectID: r.ID, Department: r.Department, Tally: encode(c)})
+		if partials[r.Department] == nil {
+			partials[r.Department] = &Tally{}
+		}
+		partials[r.Department].Add(c)
+		return true
+	})
+	if err != nil {
+		return 0, err
+	}
+	for d, t := range partials {
+		k.Partials[d] = encode(*t)
+	}
+	return len(cs), s.keep.Replace(ctx, k, cs)
+}
+
+// apply applies the events after k's position, a batch at a time: each
+// project's contribution replaced by its new one, in the partials of its
+// old and new departments. rebuild is true when events were lost to
+// expiry.
+func (s *Service) apply(ctx context.Context, f frame, k Kept) (n int, rebuild bool, err error) {
+	partials := map[string]Tally{}
+	for d, b := range k.Partials {
+		if partials[d], err = decode(b); err != nil {
+			return n, false, err
+		}
+	}
+	for {
+		p, err := s.keep.Pending(ctx, k.Through, keepBatch, false)
+		if err != nil || p.Gap {
+			return n, p.Gap, err
+		}
+		if p.Through == k.Through {
+			return n, false, nil
+		}
+		if err := s.applyBatch(ctx, f, &k, p, partials); err != nil {
+			return n, false, err
+		}
+		n += len(p.IDs)
+		if !p.More {
+			return n, false, nil
+		}
+	}
+}
+
+// applyBatch applies one batch of pending events to partials and keeps it.
+func (s *Service) applyBatch(ctx context.Context, f frame, k *Kept, p Pending, partials map[string]Tally) error {
+	changed := map[string]bool{}
+	bump := func(dept string, t Tally, sign int64) {
+		cur := partials[dept]
+		cur.add(t, sign)
+		partials[dept] = cur
+		changed[dept] = true
+	}
+	var cs []Contribution
+	gone := map[string]bool{}
+	if len(p.IDs) > 0 {
+		old, err := s.keep.Contributions(ctx, p.IDs)
+		if err != nil {
+			return err
+		}
+		for _, c := range old {
+			u, err := decode(c.Tally)
+			if err != nil {
+				return err
+			}
+			bump(c.Department, u, -1)
+		}
+		for _, id := range p.IDs {
+			gone[id] = true
+		}
+		err = s.store.Rows(ctx, project.Reach{All: true}, Query{Year: f.Year, AsOf: f.AsOf, IDs: p.IDs}, func(r Row) bool {
+			c := contribution(r, f)
+			bump(r.Department, c, 1)
+			cs = append(cs, Contribution{ProjectID: r.ID, Department: r.Department, Tally: encode(c)})
+			delete(gone, r.ID)
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	k.Through, k.Partials = p.Through, map[string][]byte{}
+	for d := range changed {
+		k.Partials[d] = encode(partials[d])
+	}
+	return s.keep.Apply(ctx, *k, cs, slicesOf(gone))
+}
+
+func slicesOf(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range maps.Keys(m) {
+		out = append(out, k)
+	}
+	return out
+}
