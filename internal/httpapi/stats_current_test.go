@@ -11,10 +11,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guangling/pipeline/api"
+	"github.com/guangling/pipeline/internal/audit"
+	"github.com/guangling/pipeline/internal/audit/auditdb"
 	"github.com/guangling/pipeline/internal/calendar"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/platform/database/dbtest"
+	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/project/projectdb"
 	"github.com/guangling/pipeline/internal/stats"
 )
@@ -66,6 +69,33 @@ func TestCurrentOverviewFollowsChanges(t *testing.T) {
 		}
 		require.NotZero(t, c.done, "the random changes changed something")
 		t.Logf("%d changes made", c.done)
+
+		// The targets are read with each request: the remembered answer
+		// is not given again.
+		e.put(t, asBureau, "/api/v1/annual-plans/2021/targets", api.PlanTargetsWrite{
+			StartRate: []api.PlanCheckpoint{{Date: "2021-12-31", Rate: 0.95}}}, http.StatusOK)
+		checkCurrent(t, e, kept, scratch, "new targets")
+		// A period's due day moved (P and every project's health may move
+		// with it) is a new key: until the keeper builds the figures again,
+		// reads compute from scratch.
+		e.put(t, asBureau, "/api/v1/dispatch/periods/2021-05", api.DispatchPeriodWrite{DueOn: "2021-06-20"}, http.StatusCreated)
+		_, ok, err = kept.Current(ctx, identity.Principal{Role: identity.RoleBureau}, currentParams())
+		require.NoError(t, err)
+		require.False(t, ok, "kept under the calendar before")
+		n, err = kept.Keep(ctx)
+		require.NoError(t, err)
+		require.Zero(t, n, "the keeper waits for the health the period moved")
+		auditor := audit.NewService(auditdb.New(db), e.clock.now)
+		store := projectdb.New(db)
+		_, err = project.NewRefresher(project.NewService(store, db, auditor, e.clock.now, newID), store).Refresh(ctx)
+		require.NoError(t, err)
+		n, err = kept.Keep(ctx)
+		require.NoError(t, err)
+		require.Positive(t, n, "built again once the health is computed")
+		checkCurrent(t, e, kept, scratch, "the period moved")
+		got, err := kept.Overview(ctx, identity.Principal{Role: identity.RoleBureau}, currentParams(), false)
+		require.NoError(t, err)
+		require.Equal(t, "2021-04", got.Period.String(), "May is not due before the 20th")
 
 		// A new day is a new key: until the keeper builds the figures
 		// again, the kept ones do not answer.

@@ -26,13 +26,12 @@ const tallyForm = "1"
 // KeepStore keeps the current figures. Implementations translate their
 // driver errors into apperr kinds.
 type KeepStore interface {
-	// Kept reads the key the figures are kept for, the position they are
-	// through, and dept's partial (every department's when dept is "").
-	Kept(ctx context.Context, dept string) (Kept, error)
-	// Pending reads the projects of the events after position after, in
-	// position order, at most limit events; with unsequenced, also those
-	// of the committed events without a position yet.
-	Pending(ctx context.Context, after int64, limit int, unsequenced bool) (Pending, error)
+	// Read reads, in one statement, what is kept (dept's partial only, or
+	// every department's when dept is ""), the rules of the stored health,
+	// and the projects of the events after the kept position, at most
+	// limit events in position order (none when limit is 0), with
+	// unsequenced also those of the committed events without a position.
+	Read(ctx context.Context, q KeptQuery) (Kept, Pending, error)
 	// Contributions reads the kept contributions of the projects ids.
 	Contributions(ctx context.Context, ids []string) ([]Contribution, error)
 	// HealthDue reports whether a live project's stored health is due to
@@ -49,13 +48,27 @@ type KeepStore interface {
 	Apply(ctx context.Context, k Kept, cs []Contribution, gone []string) error
 }
 
+// KeptQuery is what KeepStore.Read reads; Year is the year whose plan's
+// version it reads (none when 0).
+type KeptQuery struct {
+	Department  string
+	Year        int
+	Limit       int
+	Unsequenced bool
+}
+
 // Kept is what is kept of the current figures: the key they are for, the
 // position of the last event they count, and departments' tallies
-// (encoded).
+// (encoded); Health names what the stored health is computed with as it
+// is now: its rules and the dispatch calendar.
 type Kept struct {
 	Key      string
 	Through  int64
 	Partials map[string][]byte
+	Health   string
+	// Frame changes whenever the year's plan (its state, issue, targets)
+	// changes.
+	Frame string
 }
 
 // Contribution is one project's tally (encoded), under its department.
@@ -96,10 +109,11 @@ func isCurrent(ps Params, today time.Time) bool {
 		ps.Period == nil && !ps.AcceptedOnly
 }
 
-// currentKey is the key of the figures of frame f: what a tally was folded under
-// besides the rows (the day, the period, the plan's state, the health's
-// rules). When it changes the figures are built again.
-func currentKey(f frame) string {
+// currentKey is the key of the figures of frame f with the stored health's
+// rules: what a tally was folded under besides the rows (the day, the
+// period, the plan's state, the health's rules). When it changes the
+// figures are built again.
+func currentKey(f frame, health string) string {
 	period, pl := "-", "none"
 	if f.period != nil {
 		period = f.period.String()
@@ -110,7 +124,7 @@ func currentKey(f frame) string {
 			pl += "@" + v.IssuedOn.Format(time.DateOnly)
 		}
 	}
-	return fmt.Sprintf("%s|%d|%s|%s|%s|%s", tallyForm, f.Year, f.AsOf.Format(time.DateOnly), period, pl, f.health)
+	return fmt.Sprintf("%s|%d|%s|%s|%s|%s", tallyForm, f.Year, f.AsOf.Format(time.DateOnly), period, pl, health)
 }
 
 func decode(b []byte) (Tally, error) {
@@ -146,20 +160,25 @@ func (s *Service) Current(ctx context.Context, p identity.Principal, ps Params) 
 // frame; ok is false when the figures are not kept for today's key or the
 // keeper is too far behind, and the caller computes from scratch.
 func (s *Service) current(ctx context.Context, sc project.Reach, ps Params) (o Overview, ok bool, err error) {
-	if s.keep == nil || (!sc.All && sc.Department == "") || !isCurrent(ps, s.today()) {
+	today := s.today()
+	if s.keep == nil || (!sc.All && sc.Department == "") || !isCurrent(ps, today) {
 		return o, false, nil
+	}
+	q := KeptQuery{Department: sc.Department, Year: ps.Year, Limit: readLimit, Unsequenced: true}
+	k, p, err := s.keep.Read(ctx, q)
+	if err != nil {
+		return o, false, err
+	}
+	if o, ok := s.memo.get(sc.Department, fingerprint(today, k, p)); ok {
+		return o, true, nil
 	}
 	err = s.store.Snapshot(ctx, func(ctx context.Context) error {
 		f, err := s.frame(ctx, ps)
 		if err != nil {
 			return err
 		}
-		k, err := s.keep.Kept(ctx, sc.Department)
-		if err != nil || k.Key != currentKey(f) {
-			return err
-		}
-		p, err := s.keep.Pending(ctx, k.Through, readLimit, true)
-		if err != nil || p.More || p.Gap {
+		k, p, err := s.keep.Read(ctx, q)
+		if err != nil || k.Key != currentKey(f, k.Health) || p.More || p.Gap {
 			return err
 		}
 		t := Tally{}
@@ -174,6 +193,7 @@ func (s *Service) current(ctx context.Context, sc project.Reach, ps Params) (o O
 			return err
 		}
 		o, ok = t.overview(f), true
+		s.memo.put(sc.Department, fingerprint(today, k, p), o)
 		return nil
 	})
 	return o, ok, err
@@ -245,13 +265,14 @@ func (s *Service) Keep(ctx context.Context) (n int, err error) {
 		if err != nil {
 			return err
 		}
-		k, err := s.keep.Kept(ctx, "")
+		k, _, err := s.keep.Read(ctx, KeptQuery{})
 		if err != nil {
 			return err
 		}
-		if k.Key == currentKey(f) {
+		key := currentKey(f, k.Health)
+		if k.Key == key {
 			var rebuild bool
-			n, rebuild, err = s.apply(ctx, f, k)
+			n, rebuild, err = s.apply(ctx, f)
 			if err != nil || !rebuild {
 				return err
 			}
@@ -259,7 +280,7 @@ func (s *Service) Keep(ctx context.Context) (n int, err error) {
 		if due, err := s.keep.HealthDue(ctx, today); err != nil || due {
 			return err
 		}
-		n, err = s.rebuild(ctx, f)
+		n, err = s.rebuild(ctx, f, key)
 		return err
 	})
 	return n, err
@@ -267,12 +288,12 @@ func (s *Service) Keep(ctx context.Context) (n int, err error) {
 
 // rebuild folds every live project into its contribution and the
 // departments' partials, through the newest position read before the rows.
-func (s *Service) rebuild(ctx context.Context, f frame) (int, error) {
-	p, err := s.keep.Pending(ctx, 0, 0, false)
+func (s *Service) rebuild(ctx context.Context, f frame, key string) (int, error) {
+	_, p, err := s.keep.Read(ctx, KeptQuery{})
 	if err != nil {
 		return 0, err
 	}
-	k := Kept{Key: currentKey(f), Through: p.Head, Partials: map[string][]byte{}}
+	k := Kept{Key: key, Through: p.Head, Partials: map[string][]byte{}}
 	partials := map[string]*Tally{}
 	var cs []Contribution
 	err = s.store.Rows(ctx, project.Reach{All: true}, Query{Year: f.Year, AsOf: f.AsOf}, func(r Row) bool {
@@ -293,24 +314,24 @@ func (s *Service) rebuild(ctx context.Context, f frame) (int, error) {
 	return len(cs), s.keep.Replace(ctx, k, cs)
 }
 
-// apply applies the events after k's position, a batch at a time: each
-// project's contribution replaced by its new one, in the partials of its
-// old and new departments. rebuild is true when events were lost to
+// apply applies the events after the kept position, a batch at a time:
+// each project's contribution replaced by its new one, in the partials of
+// its old and new departments. rebuild is true when events were lost to
 // expiry.
-func (s *Service) apply(ctx context.Context, f frame, k Kept) (n int, rebuild bool, err error) {
-	partials := map[string]Tally{}
-	for d, b := range k.Partials {
-		if partials[d], err = decode(b); err != nil {
-			return n, false, err
-		}
-	}
+func (s *Service) apply(ctx context.Context, f frame) (n int, rebuild bool, err error) {
 	for {
-		p, err := s.keep.Pending(ctx, k.Through, keepBatch, false)
+		k, p, err := s.keep.Read(ctx, KeptQuery{Limit: keepBatch})
 		if err != nil || p.Gap {
 			return n, p.Gap, err
 		}
 		if p.Through == k.Through {
 			return n, false, nil
+		}
+		partials := map[string]Tally{}
+		for d, b := range k.Partials {
+			if partials[d], err = decode(b); err != nil {
+				return n, false, err
+			}
 		}
 		if err := s.applyBatch(ctx, f, &k, p, partials); err != nil {
 			return n, false, err

@@ -117,14 +117,12 @@ type frame struct {
 	// p is the month of the last period whose reports count (0: none).
 	p      int
 	period *calendar.Month
-	// health names the rules of the stored health (Year.Health).
-	health string
 }
 
 // newFrame works out the plan version read and the period P of ps on day
 // today from the year's plan and calendar.
 func newFrame(ps Params, y Year, today time.Time) frame {
-	f := frame{Params: ps, targets: plan.DefaultTargets(ps.Year), health: y.Health}
+	f := frame{Params: ps, targets: plan.DefaultTargets(ps.Year)}
 	if ps.Basis == "" {
 		f.Basis = plan.AsOf
 	}

@@ -131,8 +131,6 @@ type Year struct {
 	Adjustments []Adjustment
 	// Periods is the dispatch calendar as the bureau set it.
 	Periods calendar.Periods
-	// Health names the rules the stored health was computed with.
-	Health string
 }
 
 // Store loads what the statistics read.

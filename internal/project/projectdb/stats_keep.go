@@ -1,7 +1,11 @@
 package projectdb
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -41,83 +45,110 @@ type statsContributionRow struct {
 
 func (statsContributionRow) TableName() string { return "stats_contributions" }
 
-// Kept reads the key and position of the kept figures and dept's partial
-// (every department's when dept is "").
-func (s *Stats) Kept(ctx context.Context, dept string) (k stats.Kept, err error) {
-	defer apperr.Wrap(&err, "projectdb.Stats.Kept")
-	db, done := s.db.Conn(ctx)
-	defer done()
-	var kept []statsKeptRow
-	if err := db.Where("id = 1").Find(&kept).Error; err != nil || len(kept) == 0 {
-		return k, translate(err)
-	}
-	k.Key, k.Through = kept[0].Key, kept[0].Through
-	sel := db.Model(&statsPartialRow{})
-	if dept != "" {
-		sel = sel.Where("department = ?", dept)
-	}
-	var ps []statsPartialRow
-	if err := sel.Find(&ps).Error; err != nil {
-		return k, translate(err)
-	}
-	k.Partials = make(map[string][]byte, len(ps))
-	for _, p := range ps {
-		k.Partials[p.Department] = []byte(p.Tally)
-	}
-	return k, nil
+// keptRead is one row of Read's statement: its kind, two texts and a
+// number.
+type keptRead struct {
+	Kind, A, B string
+	N          int64
 }
 
-// Pending reads the projects of the events after position after, at most
-// limit of them in position order, and with unsequenced those of the
-// committed events without a position; the newest position, and whether
-// events after after have expired.
-func (s *Stats) Pending(ctx context.Context, after int64, limit int, unsequenced bool) (p stats.Pending, err error) {
-	defer apperr.Wrap(&err, "projectdb.Stats.Pending")
+// Read reads, in one statement (one snapshot, one round trip: a dashboard
+// asks it at every tile's refresh), the kept row, the stored health's
+// rules, the versions of q.Year's plan and of the dispatch calendar, the
+// feed's oldest and newest positions, the partials of
+// q.Department (all when empty), and the projects of the events after the
+// kept position, at most q.Limit in position order, and with
+// q.Unsequenced those of the committed events without a position.
+func (s *Stats) Read(ctx context.Context, q stats.KeptQuery) (k stats.Kept, p stats.Pending, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Read")
 	db, done := s.db.Conn(ctx)
 	defer done()
-	var bounds struct{ Oldest, Head int64 }
-	if err := db.Raw("SELECT COALESCE(MIN(position), 0) AS oldest, COALESCE(MAX(position), 0) AS head FROM events WHERE position IS NOT NULL").
-		Scan(&bounds).Error; err != nil {
-		return p, translate(err)
+	query := `SELECT 'k' AS kind, key AS a, '' AS b, through AS n FROM stats_kept WHERE id = 1
+		UNION ALL SELECT 's', key, value, 0 FROM settings WHERE key IN ('health_facts', 'health_rules')
+		UNION ALL SELECT 'o', '', '', COALESCE(MIN(position), 0) FROM events WHERE position IS NOT NULL
+		UNION ALL SELECT 'h', '', '', COALESCE(MAX(position), 0) FROM events WHERE position IS NOT NULL
+		UNION ALL SELECT 'y', state, CAST(updated_at AS text), version FROM annual_plans WHERE year = ?
+		UNION ALL SELECT 'd', CAST(COUNT(*) AS text), COALESCE(CAST(MAX(updated_at) AS text), ''), COALESCE(SUM(version), 0)
+			FROM dispatch_periods
+		UNION ALL SELECT 'p', department, tally, 0 FROM stats_partials`
+	args := []any{q.Year}
+	if q.Department != "" {
+		query += " WHERE department = ?"
+		args = append(args, q.Department)
 	}
-	p.Head, p.Through = bounds.Head, after
-	p.Gap = bounds.Head > after && bounds.Oldest > after+1
-	if limit <= 0 || p.Gap {
-		return p, nil
+	if q.Limit > 0 {
+		query += ` UNION ALL SELECT * FROM (SELECT 'e' AS kind, project_id AS a, '' AS b, position AS n FROM events
+			WHERE position > COALESCE((SELECT through FROM stats_kept WHERE id = 1), 0) ORDER BY position LIMIT ?) AS e`
+		args = append(args, q.Limit+1)
+		if q.Unsequenced {
+			query += ` UNION ALL SELECT * FROM (SELECT 'u' AS kind, project_id AS a, '' AS b, 0 AS n FROM events
+				WHERE position IS NULL ORDER BY id LIMIT ?) AS u`
+			args = append(args, q.Limit+1)
+		}
 	}
-	var evs []struct {
-		ProjectID string
-		Position  int64
+	var rows []keptRead
+	if err := db.Raw(query, args...).Scan(&rows).Error; err != nil {
+		return k, p, translate(err)
 	}
-	if err := db.Table("events").Select("project_id, position").Where("position > ?", after).
-		Order("position").Limit(limit + 1).Scan(&evs).Error; err != nil {
-		return p, translate(err)
+	k, p = keptOf(rows, q.Limit)
+	return k, p, nil
+}
+
+// keptOf reads Read's rows: the events' in position order, the limit
+// applied to the sequenced ones first.
+func keptOf(rows []keptRead, limit int) (k stats.Kept, p stats.Pending) {
+	k.Partials = map[string][]byte{}
+	var oldest int64
+	var health []string
+	var seq, unseq []keptRead
+	for _, r := range rows {
+		switch r.Kind {
+		case "k":
+			k.Key, k.Through = r.A, r.N
+		case "s":
+			health = append(health, r.A+"="+r.B)
+		case "y":
+			k.Frame += fmt.Sprintf("plan=%s:%s:%d;", r.A, r.B, r.N)
+		case "d":
+			// A period's due day moves every project's health too.
+			health = append(health, fmt.Sprintf("periods=%s:%s:%d", r.A, r.B, r.N))
+		case "o":
+			oldest = r.N
+		case "h":
+			p.Head = r.N
+		case "p":
+			k.Partials[r.A] = []byte(r.B)
+		case "e":
+			seq = append(seq, r)
+		case "u":
+			unseq = append(unseq, r)
+		}
 	}
-	if p.More = len(evs) > limit; p.More {
-		evs = evs[:limit]
+	slices.Sort(health)
+	k.Health = strings.Join(health, ";")
+	pendingOf(&p, seq, unseq, limit, k.Through)
+	p.Gap = p.Head > k.Through && oldest > k.Through+1
+	return k, p
+}
+
+// pendingOf reads the events after the kept position through into p: the
+// sequenced ones in position order, at most limit, then the others.
+func pendingOf(p *stats.Pending, seq, unseq []keptRead, limit int, through int64) {
+	slices.SortFunc(seq, func(a, b keptRead) int { return cmp.Compare(a.N, b.N) })
+	if p.More = len(seq) > limit || len(seq)+len(unseq) > limit; len(seq) > limit {
+		seq = seq[:limit]
 	}
+	p.Through = through
 	seen := map[string]bool{}
-	add := func(id string) {
-		if id != "" && !seen[id] {
-			seen[id] = true
-			p.IDs = append(p.IDs, id)
+	for _, r := range append(seq, unseq...) {
+		if r.Kind == "e" {
+			p.Through = r.N
+		}
+		if r.A != "" && !seen[r.A] {
+			seen[r.A] = true
+			p.IDs = append(p.IDs, r.A)
 		}
 	}
-	for _, e := range evs {
-		add(e.ProjectID)
-		p.Through = e.Position
-	}
-	if unsequenced && !p.More {
-		var ids []string
-		if err := db.Table("events").Where("position IS NULL").Order("id").Limit(limit+1).Pluck("project_id", &ids).Error; err != nil {
-			return p, translate(err)
-		}
-		p.More = len(evs)+len(ids) > limit
-		for _, id := range ids {
-			add(id)
-		}
-	}
-	return p, nil
 }
 
 // Contributions reads the kept contributions of the projects ids.

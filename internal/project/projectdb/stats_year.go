@@ -110,14 +110,6 @@ func (s *Stats) Year(ctx context.Context, year int) (y stats.Year, err error) {
 		return y, err
 	}
 	y.Periods = dispatch.PeriodsOf(settings)
-	// The stored health's rules and the form of its facts (project.Refresher).
-	var rules []settingRow
-	if err := db.Where("key IN ?", []string{"health_rules", "health_facts"}).Order("key").Find(&rules).Error; err != nil {
-		return y, translate(err)
-	}
-	for _, r := range rules {
-		y.Health += r.Key + "=" + r.Value + ";"
-	}
 	return y, nil
 }
 

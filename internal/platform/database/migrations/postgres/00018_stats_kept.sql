@@ -2,7 +2,7 @@
 -- the overview of today's default request kept as each department's tally,
 -- built from the change feed by one keeper at a time. Only the keeper
 -- writes these tables; a change to the register never does, so no move
--- waits on them. Expand only: new tables.
+-- waits on them. Expand only: new tables and an index.
 
 -- +goose Up
 -- What the figures are kept for (one row): the key (the day, the period,
@@ -28,7 +28,13 @@ CREATE TABLE stats_contributions (
     tally      text NOT NULL
 );
 
+-- Every statistic names the plan's version it read: the adjustments of the
+-- year (the entries with a revision), which the current figures' reads ask
+-- at each request, found without reading the year's entries.
+CREATE INDEX plan_entries_adjusted_idx ON plan_entries (year, revision, effective_on) WHERE revision > 0;
+
 -- +goose Down
+DROP INDEX plan_entries_adjusted_idx;
 DROP TABLE stats_contributions;
 DROP TABLE stats_partials;
 DROP TABLE stats_kept;

@@ -1,5 +1,6 @@
 -- The current figures of the statistics (docs/stats.md, "Current figures"):
--- see the PostgreSQL migration of the same number. Expand only: new tables.
+-- see the PostgreSQL migration of the same number. Expand only: new tables
+-- and an index.
 
 -- +goose Up
 CREATE TABLE stats_kept (
@@ -19,7 +20,10 @@ CREATE TABLE stats_contributions (
     tally      TEXT NOT NULL
 );
 
+CREATE INDEX plan_entries_adjusted_idx ON plan_entries (year, revision, effective_on) WHERE revision > 0;
+
 -- +goose Down
+DROP INDEX plan_entries_adjusted_idx;
 DROP TABLE stats_contributions;
 DROP TABLE stats_partials;
 DROP TABLE stats_kept;
