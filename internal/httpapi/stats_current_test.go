@@ -82,13 +82,19 @@ func TestCurrentOverviewFollowsChanges(t *testing.T) {
 		_, ok, err = kept.Current(ctx, identity.Principal{Role: identity.RoleBureau}, currentParams())
 		require.NoError(t, err)
 		require.False(t, ok, "kept under the calendar before")
+		// The move made every project's health due: the keeper builds the
+		// figures, and reads count the health afresh until the refresher
+		// has computed it and the keeper built them again.
 		n, err = kept.Keep(ctx)
 		require.NoError(t, err)
-		require.Zero(t, n, "the keeper waits for the health the period moved")
+		require.Positive(t, n, "built under the new period")
+		checkCurrent(t, e, kept, scratch, "the period moved, the health due")
 		auditor := audit.NewService(auditdb.New(db), e.clock.now)
 		store := projectdb.New(db)
-		_, err = project.NewRefresher(project.NewService(store, db, auditor, e.clock.now, newID), store).Refresh(ctx)
+		refreshed, err := project.NewRefresher(project.NewService(store, db, auditor, e.clock.now, newID), store).Refresh(ctx)
 		require.NoError(t, err)
+		require.Positive(t, refreshed, "the period moved made health due")
+		checkCurrent(t, e, kept, scratch, "the health computed, the figures not yet built again")
 		n, err = kept.Keep(ctx)
 		require.NoError(t, err)
 		require.Positive(t, n, "built again once the health is computed")

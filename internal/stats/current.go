@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/identity"
 	"github.com/guangling/pipeline/internal/plan"
 	"github.com/guangling/pipeline/internal/project"
@@ -34,9 +36,9 @@ type KeepStore interface {
 	Read(ctx context.Context, q KeptQuery) (Kept, Pending, error)
 	// Contributions reads the kept contributions of the projects ids.
 	Contributions(ctx context.Context, ids []string) ([]Contribution, error)
-	// HealthDue reports whether a live project's stored health is due to
-	// be computed again on day on.
-	HealthDue(ctx context.Context, on time.Time) (bool, error)
+	// HealthCounts counts the live projects of dept (all when "") by
+	// stored health.
+	HealthCounts(ctx context.Context, dept string) (map[health.Level]int64, error)
 	// Exclusive runs fn in a transaction that one keeper at a time holds,
 	// across replicas; ran is false when another held it.
 	Exclusive(ctx context.Context, fn func(context.Context) error) (ran bool, err error)
@@ -49,10 +51,11 @@ type KeepStore interface {
 }
 
 // KeptQuery is what KeepStore.Read reads; Year is the year whose plan's
-// version it reads (none when 0).
+// version it reads (none when 0), On the day whose due health it looks for.
 type KeptQuery struct {
 	Department  string
 	Year        int
+	On          time.Time
 	Limit       int
 	Unsequenced bool
 }
@@ -66,6 +69,10 @@ type Kept struct {
 	Through  int64
 	Partials map[string][]byte
 	Health   string
+	// Due tells that a live project's stored health is due to be computed
+	// again on the day asked: the health refresher may change it without an
+	// event.
+	Due bool
 	// Frame changes whenever the year's plan (its state, issue, targets)
 	// changes.
 	Frame string
@@ -109,11 +116,10 @@ func isCurrent(ps Params, today time.Time) bool {
 		ps.Period == nil && !ps.AcceptedOnly
 }
 
-// currentKey is the key of the figures of frame f with the stored health's
-// rules: what a tally was folded under besides the rows (the day, the
-// period, the plan's state, the health's rules). When it changes the
-// figures are built again.
-func currentKey(f frame, health string) string {
+// currentKey is the key of the figures of frame f: what a tally was folded
+// under besides the rows (the day, the period, the plan's state). When it
+// changes the figures are built again.
+func currentKey(f frame) string {
 	period, pl := "-", "none"
 	if f.period != nil {
 		period = f.period.String()
@@ -124,7 +130,24 @@ func currentKey(f frame, health string) string {
 			pl += "@" + v.IssuedOn.Format(time.DateOnly)
 		}
 	}
-	return fmt.Sprintf("%s|%d|%s|%s|%s|%s", tallyForm, f.Year, f.AsOf.Format(time.DateOnly), period, pl, health)
+	return fmt.Sprintf("%s|%d|%s|%s|%s", tallyForm, f.Year, f.AsOf.Format(time.DateOnly), period, pl)
+}
+
+// healthKey names the stored health as k reads it: its rules and calendar,
+// and whether the refresher has work left. Kept figures count the health
+// only when they were built with no work left and the same rules, and
+// none is left now; otherwise a read counts it afresh.
+func healthKey(k Kept) string {
+	if k.Due {
+		return k.Health + "|due"
+	}
+	return k.Health + "|settled"
+}
+
+// splitKey parses a kept key: the figures' and the health's.
+func splitKey(key string) (figures, health string) {
+	figures, health, _ = strings.Cut(key, "#")
+	return figures, health
 }
 
 func decode(b []byte) (Tally, error) {
@@ -164,7 +187,7 @@ func (s *Service) current(ctx context.Context, sc project.Reach, ps Params) (o O
 	if s.keep == nil || (!sc.All && sc.Department == "") || !isCurrent(ps, today) {
 		return o, false, nil
 	}
-	q := KeptQuery{Department: sc.Department, Year: ps.Year, Limit: readLimit, Unsequenced: true}
+	q := KeptQuery{Department: sc.Department, Year: ps.Year, On: today, Limit: readLimit, Unsequenced: true}
 	k, p, err := s.keep.Read(ctx, q)
 	if err != nil {
 		return o, false, err
@@ -178,7 +201,8 @@ func (s *Service) current(ctx context.Context, sc project.Reach, ps Params) (o O
 			return err
 		}
 		k, p, err := s.keep.Read(ctx, q)
-		if err != nil || k.Key != currentKey(f, k.Health) || p.More || p.Gap {
+		figures, health := splitKey(k.Key)
+		if err != nil || figures != currentKey(f) || p.More || p.Gap {
 			return err
 		}
 		t := Tally{}
@@ -191,6 +215,11 @@ func (s *Service) current(ctx context.Context, sc project.Reach, ps Params) (o O
 		}
 		if err := s.catchUp(ctx, f, sc.Department, p.IDs, &t); err != nil {
 			return err
+		}
+		if health != healthKey(k) || k.Due {
+			if t.Health, err = s.keep.HealthCounts(ctx, sc.Department); err != nil {
+				return err
+			}
 		}
 		o, ok = t.overview(f), true
 		s.memo.put(sc.Department, fingerprint(today, k, p), o)
@@ -265,22 +294,22 @@ func (s *Service) Keep(ctx context.Context) (n int, err error) {
 		if err != nil {
 			return err
 		}
-		k, _, err := s.keep.Read(ctx, KeptQuery{})
+		k, _, err := s.keep.Read(ctx, KeptQuery{On: today})
 		if err != nil {
 			return err
 		}
-		key := currentKey(f, k.Health)
-		if k.Key == key {
-			var rebuild bool
-			n, rebuild, err = s.apply(ctx, f)
-			if err != nil || !rebuild {
+		key := currentKey(f)
+		figures, health := splitKey(k.Key)
+		if figures == key {
+			var lost bool
+			n, lost, err = s.apply(ctx, f)
+			// Built again, besides, once the health is settled if it was
+			// not when they were built.
+			if err != nil || (!lost && (health == healthKey(k) || k.Due)) {
 				return err
 			}
 		}
-		if due, err := s.keep.HealthDue(ctx, today); err != nil || due {
-			return err
-		}
-		n, err = s.rebuild(ctx, f, key)
+		n, err = s.rebuild(ctx, f, key+"#"+healthKey(k))
 		return err
 	})
 	return n, err

@@ -30,10 +30,10 @@ type memoEntry struct {
 const maxMemo = 256
 
 // fingerprint is what an overview of kept figures k with pending events p
-// was computed from, on day today; "" when events are pending (it is not
-// remembered).
+// was computed from, on day today; "" when events are pending or the
+// stored health is due to be computed again (it is not remembered).
 func fingerprint(today time.Time, k Kept, p Pending) string {
-	if len(p.IDs) > 0 || p.More || p.Gap || k.Key == "" {
+	if len(p.IDs) > 0 || p.More || p.Gap || k.Key == "" || k.Due {
 		return ""
 	}
 	return fmt.Sprintf("%s|%s|%d|%d|%s|%s", today.Format(time.DateOnly), k.Key, k.Through, p.Head, k.Health, k.Frame)

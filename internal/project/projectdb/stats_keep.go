@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/platform/database"
 	"github.com/guangling/pipeline/internal/stats"
 )
@@ -54,8 +54,9 @@ type keptRead struct {
 
 // Read reads, in one statement (one snapshot, one round trip: a dashboard
 // asks it at every tile's refresh), the kept row, the stored health's
-// rules, the versions of q.Year's plan and of the dispatch calendar, the
-// feed's oldest and newest positions, the partials of
+// rules, the versions of q.Year's plan and of the dispatch calendar,
+// whether a project's health is due on q.On, the feed's oldest and newest
+// positions, the partials of
 // q.Department (all when empty), and the projects of the events after the
 // kept position, at most q.Limit in position order, and with
 // q.Unsequenced those of the committed events without a position.
@@ -70,8 +71,10 @@ func (s *Stats) Read(ctx context.Context, q stats.KeptQuery) (k stats.Kept, p st
 		UNION ALL SELECT 'y', state, CAST(updated_at AS text), version FROM annual_plans WHERE year = ?
 		UNION ALL SELECT 'd', CAST(COUNT(*) AS text), COALESCE(CAST(MAX(updated_at) AS text), ''), COALESCE(SUM(version), 0)
 			FROM dispatch_periods
+		UNION ALL SELECT 'x', '', '', COUNT(*) FROM (SELECT 1 AS one FROM projects
+			WHERE archived_at IS NULL AND health_due_on <= ? LIMIT 1) AS due
 		UNION ALL SELECT 'p', department, tally, 0 FROM stats_partials`
-	args := []any{q.Year}
+	args := []any{q.Year, *date(&q.On)}
 	if q.Department != "" {
 		query += " WHERE department = ?"
 		args = append(args, q.Department)
@@ -112,6 +115,8 @@ func keptOf(rows []keptRead, limit int) (k stats.Kept, p stats.Pending) {
 		case "d":
 			// A period's due day moves every project's health too.
 			health = append(health, fmt.Sprintf("periods=%s:%s:%d", r.A, r.B, r.N))
+		case "x":
+			k.Due = r.N > 0
 		case "o":
 			oldest = r.N
 		case "h":
@@ -167,15 +172,28 @@ func (s *Stats) Contributions(ctx context.Context, ids []string) (_ []stats.Cont
 	return out, nil
 }
 
-// HealthDue reports whether a live project's stored health is due to be
-// computed again on day on.
-func (s *Stats) HealthDue(ctx context.Context, on time.Time) (_ bool, err error) {
-	defer apperr.Wrap(&err, "projectdb.Stats.HealthDue")
+// HealthCounts counts the live projects of dept (all when "") by stored
+// health.
+func (s *Stats) HealthCounts(ctx context.Context, dept string) (_ map[health.Level]int64, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.HealthCounts")
 	db, done := s.db.Conn(ctx)
 	defer done()
-	var ids []string
-	err = db.Table("projects").Where("archived_at IS NULL AND health_due_on <= ?", *date(&on)).Limit(1).Pluck("id", &ids).Error
-	return len(ids) > 0, translate(err)
+	sel := db.Table("projects").Select("health, count(*) AS n").Where("archived_at IS NULL")
+	if dept != "" {
+		sel = sel.Where("department = ?", dept)
+	}
+	var rows []struct {
+		Health string
+		N      int64
+	}
+	if err := sel.Group("health").Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[health.Level]int64, len(rows))
+	for _, r := range rows {
+		out[health.Level(r.Health)] = r.N
+	}
+	return out, nil
 }
 
 // Exclusive runs fn in a transaction holding the keeper's advisory lock
