@@ -195,37 +195,45 @@ func (s *Service) current(ctx context.Context, sc project.Reach, ps Params) (o O
 	if o, ok := s.memo.get(sc.Department, fingerprint(today, k, p)); ok {
 		return o, true, nil
 	}
-	err = s.store.Snapshot(ctx, func(ctx context.Context) error {
-		f, err := s.frame(ctx, ps)
-		if err != nil {
-			return err
-		}
-		k, p, err := s.keep.Read(ctx, q)
-		figures, health := splitKey(k.Key)
-		if err != nil || figures != currentKey(f) || p.More || p.Gap {
-			return err
-		}
-		t := Tally{}
-		for _, b := range k.Partials {
-			u, err := decode(b)
-			if err != nil {
-				return err
-			}
-			t.Add(u)
-		}
-		if err := s.catchUp(ctx, f, sc.Department, p.IDs, &t); err != nil {
-			return err
-		}
-		if health != healthKey(k) || k.Due {
-			if t.Health, err = s.keep.HealthCounts(ctx, sc.Department); err != nil {
-				return err
-			}
-		}
-		o, ok = t.overview(f), true
-		s.memo.put(sc.Department, fingerprint(today, k, p), o)
-		return nil
+	err = s.store.Snapshot(ctx, func(ctx context.Context) (err error) {
+		o, ok, err = s.fromKept(ctx, ps, q, today)
+		return err
 	})
 	return o, ok, err
+}
+
+// fromKept answers the overview of ps from the kept figures, in the
+// snapshot ctx carries, and remembers it; ok is false when the figures
+// cannot answer it.
+func (s *Service) fromKept(ctx context.Context, ps Params, q KeptQuery, today time.Time) (o Overview, ok bool, err error) {
+	f, err := s.frame(ctx, ps)
+	if err != nil {
+		return o, false, err
+	}
+	k, p, err := s.keep.Read(ctx, q)
+	figures, health := splitKey(k.Key)
+	if err != nil || figures != currentKey(f) || p.More || p.Gap {
+		return o, false, err
+	}
+	t := Tally{}
+	for _, b := range k.Partials {
+		u, err := decode(b)
+		if err != nil {
+			return o, false, err
+		}
+		t.Add(u)
+	}
+	if err := s.catchUp(ctx, f, q.Department, p.IDs, &t); err != nil {
+		return o, false, err
+	}
+	if health != healthKey(k) || k.Due {
+		if t.Health, err = s.keep.HealthCounts(ctx, q.Department); err != nil {
+			return o, false, err
+		}
+	}
+	o = t.overview(f)
+	s.memo.put(q.Department, fingerprint(today, k, p), o)
+	return o, true, nil
 }
 
 // catchUp replaces in t the kept contributions of the projects ids by
