@@ -293,9 +293,11 @@ func (s *Service) RunKeeper(ctx context.Context, log func(error)) {
 
 // Keep brings the kept figures up to the events committed, or builds them
 // again from scratch when today's key is not the one they were kept for
-// (once no project's health is due to be computed again). It reports how
-// many projects it computed; nothing when another replica's keeper runs.
+// (or the health has settled since they were built). It reports how many
+// projects it computed; nothing when another replica's keeper runs.
 func (s *Service) Keep(ctx context.Context) (n int, err error) {
+	var build *frame
+	var key string
 	_, err = s.keep.Exclusive(ctx, func(ctx context.Context) error {
 		today := s.today()
 		f, err := s.frame(ctx, Params{Year: today.Year(), AsOf: today, Basis: plan.AsOf})
@@ -306,9 +308,8 @@ func (s *Service) Keep(ctx context.Context) (n int, err error) {
 		if err != nil {
 			return err
 		}
-		key := currentKey(f)
 		figures, health := splitKey(k.Key)
-		if figures == key {
+		if figures == currentKey(f) {
 			var lost bool
 			n, lost, err = s.apply(ctx, f)
 			// Built again, besides, once the health is settled if it was
@@ -317,38 +318,50 @@ func (s *Service) Keep(ctx context.Context) (n int, err error) {
 				return err
 			}
 		}
-		n, err = s.rebuild(ctx, f, key+"#"+healthKey(k))
-		return err
+		build, key = &f, currentKey(f)+"#"+healthKey(k)
+		return nil
 	})
-	return n, err
+	if err != nil || build == nil {
+		return n, err
+	}
+	return s.rebuild(ctx, *build, key)
 }
 
 // rebuild folds every live project into its contribution and the
-// departments' partials, through the newest position read before the rows.
+// departments' partials, in a snapshot of its own, through the newest
+// position of that snapshot, and keeps them in place of what was kept.
+// The fold and the writes are two transactions, each within the database's
+// deadline: the figures each keeps are those of one snapshot, so another
+// keeper's pass in between leaves them consistent, only older.
 func (s *Service) rebuild(ctx context.Context, f frame, key string) (int, error) {
-	_, p, err := s.keep.Read(ctx, KeptQuery{})
-	if err != nil {
-		return 0, err
-	}
-	k := Kept{Key: key, Through: p.Head, Partials: map[string][]byte{}}
-	partials := map[string]*Tally{}
+	var k Kept
 	var cs []Contribution
-	err = s.store.Rows(ctx, project.Reach{All: true}, Query{Year: f.Year, AsOf: f.AsOf}, func(r Row) bool {
-		c := contribution(r, f)
-		cs = append(cs, Contribution{ProjectID: r.ID, Department: r.Department, Tally: encode(c)})
-		if partials[r.Department] == nil {
-			partials[r.Department] = &Tally{}
+	err := s.store.Snapshot(ctx, func(ctx context.Context) error {
+		_, p, err := s.keep.Read(ctx, KeptQuery{})
+		if err != nil {
+			return err
 		}
-		partials[r.Department].Add(c)
-		return true
+		k = Kept{Key: key, Through: p.Head, Partials: map[string][]byte{}}
+		partials := map[string]*Tally{}
+		err = s.store.Rows(ctx, project.Reach{All: true}, Query{Year: f.Year, AsOf: f.AsOf}, func(r Row) bool {
+			c := contribution(r, f)
+			cs = append(cs, Contribution{ProjectID: r.ID, Department: r.Department, Tally: encode(c)})
+			if partials[r.Department] == nil {
+				partials[r.Department] = &Tally{}
+			}
+			partials[r.Department].Add(c)
+			return true
+		})
+		for d, t := range partials {
+			k.Partials[d] = encode(*t)
+		}
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
-	for d, t := range partials {
-		k.Partials[d] = encode(*t)
-	}
-	return len(cs), s.keep.Replace(ctx, k, cs)
+	_, err = s.keep.Exclusive(ctx, func(ctx context.Context) error { return s.keep.Replace(ctx, k, cs) })
+	return len(cs), err
 }
 
 // apply applies the events after the kept position, a batch at a time:
