@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,8 @@ type KeepStore interface {
 	// limit events in position order (none when limit is 0), with
 	// unsequenced also those of the committed events without a position.
 	Read(ctx context.Context, q KeptQuery) (Kept, Pending, error)
+	// LiveIDs lists the live projects, in ID order.
+	LiveIDs(ctx context.Context) ([]string, error)
 	// Contributions reads the kept contributions of the projects ids.
 	Contributions(ctx context.Context, ids []string) ([]Contribution, error)
 	// HealthCounts counts the live projects of dept (all when "") by
@@ -328,41 +331,48 @@ func (s *Service) Keep(ctx context.Context) (n int, err error) {
 }
 
 // rebuild folds every live project into its contribution and the
-// departments' partials, in a snapshot of its own, through the newest
-// position of that snapshot, and keeps them in place of what was kept.
-// The fold and the writes are two transactions, each within the database's
-// deadline: the figures each keeps are those of one snapshot, so another
-// keeper's pass in between leaves them consistent, only older.
+// departments' partials, through the newest position read before, in
+// chunks of foldChunk projects, each read in a snapshot of its own within
+// the database's deadline, and keeps them in place of what was kept. A
+// project changed after that position has a later event, and is counted
+// again by the next pass: the figures kept are consistent, only older.
 func (s *Service) rebuild(ctx context.Context, f frame, key string) (int, error) {
-	var k Kept
-	var cs []Contribution
-	err := s.store.Snapshot(ctx, func(ctx context.Context) error {
-		_, p, err := s.keep.Read(ctx, KeptQuery{})
-		if err != nil {
-			return err
-		}
-		k = Kept{Key: key, Through: p.Head, Partials: map[string][]byte{}}
-		partials := map[string]*Tally{}
-		err = s.store.Rows(ctx, project.Reach{All: true}, Query{Year: f.Year, AsOf: f.AsOf}, func(r Row) bool {
-			c := contribution(r, f)
-			cs = append(cs, Contribution{ProjectID: r.ID, Department: r.Department, Tally: encode(c)})
-			if partials[r.Department] == nil {
-				partials[r.Department] = &Tally{}
-			}
-			partials[r.Department].Add(c)
-			return true
-		})
-		for d, t := range partials {
-			k.Partials[d] = encode(*t)
-		}
-		return err
-	})
+	_, p, err := s.keep.Read(ctx, KeptQuery{})
 	if err != nil {
 		return 0, err
+	}
+	ids, err := s.keep.LiveIDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	k := Kept{Key: key, Through: p.Head, Partials: map[string][]byte{}}
+	partials := map[string]*Tally{}
+	cs := make([]Contribution, 0, len(ids))
+	for chunk := range slices.Chunk(ids, foldChunk) {
+		err := s.store.Snapshot(ctx, func(ctx context.Context) error {
+			return s.store.Rows(ctx, project.Reach{All: true}, Query{Year: f.Year, AsOf: f.AsOf, IDs: chunk}, func(r Row) bool {
+				c := contribution(r, f)
+				cs = append(cs, Contribution{ProjectID: r.ID, Department: r.Department, Tally: encode(c)})
+				if partials[r.Department] == nil {
+					partials[r.Department] = &Tally{}
+				}
+				partials[r.Department].Add(c)
+				return true
+			})
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	for d, t := range partials {
+		k.Partials[d] = encode(*t)
 	}
 	_, err = s.keep.Exclusive(ctx, func(ctx context.Context) error { return s.keep.Replace(ctx, k, cs) })
 	return len(cs), err
 }
+
+// foldChunk is how many projects a rebuild reads in one snapshot.
+const foldChunk = 5000
 
 // apply applies the events after the kept position, a batch at a time:
 // each project's contribution replaced by its new one, in the partials of

@@ -156,6 +156,16 @@ func pendingOf(p *stats.Pending, seq, unseq []keptRead, limit int, through int64
 	}
 }
 
+// LiveIDs lists the live projects, in ID order.
+func (s *Stats) LiveIDs(ctx context.Context) (_ []string, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.LiveIDs")
+	db, done := s.db.Conn(ctx)
+	defer done()
+	var ids []string
+	err = db.Table("projects").Where("archived_at IS NULL").Order("id").Pluck("id", &ids).Error
+	return ids, translate(err)
+}
+
 // Contributions reads the kept contributions of the projects ids.
 func (s *Stats) Contributions(ctx context.Context, ids []string) (_ []stats.Contribution, err error) {
 	defer apperr.Wrap(&err, "projectdb.Stats.Contributions")
