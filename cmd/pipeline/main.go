@@ -288,9 +288,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	background.Go(func() {
 		a.audit.Run(ctx, func(err error) { log.Error("seal audit entries", slog.Any("error", err)) })
 	})
-	background.Go(func() {
-		a.events.Run(ctx, func(err error) { log.Error("sequence events", slog.Any("error", err)) })
-	})
+	a.runFeed(ctx, log, &background)
 	// Health turns yellow and red with the passing of days, when nobody
 	// writes anything: the stored health is brought up to date at every
 	// interval.
@@ -314,6 +312,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		if ready != nil {
 			ready(addr)
 		}
+	})
+}
+
+// runFeed starts the event sequencer in background, and the keeper of the
+// current statistics, which follows the change feed (docs/stats.md,
+// "Current figures"), woken whenever this process sequenced events.
+func (a *app) runFeed(ctx context.Context, log *slog.Logger, background *sync.WaitGroup) {
+	a.stats.Keeping(projectdb.NewStats(a.db))
+	a.events.AfterSequenced(a.stats.Wake)
+	background.Go(func() {
+		a.events.Run(ctx, func(err error) { log.Error("sequence events", slog.Any("error", err)) })
+	})
+	background.Go(func() {
+		a.stats.RunKeeper(ctx, func(err error) { log.Error("keep the current statistics", slog.Any("error", err)) })
 	})
 }
 

@@ -273,10 +273,7 @@ func (a *overviewOf) done() Overview {
 	o.NoAmountIDs, o.NoAmount.IDs, o.OutsidePlan.IDs = a.noAmount.list, a.noAmountPaid.list, a.out.list
 	o.Cumulative.IDs, o.Cumulative.OpeningSetIDs, o.Statistical.IDs = a.cum.list, a.openSet.list, a.stat.list
 	o.TimeProgress = math.Round(float64(a.f.p)/12*10000) / 10000
-	if o.Investment.Denominator > 0 {
-		gap := health.InvestmentGap(o.Investment.Numerator, o.Investment.Denominator, time.Month(a.f.p))
-		o.GapPoints = &gap
-	}
+	o.GapPoints = gapPoints(o.Investment.Numerator, o.Investment.Denominator, a.f.p)
 	o.StartCheckpoints = slices.SortedFunc(slices.Values(a.f.targets.StartRate), func(x, y plan.Checkpoint) int { return x.Date.Compare(y.Date) })
 	o.StartTarget = checkpointOn(o.StartCheckpoints, a.f.AsOf)
 	if r := a.f.targets.Resumption; r != nil {
@@ -303,4 +300,14 @@ func checkpointOn(cs []plan.Checkpoint, on time.Time) plan.Checkpoint {
 		return plan.Checkpoint{}
 	}
 	return cs[len(cs)-1]
+}
+
+// gapPoints is the gap to time progress of n yuan of d through month p;
+// nil when d is 0.
+func gapPoints(n, d int64, p int) *float64 {
+	if d <= 0 {
+		return nil
+	}
+	gap := health.InvestmentGap(n, d, time.Month(p))
+	return &gap
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/guangling/pipeline/internal/project"
 )
 
-// Service computes the statistics over a Store, remembering them for a
-// short while.
+// Service computes the statistics over a Store: today's default overview from
+// the kept current figures (Keeping), the rest remembered for a short while.
 type Service struct {
 	store Store
 	now   func() time.Time
@@ -23,6 +23,10 @@ type Service struct {
 	// designations is set by SetDesignations, with the register and the
 	// auditor its writes go through.
 	designations *designations
+	// keep keeps the current figures (Keeping); wake wakes its keeper.
+	keep KeepStore
+	wake chan struct{}
+	memo memo
 }
 
 // DefaultCacheTTL is how long statistics are remembered by default.
@@ -124,9 +128,19 @@ func cached[T any](ctx context.Context, s *Service, p identity.Principal, kind s
 }
 
 // Overview computes the KPIs over the projects p may read, with the IDs
-// behind them if ids.
+// behind them if ids. Without the IDs, today's default request is answered
+// from the kept current figures when they are kept for today (current).
 func (s *Service) Overview(ctx context.Context, p identity.Principal, ps Params, ids bool) (_ Overview, err error) {
 	defer apperr.Wrap(&err, "stats.Service.Overview")
+	if err := project.CanRead(p); err != nil {
+		return Overview{}, err
+	}
+	if !ids {
+		o, ok, err := s.current(ctx, project.ReachOf(p), ps)
+		if err != nil || ok {
+			return o, err
+		}
+	}
 	return computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], f frame) Overview { return computeOverview(rows, f, ids) })
 }
 
@@ -138,6 +152,16 @@ func (s *Service) Overview(ctx context.Context, p identity.Principal, ps Params,
 // apart.
 func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, ps Params, ids bool, render func(Overview) ([]byte, error)) (_ []byte, err error) {
 	defer apperr.Wrap(&err, "stats.Service.RenderedOverview")
+	if s.keep != nil && isCurrent(ps, s.today()) {
+		// Today's default request is never remembered: every replica
+		// answers it with what has committed (docs/stats.md, "Current
+		// figures").
+		o, err := s.Overview(ctx, p, ps, ids)
+		if err != nil {
+			return nil, err
+		}
+		return render(o)
+	}
 	return cached(ctx, s, p, "overview", append(s.key(ps), ids), func(ctx context.Context) ([]byte, error) {
 		o, err := s.Overview(ctx, p, ps, ids)
 		if err != nil {

@@ -4,8 +4,10 @@
 // 本年投产, 三个一批, breakdowns, the monthly trend and investment attraction
 // (签约 by origin, 签约→落地, 落地→开工, 到位资金), over the rows of the
 // register the store streams, each number with the projects behind it.
-// Results are remembered for a short while and forgotten as soon as the
-// register, a plan, a report, a period or a designation changes.
+// Today's default overview is kept per department from the change feed and
+// brought up to date as changes commit (current.go); other results are
+// remembered for a short while and forgotten as soon as the register, a
+// plan, a report, a period or a designation changes.
 package stats
 
 import (
@@ -91,6 +93,8 @@ type Query struct {
 	// AcceptedOnly counts accepted reports only; otherwise submitted ones
 	// count too. A returned report never counts.
 	AcceptedOnly bool
+	// IDs, when not nil, reads these projects only.
+	IDs []string
 }
 
 // Kind is one of 三个一批.

@@ -77,10 +77,10 @@ func (s *Stats) keyed(db *gorm.DB, q stats.Query, w words) (k keyed, err error) 
 	if k.histories, err = statsHistories(db, q, w); err != nil {
 		return k, err
 	}
-	if k.entries, err = statsEntries(db, q.Year); err != nil {
+	if k.entries, err = statsEntries(db, q); err != nil {
 		return k, err
 	}
-	k.designated, err = statsDesignated(db, q.Year)
+	k.designated, err = statsDesignated(db, q)
 	return k, err
 }
 
@@ -120,15 +120,21 @@ func (s *Stats) rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 			cols = append(cols, fmt.Sprintf("coalesce(pr.%s%d, 0)", p, m))
 		}
 	}
-	rs, err := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").
+	sel := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL")
+	progress := db.Table("project_progress")
+	if q.IDs != nil {
+		sel = sel.Where("projects.id IN ?", nonEmpty(q.IDs))
+		progress = progress.Where("project_id IN ?", nonEmpty(q.IDs))
+	}
+	rs, err := sel.
 		Select(`projects.id, projects.department, projects.category, projects.township, projects.leader,
 			projects.stage, projects.health, projects.total_investment_yuan, projects.expected_annual_output_yuan,
 			projects.signed_on, projects.started_on, projects.completed_on, projects.production_on,
 			projects.in_statistics_since, projects.landed_on, projects.contract_amount_yuan, projects.investor_origin,
 			projects.funds_arrived, `+strings.Join(cols, ", ")).
-		Joins("LEFT JOIN (SELECT project_id, "+monthColumns(q.Year)+` FROM project_progress
-			WHERE year <= ? AND state IN ? GROUP BY project_id) pr ON pr.project_id = projects.id`,
-			q.Year, countingStates(q.AcceptedOnly)).
+		Joins("LEFT JOIN (?) pr ON pr.project_id = projects.id",
+			progress.Select("project_id, "+monthColumns(q.Year)).Where("year <= ? AND state IN ?", q.Year, countingStates(q.AcceptedOnly)).
+				Group("project_id")).
 		Order("projects.id").Rows()
 	if err != nil {
 		return translate(err)
@@ -152,10 +158,13 @@ func (s *Stats) rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 // an entry in the year's plan, and of those with an entry after as_of;
 // each entry's stage and day, in recorded order, by project.
 func statsHistories(db *gorm.DB, q stats.Query, w words) (map[string][]project.Step, error) {
-	hs, err := db.Table("project_transitions").Select("project_id, to_stage, occurred_on").
+	sel := db.Table("project_transitions").Select("project_id, to_stage, occurred_on").
 		Where(`project_id IN (SELECT project_id FROM plan_entries WHERE year = ?
-		UNION SELECT project_id FROM project_transitions WHERE occurred_on > ?)`, q.Year, *date(&q.AsOf)).
-		Order("project_id, recorded_at, id").Rows()
+		UNION SELECT project_id FROM project_transitions WHERE occurred_on > ?)`, q.Year, *date(&q.AsOf))
+	if q.IDs != nil {
+		sel = sel.Where("project_id IN ?", nonEmpty(q.IDs))
+	}
+	hs, err := sel.Order("project_id, recorded_at, id").Rows()
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -279,4 +288,12 @@ func (s *Stats) MonthlyMoves(ctx context.Context, sc project.Reach, year int) (m
 		}
 	}
 	return moves, nil
+}
+
+// nonEmpty is ids, or one ID no project has: "IN ()" is not SQL.
+func nonEmpty(ids []string) []string {
+	if len(ids) == 0 {
+		return []string{""}
+	}
+	return ids
 }

@@ -31,11 +31,15 @@ type statsEntryRow struct {
 }
 
 // statsEntries reads every state of the year's plan entries, by project.
-func statsEntries(db *gorm.DB, year int) (map[string][]plan.Entry, error) {
+func statsEntries(db *gorm.DB, q stats.Query) (map[string][]plan.Entry, error) {
 	var rows []statsEntryRow
-	err := db.Table("plan_entries").Select(`project_id, version, revision, effective_on, removed, build_type, planned_yuan,
-		planned_start_month, section, stalled, stalled_reason, opening_yuan, department, leader`).
-		Where("year = ?", year).Order("project_id, version").Scan(&rows).Error
+	year := q.Year
+	sel := db.Table("plan_entries").Select(`project_id, version, revision, effective_on, removed, build_type, planned_yuan,
+		planned_start_month, section, stalled, stalled_reason, opening_yuan, department, leader`).Where("year = ?", year)
+	if q.IDs != nil {
+		sel = sel.Where("project_id IN ?", nonEmpty(q.IDs))
+	}
+	err := sel.Order("project_id, version").Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -55,14 +59,17 @@ func statsEntries(db *gorm.DB, year int) (map[string][]plan.Entry, error) {
 }
 
 // statsDesignated reads the year's designations, by project.
-func statsDesignated(db *gorm.DB, year int) (map[string][]stats.Batch, error) {
+func statsDesignated(db *gorm.DB, q stats.Query) (map[string][]stats.Batch, error) {
 	var rows []struct {
 		ProjectID string
 		Quarter   int
 		Kind      string
 	}
-	err := db.Table("batch_designations").Select("project_id, quarter, kind").Where("year = ?", year).
-		Order("project_id, quarter, kind").Scan(&rows).Error
+	sel := db.Table("batch_designations").Select("project_id, quarter, kind").Where("year = ?", q.Year)
+	if q.IDs != nil {
+		sel = sel.Where("project_id IN ?", nonEmpty(q.IDs))
+	}
+	err := sel.Order("project_id, quarter, kind").Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
 	}

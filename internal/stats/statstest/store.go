@@ -279,9 +279,11 @@ func (s *Store) Rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 		return err
 	}
 	s.mu.Lock()
-	rows := make([]stats.Row, len(hs))
-	for i, h := range hs {
-		rows[i] = h.row(q)
+	rows := make([]stats.Row, 0, len(hs))
+	for _, h := range hs {
+		if r := h.row(q); q.IDs == nil || slices.Contains(q.IDs, r.ID) {
+			rows = append(rows, r)
+		}
 	}
 	s.mu.Unlock()
 	for _, r := range rows {

@@ -1,0 +1,281 @@
+package projectdb
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/guangling/pipeline/internal/apperr"
+	"github.com/guangling/pipeline/internal/health"
+	"github.com/guangling/pipeline/internal/platform/database"
+	"github.com/guangling/pipeline/internal/stats"
+)
+
+// KeepLock is the PostgreSQL advisory lock ("statkeep" in ASCII) that
+// admits one keeper of the current figures at a time, across replicas.
+const KeepLock int64 = 0x737461746b656570
+
+var _ stats.KeepStore = (*Stats)(nil)
+
+type statsKeptRow struct {
+	ID      int `gorm:"primaryKey"`
+	Key     string
+	Through int64
+}
+
+func (statsKeptRow) TableName() string { return "stats_kept" }
+
+type statsPartialRow struct {
+	Department string `gorm:"primaryKey"`
+	Tally      string
+}
+
+func (statsPartialRow) TableName() string { return "stats_partials" }
+
+type statsContributionRow struct {
+	ProjectID  string `gorm:"primaryKey"`
+	Department string
+	Tally      string
+}
+
+func (statsContributionRow) TableName() string { return "stats_contributions" }
+
+// keptRead is one row of Read's statement: its kind, two texts and a
+// number.
+type keptRead struct {
+	Kind, A, B string
+	N          int64
+}
+
+// Read reads, in one statement (one snapshot, one round trip: a dashboard
+// asks it at every tile's refresh), the kept row, the stored health's
+// rules, the versions of q.Year's plan and of the dispatch calendar,
+// whether a project's health is due on q.On, the feed's oldest and newest
+// positions, the partials of
+// q.Department (all when empty), and the projects of the events after the
+// kept position, at most q.Limit in position order, and with
+// q.Unsequenced those of the committed events without a position.
+func (s *Stats) Read(ctx context.Context, q stats.KeptQuery) (k stats.Kept, p stats.Pending, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Read")
+	db, done := s.db.Conn(ctx)
+	defer done()
+	query := `SELECT 'k' AS kind, key AS a, '' AS b, through AS n FROM stats_kept WHERE id = 1
+		UNION ALL SELECT 's', key, value, 0 FROM settings WHERE key IN ('health_facts', 'health_rules')
+		UNION ALL SELECT 'o', '', '', COALESCE(MIN(position), 0) FROM events WHERE position IS NOT NULL
+		UNION ALL SELECT 'h', '', '', COALESCE(MAX(position), 0) FROM events WHERE position IS NOT NULL
+		UNION ALL SELECT 'y', state, CAST(updated_at AS text), version FROM annual_plans WHERE year = ?
+		UNION ALL SELECT 'd', CAST(COUNT(*) AS text), COALESCE(CAST(MAX(updated_at) AS text), ''), COALESCE(SUM(version), 0)
+			FROM dispatch_periods
+		UNION ALL SELECT 'x', '', '', COUNT(*) FROM (SELECT 1 AS one FROM projects
+			WHERE archived_at IS NULL AND health_due_on <= ? LIMIT 1) AS due
+		UNION ALL SELECT 'p', department, tally, 0 FROM stats_partials`
+	args := []any{q.Year, *date(&q.On)}
+	if q.Department != "" {
+		query += " WHERE department = ?"
+		args = append(args, q.Department)
+	}
+	if q.Limit > 0 {
+		query += ` UNION ALL SELECT * FROM (SELECT 'e' AS kind, project_id AS a, '' AS b, position AS n FROM events
+			WHERE position > COALESCE((SELECT through FROM stats_kept WHERE id = 1), 0) ORDER BY position LIMIT ?) AS e`
+		args = append(args, q.Limit+1)
+		if q.Unsequenced {
+			query += ` UNION ALL SELECT * FROM (SELECT 'u' AS kind, project_id AS a, '' AS b, 0 AS n FROM events
+				WHERE position IS NULL ORDER BY id LIMIT ?) AS u`
+			args = append(args, q.Limit+1)
+		}
+	}
+	var rows []keptRead
+	if err := db.Raw(query, args...).Scan(&rows).Error; err != nil {
+		return k, p, translate(err)
+	}
+	k, p = keptOf(rows, q.Limit)
+	return k, p, nil
+}
+
+// keptOf reads Read's rows: the events' in position order, the limit
+// applied to the sequenced ones first.
+func keptOf(rows []keptRead, limit int) (k stats.Kept, p stats.Pending) {
+	k.Partials = map[string][]byte{}
+	var oldest int64
+	var health []string
+	var seq, unseq []keptRead
+	for _, r := range rows {
+		switch r.Kind {
+		case "k":
+			k.Key, k.Through = r.A, r.N
+		case "s":
+			health = append(health, r.A+"="+r.B)
+		case "y":
+			k.Frame += fmt.Sprintf("plan=%s:%s:%d;", r.A, r.B, r.N)
+		case "d":
+			// A period's due day moves every project's health too.
+			health = append(health, fmt.Sprintf("periods=%s:%s:%d", r.A, r.B, r.N))
+		case "x":
+			k.Due = r.N > 0
+		case "o":
+			oldest = r.N
+		case "h":
+			p.Head = r.N
+		case "p":
+			k.Partials[r.A] = []byte(r.B)
+		case "e":
+			seq = append(seq, r)
+		case "u":
+			unseq = append(unseq, r)
+		}
+	}
+	slices.Sort(health)
+	k.Health = strings.Join(health, ";")
+	pendingOf(&p, seq, unseq, limit, k.Through)
+	p.Gap = p.Head > k.Through && oldest > k.Through+1
+	return k, p
+}
+
+// pendingOf reads the events after the kept position through into p: the
+// sequenced ones in position order, at most limit, then the others.
+func pendingOf(p *stats.Pending, seq, unseq []keptRead, limit int, through int64) {
+	slices.SortFunc(seq, func(a, b keptRead) int { return cmp.Compare(a.N, b.N) })
+	if p.More = len(seq) > limit || len(seq)+len(unseq) > limit; len(seq) > limit {
+		seq = seq[:limit]
+	}
+	p.Through = through
+	seen := map[string]bool{}
+	for _, r := range append(seq, unseq...) {
+		if r.Kind == "e" {
+			p.Through = r.N
+		}
+		if r.A != "" && !seen[r.A] {
+			seen[r.A] = true
+			p.IDs = append(p.IDs, r.A)
+		}
+	}
+}
+
+// LiveIDs lists the live projects, in ID order.
+func (s *Stats) LiveIDs(ctx context.Context) (_ []string, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.LiveIDs")
+	db, done := s.db.Conn(ctx)
+	defer done()
+	var ids []string
+	err = db.Table("projects").Where("archived_at IS NULL").Order("id").Pluck("id", &ids).Error
+	return ids, translate(err)
+}
+
+// Contributions reads the kept contributions of the projects ids.
+func (s *Stats) Contributions(ctx context.Context, ids []string) (_ []stats.Contribution, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Contributions")
+	db, done := s.db.Conn(ctx)
+	defer done()
+	var rows []statsContributionRow
+	if err := db.Where("project_id IN ?", nonEmpty(ids)).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]stats.Contribution, len(rows))
+	for i, r := range rows {
+		out[i] = stats.Contribution{ProjectID: r.ProjectID, Department: r.Department, Tally: []byte(r.Tally)}
+	}
+	return out, nil
+}
+
+// HealthCounts counts the live projects of dept (all when "") by stored
+// health.
+func (s *Stats) HealthCounts(ctx context.Context, dept string) (_ map[health.Level]int64, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.HealthCounts")
+	db, done := s.db.Conn(ctx)
+	defer done()
+	sel := db.Table("projects").Select("health, count(*) AS n").Where("archived_at IS NULL")
+	if dept != "" {
+		sel = sel.Where("department = ?", dept)
+	}
+	var rows []struct {
+		Health string
+		N      int64
+	}
+	if err := sel.Group("health").Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[health.Level]int64, len(rows))
+	for _, r := range rows {
+		out[health.Level(r.Health)] = r.N
+	}
+	return out, nil
+}
+
+// Exclusive runs fn in a transaction holding the keeper's advisory lock
+// on PostgreSQL, if no other holds it (SQLite's one connection admits one
+// at a time anyway).
+func (s *Stats) Exclusive(ctx context.Context, fn func(context.Context) error) (ran bool, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Exclusive")
+	err = s.db.InTx(ctx, func(ctx context.Context) error {
+		if s.db.Dialect() == database.Postgres {
+			db, done := s.db.Conn(ctx)
+			var got bool
+			err := db.Raw("SELECT pg_try_advisory_xact_lock(?)", KeepLock).Scan(&got).Error
+			done()
+			if err != nil || !got {
+				return translate(err)
+			}
+		}
+		ran = true
+		return fn(ctx)
+	})
+	return ran, err
+}
+
+// Replace keeps cs and k's partials in place of everything kept.
+func (s *Stats) Replace(ctx context.Context, k stats.Kept, cs []stats.Contribution) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Replace")
+	db, done := s.db.Conn(ctx)
+	defer done()
+	for _, t := range []string{"stats_contributions", "stats_partials"} {
+		if err := db.Exec("DELETE FROM " + t).Error; err != nil {
+			return translate(err)
+		}
+	}
+	return translate(keep(db, k, cs, nil))
+}
+
+// Apply keeps cs in place of the projects' contributions, removes those of
+// gone, keeps k's partials in place of those departments' and the position.
+func (s *Stats) Apply(ctx context.Context, k stats.Kept, cs []stats.Contribution, gone []string) (err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Apply")
+	db, done := s.db.Conn(ctx)
+	defer done()
+	return translate(keep(db, k, cs, gone))
+}
+
+// keep writes contributions, partials and the kept row.
+func keep(db *gorm.DB, k stats.Kept, cs []stats.Contribution, gone []string) error {
+	if len(gone) > 0 {
+		if err := db.Where("project_id IN ?", gone).Delete(&statsContributionRow{}).Error; err != nil {
+			return err
+		}
+	}
+	upsert := func(key string, cols ...string) clause.OnConflict {
+		return clause.OnConflict{Columns: []clause.Column{{Name: key}}, DoUpdates: clause.AssignmentColumns(cols)}
+	}
+	rows := make([]statsContributionRow, len(cs))
+	for i, c := range cs {
+		rows[i] = statsContributionRow{ProjectID: c.ProjectID, Department: c.Department, Tally: string(c.Tally)}
+	}
+	if len(rows) > 0 {
+		if err := db.Clauses(upsert("project_id", "department", "tally")).CreateInBatches(rows, 1000).Error; err != nil {
+			return err
+		}
+	}
+	ps := make([]statsPartialRow, 0, len(k.Partials))
+	for d, t := range k.Partials {
+		ps = append(ps, statsPartialRow{Department: d, Tally: string(t)})
+	}
+	if len(ps) > 0 {
+		if err := db.Clauses(upsert("department", "tally")).CreateInBatches(ps, 500).Error; err != nil {
+			return err
+		}
+	}
+	return db.Clauses(upsert("id", "key", "through")).Create(&statsKeptRow{ID: 1, Key: k.Key, Through: k.Through}).Error
+}
