@@ -37,8 +37,8 @@ SELECT projects.*, (SELECT COALESCE(json_agg(json_build_object('period', period,
 WITH u AS (UPDATE "projects" SET "stage" = CASE :p_stage::text WHEN 'started' THEN 'suspended' ELSE 'started' END, "updated_at" = :at,
     "version" = :p_version::int + 1
     WHERE id = (SELECT id FROM "projects" WHERE "health_facts" = :p_health_facts AND "id" = :p_id AND "version" = :p_version FOR UPDATE NOWAIT) RETURNING 1),
-  i0 AS (INSERT INTO "bench_audit_pending" ("at", "actor", "actor_id", "dept", "action", "resource_type", "resource_id", "before", "after", "request_id")
-    SELECT :at, :actor, :actor_id, left(:dept, 0), :action, :resource_type, :p_id, :before, :after, :request_id FROM u),
+  i0 AS (INSERT INTO "bench_audit_pending" ("at", "actor", "actor_id", "dept", "action", "resource_type", "resource_id", "before", "after", "request_id", "format")
+    SELECT :at, :actor, :actor_id, left(:dept, 0), :action, :resource_type, :p_id, :before, :after, :request_id, :format FROM u),
   i1 AS (INSERT INTO "bench_events" ("event_id", "type", "at", "actor", "actor_id", "actor_dept", "resource_type", "resource_id", "project_id", "version", "changes", "departments", "request_id")
     SELECT md5(:r1::text)::uuid, :action, :at, :actor, :actor_id, left(:dept, 0), :resource_type, :p_id, :p_id, :p_version::int + 1, :changes, :departments, :request_id FROM u),
   i2 AS (INSERT INTO "project_transitions" ("id", "project_id", "from_stage", "to_stage", "occurred_on", "note", "evidence", "kind", "actor", "department", "recorded_at", "permit_waiver")
@@ -62,19 +62,20 @@ var moveSQLTables = []string{
 // latest move, so that the script's entries are as large as the
 // service's, whatever their form.
 func (r *run) moveSQLDefines(ctx context.Context) ([]string, error) {
-	var before, after, changes, depts, actorID string
-	err := r.db.QueryRowContext(ctx, `SELECT a.before, a.after, a.actor_id, e.changes, e.departments
-		FROM (SELECT before, after, actor_id FROM audit_pending WHERE action = 'project.stage_changed'
-			UNION ALL SELECT before, after, actor_id FROM audit_entries WHERE action = 'project.stage_changed') a,
-		(SELECT changes, departments FROM events WHERE type = 'project.stage_changed' ORDER BY id DESC LIMIT 1) e LIMIT 1`).
-		Scan(&before, &after, &actorID, &changes, &depts)
+	var before, after, changes, depts, actorID, format string
+	err := r.db.QueryRowContext(ctx, `SELECT a.before, a.after, a.actor_id, a.format, e.changes, e.departments
+		FROM (SELECT before, after, actor_id, format::text, at FROM audit_pending WHERE action = 'project.stage_changed'
+			UNION ALL SELECT before, after, actor_id, format::text, at FROM audit_entries WHERE action = 'project.stage_changed') a,
+		(SELECT changes, departments FROM events WHERE type = 'project.stage_changed' ORDER BY id DESC LIMIT 1) e
+		ORDER BY a.at DESC LIMIT 1`).
+		Scan(&before, &after, &actorID, &format, &changes, &depts)
 	if err != nil {
 		return nil, fmt.Errorf("read a move's audit entry and event (the service's side runs first): %w", err)
 	}
 	day := time.Now().In(shanghai).Format(time.DateOnly)
 	return []string{"at=" + time.Now().UTC().Format(time.RFC3339Nano), "day=" + day, "actor=" + benchUser, "actor_id=" + actorID,
 		"dept=-", "action=project.stage_changed", "resource_type=project", "before=" + before, "after=" + after,
-		"changes=" + changes, "departments=" + depts, "request_id=0123456789abcdef0123456789abcdef", "evidence=[]", "waiver=-"}, nil
+		"changes=" + changes, "departments=" + depts, "request_id=0123456789abcdef0123456789abcdef", "evidence=[]", "waiver=-", "format=" + format}, nil
 }
 
 var shanghai = func() *time.Location {

@@ -145,25 +145,31 @@ func (s *Service) Overview(ctx context.Context, p identity.Principal, ps Params,
 }
 
 // RenderedOverview is the overview as render writes it (the HTTP layer's
-// JSON), remembered like the other statistics: at 200,000 projects the IDs
-// behind the rates make an answer of megabytes, and writing it costs more
-// than a cached computation, so the rendering is what is kept.
-// ids tells the rendering with the IDs from the one without, which is kept
-// apart.
+// JSON). Today's default request without the IDs is answered from the kept
+// current figures and never remembered: every replica answers it with what
+// has committed (docs/stats.md, "Current figures"). Every other answer —
+// the IDs, the historical parameters, and today's figures while the kept
+// ones are being built — is computed from scratch and remembered like the
+// other statistics: at 200,000 projects the IDs behind the rates make an
+// answer of megabytes, and writing it costs more than a cached computation,
+// so the rendering is what is kept. ids tells the rendering with the IDs
+// from the one without, which is kept apart.
 func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, ps Params, ids bool, render func(Overview) ([]byte, error)) (_ []byte, err error) {
 	defer apperr.Wrap(&err, "stats.Service.RenderedOverview")
-	if s.keep != nil && isCurrent(ps, s.today()) {
-		// Today's default request is never remembered: every replica
-		// answers it with what has committed (docs/stats.md, "Current
-		// figures").
-		o, err := s.Overview(ctx, p, ps, ids)
+	if err := project.CanRead(p); err != nil {
+		return nil, err
+	}
+	if !ids {
+		o, ok, err := s.current(ctx, project.ReachOf(p), ps)
 		if err != nil {
 			return nil, err
 		}
-		return render(o)
+		if ok {
+			return render(o)
+		}
 	}
 	return cached(ctx, s, p, "overview", append(s.key(ps), ids), func(ctx context.Context) ([]byte, error) {
-		o, err := s.Overview(ctx, p, ps, ids)
+		o, err := computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], f frame) Overview { return computeOverview(rows, f, ids) })
 		if err != nil {
 			return nil, err
 		}
