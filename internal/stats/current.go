@@ -107,9 +107,10 @@ func (s *Service) Keeping(store KeepStore) {
 }
 
 // readLimit is the most events a read catches up on; past it the read
-// computes from scratch. keepBatch is the most a keeper's pass applies.
+// computes from scratch, cached (docs/stats.md, "Current figures").
+// keepBatch is the most a keeper's pass applies.
 const (
-	readLimit = 2000
+	readLimit = 200
 	keepBatch = 1000
 )
 
