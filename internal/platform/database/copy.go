@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5"
 )
 
 // endTimeout bounds the end of a copy's transaction.
@@ -48,17 +48,8 @@ func (db *DB) CopyOut(ctx context.Context, w io.Writer, query string, args ...an
 	// reader needs.
 	start, cancel := context.WithTimeout(ctx, db.queryTimeout)
 	defer cancel()
-	conn, err := db.sql.Conn(start)
-	if err != nil {
-		return markLost(err)
-	}
-	defer conn.Close()
-	return markLost(conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("database: COPY needs pgx's connection, not %T", dc)
-		}
-		pc := c.Conn().PgConn()
+	return markLost(db.onPgx(start, func(c *pgx.Conn) error {
+		pc := c.PgConn()
 		if err := pc.Exec(start, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "+
 			"SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 1; "+
 			"SET LOCAL standard_conforming_strings = on; "+

@@ -1,10 +1,12 @@
 package database
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 )
@@ -63,17 +65,8 @@ func (db *DB) eachPgxRow(q *gorm.DB, scan func(Scanner) error) (err error) {
 			db.answers.answered()
 		}
 	}()
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("%w: %T", errNotPgx, dc)
-		}
-		rows, err := c.Conn().Query(ctx, query, args...)
+	return db.onPgx(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -84,5 +77,22 @@ func (db *DB) eachPgxRow(q *gorm.DB, scan func(Scanner) error) (err error) {
 			}
 		}
 		return rows.Err()
+	})
+}
+
+// onPgx runs fn on the pgx connection under one of the pool's, taken
+// with ctx and given back after fn.
+func (db *DB) onPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("%w: %T", errNotPgx, dc)
+		}
+		return fn(c.Conn())
 	})
 }
