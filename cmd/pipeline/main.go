@@ -319,7 +319,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 // current statistics, which follows the change feed (docs/stats.md,
 // "Current figures"), woken whenever this process sequenced events.
 func (a *app) runFeed(ctx context.Context, log *slog.Logger, background *sync.WaitGroup) {
-	a.stats.Keeping(projectdb.NewStats(a.db))
+	a.stats.Keeping(projectdb.NewStats(a.db), 0)
 	a.events.AfterSequenced(a.stats.Wake)
 	background.Go(func() {
 		a.events.Run(ctx, func(err error) { log.Error("sequence events", slog.Any("error", err)) })

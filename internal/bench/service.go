@@ -71,6 +71,9 @@ func (r *run) startServices(ctx context.Context) error {
 	if r.o.Against != "" {
 		return nil
 	}
+	if err := r.awaitKept(ctx); err != nil {
+		return err
+	}
 	if r.o.Bare != nil {
 		if r.bare, err = r.serveInProcess(r.o.Bare); err != nil {
 			return err
@@ -120,6 +123,33 @@ func (r *run) awaitHealthRefresh(ctx context.Context) error {
 	r.printf("waited %s for the baseline's health refresh (a baseline with other rules computes every project's again)\n",
 		time.Since(t0).Round(100*time.Millisecond))
 	return nil
+}
+
+// awaitKept waits until the service has built the current figures
+// (docs/stats.md, "Current figures") with every project's health
+// computed: a service that has just started builds them in the background
+// for some seconds, which the pairs after would otherwise count.
+func (r *run) awaitKept(ctx context.Context) error {
+	t0 := time.Now()
+	for {
+		var settled bool
+		err := r.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM stats_kept WHERE key LIKE '%|settled')
+			AND NOT EXISTS (SELECT 1 FROM projects WHERE archived_at IS NULL AND health_due_on <= CURRENT_DATE)`).Scan(&settled)
+		switch {
+		case err != nil:
+			return fmt.Errorf("read whether the current figures are built: %w", err)
+		case settled:
+			r.printf("waited %s for the service's first build of the current figures\n", time.Since(t0).Round(100*time.Millisecond))
+			return nil
+		case time.Since(t0) > 5*time.Minute:
+			return errors.New("the service has not built the current figures after 5 minutes")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // startService starts bin serving the bench schema and signs in to it. The

@@ -1,11 +1,10 @@
 package stats
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -45,11 +44,16 @@ type KeepStore interface {
 	// Exclusive runs fn in a transaction that one keeper at a time holds,
 	// across replicas; ran is false when another held it.
 	Exclusive(ctx context.Context, fn func(context.Context) error) (ran bool, err error)
+	// Rebuilding runs fn holding, for its whole length, the lock that
+	// admits one rebuild at a time across replicas; ran is false when
+	// another held it.
+	Rebuilding(ctx context.Context, fn func(context.Context) error) (ran bool, err error)
 	// Replace keeps cs and k's partials in place of everything kept.
 	Replace(ctx context.Context, k Kept, cs []Contribution) error
 	// Apply keeps cs in place of the projects' contributions (removing
 	// those of gone) and k's partials in place of those departments', and
-	// sets the position the figures are through.
+	// sets the key and the position the figures are through, in one
+	// transaction (the caller's when it has one).
 	Apply(ctx context.Context, k Kept, cs []Contribution, gone []string) error
 }
 
@@ -100,10 +104,12 @@ type Pending struct {
 	More, Gap bool
 }
 
-// Keeping has the current figures kept in store, before first use.
-func (s *Service) Keeping(store KeepStore) {
+// Keeping has the current figures kept in store, before first use; a
+// rebuild reads span projects at a time (foldChunk when 0).
+func (s *Service) Keeping(store KeepStore, span int) {
 	s.keep = store
 	s.wake = make(chan struct{}, 1)
+	s.span = cmp.Or(span, foldChunk)
 }
 
 // readLimit is the most events a read catches up on; past it the read
@@ -267,191 +273,4 @@ func (s *Service) catchUp(ctx context.Context, f frame, dept string, ids []strin
 		}
 		return true
 	})
-}
-
-// Wake tells the keeper that events got their positions.
-func (s *Service) Wake() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// RunKeeper keeps the current figures until ctx ends: after every Wake and
-// every second (for what other replicas sequenced).
-func (s *Service) RunKeeper(ctx context.Context, log func(error)) {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		if _, err := s.Keep(ctx); err != nil && ctx.Err() == nil {
-			log(err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-tick.C:
-		}
-	}
-}
-
-// Keep brings the kept figures up to the events committed, or builds them
-// again from scratch when today's key is not the one they were kept for
-// (or the health has settled since they were built). It reports how many
-// projects it computed; nothing when another replica's keeper runs.
-func (s *Service) Keep(ctx context.Context) (n int, err error) {
-	var build *frame
-	var key string
-	_, err = s.keep.Exclusive(ctx, func(ctx context.Context) error {
-		today := s.today()
-		f, err := s.frame(ctx, Params{Year: today.Year(), AsOf: today, Basis: plan.AsOf})
-		if err != nil {
-			return err
-		}
-		k, _, err := s.keep.Read(ctx, KeptQuery{On: today})
-		if err != nil {
-			return err
-		}
-		figures, health := splitKey(k.Key)
-		if figures == currentKey(f) {
-			var lost bool
-			n, lost, err = s.apply(ctx, f)
-			// Built again, besides, once the health is settled if it was
-			// not when they were built.
-			if err != nil || (!lost && (health == healthKey(k) || k.Due)) {
-				return err
-			}
-		}
-		build, key = &f, currentKey(f)+"#"+healthKey(k)
-		return nil
-	})
-	if err != nil || build == nil {
-		return n, err
-	}
-	return s.rebuild(ctx, *build, key)
-}
-
-// rebuild folds every live project into its contribution and the
-// departments' partials, through the newest position read before, in
-// chunks of foldChunk projects, each read in a snapshot of its own within
-// the database's deadline, and keeps them in place of what was kept. A
-// project changed after that position has a later event, and is counted
-// again by the next pass: the figures kept are consistent, only older.
-func (s *Service) rebuild(ctx context.Context, f frame, key string) (int, error) {
-	_, p, err := s.keep.Read(ctx, KeptQuery{})
-	if err != nil {
-		return 0, err
-	}
-	ids, err := s.keep.LiveIDs(ctx)
-	if err != nil {
-		return 0, err
-	}
-	k := Kept{Key: key, Through: p.Head, Partials: map[string][]byte{}}
-	partials := map[string]*Tally{}
-	cs := make([]Contribution, 0, len(ids))
-	for chunk := range slices.Chunk(ids, foldChunk) {
-		err := s.store.Snapshot(ctx, func(ctx context.Context) error {
-			return s.store.Rows(ctx, project.Reach{All: true}, Query{Year: f.Year, AsOf: f.AsOf, IDs: chunk}, func(r Row) bool {
-				c := contribution(r, f)
-				cs = append(cs, Contribution{ProjectID: r.ID, Department: r.Department, Tally: encode(c)})
-				if partials[r.Department] == nil {
-					partials[r.Department] = &Tally{}
-				}
-				partials[r.Department].Add(c)
-				return true
-			})
-		})
-		if err != nil {
-			return 0, err
-		}
-	}
-	for d, t := range partials {
-		k.Partials[d] = encode(*t)
-	}
-	_, err = s.keep.Exclusive(ctx, func(ctx context.Context) error { return s.keep.Replace(ctx, k, cs) })
-	return len(cs), err
-}
-
-// foldChunk is how many projects a rebuild reads in one snapshot.
-const foldChunk = 5000
-
-// apply applies the events after the kept position, a batch at a time:
-// each project's contribution replaced by its new one, in the partials of
-// its old and new departments. rebuild is true when events were lost to
-// expiry.
-func (s *Service) apply(ctx context.Context, f frame) (n int, rebuild bool, err error) {
-	for {
-		k, p, err := s.keep.Read(ctx, KeptQuery{Limit: keepBatch})
-		if err != nil || p.Gap {
-			return n, p.Gap, err
-		}
-		if p.Through == k.Through {
-			return n, false, nil
-		}
-		partials := map[string]Tally{}
-		for d, b := range k.Partials {
-			if partials[d], err = decode(b); err != nil {
-				return n, false, err
-			}
-		}
-		if err := s.applyBatch(ctx, f, &k, p, partials); err != nil {
-			return n, false, err
-		}
-		n += len(p.IDs)
-		if !p.More {
-			return n, false, nil
-		}
-	}
-}
-
-// applyBatch applies one batch of pending events to partials and keeps it.
-func (s *Service) applyBatch(ctx context.Context, f frame, k *Kept, p Pending, partials map[string]Tally) error {
-	changed := map[string]bool{}
-	bump := func(dept string, t Tally, sign int64) {
-		cur := partials[dept]
-		cur.add(t, sign)
-		partials[dept] = cur
-		changed[dept] = true
-	}
-	var cs []Contribution
-	gone := map[string]bool{}
-	if len(p.IDs) > 0 {
-		old, err := s.keep.Contributions(ctx, p.IDs)
-		if err != nil {
-			return err
-		}
-		for _, c := range old {
-			u, err := decode(c.Tally)
-			if err != nil {
-				return err
-			}
-			bump(c.Department, u, -1)
-		}
-		for _, id := range p.IDs {
-			gone[id] = true
-		}
-		err = s.store.Rows(ctx, project.Reach{All: true}, Query{Year: f.Year, AsOf: f.AsOf, IDs: p.IDs}, func(r Row) bool {
-			c := contribution(r, f)
-			bump(r.Department, c, 1)
-			cs = append(cs, Contribution{ProjectID: r.ID, Department: r.Department, Tally: encode(c)})
-			delete(gone, r.ID)
-			return true
-		})
-		if err != nil {
-			return err
-		}
-	}
-	k.Through, k.Partials = p.Through, map[string][]byte{}
-	for d := range changed {
-		k.Partials[d] = encode(partials[d])
-	}
-	return s.keep.Apply(ctx, *k, cs, slicesOf(gone))
-}
-
-func slicesOf(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range maps.Keys(m) {
-		out = append(out, k)
-	}
-	return out
 }

@@ -26,6 +26,7 @@ type Service struct {
 	// keep keeps the current figures (Keeping); wake wakes its keeper.
 	keep KeepStore
 	wake chan struct{}
+	span int
 	memo memo
 }
 

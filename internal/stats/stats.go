@@ -13,6 +13,7 @@ package stats
 import (
 	"context"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/guangling/pipeline/internal/calendar"
@@ -93,8 +94,15 @@ type Query struct {
 	// AcceptedOnly counts accepted reports only; otherwise submitted ones
 	// count too. A returned report never counts.
 	AcceptedOnly bool
-	// IDs, when not nil, reads these projects only.
-	IDs []string
+	// IDs, when not nil, reads these projects only; From and Before, when
+	// not empty, only those whose ID is From or after, and before Before.
+	IDs          []string
+	From, Before string
+}
+
+// Reads reports whether q reads the project id (of those in scope).
+func (q Query) Reads(id string) bool {
+	return (q.IDs == nil || slices.Contains(q.IDs, id)) && id >= q.From && (q.Before == "" || id < q.Before)
 }
 
 // Kind is one of 三个一批.

@@ -103,3 +103,21 @@ func TestMemo(t *testing.T) {
 	_, ok = m.get("d1", "")
 	assert.False(t, ok, "nothing kept without a fingerprint")
 }
+
+// TestSpans: the spans of a rebuild cover the whole ID space once, in
+// order, each with at most n of the IDs known when it began.
+func TestSpans(t *testing.T) {
+	ids := []string{"a", "c", "e", "g", "i"}
+	assert.Empty(t, spans(nil, 2))
+	assert.Equal(t, []Query{{}}, spans(ids, 5))
+	assert.Equal(t, []Query{{Before: "e"}, {From: "e", Before: "i"}, {From: "i"}}, spans(ids, 2))
+	for _, id := range []string{"", "a", "b", "d", "e", "h", "z"} {
+		n := 0
+		for _, q := range spans(ids, 2) {
+			if q.Reads(id) {
+				n++
+			}
+		}
+		assert.Equal(t, 1, n, "%q is read by exactly one span", id)
+	}
+}

@@ -122,10 +122,7 @@ func (s *Stats) rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 	}
 	sel := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL")
 	progress := db.Table("project_progress")
-	if q.IDs != nil {
-		sel = sel.Where("projects.id IN ?", nonEmpty(q.IDs))
-		progress = progress.Where("project_id IN ?", nonEmpty(q.IDs))
-	}
+	sel, progress = narrowed(sel, "projects.id", q), narrowed(progress, "project_id", q)
 	rs, err := sel.
 		Select(`projects.id, projects.department, projects.category, projects.township, projects.leader,
 			projects.stage, projects.health, projects.total_investment_yuan, projects.expected_annual_output_yuan,
@@ -158,12 +155,12 @@ func (s *Stats) rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 // an entry in the year's plan, and of those with an entry after as_of;
 // each entry's stage and day, in recorded order, by project.
 func statsHistories(db *gorm.DB, q stats.Query, w words) (map[string][]project.Step, error) {
-	sel := db.Table("project_transitions").Select("project_id, to_stage, occurred_on").
-		Where(`project_id IN (SELECT project_id FROM plan_entries WHERE year = ?
-		UNION SELECT project_id FROM project_transitions WHERE occurred_on > ?)`, q.Year, *date(&q.AsOf))
-	if q.IDs != nil {
-		sel = sel.Where("project_id IN ?", nonEmpty(q.IDs))
-	}
+	// The projects are narrowed within each branch too: otherwise the
+	// union is of the whole year's plan whatever few projects are read.
+	planned := narrowed(db.Table("plan_entries").Select("project_id").Where("year = ?", q.Year), "project_id", q)
+	later := narrowed(db.Table("project_transitions").Select("project_id").Where("occurred_on > ?", *date(&q.AsOf)), "project_id", q)
+	sel := narrowed(db.Table("project_transitions").Select("project_id, to_stage, occurred_on").
+		Where("project_id IN (? UNION ?)", planned, later), "project_id", q)
 	hs, err := sel.Order("project_id, recorded_at, id").Rows()
 	if err != nil {
 		return nil, translate(err)
@@ -291,6 +288,21 @@ func (s *Stats) MonthlyMoves(ctx context.Context, sc project.Reach, year int) (m
 }
 
 // nonEmpty is ids, or one ID no project has: "IN ()" is not SQL.
+// narrowed is sel reading only the projects q reads, by their IDs in
+// column col: those of q.IDs, within q.From and q.Before.
+func narrowed(sel *gorm.DB, col string, q stats.Query) *gorm.DB {
+	if q.IDs != nil {
+		sel = sel.Where(col+" IN ?", nonEmpty(q.IDs))
+	}
+	if q.From != "" {
+		sel = sel.Where(col+" >= ?", q.From)
+	}
+	if q.Before != "" {
+		sel = sel.Where(col+" < ?", q.Before)
+	}
+	return sel
+}
+
 func nonEmpty(ids []string) []string {
 	if len(ids) == 0 {
 		return []string{""}

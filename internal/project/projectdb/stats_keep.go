@@ -3,9 +3,11 @@ package projectdb
 import (
 	"cmp"
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -71,10 +73,10 @@ func (s *Stats) Read(ctx context.Context, q stats.KeptQuery) (k stats.Kept, p st
 		UNION ALL SELECT 'y', state, CAST(updated_at AS text), version FROM annual_plans WHERE year = ?
 		UNION ALL SELECT 'd', CAST(COUNT(*) AS text), COALESCE(CAST(MAX(updated_at) AS text), ''), COALESCE(SUM(version), 0)
 			FROM dispatch_periods
-		UNION ALL SELECT 'x', '', '', COUNT(*) FROM (SELECT 1 AS one FROM projects
-			WHERE archived_at IS NULL AND health_due_on <= ? LIMIT 1) AS due
+		UNION ALL SELECT 'x', COALESCE(CAST(MIN(health_due_on) AS text), ''), '', 0 FROM projects
+			WHERE archived_at IS NULL AND health_due_on IS NOT NULL
 		UNION ALL SELECT 'p', department, tally, 0 FROM stats_partials`
-	args := []any{q.Year, *date(&q.On)}
+	args := []any{q.Year}
 	if q.Department != "" {
 		query += " WHERE department = ?"
 		args = append(args, q.Department)
@@ -93,13 +95,13 @@ func (s *Stats) Read(ctx context.Context, q stats.KeptQuery) (k stats.Kept, p st
 	if err := db.Raw(query, args...).Scan(&rows).Error; err != nil {
 		return k, p, translate(err)
 	}
-	k, p = keptOf(rows, q.Limit)
+	k, p = keptOf(rows, q.Limit, *date(&q.On))
 	return k, p, nil
 }
 
 // keptOf reads Read's rows: the events' in position order, the limit
 // applied to the sequenced ones first.
-func keptOf(rows []keptRead, limit int) (k stats.Kept, p stats.Pending) {
+func keptOf(rows []keptRead, limit int, on time.Time) (k stats.Kept, p stats.Pending) {
 	k.Partials = map[string][]byte{}
 	var oldest int64
 	var health []string
@@ -116,7 +118,7 @@ func keptOf(rows []keptRead, limit int) (k stats.Kept, p stats.Pending) {
 			// A period's due day moves every project's health too.
 			health = append(health, fmt.Sprintf("periods=%s:%s:%d", r.A, r.B, r.N))
 		case "x":
-			k.Due = r.N > 0
+			k.Due = dueBy(r.A, on)
 		case "o":
 			oldest = r.N
 		case "h":
@@ -154,6 +156,19 @@ func pendingOf(p *stats.Pending, seq, unseq []keptRead, limit int, through int64
 			p.IDs = append(p.IDs, r.A)
 		}
 	}
+}
+
+// dueBy reports whether the earliest day a project's health is due, as
+// text (empty when none is), is on or before day on. The earliest is read
+// with MIN rather than compared in SQL: a prepared statement's generic plan
+// would compare a parameter by scanning every project, and MIN is one probe
+// of the index whatever the plan.
+func dueBy(earliest string, on time.Time) bool {
+	if earliest == "" {
+		return false
+	}
+	d, err := time.Parse(time.DateOnly, earliest[:min(len(earliest), len(time.DateOnly))])
+	return err != nil || !d.After(on)
 }
 
 // LiveIDs lists the live projects, in ID order.
@@ -227,26 +242,71 @@ func (s *Stats) Exclusive(ctx context.Context, fn func(context.Context) error) (
 	return ran, err
 }
 
+// RebuildLock is the PostgreSQL advisory lock ("statbild" in ASCII) that
+// one rebuild of the current figures holds, for a session, at a time.
+const RebuildLock int64 = 0x7374617462696c64
+
+// Rebuilding runs fn holding the rebuild lock for its whole length: on
+// PostgreSQL a session's advisory lock, on a connection of its own for as
+// long (a rebuild outlasts the deadline of one transaction), released with
+// the connection should it break; SQLite serves one process.
+func (s *Stats) Rebuilding(ctx context.Context, fn func(context.Context) error) (ran bool, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.Rebuilding")
+	if s.db.Dialect() != database.Postgres {
+		return true, fn(ctx)
+	}
+	conn, err := s.db.SQL().Conn(ctx)
+	if err != nil {
+		return false, translate(err)
+	}
+	defer conn.Close()
+	lock := func(q string) (ok bool, err error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lockTimeout)
+		defer cancel()
+		err = conn.QueryRowContext(ctx, q, RebuildLock).Scan(&ok)
+		return ok, translate(err)
+	}
+	if ran, err = lock("SELECT pg_try_advisory_lock($1)"); err != nil || !ran {
+		return false, err
+	}
+	defer func() {
+		if _, uerr := lock("SELECT pg_advisory_unlock($1)"); uerr != nil {
+			// Closed rather than returned to the pool: the session's end
+			// releases the lock.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return true, fn(ctx)
+}
+
+// lockTimeout bounds a statement taking or releasing the rebuild lock.
+const lockTimeout = 10 * time.Second
+
 // Replace keeps cs and k's partials in place of everything kept.
 func (s *Stats) Replace(ctx context.Context, k stats.Kept, cs []stats.Contribution) (err error) {
 	defer apperr.Wrap(&err, "projectdb.Stats.Replace")
-	db, done := s.db.Conn(ctx)
-	defer done()
-	for _, t := range []string{"stats_contributions", "stats_partials"} {
-		if err := db.Exec("DELETE FROM " + t).Error; err != nil {
-			return translate(err)
+	return s.db.InTx(ctx, func(ctx context.Context) error {
+		db, done := s.db.Conn(ctx)
+		defer done()
+		for _, t := range []string{"stats_contributions", "stats_partials"} {
+			if err := db.Exec("DELETE FROM " + t).Error; err != nil {
+				return translate(err)
+			}
 		}
-	}
-	return translate(keep(db, k, cs, nil))
+		return translate(keep(db, k, cs, nil))
+	})
 }
 
 // Apply keeps cs in place of the projects' contributions, removes those of
-// gone, keeps k's partials in place of those departments' and the position.
+// gone, keeps k's partials in place of those departments' and the key and
+// position, in one transaction.
 func (s *Stats) Apply(ctx context.Context, k stats.Kept, cs []stats.Contribution, gone []string) (err error) {
 	defer apperr.Wrap(&err, "projectdb.Stats.Apply")
-	db, done := s.db.Conn(ctx)
-	defer done()
-	return translate(keep(db, k, cs, gone))
+	return s.db.InTx(ctx, func(ctx context.Context) error {
+		db, done := s.db.Conn(ctx)
+		defer done()
+		return translate(keep(db, k, cs, gone))
+	})
 }
 
 // keep writes contributions, partials and the kept row.

@@ -36,9 +36,7 @@ func statsEntries(db *gorm.DB, q stats.Query) (map[string][]plan.Entry, error) {
 	year := q.Year
 	sel := db.Table("plan_entries").Select(`project_id, version, revision, effective_on, removed, build_type, planned_yuan,
 		planned_start_month, section, stalled, stalled_reason, opening_yuan, department, leader`).Where("year = ?", year)
-	if q.IDs != nil {
-		sel = sel.Where("project_id IN ?", nonEmpty(q.IDs))
-	}
+	sel = narrowed(sel, "project_id", q)
 	err := sel.Order("project_id, version").Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
@@ -66,9 +64,7 @@ func statsDesignated(db *gorm.DB, q stats.Query) (map[string][]stats.Batch, erro
 		Kind      string
 	}
 	sel := db.Table("batch_designations").Select("project_id, quarter, kind").Where("year = ?", q.Year)
-	if q.IDs != nil {
-		sel = sel.Where("project_id IN ?", nonEmpty(q.IDs))
-	}
+	sel = narrowed(sel, "project_id", q)
 	err := sel.Order("project_id, quarter, kind").Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)

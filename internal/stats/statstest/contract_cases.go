@@ -1,6 +1,7 @@
 package statstest
 
 import (
+	"slices"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -121,6 +122,26 @@ func histories(f *fixture) {
 			assert.Equal(f.t, want, got[ids[i]].History, "%s, as of %s: the whole history in recorded order, or none",
 				c.name, q.AsOf.Format(time.DateOnly))
 		}
+	}
+	narrowed(f, ids)
+}
+
+// narrowed reads some of the projects ids, by their IDs or within a range
+// of them: each row read is the one the whole register's read has.
+func narrowed(f *fixture, ids []string) {
+	q := query(2021, "2021-06-30")
+	whole := f.rows(all, q)
+	sorted := slices.Sorted(slices.Values(ids))
+	for _, n := range []stats.Query{{IDs: ids[:3]}, {From: sorted[1], Before: sorted[4]}, {From: sorted[4]}, {Before: sorted[1]}} {
+		n.Year, n.AsOf = q.Year, q.AsOf
+		var want []stats.Row
+		for _, r := range whole {
+			if n.Reads(r.ID) {
+				want = append(want, r)
+			}
+		}
+		require.NotEmpty(f.t, want)
+		assert.Equal(f.t, want, f.rows(all, n), "%+v", n)
 	}
 }
 

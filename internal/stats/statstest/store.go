@@ -281,7 +281,7 @@ func (s *Store) Rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 	s.mu.Lock()
 	rows := make([]stats.Row, 0, len(hs))
 	for _, h := range hs {
-		if r := h.row(q); q.IDs == nil || slices.Contains(q.IDs, r.ID) {
+		if r := h.row(q); q.Reads(r.ID) {
 			rows = append(rows, r)
 		}
 	}
