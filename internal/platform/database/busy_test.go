@@ -78,3 +78,20 @@ func TestATransactionOverItsTimeIsADeadline(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.True(t, Unavailable(err), "still an outage for the HTTP layer")
 }
+
+// TestAWholeReadHasLonger: a read of the whole register may take
+// wholeReads query deadlines; a snapshot of its own is cut at one.
+func TestAWholeReadHasLonger(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Options{SQLitePath: filepath.Join(t.TempDir(), "whole.db"), QueryTimeout: 100 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	read := func(ctx context.Context) error {
+		time.Sleep(200 * time.Millisecond) // a read of many statements, past one deadline
+		q, done := db.Conn(ctx)
+		defer done()
+		return q.Exec("SELECT 1").Error
+	}
+	assert.ErrorIs(t, db.InSnapshot(ctx, read), context.DeadlineExceeded)
+	assert.NoError(t, db.InWholeSnapshot(ctx, read))
+}

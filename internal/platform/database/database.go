@@ -239,7 +239,7 @@ func answered(err error) bool {
 // outer transaction. The whole transaction runs
 // under the query deadline.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return db.inTx(ctx, nil, fn)
+	return db.inTx(ctx, nil, db.queryTimeout, fn)
 }
 
 // InSnapshot runs fn in one read-only transaction that sees the database as
@@ -247,20 +247,37 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 // does so anyway), for a read of several statements that must agree with
 // each other. Inside another transaction it joins that one.
 func (db *DB) InSnapshot(ctx context.Context, fn func(ctx context.Context) error) error {
-	var opts *sql.TxOptions
-	if db.dialect == Postgres {
-		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	return db.inTx(ctx, db.snapshot(), db.queryTimeout, fn)
+}
+
+// snapshot is a snapshot's options: REPEATABLE READ, read only, on
+// PostgreSQL; SQLite's transaction is one anyway.
+func (db *DB) snapshot() *sql.TxOptions {
+	if db.dialect != Postgres {
+		return nil
 	}
-	return db.inTx(ctx, opts, fn)
+	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+}
+
+// wholeReads is how many query deadlines a read of the whole register
+// (InWholeSnapshot) may take: 60 s by default, the HTTP write deadline.
+const wholeReads = 6
+
+// InWholeSnapshot is InSnapshot for a read of the whole register — the
+// statistics computed from scratch — under wholeReads times the query
+// deadline: at 200,000 projects such a read takes seconds on a busy
+// machine, where an interactive statement is cut at the query deadline.
+func (db *DB) InWholeSnapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+	return db.inTx(ctx, db.snapshot(), wholeReads*db.queryTimeout, fn)
 }
 
 // inTx runs fn in a transaction of its own, or in the one ctx carries, and
 // then what fn left for after its commit.
-func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(ctx context.Context) error) error {
+func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, timeout time.Duration, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	a := &afterCommit{}
 	fromFn := false // whether err is fn's own

@@ -40,3 +40,7 @@ func ListStatements(ctx context.Context, s *Store, sc project.Reach, lq project.
 	cs := plan.count.Count(&n).Statement
 	return Statement{ps.SQL.String(), ps.Vars}, Statement{cs.SQL.String(), cs.Vars}, nil
 }
+
+// NewStatsInSpans returns the statistics' store reading a whole register
+// span projects at a time.
+func NewStatsInSpans(db *database.DB, span int) *Stats { return &Stats{db: db, span: span} }

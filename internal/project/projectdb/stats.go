@@ -23,7 +23,10 @@ import (
 
 // Stats reads the register, the year's plan and the monthly reports for
 // the statistics, and keeps 三个一批 designations.
-type Stats struct{ db *database.DB }
+type Stats struct {
+	db   *database.DB
+	span int // projects in a span of a whole read
+}
 
 var (
 	_ stats.Store            = (*Stats)(nil)
@@ -31,7 +34,7 @@ var (
 )
 
 // NewStats returns the statistics' store.
-func NewStats(db *database.DB) *Stats { return &Stats{db: db} }
+func NewStats(db *database.DB) *Stats { return &Stats{db: db, span: spanSize} }
 
 // Rows streams the live projects in scope with their reports' sums by
 // month, and the year's plan entries, designations and the histories that
@@ -43,14 +46,54 @@ func (s *Stats) Rows(ctx context.Context, sc project.Reach, q stats.Query, yield
 	// What is read first and the rows are read in one snapshot, so that a
 	// change between the reads cannot leave a row without its history or
 	// entry.
-	return s.db.InSnapshot(ctx, func(ctx context.Context) error { return s.rows(ctx, sc, q, yield) })
+	return s.db.InWholeSnapshot(ctx, func(ctx context.Context) error {
+		if q.IDs != nil || q.From != "" || q.Before != "" {
+			return s.rows(ctx, sc, q, yield)
+		}
+		return s.spans(ctx, sc, q, yield)
+	})
+}
+
+// spanSize is how many projects a span of a whole read holds.
+const spanSize = 5000
+
+// spans reads the whole register in scope span by span, by ranges of IDs
+// in the snapshot ctx carries (docs/stats.md, "Whole reads"): each span's
+// histories, entries and reports are read through the indexes, and no more
+// than a span's are held, where the whole register's would be hundreds of
+// megabytes read by sorting millions of rows.
+func (s *Stats) spans(ctx context.Context, sc project.Reach, q stats.Query, yield func(stats.Row) bool) error {
+	var ids []string
+	db, done := s.db.Conn(ctx)
+	err := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").Order("projects.id").Pluck("projects.id", &ids).Error
+	done()
+	if err != nil {
+		return translate(err)
+	}
+	more := true
+	for i := 0; i < len(ids) && more; i += s.span {
+		span := q
+		span.From = ids[i]
+		if i+s.span < len(ids) {
+			span.Before = ids[i+s.span]
+		}
+		err := s.rows(ctx, sc, span, func(r stats.Row) bool {
+			more = yield(r)
+			return more
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Snapshot runs fn in one read-only snapshot (a repeatable-read
-// transaction on PostgreSQL), which Year and Rows join.
+// transaction on PostgreSQL), which Year and Rows join, under the deadline
+// of a read of the whole register (docs/stats.md, "Whole reads").
 func (s *Stats) Snapshot(ctx context.Context, fn func(context.Context) error) (err error) {
 	defer apperr.Wrap(&err, "projectdb.Stats.Snapshot")
-	return s.db.InSnapshot(ctx, fn)
+	return s.db.InWholeSnapshot(ctx, fn)
 }
 
 // words keeps the rows' repeated words (departments, stages, leaders, …)

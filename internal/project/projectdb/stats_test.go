@@ -46,6 +46,22 @@ func TestStatsStoreContract(t *testing.T) {
 	}
 }
 
+// TestStatsStoreContractInSpans runs the contract again with a whole read
+// in spans of two projects: the rows, their order and an early stop are
+// those of one read.
+func TestStatsStoreContractInSpans(t *testing.T) {
+	t.Parallel()
+	for _, d := range databases {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			statstest.StoreContract(t, func(t *testing.T) (statstest.Stores, statstest.Register) {
+				db := d.open(t)
+				return projectdb.NewStatsInSpans(db, 2), &statsRegister{db: db, st: projectdb.New(db)}
+			})
+		})
+	}
+}
+
 // TestOverviewWorkedExample is the worked example of docs/stats.md through
 // the SQL store, on both databases.
 func TestOverviewWorkedExample(t *testing.T) {
