@@ -144,6 +144,8 @@ type env struct {
 	events *event.Service
 	// hooks delivers webhooks when tests ask (FanOut, Deliver).
 	hooks *webhook.Service
+	// stats answers the statistics the routes answer.
+	stats *stats.Service
 }
 
 // setClock moves the env's clock and mints the signed-in principals fresh
@@ -229,7 +231,7 @@ func newEnv(t testing.TB, db *database.DB, tune ...func(*config.Config)) *env {
 			events: events, approvals: approvals, now: clk.now}),
 	})
 	require.NoError(t, err)
-	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk, events: events, hooks: hooks,
+	e := &env{h: h, db: db, cfg: cfg, keys: keys, tokens: tokens, auth: authSvc, log: logs, clock: clk, events: events, hooks: hooks, stats: statistics,
 		principals: map[string]identity.Principal{}, authz: map[string]string{}}
 	t.Cleanup(func() {
 		if t.Failed() && logs.Len() > 0 {

@@ -96,14 +96,35 @@ func (h *handlers) statsOverview(c *gin.Context, p identity.Principal) error {
 	if err != nil {
 		return err
 	}
-	b, err := h.stats.RenderedOverview(c.Request.Context(), p, ps, ids, func(o stats.Overview) ([]byte, error) {
-		return json.Marshal(toOverviewResponse(o, ids))
+	if ids {
+		o, err := h.stats.IDsOverview(c.Request.Context(), p, ps)
+		if err != nil {
+			return err
+		}
+		return writeIDsOverview(c, o)
+	}
+	b, err := h.stats.RenderedOverview(c.Request.Context(), p, ps, false, func(o stats.Overview) ([]byte, error) {
+		return json.Marshal(toOverviewResponse(o, false))
 	})
 	if err != nil {
 		return err
 	}
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
 	return nil
+}
+
+// writeIDsOverview writes the overview with every ID as it goes, the bytes
+// json.Marshal(toOverviewResponse(o, true)) would give (writeHollow). Once
+// it has begun, an error cuts the answer (answer); a client gone is not
+// one.
+func writeIDsOverview(c *gin.Context, o stats.Overview) error {
+	c.Header("Content-Type", "application/json; charset=utf-8")
+	c.Status(http.StatusOK)
+	err := writeHollow(c.Writer, toOverviewResponse(o, true))
+	if err != nil && c.Writer.Written() && clientGone(c) {
+		return nil
+	}
+	return err
 }
 
 // dayString is a day as YYYY-MM-DD, or nil.

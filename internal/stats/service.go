@@ -148,33 +148,50 @@ func (s *Service) Overview(ctx context.Context, p identity.Principal, ps Params,
 // RenderedOverview is the overview as render writes it (the HTTP layer's
 // JSON). Today's default request without the IDs is answered from the kept
 // current figures and never remembered: every replica answers it with what
-// has committed (docs/stats.md, "Current figures"). Every other answer —
-// the IDs, the historical parameters, and today's figures while the kept
-// ones are being built — is computed from scratch and remembered like the
-// other statistics: at 200,000 projects the IDs behind the rates make an
-// answer of megabytes, and writing it costs more than a cached computation,
-// so the rendering is what is kept. ids tells the rendering with the IDs
-// from the one without, which is kept apart.
+// has committed (docs/stats.md, "Current figures"). Without the IDs, every
+// other answer (the historical parameters, and today's figures while the
+// kept ones are being built) is computed from scratch and its rendering, a
+// few hundred bytes, remembered like the other statistics. With the IDs the
+// overview is remembered (IDsOverview) and rendered on every call: at
+// 200,000 projects its rendering is tens of megabytes, which a caller
+// writes as it goes rather than keeps (docs/performance.md, "Memory").
 func (s *Service) RenderedOverview(ctx context.Context, p identity.Principal, ps Params, ids bool, render func(Overview) ([]byte, error)) (_ []byte, err error) {
 	defer apperr.Wrap(&err, "stats.Service.RenderedOverview")
 	if err := project.CanRead(p); err != nil {
 		return nil, err
 	}
-	if !ids {
-		o, ok, err := s.current(ctx, project.ReachOf(p), ps)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			return render(o)
-		}
-	}
-	return cached(ctx, s, p, "overview", append(s.key(ps), ids), func(ctx context.Context) ([]byte, error) {
-		o, err := computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], f frame) Overview { return computeOverview(rows, f, ids) })
+	if ids {
+		o, err := s.IDsOverview(ctx, p, ps)
 		if err != nil {
 			return nil, err
 		}
 		return render(o)
+	}
+	o, ok, err := s.current(ctx, project.ReachOf(p), ps)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return render(o)
+	}
+	return cached(ctx, s, p, "overview", append(s.key(ps), false), func(ctx context.Context) ([]byte, error) {
+		o, err := computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], f frame) Overview { return computeOverview(rows, f, false) })
+		if err != nil {
+			return nil, err
+		}
+		return render(o)
+	})
+}
+
+// IDsOverview is the overview with the IDs behind every number, computed
+// from scratch and remembered like the other statistics. What is kept is
+// the computation: its lists share the rows' ID strings (some 20 MB at
+// 200,000 projects, where its JSON is some 40 MB), and every caller reads
+// the same lists — a caller reads them and never changes them.
+func (s *Service) IDsOverview(ctx context.Context, p identity.Principal, ps Params) (_ Overview, err error) {
+	defer apperr.Wrap(&err, "stats.Service.IDsOverview")
+	return cached(ctx, s, p, "overview", append(s.key(ps), true), func(ctx context.Context) (Overview, error) {
+		return computeStats(ctx, s, p, ps, func(rows iter.Seq[Row], f frame) Overview { return computeOverview(rows, f, true) })
 	})
 }
 

@@ -24,6 +24,9 @@ func cachedCalls(svc *stats.Service) map[string]func(p identity.Principal, day s
 		"rendered overview": func(p identity.Principal, day string) (any, error) {
 			return svc.RenderedOverview(ctx, p, params(day), false, render)
 		},
+		"overview with the IDs": func(p identity.Principal, day string) (any, error) {
+			return svc.IDsOverview(ctx, p, params(day))
+		},
 		"breakdown": func(p identity.Principal, day string) (any, error) {
 			return svc.Breakdown(ctx, p, "stage", params(day), false)
 		},
@@ -171,8 +174,10 @@ func TestALoadBesideAChangeIsNotKept(t *testing.T) {
 	assert.Equal(t, 2, f.store.Reads("Rows"), "read each time")
 }
 
-// TestRenderedOverview: the rendering is remembered apart with and without
-// the IDs, rendered once for each; a rendering that fails is not kept.
+// TestRenderedOverview: without the IDs the rendering is remembered,
+// rendered once; with them the overview is remembered (IDsOverview), read
+// once and rendered on every call, apart from the one without; a
+// rendering that fails is not kept.
 func TestRenderedOverview(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -192,14 +197,20 @@ func TestRenderedOverview(t *testing.T) {
 	assert.Equal(t, "3 [p1-energy-new p3-industry-new]", overview(true), "with the IDs, not the rendering without them")
 	assert.Equal(t, "3 []", overview(false))
 	assert.Equal(t, "3 [p1-energy-new p3-industry-new]", overview(true))
-	assert.Equal(t, 2, renders, "each rendered once")
-	assert.Equal(t, 2, f.store.Reads("Rows"))
+	assert.Equal(t, 3, renders, "without the IDs rendered once, with them each time")
+	assert.Equal(t, 2, f.store.Reads("Rows"), "each computed once")
+	o, err := f.svc.IDsOverview(ctx, bureau, asOf)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"p1-energy-new", "p3-industry-new"}, o.StartAnnual.DenominatorIDs)
+	assert.Equal(t, 2, f.store.Reads("Rows"), "the overview the rendering with the IDs read")
 
 	broken := errors.New("cannot render")
 	fails := func(stats.Overview) ([]byte, error) { return nil, broken }
-	_, err := f.svc.RenderedOverview(ctx, bureau, params("2021-06-14"), true, fails)
-	require.ErrorIs(t, err, broken)
-	b, err := f.svc.RenderedOverview(ctx, bureau, params("2021-06-14"), true, render)
-	require.NoError(t, err, "the failure was not remembered")
-	assert.Equal(t, "3 [p1-energy-new p3-industry-new]", string(b))
+	for _, ids := range []bool{false, true} {
+		_, err := f.svc.RenderedOverview(ctx, bureau, params("2021-06-14"), ids, fails)
+		require.ErrorIs(t, err, broken)
+		b, err := f.svc.RenderedOverview(ctx, bureau, params("2021-06-14"), ids, render)
+		require.NoError(t, err, "the failure was not remembered")
+		assert.Equal(t, map[bool]string{false: "3 []", true: "3 [p1-energy-new p3-industry-new]"}[ids], string(b))
+	}
 }

@@ -166,6 +166,14 @@ func TestReadPermission(t *testing.T) {
 			_, err := f.svc.RenderedOverview(ctx, p, asOf, true, render)
 			return err
 		},
+		"rendered overview without the IDs": func(p identity.Principal) error {
+			_, err := f.svc.RenderedOverview(ctx, p, asOf, false, render)
+			return err
+		},
+		"overview with the IDs": func(p identity.Principal) error {
+			_, err := f.svc.IDsOverview(ctx, p, asOf)
+			return err
+		},
 		"breakdown": func(p identity.Principal) error { _, err := f.svc.Breakdown(ctx, p, "stage", asOf, false); return err },
 		"batches":   func(p identity.Principal) error { _, err := f.svc.Batches(ctx, p, 2021, 2); return err },
 		"trend":     func(p identity.Principal) error { _, err := f.svc.Trend(ctx, p, asOf); return err },
