@@ -100,8 +100,8 @@ type Pending struct {
 	Through, Head int64
 	// More tells that events were left past the limit; Gap that events
 	// after the position have expired, so the feed cannot tell what
-	// changed.
-	More, Gap bool
+	// changed; Unsequenced that committed events have no position yet.
+	More, Gap, Unsequenced bool
 }
 
 // Keeping has the current figures kept in store, before first use; a

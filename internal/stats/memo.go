@@ -11,11 +11,14 @@ import (
 // memo remembers the last current overview of each department (and the
 // county's) with the fingerprint of what it was computed from: the day, the
 // kept figures' key and position, the feed's newest position, the plan's and
-// the calendar's versions. A read that finds nothing committed past the
-// kept position and the same fingerprint answers it again: every committed
-// change moves the fingerprint (an event, a plan's or a period's version, a
-// new key), so the answer is the one a computation would give, on every
-// replica, after one round trip (docs/stats.md, "Current figures").
+// the calendar's versions. A read that finds no committed event without a
+// position and the same fingerprint answers it again: every committed
+// change moves the fingerprint (an event, sequenced or not, a plan's or a
+// period's version, a new key), so the answer is the one a computation
+// would give, on every replica, after one round trip (docs/stats.md,
+// "Current figures"). Events past the kept position are in it by the
+// positions it names: the same positions are the same events, and the
+// projects they changed are as they were.
 type memo struct {
 	mu sync.Mutex
 	m  map[string]memoEntry
@@ -30,10 +33,11 @@ type memoEntry struct {
 const maxMemo = 256
 
 // fingerprint is what an overview of kept figures k with pending events p
-// was computed from, on day today; "" when events are pending or the
-// stored health is due to be computed again (it is not remembered).
+// was computed from, on day today; "" when committed events have no
+// position yet, events were left past the read's limit, or the stored
+// health is due to be computed again (it is not remembered).
 func fingerprint(today time.Time, k Kept, p Pending) string {
-	if len(p.IDs) > 0 || p.More || p.Gap || k.Key == "" || k.Due {
+	if p.Unsequenced || p.More || p.Gap || k.Key == "" || k.Due {
 		return ""
 	}
 	return fmt.Sprintf("%s|%s|%d|%d|%s|%s", today.Format(time.DateOnly), k.Key, k.Through, p.Head, k.Health, k.Frame)

@@ -145,7 +145,7 @@ func pendingOf(p *stats.Pending, seq, unseq []keptRead, limit int, through int64
 	if p.More = len(seq) > limit || len(seq)+len(unseq) > limit; len(seq) > limit {
 		seq = seq[:limit]
 	}
-	p.Through = through
+	p.Through, p.Unsequenced = through, len(unseq) > 0
 	seen := map[string]bool{}
 	for _, r := range append(seq, unseq...) {
 		if r.Kind == "e" {
