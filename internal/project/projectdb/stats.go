@@ -63,19 +63,23 @@ const spanSize = 5000
 // than a span's are held, where the whole register's would be hundreds of
 // megabytes read by sorting millions of rows.
 func (s *Stats) spans(ctx context.Context, sc project.Reach, q stats.Query, yield func(stats.Row) bool) error {
-	var ids []string
+	// The first ID of each span: PostgreSQL numbers the IDs, only these
+	// come back.
+	var firsts []string
 	db, done := s.db.Conn(ctx)
-	err := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").Order("projects.id").Pluck("projects.id", &ids).Error
+	numbered := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").
+		Select("projects.id AS id, row_number() OVER (ORDER BY projects.id) AS n")
+	err := db.Table("(?) AS numbered", numbered).Where("(n - 1) % ? = 0", s.span).Order("id").Pluck("id", &firsts).Error
 	done()
 	if err != nil {
 		return translate(err)
 	}
 	more := true
-	for i := 0; i < len(ids) && more; i += s.span {
+	for i := 0; i < len(firsts) && more; i++ {
 		span := q
-		span.From = ids[i]
-		if i+s.span < len(ids) {
-			span.Before = ids[i+s.span]
+		span.From = firsts[i]
+		if i+1 < len(firsts) {
+			span.Before = firsts[i+1]
 		}
 		err := s.rows(ctx, sc, span, func(r stats.Row) bool {
 			more = yield(r)
