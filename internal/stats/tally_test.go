@@ -72,14 +72,17 @@ func TestTallyEncoding(t *testing.T) {
 }
 
 // TestMemo: an overview is remembered under its fingerprint only, and not
-// at all while events are pending or health is due; a caller changing what
-// it got does not change what is remembered.
+// at all while committed events have no position or health is due; a
+// caller changing what it got does not change what is remembered.
 func TestMemo(t *testing.T) {
 	today := time.Date(2021, 3, 31, 0, 0, 0, 0, time.UTC)
 	k := Kept{Key: "k", Through: 7, Health: "h", Frame: "f"}
 	fp := fingerprint(today, k, Pending{Head: 7})
 	require.NotEmpty(t, fp)
-	assert.Empty(t, fingerprint(today, k, Pending{IDs: []string{"A"}, Head: 8}), "events pending")
+	assert.Empty(t, fingerprint(today, k, Pending{IDs: []string{"A"}, Head: 7, Unsequenced: true}), "an event without a position")
+	pending := fingerprint(today, k, Pending{IDs: []string{"A"}, Through: 8, Head: 8})
+	assert.NotEmpty(t, pending, "sequenced events pending are named by their positions")
+	assert.NotEqual(t, fp, pending)
 	assert.Empty(t, fingerprint(today, Kept{Key: "k", Due: true}, Pending{}), "health due")
 	assert.NotEqual(t, fp, fingerprint(today.AddDate(0, 0, 1), k, Pending{Head: 7}), "another day")
 
