@@ -48,8 +48,9 @@ type KeepStore interface {
 	// admits one rebuild at a time across replicas; ran is false when
 	// another held it.
 	Rebuilding(ctx context.Context, fn func(context.Context) error) (ran bool, err error)
-	// Replace keeps cs and k's partials in place of everything kept.
-	Replace(ctx context.Context, k Kept, cs []Contribution) error
+	// Replace keeps k (its key, position and partials) in place of
+	// everything kept, contributions included.
+	Replace(ctx context.Context, k Kept) error
 	// Apply keeps cs in place of the projects' contributions (removing
 	// those of gone) and k's partials in place of those departments', and
 	// sets the key and the position the figures are through, in one

@@ -120,7 +120,7 @@ func (s *Service) fold(ctx context.Context, f frame, key string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := s.exclusively(ctx, func(ctx context.Context) error { return s.keep.Replace(ctx, Kept{Key: building}, nil) }); err != nil {
+	if err := s.exclusively(ctx, func(ctx context.Context) error { return s.keep.Replace(ctx, Kept{Key: building}) }); err != nil {
 		return 0, err
 	}
 	partials := map[string]*Tally{}

@@ -282,8 +282,9 @@ func (s *Stats) Rebuilding(ctx context.Context, fn func(context.Context) error) 
 // lockTimeout bounds a statement taking or releasing the rebuild lock.
 const lockTimeout = 10 * time.Second
 
-// Replace keeps cs and k's partials in place of everything kept.
-func (s *Stats) Replace(ctx context.Context, k stats.Kept, cs []stats.Contribution) (err error) {
+// Replace keeps k's partials, key and position in place of everything
+// kept, contributions included.
+func (s *Stats) Replace(ctx context.Context, k stats.Kept) (err error) {
 	defer apperr.Wrap(&err, "projectdb.Stats.Replace")
 	return s.db.InTx(ctx, func(ctx context.Context) error {
 		db, done := s.db.Conn(ctx)
@@ -293,7 +294,7 @@ func (s *Stats) Replace(ctx context.Context, k stats.Kept, cs []stats.Contributi
 				return translate(err)
 			}
 		}
-		return translate(keep(db, k, cs, nil))
+		return translate(keep(db, k, nil, nil))
 	})
 }
 
