@@ -130,6 +130,13 @@ func TestOperations(t *testing.T) {
 				check: func(t *testing.T, res response) {
 					assert.Contains(t, string(res.body), "swagger-ui")
 				}},
+			{name: "swagger ui's static file", method: http.MethodGet, path: "/swagger/swagger-ui.css", wantStatus: http.StatusOK,
+				check: func(t *testing.T, res response) {
+					assert.True(t, strings.HasPrefix(res.header.Get("Content-Type"), "text/css"), res.header.Get("Content-Type"))
+					assert.Contains(t, string(res.body), ".swagger-ui")
+				}},
+			{name: "swagger ui: no such file", method: http.MethodGet, path: "/swagger/nothing.js", wantStatus: http.StatusNotFound},
+			{name: "swagger ui: no listing", method: http.MethodGet, path: "/swagger/", wantStatus: http.StatusNotFound},
 			{name: "jwks", method: http.MethodGet, path: "/.well-known/jwks.json", wantStatus: http.StatusOK,
 				check: func(t *testing.T, res response) {
 					var set api.JWKS

@@ -5,15 +5,18 @@ package httpapi
 
 import (
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/gin-gonic/gin"
-	swaggerFiles "github.com/swaggo/files"
+	swaggerFiles "github.com/swaggo/files/v2"
 	ginSwagger "github.com/swaggo/gin-swagger"
 	"github.com/swaggo/swag"
+	"golang.org/x/net/webdav"
 
 	"github.com/guangling/pipeline/docs"
 	"github.com/guangling/pipeline/internal/apperr"
@@ -61,26 +64,7 @@ func (h *handlers) operationRoutes(r *gin.Engine) {
 	h.handlePublic(r, http.MethodGet, "/healthz", h.healthz)
 	h.handlePublic(r, http.MethodGet, "/readyz", h.readyz)
 	h.handlePublic(r, http.MethodGet, "/metrics", plain(gin.WrapH(h.m.handler)))
-	// A handler of its own: gin-swagger sets the file handler's Prefix on first
-	// use, and the package-level swaggerFiles.Handler is shared by every engine
-	// in the process (a data race as soon as there are two).
-	// The UI shows the OpenAPI 3 document, whose bearer scheme takes a token
-	// as issued.
-	ui := ginSwagger.WrapHandler(swaggerFiles.NewHandler(), ginSwagger.URL("openapi.yaml"))
-	h.handlePublic(r, http.MethodGet, "/swagger/*any", plain(func(c *gin.Context) {
-		if c.Request.Method == http.MethodHead {
-			// gin-swagger answers GET only; conditional drops the body.
-			c.Request.Method = http.MethodGet
-		}
-		switch c.Param("any") {
-		case "/doc.json":
-			c.Data(http.StatusOK, "application/json; charset=utf-8", []byte(swaggerDoc()))
-		case "/openapi.yaml":
-			c.Data(http.StatusOK, "application/yaml; charset=utf-8", docs.OpenAPI)
-		default:
-			ui(c)
-		}
-	}))
+	h.handlePublic(r, http.MethodGet, "/swagger/*any", swaggerUI())
 	h.handlePublic(r, http.MethodGet, "/.well-known/jwks.json", h.jwks)
 	h.handlePublic(r, http.MethodGet, "/dashboard", h.dashboard)
 	h.handlePublic(r, http.MethodGet, "/dashboard/*file", h.dashboard)
@@ -200,6 +184,43 @@ func (h *handlers) webhookRoutes(r *gin.Engine) {
 	h.handle(r, http.MethodPost, "/api/v1/webhooks/:id/rotate-secret", manage, h.rotateWebhookSecret)
 	h.handle(r, http.MethodGet, "/api/v1/webhooks/:id/deliveries", read, h.listWebhookDeliveries)
 	h.handle(r, http.MethodPost, "/api/v1/webhooks/:id/deliveries/:delivery_id/redeliver", manage, h.redeliverWebhookDelivery)
+}
+
+// swaggerUI serves the Swagger UI and the documents it shows. gin-swagger
+// renders the UI's pages from its templates; the UI's static files are
+// served from the binary (swaggerFiles.FS, embedded) rather than through
+// gin-swagger's file handler, whose in-memory copy of them would hold some
+// 10 MB of the heap for ever (docs/performance.md, "Memory"). The UI shows
+// the OpenAPI 3 document, whose bearer scheme takes a token as issued.
+func swaggerUI() publicHandler {
+	pages := ginSwagger.WrapHandler(&webdav.Handler{FileSystem: webdav.NewMemFS()}, ginSwagger.URL("openapi.yaml"))
+	files := http.StripPrefix("/swagger/", http.FileServerFS(swaggerFiles.FS))
+	return func(c *gin.Context) error {
+		if c.Request.Method == http.MethodHead {
+			// gin-swagger answers GET only; conditional drops the body.
+			c.Request.Method = http.MethodGet
+		}
+		switch file := c.Param("any"); {
+		case file == "/doc.json":
+			c.Data(http.StatusOK, "application/json; charset=utf-8", []byte(swaggerDoc()))
+		case file == "/openapi.yaml":
+			c.Data(http.StatusOK, "application/yaml; charset=utf-8", docs.OpenAPI)
+		case file == "/index.html" || file == "/index.css" || file == "/swagger-initializer.js":
+			pages(c)
+		case swaggerFile(file):
+			files.ServeHTTP(c.Writer, c.Request)
+		default:
+			return errNoEndpoint
+		}
+		return nil
+	}
+}
+
+// swaggerFile reports whether name (with its leading slash) is one of the
+// UI's static files, served as it is.
+func swaggerFile(name string) bool {
+	fi, err := fs.Stat(swaggerFiles.FS, strings.TrimPrefix(name, "/"))
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // swaggerDoc renders the registered Swagger document once. swag renders it
