@@ -100,7 +100,7 @@ type conversion struct {
 
 func newConversion(from, to func(Row) *time.Time, jan1, asOf time.Time) *conversion {
 	c := &conversion{asOf: asOf, to: to, pending: []string{}, cancelled: []string{}}
-	c.rate = newRate(true, func(r Row, _ plan.Entry) bool { return within(from(r), jan1, asOf) },
+	c.rate = newRate(&marks{}, func(r Row, _ plan.Entry) bool { return within(from(r), jan1, asOf) },
 		func(r Row, _ plan.Entry) bool { return c.reached(r) })
 	return c
 }

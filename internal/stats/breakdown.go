@@ -73,7 +73,7 @@ func computeBreakdown(rows iter.Seq[Row], by string, f frame, kept bool) Breakdo
 		if !ok {
 			i = len(out)
 			idx[k] = i
-			out = append(out, Group{Key: k, IDs: newIDs(kept).list})
+			out = append(out, Group{Key: k, IDs: noIDs(kept)})
 		}
 		out[i].add(r, e, in, through(r.Months, f.p), kept)
 	}
@@ -110,4 +110,15 @@ func (g *Group) add(r Row, e plan.Entry, in bool, year int64, kept bool) {
 		g.CompletedYuan += year
 	}
 	g.Entries++
+}
+
+// keepID appends id to list if the IDs are kept at all.
+func keepID(kept bool, list []string, id string) []string {
+	if !kept {
+		return list
+	}
+	if list == nil {
+		list = []string{}
+	}
+	return append(list, id)
 }

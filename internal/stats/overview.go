@@ -88,35 +88,40 @@ type overviewOf struct {
 	startAnnual, toDate *rateOf
 	resumption          *rateOf
 	o                   Overview
-	kept                bool
-	inv, noAmount, out  ids
+	inv, invDen         ids
+	noAmount, out       ids
 	noAmountPaid        ids
 	cum, openSet, stat  ids
+	over100M            ids
+	completed, produced firstIDs
 }
+
+// firstIDs are the IDs behind a Firsts.
+type firstIDs struct{ plan, outside ids }
 
 // ComputeOverview applies the formulas of docs/stats.md to the rows of the
 // live projects a caller may read, for f's year, day, plan and period. ids
 // keeps the IDs behind each number; without them the numbers are the
 // same, and at 200,000 projects a million IDs are not held.
 func computeOverview(rows iter.Seq[Row], f frame, kept bool) Overview {
-	a := &overviewOf{f: f, kept: kept,
+	m := newMarks(kept)
+	a := &overviewOf{f: f,
 		jan1:  time.Date(f.Year, 1, 1, 0, 0, 0, 0, time.UTC),
 		dec31: time.Date(f.Year-1, 12, 31, 0, 0, 0, 0, time.UTC),
-		inv:   newIDs(kept), noAmount: newIDs(kept), out: newIDs(kept), noAmountPaid: newIDs(kept), cum: newIDs(kept), openSet: newIDs(kept), stat: newIDs(kept),
+		inv:   m.list(), invDen: m.list(), noAmount: m.list(), out: m.list(), noAmountPaid: m.list(),
+		cum: m.list(), openSet: m.list(), stat: m.list(), over100M: m.list(),
+		completed: firstIDs{m.list(), m.list()}, produced: firstIDs{m.list(), m.list()},
 	}
 	a.o = Overview{Year: f.Year, AsOf: f.AsOf, Period: f.period, Plan: f.version, AcceptedOnly: f.AcceptedOnly,
 		ByStage: map[project.Stage]Set{}, Health: map[health.Level]int64{}}
 	startedIn := func(r Row, _ plan.Entry) bool { return within(r.StartedOn, a.jan1, f.AsOf) }
 	isNew := func(_ Row, e plan.Entry) bool { return e.BuildType == plan.New }
-	a.startAnnual = newRate(kept, isNew, startedIn)
-	a.toDate = newRate(kept, func(r Row, e plan.Entry) bool {
+	a.startAnnual = newRate(m, isNew, startedIn)
+	a.toDate = newRate(m, func(r Row, e plan.Entry) bool {
 		due := e.PlannedStartMonth != nil && !calendar.MonthOf(f.AsOf).Before(*e.PlannedStartMonth)
 		return isNew(r, e) && (due || startedIn(r, e))
 	}, startedIn)
-	a.resumption = newRate(kept, a.resumable, a.resumed)
-	for _, set := range []*Set{&a.o.Over100M, &a.o.Completed.Plan, &a.o.Completed.OutsidePlan, &a.o.Production.Plan, &a.o.Production.OutsidePlan} {
-		set.IDs = newIDs(kept).list
-	}
+	a.resumption = newRate(m, a.resumable, a.resumed)
 	for r := range rows {
 		a.add(r)
 	}
@@ -181,9 +186,7 @@ func (a *overviewOf) add(r Row) {
 	a.o.ByStage[stage] = st
 	if r.TotalInvestmentYuan >= Over100MYuan {
 		a.o.Over100M.tally(r)
-		if a.kept {
-			a.o.Over100M.IDs = append(a.o.Over100M.IDs, r.ID)
-		}
+		a.over100M.add(r.ID)
 	}
 	a.o.All.tally(r)
 	a.o.Health[r.Health]++
@@ -224,41 +227,29 @@ func (a *overviewOf) investment(r Row, e plan.Entry, year int64) {
 		return
 	}
 	inv.Denominator += *e.PlannedYuan
-	inv.DenominatorIDs = keepID(a.kept, inv.DenominatorIDs, r.ID)
+	a.invDen.add(r.ID)
 	if year > 0 {
 		inv.Numerator += year
 		a.inv.add(r.ID)
 	}
 }
 
-// keepID appends id to list if the IDs are kept at all.
-func keepID(kept bool, list []string, id string) []string {
-	if !kept {
-		return list
-	}
-	if list == nil {
-		list = []string{}
-	}
-	return append(list, id)
-}
-
 // firsts counts a first completion or production within the year by as_of.
 func (a *overviewOf) firsts(r Row, in bool) {
 	for _, c := range []struct {
-		on *time.Time
-		f  *Firsts
-	}{{r.CompletedOn, &a.o.Completed}, {r.ProductionOn, &a.o.Production}} {
+		on  *time.Time
+		f   *Firsts
+		ids firstIDs
+	}{{r.CompletedOn, &a.o.Completed, a.completed}, {r.ProductionOn, &a.o.Production, a.produced}} {
 		if !within(c.on, a.jan1, a.f.AsOf) {
 			continue
 		}
-		set := &c.f.OutsidePlan
+		set, l := &c.f.OutsidePlan, c.ids.outside
 		if in {
-			set = &c.f.Plan
+			set, l = &c.f.Plan, c.ids.plan
 		}
 		set.tally(r)
-		if a.kept {
-			set.IDs = append(set.IDs, r.ID)
-		}
+		l.add(r.ID)
 	}
 }
 
@@ -266,12 +257,12 @@ func (a *overviewOf) done() Overview {
 	o := a.o
 	o.StartAnnual, o.StartToDate, o.Resumption = a.startAnnual.done(), a.toDate.done(), a.resumption.done()
 	o.Investment.Rate = ratio(o.Investment.Numerator, o.Investment.Denominator)
-	o.Investment.NumeratorIDs = a.inv.list
-	if a.kept && o.Investment.DenominatorIDs == nil {
-		o.Investment.DenominatorIDs = []string{}
-	}
-	o.NoAmountIDs, o.NoAmount.IDs, o.OutsidePlan.IDs = a.noAmount.list, a.noAmountPaid.list, a.out.list
-	o.Cumulative.IDs, o.Cumulative.OpeningSetIDs, o.Statistical.IDs = a.cum.list, a.openSet.list, a.stat.list
+	o.Investment.NumeratorIDs, o.Investment.DenominatorIDs = a.inv.done(), a.invDen.done()
+	o.NoAmountIDs, o.NoAmount.IDs, o.OutsidePlan.IDs = a.noAmount.done(), a.noAmountPaid.done(), a.out.done()
+	o.Cumulative.IDs, o.Cumulative.OpeningSetIDs, o.Statistical.IDs = a.cum.done(), a.openSet.done(), a.stat.done()
+	o.Over100M.IDs = a.over100M.done()
+	o.Completed.Plan.IDs, o.Completed.OutsidePlan.IDs = a.completed.plan.done(), a.completed.outside.done()
+	o.Production.Plan.IDs, o.Production.OutsidePlan.IDs = a.produced.plan.done(), a.produced.outside.done()
 	o.TimeProgress = math.Round(float64(a.f.p)/12*10000) / 10000
 	o.GapPoints = gapPoints(o.Investment.Numerator, o.Investment.Denominator, a.f.p)
 	o.StartCheckpoints = slices.SortedFunc(slices.Values(a.f.targets.StartRate), func(x, y plan.Checkpoint) int { return x.Date.Compare(y.Date) })

@@ -175,27 +175,8 @@ func ratio(n, d int64) *float64 {
 	return &r
 }
 
-// ids is a list of project IDs kept only when asked for.
-type ids struct {
-	kept bool
-	list []string
-}
-
-func newIDs(kept bool) ids {
-	if kept {
-		return ids{kept: true, list: []string{}}
-	}
-	return ids{}
-}
-
-func (l *ids) add(id string) {
-	if l.kept {
-		l.list = append(l.list, id)
-	}
-}
-
 // rateOf counts the rows that pass num among those that pass den, row by
-// row, and keeps their IDs if asked to.
+// row, and keeps their IDs in m if it has one.
 type rateOf struct {
 	n, d     int64
 	nIDs     ids
@@ -203,8 +184,8 @@ type rateOf struct {
 	den, num func(Row, plan.Entry) bool
 }
 
-func newRate(kept bool, den, num func(Row, plan.Entry) bool) *rateOf {
-	return &rateOf{den: den, num: num, nIDs: newIDs(kept), dIDs: newIDs(kept)}
+func newRate(m *marks, den, num func(Row, plan.Entry) bool) *rateOf {
+	return &rateOf{den: den, num: num, nIDs: m.list(), dIDs: m.list()}
 }
 
 func (r *rateOf) add(row Row, e plan.Entry) {
@@ -220,7 +201,7 @@ func (r *rateOf) add(row Row, e plan.Entry) {
 }
 
 func (r *rateOf) done() Rate {
-	return Rate{Numerator: r.n, Denominator: r.d, Rate: ratio(r.n, r.d), NumeratorIDs: r.nIDs.list, DenominatorIDs: r.dIDs.list}
+	return Rate{Numerator: r.n, Denominator: r.d, Rate: ratio(r.n, r.d), NumeratorIDs: r.nIDs.done(), DenominatorIDs: r.dIDs.done()}
 }
 
 // Set is a counted set of projects.
