@@ -135,6 +135,11 @@ func TestOperations(t *testing.T) {
 					assert.True(t, strings.HasPrefix(res.header.Get("Content-Type"), "text/css"), res.header.Get("Content-Type"))
 					assert.Contains(t, string(res.body), ".swagger-ui")
 				}},
+			{name: "swagger ui: a query naming another file", method: http.MethodGet, path: "/swagger/index.html?x=swagger-ui.css", wantStatus: http.StatusOK,
+				check: func(t *testing.T, res response) {
+					assert.Equal(t, "text/html; charset=utf-8", res.header.Get("Content-Type"))
+					assert.Contains(t, string(res.body), "swagger-initializer.js")
+				}},
 			{name: "swagger ui: no such file", method: http.MethodGet, path: "/swagger/nothing.js", wantStatus: http.StatusNotFound},
 			{name: "swagger ui: no listing", method: http.MethodGet, path: "/swagger/", wantStatus: http.StatusNotFound},
 			{name: "jwks", method: http.MethodGet, path: "/.well-known/jwks.json", wantStatus: http.StatusOK,

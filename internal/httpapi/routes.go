@@ -206,6 +206,9 @@ func swaggerUI() publicHandler {
 		case file == "/openapi.yaml":
 			c.Data(http.StatusOK, "application/yaml; charset=utf-8", docs.OpenAPI)
 		case file == "/index.html" || file == "/index.css" || file == "/swagger-initializer.js":
+			// gin-swagger picks the page from the request's URI, query and
+			// all: it is given the path alone.
+			c.Request.RequestURI = "/swagger" + file
 			pages(c)
 		case swaggerFile(file):
 			files.ServeHTTP(c.Writer, c.Request)

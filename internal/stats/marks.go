@@ -50,7 +50,8 @@ func (m *marks) list() ids {
 }
 
 // add puts id in the list. The rows come one after another and each row's
-// ID is its own, so an ID equal to the last one marked is the same row.
+// ID is its own, so an ID equal to the last one marked is the same row; a
+// list is given each row at most once.
 func (l ids) add(id string) {
 	m := l.m
 	if m == nil {
