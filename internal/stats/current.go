@@ -34,8 +34,9 @@ type KeepStore interface {
 	// limit events in position order (none when limit is 0), with
 	// unsequenced also those of the committed events without a position.
 	Read(ctx context.Context, q KeptQuery) (Kept, Pending, error)
-	// LiveIDs lists the live projects, in ID order.
-	LiveIDs(ctx context.Context) ([]string, error)
+	// SpanStarts is the ID that begins each span of n live projects, in
+	// ID order (Spans).
+	SpanStarts(ctx context.Context, n int) ([]string, error)
 	// Contributions reads the kept contributions of the projects ids.
 	Contributions(ctx context.Context, ids []string) ([]Contribution, error)
 	// HealthCounts counts the live projects of dept (all when "") by

@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/guangling/pipeline/internal/plan"
@@ -116,7 +117,7 @@ func (s *Service) fold(ctx context.Context, f frame, key string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ids, err := s.keep.LiveIDs(ctx)
+	starts, err := s.keep.SpanStarts(ctx, s.span)
 	if err != nil {
 		return 0, err
 	}
@@ -125,7 +126,7 @@ func (s *Service) fold(ctx context.Context, f frame, key string) (int, error) {
 	}
 	partials := map[string]*Tally{}
 	n := 0
-	for _, q := range spans(ids, s.span) {
+	for _, q := range Spans(starts) {
 		q.Year, q.AsOf = f.Year, f.AsOf
 		var cs []Contribution
 		err := s.store.Snapshot(ctx, func(ctx context.Context) error {
@@ -173,21 +174,20 @@ func (s *Service) exclusively(ctx context.Context, fn func(context.Context) erro
 // foldChunk is how many projects a rebuild reads in one snapshot.
 const foldChunk = 5000
 
-// spans divides the ID space into ranges of n of the sorted ids each, the
-// first from the start and the last to the end: a range is read by index
-// ranges, where a list of thousands of IDs would be looked for in every
-// row of the tables read.
-func spans(ids []string, n int) []Query {
-	var out []Query
-	for i := 0; i < len(ids); i += n {
-		q := Query{}
+// Spans divides the ID space into the ranges that begin at each of the
+// sorted starts, the first from the start of the space and the last to its
+// end, so that every ID is in one: a range is read by index ranges, where
+// a list of thousands of IDs would be looked for in every row of the
+// tables read.
+func Spans(starts []string) []Query {
+	out := make([]Query, len(starts))
+	for i := range starts {
 		if i > 0 {
-			q.From = ids[i]
+			out[i].From = starts[i]
 		}
-		if i+n < len(ids) {
-			q.Before = ids[i+n]
+		if i+1 < len(starts) {
+			out[i].Before = starts[i+1]
 		}
-		out = append(out, q)
 	}
 	return out
 }
@@ -262,13 +262,5 @@ func (s *Service) applyBatch(ctx context.Context, f frame, k *Kept, p Pending, p
 	for d := range changed {
 		k.Partials[d] = encode(partials[d])
 	}
-	return s.keep.Apply(ctx, *k, cs, slicesOf(gone))
-}
-
-func slicesOf(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range maps.Keys(m) {
-		out = append(out, k)
-	}
-	return out
+	return s.keep.Apply(ctx, *k, cs, slices.Collect(maps.Keys(gone)))
 }

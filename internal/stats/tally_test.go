@@ -110,13 +110,13 @@ func TestMemo(t *testing.T) {
 // TestSpans: the spans of a rebuild cover the whole ID space once, in
 // order, each with at most n of the IDs known when it began.
 func TestSpans(t *testing.T) {
-	ids := []string{"a", "c", "e", "g", "i"}
-	assert.Empty(t, spans(nil, 2))
-	assert.Equal(t, []Query{{}}, spans(ids, 5))
-	assert.Equal(t, []Query{{Before: "e"}, {From: "e", Before: "i"}, {From: "i"}}, spans(ids, 2))
+	starts := []string{"a", "e", "i"} // of spans of 2 of a, c, e, g, i
+	assert.Empty(t, Spans(nil))
+	assert.Equal(t, []Query{{}}, Spans([]string{"a"}))
+	assert.Equal(t, []Query{{Before: "e"}, {From: "e", Before: "i"}, {From: "i"}}, Spans(starts))
 	for _, id := range []string{"", "a", "b", "d", "e", "h", "z"} {
 		n := 0
-		for _, q := range spans(ids, 2) {
+		for _, q := range Spans(starts) {
 			if q.Reads(id) {
 				n++
 			}

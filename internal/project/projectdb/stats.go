@@ -63,24 +63,17 @@ const spanSize = 5000
 // than a span's are held, where the whole register's would be hundreds of
 // megabytes read by sorting millions of rows.
 func (s *Stats) spans(ctx context.Context, sc project.Reach, q stats.Query, yield func(stats.Row) bool) error {
-	// The first ID of each span: PostgreSQL numbers the IDs, only these
-	// come back.
-	var firsts []string
-	db, done := s.db.Conn(ctx)
-	numbered := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").
-		Select("projects.id AS id, row_number() OVER (ORDER BY projects.id) AS n")
-	err := db.Table("(?) AS numbered", numbered).Where("(n - 1) % ? = 0", s.span).Order("id").Pluck("id", &firsts).Error
-	done()
+	starts, err := s.spanStarts(ctx, sc, s.span)
 	if err != nil {
-		return translate(err)
+		return err
 	}
 	more := true
-	for i := 0; i < len(firsts) && more; i++ {
-		span := q
-		span.From = firsts[i]
-		if i+1 < len(firsts) {
-			span.Before = firsts[i+1]
+	for _, in := range stats.Spans(starts) {
+		if !more {
+			break
 		}
+		span := q
+		span.From, span.Before = in.From, in.Before
 		err := s.rows(ctx, sc, span, func(r stats.Row) bool {
 			more = yield(r)
 			return more
@@ -90,6 +83,18 @@ func (s *Stats) spans(ctx context.Context, sc project.Reach, q stats.Query, yiel
 		}
 	}
 	return nil
+}
+
+// spanStarts is the ID that begins each span of n live projects in scope,
+// in ID order: PostgreSQL numbers the IDs, only these come back.
+func (s *Stats) spanStarts(ctx context.Context, sc project.Reach, n int) ([]string, error) {
+	db, done := s.db.Conn(ctx)
+	defer done()
+	var starts []string
+	numbered := scoped(db.Table("projects"), sc).Where("projects.archived_at IS NULL").
+		Select("projects.id AS id, row_number() OVER (ORDER BY projects.id) AS n")
+	err := db.Table("(?) AS numbered", numbered).Where("(n - 1) % ? = 0", n).Order("id").Pluck("id", &starts).Error
+	return starts, translate(err)
 }
 
 // Snapshot runs fn in one read-only snapshot (a repeatable-read

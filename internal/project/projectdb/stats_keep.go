@@ -15,6 +15,7 @@ import (
 	"github.com/guangling/pipeline/internal/apperr"
 	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/platform/database"
+	"github.com/guangling/pipeline/internal/project"
 	"github.com/guangling/pipeline/internal/stats"
 )
 
@@ -171,14 +172,11 @@ func dueBy(earliest string, on time.Time) bool {
 	return err != nil || !d.After(on)
 }
 
-// LiveIDs lists the live projects, in ID order.
-func (s *Stats) LiveIDs(ctx context.Context) (_ []string, err error) {
-	defer apperr.Wrap(&err, "projectdb.Stats.LiveIDs")
-	db, done := s.db.Conn(ctx)
-	defer done()
-	var ids []string
-	err = db.Table("projects").Where("archived_at IS NULL").Order("id").Pluck("id", &ids).Error
-	return ids, translate(err)
+// SpanStarts is the ID that begins each span of n live projects, in ID
+// order.
+func (s *Stats) SpanStarts(ctx context.Context, n int) (_ []string, err error) {
+	defer apperr.Wrap(&err, "projectdb.Stats.SpanStarts")
+	return s.spanStarts(ctx, project.Reach{All: true}, n)
 }
 
 // Contributions reads the kept contributions of the projects ids.
