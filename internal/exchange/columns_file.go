@@ -14,12 +14,7 @@ import (
 func numberColumn(header, field string, f func(p *project.Project) **float64) *column {
 	return &column{
 		Column: Column{Header: header, Alias: field, Field: field, Kind: NumberCell},
-		get: func(p *project.Project) Cell {
-			if v := *f(p); v != nil {
-				return Cell{Kind: NumberCell, Number: *v}
-			}
-			return Cell{}
-		},
+		put:    func(p *project.Project, c *Cell) { *c = numberCell(*f(p)) },
 		set: func(r *rowInput, v string) (string, string) {
 			if v == "" {
 				*f(&r.p) = nil
@@ -39,11 +34,12 @@ func numberColumn(header, field string, f func(p *project.Project) **float64) *c
 func countColumn(header, field string, f func(p *project.Project) **int) *column {
 	return &column{
 		Column: Column{Header: header, Alias: field, Field: field, Kind: IntegerCell},
-		get: func(p *project.Project) Cell {
+		put: func(p *project.Project, c *Cell) {
 			if v := *f(p); v != nil {
-				return Cell{Kind: IntegerCell, Int: int64(*v)}
+				*c = Cell{Kind: IntegerCell, Int: int64(*v)}
+			} else {
+				*c = Cell{}
 			}
-			return Cell{}
 		},
 		set: func(r *rowInput, v string) (string, string) {
 			if v == "" {
@@ -70,14 +66,15 @@ const (
 func boolColumn(header, field string, f func(p *project.Project) **bool) *column {
 	return &column{
 		Column: Column{Header: header, Alias: field, Field: field, Kind: TextCell},
-		get: func(p *project.Project) Cell {
+		put: func(p *project.Project, c *Cell) {
 			switch v := *f(p); {
 			case v == nil:
-				return Cell{}
+				*c = Cell{}
 			case *v:
-				return textCell(Yes)
+				*c = textCell(Yes)
+			default:
+				*c = textCell(No)
 			}
-			return textCell(No)
 		},
 		set: func(r *rowInput, v string) (string, string) {
 			var b *bool
@@ -101,12 +98,7 @@ func boolColumn(header, field string, f func(p *project.Project) **bool) *column
 func idColumn(header, field string, f func(p *project.Project) **string) *column {
 	return &column{
 		Column: Column{Header: header, Alias: field, Field: field, Kind: TextCell},
-		get: func(p *project.Project) Cell {
-			if v := *f(p); v != nil {
-				return textCell(*v)
-			}
-			return Cell{}
-		},
+		put:    func(p *project.Project, c *Cell) { *c = optTextCell(*f(p)) },
 		set: func(r *rowInput, v string) (string, string) {
 			*f(&r.p) = nil
 			if v != "" {

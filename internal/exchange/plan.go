@@ -187,7 +187,7 @@ func (imp *importer) planUpdate(r *rowPlan, cur, next *project.Project) {
 		if c.Kind != DateCell || !strings.HasSuffix(c.Field, "_on") {
 			continue
 		}
-		if was, now := c.get(cur).String(), c.get(next).String(); was != now {
+		if was, now := c.cell(cur).String(), c.cell(next).String(); was != now {
 			r.fail(c.Header, c.Field, "read_only", was)
 		}
 	}

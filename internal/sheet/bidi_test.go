@@ -44,3 +44,18 @@ func TestBidiControlsNeutralised(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, rows[4][colName], "调度表, XLSX")
 }
+
+// TestPlainCSV holds the writer's quick look to its full path: a text it
+// takes as plain is what the full path writes.
+func TestPlainCSV(t *testing.T) {
+	t.Parallel()
+	full := func(s string) string { return string(appendCSVField(nil, escapeFormula(neutralBidi(s)))) }
+	texts := append([]string{"晨风50兆瓦风电项目", "plain text", "a\tb", "“引号”", "\u061cx", "x\u00a0", "\u0085x",
+		"\u2028x", "\u3000x", "'x", "''=x", "\r", "\\", `\.x`}, hostileTexts...)
+	for _, s := range texts {
+		if plainCSV(s) {
+			assert.Equal(t, full(s), s, "%q is not plain", s)
+		}
+	}
+	assert.True(t, plainCSV("晨风50兆瓦风电项目"), "the common case takes the quick look")
+}

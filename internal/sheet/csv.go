@@ -50,7 +50,11 @@ func (c *csvWriter) WriteRow(cells []exchange.Cell) error {
 		}
 		switch cell.Kind {
 		case exchange.TextCell:
-			b = appendCSVField(b, escapeFormula(neutralBidi(cell.Text)))
+			if plainCSV(cell.Text) {
+				b = append(b, cell.Text...)
+			} else {
+				b = appendCSVField(b, escapeFormula(neutralBidi(cell.Text)))
+			}
 		case exchange.IntegerCell:
 			b = strconv.AppendInt(b, cell.Int, 10)
 		case exchange.NumberCell:
@@ -111,6 +115,25 @@ func appendCSVField(b []byte, s string) []byte {
 	}
 	return append(b, '"')
 }
+
+// plainCSV reports text that a CSV cell holds as it is, looked at in one
+// pass: no character to quote, no lead byte of a bidirectional control
+// (mayHoldBidi), nothing a formula starts with, no leading space.
+func plainCSV(s string) bool {
+	if s == "" || formulaLike(s) || s == `\.` {
+		return s == ""
+	}
+	for i := 0; i < len(s); i++ {
+		if notPlain[s[i]] {
+			return false
+		}
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return !unicode.IsSpace(r)
+}
+
+// notPlain marks the bytes that make a text not plainCSV.
+var notPlain = [256]bool{'\n': true, '\r': true, '"': true, ',': true, 0xE2: true, 0xD8: true}
 
 // csvNeedsQuotes is encoding/csv's rule for a comma-separated field.
 func csvNeedsQuotes(s string) bool {

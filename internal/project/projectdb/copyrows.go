@@ -2,83 +2,111 @@ package projectdb
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/guangling/pipeline/internal/calendar"
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/project"
 )
 
-// copyColumn is a column Stream reads and how its text (PostgreSQL's COPY
-// text format, unescaped; nil for NULL) goes into a row.
+// copyColumn is a column Stream reads and how its field goes into the
+// project.
 type copyColumn struct {
 	name string
-	set  func(r *projectRow, t interned, v []byte) error
+	set  setter
+}
+
+// A setter puts a field into p. What a pointer of p points to is held in
+// the column's slot, which the reader fills again for every row.
+type setter func(p *project.Project, s *slot, v field) error
+
+// field is one field of a COPY row in its text format, unescaped: a slice
+// of the row's one string (or a string of its own where escapes were
+// undone), or NULL.
+type field struct {
+	text string
+	null bool
+}
+
+// slot holds a column's value for the project's pointer to it.
+type slot struct {
+	day     time.Time
+	float   float64
+	int64   int64
+	int     int
+	bool    bool
+	text    string
+	month   calendar.Month
+	leaders []project.Leader
 }
 
 // copyColumns are the columns of the register file's projects: what List
 // reads for an export (ListQuery.Brief), but the created and updated
 // times and the lists the file does not hold (funds arrived, cooperating
 // units). Leaders stay: who may see the owner's contact depends on them.
+// Each is read as toProject reads List's row.
 var copyColumns = []copyColumn{
-	{"id", unique(func(r *projectRow) *string { return &r.ID })},
-	{"code", optText(func(r *projectRow) **string { return &r.Code })},
-	{"name", unique(func(r *projectRow) *string { return &r.Name })},
-	{"category", text(func(r *projectRow) *string { return &r.Category })},
-	{"department", text(func(r *projectRow) *string { return &r.Department })},
-	{"leader", text(func(r *projectRow) *string { return &r.Leader })},
-	{"company", text(func(r *projectRow) *string { return &r.Company })},
-	{"township", text(func(r *projectRow) *string { return &r.Township })},
-	{"capacity", optFloat(func(r *projectRow) **float64 { return &r.Capacity })},
-	{"capacity_unit", text(func(r *projectRow) *string { return &r.CapacityUnit })},
-	{"total_investment_yuan", optInt(func(r *projectRow) **int64 { return &r.TotalInvestmentYuan })},
-	{"expected_annual_output_yuan", optInt(func(r *projectRow) **int64 { return &r.ExpectedAnnualOutputYuan })},
-	{"build_type", text(func(r *projectRow) *string { return &r.BuildType })},
-	{"key_level", text(func(r *projectRow) *string { return &r.KeyLevel })},
-	{"planned_sign_date", optDate(func(r *projectRow) **time.Time { return &r.PlannedSignDate })},
-	{"planned_start_date", optDate(func(r *projectRow) **time.Time { return &r.PlannedStartDate })},
-	{"planned_completion_date", optDate(func(r *projectRow) **time.Time { return &r.PlannedCompletionDate })},
-	{"planned_production_date", optDate(func(r *projectRow) **time.Time { return &r.PlannedProductionDate })},
-	{"in_statistics_since", optText(func(r *projectRow) **string { return &r.InStatisticsSince })},
-	{"investment_type", text(func(r *projectRow) *string { return &r.InvestmentType })},
-	{"in_development_zone", optBool(func(r *projectRow) **bool { return &r.InDevelopmentZone })},
-	{"construction_nature", text(func(r *projectRow) *string { return &r.ConstructionNature })},
-	{"works_kind", text(func(r *projectRow) *string { return &r.WorksKind })},
-	{"expected_annual_tax_yuan", optInt(func(r *projectRow) **int64 { return &r.ExpectedAnnualTaxYuan })},
-	{"expected_jobs", optCount(func(r *projectRow) **int { return &r.ExpectedJobs })},
-	{"land_needed_mu", optFloat(func(r *projectRow) **float64 { return &r.LandNeededMu })},
-	{"land_secured_mu", optFloat(func(r *projectRow) **float64 { return &r.LandSecuredMu })},
-	{"new_construction_land_mu", optFloat(func(r *projectRow) **float64 { return &r.NewConstructionLandMu })},
-	{"arable_land_mu", optFloat(func(r *projectRow) **float64 { return &r.ArableLandMu })},
-	{"forest_land_mu", optFloat(func(r *projectRow) **float64 { return &r.ForestLandMu })},
-	{"energy_needed_tce", optFloat(func(r *projectRow) **float64 { return &r.EnergyNeededTCE })},
-	{"energy_secured_tce", optFloat(func(r *projectRow) **float64 { return &r.EnergySecuredTCE })},
-	{"water_needed_10k_m3", optFloat(func(r *projectRow) **float64 { return &r.WaterNeeded_10kM3 })},
-	{"water_secured_10k_m3", optFloat(func(r *projectRow) **float64 { return &r.WaterSecured_10kM3 })},
-	{"power_needed_kva", optFloat(func(r *projectRow) **float64 { return &r.PowerNeededKVA })},
-	{"power_secured_kva", optFloat(func(r *projectRow) **float64 { return &r.PowerSecuredKVA })},
-	{"contract_amount_yuan", optInt(func(r *projectRow) **int64 { return &r.ContractAmountYuan })},
-	{"investor", text(func(r *projectRow) *string { return &r.Investor })},
-	{"investor_origin", text(func(r *projectRow) *string { return &r.InvestorOrigin })},
-	{"attracting_unit", text(func(r *projectRow) *string { return &r.AttractingUnit })},
+	{"id", text(func(p *project.Project) *string { return &p.ID })},
+	{"code", optText(func(p *project.Project) **string { return &p.Code })},
+	{"name", text(func(p *project.Project) *string { return &p.Name })},
+	{"category", text(func(p *project.Project) *project.Category { return &p.Category })},
+	{"department", text(func(p *project.Project) *string { return &p.Department })},
+	{"leader", text(func(p *project.Project) *string { return &p.Leader })},
+	{"company", text(func(p *project.Project) *string { return &p.Company })},
+	{"township", text(func(p *project.Project) *string { return &p.Township })},
+	{"capacity", optFloat(func(p *project.Project) **float64 { return &p.Capacity })},
+	{"capacity_unit", text(func(p *project.Project) *string { return &p.CapacityUnit })},
+	{"total_investment_yuan", optInt(func(p *project.Project) **int64 { return &p.TotalInvestmentYuan })},
+	{"expected_annual_output_yuan", optInt(func(p *project.Project) **int64 { return &p.ExpectedAnnualOutputYuan })},
+	{"build_type", text(func(p *project.Project) *project.BuildType { return &p.BuildType })},
+	{"key_level", text(func(p *project.Project) *project.KeyLevel { return &p.KeyLevel })},
+	{"planned_sign_date", optDate(func(p *project.Project) **time.Time { return &p.PlannedSignDate })},
+	{"planned_start_date", optDate(func(p *project.Project) **time.Time { return &p.PlannedStartDate })},
+	{"planned_completion_date", optDate(func(p *project.Project) **time.Time { return &p.PlannedCompletionDate })},
+	{"planned_production_date", optDate(func(p *project.Project) **time.Time { return &p.PlannedProductionDate })},
+	{"in_statistics_since", setMonth},
+	{"investment_type", text(func(p *project.Project) *project.InvestmentType { return &p.InvestmentType })},
+	{"in_development_zone", setDevelopmentZone},
+	{"construction_nature", text(func(p *project.Project) *project.ConstructionNature { return &p.ConstructionNature })},
+	{"works_kind", text(func(p *project.Project) *project.WorksKind { return &p.WorksKind })},
+	{"expected_annual_tax_yuan", optInt(func(p *project.Project) **int64 { return &p.ExpectedAnnualTaxYuan })},
+	{"expected_jobs", setJobs},
+	{"land_needed_mu", optFloat(func(p *project.Project) **float64 { return &p.LandNeededMu })},
+	{"land_secured_mu", optFloat(func(p *project.Project) **float64 { return &p.LandSecuredMu })},
+	{"new_construction_land_mu", optFloat(func(p *project.Project) **float64 { return &p.NewConstructionLandMu })},
+	{"arable_land_mu", optFloat(func(p *project.Project) **float64 { return &p.ArableLandMu })},
+	{"forest_land_mu", optFloat(func(p *project.Project) **float64 { return &p.ForestLandMu })},
+	{"energy_needed_tce", optFloat(func(p *project.Project) **float64 { return &p.EnergyNeededTCE })},
+	{"energy_secured_tce", optFloat(func(p *project.Project) **float64 { return &p.EnergySecuredTCE })},
+	{"water_needed_10k_m3", optFloat(func(p *project.Project) **float64 { return &p.WaterNeeded10kM3 })},
+	{"water_secured_10k_m3", optFloat(func(p *project.Project) **float64 { return &p.WaterSecured10kM3 })},
+	{"power_needed_kva", optFloat(func(p *project.Project) **float64 { return &p.PowerNeededKVA })},
+	{"power_secured_kva", optFloat(func(p *project.Project) **float64 { return &p.PowerSecuredKVA })},
+	{"contract_amount_yuan", optInt(func(p *project.Project) **int64 { return &p.ContractAmountYuan })},
+	{"investor", text(func(p *project.Project) *string { return &p.Investor })},
+	{"investor_origin", text(func(p *project.Project) *project.Origin { return &p.InvestorOrigin })},
+	{"attracting_unit", text(func(p *project.Project) *string { return &p.AttractingUnit })},
 	{"leaders", setLeaders},
-	{"owner_contact_name", text(func(r *projectRow) *string { return &r.OwnerContactName })},
-	{"owner_contact_phone", text(func(r *projectRow) *string { return &r.OwnerContactPhone })},
-	{"task_force", text(func(r *projectRow) *string { return &r.TaskForce })},
-	{"predecessor_id", optText(func(r *projectRow) **string { return &r.PredecessorID })},
-	{"parent_id", optText(func(r *projectRow) **string { return &r.ParentID })},
-	{"stage", text(func(r *projectRow) *string { return &r.Stage })},
-	{"signed_on", optDate(func(r *projectRow) **time.Time { return &r.SignedOn })},
-	{"landed_on", optDate(func(r *projectRow) **time.Time { return &r.LandedOn })},
-	{"started_on", optDate(func(r *projectRow) **time.Time { return &r.StartedOn })},
-	{"completed_on", optDate(func(r *projectRow) **time.Time { return &r.CompletedOn })},
-	{"production_on", optDate(func(r *projectRow) **time.Time { return &r.ProductionOn })},
-	{"at_capacity_on", optDate(func(r *projectRow) **time.Time { return &r.AtCapacityOn })},
-	{"health", text(func(r *projectRow) *string { return &r.Health })},
-	{"version", func(r *projectRow, t interned, v []byte) error {
-		n, err := strconv.Atoi(string(v))
-		r.Version = n
+	{"owner_contact_name", text(func(p *project.Project) *string { return &p.OwnerContactName })},
+	{"owner_contact_phone", text(func(p *project.Project) *string { return &p.OwnerContactPhone })},
+	{"task_force", text(func(p *project.Project) *string { return &p.TaskForce })},
+	{"predecessor_id", optID(func(p *project.Project) **string { return &p.PredecessorID })},
+	{"parent_id", optID(func(p *project.Project) **string { return &p.ParentID })},
+	{"stage", text(func(p *project.Project) *project.Stage { return &p.Stage })},
+	{"signed_on", optDate(func(p *project.Project) **time.Time { return &p.Actual.SignedOn })},
+	{"landed_on", optDate(func(p *project.Project) **time.Time { return &p.Actual.LandedOn })},
+	{"started_on", optDate(func(p *project.Project) **time.Time { return &p.Actual.StartedOn })},
+	{"completed_on", optDate(func(p *project.Project) **time.Time { return &p.Actual.CompletedOn })},
+	{"production_on", optDate(func(p *project.Project) **time.Time { return &p.Actual.ProductionOn })},
+	{"at_capacity_on", optDate(func(p *project.Project) **time.Time { return &p.Actual.AtCapacityOn })},
+	{"health", text(func(p *project.Project) *health.Level { return &p.Health })},
+	{"version", func(p *project.Project, _ *slot, v field) (err error) {
+		p.Version, err = strconv.Atoi(v.text)
 		return err
 	}},
 }
@@ -91,126 +119,107 @@ func streamColumns() []string {
 	return out
 }
 
-func text(f func(r *projectRow) *string) func(*projectRow, interned, []byte) error {
-	return func(r *projectRow, t interned, v []byte) error {
-		*f(r) = t.text(v)
+// text reads a text column; NULL, which no such column holds, reads as "".
+func text[T ~string](f func(p *project.Project) *T) setter {
+	return func(p *project.Project, _ *slot, v field) error {
+		*f(p) = T(v.text)
 		return nil
 	}
 }
 
-// unique reads a text that each row has its own of (an ID, a name).
-func unique(f func(r *projectRow) *string) func(*projectRow, interned, []byte) error {
-	return func(r *projectRow, _ interned, v []byte) error {
-		*f(r) = string(v)
-		return nil
-	}
-}
-
-// interned holds short texts that rows repeat (a category, a stage, a
-// township, a leader), so that each is allocated once an export rather
-// than once a row. It is bounded: past internMax texts, the rest are
-// allocated as they come.
-type interned map[string]string
-
-const (
-	internMax = 4096
-	internLen = 64 // bytes; longer texts are rarely repeated
-)
-
-// text is v as a string, taken from t when t holds it.
-func (t interned) text(v []byte) string {
-	if len(v) > internLen {
-		return string(v)
-	}
-	if s, ok := t[string(v)]; ok {
-		return s
-	}
-	s := string(v)
-	if len(t) < internMax {
-		t[s] = s
-	}
-	return s
-}
-
-func optText(f func(r *projectRow) **string) func(*projectRow, interned, []byte) error {
-	return func(r *projectRow, t interned, v []byte) error {
-		if v != nil {
-			s := string(v)
-			*f(r) = &s
+func optText(f func(p *project.Project) **string) setter {
+	return func(p *project.Project, s *slot, v field) error {
+		if !v.null {
+			s.text = v.text
+			*f(p) = &s.text
 		}
 		return nil
 	}
 }
 
-func optFloat(f func(r *projectRow) **float64) func(*projectRow, interned, []byte) error {
-	return func(r *projectRow, t interned, v []byte) error {
-		if v == nil {
-			return nil
+// optID reads a project ID as the register writes IDs (lowerID).
+func optID(f func(p *project.Project) **string) setter {
+	return func(p *project.Project, s *slot, v field) error {
+		if !v.null {
+			s.text = strings.ToLower(v.text)
+			*f(p) = &s.text
 		}
-		n, err := strconv.ParseFloat(string(v), 64)
-		*f(r) = &n
+		return nil
+	}
+}
+
+func optFloat(f func(p *project.Project) **float64) setter {
+	return func(p *project.Project, s *slot, v field) (err error) {
+		if !v.null {
+			s.float, err = strconv.ParseFloat(v.text, 64)
+			*f(p) = &s.float
+		}
 		return err
 	}
 }
 
-func optInt(f func(r *projectRow) **int64) func(*projectRow, interned, []byte) error {
-	return func(r *projectRow, t interned, v []byte) error {
-		if v == nil {
-			return nil
+func optInt(f func(p *project.Project) **int64) setter {
+	return func(p *project.Project, s *slot, v field) (err error) {
+		if !v.null {
+			s.int64, err = strconv.ParseInt(v.text, 10, 64)
+			*f(p) = &s.int64
 		}
-		n, err := strconv.ParseInt(string(v), 10, 64)
-		*f(r) = &n
 		return err
-	}
-}
-
-func optCount(f func(r *projectRow) **int) func(*projectRow, interned, []byte) error {
-	return func(r *projectRow, t interned, v []byte) error {
-		if v == nil {
-			return nil
-		}
-		n, err := strconv.Atoi(string(v))
-		*f(r) = &n
-		return err
-	}
-}
-
-func optBool(f func(r *projectRow) **bool) func(*projectRow, interned, []byte) error {
-	return func(r *projectRow, t interned, v []byte) error {
-		if v == nil {
-			return nil
-		}
-		b := string(v) == "t"
-		*f(r) = &b
-		if !b && string(v) != "f" {
-			return fmt.Errorf("a boolean %q", v)
-		}
-		return nil
 	}
 }
 
 // optDate reads a date as CopyOut writes it (ISO: YYYY-MM-DD).
-func optDate(f func(r *projectRow) **time.Time) func(*projectRow, interned, []byte) error {
-	return func(r *projectRow, t interned, v []byte) error {
-		if v == nil {
-			return nil
+func optDate(f func(p *project.Project) **time.Time) setter {
+	return func(p *project.Project, s *slot, v field) (err error) {
+		if !v.null {
+			s.day, err = parseDay(v.text)
+			*f(p) = &s.day
 		}
-		d, err := parseDay(v)
-		*f(r) = &d
 		return err
 	}
+}
+
+func setJobs(p *project.Project, s *slot, v field) (err error) {
+	if !v.null {
+		s.int, err = strconv.Atoi(v.text)
+		p.ExpectedJobs = &s.int
+	}
+	return err
+}
+
+func setDevelopmentZone(p *project.Project, s *slot, v field) error {
+	if v.null {
+		return nil
+	}
+	if v.text != "t" && v.text != "f" {
+		return fmt.Errorf("a boolean %q", v.text)
+	}
+	s.bool = v.text == "t"
+	p.InDevelopmentZone = &s.bool
+	return nil
+}
+
+// setMonth reads the month as month does: a text not YYYY-MM is none.
+func setMonth(p *project.Project, s *slot, v field) (err error) {
+	if v.null {
+		return nil
+	}
+	if s.month, err = calendar.ParseMonth(v.text); err == nil {
+		p.InStatisticsSince = &s.month
+	}
+	return nil
 }
 
 // parseDay reads YYYY-MM-DD, the form of every date PostgreSQL writes
 // within the years a project's dates may have, a quarter of the time
 // time.Parse takes; anything else goes to time.Parse.
-func parseDay(v []byte) (time.Time, error) {
+func parseDay(v string) (time.Time, error) {
 	if len(v) != 10 || v[4] != '-' || v[7] != '-' {
-		return time.Parse(time.DateOnly, string(v))
+		return time.Parse(time.DateOnly, v)
 	}
-	n := func(b []byte) int {
+	n := func(b string) int {
 		x := 0
-		for _, c := range b {
+		for _, c := range []byte(b) {
 			if c < '0' || c > '9' {
 				return -1
 			}
@@ -220,31 +229,35 @@ func parseDay(v []byte) (time.Time, error) {
 	}
 	y, m, d := n(v[:4]), n(v[5:7]), n(v[8:])
 	if y < 0 || m < 1 || m > 12 || d < 1 || d > 31 {
-		return time.Parse(time.DateOnly, string(v))
+		return time.Parse(time.DateOnly, v)
 	}
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if t.Day() != d {
-		return time.Parse(time.DateOnly, string(v)) // 31 April: its error
+		return time.Parse(time.DateOnly, v) // 31 April: its error
 	}
 	return t, nil
 }
 
-// setLeaders reads the leaders. Most rows hold none, or the one leader
-// of their leader column as the register writes it ([{"lead": true,
-// "name": …}] in jsonb's order), which are taken as they are; the rest
-// are decoded as JSON, the way List reads every row (jsonValue.Scan).
-func setLeaders(r *projectRow, _ interned, v []byte) error {
+// setLeaders reads the leaders as leadersOf does, after the leader (an
+// earlier column). Most rows hold none, or the one leader of their leader
+// column as the register writes it ([{"lead": true, "name": …}] in jsonb's
+// order), which are taken as they are; the rest are decoded as JSON.
+func setLeaders(p *project.Project, s *slot, v field) error {
+	var ls []project.Leader
 	switch {
-	case string(v) == "[]":
-		r.Leaders.V = []project.Leader{}
-		return nil
-	case plainJSON(r.Leader) && len(v) == len(leadPrefix)+len(r.Leader)+len(leadSuffix) &&
-		string(v[:len(leadPrefix)]) == leadPrefix && string(v[len(leadPrefix):len(v)-len(leadSuffix)]) == r.Leader &&
-		string(v[len(v)-len(leadSuffix):]) == leadSuffix:
-		r.Leaders.V = []project.Leader{{Name: r.Leader, Lead: true}}
-		return nil
+	case v.null || v.text == "[]":
+	case plainJSON(p.Leader) && len(v.text) == len(leadPrefix)+len(p.Leader)+len(leadSuffix) &&
+		strings.HasPrefix(v.text, leadPrefix) && strings.HasSuffix(v.text, leadSuffix) &&
+		v.text[len(leadPrefix):len(v.text)-len(leadSuffix)] == p.Leader:
+		s.leaders = append(s.leaders[:0], project.Leader{Name: p.Leader, Lead: true})
+		ls = s.leaders
+	default:
+		if err := json.Unmarshal([]byte(v.text), &ls); err != nil {
+			return err
+		}
 	}
-	return r.Leaders.Scan(v)
+	p.Leaders = leadersFor(p.Leader, nonNil(ls))
+	return nil
 }
 
 // The leaders of a row that names one, its leader, as jsonb writes them.
@@ -264,23 +277,23 @@ func plainJSON(s string) bool {
 }
 
 // copyReader takes the rows of a COPY in its text format, decodes each as
-// List would read it, and calls fn with the project. The row and the
-// project are made once and filled again for every row: fn has the project
-// only during its call (project.Streamer), and two objects of a kilobyte
-// each a row were a tenth of an export's CPU with their collection.
+// List would read it, and calls fn with the project. A row's text is one
+// string, whose slices are its texts; the project and what its pointers
+// point to (the slots) are the reader's, filled again for every row: fn
+// has the project only during its call (project.Streamer). An object or a
+// string a field was most of an export's allocations, and with their
+// collection a tenth of its CPU.
 type copyReader struct {
 	fn      func(*project.Project) error
-	r       projectRow
 	p       project.Project
-	partial []byte   // a row begun in one Write and ended in a later one
-	fields  [][]byte // the row's fields, unescaped (nil for NULL)
+	slots   []slot
+	fields  []field
+	partial []byte // a row begun in one Write and ended in a later one
 	scratch []byte
-	texts   interned
-	err     error
 }
 
 func newCopyReader(fn func(*project.Project) error) *copyReader {
-	return &copyReader{fn: fn, fields: make([][]byte, len(copyColumns)), texts: interned{}}
+	return &copyReader{fn: fn, slots: make([]slot, len(copyColumns)), fields: make([]field, len(copyColumns))}
 }
 
 var errCopyCutShort = errors.New("projectdb: a COPY row without its end")
@@ -298,7 +311,6 @@ func (c *copyReader) Write(b []byte) (int, error) {
 			break
 		}
 		if err := c.row(b[:i]); err != nil {
-			c.err = err
 			return 0, err
 		}
 		b = b[i+1:]
@@ -317,39 +329,47 @@ func (c *copyReader) end() error {
 
 // row decodes one row and hands its project to fn.
 func (c *copyReader) row(line []byte) error {
-	c.scratch = c.scratch[:0]
+	if err := c.split(string(line)); err != nil {
+		return err
+	}
+	// What toProject gives the lists a row of the file does not read.
+	c.p = project.Project{Fields: project.Fields{Funding: []project.Funding{},
+		FundsArrived: []project.FundsArrived{}, CooperatingUnits: []string{}}, HealthReasons: []health.Reason{}}
+	for i, col := range copyColumns {
+		if err := col.set(&c.p, &c.slots[i], c.fields[i]); err != nil {
+			return fmt.Errorf("projectdb: column %s: %w", col.name, err)
+		}
+	}
+	return c.fn(&c.p)
+}
+
+// split cuts a row at its tabs into c.fields.
+func (c *copyReader) split(row string) error {
 	for n := range c.fields {
-		i := bytes.IndexByte(line, '\t')
+		i := strings.IndexByte(row, '\t')
 		last := n == len(c.fields)-1
 		if (i < 0) != last {
 			return fmt.Errorf("projectdb: a COPY row of other than %d fields", len(c.fields))
 		}
 		if last {
-			i = len(line)
+			i = len(row)
 		}
-		c.fields[n] = c.unescape(line[:i:i])
-		line = line[min(i+1, len(line)):]
+		c.fields[n] = c.unescape(row[:i])
+		row = row[min(i+1, len(row)):]
 	}
-	c.r = projectRow{}
-	for i, col := range copyColumns {
-		if err := col.set(&c.r, c.texts, c.fields[i]); err != nil {
-			return fmt.Errorf("projectdb: column %s: %w", col.name, err)
-		}
-	}
-	c.p = toProject(c.r)
-	return c.fn(&c.p)
+	return nil
 }
 
 // unescape reads a field of COPY's text format: \N is NULL, and a
 // backslash escapes the characters that would break the format.
-func (c *copyReader) unescape(f []byte) []byte {
-	if len(f) == 2 && f[0] == '\\' && f[1] == 'N' {
-		return nil
+func (c *copyReader) unescape(f string) field {
+	if f == `\N` {
+		return field{null: true}
 	}
-	if bytes.IndexByte(f, '\\') < 0 {
-		return f
+	if strings.IndexByte(f, '\\') < 0 {
+		return field{text: f}
 	}
-	start := len(c.scratch)
+	c.scratch = c.scratch[:0]
 	for i := 0; i < len(f); i++ {
 		if f[i] != '\\' || i+1 == len(f) {
 			c.scratch = append(c.scratch, f[i])
@@ -373,7 +393,5 @@ func (c *copyReader) unescape(f []byte) []byte {
 			c.scratch = append(c.scratch, e) // \\ and any other character as itself
 		}
 	}
-	// The field's bytes, not the buffer's spare capacity: a later field
-	// must not see them change.
-	return c.scratch[start:len(c.scratch):len(c.scratch)]
+	return field{text: string(c.scratch)}
 }

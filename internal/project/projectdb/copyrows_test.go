@@ -1,12 +1,19 @@
 package projectdb
 
 import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm/schema"
 
+	"github.com/guangling/pipeline/internal/health"
 	"github.com/guangling/pipeline/internal/project"
 )
 
@@ -34,20 +41,22 @@ func TestCopyReader(t *testing.T) {
 		"predecessor_id": "0190A8E4-0000-7000-8000-000000000002", "stage": "started", "health": "red",
 		"version": "3", "code": "",
 	})
+	// The project is fn's only during its call: what it holds is copied.
 	var got []project.Project
 	rd := newCopyReader(func(p *project.Project) error {
-		got = append(got, *p)
+		got = append(got, deepCopy(t, p))
 		return nil
 	})
-	// A row split between two writes, then two rows in one.
+	// A row split between two writes, then two rows in one, then a row of
+	// NULLs, which must not keep the values before it.
 	half := len(row) / 2
-	for _, chunk := range []string{row[:half], row[half:], row + row} {
+	for _, chunk := range []string{row[:half], row[half:], row + row, copyLine(map[string]string{"version": "1"})} {
 		n, err := rd.Write([]byte(chunk))
 		require.NoError(t, err)
 		assert.Equal(t, len(chunk), n)
 	}
 	require.NoError(t, rd.end())
-	require.Len(t, got, 3)
+	require.Len(t, got, 4)
 	p := got[0]
 	assert.Equal(t, "tab\there\\back\nline\rcr", p.Name, "escapes undone")
 	assert.Equal(t, 1e20, *p.Capacity)
@@ -62,6 +71,8 @@ func TestCopyReader(t *testing.T) {
 	assert.Nil(t, p.ExpectedAnnualOutputYuan, "NULL")
 	assert.Equal(t, 3, p.Version)
 	assert.Equal(t, got[0], got[2])
+	assert.Equal(t, project.Project{Fields: project.Fields{Leaders: []project.Leader{}, Funding: []project.Funding{},
+		FundsArrived: []project.FundsArrived{}, CooperatingUnits: []string{}}, HealthReasons: []health.Reason{}, Version: 1}, got[3])
 
 	_, err := rd.Write([]byte("too\tfew\n"))
 	assert.ErrorContains(t, err, "fields")
@@ -72,6 +83,98 @@ func TestCopyReader(t *testing.T) {
 	bad := newCopyReader(func(*project.Project) error { return nil })
 	_, err = bad.Write([]byte(strings.Replace(row, "\t3\n", "\tthree\n", 1)))
 	assert.ErrorContains(t, err, "version")
+}
+
+// TestCopyReaderAsList holds the reader to toProject: a row of the file's
+// columns decodes to what List makes of the same row.
+func TestCopyReaderAsList(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2021, 4, 30, 0, 0, 0, 0, time.UTC)
+	str, f, n := func(s string) *string { return &s }, func(v float64) *float64 { return &v }, func(v int64) *int64 { return &v }
+	jobs, zone := 40, false
+	for _, tc := range []struct {
+		name, leader, leaders string
+		want                  []project.Leader
+	}{
+		{"the leader as the register writes it", "张县长", `[{"lead": true, "name": "张县长"}]`, nil},
+		{"more leaders", "张县长", `[{"name": "李局长"}, {"lead": true, "name": "张县长", "username": "zhang"}]`, nil},
+		{"none", "", `[]`, nil},
+		{"a leader written before the list", "王书记", `[]`, []project.Leader{{Name: "王书记", Lead: true}}},
+		{"another lead", "王书记", `[{"lead": true, "name": "张县长"}]`, []project.Leader{{Name: "王书记", Lead: true}}},
+		{"a leader JSON escapes", `赵"一"`, `[{"lead": true, "name": "赵\"一\""}]`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := projectRow{ID: "0190a8e4-0000-7000-8000-000000000001", Code: str("GL-1"), Name: "晨风风电", Category: "wind",
+				Department: "energy", Leader: tc.leader, Company: "晨风新能源", Township: "作疃乡", Capacity: f(50.5),
+				CapacityUnit: "MW", TotalInvestmentYuan: n(340000000), BuildType: "new", KeyLevel: "city",
+				PlannedSignDate: &day, InStatisticsSince: str("2021-03"), InvestmentType: "private", InDevelopmentZone: &zone,
+				ConstructionNature: "new", WorksKind: "industry", ExpectedAnnualTaxYuan: n(1), ExpectedJobs: &jobs,
+				LandNeededMu: f(12.25), WaterSecured_10kM3: f(0.1), ContractAmountYuan: n(5), Investor: "某公司",
+				InvestorOrigin: "province", AttractingUnit: "招商局", OwnerContactName: "刘", OwnerContactPhone: "13800000000",
+				TaskForce: "专班", ParentID: str("0190A8E4-0000-7000-8000-000000000009"), Stage: "started",
+				StartedOn: &day, AtCapacityOn: &day, Health: "yellow", Version: 7}
+			require.NoError(t, r.Leaders.Scan([]byte(tc.leaders)))
+			fields := map[string]string{"leaders": copyEscape.Replace(tc.leaders)}
+			for _, c := range copyColumns {
+				if v, ok := copyText(t, r, c.name); ok {
+					fields[c.name] = copyEscape.Replace(v)
+				}
+			}
+			var got project.Project
+			rd := newCopyReader(func(p *project.Project) error {
+				got = deepCopy(t, p)
+				return nil
+			})
+			_, err := rd.Write([]byte(copyLine(fields)))
+			require.NoError(t, err)
+			want := toProject(r)
+			if tc.want != nil {
+				assert.Equal(t, tc.want, want.Leaders)
+			}
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+// copyText is column name of r as COPY's text format writes it, escapes
+// aside; false for NULL.
+func copyText(t *testing.T, r projectRow, name string) (string, bool) {
+	t.Helper()
+	v := reflect.ValueOf(r).FieldByNameFunc(func(f string) bool {
+		return strings.ReplaceAll(schema.NamingStrategy{}.ColumnName("", f), "_", "") == strings.ReplaceAll(name, "_", "")
+	})
+	require.True(t, v.IsValid(), name)
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return "", false
+		}
+		v = v.Elem()
+	}
+	switch x := v.Interface().(type) {
+	case time.Time:
+		return x.Format(time.DateOnly), true
+	case bool:
+		return map[bool]string{true: "t", false: "f"}[x], true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case jsonValue[[]project.Leader]:
+		return "", false // given by the case
+	}
+	return fmt.Sprint(v.Interface()), true
+}
+
+// copyEscape writes a text as a field of COPY's text format.
+var copyEscape = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)
+
+// deepCopy is p with nothing shared with it.
+func deepCopy(t *testing.T, p *project.Project) project.Project {
+	t.Helper()
+	b, err := json.Marshal(p)
+	require.NoError(t, err)
+	var out project.Project
+	require.NoError(t, json.Unmarshal(b, &out))
+	return out
 }
 
 // BenchmarkCopyReader decodes rows of a generated register's shape:

@@ -248,14 +248,18 @@ func fileFromRow(r projectRow, f *project.Fields) {
 // knew only leader (one still serving during a rolling upgrade) holds
 // leaders empty or led by another name: its leader is then the list.
 func leadersOf(r projectRow) []project.Leader {
-	ls := nonNil(slices.Clone(r.Leaders.V))
+	return leadersFor(r.Leader, nonNil(slices.Clone(r.Leaders.V)))
+}
+
+// leadersFor is leaders ls of a row whose leader column holds leader.
+func leadersFor(leader string, ls []project.Leader) []project.Leader {
 	switch {
-	case r.Leader == project.LeadName(ls):
+	case leader == project.LeadName(ls):
 		return ls
-	case r.Leader == "":
+	case leader == "":
 		return []project.Leader{}
 	}
-	return []project.Leader{{Name: r.Leader, Lead: true}}
+	return []project.Leader{{Name: leader, Lead: true}}
 }
 
 // nonNil is s, or an empty list for nil.
