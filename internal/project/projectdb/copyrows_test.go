@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,6 +84,17 @@ func TestCopyReader(t *testing.T) {
 	bad := newCopyReader(func(*project.Project) error { return nil })
 	_, err = bad.Write([]byte(strings.Replace(row, "\t3\n", "\tthree\n", 1)))
 	assert.ErrorContains(t, err, "version")
+	_, err = bad.Write([]byte(strings.Replace(row, `"zhang"}]`, `"zhang"`, 1)))
+	assert.ErrorContains(t, err, "leaders")
+}
+
+// TestCopyColumnsOrder: the leaders are read after the leader, whose name
+// they are compared with (setLeaders).
+func TestCopyColumnsOrder(t *testing.T) {
+	t.Parallel()
+	cols := streamColumns()
+	assert.Less(t, slices.Index(cols, "leader"), slices.Index(cols, "leaders"))
+	assert.NotEqual(t, -1, slices.Index(cols, "leader"))
 }
 
 // TestCopyReaderAsList holds the reader to toProject: a row of the file's
@@ -93,29 +105,34 @@ func TestCopyReaderAsList(t *testing.T) {
 	str, f, n := func(s string) *string { return &s }, func(v float64) *float64 { return &v }, func(v int64) *int64 { return &v }
 	jobs, zone := 40, false
 	for _, tc := range []struct {
-		name, leader, leaders string
+		name, leader, leaders string // leaders "" for NULL
+		month                 string
 		want                  []project.Leader
 	}{
-		{"the leader as the register writes it", "张县长", `[{"lead": true, "name": "张县长"}]`, nil},
-		{"more leaders", "张县长", `[{"name": "李局长"}, {"lead": true, "name": "张县长", "username": "zhang"}]`, nil},
-		{"none", "", `[]`, nil},
-		{"a leader written before the list", "王书记", `[]`, []project.Leader{{Name: "王书记", Lead: true}}},
-		{"another lead", "王书记", `[{"lead": true, "name": "张县长"}]`, []project.Leader{{Name: "王书记", Lead: true}}},
-		{"a leader JSON escapes", `赵"一"`, `[{"lead": true, "name": "赵\"一\""}]`, nil},
+		{"the leader as the register writes it", "张县长", `[{"lead": true, "name": "张县长"}]`, "2021-03", nil},
+		{"more leaders", "张县长", `[{"name": "李局长"}, {"lead": true, "name": "张县长", "username": "zhang"}]`, "2021-03", nil},
+		{"none", "", `[]`, "2021-03", nil},
+		{"a leader written before the list", "王书记", `[]`, "2021-03", []project.Leader{{Name: "王书记", Lead: true}}},
+		{"another lead", "王书记", `[{"lead": true, "name": "张县长"}]`, "2021-03", []project.Leader{{Name: "王书记", Lead: true}}},
+		{"a leader JSON escapes", `赵"一"`, `[{"lead": true, "name": "赵\"一\""}]`, "2021-03", nil},
+		{"no list at all, and a month not YYYY-MM", "王书记", "", "2021-3", []project.Leader{{Name: "王书记", Lead: true}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := projectRow{ID: "0190a8e4-0000-7000-8000-000000000001", Code: str("GL-1"), Name: "晨风风电", Category: "wind",
 				Department: "energy", Leader: tc.leader, Company: "晨风新能源", Township: "作疃乡", Capacity: f(50.5),
 				CapacityUnit: "MW", TotalInvestmentYuan: n(340000000), BuildType: "new", KeyLevel: "city",
-				PlannedSignDate: &day, InStatisticsSince: str("2021-03"), InvestmentType: "private", InDevelopmentZone: &zone,
+				PlannedSignDate: &day, InStatisticsSince: str(tc.month), InvestmentType: "private", InDevelopmentZone: &zone,
 				ConstructionNature: "new", WorksKind: "industry", ExpectedAnnualTaxYuan: n(1), ExpectedJobs: &jobs,
 				LandNeededMu: f(12.25), WaterSecured_10kM3: f(0.1), ContractAmountYuan: n(5), Investor: "某公司",
 				InvestorOrigin: "province", AttractingUnit: "招商局", OwnerContactName: "刘", OwnerContactPhone: "13800000000",
 				TaskForce: "专班", ParentID: str("0190A8E4-0000-7000-8000-000000000009"), Stage: "started",
 				StartedOn: &day, AtCapacityOn: &day, Health: "yellow", Version: 7}
-			require.NoError(t, r.Leaders.Scan([]byte(tc.leaders)))
-			fields := map[string]string{"leaders": copyEscape.Replace(tc.leaders)}
+			fields := map[string]string{}
+			if tc.leaders != "" {
+				require.NoError(t, r.Leaders.Scan([]byte(tc.leaders)))
+				fields["leaders"] = copyEscape.Replace(tc.leaders)
+			}
 			for _, c := range copyColumns {
 				if v, ok := copyText(t, r, c.name); ok {
 					fields[c.name] = copyEscape.Replace(v)

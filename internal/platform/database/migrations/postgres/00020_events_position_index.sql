@@ -7,17 +7,23 @@
 -- autovacuum off; docs/performance.md, "The probe for events without a
 -- position"). A unique index of the positions given holds the same rule and
 -- leaves those probes to events_unsequenced, whose index scan marks the
--- entries it finds dead. PostgreSQL only: SQLite keeps no old row versions.
+-- entries it finds dead.
+--
+-- The index is built concurrently, outside a transaction, so that the
+-- changes that write events go on meanwhile; the constraint is dropped only
+-- once the index holds the rule. Run again after a failure, the migration
+-- drops what a failed build left and builds the index anew.
 --
 -- contract: replaces the constraint by a unique index of the same rule. No
 -- version's code names the constraint or reads the NULL entries, so it may
--- run while pods of the previous version serve. It builds the index under
--- the table's lock: a few seconds a million events.
+-- run while pods of the previous version serve.
 
+-- +goose NO TRANSACTION
 -- +goose Up
-ALTER TABLE events DROP CONSTRAINT events_position_key;
-CREATE UNIQUE INDEX events_position ON events (position) WHERE position IS NOT NULL;
+DROP INDEX CONCURRENTLY IF EXISTS events_position;
+CREATE UNIQUE INDEX CONCURRENTLY events_position ON events (position) WHERE position IS NOT NULL;
+ALTER TABLE events DROP CONSTRAINT IF EXISTS events_position_key;
 
 -- +goose Down
-DROP INDEX events_position;
 ALTER TABLE events ADD CONSTRAINT events_position_key UNIQUE (position);
+DROP INDEX CONCURRENTLY IF EXISTS events_position;
